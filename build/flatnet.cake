@@ -1,0 +1,31 @@
+// Loads the published library and adapts it to Cake: the only place Cake types meet Flatnet types.
+#r "../artifacts/tools/flatnet/YamlDotNet.dll"
+#r "../artifacts/tools/flatnet/Scriban.Signed.dll"
+#r "../artifacts/tools/flatnet/Flatnet.dll"
+
+public class CakeReporter : Flatnet.IReporter
+{
+    private readonly ICakeContext _context;
+    public CakeReporter(ICakeContext context) { _context = context; }
+    public void Info(string message) => _context.Information("{0}", message);
+    public void Warn(string message) => _context.Warning("{0}", message);
+    public void Verbose(string message) => _context.Verbose("{0}", message);
+}
+
+// Cake runs with build/ as its working folder; flatnet works from the repository root, and says paths relative to it.
+var repoRoot = Context.Environment.WorkingDirectory.Combine("..").Collapse().FullPath;
+System.Environment.CurrentDirectory = repoRoot;
+var flatnet = new Flatnet.ControlPlane(
+    Flatnet.Workspace.At(repoRoot, Argument<string>("inventory", null), Argument<string>("artifacts", null)),
+    new CakeReporter(Context));
+
+// --host=NAME, required by the per-host tasks.
+string HostArgument()
+{
+    var host = Argument<string>("host", null);
+    if (string.IsNullOrWhiteSpace(host))
+        throw new Flatnet.FlatnetException("--host: this target works on one host.\n    fix: add --host=NAME; ./build.sh --target=Plan lists the hosts");
+    return host;
+}
+
+bool Force => HasArgument("force");

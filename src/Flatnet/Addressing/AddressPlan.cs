@@ -1,0 +1,205 @@
+using System.Text.RegularExpressions;
+using Flatnet.Inventory;
+
+namespace Flatnet.Addressing;
+
+/// <summary>Addresses of one lighthouse.</summary>
+public sealed record LighthouseAddresses(Lighthouse Lighthouse, uint OverlayIp)
+{
+    public string Name => Lighthouse.Name;
+    public string OverlayAddress => Ipv4Network.FormatAddress(OverlayIp);
+}
+
+/// <summary>
+/// Addresses of one host: its Nebula IP, the routed block it serves (its WSL2, later its containers) and the
+/// stable address its WSL2 takes inside that block, so WSL2's own changing 172.x NAT address never has to be routed.
+/// </summary>
+public sealed record HostAddresses(HostEntry Host, uint OverlayIp, int OverlayPrefix, Ipv4Network RoutedBlock)
+{
+    public string Name => Host.Name;
+    public string OverlayAddress => Ipv4Network.FormatAddress(OverlayIp);
+    /// <summary>What nebula-cert -ip takes: the address with the overlay's prefix, e.g. 10.100.2.1/16.</summary>
+    public string OverlayCidr => $"{OverlayAddress}/{OverlayPrefix}";
+    /// <summary>The first address of the block, e.g. 10.101.2.1.</summary>
+    public string WslAddress => Ipv4Network.FormatAddress(RoutedBlock.Network + 1);
+}
+
+/// <summary>
+/// The computed and validated address plan. Build() refuses a plan with any error, listing every problem
+/// (file, field, fix) at once, so nothing is written from a bad inventory. Warnings are returned, not thrown.
+/// </summary>
+public sealed partial record AddressPlan(
+    Inventory.Inventory Inventory,
+    Ipv4Network Overlay,
+    IReadOnlyList<LighthouseAddresses> Lighthouses,
+    IReadOnlyList<HostAddresses> Hosts,
+    IReadOnlyList<string> Warnings)
+{
+    public HostAddresses Host(string name)
+    {
+        Inventory.Host(name); // throws the helpful "no host named" error
+        return Hosts.First(h => h.Name == name);
+    }
+
+    public IEnumerable<HostAddresses> Others(string name) => Hosts.Where(h => h.Name != name);
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial Regex HostName();
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
+    private static partial Regex GroupName();
+
+    public static AddressPlan Build(Inventory.Inventory inventory)
+    {
+        var errors = new List<string>();
+        var warnings = new List<string>();
+        var net = inventory.Network;
+        var nf = net.File;
+        void Error(string file, string field, string problem, string fix) => errors.Add(FlatnetException.Describe(file, field, problem, fix));
+
+        var overlay = net.Overlay;
+        if (overlay.PrefixLength is < 8 or > 24)
+            Error(nf, "overlay", $"/{overlay.PrefixLength} does not fit the plan (host N = {overlay.NetworkAddress[..overlay.NetworkAddress.LastIndexOf('.')]}.N.1)",
+                "use a prefix from /8 to /24; the spec uses 10.100.0.0/16");
+        if (overlay.Overlaps(Ipv4Network.WslNatRange))
+            warnings.Add(FlatnetException.Describe(nf, "overlay", $"{overlay} overlaps 172.16.0.0/12, where WSL2 picks its NAT network at boot",
+                "prefer a 10.x network such as 10.100.0.0/16, so WSL2 never lands on top of the overlay"));
+
+        var pool = net.RoutedPool;
+        if (pool.Overlaps(overlay))
+            Error(nf, "routed_pool", $"{pool} overlaps the overlay {overlay}; Nebula will not route unsafe_routes inside its own network",
+                "pick a pool outside the overlay, e.g. 10.101.0.0/16");
+        if (pool.Overlaps(Ipv4Network.WslNatRange))
+            Error(nf, "routed_pool", $"{pool} overlaps 172.16.0.0/12, WSL2's own NAT range; two hosts' WSL2 could collide with it",
+                "pick a pool outside 172.16.0.0/12, e.g. 10.101.0.0/16");
+        if (net.RoutedPrefix < pool.PrefixLength || net.RoutedPrefix > 30)
+            Error(nf, "routed_prefix", $"/{net.RoutedPrefix} does not fit inside the pool {pool} with room for hosts",
+                $"use a prefix from /{pool.PrefixLength} to /30; the default is /24");
+        if (net.ListenPort is < 1 or > 65535)
+            Error(nf, "listen_port", $"{net.ListenPort} is not a UDP port", "use 4242, Nebula's default");
+        foreach (var g in net.Groups.Where(g => !GroupName().IsMatch(g)))
+            Error(nf, "groups", $"'{g}' is not a usable group name", "use letters, digits, '-', '_' or '.' (no commas or spaces)");
+
+        // Every name and overlay IP is claimed once; the first claimer is named in the error.
+        var names = new Dictionary<string, string>();
+        var ips = new Dictionary<uint, string>();
+        void Claim(string file, string field, string name, uint? ip)
+        {
+            if (!HostName().IsMatch(name))
+                Error(file, field, $"'{name}' is not a valid host name",
+                    "use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. host-c)");
+            if (!names.TryAdd(name, file))
+                Error(file, field, $"the name '{name}' is already used by {names[name]}", "give every host and lighthouse its own name");
+            if (ip is { } a && !ips.TryAdd(a, $"{name} ({file})"))
+                Error(file, "overlay_ip", $"{Ipv4Network.FormatAddress(a)} is already used by {ips[a]}", "give every host its own index or overlay_ip");
+        }
+
+        uint? OverlayAddress(string file, string field, string? text)
+        {
+            if (!Ipv4Network.TryParseAddress(text, out var a))
+            {
+                Error(file, field, $"'{text}' is not an IPv4 address", $"write it like {overlay.NetworkAddress[..^1]}1");
+                return null;
+            }
+            if (!overlay.Contains(a) || a == overlay.Network || a == overlay.Last)
+            {
+                Error(file, field, $"{text} is not a usable address of the overlay {overlay}", $"pick an address inside {overlay}, not its first or last");
+                return null;
+            }
+            return a;
+        }
+
+        if (net.Lighthouses.Count == 0)
+            Error(nf, "lighthouses", "no lighthouse is listed; hosts could not find each other",
+                "add the Stage 1 lighthouse: lighthouses: [{name: lighthouse, overlay_ip: 10.100.0.1, endpoints: [\"LAN-IP:4242\"]}]");
+        var lighthouses = new List<LighthouseAddresses>();
+        for (var i = 0; i < net.Lighthouses.Count; i++)
+        {
+            var lh = net.Lighthouses[i];
+            var ip = OverlayAddress(nf, $"lighthouses[{i}].overlay_ip", lh.OverlayIp);
+            Claim(nf, $"lighthouses[{i}].name", lh.Name, ip);
+            if (lh.Endpoints.Count == 0)
+                Error(nf, $"lighthouses[{i}].endpoints", $"lighthouse {lh.Name} has no endpoint", "list its LAN or public address with the port, e.g. \"192.168.1.10:4242\"");
+            foreach (var ep in lh.Endpoints.Where(ep => !IsEndpoint(ep)))
+                Error(nf, $"lighthouses[{i}].endpoints", $"'{ep}' is not HOST:PORT", "write it like \"192.168.1.10:4242\"");
+            if (ip is { } a) lighthouses.Add(new LighthouseAddresses(lh, a));
+        }
+
+        var indexes = new Dictionary<int, string>();
+        var hosts = new List<HostAddresses>();
+        var hostBits = 32 - overlay.PrefixLength;
+        foreach (var h in inventory.Hosts)
+        {
+            var f = h.File;
+            var stem = Path.GetFileNameWithoutExtension(f);
+            if (stem != h.Name)
+                Error(f, "name", $"'{h.Name}' does not match the file name '{stem}.yaml'", $"rename the file to {h.Name}.yaml or set name: {stem}");
+            foreach (var g in h.Groups.Where(g => !GroupName().IsMatch(g)))
+                Error(f, "groups", $"'{g}' is not a usable group name", "use letters, digits, '-', '_' or '.' (no commas or spaces)");
+
+            uint? ip = null;
+            var indexAccepted = false;
+            if (h.Index is { } n)
+            {
+                var max = hostBits >= 9 ? (1 << (hostBits - 8)) - 1 : 0;
+                if (n < 1 || n > max)
+                    Error(f, "index", $"{n} is outside 1..{max}, the host numbers the overlay {overlay} has room for",
+                        max == 0 ? "widen the overlay (e.g. /16)" : $"pick a free index from 1 to {max} (0 is the lighthouse's)");
+                else if (!indexes.TryAdd(n, f))
+                    Error(f, "index", $"{n} is already used by {indexes[n]}", "give every host its own index");
+                else
+                {
+                    indexAccepted = true;
+                    if (h.OverlayIp is null) ip = overlay.Network + (uint)(n << 8) + 1;
+                }
+            }
+            if (h.OverlayIp is not null)
+                ip = OverlayAddress(f, "overlay_ip", h.OverlayIp);
+            else if (h.Index is null)
+                Error(f, "index", "neither index nor overlay_ip is set", "add index: N (the host gets 10.100.N.1), the next free number");
+            Claim(f, "name", h.Name, ip);
+
+            Ipv4Network? block = null;
+            if (h.RoutedBlock is not null)
+            {
+                if (Ipv4Network.TryParse(h.RoutedBlock, out var b, out var why)) block = b;
+                else Error(f, "routed_block", why, "write it like 10.101.3.0/24");
+            }
+            else if (h.Index is { } n2 && indexAccepted && net.RoutedPrefix >= pool.PrefixLength && net.RoutedPrefix <= 30)
+            {
+                if ((ulong)n2 < 1UL << (net.RoutedPrefix - pool.PrefixLength)) block = pool.Subnet(net.RoutedPrefix, (uint)n2);
+                else Error(f, "index", $"block number {n2} does not fit the routed pool {pool} in /{net.RoutedPrefix} steps",
+                    "widen routed_pool in network.yaml, or set routed_block for this host");
+            }
+            else if (h.Index is null)
+                Error(f, "routed_block", "no index, so no routed block can be derived", "add index: N, or routed_block: NET");
+
+            if (block is { } bl)
+            {
+                if (bl.PrefixLength > 30)
+                    Error(f, "routed_block", $"{bl} is too small to hold a WSL2 address", "use /30 or larger, /24 by default");
+                if (bl.Overlaps(overlay))
+                    Error(f, "routed_block", $"{bl} overlaps the overlay {overlay}; Nebula will not route it as an unsafe route",
+                        $"pick a block outside the overlay, e.g. inside {pool}");
+                if (bl.Overlaps(Ipv4Network.WslNatRange))
+                    Error(f, "routed_block", $"{bl} overlaps 172.16.0.0/12, where WSL2 picks its own NAT network",
+                        $"pick a block outside 172.16.0.0/12, e.g. inside {pool}");
+                foreach (var other in hosts.Where(o => o.RoutedBlock.Overlaps(bl)))
+                    Error(f, "routed_block", $"{bl} overlaps {other.Name}'s block {other.RoutedBlock}", "give every host its own block");
+            }
+            if (ip is { } a && block is { } blk)
+                hosts.Add(new HostAddresses(h, a, overlay.PrefixLength, blk));
+        }
+
+        if (errors.Count > 0)
+            throw new FlatnetException($"the inventory in {InventoryLoader.Display(inventory.Directory)} has {errors.Count} problem(s); nothing was written:\n  " +
+                                       string.Join("\n  ", errors));
+        return new AddressPlan(inventory, overlay, lighthouses, hosts, warnings);
+    }
+
+    private static bool IsEndpoint(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        return colon > 0 && int.TryParse(endpoint[(colon + 1)..], out var port) && port is > 0 and < 65536;
+    }
+}

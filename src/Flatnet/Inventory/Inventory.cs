@@ -1,0 +1,68 @@
+using Flatnet.Addressing;
+
+namespace Flatnet.Inventory;
+
+public enum HostOs { Windows, Linux }
+
+public enum DeployTransport { None, Ssh, WinRm }
+
+/// <summary>The whole inventory: the network file plus every host file, typed and defaulted, not yet validated as a plan.</summary>
+public sealed record Inventory(string Directory, NetworkSettings Network, IReadOnlyList<HostEntry> Hosts)
+{
+    public HostEntry Host(string name) =>
+        Hosts.FirstOrDefault(h => h.Name == name) ?? throw new FlatnetException(FlatnetException.Describe(
+            null, "--host", $"no host named '{name}' in {InventoryLoader.Display(Directory)}",
+            Hosts.Count == 0
+                ? $"add {InventoryLoader.Display(Path.Combine(Directory, name + ".yaml"))}"
+                : $"use one of: {string.Join(", ", Hosts.Select(h => h.Name))}, or add {InventoryLoader.Display(Path.Combine(Directory, name + ".yaml"))}"));
+}
+
+public sealed record NetworkSettings(
+    string File,
+    string Name,
+    Ipv4Network Overlay,
+    Ipv4Network RoutedPool,
+    int RoutedPrefix,
+    int ListenPort,
+    IReadOnlyList<string> Groups,
+    CaSettings Ca,
+    string? CertDuration,
+    IReadOnlyList<Lighthouse> Lighthouses,
+    FirewallPolicy Firewall,
+    NebulaSettings Nebula);
+
+/// <summary>CreateIfMissing: host tasks may create a CA when none is there (the lab); off for a fleet whose lighthouse has one.</summary>
+public sealed record CaSettings(string Name, string CrtPath, string KeyPath, string? Duration, bool CreateIfMissing);
+
+public sealed record Lighthouse(string Name, string OverlayIp, IReadOnlyList<string> Endpoints);
+
+public sealed record FirewallRule(string Port, string Proto, string? Host, IReadOnlyList<string> Groups, string? Cidr);
+
+public sealed record FirewallPolicy(IReadOnlyList<FirewallRule> Outbound, IReadOnlyList<FirewallRule> Inbound)
+{
+    /// <summary>The spec's policy: anything out; ICMP in from anyone; anything in from group flatnet.</summary>
+    public static FirewallPolicy SpecDefault { get; } = new(
+        [new FirewallRule("any", "any", "any", [], null)],
+        [new FirewallRule("any", "icmp", "any", [], null), new FirewallRule("any", "any", null, ["flatnet"], null)]);
+}
+
+public sealed record NebulaSettings(string? CertTool, WindowsNebula Windows, LinuxNebula Linux);
+
+/// <summary>Where things live on a Windows host. Service is "nebula" (nebula.exe -service install) or "nssm".</summary>
+public sealed record WindowsNebula(string Root, string? Binaries, string Service, string? WslDistro);
+
+public sealed record LinuxNebula(string Root, string Binary);
+
+public sealed record HostEntry(
+    string File,
+    string Name,
+    int? Index,
+    HostOs Os,
+    string? OverlayIp,
+    string? RoutedBlock,
+    IReadOnlyList<string> Groups,
+    bool Wsl,
+    DeploySettings Deploy);
+
+public sealed record DeploySettings(
+    DeployTransport Transport, string? Address, int Port, string? User, string? Identity, string? HostKey, bool KeygenOnHost);

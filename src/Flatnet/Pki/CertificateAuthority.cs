@@ -1,0 +1,65 @@
+using Flatnet.Inventory;
+
+namespace Flatnet.Pki;
+
+/// <summary>
+/// The CA that signs every host. Normally it already exists (Stage 1's lighthouse made it) and its ca.crt/ca.key
+/// are copied to the paths network.yaml names; InitCa makes one only when none is there, and never overwrites.
+/// </summary>
+public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings settings, IReporter log)
+{
+    public string CrtPath => settings.CrtPath;
+    public string KeyPath => settings.KeyPath;
+
+    /// <returns>true when a CA was created, false when one was already there.</returns>
+    public bool Init(bool quietIfExists = false)
+    {
+        var hasCrt = File.Exists(CrtPath);
+        var hasKey = File.Exists(KeyPath);
+        if (hasCrt && hasKey)
+        {
+            var info = nebulaCert.Print(CrtPath);
+            if (!info.IsCa)
+                throw new FlatnetException($"{InventoryLoader.Display(CrtPath)} is a certificate for '{info.Name}', not a CA.\n    fix: point ca.crt in hosts/network.yaml at the CA certificate");
+            if (!quietIfExists) log.Info($"CA '{info.Name}' already exists at {InventoryLoader.Display(CrtPath)} (fingerprint {info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}); left as it is.");
+            return false;
+        }
+        if (hasCrt != hasKey)
+            throw new FlatnetException($"half a CA: {InventoryLoader.Display(hasCrt ? CrtPath : KeyPath)} exists but {InventoryLoader.Display(hasCrt ? KeyPath : CrtPath)} does not.\n" +
+                                       "    fix: copy the missing file from the lighthouse (Stage 1), or move the lone file away to create a new CA");
+
+        var crtDir = Path.GetDirectoryName(CrtPath)!;
+        var keyDir = Path.GetDirectoryName(KeyPath)!;
+        Directory.CreateDirectory(crtDir);
+        Directory.CreateDirectory(keyDir);
+        SafeFiles.RestrictToOwner(keyDir);
+        // nebula-cert writes into a staging folder beside the key; both files are moved only once both exist.
+        var staging = Path.Combine(keyDir, $".ca.staging-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            SafeFiles.RestrictToOwner(staging);
+            var crt = Path.Combine(staging, "ca.crt");
+            var key = Path.Combine(staging, "ca.key");
+            nebulaCert.Ca(new NebulaCertCaSettings(settings.Name, crt, key) { Duration = settings.Duration });
+            SafeFiles.RestrictToOwner(key);
+            File.Move(key, KeyPath);
+            File.Move(crt, CrtPath);
+        }
+        finally
+        {
+            Directory.Delete(staging, recursive: true);
+        }
+        var created = nebulaCert.Print(CrtPath);
+        log.Info($"Created CA '{created.Name}' at {InventoryLoader.Display(CrtPath)} (key {InventoryLoader.Display(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}.");
+        return true;
+    }
+
+    public NebulaCertInfo RequireExisting()
+    {
+        if (!File.Exists(CrtPath) || !File.Exists(KeyPath))
+            throw new FlatnetException($"no CA at {InventoryLoader.Display(CrtPath)} and {InventoryLoader.Display(KeyPath)}.\n" +
+                                       "    fix: copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA");
+        return nebulaCert.Print(CrtPath);
+    }
+}

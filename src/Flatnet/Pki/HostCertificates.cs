@@ -1,0 +1,82 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Flatnet.Addressing;
+using Flatnet.Inventory;
+
+namespace Flatnet.Pki;
+
+/// <summary>Everything a host cert is made from. When it is unchanged and the cert still verifies, nothing is re-signed.</summary>
+public sealed record SignRequest(
+    string Name, string Ip, IReadOnlyList<string> Groups, IReadOnlyList<string> Subnets,
+    string CaFingerprint, string? Duration, string KeySource)
+{
+    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+}
+
+public sealed record CertOutcome(string Directory, bool Signed, NebulaCertInfo Cert);
+
+/// <summary>
+/// Signs host certs: name, overlay IP, groups, and the host's routed block as -subnets (Nebula drops packets from
+/// WSL2 otherwise: the inner source must be the host's IP or inside its cert's subnets).
+/// Output in artifacts/hosts/NAME/pki/: ca.crt, host.crt, host.key (0600) or host.pub, request.json.
+/// </summary>
+public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority ca, Workspace workspace, IReporter log)
+{
+    public const string LocalKey = "generated-here";
+
+    /// <param name="publicKey">a public key made on the host (nebula-cert keygen there); null makes the key pair here.</param>
+    public CertOutcome Generate(HostAddresses host, string? duration, bool force, string? publicKey)
+    {
+        var caInfo = ca.RequireExisting();
+        var dir = workspace.PkiDirectory(host.Name);
+        if (publicKey is not null && !File.Exists(publicKey))
+            throw new FlatnetException($"--pub: {publicKey} does not exist.\n    fix: run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
+        var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, [host.RoutedBlock.ToString()],
+            caInfo.Fingerprint, duration, publicKey is null ? LocalKey : "sha256:" + Sha256(publicKey));
+
+        var crt = Path.Combine(dir, "host.crt");
+        if (!force && File.Exists(crt) && ReadRequest(dir) == request.ToJson()
+            && (publicKey is not null || File.Exists(Path.Combine(dir, "host.key"))))
+        {
+            var (ok, reason) = nebulaCert.Verify(Path.Combine(dir, "ca.crt"), crt);
+            if (ok)
+            {
+                var existing = nebulaCert.Print(crt);
+                log.Info($"{host.Name}: certificate is up to date ({host.OverlayCidr}, subnets {host.RoutedBlock}, valid until {existing.NotAfter:yyyy-MM-dd}); not re-signed. Use --force to re-sign.");
+                return new CertOutcome(dir, false, existing);
+            }
+            log.Info($"{host.Name}: existing certificate no longer verifies ({reason}); re-signing.");
+        }
+
+        SafeFiles.ReplaceDirectory(dir, staging =>
+        {
+            SafeFiles.RestrictToOwner(staging);
+            var outCrt = Path.Combine(staging, "host.crt");
+            string? outKey = null, inPub = null;
+            if (publicKey is null) outKey = Path.Combine(staging, "host.key");
+            else File.Copy(publicKey, inPub = Path.Combine(staging, "host.pub"));
+            nebulaCert.Sign(new NebulaCertSignSettings(host.Name, host.OverlayCidr, ca.CrtPath, ca.KeyPath, outCrt)
+            {
+                OutKey = outKey, InPub = inPub, Groups = host.Host.Groups, Subnets = request.Subnets, Duration = duration,
+            });
+            if (outKey is not null) SafeFiles.RestrictToOwner(outKey);
+            File.Copy(ca.CrtPath, Path.Combine(staging, "ca.crt"));
+            File.WriteAllText(Path.Combine(staging, "request.json"), request.ToJson());
+            var (ok, reason) = nebulaCert.Verify(Path.Combine(staging, "ca.crt"), outCrt);
+            if (!ok) throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}");
+        });
+        var info = nebulaCert.Print(crt);
+        log.Info($"{host.Name}: signed {InventoryLoader.Display(crt)}: {info.Ips[0]}, groups {string.Join(",", info.Groups)}, subnets {string.Join(",", info.Subnets)}, " +
+                 (publicKey is null ? "key made here (owner-only)" : "public key from the host (private key never left it)") +
+                 $", valid until {info.NotAfter:yyyy-MM-dd}.");
+        return new CertOutcome(dir, true, info);
+    }
+
+    private static string? ReadRequest(string dir)
+    {
+        var path = Path.Combine(dir, "request.json");
+        return File.Exists(path) ? File.ReadAllText(path) : null;
+    }
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+}

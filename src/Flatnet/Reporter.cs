@@ -1,0 +1,25 @@
+namespace Flatnet;
+
+/// <summary>Where the library says what it does. The Cake script adapts this to Cake's log; tests collect it.</summary>
+public interface IReporter
+{
+    void Info(string message);
+    void Warn(string message);
+    void Verbose(string message);
+}
+
+public sealed class ConsoleReporter : IReporter
+{
+    public void Info(string message) => Console.WriteLine(message);
+    public void Warn(string message) => Console.Error.WriteLine("warning: " + message);
+    public void Verbose(string message) { }
+}
+
+/// <summary>Keeps every line; for tests and for callers that print a summary afterwards.</summary>
+public sealed class RecordingReporter : IReporter
+{
+    public List<string> Lines { get; } = [];
+    public void Info(string message) => Lines.Add(message);
+    public void Warn(string message) => Lines.Add("warning: " + message);
+    public void Verbose(string message) => Lines.Add("verbose: " + message);
+}

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+
+namespace Flatnet.Tools;
+
+public sealed record ProcessResult(string Command, int ExitCode, string StdOut, string StdErr)
+{
+    public bool Succeeded => ExitCode == 0;
+
+    /// <summary>Throws with the command line and what it printed, so a failure never hides its reason.</summary>
+    public ProcessResult EnsureSuccess(string what)
+    {
+        if (Succeeded) return this;
+        var output = string.Join("\n", new[] { StdErr.Trim(), StdOut.Trim() }.Where(s => s.Length > 0));
+        throw new FlatnetException($"{what} failed (exit {ExitCode}).\n  command: {Command}" +
+                                   (output.Length > 0 ? "\n  output:\n    " + output.Replace("\n", "\n    ") : ""));
+    }
+}
+
+/// <summary>Runs a program with an argument list (no shell, so no quoting bugs) and captures its output.</summary>
+public static class ProcessRunner
+{
+    public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
+        TimeSpan? timeout = null, string? stdin = null)
+    {
+        var psi = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = stdin is not null,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
+        };
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
+        var command = Render(fileName, psi.ArgumentList);
+        using var p = new Process { StartInfo = psi };
+        try
+        {
+            p.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new FlatnetException($"could not start {fileName}: {e.Message}\n  command: {command}", e);
+        }
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (stdin is not null)
+        {
+            p.StandardInput.Write(stdin);
+            p.StandardInput.Close();
+        }
+        if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new FlatnetException($"{Path.GetFileName(fileName)} did not finish within {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s.\n  command: {command}");
+        }
+        return new ProcessResult(command, p.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    public static string Render(string fileName, IEnumerable<string> arguments) =>
+        string.Join(" ", new[] { fileName }.Concat(arguments).Select(a => a.Length == 0 || a.Any(char.IsWhiteSpace) ? $"\"{a}\"" : a));
+}

@@ -1,0 +1,33 @@
+namespace Flatnet.Tools;
+
+/// <summary>
+/// Finds an external program: the path the inventory configures, then the workspace's tools/ folder, then PATH.
+/// When it is nowhere, the error lists every place it looked, and how to get it.
+/// </summary>
+public sealed class ToolLocator(string? toolsDirectory)
+{
+    public string Find(string name, string? configuredPath, string configuredField, string installHint)
+    {
+        var looked = new List<string>();
+        if (!string.IsNullOrEmpty(configuredPath))
+        {
+            if (File.Exists(configuredPath)) return configuredPath;
+            throw new FlatnetException($"{name} not found at {configuredPath} (set by {configuredField}).\n    fix: correct {configuredField}, or remove it to search tools/ and PATH");
+        }
+        looked.Add($"{configuredField} (not set)");
+        foreach (var candidate in Candidates(name))
+        {
+            looked.Add(candidate);
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new FlatnetException($"{name} not found. Looked in:\n    " + string.Join("\n    ", looked) + $"\n    fix: {installHint}, or set {configuredField}");
+    }
+
+    private IEnumerable<string> Candidates(string name)
+    {
+        var exe = OperatingSystem.IsWindows() ? name + ".exe" : name;
+        if (toolsDirectory is not null) yield return Path.Combine(toolsDirectory, exe);
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+            yield return Path.Combine(dir, exe);
+    }
+}

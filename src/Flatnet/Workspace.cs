@@ -1,0 +1,23 @@
+namespace Flatnet;
+
+/// <summary>
+/// Where flatnet reads and writes. Everything generated goes under artifacts/ (never committed);
+/// per host: artifacts/hosts/NAME/{pki,render}/ and artifacts/bundles/NAME.zip.
+/// </summary>
+public sealed record Workspace(string Root, string InventoryDirectory, string ArtifactsDirectory)
+{
+    public static Workspace At(string root, string? inventory = null, string? artifacts = null)
+    {
+        var full = Path.GetFullPath(root);
+        return new Workspace(full, Path.GetFullPath(inventory ?? "hosts", full), Path.GetFullPath(artifacts ?? "artifacts", full));
+    }
+
+    public string TemplatesDirectory => Path.Combine(Root, "templates");
+    public string ToolsDirectory => Path.Combine(Root, "tools");
+    public string HostDirectory(string host) => Path.Combine(ArtifactsDirectory, "hosts", host);
+    public string PkiDirectory(string host) => Path.Combine(HostDirectory(host), "pki");
+    public string RenderDirectory(string host) => Path.Combine(HostDirectory(host), "render");
+    /// <summary>Where a public key made on the host is dropped for signing (keygen_on_host).</summary>
+    public string IncomingPublicKey(string host) => Path.Combine(HostDirectory(host), "host.pub");
+    public string BundlePath(string host) => Path.Combine(ArtifactsDirectory, "bundles", host + ".zip");
+}

@@ -1,0 +1,151 @@
+using Flatnet.Addressing;
+using Flatnet.Inventory;
+
+namespace Flatnet.Tests;
+
+public class AddressPlanTests
+{
+    [Test]
+    public void ExampleInventoryGivesTheSpecsAddresses()
+    {
+        using var ws = new TestWorkspace();
+        var plan = ws.ControlPlane().Plan();
+
+        Assert.That(plan.Overlay.ToString(), Is.EqualTo("10.100.0.0/16"));
+        Assert.That(plan.Lighthouses.Single().OverlayAddress, Is.EqualTo("10.100.0.1"));
+        Assert.That(plan.Hosts.Select(h => (h.Name, h.OverlayCidr, h.RoutedBlock.ToString(), h.WslAddress)), Is.EqualTo(new[]
+        {
+            ("host-a", "10.100.1.1/16", "10.101.1.0/24", "10.101.1.1"),
+            ("host-b", "10.100.2.1/16", "10.101.2.0/24", "10.101.2.1"),
+            ("host-c", "10.100.3.1/16", "10.101.3.0/24", "10.101.3.1"),
+        }));
+        Assert.That(plan.Hosts.All(h => h.Host.Os == HostOs.Windows && h.Host.Groups.SequenceEqual(["flatnet", "gateway"])));
+        Assert.That(plan.Warnings, Is.Empty);
+    }
+
+    [Test]
+    public void ExplicitOverlayIpAndBlockOverrideTheIndex()
+    {
+        using var ws = new TestWorkspace();
+        ws.Write("host-d.yaml", "name: host-d\noverlay_ip: 10.100.40.7\nrouted_block: 10.102.0.0/26\n");
+        var d = ws.ControlPlane().Plan().Host("host-d");
+        Assert.That((d.OverlayCidr, d.RoutedBlock.ToString(), d.WslAddress), Is.EqualTo(("10.100.40.7/16", "10.102.0.0/26", "10.102.0.1")));
+    }
+
+    // Each bad inventory: which file to change, how, and words the error must contain (file, field, problem, fix).
+    private static IEnumerable<TestCaseData> BadInventories()
+    {
+        TestCaseData Case(string name, Action<TestWorkspace> breakIt, params string[] expected) =>
+            new TestCaseData(breakIt, expected).SetName(name);
+
+        yield return Case("duplicate index", ws => ws.Edit("host-c.yaml", "index:", "index: 2"),
+            "host-c.yaml: index: 2 is already used by", "host-b.yaml", "fix: give every host its own index");
+        yield return Case("duplicate name", ws => ws.Write("host-d.yaml", "name: host-b\nindex: 4\n"),
+            "host-d.yaml: name: the name 'host-b' is already used by", "does not match the file name");
+        yield return Case("duplicate overlay ip", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\noverlay_ip: 10.100.2.1\n"),
+            "host-d.yaml: overlay_ip: 10.100.2.1 is already used by host-b");
+        yield return Case("overlay ip outside the overlay", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\noverlay_ip: 10.200.4.1\n"),
+            "host-d.yaml: overlay_ip: 10.200.4.1 is not a usable address of the overlay 10.100.0.0/16", "fix: pick an address inside");
+        yield return Case("lighthouse ip clash", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\noverlay_ip: 10.100.0.1\n"),
+            "10.100.0.1 is already used by lighthouse");
+        yield return Case("index out of range", ws => ws.Edit("host-c.yaml", "index:", "index: 300"),
+            "host-c.yaml: index: 300 is outside 1..255");
+        yield return Case("blocks overlap", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 10.101.2.0/23\n"),
+            "host-d.yaml: routed_block: 10.101.2.0/23 overlaps host-b's block 10.101.2.0/24");
+        yield return Case("block inside the overlay", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 10.100.200.0/24\n"),
+            "routed_block: 10.100.200.0/24 overlaps the overlay 10.100.0.0/16");
+        yield return Case("block in the WSL2 range", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 172.20.4.0/24\n"),
+            "routed_block: 172.20.4.0/24 overlaps 172.16.0.0/12, where WSL2 picks its own NAT network");
+        yield return Case("block too small", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 10.102.0.4/31\n"),
+            "routed_block: 10.102.0.4/31 is too small");
+        yield return Case("block with host bits", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 10.102.0.1/24\n"),
+            "routed_block: '10.102.0.1/24' has host bits set; the network is 10.102.0.0/24");
+        yield return Case("pool overlaps overlay", ws => ws.Edit("network.yaml", "routed_pool:", "routed_pool: 10.100.128.0/17"),
+            "network.yaml: routed_pool: 10.100.128.0/17 overlaps the overlay");
+        yield return Case("pool in the WSL2 range", ws => ws.Edit("network.yaml", "routed_pool:", "routed_pool: 172.28.0.0/16"),
+            "network.yaml: routed_pool: 172.28.0.0/16 overlaps 172.16.0.0/12");
+        yield return Case("prefix that does not fit", ws => ws.Edit("network.yaml", "routed_prefix:", "routed_prefix: 12"),
+            "network.yaml: routed_prefix: /12 does not fit inside the pool 10.101.0.0/16");
+        yield return Case("overlay too small for the plan", ws => ws.Edit("network.yaml", "overlay:", "overlay: 10.100.0.0/25"),
+            "network.yaml: overlay: /25 does not fit the plan");
+        yield return Case("bad host name", ws => ws.Write("Host_D.yaml", "name: Host_D\nindex: 4\n"),
+            "Host_D.yaml: name: 'Host_D' is not a valid host name", "fix: use lower-case letters");
+        yield return Case("name differs from file", ws => ws.Write("host-d.yaml", "name: host-e\nindex: 4\n"),
+            "host-d.yaml: name: 'host-e' does not match the file name", "rename the file to host-e.yaml");
+        yield return Case("no index and no ip", ws => ws.Write("host-d.yaml", "name: host-d\n"),
+            "host-d.yaml: index: neither index nor overlay_ip is set", "fix: add index: N");
+        yield return Case("no lighthouse", ws => ws.Edit("network.yaml", "lighthouses:", "lighthouses: []\nunused_lighthouses:"),
+            "unknown key 'unused_lighthouses'");
+        yield return Case("empty lighthouse list", ws => File.WriteAllText(ws.HostsFile("network.yaml"),
+                File.ReadAllText(ws.HostsFile("network.yaml")).Replace("lighthouses:\n  - name: lighthouse\n    overlay_ip: 10.100.0.1\n    endpoints: [\"198.18.0.1:4242\"]", "lighthouses: []")),
+            "network.yaml: lighthouses: no lighthouse is listed");
+        yield return Case("endpoint without port", ws => ws.Edit("network.yaml", "endpoints:", "    endpoints: [\"198.18.0.1\"]"),
+            "lighthouses[0].endpoints: '198.18.0.1' is not HOST:PORT");
+        yield return Case("unknown key", ws => ws.Edit("host-b.yaml", "index:", "indx: 2"),
+            "host-b.yaml: line 3: unknown key 'indx'", "keys allowed here: name, index, os");
+        yield return Case("wrong type", ws => ws.Edit("host-b.yaml", "index:", "index: two"),
+            "host-b.yaml: line 3: not valid here");
+        yield return Case("unknown os", ws => ws.Edit("host-b.yaml", "os:", "os: macos"),
+            "host-b.yaml: os: 'macos' is not supported", "fix: use windows or linux");
+        yield return Case("bad overlay cidr", ws => ws.Edit("network.yaml", "overlay:", "overlay: 10.100.0.0"),
+            "network.yaml: overlay: '10.100.0.0' is not an IPv4 network in CIDR form");
+        yield return Case("missing network file", ws => File.Delete(ws.HostsFile("network.yaml")),
+            "network.yaml: missing");
+        yield return Case("group with a comma", ws => ws.Edit("host-b.yaml", "groups:", "groups: [\"flatnet,gateway\"]"),
+            "host-b.yaml: groups: 'flatnet,gateway' is not a usable group name");
+    }
+
+    [TestCaseSource(nameof(BadInventories))]
+    public void BadInventoryIsRefusedWithItsSpecificErrorAndWritesNothing(Action<TestWorkspace> breakIt, string[] expected)
+    {
+        using var ws = new TestWorkspace();
+        breakIt(ws);
+        var control = ws.ControlPlane();
+        var e = Assert.Throws<FlatnetException>(() => control.GenerateCert("host-a"))!;
+        foreach (var words in expected)
+            Assert.That(e.Message, Does.Contain(words));
+        Assert.That(ws.WrittenFiles(), Is.Empty, "a refused inventory must not leave files behind");
+    }
+
+    [Test]
+    public void EveryProblemIsListedAtOnce()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-c.yaml", "index:", "index: 2");
+        ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 172.20.4.0/24\n");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
+        Assert.That(e.Message, Does.Contain("has 2 problem(s); nothing was written"));
+    }
+
+    [Test]
+    public void OverlayInsideWslRangeIsAWarningNotAnError()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "overlay:", "overlay: 172.30.0.0/16");
+        ws.Edit("network.yaml", "overlay_ip:", "    overlay_ip: 172.30.0.1");
+        var plan = ws.ControlPlane().Plan();
+        Assert.That(plan.Host("host-b").OverlayAddress, Is.EqualTo("172.30.2.1"));
+        Assert.That(plan.Warnings.Single(), Does.Contain("overlaps 172.16.0.0/12"));
+        Assert.That(ws.Log.Lines, Has.Some.StartsWith("warning: ").And.Contain("172.16.0.0/12"));
+    }
+
+    [TestCase("10.100.0.0/16", "10.100.255.255", true)]
+    [TestCase("10.100.0.0/16", "10.101.0.0", false)]
+    [TestCase("0.0.0.0/0", "203.0.113.9", true)]
+    public void NetworkContainsAddress(string net, string address, bool expected)
+    {
+        Ipv4Network.TryParseAddress(address, out var a);
+        Assert.That(Ipv4Network.Parse(net).Contains(a), Is.EqualTo(expected));
+    }
+
+    [TestCase("10.101.0.0/16", 24, 3u, "10.101.3.0/24")]
+    [TestCase("10.101.0.0/16", 26, 5u, "10.101.1.64/26")]
+    public void SubnetsAreCarvedInOrder(string pool, int prefix, uint index, string expected) =>
+        Assert.That(Ipv4Network.Parse(pool).Subnet(prefix, index).ToString(), Is.EqualTo(expected));
+
+    [TestCase("10.1")]
+    [TestCase("10.100.0.0/33")]
+    [TestCase("fe80::/64")]
+    public void MalformedNetworksAreRefused(string text) =>
+        Assert.That(Ipv4Network.TryParse(text, out _, out var error), Is.False, error);
+}

@@ -1,0 +1,181 @@
+using Flatnet.Pki;
+using System.Runtime.Versioning;
+using Flatnet.Tools;
+
+namespace Flatnet.Tests;
+
+/// <summary>Against the real nebula-cert (Debian's nebula package; .ci/run installs it). Missing it fails, never skips.</summary>
+[UnsupportedOSPlatform("windows")]
+public class PkiTests
+{
+    private static NebulaCert Cli => NebulaCert.Locate(new ToolLocator(null), null);
+
+    private static UnixFileMode Mode(string path) => File.GetUnixFileMode(path);
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
+    [Test]
+    public void InitCaCreatesAnOwnerOnlyKeyAndNeverOverwrites()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        Assert.That(control.InitCa(), Is.True);
+        var crt = Path.Combine(ws.Root, "pki/ca.crt");
+        var key = Path.Combine(ws.Root, "pki/ca.key");
+        Assert.That(Mode(key), Is.EqualTo(OwnerOnly));
+        var first = Cli.Print(crt);
+        Assert.That((first.IsCa, first.Name), Is.EqualTo((true, "flatnet-ca")));
+        var keyBytes = File.ReadAllBytes(key);
+
+        Assert.That(ws.ControlPlane().InitCa(), Is.False);
+        Assert.That(Cli.Print(crt).Fingerprint, Is.EqualTo(first.Fingerprint));
+        Assert.That(File.ReadAllBytes(key), Is.EqualTo(keyBytes));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "pki")).Select(Path.GetFileName), Is.EquivalentTo(new[] { "ca.crt", "ca.key" }));
+    }
+
+    [Test]
+    public void InitCaRefusesHalfACa()
+    {
+        using var ws = new TestWorkspace();
+        Directory.CreateDirectory(Path.Combine(ws.Root, "pki"));
+        File.WriteAllText(Path.Combine(ws.Root, "pki/ca.crt"), "not a cert");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().InitCa())!;
+        Assert.That(e.Message, Does.Contain("half a CA").And.Contain("ca.key does not"));
+        Assert.That(File.ReadAllText(Path.Combine(ws.Root, "pki/ca.crt")), Is.EqualTo("not a cert"));
+    }
+
+    [Test]
+    public void GenerateCertSignsWhatTheInventorySays()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.InitCa();
+        var outcome = control.GenerateCert("host-b");
+
+        var crt = Path.Combine(outcome.Directory, "host.crt");
+        var info = Cli.Print(crt);
+        var ca = Cli.Print(Path.Combine(ws.Root, "pki/ca.crt"));
+        Assert.That(info.Name, Is.EqualTo("host-b"));
+        Assert.That(info.Ips, Is.EqualTo(new[] { "10.100.2.1/16" }));
+        Assert.That(info.Groups, Is.EqualTo(new[] { "flatnet", "gateway" }));
+        Assert.That(info.Subnets, Is.EqualTo(new[] { "10.101.2.0/24" }));
+        Assert.That(info.Issuer, Is.EqualTo(ca.Fingerprint));
+        Assert.That(Cli.Verify(Path.Combine(ws.Root, "pki/ca.crt"), crt).Ok, Is.True);
+        Assert.That(Mode(Path.Combine(outcome.Directory, "host.key")), Is.EqualTo(OwnerOnly));
+        Assert.That(Directory.GetFiles(outcome.Directory).Select(Path.GetFileName),
+            Is.EquivalentTo(new[] { "ca.crt", "host.crt", "host.key", "request.json" }));
+    }
+
+    [Test]
+    public void GenerateCertIsIdempotentAndForceResigns()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        var first = ws.ControlPlane().GenerateCert("host-c");
+        var second = ws.ControlPlane().GenerateCert("host-c");
+        Assert.That(second.Signed, Is.False);
+        Assert.That(second.Cert.Fingerprint, Is.EqualTo(first.Cert.Fingerprint));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("up to date"));
+
+        var forced = ws.ControlPlane().GenerateCert("host-c", force: true);
+        Assert.That(forced.Signed, Is.True);
+        Assert.That(forced.Cert.Fingerprint, Is.Not.EqualTo(first.Cert.Fingerprint));
+    }
+
+    [Test]
+    public void ChangedInventoryResigns()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        ws.ControlPlane().GenerateCert("host-c");
+        ws.Edit("host-c.yaml", "groups:", "groups: [flatnet, gateway, db]");
+        var changed = ws.ControlPlane().GenerateCert("host-c");
+        Assert.That(changed.Signed, Is.True);
+        Assert.That(changed.Cert.Groups, Is.EqualTo(new[] { "flatnet", "gateway", "db" }));
+    }
+
+    [Test]
+    public void KeyMadeOnTheHostIsSignedWithoutThePrivateKeyTravelling()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        ws.Edit("host-b.yaml", "keygen_on_host:", "  keygen_on_host: true");
+
+        var missing = Assert.Throws<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-b"))!;
+        Assert.That(missing.Message, Does.Contain("keygen_on_host").And.Contain("nebula-cert keygen"));
+
+        // "On the host": a separate folder that the build never reads a private key from.
+        var onHost = Directory.CreateTempSubdirectory("flatnet-host-b-").FullName;
+        try
+        {
+            Cli.Keygen(new NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
+            Directory.CreateDirectory(ws.Workspace.HostDirectory("host-b"));
+            File.Copy(Path.Combine(onHost, "host.pub"), ws.Workspace.IncomingPublicKey("host-b"));
+
+            var outcome = ws.ControlPlane().GenerateCert("host-b");
+            Assert.That(File.Exists(Path.Combine(outcome.Directory, "host.key")), Is.False);
+            Assert.That(Directory.GetFiles(ws.Root, "*.key", SearchOption.AllDirectories).Select(Path.GetFileName), Is.EqualTo(new[] { "ca.key" }));
+            Assert.That(Cli.Verify(Path.Combine(ws.Root, "pki/ca.crt"), Path.Combine(outcome.Directory, "host.crt")).Ok, Is.True);
+            Assert.That(ws.ControlPlane().GenerateCert("host-b").Signed, Is.False, "same public key, same inventory: not re-signed");
+        }
+        finally
+        {
+            Directory.Delete(onHost, recursive: true);
+        }
+    }
+
+    [Test]
+    public void FailedSigningLeavesThePreviousCertificateInPlace()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        var before = ws.ControlPlane().GenerateCert("host-a");
+        File.WriteAllText(Path.Combine(ws.Root, "pki/ca.key"), "-----BEGIN NEBULA ED25519 PRIVATE KEY-----\nbroken\n-----END NEBULA ED25519 PRIVATE KEY-----\n");
+
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-a", force: true))!;
+        Assert.That(e.Message, Does.Contain("nebula-cert sign failed").And.Contain("command:"));
+        Assert.That(Cli.Print(Path.Combine(before.Directory, "host.crt")).Fingerprint, Is.EqualTo(before.Cert.Fingerprint));
+        Assert.That(Directory.GetDirectories(ws.Workspace.HostDirectory("host-a")).Select(Path.GetFileName), Is.EqualTo(new[] { "pki" }),
+            "no staging folder may be left behind");
+    }
+
+    [Test]
+    public void HostTaskMakesTheCaOnFirstUseOnlyWhenTheInventorySaysSo()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        Assert.That(Cli.Print(Path.Combine(ws.Root, "pki/ca.crt")).IsCa, Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("a new one was made").And.Contains("create_if_missing"));
+    }
+
+    [Test]
+    public void MissingCaSaysHowToGetOne()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "create_if_missing:", "  create_if_missing: false");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-a"))!;
+        Assert.That(e.Message, Does.Contain("no CA at").And.Contain("--target=InitCa"));
+        Assert.That(ws.WrittenFiles(), Is.Empty);
+    }
+
+    [Test]
+    public void MissingToolNamesEveryPlaceItLooked()
+    {
+        var e = Assert.Throws<FlatnetException>(() => new ToolLocator("/nonexistent/tools").Find(
+            "no-such-tool-flatnet", null, "nebula.cert_tool in hosts/network.yaml", "install it"))!;
+        Assert.That(e.Message, Does.Contain("/nonexistent/tools/no-such-tool-flatnet").And.Contain("nebula.cert_tool in hosts/network.yaml (not set)").And.Contain("fix: install it"));
+    }
+
+    [Test]
+    public void SignArgumentsAreSpelledInOnePlace()
+    {
+        var args = new NebulaCertSignSettings("host-b", "10.100.2.1/16", "ca.crt", "ca.key", "host.crt")
+        {
+            InPub = "host.pub", Groups = ["flatnet", "gateway"], Subnets = ["10.101.2.0/24"],
+        }.Arguments();
+        Assert.That(args, Is.EqualTo(new[]
+        {
+            "sign", "-name", "host-b", "-ip", "10.100.2.1/16", "-ca-crt", "ca.crt", "-ca-key", "ca.key", "-out-crt", "host.crt",
+            "-in-pub", "host.pub", "-groups", "flatnet,gateway", "-subnets", "10.101.2.0/24",
+        }));
+    }
+}

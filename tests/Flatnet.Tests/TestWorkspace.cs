@@ -1,0 +1,57 @@
+namespace Flatnet.Tests;
+
+/// <summary>A throw-away copy of the repository's example inventory and templates, deleted after the test.</summary>
+public sealed class TestWorkspace : IDisposable
+{
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("flatnet-test-").FullName;
+    public Workspace Workspace { get; }
+    public RecordingReporter Log { get; } = new();
+
+    public TestWorkspace()
+    {
+        CopyDirectory(Path.Combine(RepoRoot, "hosts"), Path.Combine(Root, "hosts"));
+        CopyDirectory(Path.Combine(RepoRoot, "templates"), Path.Combine(Root, "templates"));
+        Workspace = Workspace.At(Root);
+    }
+
+    public ControlPlane ControlPlane() => new(Workspace, Log);
+
+    public string HostsFile(string name) => Path.Combine(Root, "hosts", name);
+
+    public void Write(string name, string yaml) => File.WriteAllText(HostsFile(name), yaml);
+
+    /// <summary>Replaces one line that starts with <paramref name="prefix"/> in a hosts/ file.</summary>
+    public void Edit(string name, string prefix, string replacement)
+    {
+        var lines = File.ReadAllLines(HostsFile(name));
+        var i = Array.FindIndex(lines, l => l.TrimStart().StartsWith(prefix, StringComparison.Ordinal));
+        if (i < 0) throw new InvalidOperationException($"no line starting with '{prefix}' in {name}");
+        lines[i] = replacement;
+        File.WriteAllLines(HostsFile(name), lines);
+    }
+
+    /// <summary>Every file below the workspace except the inputs the test started with.</summary>
+    public IReadOnlyList<string> WrittenFiles() =>
+        Directory.GetFiles(Root, "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(Root, f))
+            .Where(f => !f.StartsWith("hosts", StringComparison.Ordinal) && !f.StartsWith("templates", StringComparison.Ordinal))
+            .ToList();
+
+    public void Dispose() => Directory.Delete(Root, recursive: true);
+
+    public static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from)) File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        foreach (var d in Directory.GetDirectories(from)) CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "flatnet.sln"))) return dir.FullName;
+        throw new InvalidOperationException("flatnet.sln not found above " + AppContext.BaseDirectory);
+    }
+}
