@@ -5,6 +5,7 @@
 #load "flatnet.cake"
 #load "tasks/plan.cake"
 #load "tasks/pki.cake"
+#load "tasks/bundle.cake"
 
 var target = Argument("target", "Help");
 

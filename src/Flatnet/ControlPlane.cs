@@ -1,7 +1,9 @@
 using System.Text;
 using Flatnet.Addressing;
+using Flatnet.Bundles;
 using Flatnet.Inventory;
 using Flatnet.Pki;
+using Flatnet.Rendering;
 using Flatnet.Tools;
 
 namespace Flatnet;
@@ -14,6 +16,8 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
 {
     private AddressPlan? _plan;
     private NebulaCert? _nebulaCert;
+    private Nebula? _nebula;
+    private HostRenderer? _renderer;
 
     public Workspace Workspace => workspace;
     public IReporter Log => log;
@@ -29,6 +33,10 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
 
     public NebulaCert NebulaCert =>
         _nebulaCert ??= NebulaCert.Locate(new ToolLocator(workspace.ToolsDirectory), Plan().Inventory.Network.Nebula.CertTool);
+
+    public Nebula Nebula => _nebula ??= Nebula.Locate(new ToolLocator(workspace.ToolsDirectory));
+
+    public HostRenderer Renderer => _renderer ??= new HostRenderer(new TemplateRenderer(workspace.TemplatesDirectory));
 
     public CertificateAuthority Ca => new(NebulaCert, Plan().Inventory.Network.Ca, log);
 
@@ -75,4 +83,91 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var certs = new HostCertificates(NebulaCert, Ca, workspace, log);
         return certs.Generate(h, Plan().Inventory.Network.CertDuration, force, publicKey);
     }
+
+    /// <summary>
+    /// Target PackageBundle: renders the host's files, checks its config with `nebula -test`, and writes
+    /// artifacts/hosts/NAME/bundle/ and artifacts/bundles/NAME.zip. Needs a current certificate (GenerateCert).
+    /// </summary>
+    public HostBundle PackageBundle(string host)
+    {
+        var plan = Plan();
+        var h = plan.Host(host);
+        var certs = new HostCertificates(NebulaCert, Ca, workspace, log);
+        if (certs.WhyNotCurrent(h) is { } why)
+            throw new FlatnetException($"{host}: cannot package: {why}.\n    fix: ./build.sh --target=GenerateCert --host={host} (AddHost and PackageBundle run it first)");
+
+        var model = HostModel.ForHost(plan, h);
+        var pki = workspace.PkiDirectory(host);
+        CheckConfig(model, pki);
+        var extra = new List<RenderedFile>();
+        foreach (var name in new[] { "ca.crt", "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n))))
+            extra.Add(new RenderedFile(name, File.ReadAllBytes(Path.Combine(pki, name)), name.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular));
+        if (model.IsWindows && plan.Inventory.Network.Nebula.Windows.Binaries is { } binaries)
+            foreach (var exe in new[] { "nebula.exe", "nebula-cert.exe" })
+            {
+                var path = Path.Combine(binaries, exe);
+                if (!File.Exists(path))
+                    throw new FlatnetException($"{plan.Inventory.Network.File}: nebula.windows.binaries: {exe} is not in {InventoryLoader.Display(binaries)}.\n    fix: put Nebula's Windows binaries there, or remove the key to install them by hand");
+                extra.Add(new RenderedFile("nebula/" + exe, File.ReadAllBytes(path), RenderedFile.Executable));
+            }
+
+        var bundle = HostBundle.Assemble(model, Renderer.Render(model), extra, Versions());
+        var zip = bundle.ToZip();
+        var zipPath = workspace.BundlePath(host);
+        var unchanged = File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip)
+                        && Directory.Exists(workspace.BundleDirectory(host));
+        if (unchanged)
+        {
+            log.Info($"{host}: bundle is up to date ({InventoryLoader.Display(zipPath)}); nothing written.");
+            return bundle;
+        }
+        SafeFiles.ReplaceDirectory(workspace.BundleDirectory(host), dir =>
+        {
+            SafeFiles.RestrictToOwner(dir);
+            bundle.WriteTo(dir);
+        });
+        SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
+        log.Info($"{host}: bundle {InventoryLoader.Display(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
+                 (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
+        return bundle;
+    }
+
+    /// <summary>`nebula -test` on the config exactly as rendered, except that pki points at this machine's copy of the certs.</summary>
+    private void CheckConfig(HostModel model, string pkiDirectory)
+    {
+        var check = Directory.CreateTempSubdirectory("flatnet-check-");
+        try
+        {
+            var cert = Path.Combine(pkiDirectory, "host.crt");
+            var key = Path.Combine(pkiDirectory, "host.key");
+            if (!File.Exists(key))
+            {
+                // The key was made on the host, and nebula -test insists on a key that pairs with the cert: check the
+                // config with a throw-away twin (same name, IP, groups, subnets, CA). The real cert was verified on signing.
+                var info = NebulaCert.Print(cert);
+                cert = Path.Combine(check.FullName, "twin.crt");
+                key = Path.Combine(check.FullName, "twin.key");
+                NebulaCert.Sign(new NebulaCertSignSettings(info.Name, info.Ips[0], Ca.CrtPath, Ca.KeyPath, cert)
+                {
+                    OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
+                });
+            }
+            var local = model with
+            {
+                Paths = model.Paths with { Ca = Path.Combine(pkiDirectory, "ca.crt"), Cert = cert, Key = key },
+            };
+            var config = Path.Combine(check.FullName, "config.yaml");
+            File.WriteAllText(config, Renderer.RenderConfig(local));
+            Nebula.Test(config, model.Name);
+        }
+        finally
+        {
+            check.Delete(recursive: true);
+        }
+    }
+
+    private BundleVersions Versions() => new(
+        typeof(ControlPlane).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown",
+        NebulaCert.Version(), Nebula.Version());
 }

@@ -19,5 +19,6 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
     public string RenderDirectory(string host) => Path.Combine(HostDirectory(host), "render");
     /// <summary>Where a public key made on the host is dropped for signing (keygen_on_host).</summary>
     public string IncomingPublicKey(string host) => Path.Combine(HostDirectory(host), "host.pub");
+    public string BundleDirectory(string host) => Path.Combine(HostDirectory(host), "bundle");
     public string BundlePath(string host) => Path.Combine(ArtifactsDirectory, "bundles", host + ".zip");
 }

@@ -62,6 +62,7 @@ public sealed record HostEntry(
     string? RoutedBlock,
     IReadOnlyList<string> Groups,
     bool Wsl,
+    string? Root,
     DeploySettings Deploy);
 
 public sealed record DeploySettings(

@@ -81,6 +81,7 @@ public sealed class HostDocument
     public string? RoutedBlock { get; set; }
     public List<string>? Groups { get; set; }
     public bool? Wsl { get; set; }
+    public string? Root { get; set; }
     public DeployDocument? Deploy { get; set; }
 }
 

@@ -163,7 +163,7 @@ public static partial class InventoryLoader
                 "set deploy.address to the host's LAN address or DNS name, or set deploy.transport: none"));
         var name = Required(d.Name, file, "name", $"set name: {Path.GetFileNameWithoutExtension(file)} (the file name without .yaml)");
         return new HostEntry(file, name, d.Index, os, d.OverlayIp, d.RoutedBlock,
-            d.Groups ?? network.Groups, d.Wsl ?? true,
+            d.Groups ?? network.Groups, d.Wsl ?? true, d.Root,
             new DeploySettings(transport, deploy.Address, deploy.Port ?? (transport == DeployTransport.WinRm ? 5985 : 22),
                 deploy.User, deploy.Identity, deploy.HostKey, deploy.KeygenOnHost ?? false));
     }

@@ -72,6 +72,22 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         return new CertOutcome(dir, true, info);
     }
 
+    /// <summary>Null when the host's signed cert matches the inventory and verifies; otherwise why it does not.</summary>
+    public string? WhyNotCurrent(HostAddresses host)
+    {
+        var dir = workspace.PkiDirectory(host.Name);
+        var json = ReadRequest(dir);
+        if (json is null || !File.Exists(Path.Combine(dir, "host.crt"))) return "it has no certificate yet";
+        var signed = JsonSerializer.Deserialize<SignRequest>(json)!;
+        var caInfo = ca.RequireExisting();
+        if (signed.Name != host.Name || signed.Ip != host.OverlayCidr || !signed.Groups.SequenceEqual(host.Host.Groups)
+            || !signed.Subnets.SequenceEqual([host.RoutedBlock.ToString()]))
+            return "the inventory changed since its certificate was signed";
+        if (signed.CaFingerprint != caInfo.Fingerprint) return "its certificate was signed by another CA";
+        var (ok, reason) = nebulaCert.Verify(ca.CrtPath, Path.Combine(dir, "host.crt"));
+        return ok ? null : $"its certificate does not verify ({reason})";
+    }
+
     private static string? ReadRequest(string dir)
     {
         var path = Path.Combine(dir, "request.json");

@@ -1,0 +1,77 @@
+using System.IO.Compression;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Flatnet.Rendering;
+
+namespace Flatnet.Bundles;
+
+/// <summary>Versions recorded in a bundle's manifest.</summary>
+public sealed record BundleVersions(string Flatnet, string NebulaCert, string Nebula);
+
+/// <summary>
+/// Everything one host receives: rendered files, its certificate (and key, only when it was made here),
+/// SHA256SUMS and manifest.json. Never the CA key. Written deterministically: same inputs, same bytes.
+/// </summary>
+public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
+{
+    /// <summary>Fixed entry time, so the zip depends only on its contents.</summary>
+    private static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    public bool ContainsPrivateKey => Files.Any(f => f.Path.EndsWith(".key", StringComparison.Ordinal));
+
+    public static HostBundle Assemble(HostModel model, IEnumerable<RenderedFile> rendered, IEnumerable<RenderedFile> extra, BundleVersions versions)
+    {
+        var files = rendered.Concat(extra).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
+        if (files.Any(f => Path.GetFileName(f.Path) == "ca.key"))
+            throw new InvalidOperationException("the CA key must never enter a bundle");
+        var sums = string.Concat(files.Select(f => $"{Sha256(f.Content)}  {f.Path}\n"));
+        files.Add(new RenderedFile("SHA256SUMS", Encoding.UTF8.GetBytes(sums), RenderedFile.Regular));
+        var manifest = new
+        {
+            host = model.Name,
+            os = model.Os,
+            network = model.Network,
+            overlay_ip = model.OverlayCidr,
+            routed_block = model.RoutedBlock,
+            wsl_address = model.WslAddress,
+            contains_private_key = files.Any(f => f.Path.EndsWith(".key", StringComparison.Ordinal)),
+            versions = new { flatnet = versions.Flatnet, nebula_cert = versions.NebulaCert, nebula_checked_with = versions.Nebula },
+            files = files.Select(f => new { path = f.Path, sha256 = Sha256(f.Content), size = f.Content.Length, mode = Convert.ToString(f.Mode, 8) }),
+        };
+        var json = JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+        files.Add(new RenderedFile("manifest.json", Encoding.UTF8.GetBytes(json), RenderedFile.Regular));
+        return new HostBundle(model.Name, files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
+    }
+
+    public byte[] ToZip()
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var f in Files)
+            {
+                var entry = zip.CreateEntry(f.Path, CompressionLevel.Optimal);
+                entry.LastWriteTime = EntryTime;
+                entry.ExternalAttributes = (0x8000 | f.Mode) << 16; // regular file + Unix mode, for unzip on Linux
+                using var s = entry.Open();
+                s.Write(f.Content);
+            }
+        }
+        return buffer.ToArray();
+    }
+
+    /// <summary>Writes the files into a folder (the form DeployHost uploads), with their modes.</summary>
+    public void WriteTo(string directory)
+    {
+        foreach (var f in Files)
+        {
+            var path = Path.Combine(directory, f.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, f.Content);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)f.Mode);
+        }
+    }
+
+    public static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
+}

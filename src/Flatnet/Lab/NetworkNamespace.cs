@@ -1,0 +1,73 @@
+using Flatnet.Tools;
+
+namespace Flatnet.Lab;
+
+/// <summary>
+/// A Linux network namespace made by flatnet (name prefixed "fn-", so leftovers are easy to find and remove).
+/// Disposing deletes it, which also removes its end of every veth pair and ends its network.
+/// </summary>
+public sealed class NetworkNamespace : IDisposable
+{
+    public const string Prefix = "fn-";
+    public string Name { get; }
+
+    private NetworkNamespace(string name) => Name = name;
+
+    public static void RequireRoot(string what)
+    {
+        if (OperatingSystem.IsWindows() || Environment.UserName != "root" && ProcessRunner.Run("id", ["-u"]).StdOut.Trim() != "0")
+            throw new FlatnetException($"{what} needs root on Linux (it makes network namespaces).\n    fix: run as root, e.g. sudo ./build.sh --target=Lab");
+        if (!File.Exists("/dev/net/tun"))
+            throw new FlatnetException($"{what} needs /dev/net/tun (Nebula's interface).\n    fix: modprobe tun, or run on a machine that has it");
+    }
+
+    public static NetworkNamespace Create(string name)
+    {
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name.Length > 15)
+            throw new ArgumentException($"namespace '{name}' must start with {Prefix} and be at most 15 characters");
+        Ip("netns", "add", name);
+        var ns = new NetworkNamespace(name);
+        ns.Run("ip", "link", "set", "lo", "up");
+        return ns;
+    }
+
+    /// <summary>Runs a command inside the namespace; throws with its output on failure.</summary>
+    public ProcessResult Run(params string[] command) => Try(command).EnsureSuccess($"[{Name}] {command[0]}");
+
+    public ProcessResult Try(params string[] command) => TryWithTimeout(TimeSpan.FromMinutes(1), command);
+
+    public ProcessResult TryWithTimeout(TimeSpan timeout, params string[] command) =>
+        ProcessRunner.Run("ip", new[] { "netns", "exec", Name }.Concat(command), timeout: timeout);
+
+    /// <summary>Connects two namespaces with a veth pair (each end named in its namespace).</summary>
+    public static void Link(NetworkNamespace a, string aName, string aAddress, NetworkNamespace b, string bName, string bAddress)
+    {
+        var tmpA = "fv" + Guid.NewGuid().ToString("N")[..10];
+        var tmpB = "fv" + Guid.NewGuid().ToString("N")[..10];
+        Ip("link", "add", tmpA, "type", "veth", "peer", "name", tmpB);
+        Ip("link", "set", tmpA, "netns", a.Name);
+        Ip("link", "set", tmpB, "netns", b.Name);
+        a.Run("ip", "link", "set", tmpA, "name", aName);
+        b.Run("ip", "link", "set", tmpB, "name", bName);
+        a.Run("ip", "addr", "add", aAddress, "dev", aName);
+        b.Run("ip", "addr", "add", bAddress, "dev", bName);
+        a.Run("ip", "link", "set", aName, "up");
+        b.Run("ip", "link", "set", bName, "up");
+    }
+
+    public void Dispose()
+    {
+        // Kill whatever still runs inside (nebula, sshd) before the namespace goes.
+        ProcessRunner.Run("ip", ["netns", "pids", Name]).StdOut
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .ToList().ForEach(pid => ProcessRunner.Run("kill", ["-9", pid.Trim()]));
+        ProcessRunner.Run("ip", ["netns", "delete", Name]);
+    }
+
+    /// <summary>Every namespace flatnet made that still exists (for tests that prove cleanup, and for Lab --clean).</summary>
+    public static IReadOnlyList<string> Leftovers() =>
+        ProcessRunner.Run("ip", ["netns", "list"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
+
+    private static void Ip(params string[] args) => ProcessRunner.Run("ip", args).EnsureSuccess("ip " + string.Join(' ', args));
+}

@@ -1,0 +1,45 @@
+using Flatnet.Addressing;
+
+namespace Flatnet.Rendering;
+
+/// <summary>One file of a host's rendered set: path inside the bundle, bytes, and Unix mode.</summary>
+public sealed record RenderedFile(string Path, byte[] Content, int Mode)
+{
+    public const int Regular = 0b110_100_100;    // 0644
+    public const int Executable = 0b111_101_101; // 0755
+    public const int Secret = 0b110_000_000;     // 0600
+    public string Text => System.Text.Encoding.UTF8.GetString(Content);
+}
+
+/// <summary>Renders every file a host needs from its <see cref="HostModel"/>: config.yaml, routing scripts, install script, README.</summary>
+public sealed class HostRenderer(TemplateRenderer templates)
+{
+    public IReadOnlyList<RenderedFile> Render(HostModel model)
+    {
+        var files = new List<RenderedFile> { Text("config.yaml", "config.yaml.scriban", model, RenderedFile.Regular) };
+        if (model.IsWindows)
+        {
+            files.Add(Text("install.ps1", "install.ps1.scriban", model, RenderedFile.Executable));
+            files.Add(Text("scripts/setup-routing.ps1", "setup-routing.ps1.scriban", model, RenderedFile.Executable));
+        }
+        else
+        {
+            files.Add(Text("install.sh", "install.sh.scriban", model, RenderedFile.Executable));
+            files.Add(Text("scripts/host-routing.sh", "host-routing.sh.scriban", model, RenderedFile.Executable));
+        }
+        if (model.Wsl) files.Add(Text("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", model, RenderedFile.Executable));
+        files.Add(Text("README.md", "README.md.scriban", model, RenderedFile.Regular));
+        return files;
+    }
+
+    public string RenderConfig(HostModel model) => templates.Render("config.yaml.scriban", model);
+
+    private RenderedFile Text(string path, string template, HostModel model, int mode)
+    {
+        var text = templates.Render(template, model);
+        // Windows PowerShell 5.1 reads a BOM-less script as the ANSI code page; keep scripts ASCII so that never matters.
+        if (path.EndsWith(".ps1", StringComparison.Ordinal) && text.Any(c => c > 127))
+            throw new FlatnetException($"templates/{template} rendered non-ASCII text for {model.Name}; keep .ps1 output ASCII for Windows PowerShell 5.1");
+        return new RenderedFile(path, System.Text.Encoding.UTF8.GetBytes(text), mode);
+    }
+}

@@ -1,0 +1,28 @@
+namespace Flatnet.Tools;
+
+public sealed record NebulaTestSettings(string Config) : ToolSettings
+{
+    public override IEnumerable<string> Arguments() => ["-test", "-config", Config];
+}
+
+/// <summary>The nebula binary on the machine running the build: here only to check configs with `nebula -test`.</summary>
+public sealed class Nebula(string executable) : Tool<NebulaTestSettings>(executable)
+{
+    protected override string DisplayName => "nebula";
+
+    public static Nebula Locate(ToolLocator locator) => new(locator.Find(
+        "nebula", null, "tools/nebula", "install Nebula (Debian/Ubuntu: apt-get install nebula) so every rendered config can be checked with nebula -test"));
+
+    /// <summary>Throws with Nebula's own words when it refuses the config.</summary>
+    public void Test(string config, string what)
+    {
+        var result = Run(new NebulaTestSettings(config), throwOnFailure: false);
+        if (!result.Succeeded)
+            throw new FlatnetException($"{what}: nebula -test refused the rendered config.\n    nebula said: " +
+                                       string.Join("\n      ", (result.StdErr + result.StdOut).Trim().Split('\n').TakeLast(4)) +
+                                       "\n    fix: correct hosts/ or templates/config.yaml.scriban; nothing was written");
+    }
+
+    public string Version() =>
+        ProcessRunner.Run(Executable, ["-version"]).EnsureSuccess("nebula -version").StdOut.Replace("Version:", "").Trim();
+}

@@ -1,0 +1,64 @@
+using Flatnet.Rendering;
+
+namespace Flatnet.Tests;
+
+public class PowerShellScriptTests
+{
+    private static string RenderHostB(TestWorkspace ws)
+    {
+        var control = ws.ControlPlane();
+        var plan = control.Plan();
+        var dir = Path.Combine(ws.Root, "rendered-host-b");
+        foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))))
+        {
+            var path = Path.Combine(dir, f.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, f.Content);
+        }
+        return dir;
+    }
+
+    [Test]
+    public void SetupRoutingPassesItsPesterTestsAgainstAFakeWindows()
+    {
+        using var ws = new TestWorkspace();
+        var script = Path.Combine(RenderHostB(ws), "scripts", "setup-routing.ps1");
+        var passed = PowerShell.Pester("setup-routing.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
+        Assert.That(passed, Is.EqualTo(11));
+    }
+
+    [Test]
+    public void EveryPowerShellScriptStaysWindowsPowerShell51()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        var plan = control.Plan();
+        var files = new List<string> { Path.Combine(TestWorkspace.RepoRoot, "build.ps1") };
+        foreach (var host in plan.Hosts)
+            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, host)).Where(f => f.Path.EndsWith(".ps1")))
+            {
+                var path = Path.Combine(ws.Root, "ps1", host.Name, f.Path);
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                File.WriteAllBytes(path, f.Content);
+                files.Add(path);
+            }
+        Assert.That(files, Has.Count.EqualTo(7));
+        var result = Check(files);
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.StdOut + result.StdErr);
+        Assert.That(result.StdOut, Does.Contain("7 checked, 0 problem(s)"));
+    }
+
+    [Test]
+    public void TheSyntaxCheckCatchesPowerShell7OnlySyntax()
+    {
+        using var ws = new TestWorkspace();
+        var bad = Path.Combine(ws.Root, "bad.ps1");
+        File.WriteAllText(bad, "git status && echo ok\n$a = $b ?? 'x'\n$c = $true ? 1 : 2\n$d = ${e}?.Name\n");
+        var result = Check([bad]);
+        Assert.That(result.ExitCode, Is.EqualTo(4), result.StdOut);
+        Assert.That(result.StdOut, Does.Contain("bad.ps1:1: PowerShell 7 only").And.Contain("bad.ps1:2:").And.Contain("bad.ps1:3:").And.Contain("bad.ps1:4:"));
+    }
+
+    private static Flatnet.Tools.ProcessResult Check(IEnumerable<string> files) =>
+        PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
+}

@@ -1,0 +1,220 @@
+using System.IO.Compression;
+using System.Text.Json;
+using Flatnet.Bundles;
+using Flatnet.Rendering;
+using YamlDotNet.RepresentationModel;
+
+namespace Flatnet.Tests;
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class RenderingTests
+{
+    /// <summary>Golden files live in tests/Flatnet.Tests/golden/. FLATNET_UPDATE_GOLDEN=1 rewrites them; review the diff by hand.</summary>
+    private static readonly string GoldenRoot = Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "golden");
+
+    private static IEnumerable<(string Case, RenderedFile File)> RenderExample()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        var plan = control.Plan();
+        foreach (var host in plan.Hosts)
+            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, host)))
+                yield return (host.Name, f);
+
+        // A Linux host (the lab's flavour) and the lighthouse, from the same inventory.
+        ws.Edit("host-a.yaml", "os:", "os: linux");
+        var linux = ws.ControlPlane();
+        var linuxPlan = linux.Plan();
+        foreach (var f in linux.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"))))
+            yield return ("linux-host-a", f);
+        yield return ("lighthouse", new RenderedFile("config.yaml", System.Text.Encoding.UTF8.GetBytes(
+            linux.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], "/opt/flatnet"))), RenderedFile.Regular));
+    }
+
+    [Test]
+    public void TemplatesMatchTheReviewedGoldenFiles()
+    {
+        var update = Environment.GetEnvironmentVariable("FLATNET_UPDATE_GOLDEN") == "1";
+        var rendered = RenderExample().ToList();
+        Assert.That(rendered.Select(r => r.Case).Distinct(), Is.EqualTo(new[] { "host-a", "host-b", "host-c", "linux-host-a", "lighthouse" }));
+        foreach (var (name, file) in rendered)
+        {
+            var golden = Path.Combine(GoldenRoot, name, file.Path);
+            if (update)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(golden)!);
+                File.WriteAllText(golden, file.Text);
+            }
+            Assert.That(File.Exists(golden), Is.True, $"no golden file {golden}; run with FLATNET_UPDATE_GOLDEN=1 and review it");
+            Assert.That(file.Text, Is.EqualTo(File.ReadAllText(golden)), $"{name}/{file.Path} differs from its golden file");
+        }
+    }
+
+    [Test]
+    public void WindowsHostGetsTheSpecsFilesAndLinuxHostItsTwin()
+    {
+        var rendered = RenderExample().ToList();
+        Assert.That(rendered.Where(r => r.Case == "host-b").Select(r => r.File.Path), Is.EquivalentTo(new[]
+            { "config.yaml", "install.ps1", "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "README.md" }));
+        Assert.That(rendered.Where(r => r.Case == "linux-host-a").Select(r => r.File.Path), Is.EquivalentTo(new[]
+            { "config.yaml", "install.sh", "scripts/host-routing.sh", "scripts/wsl-routing.sh", "README.md" }));
+    }
+
+    [Test]
+    public void RenderedConfigsParseAndSayWhatThePlanSays()
+    {
+        foreach (var (name, file) in RenderExample().Where(r => r.File.Path == "config.yaml"))
+        {
+            var yaml = new YamlStream();
+            yaml.Load(new StringReader(file.Text));
+            var root = (YamlMappingNode)yaml.Documents[0].RootNode;
+            string At(params string[] path)
+            {
+                YamlNode node = root;
+                foreach (var p in path) node = ((YamlMappingNode)node)[p];
+                return ((YamlScalarNode)node).Value!;
+            }
+            var isLighthouse = name == "lighthouse";
+            Assert.That(At("lighthouse", "am_lighthouse"), Is.EqualTo(isLighthouse ? "true" : "false"), name);
+            Assert.That(At("relay", "am_relay"), Is.EqualTo(isLighthouse ? "true" : "false"), name);
+            Assert.That(At("listen", "port"), Is.EqualTo("4242"), name);
+            Assert.That(At("tun", "dev"), Is.EqualTo("nebula1"), name);
+            var routes = (YamlSequenceNode)((YamlMappingNode)root["tun"])["unsafe_routes"];
+            Assert.That(routes.Children, Has.Count.EqualTo(isLighthouse ? 0 : 2), name);
+            if (name == "host-b")
+            {
+                Assert.That(At("pki", "key"), Is.EqualTo("F:/flatnet/config/nebula/host.key"));
+                Assert.That(routes.Children.Select(r => ((YamlScalarNode)((YamlMappingNode)r)["route"]).Value + " via " + ((YamlScalarNode)((YamlMappingNode)r)["via"]).Value),
+                    Is.EqualTo(new[] { "10.101.1.0/24 via 10.100.1.1", "10.101.3.0/24 via 10.100.3.1" }));
+                var staticMap = (YamlMappingNode)root["static_host_map"];
+                Assert.That(((YamlSequenceNode)staticMap["10.100.0.1"]).Children.Select(c => ((YamlScalarNode)c).Value), Is.EqualTo(new[] { "198.18.0.1:4242" }));
+                var deny = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)root["lighthouse"])["local_allow_list"])["interfaces"];
+                Assert.That(deny.Children.Keys.Select(k => ((YamlScalarNode)k).Value), Is.EqualTo(new[] { "vEthernet.*", "nebula1" }));
+            }
+        }
+    }
+
+    [Test]
+    public void EveryHostsBundleConfigPassesNebulaTest()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-a.yaml", "os:", "os: linux");
+        var control = ws.ControlPlane();
+        foreach (var host in new[] { "host-a", "host-b", "host-c" })
+        {
+            control.GenerateCert(host);
+            control.PackageBundle(host); // runs nebula -test itself, and throws when it fails
+        }
+        Assert.That(ws.Log.Lines.Count(l => l.Contains("config passes nebula -test")), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void NebulaTestFailureStopsThePackageAndWritesNothing()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-b");
+        File.AppendAllText(Path.Combine(ws.Root, "templates", "config.yaml.scriban"), "\nbroken: [\n");
+        var e = Assert.Throws<FlatnetException>(() => control.PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain("host-b: nebula -test refused the rendered config").And.Contain("nothing was written"));
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-b")), Is.False);
+        Assert.That(Directory.Exists(ws.Workspace.BundleDirectory("host-b")), Is.False);
+    }
+
+    [Test]
+    public void TemplateTypoIsAnErrorNotAnEmptyString()
+    {
+        using var ws = new TestWorkspace();
+        File.WriteAllText(Path.Combine(ws.Root, "templates", "config.yaml.scriban"), "pki:\n  ca: {{ paths.caa }}\n");
+        var control = ws.ControlPlane();
+        var plan = control.Plan();
+        var e = Assert.Throws<FlatnetException>(() => control.Renderer.RenderConfig(HostModel.ForHost(plan, plan.Host("host-b"))))!;
+        Assert.That(e.Message, Does.Contain("templates/config.yaml.scriban").And.Contain("caa"));
+    }
+
+    [Test]
+    public void PackagingRefusesAStaleCertificate()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-c");
+        ws.Edit("host-c.yaml", "groups:", "groups: [flatnet]");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-c"))!;
+        Assert.That(e.Message, Does.Contain("the inventory changed since its certificate was signed").And.Contain("--target=GenerateCert --host=host-c"));
+    }
+
+    [Test]
+    public void BundleIsDeterministicCompleteAndNeverCarriesTheCaKey()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-c");
+        control.PackageBundle("host-c");
+        var zipPath = ws.Workspace.BundlePath("host-c");
+        var first = File.ReadAllBytes(zipPath);
+        var firstWrite = File.GetLastWriteTimeUtc(zipPath);
+
+        control.PackageBundle("host-c");
+        Assert.That(File.GetLastWriteTimeUtc(zipPath), Is.EqualTo(firstWrite), "an unchanged bundle is not rewritten");
+        Assert.That(ws.Log.Lines, Has.Some.Contains("bundle is up to date"));
+        File.Delete(zipPath);
+        control.PackageBundle("host-c");
+        Assert.That(File.ReadAllBytes(zipPath), Is.EqualTo(first), "same inputs, same bytes");
+        Assert.That(File.GetUnixFileMode(zipPath), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "a bundle with host.key is owner-only");
+
+        using var zip = ZipFile.OpenRead(zipPath);
+        var names = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.That(names, Is.EquivalentTo(new[]
+        {
+            "README.md", "SHA256SUMS", "ca.crt", "config.yaml", "host.crt", "host.key", "install.ps1", "manifest.json",
+            "scripts/setup-routing.ps1", "scripts/wsl-routing.sh",
+        }));
+        Assert.That(names, Has.None.Contains("ca.key"));
+        var caKey = File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.key"));
+        foreach (var entry in zip.Entries)
+            Assert.That(Read(entry), Is.Not.EqualTo(caKey), $"{entry.FullName} must not be the CA key");
+
+        using var manifest = JsonDocument.Parse(Read(zip.GetEntry("manifest.json")!));
+        var m = manifest.RootElement;
+        Assert.That((m.GetProperty("host").GetString(), m.GetProperty("overlay_ip").GetString(), m.GetProperty("routed_block").GetString()),
+            Is.EqualTo(("host-c", "10.100.3.1/16", "10.101.3.0/24")));
+        Assert.That(m.GetProperty("contains_private_key").GetBoolean(), Is.True);
+        Assert.That(m.GetProperty("versions").GetProperty("nebula_cert").GetString(), Is.EqualTo("1.6.1"));
+        var listed = m.GetProperty("files").EnumerateArray().ToList();
+        Assert.That(listed.Select(f => f.GetProperty("path").GetString()), Is.EquivalentTo(names.Where(n => n != "manifest.json")));
+        foreach (var f in listed)
+            Assert.That(BundleSha(zip, f.GetProperty("path").GetString()!), Is.EqualTo(f.GetProperty("sha256").GetString()), f.GetProperty("path").GetString());
+        Assert.That(zip.GetEntry("host.key")!.ExternalAttributes >> 16 & 0x1FF, Is.EqualTo(RenderedFile.Secret));
+    }
+
+    [Test]
+    public void KeyMadeOnTheHostIsNotInTheBundle()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-b.yaml", "keygen_on_host:", "  keygen_on_host: true");
+        var onHost = Directory.CreateTempSubdirectory("flatnet-host-b-").FullName;
+        try
+        {
+            var control = ws.ControlPlane();
+            control.NebulaCert.Keygen(new Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
+            control.GenerateCert("host-b", publicKey: Path.Combine(onHost, "host.pub"));
+            var bundle = control.PackageBundle("host-b");
+            Assert.That(bundle.ContainsPrivateKey, Is.False);
+            Assert.That(bundle.Files.Select(f => f.Path), Has.None.EndsWith(".key"));
+            Assert.That(ws.Log.Lines, Has.Some.Contains("no private key inside"));
+        }
+        finally
+        {
+            Directory.Delete(onHost, recursive: true);
+        }
+    }
+
+    private static byte[] Read(ZipArchiveEntry entry)
+    {
+        using var s = entry.Open();
+        using var m = new MemoryStream();
+        s.CopyTo(m);
+        return m.ToArray();
+    }
+
+    private static string BundleSha(ZipArchive zip, string path) => HostBundle.Sha256(Read(zip.GetEntry(path)!));
+}

@@ -1,0 +1,154 @@
+using Flatnet.Lab;
+using Flatnet.Rendering;
+using Flatnet.Tools;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// wsl-routing.sh and host-routing.sh run for real, as root, in a "host" and a "wsl" network namespace joined by a
+/// veth pair (WSL2 sits behind Windows the same way). Persistent files go to a temp FLATNET_ETC, never to /etc.
+/// </summary>
+[NonParallelizable]
+public class RoutingScriptTests
+{
+    private sealed class Rig : IDisposable
+    {
+        public TestWorkspace Ws { get; } = new();
+        public NetworkNamespace Host { get; } = null!;
+        public NetworkNamespace Wsl { get; } = null!;
+        public string Scripts { get; }
+        public string Etc { get; }
+
+        public Rig()
+        {
+            NetworkNamespace.RequireRoot("the routing script tests");
+            Ws.Edit("host-b.yaml", "os:", "os: linux");
+            var control = Ws.ControlPlane();
+            var plan = control.Plan();
+            Scripts = Path.Combine(Ws.Root, "scripts");
+            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))).Where(f => f.Path.StartsWith("scripts/")))
+            {
+                Directory.CreateDirectory(Scripts);
+                File.WriteAllBytes(Path.Combine(Ws.Root, f.Path), f.Content);
+            }
+            Etc = Path.Combine(Ws.Root, "etc");
+            Directory.CreateDirectory(Etc);
+            var id = Guid.NewGuid().ToString("N")[..6];
+            try
+            {
+                Host = NetworkNamespace.Create($"fn-rh{id}");
+                Wsl = NetworkNamespace.Create($"fn-rw{id}");
+                NetworkNamespace.Link(Host, "veth-wsl", "172.29.2.1/24", Wsl, "eth0", "172.29.2.2/24");
+                Wsl.Run("ip", "route", "add", "default", "via", "172.29.2.1");
+            }
+            catch
+            {
+                Dispose(); // a half-built rig still cleans up
+                throw;
+            }
+        }
+
+        public ProcessResult WslRouting(params string[] args) =>
+            Wsl.Try(new[] { "env", $"FLATNET_ETC={Etc}", "bash", Path.Combine(Scripts, "wsl-routing.sh") }.Concat(args).ToArray());
+
+        public ProcessResult HostRouting(params string[] args) =>
+            Host.Try(new[] { "env", $"FLATNET_ETC={Etc}", "bash", Path.Combine(Scripts, "host-routing.sh") }.Concat(args).ToArray());
+
+        public void Dispose()
+        {
+            (Wsl as IDisposable)?.Dispose();
+            (Host as IDisposable)?.Dispose();
+            Ws.Dispose();
+        }
+    }
+
+    [Test]
+    public void WslRoutingTakesTheStableAddressRoutesViaWindowsAndIsIdempotent()
+    {
+        using var rig = new Rig();
+        var first = rig.WslRouting("--install-boot");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.StdErr);
+        Assert.That(first.StdOut, Does.Contain("set: address 10.101.2.1/32 on eth0"));
+
+        Assert.That(rig.Wsl.Run("ip", "-4", "-o", "addr", "show", "dev", "eth0").StdOut, Does.Contain("inet 10.101.2.1/32"));
+        var routes = rig.Wsl.Run("ip", "-4", "route", "show").StdOut.Split('\n').Select(l => l.Trim()).ToList();
+        Assert.That(routes, Does.Contain("10.100.0.0/16 via 172.29.2.1 dev eth0 src 10.101.2.1"));
+        Assert.That(routes, Does.Contain("10.101.1.0/24 via 172.29.2.1 dev eth0 src 10.101.2.1"));
+        Assert.That(routes, Does.Contain("10.101.3.0/24 via 172.29.2.1 dev eth0 src 10.101.2.1"));
+        Assert.That(routes.Where(r => r.StartsWith("10.101.2.")), Is.Empty, "its own block is not routed away");
+        Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "wsl.conf")), Is.EqualTo($"[boot]\ncommand = \"{Path.Combine(rig.Scripts, "wsl-routing.sh")}\"\n"));
+
+        var before = rig.Wsl.Run("ip", "-4", "route", "show").StdOut + rig.Wsl.Run("ip", "-4", "addr").StdOut;
+        var second = rig.WslRouting("--install-boot");
+        Assert.That(second.StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
+        Assert.That(rig.Wsl.Run("ip", "-4", "route", "show").StdOut + rig.Wsl.Run("ip", "-4", "addr").StdOut, Is.EqualTo(before));
+
+        var check = rig.WslRouting("--check", "--install-boot");
+        Assert.That((check.ExitCode, check.StdOut.Trim()), Is.EqualTo((0, "ok: WSL2 routing for host-b is in place")));
+    }
+
+    [Test]
+    public void WslRoutingKeepsTheRestOfWslConf()
+    {
+        using var rig = new Rig();
+        File.WriteAllText(Path.Combine(rig.Etc, "wsl.conf"), "[network]\ngenerateResolvConf = false\n[boot]\nsystemd = true\ncommand = \"/old/script\"\n[user]\ndefault = kh\n");
+        Assert.That(rig.WslRouting("--install-boot").ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "wsl.conf")), Is.EqualTo(
+            $"[network]\ngenerateResolvConf = false\n[boot]\nsystemd = true\ncommand = \"{Path.Combine(rig.Scripts, "wsl-routing.sh")}\"\n[user]\ndefault = kh\n"));
+    }
+
+    [Test]
+    public void WslRoutingCheckReportsWhatIsMissingAndChangesNothing()
+    {
+        using var rig = new Rig();
+        var check = rig.WslRouting("--check");
+        Assert.That(check.ExitCode, Is.EqualTo(1));
+        Assert.That(check.StdOut, Does.Contain("missing: address 10.101.2.1/32 on eth0").And.Contain("missing: route 10.100.0.0/16"));
+        Assert.That(rig.Wsl.Run("ip", "-4", "addr", "show", "dev", "eth0").StdOut, Does.Not.Contain("10.101.2.1"));
+    }
+
+    [Test]
+    public void HostRoutingRoutesTheBlockToWslReplacesAStaleRouteAndIsIdempotent()
+    {
+        using var rig = new Rig();
+        rig.Host.Run("sysctl", "-q", "-w", "net.ipv4.ip_forward=0");
+        Assert.That(rig.WslRouting().ExitCode, Is.EqualTo(0));
+
+        var first = rig.HostRouting("--wsl-ip", "172.29.2.2");
+        Assert.That(first.ExitCode, Is.EqualTo(0), first.StdErr);
+        Assert.That(rig.Host.Run("ip", "-4", "route", "show", "exact", "10.101.2.0/24").StdOut.Trim(), Is.EqualTo("10.101.2.0/24 via 172.29.2.2 dev veth-wsl"));
+        Assert.That(rig.Host.Run("sysctl", "-n", "net.ipv4.ip_forward").StdOut.Trim(), Is.EqualTo("1"));
+        Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "sysctl.d", "60-flatnet.conf")), Is.EqualTo("net.ipv4.ip_forward = 1\n"));
+        Assert.That(rig.Host.Run("ip", "-4", "route", "show").StdOut, Does.Not.Contain("10.100.0.0/16"), "the overlay is Nebula's, never routed to WSL2");
+
+        // The block really reaches WSL2's stable address now.
+        var ping = rig.Host.Try("ping", "-c", "1", "-W", "2", "10.101.2.1");
+        Assert.That(ping.ExitCode, Is.EqualTo(0), ping.StdOut);
+
+        Assert.That(rig.HostRouting("--wsl-ip", "172.29.2.2").StdOut.Trim(), Is.EqualTo("unchanged: host routing for host-b was already in place"));
+
+        var moved = rig.HostRouting("--wsl-ip", "172.29.2.3");
+        Assert.That(moved.StdOut, Does.Contain("set: route 10.101.2.0/24 via 172.29.2.3 (was: 10.101.2.0/24 via 172.29.2.2 dev veth-wsl"));
+        Assert.That(rig.Host.Run("ip", "-4", "route", "show", "exact", "10.101.2.0/24").StdOut.Trim(), Is.EqualTo("10.101.2.0/24 via 172.29.2.3 dev veth-wsl"));
+    }
+
+    [Test]
+    public void HostRoutingAsksWslLikeWindowsDoesAndSkipsTheStableAddress()
+    {
+        using var rig = new Rig();
+        var result = rig.Host.Try("env", $"FLATNET_ETC={rig.Etc}", "FLATNET_WSL_QUERY=echo 10.101.2.1 172.29.2.2", "bash", Path.Combine(rig.Scripts, "host-routing.sh"));
+        Assert.That(result.ExitCode, Is.EqualTo(0), result.StdErr);
+        Assert.That(rig.Host.Run("ip", "-4", "route", "show", "exact", "10.101.2.0/24").StdOut, Does.Contain("via 172.29.2.2"));
+
+        var refused = rig.HostRouting("--wsl-ip", "10.101.2.1");
+        Assert.That(refused.ExitCode, Is.EqualTo(1));
+        Assert.That(refused.StdErr, Does.Contain("10.101.2.1 is inside 10.101.2.0/24: that is WSL2's stable address"));
+    }
+
+    [Test]
+    public void NoNamespaceIsLeftBehind()
+    {
+        using (new Rig()) { }
+        Assert.That(NetworkNamespace.Leftovers().Where(n => n.StartsWith("fn-r")), Is.Empty);
+    }
+}

@@ -1,0 +1,118 @@
+#Requires -RunAsAdministrator
+<#
+.SYNOPSIS
+    install.ps1 for host-a (10.100.1.1/16): installs this bundle under the spec's layout and starts Nebula.
+
+.DESCRIPTION
+    Rendered by flatnet-automation. Run as Administrator from the unpacked bundle:
+        powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\install.ps1
+    Layout (the spec's): <Root>\nebula\ (nebula.exe, nebula-cert.exe), <Root>\config\nebula\ (config.yaml, ca.crt,
+    host.crt, host.key), <Root>\logs\, <Root>\scripts\ (setup-routing.ps1, wsl-routing.sh).
+    Safe to re-run: an unchanged bundle changes nothing. Transactional: the new config is staged, swapped in and
+    checked with `nebula.exe -test`; if the check fails the previous config is put back. Valid Windows PowerShell 5.1.
+
+.PARAMETER Root
+    Where flatnet lives on this host. Default: F:\flatnet
+#>
+[CmdletBinding()]
+param(
+    [string]$Root = 'F:\flatnet'
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 2.0
+
+$HostName = 'host-a'
+$ServiceName = 'nebula'
+$ServiceManager = 'nebula'
+$Here = Split-Path -Parent $MyInvocation.MyCommand.Path
+$NebulaDir = Join-Path $Root 'nebula'
+$ConfigDir = Join-Path $Root 'config\nebula'
+$LogsDir = Join-Path $Root 'logs'
+$ScriptsDir = Join-Path $Root 'scripts'
+$NebulaExe = Join-Path $NebulaDir 'nebula.exe'
+$ConfigFile = Join-Path $ConfigDir 'config.yaml'
+
+function Stop-Install([string]$Message) { throw "install.ps1 (${HostName}): $Message" }
+
+# 1. The bundle must be exactly what flatnet packed.
+$manifest = Get-Content -Raw -Path (Join-Path $Here 'manifest.json') | ConvertFrom-Json
+foreach ($file in $manifest.files) {
+    $path = Join-Path $Here ($file.path -replace '/', '\')
+    if (-not (Test-Path -LiteralPath $path)) { Stop-Install "bundle is incomplete: $($file.path) is missing; fetch the bundle again" }
+    $hash = (Get-FileHash -Algorithm SHA256 -LiteralPath $path).Hash.ToLowerInvariant()
+    if ($hash -ne $file.sha256) { Stop-Install "bundle is damaged: $($file.path) does not match manifest.json; fetch the bundle again" }
+}
+
+# 2. Folders and binaries.
+foreach ($dir in @($NebulaDir, (Split-Path -Parent $ConfigDir), $LogsDir, $ScriptsDir)) {
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+}
+if (Test-Path -LiteralPath (Join-Path $Here 'nebula\nebula.exe')) {
+    Copy-Item -Force -Path (Join-Path $Here 'nebula\*.exe') -Destination $NebulaDir
+}
+if (-not (Test-Path -LiteralPath $NebulaExe)) {
+    Stop-Install "$NebulaExe is missing. Copy nebula.exe and nebula-cert.exe there (from Host A or Nebula's release), or set nebula.windows.binaries in hosts/network.yaml so bundles carry them."
+}
+Copy-Item -Force -Path (Join-Path $Here 'scripts\*') -Destination $ScriptsDir
+
+# 3. Stage the config beside the live one; unchanged means nothing to do.
+$stage = "$ConfigDir.new"
+if (Test-Path -LiteralPath $stage) { Remove-Item -Recurse -Force -LiteralPath $stage }
+New-Item -ItemType Directory -Force -Path $stage | Out-Null
+foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
+    $source = Join-Path $Here $name
+    if (-not (Test-Path -LiteralPath $source) -and $name -eq 'host.key') { $source = Join-Path $ConfigDir $name }
+    if (-not (Test-Path -LiteralPath $source)) { Stop-Install "no $name in the bundle or in $ConfigDir; for a key made on this host run nebula-cert keygen first" }
+    Copy-Item -Force -LiteralPath $source -Destination (Join-Path $stage $name)
+}
+$same = $true
+foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
+    $live = Join-Path $ConfigDir $name
+    if (-not (Test-Path -LiteralPath $live)) { $same = $false; break }
+    if ((Get-FileHash -LiteralPath $live).Hash -ne (Get-FileHash -LiteralPath (Join-Path $stage $name)).Hash) { $same = $false; break }
+}
+$service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+if ($same -and $null -ne $service -and $service.Status -eq 'Running') {
+    Remove-Item -Recurse -Force -LiteralPath $stage
+    Write-Output "unchanged: $HostName already has this bundle"
+} else {
+    if (-not $same) {
+        $old = "$ConfigDir.old"
+        if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old }
+        if (Test-Path -LiteralPath $ConfigDir) { Move-Item -LiteralPath $ConfigDir -Destination $old }
+        Move-Item -LiteralPath $stage -Destination $ConfigDir
+        $test = & $NebulaExe -test -config $ConfigFile 2>&1
+        if ($LASTEXITCODE -ne 0) {
+            Remove-Item -Recurse -Force -LiteralPath $ConfigDir
+            if (Test-Path -LiteralPath $old) { Move-Item -LiteralPath $old -Destination $ConfigDir }
+            Stop-Install "nebula.exe -test refused the new config; the previous one is back in place. nebula said: $($test | Select-Object -Last 3)"
+        }
+        if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old }
+        Write-Output "installed: config for $HostName in $ConfigDir"
+    } else {
+        Remove-Item -Recurse -Force -LiteralPath $stage
+    }
+    # host.key: only Administrators and SYSTEM may read it.
+    & icacls.exe (Join-Path $ConfigDir 'host.key') /inheritance:r /grant:r 'Administrators:F' 'SYSTEM:F' | Out-Null
+
+    # 4. The service: restarts on failure, as the spec's checklist asks.
+    if ($null -eq $service) {
+        if ($ServiceManager -eq 'nssm') {
+            & nssm.exe install $ServiceName $NebulaExe -config $ConfigFile | Out-Null
+            & nssm.exe set $ServiceName AppStdout (Join-Path $LogsDir 'nebula.log') | Out-Null
+            & nssm.exe set $ServiceName AppStderr (Join-Path $LogsDir 'nebula.log') | Out-Null
+        } else {
+            & $NebulaExe -service install -config $ConfigFile | Out-Null
+        }
+        if ($LASTEXITCODE -ne 0) { Stop-Install "registering the $ServiceName service with $ServiceManager failed (exit $LASTEXITCODE)" }
+        & sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/5000/restart/5000 | Out-Null
+        Start-Service -Name $ServiceName
+        Write-Output "started: service $ServiceName ($ServiceManager)"
+    } else {
+        Restart-Service -Name $ServiceName
+        Write-Output "restarted: service $ServiceName"
+    }
+}
+
+# 5. Routing for WSL2 (needs the Nebula adapter, so after the service).
+& (Join-Path $ScriptsDir 'setup-routing.ps1')

@@ -1,0 +1,149 @@
+#Requires -RunAsAdministrator
+<#
+.SYNOPSIS
+    setup-routing.ps1 for host-a: lets WSL2 reach the Nebula network, and the other hosts reach WSL2.
+
+.DESCRIPTION
+    Rendered by flatnet-automation from hosts/; re-render instead of editing. Run as Administrator after the
+    Nebula service is running, and again whenever WSL2 restarts (its address changes). Idempotent: a second run
+    changes nothing. Valid Windows PowerShell 5.1.
+
+    What it sets, and nothing more:
+      - IP forwarding: IPEnableRouter=1 in the registry (persistent), and forwarding on the vEthernet (WSL*)
+        and Nebula ('nebula1') adapters now;
+      - a route for host-a's block 10.101.1.0/24 to WSL2's current address (a stale route is replaced);
+      - Windows Firewall: inbound UDP 4242 for Nebula, and ICMPv4 echo from the overlay for ping checks.
+
+    It does NOT route the overlay 10.100.0.0/16 to WSL2. The spec's sketch
+    `route add 10.100.0.0 mask 255.255.0.0 $wslIp` would compete with the route Nebula puts on its own adapter
+    and send this host's Nebula traffic into WSL2. The overlay and the other hosts' blocks are Nebula's
+    (its interface route and tun.unsafe_routes); WSL2 sends them here via wsl-routing.sh.
+
+.PARAMETER WslIp
+    WSL2's current address. Default: asked from WSL2 (wsl.exe hostname -I), skipping its stable 10.101.1.1.
+
+.PARAMETER Check
+    Change nothing; list what is missing and exit 1 if anything is.
+#>
+[CmdletBinding()]
+param(
+    [string]$WslIp,
+    [switch]$Check
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 2.0
+
+$OwnBlock = '10.101.1.0/24'
+$BlockNetwork = '10.101.1.0'
+$BlockMask = '255.255.255.0'
+$NebulaAdapter = 'nebula1'
+$ListenPort = 4242
+$Distro = ''
+$PeerRanges = @('10.100.0.0/16', '10.101.0.0/16')
+$NebulaRule = 'flatnet: Nebula UDP 4242'
+$PingRule = 'flatnet: ICMPv4 echo from the overlay'
+$TcpipParameters = 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
+
+$script:Changed = 0
+$script:Missing = 0
+function Invoke-Step {
+    param([string]$Description, [scriptblock]$Action)
+    if ($Check) {
+        Write-Output "missing: $Description"
+        $script:Missing++
+        return
+    }
+    Write-Output "set: $Description"
+    & $Action
+    $script:Changed++
+}
+
+function ConvertTo-UInt32([string]$Address) {
+    $bytes = ([System.Net.IPAddress]::Parse($Address)).GetAddressBytes()
+    [Array]::Reverse($bytes)
+    return [BitConverter]::ToUInt32($bytes, 0)
+}
+
+function Test-InOwnBlock([string]$Address) {
+    return ((ConvertTo-UInt32 $Address) -band (ConvertTo-UInt32 $BlockMask)) -eq (ConvertTo-UInt32 $BlockNetwork)
+}
+
+function Get-WslAddress {
+    $wslArgs = @()
+    if ($Distro) { $wslArgs += @('-d', $Distro) }
+    $output = & wsl.exe @wslArgs -e hostname -I
+    if ($LASTEXITCODE -ne 0 -or -not $output) {
+        throw "WSL2 did not answer 'hostname -I' (exit $LASTEXITCODE). Start it with wsl.exe and re-run, or pass -WslIp."
+    }
+    foreach ($candidate in ("$output" -split '\s+')) {
+        if ($candidate -match '^\d{1,3}(\.\d{1,3}){3}$' -and -not (Test-InOwnBlock $candidate)) { return $candidate }
+    }
+    throw "WSL2 printed no address outside $OwnBlock ('$output'). Is its network up? Pass -WslIp to override."
+}
+
+# --- WSL2's current address ------------------------------------------------------------------------------
+if (-not $WslIp) { $WslIp = Get-WslAddress }
+if (Test-InOwnBlock $WslIp) { throw "$WslIp is inside ${OwnBlock}: that is WSL2's stable address, not the one to route to." }
+
+# --- adapters ----------------------------------------------------------------------------------------------
+# Windows 10 names it 'vEthernet (WSL)', Windows 11 'vEthernet (WSL (Hyper-V firewall))'.
+$wslAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -like 'vEthernet (WSL*' })
+if ($wslAdapters.Count -eq 0) {
+    throw "No 'vEthernet (WSL*)' adapter. Start WSL2 first. (With networkingMode=mirrored WSL2 shares Windows' addresses and needs no routing.)"
+}
+$nebulaAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -eq $NebulaAdapter })
+if ($nebulaAdapters.Count -eq 0) {
+    throw "No Nebula adapter '$NebulaAdapter'. Start the Nebula service first (Start-Service nebula), then re-run."
+}
+
+# --- forwarding ----------------------------------------------------------------------------------------------
+$router = Get-ItemProperty -Path $TcpipParameters -Name IPEnableRouter -ErrorAction SilentlyContinue
+if ($null -eq $router -or $router.IPEnableRouter -ne 1) {
+    Invoke-Step 'IPEnableRouter = 1 (forwarding that survives a reboot)' {
+        Set-ItemProperty -Path $TcpipParameters -Name IPEnableRouter -Value 1 -Type DWord
+    }
+}
+foreach ($adapter in ($wslAdapters + $nebulaAdapters)) {
+    if ("$($adapter.Forwarding)" -ne 'Enabled') {
+        $index = $adapter.ifIndex
+        Invoke-Step "forwarding on '$($adapter.InterfaceAlias)' (now)" {
+            Set-NetIPInterface -InterfaceIndex $index -AddressFamily IPv4 -Forwarding Enabled
+        }.GetNewClosure()
+    }
+}
+
+# --- the route to WSL2 ---------------------------------------------------------------------------------------
+$routes = @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -ErrorAction SilentlyContinue)
+foreach ($stale in @($routes | Where-Object { $_.NextHop -ne $WslIp })) {
+    $hop = $stale.NextHop
+    Invoke-Step "remove stale route $OwnBlock via $hop" {
+        Remove-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -NextHop $hop -Confirm:$false
+    }.GetNewClosure()
+}
+if (@($routes | Where-Object { $_.NextHop -eq $WslIp }).Count -eq 0) {
+    $wslIndex = $wslAdapters[0].ifIndex
+    # ActiveStore: WSL2's address changes at every start, so a persistent route would point at a stale one.
+    Invoke-Step "route $OwnBlock via $WslIp" {
+        New-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -InterfaceIndex $wslIndex -NextHop $WslIp -PolicyStore ActiveStore | Out-Null
+    }.GetNewClosure()
+}
+
+# --- Windows Firewall ----------------------------------------------------------------------------------------
+if (-not (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue)) {
+    Invoke-Step "firewall rule '$NebulaRule'" {
+        New-NetFirewallRule -DisplayName $NebulaRule -Direction Inbound -Protocol UDP -LocalPort $ListenPort -Action Allow -Profile Any | Out-Null
+    }
+}
+if (-not (Get-NetFirewallRule -DisplayName $PingRule -ErrorAction SilentlyContinue)) {
+    Invoke-Step "firewall rule '$PingRule'" {
+        New-NetFirewallRule -DisplayName $PingRule -Direction Inbound -Protocol ICMPv4 -IcmpType 8 -RemoteAddress $PeerRanges -Action Allow -Profile Any | Out-Null
+    }
+}
+
+if ($Check) {
+    if ($script:Missing -gt 0) { exit 1 }
+    Write-Output "ok: routing for host-a is in place (WSL2 at $WslIp)"
+    exit 0
+}
+if ($script:Changed -eq 0) { Write-Output "unchanged: routing for host-a was already in place (WSL2 at $WslIp)" }
+else { Write-Output "done: $($script:Changed) change(s); WSL2 at $WslIp" }

@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# wsl-routing.sh for host-a: run inside WSL2 as root (sudo), at every WSL start.
+# Rendered by flatnet-automation from hosts/; re-render instead of editing.
+#
+# WSL2's own address (172.x) changes at every start and may be the same on two hosts, so other hosts never route
+# to it. Instead WSL2 takes the stable address 10.101.1.1 from host-a's routed block 10.101.1.0/24;
+# Windows routes that block to WSL2's current address (setup-routing.ps1), and WSL2 sends the overlay and the
+# other hosts' blocks to Windows with the stable address as source, so replies come back through Nebula.
+#
+# Usage: wsl-routing.sh [--check] [--install-boot]
+#   --check         change nothing; exit 1 if anything is missing
+#   --install-boot  also make WSL run this script at every start ([boot] command in /etc/wsl.conf)
+# Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where wsl.conf lives.
+set -eu
+
+WSL_ADDRESS='10.101.1.1'
+# Destinations reached through Windows: the Nebula overlay (every host's Nebula IP); host-b's WSL2 block; host-c's WSL2 block.
+ROUTES='10.100.0.0/16 10.101.2.0/24 10.101.3.0/24'
+ETC="${FLATNET_ETC:-/etc}"
+
+check=0
+boot=0
+for arg in "$@"; do
+  case "$arg" in
+    --check) check=1 ;;
+    --install-boot) boot=1 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "wsl-routing.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+die() { echo "wsl-routing.sh: $*" >&2; exit 1; }
+changed=0
+missing=0
+step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one change
+  desc=$1; shift
+  if [ "$check" = 1 ]; then echo "missing: $desc"; missing=1; return 0; fi
+  echo "set: $desc"
+  "$@"
+  changed=1
+}
+
+[ "$(id -u)" = 0 ] || die "run as root: sudo $0"
+command -v ip >/dev/null 2>&1 || die "the ip command is missing; install iproute2"
+
+# The default route points at Windows (the vEthernet (WSL) side); that is the way to Nebula.
+default=$(ip -4 route show default | head -n 1)
+gw=$(printf '%s\n' "$default" | awk '{for (i = 1; i < NF; i++) if ($i == "via") { print $(i + 1); exit }}')
+dev=$(printf '%s\n' "$default" | awk '{for (i = 1; i < NF; i++) if ($i == "dev") { print $(i + 1); exit }}')
+[ -n "$gw" ] && [ -n "$dev" ] || die "no default route, so Windows' address is unknown; is WSL's network up? (ip route: $(ip -4 route | tr '\n' ';'))"
+
+# /32: the rest of the block stays free for containers (Stage 3), and nothing else on eth0 changes.
+if ! ip -4 -o addr show dev "$dev" | grep -q " inet $WSL_ADDRESS/32 "; then
+  step "address $WSL_ADDRESS/32 on $dev" ip addr add "$WSL_ADDRESS/32" dev "$dev"
+fi
+
+for net in $ROUTES; do
+  want="$net via $gw dev $dev src $WSL_ADDRESS"
+  have=$(ip -4 route show exact "$net" | head -n 1 | sed 's/ *$//')
+  case "$have" in
+    "$want"|"$want "*) ;;
+    *) step "route $want${have:+ (was: $have)}" ip route replace $want ;;
+  esac
+done
+
+if [ "$boot" = 1 ]; then
+  self=$(readlink -f "$0")
+  line="command = \"$self\""
+  conf="$ETC/wsl.conf"
+  if ! grep -qxF "$line" "$conf" 2>/dev/null; then
+    if [ "$check" = 1 ]; then
+      echo "missing: [boot] $line in $conf"; missing=1
+    else
+      # Keep every other line of wsl.conf; replace or add only the [boot] command.
+      tmp="$conf.flatnet-tmp"
+      [ -e "$conf" ] || : >"$conf"
+      awk -v line="$line" '
+        /^\[/ { if (inboot && !done) { print line; done = 1 } inboot = ($0 == "[boot]") }
+        inboot && /^[ \t]*command[ \t]*=/ { if (!done) { print line; done = 1 } next }
+        { print }
+        END { if (!done) { if (!inboot) print "[boot]"; print line } }' "$conf" >"$tmp"
+      mv "$tmp" "$conf"
+      echo "set: [boot] $line in $conf"
+      changed=1
+    fi
+  fi
+fi
+
+if [ "$check" = 1 ]; then
+  [ "$missing" = 0 ] && echo "ok: WSL2 routing for host-a is in place" && exit 0
+  exit 1
+fi
+[ "$changed" = 0 ] && echo "unchanged: WSL2 routing for host-a was already in place"
+exit 0

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# host-routing.sh for host-a: the Linux twin of setup-routing.ps1, made from the same route plan.
+# Run as root on a Linux host whose "WSL2" sits behind it on a NATed link (the flatnet lab), at every start.
+# Rendered by flatnet-automation from hosts/; re-render instead of editing.
+#
+# What it sets, and nothing more:
+#   - IPv4 forwarding, now and persistently;
+#   - host-a's routed block 10.101.1.0/24 -> WSL2's current address (a stale route is replaced).
+# The overlay 10.100.0.0/16 and the other hosts' blocks are NOT routed here: Nebula owns them (its
+# interface route and tun.unsafe_routes). Routing the overlay to WSL2, as the spec's sketch does with
+# `route add 10.100.0.0 mask 255.255.0.0 $wslIp`, would fight Nebula's own route and cut this host off.
+#
+# Usage: host-routing.sh [--wsl-ip ADDR] [--check]
+#   --wsl-ip ADDR  WSL2's current address; without it, the first address printed by $FLATNET_WSL_QUERY
+#                  (a command like `wsl.exe hostname -I`) that is not inside 10.101.1.0/24
+#   --check        change nothing; exit 1 if anything is missing
+# Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where sysctl.d lives.
+set -eu
+
+OWN_BLOCK='10.101.1.0/24'
+ETC="${FLATNET_ETC:-/etc}"
+
+check=0
+wsl_ip=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --check) check=1 ;;
+    --wsl-ip) [ $# -ge 2 ] || { echo "host-routing.sh: --wsl-ip needs an address" >&2; exit 2; }; wsl_ip=$2; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) echo "host-routing.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+die() { echo "host-routing.sh: $*" >&2; exit 1; }
+changed=0
+missing=0
+step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one change
+  desc=$1; shift
+  if [ "$check" = 1 ]; then echo "missing: $desc"; missing=1; return 0; fi
+  echo "set: $desc"
+  "$@"
+  changed=1
+}
+
+[ "$(id -u)" = 0 ] || die "run as root: sudo $0"
+
+# in_block ADDR: is ADDR inside OWN_BLOCK? (WSL2 also carries its stable address from the block; skip it.)
+in_block() {
+  awk -v ip="$1" -v net="$OWN_BLOCK" 'function n(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
+    BEGIN { split(net, c, "/"); size = 2 ^ (32 - c[2]); base = n(c[1]); x = n(ip); exit !(x >= base && x < base + size) }'
+}
+
+if [ -z "$wsl_ip" ]; then
+  [ -n "${FLATNET_WSL_QUERY:-}" ] || die "WSL2's address is unknown: pass --wsl-ip ADDR or set FLATNET_WSL_QUERY"
+  for a in $(sh -c "$FLATNET_WSL_QUERY"); do
+    case "$a" in *.*.*.*) in_block "$a" || { wsl_ip=$a; break; } ;; esac
+  done
+  [ -n "$wsl_ip" ] || die "'$FLATNET_WSL_QUERY' printed no address outside $OWN_BLOCK; is WSL2 running?"
+fi
+case "$wsl_ip" in *.*.*.*) ;; *) die "'$wsl_ip' is not an IPv4 address" ;; esac
+in_block "$wsl_ip" && die "$wsl_ip is inside $OWN_BLOCK: that is WSL2's stable address, not the one to route to"
+
+if [ "$(sysctl -n net.ipv4.ip_forward)" != 1 ]; then
+  step "net.ipv4.ip_forward = 1 (now)" sysctl -q -w net.ipv4.ip_forward=1
+fi
+persist="$ETC/sysctl.d/60-flatnet.conf"
+if [ "$(cat "$persist" 2>/dev/null)" != "net.ipv4.ip_forward = 1" ]; then
+  step "net.ipv4.ip_forward = 1 in $persist (after reboot)" sh -c 'mkdir -p "$(dirname "$1")" && echo "net.ipv4.ip_forward = 1" >"$1"' sh "$persist"
+fi
+
+have=$(ip -4 route show exact "$OWN_BLOCK" | head -n 1)
+case "$have" in
+  "$OWN_BLOCK via $wsl_ip "*|"$OWN_BLOCK via $wsl_ip") ;;
+  *) step "route $OWN_BLOCK via $wsl_ip${have:+ (was: $have)}" ip route replace "$OWN_BLOCK" via "$wsl_ip" ;;
+esac
+
+if [ "$check" = 1 ]; then
+  [ "$missing" = 0 ] && echo "ok: host routing for host-a is in place" && exit 0
+  exit 1
+fi
+[ "$changed" = 0 ] && echo "unchanged: host routing for host-a was already in place"
+exit 0

@@ -1,0 +1,99 @@
+# A small fake Windows for testing generated scripts under PowerShell 7 on Linux.
+# Global functions shadow the Windows-only commands (functions win over cmdlets and .exe files), keep a little
+# state (adapters, routes, registry, firewall rules) so idempotency can be tested, and record every change.
+# Dot-source it, then call Reset-FakeWindows in BeforeEach and Remove-FakeWindows in AfterAll.
+
+$script:FakeCommands = @(
+    'wsl.exe', 'Get-NetIPInterface', 'Set-NetIPInterface', 'Get-NetRoute', 'New-NetRoute', 'Remove-NetRoute',
+    'Get-ItemProperty', 'Set-ItemProperty', 'Get-NetFirewallRule', 'New-NetFirewallRule'
+)
+
+function global:Reset-FakeWindows {
+    param([string]$WslAlias = 'vEthernet (WSL)')
+    $global:FakeWindows = [pscustomobject]@{
+        Changes       = New-Object System.Collections.Generic.List[string]
+        Interfaces    = New-Object System.Collections.Generic.List[object]
+        Routes        = New-Object System.Collections.Generic.List[object]
+        Registry      = @{}
+        FirewallRules = New-Object System.Collections.Generic.List[string]
+        WslOutput     = '172.29.1.2'
+        WslExit       = 0
+    }
+    foreach ($i in @(@($WslAlias, 17), @('nebula1', 23), @('Ethernet', 5))) {
+        $global:FakeWindows.Interfaces.Add([pscustomobject]@{ InterfaceAlias = $i[0]; ifIndex = $i[1]; AddressFamily = 'IPv4'; Forwarding = 'Disabled' })
+    }
+}
+
+# "Name Key=Value ..." with keys sorted, so expectations are independent of argument order.
+function global:Format-FakeCall([string]$Name, [hashtable]$Bound) {
+    $parts = foreach ($key in ($Bound.Keys | Where-Object { $_ -notin @('ErrorAction', 'Confirm') } | Sort-Object)) {
+        "$key=$(@($Bound[$key]) -join ',')"
+    }
+    (@($Name) + @($parts)) -join ' '
+}
+
+function global:wsl.exe {
+    $global:LASTEXITCODE = $global:FakeWindows.WslExit
+    $global:FakeWindows.WslOutput
+}
+
+function global:Get-NetIPInterface {
+    param([string]$AddressFamily, [string]$InterfaceAlias, [object]$ErrorAction)
+    $global:FakeWindows.Interfaces | Where-Object { -not $InterfaceAlias -or $_.InterfaceAlias -eq $InterfaceAlias }
+}
+
+function global:Set-NetIPInterface {
+    param([int]$InterfaceIndex, [string]$AddressFamily, [string]$Forwarding)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-NetIPInterface' $PSBoundParameters))
+    ($global:FakeWindows.Interfaces | Where-Object { $_.ifIndex -eq $InterfaceIndex }).Forwarding = $Forwarding
+}
+
+function global:Get-NetRoute {
+    param([string]$AddressFamily, [string]$DestinationPrefix, [object]$ErrorAction)
+    $global:FakeWindows.Routes | Where-Object { -not $DestinationPrefix -or $_.DestinationPrefix -eq $DestinationPrefix }
+}
+
+function global:New-NetRoute {
+    param([string]$AddressFamily, [string]$DestinationPrefix, [int]$InterfaceIndex, [string]$NextHop, [string]$PolicyStore)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetRoute' $PSBoundParameters))
+    $route = [pscustomobject]@{ DestinationPrefix = $DestinationPrefix; NextHop = $NextHop; ifIndex = $InterfaceIndex }
+    $global:FakeWindows.Routes.Add($route)
+    $route
+}
+
+function global:Remove-NetRoute {
+    param([string]$AddressFamily, [string]$DestinationPrefix, [string]$NextHop, [switch]$Confirm)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Remove-NetRoute' $PSBoundParameters))
+    foreach ($r in @($global:FakeWindows.Routes | Where-Object { $_.DestinationPrefix -eq $DestinationPrefix -and $_.NextHop -eq $NextHop })) {
+        [void]$global:FakeWindows.Routes.Remove($r)
+    }
+}
+
+function global:Get-ItemProperty {
+    param([string]$Path, [string]$Name, [object]$ErrorAction)
+    $key = "$Path\$Name"
+    if ($global:FakeWindows.Registry.ContainsKey($key)) { [pscustomobject]@{ $Name = $global:FakeWindows.Registry[$key] } }
+}
+
+function global:Set-ItemProperty {
+    param([string]$Path, [string]$Name, [object]$Value, [string]$Type)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-ItemProperty' $PSBoundParameters))
+    $global:FakeWindows.Registry["$Path\$Name"] = $Value
+}
+
+function global:Get-NetFirewallRule {
+    param([string]$DisplayName, [object]$ErrorAction)
+    if ($global:FakeWindows.FirewallRules.Contains($DisplayName)) { [pscustomobject]@{ DisplayName = $DisplayName } }
+}
+
+function global:New-NetFirewallRule {
+    param([string]$DisplayName, [string]$Direction, [string]$Protocol, [string]$LocalPort, [string]$IcmpType,
+          [string[]]$RemoteAddress, [string]$Action, [string]$Profile)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetFirewallRule' $PSBoundParameters))
+    $global:FakeWindows.FirewallRules.Add($DisplayName)
+    [pscustomobject]@{ DisplayName = $DisplayName }
+}
+
+function global:Remove-FakeWindows {
+    foreach ($name in $script:FakeCommands) { Remove-Item -Path "function:global:$name" -ErrorAction SilentlyContinue }
+}
