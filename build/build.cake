@@ -6,6 +6,7 @@
 #load "tasks/plan.cake"
 #load "tasks/pki.cake"
 #load "tasks/bundle.cake"
+#load "tasks/deploy.cake"
 
 var target = Argument("target", "Help");
 

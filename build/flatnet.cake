@@ -1,6 +1,10 @@
 // Loads the published library and adapts it to Cake: the only place Cake types meet Flatnet types.
 #r "../artifacts/tools/flatnet/YamlDotNet.dll"
 #r "../artifacts/tools/flatnet/Scriban.Signed.dll"
+#r "../artifacts/tools/flatnet/BouncyCastle.Cryptography.dll"
+#r "../artifacts/tools/flatnet/Microsoft.Extensions.Logging.Abstractions.dll"
+#r "../artifacts/tools/flatnet/Microsoft.Extensions.DependencyInjection.Abstractions.dll"
+#r "../artifacts/tools/flatnet/Renci.SshNet.dll"
 #r "../artifacts/tools/flatnet/Flatnet.dll"
 
 public class CakeReporter : Flatnet.IReporter

@@ -1,7 +1,8 @@
 using System.Text;
 using Flatnet.Addressing;
-using Flatnet.Bundles;
 using Flatnet.Inventory;
+using Flatnet.Bundles;
+using Flatnet.Deploy;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
@@ -88,7 +89,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     /// Target PackageBundle: renders the host's files, checks its config with `nebula -test`, and writes
     /// artifacts/hosts/NAME/bundle/ and artifacts/bundles/NAME.zip. Needs a current certificate (GenerateCert).
     /// </summary>
-    public HostBundle PackageBundle(string host)
+    public BundleOutcome PackageBundle(string host)
     {
         var plan = Plan();
         var h = plan.Host(host);
@@ -119,7 +120,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (unchanged)
         {
             log.Info($"{host}: bundle is up to date ({InventoryLoader.Display(zipPath)}); nothing written.");
-            return bundle;
+            return new BundleOutcome(bundle, false);
         }
         SafeFiles.ReplaceDirectory(workspace.BundleDirectory(host), dir =>
         {
@@ -129,7 +130,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
         log.Info($"{host}: bundle {InventoryLoader.Display(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                  (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
-        return bundle;
+        return new BundleOutcome(bundle, true);
     }
 
     /// <summary>`nebula -test` on the config exactly as rendered, except that pki points at this machine's copy of the certs.</summary>
@@ -170,4 +171,117 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         typeof(ControlPlane).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown",
         NebulaCert.Version(), Nebula.Version());
+
+    /// <summary>Target DeployHost: pushes the packaged bundle over the host's transport and runs its install script.</summary>
+    public void DeployHost(string host)
+    {
+        var h = Plan().Host(host);
+        var bundle = workspace.BundleDirectory(host);
+        if (!File.Exists(Path.Combine(bundle, "manifest.json")))
+            throw new FlatnetException($"{host}: no bundle at {InventoryLoader.Display(bundle)}.\n    fix: ./build.sh --target=PackageBundle --host={host} (DeployHost runs it first in the graph)");
+        using var connection = HostConnections.Open(h.Host);
+        log.Info($"{host}: deploying to {connection.Describe}");
+        Report(host, HostOperations.Deploy(HostModel.ForHost(Plan(), h), bundle, connection));
+    }
+
+    /// <summary>Target ConfigureRouting: runs the routing scripts inside the host's WSL2 and on the host.</summary>
+    public void ConfigureRouting(string host)
+    {
+        var h = Plan().Host(host);
+        using var connection = HostConnections.Open(h.Host);
+        foreach (var r in HostOperations.ConfigureRouting(HostModel.ForHost(Plan(), h), h.Host.WslCommand, connection))
+            Report(host, r);
+    }
+
+    /// <summary>
+    /// Target UpdatePeers: a new or changed host changes the others' configs (its block becomes their unsafe route,
+    /// their WSL2 routes it). Re-renders every other deployable host and redeploys only those whose bundle changed.
+    /// </summary>
+    public IReadOnlyList<string> UpdatePeers(string host)
+    {
+        var updated = new List<string>();
+        foreach (var peer in Plan().Others(host).Where(p => p.Host.Deploy.Transport != DeployTransport.None))
+        {
+            GenerateCert(peer.Name);
+            if (!PackageBundle(peer.Name).Written && Directory.Exists(workspace.BundleDirectory(peer.Name))) continue;
+            DeployHost(peer.Name);
+            ConfigureRouting(peer.Name);
+            updated.Add(peer.Name);
+        }
+        log.Info(updated.Count == 0 ? $"peers of {host}: all up to date" : $"peers of {host}: updated {string.Join(", ", updated)}");
+        return updated;
+    }
+
+    /// <summary>
+    /// Target VerifyPing: the ping matrix over every deployable host (or only <paramref name="hosts"/>), printed and
+    /// written to artifacts/verify/ping-matrix.json. Throws naming the failing pairs.
+    /// </summary>
+    public PingMatrix VerifyPing(IEnumerable<string>? hosts = null)
+    {
+        var plan = Plan();
+        var selected = (hosts?.Select(plan.Host) ?? plan.Hosts.Where(h => h.Host.Deploy.Transport != DeployTransport.None)).ToList();
+        var connections = selected.ToDictionary(h => h.Name, h => HostConnections.Open(h.Host));
+        try
+        {
+            var logs = selected.ToDictionary(h => h.Name, h => connections[h.Name].ReadFile(HostModel.ForHost(plan, h).Paths.Log));
+            // Each source host pings over its own connection, all hosts at once; the order of the report stays fixed.
+            var perHost = selected.AsParallel().AsOrdered().Select(from =>
+            {
+                var results = new List<PingResult>();
+                var c = connections[from.Name];
+                var windows = from.Host.Os == HostOs.Windows;
+                foreach (var to in selected.Where(t => t.Name != from.Name))
+                {
+                    var tunnel = PingMatrix.TunnelFromLog(logs[from.Name], to.OverlayAddress);
+                    var (ok, rtt, detail) = HostOperations.Ping(c, windows, null, to.OverlayAddress);
+                    results.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, tunnel, detail));
+                    if (!from.Host.Wsl) continue;
+                    (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, to.OverlayAddress);
+                    results.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, tunnel, detail));
+                    if (!to.Host.Wsl) continue;
+                    (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, to.WslAddress);
+                    results.Add(new PingResult($"{from.Name}/wsl", $"{to.Name}/wsl", to.WslAddress, ok, rtt, tunnel, detail));
+                }
+                return results;
+            }).ToList();
+            var results = perHost.SelectMany(r => r).ToList();
+            // Read again: the pings above brought up tunnels that were not there before.
+            var matrix = new PingMatrix(results.Select(r => r with
+            {
+                Tunnel = PingMatrix.TunnelFromLog(connections[r.From.Split('/')[0]].ReadFile(HostModel.ForHost(plan, plan.Host(r.From.Split('/')[0])).Paths.Log),
+                    plan.Host(r.To.Split('/')[0]).OverlayAddress),
+            }).ToList());
+            var json = Path.Combine(workspace.ArtifactsDirectory, "verify", "ping-matrix.json");
+            SafeFiles.WriteAllText(json, matrix.ToJson());
+            log.Info("ping matrix (" + InventoryLoader.Display(json) + "):\n" + matrix.ToTable());
+            if (matrix.Failures.Count > 0)
+                throw new FlatnetException($"{matrix.Failures.Count} of {results.Count} pings failed: " +
+                                           string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +
+                                           "\n    fix: check both hosts' nebula logs, `setup-routing.ps1 -Check` / `wsl-routing.sh --check`, and the firewall");
+            return matrix;
+        }
+        finally
+        {
+            foreach (var c in connections.Values) c.Dispose();
+        }
+    }
+
+    /// <summary>AddHost in one call (the Cake graph runs the same steps as separate tasks).</summary>
+    public PingMatrix AddHost(string host)
+    {
+        GenerateCert(host);
+        PackageBundle(host);
+        DeployHost(host);
+        ConfigureRouting(host);
+        UpdatePeers(host);
+        return VerifyPing();
+    }
+
+    private void Report(string host, RemoteResult result)
+    {
+        foreach (var line in result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            log.Info($"{host}: {line}");
+    }
 }
+
+public sealed record BundleOutcome(HostBundle Bundle, bool Written);

@@ -22,7 +22,7 @@ public class RenderingTests
                 yield return (host.Name, f);
 
         // A Linux host (the lab's flavour) and the lighthouse, from the same inventory.
-        ws.Edit("host-a.yaml", "os:", "os: linux");
+        ws.Edit("host-a.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-a");
         var linux = ws.ControlPlane();
         var linuxPlan = linux.Plan();
         foreach (var f in linux.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"))))
@@ -98,7 +98,7 @@ public class RenderingTests
     public void EveryHostsBundleConfigPassesNebulaTest()
     {
         using var ws = new TestWorkspace();
-        ws.Edit("host-a.yaml", "os:", "os: linux");
+        ws.Edit("host-a.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-a");
         var control = ws.ControlPlane();
         foreach (var host in new[] { "host-a", "host-b", "host-c" })
         {
@@ -197,7 +197,7 @@ public class RenderingTests
             var control = ws.ControlPlane();
             control.NebulaCert.Keygen(new Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
             control.GenerateCert("host-b", publicKey: Path.Combine(onHost, "host.pub"));
-            var bundle = control.PackageBundle("host-b");
+            var bundle = control.PackageBundle("host-b").Bundle;
             Assert.That(bundle.ContainsPrivateKey, Is.False);
             Assert.That(bundle.Files.Select(f => f.Path), Has.None.EndsWith(".key"));
             Assert.That(ws.Log.Lines, Has.Some.Contains("no private key inside"));

@@ -22,7 +22,7 @@ public class RoutingScriptTests
         public Rig()
         {
             NetworkNamespace.RequireRoot("the routing script tests");
-            Ws.Edit("host-b.yaml", "os:", "os: linux");
+            Ws.Edit("host-b.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-b");
             var control = Ws.ControlPlane();
             var plan = control.Plan();
             Scripts = Path.Combine(Ws.Root, "scripts");

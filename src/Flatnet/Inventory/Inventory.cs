@@ -63,6 +63,7 @@ public sealed record HostEntry(
     IReadOnlyList<string> Groups,
     bool Wsl,
     string? Root,
+    string WslCommand,
     DeploySettings Deploy);
 
 public sealed record DeploySettings(

@@ -82,6 +82,7 @@ public sealed class HostDocument
     public List<string>? Groups { get; set; }
     public bool? Wsl { get; set; }
     public string? Root { get; set; }
+    public string? WslCommand { get; set; }
     public DeployDocument? Deploy { get; set; }
 }
 

@@ -161,9 +161,14 @@ public static partial class InventoryLoader
         if (transport != DeployTransport.None && string.IsNullOrWhiteSpace(deploy.Address))
             throw new FlatnetException(FlatnetException.Describe(file, "deploy.address", $"transport {deploy.Transport} needs an address",
                 "set deploy.address to the host's LAN address or DNS name, or set deploy.transport: none"));
+        if (os == HostOs.Linux && (d.Wsl ?? true) && string.IsNullOrWhiteSpace(d.WslCommand))
+            throw new FlatnetException(FlatnetException.Describe(file, "wsl_command", "a Linux host with wsl: true needs a way into its WSL",
+                "set wsl_command to the command prefix that runs a command there, or set wsl: false"));
         var name = Required(d.Name, file, "name", $"set name: {Path.GetFileNameWithoutExtension(file)} (the file name without .yaml)");
         return new HostEntry(file, name, d.Index, os, d.OverlayIp, d.RoutedBlock,
             d.Groups ?? network.Groups, d.Wsl ?? true, d.Root,
+            // How to run a command inside the host's WSL2, on the host: wsl.exe on Windows; the lab sets its own.
+            d.WslCommand ?? (os == HostOs.Windows ? "wsl.exe -u root -e" : ""),
             new DeploySettings(transport, deploy.Address, deploy.Port ?? (transport == DeployTransport.WinRm ? 5985 : 22),
                 deploy.User, deploy.Identity, deploy.HostKey, deploy.KeygenOnHost ?? false));
     }

@@ -21,6 +21,9 @@ public sealed class NetworkNamespace : IDisposable
             throw new FlatnetException($"{what} needs /dev/net/tun (Nebula's interface).\n    fix: modprobe tun, or run on a machine that has it");
     }
 
+    /// <summary>An existing namespace (e.g. a leftover), so it can be disposed like one made here.</summary>
+    public static NetworkNamespace Attach(string name) => new(name);
+
     public static NetworkNamespace Create(string name)
     {
         if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name.Length > 15)
@@ -39,8 +42,18 @@ public sealed class NetworkNamespace : IDisposable
     public ProcessResult TryWithTimeout(TimeSpan timeout, params string[] command) =>
         ProcessRunner.Run("ip", new[] { "netns", "exec", Name }.Concat(command), timeout: timeout);
 
-    /// <summary>Connects two namespaces with a veth pair (each end named in its namespace).</summary>
-    public static void Link(NetworkNamespace a, string aName, string aAddress, NetworkNamespace b, string bName, string bAddress)
+    /// <summary>Starts a long-running program inside the namespace, its output appended to a log; it ends with the namespace.</summary>
+    public void Start(string logFile, params string[] command)
+    {
+        var line = string.Join(' ', command.Select(Flatnet.Deploy.HostOperations.Sh));
+        var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false };
+        foreach (var a in new[] { "netns", "exec", Name, "setsid", "sh", "-c", $"exec {line} >>{Flatnet.Deploy.HostOperations.Sh(logFile)} 2>&1 </dev/null" })
+            psi.ArgumentList.Add(a);
+        using var _ = System.Diagnostics.Process.Start(psi) ?? throw new FlatnetException($"[{Name}] could not start {command[0]}");
+    }
+
+    /// <summary>Connects two namespaces with a veth pair (each end named in its namespace); a null address leaves that end bare.</summary>
+    public static void Link(NetworkNamespace a, string aName, string? aAddress, NetworkNamespace b, string bName, string? bAddress)
     {
         var tmpA = "fv" + Guid.NewGuid().ToString("N")[..10];
         var tmpB = "fv" + Guid.NewGuid().ToString("N")[..10];
@@ -49,8 +62,8 @@ public sealed class NetworkNamespace : IDisposable
         Ip("link", "set", tmpB, "netns", b.Name);
         a.Run("ip", "link", "set", tmpA, "name", aName);
         b.Run("ip", "link", "set", tmpB, "name", bName);
-        a.Run("ip", "addr", "add", aAddress, "dev", aName);
-        b.Run("ip", "addr", "add", bAddress, "dev", bName);
+        if (aAddress is not null) a.Run("ip", "addr", "add", aAddress, "dev", aName);
+        if (bAddress is not null) b.Run("ip", "addr", "add", bAddress, "dev", bName);
         a.Run("ip", "link", "set", aName, "up");
         b.Run("ip", "link", "set", bName, "up");
     }

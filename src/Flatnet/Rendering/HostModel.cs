@@ -12,9 +12,9 @@ public sealed record UnsafeRouteModel(string Route, string Via, string Host);
 
 public sealed record FirewallRuleModel(string Port, string Proto, string? Host, IReadOnlyList<string> Groups, string? Cidr);
 
-/// <summary>Where the files live on the host, in the host's own path style.</summary>
+/// <summary>Where the files live on the host, in the host's own path style. WslScriptsDir: the same scripts seen from WSL2.</summary>
 public sealed record HostPaths(string Root, string NebulaDir, string ConfigDir, string LogsDir, string ScriptsDir, string Ca, string Cert, string Key,
-    string Config, string Log, string NebulaBinary);
+    string Config, string Log, string NebulaBinary, string WslScriptsDir);
 
 public sealed record HostModel(
     string Name,
@@ -90,7 +90,9 @@ public sealed record HostModel(
         var r = root.Replace('\\', '/').TrimEnd('/');
         return new HostPaths(r, $"{r}/nebula", $"{r}/config/nebula", $"{r}/logs", $"{r}/scripts",
             $"{r}/config/nebula/ca.crt", $"{r}/config/nebula/host.crt", $"{r}/config/nebula/host.key",
-            $"{r}/config/nebula/config.yaml", $"{r}/logs/nebula.log", $"{r}/nebula/nebula.exe");
+            $"{r}/config/nebula/config.yaml", $"{r}/logs/nebula.log", $"{r}/nebula/nebula.exe",
+            // F:/flatnet -> /mnt/f/flatnet: WSL2 sees Windows drives under /mnt.
+            r.Length >= 2 && r[1] == ':' ? $"/mnt/{char.ToLowerInvariant(r[0])}{r[2..]}/scripts" : $"{r}/scripts");
     }
 
     private static HostPaths LinuxPaths(string root, string binary)
@@ -98,6 +100,6 @@ public sealed record HostModel(
         var r = root.TrimEnd('/');
         return new HostPaths(r, $"{r}/nebula", $"{r}/config/nebula", $"{r}/logs", $"{r}/scripts",
             $"{r}/config/nebula/ca.crt", $"{r}/config/nebula/host.crt", $"{r}/config/nebula/host.key",
-            $"{r}/config/nebula/config.yaml", $"{r}/logs/nebula.log", binary);
+            $"{r}/config/nebula/config.yaml", $"{r}/logs/nebula.log", binary, $"{r}/scripts");
     }
 }

@@ -1,0 +1,267 @@
+using System.Net.Sockets;
+using Flatnet.Addressing;
+using Flatnet.Inventory;
+using Flatnet.Pki;
+using Flatnet.Rendering;
+using Flatnet.Tools;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Flatnet.Lab;
+
+/// <summary>One lab host: its namespace ("Windows"), the namespace behind it ("WSL2"), and its LAN address.</summary>
+public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespace Wsl, string Underlay);
+
+/// <summary>
+/// The local lab: real nebula and sshd in network namespaces standing in for the Windows PCs of the spec.
+///   lan      a bridge: the LAN 198.18.0.0/24 (the build machine joins it as .254, like an admin PC)
+///   lh       the lighthouse, 198.18.0.1, with its own nebula (Stage 1's, already running)
+///   hN       host N at 198.18.0.(10+N), running sshd; flatnet deploys to it over real SSH
+///   wN       its WSL2: 172.29.16.2/20 behind a NATed veth, the same range on every host (as WSL2 may pick)
+/// Only addresses inside these namespaces are used. Dispose ends every process in them and deletes them.
+/// The lab's inventory (artifacts/lab/hosts) is made from the source inventory with lab addresses and pinned host keys.
+/// </summary>
+public sealed class LabNetwork : IDisposable
+{
+    public const string Lan = "198.18.0";
+    public const string WslNetwork = "172.29.16";
+    private const string BuildMachineLink = "fnl-lab";
+
+    private readonly List<NetworkNamespace> _namespaces = [];
+    private readonly IReporter _log;
+    private readonly string _sourceInventory;
+
+    public string Directory { get; }
+    public Workspace Workspace { get; }
+    public IReadOnlyList<LabHost> Hosts { get; private set; } = [];
+    public NetworkNamespace LighthouseNamespace { get; private set; } = null!;
+    public string InventoryDirectory => Path.Combine(Directory, "hosts");
+
+    private LabNetwork(string directory, Workspace source, IReporter log)
+    {
+        Directory = directory;
+        _log = log;
+        _sourceInventory = source.InventoryDirectory;
+        Workspace = new Workspace(source.Root, Path.Combine(directory, "hosts"), Path.Combine(directory, "artifacts"));
+    }
+
+    /// <param name="enrolled">hosts that are in the lab's inventory from the start (all when null); the others
+    /// get namespaces and sshd but join the inventory only when <see cref="Enroll"/> is called, as a new PC would.</param>
+    public static LabNetwork Build(Workspace source, string directory, IReporter log, IEnumerable<string>? enrolled = null)
+    {
+        NetworkNamespace.RequireRoot("the lab");
+        Clean(log);
+        var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
+        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
+        System.IO.Directory.CreateDirectory(directory);
+        var lab = new LabNetwork(Path.GetFullPath(directory), source, log);
+        try
+        {
+            lab.Create(sourcePlan, enrolled?.ToHashSet() ?? sourcePlan.Hosts.Select(h => h.Name).ToHashSet());
+            return lab;
+        }
+        catch
+        {
+            lab.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Removes what an earlier lab left (a killed run): its namespaces and the build machine's link.</summary>
+    public static void Clean(IReporter log)
+    {
+        var left = NetworkNamespace.Leftovers();
+        foreach (var name in left) NetworkNamespace.Attach(name).Dispose();
+        ProcessRunner.Run("ip", ["link", "delete", BuildMachineLink]);
+        if (left.Count > 0) log.Info($"lab: removed {left.Count} namespace(s) an earlier run left: {string.Join(", ", left)}");
+    }
+
+    private void Create(AddressPlan sourcePlan, HashSet<string> enrolled)
+    {
+        var id = Guid.NewGuid().ToString("N")[..4];
+        var lan = Add(NetworkNamespace.Create($"fn-{id}-lan"));
+        lan.Run("ip", "link", "add", "br0", "type", "bridge");
+        lan.Run("ip", "link", "set", "br0", "up");
+
+        // The build machine on the LAN, so flatnet reaches the hosts' sshd like an admin PC would.
+        ProcessRunner.Run("ip", ["link", "add", BuildMachineLink, "type", "veth", "peer", "name", "fnl-peer"]).EnsureSuccess("ip link add");
+        ProcessRunner.Run("ip", ["link", "set", "fnl-peer", "netns", lan.Name]).EnsureSuccess("ip link set");
+        lan.Run("ip", "link", "set", "fnl-peer", "master", "br0");
+        lan.Run("ip", "link", "set", "fnl-peer", "up");
+        ProcessRunner.Run("ip", ["addr", "add", $"{Lan}.254/24", "dev", BuildMachineLink]).EnsureSuccess("ip addr add");
+        ProcessRunner.Run("ip", ["link", "set", BuildMachineLink, "up"]).EnsureSuccess("ip link set up");
+
+        LighthouseNamespace = Add(NetworkNamespace.Create($"fn-{id}-lh"));
+        Attach(lan, LighthouseNamespace, $"{Lan}.1/24");
+
+        var ssh = Path.Combine(Directory, "ssh");
+        System.IO.Directory.CreateDirectory(ssh);
+        SafeFiles.RestrictToOwner(ssh);
+        KeyGen(Path.Combine(ssh, "id_ed25519"));
+        File.Copy(Path.Combine(ssh, "id_ed25519.pub"), Path.Combine(ssh, "authorized_keys"));
+        System.IO.Directory.CreateDirectory("/run/sshd"); // sshd's privilege-separation folder
+
+        var hosts = new List<LabHost>();
+        var nebulaBinary = LabPrerequisites.Which("nebula")!;
+        for (var i = 0; i < sourcePlan.Hosts.Count; i++)
+        {
+            var source = sourcePlan.Hosts[i];
+            var host = Add(NetworkNamespace.Create($"fn-{id}-h{i + 1}"));
+            var wsl = Add(NetworkNamespace.Create($"fn-{id}-w{i + 1}"));
+            var underlay = $"{Lan}.{11 + i}";
+            Attach(lan, host, underlay + "/24");
+            NetworkNamespace.Link(host, "veth-wsl", $"{WslNetwork}.1/20", wsl, "eth0", $"{WslNetwork}.2/20");
+            wsl.Run("ip", "route", "add", "default", "via", $"{WslNetwork}.1");
+            // WSL2's NAT: its own traffic to the LAN leaves as the host. Traffic from its stable address is routed, not NATed.
+            host.Run("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", $"{WslNetwork}.0/20", "-o", "lan0", "-j", "MASQUERADE");
+            var lab = new LabHost(source.Name, host, wsl, underlay);
+            hosts.Add(lab);
+            var fingerprint = StartSshd(lab, ssh);
+            WriteHost(source, lab, fingerprint, ssh, write: enrolled.Contains(source.Name));
+        }
+        Hosts = hosts;
+        WriteNetwork(nebulaBinary);
+        StartLighthouse();
+        foreach (var h in hosts) WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");
+        _log.Info($"lab: {hosts.Count} host(s) on {Lan}.0/24 behind lighthouse {Lan}.1; inventory {InventoryLoader.Display(InventoryDirectory)}");
+    }
+
+    /// <summary>Puts a host that has namespaces but is not yet in the lab's inventory into it (a new PC joining).</summary>
+    public void Enroll(string name)
+    {
+        var staged = Path.Combine(Directory, "pending", name + ".yaml");
+        if (!File.Exists(staged)) throw new FlatnetException($"lab: no pending host {name}");
+        File.Move(staged, Path.Combine(InventoryDirectory, name + ".yaml"), overwrite: true);
+    }
+
+    private NetworkNamespace Add(NetworkNamespace ns)
+    {
+        _namespaces.Add(ns);
+        return ns;
+    }
+
+    private static void Attach(NetworkNamespace lan, NetworkNamespace node, string address)
+    {
+        var port = "p-" + node.Name[3..];
+        NetworkNamespace.Link(lan, port, null, node, "lan0", address);
+        lan.Run("ip", "link", "set", port, "master", "br0");
+    }
+
+    private static void KeyGen(string path) =>
+        ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-lab", "-f", path]).EnsureSuccess("ssh-keygen");
+
+    private string StartSshd(LabHost host, string ssh)
+    {
+        var dir = Path.Combine(Directory, host.Name);
+        System.IO.Directory.CreateDirectory(Path.Combine(dir, "etc"));
+        System.IO.Directory.CreateDirectory(Path.Combine(dir, "wsl-etc"));
+        var hostKey = Path.Combine(dir, "ssh_host_ed25519_key");
+        KeyGen(hostKey);
+        var config = Path.Combine(dir, "sshd_config");
+        // SetEnv makes this "machine" keep its persistent files (sysctl.d) in the lab folder, never in the real /etc,
+        // and run nebula as a plain process (there is no systemd inside a namespace).
+        File.WriteAllText(config, $"""
+            ListenAddress {host.Underlay}
+            Port 22
+            HostKey {hostKey}
+            PidFile {Path.Combine(dir, "sshd.pid")}
+            AuthorizedKeysFile {Path.Combine(ssh, "authorized_keys")}
+            PermitRootLogin prohibit-password
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            UsePAM no
+            StrictModes no
+            Subsystem sftp internal-sftp
+            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile
+
+            """);
+        var sshd = LabPrerequisites.Which("sshd")!;
+        host.Host.Run(sshd, "-t", "-f", config);
+        host.Host.Run(sshd, "-f", config, "-E", Path.Combine(dir, "sshd.log"));
+        var print = ProcessRunner.Run("ssh-keygen", ["-l", "-E", "sha256", "-f", hostKey + ".pub"]).EnsureSuccess("ssh-keygen -l");
+        return print.StdOut.Split(' ')[1];
+    }
+
+    private void WriteHost(HostAddresses source, LabHost lab, string fingerprint, string ssh, bool write)
+    {
+        var doc = new HostDocument
+        {
+            Name = source.Name,
+            Index = source.Host.Index,
+            OverlayIp = source.Host.OverlayIp,
+            RoutedBlock = source.Host.RoutedBlock,
+            Os = "linux",
+            Groups = source.Host.Groups.ToList(),
+            Wsl = true,
+            Root = Path.Combine(Directory, source.Name, "flatnet"),
+            WslCommand = $"ip netns exec {lab.Wsl.Name} env FLATNET_ETC={Path.Combine(Directory, source.Name, "wsl-etc")}",
+            Deploy = new DeployDocument
+            {
+                Transport = "ssh", Address = lab.Underlay, Port = 22, User = "root",
+                Identity = Path.Combine(ssh, "id_ed25519"), HostKey = fingerprint, KeygenOnHost = source.Host.Deploy.KeygenOnHost,
+            },
+        };
+        var folder = write ? InventoryDirectory : Path.Combine(Directory, "pending");
+        System.IO.Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, source.Name + ".yaml"),
+            $"# Lab stand-in for {source.Name}: namespace {lab.Host.Name} (LAN {lab.Underlay}), its WSL2 {lab.Wsl.Name}. Made by the Lab target.\n" + Yaml.Serialize(doc));
+    }
+
+    private void WriteNetwork(string nebulaBinary)
+    {
+        var source = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
+            .Deserialize<NetworkDocument>(File.ReadAllText(Path.Combine(_sourceInventory, InventoryLoader.NetworkFileName)));
+        source.Ca = new CaDocument { Name = "flatnet-lab-ca", Crt = "pki/ca.crt", Key = "pki/ca.key", CreateIfMissing = true };
+        var port = source.ListenPort ?? 4242;
+        source.Lighthouses = [.. (source.Lighthouses ?? []).Take(1).Select(l => new LighthouseDocument { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{Lan}.1:{port}"] })];
+        source.Nebula = new NebulaDocument { Linux = new LinuxNebulaDocument { Binary = nebulaBinary } };
+        System.IO.Directory.CreateDirectory(InventoryDirectory);
+        File.WriteAllText(Path.Combine(InventoryDirectory, InventoryLoader.NetworkFileName),
+            "# The lab's network, made by the Lab target from hosts/network.yaml: lab CA, lab lighthouse address.\n" + Yaml.Serialize(source));
+    }
+
+    private void StartLighthouse()
+    {
+        var control = new ControlPlane(Workspace, _log);
+        control.InitCa();
+        var plan = control.Plan();
+        var lighthouse = plan.Lighthouses[0];
+        var root = Path.Combine(Directory, "lighthouse");
+        var model = HostModel.ForLighthouse(plan, lighthouse, root);
+        System.IO.Directory.CreateDirectory(model.Paths.ConfigDir);
+        System.IO.Directory.CreateDirectory(model.Paths.LogsDir);
+        File.Copy(control.Ca.CrtPath, model.Paths.Ca);
+        control.NebulaCert.Sign(new NebulaCertSignSettings(lighthouse.Name, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}",
+            control.Ca.CrtPath, control.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key, Groups = ["lighthouse"] });
+        File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model));
+        control.Nebula.Test(model.Paths.Config, lighthouse.Name);
+        LighthouseNamespace.Start(model.Paths.Log, model.Paths.NebulaBinary, "-config", model.Paths.Config);
+    }
+
+    private static void WaitForPort(string address, int port, string what)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                if (client.ConnectAsync(address, port).Wait(200) && client.Connected) return;
+            }
+            catch (AggregateException) { }
+            Thread.Sleep(100);
+        }
+        throw new FlatnetException($"lab: {what} did not come up at {address}:{port}");
+    }
+
+    private static readonly ISerializer Yaml = new SerializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
+        .Build();
+
+    public void Dispose()
+    {
+        for (var i = _namespaces.Count - 1; i >= 0; i--) _namespaces[i].Dispose();
+        _namespaces.Clear();
+        ProcessRunner.Run("ip", ["link", "delete", BuildMachineLink]);
+    }
+}

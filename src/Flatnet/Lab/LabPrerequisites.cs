@@ -1,0 +1,34 @@
+using Flatnet.Tools;
+
+namespace Flatnet.Lab;
+
+/// <summary>The programs a lab needs. As root on Debian/Ubuntu it installs what is missing; otherwise it says what to install.</summary>
+public static class LabPrerequisites
+{
+    private static readonly (string Program, string Package)[] Needed =
+    [
+        ("ip", "iproute2"), ("iptables", "iptables"), ("ping", "iputils-ping"), ("nebula", "nebula"), ("nebula-cert", "nebula"),
+        ("sshd", "openssh-server"), ("ssh-keygen", "openssh-client"), ("setsid", "util-linux"),
+    ];
+
+    public static void Ensure(IReporter log, bool install)
+    {
+        var missing = Needed.Where(n => Which(n.Program) is null).ToList();
+        if (missing.Count == 0) return;
+        var packages = missing.Select(m => m.Package).Distinct().ToList();
+        var command = "apt-get install -y " + string.Join(' ', packages);
+        if (!install || Which("apt-get") is null)
+            throw new FlatnetException($"the lab needs {string.Join(", ", missing.Select(m => m.Program))}, which are not installed.\n    fix: {command}");
+        log.Info($"lab: installing {string.Join(", ", packages)} ({command})");
+        ProcessRunner.Run("apt-get", ["update", "-qq"], timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("apt-get update");
+        ProcessRunner.Run("apt-get", new[] { "install", "-y", "-qq", "--no-install-recommends" }.Concat(packages), timeout: TimeSpan.FromMinutes(10))
+            .EnsureSuccess(command);
+        var still = Needed.Where(n => Which(n.Program) is null).Select(n => n.Program).ToList();
+        if (still.Count > 0) throw new FlatnetException($"after {command}, still missing: {string.Join(", ", still)}");
+    }
+
+    public static string? Which(string program) =>
+        new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
+            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+            .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
+}

@@ -1,0 +1,46 @@
+using Flatnet.Deploy;
+using Flatnet.Inventory;
+
+namespace Flatnet.Lab;
+
+/// <summary>
+/// Target Lab: builds the lab, then adds the inventory's hosts one at a time with the real AddHost chain
+/// (GenerateCert, PackageBundle, DeployHost over SSH, ConfigureRouting, UpdatePeers, VerifyPing), so every host
+/// after the first joins a running mesh. Tears everything down at the end unless asked to keep it.
+/// </summary>
+public static class LabRunner
+{
+    public static PingMatrix Run(Workspace source, IReporter log, bool keep, bool installPackages)
+    {
+        LabPrerequisites.Ensure(log, installPackages);
+        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, enrolled: []);
+        try
+        {
+            var matrix = new PingMatrix([]);
+            foreach (var host in lab.Hosts)
+            {
+                lab.Enroll(host.Name);
+                log.Info($"lab: AddHost {host.Name}");
+                matrix = new ControlPlane(lab.Workspace, log).AddHost(host.Name);
+            }
+            log.Info($"lab: all {lab.Hosts.Count} hosts and their WSL2 reach each other ({matrix.Results.Count} pings).");
+            return matrix;
+        }
+        finally
+        {
+            if (keep)
+            {
+                log.Info("lab: kept running. Look around with:");
+                foreach (var h in lab.Hosts)
+                    log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}); its WSL2: ip netns exec {h.Wsl.Name} bash");
+                log.Info($"  ./build.sh --target=VerifyPing --inventory={InventoryLoader.Display(lab.InventoryDirectory)} --artifacts={InventoryLoader.Display(lab.Workspace.ArtifactsDirectory)}");
+                log.Info("  ./build.sh --target=LabClean   # removes it");
+            }
+            else
+            {
+                lab.Dispose();
+                log.Info("lab: torn down (namespaces, nebula and sshd processes, links).");
+            }
+        }
+    }
+}

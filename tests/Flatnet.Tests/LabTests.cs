@@ -1,0 +1,114 @@
+using System.Text.Json;
+using Flatnet.Deploy;
+using Flatnet.Lab;
+using Flatnet.Tools;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// The real thing, in network namespaces: lighthouse, three hosts with sshd, their WSL2 behind NAT, real nebula.
+/// Needs root (CI runs as root); without it these fail with the reason, they do not skip.
+/// </summary>
+[NonParallelizable]
+public class LabTests
+{
+    private static void AssertNothingLeft()
+    {
+        // Killed processes may linger a moment as zombies until PID 1 reaps them.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        string nebula;
+        do
+        {
+            nebula = ProcessRunner.Run("pgrep", ["-a", "-x", "nebula"]).StdOut.Trim();
+            if (nebula.Length == 0) break;
+            Thread.Sleep(200);
+        } while (DateTime.UtcNow < deadline);
+        Assert.That(nebula, Is.Empty, "no nebula process may outlive the lab");
+        Assert.That(NetworkNamespace.Leftovers(), Is.Empty, "no namespace may outlive the lab");
+        Assert.That(ProcessRunner.Run("ip", ["-o", "link", "show"]).StdOut, Does.Not.Contain("fnl-"), "no lab link may outlive the lab");
+    }
+
+    [Test]
+    public void ThreeHostsJoinOneByOneAndEveryHostAndWslReachesEveryOther()
+    {
+        using var ws = new TestWorkspace();
+        PingMatrix matrix;
+        try
+        {
+            matrix = LabRunner.Run(ws.Workspace, ws.Log, keep: false, installPackages: false);
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+
+        Assert.That(matrix.Results, Has.Count.EqualTo(18));
+        Assert.That(matrix.Failures, Is.Empty, matrix.ToTable());
+        foreach (var (from, to) in new[] { ("host-a", "host-b"), ("host-a/wsl", "host-c"), ("host-c/wsl", "host-b/wsl"), ("host-b", "host-c") })
+            Assert.That(matrix.Results.Single(r => r.From == from && r.To == to).Ok, Is.True, $"{from} -> {to}");
+        Assert.That(matrix.Results.Where(r => r.From.StartsWith("host-a") && r.To.StartsWith("host-b")).Select(r => r.Tunnel),
+            Has.All.EqualTo("direct 198.18.0.12:4242"), "hosts on one LAN talk directly, not through the relay");
+
+        // host-c joined a running two-host mesh: AddHost redeployed the others with its block, nobody by hand.
+        Assert.That(ws.Log.Lines, Does.Contain("peers of host-b: updated host-a"));
+        Assert.That(ws.Log.Lines, Does.Contain("peers of host-c: updated host-a, host-b"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: set: route 10.101.3.0/24 via"));
+
+        // The JSON report says what the table says.
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(ws.Root, "artifacts", "lab", "artifacts", "verify", "ping-matrix.json"))).RootElement;
+        Assert.That((json.GetProperty("passed").GetInt32(), json.GetProperty("failed").GetInt32()), Is.EqualTo((18, 0)));
+        var rows = json.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("from").GetString(), r.GetProperty("to").GetString(), r.GetProperty("ok").GetBoolean())).ToList();
+        Assert.That(rows, Is.EqualTo(matrix.Results.Select(r => ((string?)r.From, (string?)r.To, r.Ok)).ToList()));
+        Assert.That(matrix.ToTable(), Does.EndWith("18 of 18 pairs reach each other"));
+    }
+
+    [Test]
+    public void AHostSignedByAnotherCaIsRefusedAndTheRestOfTheMeshCarriesOn()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
+            var control = new ControlPlane(lab.Workspace, ws.Log);
+            foreach (var host in new[] { "host-a", "host-b", "host-c" })
+            {
+                control.GenerateCert(host);
+                control.PackageBundle(host);
+                control.DeployHost(host);
+                control.ConfigureRouting(host);
+            }
+            Assert.That(control.VerifyPing().Failures, Is.Empty);
+
+            // host-c gets a certificate from a CA of its own: a stranger with a plausible name and IP.
+            var pki = Path.Combine(lab.Directory, "pki");
+            Directory.Move(pki, pki + ".real");
+            var rogue = new ControlPlane(lab.Workspace, ws.Log);
+            rogue.InitCa();
+            rogue.GenerateCert("host-c", force: true);
+            rogue.PackageBundle("host-c");
+            rogue.DeployHost("host-c");
+            Directory.Delete(pki, recursive: true);
+            Directory.Move(pki + ".real", pki);
+
+            var checker = new ControlPlane(lab.Workspace, ws.Log);
+            var e = Assert.Throws<FlatnetException>(() => checker.VerifyPing())!;
+            Assert.That(e.Message, Does.Contain("host-c -> host-a").And.Contain("host-a -> host-c").And.Contain("pings failed"));
+            Assert.That(e.Message, Does.Not.Contain("host-a -> host-b").And.Not.Contain("host-b -> host-a"));
+            var survivors = new ControlPlane(lab.Workspace, ws.Log).VerifyPing(["host-a", "host-b"]);
+            Assert.That((survivors.Results.Count, survivors.Failures.Count), Is.EqualTo((6, 0)));
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    [TestCase("level=info msg=\"Handshake message received\" certName=host-b durationNs=2000356 handshake=\"map[stage:2 style:ix_psk0]\" initiatorIndex=737663987 remoteIndex=737663987 responderIndex=1818545844 sentCachedPackets=1 udpAddr=\"198.18.0.12:4242\" vpnIp=10.100.2.1",
+        "direct 198.18.0.12:4242")]
+    [TestCase("level=info msg=\"Attempt to relay through hosts\" relayIps=\"[10.100.0.1]\" vpnIp=10.100.2.1", "-")]
+    [TestCase("level=info msg=\"Handshake message received\" certName=host-b handshake=\"map[stage:2 style:ix_psk0]\" relay=10.100.0.1 vpnIp=10.100.2.1",
+        "relayed via 10.100.0.1")]
+    public void TunnelKindIsReadFromTheCompletedHandshake(string line, string expected) =>
+        Assert.That(PingMatrix.TunnelFromLog("level=info msg=\"Read relay from config\" RelayIP=10.100.0.1\n" + line + "\n", "10.100.2.1"), Is.EqualTo(expected));
+}
