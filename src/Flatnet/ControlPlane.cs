@@ -57,6 +57,30 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
 
     public bool InitCa() => Ca.Init();
 
+    /// <summary>
+    /// keygen_on_host: the host makes its key pair where the config will use it (once; an existing key is kept),
+    /// and only the public key comes back here to be signed.
+    /// </summary>
+    private void FetchPublicKey(HostAddresses host)
+    {
+        var model = HostModel.ForHost(Plan(), host);
+        using var connection = HostConnections.Open(host.Host);
+        var dir = model.Paths.ConfigDir;
+        var command = model.IsWindows
+            ? $"powershell.exe -NoProfile -Command \"New-Item -ItemType Directory -Force -Path '{dir}' | Out-Null; if (-not (Test-Path '{dir}/host.key')) {{ & '{model.Paths.NebulaDir}/nebula-cert.exe' keygen -out-key '{dir}/host.key' -out-pub '{dir}/host.pub' }}\""
+            : $"mkdir -p {HostOperations.Sh(dir)} && cd {HostOperations.Sh(dir)} && " +
+              "{ [ -e host.key ] || { umask 077 && nebula-cert keygen -out-key host.key -out-pub host.pub; }; } && chmod 600 host.key";
+        var result = connection.Run(command);
+        if (!result.Succeeded)
+            throw new FlatnetException($"{host.Name}: making the key on the host failed (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}\n" +
+                                       $"    fix: install nebula-cert on {host.Name}, or run nebula-cert keygen there and copy host.pub to {InventoryLoader.Display(workspace.IncomingPublicKey(host.Name))}");
+        var pub = connection.ReadFile(dir + "/host.pub");
+        if (!pub.Contains("PUBLIC KEY"))
+            throw new FlatnetException($"{host.Name}: {dir}/host.pub is missing or not a public key; delete host.key there to make a new pair, or copy host.pub by hand");
+        SafeFiles.WriteAllText(workspace.IncomingPublicKey(host.Name), pub);
+        log.Info($"{host.Name}: key pair made on the host; fetched only its public key");
+    }
+
     /// <summary>With ca.create_if_missing, host tasks make the CA on first use; the warning says why that may be wrong.</summary>
     private void EnsureCa()
     {
@@ -75,6 +99,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (publicKey is null && h.Host.Deploy.KeygenOnHost)
         {
             publicKey = workspace.IncomingPublicKey(host);
+            if (!File.Exists(publicKey) && h.Host.Deploy.Transport != DeployTransport.None) FetchPublicKey(h);
             if (!File.Exists(publicKey))
                 throw new FlatnetException(FlatnetException.Describe(h.Host.File, "deploy.keygen_on_host",
                     $"{host} makes its own key, but no public key is at {InventoryLoader.Display(publicKey)}",

@@ -32,13 +32,28 @@ public class LabTests
     public void ThreeHostsJoinOneByOneAndEveryHostAndWslReachesEveryOther()
     {
         using var ws = new TestWorkspace();
+        ws.Edit("host-b.yaml", "keygen_on_host:", "  keygen_on_host: true"); // host-b's private key never leaves it
         PingMatrix matrix;
+        List<string> firstRun;
+        var lab = Path.Combine(ws.Root, "artifacts", "lab");
         try
         {
-            matrix = LabRunner.Run(ws.Workspace, ws.Log, keep: false, installPackages: false);
+            matrix = LabRunner.Run(ws.Workspace, ws.Log, keep: true, installPackages: false);
+
+            // Running AddHost again on the finished mesh changes nothing anywhere.
+            firstRun = ws.Log.Lines.ToList();
+            ws.Log.Lines.Clear();
+            var again = new ControlPlane(Workspace.At(ws.Root, Path.Combine(lab, "hosts"), Path.Combine(lab, "artifacts")), ws.Log).AddHost("host-b");
+            Assert.That(again.Failures, Is.Empty);
+            Assert.That(ws.Log.Lines, Does.Contain("host-b: unchanged: host-b already has this bundle"));
+            Assert.That(ws.Log.Lines, Does.Contain("host-b: unchanged: WSL2 routing for host-b was already in place"));
+            Assert.That(ws.Log.Lines, Does.Contain("host-b: unchanged: host routing for host-b was already in place"));
+            Assert.That(ws.Log.Lines, Does.Contain("peers of host-b: all up to date"));
+            Assert.That(ws.Log.Lines, Has.None.Contains(": signed ").And.None.Contains(": set: ").And.None.Contains("installed: config"));
         }
         finally
         {
+            LabNetwork.Clean(ws.Log);
             AssertNothingLeft();
         }
 
@@ -50,12 +65,18 @@ public class LabTests
             Has.All.EqualTo("direct 198.18.0.12:4242"), "hosts on one LAN talk directly, not through the relay");
 
         // host-c joined a running two-host mesh: AddHost redeployed the others with its block, nobody by hand.
-        Assert.That(ws.Log.Lines, Does.Contain("peers of host-b: updated host-a"));
-        Assert.That(ws.Log.Lines, Does.Contain("peers of host-c: updated host-a, host-b"));
-        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: set: route 10.101.3.0/24 via"));
+        Assert.That(firstRun, Does.Contain("peers of host-b: updated host-a"));
+        Assert.That(firstRun, Does.Contain("peers of host-c: updated host-a, host-b"));
+        Assert.That(firstRun, Has.Some.Contains("host-a: set: route 10.101.3.0/24 via"));
+        Assert.That(firstRun, Does.Contain("host-b: key pair made on the host; fetched only its public key"));
+
+        // keygen_on_host: the key was made on host-b; its bundle carries none, and the mesh works with it.
+        using (var zip = System.IO.Compression.ZipFile.OpenRead(Path.Combine(lab, "artifacts", "bundles", "host-b.zip")))
+            Assert.That(zip.Entries.Select(e => e.FullName), Has.None.EndsWith(".key"));
+        Assert.That(File.Exists(Path.Combine(lab, "host-b", "flatnet", "config", "nebula", "host.key")), Is.True);
 
         // The JSON report says what the table says.
-        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(ws.Root, "artifacts", "lab", "artifacts", "verify", "ping-matrix.json"))).RootElement;
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(lab, "artifacts", "verify", "ping-matrix.json"))).RootElement;
         Assert.That((json.GetProperty("passed").GetInt32(), json.GetProperty("failed").GetInt32()), Is.EqualTo((18, 0)));
         var rows = json.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("from").GetString(), r.GetProperty("to").GetString(), r.GetProperty("ok").GetBoolean())).ToList();
         Assert.That(rows, Is.EqualTo(matrix.Results.Select(r => ((string?)r.From, (string?)r.To, r.Ok)).ToList()));
