@@ -28,6 +28,27 @@ public class PowerShellScriptTests
     }
 
     [Test]
+    public void InstallScriptPassesItsPesterTestsAgainstAFakeWindows()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-b");
+        control.PackageBundle("host-b");
+        using var nssm = new TestWorkspace();
+        nssm.Edit("network.yaml", "service:", "    service: nssm");
+        var nssmControl = nssm.ControlPlane();
+        nssmControl.GenerateCert("host-b");
+        nssmControl.PackageBundle("host-b");
+
+        var passed = PowerShell.Pester("install.Tests.ps1", new Dictionary<string, string>
+        {
+            ["BundleDir"] = ws.Workspace.BundleDirectory("host-b"),
+            ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
+        });
+        Assert.That(passed, Is.EqualTo(8));
+    }
+
+    [Test]
     public void EveryPowerShellScriptStaysWindowsPowerShell51()
     {
         using var ws = new TestWorkspace();

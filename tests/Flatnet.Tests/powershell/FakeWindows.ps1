@@ -5,7 +5,9 @@
 
 $script:FakeCommands = @(
     'wsl.exe', 'Get-NetIPInterface', 'Set-NetIPInterface', 'Get-NetRoute', 'New-NetRoute', 'Remove-NetRoute',
-    'Get-ItemProperty', 'Set-ItemProperty', 'Get-NetFirewallRule', 'New-NetFirewallRule'
+    'Get-ItemProperty', 'Set-ItemProperty', 'Get-NetFirewallRule', 'New-NetFirewallRule',
+    'Get-Service', 'Start-Service', 'Restart-Service', 'Get-CimInstance', 'sc.exe', 'nssm.exe', 'icacls.exe',
+    'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal'
 )
 
 function global:Reset-FakeWindows {
@@ -18,6 +20,10 @@ function global:Reset-FakeWindows {
         FirewallRules = New-Object System.Collections.Generic.List[string]
         WslOutput     = '172.29.1.2'
         WslExit       = 0
+        Services      = @{}   # name -> @{ Status; PathName }
+        Tasks         = @{}   # name -> the registration call
+        # What a service installed by 'nebula.exe -service install' runs (the fake nebula.exe cannot tell us).
+        NebulaServicePath = ''
     }
     foreach ($i in @(@($WslAlias, 17), @('nebula1', 23), @('Ethernet', 5))) {
         $global:FakeWindows.Interfaces.Add([pscustomobject]@{ InterfaceAlias = $i[0]; ifIndex = $i[1]; AddressFamily = 'IPv4'; Forwarding = 'Disabled' })
@@ -92,6 +98,66 @@ function global:New-NetFirewallRule {
     $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetFirewallRule' $PSBoundParameters))
     $global:FakeWindows.FirewallRules.Add($DisplayName)
     [pscustomobject]@{ DisplayName = $DisplayName }
+}
+
+function global:Get-Service {
+    param([string]$Name, [object]$ErrorAction)
+    if ($global:FakeWindows.Services.ContainsKey($Name)) { [pscustomobject]@{ Name = $Name; Status = $global:FakeWindows.Services[$Name].Status } }
+}
+
+function global:Start-Service {
+    param([string]$Name)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-Service' $PSBoundParameters))
+    if (-not $global:FakeWindows.Services.ContainsKey($Name)) {
+        $global:FakeWindows.Services[$Name] = @{ PathName = $global:FakeWindows.NebulaServicePath }
+    }
+    $global:FakeWindows.Services[$Name].Status = 'Running'
+}
+
+function global:Restart-Service {
+    param([string]$Name)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Restart-Service' $PSBoundParameters))
+    $global:FakeWindows.Services[$Name].Status = 'Running'
+}
+
+function global:Get-CimInstance {
+    param([string]$ClassName, [string]$Filter)
+    if ($Filter -match "Name='([^']+)'" -and $global:FakeWindows.Services.ContainsKey($Matches[1])) {
+        [pscustomobject]@{ Name = $Matches[1]; PathName = $global:FakeWindows.Services[$Matches[1]].PathName }
+    }
+}
+
+function global:sc.exe {
+    $global:FakeWindows.Changes.Add("sc.exe $($args -join ' ')")
+    $global:LASTEXITCODE = 0
+}
+
+function global:nssm.exe {
+    $global:FakeWindows.Changes.Add("nssm.exe $($args -join ' ')")
+    if ($args[0] -eq 'install') { $global:FakeWindows.Services[$args[1]] = @{ Status = 'Stopped'; PathName = 'C:\tools\nssm.exe' } }
+    $global:LASTEXITCODE = 0
+}
+
+function global:icacls.exe {
+    $global:FakeWindows.Changes.Add("icacls.exe $($args -join ' ')")
+    $global:LASTEXITCODE = 0
+}
+
+function global:Get-ScheduledTask {
+    param([string]$TaskName, [object]$ErrorAction)
+    if ($global:FakeWindows.Tasks.ContainsKey($TaskName)) { [pscustomobject]@{ TaskName = $TaskName } }
+}
+
+function global:New-ScheduledTaskAction { param([string]$Execute, [string]$Argument) [pscustomobject]@{ Execute = $Execute; Argument = $Argument } }
+function global:New-ScheduledTaskTrigger { param([switch]$AtLogOn, [string]$User) [pscustomobject]@{ AtLogOn = [bool]$AtLogOn; User = $User } }
+function global:New-ScheduledTaskPrincipal { param([string]$UserId, [string]$LogonType, [string]$RunLevel) [pscustomobject]@{ UserId = $UserId; LogonType = $LogonType; RunLevel = $RunLevel } }
+
+function global:Register-ScheduledTask {
+    param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal)
+    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$($Trigger.AtLogOn) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel)"
+    $global:FakeWindows.Changes.Add($call)
+    $global:FakeWindows.Tasks[$TaskName] = $call
+    [pscustomobject]@{ TaskName = $TaskName }
 }
 
 function global:Remove-FakeWindows {

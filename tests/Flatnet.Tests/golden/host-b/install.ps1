@@ -8,6 +8,7 @@
         powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\install.ps1
     Layout (the spec's): <Root>\nebula\ (nebula.exe, nebula-cert.exe), <Root>\config\nebula\ (config.yaml, ca.crt,
     host.crt, host.key), <Root>\logs\, <Root>\scripts\ (setup-routing.ps1, wsl-routing.sh).
+    Logs: with service: nssm, <Root>\logs\nebula.log; with Nebula's own service, the Windows Event Log.
     Safe to re-run: an unchanged bundle changes nothing. Transactional: the new config is staged, swapped in and
     checked with `nebula.exe -test`; if the check fails the previous config is put back. Valid Windows PowerShell 5.1.
 
@@ -31,6 +32,8 @@ $LogsDir = Join-Path $Root 'logs'
 $ScriptsDir = Join-Path $Root 'scripts'
 $NebulaExe = Join-Path $NebulaDir 'nebula.exe'
 $ConfigFile = Join-Path $ConfigDir 'config.yaml'
+$LogFile = Join-Path $LogsDir 'nebula.log'
+$RoutingTask = 'flatnet routing'
 
 function Stop-Install([string]$Message) { throw "install.ps1 (${HostName}): $Message" }
 
@@ -72,6 +75,14 @@ foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
     if ((Get-FileHash -LiteralPath $live).Hash -ne (Get-FileHash -LiteralPath (Join-Path $stage $name)).Hash) { $same = $false; break }
 }
 $service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+if ($null -ne $service) {
+    # Another program may own a service called "nebula" (one vendor's camera software does): never take it over.
+    $registered = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
+    $expected = if ($ServiceManager -eq 'nssm') { 'nssm' } else { $NebulaExe }
+    if ($null -ne $registered -and "$($registered.PathName)" -notlike "*$expected*") {
+        Stop-Install "a service named '$ServiceName' already exists and runs '$($registered.PathName)', not flatnet's Nebula. Remove it (sc.exe delete $ServiceName) if it is a stale Nebula, or rename the other program's service."
+    }
+}
 if ($same -and $null -ne $service -and $service.Status -eq 'Running') {
     Remove-Item -Recurse -Force -LiteralPath $stage
     Write-Output "unchanged: $HostName already has this bundle"
@@ -98,10 +109,12 @@ if ($same -and $null -ne $service -and $service.Status -eq 'Running') {
     # 4. The service: restarts on failure, as the spec's checklist asks.
     if ($null -eq $service) {
         if ($ServiceManager -eq 'nssm') {
+            # NSSM captures Nebula's output into the spec's log file.
             & nssm.exe install $ServiceName $NebulaExe -config $ConfigFile | Out-Null
-            & nssm.exe set $ServiceName AppStdout (Join-Path $LogsDir 'nebula.log') | Out-Null
-            & nssm.exe set $ServiceName AppStderr (Join-Path $LogsDir 'nebula.log') | Out-Null
+            & nssm.exe set $ServiceName AppStdout $LogFile | Out-Null
+            & nssm.exe set $ServiceName AppStderr $LogFile | Out-Null
         } else {
+            # Nebula's own service logs to the Windows Event Log, not to a file.
             & $NebulaExe -service install -config $ConfigFile | Out-Null
         }
         if ($LASTEXITCODE -ne 0) { Stop-Install "registering the $ServiceName service with $ServiceManager failed (exit $LASTEXITCODE)" }
@@ -114,5 +127,13 @@ if ($same -and $null -ne $service -and $service.Status -eq 'Running') {
     }
 }
 
-# 5. Routing for WSL2 (needs the Nebula adapter, so after the service).
+# 5. Routing for WSL2 (needs the Nebula adapter, so after the service), now and at every logon: WSL2 gets a new
+#    address each time it starts. WSL distros belong to a user, so the task runs as the installing user, elevated.
 & (Join-Path $ScriptsDir 'setup-routing.ps1')
+if ($null -eq (Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue)) {
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$(Join-Path $ScriptsDir 'setup-routing.ps1')`""
+    $trigger = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME
+    $principal = New-ScheduledTaskPrincipal -UserId $env:USERNAME -LogonType Interactive -RunLevel Highest
+    Register-ScheduledTask -TaskName $RoutingTask -Action $action -Trigger $trigger -Principal $principal | Out-Null
+    Write-Output "registered: scheduled task '$RoutingTask' (re-applies routing at logon)"
+}
