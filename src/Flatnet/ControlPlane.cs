@@ -74,7 +74,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (!result.Succeeded)
             throw new FlatnetException($"{host.Name}: making the key on the host failed (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}\n" +
                                        $"    fix: install nebula-cert on {host.Name}, or run nebula-cert keygen there and copy host.pub to {InventoryLoader.Display(workspace.IncomingPublicKey(host.Name))}");
-        var pub = connection.ReadFile(dir + "/host.pub");
+        var pub = connection.ReadFile(HostOperations.RemotePath(model, dir + "/host.pub"));
         if (!pub.Contains("PUBLIC KEY"))
             throw new FlatnetException($"{host.Name}: {dir}/host.pub is missing or not a public key; delete host.key there to make a new pair, or copy host.pub by hand");
         SafeFiles.WriteAllText(workspace.IncomingPublicKey(host.Name), pub);
@@ -248,7 +248,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var connections = selected.ToDictionary(h => h.Name, h => HostConnections.Open(h.Host));
         try
         {
-            var logs = selected.ToDictionary(h => h.Name, h => connections[h.Name].ReadFile(HostModel.ForHost(plan, h).Paths.Log));
+            var logs = selected.ToDictionary(h => h.Name, h => ReadLog(connections[h.Name], plan, h));
             // Each source host pings over its own connection, all hosts at once; the order of the report stays fixed.
             var perHost = selected.AsParallel().AsOrdered().Select(from =>
             {
@@ -273,7 +273,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             // Read again: the pings above brought up tunnels that were not there before.
             var matrix = new PingMatrix(results.Select(r => r with
             {
-                Tunnel = PingMatrix.TunnelFromLog(connections[r.From.Split('/')[0]].ReadFile(HostModel.ForHost(plan, plan.Host(r.From.Split('/')[0])).Paths.Log),
+                Tunnel = PingMatrix.TunnelFromLog(ReadLog(connections[r.From.Split('/')[0]], plan, plan.Host(r.From.Split('/')[0])),
                     plan.Host(r.To.Split('/')[0]).OverlayAddress),
             }).ToList());
             var json = Path.Combine(workspace.ArtifactsDirectory, "verify", "ping-matrix.json");
@@ -300,6 +300,12 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         ConfigureRouting(host);
         UpdatePeers(host);
         return VerifyPing();
+    }
+
+    private static string ReadLog(IHostConnection connection, AddressPlan plan, HostAddresses host)
+    {
+        var model = HostModel.ForHost(plan, host);
+        return connection.ReadFile(HostOperations.RemotePath(model, model.Paths.Log));
     }
 
     private void Report(string host, RemoteResult result)

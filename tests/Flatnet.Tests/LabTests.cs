@@ -125,6 +125,30 @@ public class LabTests
         }
     }
 
+    [Test]
+    public void AHostKeyThatIsNotPinnedOrDiffersIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
+            var file = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
+            var pinned = File.ReadAllLines(file).Single(l => l.TrimStart().StartsWith("host_key:")).Split(':', 2)[1].Trim();
+            File.WriteAllText(file, File.ReadAllText(file).Replace(pinned, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
+            var wrong = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).ConfigureRouting("host-a"))!;
+            Assert.That(wrong.Message, Does.Contain($"host-a presented host key {pinned}, not the pinned SHA256:AAAA").And.Contain("refusing to connect"));
+
+            File.WriteAllText(file, string.Join("\n", File.ReadAllLines(file).Where(l => !l.TrimStart().StartsWith("host_key:"))) + "\n");
+            var unknown = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).ConfigureRouting("host-a"))!;
+            Assert.That(unknown.Message, Does.Contain("is neither pinned nor in").And.Contain($"pin it: host_key: \"{pinned}\""));
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
     [TestCase("level=info msg=\"Handshake message received\" certName=host-b durationNs=2000356 handshake=\"map[stage:2 style:ix_psk0]\" initiatorIndex=737663987 remoteIndex=737663987 responderIndex=1818545844 sentCachedPackets=1 udpAddr=\"198.18.0.12:4242\" vpnIp=10.100.2.1",
         "direct 198.18.0.12:4242")]
     [TestCase("level=info msg=\"Attempt to relay through hosts\" relayIps=\"[10.100.0.1]\" vpnIp=10.100.2.1", "-")]

@@ -24,9 +24,7 @@ public static class HostConnections
     public static IHostConnection Open(HostEntry host) => host.Deploy.Transport switch
     {
         DeployTransport.Ssh => SshConnection.Open(host),
-        DeployTransport.WinRm => throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.transport",
-            "winrm is not available from this build machine yet",
-            "use transport: ssh (Windows' built-in OpenSSH Server), or install the bundle by hand (transport: none)")),
+        DeployTransport.WinRm => WinRmConnection.Open(host),
         _ => throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.transport",
             $"{host.Name} is installed by hand (transport: none), so flatnet cannot reach it",
             $"copy artifacts/bundles/{host.Name}.zip to it and run its install script, or set deploy.transport: ssh")),

@@ -15,6 +15,9 @@ public static partial class HostOperations
     private static string PowerShellFile(string path, string args = "") =>
         $"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"{path.Replace('/', '\\')}\"{(args.Length > 0 ? " " + args : "")}";
 
+    /// <summary>A host path as the transport's file side names it: Windows' OpenSSH sftp writes drives as /F:/...</summary>
+    public static string RemotePath(HostModel model, string path) => model.IsWindows && !path.StartsWith('/') ? "/" + path : path;
+
     /// <summary>Uploads the unpacked bundle to ROOT/incoming/bundle and runs its install script there.</summary>
     public static RemoteResult Deploy(HostModel model, string bundleDirectory, IHostConnection connection)
     {
@@ -22,7 +25,7 @@ public static partial class HostOperations
         if (model.IsWindows)
         {
             // Windows' OpenSSH sftp names drives as /F:/...; its shell is cmd.exe, so run PowerShell explicitly.
-            connection.Upload(bundleDirectory, "/" + incoming);
+            connection.Upload(bundleDirectory, RemotePath(model, incoming));
             return Checked(connection, PowerShellFile($"{incoming}/install.ps1"), $"installing the bundle on {model.Name}");
         }
         Checked(connection, $"rm -rf {Sh(incoming)}", $"clearing {incoming} on {model.Name}");

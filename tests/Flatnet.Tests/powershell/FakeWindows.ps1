@@ -7,11 +7,13 @@ $script:FakeCommands = @(
     'wsl.exe', 'Get-NetIPInterface', 'Set-NetIPInterface', 'Get-NetRoute', 'New-NetRoute', 'Remove-NetRoute',
     'Get-ItemProperty', 'Set-ItemProperty', 'Get-NetFirewallRule', 'New-NetFirewallRule',
     'Get-Service', 'Start-Service', 'Restart-Service', 'Get-CimInstance', 'sc.exe', 'nssm.exe', 'icacls.exe',
-    'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal'
+    'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal',
+    'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule'
 )
 
 function global:Reset-FakeWindows {
-    param([string]$WslAlias = 'vEthernet (WSL)')
+    # -Windows10: no Hyper-V firewall cmdlets, as on Windows 10.
+    param([string]$WslAlias = 'vEthernet (WSL)', [switch]$Windows10)
     $global:FakeWindows = [pscustomobject]@{
         Changes       = New-Object System.Collections.Generic.List[string]
         Interfaces    = New-Object System.Collections.Generic.List[object]
@@ -22,8 +24,22 @@ function global:Reset-FakeWindows {
         WslExit       = 0
         Services      = @{}   # name -> @{ Status; PathName }
         Tasks         = @{}   # name -> the registration call
+        HyperVRules   = New-Object System.Collections.Generic.List[string]
         # What a service installed by 'nebula.exe -service install' runs (the fake nebula.exe cannot tell us).
         NebulaServicePath = ''
+    }
+    if ($Windows10) {
+        Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
+    } else {
+        New-Item -Force -Path 'function:global:Get-NetFirewallHyperVRule' -Value {
+            param([string]$Name, [object]$ErrorAction)
+            if ($global:FakeWindows.HyperVRules.Contains($Name)) { [pscustomobject]@{ Name = $Name } }
+        } | Out-Null
+        New-Item -Force -Path 'function:global:New-NetFirewallHyperVRule' -Value {
+            param([string]$Name, [string]$DisplayName, [string]$Direction, [string]$VMCreatorId, [string[]]$RemoteAddresses, [string]$Action)
+            $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetFirewallHyperVRule' $PSBoundParameters))
+            $global:FakeWindows.HyperVRules.Add($Name)
+        } | Out-Null
     }
     foreach ($i in @(@($WslAlias, 17), @('nebula1', 23), @('Ethernet', 5))) {
         $global:FakeWindows.Interfaces.Add([pscustomobject]@{ InterfaceAlias = $i[0]; ifIndex = $i[1]; AddressFamily = 'IPv4'; Forwarding = 'Disabled' })
@@ -161,5 +177,5 @@ function global:Register-ScheduledTask {
 }
 
 function global:Remove-FakeWindows {
-    foreach ($name in $script:FakeCommands) { Remove-Item -Path "function:global:$name" -ErrorAction SilentlyContinue }
+    foreach ($name in $script:FakeCommands) { Remove-Item -Path "Function:\$name" -ErrorAction SilentlyContinue }
 }

@@ -10,7 +10,8 @@ BeforeAll {
         'Set-NetIPInterface AddressFamily=IPv4 Forwarding=Enabled InterfaceIndex=23',
         'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore',
         'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: Nebula UDP 4242 LocalPort=4242 Profile=Any Protocol=UDP',
-        'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: ICMPv4 echo from the overlay IcmpType=8 Profile=Any Protocol=ICMPv4 RemoteAddress=10.100.0.0/16,10.101.0.0/16'
+        'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: ICMPv4 echo from the overlay IcmpType=8 Profile=Any Protocol=ICMPv4 RemoteAddress=10.100.0.0/16,10.101.0.0/16',
+        'New-NetFirewallHyperVRule Action=Allow Direction=Inbound DisplayName=flatnet: overlay to WSL2 Name=flatnet-overlay-to-wsl RemoteAddresses=10.100.0.0/16,10.101.0.0/16 VMCreatorId={40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'
     )
 }
 
@@ -22,7 +23,13 @@ Describe 'setup-routing.ps1' {
     It 'on a fresh host sets forwarding, routes the block to WSL2 and opens the firewall, exactly' {
         $out = & $ScriptPath
         @($FakeWindows.Changes) | Should -Be $FreshChanges
-        $out[-1] | Should -Be 'done: 6 change(s); WSL2 at 172.29.1.2'
+        $out[-1] | Should -Be 'done: 7 change(s); WSL2 at 172.29.1.2'
+    }
+
+    It 'on Windows 10 (no Hyper-V firewall for WSL) skips only that rule' {
+        Reset-FakeWindows -Windows10
+        & $ScriptPath | Out-Null
+        @($FakeWindows.Changes) | Should -Be $FreshChanges[0..5]
     }
 
     It 'changes nothing on a second run' {
@@ -72,7 +79,7 @@ Describe 'setup-routing.ps1' {
         $out = & $ScriptPath -Check
         $LASTEXITCODE | Should -Be 1
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
-        @($out | Where-Object { $_ -like 'missing: *' }).Count | Should -Be 6
+        @($out | Where-Object { $_ -like 'missing: *' }).Count | Should -Be 7
     }
 
     It '-Check passes once everything is in place' {

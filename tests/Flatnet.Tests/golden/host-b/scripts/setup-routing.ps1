@@ -12,7 +12,9 @@
       - IP forwarding: IPEnableRouter=1 in the registry (persistent), and forwarding on the vEthernet (WSL*)
         and Nebula ('nebula1') adapters now;
       - a route for host-b's block 10.101.2.0/24 to WSL2's current address (a stale route is replaced);
-      - Windows Firewall: inbound UDP 4242 for Nebula, and ICMPv4 echo from the overlay for ping checks.
+      - Windows Firewall: inbound UDP 4242 for Nebula, and ICMPv4 echo from the overlay for ping checks;
+      - on Windows 11 (WSL's Hyper-V firewall, which blocks traffic into WSL2 by default): an inbound rule letting
+        the overlay and the other hosts' blocks reach WSL2. Windows 10 has no such firewall; the step is skipped.
 
     It does NOT route the overlay 10.100.0.0/16 to WSL2. The spec's sketch
     `route add 10.100.0.0 mask 255.255.0.0 $wslIp` would compete with the route Nebula puts on its own adapter
@@ -42,6 +44,8 @@ $Distro = ''
 $PeerRanges = @('10.100.0.0/16', '10.101.0.0/16')
 $NebulaRule = 'flatnet: Nebula UDP 4242'
 $PingRule = 'flatnet: ICMPv4 echo from the overlay'
+$WslFirewallRule = 'flatnet-overlay-to-wsl'
+$WslVmCreatorId = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'  # WSL's id in the Hyper-V firewall
 $TcpipParameters = 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
 
 $script:Changed = 0
@@ -137,6 +141,14 @@ if (-not (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyCont
 if (-not (Get-NetFirewallRule -DisplayName $PingRule -ErrorAction SilentlyContinue)) {
     Invoke-Step "firewall rule '$PingRule'" {
         New-NetFirewallRule -DisplayName $PingRule -Direction Inbound -Protocol ICMPv4 -IcmpType 8 -RemoteAddress $PeerRanges -Action Allow -Profile Any | Out-Null
+    }
+}
+
+if (Get-Command -Name New-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
+    if (-not (Get-NetFirewallHyperVRule -Name $WslFirewallRule -ErrorAction SilentlyContinue)) {
+        Invoke-Step "Hyper-V firewall rule '$WslFirewallRule' (overlay into WSL2)" {
+            New-NetFirewallHyperVRule -Name $WslFirewallRule -DisplayName 'flatnet: overlay to WSL2' -Direction Inbound -VMCreatorId $WslVmCreatorId -RemoteAddresses $PeerRanges -Action Allow | Out-Null
+        }
     }
 }
 

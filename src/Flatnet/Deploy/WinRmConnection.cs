@@ -1,0 +1,97 @@
+using System.Text;
+using Flatnet.Inventory;
+using Flatnet.Tools;
+
+namespace Flatnet.Deploy;
+
+/// <summary>
+/// The PowerShell remoting scripts WinRM deployment runs, built in one place so they can be read and tested.
+/// The password comes from the environment (FLATNET_WINRM_PASSWORD), never from a file in the repository.
+/// </summary>
+public static class WinRmScripts
+{
+    public const string PasswordVariable = "FLATNET_WINRM_PASSWORD";
+
+    private static string Q(string s) => "'" + s.Replace("'", "''") + "'";
+
+    /// <summary>Opens $s, a session to the host; every script starts with this.</summary>
+    public static string Session(string address, int port, string user) =>
+        "$ErrorActionPreference = 'Stop'\n" +
+        $"$password = ConvertTo-SecureString -AsPlainText -Force -String $env:{PasswordVariable}\n" +
+        $"$credential = New-Object System.Management.Automation.PSCredential({Q(user)}, $password)\n" +
+        $"$s = New-PSSession -ComputerName {Q(address)} -Port {port} -Credential $credential\n";
+
+    /// <summary>Runs a command line on the host (as cmd.exe would) and passes its output and exit code back.</summary>
+    public static string Run(string address, int port, string user, string commandLine) =>
+        Session(address, port, user) +
+        $"$r = Invoke-Command -Session $s -ArgumentList {Q(commandLine)} -ScriptBlock {{ param($line) $out = cmd.exe /c $line 2>&1; @{{ Out = ($out | Out-String); Code = $LASTEXITCODE }} }}\n" +
+        "Remove-PSSession $s\n" +
+        "Write-Output $r.Out\n" +
+        "exit $r.Code\n";
+
+    /// <summary>Copies a local folder's contents into a folder on the host, creating it.</summary>
+    public static string Upload(string address, int port, string user, string localDirectory, string remoteDirectory) =>
+        Session(address, port, user) +
+        $"Invoke-Command -Session $s -ArgumentList {Q(remoteDirectory)} -ScriptBlock {{ param($d) New-Item -ItemType Directory -Force -Path $d | Out-Null }}\n" +
+        $"Copy-Item -ToSession $s -Path (Join-Path {Q(localDirectory)} '*') -Destination {Q(remoteDirectory)} -Recurse -Force\n" +
+        "Remove-PSSession $s\n";
+
+    public static string ReadFile(string address, int port, string user, string remotePath) =>
+        Session(address, port, user) +
+        $"Invoke-Command -Session $s -ArgumentList {Q(remotePath)} -ScriptBlock {{ param($p) if (Test-Path -LiteralPath $p) {{ Get-Content -Raw -LiteralPath $p }} }}\n" +
+        "Remove-PSSession $s\n";
+}
+
+/// <summary>
+/// WinRM (PowerShell remoting) to a Windows host. It runs Windows PowerShell as a process rather than hosting
+/// System.Management.Automation: the hosted 7.x runtime has no remoting cmdlets without Microsoft.PowerShell.SDK
+/// (not on our package source), and WinRM's client exists only on Windows anyway. From Linux, use SSH.
+/// </summary>
+public sealed class WinRmConnection : IHostConnection
+{
+    private readonly HostEntry _host;
+    private readonly string _user;
+    public string Describe { get; }
+
+    private WinRmConnection(HostEntry host, string user)
+    {
+        _host = host;
+        _user = user;
+        Describe = $"winrm {user}@{host.Deploy.Address}:{host.Deploy.Port} ({host.Name})";
+    }
+
+    public static WinRmConnection Open(HostEntry host)
+    {
+        if (!OperatingSystem.IsWindows())
+            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.transport",
+                "winrm needs a Windows build machine: PowerShell's WinRM client is Windows-only",
+                "run the build on Windows (.\\build.ps1), or use transport: ssh with Windows' built-in OpenSSH Server"));
+        var user = host.Deploy.User ?? throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.user",
+            "winrm needs a user", "set deploy.user (e.g. HOST\\\\Administrator)"));
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(WinRmScripts.PasswordVariable)))
+            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy", $"no password for {user}",
+                $"set the environment variable {WinRmScripts.PasswordVariable} for this run (never write it into hosts/)"));
+        return new WinRmConnection(host, user);
+    }
+
+    public RemoteResult Run(string command, TimeSpan? timeout = null)
+    {
+        var r = PowerShell(WinRmScripts.Run(_host.Deploy.Address!, _host.Deploy.Port, _user, command), timeout);
+        return new RemoteResult(command, r.ExitCode, r.StdOut, r.StdErr);
+    }
+
+    public void Upload(string localDirectory, string remoteDirectory) =>
+        PowerShell(WinRmScripts.Upload(_host.Deploy.Address!, _host.Deploy.Port, _user, localDirectory, remoteDirectory.TrimStart('/')))
+            .EnsureSuccess($"copying the bundle to {Describe}");
+
+    public string ReadFile(string remotePath) =>
+        PowerShell(WinRmScripts.ReadFile(_host.Deploy.Address!, _host.Deploy.Port, _user, remotePath.TrimStart('/'))).StdOut;
+
+    private static ProcessResult PowerShell(string script, TimeSpan? timeout = null)
+    {
+        var encoded = Convert.ToBase64String(Encoding.Unicode.GetBytes(script));
+        return ProcessRunner.Run("powershell.exe", ["-NoProfile", "-NonInteractive", "-EncodedCommand", encoded], timeout: timeout);
+    }
+
+    public void Dispose() { }
+}
