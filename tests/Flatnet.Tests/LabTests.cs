@@ -10,6 +10,7 @@ namespace Flatnet.Tests;
 /// Needs root (CI runs as root); without it these fail with the reason, they do not skip.
 /// </summary>
 [NonParallelizable]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class LabTests
 {
     private static void AssertNothingLeft()
@@ -142,6 +143,60 @@ public class LabTests
             File.WriteAllText(file, string.Join("\n", File.ReadAllLines(file).Where(l => !l.TrimStart().StartsWith("host_key:"))) + "\n");
             var unknown = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).ConfigureRouting("host-a"))!;
             Assert.That(unknown.Message, Does.Contain("is neither pinned nor in").And.Contain($"pin it: host_key: \"{pinned}\""));
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    [Test]
+    public void AWindowsHostIsDeployedOverSshThroughPowerShell()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        // The lab's sshd stands in for Windows' OpenSSH Server; its powershell.exe is real pwsh with the fake Windows.
+        var pwsh = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
+            "powershell", "7.6.9", "tools", "net10.0", "any", "unix", "pwsh.dll");
+        Assert.That(File.Exists(pwsh), Is.True, $"pwsh is not at {pwsh}; run `dotnet tool restore`");
+        var shim = Path.Combine(ws.Root, "winshim");
+        Directory.CreateDirectory(shim);
+        File.WriteAllText(Path.Combine(shim, "powershell.exe"), $$"""
+            #!/bin/sh
+            # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
+            file=""
+            while [ $# -gt 0 ]; do [ "$1" = -File ] && file=$2; shift; done
+            file=$(printf '%s' "$file" | tr '\\' '/')
+            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; Reset-FakeWindows; \$env:USERNAME = 'kh'; & '$file'; exit \$LASTEXITCODE"
+
+            """);
+        File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log, pathPrefix: shim);
+            var root = Path.Combine(lab.Directory, "host-a", "flatnet");
+            var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
+            File.WriteAllText(hostFile, File.ReadAllText(hostFile).Replace("os: linux", "os: windows"));
+            var networkFile = Path.Combine(lab.InventoryDirectory, "network.yaml");
+            File.WriteAllText(networkFile, File.ReadAllText(networkFile).Replace("nebula:\n  linux:", $"nebula:\n  windows:\n    root: {root}\n  linux:"));
+            // nebula.exe on the "Windows" host: its config check is the real nebula's; service commands succeed.
+            Directory.CreateDirectory(Path.Combine(root, "nebula"));
+            File.WriteAllText(Path.Combine(root, "nebula", "nebula.exe"), "#!/bin/sh\n[ \"$1\" = -test ] && exec nebula \"$@\"\nexit 0\n");
+            File.SetUnixFileMode(Path.Combine(root, "nebula", "nebula.exe"), (UnixFileMode)0b111_101_101);
+
+            var control = new ControlPlane(lab.Workspace, ws.Log);
+            control.GenerateCert("host-a");
+            control.PackageBundle("host-a");
+            control.DeployHost("host-a");
+
+            Assert.That(ws.Log.Lines, Does.Contain($"host-a: installed: config for host-a in {root}/config/nebula"));
+            Assert.That(ws.Log.Lines, Does.Contain("host-a: started: service nebula (nebula)"));
+            Assert.That(ws.Log.Lines, Does.Contain("host-a: done: 7 change(s); WSL2 at 172.29.1.2"));
+            Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-a: registered: scheduled task 'flatnet routing'"));
+            foreach (var f in new[] { "config.yaml", "ca.crt", "host.crt", "host.key" })
+                Assert.That(File.ReadAllBytes(Path.Combine(root, "config", "nebula", f)),
+                    Is.EqualTo(File.ReadAllBytes(Path.Combine(lab.Workspace.BundleDirectory("host-a"), f))), f);
         }
         finally
         {

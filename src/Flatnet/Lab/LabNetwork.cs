@@ -30,6 +30,7 @@ public sealed class LabNetwork : IDisposable
     private readonly List<NetworkNamespace> _namespaces = [];
     private readonly IReporter _log;
     private readonly string _sourceInventory;
+    private string? _pathPrefix;
 
     public string Directory { get; }
     public Workspace Workspace { get; }
@@ -47,14 +48,16 @@ public sealed class LabNetwork : IDisposable
 
     /// <param name="enrolled">hosts that are in the lab's inventory from the start (all when null); the others
     /// get namespaces and sshd but join the inventory only when <see cref="Enroll"/> is called, as a new PC would.</param>
-    public static LabNetwork Build(Workspace source, string directory, IReporter log, IEnumerable<string>? enrolled = null)
+    /// <param name="pathPrefix">folders put first on the PATH of every SSH session on the lab's hosts (tests use it to
+    /// give a "Windows" host a powershell.exe).</param>
+    public static LabNetwork Build(Workspace source, string directory, IReporter log, IEnumerable<string>? enrolled = null, string? pathPrefix = null)
     {
         NetworkNamespace.RequireRoot("the lab");
         Clean(log);
         var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
         if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
         System.IO.Directory.CreateDirectory(directory);
-        var lab = new LabNetwork(Path.GetFullPath(directory), source, log);
+        var lab = new LabNetwork(Path.GetFullPath(directory), source, log) { _pathPrefix = pathPrefix };
         try
         {
             lab.Create(sourcePlan, enrolled?.ToHashSet() ?? sourcePlan.Hosts.Select(h => h.Name).ToHashSet());
@@ -172,7 +175,7 @@ public sealed class LabNetwork : IDisposable
             UsePAM no
             StrictModes no
             Subsystem sftp internal-sftp
-            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile
+            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile PATH={(_pathPrefix is null ? "" : _pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
             """);
         var sshd = LabPrerequisites.Which("sshd")!;
