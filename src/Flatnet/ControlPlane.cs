@@ -99,7 +99,18 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (publicKey is null && h.Host.Deploy.KeygenOnHost)
         {
             publicKey = workspace.IncomingPublicKey(host);
-            if (!File.Exists(publicKey) && h.Host.Deploy.Transport != DeployTransport.None) FetchPublicKey(h);
+            if (!File.Exists(publicKey) && h.Host.Deploy.Transport != DeployTransport.None)
+            {
+                try
+                {
+                    FetchPublicKey(h);
+                }
+                catch (FlatnetException e)
+                {
+                    throw new FlatnetException($"{host}: could not have its key made on the host: {e.Message}\n" +
+                        $"    or by hand: on {host} run `nebula-cert keygen -out-key host.key -out-pub host.pub` and copy host.pub to {InventoryLoader.Display(publicKey)}", e);
+                }
+            }
             if (!File.Exists(publicKey))
                 throw new FlatnetException(FlatnetException.Describe(h.Host.File, "deploy.keygen_on_host",
                     $"{host} makes its own key, but no public key is at {InventoryLoader.Display(publicKey)}",

@@ -100,6 +100,14 @@ public class PkiTests
         ws.ControlPlane().InitCa();
         ws.Edit("host-b.yaml", "keygen_on_host:", "  keygen_on_host: true");
 
+        // With a transport, the host is asked to make the key; when that fails the manual way is offered.
+        // (A missing identity file fails before any connection: this test sends no packet anywhere.)
+        ws.Edit("host-b.yaml", "user:", "  user: flatnet\n  identity: /nonexistent/flatnet-test-key");
+        var unreachable = Assert.Throws<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-b"))!;
+        Assert.That(unreachable.Message, Does.Contain("could not have its key made on the host").And.Contain("no SSH key at /nonexistent/flatnet-test-key")
+            .And.Contain("or by hand").And.Contain("nebula-cert keygen"));
+
+        ws.Edit("host-b.yaml", "transport:", "  transport: none");
         var missing = Assert.Throws<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-b"))!;
         Assert.That(missing.Message, Does.Contain("keygen_on_host").And.Contain("nebula-cert keygen"));
 
