@@ -96,6 +96,10 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public CertOutcome GenerateCert(string host, bool force = false, string? publicKey = null)
     {
         var h = Plan().Host(host);
+        if (Plan().Inventory.IsRevoked(host))
+            throw new FlatnetException(FlatnetException.Describe(InventoryLoader.Display(Path.Combine(workspace.InventoryDirectory, Inventory.Inventory.BlocklistFileName)), host,
+                $"{host} was revoked, so flatnet will not sign a new certificate for it",
+                $"to re-admit it, remove its line from {Inventory.Inventory.BlocklistFileName}; to retire it, remove hosts/{host}.yaml"));
         if (publicKey is null && h.Host.Deploy.KeygenOnHost)
         {
             publicKey = workspace.IncomingPublicKey(host);
@@ -236,7 +240,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public IReadOnlyList<string> UpdatePeers(string host)
     {
         var updated = new List<string>();
-        foreach (var peer in Plan().Others(host).Where(p => p.Host.Deploy.Transport != DeployTransport.None))
+        foreach (var peer in Plan().Others(host).Where(p => p.Host.Deploy.Transport != DeployTransport.None && !Plan().Inventory.IsRevoked(p.Name)))
         {
             GenerateCert(peer.Name);
             if (!PackageBundle(peer.Name).Written && Directory.Exists(workspace.BundleDirectory(peer.Name))) continue;
@@ -255,7 +259,8 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public PingMatrix VerifyPing(IEnumerable<string>? hosts = null)
     {
         var plan = Plan();
-        var selected = (hosts?.Select(plan.Host) ?? plan.Hosts.Where(h => h.Host.Deploy.Transport != DeployTransport.None)).ToList();
+        var selected = (hosts?.Select(plan.Host)
+                        ?? plan.Hosts.Where(h => h.Host.Deploy.Transport != DeployTransport.None && !plan.Inventory.IsRevoked(h.Name))).ToList();
         var connections = selected.ToDictionary(h => h.Name, h => HostConnections.Open(h.Host));
         try
         {
@@ -324,6 +329,65 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         foreach (var line in result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))
             log.Info($"{host}: {line}");
     }
+
+    /// <summary>
+    /// Target RevokeHost: puts the host's certificate fingerprint in hosts/blocklist.txt, which every config carries as
+    /// pki.blocklist, and redeploys every other host, so none of them accepts the certificate any more.
+    /// </summary>
+    public string RevokeHost(string host)
+    {
+        Plan().Host(host);
+        var crt = Path.Combine(workspace.PkiDirectory(host), "host.crt");
+        if (!File.Exists(crt))
+            throw new FlatnetException($"{host}: no certificate at {InventoryLoader.Display(crt)} to revoke.\n    fix: run from the workspace that signed it, or add its fingerprint (nebula-cert print) to hosts/{Inventory.Inventory.BlocklistFileName} by hand");
+        var fingerprint = NebulaCert.Print(crt).Fingerprint;
+        var file = Path.Combine(workspace.InventoryDirectory, Inventory.Inventory.BlocklistFileName);
+        if (Plan().Inventory.Blocklist.Any(b => b.Fingerprint == fingerprint))
+            log.Info($"{host}: certificate {fingerprint[..16]}... is already revoked");
+        else
+        {
+            var text = File.Exists(file) ? File.ReadAllText(file)
+                : "# Revoked certificates: every host's config refuses them (pki.blocklist). Written by RevokeHost.\n# fingerprint  host  date\n";
+            SafeFiles.WriteAllText(file, text + $"{fingerprint}  {host}  {DateTime.UtcNow:yyyy-MM-dd}\n");
+            log.Info($"{host}: revoked certificate {fingerprint} ({InventoryLoader.Display(file)})");
+        }
+        _plan = null; // the blocklist changed every host's config
+        foreach (var peer in Plan().Others(host).Where(p => p.Host.Deploy.Transport != DeployTransport.None && !Plan().Inventory.IsRevoked(p.Name)))
+        {
+            if (PackageBundle(peer.Name).Written || !Directory.Exists(workspace.BundleDirectory(peer.Name))) DeployHost(peer.Name);
+        }
+        log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it (kill -HUP, or restart the service)");
+        return fingerprint;
+    }
+
+    /// <summary>Target CheckCerts: every certificate with its days left; throws when any has fewer than <paramref name="minimumDays"/>.</summary>
+    public IReadOnlyList<(string Name, DateTimeOffset NotAfter, int DaysLeft)> CheckCerts(int minimumDays)
+    {
+        var rows = new List<(string, DateTimeOffset, int)>();
+        void Add(string name, string crt)
+        {
+            var info = NebulaCert.Print(crt);
+            rows.Add((name, info.NotAfter, (int)Math.Floor((info.NotAfter - DateTimeOffset.UtcNow).TotalDays)));
+        }
+        Ca.RequireExisting();
+        Add("CA " + Plan().Inventory.Network.Ca.Name, Ca.CrtPath);
+        foreach (var h in Plan().Hosts.Where(h => !Plan().Inventory.IsRevoked(h.Name)))
+        {
+            var crt = Path.Combine(workspace.PkiDirectory(h.Name), "host.crt");
+            if (File.Exists(crt)) Add(h.Name, crt);
+            else log.Info($"  {h.Name,-16} not signed yet");
+        }
+        foreach (var (name, notAfter, days) in rows)
+            log.Info($"  {name,-16} valid until {notAfter:yyyy-MM-dd}  {days,5} days left{(days < minimumDays ? "  RENEW" : "")}");
+        var due = rows.Where(r => r.Item3 < minimumDays).ToList();
+        if (due.Count > 0)
+            throw new FlatnetException($"{due.Count} certificate(s) expire within {minimumDays} days: {string.Join(", ", due.Select(d => d.Item1))}\n" +
+                                       "    fix: ./build.sh --target=RenewCert --host=NAME, then AddHost to deploy it (a CA needs a new CA and every host re-signed)");
+        return rows;
+    }
+
+    /// <summary>Target RenewCert: re-signs the host's certificate (deploy it with AddHost).</summary>
+    public CertOutcome RenewCert(string host) => GenerateCert(host, force: true);
 }
 
 public sealed record BundleOutcome(HostBundle Bundle, bool Written);

@@ -92,15 +92,7 @@ public class LabTests
         try
         {
             using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
-            var control = new ControlPlane(lab.Workspace, ws.Log);
-            foreach (var host in new[] { "host-a", "host-b", "host-c" })
-            {
-                control.GenerateCert(host);
-                control.PackageBundle(host);
-                control.DeployHost(host);
-                control.ConfigureRouting(host);
-            }
-            Assert.That(control.VerifyPing().Failures, Is.Empty);
+            DeployAll(lab, ws.Log);
 
             // host-c gets a certificate from a CA of its own: a stranger with a plausible name and IP.
             var pki = Path.Combine(lab.Directory, "pki");
@@ -119,6 +111,52 @@ public class LabTests
             Assert.That(e.Message, Does.Not.Contain("host-a -> host-b").And.Not.Contain("host-b -> host-a"));
             var survivors = new ControlPlane(lab.Workspace, ws.Log).VerifyPing(["host-a", "host-b"]);
             Assert.That((survivors.Results.Count, survivors.Failures.Count), Is.EqualTo((6, 0)));
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    /// <summary>Builds the lab with every host enrolled and deployed, the way the scenario tests start.</summary>
+    private static ControlPlane DeployAll(LabNetwork lab, IReporter log)
+    {
+        var control = new ControlPlane(lab.Workspace, log);
+        foreach (var host in lab.Hosts.Select(h => h.Name))
+        {
+            control.GenerateCert(host);
+            control.PackageBundle(host);
+            control.DeployHost(host);
+            control.ConfigureRouting(host);
+        }
+        Assert.That(control.VerifyPing().Failures, Is.Empty);
+        return control;
+    }
+
+    private static bool Reaches(LabNetwork lab, string from, string target) =>
+        lab.Hosts.Single(h => h.Name == from).Host.Try("ping", "-c", "1", "-W", "1", target).ExitCode == 0
+        || lab.Hosts.Single(h => h.Name == from).Host.Try("ping", "-c", "2", "-W", "2", target).ExitCode == 0;
+
+    [Test]
+    public void ARevokedHostReachesNobodyAndTheOthersCarryOn()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
+            DeployAll(lab, ws.Log);
+            var fingerprint = new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-b");
+
+            Assert.That(File.ReadAllText(Path.Combine(lab.InventoryDirectory, "blocklist.txt")), Does.Contain($"{fingerprint}  host-b  "));
+            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml")), Does.Contain($"    - {fingerprint}"));
+            Assert.That(Reaches(lab, "host-b", "10.100.1.1"), Is.False, "host-b -> host-a");
+            Assert.That(Reaches(lab, "host-b", "10.100.3.1"), Is.False, "host-b -> host-c");
+            Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.False, "host-a -> host-b");
+            var others = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
+            Assert.That(others.Results.Select(r => r.From.Split('/')[0]).Distinct(), Is.EquivalentTo(new[] { "host-a", "host-c" }), "revoked hosts are left out");
+            Assert.That((others.Results.Count, others.Failures.Count), Is.EqualTo((6, 0)));
+            Assert.That(ws.Log.Lines, Has.Some.Contains("the lighthouse must refuse it too"));
         }
         finally
         {

@@ -187,3 +187,51 @@ public class PkiTests
         }));
     }
 }
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class CertificateLifecycleTests
+{
+    [Test]
+    public void CheckCertsListsDaysLeftAndFailsBelowTheThreshold()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-a");
+        var rows = control.CheckCerts(30);
+        Assert.That(rows.Select(r => r.Name), Is.EqualTo(new[] { "CA flatnet-ca", "host-a" }));
+        Assert.That(rows.Select(r => r.DaysLeft), Has.All.InRange(363, 365));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b").And.Some.Contains("not signed yet"));
+
+        var e = Assert.Throws<FlatnetException>(() => control.CheckCerts(400))!;
+        Assert.That(e.Message, Does.Contain("2 certificate(s) expire within 400 days: CA flatnet-ca, host-a").And.Contain("--target=RenewCert"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("RENEW"));
+    }
+
+    [Test]
+    public void RenewCertResigns()
+    {
+        using var ws = new TestWorkspace();
+        var first = ws.ControlPlane().GenerateCert("host-a");
+        var renewed = ws.ControlPlane().RenewCert("host-a");
+        Assert.That((renewed.Signed, renewed.Cert.Fingerprint != first.Cert.Fingerprint), Is.EqualTo((true, true)));
+    }
+
+    [Test]
+    public void ABlocklistReachesEveryConfigAndARevokedHostIsNotSignedAgain()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-b");
+        var fp = new string('a', 64);
+        File.WriteAllText(ws.HostsFile("blocklist.txt"), $"# revoked\n{fp}  host-b  2026-11-25\n");
+        var control = ws.ControlPlane();
+        var plan = control.Plan();
+        var config = control.Renderer.RenderConfig(Rendering.HostModel.ForHost(plan, plan.Host("host-a")));
+        Assert.That(config, Does.Contain($"  blocklist:\n    - {fp}\n"));
+        var e = Assert.Throws<FlatnetException>(() => control.GenerateCert("host-b", force: true))!;
+        Assert.That(e.Message, Does.Contain("host-b was revoked, so flatnet will not sign a new certificate for it").And.Contain("remove its line"));
+
+        File.WriteAllText(ws.HostsFile("blocklist.txt"), "not-a-fingerprint host-b\n");
+        var bad = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
+        Assert.That(bad.Message, Does.Contain("blocklist.txt: line 1: expected 'FINGERPRINT NAME [DATE]'"));
+    }
+}

@@ -6,9 +6,16 @@ public enum HostOs { Windows, Linux }
 
 public enum DeployTransport { None, Ssh, WinRm }
 
-/// <summary>The whole inventory: the network file plus every host file, typed and defaulted, not yet validated as a plan.</summary>
-public sealed record Inventory(string Directory, NetworkSettings Network, IReadOnlyList<HostEntry> Hosts)
+/// <summary>A revoked certificate: no host accepts it any more (Nebula's pki.blocklist).</summary>
+public sealed record RevokedCert(string Fingerprint, string Name, string Date);
+
+/// <summary>The whole inventory: the network file, every host file and the blocklist, typed and defaulted, not yet validated as a plan.</summary>
+public sealed record Inventory(string Directory, NetworkSettings Network, IReadOnlyList<HostEntry> Hosts, IReadOnlyList<RevokedCert> Blocklist)
 {
+    public const string BlocklistFileName = "blocklist.txt";
+
+    public bool IsRevoked(string host) => Blocklist.Any(b => b.Name == host);
+
     public HostEntry Host(string name) =>
         Hosts.FirstOrDefault(h => h.Name == name) ?? throw new FlatnetException(FlatnetException.Describe(
             null, "--host", $"no host named '{name}' in {InventoryLoader.Display(Directory)}",

@@ -39,7 +39,7 @@ public static partial class InventoryLoader
             .OrderBy(f => f, StringComparer.Ordinal)
             .Select(f => ToHost(Display(f), Read<HostDocument>(f), network))
             .ToList();
-        return new Inventory(dir, network, hosts);
+        return new Inventory(dir, network, hosts, ReadBlocklist(Path.Combine(dir, Inventory.BlocklistFileName)));
     }
 
     /// <summary>A path as the user would type it: relative to the current folder when below it.</summary>
@@ -47,6 +47,26 @@ public static partial class InventoryLoader
     {
         var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
         return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+
+    /// <summary>hosts/blocklist.txt: "fingerprint name date" per line, # comments. Written by RevokeHost.</summary>
+    private static List<RevokedCert> ReadBlocklist(string file)
+    {
+        if (!File.Exists(file)) return [];
+        var list = new List<RevokedCert>();
+        var n = 0;
+        foreach (var raw in File.ReadLines(file))
+        {
+            n++;
+            var line = raw.Split('#')[0].Trim();
+            if (line.Length == 0) continue;
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length < 2 || parts[0].Length != 64 || !parts[0].All(Uri.IsHexDigit))
+                throw new FlatnetException(FlatnetException.Describe(Display(file), $"line {n}", "expected 'FINGERPRINT NAME [DATE]' with a 64-hex-digit fingerprint",
+                    "fix the line, or remove it to re-admit that certificate"));
+            list.Add(new RevokedCert(parts[0].ToLowerInvariant(), parts[1], parts.Length > 2 ? parts[2] : ""));
+        }
+        return list;
     }
 
     private static T Read<T>(string file) where T : new()

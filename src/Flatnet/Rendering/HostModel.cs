@@ -35,6 +35,7 @@ public sealed record HostModel(
     IReadOnlyList<string> AdvertiseDenyInterfaces,
     IReadOnlyList<FirewallRuleModel> Outbound,
     IReadOnlyList<FirewallRuleModel> Inbound,
+    IReadOnlyList<string> Blocklist,
     string TunDevice,
     string ServiceManager,
     string? WslDistro,
@@ -58,7 +59,7 @@ public sealed record HostModel(
                 ? ["vEthernet.*", DefaultTunDevice]
                 // Same on Linux: container bridges, veth pairs (the lab's WSL stand-in) and Nebula itself.
                 : ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
-            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound),
+            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan),
             DefaultTunDevice, net.Nebula.Windows.Service, net.Nebula.Windows.WslDistro,
             windows ? WindowsPaths(net.Nebula.Windows.Root) : LinuxPaths(host.Host.Root ?? net.Nebula.Linux.Root, net.Nebula.Linux.Binary),
             RoutePlan.For(plan, host));
@@ -73,9 +74,11 @@ public sealed record HostModel(
             lighthouse.OverlayAddress, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}", plan.Overlay.ToString(), null, null, false,
             net.ListenPort, [], LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(), [],
             ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
-            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound),
+            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan),
             DefaultTunDevice, "systemd", null, LinuxPaths(root, net.Nebula.Linux.Binary), null);
     }
+
+    private static List<string> BlockedFingerprints(AddressPlan plan) => plan.Inventory.Blocklist.Select(b => b.Fingerprint).ToList();
 
     private static List<LighthouseModel> LighthouseModels(AddressPlan plan) =>
         plan.Lighthouses.Select(l => new LighthouseModel(l.Name, l.OverlayAddress, l.Lighthouse.Endpoints)).ToList();
