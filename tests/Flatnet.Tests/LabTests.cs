@@ -122,7 +122,7 @@ public class LabTests
     private static ControlPlane DeployAll(LabNetwork lab, IReporter log)
     {
         var control = new ControlPlane(lab.Workspace, log);
-        foreach (var host in lab.Hosts.Select(h => h.Name))
+        foreach (var host in control.Plan().Hosts.Select(h => h.Name))
         {
             control.GenerateCert(host);
             control.PackageBundle(host);
@@ -157,6 +157,64 @@ public class LabTests
             Assert.That(others.Results.Select(r => r.From.Split('/')[0]).Distinct(), Is.EquivalentTo(new[] { "host-a", "host-c" }), "revoked hosts are left out");
             Assert.That((others.Results.Count, others.Failures.Count), Is.EqualTo((6, 0)));
             Assert.That(ws.Log.Lines, Has.Some.Contains("the lighthouse must refuse it too"));
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    [Test]
+    public void TunnelsOutliveTheLighthouseAndANewHostJoinsWhenItIsBack()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log, enrolled: ["host-a", "host-b"]);
+            DeployAll(lab, ws.Log);
+
+            lab.StopLighthouse("lighthouse");
+            var withoutLighthouse = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
+            Assert.That((withoutLighthouse.Results.Count, withoutLighthouse.Failures.Count), Is.EqualTo((6, 0)), "existing tunnels keep working");
+
+            lab.StartLighthouse("lighthouse");
+            lab.Enroll("host-c");
+            var joined = new ControlPlane(lab.Workspace, ws.Log).AddHost("host-c");
+            Assert.That((joined.Results.Count, joined.Failures.Count), Is.EqualTo((18, 0)), joined.ToTable());
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    [Test]
+    public void WithTwoLighthousesTheMeshFormsWhileEitherIsDown()
+    {
+        using var ws = new TestWorkspace();
+        File.WriteAllText(ws.HostsFile("network.yaml"), File.ReadAllText(ws.HostsFile("network.yaml")).Replace(
+            "    endpoints: [\"198.18.0.1:4242\"]\n", "    endpoints: [\"198.18.0.1:4242\"]\n  - name: lighthouse-2\n    overlay_ip: 10.100.0.2\n    endpoints: [\"198.18.0.2:4242\"]\n"));
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
+            Assert.That(lab.Lighthouses.Select(l => (l.Name, l.Underlay)), Is.EqualTo(new[] { ("lighthouse", "198.18.0.1"), ("lighthouse-2", "198.18.0.2") }));
+
+            lab.StopLighthouse("lighthouse");
+            var control = DeployAll(lab, ws.Log); // the mesh forms through lighthouse-2 alone
+            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml")),
+                Does.Contain("\"10.100.0.2\": [\"198.18.0.2:4242\"]"));
+
+            lab.StartLighthouse("lighthouse");
+            lab.StopLighthouse("lighthouse-2");
+            foreach (var host in lab.Hosts)
+            {
+                host.Host.KillAll("nebula"); // every host starts over: new tunnels, found through the first lighthouse alone
+                control.DeployHost(host.Name);
+            }
+            var matrix = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
+            Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
         }
         finally
         {

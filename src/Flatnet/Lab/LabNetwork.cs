@@ -15,7 +15,7 @@ public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespac
 /// <summary>
 /// The local lab: real nebula and sshd in network namespaces standing in for the Windows PCs of the spec.
 ///   lan      a bridge: the LAN 198.18.0.0/24 (the build machine joins it as .254, like an admin PC)
-///   lh       the lighthouse, 198.18.0.1, with its own nebula (Stage 1's, already running)
+///   lhN      the inventory's lighthouses, 198.18.0.N, each with its own nebula (Stage 1's, already running)
 ///   hN       host N at 198.18.0.(10+N), running sshd; flatnet deploys to it over real SSH
 ///   wN       its WSL2: 172.29.16.2/20 behind a NATed veth, the same range on every host (as WSL2 may pick)
 /// Only addresses inside these namespaces are used. Dispose ends every process in them and deletes them.
@@ -35,7 +35,10 @@ public sealed class LabNetwork : IDisposable
     public string Directory { get; }
     public Workspace Workspace { get; }
     public IReadOnlyList<LabHost> Hosts { get; private set; } = [];
-    public NetworkNamespace LighthouseNamespace { get; private set; } = null!;
+    /// <summary>One lab lighthouse: its namespace and the nebula config it runs.</summary>
+    public sealed record LabLighthouse(string Name, NetworkNamespace Namespace, string Underlay, string Config, string Log, string Binary);
+
+    public IReadOnlyList<LabLighthouse> Lighthouses { get; private set; } = [];
     public string InventoryDirectory => Path.Combine(Directory, "hosts");
 
     private LabNetwork(string directory, Workspace source, IReporter log)
@@ -94,8 +97,13 @@ public sealed class LabNetwork : IDisposable
         ProcessRunner.Run("ip", ["addr", "add", $"{Lan}.254/24", "dev", BuildMachineLink]).EnsureSuccess("ip addr add");
         ProcessRunner.Run("ip", ["link", "set", BuildMachineLink, "up"]).EnsureSuccess("ip link set up");
 
-        LighthouseNamespace = Add(NetworkNamespace.Create($"fn-{id}-lh"));
-        Attach(lan, LighthouseNamespace, $"{Lan}.1/24");
+        var lighthouseNamespaces = new List<NetworkNamespace>();
+        for (var i = 0; i < Math.Max(1, sourcePlan.Lighthouses.Count); i++)
+        {
+            var ns = Add(NetworkNamespace.Create($"fn-{id}-lh{i + 1}"));
+            Attach(lan, ns, $"{Lan}.{i + 1}/24");
+            lighthouseNamespaces.Add(ns);
+        }
 
         var ssh = Path.Combine(Directory, "ssh");
         System.IO.Directory.CreateDirectory(ssh);
@@ -124,9 +132,9 @@ public sealed class LabNetwork : IDisposable
         }
         Hosts = hosts;
         WriteNetwork(nebulaBinary);
-        StartLighthouse();
+        CreateLighthouses(lighthouseNamespaces);
         foreach (var h in hosts) WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");
-        _log.Info($"lab: {hosts.Count} host(s) on {Lan}.0/24 behind lighthouse {Lan}.1; inventory {InventoryLoader.Display(InventoryDirectory)}");
+        _log.Info($"lab: {hosts.Count} host(s) on {Lan}.0/24, lighthouse(s) {string.Join(", ", Lighthouses.Select(l => l.Underlay))}; inventory {InventoryLoader.Display(InventoryDirectory)}");
     }
 
     /// <summary>Puts a host that has namespaces but is not yet in the lab's inventory into it (a new PC joining).</summary>
@@ -216,30 +224,45 @@ public sealed class LabNetwork : IDisposable
             .Deserialize<NetworkDocument>(File.ReadAllText(Path.Combine(_sourceInventory, InventoryLoader.NetworkFileName)));
         source.Ca = new CaDocument { Name = "flatnet-lab-ca", Crt = "pki/ca.crt", Key = "pki/ca.key", CreateIfMissing = true };
         var port = source.ListenPort ?? 4242;
-        source.Lighthouses = [.. (source.Lighthouses ?? []).Take(1).Select(l => new LighthouseDocument { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{Lan}.1:{port}"] })];
+        source.Lighthouses = [.. (source.Lighthouses ?? []).Select((l, i) => new LighthouseDocument { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{Lan}.{i + 1}:{port}"] })];
         source.Nebula = new NebulaDocument { Linux = new LinuxNebulaDocument { Binary = nebulaBinary } };
         System.IO.Directory.CreateDirectory(InventoryDirectory);
         File.WriteAllText(Path.Combine(InventoryDirectory, InventoryLoader.NetworkFileName),
             "# The lab's network, made by the Lab target from hosts/network.yaml: lab CA, lab lighthouse address.\n" + Yaml.Serialize(source));
     }
 
-    private void StartLighthouse()
+    private void CreateLighthouses(IReadOnlyList<NetworkNamespace> namespaces)
     {
         var control = new ControlPlane(Workspace, _log);
         control.InitCa();
         var plan = control.Plan();
-        var lighthouse = plan.Lighthouses[0];
-        var root = Path.Combine(Directory, "lighthouse");
-        var model = HostModel.ForLighthouse(plan, lighthouse, root);
-        System.IO.Directory.CreateDirectory(model.Paths.ConfigDir);
-        System.IO.Directory.CreateDirectory(model.Paths.LogsDir);
-        File.Copy(control.Ca.CrtPath, model.Paths.Ca);
-        control.NebulaCert.Sign(new NebulaCertSignSettings(lighthouse.Name, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}",
-            control.Ca.CrtPath, control.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key, Groups = ["lighthouse"] });
-        File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model));
-        control.Nebula.Test(model.Paths.Config, lighthouse.Name);
-        LighthouseNamespace.Start(model.Paths.Log, model.Paths.NebulaBinary, "-config", model.Paths.Config);
+        var lighthouses = new List<LabLighthouse>();
+        for (var i = 0; i < plan.Lighthouses.Count; i++)
+        {
+            var lighthouse = plan.Lighthouses[i];
+            var model = HostModel.ForLighthouse(plan, lighthouse, Path.Combine(Directory, lighthouse.Name));
+            System.IO.Directory.CreateDirectory(model.Paths.ConfigDir);
+            System.IO.Directory.CreateDirectory(model.Paths.LogsDir);
+            File.Copy(control.Ca.CrtPath, model.Paths.Ca);
+            control.NebulaCert.Sign(new NebulaCertSignSettings(lighthouse.Name, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}",
+                control.Ca.CrtPath, control.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key, Groups = ["lighthouse"] });
+            File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model));
+            control.Nebula.Test(model.Paths.Config, lighthouse.Name);
+            lighthouses.Add(new LabLighthouse(lighthouse.Name, namespaces[i], $"{Lan}.{i + 1}", model.Paths.Config, model.Paths.Log, model.Paths.NebulaBinary));
+        }
+        Lighthouses = lighthouses;
+        foreach (var l in lighthouses) StartLighthouse(l.Name);
     }
+
+    /// <summary>Starts a lab lighthouse's nebula (they all start with the lab).</summary>
+    public void StartLighthouse(string name)
+    {
+        var l = Lighthouses.Single(x => x.Name == name);
+        l.Namespace.Start(l.Log, l.Binary, "-config", l.Config);
+    }
+
+    /// <summary>Stops a lab lighthouse's nebula, as if that machine went down.</summary>
+    public void StopLighthouse(string name) => Lighthouses.Single(x => x.Name == name).Namespace.KillAll();
 
     private static void WaitForPort(string address, int port, string what)
     {

@@ -68,12 +68,31 @@ public sealed class NetworkNamespace : IDisposable
         b.Run("ip", "link", "set", bName, "up");
     }
 
+    /// <summary>Ends every process running inside the namespace (optionally only those with this command name).</summary>
+    public void KillAll(string? command = null)
+    {
+        foreach (var pid in ProcessRunner.Run("ip", ["netns", "pids", Name]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim()))
+        {
+            if (command is not null && (ReadComm(pid) ?? "") != command) continue;
+            ProcessRunner.Run("kill", ["-9", pid]);
+        }
+    }
+
+    private static string? ReadComm(string pid)
+    {
+        try
+        {
+            return File.ReadAllText($"/proc/{pid}/comm").Trim();
+        }
+        catch (IOException)
+        {
+            return null; // already gone
+        }
+    }
+
     public void Dispose()
     {
-        // Kill whatever still runs inside (nebula, sshd) before the namespace goes.
-        ProcessRunner.Run("ip", ["netns", "pids", Name]).StdOut
-            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .ToList().ForEach(pid => ProcessRunner.Run("kill", ["-9", pid.Trim()]));
+        KillAll(); // nebula, sshd: nothing may outlive the namespace
         ProcessRunner.Run("ip", ["netns", "delete", Name]);
     }
 

@@ -55,9 +55,12 @@ same=1
 for f in config.yaml ca.crt host.crt host.key; do
   cmp -s "$stage/$f" "$CONFIG_DIR/$f" || same=0
 done
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
 running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
-    [ -s "$ROOT/run/nebula.pid" ] && kill -0 "$(cat "$ROOT/run/nebula.pid")" 2>/dev/null; fi
+    [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
 if [ "$same" = 1 ]; then
   rm -rf "$stage"
@@ -99,13 +102,13 @@ UNIT
   systemctl enable "$UNIT" >/dev/null
   systemctl restart "$UNIT"
 else
-  if [ -s "$ROOT/run/nebula.pid" ] && kill -0 "$(cat "$ROOT/run/nebula.pid")" 2>/dev/null; then
+  if running; then
     kill "$(cat "$ROOT/run/nebula.pid")"
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$(cat "$ROOT/run/nebula.pid")" 2>/dev/null || break; sleep 0.5; done
+    for _ in 1 2 3 4 5 6 7 8 9 10; do running || break; sleep 0.5; done
   fi
   setsid "$NEBULA" -config "$CONFIG_DIR/config.yaml" >>"$ROOT/logs/nebula.log" 2>&1 </dev/null &
   echo $! >"$ROOT/run/nebula.pid"
   sleep 1
-  kill -0 "$(cat "$ROOT/run/nebula.pid")" 2>/dev/null || die "nebula exited at once; see $ROOT/logs/nebula.log"
+  running || die "nebula exited at once; see $ROOT/logs/nebula.log"
 fi
 echo "started: nebula for host-a ($service), log in $ROOT/logs/nebula.log"
