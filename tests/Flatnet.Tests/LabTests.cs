@@ -223,6 +223,61 @@ public class LabTests
     }
 
     [Test]
+    public void FaultsDuringDeployNameTheHostAndLeaveItAsItWas()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
+            DeployAll(lab, ws.Log);
+            var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
+            var original = File.ReadAllText(hostFile);
+            var config = Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml");
+            var liveConfig = File.ReadAllText(config);
+            void Edit(string from, string to) => File.WriteAllText(hostFile, original.Replace(from, to));
+            FlatnetException Deploy() => Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).DeployHost("host-a"))!;
+            void StillAsItWas(string fault)
+            {
+                Assert.That(File.ReadAllText(config), Is.EqualTo(liveConfig), $"{fault}: config changed");
+                Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.True, $"{fault}: host-a lost the mesh");
+            }
+
+            // Unreachable: an address on the lab's LAN that nobody has.
+            Edit("address: 198.18.0.11", "address: 198.18.0.99");
+            Assert.That(Deploy().Message, Does.Contain("host-a.yaml: deploy: cannot connect to root@198.18.0.99:22 (host-a)").And.Contain("fix: check that host-a is on"));
+            StillAsItWas("unreachable");
+
+            // A key the host does not know.
+            var stranger = Path.Combine(ws.Root, "stranger");
+            ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]).EnsureSuccess("ssh-keygen");
+            Edit(Path.Combine(lab.Directory, "ssh", "id_ed25519"), stranger);
+            Assert.That(Deploy().Message, Does.Contain("cannot connect to root@198.18.0.11:22 (host-a)").And.Contain($"add the public key of {stranger} to root's authorized_keys on host-a"));
+            StillAsItWas("wrong key");
+
+            File.WriteAllText(hostFile, original);
+            // Corrupted between packaging and the host: install.sh refuses it before touching anything.
+            new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a");
+            File.AppendAllText(Path.Combine(lab.Workspace.BundleDirectory("host-a"), "config.yaml"), "# tampered\n");
+            Assert.That(Deploy().Message, Does.Contain("installing the bundle on host-a failed").And.Contain("bundle is damaged"));
+            StillAsItWas("corrupt bundle");
+
+            // An install root that cannot be written: a file stands where its folder would be.
+            File.Delete(Path.Combine(lab.Workspace.BundlePath("host-a")));
+            new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a"); // a good bundle again
+            var blocked = Path.Combine(lab.Directory, "host-a", "blocked");
+            File.WriteAllText(blocked, "a file, not a folder");
+            File.WriteAllText(hostFile, original.Replace("root: " + Path.Combine(lab.Directory, "host-a", "flatnet"), "root: " + Path.Combine(blocked, "flatnet")));
+            Assert.That(Deploy().Message, Does.Contain("(host-a): cannot write").And.Contain("nothing was installed"));
+            StillAsItWas("unwritable root");
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    [Test]
     public void AHostKeyThatIsNotPinnedOrDiffersIsRefused()
     {
         using var ws = new TestWorkspace();

@@ -140,6 +140,19 @@ public sealed class SshConnection : IHostConnection
 
     public void Upload(string localDirectory, string remoteDirectory)
     {
+        try
+        {
+            UploadTree(localDirectory, remoteDirectory);
+        }
+        catch (SshException e)
+        {
+            throw new FlatnetException($"{Describe}: cannot write {remoteDirectory}: {e.Message}.\n" +
+                                       "    fix: check that the install root exists or can be made there, is writable for this user, and the disk has room; nothing was installed", e);
+        }
+    }
+
+    private void UploadTree(string localDirectory, string remoteDirectory)
+    {
         Mkdirs(remoteDirectory);
         foreach (var file in Directory.GetFiles(localDirectory))
         {
@@ -149,7 +162,7 @@ public sealed class SshConnection : IHostConnection
             if (!OperatingSystem.IsWindows()) _sftp.ChangePermissions(remote, short.Parse(Convert.ToString((int)File.GetUnixFileMode(file) & 0x1FF, 8)));
         }
         foreach (var dir in Directory.GetDirectories(localDirectory))
-            Upload(dir, remoteDirectory.TrimEnd('/') + "/" + Path.GetFileName(dir));
+            UploadTree(dir, remoteDirectory.TrimEnd('/') + "/" + Path.GetFileName(dir));
     }
 
     public string ReadFile(string remotePath) => _sftp.Exists(remotePath) ? _sftp.ReadAllText(remotePath) : "";
