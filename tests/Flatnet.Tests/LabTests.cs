@@ -223,6 +223,52 @@ public class LabTests
     }
 
     [Test]
+    public void WhenWslRestartsWithANewAddressTheRouteFollowsIt()
+    {
+        using var ws = new TestWorkspace();
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
+            DeployAll(lab, ws.Log);
+            Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-a: watching: every 5s"));
+            var a = lab.Hosts.Single(h => h.Name == "host-a");
+
+            // WSL2 restarts: a new VM, so a new MAC; its interface comes back with a new NAT address, then WSL runs
+            // its [boot] command. The old route's next hop now answers nobody.
+            a.Wsl.Run("ip", "addr", "flush", "dev", "eth0");
+            a.Wsl.Run("ip", "link", "set", "dev", "eth0", "down");
+            a.Wsl.Run("ip", "link", "set", "dev", "eth0", "address", "02:f1:a7:00:00:07");
+            a.Wsl.Run("ip", "link", "set", "dev", "eth0", "up");
+            a.Wsl.Run("ip", "addr", "add", $"{LabNetwork.WslNetwork}.7/20", "dev", "eth0");
+            a.Wsl.Run("ip", "route", "add", "default", "via", $"{LabNetwork.WslNetwork}.1");
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            var boot = File.ReadAllLines(Path.Combine(lab.Directory, "host-a", "wsl-etc", "wsl.conf")).Single(l => l.StartsWith("command = ")).Split('"')[1];
+            a.Wsl.Run("bash", boot);
+
+            // host-a's watcher moves the route; then host-b reaches host-a's WSL2 again.
+            var deadline = TimeSpan.FromSeconds(30);
+            var b = lab.Hosts.Single(h => h.Name == "host-b");
+            while (!a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut.Contains($"via {LabNetwork.WslNetwork}.7 ")
+                   || b.Host.Try("ping", "-c", "1", "-W", "1", "10.101.1.1").ExitCode != 0)
+            {
+                Assert.That(started.Elapsed, Is.LessThan(deadline), "host-a's route never followed WSL2 to its new address");
+                Thread.Sleep(100);
+            }
+            TestContext.Out.WriteLine($"WSL2 address change repaired in {started.Elapsed.TotalSeconds:0.0} s (watch interval 5 s)");
+
+            Assert.That(a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut, Does.Contain($"via {LabNetwork.WslNetwork}.7"));
+            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "logs", "routing.log")),
+                Does.Contain($"set: route 10.101.1.0/24 via {LabNetwork.WslNetwork}.7 (was: 10.101.1.0/24 via {LabNetwork.WslNetwork}.2"));
+            Assert.That(new ControlPlane(lab.Workspace, ws.Log).VerifyPing().Failures, Is.Empty);
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
+    [Test]
     public void FaultsDuringDeployNameTheHostAndLeaveItAsItWas()
     {
         using var ws = new TestWorkspace();

@@ -24,7 +24,7 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var script = Path.Combine(RenderHostB(ws), "scripts", "setup-routing.ps1");
         var passed = PowerShell.Pester("setup-routing.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
-        Assert.That(passed, Is.EqualTo(12));
+        Assert.That(passed, Is.EqualTo(15));
     }
 
     [Test]

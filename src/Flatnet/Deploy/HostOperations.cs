@@ -43,7 +43,8 @@ public static partial class HostOperations
         results.Add(model.IsWindows
             ? Checked(connection, PowerShellFile($"{model.Paths.ScriptsDir}/setup-routing.ps1"), $"setup-routing.ps1 on {model.Name}")
             : Checked(connection, model.Wsl
-                ? $"FLATNET_WSL_QUERY={Sh(wslCommand + " hostname -I")} bash {Sh(model.Paths.ScriptsDir + "/host-routing.sh")}"
+                // --watch: a background watcher keeps the route on WSL2's current address after WSL2 restarts.
+                ? $"FLATNET_WSL_QUERY={Sh(wslCommand + " hostname -I")} bash {Sh(model.Paths.ScriptsDir + "/host-routing.sh")} --watch"
                 : $"sysctl -q -w net.ipv4.ip_forward=1", $"host routing on {model.Name}"));
         return results;
     }

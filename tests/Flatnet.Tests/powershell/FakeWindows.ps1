@@ -8,7 +8,7 @@ $script:FakeCommands = @(
     'Get-ItemProperty', 'Set-ItemProperty', 'Get-NetFirewallRule', 'New-NetFirewallRule',
     'Get-Service', 'Start-Service', 'Restart-Service', 'Get-CimInstance', 'sc.exe', 'nssm.exe', 'icacls.exe',
     'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal',
-    'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule'
+    'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet'
 )
 
 function global:Reset-FakeWindows {
@@ -22,6 +22,9 @@ function global:Reset-FakeWindows {
         FirewallRules = New-Object System.Collections.Generic.List[string]
         WslOutput     = '172.29.1.2'
         WslExit       = 0
+        WslRunning    = $true                                         # what `wsl.exe -l --running -q` says
+        WslNext       = New-Object System.Collections.Generic.Queue[string]  # addresses WSL2 has on later asks
+        WslQueries    = 0
         Services      = @{}   # name -> @{ Status; PathName }
         Tasks         = @{}   # name -> the registration call
         HyperVRules   = New-Object System.Collections.Generic.List[string]
@@ -55,6 +58,13 @@ function global:Format-FakeCall([string]$Name, [hashtable]$Bound) {
 }
 
 function global:wsl.exe {
+    if ($args -contains '-l') {
+        $global:LASTEXITCODE = if ($global:FakeWindows.WslRunning) { 0 } else { 1 }
+        if ($global:FakeWindows.WslRunning) { 'Ubuntu' }
+        return
+    }
+    $global:FakeWindows.WslQueries++
+    if ($global:FakeWindows.WslNext.Count -gt 0) { $global:FakeWindows.WslOutput = $global:FakeWindows.WslNext.Dequeue() }
     $global:LASTEXITCODE = $global:FakeWindows.WslExit
     $global:FakeWindows.WslOutput
 }
@@ -168,9 +178,11 @@ function global:New-ScheduledTaskAction { param([string]$Execute, [string]$Argum
 function global:New-ScheduledTaskTrigger { param([switch]$AtLogOn, [string]$User) [pscustomobject]@{ AtLogOn = [bool]$AtLogOn; User = $User } }
 function global:New-ScheduledTaskPrincipal { param([string]$UserId, [string]$LogonType, [string]$RunLevel) [pscustomobject]@{ UserId = $UserId; LogonType = $LogonType; RunLevel = $RunLevel } }
 
+function global:New-ScheduledTaskSettingsSet { param([TimeSpan]$ExecutionTimeLimit, [int]$RestartCount, [TimeSpan]$RestartInterval) [pscustomobject]@{ ExecutionTimeLimit = $ExecutionTimeLimit; RestartCount = $RestartCount } }
+
 function global:Register-ScheduledTask {
-    param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal)
-    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$($Trigger.AtLogOn) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel)"
+    param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal, [object]$Settings)
+    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$($Trigger.AtLogOn) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount)"
     $global:FakeWindows.Changes.Add($call)
     $global:FakeWindows.Tasks[$TaskName] = $call
     [pscustomobject]@{ TaskName = $TaskName }

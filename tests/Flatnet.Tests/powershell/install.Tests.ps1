@@ -65,7 +65,7 @@ Describe 'install.ps1' {
         $changes[0] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r Administrators:F SYSTEM:F'
         $changes[1..2] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'Start-Service Name=nebula')
         $changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
-        $changes[-1] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" AtLogOn=True User=kh LogonType=Interactive RunLevel=Highest"
+        $changes[-1] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Watch AtLogOn=True User=kh LogonType=Interactive RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3"
         $out | Should -Contain 'started: service nebula (nebula)'
     }
 

@@ -95,6 +95,30 @@ Describe 'setup-routing.ps1' {
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
     }
 
+    It '-Watch follows WSL2 to its new address after a restart' {
+        $FakeWindows.WslNext.Enqueue('172.29.1.2')
+        $FakeWindows.WslNext.Enqueue('172.29.7.9')
+        $out = & $ScriptPath -Watch -IntervalSeconds 0 -Passes 2
+        @($FakeWindows.Changes)[-2..-1] | Should -Be @(
+            'Remove-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 NextHop=172.29.1.2',
+            'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.7.9 PolicyStore=ActiveStore')
+        $out[0] | Should -Be 'watching: every 0 s while WSL2 runs'
+        @($out | Where-Object { $_ -match '^\d{4}-\d\d-\d\dT[\d:]+ set: route 10\.101\.2\.0/24 via 172\.29\.7\.9$' }).Count | Should -Be 1
+    }
+
+    It '-Watch never starts WSL2: while no distribution runs it asks nothing and changes nothing' {
+        $FakeWindows.WslRunning = $false
+        & $ScriptPath -Watch -IntervalSeconds 0 -Passes 3 | Out-Null
+        $FakeWindows.WslQueries | Should -Be 0
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
+
+    It '-Watch logs a failed pass and carries on' {
+        [void]$FakeWindows.Interfaces.RemoveAll({ param($i) $i.InterfaceAlias -eq 'nebula1' })
+        $out = & $ScriptPath -Watch -IntervalSeconds 0 -Passes 2
+        @($out | Where-Object { $_ -like "*error: No Nebula adapter 'nebula1'*" }).Count | Should -Be 2
+    }
+
     It 'stops with a clear error when WSL2 does not answer' {
         $FakeWindows.WslExit = 1
         $FakeWindows.WslOutput = $null

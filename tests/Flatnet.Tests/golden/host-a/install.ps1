@@ -131,9 +131,11 @@ if ($same -and $null -ne $service -and $service.Status -eq 'Running') {
 #    address each time it starts. WSL distros belong to a user, so the task runs as the installing user, elevated.
 & (Join-Path $ScriptsDir 'setup-routing.ps1')
 if ($null -eq (Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue)) {
-    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -ExecutionPolicy Bypass -File `"$(Join-Path $ScriptsDir 'setup-routing.ps1')`""
+    # -Watch keeps it running, so a WSL2 restart (new address) is repaired within seconds, not at the next logon.
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$(Join-Path $ScriptsDir 'setup-routing.ps1')`" -Watch"
     $trigger = New-ScheduledTaskTrigger -AtLogOn -User $env:USERNAME
     $principal = New-ScheduledTaskPrincipal -UserId $env:USERNAME -LogonType Interactive -RunLevel Highest
-    Register-ScheduledTask -TaskName $RoutingTask -Action $action -Trigger $trigger -Principal $principal | Out-Null
-    Write-Output "registered: scheduled task '$RoutingTask' (re-applies routing at logon)"
+    $settings = New-ScheduledTaskSettingsSet -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
+    Register-ScheduledTask -TaskName $RoutingTask -Action $action -Trigger $trigger -Principal $principal -Settings $settings | Out-Null
+    Write-Output "registered: scheduled task '$RoutingTask' (keeps routing on WSL2's current address, from logon on)"
 }

@@ -26,11 +26,21 @@
 
 .PARAMETER Check
     Change nothing; list what is missing and exit 1 if anything is.
+
+.PARAMETER Watch
+    Keep running: every -IntervalSeconds, while a WSL distribution is running, re-apply what is missing, so the
+    route follows WSL2 to its new address after a restart. Never starts WSL itself. The logon task runs this.
+
+.PARAMETER Passes
+    With -Watch, stop after this many passes (0, the default, runs until stopped).
 #>
 [CmdletBinding()]
 param(
     [string]$WslIp,
-    [switch]$Check
+    [switch]$Check,
+    [switch]$Watch,
+    [int]$IntervalSeconds = 5,
+    [int]$Passes = 0
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 2.0
@@ -85,77 +95,109 @@ function Get-WslAddress {
     throw "WSL2 printed no address outside $OwnBlock ('$output'). Is its network up? Pass -WslIp to override."
 }
 
-# --- WSL2's current address ------------------------------------------------------------------------------
-if (-not $WslIp) { $WslIp = Get-WslAddress }
-if (Test-InOwnBlock $WslIp) { throw "$WslIp is inside ${OwnBlock}: that is WSL2's stable address, not the one to route to." }
+# One pass: everything below, each step only when it is missing.
+function Invoke-Routing {
+    # Closures below (GetNewClosure) capture only this function's own variables: bind what they use here.
+    $OwnBlock = $script:OwnBlock
 
-# --- adapters ----------------------------------------------------------------------------------------------
-# Windows 10 names it 'vEthernet (WSL)', Windows 11 'vEthernet (WSL (Hyper-V firewall))'.
-$wslAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -like 'vEthernet (WSL*' })
-if ($wslAdapters.Count -eq 0) {
-    throw "No 'vEthernet (WSL*)' adapter. Start WSL2 first. (With networkingMode=mirrored WSL2 shares Windows' addresses and needs no routing.)"
-}
-$nebulaAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -eq $NebulaAdapter })
-if ($nebulaAdapters.Count -eq 0) {
-    throw "No Nebula adapter '$NebulaAdapter'. Start the Nebula service first (Start-Service nebula), then re-run."
-}
+    # --- WSL2's current address ------------------------------------------------------------------------------
+    $script:WslTarget = if ($WslIp) { $WslIp } else { Get-WslAddress }
+    if (Test-InOwnBlock $script:WslTarget) { throw "$($script:WslTarget) is inside ${OwnBlock}: that is WSL2's stable address, not the one to route to." }
 
-# --- forwarding ----------------------------------------------------------------------------------------------
-$router = Get-ItemProperty -Path $TcpipParameters -Name IPEnableRouter -ErrorAction SilentlyContinue
-if ($null -eq $router -or $router.IPEnableRouter -ne 1) {
-    Invoke-Step 'IPEnableRouter = 1 (forwarding that survives a reboot)' {
-        Set-ItemProperty -Path $TcpipParameters -Name IPEnableRouter -Value 1 -Type DWord
+    # --- adapters ----------------------------------------------------------------------------------------------
+    # Windows 10 names it 'vEthernet (WSL)', Windows 11 'vEthernet (WSL (Hyper-V firewall))'.
+    $wslAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -like 'vEthernet (WSL*' })
+    if ($wslAdapters.Count -eq 0) {
+        throw "No 'vEthernet (WSL*)' adapter. Start WSL2 first. (With networkingMode=mirrored WSL2 shares Windows' addresses and needs no routing.)"
     }
-}
-foreach ($adapter in ($wslAdapters + $nebulaAdapters)) {
-    if ("$($adapter.Forwarding)" -ne 'Enabled') {
-        $index = $adapter.ifIndex
-        Invoke-Step "forwarding on '$($adapter.InterfaceAlias)' (now)" {
-            Set-NetIPInterface -InterfaceIndex $index -AddressFamily IPv4 -Forwarding Enabled
+    $nebulaAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -eq $NebulaAdapter })
+    if ($nebulaAdapters.Count -eq 0) {
+        throw "No Nebula adapter '$NebulaAdapter'. Start the Nebula service first (Start-Service nebula), then re-run."
+    }
+
+    # --- forwarding ----------------------------------------------------------------------------------------------
+    $router = Get-ItemProperty -Path $TcpipParameters -Name IPEnableRouter -ErrorAction SilentlyContinue
+    if ($null -eq $router -or $router.IPEnableRouter -ne 1) {
+        Invoke-Step 'IPEnableRouter = 1 (forwarding that survives a reboot)' {
+            Set-ItemProperty -Path $TcpipParameters -Name IPEnableRouter -Value 1 -Type DWord
+        }
+    }
+    foreach ($adapter in ($wslAdapters + $nebulaAdapters)) {
+        if ("$($adapter.Forwarding)" -ne 'Enabled') {
+            $index = $adapter.ifIndex
+            Invoke-Step "forwarding on '$($adapter.InterfaceAlias)' (now)" {
+                Set-NetIPInterface -InterfaceIndex $index -AddressFamily IPv4 -Forwarding Enabled
+            }.GetNewClosure()
+        }
+    }
+
+    # --- the route to WSL2 ---------------------------------------------------------------------------------------
+    $routes = @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -ErrorAction SilentlyContinue)
+    foreach ($stale in @($routes | Where-Object { $_.NextHop -ne $script:WslTarget })) {
+        $hop = $stale.NextHop
+        Invoke-Step "remove stale route $OwnBlock via $hop" {
+            Remove-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -NextHop $hop -Confirm:$false
         }.GetNewClosure()
     }
-}
-
-# --- the route to WSL2 ---------------------------------------------------------------------------------------
-$routes = @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -ErrorAction SilentlyContinue)
-foreach ($stale in @($routes | Where-Object { $_.NextHop -ne $WslIp })) {
-    $hop = $stale.NextHop
-    Invoke-Step "remove stale route $OwnBlock via $hop" {
-        Remove-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -NextHop $hop -Confirm:$false
-    }.GetNewClosure()
-}
-if (@($routes | Where-Object { $_.NextHop -eq $WslIp }).Count -eq 0) {
-    $wslIndex = $wslAdapters[0].ifIndex
-    # ActiveStore: WSL2's address changes at every start, so a persistent route would point at a stale one.
-    Invoke-Step "route $OwnBlock via $WslIp" {
-        New-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -InterfaceIndex $wslIndex -NextHop $WslIp -PolicyStore ActiveStore | Out-Null
-    }.GetNewClosure()
-}
-
-# --- Windows Firewall ----------------------------------------------------------------------------------------
-if (-not (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue)) {
-    Invoke-Step "firewall rule '$NebulaRule'" {
-        New-NetFirewallRule -DisplayName $NebulaRule -Direction Inbound -Protocol UDP -LocalPort $ListenPort -Action Allow -Profile Any | Out-Null
+    if (@($routes | Where-Object { $_.NextHop -eq $script:WslTarget }).Count -eq 0) {
+        $wslIndex = $wslAdapters[0].ifIndex
+        $target = $script:WslTarget
+        # ActiveStore: WSL2's address changes at every start, so a persistent route would point at a stale one.
+        Invoke-Step "route $OwnBlock via $target" {
+            New-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -InterfaceIndex $wslIndex -NextHop $target -PolicyStore ActiveStore | Out-Null
+        }.GetNewClosure()
     }
-}
-if (-not (Get-NetFirewallRule -DisplayName $PingRule -ErrorAction SilentlyContinue)) {
-    Invoke-Step "firewall rule '$PingRule'" {
-        New-NetFirewallRule -DisplayName $PingRule -Direction Inbound -Protocol ICMPv4 -IcmpType 8 -RemoteAddress $PeerRanges -Action Allow -Profile Any | Out-Null
-    }
-}
 
-if (Get-Command -Name New-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
-    if (-not (Get-NetFirewallHyperVRule -Name $WslFirewallRule -ErrorAction SilentlyContinue)) {
-        Invoke-Step "Hyper-V firewall rule '$WslFirewallRule' (overlay into WSL2)" {
-            New-NetFirewallHyperVRule -Name $WslFirewallRule -DisplayName 'flatnet: overlay to WSL2' -Direction Inbound -VMCreatorId $WslVmCreatorId -RemoteAddresses $PeerRanges -Action Allow | Out-Null
+    # --- Windows Firewall ----------------------------------------------------------------------------------------
+    if (-not (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue)) {
+        Invoke-Step "firewall rule '$NebulaRule'" {
+            New-NetFirewallRule -DisplayName $NebulaRule -Direction Inbound -Protocol UDP -LocalPort $ListenPort -Action Allow -Profile Any | Out-Null
+        }
+    }
+    if (-not (Get-NetFirewallRule -DisplayName $PingRule -ErrorAction SilentlyContinue)) {
+        Invoke-Step "firewall rule '$PingRule'" {
+            New-NetFirewallRule -DisplayName $PingRule -Direction Inbound -Protocol ICMPv4 -IcmpType 8 -RemoteAddress $PeerRanges -Action Allow -Profile Any | Out-Null
+        }
+    }
+
+    if (Get-Command -Name New-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
+        if (-not (Get-NetFirewallHyperVRule -Name $WslFirewallRule -ErrorAction SilentlyContinue)) {
+            Invoke-Step "Hyper-V firewall rule '$WslFirewallRule' (overlay into WSL2)" {
+                New-NetFirewallHyperVRule -Name $WslFirewallRule -DisplayName 'flatnet: overlay to WSL2' -Direction Inbound -VMCreatorId $WslVmCreatorId -RemoteAddresses $PeerRanges -Action Allow | Out-Null
+            }
         }
     }
 }
 
-if ($Check) {
-    if ($script:Missing -gt 0) { exit 1 }
-    Write-Output "ok: routing for host-a is in place (WSL2 at $WslIp)"
+function Test-WslRunning {
+    $running = & wsl.exe -l --running -q
+    return ($LASTEXITCODE -eq 0) -and ("$running" -replace '[\s\x00]', '').Length -gt 0
+}
+
+if ($Watch) {
+    Write-Output "watching: every $IntervalSeconds s while WSL2 runs"
+    $pass = 0
+    while ($Passes -eq 0 -or $pass -lt $Passes) {
+        $pass++
+        if (Test-WslRunning) {
+            $script:Changed = 0
+            try {
+                foreach ($line in @(Invoke-Routing)) { Write-Output "$(Get-Date -Format s) $line" }
+            } catch {
+                Write-Output "$(Get-Date -Format s) error: $($_.Exception.Message)"
+            }
+        }
+        if ($Passes -eq 0 -or $pass -lt $Passes) { Start-Sleep -Seconds $IntervalSeconds }
+    }
     exit 0
 }
-if ($script:Changed -eq 0) { Write-Output "unchanged: routing for host-a was already in place (WSL2 at $WslIp)" }
-else { Write-Output "done: $($script:Changed) change(s); WSL2 at $WslIp" }
+
+Invoke-Routing
+
+if ($Check) {
+    if ($script:Missing -gt 0) { exit 1 }
+    Write-Output "ok: routing for host-a is in place (WSL2 at $($script:WslTarget))"
+    exit 0
+}
+if ($script:Changed -eq 0) { Write-Output "unchanged: routing for host-a was already in place (WSL2 at $($script:WslTarget))" }
+else { Write-Output "done: $($script:Changed) change(s); WSL2 at $($script:WslTarget)" }

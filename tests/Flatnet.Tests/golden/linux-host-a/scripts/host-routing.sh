@@ -10,10 +10,13 @@
 # interface route and tun.unsafe_routes). Routing the overlay to WSL2, as the spec's sketch does with
 # `route add 10.100.0.0 mask 255.255.0.0 $wslIp`, would fight Nebula's own route and cut this host off.
 #
-# Usage: host-routing.sh [--wsl-ip ADDR] [--check]
+# Usage: host-routing.sh [--wsl-ip ADDR] [--check] [--watch [--interval SECONDS]]
 #   --wsl-ip ADDR  WSL2's current address; without it, the first address printed by $FLATNET_WSL_QUERY
 #                  (a command like `wsl.exe hostname -I`) that is not inside 10.101.1.0/24
 #   --check        change nothing; exit 1 if anything is missing
+#   --watch        apply once, then keep one watcher running in the background that re-applies every
+#                  --interval seconds (default 5), so the route follows WSL2 to its new address after a
+#                  restart (pid in /opt/flatnet/run/host-routing.pid, log in /opt/flatnet/logs/routing.log)
 # Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where sysctl.d lives.
 set -eu
 
@@ -22,11 +25,17 @@ ETC="${FLATNET_ETC:-/etc}"
 
 check=0
 wsl_ip=""
+watch=0
+loop=0
+interval=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --check) check=1 ;;
+    --watch) watch=1 ;;
+    --watch-loop) loop=1 ;;
+    --interval) [ $# -ge 2 ] || { echo "host-routing.sh: --interval needs seconds" >&2; exit 2; }; interval=$2; shift ;;
     --wsl-ip) [ $# -ge 2 ] || { echo "host-routing.sh: --wsl-ip needs an address" >&2; exit 2; }; wsl_ip=$2; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "host-routing.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -51,33 +60,64 @@ in_block() {
     BEGIN { split(net, c, "/"); size = 2 ^ (32 - c[2]); base = n(c[1]); x = n(ip); exit !(x >= base && x < base + size) }'
 }
 
-if [ -z "$wsl_ip" ]; then
-  [ -n "${FLATNET_WSL_QUERY:-}" ] || die "WSL2's address is unknown: pass --wsl-ip ADDR or set FLATNET_WSL_QUERY"
-  for a in $(sh -c "$FLATNET_WSL_QUERY"); do
-    case "$a" in *.*.*.*) in_block "$a" || { wsl_ip=$a; break; } ;; esac
+# WSL2's current address: --wsl-ip, or asked from WSL2 itself (its stable address skipped).
+find_wsl_ip() {
+  if [ -n "$fixed_ip" ]; then echo "$fixed_ip"; return 0; fi
+  for a in $(sh -c "$FLATNET_WSL_QUERY" 2>/dev/null); do
+    case "$a" in *.*.*.*) in_block "$a" || { echo "$a"; return 0; } ;; esac
   done
-  [ -n "$wsl_ip" ] || die "'$FLATNET_WSL_QUERY' printed no address outside $OWN_BLOCK; is WSL2 running?"
-fi
-case "$wsl_ip" in *.*.*.*) ;; *) die "'$wsl_ip' is not an IPv4 address" ;; esac
-in_block "$wsl_ip" && die "$wsl_ip is inside $OWN_BLOCK: that is WSL2's stable address, not the one to route to"
+  return 1
+}
 
-if [ "$(sysctl -n net.ipv4.ip_forward)" != 1 ]; then
-  step "net.ipv4.ip_forward = 1 (now)" sysctl -q -w net.ipv4.ip_forward=1
-fi
-persist="$ETC/sysctl.d/60-flatnet.conf"
-if [ "$(cat "$persist" 2>/dev/null)" != "net.ipv4.ip_forward = 1" ]; then
-  step "net.ipv4.ip_forward = 1 in $persist (after reboot)" sh -c 'mkdir -p "$(dirname "$1")" && echo "net.ipv4.ip_forward = 1" >"$1"' sh "$persist"
+apply() {
+  [ -n "$fixed_ip" ] || [ -n "${FLATNET_WSL_QUERY:-}" ] || die "WSL2's address is unknown: pass --wsl-ip ADDR or set FLATNET_WSL_QUERY"
+  wsl_ip=$(find_wsl_ip) || die "'$FLATNET_WSL_QUERY' printed no address outside $OWN_BLOCK; is WSL2 running?"
+  case "$wsl_ip" in *.*.*.*) ;; *) die "'$wsl_ip' is not an IPv4 address" ;; esac
+  in_block "$wsl_ip" && die "$wsl_ip is inside $OWN_BLOCK: that is WSL2's stable address, not the one to route to"
+
+  if [ "$(sysctl -n net.ipv4.ip_forward)" != 1 ]; then
+    step "net.ipv4.ip_forward = 1 (now)" sysctl -q -w net.ipv4.ip_forward=1
+  fi
+  persist="$ETC/sysctl.d/60-flatnet.conf"
+  if [ "$(cat "$persist" 2>/dev/null)" != "net.ipv4.ip_forward = 1" ]; then
+    step "net.ipv4.ip_forward = 1 in $persist (after reboot)" sh -c 'mkdir -p "$(dirname "$1")" && echo "net.ipv4.ip_forward = 1" >"$1"' sh "$persist"
+  fi
+
+  have=$(ip -4 route show exact "$OWN_BLOCK" | head -n 1)
+  case "$have" in
+    "$OWN_BLOCK via $wsl_ip "*|"$OWN_BLOCK via $wsl_ip") ;;
+    *) step "route $OWN_BLOCK via $wsl_ip${have:+ (was: $have)}" ip route replace "$OWN_BLOCK" via "$wsl_ip" ;;
+  esac
+}
+
+fixed_ip=$wsl_ip
+PIDFILE='/opt/flatnet'/run/host-routing.pid
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+if [ "$loop" = 1 ]; then
+  # The background watcher: re-apply every $interval seconds; report only what changed, with the time.
+  while :; do
+    changed=0
+    out=$( (apply) 2>&1 ) || true
+    [ -n "$out" ] && printf '%s %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$out"
+    sleep "$interval"
+  done
 fi
 
-have=$(ip -4 route show exact "$OWN_BLOCK" | head -n 1)
-case "$have" in
-  "$OWN_BLOCK via $wsl_ip "*|"$OWN_BLOCK via $wsl_ip") ;;
-  *) step "route $OWN_BLOCK via $wsl_ip${have:+ (was: $have)}" ip route replace "$OWN_BLOCK" via "$wsl_ip" ;;
-esac
-
+apply
 if [ "$check" = 1 ]; then
   [ "$missing" = 0 ] && echo "ok: host routing for host-a is in place" && exit 0
   exit 1
 fi
 [ "$changed" = 0 ] && echo "unchanged: host routing for host-a was already in place"
+if [ "$watch" = 1 ]; then
+  if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
+    echo "watching: already (pid $(cat "$PIDFILE"))"
+  else
+    mkdir -p "$(dirname "$PIDFILE")" '/opt/flatnet/logs'
+    setsid bash "$0" --watch-loop --interval "$interval" ${fixed_ip:+--wsl-ip "$fixed_ip"} >>'/opt/flatnet/logs'/routing.log 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    echo "watching: every ${interval}s (pid $!), log in /opt/flatnet/logs/routing.log"
+  fi
+fi
 exit 0
