@@ -268,6 +268,34 @@ public class LabTests
         }
     }
 
+    // Cone NAT: hole punching works; with relays off (use_relays: false) the tunnel is direct, through both NATs.
+    // Symmetric NAT: punching cannot work; the lighthouse relays, and every ping still passes.
+    [TestCase(LabNat.Cone, false, "direct 198.18.0.1")]
+    [TestCase(LabNat.Symmetric, true, "relayed via 10.100.0.1")]
+    public void BehindNatRoutersHostsPunchThroughOrRelay(LabNat kind, bool useRelays, string tunnel)
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "use_relays:", $"use_relays: {useRelays.ToString().ToLowerInvariant()}");
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
+                nat: new Dictionary<string, LabNat> { ["host-a"] = kind, ["host-b"] = kind });
+            var matrix = DeployAll(lab, ws.Log).VerifyPing();
+            Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
+            TestContext.Out.WriteLine(matrix.ToTable());
+            foreach (var r in matrix.Results.Where(r => r.From.StartsWith("host-a") && r.To.StartsWith("host-b") || r.From.StartsWith("host-b") && r.To.StartsWith("host-a")))
+                Assert.That(r.Tunnel, Does.StartWith(tunnel), $"{r.From} -> {r.To}");
+            if (kind == LabNat.Cone)
+                Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
+                    "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");
+        }
+        finally
+        {
+            AssertNothingLeft();
+        }
+    }
+
     [Test]
     public void FaultsDuringDeployNameTheHostAndLeaveItAsItWas()
     {
@@ -404,7 +432,10 @@ public class LabTests
     [TestCase("level=info msg=\"Handshake message received\" certName=host-b durationNs=2000356 handshake=\"map[stage:2 style:ix_psk0]\" initiatorIndex=737663987 remoteIndex=737663987 responderIndex=1818545844 sentCachedPackets=1 udpAddr=\"198.18.0.12:4242\" vpnIp=10.100.2.1",
         "direct 198.18.0.12:4242")]
     [TestCase("level=info msg=\"Attempt to relay through hosts\" relayIps=\"[10.100.0.1]\" vpnIp=10.100.2.1", "-")]
-    [TestCase("level=info msg=\"Handshake message received\" certName=host-b handshake=\"map[stage:2 style:ix_psk0]\" relay=10.100.0.1 vpnIp=10.100.2.1",
+    // Real lines from the lab's hosts behind symmetric NAT (initiator, then responder side).
+    [TestCase("level=info msg=\"Send handshake via relay\" relay=10.100.0.1 vpnIp=10.100.2.1\nlevel=info msg=\"Handshake message received\" certName=host-b durationNs=187586209 handshake=\"map[stage:2 style:ix_psk0]\" initiatorIndex=128564203 remoteIndex=128564203 responderIndex=3685256655 sentCachedPackets=1 udpAddr=\"<nil>\" vpnIp=10.100.2.1",
+        "relayed via 10.100.0.1")]
+    [TestCase("level=info msg=\"Handshake message sent\" certName=host-c handshake=\"map[stage:2 style:ix_psk0]\" initiatorIndex=3743568636 relay=10.100.0.1 remoteIndex=0 responderIndex=2279493061 sentCachedPackets=0 vpnIp=10.100.2.1",
         "relayed via 10.100.0.1")]
     public void TunnelKindIsReadFromTheCompletedHandshake(string line, string expected) =>
         Assert.That(PingMatrix.TunnelFromLog("level=info msg=\"Read relay from config\" RelayIP=10.100.0.1\n" + line + "\n", "10.100.2.1"), Is.EqualTo(expected));

@@ -32,17 +32,27 @@ public sealed partial record PingMatrix(IReadOnlyList<PingResult> Results)
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
 
     /// <summary>
-    /// How the latest tunnel to a peer came up, from the host's nebula log (text format). Nebula 1.6 prints
-    /// "Handshake message received" with the peer's vpnIp and either udpAddr="ip:port" (a direct tunnel) or
-    /// relay=IP (through a relay). "Attempt to relay through hosts" alone means nothing: Nebula tries relays in
-    /// parallel with every direct handshake. There is no "Hole punch established" line, whatever the spec says.
+    /// How the latest tunnel to a peer came up, from the host's nebula log (text format, as Nebula 1.6.1 writes it):
+    ///   initiator, direct:  msg="Handshake message received" ... udpAddr="198.18.0.12:4242" vpnIp=PEER
+    ///   initiator, relayed: msg="Send handshake via relay" relay=10.100.0.1 vpnIp=PEER, then
+    ///                       msg="Handshake message received" ... udpAddr="&lt;nil&gt;" vpnIp=PEER
+    ///   responder:          msg="Handshake message sent" certName=... (udpAddr=IP:PORT | relay=10.100.0.1) vpnIp=PEER
+    /// "Attempt to relay through hosts" alone means nothing: Nebula tries relays beside every direct handshake.
+    /// There is no "Hole punch established" line, whatever the spec says.
     /// </summary>
     public static string TunnelFromLog(string log, string peerOverlayIp)
     {
-        var last = log.Split('\n').LastOrDefault(l => l.Contains("msg=\"Handshake message received\"") && l.Contains($" vpnIp={peerOverlayIp}"));
+        var lines = log.Split('\n').Where(l => l.Contains($" vpnIp={peerOverlayIp}")).ToList();
+        var last = lines.LastOrDefault(l => l.Contains("msg=\"Handshake message received\"")
+                                            || l.Contains("msg=\"Handshake message sent\"") && l.Contains(" certName="));
         if (last is null) return "-";
-        var relay = Field().Match(last);
-        return relay.Success ? relay.Groups[1].Value == "relay" ? $"relayed via {relay.Groups[2].Value}" : $"direct {relay.Groups[2].Value}" : "?";
+        var field = Field().Match(last);
+        if (!field.Success) return "?";
+        if (field.Groups[1].Value == "relay") return $"relayed via {field.Groups[2].Value}";
+        if (field.Groups[2].Value != "<nil>") return $"direct {field.Groups[2].Value}";
+        var via = lines.LastOrDefault(l => l.Contains("msg=\"Send handshake via relay\"")) is { } sent && Field().Match(sent) is { Success: true } m
+            ? m.Groups[2].Value : "?";
+        return $"relayed via {via}";
     }
 
     [System.Text.RegularExpressions.GeneratedRegex(@" (relay|udpAddr)=""?([^"" ]+)""?")]

@@ -31,6 +31,7 @@ public sealed record NetworkSettings(
     Ipv4Network RoutedPool,
     int RoutedPrefix,
     int ListenPort,
+    bool UseRelays,
     IReadOnlyList<string> Groups,
     CaSettings Ca,
     string? CertDuration,

@@ -11,6 +11,7 @@ public sealed class NetworkDocument
     public string? RoutedPool { get; set; }
     public int? RoutedPrefix { get; set; }
     public int? ListenPort { get; set; }
+    public bool? UseRelays { get; set; }
     public List<string>? Groups { get; set; }
     public CaDocument? Ca { get; set; }
     public string? CertDuration { get; set; }

@@ -127,6 +127,7 @@ public static partial class InventoryLoader
             ParseNet(d.RoutedPool, "routed_pool", "10.101.0.0/16"),
             d.RoutedPrefix ?? 24,
             d.ListenPort ?? 4242,
+            d.UseRelays ?? true,
             d.Groups ?? ["flatnet", "gateway"],
             new CaSettings(
                 ca.Name ?? "flatnet-ca",

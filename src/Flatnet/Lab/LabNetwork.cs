@@ -9,8 +9,16 @@ using YamlDotNet.Serialization.NamingConventions;
 
 namespace Flatnet.Lab;
 
-/// <summary>One lab host: its namespace ("Windows"), the namespace behind it ("WSL2"), and its LAN address.</summary>
-public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespace Wsl, string Underlay);
+/// <summary>One lab host: its namespace ("Windows"), the namespace behind it ("WSL2"), and its LAN address
+/// (behind a NAT router, the router's: SSH to it is forwarded to the host).</summary>
+public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespace Wsl, string Underlay, LabNat Nat);
+
+/// <summary>
+/// What stands between a lab host and the LAN. Cone: a NAT router that keeps source ports (hole punching works).
+/// Symmetric: one that picks a new port for every destination (--random-fully), so punching fails and Nebula
+/// must relay through the lighthouse.
+/// </summary>
+public enum LabNat { None, Cone, Symmetric }
 
 /// <summary>
 /// The local lab: real nebula and sshd in network namespaces standing in for the Windows PCs of the spec.
@@ -53,7 +61,9 @@ public sealed class LabNetwork : IDisposable
     /// get namespaces and sshd but join the inventory only when <see cref="Enroll"/> is called, as a new PC would.</param>
     /// <param name="pathPrefix">folders put first on the PATH of every SSH session on the lab's hosts (tests use it to
     /// give a "Windows" host a powershell.exe).</param>
-    public static LabNetwork Build(Workspace source, string directory, IReporter log, IEnumerable<string>? enrolled = null, string? pathPrefix = null)
+    /// <param name="nat">hosts put behind their own NAT router, and which kind.</param>
+    public static LabNetwork Build(Workspace source, string directory, IReporter log, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
+        IReadOnlyDictionary<string, LabNat>? nat = null)
     {
         NetworkNamespace.RequireRoot("the lab");
         Clean(log);
@@ -63,7 +73,7 @@ public sealed class LabNetwork : IDisposable
         var lab = new LabNetwork(Path.GetFullPath(directory), source, log) { _pathPrefix = pathPrefix };
         try
         {
-            lab.Create(sourcePlan, enrolled?.ToHashSet() ?? sourcePlan.Hosts.Select(h => h.Name).ToHashSet());
+            lab.Create(sourcePlan, enrolled?.ToHashSet() ?? sourcePlan.Hosts.Select(h => h.Name).ToHashSet(), nat ?? new Dictionary<string, LabNat>());
             return lab;
         }
         catch
@@ -82,7 +92,7 @@ public sealed class LabNetwork : IDisposable
         if (left.Count > 0) log.Info($"lab: removed {left.Count} namespace(s) an earlier run left: {string.Join(", ", left)}");
     }
 
-    private void Create(AddressPlan sourcePlan, HashSet<string> enrolled)
+    private void Create(AddressPlan sourcePlan, HashSet<string> enrolled, IReadOnlyDictionary<string, LabNat> nat)
     {
         var id = Guid.NewGuid().ToString("N")[..4];
         var lan = Add(NetworkNamespace.Create($"fn-{id}-lan"));
@@ -120,14 +130,33 @@ public sealed class LabNetwork : IDisposable
             var host = Add(NetworkNamespace.Create($"fn-{id}-h{i + 1}"));
             var wsl = Add(NetworkNamespace.Create($"fn-{id}-w{i + 1}"));
             var underlay = $"{Lan}.{11 + i}";
-            Attach(lan, host, underlay + "/24");
+            var kind = nat.GetValueOrDefault(source.Name, LabNat.None);
+            var listen = underlay;
+            if (kind == LabNat.None) Attach(lan, host, underlay + "/24");
+            else
+            {
+                // The router holds the host's LAN address; the host sits behind it on 100.64.N.0/24.
+                var router = Add(NetworkNamespace.Create($"fn-{id}-r{i + 1}"));
+                Attach(lan, router, underlay + "/24");
+                var inside = $"100.64.{i + 1}";
+                listen = inside + ".2";
+                NetworkNamespace.Link(router, "in0", inside + ".1/24", host, "lan0", listen + "/24");
+                host.Run("ip", "route", "add", "default", "via", inside + ".1");
+                router.Run("sysctl", "-q", "-w", "net.ipv4.ip_forward=1");
+                router.Run(["iptables", "-t", "nat", "-A", "POSTROUTING", "-s", inside + ".0/24", "-o", "lan0", "-j", "MASQUERADE",
+                    .. kind == LabNat.Symmetric ? new[] { "--random-fully" } : []]);
+                router.Run("iptables", "-t", "nat", "-A", "PREROUTING", "-i", "lan0", "-p", "tcp", "--dport", "22", "-j", "DNAT", "--to-destination", listen + ":22");
+                // Like a home router, drop what nobody inside asked for. Dropped here, before conntrack confirms it,
+                // a stray handshake leaves no state behind that would steal the port the host's punch needs.
+                router.Run("iptables", "-A", "INPUT", "-i", "lan0", "-j", "DROP");
+            }
             NetworkNamespace.Link(host, "veth-wsl", $"{WslNetwork}.1/20", wsl, "eth0", $"{WslNetwork}.2/20");
             wsl.Run("ip", "route", "add", "default", "via", $"{WslNetwork}.1");
             // WSL2's NAT: its own traffic to the LAN leaves as the host. Traffic from its stable address is routed, not NATed.
             host.Run("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", $"{WslNetwork}.0/20", "-o", "lan0", "-j", "MASQUERADE");
-            var lab = new LabHost(source.Name, host, wsl, underlay);
+            var lab = new LabHost(source.Name, host, wsl, underlay, kind);
             hosts.Add(lab);
-            var fingerprint = StartSshd(lab, ssh);
+            var fingerprint = StartSshd(lab, listen, ssh);
             WriteHost(source, lab, fingerprint, ssh, write: enrolled.Contains(source.Name));
         }
         Hosts = hosts;
@@ -161,7 +190,7 @@ public sealed class LabNetwork : IDisposable
     private static void KeyGen(string path) =>
         ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-lab", "-f", path]).EnsureSuccess("ssh-keygen");
 
-    private string StartSshd(LabHost host, string ssh)
+    private string StartSshd(LabHost host, string listen, string ssh)
     {
         var dir = Path.Combine(Directory, host.Name);
         System.IO.Directory.CreateDirectory(Path.Combine(dir, "etc"));
@@ -172,7 +201,7 @@ public sealed class LabNetwork : IDisposable
         // SetEnv makes this "machine" keep its persistent files (sysctl.d) in the lab folder, never in the real /etc,
         // and run nebula as a plain process (there is no systemd inside a namespace).
         File.WriteAllText(config, $"""
-            ListenAddress {host.Underlay}
+            ListenAddress {listen}
             Port 22
             HostKey {hostKey}
             PidFile {Path.Combine(dir, "sshd.pid")}

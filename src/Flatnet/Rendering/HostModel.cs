@@ -29,6 +29,7 @@ public sealed record HostModel(
     string? WslAddress,
     bool Wsl,
     int ListenPort,
+    bool UseRelays,
     IReadOnlyList<string> Groups,
     IReadOnlyList<LighthouseModel> Lighthouses,
     IReadOnlyList<UnsafeRouteModel> UnsafeRoutes,
@@ -52,7 +53,7 @@ public sealed record HostModel(
         return new HostModel(
             host.Name, net.Name, windows ? "windows" : "linux", false, windows,
             host.OverlayAddress, host.OverlayCidr, plan.Overlay.ToString(), host.RoutedBlock.ToString(), host.WslAddress, host.Host.Wsl,
-            net.ListenPort, host.Host.Groups, LighthouseModels(plan),
+            net.ListenPort, net.UseRelays, host.Host.Groups, LighthouseModels(plan),
             plan.Others(host.Name).Select(o => new UnsafeRouteModel(o.RoutedBlock.ToString(), o.OverlayAddress, o.Name)).ToList(),
             windows
                 // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
@@ -72,7 +73,7 @@ public sealed record HostModel(
         return new HostModel(
             lighthouse.Name, net.Name, "linux", true, false,
             lighthouse.OverlayAddress, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}", plan.Overlay.ToString(), null, null, false,
-            net.ListenPort, [], LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(), [],
+            net.ListenPort, net.UseRelays, [], LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(), [],
             ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
             Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan),
             DefaultTunDevice, "systemd", null, LinuxPaths(root, net.Nebula.Linux.Binary), null);
