@@ -7,6 +7,7 @@
 #load "tasks/pki.cake"
 #load "tasks/bundle.cake"
 #load "tasks/deploy.cake"
+#load "tasks/bulk.cake"
 
 var target = Argument("target", "Help");
 

@@ -388,6 +388,56 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
 
     /// <summary>Target RenewCert: re-signs the host's certificate (deploy it with AddHost).</summary>
     public CertOutcome RenewCert(string host) => GenerateCert(host, force: true);
+
+    /// <summary>
+    /// Target RenderAll: every host's rendered files (no certificates, no keys) in artifacts/render/NAME/, for review
+    /// and for diffs between CI runs. Deterministic: the same inventory gives the same files.
+    /// </summary>
+    public IReadOnlyList<string> RenderAll()
+    {
+        var plan = Plan();
+        var root = Path.Combine(workspace.ArtifactsDirectory, "render");
+        var hosts = plan.Hosts.Where(h => !plan.Inventory.IsRevoked(h.Name)).ToList();
+        SafeFiles.ReplaceDirectory(root, dir =>
+        {
+            Parallel.ForEach(hosts, h =>
+            {
+                foreach (var f in Renderer.Render(HostModel.ForHost(plan, h)))
+                {
+                    var path = Path.Combine(dir, h.Name, f.Path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.WriteAllBytes(path, f.Content);
+                }
+            });
+        });
+        log.Info($"rendered {hosts.Count} host(s) into {InventoryLoader.Display(root)}");
+        return hosts.Select(h => h.Name).ToList();
+    }
+
+    /// <summary>
+    /// Target PackageAll: every host's certificate (signed only where needed) and bundle, in parallel, with a summary
+    /// table. What CI runs to produce host bundles; unchanged hosts keep their byte-identical bundles.
+    /// </summary>
+    public IReadOnlyList<(string Host, bool Signed, bool Written)> PackageAll()
+    {
+        var plan = Plan();
+        _ = NebulaCert; _ = Nebula; _ = Renderer; // resolve the lazies once, before the threads start
+        EnsureCa();
+        var hosts = plan.Hosts.Where(h => !plan.Inventory.IsRevoked(h.Name)).ToList();
+        var quiet = new RecordingReporter();
+        var worker = new ControlPlane(workspace, new SynchronizedReporter(quiet)) { _plan = plan, _nebulaCert = _nebulaCert, _nebula = _nebula, _renderer = _renderer };
+        var rows = hosts.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount))
+            .Select(h => (h.Name, worker.GenerateCert(h.Name).Signed, worker.PackageBundle(h.Name).Written)).ToList();
+        log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
+        foreach (var (name, signed, written) in rows)
+        {
+            var h = plan.Host(name);
+            log.Info($"  {name,-16} {h.OverlayAddress,-16} {h.RoutedBlock,-18} {(signed ? "signed" : "current"),-12} {(written ? "written" : "unchanged")}");
+        }
+        log.Info($"{rows.Count} bundle(s) in {InventoryLoader.Display(Path.Combine(workspace.ArtifactsDirectory, "bundles"))}: " +
+                 $"{rows.Count(r => r.Written)} written, {rows.Count(r => !r.Written)} unchanged");
+        return rows;
+    }
 }
 
 public sealed record BundleOutcome(HostBundle Bundle, bool Written);

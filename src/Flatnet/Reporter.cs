@@ -23,3 +23,12 @@ public sealed class RecordingReporter : IReporter
     public void Warn(string message) => Lines.Add("warning: " + message);
     public void Verbose(string message) => Lines.Add("verbose: " + message);
 }
+
+/// <summary>Lets several threads report through one reporter without interleaving or corrupting it.</summary>
+public sealed class SynchronizedReporter(IReporter inner) : IReporter
+{
+    private readonly Lock _lock = new();
+    public void Info(string message) { lock (_lock) inner.Info(message); }
+    public void Warn(string message) { lock (_lock) inner.Warn(message); }
+    public void Verbose(string message) { lock (_lock) inner.Verbose(message); }
+}

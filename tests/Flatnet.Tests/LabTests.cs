@@ -88,10 +88,8 @@ public class LabTests
     public void AHostSignedByAnotherCaIsRefusedAndTheRestOfTheMeshCarriesOn()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
             DeployAll(lab, ws.Log);
 
             // host-c gets a certificate from a CA of its own: a stranger with a plausible name and IP.
@@ -111,6 +109,18 @@ public class LabTests
             Assert.That(e.Message, Does.Not.Contain("host-a -> host-b").And.Not.Contain("host-b -> host-a"));
             var survivors = new ControlPlane(lab.Workspace, ws.Log).VerifyPing(["host-a", "host-b"]);
             Assert.That((survivors.Results.Count, survivors.Failures.Count), Is.EqualTo((6, 0)));
+        });
+    }
+
+    /// <summary>Builds a lab for one test, hands it over, and proves afterwards that nothing of it is left.</summary>
+    private static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
+        IReadOnlyDictionary<string, LabNat>? nat = null)
+    {
+        LabPrerequisites.Ensure(ws.Log, install: false);
+        try
+        {
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log, enrolled, pathPrefix, nat);
+            body(lab);
         }
         finally
         {
@@ -118,7 +128,7 @@ public class LabTests
         }
     }
 
-    /// <summary>Builds the lab with every host enrolled and deployed, the way the scenario tests start.</summary>
+    /// <summary>Deploys every enrolled host and checks the mesh, the way the scenario tests start.</summary>
     private static ControlPlane DeployAll(LabNetwork lab, IReporter log)
     {
         var control = new ControlPlane(lab.Workspace, log);
@@ -141,10 +151,8 @@ public class LabTests
     public void ARevokedHostReachesNobodyAndTheOthersCarryOn()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
             DeployAll(lab, ws.Log);
             var fingerprint = new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-b");
 
@@ -157,21 +165,15 @@ public class LabTests
             Assert.That(others.Results.Select(r => r.From.Split('/')[0]).Distinct(), Is.EquivalentTo(new[] { "host-a", "host-c" }), "revoked hosts are left out");
             Assert.That((others.Results.Count, others.Failures.Count), Is.EqualTo((6, 0)));
             Assert.That(ws.Log.Lines, Has.Some.Contains("the lighthouse must refuse it too"));
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        });
     }
 
     [Test]
     public void TunnelsOutliveTheLighthouseAndANewHostJoinsWhenItIsBack()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log, enrolled: ["host-a", "host-b"]);
             DeployAll(lab, ws.Log);
 
             lab.StopLighthouse("lighthouse");
@@ -182,11 +184,7 @@ public class LabTests
             lab.Enroll("host-c");
             var joined = new ControlPlane(lab.Workspace, ws.Log).AddHost("host-c");
             Assert.That((joined.Results.Count, joined.Failures.Count), Is.EqualTo((18, 0)), joined.ToTable());
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        }, enrolled: ["host-a", "host-b"]);
     }
 
     [Test]
@@ -195,10 +193,8 @@ public class LabTests
         using var ws = new TestWorkspace();
         File.WriteAllText(ws.HostsFile("network.yaml"), File.ReadAllText(ws.HostsFile("network.yaml")).Replace(
             "    endpoints: [\"198.18.0.1:4242\"]\n", "    endpoints: [\"198.18.0.1:4242\"]\n  - name: lighthouse-2\n    overlay_ip: 10.100.0.2\n    endpoints: [\"198.18.0.2:4242\"]\n"));
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
             Assert.That(lab.Lighthouses.Select(l => (l.Name, l.Underlay)), Is.EqualTo(new[] { ("lighthouse", "198.18.0.1"), ("lighthouse-2", "198.18.0.2") }));
 
             lab.StopLighthouse("lighthouse");
@@ -215,21 +211,15 @@ public class LabTests
             }
             var matrix = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
             Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        });
     }
 
     [Test]
     public void WhenWslRestartsWithANewAddressTheRouteFollowsIt()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
             DeployAll(lab, ws.Log);
             Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-a: watching: every 5s"));
             var a = lab.Hosts.Single(h => h.Name == "host-a");
@@ -261,11 +251,7 @@ public class LabTests
             Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "logs", "routing.log")),
                 Does.Contain($"set: route 10.101.1.0/24 via {LabNetwork.WslNetwork}.7 (was: 10.101.1.0/24 via {LabNetwork.WslNetwork}.2"));
             Assert.That(new ControlPlane(lab.Workspace, ws.Log).VerifyPing().Failures, Is.Empty);
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        });
     }
 
     // Cone NAT: hole punching works; with relays off (use_relays: false) the tunnel is direct, through both NATs.
@@ -276,11 +262,8 @@ public class LabTests
     {
         using var ws = new TestWorkspace();
         ws.Edit("network.yaml", "use_relays:", $"use_relays: {useRelays.ToString().ToLowerInvariant()}");
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
-                nat: new Dictionary<string, LabNat> { ["host-a"] = kind, ["host-b"] = kind });
             var matrix = DeployAll(lab, ws.Log).VerifyPing();
             Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
             TestContext.Out.WriteLine(matrix.ToTable());
@@ -289,21 +272,15 @@ public class LabTests
             if (kind == LabNat.Cone)
                 Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
                     "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        }, nat: new Dictionary<string, LabNat> { ["host-a"] = kind, ["host-b"] = kind });
     }
 
     [Test]
     public void FaultsDuringDeployNameTheHostAndLeaveItAsItWas()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
             DeployAll(lab, ws.Log);
             var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
             var original = File.ReadAllText(hostFile);
@@ -344,21 +321,15 @@ public class LabTests
             File.WriteAllText(hostFile, original.Replace("root: " + Path.Combine(lab.Directory, "host-a", "flatnet"), "root: " + Path.Combine(blocked, "flatnet")));
             Assert.That(Deploy().Message, Does.Contain("(host-a): cannot write").And.Contain("nothing was installed"));
             StillAsItWas("unwritable root");
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        });
     }
 
     [Test]
     public void AHostKeyThatIsNotPinnedOrDiffersIsRefused()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log);
             var file = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
             var pinned = File.ReadAllLines(file).Single(l => l.TrimStart().StartsWith("host_key:")).Split(':', 2)[1].Trim();
             File.WriteAllText(file, File.ReadAllText(file).Replace(pinned, "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"));
@@ -368,18 +339,13 @@ public class LabTests
             File.WriteAllText(file, string.Join("\n", File.ReadAllLines(file).Where(l => !l.TrimStart().StartsWith("host_key:"))) + "\n");
             var unknown = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).ConfigureRouting("host-a"))!;
             Assert.That(unknown.Message, Does.Contain("is neither pinned nor in").And.Contain($"pin it: host_key: \"{pinned}\""));
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        });
     }
 
     [Test]
     public void AWindowsHostIsDeployedOverSshThroughPowerShell()
     {
         using var ws = new TestWorkspace();
-        LabPrerequisites.Ensure(ws.Log, install: false);
         // The lab's sshd stands in for Windows' OpenSSH Server; its powershell.exe is real pwsh with the fake Windows.
         var pwsh = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
                                 ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
@@ -397,9 +363,8 @@ public class LabTests
 
             """);
         File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);
-        try
+        InLab(ws, lab =>
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log, pathPrefix: shim);
             var root = Path.Combine(lab.Directory, "host-a", "flatnet");
             var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
             File.WriteAllText(hostFile, File.ReadAllText(hostFile).Replace("os: linux", "os: windows"));
@@ -422,11 +387,7 @@ public class LabTests
             foreach (var f in new[] { "config.yaml", "ca.crt", "host.crt", "host.key" })
                 Assert.That(File.ReadAllBytes(Path.Combine(root, "config", "nebula", f)),
                     Is.EqualTo(File.ReadAllBytes(Path.Combine(lab.Workspace.BundleDirectory("host-a"), f))), f);
-        }
-        finally
-        {
-            AssertNothingLeft();
-        }
+        }, pathPrefix: shim);
     }
 
     [TestCase("level=info msg=\"Handshake message received\" certName=host-b durationNs=2000356 handshake=\"map[stage:2 style:ix_psk0]\" initiatorIndex=737663987 remoteIndex=737663987 responderIndex=1818545844 sentCachedPackets=1 udpAddr=\"198.18.0.12:4242\" vpnIp=10.100.2.1",

@@ -11,7 +11,7 @@ namespace Flatnet.Rendering;
 /// </summary>
 public sealed class TemplateRenderer(string templatesDirectory)
 {
-    private readonly Dictionary<string, Template> _cache = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Template> _cache = new();
 
     public string Render(string templateName, object model)
     {
@@ -26,7 +26,10 @@ public sealed class TemplateRenderer(string templatesDirectory)
             StrictVariables = true,
             EnableRelaxedMemberAccess = false,
             NewLine = "\n",
+            // Scriban stops loops at 1,000 by default; ours run over the inventory (a 1,000-host fleet has 999 peers).
+            LoopLimit = 0,
             MemberRenamer = StandardMemberRenamer.Default,
+            TemplateLoader = new FolderLoader(templatesDirectory), // {{ include '_partial.scriban' }}
         };
         context.PushGlobal(globals);
         try
@@ -48,7 +51,25 @@ public sealed class TemplateRenderer(string templatesDirectory)
         var template = Template.Parse(File.ReadAllText(path).ReplaceLineEndings("\n"), path);
         if (template.HasErrors)
             throw new FlatnetException($"{InventoryLoader.Display(path)} does not parse:\n    " + string.Join("\n    ", template.Messages));
-        return _cache[templateName] = template;
+        return _cache.GetOrAdd(templateName, template);
+    }
+
+    /// <summary>Resolves includes to files in templates/, and nowhere else.</summary>
+    private sealed class FolderLoader(string folder) : Scriban.Runtime.ITemplateLoader
+    {
+        public string GetPath(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templateName)
+        {
+            var path = Path.GetFullPath(Path.Combine(folder, templateName));
+            if (!path.StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
+                throw new FlatnetException($"{callerSpan.FileName}: include '{templateName}' is not a file in templates/");
+            return path;
+        }
+
+        public string Load(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) =>
+            File.ReadAllText(templatePath).ReplaceLineEndings("\n");
+
+        public ValueTask<string?> LoadAsync(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) =>
+            ValueTask.FromResult<string?>(Load(context, callerSpan, templatePath));
     }
 
     public static string PsQuote(string? value) => "'" + (value ?? "").Replace("'", "''") + "'";

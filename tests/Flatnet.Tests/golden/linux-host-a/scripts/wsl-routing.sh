@@ -29,7 +29,8 @@ for arg in "$@"; do
   esac
 done
 
-die() { echo "wsl-routing.sh: $*" >&2; exit 1; }
+# Shared by the routing scripts: every change goes through step, so --check can list it instead.
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 changed=0
 missing=0
 step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one change
