@@ -5,3 +5,9 @@ Task("RenderAll")
 Task("PackageAll")
     .Description("Sign (where needed) and pack every host's bundle, in parallel, with a summary table: what CI runs.")
     .Does(() => flatnet.PackageAll());
+
+Task("Rollout")
+    .Description("Deploy every host (or --hosts=a,b) in waves of --wave-size (default 1), verifying after each; stops at the first failing wave.")
+    .Does(() => flatnet.Rollout(
+        HasArgument("hosts") ? Argument<string>("hosts").Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
+        Argument("wave-size", 1)));

@@ -438,6 +438,50 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
                  $"{rows.Count(r => r.Written)} written, {rows.Count(r => !r.Written)} unchanged");
         return rows;
     }
+
+    /// <summary>
+    /// Target Rollout: deploys hosts in waves of <paramref name="waveSize"/> (every deployable host, or
+    /// <paramref name="hosts"/>), verifying the mesh of everything rolled out so far after each wave, and stops at
+    /// the first wave that fails: the hosts already rolled out stay as they are, later ones are not touched.
+    /// This is how a change that affects every config (a new host's block, a revocation) reaches the fleet.
+    /// </summary>
+    public IReadOnlyList<string> Rollout(IEnumerable<string>? hosts = null, int waveSize = 1)
+    {
+        if (waveSize < 1) throw new FlatnetException("--wave-size: must be 1 or more.\n    fix: --wave-size=1 deploys one host at a time");
+        var plan = Plan();
+        var selected = (hosts?.Select(h => plan.Host(h.Trim()).Name)
+                        ?? plan.Hosts.Where(h => h.Host.Deploy.Transport != DeployTransport.None && !plan.Inventory.IsRevoked(h.Name)).Select(h => h.Name)).ToList();
+        var waves = selected.Chunk(waveSize).ToList();
+        var done = new List<string>();
+        for (var w = 0; w < waves.Count; w++)
+        {
+            log.Info($"rollout: wave {w + 1}/{waves.Count}: {string.Join(", ", waves[w])}");
+            var touched = new List<string>();
+            try
+            {
+                foreach (var host in waves[w])
+                {
+                    touched.Add(host);
+                    GenerateCert(host);
+                    PackageBundle(host);
+                    DeployHost(host);
+                    ConfigureRouting(host);
+                }
+                VerifyPing(done.Concat(waves[w]));
+            }
+            catch (FlatnetException e)
+            {
+                var untouched = selected.Except(done).Except(touched).ToList();
+                throw new FlatnetException($"rollout stopped at wave {w + 1}/{waves.Count} ({string.Join(", ", waves[w])}): {e.Message}\n" +
+                                           $"    rolled out: {(done.Count == 0 ? "none" : string.Join(", ", done))}; failed in this wave: {string.Join(", ", touched)}; " +
+                                           $"not touched: {(untouched.Count == 0 ? "none" : string.Join(", ", untouched))}", e);
+            }
+            done.AddRange(waves[w]);
+            log.Info($"rollout: wave {w + 1}/{waves.Count} verified ({done.Count} of {selected.Count} hosts rolled out)");
+        }
+        log.Info($"rollout: done, {done.Count} host(s) in {waves.Count} wave(s): {string.Join(", ", done)}");
+        return done;
+    }
 }
 
 public sealed record BundleOutcome(HostBundle Bundle, bool Written);

@@ -325,6 +325,33 @@ public class LabTests
     }
 
     [Test]
+    public void RolloutGoesWaveByWave()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            var done = new ControlPlane(lab.Workspace, ws.Log).Rollout(waveSize: 2);
+            Assert.That(done, Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
+            Assert.That(ws.Log.Lines, Does.Contain("rollout: wave 1/2: host-a, host-b").And.Contain("rollout: wave 2/2 verified (3 of 3 hosts rolled out)"));
+        });
+    }
+
+    [Test]
+    public void ARolloutThatBreaksAWaveLeavesTheRestUntouched()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            // host-b's WSL2 is cut off: the wave that brings host-b in cannot complete.
+            lab.Hosts.Single(h => h.Name == "host-b").Wsl.Run("ip", "link", "set", "eth0", "down");
+            var e = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Rollout(waveSize: 1))!;
+            Assert.That(e.Message, Does.Contain("rollout stopped at wave 2/3 (host-b)").And.Contain("rolled out: host-a; failed in this wave: host-b; not touched: host-c"));
+            Assert.That(Directory.Exists(Path.Combine(lab.Directory, "host-c", "flatnet", "config")), Is.False, "host-c was not touched");
+            Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.True, "the hosts rolled out stay as they are");
+        });
+    }
+
+    [Test]
     public void AHostKeyThatIsNotPinnedOrDiffersIsRefused()
     {
         using var ws = new TestWorkspace();
