@@ -11,3 +11,7 @@ Task("Rollout")
     .Does(() => flatnet.Rollout(
         HasArgument("hosts") ? Argument<string>("hosts").Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
         Argument("wave-size", 1)));
+
+Task("Benchmark")
+    .Description("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, 1,000-host packaging.")
+    .Does(() => Flatnet.Lab.LabBenchmark.Run(flatnet.Workspace, flatnet.Log, installPackages: true));

@@ -1,3 +1,5 @@
+using Flatnet.Inventory;
+
 namespace Flatnet;
 
 /// <summary>
@@ -49,6 +51,28 @@ public static class SafeFiles
 
     public static void WriteAllText(string path, string text, bool secret = false) =>
         WriteFile(path, t => File.WriteAllText(t, text), secret);
+
+    private const string OwnedMarker = ".made-by-flatnet";
+
+    /// <summary>Creates a folder that flatnet may later delete whole; the marker inside says so.</summary>
+    public static void CreateOwnedDirectory(string path)
+    {
+        Directory.CreateDirectory(path);
+        File.WriteAllText(Path.Combine(path, OwnedMarker), "flatnet made this folder and may delete it whole.\n");
+    }
+
+    /// <summary>
+    /// Deletes a folder whole, but only one that <see cref="CreateOwnedDirectory"/> made: a recursive delete never
+    /// reaches a folder flatnet did not create (a repository, a home folder), whatever path it was handed.
+    /// </summary>
+    public static void DeleteOwnedDirectory(string path)
+    {
+        if (!Directory.Exists(path)) return;
+        if (!File.Exists(Path.Combine(path, OwnedMarker)))
+            throw new FlatnetException($"{InventoryLoader.Display(path)} exists and was not made by flatnet, so it is not deleted.\n" +
+                                       "    fix: move it away, or choose another folder (--artifacts=DIR)");
+        Directory.Delete(path, recursive: true);
+    }
 
     /// <summary>0600 for files, 0700 for folders. On Windows the user's profile ACLs apply instead.</summary>
     public static void RestrictToOwner(string path)

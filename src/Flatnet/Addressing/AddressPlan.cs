@@ -75,6 +75,8 @@ public sealed partial record AddressPlan(
         if (net.RoutedPrefix < pool.PrefixLength || net.RoutedPrefix > 30)
             Error(nf, "routed_prefix", $"/{net.RoutedPrefix} does not fit inside the pool {pool} with room for hosts",
                 $"use a prefix from /{pool.PrefixLength} to /30; the default is /24");
+        if (net.Tuning.Mtu is < 576 or > 9000)
+            Error(nf, "tuning.mtu", $"{net.Tuning.Mtu} is not a usable MTU", "use 1300 (Nebula's safe default across the internet) up to 9000 on a jumbo-frame LAN");
         if (net.ListenPort is < 1 or > 65535)
             Error(nf, "listen_port", $"{net.ListenPort} is not a UDP port", "use 4242, Nebula's default");
         foreach (var g in net.Groups.Where(g => !GroupName().IsMatch(g)))

@@ -37,7 +37,19 @@ public sealed record NetworkSettings(
     string? CertDuration,
     IReadOnlyList<Lighthouse> Lighthouses,
     FirewallPolicy Firewall,
-    NebulaSettings Nebula);
+    NebulaSettings Nebula,
+    Tuning Tuning);
+
+/// <summary>
+/// Data-path settings rendered into every config. Ours: 32 MiB UDP socket buffers and a 5000-packet tun queue
+/// (the Benchmark target measures them against Nebula's defaults); MTU stays at Nebula's internet-safe 1300.
+/// A null buffer is left out, so the OS default applies, as in Nebula's own example.
+/// </summary>
+public sealed record Tuning(int Mtu, int TxQueue, int? ReadBuffer, int? WriteBuffer)
+{
+    public static Tuning Flatnet { get; } = new(1300, 5000, 32 * 1024 * 1024, 32 * 1024 * 1024);
+    public static Tuning NebulaDefaults { get; } = new(1300, 500, null, null);
+}
 
 /// <summary>CreateIfMissing: host tasks may create a CA when none is there (the lab); off for a fleet whose lighthouse has one.</summary>
 public sealed record CaSettings(string Name, string CrtPath, string KeyPath, string? Duration, bool CreateIfMissing);

@@ -18,6 +18,15 @@ public sealed class NetworkDocument
     public List<LighthouseDocument>? Lighthouses { get; set; }
     public FirewallDocument? Firewall { get; set; }
     public NebulaDocument? Nebula { get; set; }
+    public TuningDocument? Tuning { get; set; }
+}
+
+public sealed class TuningDocument
+{
+    public int? Mtu { get; set; }
+    public int? TxQueue { get; set; }
+    public int? ReadBuffer { get; set; }
+    public int? WriteBuffer { get; set; }
 }
 
 public sealed class CaDocument

@@ -144,7 +144,10 @@ public static partial class InventoryLoader
                 nebula.CertTool is null ? null : Path.GetFullPath(nebula.CertTool, baseDir),
                 new WindowsNebula(windows.Root ?? @"F:\flatnet",
                     windows.Binaries is null ? null : Path.GetFullPath(windows.Binaries, baseDir), service, windows.WslDistro),
-                new LinuxNebula(linux.Root ?? "/opt/flatnet", linux.Binary ?? "/usr/bin/nebula")));
+                new LinuxNebula(linux.Root ?? "/opt/flatnet", linux.Binary ?? "/usr/bin/nebula")),
+            d.Tuning is null ? Tuning.Flatnet : new Tuning(
+                d.Tuning.Mtu ?? Tuning.Flatnet.Mtu, d.Tuning.TxQueue ?? Tuning.Flatnet.TxQueue,
+                d.Tuning.ReadBuffer ?? Tuning.Flatnet.ReadBuffer, d.Tuning.WriteBuffer ?? Tuning.Flatnet.WriteBuffer));
     }
 
     private static FirewallRule ToRule(string file, string field, FirewallRuleDocument r)

@@ -68,8 +68,8 @@ public sealed class LabNetwork : IDisposable
         NetworkNamespace.RequireRoot("the lab");
         Clean(log);
         var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
-        if (System.IO.Directory.Exists(directory)) System.IO.Directory.Delete(directory, recursive: true);
-        System.IO.Directory.CreateDirectory(directory);
+        SafeFiles.DeleteOwnedDirectory(directory);
+        SafeFiles.CreateOwnedDirectory(directory);
         var lab = new LabNetwork(Path.GetFullPath(directory), source, log) { _pathPrefix = pathPrefix };
         try
         {

@@ -37,6 +37,7 @@ public sealed record HostModel(
     IReadOnlyList<FirewallRuleModel> Outbound,
     IReadOnlyList<FirewallRuleModel> Inbound,
     IReadOnlyList<string> Blocklist,
+    Tuning Tuning,
     string TunDevice,
     string ServiceManager,
     string? WslDistro,
@@ -60,7 +61,7 @@ public sealed record HostModel(
                 ? ["vEthernet.*", DefaultTunDevice]
                 // Same on Linux: container bridges, veth pairs (the lab's WSL stand-in) and Nebula itself.
                 : ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
-            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan),
+            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan), net.Tuning,
             DefaultTunDevice, net.Nebula.Windows.Service, net.Nebula.Windows.WslDistro,
             windows ? WindowsPaths(net.Nebula.Windows.Root) : LinuxPaths(host.Host.Root ?? net.Nebula.Linux.Root, net.Nebula.Linux.Binary),
             RoutePlan.For(plan, host));
@@ -75,7 +76,7 @@ public sealed record HostModel(
             lighthouse.OverlayAddress, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}", plan.Overlay.ToString(), null, null, false,
             net.ListenPort, net.UseRelays, [], LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(), [],
             ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
-            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan),
+            Rules(net.Firewall.Outbound), Rules(net.Firewall.Inbound), BlockedFingerprints(plan), net.Tuning,
             DefaultTunDevice, "systemd", null, LinuxPaths(root, net.Nebula.Linux.Binary), null);
     }
 

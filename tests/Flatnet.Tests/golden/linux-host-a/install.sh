@@ -109,6 +109,6 @@ else
   setsid "$NEBULA" -config "$CONFIG_DIR/config.yaml" >>"$ROOT/logs/nebula.log" 2>&1 </dev/null &
   echo $! >"$ROOT/run/nebula.pid"
   sleep 1
-  running || die "nebula exited at once; see $ROOT/logs/nebula.log"
+  running || die "nebula exited at once; see $ROOT/logs/nebula.log (is another nebula holding port 4242 or nebula1? pgrep -a nebula)"
 fi
 echo "started: nebula for host-a ($service), log in $ROOT/logs/nebula.log"
