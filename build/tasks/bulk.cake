@@ -15,3 +15,7 @@ Task("Rollout")
 Task("Benchmark")
     .Description("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, 1,000-host packaging.")
     .Does(() => Flatnet.Lab.LabBenchmark.Run(flatnet.Workspace, flatnet.Log, installPackages: true));
+
+Task("Release")
+    .Description("PackageAll, then artifacts/releases/flatnet-VERSION.zip (--version=1.2.0): every bundle, the inventory, a changelog; --include-keys if bundles carry keys.")
+    .Does(() => flatnet.Release(Argument<string>("version", null), includeKeys: HasArgument("include-keys")));

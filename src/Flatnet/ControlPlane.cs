@@ -482,6 +482,46 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         log.Info($"rollout: done, {done.Count} host(s) in {waves.Count} wave(s): {string.Join(", ", done)}");
         return done;
     }
+
+    /// <summary>
+    /// Target Release: PackageAll, then artifacts/releases/flatnet-VERSION.zip with every bundle, the inventory it
+    /// was made from and a changelog against the previous release. Reproducible: the same inventory and version give
+    /// the same bytes. A release is made to be handed around, so bundles carrying a private key need --include-keys.
+    /// </summary>
+    public ReleaseOutcome Release(string? version, bool includeKeys = false)
+    {
+        if (version is null || !Bundles.Release.VersionPattern().IsMatch(version))
+            throw new FlatnetException($"--version: '{version}' is not a version like 1.2.0.\n    fix: pass --version=MAJOR.MINOR.PATCH");
+        PackageAll();
+        var plan = Plan();
+        var hosts = plan.Hosts.Where(h => !plan.Inventory.IsRevoked(h.Name)).Select(h => h.Name).ToList();
+        var withKeys = hosts.Where(h => File.Exists(Path.Combine(workspace.BundleDirectory(h), "host.key"))).ToList();
+        if (withKeys.Count > 0 && !includeKeys)
+            throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around.\n" +
+                                       "    fix: set keygen_on_host: true for those hosts (the key stays on the host), or pass --include-keys and keep the release secret");
+        var folder = Path.Combine(workspace.ArtifactsDirectory, "releases");
+        var path = Path.Combine(folder, $"flatnet-{version}.zip");
+        var previous = Bundles.Release.Previous(folder, version);
+        var snapshot = Bundles.Release.Snapshot(plan);
+        var changelog = Bundles.Release.Changelog(previous is null ? null : Bundles.Release.ReadSnapshot(previous), snapshot);
+        var zip = Bundles.Release.Build(version, hosts.Select(h => (h, File.ReadAllBytes(workspace.BundlePath(h)))).ToList(), snapshot, changelog,
+            Versions().Flatnet, withKeys.Count > 0);
+        if (File.Exists(path))
+        {
+            if (File.ReadAllBytes(path).AsSpan().SequenceEqual(zip))
+            {
+                log.Info($"release {version}: {InventoryLoader.Display(path)} is up to date");
+                return new ReleaseOutcome(path, false, changelog);
+            }
+            throw new FlatnetException($"release {version} already exists at {InventoryLoader.Display(path)} with other contents.\n    fix: pick a new --version; a published version never changes");
+        }
+        SafeFiles.WriteFile(path, temp => File.WriteAllBytes(temp, zip), secret: withKeys.Count > 0);
+        log.Info($"release {version}: {InventoryLoader.Display(path)}, {hosts.Count} bundle(s)" +
+                 (previous is null ? "" : $", changes since {Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
+        return new ReleaseOutcome(path, true, changelog);
+    }
 }
+
+public sealed record ReleaseOutcome(string Path, bool Written, IReadOnlyList<string> Changes);
 
 public sealed record BundleOutcome(HostBundle Bundle, bool Written);

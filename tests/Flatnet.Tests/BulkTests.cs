@@ -37,3 +37,58 @@ public class BulkTests
         Assert.That(last.Split("- route: ").Length - 1, Is.EqualTo(999), "every other host's block is an unsafe route");
     }
 }
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class ReleaseTests
+{
+    private static string Entry(string zip, string name)
+    {
+        using var archive = System.IO.Compression.ZipFile.OpenRead(zip);
+        using var reader = new StreamReader(archive.GetEntry(name)!.Open());
+        return reader.ReadToEnd();
+    }
+
+    [Test]
+    public void BundlesWithPrivateKeysNeedConsentAndThenStayOwnerOnly()
+    {
+        using var ws = new TestWorkspace();
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.0"))!;
+        Assert.That(e.Message, Does.Contain("host-a, host-b, host-c carry their private key").And.Contain("--include-keys"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Root, "artifacts", "releases")), Is.False);
+
+        var release = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        Assert.That(File.GetUnixFileMode(release.Path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.That(Entry(release.Path, "release.json"), Does.Contain("\"contains_private_keys\": true"));
+    }
+
+    [Test]
+    public void AReleaseIsReproducibleAndItsChangelogFollowsTheInventory()
+    {
+        using var ws = new TestWorkspace();
+        var first = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        Assert.That(first.Changes, Does.Contain("- first release").And.Contain("- host host-c: windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet,gateway"));
+        var bytes = File.ReadAllBytes(first.Path);
+
+        Assert.That(ws.ControlPlane().Release("1.0.0", includeKeys: true).Written, Is.False, "same inventory, same version: nothing to write");
+        Assert.That(File.ReadAllBytes(first.Path), Is.EqualTo(bytes));
+
+        ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\ndeploy:\n  transport: none\n");
+        ws.Edit("host-c.yaml", "groups:", "groups: [flatnet]");
+        var second = ws.ControlPlane().Release("1.1.0", includeKeys: true);
+        Assert.That(second.Changes, Is.EquivalentTo(new[]
+        {
+            "- added host host-d: windows, 10.100.4.1/16, block 10.101.4.0/24, groups flatnet,gateway",
+            "- changed host host-c: windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet,gateway -> windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet",
+        }));
+        Assert.That(Entry(second.Path, "CHANGELOG.md"), Does.StartWith("# flatnet 1.1.0").And.Contain("- added host host-d"));
+        using (var archive = System.IO.Compression.ZipFile.OpenRead(second.Path))
+            Assert.That(archive.Entries.Select(x => x.FullName), Is.EquivalentTo(new[]
+            {
+                "CHANGELOG.md", "bundles/host-a.zip", "bundles/host-b.zip", "bundles/host-c.zip", "bundles/host-d.zip", "inventory.json", "release.json",
+            }));
+
+        var changed = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.0", includeKeys: true))!;
+        Assert.That(changed.Message, Does.Contain("release 1.0.0 already exists").And.Contain("a published version never changes"));
+        Assert.That(File.ReadAllBytes(first.Path), Is.EqualTo(bytes));
+    }
+}

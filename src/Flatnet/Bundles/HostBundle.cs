@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -15,9 +14,6 @@ public sealed record BundleVersions(string Flatnet, string NebulaCert, string Ne
 /// </summary>
 public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
 {
-    /// <summary>Fixed entry time, so the zip depends only on its contents.</summary>
-    private static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
-
     public bool ContainsPrivateKey => Files.Any(f => f.Path.EndsWith(".key", StringComparison.Ordinal));
 
     public static HostBundle Assemble(HostModel model, IEnumerable<RenderedFile> rendered, IEnumerable<RenderedFile> extra, BundleVersions versions)
@@ -44,22 +40,7 @@ public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
         return new HostBundle(model.Name, files.OrderBy(f => f.Path, StringComparer.Ordinal).ToList());
     }
 
-    public byte[] ToZip()
-    {
-        using var buffer = new MemoryStream();
-        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
-        {
-            foreach (var f in Files)
-            {
-                var entry = zip.CreateEntry(f.Path, CompressionLevel.Optimal);
-                entry.LastWriteTime = EntryTime;
-                entry.ExternalAttributes = (0x8000 | f.Mode) << 16; // regular file + Unix mode, for unzip on Linux
-                using var s = entry.Open();
-                s.Write(f.Content);
-            }
-        }
-        return buffer.ToArray();
-    }
+    public byte[] ToZip() => DeterministicZip.Create(Files);
 
     /// <summary>Writes the files into a folder (the form DeployHost uploads), with their modes.</summary>
     public void WriteTo(string directory)

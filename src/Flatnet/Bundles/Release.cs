@@ -1,0 +1,87 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Flatnet.Addressing;
+using Flatnet.Rendering;
+
+namespace Flatnet.Bundles;
+
+/// <summary>
+/// A release: every host's bundle in one versioned, reproducible zip, with the inventory it was made from and a
+/// changelog against the previous release. The inventory is kept as flat "what: how" lines, so the changelog is a
+/// plain diff (added, removed, changed) that a person reads at a glance.
+/// </summary>
+public static partial class Release
+{
+    [GeneratedRegex(@"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
+    public static partial Regex VersionPattern();
+
+    public static SortedDictionary<string, string> Snapshot(AddressPlan plan)
+    {
+        var net = plan.Inventory.Network;
+        var s = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["network"] = $"overlay {plan.Overlay}, blocks from {net.RoutedPool} /{net.RoutedPrefix}, port {net.ListenPort}, relays {(net.UseRelays ? "on" : "off")}, " +
+                          $"mtu {net.Tuning.Mtu}, tx_queue {net.Tuning.TxQueue}",
+        };
+        foreach (var lh in plan.Lighthouses) s[$"lighthouse {lh.Name}"] = $"{lh.OverlayAddress} at {string.Join(", ", lh.Lighthouse.Endpoints)}";
+        foreach (var h in plan.Hosts)
+            s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {h.RoutedBlock}, groups {string.Join(",", h.Host.Groups)}";
+        foreach (var b in plan.Inventory.Blocklist) s[$"revoked {b.Name}"] = b.Fingerprint;
+        return s;
+    }
+
+    public static IReadOnlyList<string> Changelog(IReadOnlyDictionary<string, string>? previous, IReadOnlyDictionary<string, string> current)
+    {
+        if (previous is null) return current.Select(kv => $"- {kv.Key}: {kv.Value}").Prepend("- first release").ToList();
+        var lines = new List<string>();
+        foreach (var (key, value) in current)
+        {
+            if (!previous.TryGetValue(key, out var old)) lines.Add($"- added {key}: {value}");
+            else if (old != value) lines.Add($"- changed {key}: {old} -> {value}");
+        }
+        lines.AddRange(previous.Keys.Where(k => !current.ContainsKey(k)).Select(k => $"- removed {k}: {previous[k]}"));
+        return lines.Count == 0 ? ["- no inventory changes (bundles rebuilt)"] : lines;
+    }
+
+    public static IReadOnlyDictionary<string, string>? ReadSnapshot(string releaseZip)
+    {
+        using var zip = ZipFile.OpenRead(releaseZip);
+        var entry = zip.GetEntry("inventory.json");
+        if (entry is null) return null;
+        using var stream = entry.Open();
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(stream);
+    }
+
+    /// <summary>The newest release in the folder other than <paramref name="version"/>, by version number.</summary>
+    public static string? Previous(string folder, string version)
+    {
+        if (!Directory.Exists(folder)) return null;
+        return Directory.GetFiles(folder, "flatnet-*.zip")
+            .Select(f => (File: f, Version: Path.GetFileNameWithoutExtension(f)["flatnet-".Length..]))
+            .Where(r => r.Version != version && VersionPattern().IsMatch(r.Version))
+            .OrderBy(r => System.Version.Parse(r.Version.Split('-', '+')[0]))
+            .ThenBy(r => r.Version, StringComparer.Ordinal)
+            .Select(r => r.File).LastOrDefault();
+    }
+
+    public static byte[] Build(string version, IReadOnlyList<(string Host, byte[] Zip)> bundles, SortedDictionary<string, string> snapshot,
+        IReadOnlyList<string> changelog, string flatnetVersion, bool containsKeys)
+    {
+        var files = bundles.Select(b => new RenderedFile($"bundles/{b.Host}.zip", b.Zip, containsKeys ? RenderedFile.Secret : RenderedFile.Regular)).ToList();
+        var json = new JsonSerializerOptions { WriteIndented = true };
+        files.Add(Text("inventory.json", JsonSerializer.Serialize(snapshot, json) + "\n"));
+        files.Add(Text("CHANGELOG.md", $"# flatnet {version}\n\nInventory changes since the previous release:\n\n{string.Join("\n", changelog)}\n"));
+        files.Add(Text("release.json", JsonSerializer.Serialize(new
+        {
+            version,
+            flatnet = flatnetVersion,
+            contains_private_keys = containsKeys,
+            bundles = bundles.Select(b => new { host = b.Host, sha256 = HostBundle.Sha256(b.Zip) }),
+        }, json) + "\n"));
+        return DeterministicZip.Create(files);
+    }
+
+    private static RenderedFile Text(string path, string text) => new(path, Encoding.UTF8.GetBytes(text), RenderedFile.Regular);
+}
