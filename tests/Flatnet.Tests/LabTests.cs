@@ -224,17 +224,9 @@ public class LabTests
             Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-a: watching: every 5s"));
             var a = lab.Hosts.Single(h => h.Name == "host-a");
 
-            // WSL2 restarts: a new VM, so a new MAC; its interface comes back with a new NAT address, then WSL runs
-            // its [boot] command. The old route's next hop now answers nobody.
-            a.Wsl.Run("ip", "addr", "flush", "dev", "eth0");
-            a.Wsl.Run("ip", "link", "set", "dev", "eth0", "down");
-            a.Wsl.Run("ip", "link", "set", "dev", "eth0", "address", "02:f1:a7:00:00:07");
-            a.Wsl.Run("ip", "link", "set", "dev", "eth0", "up");
-            a.Wsl.Run("ip", "addr", "add", $"{LabNetwork.WslNetwork}.7/20", "dev", "eth0");
-            a.Wsl.Run("ip", "route", "add", "default", "via", $"{LabNetwork.WslNetwork}.1");
+            // WSL2 restarts: a new VM with a new MAC and address; the old route's next hop now answers nobody.
             var started = System.Diagnostics.Stopwatch.StartNew();
-            var boot = File.ReadAllLines(Path.Combine(lab.Directory, "host-a", "wsl-etc", "wsl.conf")).Single(l => l.StartsWith("command = ")).Split('"')[1];
-            a.Wsl.Run("bash", boot);
+            lab.RestartWsl("host-a", 7);
 
             // host-a's watcher moves the route; then host-b reaches host-a's WSL2 again.
             var deadline = TimeSpan.FromSeconds(30);

@@ -136,15 +136,8 @@ public static partial class LabBenchmark
     {
         var a = lab.Hosts.Single(h => h.Name == "host-a");
         var b = lab.Hosts.Single(h => h.Name == "host-b");
-        a.Wsl.Run("ip", "addr", "flush", "dev", "eth0");
-        a.Wsl.Run("ip", "link", "set", "dev", "eth0", "down");
-        a.Wsl.Run("ip", "link", "set", "dev", "eth0", "address", "02:f1:a7:00:00:09");
-        a.Wsl.Run("ip", "link", "set", "dev", "eth0", "up");
-        a.Wsl.Run("ip", "addr", "add", $"{LabNetwork.WslNetwork}.9/20", "dev", "eth0");
-        a.Wsl.Run("ip", "route", "add", "default", "via", $"{LabNetwork.WslNetwork}.1");
         var watch = Stopwatch.StartNew();
-        var boot = File.ReadAllLines(Path.Combine(lab.Directory, "host-a", "wsl-etc", "wsl.conf")).Single(l => l.StartsWith("command = ")).Split('"')[1];
-        a.Wsl.Run("bash", boot);
+        lab.RestartWsl("host-a", 9);
         while (!a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut.Contains($"via {LabNetwork.WslNetwork}.9 ")
                || b.Host.Try("ping", "-c", "1", "-W", "1", "10.101.1.1").ExitCode != 0)
         {

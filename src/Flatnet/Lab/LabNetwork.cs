@@ -174,6 +174,23 @@ public sealed class LabNetwork : IDisposable
         File.Move(staged, Path.Combine(InventoryDirectory, name + ".yaml"), overwrite: true);
     }
 
+    /// <summary>
+    /// Restarts a host's "WSL2" the way Windows does: a new VM (new MAC) that comes back with a new NAT address
+    /// ({WslNetwork}.SUFFIX), after which WSL runs the [boot] command from its wsl.conf.
+    /// </summary>
+    public void RestartWsl(string host, int addressSuffix)
+    {
+        var wsl = Hosts.Single(h => h.Name == host).Wsl;
+        wsl.Run("ip", "addr", "flush", "dev", "eth0");
+        wsl.Run("ip", "link", "set", "dev", "eth0", "down");
+        wsl.Run("ip", "link", "set", "dev", "eth0", "address", $"02:f1:a7:00:00:{addressSuffix:x2}");
+        wsl.Run("ip", "link", "set", "dev", "eth0", "up");
+        wsl.Run("ip", "addr", "add", $"{WslNetwork}.{addressSuffix}/20", "dev", "eth0");
+        wsl.Run("ip", "route", "add", "default", "via", $"{WslNetwork}.1");
+        var boot = File.ReadAllLines(Path.Combine(Directory, host, "wsl-etc", "wsl.conf")).Single(l => l.StartsWith("command = ")).Split('"')[1];
+        wsl.Run("bash", boot);
+    }
+
     private NetworkNamespace Add(NetworkNamespace ns)
     {
         _namespaces.Add(ns);
