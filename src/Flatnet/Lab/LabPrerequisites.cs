@@ -9,6 +9,7 @@ public static class LabPrerequisites
     [
         ("ip", "iproute2"), ("iptables", "iptables"), ("ping", "iputils-ping"), ("nebula", "nebula"), ("nebula-cert", "nebula"),
         ("sshd", "openssh-server"), ("ssh-keygen", "openssh-client"), ("setsid", "util-linux"),
+        ("kill", "procps"), ("pgrep", "procps"), ("sysctl", "procps"),
     ];
 
     public static void Ensure(IReporter log, bool install)
