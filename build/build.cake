@@ -8,6 +8,7 @@
 #load "tasks/bundle.cake"
 #load "tasks/deploy.cake"
 #load "tasks/bulk.cake"
+#load "tasks/test.cake"
 
 var target = Argument("target", "Help");
 

@@ -1,0 +1,8 @@
+Task("Test")
+    .Description("Install what the tests need (Debian packages, as root; build.sh restored pwsh) and run them: dotnet test flatnet.sln.")
+    .Does(() =>
+{
+    Flatnet.Lab.LabPrerequisites.Ensure(flatnet.Log, install: true);
+    var exitCode = StartProcess("dotnet", new ProcessSettings { Arguments = "test flatnet.sln", WorkingDirectory = repoRoot });
+    if (exitCode != 0) throw new Flatnet.FlatnetException($"dotnet test flatnet.sln failed (exit {exitCode}); the failing tests are listed above");
+});
