@@ -240,7 +240,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public IReadOnlyList<string> UpdatePeers(string host)
     {
         var updated = new List<string>();
-        foreach (var peer in Plan().Others(host).Where(p => p.Host.Deploy.Transport != DeployTransport.None && !Plan().Inventory.IsRevoked(p.Name)))
+        foreach (var peer in Plan().Deployable.Where(p => p.Name != host))
         {
             GenerateCert(peer.Name);
             if (!PackageBundle(peer.Name).Written && Directory.Exists(workspace.BundleDirectory(peer.Name))) continue;
@@ -259,12 +259,10 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public PingMatrix VerifyPing(IEnumerable<string>? hosts = null)
     {
         var plan = Plan();
-        var selected = (hosts?.Select(plan.Host)
-                        ?? plan.Hosts.Where(h => h.Host.Deploy.Transport != DeployTransport.None && !plan.Inventory.IsRevoked(h.Name))).ToList();
+        var selected = (hosts?.Select(plan.Host) ?? plan.Deployable).ToList();
         var connections = selected.ToDictionary(h => h.Name, h => HostConnections.Open(h.Host));
         try
         {
-            var logs = selected.ToDictionary(h => h.Name, h => ReadLog(connections[h.Name], plan, h));
             // Each source host pings over its own connection, all hosts at once; the order of the report stays fixed.
             var perHost = selected.AsParallel().AsOrdered().Select(from =>
             {
@@ -273,7 +271,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
                 var windows = from.Host.Os == HostOs.Windows;
                 foreach (var to in selected.Where(t => t.Name != from.Name))
                 {
-                    var tunnel = PingMatrix.TunnelFromLog(logs[from.Name], to.OverlayAddress);
+                    const string tunnel = "-"; // filled in below, from the logs as the pings left them
                     var (ok, rtt, detail) = HostOperations.Ping(c, windows, null, to.OverlayAddress);
                     results.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, tunnel, detail));
                     if (!from.Host.Wsl) continue;
@@ -286,11 +284,12 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
                 return results;
             }).ToList();
             var results = perHost.SelectMany(r => r).ToList();
-            // Read again: the pings above brought up tunnels that were not there before.
+            // Each host's log once, after the pings: they bring up tunnels that were not there before.
+            var logs = selected.ToDictionary(h => h.Name, h => ReadLog(connections[h.Name], plan, h));
+            static string HostOf(string end) => end.Split('/')[0];
             var matrix = new PingMatrix(results.Select(r => r with
             {
-                Tunnel = PingMatrix.TunnelFromLog(ReadLog(connections[r.From.Split('/')[0]], plan, plan.Host(r.From.Split('/')[0])),
-                    plan.Host(r.To.Split('/')[0]).OverlayAddress),
+                Tunnel = PingMatrix.TunnelFromLog(logs[HostOf(r.From)], plan.Host(HostOf(r.To)).OverlayAddress),
             }).ToList());
             var json = Path.Combine(workspace.ArtifactsDirectory, "verify", "ping-matrix.json");
             SafeFiles.WriteAllText(json, matrix.ToJson());
@@ -307,13 +306,19 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         }
     }
 
-    /// <summary>AddHost in one call (the Cake graph runs the same steps as separate tasks).</summary>
-    public PingMatrix AddHost(string host)
+    /// <summary>One host from its inventory entry to running and routed: GenerateCert, PackageBundle, DeployHost, ConfigureRouting.</summary>
+    public void Provision(string host)
     {
         GenerateCert(host);
         PackageBundle(host);
         DeployHost(host);
         ConfigureRouting(host);
+    }
+
+    /// <summary>AddHost in one call (the Cake graph runs the same steps as separate tasks).</summary>
+    public PingMatrix AddHost(string host)
+    {
+        Provision(host);
         UpdatePeers(host);
         return VerifyPing();
     }
@@ -352,10 +357,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             log.Info($"{host}: revoked certificate {fingerprint} ({InventoryLoader.Display(file)})");
         }
         _plan = null; // the blocklist changed every host's config
-        foreach (var peer in Plan().Others(host).Where(p => p.Host.Deploy.Transport != DeployTransport.None && !Plan().Inventory.IsRevoked(p.Name)))
-        {
-            if (PackageBundle(peer.Name).Written || !Directory.Exists(workspace.BundleDirectory(peer.Name))) DeployHost(peer.Name);
-        }
+        UpdatePeers(host);
         log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it (kill -HUP, or restart the service)");
         return fingerprint;
     }
@@ -371,7 +373,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         }
         Ca.RequireExisting();
         Add("CA " + Plan().Inventory.Network.Ca.Name, Ca.CrtPath);
-        foreach (var h in Plan().Hosts.Where(h => !Plan().Inventory.IsRevoked(h.Name)))
+        foreach (var h in Plan().Active)
         {
             var crt = Path.Combine(workspace.PkiDirectory(h.Name), "host.crt");
             if (File.Exists(crt)) Add(h.Name, crt);
@@ -397,7 +399,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     {
         var plan = Plan();
         var root = Path.Combine(workspace.ArtifactsDirectory, "render");
-        var hosts = plan.Hosts.Where(h => !plan.Inventory.IsRevoked(h.Name)).ToList();
+        var hosts = plan.Active.ToList();
         SafeFiles.ReplaceDirectory(root, dir =>
         {
             Parallel.ForEach(hosts, h =>
@@ -423,7 +425,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var plan = Plan();
         _ = NebulaCert; _ = Nebula; _ = Renderer; // resolve the lazies once, before the threads start
         EnsureCa();
-        var hosts = plan.Hosts.Where(h => !plan.Inventory.IsRevoked(h.Name)).ToList();
+        var hosts = plan.Active.ToList();
         var quiet = new RecordingReporter();
         var worker = new ControlPlane(workspace, new SynchronizedReporter(quiet)) { _plan = plan, _nebulaCert = _nebulaCert, _nebula = _nebula, _renderer = _renderer };
         var rows = hosts.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount))
@@ -449,8 +451,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     {
         if (waveSize < 1) throw new FlatnetException("--wave-size: must be 1 or more.\n    fix: --wave-size=1 deploys one host at a time");
         var plan = Plan();
-        var selected = (hosts?.Select(h => plan.Host(h.Trim()).Name)
-                        ?? plan.Hosts.Where(h => h.Host.Deploy.Transport != DeployTransport.None && !plan.Inventory.IsRevoked(h.Name)).Select(h => h.Name)).ToList();
+        var selected = (hosts?.Select(h => plan.Host(h.Trim()).Name) ?? plan.Deployable.Select(h => h.Name)).ToList();
         var waves = selected.Chunk(waveSize).ToList();
         var done = new List<string>();
         for (var w = 0; w < waves.Count; w++)
@@ -462,10 +463,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
                 foreach (var host in waves[w])
                 {
                     touched.Add(host);
-                    GenerateCert(host);
-                    PackageBundle(host);
-                    DeployHost(host);
-                    ConfigureRouting(host);
+                    Provision(host);
                 }
                 VerifyPing(done.Concat(waves[w]));
             }
@@ -494,7 +492,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             throw new FlatnetException($"--version: '{version}' is not a version like 1.2.0.\n    fix: pass --version=MAJOR.MINOR.PATCH");
         PackageAll();
         var plan = Plan();
-        var hosts = plan.Hosts.Where(h => !plan.Inventory.IsRevoked(h.Name)).Select(h => h.Name).ToList();
+        var hosts = plan.Active.Select(h => h.Name).ToList();
         var withKeys = hosts.Where(h => File.Exists(Path.Combine(workspace.BundleDirectory(h), "host.key"))).ToList();
         if (withKeys.Count > 0 && !includeKeys)
             throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around.\n" +

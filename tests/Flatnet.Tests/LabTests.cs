@@ -132,13 +132,7 @@ public class LabTests
     private static ControlPlane DeployAll(LabNetwork lab, IReporter log)
     {
         var control = new ControlPlane(lab.Workspace, log);
-        foreach (var host in control.Plan().Hosts.Select(h => h.Name))
-        {
-            control.GenerateCert(host);
-            control.PackageBundle(host);
-            control.DeployHost(host);
-            control.ConfigureRouting(host);
-        }
+        foreach (var host in control.Plan().Hosts.Select(h => h.Name)) control.Provision(host);
         Assert.That(control.VerifyPing().Failures, Is.Empty);
         return control;
     }

@@ -43,6 +43,12 @@ public sealed partial record AddressPlan(
 
     public IEnumerable<HostAddresses> Others(string name) => Hosts.Where(h => h.Name != name);
 
+    /// <summary>Hosts whose certificate is not revoked: the ones every bundle, check and release is for.</summary>
+    public IEnumerable<HostAddresses> Active => Hosts.Where(h => !Inventory.IsRevoked(h.Name));
+
+    /// <summary>Active hosts flatnet can reach to deploy to (a transport other than none).</summary>
+    public IEnumerable<HostAddresses> Deployable => Active.Where(h => h.Host.Deploy.Transport != DeployTransport.None);
+
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex HostName();
 

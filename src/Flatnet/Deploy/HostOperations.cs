@@ -10,7 +10,7 @@ namespace Flatnet.Deploy;
 /// </summary>
 public static partial class HostOperations
 {
-    public static string Sh(string s) => "'" + s.Replace("'", "'\"'\"'") + "'";
+    public static string Sh(string s) => TemplateRenderer.ShQuote(s);
 
     private static string PowerShellFile(string path, string args = "") =>
         $"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"{path.Replace('/', '\\')}\"{(args.Length > 0 ? " " + args : "")}";

@@ -12,7 +12,7 @@ public static class WinRmScripts
 {
     public const string PasswordVariable = "FLATNET_WINRM_PASSWORD";
 
-    private static string Q(string s) => "'" + s.Replace("'", "''") + "'";
+    private static string Q(string s) => Rendering.TemplateRenderer.PsQuote(s);
 
     /// <summary>Opens $s, a session to the host; every script starts with this.</summary>
     public static string Session(string address, int port, string user) =>

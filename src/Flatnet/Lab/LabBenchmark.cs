@@ -34,7 +34,7 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(source, Path.Combine(dir, "lab"), quiet, enrolled: ["host-a", "host-b"]))
         {
             var control = new ControlPlane(lab.Workspace, quiet);
-            foreach (var h in new[] { "host-a", "host-b" }) DeployAndRoute(control, h);
+            foreach (var h in new[] { "host-a", "host-b" }) control.Provision(h);
             control.VerifyPing();
             var a = lab.Hosts.Single(h => h.Name == "host-a");
             var b = lab.Hosts.Single(h => h.Name == "host-b");
@@ -95,14 +95,6 @@ public static partial class LabBenchmark
 
         Write(dir, figures, log);
         return figures;
-    }
-
-    private static void DeployAndRoute(ControlPlane control, string host)
-    {
-        control.GenerateCert(host);
-        control.PackageBundle(host);
-        control.DeployHost(host);
-        control.ConfigureRouting(host);
     }
 
     private static (double Mbps, long Retransmits) Iperf(NetworkNamespace from, string target)
