@@ -9,6 +9,7 @@
 #load "tasks/deploy.cake"
 #load "tasks/bulk.cake"
 #load "tasks/test.cake"
+#load "tasks/tools.cake"
 
 var target = Argument("target", "Help");
 

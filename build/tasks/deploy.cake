@@ -23,8 +23,9 @@ Task("AddHost")
     .IsDependentOn("VerifyPing");
 
 Task("Lab")
-    .Description("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up).")
-    .Does(() => Flatnet.Lab.LabRunner.Run(flatnet.Workspace, flatnet.Log, keep: HasArgument("keep"), installPackages: true));
+    .Description("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2.")
+    .Does(() => Flatnet.Lab.LabRunner.Run(flatnet.Workspace, flatnet.Log, keep: HasArgument("keep"), installPackages: true,
+        Flatnet.Lab.LabVersions.Parse(Argument<string>("nebula", null), Argument<string>("lighthouse-nebula", null), Argument<string>("ca-version", null))));
 
 Task("LabClean")
     .Description("Remove what a kept or interrupted lab left: its namespaces, processes and link.")

@@ -6,6 +6,7 @@ using Flatnet.Deploy;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
+using Flatnet.Versions;
 
 namespace Flatnet;
 
@@ -39,7 +40,16 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
 
     public HostRenderer Renderer => _renderer ??= new HostRenderer(new TemplateRenderer(workspace.TemplatesDirectory));
 
-    public CertificateAuthority Ca => new(NebulaCert, Plan().Inventory.Network.Ca, log);
+    private Verification.AdminInterface? _admin;
+
+    /// <summary>Nebula's admin interface on every host (null when network.yaml turns it off): its key is made on first use.</summary>
+    public Verification.AdminInterface? Admin => Plan().Inventory.Network.Nebula.AdminPort == 0 ? null
+        : _admin ??= Verification.AdminInterface.Ensure(Plan().Inventory.Network.Ca, Plan().Inventory.Network.Nebula.AdminPort, log);
+
+    /// <summary>The one typed model a host's files are rendered from.</summary>
+    public HostModel Model(HostAddresses host) => HostModel.ForHost(Plan(), host, Admin);
+
+    public CertificateAuthority Ca => new(NebulaCert, Plan().Inventory.Network.Ca, MeshVersions.Of(Plan()), log);
 
     /// <summary>Target Plan: prints who gets which address, and checks the inventory.</summary>
     public string DescribePlan()
@@ -51,11 +61,24 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         foreach (var lh in plan.Lighthouses)
             sb.AppendLine($"  {lh.Name,-14} {"lighthouse",-10} {lh.OverlayAddress,-16} {"-",-18} {"-",-14} ({string.Join(", ", lh.Lighthouse.Endpoints)})");
         foreach (var h in plan.Hosts)
-            sb.AppendLine($"  {h.Name,-14} {"host",-10} {h.OverlayAddress,-16} {h.RoutedBlock,-18} {(h.Host.Wsl ? h.WslAddress : "-"),-14} {h.Host.Os.ToString().ToLowerInvariant()}");
+            sb.AppendLine($"  {h.Name,-14} {"host",-10} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {h.WslAddress ?? "-",-14} {h.Host.Os.ToString().ToLowerInvariant()}");
         return sb.ToString().TrimEnd();
     }
 
     public bool InitCa() => Ca.Init();
+
+    /// <summary>Target FetchNebula: puts Nebula releases (--nebula=1.11.0,1.9.3) in tools/nebula/VERSION from Debian's archive.</summary>
+    public IReadOnlyList<string> FetchNebula(string? versions)
+    {
+        var releases = new NebulaReleases(workspace.ToolsDirectory);
+        var wanted = NebulaVersion.ParseList(versions, "--nebula");
+        if (wanted.Count == 0)
+            throw new FlatnetException($"--nebula: which release(s)?\n    fix: e.g. --nebula={string.Join(",", NebulaVersion.Tested)} (Debian has those three)");
+        foreach (var v in wanted) releases.Fetch(v, log);
+        var folders = wanted.Select(v => InventoryLoader.Display(releases.Folder(v))).ToList();
+        log.Info($"nebula: {string.Join(", ", folders)} ready (nebula, nebula-cert); set nebula.cert_tool to one's nebula-cert to sign with it");
+        return folders;
+    }
 
     /// <summary>
     /// keygen_on_host: the host makes its key pair where the config will use it (once; an existing key is kept),
@@ -63,7 +86,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     /// </summary>
     private void FetchPublicKey(HostAddresses host)
     {
-        var model = HostModel.ForHost(Plan(), host);
+        var model = Model(host);
         using var connection = HostConnections.Open(host.Host);
         var dir = model.Paths.ConfigDir;
         var command = model.IsWindows
@@ -137,9 +160,10 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (certs.WhyNotCurrent(h) is { } why)
             throw new FlatnetException($"{host}: cannot package: {why}.\n    fix: ./build.sh --target=GenerateCert --host={host} (AddHost and PackageBundle run it first)");
 
-        var model = HostModel.ForHost(plan, h);
+        var model = Model(h);
         var pki = workspace.PkiDirectory(host);
-        CheckConfig(model, pki);
+        var checker = ConfigChecker(h);
+        CheckConfig(model, pki, checker);
         var extra = new List<RenderedFile>();
         foreach (var name in new[] { "ca.crt", "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n))))
             extra.Add(new RenderedFile(name, File.ReadAllBytes(Path.Combine(pki, name)), name.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular));
@@ -152,7 +176,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
                 extra.Add(new RenderedFile("nebula/" + exe, File.ReadAllBytes(path), RenderedFile.Executable));
             }
 
-        var bundle = HostBundle.Assemble(model, Renderer.Render(model), extra, Versions());
+        var bundle = HostBundle.Assemble(model, Renderer.Render(model), extra, BundleVersions(checker));
         var zip = bundle.ToZip();
         var zipPath = workspace.BundlePath(host);
         var unchanged = File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip)
@@ -173,8 +197,18 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         return new BundleOutcome(bundle, true);
     }
 
+    /// <summary>The nebula that checks a host's config: the release the host runs when it is in tools/nebula/, else this machine's.</summary>
+    private Nebula ConfigChecker(HostAddresses host)
+    {
+        if (host.Host.NebulaVersion is not { } wanted || wanted == Nebula.Version) return Nebula;
+        if (new NebulaReleases(workspace.ToolsDirectory).Find(wanted, "nebula") is { } exact) return new Nebula(exact);
+        log.Verbose($"{host.Name}: its config is checked with nebula {Nebula.Version}, not the {wanted} it runs " +
+                    $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
+        return Nebula;
+    }
+
     /// <summary>`nebula -test` on the config exactly as rendered, except that pki points at this machine's copy of the certs.</summary>
-    private void CheckConfig(HostModel model, string pkiDirectory)
+    private void CheckConfig(HostModel model, string pkiDirectory, Nebula checker)
     {
         var check = Directory.CreateTempSubdirectory("flatnet-check-");
         try
@@ -196,10 +230,12 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             var local = model with
             {
                 Paths = model.Paths with { Ca = Path.Combine(pkiDirectory, "ca.crt"), Cert = cert, Key = key },
+                // The admin interface's host key is made on the host at install; nebula -test needs one to load.
+                Admin = model.Admin is null ? null : model.Admin with { HostKey = CheckHostKey() },
             };
             var config = Path.Combine(check.FullName, "config.yaml");
             File.WriteAllText(config, Renderer.RenderConfig(local));
-            Nebula.Test(config, model.Name);
+            checker.Test(config, model.Name);
         }
         finally
         {
@@ -207,10 +243,28 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         }
     }
 
-    private BundleVersions Versions() => new(
+    /// <summary>A throw-away SSH host key, only so that `nebula -test` can load a config with the admin interface.</summary>
+    private string CheckHostKey()
+    {
+        lock (_checkKeyLock)
+        {
+            var key = Path.Combine(workspace.ArtifactsDirectory, "check", Verification.AdminInterface.HostKeyFileName);
+            if (File.Exists(key)) return key;
+            Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+            var temp = key + $".tmp-{Guid.NewGuid():N}";
+            Tools.ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-config-check", "-f", temp]).EnsureSuccess("ssh-keygen");
+            File.Delete(temp + ".pub");
+            File.Move(temp, key, overwrite: true);
+            return key;
+        }
+    }
+
+    private readonly Lock _checkKeyLock = new();
+
+    private BundleVersions BundleVersions(Nebula? checker = null) => new(
         typeof(ControlPlane).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown",
-        NebulaCert.Version(), Nebula.Version());
+        NebulaCert.Version.ToString(), (checker ?? Nebula).Version.ToString());
 
     /// <summary>Target DeployHost: pushes the packaged bundle over the host's transport and runs its install script.</summary>
     public void DeployHost(string host)
@@ -220,8 +274,15 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (!File.Exists(Path.Combine(bundle, "manifest.json")))
             throw new FlatnetException($"{host}: no bundle at {InventoryLoader.Display(bundle)}.\n    fix: ./build.sh --target=PackageBundle --host={host} (DeployHost runs it first in the graph)");
         using var connection = HostConnections.Open(h.Host);
+        var model = Model(h);
+        if (h.Host.NebulaVersion is null && HostOperations.InstalledNebula(model, connection) is { } installed)
+        {
+            // Not declared: the release the host runs decides whether it can read the CA's certificates.
+            log.Info($"{host}: runs Nebula {installed} (asked over {h.Host.Deploy.Transport.ToString().ToLowerInvariant()})");
+            Ca.RequireUsable(MeshVersions.Of(Plan()).With(new Daemon(host, "host", installed, $"nebula -version on {host}")));
+        }
         log.Info($"{host}: deploying to {connection.Describe}");
-        Report(host, HostOperations.Deploy(HostModel.ForHost(Plan(), h), bundle, connection));
+        Report(host, HostOperations.Deploy(model, bundle, connection));
     }
 
     /// <summary>Target ConfigureRouting: runs the routing scripts inside the host's WSL2 and on the host.</summary>
@@ -229,7 +290,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     {
         var h = Plan().Host(host);
         using var connection = HostConnections.Open(h.Host);
-        foreach (var r in HostOperations.ConfigureRouting(HostModel.ForHost(Plan(), h), h.Host.WslCommand, connection))
+        foreach (var r in HostOperations.ConfigureRouting(Model(h), h.Host.WslCommand, connection))
             Report(host, r);
     }
 
@@ -260,44 +321,20 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     {
         var plan = Plan();
         var selected = (hosts?.Select(plan.Host) ?? plan.Deployable).ToList();
-        var connections = selected.ToDictionary(h => h.Name, h => HostConnections.Open(h.Host));
+        var connections = new Dictionary<string, IHostConnection>();
         try
         {
-            // Each source host pings over its own connection, all hosts at once; the order of the report stays fixed.
-            var perHost = selected.AsParallel().AsOrdered().Select(from =>
-            {
-                var results = new List<PingResult>();
-                var c = connections[from.Name];
-                var windows = from.Host.Os == HostOs.Windows;
-                foreach (var to in selected.Where(t => t.Name != from.Name))
-                {
-                    const string tunnel = "-"; // filled in below, from the logs as the pings left them
-                    var (ok, rtt, detail) = HostOperations.Ping(c, windows, null, to.OverlayAddress);
-                    results.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, tunnel, detail));
-                    if (!from.Host.Wsl) continue;
-                    (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, to.OverlayAddress);
-                    results.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, tunnel, detail));
-                    if (!to.Host.Wsl) continue;
-                    (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, to.WslAddress);
-                    results.Add(new PingResult($"{from.Name}/wsl", $"{to.Name}/wsl", to.WslAddress, ok, rtt, tunnel, detail));
-                }
-                return results;
-            }).ToList();
-            var results = perHost.SelectMany(r => r).ToList();
-            // Each host's log once, after the pings: they bring up tunnels that were not there before.
-            var logs = selected.ToDictionary(h => h.Name, h => ReadLog(connections[h.Name], plan, h));
-            static string HostOf(string end) => end.Split('/')[0];
-            var matrix = new PingMatrix(results.Select(r => r with
-            {
-                Tunnel = PingMatrix.TunnelFromLog(logs[HostOf(r.From)], plan.Host(HostOf(r.To)).OverlayAddress),
-            }).ToList());
+            foreach (var h in selected) connections[h.Name] = HostConnections.Open(h.Host);
+            var matrix = new Verification.MeshVerifier(plan, Model, Admin).Run(selected, connections);
             var json = Path.Combine(workspace.ArtifactsDirectory, "verify", "ping-matrix.json");
             SafeFiles.WriteAllText(json, matrix.ToJson());
             log.Info("ping matrix (" + InventoryLoader.Display(json) + "):\n" + matrix.ToTable());
             if (matrix.Failures.Count > 0)
-                throw new FlatnetException($"{matrix.Failures.Count} of {results.Count} pings failed: " +
+                throw new FlatnetException($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed: " +
                                            string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +
-                                           "\n    fix: check both hosts' nebula logs, `setup-routing.ps1 -Check` / `wsl-routing.sh --check`, and the firewall");
+                                           (matrix.Diagnoses.Count > 0
+                                               ? "\n  " + string.Join("\n  ", matrix.Diagnoses)
+                                               : "\n    fix: check both hosts' nebula logs, `setup-routing.ps1 -Check` / `wsl-routing.sh --check`, and the firewall"));
             return matrix;
         }
         finally
@@ -321,12 +358,6 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         Provision(host);
         UpdatePeers(host);
         return VerifyPing();
-    }
-
-    private static string ReadLog(IHostConnection connection, AddressPlan plan, HostAddresses host)
-    {
-        var model = HostModel.ForHost(plan, host);
-        return connection.ReadFile(HostOperations.RemotePath(model, model.Paths.Log));
     }
 
     private void Report(string host, RemoteResult result)
@@ -404,7 +435,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         {
             Parallel.ForEach(hosts, h =>
             {
-                foreach (var f in Renderer.Render(HostModel.ForHost(plan, h)))
+                foreach (var f in Renderer.Render(Model(h)))
                 {
                     var path = Path.Combine(dir, h.Name, f.Path);
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -423,18 +454,18 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public IReadOnlyList<(string Host, bool Signed, bool Written)> PackageAll()
     {
         var plan = Plan();
-        _ = NebulaCert; _ = Nebula; _ = Renderer; // resolve the lazies once, before the threads start
+        _ = NebulaCert; _ = Nebula; _ = Renderer; _ = Admin; // resolve the lazies once, before the threads start
         EnsureCa();
         var hosts = plan.Active.ToList();
         var quiet = new RecordingReporter();
-        var worker = new ControlPlane(workspace, new SynchronizedReporter(quiet)) { _plan = plan, _nebulaCert = _nebulaCert, _nebula = _nebula, _renderer = _renderer };
+        var worker = new ControlPlane(workspace, new SynchronizedReporter(quiet)) { _plan = plan, _nebulaCert = _nebulaCert, _nebula = _nebula, _renderer = _renderer, _admin = Admin };
         var rows = hosts.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount))
             .Select(h => (h.Name, worker.GenerateCert(h.Name).Signed, worker.PackageBundle(h.Name).Written)).ToList();
         log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
         foreach (var (name, signed, written) in rows)
         {
             var h = plan.Host(name);
-            log.Info($"  {name,-16} {h.OverlayAddress,-16} {h.RoutedBlock,-18} {(signed ? "signed" : "current"),-12} {(written ? "written" : "unchanged")}");
+            log.Info($"  {name,-16} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {(signed ? "signed" : "current"),-12} {(written ? "written" : "unchanged")}");
         }
         log.Info($"{rows.Count} bundle(s) in {InventoryLoader.Display(Path.Combine(workspace.ArtifactsDirectory, "bundles"))}: " +
                  $"{rows.Count(r => r.Written)} written, {rows.Count(r => !r.Written)} unchanged");
@@ -503,7 +534,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var snapshot = Bundles.Release.Snapshot(plan);
         var changelog = Bundles.Release.Changelog(previous is null ? null : Bundles.Release.ReadSnapshot(previous), snapshot);
         var zip = Bundles.Release.Build(version, hosts.Select(h => (h, File.ReadAllBytes(workspace.BundlePath(h)))).ToList(), snapshot, changelog,
-            Versions().Flatnet, withKeys.Count > 0);
+            BundleVersions().Flatnet, withKeys.Count > 0);
         if (File.Exists(path))
         {
             if (File.ReadAllBytes(path).AsSpan().SequenceEqual(zip))

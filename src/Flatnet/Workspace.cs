@@ -13,7 +13,15 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
     }
 
     public string TemplatesDirectory => Path.Combine(Root, "templates");
-    public string ToolsDirectory => Path.Combine(Root, "tools");
+
+    /// <summary>tools/ under the root: tools flatnet looks for first, and the Nebula releases it keeps (tools/nebula/VERSION).</summary>
+    public string ToolsDirectory
+    {
+        get => _tools ?? Path.Combine(Root, "tools");
+        init => _tools = value;
+    }
+
+    private readonly string? _tools;
     public string HostDirectory(string host) => Path.Combine(ArtifactsDirectory, "hosts", host);
     public string PkiDirectory(string host) => Path.Combine(HostDirectory(host), "pki");
     public string RenderDirectory(string host) => Path.Combine(HostDirectory(host), "render");

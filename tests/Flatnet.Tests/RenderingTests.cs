@@ -12,21 +12,33 @@ public class RenderingTests
     /// <summary>Golden files live in tests/Flatnet.Tests/golden/. FLATNET_UPDATE_GOLDEN=1 rewrites them; review the diff by hand.</summary>
     private static readonly string GoldenRoot = Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "golden");
 
+    /// <summary>A fixed admin key, so the goldens show the admin interface without depending on a key made per run.</summary>
+    public static readonly global::Flatnet.Verification.AdminInterface GoldenAdmin =
+        new(2222, "flatnet", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGoldenGoldenGoldenGoldenGoldenGoldenGolden", "/nonexistent/nebula-admin_ed25519");
+
     private static IEnumerable<(string Case, RenderedFile File)> RenderExample()
     {
         using var ws = new TestWorkspace();
         var control = ws.ControlPlane();
         var plan = control.Plan();
         foreach (var host in plan.Hosts)
-            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, host)))
+            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, host, GoldenAdmin)))
                 yield return (host.Name, f);
 
         // A Linux host (the lab's flavour) and the lighthouse, from the same inventory.
         ws.Edit("host-a.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-a");
         var linux = ws.ControlPlane();
         var linuxPlan = linux.Plan();
-        foreach (var f in linux.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"))))
+        foreach (var f in linux.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"), GoldenAdmin)))
             yield return ("linux-host-a", f);
+
+        // A Linux host without WSL2: no routed block, no routing scripts, and nobody routes to it.
+        ws.Edit("host-c.yaml", "os:", "os: linux");
+        ws.Edit("host-c.yaml", "wsl:", "wsl: false");
+        var noWsl = ws.ControlPlane();
+        var noWslPlan = noWsl.Plan();
+        foreach (var f in noWsl.Renderer.Render(HostModel.ForHost(noWslPlan, noWslPlan.Host("host-c"))))
+            yield return ("linux-host-c-no-wsl", f);
         yield return ("lighthouse", new RenderedFile("config.yaml", System.Text.Encoding.UTF8.GetBytes(
             linux.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], "/opt/flatnet"))), RenderedFile.Regular));
     }
@@ -36,7 +48,7 @@ public class RenderingTests
     {
         var update = Environment.GetEnvironmentVariable("FLATNET_UPDATE_GOLDEN") == "1";
         var rendered = RenderExample().ToList();
-        Assert.That(rendered.Select(r => r.Case).Distinct(), Is.EqualTo(new[] { "host-a", "host-b", "host-c", "linux-host-a", "lighthouse" }));
+        Assert.That(rendered.Select(r => r.Case).Distinct(), Is.EqualTo(new[] { "host-a", "host-b", "host-c", "linux-host-a", "linux-host-c-no-wsl", "lighthouse" }));
         foreach (var (name, file) in rendered)
         {
             var golden = Path.Combine(GoldenRoot, name, file.Path);
@@ -48,6 +60,45 @@ public class RenderingTests
             Assert.That(File.Exists(golden), Is.True, $"no golden file {golden}; run with FLATNET_UPDATE_GOLDEN=1 and review it");
             Assert.That(file.Text, Is.EqualTo(File.ReadAllText(golden)), $"{name}/{file.Path} differs from its golden file");
         }
+    }
+
+    // One config serves every release of a mixed mesh: checked with the very nebula each host declares it runs.
+    [TestCase("1.6.1", 1)]
+    [TestCase("1.9.3", 1)]
+    [TestCase("1.11.0", 2)]
+    public void EveryRenderedConfigPassesNebulaTestOfTheReleaseItIsFor(string release, int caVersion)
+    {
+        using var ws = new TestWorkspace();
+        var certTool = TestWorkspace.Nebula(release, "nebula-cert");
+        var nebula = TestWorkspace.Nebula(release);
+        ws.Edit("network.yaml", "# cert_tool:", $"  cert_tool: {certTool}");
+        ws.Edit("network.yaml", "overlay_ip: 10.100.0.1", $"    overlay_ip: 10.100.0.1\n    nebula_version: {release}");
+        foreach (var host in new[] { "host-a", "host-b", "host-c" })
+            ws.Edit($"{host}.yaml", "index:", File.ReadAllLines(ws.HostsFile($"{host}.yaml")).Single(l => l.StartsWith("index:")) + $"\nnebula_version: {release}");
+        var control = ws.ControlPlane();
+        control.InitCa();
+        Assert.That(control.NebulaCert.Print(control.Ca.CrtPath).Version, Is.EqualTo(caVersion));
+
+        var rows = control.PackageAll(); // each config goes through `nebula -test` before it is packed
+        Assert.That(rows.Select(r => r.Written), Has.All.True);
+        foreach (var host in new[] { "host-a", "host-b", "host-c" })
+        {
+            var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(ws.Workspace.BundleDirectory(host), "manifest.json"))).RootElement;
+            Assert.That(manifest.GetProperty("versions").GetProperty("nebula_checked_with").GetString(), Is.EqualTo(release), host);
+            var config = File.ReadAllText(Path.Combine(ws.Workspace.BundleDirectory(host), "config.yaml"));
+            Assert.That(config, Does.Contain("local_cidr: \"10.101."), $"{host}: routed traffic has rules of its own (Nebula 1.10+ needs them)");
+            Assert.That(config, Does.Contain("sshd:\n  enabled: true\n  listen: \"127.0.0.1:2222\""));
+        }
+
+        // The lighthouse's config, from the same model, under the same release.
+        var plan = control.Plan();
+        var lighthouse = Path.Combine(ws.Root, "lighthouse");
+        var model = HostModel.ForLighthouse(plan, plan.Lighthouses[0], lighthouse, nebula);
+        Directory.CreateDirectory(model.Paths.ConfigDir);
+        File.Copy(control.Ca.CrtPath, model.Paths.Ca);
+        control.NebulaCert.Sign(new global::Flatnet.Pki.NebulaCertSignSettings("lighthouse", "10.100.0.1/16", control.Ca.CrtPath, control.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key });
+        File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model));
+        Assert.DoesNotThrow(() => new global::Flatnet.Tools.Nebula(nebula).Test(model.Paths.Config, "lighthouse"));
     }
 
     [Test]
@@ -116,7 +167,7 @@ public class RenderingTests
         control.GenerateCert("host-b");
         File.AppendAllText(Path.Combine(ws.Root, "templates", "config.yaml.scriban"), "\nbroken: [\n");
         var e = Assert.Throws<FlatnetException>(() => control.PackageBundle("host-b"))!;
-        Assert.That(e.Message, Does.Contain("host-b: nebula -test refused the rendered config").And.Contain("nothing was written"));
+        Assert.That(e.Message, Does.Match(@"host-b: nebula \d+\.\d+\.\d+ -test refused the rendered config").And.Contain("nothing was written"));
         Assert.That(File.Exists(ws.Workspace.BundlePath("host-b")), Is.False);
         Assert.That(Directory.Exists(ws.Workspace.BundleDirectory("host-b")), Is.False);
     }
@@ -195,7 +246,7 @@ public class RenderingTests
         try
         {
             var control = ws.ControlPlane();
-            control.NebulaCert.Keygen(new Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
+            control.NebulaCert.Keygen(new global::Flatnet.Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
             control.GenerateCert("host-b", publicKey: Path.Combine(onHost, "host.pub"));
             var bundle = control.PackageBundle("host-b").Bundle;
             Assert.That(bundle.ContainsPrivateKey, Is.False);

@@ -8,6 +8,7 @@ namespace Flatnet.Tests;
 /// wsl-routing.sh and host-routing.sh run for real, as root, in a "host" and a "wsl" network namespace joined by a
 /// veth pair (WSL2 sits behind Windows the same way). Persistent files go to a temp FLATNET_ETC, never to /etc.
 /// </summary>
+[Category("Lab")]
 [NonParallelizable]
 public class RoutingScriptTests
 {

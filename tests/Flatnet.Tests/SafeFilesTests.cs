@@ -28,7 +28,7 @@ public class SafeFilesTests
         var lab = Path.Combine(ws.Root, "lab");
         Directory.CreateDirectory(lab);
         File.WriteAllText(Path.Combine(lab, "notes.txt"), "mine");
-        var e = Assert.Throws<FlatnetException>(() => Lab.LabNetwork.Build(ws.Workspace, lab, ws.Log))!;
+        var e = Assert.Throws<FlatnetException>(() => global::Flatnet.Lab.LabNetwork.Build(ws.Workspace, lab, ws.Log))!;
         Assert.That(e.Message, Does.Contain("was not made by flatnet"));
         Assert.That(File.Exists(Path.Combine(lab, "notes.txt")), Is.True);
     }

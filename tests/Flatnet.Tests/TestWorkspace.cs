@@ -13,8 +13,16 @@ public sealed class TestWorkspace : IDisposable
     {
         CopyDirectory(Path.Combine(RepoRoot, "hosts"), Path.Combine(Root, "hosts"));
         CopyDirectory(Path.Combine(RepoRoot, "templates"), Path.Combine(Root, "templates"));
-        Workspace = Workspace.At(Root);
+        // Nebula releases are fetched once into the repository's tools/ and shared by every test.
+        Workspace = Workspace.At(Root) with { ToolsDirectory = ToolsDirectory };
     }
+
+    /// <summary>The repository's tools/: tools/nebula/VERSION holds the Nebula releases the tests run (fetched on first use).</summary>
+    public static string ToolsDirectory => Path.Combine(RepoRoot, "tools");
+
+    /// <summary>A Nebula release's binary ("nebula" or "nebula-cert"), fetched from Debian's archive on first use.</summary>
+    public static string Nebula(string version, string program = "nebula") =>
+        new global::Flatnet.Versions.NebulaReleases(ToolsDirectory).Require(global::Flatnet.Versions.NebulaVersion.Parse(version), program, new RecordingReporter());
 
     public ControlPlane ControlPlane() => new(Workspace, Log);
 

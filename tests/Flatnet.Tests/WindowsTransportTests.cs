@@ -21,6 +21,7 @@ public class WindowsTransportTests
             Log.Add("read " + remotePath);
             return "";
         }
+        public LoopbackForward? ForwardLoopback(int remotePort) => null;
         public void Dispose() { }
     }
 
@@ -55,8 +56,12 @@ public class WindowsTransportTests
         }));
     }
 
+    // Windows' ping speaks the system's language; only "=" or "<" before "Nms" is common (a Japanese Windows prints 時間).
     [TestCase("Reply from 10.100.1.1: bytes=32 time<1ms TTL=128", 1.0)]
     [TestCase("Reply from 10.100.1.1: bytes=32 time=3ms TTL=128", 3.0)]
+    [TestCase("10.100.1.1 からの応答: バイト数 =32 時間 =3ms TTL=128", 3.0)]
+    [TestCase("10.100.1.1 からの応答: バイト数 =32 時間 <1ms TTL=128", 1.0)]
+    [TestCase("Antwort von 10.100.1.1: Bytes=32 Zeit=12ms TTL=128", 12.0)]
     [TestCase("64 bytes from 10.100.1.1: icmp_seq=1 ttl=64 time=0.386 ms", 0.386)]
     public void PingsFromWindowsAndFromItsWslAreSpelledForEach(string reply, double rtt)
     {
@@ -64,9 +69,16 @@ public class WindowsTransportTests
         var (ok, ms, _) = HostOperations.Ping(c, windows: true, null, "10.100.1.1");
         HostOperations.Ping(c, windows: true, "wsl.exe -u root -e", "10.101.1.1");
         Assert.That((ok, ms), Is.EqualTo((true, (double?)rtt)));
-        Assert.That(c.Log[0], Is.EqualTo("run powershell.exe -NoProfile -Command \"foreach ($i in 1..4) { ping -n 1 -w 1000 10.100.1.1; if ($LASTEXITCODE -eq 0) { exit 0 }; Start-Sleep -Milliseconds 500 }; exit 1\""));
-        Assert.That(c.Log[1], Is.EqualTo("run wsl.exe -u root -e sh -c 'for i in $(seq 4); do ping -c 1 -W 1 10.101.1.1 && exit 0; sleep 0.5; done; exit 1'"));
+        // An encoded script: cmd.exe and CommandLineToArgvW, which Windows' OpenSSH puts in between, cannot re-split it.
+        Assert.That(c.Log[0], Does.Match("^run powershell.exe -NoProfile -NonInteractive -EncodedCommand [A-Za-z0-9+/=]+$"));
+        Assert.That(DecodedScript(c.Log[0]), Is.EqualTo(
+            "$target = '10.100.1.1'; foreach ($i in 1..4) { ping.exe -n 1 -w 1000 $target; if ($LASTEXITCODE -eq 0) { exit 0 }; Start-Sleep -Milliseconds 500 }; exit 1"));
+        Assert.That(c.Log[1], Is.EqualTo("run wsl.exe -u root -e sh -c 'for i in $(seq 4); do ping -c 1 -W 1 '\"'\"'10.101.1.1'\"'\"' && exit 0; sleep 0.5; done; exit 1'"));
     }
+
+    /// <summary>What powershell.exe -EncodedCommand runs: base64 of the script's UTF-16LE bytes.</summary>
+    private static string DecodedScript(string line) =>
+        System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(line[(line.LastIndexOf(' ') + 1)..]));
 
     [Test]
     public void WinRmScriptsAreExactAndStayWindowsPowerShell51()

@@ -13,15 +13,18 @@ public sealed record LighthouseAddresses(Lighthouse Lighthouse, uint OverlayIp)
 /// <summary>
 /// Addresses of one host: its Nebula IP, the routed block it serves (its WSL2, later its containers) and the
 /// stable address its WSL2 takes inside that block, so WSL2's own changing 172.x NAT address never has to be routed.
+/// A host without WSL2 has no block unless its inventory file gives it one.
 /// </summary>
-public sealed record HostAddresses(HostEntry Host, uint OverlayIp, int OverlayPrefix, Ipv4Network RoutedBlock)
+public sealed record HostAddresses(HostEntry Host, uint OverlayIp, int OverlayPrefix, Ipv4Network? RoutedBlock)
 {
     public string Name => Host.Name;
     public string OverlayAddress => Ipv4Network.FormatAddress(OverlayIp);
     /// <summary>What nebula-cert -ip takes: the address with the overlay's prefix, e.g. 10.100.2.1/16.</summary>
     public string OverlayCidr => $"{OverlayAddress}/{OverlayPrefix}";
-    /// <summary>The first address of the block, e.g. 10.101.2.1.</summary>
-    public string WslAddress => Ipv4Network.FormatAddress(RoutedBlock.Network + 1);
+    /// <summary>The first address of the block, e.g. 10.101.2.1; null for a host without WSL2.</summary>
+    public string? WslAddress => Host.Wsl && RoutedBlock is { } b ? Ipv4Network.FormatAddress(b.Network + 1) : null;
+    /// <summary>What the host's certificate lists as subnets (-unsafe-networks): its block, if it has one.</summary>
+    public IReadOnlyList<string> CertificateSubnets => RoutedBlock is { } b ? [b.ToString()] : [];
 }
 
 /// <summary>
@@ -42,6 +45,9 @@ public sealed partial record AddressPlan(
     }
 
     public IEnumerable<HostAddresses> Others(string name) => Hosts.Where(h => h.Name != name);
+
+    /// <summary>The other hosts that serve a routed block: each is an unsafe route and a WSL2 route for this one.</summary>
+    public IEnumerable<HostAddresses> OthersWithBlocks(string name) => Others(name).Where(h => h.RoutedBlock is not null);
 
     /// <summary>Hosts whose certificate is not revoked: the ones every bundle, check and release is for.</summary>
     public IEnumerable<HostAddresses> Active => Hosts.Where(h => !Inventory.IsRevoked(h.Name));
@@ -173,6 +179,10 @@ public sealed partial record AddressPlan(
                 if (Ipv4Network.TryParse(h.RoutedBlock, out var b, out var why)) block = b;
                 else Error(f, "routed_block", why, "write it like 10.101.3.0/24");
             }
+            else if (!h.Wsl)
+            {
+                // No WSL2, so nothing to route to: no block, and no peer carries a dead route to one.
+            }
             else if (h.Index is { } n2 && indexAccepted && net.RoutedPrefix >= pool.PrefixLength && net.RoutedPrefix <= 30)
             {
                 if ((ulong)n2 < 1UL << (net.RoutedPrefix - pool.PrefixLength)) block = pool.Subnet(net.RoutedPrefix, (uint)n2);
@@ -192,11 +202,11 @@ public sealed partial record AddressPlan(
                 if (bl.Overlaps(Ipv4Network.WslNatRange))
                     Error(f, "routed_block", $"{bl} overlaps 172.16.0.0/12, where WSL2 picks its own NAT network",
                         $"pick a block outside 172.16.0.0/12, e.g. inside {pool}");
-                foreach (var other in hosts.Where(o => o.RoutedBlock.Overlaps(bl)))
+                foreach (var other in hosts.Where(o => o.RoutedBlock is { } ob && ob.Overlaps(bl)))
                     Error(f, "routed_block", $"{bl} overlaps {other.Name}'s block {other.RoutedBlock}", "give every host its own block");
             }
-            if (ip is { } a && block is { } blk)
-                hosts.Add(new HostAddresses(h, a, overlay.PrefixLength, blk));
+            if (ip is { } a)
+                hosts.Add(new HostAddresses(h, a, overlay.PrefixLength, block));
         }
 
         if (errors.Count > 0)

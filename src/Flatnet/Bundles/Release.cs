@@ -27,7 +27,7 @@ public static partial class Release
         };
         foreach (var lh in plan.Lighthouses) s[$"lighthouse {lh.Name}"] = $"{lh.OverlayAddress} at {string.Join(", ", lh.Lighthouse.Endpoints)}";
         foreach (var h in plan.Hosts)
-            s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {h.RoutedBlock}, groups {string.Join(",", h.Host.Groups)}";
+            s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}";
         foreach (var b in plan.Inventory.Blocklist) s[$"revoked {b.Name}"] = b.Fingerprint;
         return s;
     }

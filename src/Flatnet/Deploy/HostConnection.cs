@@ -17,6 +17,19 @@ public interface IHostConnection : IDisposable
     /// <summary>Copies a local folder's files (recursively) into a remote folder, creating it.</summary>
     void Upload(string localDirectory, string remoteDirectory);
     string ReadFile(string remotePath);
+
+    /// <summary>
+    /// A local port that leads to <paramref name="remotePort"/> on the host's own loopback, through this connection;
+    /// null when the transport cannot forward (WinRM).
+    /// </summary>
+    LoopbackForward? ForwardLoopback(int remotePort);
+}
+
+/// <summary>A forwarded port; disposing closes it.</summary>
+public sealed class LoopbackForward(int localPort, Action close) : IDisposable
+{
+    public int LocalPort => localPort;
+    public void Dispose() => close();
 }
 
 public static class HostConnections
@@ -166,6 +179,19 @@ public sealed class SshConnection : IHostConnection
     }
 
     public string ReadFile(string remotePath) => _sftp.Exists(remotePath) ? _sftp.ReadAllText(remotePath) : "";
+
+    public LoopbackForward? ForwardLoopback(int remotePort)
+    {
+        var forward = new ForwardedPortLocal("127.0.0.1", 0, "127.0.0.1", (uint)remotePort);
+        _ssh.AddForwardedPort(forward);
+        forward.Start();
+        return new LoopbackForward((int)forward.BoundPort, () =>
+        {
+            forward.Stop();
+            _ssh.RemoveForwardedPort(forward);
+            forward.Dispose();
+        });
+    }
 
     private void Mkdirs(string path)
     {

@@ -15,6 +15,24 @@ public static partial class HostOperations
     private static string PowerShellFile(string path, string args = "") =>
         $"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"{path.Replace('/', '\\')}\"{(args.Length > 0 ? " " + args : "")}";
 
+    /// <summary>
+    /// A PowerShell script for a Windows host, as one command line that no layer can re-split or re-quote: Windows'
+    /// OpenSSH hands the line to cmd.exe, and powershell.exe then splits it by CommandLineToArgvW rules, but base64
+    /// (UTF-16LE, as -EncodedCommand takes it) has no character any of them treats specially.
+    /// </summary>
+    public static string EncodedPowerShell(string script) =>
+        "powershell.exe -NoProfile -NonInteractive -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
+
+    /// <summary>The Nebula release installed on the host, asked from its binary; null when none is installed yet.</summary>
+    public static Versions.NebulaVersion? InstalledNebula(HostModel model, IHostConnection connection)
+    {
+        var command = model.IsWindows
+            ? EncodedPowerShell($"$exe = {TemplateRenderer.PsQuote(model.Paths.NebulaBinary.Replace('/', '\\'))}; if (Test-Path -LiteralPath $exe) {{ & $exe -version }}")
+            : $"if [ -x {Sh(model.Paths.NebulaBinary)} ]; then {Sh(model.Paths.NebulaBinary)} -version; fi";
+        var r = connection.Run(command, TimeSpan.FromSeconds(30));
+        return r.Succeeded && Versions.NebulaVersion.TryParse(r.StdOut.Trim().Split('\n')[0], out var v) ? v : null;
+    }
+
     /// <summary>A host path as the transport's file side names it: Windows' OpenSSH sftp writes drives as /F:/...</summary>
     public static string RemotePath(HostModel model, string path) => model.IsWindows && !path.StartsWith('/') ? "/" + path : path;
 
@@ -53,18 +71,40 @@ public static partial class HostOperations
     public static (bool Ok, double? RttMs, string Detail) Ping(IHostConnection connection, bool windows, string? wslCommand, string target, int attempts = 4)
     {
         // A handshake takes milliseconds on a LAN; four tries a second and a half apart cover a slow first one.
-        var loop = $"for i in $(seq {attempts}); do ping -c 1 -W 1 {target} && exit 0; sleep 0.5; done; exit 1";
+        var loop = $"for i in $(seq {attempts}); do ping -c 1 -W 1 {Sh(target)} && exit 0; sleep 0.5; done; exit 1";
         var command = wslCommand is not null ? $"{wslCommand} sh -c {Sh(loop)}"
-            : windows ? $"powershell.exe -NoProfile -Command \"foreach ($i in 1..{attempts}) {{ ping -n 1 -w 1000 {target}; if ($LASTEXITCODE -eq 0) {{ exit 0 }}; Start-Sleep -Milliseconds 500 }}; exit 1\""
+            : windows ? EncodedPowerShell($"$target = {TemplateRenderer.PsQuote(target)}; foreach ($i in 1..{attempts}) {{ ping.exe -n 1 -w 1000 $target; if ($LASTEXITCODE -eq 0) {{ exit 0 }}; Start-Sleep -Milliseconds 500 }}; exit 1")
             : $"sh -c {Sh(loop)}";
         var r = connection.Run(command, TimeSpan.FromSeconds(attempts * 4 + 10));
-        var rtt = Rtt().Match(r.StdOut);
         var detail = r.Succeeded ? "" : (r.StdErr + r.StdOut).Trim().Split('\n').LastOrDefault() ?? "";
-        return (r.Succeeded, rtt.Success ? double.Parse(rtt.Groups[1].Value, CultureInfo.InvariantCulture) : null, detail);
+        return (r.Succeeded, RoundTripMs(r.StdOut), detail);
     }
 
-    [GeneratedRegex(@"time[=<]([\d.]+) ?ms")]
+    /// <summary>
+    /// The round trip from ping's output in any language: Linux prints "time=0.521 ms", English Windows "time=1ms" or
+    /// "time&lt;1ms", Japanese Windows "時間 =1ms" / "時間 &lt;1ms". Only the "=" or "&lt;" before a number of "ms" is common to all.
+    /// </summary>
+    public static double? RoundTripMs(string output) =>
+        Rtt().Match(output) is { Success: true } m ? double.Parse(m.Groups[1].Value.Replace(',', '.'), CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"[=<]\s*(\d+(?:[.,]\d+)?)\s*ms\b")]
     private static partial Regex Rtt();
+
+    /// <summary>Whether the host's Nebula runs (the service, or install.sh's pid file) and, if not, what was found instead.</summary>
+    public static (bool Running, string Detail) NebulaState(HostModel model, IHostConnection connection)
+    {
+        var command = model.IsWindows
+            ? EncodedPowerShell("$s = Get-Service -Name nebula -ErrorAction SilentlyContinue; " +
+                                "if ($null -eq $s) { 'the nebula service is not installed'; exit 1 }; " +
+                                "if ($s.Status -ne 'Running') { \"the nebula service is $($s.Status)\"; exit 1 }; 'running'")
+            : $"pid_file={Sh(model.Paths.Root + "/run/nebula.pid")}; " +
+              "if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula 2>/dev/null; then echo running; exit 0; fi; " +
+              "[ -s \"$pid_file\" ] || { echo 'not running (no pid file, no flatnet-nebula unit)'; exit 1; }; pid=$(cat \"$pid_file\"); " +
+              "if kill -0 \"$pid\" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' \"/proc/$pid/status\" 2>/dev/null; then echo running; exit 0; fi; " +
+              "echo \"not running (pid file stale: process $pid is gone)\"; exit 1";
+        var r = connection.Run(command, TimeSpan.FromSeconds(30));
+        return (r.Succeeded, (r.StdOut + r.StdErr).Trim().Split('\n').FirstOrDefault() ?? "");
+    }
 
     private static RemoteResult Checked(IHostConnection connection, string command, string what)
     {

@@ -10,9 +10,12 @@ public sealed record PingResult(string From, string To, string Target, bool Ok, 
 /// The proof that the flat network works: every host to every other host's Nebula IP, every WSL2 to every other
 /// host's Nebula IP (the spec's checks), and every WSL2 to every other WSL2 (what Stage 3 needs).
 /// </summary>
-public sealed partial record PingMatrix(IReadOnlyList<PingResult> Results)
+public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
 {
     public IReadOnlyList<PingResult> Failures => Results.Where(r => !r.Ok).ToList();
+
+    /// <summary>What the live checks found wrong (a Nebula that is not running, a lighthouse nobody reaches), each with its fix.</summary>
+    public IReadOnlyList<string> Diagnoses { get; init; } = [];
 
     public string ToTable()
     {
@@ -21,6 +24,7 @@ public sealed partial record PingMatrix(IReadOnlyList<PingResult> Results)
         foreach (var r in Results)
             sb.AppendLine($"  {r.From,-16} {r.To,-16} {r.Target,-14} {(r.Ok ? "ok" : "FAIL"),-7} {(r.RttMs is { } ms ? $"{ms:0.000} ms" : "-"),9}  {r.Tunnel}");
         sb.Append($"  {Results.Count(r => r.Ok)} of {Results.Count} pairs reach each other");
+        foreach (var d in Diagnoses) sb.Append("\n  " + d.Replace("\n", "\n  "));
         return sb.ToString();
     }
 
@@ -29,32 +33,6 @@ public sealed partial record PingMatrix(IReadOnlyList<PingResult> Results)
         passed = Results.Count(r => r.Ok),
         failed = Results.Count(r => !r.Ok),
         results = Results.Select(r => new { from = r.From, to = r.To, target = r.Target, ok = r.Ok, rtt_ms = r.RttMs, tunnel = r.Tunnel, detail = r.Detail }),
+        diagnoses = Diagnoses,
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-
-    /// <summary>
-    /// How the latest tunnel to a peer came up, from the host's nebula log (text format, as Nebula 1.6.1 writes it):
-    ///   initiator, direct:  msg="Handshake message received" ... udpAddr="198.18.0.12:4242" vpnIp=PEER
-    ///   initiator, relayed: msg="Send handshake via relay" relay=10.100.0.1 vpnIp=PEER, then
-    ///                       msg="Handshake message received" ... udpAddr="&lt;nil&gt;" vpnIp=PEER
-    ///   responder:          msg="Handshake message sent" certName=... (udpAddr=IP:PORT | relay=10.100.0.1) vpnIp=PEER
-    /// "Attempt to relay through hosts" alone means nothing: Nebula tries relays beside every direct handshake.
-    /// There is no "Hole punch established" line, whatever the spec says.
-    /// </summary>
-    public static string TunnelFromLog(string log, string peerOverlayIp)
-    {
-        var lines = log.Split('\n').Where(l => l.Contains($" vpnIp={peerOverlayIp}")).ToList();
-        var last = lines.LastOrDefault(l => l.Contains("msg=\"Handshake message received\"")
-                                            || l.Contains("msg=\"Handshake message sent\"") && l.Contains(" certName="));
-        if (last is null) return "-";
-        var field = Field().Match(last);
-        if (!field.Success) return "?";
-        if (field.Groups[1].Value == "relay") return $"relayed via {field.Groups[2].Value}";
-        if (field.Groups[2].Value != "<nil>") return $"direct {field.Groups[2].Value}";
-        var via = lines.LastOrDefault(l => l.Contains("msg=\"Send handshake via relay\"")) is { } sent && Field().Match(sent) is { Success: true } m
-            ? m.Groups[2].Value : "?";
-        return $"relayed via {via}";
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@" (relay|udpAddr)=""?([^"" ]+)""?")]
-    private static partial System.Text.RegularExpressions.Regex Field();
 }

@@ -74,6 +74,9 @@ public sealed class WinRmConnection : IHostConnection
         return new WinRmConnection(host, user);
     }
 
+    /// <summary>WinRM carries no TCP forwarding; VerifyPing then cannot read this host's live tunnel state.</summary>
+    public LoopbackForward? ForwardLoopback(int remotePort) => null;
+
     public RemoteResult Run(string command, TimeSpan? timeout = null)
     {
         var r = PowerShell(WinRmScripts.Run(_host.Deploy.Address!, _host.Deploy.Port, _user, command), timeout);

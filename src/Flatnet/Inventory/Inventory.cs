@@ -1,4 +1,5 @@
 using Flatnet.Addressing;
+using Flatnet.Versions;
 
 namespace Flatnet.Inventory;
 
@@ -54,7 +55,11 @@ public sealed record Tuning(int Mtu, int TxQueue, int? ReadBuffer, int? WriteBuf
 /// <summary>CreateIfMissing: host tasks may create a CA when none is there (the lab); off for a fleet whose lighthouse has one.</summary>
 public sealed record CaSettings(string Name, string CrtPath, string KeyPath, string? Duration, bool CreateIfMissing);
 
-public sealed record Lighthouse(string Name, string OverlayIp, IReadOnlyList<string> Endpoints);
+public sealed record Lighthouse(string Name, string OverlayIp, IReadOnlyList<string> Endpoints)
+{
+    /// <summary>The Nebula release the lighthouse runs. Stage 1's lighthouse is not flatnet's, so it is declared, not asked.</summary>
+    public NebulaVersion? NebulaVersion { get; init; }
+}
 
 public sealed record FirewallRule(string Port, string Proto, string? Host, IReadOnlyList<string> Groups, string? Cidr);
 
@@ -66,7 +71,12 @@ public sealed record FirewallPolicy(IReadOnlyList<FirewallRule> Outbound, IReadO
         [new FirewallRule("any", "icmp", "any", [], null), new FirewallRule("any", "any", null, ["flatnet"], null)]);
 }
 
-public sealed record NebulaSettings(string? CertTool, WindowsNebula Windows, LinuxNebula Linux);
+public sealed record NebulaSettings(string? CertTool, WindowsNebula Windows, LinuxNebula Linux)
+{
+    /// <summary>Where Nebula's admin interface listens on each host's loopback (VerifyPing reads tunnel state there); 0 turns it off.</summary>
+    public int AdminPort { get; init; } = DefaultAdminPort;
+    public const int DefaultAdminPort = 2222;
+}
 
 /// <summary>Where things live on a Windows host. Service is "nebula" (nebula.exe -service install) or "nssm".</summary>
 public sealed record WindowsNebula(string Root, string? Binaries, string Service, string? WslDistro);
@@ -84,7 +94,14 @@ public sealed record HostEntry(
     bool Wsl,
     string? Root,
     string WslCommand,
-    DeploySettings Deploy);
+    DeploySettings Deploy)
+{
+    /// <summary>The Nebula release the host runs, when the inventory declares it; otherwise DeployHost asks the host.</summary>
+    public NebulaVersion? NebulaVersion { get; init; }
+
+    /// <summary>A Linux host's nebula binary, when it is not network.yaml's nebula.linux.binary.</summary>
+    public string? NebulaBinary { get; init; }
+}
 
 public sealed record DeploySettings(
     DeployTransport Transport, string? Address, int Port, string? User, string? Identity, string? HostKey, bool KeygenOnHost);

@@ -43,6 +43,7 @@ public sealed class LighthouseDocument
     public string? Name { get; set; }
     public string? OverlayIp { get; set; }
     public List<string>? Endpoints { get; set; }
+    public string? NebulaVersion { get; set; }
 }
 
 public sealed class FirewallDocument
@@ -64,6 +65,7 @@ public sealed class FirewallRuleDocument
 public sealed class NebulaDocument
 {
     public string? CertTool { get; set; }
+    public int? AdminPort { get; set; }
     public WindowsNebulaDocument? Windows { get; set; }
     public LinuxNebulaDocument? Linux { get; set; }
 }
@@ -93,6 +95,8 @@ public sealed class HostDocument
     public bool? Wsl { get; set; }
     public string? Root { get; set; }
     public string? WslCommand { get; set; }
+    public string? NebulaVersion { get; set; }
+    public string? NebulaBinary { get; set; }
     public DeployDocument? Deploy { get; set; }
 }
 

@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Flatnet.Addressing;
+using Flatnet.Versions;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
@@ -111,7 +112,7 @@ public static partial class InventoryLoader
         var lighthouses = (d.Lighthouses ?? []).Select((l, i) => new Lighthouse(
             Required(l.Name, file, $"lighthouses[{i}].name", "the lighthouse's certificate name, e.g. lighthouse"),
             Required(l.OverlayIp, file, $"lighthouses[{i}].overlay_ip", "its Nebula IP, e.g. 10.100.0.1"),
-            l.Endpoints ?? [])).ToList();
+            l.Endpoints ?? []) { NebulaVersion = Version(l.NebulaVersion, file, $"lighthouses[{i}].nebula_version") }).ToList();
         var nebula = d.Nebula ?? new NebulaDocument();
         var windows = nebula.Windows ?? new WindowsNebulaDocument();
         var linux = nebula.Linux ?? new LinuxNebulaDocument();
@@ -144,7 +145,7 @@ public static partial class InventoryLoader
                 nebula.CertTool is null ? null : Path.GetFullPath(nebula.CertTool, baseDir),
                 new WindowsNebula(windows.Root ?? @"F:\flatnet",
                     windows.Binaries is null ? null : Path.GetFullPath(windows.Binaries, baseDir), service, windows.WslDistro),
-                new LinuxNebula(linux.Root ?? "/opt/flatnet", linux.Binary ?? "/usr/bin/nebula")),
+                new LinuxNebula(linux.Root ?? "/opt/flatnet", linux.Binary ?? "/usr/bin/nebula")) { AdminPort = AdminPort(nebula.AdminPort, file) },
             d.Tuning is null ? Tuning.Flatnet : new Tuning(
                 d.Tuning.Mtu ?? Tuning.Flatnet.Mtu, d.Tuning.TxQueue ?? Tuning.Flatnet.TxQueue,
                 d.Tuning.ReadBuffer ?? Tuning.Flatnet.ReadBuffer, d.Tuning.WriteBuffer ?? Tuning.Flatnet.WriteBuffer));
@@ -189,13 +190,37 @@ public static partial class InventoryLoader
             throw new FlatnetException(FlatnetException.Describe(file, "wsl_command", "a Linux host with wsl: true needs a way into its WSL",
                 "set wsl_command to the command prefix that runs a command there, or set wsl: false"));
         var name = Required(d.Name, file, "name", $"set name: {Path.GetFileNameWithoutExtension(file)} (the file name without .yaml)");
+        if (os == HostOs.Windows && d.NebulaBinary is not null)
+            throw new FlatnetException(FlatnetException.Describe(file, "nebula_binary", "is for Linux hosts; a Windows host runs ROOT\\nebula\\nebula.exe",
+                "remove nebula_binary, or set os: linux"));
         return new HostEntry(file, name, d.Index, os, d.OverlayIp, d.RoutedBlock,
             d.Groups ?? network.Groups, d.Wsl ?? true, d.Root,
             // How to run a command inside the host's WSL2, on the host: wsl.exe on Windows; the lab sets its own.
             d.WslCommand ?? (os == HostOs.Windows ? "wsl.exe -u root -e" : ""),
             new DeploySettings(transport, deploy.Address, deploy.Port ?? (transport == DeployTransport.WinRm ? 5985 : 22),
-                deploy.User, deploy.Identity, deploy.HostKey, deploy.KeygenOnHost ?? false));
+                deploy.User, deploy.Identity, deploy.HostKey, deploy.KeygenOnHost ?? false))
+        {
+            NebulaVersion = Version(d.NebulaVersion, file, "nebula_version"),
+            NebulaBinary = d.NebulaBinary,
+        };
     }
+
+    private static int AdminPort(int? port, string file) => port switch
+    {
+        null => NebulaSettings.DefaultAdminPort,
+        0 => 0,
+        22 => throw new FlatnetException(FlatnetException.Describe(file, "nebula.admin_port", "Nebula refuses port 22 for its admin interface",
+            $"use another port, e.g. {NebulaSettings.DefaultAdminPort}, or 0 to turn the interface off")),
+        < 0 or > 65535 => throw new FlatnetException(FlatnetException.Describe(file, "nebula.admin_port", $"{port} is not a TCP port",
+            $"use 1 to 65535 (default {NebulaSettings.DefaultAdminPort}), or 0 to turn the interface off")),
+        _ => port.Value,
+    };
+
+    private static NebulaVersion? Version(string? value, string file, string field) =>
+        value is null ? null
+        : NebulaVersion.TryParse(value, out var v) ? v
+        : throw new FlatnetException(FlatnetException.Describe(file, field, $"'{value}' is not a Nebula version",
+            "write the release as MAJOR.MINOR.PATCH, e.g. 1.11.0 (nebula -version prints it)"));
 
     private static string Required(string? value, string file, string field, string fix) =>
         string.IsNullOrWhiteSpace(value)

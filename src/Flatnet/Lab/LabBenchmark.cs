@@ -39,12 +39,12 @@ public static partial class LabBenchmark
             var a = lab.Hosts.Single(h => h.Name == "host-a");
             var b = lab.Hosts.Single(h => h.Name == "host-b");
             b.Host.Run("iperf3", "-s", "-D");
-            b.Wsl.Run("iperf3", "-s", "-D");
+            b.WslNamespace.Run("iperf3", "-s", "-D");
 
             log.Info("bench: throughput and latency (iperf3 3 s, 200 pings)");
             var underlay = Iperf(a.Host, b.Underlay);
             var ours = Iperf(a.Host, "10.100.2.1");
-            var wsl = Iperf(a.Wsl, "10.101.2.1");
+            var wsl = Iperf(a.WslNamespace, "10.101.2.1");
             figures.Add(new("throughput host->host, underlay", underlay.Mbps, "Mbit/s", $"{underlay.Retransmits} retransmits"));
             figures.Add(new("throughput host->host, flatnet config", ours.Mbps, "Mbit/s", $"{ours.Retransmits} retransmits"));
             figures.Add(new("throughput WSL->remote WSL, flatnet config", wsl.Mbps, "Mbit/s", $"{wsl.Retransmits} retransmits"));

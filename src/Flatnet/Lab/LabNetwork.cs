@@ -4,14 +4,18 @@ using Flatnet.Inventory;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
+using Flatnet.Versions;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
 
 namespace Flatnet.Lab;
 
-/// <summary>One lab host: its namespace ("Windows"), the namespace behind it ("WSL2"), and its LAN address
-/// (behind a NAT router, the router's: SSH to it is forwarded to the host).</summary>
-public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespace Wsl, string Underlay, LabNat Nat);
+/// <summary>One lab host: its namespace ("Windows"), the namespace behind it ("WSL2"; none for a host with wsl: false),
+/// its LAN address (behind a NAT router, the router's: SSH to it is forwarded to the host) and the Nebula it runs.</summary>
+public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespace? Wsl, string Underlay, LabNat Nat)
+{
+    public NetworkNamespace WslNamespace => Wsl ?? throw new FlatnetException($"lab: {Name} has no WSL2 (wsl: false in its inventory file)");
+}
 
 /// <summary>
 /// What stands between a lab host and the LAN. Cone: a NAT router that keeps source ports (hole punching works).
@@ -38,7 +42,9 @@ public sealed class LabNetwork : IDisposable
     private readonly List<NetworkNamespace> _namespaces = [];
     private readonly IReporter _log;
     private readonly string _sourceInventory;
+    private readonly NebulaReleases _releases;
     private string? _pathPrefix;
+    private LabVersions _versions = LabVersions.MachineDefault;
 
     public string Directory { get; }
     public Workspace Workspace { get; }
@@ -54,7 +60,8 @@ public sealed class LabNetwork : IDisposable
         Directory = directory;
         _log = log;
         _sourceInventory = source.InventoryDirectory;
-        Workspace = new Workspace(source.Root, Path.Combine(directory, "hosts"), Path.Combine(directory, "artifacts"));
+        _releases = new NebulaReleases(source.ToolsDirectory);
+        Workspace = source with { InventoryDirectory = Path.Combine(directory, "hosts"), ArtifactsDirectory = Path.Combine(directory, "artifacts") };
     }
 
     /// <param name="enrolled">hosts that are in the lab's inventory from the start (all when null); the others
@@ -62,15 +69,17 @@ public sealed class LabNetwork : IDisposable
     /// <param name="pathPrefix">folders put first on the PATH of every SSH session on the lab's hosts (tests use it to
     /// give a "Windows" host a powershell.exe).</param>
     /// <param name="nat">hosts put behind their own NAT router, and which kind.</param>
+    /// <param name="versions">which Nebula release each daemon runs (fetched into tools/nebula/ when missing).</param>
     public static LabNetwork Build(Workspace source, string directory, IReporter log, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
-        IReadOnlyDictionary<string, LabNat>? nat = null)
+        IReadOnlyDictionary<string, LabNat>? nat = null, LabVersions? versions = null)
     {
         NetworkNamespace.RequireRoot("the lab");
         Clean(log);
         var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
         SafeFiles.DeleteOwnedDirectory(directory);
         SafeFiles.CreateOwnedDirectory(directory);
-        var lab = new LabNetwork(Path.GetFullPath(directory), source, log) { _pathPrefix = pathPrefix };
+        var lab = new LabNetwork(Path.GetFullPath(directory), source, log) { _pathPrefix = pathPrefix, _versions = versions ?? LabVersions.MachineDefault };
+        foreach (var v in lab._versions.All) lab._releases.Require(v, "nebula", log);
         try
         {
             lab.Create(sourcePlan, enrolled?.ToHashSet() ?? sourcePlan.Hosts.Select(h => h.Name).ToHashSet(), nat ?? new Dictionary<string, LabNat>());
@@ -123,12 +132,12 @@ public sealed class LabNetwork : IDisposable
         System.IO.Directory.CreateDirectory("/run/sshd"); // sshd's privilege-separation folder
 
         var hosts = new List<LabHost>();
-        var nebulaBinary = LabPrerequisites.Which("nebula")!;
         for (var i = 0; i < sourcePlan.Hosts.Count; i++)
         {
             var source = sourcePlan.Hosts[i];
             var host = Add(NetworkNamespace.Create($"fn-{id}-h{i + 1}"));
-            var wsl = Add(NetworkNamespace.Create($"fn-{id}-w{i + 1}"));
+            // A host with wsl: false in the inventory has no WSL2 here either.
+            var wsl = source.Host.Wsl ? Add(NetworkNamespace.Create($"fn-{id}-w{i + 1}")) : null;
             var underlay = $"{Lan}.{11 + i}";
             var kind = nat.GetValueOrDefault(source.Name, LabNat.None);
             var listen = underlay;
@@ -150,17 +159,20 @@ public sealed class LabNetwork : IDisposable
                 // a stray handshake leaves no state behind that would steal the port the host's punch needs.
                 router.Run("iptables", "-A", "INPUT", "-i", "lan0", "-j", "DROP");
             }
-            NetworkNamespace.Link(host, "veth-wsl", $"{WslNetwork}.1/20", wsl, "eth0", $"{WslNetwork}.2/20");
-            wsl.Run("ip", "route", "add", "default", "via", $"{WslNetwork}.1");
-            // WSL2's NAT: its own traffic to the LAN leaves as the host. Traffic from its stable address is routed, not NATed.
-            host.Run("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", $"{WslNetwork}.0/20", "-o", "lan0", "-j", "MASQUERADE");
+            if (wsl is not null)
+            {
+                NetworkNamespace.Link(host, "veth-wsl", $"{WslNetwork}.1/20", wsl, "eth0", $"{WslNetwork}.2/20");
+                wsl.Run("ip", "route", "add", "default", "via", $"{WslNetwork}.1");
+                // WSL2's NAT: its own traffic to the LAN leaves as the host. Traffic from its stable address is routed, not NATed.
+                host.Run("iptables", "-t", "nat", "-A", "POSTROUTING", "-s", $"{WslNetwork}.0/20", "-o", "lan0", "-j", "MASQUERADE");
+            }
             var lab = new LabHost(source.Name, host, wsl, underlay, kind);
             hosts.Add(lab);
             var fingerprint = StartSshd(lab, listen, ssh);
-            WriteHost(source, lab, fingerprint, ssh, write: enrolled.Contains(source.Name));
+            WriteHost(source, lab, fingerprint, ssh, Daemon(_versions.ForHost(i)), write: enrolled.Contains(source.Name));
         }
         Hosts = hosts;
-        WriteNetwork(nebulaBinary);
+        WriteNetwork();
         CreateLighthouses(lighthouseNamespaces);
         foreach (var h in hosts) WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");
         _log.Info($"lab: {hosts.Count} host(s) on {Lan}.0/24, lighthouse(s) {string.Join(", ", Lighthouses.Select(l => l.Underlay))}; inventory {InventoryLoader.Display(InventoryDirectory)}");
@@ -180,7 +192,7 @@ public sealed class LabNetwork : IDisposable
     /// </summary>
     public void RestartWsl(string host, int addressSuffix)
     {
-        var wsl = Hosts.Single(h => h.Name == host).Wsl;
+        var wsl = Hosts.Single(h => h.Name == host).WslNamespace;
         wsl.Run("ip", "addr", "flush", "dev", "eth0");
         wsl.Run("ip", "link", "set", "dev", "eth0", "down");
         wsl.Run("ip", "link", "set", "dev", "eth0", "address", $"02:f1:a7:00:00:{addressSuffix:x2}");
@@ -239,7 +251,15 @@ public sealed class LabNetwork : IDisposable
         return print.StdOut.Split(' ')[1];
     }
 
-    private void WriteHost(HostAddresses source, LabHost lab, string fingerprint, string ssh, bool write)
+    /// <summary>The nebula binary of a release (null: this machine's) and the release it is, as the lab's inventory declares it.</summary>
+    private (string Binary, NebulaVersion Version) Daemon(NebulaVersion? release)
+    {
+        if (release is { } v) return (_releases.Find(v, "nebula")!, v);
+        var machine = LabPrerequisites.Which("nebula") ?? throw new FlatnetException("lab: nebula is not installed.\n    fix: apt-get install nebula, or pass --nebula=VERSION");
+        return (machine, new Nebula(machine).Version);
+    }
+
+    private void WriteHost(HostAddresses source, LabHost lab, string fingerprint, string ssh, (string Binary, NebulaVersion Version) nebula, bool write)
     {
         var doc = new HostDocument
         {
@@ -249,9 +269,11 @@ public sealed class LabNetwork : IDisposable
             RoutedBlock = source.Host.RoutedBlock,
             Os = "linux",
             Groups = source.Host.Groups.ToList(),
-            Wsl = true,
+            Wsl = source.Host.Wsl,
+            NebulaVersion = nebula.Version.ToString(),
+            NebulaBinary = nebula.Binary,
             Root = Path.Combine(Directory, source.Name, "flatnet"),
-            WslCommand = $"ip netns exec {lab.Wsl.Name} env FLATNET_ETC={Path.Combine(Directory, source.Name, "wsl-etc")}",
+            WslCommand = lab.Wsl is null ? null : $"ip netns exec {lab.Wsl.Name} env FLATNET_ETC={Path.Combine(Directory, source.Name, "wsl-etc")}",
             Deploy = new DeployDocument
             {
                 Transport = "ssh", Address = lab.Underlay, Port = 22, User = "root",
@@ -261,17 +283,21 @@ public sealed class LabNetwork : IDisposable
         var folder = write ? InventoryDirectory : Path.Combine(Directory, "pending");
         System.IO.Directory.CreateDirectory(folder);
         File.WriteAllText(Path.Combine(folder, source.Name + ".yaml"),
-            $"# Lab stand-in for {source.Name}: namespace {lab.Host.Name} (LAN {lab.Underlay}), its WSL2 {lab.Wsl.Name}. Made by the Lab target.\n" + Yaml.Serialize(doc));
+            $"# Lab stand-in for {source.Name}: namespace {lab.Host.Name} (LAN {lab.Underlay}), {(lab.Wsl is null ? "no WSL2" : "its WSL2 " + lab.Wsl.Name)}, Nebula {nebula.Version}. Made by the Lab target.\n" + Yaml.Serialize(doc));
     }
 
-    private void WriteNetwork(string nebulaBinary)
+    private void WriteNetwork()
     {
         var source = new DeserializerBuilder().WithNamingConvention(UnderscoredNamingConvention.Instance).Build()
             .Deserialize<NetworkDocument>(File.ReadAllText(Path.Combine(_sourceInventory, InventoryLoader.NetworkFileName)));
         source.Ca = new CaDocument { Name = "flatnet-lab-ca", Crt = "pki/ca.crt", Key = "pki/ca.key", CreateIfMissing = true };
         var port = source.ListenPort ?? 4242;
-        source.Lighthouses = [.. (source.Lighthouses ?? []).Select((l, i) => new LighthouseDocument { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{Lan}.{i + 1}:{port}"] })];
-        source.Nebula = new NebulaDocument { Linux = new LinuxNebulaDocument { Binary = nebulaBinary } };
+        var lighthouse = Daemon(_versions.ForLighthouse);
+        source.Lighthouses = [.. (source.Lighthouses ?? []).Select((l, i) => new LighthouseDocument
+            { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString() })];
+        // nebula-cert: the newest release in play (it reads every certificate version the others do), else this machine's.
+        var certTool = _versions.All.Any() ? _releases.Find(_versions.All.Max(), "nebula-cert") : null;
+        source.Nebula = new NebulaDocument { CertTool = certTool, Linux = new LinuxNebulaDocument { Binary = Daemon(null).Binary } };
         System.IO.Directory.CreateDirectory(InventoryDirectory);
         File.WriteAllText(Path.Combine(InventoryDirectory, InventoryLoader.NetworkFileName),
             "# The lab's network, made by the Lab target from hosts/network.yaml: lab CA, lab lighthouse address.\n" + Yaml.Serialize(source));
@@ -280,31 +306,49 @@ public sealed class LabNetwork : IDisposable
     private void CreateLighthouses(IReadOnlyList<NetworkNamespace> namespaces)
     {
         var control = new ControlPlane(Workspace, _log);
+        if (_versions.CaVersion is { } forced)
+        {
+            // A CA of a given version, as a Stage 1 lighthouse made it, before flatnet chooses one.
+            var settings = control.Plan().Inventory.Network.Ca;
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(settings.KeyPath)!);
+            control.NebulaCert.Ca(new NebulaCertCaSettings(settings.Name, settings.CrtPath, settings.KeyPath) { CertificateVersion = forced });
+        }
         control.InitCa();
+        control.Ca.RequireUsable(); // a CA some daemon cannot read stops the lab here, before anything runs
         var plan = control.Plan();
+        var lighthouseNebula = Daemon(_versions.ForLighthouse);
         var lighthouses = new List<LabLighthouse>();
         for (var i = 0; i < plan.Lighthouses.Count; i++)
         {
             var lighthouse = plan.Lighthouses[i];
-            var model = HostModel.ForLighthouse(plan, lighthouse, Path.Combine(Directory, lighthouse.Name));
+            var model = HostModel.ForLighthouse(plan, lighthouse, Path.Combine(Directory, lighthouse.Name), lighthouseNebula.Binary);
             System.IO.Directory.CreateDirectory(model.Paths.ConfigDir);
             System.IO.Directory.CreateDirectory(model.Paths.LogsDir);
             File.Copy(control.Ca.CrtPath, model.Paths.Ca);
             control.NebulaCert.Sign(new NebulaCertSignSettings(lighthouse.Name, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}",
                 control.Ca.CrtPath, control.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key, Groups = ["lighthouse"] });
             File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model));
-            control.Nebula.Test(model.Paths.Config, lighthouse.Name);
+            new Nebula(lighthouseNebula.Binary).Test(model.Paths.Config, lighthouse.Name);
             lighthouses.Add(new LabLighthouse(lighthouse.Name, namespaces[i], $"{Lan}.{i + 1}", model.Paths.Config, model.Paths.Log, model.Paths.NebulaBinary));
         }
         Lighthouses = lighthouses;
         foreach (var l in lighthouses) StartLighthouse(l.Name);
     }
 
-    /// <summary>Starts a lab lighthouse's nebula (they all start with the lab).</summary>
+    /// <summary>Starts a lab lighthouse's nebula (they all start with the lab); fails at once, with its log, if it does not come up.</summary>
     public void StartLighthouse(string name)
     {
         var l = Lighthouses.Single(x => x.Name == name);
         l.Namespace.Start(l.Log, l.Binary, "-config", l.Config);
+        // Up means: the process lives and has made its interface. A bad config or certificate ends it within a moment.
+        for (var i = 0; i < 30; i++)
+        {
+            Thread.Sleep(100);
+            if (!l.Namespace.Runs("nebula")) break;
+            if (l.Namespace.Try("ip", "link", "show", HostModel.DefaultTunDevice).Succeeded) return;
+        }
+        var said = File.Exists(l.Log) ? string.Join("\n      ", File.ReadAllLines(l.Log).TakeLast(6)) : "(no log)";
+        throw new FlatnetException($"lab: the lighthouse {name}'s nebula ({l.Binary}) did not start.\n    its log ({InventoryLoader.Display(l.Log)}):\n      {said}");
     }
 
     /// <summary>Stops a lab lighthouse's nebula, as if that machine went down.</summary>

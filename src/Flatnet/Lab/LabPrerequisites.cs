@@ -28,8 +28,9 @@ public static class LabPrerequisites
         if (still.Count > 0) throw new FlatnetException($"after {command}, still missing: {string.Join(", ", still)}");
     }
 
+    /// <summary>The program as PATH finds it (what the user put first wins), then the sbin folders a non-root PATH may lack.</summary>
     public static string? Which(string program) =>
-        new[] { "/usr/sbin", "/usr/bin", "/sbin", "/bin" }
-            .Concat((Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/sbin", "/usr/bin", "/sbin", "/bin"])
             .Select(d => Path.Combine(d, program)).FirstOrDefault(File.Exists);
 }

@@ -10,10 +10,12 @@ namespace Flatnet.Lab;
 /// </summary>
 public static class LabRunner
 {
-    public static PingMatrix Run(Workspace source, IReporter log, bool keep, bool installPackages)
+    public static PingMatrix Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null)
     {
         LabPrerequisites.Ensure(log, installPackages);
-        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, enrolled: []);
+        versions ??= LabVersions.MachineDefault;
+        log.Info($"lab: Nebula versions: {versions}");
+        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, enrolled: [], versions: versions);
         try
         {
             var matrix = new PingMatrix([]);
@@ -23,7 +25,7 @@ public static class LabRunner
                 log.Info($"lab: AddHost {host.Name}");
                 matrix = new ControlPlane(lab.Workspace, log).AddHost(host.Name);
             }
-            log.Info($"lab: all {lab.Hosts.Count} hosts and their WSL2 reach each other ({matrix.Results.Count} pings).");
+            log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             return matrix;
         }
         finally
@@ -32,7 +34,7 @@ public static class LabRunner
             {
                 log.Info("lab: kept running. Look around with:");
                 foreach (var h in lab.Hosts)
-                    log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}); its WSL2: ip netns exec {h.Wsl.Name} bash");
+                    log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}){(h.Wsl is null ? "" : $"; its WSL2: ip netns exec {h.Wsl.Name} bash")}");
                 log.Info($"  ./build.sh --target=VerifyPing --inventory={InventoryLoader.Display(lab.InventoryDirectory)} --artifacts={InventoryLoader.Display(lab.Workspace.ArtifactsDirectory)}");
                 log.Info("  ./build.sh --target=LabClean   # removes it");
             }

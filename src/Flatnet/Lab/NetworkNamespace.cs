@@ -78,6 +78,23 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
+    /// <summary>Whether a live (not zombie) process with this command name runs inside the namespace.</summary>
+    public bool Runs(string command) =>
+        ProcessRunner.Run("ip", ["netns", "pids", Name]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Trim())
+            .Any(pid => ReadComm(pid) == command && !IsZombie(pid));
+
+    private static bool IsZombie(string pid)
+    {
+        try
+        {
+            return File.ReadLines($"/proc/{pid}/status").Any(l => l.StartsWith("State:") && l.Contains('Z'));
+        }
+        catch (IOException)
+        {
+            return true; // gone
+        }
+    }
+
     private static string? ReadComm(string pid)
     {
         try

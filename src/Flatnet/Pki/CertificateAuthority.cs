@@ -1,4 +1,5 @@
 using Flatnet.Inventory;
+using Flatnet.Versions;
 
 namespace Flatnet.Pki;
 
@@ -6,10 +7,19 @@ namespace Flatnet.Pki;
 /// The CA that signs every host. Normally it already exists (Stage 1's lighthouse made it) and its ca.crt/ca.key
 /// are copied to the paths network.yaml names; InitCa makes one only when none is there, and never overwrites.
 /// </summary>
-public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings settings, IReporter log)
+public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings settings, MeshVersions mesh, IReporter log)
 {
     public string CrtPath => settings.CrtPath;
     public string KeyPath => settings.KeyPath;
+
+    /// <summary>The existing CA, refused when a daemon of the mesh cannot read its certificate version.</summary>
+    public NebulaCertInfo RequireUsable(MeshVersions? withActual = null)
+    {
+        var info = RequireExisting();
+        if ((withActual ?? mesh).Refusal(info.Version, InventoryLoader.Display(CrtPath)) is { } refusal)
+            throw new FlatnetException(refusal);
+        return info;
+    }
 
     /// <returns>true when a CA was created, false when one was already there.</returns>
     public bool Init(bool quietIfExists = false)
@@ -21,13 +31,14 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             var info = nebulaCert.Print(CrtPath);
             if (!info.IsCa)
                 throw new FlatnetException($"{InventoryLoader.Display(CrtPath)} is a certificate for '{info.Name}', not a CA.\n    fix: point ca.crt in hosts/network.yaml at the CA certificate");
-            if (!quietIfExists) log.Info($"CA '{info.Name}' already exists at {InventoryLoader.Display(CrtPath)} (fingerprint {info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}); left as it is.");
+            if (!quietIfExists) log.Info($"CA '{info.Name}' already exists at {InventoryLoader.Display(CrtPath)} (v{info.Version}, fingerprint {info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}); left as it is.");
             return false;
         }
         if (hasCrt != hasKey)
             throw new FlatnetException($"half a CA: {InventoryLoader.Display(hasCrt ? CrtPath : KeyPath)} exists but {InventoryLoader.Display(hasCrt ? KeyPath : CrtPath)} does not.\n" +
                                        "    fix: copy the missing file from the lighthouse (Stage 1), or move the lone file away to create a new CA");
 
+        var (version, why) = mesh.ChooseCaVersion(nebulaCert.Version);
         var crtDir = Path.GetDirectoryName(CrtPath)!;
         var keyDir = Path.GetDirectoryName(KeyPath)!;
         Directory.CreateDirectory(crtDir);
@@ -41,7 +52,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             SafeFiles.RestrictToOwner(staging);
             var crt = Path.Combine(staging, "ca.crt");
             var key = Path.Combine(staging, "ca.key");
-            nebulaCert.Ca(new NebulaCertCaSettings(settings.Name, crt, key) { Duration = settings.Duration });
+            nebulaCert.Ca(new NebulaCertCaSettings(settings.Name, crt, key) { Duration = settings.Duration, CertificateVersion = version });
             SafeFiles.RestrictToOwner(key);
             File.Move(key, KeyPath);
             File.Move(crt, CrtPath);
@@ -51,7 +62,8 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             Directory.Delete(staging, recursive: true);
         }
         var created = nebulaCert.Print(CrtPath);
-        log.Info($"Created CA '{created.Name}' at {InventoryLoader.Display(CrtPath)} (key {InventoryLoader.Display(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}.");
+        log.Info($"Created CA '{created.Name}' at {InventoryLoader.Display(CrtPath)} (key {InventoryLoader.Display(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}; " +
+                 $"certificate version {created.Version}: {why}.");
         return true;
     }
 

@@ -27,11 +27,11 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     /// <param name="publicKey">a public key made on the host (nebula-cert keygen there); null makes the key pair here.</param>
     public CertOutcome Generate(HostAddresses host, string? duration, bool force, string? publicKey)
     {
-        var caInfo = ca.RequireExisting();
+        var caInfo = ca.RequireUsable();
         var dir = workspace.PkiDirectory(host.Name);
         if (publicKey is not null && !File.Exists(publicKey))
             throw new FlatnetException($"--pub: {publicKey} does not exist.\n    fix: run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
-        var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, [host.RoutedBlock.ToString()],
+        var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, host.CertificateSubnets,
             caInfo.Fingerprint, duration, publicKey is null ? LocalKey : "sha256:" + Sha256(publicKey));
 
         var crt = Path.Combine(dir, "host.crt");
@@ -42,7 +42,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             if (ok)
             {
                 var existing = nebulaCert.Print(crt);
-                log.Info($"{host.Name}: certificate is up to date ({host.OverlayCidr}, subnets {host.RoutedBlock}, valid until {existing.NotAfter:yyyy-MM-dd}); not re-signed. Use --force to re-sign.");
+                log.Info($"{host.Name}: certificate is up to date ({host.OverlayCidr}, subnets {(host.RoutedBlock?.ToString() ?? "none")}, valid until {existing.NotAfter:yyyy-MM-dd}); not re-signed. Use --force to re-sign.");
                 return new CertOutcome(dir, false, existing);
             }
             log.Info($"{host.Name}: existing certificate no longer verifies ({reason}); re-signing.");
@@ -79,9 +79,9 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         var json = ReadRequest(dir);
         if (json is null || !File.Exists(Path.Combine(dir, "host.crt"))) return "it has no certificate yet";
         var signed = JsonSerializer.Deserialize<SignRequest>(json)!;
-        var caInfo = ca.RequireExisting();
+        var caInfo = ca.RequireUsable();
         if (signed.Name != host.Name || signed.Ip != host.OverlayCidr || !signed.Groups.SequenceEqual(host.Host.Groups)
-            || !signed.Subnets.SequenceEqual([host.RoutedBlock.ToString()]))
+            || !signed.Subnets.SequenceEqual(host.CertificateSubnets))
             return "the inventory changed since its certificate was signed";
         if (signed.CaFingerprint != caInfo.Fingerprint) return "its certificate was signed by another CA";
         var (ok, reason) = nebulaCert.Verify(ca.CrtPath, Path.Combine(dir, "host.crt"));

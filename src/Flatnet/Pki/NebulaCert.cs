@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flatnet.Tools;
+using Flatnet.Versions;
 
 namespace Flatnet.Pki;
 
@@ -16,6 +17,8 @@ public abstract record NebulaCertSettings : ToolSettings
 public sealed record NebulaCertCaSettings(string Name, string OutCrt, string OutKey) : NebulaCertSettings
 {
     public string? Duration { get; init; }
+    /// <summary>The certificate version to make (nebula-cert >= 1.10 only; older ones make v1 and know no -version).</summary>
+    public int? CertificateVersion { get; init; }
     public IReadOnlyList<string>? Groups { get; init; }
     public IReadOnlyList<string>? Ips { get; init; }
     public IReadOnlyList<string>? Subnets { get; init; }
@@ -23,12 +26,18 @@ public sealed record NebulaCertCaSettings(string Name, string OutCrt, string Out
     protected override IEnumerable<string> ModeArguments() =>
         Flag("-name", Name).Concat(Flag("-out-crt", OutCrt)).Concat(Flag("-out-key", OutKey))
             .Concat(Flag("-duration", Duration)).Concat(Flag("-groups", List(Groups)))
-            .Concat(Flag("-ips", List(Ips))).Concat(Flag("-subnets", List(Subnets)));
+            .Concat(Flag("-ips", List(Ips))).Concat(Flag("-subnets", List(Subnets)))
+            .Concat(Flag("-version", CertificateVersion?.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 }
 
-/// <summary>Signs a host cert. Either OutKey (nebula-cert makes the key pair here) or InPub (the key was made on the host).</summary>
+/// <summary>
+/// Signs a host cert. Either OutKey (nebula-cert makes the key pair here) or InPub (the key was made on the host).
+/// The certificate takes the CA's version (nebula-cert's own rule). NetworksFlags: nebula-cert >= 1.10 calls the
+/// address and routed blocks -networks / -unsafe-networks (-ip / -subnets are deprecated aliases there).
+/// </summary>
 public sealed record NebulaCertSignSettings(string Name, string Ip, string CaCrt, string CaKey, string OutCrt) : NebulaCertSettings
 {
+    public bool NetworksFlags { get; init; }
     public string? OutKey { get; init; }
     public string? InPub { get; init; }
     public IReadOnlyList<string>? Groups { get; init; }
@@ -36,9 +45,10 @@ public sealed record NebulaCertSignSettings(string Name, string Ip, string CaCrt
     public string? Duration { get; init; }
     protected override string Mode => "sign";
     protected override IEnumerable<string> ModeArguments() =>
-        Flag("-name", Name).Concat(Flag("-ip", Ip)).Concat(Flag("-ca-crt", CaCrt)).Concat(Flag("-ca-key", CaKey))
+        Flag("-name", Name).Concat(Flag(NetworksFlags ? "-networks" : "-ip", Ip)).Concat(Flag("-ca-crt", CaCrt)).Concat(Flag("-ca-key", CaKey))
             .Concat(Flag("-out-crt", OutCrt)).Concat(Flag("-out-key", OutKey)).Concat(Flag("-in-pub", InPub))
-            .Concat(Flag("-groups", List(Groups))).Concat(Flag("-subnets", List(Subnets))).Concat(Flag("-duration", Duration));
+            .Concat(Flag("-groups", List(Groups))).Concat(Flag(NetworksFlags ? "-unsafe-networks" : "-subnets", List(Subnets)))
+            .Concat(Flag("-duration", Duration));
 }
 
 public sealed record NebulaCertKeygenSettings(string OutKey, string OutPub) : NebulaCertSettings
@@ -59,36 +69,75 @@ public sealed record NebulaCertVerifySettings(string Ca, string Crt) : NebulaCer
     protected override IEnumerable<string> ModeArguments() => Flag("-ca", Ca).Concat(Flag("-crt", Crt));
 }
 
-/// <summary>What `nebula-cert print -json` says about a certificate.</summary>
+/// <summary>What `nebula-cert print -json` says about a certificate. Ips/Subnets are v2's networks/unsafeNetworks.</summary>
 public sealed record NebulaCertInfo(
     string Name, IReadOnlyList<string> Ips, IReadOnlyList<string> Subnets, IReadOnlyList<string> Groups,
-    bool IsCa, string Issuer, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string PublicKey, string Fingerprint);
+    bool IsCa, string Issuer, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string PublicKey, string Fingerprint)
+{
+    /// <summary>The certificate format: 1 (every Nebula) or 2 (Nebula >= 1.10 only).</summary>
+    public int Version { get; init; } = 1;
 
-/// <summary>The nebula-cert binary. The crypto is nebula-cert's; this class only drives it.</summary>
+    /// <summary>
+    /// Reads both shapes `print -json` has had. Up to 1.9 one object:
+    ///   {"details":{"ips":[..],"subnets":[..],"publicKey":..},"fingerprint":..}
+    /// from 1.10 an array (a file may hold several certs), fields renamed, publicKey top-level for v2:
+    ///   [{"details":{"networks":[..],"unsafeNetworks":[..]},"publicKey":..,"version":2,"fingerprint":..}]
+    /// Fixtures: tests/Flatnet.Tests/fixtures/nebula-cert-print/ (real 1.6.1 and 1.11.0 output).
+    /// </summary>
+    public static NebulaCertInfo FromJson(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        var root = doc.RootElement;
+        if (root.ValueKind == JsonValueKind.Array)
+        {
+            if (root.GetArrayLength() == 0) throw new FlatnetException("nebula-cert print -json printed no certificate");
+            root = root[0];
+        }
+        var d = root.GetProperty("details");
+        static IReadOnlyList<string> Strings(JsonElement e, string a, string b) =>
+            (e.TryGetProperty(a, out var x) ? x : e.TryGetProperty(b, out var y) ? y : default) is { ValueKind: JsonValueKind.Array } arr
+                ? arr.EnumerateArray().Select(v => v.GetString() ?? "").ToList() : [];
+        var publicKey = d.TryGetProperty("publicKey", out var pk) ? pk : root.GetProperty("publicKey");
+        return new NebulaCertInfo(
+            d.GetProperty("name").GetString() ?? "", Strings(d, "ips", "networks"), Strings(d, "subnets", "unsafeNetworks"),
+            Strings(d, "groups", "groups"), d.GetProperty("isCa").GetBoolean(), d.GetProperty("issuer").GetString() ?? "",
+            d.GetProperty("notBefore").GetDateTimeOffset(), d.GetProperty("notAfter").GetDateTimeOffset(),
+            publicKey.GetString() ?? "", root.GetProperty("fingerprint").GetString() ?? "")
+        {
+            Version = root.TryGetProperty("version", out var v) ? v.GetInt32() : 1,
+        };
+    }
+}
+
+/// <summary>The nebula-cert binary. The crypto is nebula-cert's; this class only drives it, with the flags its version takes.</summary>
 public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(executable)
 {
+    private readonly Lazy<NebulaVersion> _version = new(() => AskVersion(executable, "nebula-cert"));
+
     protected override string DisplayName => "nebula-cert";
 
     public static NebulaCert Locate(ToolLocator locator, string? configuredPath) => new(locator.Find(
         "nebula-cert", configuredPath, "nebula.cert_tool in hosts/network.yaml",
         "install Nebula (Debian/Ubuntu: apt-get install nebula; Windows: put nebula-cert.exe in tools/)"));
 
-    public void Ca(NebulaCertCaSettings settings) => Run(settings);
-    public void Sign(NebulaCertSignSettings settings) => Run(settings);
+    /// <summary>This nebula-cert's release, asked once.</summary>
+    public NebulaVersion Version => _version.Value;
+
+    public void Ca(NebulaCertCaSettings settings) =>
+        Run(Version.ReadsV2Certificates ? settings : settings with { CertificateVersion = null });
+
+    public void Sign(NebulaCertSignSettings settings) => Run(settings with { NetworksFlags = Version.ReadsV2Certificates });
+
     public void Keygen(NebulaCertKeygenSettings settings) => Run(settings);
 
     public NebulaCertInfo Print(string path)
     {
-        var json = Run(new NebulaCertPrintSettings(path)).StdOut;
-        using var doc = JsonDocument.Parse(json);
-        var root = doc.RootElement;
-        var d = root.GetProperty("details");
-        static IReadOnlyList<string> Strings(JsonElement e) => e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().Select(x => x.GetString() ?? "").ToList() : [];
-        return new NebulaCertInfo(
-            d.GetProperty("name").GetString() ?? "", Strings(d.GetProperty("ips")), Strings(d.GetProperty("subnets")),
-            Strings(d.GetProperty("groups")), d.GetProperty("isCa").GetBoolean(), d.GetProperty("issuer").GetString() ?? "",
-            d.GetProperty("notBefore").GetDateTimeOffset(), d.GetProperty("notAfter").GetDateTimeOffset(),
-            d.GetProperty("publicKey").GetString() ?? "", root.GetProperty("fingerprint").GetString() ?? "");
+        var result = Run(new NebulaCertPrintSettings(path), throwOnFailure: false);
+        if (!result.Succeeded && (result.StdErr + result.StdOut).Contains("proper nebula certificate banner") && !Version.ReadsV2Certificates)
+            throw new FlatnetException($"{Inventory.InventoryLoader.Display(path)}: nebula-cert {Version} ({Executable}) cannot read this certificate; " +
+                                       "it is most likely a v2 certificate, which only Nebula 1.10 and later read.\n" +
+                                       "    fix: use nebula-cert 1.10 or later (put it in tools/, set nebula.cert_tool, or ./build.sh --target=FetchNebula --nebula=1.11.0)");
+        return NebulaCertInfo.FromJson(result.EnsureSuccess("nebula-cert print").StdOut);
     }
 
     /// <summary>True when the cert is signed by the CA and not expired; otherwise false with nebula-cert's reason.</summary>
@@ -98,6 +147,11 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
         return (r.Succeeded, (r.StdErr + r.StdOut).Trim());
     }
 
-    public string Version() =>
-        ProcessRunner.Run(Executable, ["-version"]).EnsureSuccess("nebula-cert -version").StdOut.Replace("Version:", "").Trim();
+    /// <summary>`nebula -version` and `nebula-cert -version` both print "Version: X.Y.Z".</summary>
+    internal static NebulaVersion AskVersion(string executable, string what)
+    {
+        var output = ProcessRunner.Run(executable, ["-version"]).EnsureSuccess($"{what} -version").StdOut;
+        return NebulaVersion.TryParse(output.Trim().Split('\n')[0], out var v) ? v
+            : throw new FlatnetException($"{what} -version ({executable}) printed '{output.Trim()}', not a version.\n    fix: use an official Nebula build");
+    }
 }

@@ -17,17 +17,17 @@ public sealed class HostRenderer(TemplateRenderer templates)
     public IReadOnlyList<RenderedFile> Render(HostModel model)
     {
         var files = new List<RenderedFile> { Text("config.yaml", "config.yaml.scriban", model, RenderedFile.Regular) };
-        if (model.IsWindows)
+        files.Add(model.IsWindows
+            ? Text("install.ps1", "install.ps1.scriban", model, RenderedFile.Executable)
+            : Text("install.sh", "install.sh.scriban", model, RenderedFile.Executable));
+        // Routing scripts exist for a host with WSL2 only: without it there is nothing to route (RoutePlan is null).
+        if (model.Routes is not null)
         {
-            files.Add(Text("install.ps1", "install.ps1.scriban", model, RenderedFile.Executable));
-            files.Add(Text("scripts/setup-routing.ps1", "setup-routing.ps1.scriban", model, RenderedFile.Executable));
+            files.Add(model.IsWindows
+                ? Text("scripts/setup-routing.ps1", "setup-routing.ps1.scriban", model, RenderedFile.Executable)
+                : Text("scripts/host-routing.sh", "host-routing.sh.scriban", model, RenderedFile.Executable));
+            files.Add(Text("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", model, RenderedFile.Executable));
         }
-        else
-        {
-            files.Add(Text("install.sh", "install.sh.scriban", model, RenderedFile.Executable));
-            files.Add(Text("scripts/host-routing.sh", "host-routing.sh.scriban", model, RenderedFile.Executable));
-        }
-        if (model.Wsl) files.Add(Text("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", model, RenderedFile.Executable));
         files.Add(Text("README.md", "README.md.scriban", model, RenderedFile.Regular));
         return files;
     }

@@ -17,11 +17,12 @@ public sealed record Route(string Cidr, string Network, string Mask, int Prefix,
 /// </summary>
 public sealed record RoutePlan(Route OwnBlock, string WslAddress, IReadOnlyList<Route> WslRoutes, Route Overlay, IReadOnlyList<Route> Pool)
 {
-    public static RoutePlan For(AddressPlan plan, HostAddresses host) => new(
-        Route.For(host.RoutedBlock, $"{host.Name}'s own block, served by its WSL2"),
-        host.WslAddress,
+    /// <summary>Null for a host without WSL2: there is nothing to route.</summary>
+    public static RoutePlan? For(AddressPlan plan, HostAddresses host) => host is { RoutedBlock: { } block, WslAddress: { } wsl } ? new(
+        Route.For(block, $"{host.Name}'s own block, served by its WSL2"),
+        wsl,
         new[] { Route.For(plan.Overlay, "the Nebula overlay (every host's Nebula IP)") }
-            .Concat(plan.Others(host.Name).Select(o => Route.For(o.RoutedBlock, $"{o.Name}'s WSL2 block"))).ToList(),
+            .Concat(plan.OthersWithBlocks(host.Name).Select(o => Route.For(o.RoutedBlock!.Value, $"{o.Name}'s WSL2 block"))).ToList(),
         Route.For(plan.Overlay, "the Nebula overlay"),
-        [Route.For(plan.Inventory.Network.RoutedPool, "every host's routed block")]);
+        [Route.For(plan.Inventory.Network.RoutedPool, "every host's routed block")]) : null;
 }

@@ -1,3 +1,5 @@
+using Flatnet.Versions;
+
 namespace Flatnet.Tools;
 
 public sealed record NebulaTestSettings(string Config) : ToolSettings
@@ -8,7 +10,12 @@ public sealed record NebulaTestSettings(string Config) : ToolSettings
 /// <summary>The nebula binary on the machine running the build: here only to check configs with `nebula -test`.</summary>
 public sealed class Nebula(string executable) : Tool<NebulaTestSettings>(executable)
 {
+    private readonly Lazy<NebulaVersion> _version = new(() => Pki.NebulaCert.AskVersion(executable, "nebula"));
+
     protected override string DisplayName => "nebula";
+
+    /// <summary>This nebula's release, asked once.</summary>
+    public NebulaVersion Version => _version.Value;
 
     public static Nebula Locate(ToolLocator locator) => new(locator.Find(
         "nebula", null, "tools/nebula", "install Nebula (Debian/Ubuntu: apt-get install nebula) so every rendered config can be checked with nebula -test"));
@@ -18,11 +25,8 @@ public sealed class Nebula(string executable) : Tool<NebulaTestSettings>(executa
     {
         var result = Run(new NebulaTestSettings(config), throwOnFailure: false);
         if (!result.Succeeded)
-            throw new FlatnetException($"{what}: nebula -test refused the rendered config.\n    nebula said: " +
+            throw new FlatnetException($"{what}: nebula {Version} -test refused the rendered config.\n    nebula said: " +
                                        string.Join("\n      ", (result.StdErr + result.StdOut).Trim().Split('\n').TakeLast(4)) +
                                        "\n    fix: correct hosts/ or templates/config.yaml.scriban; nothing was written");
     }
-
-    public string Version() =>
-        ProcessRunner.Run(Executable, ["-version"]).EnsureSuccess("nebula -version").StdOut.Replace("Version:", "").Trim();
 }

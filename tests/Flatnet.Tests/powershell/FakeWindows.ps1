@@ -188,6 +188,18 @@ function global:Register-ScheduledTask {
     [pscustomobject]@{ TaskName = $TaskName }
 }
 
+# %WINDIR%\System32\OpenSSH\ssh-keygen.exe, as Windows' OpenSSH Client installs it: here the real ssh-keygen behind
+# a wrapper that also records its command line. install.ps1 starts it with one verbatim argument string, which
+# .NET splits by the same CommandLineToArgvW rules as Windows (-N "" is one empty argument).
+$script:FakeWindir = Join-Path ([IO.Path]::GetTempPath()) ("fake-windir-" + [guid]::NewGuid().ToString('N'))
+New-Item -ItemType Directory -Force -Path (Join-Path $script:FakeWindir 'System32/OpenSSH') | Out-Null
+$script:FakeKeygen = Join-Path $script:FakeWindir 'System32/OpenSSH/ssh-keygen.exe'
+Set-Content -Path $script:FakeKeygen -Value "#!/bin/sh`necho `"ssh-keygen.exe `$*`" >> '$script:FakeWindir/keygen-calls'`nexec ssh-keygen `"`$@`""
+chmod +x $script:FakeKeygen
+$env:WINDIR = $script:FakeWindir
+
 function global:Remove-FakeWindows {
     foreach ($name in $script:FakeCommands) { Remove-Item -Path "Function:\$name" -ErrorAction SilentlyContinue }
+    Remove-Item -Recurse -Force -LiteralPath $script:FakeWindir -ErrorAction SilentlyContinue
+    Remove-Item Env:\WINDIR -ErrorAction SilentlyContinue
 }

@@ -63,7 +63,14 @@ Describe 'install.ps1' {
             "nebula.exe -service install -config $($site.Root)/config/nebula/config.yaml")
         $changes = @($FakeWindows.Changes)
         $changes[0] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r Administrators:F SYSTEM:F'
-        $changes[1..2] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'Start-Service Name=nebula')
+        $changes[1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r Administrators:F SYSTEM:F'
+        $changes[2..3] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'Start-Service Name=nebula')
+        # Nebula's admin interface got a host key made on this host, with an empty passphrase, by Windows' ssh-keygen.exe.
+        $adminKey = Join-Path $site.Root 'config/nebula/admin_host_ed25519'
+        Get-Content -Raw $adminKey | Should -BeLike '*BEGIN OPENSSH PRIVATE KEY*'
+        Test-Path "$adminKey.pub" | Should -BeFalse
+        Get-Content (Join-Path $env:WINDIR 'keygen-calls') | Select-Object -Last 1 | Should -BeLike '*-q -t ed25519 -N  -C nebula-admin -f */config/nebula.new/admin_host_ed25519'
+        (Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')) | Should -BeLike "*host_key: `"*admin_host_ed25519`"*"
         $changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
         $changes[-1] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Watch AtLogOn=True User=kh LogonType=Interactive RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3"
         $out | Should -Contain 'started: service nebula (nebula)'
@@ -74,8 +81,10 @@ Describe 'install.ps1' {
         Invoke-Install $site | Out-Null
         $FakeWindows.Changes.Clear()
         Remove-Item $site.Calls
+        $adminKey = (Get-FileHash (Join-Path $site.Root 'config/nebula/admin_host_ed25519')).Hash
         $out = Invoke-Install $site
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
+        (Get-FileHash (Join-Path $site.Root 'config/nebula/admin_host_ed25519')).Hash | Should -Be $adminKey
         NebulaCalls $site | Should -BeNullOrEmpty
         $out | Should -Contain 'unchanged: host-b already has this bundle'
         $out | Should -Contain 'unchanged: routing for host-b was already in place (WSL2 at 172.29.1.2)'
@@ -127,7 +136,7 @@ Describe 'install.ps1' {
         $site = New-Site $NssmBundleDir
         Invoke-Install $site | Out-Null
         $log = "$($site.Root)/logs/nebula.log"
-        @($FakeWindows.Changes)[1..4] | Should -Be @(
+        @($FakeWindows.Changes)[2..5] | Should -Be @(
             "nssm.exe install nebula $($site.Nebula) -config $($site.Root)/config/nebula/config.yaml",
             "nssm.exe set nebula AppStdout $log",
             "nssm.exe set nebula AppStderr $log",

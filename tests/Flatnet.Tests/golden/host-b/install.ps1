@@ -68,6 +68,19 @@ foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
     if (-not (Test-Path -LiteralPath $source)) { Stop-Install "no $name in the bundle or in $ConfigDir; for a key made on this host run nebula-cert keygen first" }
     Copy-Item -Force -LiteralPath $source -Destination (Join-Path $stage $name)
 }
+# Nebula's admin interface (127.0.0.1 only) needs an SSH host key: made here once, kept across installs, never sent anywhere.
+$AdminKeyName = 'admin_host_ed25519'
+$adminKey = Join-Path $stage $AdminKeyName
+if (Test-Path -LiteralPath (Join-Path $ConfigDir $AdminKeyName)) {
+    Copy-Item -Force -LiteralPath (Join-Path $ConfigDir $AdminKeyName) -Destination $adminKey
+} else {
+    $keygen = Join-Path $env:WINDIR 'System32\OpenSSH\ssh-keygen.exe'
+    if (-not (Test-Path -LiteralPath $keygen)) { Stop-Install "$keygen is missing; add Windows' OpenSSH Client (Settings > Optional features), which makes the host key of Nebula's admin interface" }
+    # One verbatim command line: Windows PowerShell 5.1 would drop the empty passphrase if it were passed as an argument of its own.
+    $made = Start-Process -FilePath $keygen -ArgumentList "-q -t ed25519 -N `"`" -C nebula-admin -f `"$adminKey`"" -NoNewWindow -Wait -PassThru
+    if ($made.ExitCode -ne 0 -or -not (Test-Path -LiteralPath $adminKey)) { Stop-Install "ssh-keygen.exe could not make the admin interface's host key (exit $($made.ExitCode))" }
+    Remove-Item -Force -LiteralPath "$adminKey.pub" -ErrorAction SilentlyContinue
+}
 $same = $true
 foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
     $live = Join-Path $ConfigDir $name
@@ -105,6 +118,7 @@ if ($same -and $null -ne $service -and $service.Status -eq 'Running') {
     }
     # host.key: only Administrators and SYSTEM may read it.
     & icacls.exe (Join-Path $ConfigDir 'host.key') /inheritance:r /grant:r 'Administrators:F' 'SYSTEM:F' | Out-Null
+    & icacls.exe (Join-Path $ConfigDir $AdminKeyName) /inheritance:r /grant:r 'Administrators:F' 'SYSTEM:F' | Out-Null
 
     # 4. The service: restarts on failure, as the spec's checklist asks.
     if ($null -eq $service) {

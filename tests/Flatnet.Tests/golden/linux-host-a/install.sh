@@ -48,6 +48,16 @@ done
 [ -e "$stage/host.key" ] || { [ -e "$CONFIG_DIR/host.key" ] && cp -p "$CONFIG_DIR/host.key" "$stage/host.key"; } \
   || die "no host.key: this bundle carries none and $CONFIG_DIR has none; make it on the host (nebula-cert keygen) first"
 chmod 600 "$stage/host.key"
+# Nebula's admin interface (127.0.0.1 only) needs an SSH host key: made here once, kept across installs, never sent anywhere.
+ADMIN_KEY='/opt/flatnet/config/nebula/admin_host_ed25519'
+if [ -e "$ADMIN_KEY" ]; then
+  cp -p "$ADMIN_KEY" "$stage/"
+else
+  command -v ssh-keygen >/dev/null || die "ssh-keygen is missing (Debian/Ubuntu: apt-get install openssh-client); Nebula's admin interface needs a host key"
+  ssh-keygen -q -t ed25519 -N '' -C nebula-admin -f "$stage/$(basename "$ADMIN_KEY")" </dev/null >/dev/null || die "ssh-keygen failed to make $ADMIN_KEY"
+  rm -f "$stage/$(basename "$ADMIN_KEY").pub"
+fi
+chmod 600 "$stage/$(basename "$ADMIN_KEY")"
 install -m 0755 "$here"/scripts/*.sh "$ROOT/scripts/"
 
 # 3. Unchanged? Then leave the running Nebula alone.

@@ -1,0 +1,47 @@
+using Flatnet.Inventory;
+using Flatnet.Tools;
+
+namespace Flatnet.Verification;
+
+/// <summary>
+/// Nebula's own admin interface (its `sshd`), bound to 127.0.0.1 on every host, the one live source of tunnel state
+/// that every release from 1.6 has, on Windows too: `list-hostmap -json` says per peer whether the tunnel is direct
+/// (and to which address) or relayed (and through whom). flatnet reaches it through the host's own SSH connection
+/// (a forwarded port), so it is never exposed beyond the host. Only flatnet's admin key may log in; its private half
+/// stays on the build machine beside the CA key. Its host key is made on the host at install (never travels).
+/// </summary>
+public sealed record AdminInterface(int Port, string User, string AuthorizedKey, string PrivateKeyPath)
+{
+    public const string DefaultUser = "flatnet";
+    public const string KeyFileName = "nebula-admin_ed25519";
+    public const string HostKeyFileName = "admin_host_ed25519";
+
+    /// <summary>The admin key pair beside the CA key (made once with ssh-keygen, owner-only), for a mesh listening on <paramref name="port"/>.</summary>
+    public static AdminInterface Ensure(CaSettings ca, int port, IReporter log)
+    {
+        var dir = Path.GetDirectoryName(ca.KeyPath)!;
+        var key = Path.Combine(dir, KeyFileName);
+        if (!File.Exists(key) || !File.Exists(key + ".pub"))
+        {
+            Directory.CreateDirectory(dir);
+            var staging = Path.Combine(dir, $".{KeyFileName}.tmp-{Guid.NewGuid():N}");
+            try
+            {
+                ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-nebula-admin", "-f", staging])
+                    .EnsureSuccess("ssh-keygen (flatnet's key for Nebula's admin interface)");
+                SafeFiles.RestrictToOwner(staging);
+                File.Move(staging + ".pub", key + ".pub", overwrite: true);
+                File.Move(staging, key, overwrite: true);
+            }
+            finally
+            {
+                foreach (var f in new[] { staging, staging + ".pub" }.Where(File.Exists)) File.Delete(f);
+            }
+            log.Info($"made flatnet's key for Nebula's admin interface: {InventoryLoader.Display(key)} (owner-only; only its public half goes into configs)");
+        }
+        var pub = File.ReadAllText(key + ".pub").Trim().Split(' ');
+        if (pub.Length < 2 || !pub[0].StartsWith("ssh-", StringComparison.Ordinal))
+            throw new FlatnetException($"{InventoryLoader.Display(key + ".pub")} is not an SSH public key.\n    fix: delete {InventoryLoader.Display(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
+        return new AdminInterface(port, DefaultUser, $"{pub[0]} {pub[1]}", key);
+    }
+}

@@ -1,0 +1,80 @@
+using Flatnet.Addressing;
+using Flatnet.Deploy;
+using Flatnet.Inventory;
+using Flatnet.Rendering;
+
+namespace Flatnet.Verification;
+
+/// <summary>
+/// VerifyPing: proves the mesh with pings and explains what fails. Every host pings every other host's Nebula IP,
+/// every WSL2 every other host's Nebula IP and every other WSL2 (what Stage 3 needs). Then, from the running daemons:
+/// whether each host's Nebula runs, whether each host reaches each lighthouse, and per tunnel whether it is direct or
+/// relayed (Nebula's admin interface). A failed pair never shows a tunnel.
+/// </summary>
+public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, AdminInterface? admin)
+{
+    private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
+
+    public PingMatrix Run(IReadOnlyList<HostAddresses> selected, IReadOnlyDictionary<string, IHostConnection> connections)
+    {
+        // Each host is examined over its own connection, all at once; the report keeps the inventory's order.
+        var findings = selected.AsParallel().AsOrdered().Select(from => Examine(from, selected, connections[from.Name])).ToList();
+        var tunnels = findings.ToDictionary(f => f.Name, f => f.Tunnels);
+        static string HostOf(string end) => end.Split('/')[0];
+        var results = findings.SelectMany(f => f.Pings).Select(r => r with
+        {
+            Tunnel = r.Ok ? tunnels[HostOf(r.From)].Of(plan.Host(HostOf(r.To)).OverlayAddress) : "-",
+        }).ToList();
+        return new PingMatrix(results) { Diagnoses = Diagnose(findings) };
+    }
+
+    private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> selected, IHostConnection c)
+    {
+        var m = model(from);
+        var windows = from.Host.Os == HostOs.Windows;
+        var (running, state) = HostOperations.NebulaState(m, c);
+        var pings = new List<PingResult>();
+        foreach (var to in selected.Where(t => t.Name != from.Name))
+        {
+            var (ok, rtt, detail) = HostOperations.Ping(c, windows, null, to.OverlayAddress);
+            pings.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, "-", detail));
+            if (!from.Host.Wsl) continue;
+            (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, to.OverlayAddress);
+            pings.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, "-", detail));
+            if (to.WslAddress is not { } wsl) continue;
+            (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, wsl);
+            pings.Add(new PingResult($"{from.Name}/wsl", $"{to.Name}/wsl", wsl, ok, rtt, "-", detail));
+        }
+        var unreached = !running ? [] : plan.Lighthouses
+            .Where(l => !HostOperations.Ping(c, windows, null, l.OverlayAddress, attempts: 2).Ok)
+            .Select(l => l.Name).ToList();
+        // After the pings: they bring up tunnels that were not there before.
+        var tunnels = running && admin is not null ? TunnelStates.Read(c, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+        return new HostFindings(from.Name, running, state, tunnels, unreached, pings);
+    }
+
+    private List<string> Diagnose(IReadOnlyList<HostFindings> findings)
+    {
+        var diagnoses = new List<string>();
+        foreach (var f in findings.Where(f => !f.Running))
+        {
+            var m = model(plan.Host(f.Name));
+            var where = m.IsWindows ? "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)" : m.Paths.Log;
+            diagnoses.Add($"{f.Name}: nebula is {f.State}; every ping from or to {f.Name} fails" +
+                          $"\n    fix: look at {where} on {f.Name}, then ./build.sh --target=DeployHost --host={f.Name} starts it again");
+        }
+        var running = findings.Where(f => f.Running).ToList();
+        foreach (var lh in plan.Lighthouses)
+        {
+            var from = running.Where(f => f.LighthousesUnreached.Contains(lh.Name)).Select(f => f.Name).ToList();
+            if (from.Count == 0) continue;
+            var endpoints = string.Join(", ", lh.Lighthouse.Endpoints);
+            diagnoses.Add(from.Count == running.Count
+                ? $"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from every host - new tunnels cannot form; existing ones keep working" +
+                  $"\n    fix: check that the lighthouse's nebula runs and that UDP {endpoints} reaches it from the hosts"
+                : $"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from {string.Join(", ", from)}" +
+                  $"\n    fix: check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)");
+        }
+        return diagnoses;
+    }
+}

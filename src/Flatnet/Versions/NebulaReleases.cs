@@ -1,0 +1,76 @@
+using Flatnet.Inventory;
+using Flatnet.Tools;
+
+namespace Flatnet.Versions;
+
+/// <summary>
+/// Nebula releases kept on the build machine, one folder each: tools/nebula/VERSION/{nebula,nebula-cert}. They check
+/// configs with the very version a host runs (`nebula -test`), and the lab runs them as daemons.
+/// A missing release is fetched from Debian's archive (<see cref="DebianArchive"/>), never by changing the machine's apt.
+/// </summary>
+public sealed class NebulaReleases(string toolsDirectory)
+{
+    public string Root => Path.Combine(toolsDirectory, "nebula");
+
+    public string Folder(NebulaVersion version) => Path.Combine(Root, version.ToString());
+
+    /// <summary>The binary ("nebula" or "nebula-cert") of a release that is already here, or null.</summary>
+    public string? Find(NebulaVersion version, string program)
+    {
+        var path = Path.Combine(Folder(version), program);
+        return File.Exists(path) ? path : null;
+    }
+
+    /// <summary>The binary of a release, fetched first when it is not here yet.</summary>
+    public string Require(NebulaVersion version, string program, IReporter log)
+    {
+        if (Find(version, program) is { } found) return found;
+        Fetch(version, log);
+        return Find(version, program)
+               ?? throw new FlatnetException($"Nebula {version}: the package had no {program}.\n    fix: delete {InventoryLoader.Display(Folder(version))} and fetch it again");
+    }
+
+    /// <summary>Puts release <paramref name="version"/> in tools/nebula/VERSION (whole or not at all); a no-op when it is there.</summary>
+    public void Fetch(NebulaVersion version, IReporter log)
+    {
+        Directory.CreateDirectory(Root);
+        using var _ = FileLock(Path.Combine(Root, ".lock"));
+        if (Find(version, "nebula") is not null && Find(version, "nebula-cert") is not null) return;
+        var archive = new DebianArchive(Path.Combine(toolsDirectory, "apt"), log);
+        var staging = Path.Combine(Root, $".{version}.staging-{Guid.NewGuid():N}");
+        SafeFiles.CreateOwnedDirectory(staging);
+        try
+        {
+            var deb = archive.Download("nebula", version, staging);
+            var unpacked = Path.Combine(staging, "deb");
+            ProcessRunner.Run("dpkg-deb", ["-x", deb, unpacked]).EnsureSuccess("dpkg-deb -x");
+            foreach (var program in new[] { "nebula", "nebula-cert" })
+                File.Move(Path.Combine(unpacked, "usr", "bin", program), Path.Combine(staging, program));
+            Directory.Delete(unpacked, recursive: true);
+            File.Delete(deb);
+            var got = Pki.NebulaCert.AskVersion(Path.Combine(staging, "nebula"), $"nebula {version}");
+            if (got != version) throw new FlatnetException($"Debian's package for Nebula {version} holds Nebula {got}");
+            Directory.Move(staging, Folder(version));
+            log.Info($"nebula {version}: fetched from Debian's archive into {InventoryLoader.Display(Folder(version))}");
+        }
+        finally
+        {
+            SafeFiles.DeleteOwnedDirectory(staging);
+        }
+    }
+
+    private static FileStream FileLock(string path)
+    {
+        for (var i = 0; ; i++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (i < 600)
+            {
+                Thread.Sleep(500); // another run is fetching; it takes seconds
+            }
+        }
+    }
+}

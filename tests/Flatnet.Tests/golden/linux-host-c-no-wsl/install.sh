@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# install.sh for host-c (10.100.3.1/16): installs this bundle under /opt/flatnet and (re)starts Nebula.
+# Rendered by flatnet-automation. Run as root from the unpacked bundle: sudo ./install.sh
+#
+# Usage: install.sh [--service systemd|pidfile] [--no-start]
+#   --service  how Nebula runs: a systemd unit (default where systemd runs) or a plain process with a pid file
+#   --no-start place the files only
+# Safe to re-run: an unchanged bundle changes nothing. Transactional: the new config is staged, swapped in and
+# checked with `nebula -test`; if the check fails the previous config is put back and Nebula keeps running.
+set -eu
+
+ROOT='/opt/flatnet'
+NEBULA='/usr/bin/nebula'
+CONFIG_DIR='/opt/flatnet/config/nebula'
+UNIT=flatnet-nebula
+
+here=$(cd "$(dirname "$0")" && pwd)
+service=""
+start=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --service) [ $# -ge 2 ] || { echo "install.sh: --service needs systemd or pidfile" >&2; exit 2; }; service=$2; shift ;;
+    --no-start) start=0 ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "install.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$service" ] || { if [ -d /run/systemd/system ]; then service=systemd; else service=pidfile; fi; }
+case "$service" in systemd|pidfile) ;; *) echo "install.sh: --service must be systemd or pidfile" >&2; exit 2 ;; esac
+
+die() { echo "install.sh (host-c): $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "run as root: sudo $0"
+[ -x "$NEBULA" ] || die "$NEBULA not found; install Nebula (Debian/Ubuntu: apt-get install nebula) or set nebula.linux.binary in hosts/network.yaml"
+
+# 1. The bundle must be exactly what flatnet packed.
+(cd "$here" && sha256sum --check --quiet --strict SHA256SUMS) || die "bundle is damaged: a file does not match SHA256SUMS; fetch the bundle again"
+
+# 2. Stage the config beside the live one.
+mkdir -p "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"
+stage="$CONFIG_DIR.new"
+rm -rf "$stage"
+mkdir -p "$stage"
+chmod 700 "$stage"
+for f in config.yaml ca.crt host.crt host.key; do
+  [ -e "$here/$f" ] && cp "$here/$f" "$stage/$f"
+done
+[ -e "$stage/host.key" ] || { [ -e "$CONFIG_DIR/host.key" ] && cp -p "$CONFIG_DIR/host.key" "$stage/host.key"; } \
+  || die "no host.key: this bundle carries none and $CONFIG_DIR has none; make it on the host (nebula-cert keygen) first"
+chmod 600 "$stage/host.key"
+
+# 3. Unchanged? Then leave the running Nebula alone.
+same=1
+for f in config.yaml ca.crt host.crt host.key; do
+  cmp -s "$stage/$f" "$CONFIG_DIR/$f" || same=0
+done
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+running() {
+  if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
+    [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
+}
+if [ "$same" = 1 ]; then
+  rm -rf "$stage"
+  if [ "$start" = 0 ] || running; then echo "unchanged: host-c already has this bundle"; exit 0; fi
+else
+  # 4. Swap, check, or roll back.
+  rm -rf "$CONFIG_DIR.old"
+  [ -d "$CONFIG_DIR" ] && mv "$CONFIG_DIR" "$CONFIG_DIR.old"
+  mv "$stage" "$CONFIG_DIR"
+  if ! out=$("$NEBULA" -test -config "$CONFIG_DIR/config.yaml" 2>&1); then
+    rm -rf "$CONFIG_DIR"
+    [ -d "$CONFIG_DIR.old" ] && mv "$CONFIG_DIR.old" "$CONFIG_DIR"
+    die "nebula -test refused the new config; the previous one is back in place. nebula said: $(printf '%s' "$out" | tail -n 3)"
+  fi
+  rm -rf "$CONFIG_DIR.old"
+  echo "installed: config for host-c in $CONFIG_DIR"
+fi
+[ "$start" = 1 ] || exit 0
+
+# 5. (Re)start Nebula.
+if [ "$service" = systemd ]; then
+  cat >"/etc/systemd/system/$UNIT.service.tmp" <<UNIT
+[Unit]
+Description=Nebula for flatnet (host-c)
+Wants=basic.target network-online.target
+After=basic.target network.target network-online.target
+
+[Service]
+ExecStart=$NEBULA -config $CONFIG_DIR/config.yaml
+ExecReload=/bin/kill -HUP \$MAINPID
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  mv "/etc/systemd/system/$UNIT.service.tmp" "/etc/systemd/system/$UNIT.service"
+  systemctl daemon-reload
+  systemctl enable "$UNIT" >/dev/null
+  systemctl restart "$UNIT"
+else
+  if running; then
+    kill "$(cat "$ROOT/run/nebula.pid")"
+    for _ in 1 2 3 4 5 6 7 8 9 10; do running || break; sleep 0.5; done
+  fi
+  setsid "$NEBULA" -config "$CONFIG_DIR/config.yaml" >>"$ROOT/logs/nebula.log" 2>&1 </dev/null &
+  echo $! >"$ROOT/run/nebula.pid"
+  sleep 1
+  running || die "nebula exited at once; see $ROOT/logs/nebula.log (is another nebula holding port 4242 or nebula1? pgrep -a nebula)"
+fi
+echo "started: nebula for host-c ($service), log in $ROOT/logs/nebula.log"
