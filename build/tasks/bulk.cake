@@ -17,5 +17,5 @@ Task("Benchmark")
     .Does(() => Flatnet.Lab.LabBenchmark.Run(flatnet.Workspace, flatnet.Log, installPackages: true));
 
 Task("Release")
-    .Description("PackageAll, then artifacts/releases/flatnet-VERSION.zip (--version=1.2.0): every bundle, the inventory, a changelog; --include-keys if bundles carry keys.")
-    .Does(() => flatnet.Release(Argument<string>("version", null), includeKeys: HasArgument("include-keys")));
+    .Description("PackageAll, then artifacts/releases/flatnet-VERSION.zip (--release=1.2.0; Cake owns --version): every bundle, the inventory, a changelog; --include-keys if bundles carry keys.")
+    .Does(() => flatnet.Release(Argument<string>("release", null), includeKeys: HasArgument("include-keys")));

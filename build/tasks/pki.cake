@@ -12,7 +12,7 @@ Task("RevokeHost")
 
 Task("CheckCerts")
     .Description("List every certificate with its days left; fail when any has fewer than --days (default 30).")
-    .Does(() => flatnet.CheckCerts(Argument("days", 30)));
+    .Does(() => flatnet.CheckCerts(Argument<string>("days", "30")));
 
 Task("RenewCert")
     .Description("Re-sign --host's certificate (then AddHost deploys it).")

@@ -14,8 +14,18 @@ namespace Flatnet;
 /// The entry points the Cake tasks call, one method per task, so build/*.cake stays a thin shell and a
 /// move to Cake.Frosting is a matter of wrapping these calls in FrostingTask classes.
 /// </summary>
-public sealed class ControlPlane(Workspace workspace, IReporter log)
+public sealed class ControlPlane
 {
+    private readonly Workspace workspace;
+    private readonly IReporter log;
+
+    public ControlPlane(Workspace workspace, IReporter log)
+    {
+        workspace.Validate();
+        this.workspace = workspace;
+        this.log = log;
+    }
+
     private AddressPlan? _plan;
     private NebulaCert? _nebulaCert;
     private Nebula? _nebula;
@@ -30,6 +40,8 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         if (_plan is not null) return _plan;
         _plan = AddressPlan.Build(InventoryLoader.Load(workspace.InventoryDirectory));
         foreach (var w in _plan.Warnings) log.Warn(w);
+        // The artifacts folder must be flatnet's before any task starts (it is marked at the first write).
+        SafeFiles.ClaimArtifacts(workspace.ArtifactsDirectory, mark: false);
         return _plan;
     }
 
@@ -89,17 +101,14 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var model = Model(host);
         using var connection = HostConnections.Open(host.Host);
         var dir = model.Paths.ConfigDir;
-        var command = model.IsWindows
-            ? $"powershell.exe -NoProfile -Command \"New-Item -ItemType Directory -Force -Path '{dir}' | Out-Null; if (-not (Test-Path '{dir}/host.key')) {{ & '{model.Paths.NebulaDir}/nebula-cert.exe' keygen -out-key '{dir}/host.key' -out-pub '{dir}/host.pub' }}\""
-            : $"mkdir -p {HostOperations.Sh(dir)} && cd {HostOperations.Sh(dir)} && " +
-              "{ [ -e host.key ] || { umask 077 && nebula-cert keygen -out-key host.key -out-pub host.pub; }; } && chmod 600 host.key";
-        var result = connection.Run(command);
+        var result = connection.Run(HostOperations.MakeKeyPairCommand(model));
         if (!result.Succeeded)
             throw new FlatnetException($"{host.Name}: making the key on the host failed (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}\n" +
                                        $"    fix: install nebula-cert on {host.Name}, or run nebula-cert keygen there and copy host.pub to {InventoryLoader.Display(workspace.IncomingPublicKey(host.Name))}");
         var pub = connection.ReadFile(HostOperations.RemotePath(model, dir + "/host.pub"));
         if (!pub.Contains("PUBLIC KEY"))
             throw new FlatnetException($"{host.Name}: {dir}/host.pub is missing or not a public key; delete host.key there to make a new pair, or copy host.pub by hand");
+        ClaimArtifacts();
         SafeFiles.WriteAllText(workspace.IncomingPublicKey(host.Name), pub);
         log.Info($"{host.Name}: key pair made on the host; fetched only its public key");
     }
@@ -177,6 +186,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             }
 
         var bundle = HostBundle.Assemble(model, Renderer.Render(model), extra, BundleVersions(checker));
+        ClaimArtifacts();
         var zip = bundle.ToZip();
         var zipPath = workspace.BundlePath(host);
         var unchanged = File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip)
@@ -243,6 +253,9 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         }
     }
 
+    /// <summary>Marks the artifacts folder as flatnet's at the first write (Plan() has checked it may be).</summary>
+    private void ClaimArtifacts() => SafeFiles.ClaimArtifacts(workspace.ArtifactsDirectory);
+
     /// <summary>A throw-away SSH host key, only so that `nebula -test` can load a config with the admin interface.</summary>
     private string CheckHostKey()
     {
@@ -250,6 +263,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         {
             var key = Path.Combine(workspace.ArtifactsDirectory, "check", Verification.AdminInterface.HostKeyFileName);
             if (File.Exists(key)) return key;
+            ClaimArtifacts();
             Directory.CreateDirectory(Path.GetDirectoryName(key)!);
             var temp = key + $".tmp-{Guid.NewGuid():N}";
             Tools.ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-config-check", "-f", temp]).EnsureSuccess("ssh-keygen");
@@ -327,6 +341,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             foreach (var h in selected) connections[h.Name] = HostConnections.Open(h.Host);
             var matrix = new Verification.MeshVerifier(plan, Model, Admin).Run(selected, connections);
             var json = Path.Combine(workspace.ArtifactsDirectory, "verify", "ping-matrix.json");
+            ClaimArtifacts();
             SafeFiles.WriteAllText(json, matrix.ToJson());
             log.Info("ping matrix (" + InventoryLoader.Display(json) + "):\n" + matrix.ToTable());
             if (matrix.Failures.Count > 0)
@@ -394,6 +409,11 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     }
 
     /// <summary>Target CheckCerts: every certificate with its days left; throws when any has fewer than <paramref name="minimumDays"/>.</summary>
+    public IReadOnlyList<(string Name, DateTimeOffset NotAfter, int DaysLeft)> CheckCerts(string days) =>
+        int.TryParse(days, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var d) && d <= 36500
+            ? CheckCerts(d)
+            : throw new FlatnetException($"--days: '{days}' is not a number of days.\n    fix: e.g. --days=30 (the default)");
+
     public IReadOnlyList<(string Name, DateTimeOffset NotAfter, int DaysLeft)> CheckCerts(int minimumDays)
     {
         var rows = new List<(string, DateTimeOffset, int)>();
@@ -411,11 +431,22 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
             else log.Info($"  {h.Name,-16} not signed yet");
         }
         foreach (var (name, notAfter, days) in rows)
-            log.Info($"  {name,-16} valid until {notAfter:yyyy-MM-dd}  {days,5} days left{(days < minimumDays ? "  RENEW" : "")}");
+            log.Info($"  {name,-16} valid until {notAfter:yyyy-MM-dd}  " +
+                     (notAfter <= DateTimeOffset.UtcNow ? "EXPIRED" : $"{days,5} days left{(days < minimumDays ? "  RENEW" : "")}"));
         var due = rows.Where(r => r.Item3 < minimumDays).ToList();
         if (due.Count > 0)
-            throw new FlatnetException($"{due.Count} certificate(s) expire within {minimumDays} days: {string.Join(", ", due.Select(d => d.Item1))}\n" +
-                                       "    fix: ./build.sh --target=RenewCert --host=NAME, then AddHost to deploy it (a CA needs a new CA and every host re-signed)");
+        {
+            var caName = "CA " + Plan().Inventory.Network.Ca.Name;
+            var fixes = new List<string>();
+            if (due.Any(d => d.Item1 == caName))
+                fixes.Add("the CA: make a new CA (InitCa on a fresh ca.crt/ca.key pair), put it on the lighthouse, then re-sign every host (RenewCert, AddHost); " +
+                          "until then every host and the lighthouse must trust both CAs");
+            if (due.Any(d => d.Item1 != caName))
+                fixes.Add("a host: ./build.sh --target=RenewCert --host=NAME, then AddHost --host=NAME deploys it");
+            throw new FlatnetException($"{due.Count} certificate(s) expired or expire within {minimumDays} days: " +
+                                       string.Join(", ", due.Select(d => d.Item2 <= DateTimeOffset.UtcNow ? $"{d.Item1} (EXPIRED)" : d.Item1)) + "\n" +
+                                       string.Join("\n", fixes.Select(f => "    fix for " + f)));
+        }
         return rows;
     }
 
@@ -431,6 +462,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var plan = Plan();
         var root = Path.Combine(workspace.ArtifactsDirectory, "render");
         var hosts = plan.Active.ToList();
+        ClaimArtifacts();
         SafeFiles.ReplaceDirectory(root, dir =>
         {
             Parallel.ForEach(hosts, h =>
@@ -459,8 +491,18 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var hosts = plan.Active.ToList();
         var quiet = new RecordingReporter();
         var worker = new ControlPlane(workspace, new SynchronizedReporter(quiet)) { _plan = plan, _nebulaCert = _nebulaCert, _nebula = _nebula, _renderer = _renderer, _admin = Admin };
-        var rows = hosts.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount))
-            .Select(h => (h.Name, worker.GenerateCert(h.Name).Signed, worker.PackageBundle(h.Name).Written)).ToList();
+        List<(string Name, bool Signed, bool Written)> rows;
+        try
+        {
+            rows = hosts.AsParallel().AsOrdered().WithDegreeOfParallelism(Math.Max(2, Environment.ProcessorCount))
+                .Select(h => (h.Name, worker.GenerateCert(h.Name).Signed, worker.PackageBundle(h.Name).Written)).ToList();
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is FlatnetException))
+        {
+            // Every host that failed, each with its own reason: never .NET's "One or more errors occurred".
+            var reasons = e.Flatten().InnerExceptions.Select(x => x.Message).Distinct().ToList();
+            throw new FlatnetException($"{reasons.Count} host(s) could not be packed:\n  " + string.Join("\n  ", reasons.Select(r => r.Replace("\n", "\n  "))));
+        }
         log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
         foreach (var (name, signed, written) in rows)
         {
@@ -520,11 +562,13 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
     public ReleaseOutcome Release(string? version, bool includeKeys = false)
     {
         if (version is null || !Bundles.Release.VersionPattern().IsMatch(version))
-            throw new FlatnetException($"--version: '{version}' is not a version like 1.2.0.\n    fix: pass --version=MAJOR.MINOR.PATCH");
+            throw new FlatnetException($"--release: '{version}' is not a version like 1.2.0.\n    fix: pass --release=MAJOR.MINOR.PATCH");
         PackageAll();
         var plan = Plan();
         var hosts = plan.Active.Select(h => h.Name).ToList();
-        var withKeys = hosts.Where(h => File.Exists(Path.Combine(workspace.BundleDirectory(h), "host.key"))).ToList();
+        // The very zips that ship are inspected, not the unpacked folders beside them.
+        var bundles = hosts.Select(h => (Host: h, Zip: File.ReadAllBytes(workspace.BundlePath(h)))).ToList();
+        var withKeys = bundles.Where(b => Bundles.Release.PrivateKeysIn(b.Zip).Count > 0).Select(b => b.Host).ToList();
         if (withKeys.Count > 0 && !includeKeys)
             throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around.\n" +
                                        "    fix: set keygen_on_host: true for those hosts (the key stays on the host), or pass --include-keys and keep the release secret");
@@ -533,7 +577,7 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
         var previous = Bundles.Release.Previous(folder, version);
         var snapshot = Bundles.Release.Snapshot(plan);
         var changelog = Bundles.Release.Changelog(previous is null ? null : Bundles.Release.ReadSnapshot(previous), snapshot);
-        var zip = Bundles.Release.Build(version, hosts.Select(h => (h, File.ReadAllBytes(workspace.BundlePath(h)))).ToList(), snapshot, changelog,
+        var zip = Bundles.Release.Build(version, bundles, snapshot, changelog,
             BundleVersions().Flatnet, withKeys.Count > 0);
         if (File.Exists(path))
         {
@@ -542,8 +586,9 @@ public sealed class ControlPlane(Workspace workspace, IReporter log)
                 log.Info($"release {version}: {InventoryLoader.Display(path)} is up to date");
                 return new ReleaseOutcome(path, false, changelog);
             }
-            throw new FlatnetException($"release {version} already exists at {InventoryLoader.Display(path)} with other contents.\n    fix: pick a new --version; a published version never changes");
+            throw new FlatnetException($"release {version} already exists at {InventoryLoader.Display(path)} with other contents.\n    fix: pick a new --release; a published version never changes");
         }
+        ClaimArtifacts();
         SafeFiles.WriteFile(path, temp => File.WriteAllBytes(temp, zip), secret: withKeys.Count > 0);
         log.Info($"release {version}: {InventoryLoader.Display(path)}, {hosts.Count} bundle(s)" +
                  (previous is null ? "" : $", changes since {Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));

@@ -8,10 +8,15 @@ namespace Flatnet;
 /// </summary>
 public static class SafeFiles
 {
-    /// <summary>Builds a folder with <paramref name="fill"/> and puts it at <paramref name="target"/>, replacing the old one whole.</summary>
+    /// <summary>
+    /// Builds a folder with <paramref name="fill"/> and puts it at <paramref name="target"/>, replacing the old one whole.
+    /// It only works inside a folder flatnet made (the artifacts folder carries the marker): whatever path it is
+    /// handed, it never replaces or deletes a folder of someone else's.
+    /// </summary>
     public static void ReplaceDirectory(string target, Action<string> fill)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
+        RequireInsideOwned(parent);
         Directory.CreateDirectory(parent);
         var name = Path.GetFileName(target);
         var staging = Path.Combine(parent, $".{name}.staging-{Guid.NewGuid():N}");
@@ -29,6 +34,42 @@ public static class SafeFiles
         if (Directory.Exists(target)) Directory.Move(target, old);
         Directory.Move(staging, target);
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>True when the path is a folder flatnet made, or lies inside one.</summary>
+    public static bool IsInsideOwned(string path)
+    {
+        for (var d = new DirectoryInfo(Path.GetFullPath(path)); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, OwnedMarker))) return true;
+        return false;
+    }
+
+    private static void RequireInsideOwned(string path)
+    {
+        if (!IsInsideOwned(path))
+            throw new FlatnetException($"{InventoryLoader.Display(path)} is not inside a folder flatnet made, so flatnet replaces nothing there.\n" +
+                                       "    fix: use flatnet's artifacts folder (--artifacts=DIR names a new or empty folder, which flatnet then marks as its own)");
+    }
+
+    /// <summary>Folders an artifacts folder made by an older flatnet holds; such a folder is adopted (marked) as flatnet's.</summary>
+    private static readonly string[] ArtifactsFolders = ["bench", "bundles", "check", "hosts", "lab", "releases", "render", "tools", "verify"];
+
+    /// <summary>
+    /// The artifacts folder: made (and marked) when missing; an existing one must be flatnet's (marked, or holding only
+    /// what flatnet writes there), never a folder such as a home folder that holds other things.
+    /// </summary>
+    /// <param name="mark">false only checks (before anything is written); true also marks the folder as flatnet's.</param>
+    public static void ClaimArtifacts(string artifacts, bool mark = true)
+    {
+        if (File.Exists(Path.Combine(artifacts, OwnedMarker))) return;
+        if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(e => Directory.Exists(e) && ArtifactsFolders.Contains(Path.GetFileName(e))))
+        {
+            if (mark) CreateOwnedDirectory(artifacts);
+            return;
+        }
+        var foreign = Directory.EnumerateFileSystemEntries(artifacts).Select(Path.GetFileName).Where(n => !ArtifactsFolders.Contains(n)).Take(3);
+        throw new FlatnetException($"--artifacts: {InventoryLoader.Display(artifacts)} already holds things flatnet did not make ({string.Join(", ", foreign)}), " +
+                                   "and flatnet replaces what it writes there.\n    fix: choose a new or empty folder, e.g. --artifacts=artifacts");
     }
 
     /// <summary>Writes a file through a temporary name in the same folder, so readers see the old or the new file, never a part.</summary>
@@ -73,6 +114,32 @@ public static class SafeFiles
                                        "    fix: move it away, or choose another folder (--artifacts=DIR)");
         Directory.Delete(path, recursive: true);
     }
+
+    /// <summary>
+    /// A folder a secret may be written into: made owner-only when it does not exist yet (flatnet made it); an existing
+    /// one is never chmod-ed, only refused when it is not this user's or others may write into it.
+    /// </summary>
+    public static void RequireSecretFolder(string folder, string what)
+    {
+        if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder);
+            RestrictToOwner(folder);
+            return;
+        }
+        if (OperatingSystem.IsWindows()) return;
+        var mode = File.GetUnixFileMode(folder);
+        var foreign = Owner(folder) != CurrentUser();
+        if (foreign || (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            throw new FlatnetException($"{InventoryLoader.Display(folder)} ({what}): " +
+                                       (foreign ? "the folder belongs to another user" : $"others may write into this folder (mode {Convert.ToString((int)mode, 8)})") +
+                                       ", so a secret there is not safe; flatnet leaves the folder as it is.\n" +
+                                       "    fix: point it at a folder of your own that only you can write (flatnet makes a missing one owner-only), e.g. pki/");
+    }
+
+    private static uint Owner(string path) => Tools.ProcessRunner.Run("stat", ["-c", "%u", path]).StdOut.Trim() is var s && uint.TryParse(s, out var u) ? u : uint.MaxValue;
+
+    private static uint CurrentUser() => uint.TryParse(Tools.ProcessRunner.Run("id", ["-u"]).StdOut.Trim(), out var u) ? u : uint.MaxValue - 1;
 
     /// <summary>0600 for files, 0700 for folders. On Windows the user's profile ACLs apply instead.</summary>
     public static void RestrictToOwner(string path)

@@ -9,7 +9,26 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
     public static Workspace At(string root, string? inventory = null, string? artifacts = null)
     {
         var full = Path.GetFullPath(root);
-        return new Workspace(full, Path.GetFullPath(inventory ?? "hosts", full), Path.GetFullPath(artifacts ?? "artifacts", full));
+        var workspace = new Workspace(full, Path.GetFullPath(inventory ?? "hosts", full), Path.GetFullPath(artifacts ?? "artifacts", full));
+        workspace.Validate();
+        return workspace;
+    }
+
+    /// <summary>
+    /// The inventory and the artifacts are two separate folders, neither the repository itself: artifacts carry keys
+    /// and get replaced, so they must not land where `git add -A` or the inventory's editor would pick them up.
+    /// </summary>
+    public void Validate()
+    {
+        static bool Within(string inner, string outer) =>
+            inner == outer || inner.StartsWith(outer.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
+        var problems = new List<string>();
+        if (Within(Root, ArtifactsDirectory)) problems.Add($"--artifacts: {ArtifactsDirectory} is the repository or holds it");
+        if (Within(Root, InventoryDirectory)) problems.Add($"--inventory: {InventoryDirectory} is the repository or holds it");
+        if (Within(InventoryDirectory, ArtifactsDirectory) || Within(ArtifactsDirectory, InventoryDirectory))
+            problems.Add($"--artifacts ({ArtifactsDirectory}) and --inventory ({InventoryDirectory}) are the same folder or one holds the other");
+        if (problems.Count > 0)
+            throw new FlatnetException(string.Join("\n", problems) + "\n    fix: keep them apart, e.g. --inventory=hosts --artifacts=artifacts (the defaults)");
     }
 
     public string TemplatesDirectory => Path.Combine(Root, "templates");

@@ -27,7 +27,7 @@ public class AddressPlanTests
     public void ExplicitOverlayIpAndBlockOverrideTheIndex()
     {
         using var ws = new TestWorkspace();
-        ws.Write("host-d.yaml", "name: host-d\noverlay_ip: 10.100.40.7\nrouted_block: 10.102.0.0/26\n");
+        ws.Write("host-d.yaml", "name: host-d\noverlay_ip: 10.100.40.7\nrouted_block: 10.102.0.0/26\nrouted_block_outside_pool: true\n");
         var d = ws.ControlPlane().Plan().Host("host-d");
         Assert.That((d.OverlayCidr, d.RoutedBlock.ToString(), d.WslAddress), Is.EqualTo(("10.100.40.7/16", "10.102.0.0/26", "10.102.0.1")));
     }
@@ -80,19 +80,19 @@ public class AddressPlanTests
                 File.ReadAllText(ws.HostsFile("network.yaml")).Replace("lighthouses:\n  - name: lighthouse\n    overlay_ip: 10.100.0.1\n    endpoints: [\"198.18.0.1:4242\"]", "lighthouses: []")),
             "network.yaml: lighthouses: no lighthouse is listed");
         yield return Case("endpoint without port", ws => ws.Edit("network.yaml", "endpoints:", "    endpoints: [\"198.18.0.1\"]"),
-            "lighthouses[0].endpoints: '198.18.0.1' is not HOST:PORT");
+            "network.yaml: line 41: lighthouses[0].endpoints[0]: '198.18.0.1' is not HOST:PORT");
         yield return Case("unknown key", ws => ws.Edit("host-b.yaml", "index:", "indx: 2"),
             "host-b.yaml: line 3: unknown key 'indx'", "keys allowed here: name, index, os");
         yield return Case("wrong type", ws => ws.Edit("host-b.yaml", "index:", "index: two"),
             "host-b.yaml: line 3: not valid here");
         yield return Case("unknown os", ws => ws.Edit("host-b.yaml", "os:", "os: macos"),
-            "host-b.yaml: os: 'macos' is not supported", "fix: use windows or linux");
+            "host-b.yaml: line 4: os: 'macos' is not supported", "fix: use windows or linux");
         yield return Case("bad overlay cidr", ws => ws.Edit("network.yaml", "overlay:", "overlay: 10.100.0.0"),
-            "network.yaml: overlay: '10.100.0.0' is not an IPv4 network in CIDR form");
+            "network.yaml: line 10: overlay: '10.100.0.0' is not an IPv4 network in CIDR form");
         yield return Case("missing network file", ws => File.Delete(ws.HostsFile("network.yaml")),
             "network.yaml: missing");
         yield return Case("group with a comma", ws => ws.Edit("host-b.yaml", "groups:", "groups: [\"flatnet,gateway\"]"),
-            "host-b.yaml: groups: 'flatnet,gateway' is not a usable group name");
+            "host-b.yaml: line 5: groups: 'flatnet,gateway' is not a usable group name");
     }
 
     [TestCaseSource(nameof(BadInventories))]
@@ -114,7 +114,10 @@ public class AddressPlanTests
         ws.Edit("host-c.yaml", "index:", "index: 2");
         ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 172.20.4.0/24\n");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
-        Assert.That(e.Message, Does.Contain("has 2 problem(s); nothing was written"));
+        Assert.That(e.Message, Does.Contain("has 3 problem(s); nothing was written"));
+        Assert.That(e.Message, Does.Contain("host-c.yaml: index: 2 is already used by"));
+        Assert.That(e.Message, Does.Contain("host-d.yaml: routed_block: 172.20.4.0/24 overlaps 172.16.0.0/12"));
+        Assert.That(e.Message, Does.Contain("host-d.yaml: routed_block: 172.20.4.0/24 lies outside routed_pool 10.101.0.0/16"));
     }
 
     [Test]

@@ -91,4 +91,15 @@ public class ReleaseTests
         Assert.That(changed.Message, Does.Contain("release 1.0.0 already exists").And.Contain("a published version never changes"));
         Assert.That(File.ReadAllBytes(first.Path), Is.EqualTo(bytes));
     }
+
+    [Test]
+    public void AReleaseInspectsTheZipsItShipsNotTheFoldersBesideThem()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) File.Delete(Path.Combine(ws.Workspace.BundleDirectory(h), "host.key"));
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.0"))!;
+        Assert.That(e.Message, Does.Contain("carry their private key"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "releases")), Is.False);
+    }
 }

@@ -191,7 +191,7 @@ public class LabTests
             var fingerprint = new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-b");
 
             Assert.That(File.ReadAllText(Path.Combine(lab.InventoryDirectory, "blocklist.txt")), Does.Contain($"{fingerprint}  host-b  "));
-            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml")), Does.Contain($"    - {fingerprint}"));
+            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml")), Does.Contain($"    - \"{fingerprint}\""));
             Assert.That(Reaches(lab, "host-b", "10.100.1.1"), Is.False, "host-b -> host-a");
             Assert.That(Reaches(lab, "host-b", "10.100.3.1"), Is.False, "host-b -> host-c");
             Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.False, "host-a -> host-b");

@@ -1,5 +1,6 @@
 namespace Flatnet.Tests;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class SafeFilesTests
 {
     [Test]
@@ -22,6 +23,7 @@ public class SafeFilesTests
     }
 
     [Test]
+    [Category("Lab")] // the lab clears namespaces an earlier lab left: never beside a running lab
     public void TheLabRefusesToClearAFolderItDidNotMake()
     {
         using var ws = new TestWorkspace();
@@ -31,5 +33,44 @@ public class SafeFilesTests
         var e = Assert.Throws<FlatnetException>(() => global::Flatnet.Lab.LabNetwork.Build(ws.Workspace, lab, ws.Log))!;
         Assert.That(e.Message, Does.Contain("was not made by flatnet"));
         Assert.That(File.Exists(Path.Combine(lab, "notes.txt")), Is.True);
+    }
+
+    [Test]
+    public void ArtifactsCannotBeTheRepositoryNorHoldTheInventory()
+    {
+        using var ws = new TestWorkspace();
+        var e = Assert.Throws<FlatnetException>(() => Workspace.At(ws.Root, artifacts: "."))!;
+        Assert.That(e.Message, Does.Contain("--artifacts:").And.Contain("is the repository").And.Contain("fix: keep them apart"));
+        e = Assert.Throws<FlatnetException>(() => Workspace.At(ws.Root, inventory: "artifacts/hosts"))!;
+        Assert.That(e.Message, Does.Contain("one holds the other"));
+    }
+
+    [Test]
+    public void AForeignFolderAsArtifactsIsRefusedAndKeepsEverything()
+    {
+        using var ws = new TestWorkspace();
+        var home = Path.Combine(ws.Root, "home");
+        Directory.CreateDirectory(Path.Combine(home, "render"));
+        File.WriteAllText(Path.Combine(home, "render", "thesis.tex"), "mine");
+        File.WriteAllText(Path.Combine(home, ".bashrc"), "mine");
+        var control = new ControlPlane(ws.Workspace with { ArtifactsDirectory = home }, ws.Log);
+        var e = Assert.Throws<FlatnetException>(() => control.RenderAll())!;
+        Assert.That(e.Message, Does.Contain("already holds things flatnet did not make (.bashrc)"));
+        Assert.That(File.ReadAllText(Path.Combine(home, "render", "thesis.tex")), Is.EqualTo("mine"));
+    }
+
+    [Test]
+    public void ASecretIsNeverPutInASharedFolderAndTheFolderKeepsItsMode()
+    {
+        using var ws = new TestWorkspace();
+        var shared = Path.Combine(ws.Root, "shared");
+        Directory.CreateDirectory(shared);
+        var sticky = (UnixFileMode)0b1_111_111_111; // 1777, like /tmp
+        File.SetUnixFileMode(shared, sticky);
+        ws.Edit("network.yaml", "key:", $"  key: {shared}/ca.key");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().InitCa())!;
+        Assert.That(e.Message, Does.Contain("others may write into this folder (mode 1777)").And.Contain("flatnet leaves the folder as it is"));
+        Assert.That(File.GetUnixFileMode(shared), Is.EqualTo(sticky));
+        Assert.That(Directory.GetFileSystemEntries(shared), Is.Empty);
     }
 }

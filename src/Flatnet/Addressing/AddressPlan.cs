@@ -58,8 +58,15 @@ public sealed partial record AddressPlan(
     [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
     private static partial Regex HostName();
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]+$")]
-    private static partial Regex GroupName();
+    /// <summary>Addresses a routed block must never swallow: the lighthouses' endpoints and the hosts' deploy addresses.</summary>
+    private static IEnumerable<(string What, uint Address)> Reachable(Inventory.Inventory inventory)
+    {
+        foreach (var lh in inventory.Network.Lighthouses)
+            foreach (var ep in lh.Endpoints)
+                if (Ipv4Network.TryParseAddress(ep[..Math.Max(0, ep.LastIndexOf(':'))], out var a)) yield return ($"lighthouse {lh.Name}'s endpoint", a);
+        foreach (var h in inventory.Hosts)
+            if (Ipv4Network.TryParseAddress(h.Deploy.Address, out var a)) yield return ($"{h.Name}'s deploy address", a);
+    }
 
     public static AddressPlan Build(Inventory.Inventory inventory)
     {
@@ -91,8 +98,6 @@ public sealed partial record AddressPlan(
             Error(nf, "tuning.mtu", $"{net.Tuning.Mtu} is not a usable MTU", "use 1300 (Nebula's safe default across the internet) up to 9000 on a jumbo-frame LAN");
         if (net.ListenPort is < 1 or > 65535)
             Error(nf, "listen_port", $"{net.ListenPort} is not a UDP port", "use 4242, Nebula's default");
-        foreach (var g in net.Groups.Where(g => !GroupName().IsMatch(g)))
-            Error(nf, "groups", $"'{g}' is not a usable group name", "use letters, digits, '-', '_' or '.' (no commas or spaces)");
 
         // Every name and overlay IP is claimed once; the first claimer is named in the error.
         var names = new Dictionary<string, string>();
@@ -134,8 +139,6 @@ public sealed partial record AddressPlan(
             Claim(nf, $"lighthouses[{i}].name", lh.Name, ip);
             if (lh.Endpoints.Count == 0)
                 Error(nf, $"lighthouses[{i}].endpoints", $"lighthouse {lh.Name} has no endpoint", "list its LAN or public address with the port, e.g. \"192.168.1.10:4242\"");
-            foreach (var ep in lh.Endpoints.Where(ep => !IsEndpoint(ep)))
-                Error(nf, $"lighthouses[{i}].endpoints", $"'{ep}' is not HOST:PORT", "write it like \"192.168.1.10:4242\"");
             if (ip is { } a) lighthouses.Add(new LighthouseAddresses(lh, a));
         }
 
@@ -148,8 +151,6 @@ public sealed partial record AddressPlan(
             var stem = Path.GetFileNameWithoutExtension(f);
             if (stem != h.Name)
                 Error(f, "name", $"'{h.Name}' does not match the file name '{stem}.yaml'", $"rename the file to {h.Name}.yaml or set name: {stem}");
-            foreach (var g in h.Groups.Where(g => !GroupName().IsMatch(g)))
-                Error(f, "groups", $"'{g}' is not a usable group name", "use letters, digits, '-', '_' or '.' (no commas or spaces)");
 
             uint? ip = null;
             var indexAccepted = false;
@@ -204,6 +205,17 @@ public sealed partial record AddressPlan(
                         $"pick a block outside 172.16.0.0/12, e.g. inside {pool}");
                 foreach (var other in hosts.Where(o => o.RoutedBlock is { } ob && ob.Overlaps(bl)))
                     Error(f, "routed_block", $"{bl} overlaps {other.Name}'s block {other.RoutedBlock}", "give every host its own block");
+                // Every peer routes this block into this host: outside the pool it could swallow a LAN, an endpoint, the world.
+                if (!pool.Contains(bl) && !h.RoutedBlockOutsidePool)
+                    Error(f, "routed_block", $"{bl} lies outside routed_pool {pool}; every peer would route it into {h.Name}",
+                        $"pick a block inside {pool}, or, if it really must lie outside, set routed_block_outside_pool: true");
+                else if (!pool.Contains(bl))
+                    foreach (var (what, address) in Reachable(inventory).Where(r => bl.Contains(r.Address)))
+                        Error(f, "routed_block", $"{bl} covers {what} ({Ipv4Network.FormatAddress(address)}); peers would send that traffic into {h.Name}",
+                            "pick a block that covers no lighthouse endpoint and no host's deploy address");
+                if (bl.PrefixLength < net.RoutedPrefix)
+                    warnings.Add(FlatnetException.Describe(f, "routed_block", $"{bl} is wider than the /{net.RoutedPrefix} each host needs",
+                        $"a /{net.RoutedPrefix} is enough for a WSL2 (and its containers); a wider block routes more than {h.Name} serves"));
             }
             if (ip is { } a)
                 hosts.Add(new HostAddresses(h, a, overlay.PrefixLength, block));
@@ -215,9 +227,4 @@ public sealed partial record AddressPlan(
         return new AddressPlan(inventory, overlay, lighthouses, hosts, warnings);
     }
 
-    private static bool IsEndpoint(string endpoint)
-    {
-        var colon = endpoint.LastIndexOf(':');
-        return colon > 0 && int.TryParse(endpoint[(colon + 1)..], out var port) && port is > 0 and < 65536;
-    }
 }

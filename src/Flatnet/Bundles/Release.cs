@@ -17,6 +17,21 @@ public static partial class Release
     [GeneratedRegex(@"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
     public static partial Regex VersionPattern();
 
+    /// <summary>The private keys a bundle zip carries (any *.key, and any SSH private key), by entry name.</summary>
+    public static IReadOnlyList<string> PrivateKeysIn(byte[] zip)
+    {
+        using var archive = new ZipArchive(new MemoryStream(zip), ZipArchiveMode.Read);
+        return archive.Entries.Where(e => e.FullName.EndsWith(".key", StringComparison.Ordinal) || IsSshPrivateKey(e)).Select(e => e.FullName).ToList();
+    }
+
+    private static bool IsSshPrivateKey(ZipArchiveEntry entry)
+    {
+        using var reader = new StreamReader(entry.Open());
+        var head = new char[64];
+        var n = reader.ReadBlock(head, 0, head.Length);
+        return new string(head, 0, n).Contains("PRIVATE KEY-----", StringComparison.Ordinal);
+    }
+
     public static SortedDictionary<string, string> Snapshot(AddressPlan plan)
     {
         var net = plan.Inventory.Network;

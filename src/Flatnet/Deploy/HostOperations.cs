@@ -23,6 +23,24 @@ public static partial class HostOperations
     public static string EncodedPowerShell(string script) =>
         "powershell.exe -NoProfile -NonInteractive -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
 
+    /// <summary>
+    /// keygen_on_host: makes the host's key pair in its config folder, once (an existing key is kept). Paths go in as
+    /// quoted values of an encoded script (Windows) or as shell words (Linux), never spliced into a command line.
+    /// </summary>
+    public static string MakeKeyPairCommand(HostModel model)
+    {
+        var dir = model.Paths.ConfigDir;
+        if (model.IsWindows)
+            return EncodedPowerShell(
+                $"$dir = {TemplateRenderer.PsQuote(dir.Replace('/', '\\'))}; $certTool = {TemplateRenderer.PsQuote(model.Paths.NebulaDir.Replace('/', '\\') + "\\nebula-cert.exe")}\n" +
+                "New-Item -ItemType Directory -Force -Path $dir | Out-Null\n" +
+                "if (Test-Path -LiteralPath (Join-Path $dir 'host.key')) { exit 0 }\n" +
+                "if (-not (Test-Path -LiteralPath $certTool)) { Write-Error \"$certTool is missing: install the bundle's Nebula first, or run nebula-cert keygen by hand\"; exit 2 }\n" +
+                "& $certTool keygen -out-key (Join-Path $dir 'host.key') -out-pub (Join-Path $dir 'host.pub'); exit $LASTEXITCODE");
+        return $"mkdir -p {Sh(dir)} && cd {Sh(dir)} && " +
+               "{ [ -e host.key ] || { umask 077 && nebula-cert keygen -out-key host.key -out-pub host.pub; }; } && chmod 600 host.key";
+    }
+
     /// <summary>The Nebula release installed on the host, asked from its binary; null when none is installed yet.</summary>
     public static Versions.NebulaVersion? InstalledNebula(HostModel model, IHostConnection connection)
     {

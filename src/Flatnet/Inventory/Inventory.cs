@@ -101,6 +101,9 @@ public sealed record HostEntry(
 
     /// <summary>A Linux host's nebula binary, when it is not network.yaml's nebula.linux.binary.</summary>
     public string? NebulaBinary { get; init; }
+
+    /// <summary>The inventory's explicit word that routed_block may lie outside routed_pool.</summary>
+    public bool RoutedBlockOutsidePool { get; init; }
 }
 
 public sealed record DeploySettings(

@@ -91,6 +91,7 @@ public sealed class HostDocument
     public string? Os { get; set; }
     public string? OverlayIp { get; set; }
     public string? RoutedBlock { get; set; }
+    public bool? RoutedBlockOutsidePool { get; set; }
     public List<string>? Groups { get; set; }
     public bool? Wsl { get; set; }
     public string? Root { get; set; }

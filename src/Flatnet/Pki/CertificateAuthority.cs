@@ -28,9 +28,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         var hasKey = File.Exists(KeyPath);
         if (hasCrt && hasKey)
         {
-            var info = nebulaCert.Print(CrtPath);
-            if (!info.IsCa)
-                throw new FlatnetException($"{InventoryLoader.Display(CrtPath)} is a certificate for '{info.Name}', not a CA.\n    fix: point ca.crt in hosts/network.yaml at the CA certificate");
+            var info = RequireExisting();
             if (!quietIfExists) log.Info($"CA '{info.Name}' already exists at {InventoryLoader.Display(CrtPath)} (v{info.Version}, fingerprint {info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}); left as it is.");
             return false;
         }
@@ -41,9 +39,9 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         var (version, why) = mesh.ChooseCaVersion(nebulaCert.Version);
         var crtDir = Path.GetDirectoryName(CrtPath)!;
         var keyDir = Path.GetDirectoryName(KeyPath)!;
+        // The key's folder: made owner-only when flatnet makes it; an existing one is used only when it is safe.
+        SafeFiles.RequireSecretFolder(keyDir, "the CA key's folder (ca.key in network.yaml)");
         Directory.CreateDirectory(crtDir);
-        Directory.CreateDirectory(keyDir);
-        SafeFiles.RestrictToOwner(keyDir);
         // nebula-cert writes into a staging folder beside the key; both files are moved only once both exist.
         var staging = Path.Combine(keyDir, $".ca.staging-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
@@ -72,6 +70,40 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         if (!File.Exists(CrtPath) || !File.Exists(KeyPath))
             throw new FlatnetException($"no CA at {InventoryLoader.Display(CrtPath)} and {InventoryLoader.Display(KeyPath)}.\n" +
                                        "    fix: copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA");
-        return nebulaCert.Print(CrtPath);
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(KeyPath) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
+            throw new FlatnetException($"{InventoryLoader.Display(KeyPath)}: the CA key can be read or changed by others (mode {Convert.ToString((int)File.GetUnixFileMode(KeyPath), 8)}); " +
+                                       "whoever reads it can sign hosts into the mesh.\n" +
+                                       $"    fix: chmod 600 {InventoryLoader.Display(KeyPath)} (and check who copied it where)");
+        var info = nebulaCert.Print(CrtPath);
+        if (!info.IsCa)
+            throw new FlatnetException($"{InventoryLoader.Display(CrtPath)} is a certificate for '{info.Name}', not a CA.\n    fix: point ca.crt in network.yaml at the CA certificate");
+        RequirePair(info);
+        return info;
+    }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> CheckedPairs = new();
+
+    /// <summary>
+    /// ca.crt and ca.key must be one CA: nebula-cert sign refuses a key that does not match the certificate, so a
+    /// throw-away signing (in a temporary folder) proves the pair. Checked once per pair of files as they are now.
+    /// </summary>
+    private void RequirePair(NebulaCertInfo ca)
+    {
+        var id = $"{CrtPath}|{File.GetLastWriteTimeUtc(CrtPath):O}|{KeyPath}|{File.GetLastWriteTimeUtc(KeyPath):O}";
+        if (CheckedPairs.ContainsKey(id)) return;
+        var scratch = Directory.CreateTempSubdirectory("flatnet-ca-pair-");
+        try
+        {
+            var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", CrtPath, KeyPath, Path.Combine(scratch.FullName, "c.crt"))
+                { OutKey = Path.Combine(scratch.FullName, "c.key"), Duration = "1m" });
+            if (!r.Succeeded)
+                throw new FlatnetException($"{InventoryLoader.Display(KeyPath)} does not belong to the CA {InventoryLoader.Display(CrtPath)} ('{ca.Name}'): nebula-cert said {(r.StdErr + r.StdOut).Trim()}.\n" +
+                                           "    fix: copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+        CheckedPairs[id] = true;
     }
 }

@@ -28,6 +28,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     public CertOutcome Generate(HostAddresses host, string? duration, bool force, string? publicKey)
     {
         var caInfo = ca.RequireUsable();
+        SafeFiles.ClaimArtifacts(workspace.ArtifactsDirectory); // the first write of a run marks the folder as flatnet's
         var dir = workspace.PkiDirectory(host.Name);
         if (publicKey is not null && !File.Exists(publicKey))
             throw new FlatnetException($"--pub: {publicKey} does not exist.\n    fix: run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
@@ -38,7 +39,8 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         if (!force && File.Exists(crt) && ReadRequest(dir) == request.ToJson()
             && (publicKey is not null || File.Exists(Path.Combine(dir, "host.key"))))
         {
-            var (ok, reason) = nebulaCert.Verify(Path.Combine(dir, "ca.crt"), crt);
+            // Against the configured CA, not the copy beside the cert: a cert of another CA is never "up to date".
+            var (ok, reason) = nebulaCert.Verify(ca.CrtPath, crt);
             if (ok)
             {
                 var existing = nebulaCert.Print(crt);

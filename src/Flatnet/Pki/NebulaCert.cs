@@ -130,6 +130,9 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
 
     public void Keygen(NebulaCertKeygenSettings settings) => Run(settings);
 
+    /// <summary>Signs, and hands back nebula-cert's answer instead of throwing (for checks that expect a refusal).</summary>
+    public ProcessResult TrySign(NebulaCertSignSettings settings) => Run(settings with { NetworksFlags = Version.ReadsV2Certificates }, throwOnFailure: false);
+
     public NebulaCertInfo Print(string path)
     {
         var result = Run(new NebulaCertPrintSettings(path), throwOnFailure: false);

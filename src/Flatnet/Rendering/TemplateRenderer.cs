@@ -7,7 +7,8 @@ namespace Flatnet.Rendering;
 /// <summary>
 /// Renders templates/*.scriban from a typed model. Strict: an unknown variable or member is an error naming the
 /// template and line, so a typo never becomes an empty string in a config or script.
-/// Values go into scripts only through the quoting functions: ps_quote (PowerShell), sh_quote (POSIX sh), yaml_quote.
+/// Values go into scripts only through the encoder of their context: ps_quote (PowerShell string), sh_quote (POSIX
+/// shell word), yaml_quote (YAML scalar), comment (text inside a #-comment or a PowerShell &lt;# #&gt; block).
 /// </summary>
 public sealed class TemplateRenderer(string templatesDirectory)
 {
@@ -21,6 +22,7 @@ public sealed class TemplateRenderer(string templatesDirectory)
         globals.Import("ps_quote", new Func<string?, string>(PsQuote));
         globals.Import("sh_quote", new Func<string?, string>(ShQuote));
         globals.Import("yaml_quote", new Func<string?, string>(YamlQuote));
+        globals.Import("comment", new Func<object?, string>(Comment));
         var context = new TemplateContext
         {
             StrictVariables = true,
@@ -70,6 +72,18 @@ public sealed class TemplateRenderer(string templatesDirectory)
 
         public ValueTask<string?> LoadAsync(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) =>
             ValueTask.FromResult<string?>(Load(context, callerSpan, templatePath));
+    }
+
+    /// <summary>
+    /// Text that stays inside a comment: no line break (nor Unicode's line and paragraph separators, which some
+    /// parsers honour) can end it, and no "#>" can close a PowerShell comment block. Inventory values are already
+    /// refused at load when they carry such characters; this makes a template safe on its own as well.
+    /// </summary>
+    public static string Comment(object? value)
+    {
+        var text = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
+        var safe = string.Concat(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085' ? '?' : c));
+        return safe.Replace("#>", "#?").Replace("<#", "?#");
     }
 
     public static string PsQuote(string? value) => "'" + (value ?? "").Replace("'", "''") + "'";

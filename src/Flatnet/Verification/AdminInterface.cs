@@ -23,7 +23,7 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
         var key = Path.Combine(dir, KeyFileName);
         if (!File.Exists(key) || !File.Exists(key + ".pub"))
         {
-            Directory.CreateDirectory(dir);
+            SafeFiles.RequireSecretFolder(dir, "the admin key's folder (beside ca.key)");
             var staging = Path.Combine(dir, $".{KeyFileName}.tmp-{Guid.NewGuid():N}");
             try
             {

@@ -1,0 +1,112 @@
+using System.Text.RegularExpressions;
+using Flatnet.Addressing;
+
+namespace Flatnet.Inventory;
+
+/// <summary>
+/// The grammar each free-text inventory value really has. A value that does not fit is refused at load, so no
+/// inventory value can carry a newline, a quote or a shell or PowerShell metacharacter into a config or script.
+/// Each check returns null when the value fits, else the problem and its fix.
+/// </summary>
+public static partial class Grammar
+{
+    public sealed record Refusal(string Problem, string Fix);
+
+    /// <summary>A network, group, user or distro name: letters, digits and . _ - (no spaces, quotes or separators).</summary>
+    public static Refusal? Word(string value, string what, string example) =>
+        WordPattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not a usable {what}", $"use letters, digits, '.', '_' or '-' (up to 64, starting with a letter or digit), e.g. {example}");
+
+    /// <summary>A Windows user as deploy.user takes it: NAME or DOMAIN\NAME.</summary>
+    public static Refusal? User(string value) =>
+        UserPattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not a user name", @"use NAME or DOMAIN\NAME with letters, digits, '.', '_' or '-'");
+
+    /// <summary>A DNS name or IPv4 address (deploy.address, an endpoint's host).</summary>
+    public static Refusal? Address(string value) =>
+        HostPattern().IsMatch(value) && value.Length <= 253 ? null
+            : new($"'{Shown(value)}' is not a host name or IPv4 address", "write it like 192.168.1.13 or host-c.lan");
+
+    public static Refusal? Port(int value, string example = "22") =>
+        value is >= 1 and <= 65535 ? null : new($"{value} is not a port", $"use 1 to 65535, e.g. {example}");
+
+    /// <summary>A Nebula firewall port: any, N, or N-M (examples/config.yml).</summary>
+    public static Refusal? FirewallPort(string value)
+    {
+        var m = FirewallPortPattern().Match(value);
+        if (value == "any") return null;
+        if (m.Success && int.TryParse(m.Groups[1].Value, out var a) && a is >= 1 and <= 65535
+            && (!m.Groups[2].Success || int.TryParse(m.Groups[2].Value, out var b) && b is >= 1 and <= 65535 && b >= a)) return null;
+        return new($"'{Shown(value)}' is not a port for Nebula's firewall", "use any, a port (443) or a range (8000-8080), each from 1 to 65535");
+    }
+
+    /// <summary>Nebula's firewall host: any, or a certificate name.</summary>
+    public static Refusal? FirewallHost(string value) =>
+        value == "any" || WordPattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not 'any' or a certificate name", "use host: any, or the name of one host's certificate (e.g. host-a)");
+
+    public static Refusal? Cidr(string value) =>
+        Ipv4Network.TryParse(value, out _, out var error) ? null : new(error, "write it like 10.101.0.0/16");
+
+    /// <summary>A Go duration as nebula-cert -duration takes it: 8760h, 90m, 1h30m.</summary>
+    public static Refusal? Duration(string value) =>
+        DurationPattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not a duration nebula-cert understands", "write hours (and minutes, seconds) like 8760h for a year, or 2160h for 90 days");
+
+    /// <summary>An absolute Linux path of plain characters (it is written into shell scripts and configs).</summary>
+    public static Refusal? LinuxPath(string value) =>
+        LinuxPathPattern().IsMatch(value) && !value.Split('/').Contains("..") ? null
+            : new($"'{Shown(value)}' is not a plain absolute path", "use an absolute path of letters, digits, '.', '_', '-' and '/', e.g. /opt/flatnet");
+
+    /// <summary>
+    /// An absolute Windows path of plain ASCII characters (Windows PowerShell 5.1 reads scripts as ANSI), or a plain
+    /// absolute /path for PowerShell on a host that is not Windows (the lab's stand-in).
+    /// </summary>
+    public static Refusal? WindowsPath(string value) =>
+        (WindowsPathPattern().IsMatch(value) || LinuxPathPattern().IsMatch(value)) && !value.Split('\\', '/').Contains("..") ? null
+            : new($"'{Shown(value)}' is not a plain absolute Windows path", @"use a drive and folders of ASCII letters, digits, spaces, '.', '_' and '-', e.g. F:\flatnet");
+
+    /// <summary>A pinned SSH host key fingerprint as ssh-keygen -l prints it.</summary>
+    public static Refusal? HostKey(string value) =>
+        HostKeyPattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not an SSH host key fingerprint", "copy it as `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` prints it: SHA256:...");
+
+    /// <summary>The command prefix that runs a command inside a Linux host's WSL (the lab's `ip netns exec ...`).</summary>
+    public static Refusal? CommandPrefix(string value) =>
+        CommandPrefixPattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not a plain command prefix", "use words of letters, digits and . _ - / = : separated by spaces (no quotes, ;, &, |, $ or newlines)");
+
+    /// <summary>How a refused value is shown: control characters visible, long values cut, so the message stays one line.</summary>
+    public static string Shown(string value)
+    {
+        var visible = string.Concat(value.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? $"\\u{(int)c:x4}" : c.ToString()));
+        return visible.Length > 60 ? visible[..57] + "..." : visible;
+    }
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex WordPattern();
+
+    [GeneratedRegex(@"^([A-Za-z0-9][A-Za-z0-9._-]{0,62}\\)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex UserPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
+    private static partial Regex HostPattern();
+
+    [GeneratedRegex(@"^(\d{1,5})(?:-(\d{1,5}))?$")]
+    private static partial Regex FirewallPortPattern();
+
+    [GeneratedRegex(@"^(\d{1,6}(h|m|s|ms))+$")]
+    private static partial Regex DurationPattern();
+
+    [GeneratedRegex(@"^/[A-Za-z0-9._/-]{0,200}$")]
+    private static partial Regex LinuxPathPattern();
+
+    [GeneratedRegex(@"^[A-Za-z]:[\\/][A-Za-z0-9 ._\\/-]{0,200}$")]
+    private static partial Regex WindowsPathPattern();
+
+    [GeneratedRegex(@"^SHA256:[A-Za-z0-9+/]{43}=?$")]
+    private static partial Regex HostKeyPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9._/=:-]+( [A-Za-z0-9._/=:-]+){0,15}$")]
+    private static partial Regex CommandPrefixPattern();
+}

@@ -1,0 +1,91 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Flatnet.Inventory;
+
+/// <summary>
+/// Every problem found in the inventory's files, with file, line and field, so a user sees them all at once and
+/// nothing is written until none is left. Lines come from the YAML itself: each field's path (deploy.port,
+/// firewall.inbound[1].host) is mapped to the line it is written on.
+/// </summary>
+public sealed class InventoryProblems
+{
+    private readonly List<string> _problems = [];
+    private readonly Dictionary<string, IReadOnlyDictionary<string, int>> _lines = [];
+
+    public int Count => _problems.Count;
+
+    /// <summary>Remembers where each field of a file is written (called once per file, with its text).</summary>
+    public void MapLines(string file, string yaml)
+    {
+        var lines = new Dictionary<string, int>();
+        try
+        {
+            var stream = new YamlStream();
+            stream.Load(new StringReader(yaml));
+            if (stream.Documents.Count > 0) Walk(stream.Documents[0].RootNode, "", lines);
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            // The deserializer reports the syntax error itself, with its line.
+        }
+        _lines[file] = lines;
+    }
+
+    private static void Walk(YamlNode node, string path, Dictionary<string, int> lines)
+    {
+        if (path.Length > 0) lines.TryAdd(path, (int)node.Start.Line);
+        switch (node)
+        {
+            case YamlMappingNode map:
+                foreach (var (key, value) in map.Children)
+                {
+                    var child = path.Length == 0 ? key.ToString() : $"{path}.{key}";
+                    lines.TryAdd(child, (int)key.Start.Line);
+                    Walk(value, child, lines);
+                }
+                break;
+            case YamlSequenceNode seq:
+                for (var i = 0; i < seq.Children.Count; i++) Walk(seq.Children[i], $"{path}[{i}]", lines);
+                break;
+        }
+    }
+
+    /// <summary>The line a field is written on, or the nearest enclosing one (a missing key: its parent).</summary>
+    public int? LineOf(string file, string field)
+    {
+        if (!_lines.TryGetValue(file, out var lines)) return null;
+        for (var path = field; path.Length > 0; path = Parent(path))
+            if (lines.TryGetValue(path, out var line)) return line;
+        return null;
+    }
+
+    private static string Parent(string path)
+    {
+        var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
+        return cut <= 0 ? "" : path[..cut];
+    }
+
+    /// <summary>`file: line N: field: problem` and its fix.</summary>
+    public void Add(string file, string field, string problem, string fix) =>
+        _problems.Add(FlatnetException.Describe(file, LineOf(file, field) is { } line ? $"line {line}: {field}" : field, problem, fix));
+
+    public void Add(string file, string field, Grammar.Refusal refusal) => Add(file, field, refusal.Problem, refusal.Fix);
+
+    /// <summary>Adds the refusal when there is one; true when the value was fine.</summary>
+    public bool Check(string file, string field, Grammar.Refusal? refusal)
+    {
+        if (refusal is null) return true;
+        Add(file, field, refusal);
+        return false;
+    }
+
+    /// <summary>A problem found before any field (a file that does not parse), with the line the parser gives.</summary>
+    public void AddRaw(string message) => _problems.Add(message);
+
+    public void ThrowIfAny(string inventoryDirectory)
+    {
+        if (_problems.Count == 0) return;
+        throw new FlatnetException($"the inventory in {InventoryLoader.Display(inventoryDirectory)} has {_problems.Count} problem(s); nothing was written:\n  " +
+                                   string.Join("\n  ", _problems));
+    }
+}

@@ -1,0 +1,194 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Whoever edits one YAML file must not be able to change what a config or script does. Every free-text field gets
+/// hostile values; each is either refused at load (nothing written, no .NET wording) or leaves every rendered file
+/// exactly as the benign inventory renders it.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class HostileInventoryTests
+{
+    private static readonly string[] Hostile =
+    [
+        "x\nsshd:\n  enabled: true\n  listen: 0.0.0.0:2222\n#",
+        "a'b", "a\"b", "$(touch /tmp/flatnet-pwned)", "`id`", "x #> y", "<# x", "{{ name }}", "%PATH%", "a^b", "a & b", "a | b",
+        "x\u2028y", "x\ry", new string('a', 5000), "F:\\fl\u00e4tnet",
+    ];
+
+    /// <summary>The fields a person types free text into, as file and path.</summary>
+    private static IEnumerable<TestCaseData> Fields()
+    {
+        foreach (var path in new[]
+                 {
+                     "name", "ca.name", "cert_duration", "ca.duration", "lighthouses[0].name", "lighthouses[0].endpoints[0]",
+                     "firewall.inbound[0].port", "firewall.inbound[0].host", "firewall.inbound[0].cidr", "firewall.inbound[1].group",
+                     "firewall.outbound[0].host", "nebula.windows.root", "nebula.windows.wsl_distro", "nebula.linux.root", "nebula.linux.binary",
+                     "lighthouses[0].nebula_version",
+                 })
+            yield return new TestCaseData("network.yaml", path).SetName($"network.yaml {path}");
+        foreach (var path in new[] { "name", "os", "groups[0]", "root", "deploy.address", "deploy.user", "deploy.host_key", "deploy.identity", "nebula_version", "routed_block", "overlay_ip" })
+            yield return new TestCaseData("host-b.yaml", path).SetName($"windows host {path}");
+        foreach (var path in new[] { "wsl_command", "root", "nebula_binary" })
+            yield return new TestCaseData("host-a.yaml", path).SetName($"linux host {path}");
+    }
+
+    private static readonly Lazy<string> AdminKey = new(() =>
+    {
+        var dir = Directory.CreateTempSubdirectory("flatnet-admin-key-").FullName;
+        global::Flatnet.Tools.ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(dir, "nebula-admin_ed25519")]).EnsureSuccess("ssh-keygen");
+        return dir;
+    });
+
+    /// <summary>The example inventory with a Linux host too, and one admin key for every run, so renders compare byte for byte.</summary>
+    private static TestWorkspace Benign()
+    {
+        var ws = new TestWorkspace();
+        ws.Edit("host-a.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-a");
+        var pki = Path.Combine(ws.Root, "pki");
+        Directory.CreateDirectory(pki);
+        File.SetUnixFileMode(pki, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        foreach (var f in Directory.GetFiles(AdminKey.Value)) File.Copy(f, Path.Combine(pki, Path.GetFileName(f)));
+        return ws;
+    }
+
+    private static Dictionary<string, string> Render(TestWorkspace ws)
+    {
+        ws.ControlPlane().RenderAll();
+        var root = Path.Combine(ws.Root, "artifacts", "render");
+        return Directory.GetFiles(root, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllText);
+    }
+
+    [TestCaseSource(nameof(Fields))]
+    public void AHostileValueIsRefusedOrChangesNothingRendered(string file, string path)
+    {
+        Dictionary<string, string> benign;
+        using (var ws = Benign()) benign = Render(ws);
+
+        var changed = new List<string>();
+        foreach (var value in Hostile)
+        {
+            using var ws = Benign();
+            SetField(ws.HostsFile(file), path, value);
+            try
+            {
+                var rendered = Render(ws);
+                if (!rendered.OrderBy(kv => kv.Key).SequenceEqual(benign.OrderBy(kv => kv.Key)))
+                    changed.Add($"{Grammar(value)} changed the rendered files");
+            }
+            catch (FlatnetException e)
+            {
+                Assert.That(e.Message, Does.Not.Contain("System.").And.Not.Contain("Exception").And.Not.Contain("Version=10"), $"{Grammar(value)}: {e.Message}");
+                Assert.That(ws.WrittenFiles(), Is.Empty, $"{Grammar(value)} was refused but files were written");
+            }
+        }
+        Assert.That(changed, Is.Empty);
+    }
+
+    private static string Grammar(string value) => Flatnet.Inventory.Grammar.Shown(value);
+
+    [Test]
+    public void TheRenderedInstallScriptsHelpRunsNothing()
+    {
+        using var ws = Benign();
+        var rendered = Render(ws);
+        var scratch = Directory.CreateTempSubdirectory("flatnet-help-");
+        try
+        {
+            File.WriteAllText(Path.Combine(scratch.FullName, "install.sh"), rendered[Path.Combine("host-a", "install.sh")]);
+            File.SetUnixFileMode(scratch.FullName, (UnixFileMode)0b111_111_111);
+            // As an unprivileged user, in a folder of its own: --help prints the header and does nothing else.
+            var r = global::Flatnet.Tools.ProcessRunner.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "bash", "install.sh", "--help"], scratch.FullName);
+            Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr);
+            Assert.That(r.StdOut, Does.Contain("Usage: install.sh"));
+            Assert.That(Directory.GetFileSystemEntries(scratch.FullName).Select(Path.GetFileName), Is.EquivalentTo(new[] { "install.sh" }));
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    [Test]
+    public void EveryBadValueOfARunIsListedAtOnceWithFileLineFieldAndFix()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4242\ntuning: { tx_queue: -5, read_buffer: -1 }\ncert_duration: abc");
+        ws.Edit("network.yaml", "- { port: any, proto: icmp, host: any }", "    - { port: 99999, proto: icmp, host: any }");
+        ws.Edit("host-b.yaml", "groups:", "groups: []");
+        ws.Edit("host-b.yaml", "address:", "  address: 198.18.0.12\n  port: 70000");
+        ws.Edit("host-c.yaml", "index:", "index: 3\nindex: 4");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
+        foreach (var words in new[]
+                 {
+                     "network.yaml: line 19: tuning.tx_queue: -5 is not a queue length",
+                     "tuning.read_buffer: -1 is not a socket buffer size",
+                     "cert_duration: 'abc' is not a duration nebula-cert understands",
+                     "firewall.inbound[0].port: '99999' is not a port for Nebula's firewall",
+                     "host-b.yaml: line 5: groups: is empty",
+                     "host-b.yaml: line 11: deploy.port: 70000 is not a port",
+                     "host-c.yaml: line 4: a key is written twice in one mapping",
+                 })
+            Assert.That(e.Message, Does.Contain(words));
+        Assert.That(e.Message, Does.Contain("has 7 problem(s); nothing was written"));
+        Assert.That(e.Message.Split('\n').Count(l => l.TrimStart().StartsWith("fix:")), Is.EqualTo(7), "every problem has its fix");
+        Assert.That(ws.WrittenFiles(), Is.Empty);
+    }
+
+    [Test]
+    public void WrongTypesAreSaidInWordsNotDotNetTypeNames()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "name:", "name: [a, b]");
+        ws.Edit("host-b.yaml", "index:", "index: many");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
+        Assert.That(e.Message, Does.Not.Contain("System.").And.Not.Contain("CoreLib").And.Not.Contain("deserializ"));
+        Assert.That(e.Message, Does.Contain("network.yaml: line 7: not valid here: expected a single value"));
+        Assert.That(e.Message, Does.Contain("host-b.yaml: line 3: not valid here: 'many' is not a number"));
+        Assert.That(e.Message, Does.Contain("has 2 problem(s)"), "a file that does not parse is one problem");
+    }
+
+    [TestCase("192.0.0.0/2", false, "lies outside routed_pool 10.101.0.0/16; every peer would route it into host-c")]
+    [TestCase("198.18.0.0/24", true, "covers lighthouse lighthouse's endpoint (198.18.0.1)")]
+    public void ARoutedBlockCannotSwallowTheLanOrTheLighthouse(string block, bool outside, string words)
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-c.yaml", "index:", $"index: 3\nrouted_block: {block}" + (outside ? "\nrouted_block_outside_pool: true" : ""));
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
+        Assert.That(e.Message, Does.Contain(words));
+    }
+
+    /// <summary>Sets one scalar in a YAML file (creating the key if needed), written as YAML double-quoted text.</summary>
+    public static void SetField(string file, string path, string value)
+    {
+        var yaml = new YamlStream();
+        yaml.Load(new StringReader(File.ReadAllText(file)));
+        YamlNode node = yaml.Documents[0].RootNode;
+        var parts = path.Split('.');
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var part = parts[i];
+            var index = -1;
+            if (part.EndsWith(']'))
+            {
+                index = int.Parse(part[(part.IndexOf('[') + 1)..^1]);
+                part = part[..part.IndexOf('[')];
+            }
+            var map = (YamlMappingNode)node;
+            var last = i == parts.Length - 1;
+            if (index < 0)
+            {
+                if (last) { map.Children[new YamlScalarNode(part)] = new YamlScalarNode(value) { Style = YamlDotNet.Core.ScalarStyle.DoubleQuoted }; return; }
+                if (!map.Children.TryGetValue(new YamlScalarNode(part), out var child)) map.Children[new YamlScalarNode(part)] = child = new YamlMappingNode();
+                node = child;
+            }
+            else
+            {
+                var seq = (YamlSequenceNode)map.Children[new YamlScalarNode(part)];
+                if (last) { seq.Children[index] = new YamlScalarNode(value) { Style = YamlDotNet.Core.ScalarStyle.DoubleQuoted }; return; }
+                node = seq.Children[index];
+            }
+        }
+    }
+}
