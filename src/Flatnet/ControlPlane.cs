@@ -266,7 +266,7 @@ public sealed class ControlPlane
             ClaimArtifacts();
             Directory.CreateDirectory(Path.GetDirectoryName(key)!);
             var temp = key + $".tmp-{Guid.NewGuid():N}";
-            Tools.ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-config-check", "-f", temp]).EnsureSuccess("ssh-keygen");
+            SshKeygen.Ed25519(temp, "flatnet-config-check");
             File.Delete(temp + ".pub");
             File.Move(temp, key, overwrite: true);
             return key;

@@ -217,7 +217,7 @@ public sealed class LabNetwork : IDisposable
     }
 
     private static void KeyGen(string path) =>
-        ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-lab", "-f", path]).EnsureSuccess("ssh-keygen");
+        SshKeygen.Ed25519(path, "flatnet-lab");
 
     private string StartSshd(LabHost host, string listen, string ssh)
     {

@@ -126,12 +126,15 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     public void Ca(NebulaCertCaSettings settings) =>
         Run(Version.ReadsV2Certificates ? settings : settings with { CertificateVersion = null });
 
-    public void Sign(NebulaCertSignSettings settings) => Run(settings with { NetworksFlags = Version.ReadsV2Certificates });
+    public void Sign(NebulaCertSignSettings settings) => Run(WithFlagsOfThisRelease(settings));
 
     public void Keygen(NebulaCertKeygenSettings settings) => Run(settings);
 
     /// <summary>Signs, and hands back nebula-cert's answer instead of throwing (for checks that expect a refusal).</summary>
-    public ProcessResult TrySign(NebulaCertSignSettings settings) => Run(settings with { NetworksFlags = Version.ReadsV2Certificates }, throwOnFailure: false);
+    public ProcessResult TrySign(NebulaCertSignSettings settings) => Run(WithFlagsOfThisRelease(settings), throwOnFailure: false);
+
+    private NebulaCertSignSettings WithFlagsOfThisRelease(NebulaCertSignSettings settings) =>
+        settings with { NetworksFlags = Version.ReadsV2Certificates };
 
     public NebulaCertInfo Print(string path)
     {

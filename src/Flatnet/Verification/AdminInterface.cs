@@ -27,8 +27,7 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
             var staging = Path.Combine(dir, $".{KeyFileName}.tmp-{Guid.NewGuid():N}");
             try
             {
-                ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "flatnet-nebula-admin", "-f", staging])
-                    .EnsureSuccess("ssh-keygen (flatnet's key for Nebula's admin interface)");
+                SshKeygen.Ed25519(staging, "flatnet-nebula-admin");
                 SafeFiles.RestrictToOwner(staging);
                 File.Move(staging + ".pub", key + ".pub", overwrite: true);
                 File.Move(staging, key, overwrite: true);
