@@ -7,7 +7,8 @@
 #load "tasks/pki.cake"
 #load "tasks/bundle.cake"
 #load "tasks/deploy.cake"
-#load "tasks/bulk.cake"
+#load "tasks/verify.cake"
+#load "tasks/lab.cake"
 #load "tasks/test.cake"
 #load "tasks/tools.cake"
 
@@ -21,6 +22,7 @@ Task("Help")
     foreach (var task in Tasks.OrderBy(t => t.Name))
         Information("{0}", $"  {task.Name,-18} {task.Description}");
     Information("Common arguments: --host=NAME (host tasks), --force (re-sign/re-render), --inventory=DIR (default hosts), --artifacts=DIR (default artifacts).");
+    Information("Cake's own: --description (this list), --tree (what each target runs first), --target=NAME --dryrun.");
 });
 
 RunTarget(target);

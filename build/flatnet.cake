@@ -28,7 +28,7 @@ string HostArgument()
 {
     var host = Argument<string>("host", null);
     if (string.IsNullOrWhiteSpace(host))
-        throw new Flatnet.FlatnetException("--host: this target works on one host.\n    fix: add --host=NAME; ./build.sh --target=Plan lists the hosts");
+        throw new Flatnet.FlatnetException("this target works on one host", fix: "add --host=NAME; ./build.sh --target=Plan lists the hosts", field: "--host");
     return host;
 }
 

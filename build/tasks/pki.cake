@@ -1,3 +1,4 @@
+// Certificates: the CA, host certificates, their renewal and revocation (Flatnet.Pki).
 Task("InitCa")
     .Description("Create the CA at the paths hosts/network.yaml names, only when none exists (never overwrites).")
     .Does(() => flatnet.InitCa());
@@ -6,14 +7,14 @@ Task("GenerateCert")
     .Description("Sign --host's certificate (IP, groups, routed block as subnets) into artifacts/hosts/HOST/pki; --force re-signs, --pub=FILE signs a key made on the host.")
     .Does(() => flatnet.GenerateCert(HostArgument(), Force, Argument<string>("pub", null)));
 
-Task("RevokeHost")
-    .Description("Revoke --host's certificate: add it to hosts/blocklist.txt (every config's pki.blocklist) and redeploy the others.")
-    .Does(() => flatnet.RevokeHost(HostArgument()));
+Task("RenewCert")
+    .Description("Re-sign --host's certificate (then AddHost deploys it).")
+    .Does(() => flatnet.RenewCert(HostArgument()));
 
 Task("CheckCerts")
     .Description("List every certificate with its days left; fail when any has fewer than --days (default 30).")
     .Does(() => flatnet.CheckCerts(Argument<string>("days", "30")));
 
-Task("RenewCert")
-    .Description("Re-sign --host's certificate (then AddHost deploys it).")
-    .Does(() => flatnet.RenewCert(HostArgument()));
+Task("RevokeHost")
+    .Description("Revoke --host's certificate: add it to hosts/blocklist.txt (every config's pki.blocklist) and bring every other host to it; unreachable ones stay pending until a re-run.")
+    .Does(() => flatnet.RevokeHost(HostArgument()));

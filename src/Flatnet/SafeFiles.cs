@@ -21,19 +21,26 @@ public static class SafeFiles
         var name = Path.GetFileName(target);
         var staging = Path.Combine(parent, $".{name}.staging-{Guid.NewGuid():N}");
         var old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
+        SweepLeftovers(parent, name);
         Directory.CreateDirectory(staging);
-        try
+        using (TempFolders.DeleteOnExit(staging))
         {
             fill(staging);
+            if (Directory.Exists(target)) Directory.Move(target, old);
+            Directory.Move(staging, target);
         }
-        catch
-        {
-            Directory.Delete(staging, recursive: true);
-            throw;
-        }
-        if (Directory.Exists(target)) Directory.Move(target, old);
-        Directory.Move(staging, target);
         if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
+    }
+
+    /// <summary>
+    /// Staging and old copies of <paramref name="name"/> that an earlier run left when it was killed outright
+    /// (SIGKILL, power loss): they sit inside a folder flatnet owns, carry flatnet's naming, and are no one else's.
+    /// </summary>
+    private static void SweepLeftovers(string parent, string name)
+    {
+        foreach (var pattern in new[] { $".{name}.staging-*", $".{name}.old-*" })
+            foreach (var leftover in Directory.EnumerateDirectories(parent, pattern))
+                Directory.Delete(leftover, recursive: true);
     }
 
     /// <summary>True when the path is a folder flatnet made, or lies inside one.</summary>
@@ -47,8 +54,7 @@ public static class SafeFiles
     private static void RequireInsideOwned(string path)
     {
         if (!IsInsideOwned(path))
-            throw new FlatnetException($"{InventoryLoader.Display(path)} is not inside a folder flatnet made, so flatnet replaces nothing there.\n" +
-                                       "    fix: use flatnet's artifacts folder (--artifacts=DIR names a new or empty folder, which flatnet then marks as its own)");
+            throw new FlatnetException($"{Workspace.Relative(path)} is not inside a folder flatnet made, so flatnet replaces nothing there.", fix: "use flatnet's artifacts folder (--artifacts=DIR names a new or empty folder, which flatnet then marks as its own)");
     }
 
     /// <summary>Folders an artifacts folder made by an older flatnet holds; such a folder is adopted (marked) as flatnet's.</summary>
@@ -68,8 +74,8 @@ public static class SafeFiles
             return;
         }
         var foreign = Directory.EnumerateFileSystemEntries(artifacts).Select(Path.GetFileName).Where(n => !ArtifactsFolders.Contains(n)).Take(3);
-        throw new FlatnetException($"--artifacts: {InventoryLoader.Display(artifacts)} already holds things flatnet did not make ({string.Join(", ", foreign)}), " +
-                                   "and flatnet replaces what it writes there.\n    fix: choose a new or empty folder, e.g. --artifacts=artifacts");
+        throw new FlatnetException($"--artifacts: {Workspace.Relative(artifacts)} already holds things flatnet did not make ({string.Join(", ", foreign)}), " +
+                                   "and flatnet replaces what it writes there.", fix: $"choose a new or empty folder, e.g. --artifacts=artifacts");
     }
 
     /// <summary>Writes a file through a temporary name in the same folder, so readers see the old or the new file, never a part.</summary>
@@ -110,8 +116,7 @@ public static class SafeFiles
     {
         if (!Directory.Exists(path)) return;
         if (!File.Exists(Path.Combine(path, OwnedMarker)))
-            throw new FlatnetException($"{InventoryLoader.Display(path)} exists and was not made by flatnet, so it is not deleted.\n" +
-                                       "    fix: move it away, or choose another folder (--artifacts=DIR)");
+            throw new FlatnetException($"{Workspace.Relative(path)} exists and was not made by flatnet, so it is not deleted.", fix: "move it away, or choose another folder (--artifacts=DIR)");
         Directory.Delete(path, recursive: true);
     }
 
@@ -131,10 +136,9 @@ public static class SafeFiles
         var mode = File.GetUnixFileMode(folder);
         var foreign = Owner(folder) != CurrentUser();
         if (foreign || (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-            throw new FlatnetException($"{InventoryLoader.Display(folder)} ({what}): " +
+            throw new FlatnetException($"{Workspace.Relative(folder)} ({what}): " +
                                        (foreign ? "the folder belongs to another user" : $"others may write into this folder (mode {Convert.ToString((int)mode, 8)})") +
-                                       ", so a secret there is not safe; flatnet leaves the folder as it is.\n" +
-                                       "    fix: point it at a folder of your own that only you can write (flatnet makes a missing one owner-only), e.g. pki/");
+                                       ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: "point it at a folder of your own that only you can write (flatnet makes a missing one owner-only), e.g. pki/");
     }
 
     private static uint Owner(string path) => Tools.ProcessRunner.Run("stat", ["-c", "%u", path]).StdOut.Trim() is var s && uint.TryParse(s, out var u) ? u : uint.MaxValue;

@@ -28,7 +28,14 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
         if (Within(InventoryDirectory, ArtifactsDirectory) || Within(ArtifactsDirectory, InventoryDirectory))
             problems.Add($"--artifacts ({ArtifactsDirectory}) and --inventory ({InventoryDirectory}) are the same folder or one holds the other");
         if (problems.Count > 0)
-            throw new FlatnetException(string.Join("\n", problems) + "\n    fix: keep them apart, e.g. --inventory=hosts --artifacts=artifacts (the defaults)");
+            throw new FlatnetException(string.Join("\n", problems), fix: "keep them apart, e.g. --inventory=hosts --artifacts=artifacts (the defaults)");
+    }
+
+    /// <summary>A path as messages show it: relative to the current folder when it is below it, else absolute.</summary>
+    public static string Relative(string path)
+    {
+        var relative = Path.GetRelativePath(Environment.CurrentDirectory, path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
     }
 
     public string TemplatesDirectory => Path.Combine(Root, "templates");

@@ -32,7 +32,7 @@ public sealed record HostAddresses(HostEntry Host, uint OverlayIp, int OverlayPr
 /// (file, field, fix) at once, so nothing is written from a bad inventory. Warnings are returned, not thrown.
 /// </summary>
 public sealed partial record AddressPlan(
-    Inventory.Inventory Inventory,
+    HostInventory Inventory,
     Ipv4Network Overlay,
     IReadOnlyList<LighthouseAddresses> Lighthouses,
     IReadOnlyList<HostAddresses> Hosts,
@@ -59,7 +59,7 @@ public sealed partial record AddressPlan(
     private static partial Regex HostName();
 
     /// <summary>Addresses a routed block must never swallow: the lighthouses' endpoints and the hosts' deploy addresses.</summary>
-    private static IEnumerable<(string What, uint Address)> Reachable(Inventory.Inventory inventory)
+    private static IEnumerable<(string What, uint Address)> Reachable(HostInventory inventory)
     {
         foreach (var lh in inventory.Network.Lighthouses)
             foreach (var ep in lh.Endpoints)
@@ -68,20 +68,20 @@ public sealed partial record AddressPlan(
             if (Ipv4Network.TryParseAddress(h.Deploy.Address, out var a)) yield return ($"{h.Name}'s deploy address", a);
     }
 
-    public static AddressPlan Build(Inventory.Inventory inventory)
+    public static AddressPlan Build(HostInventory inventory)
     {
         var errors = new List<string>();
         var warnings = new List<string>();
         var net = inventory.Network;
         var nf = net.File;
-        void Error(string file, string field, string problem, string fix) => errors.Add(FlatnetException.Describe(file, field, problem, fix));
+        void Error(string file, string field, string problem, string fix) => errors.Add(FlatnetException.Format(file, inventory.Lines.LineOf(file, field), field, problem, fix));
 
         var overlay = net.Overlay;
         if (overlay.PrefixLength is < 8 or > 24)
             Error(nf, "overlay", $"/{overlay.PrefixLength} does not fit the plan (host N = {overlay.NetworkAddress[..overlay.NetworkAddress.LastIndexOf('.')]}.N.1)",
                 "use a prefix from /8 to /24; the spec uses 10.100.0.0/16");
         if (overlay.Overlaps(Ipv4Network.WslNatRange))
-            warnings.Add(FlatnetException.Describe(nf, "overlay", $"{overlay} overlaps 172.16.0.0/12, where WSL2 picks its NAT network at boot",
+            warnings.Add(FlatnetException.Format(nf, inventory.Lines.LineOf(nf, "overlay"), "overlay", $"{overlay} overlaps 172.16.0.0/12, where WSL2 picks its NAT network at boot",
                 "prefer a 10.x network such as 10.100.0.0/16, so WSL2 never lands on top of the overlay"));
 
         var pool = net.RoutedPool;
@@ -214,7 +214,7 @@ public sealed partial record AddressPlan(
                         Error(f, "routed_block", $"{bl} covers {what} ({Ipv4Network.FormatAddress(address)}); peers would send that traffic into {h.Name}",
                             "pick a block that covers no lighthouse endpoint and no host's deploy address");
                 if (bl.PrefixLength < net.RoutedPrefix)
-                    warnings.Add(FlatnetException.Describe(f, "routed_block", $"{bl} is wider than the /{net.RoutedPrefix} each host needs",
+                    warnings.Add(FlatnetException.Format(f, inventory.Lines.LineOf(f, "routed_block"), "routed_block", $"{bl} is wider than the /{net.RoutedPrefix} each host needs",
                         $"a /{net.RoutedPrefix} is enough for a WSL2 (and its containers); a wider block routes more than {h.Name} serves"));
             }
             if (ip is { } a)
@@ -222,7 +222,7 @@ public sealed partial record AddressPlan(
         }
 
         if (errors.Count > 0)
-            throw new FlatnetException($"the inventory in {InventoryLoader.Display(inventory.Directory)} has {errors.Count} problem(s); nothing was written:\n  " +
+            throw new FlatnetException($"the inventory in {Workspace.Relative(inventory.Directory)} has {errors.Count} problem(s); nothing was written:\n  " +
                                        string.Join("\n  ", errors));
         return new AddressPlan(inventory, overlay, lighthouses, hosts, warnings);
     }

@@ -13,7 +13,7 @@ public readonly record struct Ipv4Network(uint Network, int PrefixLength)
     public uint Last => Network | ~Mask;
 
     public static Ipv4Network Parse(string text) =>
-        TryParse(text, out var net, out var error) ? net : throw new FormatException(error);
+        TryParse(text, out var net, out var error) ? net : throw new FlatnetException(error, fix: "write an IPv4 network as ADDRESS/PREFIX, e.g. 10.101.0.0/16");
 
     /// <summary>Parses "a.b.c.d/n"; refuses host bits set so a typo like 10.101.2.1/24 is caught, not silently masked.</summary>
     public static bool TryParse(string? text, out Ipv4Network network, out string error)

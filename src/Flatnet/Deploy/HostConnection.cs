@@ -38,9 +38,7 @@ public static class HostConnections
     {
         DeployTransport.Ssh => SshConnection.Open(host),
         DeployTransport.WinRm => WinRmConnection.Open(host),
-        _ => throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.transport",
-            $"{host.Name} is installed by hand (transport: none), so flatnet cannot reach it",
-            $"copy artifacts/bundles/{host.Name}.zip to it and run its install script, or set deploy.transport: ssh")),
+        _ => throw new FlatnetException($"{host.Name} is installed by hand (transport: none), so flatnet cannot reach it", fix: $"copy artifacts/bundles/{host.Name}.zip to it and run its install script, or set deploy.transport: ssh", file: host.File, field: "deploy.transport"),
     };
 }
 
@@ -68,8 +66,7 @@ public sealed class SshConnection : IHostConnection
         var describe = $"{user}@{d.Address}:{d.Port} ({host.Name})";
         var identity = ExpandHome(d.Identity ?? "~/.ssh/id_ed25519");
         if (!File.Exists(identity))
-            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.identity", $"no SSH key at {identity}",
-                "point deploy.identity at the private key whose public half is in the host's authorized_keys"));
+            throw new FlatnetException($"no SSH key at {identity}", fix: "point deploy.identity at the private key whose public half is in the host's authorized_keys", file: host.File, field: "deploy.identity");
         PrivateKeyFile key;
         try
         {
@@ -77,14 +74,13 @@ public sealed class SshConnection : IHostConnection
         }
         catch (Exception e) when (e is SshException or InvalidOperationException or ArgumentException)
         {
-            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.identity", $"{identity} is not a usable SSH private key ({e.Message})",
-                "use an unencrypted ed25519 or RSA key (ssh-keygen -t ed25519 -N '' -f FILE)"), e);
+            throw new FlatnetException($"{identity} is not a usable SSH private key ({e.Message})", fix: "use an unencrypted ed25519 or RSA key (ssh-keygen -t ed25519 -N '' -f FILE)", file: host.File, field: "deploy.identity", inner: e);
         }
         var info = new ConnectionInfo(d.Address!, d.Port, user, new PrivateKeyAuthenticationMethod(user, key))
         {
             Timeout = TimeSpan.FromSeconds(10),
         };
-        string? refusal = null;
+        FlatnetException? refusal = null;
         void Check(object? _, HostKeyEventArgs e)
         {
             refusal = HostKeyRefusal(host, e);
@@ -103,24 +99,24 @@ public sealed class SshConnection : IHostConnection
         {
             ssh.Dispose();
             sftp.Dispose();
-            if (refusal is not null) throw new FlatnetException(refusal, e);
+            if (refusal is not null) throw refusal;
             var fix = e is SshAuthenticationException
                 ? $"add the public key of {identity} to {user}'s authorized_keys on {host.Name}"
                 : $"check that {host.Name} is on, reachable at {d.Address}:{d.Port}, and runs an SSH server";
-            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy", $"cannot connect to {describe}: {e.Message}", fix), e);
+            throw new FlatnetException($"cannot connect to {describe}: {e.Message}", fix: fix, file: host.File, field: "deploy", inner: e);
         }
         return new SshConnection(ssh, sftp, describe);
     }
 
-    private static string? HostKeyRefusal(HostEntry host, HostKeyEventArgs e)
+    private static FlatnetException? HostKeyRefusal(HostEntry host, HostKeyEventArgs e)
     {
         var seen = "SHA256:" + e.FingerPrintSHA256;
         if (!string.IsNullOrWhiteSpace(host.Deploy.HostKey))
         {
             var pinned = host.Deploy.HostKey.Trim();
-            return pinned == seen ? null : FlatnetException.Describe(host.File, "deploy.host_key",
+            return pinned == seen ? null : new FlatnetException(file: host.File, field: "deploy.host_key", problem:
                 $"{host.Name} presented host key {seen}, not the pinned {pinned}: refusing to connect (a different machine, or a reinstalled one)",
-                $"if {host.Name} was really reinstalled, check the key at its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin the new one");
+                fix: $"if {host.Name} was really reinstalled, check the key at its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin the new one");
         }
         var knownHosts = ExpandHome("~/.ssh/known_hosts");
         var blob = Convert.ToBase64String(e.HostKey);
@@ -131,9 +127,9 @@ public sealed class SshConnection : IHostConnection
                 var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (parts.Length >= 3 && parts[0].Split(',').Intersect(names).Any() && parts[2] == blob) return null;
             }
-        return FlatnetException.Describe(host.File, "deploy.host_key",
+        return new FlatnetException(file: host.File, field: "deploy.host_key", problem:
             $"{host.Name}'s host key {seen} is neither pinned nor in {knownHosts}: refusing to trust it blindly",
-            $"pin it: host_key: \"{seen}\" (compare with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on {host.Name}), or add it to known_hosts");
+            fix: $"pin it: host_key: \"{seen}\" (compare with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on {host.Name}), or add it to known_hosts");
     }
 
     public RemoteResult Run(string command, TimeSpan? timeout = null)
@@ -146,7 +142,8 @@ public sealed class SshConnection : IHostConnection
         }
         catch (SshOperationTimeoutException e)
         {
-            throw new FlatnetException($"{Describe}: `{command}` did not finish within {cmd.CommandTimeout.TotalSeconds:0} s", e);
+            throw new FlatnetException($"{Describe}: `{command}` did not finish within {cmd.CommandTimeout.TotalSeconds:0} s",
+                fix: "look at the host: a command that waits for input or a hung service stops here; run it by hand to see", inner: e);
         }
         return new RemoteResult(command, cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
     }
@@ -159,8 +156,7 @@ public sealed class SshConnection : IHostConnection
         }
         catch (SshException e)
         {
-            throw new FlatnetException($"{Describe}: cannot write {remoteDirectory}: {e.Message}.\n" +
-                                       "    fix: check that the install root exists or can be made there, is writable for this user, and the disk has room; nothing was installed", e);
+            throw new FlatnetException($"{Describe}: cannot write {remoteDirectory}: {e.Message}.", fix: "check that the install root exists or can be made there, is writable for this user, and the disk has room; nothing was installed", inner: e);
         }
     }
 

@@ -12,16 +12,38 @@ public static partial class HostOperations
 {
     public static string Sh(string s) => TemplateRenderer.ShQuote(s);
 
-    private static string PowerShellFile(string path, string args = "") =>
-        $"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"{path.Replace('/', '\\')}\"{(args.Length > 0 ? " " + args : "")}";
+    /// <summary>A host path as a PowerShell string: a drive path in Windows' own spelling (F:\flatnet\...); the lab's
+    /// stand-in roots (/path) as they are.</summary>
+    private static string Ps(string path) =>
+        TemplateRenderer.PsQuote(path.Length >= 2 && path[1] == ':' ? path.Replace('/', '\\') : path);
+
+    /// <summary>Runs a script file on a Windows host: an encoded command that calls it, so its path is a quoted value, never a word cmd.exe parses.</summary>
+    private static string PowerShellFile(string path) =>
+        EncodedPowerShell($"try {{ & {Ps(path)} }} catch {{ [Console]::Error.WriteLine($_.ToString()); exit 1 }}\n" +
+                          "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE } else { exit 1 } }\nexit 0");
 
     /// <summary>
     /// A PowerShell script for a Windows host, as one command line that no layer can re-split or re-quote: Windows'
-    /// OpenSSH hands the line to cmd.exe, and powershell.exe then splits it by CommandLineToArgvW rules, but base64
-    /// (UTF-16LE, as -EncodedCommand takes it) has no character any of them treats specially.
+    /// OpenSSH hands the line to cmd.exe (cmd.exe's metacharacters: &amp; | &lt; &gt; ^ % ( ) and "), and
+    /// powershell.exe then splits it by CommandLineToArgvW rules (spaces, " and \), but base64 of the script
+    /// (UTF-16LE, as -EncodedCommand takes it) is only letters, digits, + / and =: none of them is special to either.
     /// </summary>
     public static string EncodedPowerShell(string script) =>
-        "powershell.exe -NoProfile -NonInteractive -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
+        "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
+
+    /// <summary>
+    /// A POSIX shell script run inside the host's WSL2, carried as data: base64 of the script, decoded and run by sh
+    /// inside WSL. Whatever cmd.exe, CommandLineToArgvW (wsl.exe's) or Windows PowerShell 5.1's native-argument
+    /// quoting do to a command line, "echo BASE64 | base64 -d | sh" has no quote, backslash or metacharacter of
+    /// theirs outside one double-quoted argument, so it arrives as written.
+    /// </summary>
+    public static string InWsl(HostModel model, string wslCommand, string script)
+    {
+        var carried = "echo " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(script)) + " | base64 -d | sh";
+        if (!model.IsWindows) return $"{wslCommand} sh -c {Sh(carried)}";
+        var words = wslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return EncodedPowerShell($"& {string.Join(" ", words.Select(TemplateRenderer.PsQuote))} 'sh' '-c' {TemplateRenderer.PsQuote(carried)}\nexit $LASTEXITCODE");
+    }
 
     /// <summary>
     /// keygen_on_host: makes the host's key pair in its config folder, once (an existing key is kept). Paths go in as
@@ -32,7 +54,7 @@ public static partial class HostOperations
         var dir = model.Paths.ConfigDir;
         if (model.IsWindows)
             return EncodedPowerShell(
-                $"$dir = {TemplateRenderer.PsQuote(dir.Replace('/', '\\'))}; $certTool = {TemplateRenderer.PsQuote(model.Paths.NebulaDir.Replace('/', '\\') + "\\nebula-cert.exe")}\n" +
+                $"$dir = {Ps(dir)}; $certTool = {Ps(model.Paths.NebulaDir + "/nebula-cert.exe")}\n" +
                 "New-Item -ItemType Directory -Force -Path $dir | Out-Null\n" +
                 "if (Test-Path -LiteralPath (Join-Path $dir 'host.key')) { exit 0 }\n" +
                 "if (-not (Test-Path -LiteralPath $certTool)) { Write-Error \"$certTool is missing: install the bundle's Nebula first, or run nebula-cert keygen by hand\"; exit 2 }\n" +
@@ -45,7 +67,7 @@ public static partial class HostOperations
     public static Versions.NebulaVersion? InstalledNebula(HostModel model, IHostConnection connection)
     {
         var command = model.IsWindows
-            ? EncodedPowerShell($"$exe = {TemplateRenderer.PsQuote(model.Paths.NebulaBinary.Replace('/', '\\'))}; if (Test-Path -LiteralPath $exe) {{ & $exe -version }}")
+            ? EncodedPowerShell($"$exe = {Ps(model.Paths.NebulaBinary)}; if (Test-Path -LiteralPath $exe) {{ & $exe -version }}")
             : $"if [ -x {Sh(model.Paths.NebulaBinary)} ]; then {Sh(model.Paths.NebulaBinary)} -version; fi";
         var r = connection.Run(command, TimeSpan.FromSeconds(30));
         return r.Succeeded && Versions.NebulaVersion.TryParse(r.StdOut.Trim().Split('\n')[0], out var v) ? v : null;
@@ -69,12 +91,30 @@ public static partial class HostOperations
         return Checked(connection, $"bash {Sh(incoming + "/install.sh")}", $"installing the bundle on {model.Name}");
     }
 
+    /// <summary>Where a host keeps the manifest of the bundle it runs: written only after install and routing succeeded.</summary>
+    public static string InstalledManifestPath(HostModel model) => $"{model.Paths.Root}/installed-manifest.json";
+
+    /// <summary>The manifest the host runs, as it reports it; "" when it has none (never deployed, or deployed before flatnet recorded it).</summary>
+    public static string InstalledManifest(HostModel model, IHostConnection connection) =>
+        connection.ReadFile(RemotePath(model, InstalledManifestPath(model)));
+
+    /// <summary>Records the uploaded bundle's manifest as the one the host runs (after its install and routing succeeded).</summary>
+    public static void RecordInstalled(HostModel model, IHostConnection connection)
+    {
+        var uploaded = $"{model.Paths.Root}/incoming/bundle/manifest.json";
+        var installed = InstalledManifestPath(model);
+        Checked(connection, model.IsWindows
+                ? EncodedPowerShell($"Copy-Item -LiteralPath {Ps(uploaded)} -Destination {Ps(installed)} -Force")
+                : $"cp {Sh(uploaded)} {Sh(installed + ".tmp")} && mv {Sh(installed + ".tmp")} {Sh(installed)}",
+            $"recording the installed bundle on {model.Name}");
+    }
+
     /// <summary>WSL side first (its stable address), then the host side (the route to WSL2's current address).</summary>
     public static IReadOnlyList<RemoteResult> ConfigureRouting(HostModel model, string wslCommand, IHostConnection connection)
     {
         var results = new List<RemoteResult>();
         if (model.Wsl)
-            results.Add(Checked(connection, $"{wslCommand} bash {Sh(model.Paths.WslScriptsDir + "/wsl-routing.sh")} --install-boot",
+            results.Add(Checked(connection, InWsl(model, wslCommand, $"bash {Sh(model.Paths.WslScriptsDir + "/wsl-routing.sh")} --install-boot"),
                 $"wsl-routing.sh inside {model.Name}'s WSL2"));
         results.Add(model.IsWindows
             ? Checked(connection, PowerShellFile($"{model.Paths.ScriptsDir}/setup-routing.ps1"), $"setup-routing.ps1 on {model.Name}")
@@ -86,12 +126,12 @@ public static partial class HostOperations
     }
 
     /// <summary>Pings a target from the host (or, with a wslCommand, from its WSL2). Retries give a new tunnel time to come up.</summary>
-    public static (bool Ok, double? RttMs, string Detail) Ping(IHostConnection connection, bool windows, string? wslCommand, string target, int attempts = 4)
+    public static (bool Ok, double? RttMs, string Detail) Ping(IHostConnection connection, HostModel model, string? wslCommand, string target, int attempts = 4)
     {
         // A handshake takes milliseconds on a LAN; four tries a second and a half apart cover a slow first one.
         var loop = $"for i in $(seq {attempts}); do ping -c 1 -W 1 {Sh(target)} && exit 0; sleep 0.5; done; exit 1";
-        var command = wslCommand is not null ? $"{wslCommand} sh -c {Sh(loop)}"
-            : windows ? EncodedPowerShell($"$target = {TemplateRenderer.PsQuote(target)}; foreach ($i in 1..{attempts}) {{ ping.exe -n 1 -w 1000 $target; if ($LASTEXITCODE -eq 0) {{ exit 0 }}; Start-Sleep -Milliseconds 500 }}; exit 1")
+        var command = wslCommand is not null ? InWsl(model, wslCommand, loop)
+            : model.IsWindows ? EncodedPowerShell($"$target = {TemplateRenderer.PsQuote(target)}; foreach ($i in 1..{attempts}) {{ ping.exe -n 1 -w 1000 $target; if ($LASTEXITCODE -eq 0) {{ exit 0 }}; Start-Sleep -Milliseconds 500 }}; exit 1")
             : $"sh -c {Sh(loop)}";
         var r = connection.Run(command, TimeSpan.FromSeconds(attempts * 4 + 10));
         var detail = r.Succeeded ? "" : (r.StdErr + r.StdOut).Trim().Split('\n').LastOrDefault() ?? "";

@@ -63,14 +63,10 @@ public sealed class WinRmConnection : IHostConnection
     public static WinRmConnection Open(HostEntry host)
     {
         if (!OperatingSystem.IsWindows())
-            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.transport",
-                "winrm needs a Windows build machine: PowerShell's WinRM client is Windows-only",
-                "run the build on Windows (.\\build.ps1), or use transport: ssh with Windows' built-in OpenSSH Server"));
-        var user = host.Deploy.User ?? throw new FlatnetException(FlatnetException.Describe(host.File, "deploy.user",
-            "winrm needs a user", "set deploy.user (e.g. HOST\\\\Administrator)"));
+            throw new FlatnetException("winrm needs a Windows build machine: PowerShell's WinRM client is Windows-only", fix: "run the build on Windows (.\\build.ps1), or use transport: ssh with Windows' built-in OpenSSH Server", file: host.File, field: "deploy.transport");
+        var user = host.Deploy.User ?? throw new FlatnetException("winrm needs a user", fix: "set deploy.user (e.g. HOST\\\\Administrator)", file: host.File, field: "deploy.user");
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(WinRmScripts.PasswordVariable)))
-            throw new FlatnetException(FlatnetException.Describe(host.File, "deploy", $"no password for {user}",
-                $"set the environment variable {WinRmScripts.PasswordVariable} for this run (never write it into hosts/)"));
+            throw new FlatnetException($"no password for {user}", fix: $"set the environment variable {WinRmScripts.PasswordVariable} for this run (never write it into hosts/)", file: host.File, field: "deploy");
         return new WinRmConnection(host, user);
     }
 

@@ -7,39 +7,39 @@ public enum HostOs { Windows, Linux }
 
 public enum DeployTransport { None, Ssh, WinRm }
 
-/// <summary>A revoked certificate: no host accepts it any more (Nebula's pki.blocklist).</summary>
-public sealed record RevokedCert(string Fingerprint, string Name, string Date);
-
 /// <summary>The whole inventory: the network file, every host file and the blocklist, typed and defaulted, not yet validated as a plan.</summary>
-public sealed record Inventory(string Directory, NetworkSettings Network, IReadOnlyList<HostEntry> Hosts, IReadOnlyList<RevokedCert> Blocklist)
+public sealed record HostInventory(string Directory, NetworkSettings Network, IReadOnlyList<HostEntry> Hosts, Blocklist Blocklist)
 {
-    public const string BlocklistFileName = "blocklist.txt";
+    /// <summary>Where each field is written, for problems found after loading.</summary>
+    public FieldLines Lines { get; init; } = FieldLines.None;
 
-    public bool IsRevoked(string host) => Blocklist.Any(b => b.Name == host);
+    public bool IsRevoked(string host) => Blocklist.IsRevoked(host);
 
     public HostEntry Host(string name) =>
-        Hosts.FirstOrDefault(h => h.Name == name) ?? throw new FlatnetException(FlatnetException.Describe(
-            null, "--host", $"no host named '{name}' in {InventoryLoader.Display(Directory)}",
-            Hosts.Count == 0
-                ? $"add {InventoryLoader.Display(Path.Combine(Directory, name + ".yaml"))}"
-                : $"use one of: {string.Join(", ", Hosts.Select(h => h.Name))}, or add {InventoryLoader.Display(Path.Combine(Directory, name + ".yaml"))}"));
+        Hosts.FirstOrDefault(h => h.Name == name) ?? throw new FlatnetException($"no host named '{name}' in {Workspace.Relative(Directory)}",
+            fix: Hosts.Count == 0
+                ? $"add {Workspace.Relative(Path.Combine(Directory, name + ".yaml"))}"
+                : $"use one of: {string.Join(", ", Hosts.Select(h => h.Name))}, or add {Workspace.Relative(Path.Combine(Directory, name + ".yaml"))}",
+            field: "--host");
 }
 
-public sealed record NetworkSettings(
-    string File,
-    string Name,
-    Ipv4Network Overlay,
-    Ipv4Network RoutedPool,
-    int RoutedPrefix,
-    int ListenPort,
-    bool UseRelays,
-    IReadOnlyList<string> Groups,
-    CaSettings Ca,
-    string? CertDuration,
-    IReadOnlyList<Lighthouse> Lighthouses,
-    FirewallPolicy Firewall,
-    NebulaSettings Nebula,
-    Tuning Tuning);
+public sealed record NetworkSettings
+{
+    public required string File { get; init; }
+    public required string Name { get; init; }
+    public required Ipv4Network Overlay { get; init; }
+    public required Ipv4Network RoutedPool { get; init; }
+    public required int RoutedPrefix { get; init; }
+    public required int ListenPort { get; init; }
+    public required bool UseRelays { get; init; }
+    public required IReadOnlyList<string> Groups { get; init; }
+    public required CaSettings Ca { get; init; }
+    public string? CertDuration { get; init; }
+    public required IReadOnlyList<Lighthouse> Lighthouses { get; init; }
+    public required FirewallPolicy Firewall { get; init; }
+    public required NebulaSettings Nebula { get; init; }
+    public required Tuning Tuning { get; init; }
+}
 
 /// <summary>
 /// Data-path settings rendered into every config. Ours: 32 MiB UDP socket buffers and a 5000-packet tun queue
@@ -83,19 +83,20 @@ public sealed record WindowsNebula(string Root, string? Binaries, string Service
 
 public sealed record LinuxNebula(string Root, string Binary);
 
-public sealed record HostEntry(
-    string File,
-    string Name,
-    int? Index,
-    HostOs Os,
-    string? OverlayIp,
-    string? RoutedBlock,
-    IReadOnlyList<string> Groups,
-    bool Wsl,
-    string? Root,
-    string WslCommand,
-    DeploySettings Deploy)
+public sealed record HostEntry
 {
+    public required string File { get; init; }
+    public required string Name { get; init; }
+    public int? Index { get; init; }
+    public required HostOs Os { get; init; }
+    public string? OverlayIp { get; init; }
+    public string? RoutedBlock { get; init; }
+    public required IReadOnlyList<string> Groups { get; init; }
+    public required bool Wsl { get; init; }
+    public string? Root { get; init; }
+    public required string WslCommand { get; init; }
+    public required DeploySettings Deploy { get; init; }
+
     /// <summary>The Nebula release the host runs, when the inventory declares it; otherwise DeployHost asks the host.</summary>
     public NebulaVersion? NebulaVersion { get; init; }
 

@@ -50,24 +50,14 @@ public sealed class InventoryProblems
         }
     }
 
-    /// <summary>The line a field is written on, or the nearest enclosing one (a missing key: its parent).</summary>
-    public int? LineOf(string file, string field)
-    {
-        if (!_lines.TryGetValue(file, out var lines)) return null;
-        for (var path = field; path.Length > 0; path = Parent(path))
-            if (lines.TryGetValue(path, out var line)) return line;
-        return null;
-    }
+    /// <summary>Where every field of the files read so far is written.</summary>
+    public FieldLines Lines => new(_lines);
 
-    private static string Parent(string path)
-    {
-        var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));
-        return cut <= 0 ? "" : path[..cut];
-    }
+    public int? LineOf(string file, string field) => Lines.LineOf(file, field);
 
     /// <summary>`file: line N: field: problem` and its fix.</summary>
     public void Add(string file, string field, string problem, string fix) =>
-        _problems.Add(FlatnetException.Describe(file, LineOf(file, field) is { } line ? $"line {line}: {field}" : field, problem, fix));
+        _problems.Add(FlatnetException.Format(file, LineOf(file, field), field, problem, fix));
 
     public void Add(string file, string field, Grammar.Refusal refusal) => Add(file, field, refusal.Problem, refusal.Fix);
 
@@ -85,7 +75,7 @@ public sealed class InventoryProblems
     public void ThrowIfAny(string inventoryDirectory)
     {
         if (_problems.Count == 0) return;
-        throw new FlatnetException($"the inventory in {InventoryLoader.Display(inventoryDirectory)} has {_problems.Count} problem(s); nothing was written:\n  " +
+        throw new FlatnetException($"the inventory in {Workspace.Relative(inventoryDirectory)} has {_problems.Count} problem(s); nothing was written:\n  " +
                                    string.Join("\n  ", _problems));
     }
 }

@@ -3,7 +3,10 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Flatnet.Addressing;
+using Flatnet.Deploy;
 using Flatnet.Inventory;
+using Flatnet.Verification;
 using Flatnet.Rendering;
 using Flatnet.Tools;
 
@@ -22,7 +25,7 @@ public static partial class LabBenchmark
         LabPrerequisites.Ensure(log, installPackages);
         if (LabPrerequisites.Which("iperf3") is null)
         {
-            if (!installPackages) throw new FlatnetException("the benchmark needs iperf3.\n    fix: apt-get install -y iperf3");
+            if (!installPackages) throw new FlatnetException("the benchmark needs iperf3.", fix: "apt-get install -y iperf3");
             ProcessRunner.Run("apt-get", ["install", "-y", "-qq", "iperf3"], timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("apt-get install iperf3");
         }
         var quiet = new RecordingReporter();
@@ -31,39 +34,46 @@ public static partial class LabBenchmark
         SafeFiles.DeleteOwnedDirectory(dir);
         SafeFiles.CreateOwnedDirectory(dir);
 
-        using (var lab = LabNetwork.Build(source, Path.Combine(dir, "lab"), quiet, enrolled: ["host-a", "host-b"]))
+        // Three hosts with WSL2 from the inventory: two to measure between, a third to add.
+        var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
+        var trio = sourcePlan.Hosts.Where(h => h.Host.Wsl).Take(3).ToList();
+        if (trio.Count < 3)
+            throw new FlatnetException($"the benchmark needs three hosts with WSL2 in {Workspace.Relative(source.InventoryDirectory)}, it has {trio.Count}",
+                fix: "run it on the example inventory (hosts/), or add hosts with wsl: true");
+        var (first, second, third) = (trio[0], trio[1], trio[2]);
+        using (var lab = LabNetwork.Build(source, Path.Combine(dir, "lab"), quiet, new LabOptions { Enrolled = [first.Name, second.Name] }))
         {
-            var control = new ControlPlane(lab.Workspace, quiet);
-            foreach (var h in new[] { "host-a", "host-b" }) control.Provision(h);
-            control.VerifyPing();
-            var a = lab.Hosts.Single(h => h.Name == "host-a");
-            var b = lab.Hosts.Single(h => h.Name == "host-b");
+            var context = new FlatnetContext(lab.Workspace, quiet);
+            foreach (var h in new[] { first.Name, second.Name }) AddHostSteps.Provision(context, h);
+            new PingVerification(context).Verify();
+            var a = lab.Hosts.Single(h => h.Name == first.Name);
+            var b = lab.Hosts.Single(h => h.Name == second.Name);
             b.Host.Run("iperf3", "-s", "-D");
             b.WslNamespace.Run("iperf3", "-s", "-D");
 
             log.Info("bench: throughput and latency (iperf3 3 s, 200 pings)");
             var underlay = Iperf(a.Host, b.Underlay);
-            var ours = Iperf(a.Host, "10.100.2.1");
-            var wsl = Iperf(a.WslNamespace, "10.101.2.1");
+            var ours = Iperf(a.Host, second.OverlayAddress);
+            var wsl = Iperf(a.WslNamespace, second.WslAddress!);
             figures.Add(new("throughput host->host, underlay", underlay.Mbps, "Mbit/s", $"{underlay.Retransmits} retransmits"));
             figures.Add(new("throughput host->host, flatnet config", ours.Mbps, "Mbit/s", $"{ours.Retransmits} retransmits"));
             figures.Add(new("throughput WSL->remote WSL, flatnet config", wsl.Mbps, "Mbit/s", $"{wsl.Retransmits} retransmits"));
             var (underMedian, underP99) = Latency(a.Host, b.Underlay);
-            var (nebMedian, nebP99) = Latency(a.Host, "10.100.2.1");
+            var (nebMedian, nebP99) = Latency(a.Host, second.OverlayAddress);
             figures.Add(new("ping latency added by the tunnel, median", nebMedian - underMedian, "ms", $"underlay {underMedian:0.000}, nebula {nebMedian:0.000}"));
             figures.Add(new("ping latency added by the tunnel, p99", nebP99 - underP99, "ms", $"underlay {underP99:0.000}, nebula {nebP99:0.000}"));
 
             // The same two hosts with Nebula's own data-path defaults, restarted in place.
-            var plan = control.Plan();
+            var plan = context.Plan;
             foreach (var host in new[] { a, b })
             {
                 var model = HostModel.ForHost(plan, plan.Host(host.Name));
-                File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model with { Tuning = Tuning.NebulaDefaults }));
+                File.WriteAllText(model.Paths.Config, context.Renderer.RenderConfig(model with { Tuning = Tuning.NebulaDefaults }));
                 host.Host.KillAll("nebula");
                 host.Host.Start(model.Paths.Log, model.Paths.NebulaBinary, "-config", model.Paths.Config);
             }
-            WaitForPing(a.Host, "10.100.2.1");
-            var defaults = Iperf(a.Host, "10.100.2.1");
+            WaitForPing(a.Host, second.OverlayAddress);
+            var defaults = Iperf(a.Host, second.OverlayAddress);
             figures.Add(new("throughput host->host, Nebula defaults", defaults.Mbps, "Mbit/s", $"{defaults.Retransmits} retransmits"));
             figures.Add(new("flatnet config / Nebula defaults", ours.Mbps / defaults.Mbps, "x"));
             figures.Add(new("flatnet config / underlay", ours.Mbps / underlay.Mbps, "x"));
@@ -71,11 +81,11 @@ public static partial class LabBenchmark
             log.Info("bench: AddHost and WSL2 repair");
             a.Host.KillAll("nebula"); // started by hand above; the redeploy below starts flatnet's own again
             b.Host.KillAll("nebula");
-            lab.Enroll("host-c");
+            lab.Enroll(third.Name);
             var watch = Stopwatch.StartNew();
-            new ControlPlane(lab.Workspace, quiet).AddHost("host-c");
-            figures.Add(new("AddHost host-c, start to verified mesh", watch.Elapsed.TotalSeconds, "s", "3 hosts, includes UpdatePeers"));
-            figures.Add(new("WSL2 address change repair", WslRepair(lab), "s", "watch interval 5 s"));
+            AddHostSteps.Run(new FlatnetContext(lab.Workspace, quiet), third.Name);
+            figures.Add(new($"AddHost {third.Name}, start to verified mesh", watch.Elapsed.TotalSeconds, "s", "3 hosts, includes UpdatePeers"));
+            figures.Add(new("WSL2 address change repair", WslRepair(lab, first, second), "s", "watch interval 5 s"));
         }
 
         log.Info("bench: Rollout of 3 and 10 lab hosts");
@@ -124,14 +134,14 @@ public static partial class LabBenchmark
     }
 
     /// <summary>WSL2 restarts with a new address and MAC; seconds until host-b reaches it again.</summary>
-    private static double WslRepair(LabNetwork lab)
+    private static double WslRepair(LabNetwork lab, HostAddresses first, HostAddresses second)
     {
-        var a = lab.Hosts.Single(h => h.Name == "host-a");
-        var b = lab.Hosts.Single(h => h.Name == "host-b");
+        var a = lab.Hosts.Single(h => h.Name == first.Name);
+        var b = lab.Hosts.Single(h => h.Name == second.Name);
         var watch = Stopwatch.StartNew();
-        lab.RestartWsl("host-a", 9);
-        while (!a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut.Contains($"via {LabNetwork.WslNetwork}.9 ")
-               || b.Host.Try("ping", "-c", "1", "-W", "1", "10.101.1.1").ExitCode != 0)
+        lab.Faults.RestartWsl(first.Name, 9);
+        while (!a.Host.Run("ip", "-4", "route", "show", "exact", first.RoutedBlock!.Value.ToString()).StdOut.Contains($"via {LabTopology.WslNetwork}.9 ")
+               || b.Host.Try("ping", "-c", "1", "-W", "1", first.WslAddress!).ExitCode != 0)
         {
             if (watch.Elapsed > TimeSpan.FromSeconds(60)) throw new FlatnetException("bench: the route did not follow WSL2 within 60 s");
             Thread.Sleep(100);
@@ -145,7 +155,7 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(inventory, Path.Combine(dir, $"lab-{hosts}"), log))
         {
             var watch = Stopwatch.StartNew();
-            new ControlPlane(lab.Workspace, log).Rollout(waveSize: waveSize);
+            new Rollout(new FlatnetContext(lab.Workspace, log)).Run(waveSize: waveSize);
             return watch.Elapsed.TotalSeconds;
         }
     }
@@ -160,19 +170,38 @@ public static partial class LabBenchmark
         SafeFiles.CreateOwnedDirectory(root);
         var hosts = Path.Combine(root, "hosts");
         Directory.CreateDirectory(hosts);
-        var network = File.ReadAllText(Path.Combine(source.InventoryDirectory, InventoryLoader.NetworkFileName));
+        var network = InventoryWriter.ReadNetwork(source.InventoryDirectory);
+        var plan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
         if (count > 250)
-            network = network.Replace("overlay: 10.100.0.0/16", "overlay: 10.100.0.0/14").Replace("routed_pool: 10.101.0.0/16", "routed_pool: 10.104.0.0/14");
-        File.WriteAllText(Path.Combine(hosts, InventoryLoader.NetworkFileName), network);
+        {
+            // Index N takes the overlay's third octet and the Nth routed block: widen both by two bits (up to 1,023 hosts).
+            network.Overlay = Widen(plan.Overlay, 2);
+            network.RoutedPool = Widen(plan.Inventory.Network.RoutedPool, 2, awayFrom: plan.Overlay);
+        }
+        InventoryWriter.WriteNetwork(hosts, network, $"network.yaml of {Workspace.Relative(source.InventoryDirectory)}, widened for {count} generated hosts (Benchmark).");
         for (var i = 1; i <= count; i++)
-            File.WriteAllText(Path.Combine(hosts, $"pc-{i:0000}.yaml"),
-                $"name: pc-{i:0000}\nindex: {i}\nos: windows\ndeploy:\n  transport: ssh\n  address: 198.18.0.{10 + i % 240}\n  user: flatnet\n");
+            InventoryWriter.WriteHost(hosts, new HostDocument
+            {
+                Name = $"pc-{i:0000}", Index = i, Os = "windows",
+                Deploy = new DeployDocument { Transport = "ssh", Address = $"{LabTopology.Lan}.{10 + i % 240}", User = "flatnet" },
+            }, "generated by the Benchmark");
         foreach (var template in Directory.GetFiles(source.TemplatesDirectory))
         {
             Directory.CreateDirectory(Path.Combine(root, "templates"));
             File.Copy(template, Path.Combine(root, "templates", Path.GetFileName(template)));
         }
         return Workspace.At(root);
+    }
+
+    /// <summary>The network <paramref name="bits"/> wider, aligned; moved past <paramref name="awayFrom"/> when the two would overlap.</summary>
+    private static string Widen(Ipv4Network network, int bits, Ipv4Network? awayFrom = null)
+    {
+        var prefix = network.PrefixLength - bits;
+        var size = 1u << (32 - prefix);
+        var start = network.Network & ~(size - 1);
+        if (awayFrom is { } other)
+            while (new Ipv4Network(start, prefix).Overlaps(other)) start += size;
+        return new Ipv4Network(start, prefix).ToString();
     }
 
     private static void Write(string dir, IReadOnlyList<BenchFigure> figures, IReporter log)
@@ -185,6 +214,6 @@ public static partial class LabBenchmark
             machine = $"{Environment.ProcessorCount} cores",
             figures = figures.Select(f => new { name = f.Name, value = Math.Round(f.Value, 3), unit = f.Unit, note = f.Note }),
         }, new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        log.Info($"benchmark ({InventoryLoader.Display(Path.Combine(dir, "results.md"))}):\n" + md.ToString().TrimEnd());
+        log.Info($"benchmark ({Workspace.Relative(Path.Combine(dir, "results.md"))}):\n" + md.ToString().TrimEnd());
     }
 }

@@ -19,7 +19,7 @@ public static class LabPrerequisites
         var packages = missing.Select(m => m.Package).Distinct().ToList();
         var command = "apt-get install -y " + string.Join(' ', packages);
         if (!install || Which("apt-get") is null)
-            throw new FlatnetException($"the lab needs {string.Join(", ", missing.Select(m => m.Program))}, which are not installed.\n    fix: {command}");
+            throw new FlatnetException($"the lab needs {string.Join(", ", missing.Select(m => m.Program))}, which are not installed.", fix: $"{command}");
         log.Info($"lab: installing {string.Join(", ", packages)} ({command})");
         ProcessRunner.Run("apt-get", ["update", "-qq"], timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("apt-get update");
         ProcessRunner.Run("apt-get", new[] { "install", "-y", "-qq", "--no-install-recommends" }.Concat(packages), timeout: TimeSpan.FromMinutes(10))

@@ -15,7 +15,7 @@ public static class LabRunner
         LabPrerequisites.Ensure(log, installPackages);
         versions ??= LabVersions.MachineDefault;
         log.Info($"lab: Nebula versions: {versions}");
-        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, enrolled: [], versions: versions);
+        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, new LabOptions { Enrolled = [], Versions = versions });
         try
         {
             var matrix = new PingMatrix([]);
@@ -23,7 +23,7 @@ public static class LabRunner
             {
                 lab.Enroll(host.Name);
                 log.Info($"lab: AddHost {host.Name}");
-                matrix = new ControlPlane(lab.Workspace, log).AddHost(host.Name);
+                matrix = AddHostSteps.Run(new FlatnetContext(lab.Workspace, log), host.Name);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             return matrix;
@@ -35,7 +35,7 @@ public static class LabRunner
                 log.Info("lab: kept running. Look around with:");
                 foreach (var h in lab.Hosts)
                     log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}){(h.Wsl is null ? "" : $"; its WSL2: ip netns exec {h.Wsl.Name} bash")}");
-                log.Info($"  ./build.sh --target=VerifyPing --inventory={InventoryLoader.Display(lab.InventoryDirectory)} --artifacts={InventoryLoader.Display(lab.Workspace.ArtifactsDirectory)}");
+                log.Info($"  ./build.sh --target=VerifyPing --inventory={Workspace.Relative(lab.InventoryDirectory)} --artifacts={Workspace.Relative(lab.Workspace.ArtifactsDirectory)}");
                 log.Info("  ./build.sh --target=LabClean   # removes it");
             }
             else

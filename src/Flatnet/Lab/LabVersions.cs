@@ -17,13 +17,13 @@ public sealed record LabVersions(IReadOnlyList<NebulaVersion> Hosts, NebulaVersi
         var hosts = NebulaVersion.ParseList(nebula, "--nebula");
         NebulaVersion? lighthouse = lighthouseNebula is null ? null
             : NebulaVersion.TryParse(lighthouseNebula, out var l) ? l
-            : throw new FlatnetException($"--lighthouse-nebula: '{lighthouseNebula}' is not a Nebula version.\n    fix: e.g. --lighthouse-nebula=1.6.1");
+            : throw new FlatnetException($"--lighthouse-nebula: '{lighthouseNebula}' is not a Nebula version.", fix: $"e.g. --lighthouse-nebula=1.6.1");
         int? ca = caVersion switch
         {
             null => null,
             "1" => 1,
             "2" => 2,
-            _ => throw new FlatnetException($"--ca-version: '{caVersion}' is not a certificate version.\n    fix: --ca-version=1 (every Nebula reads it) or 2 (Nebula 1.10 and later)"),
+            _ => throw new FlatnetException($"--ca-version: '{caVersion}' is not a certificate version.", fix: $"--ca-version=1 (every Nebula reads it) or 2 (Nebula 1.10 and later)"),
         };
         return new LabVersions(hosts, lighthouse, ca);
     }

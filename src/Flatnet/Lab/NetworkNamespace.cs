@@ -16,9 +16,9 @@ public sealed class NetworkNamespace : IDisposable
     public static void RequireRoot(string what)
     {
         if (OperatingSystem.IsWindows() || Environment.UserName != "root" && ProcessRunner.Run("id", ["-u"]).StdOut.Trim() != "0")
-            throw new FlatnetException($"{what} needs root on Linux (it makes network namespaces).\n    fix: run as root, e.g. sudo ./build.sh --target=Lab");
+            throw new FlatnetException($"{what} needs root on Linux (it makes network namespaces).", fix: $"run as root, e.g. sudo ./build.sh --target=Lab");
         if (!File.Exists("/dev/net/tun"))
-            throw new FlatnetException($"{what} needs /dev/net/tun (Nebula's interface).\n    fix: modprobe tun, or run on a machine that has it");
+            throw new FlatnetException($"{what} needs /dev/net/tun (Nebula's interface).", fix: $"modprobe tun, or run on a machine that has it");
     }
 
     /// <summary>An existing namespace (e.g. a leftover), so it can be disposed like one made here.</summary>
@@ -27,7 +27,7 @@ public sealed class NetworkNamespace : IDisposable
     public static NetworkNamespace Create(string name)
     {
         if (!name.StartsWith(Prefix, StringComparison.Ordinal) || name.Length > 15)
-            throw new ArgumentException($"namespace '{name}' must start with {Prefix} and be at most 15 characters");
+            throw new InvalidOperationException($"namespace '{name}' must start with {Prefix} and be at most 15 characters");
         Ip("netns", "add", name);
         var ns = new NetworkNamespace(name);
         ns.Run("ip", "link", "set", "lo", "up");

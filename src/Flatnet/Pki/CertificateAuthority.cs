@@ -16,7 +16,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     public NebulaCertInfo RequireUsable(MeshVersions? withActual = null)
     {
         var info = RequireExisting();
-        if ((withActual ?? mesh).Refusal(info.Version, InventoryLoader.Display(CrtPath)) is { } refusal)
+        if ((withActual ?? mesh).Refusal(info.Version, Workspace.Relative(CrtPath)) is { } refusal)
             throw new FlatnetException(refusal);
         return info;
     }
@@ -29,12 +29,11 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         if (hasCrt && hasKey)
         {
             var info = RequireExisting();
-            if (!quietIfExists) log.Info($"CA '{info.Name}' already exists at {InventoryLoader.Display(CrtPath)} (v{info.Version}, fingerprint {info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}); left as it is.");
+            if (!quietIfExists) log.Info($"CA '{info.Name}' already exists at {Workspace.Relative(CrtPath)} (v{info.Version}, fingerprint {info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}); left as it is.");
             return false;
         }
         if (hasCrt != hasKey)
-            throw new FlatnetException($"half a CA: {InventoryLoader.Display(hasCrt ? CrtPath : KeyPath)} exists but {InventoryLoader.Display(hasCrt ? KeyPath : CrtPath)} does not.\n" +
-                                       "    fix: copy the missing file from the lighthouse (Stage 1), or move the lone file away to create a new CA");
+            throw new FlatnetException($"half a CA: {Workspace.Relative(hasCrt ? CrtPath : KeyPath)} exists but {Workspace.Relative(hasCrt ? KeyPath : CrtPath)} does not.", fix: "copy the missing file from the lighthouse (Stage 1), or move the lone file away to create a new CA");
 
         var (version, why) = mesh.ChooseCaVersion(nebulaCert.Version);
         var crtDir = Path.GetDirectoryName(CrtPath)!;
@@ -60,7 +59,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             Directory.Delete(staging, recursive: true);
         }
         var created = nebulaCert.Print(CrtPath);
-        log.Info($"Created CA '{created.Name}' at {InventoryLoader.Display(CrtPath)} (key {InventoryLoader.Display(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}; " +
+        log.Info($"Created CA '{created.Name}' at {Workspace.Relative(CrtPath)} (key {Workspace.Relative(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}; " +
                  $"certificate version {created.Version}: {why}.");
         return true;
     }
@@ -68,15 +67,13 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     public NebulaCertInfo RequireExisting()
     {
         if (!File.Exists(CrtPath) || !File.Exists(KeyPath))
-            throw new FlatnetException($"no CA at {InventoryLoader.Display(CrtPath)} and {InventoryLoader.Display(KeyPath)}.\n" +
-                                       "    fix: copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA");
+            throw new FlatnetException($"no CA at {Workspace.Relative(CrtPath)} and {Workspace.Relative(KeyPath)}.", fix: "copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA");
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(KeyPath) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
-            throw new FlatnetException($"{InventoryLoader.Display(KeyPath)}: the CA key can be read or changed by others (mode {Convert.ToString((int)File.GetUnixFileMode(KeyPath), 8)}); " +
-                                       "whoever reads it can sign hosts into the mesh.\n" +
-                                       $"    fix: chmod 600 {InventoryLoader.Display(KeyPath)} (and check who copied it where)");
+            throw new FlatnetException($"{Workspace.Relative(KeyPath)}: the CA key can be read or changed by others (mode {Convert.ToString((int)File.GetUnixFileMode(KeyPath), 8)}); " +
+                                       "whoever reads it can sign hosts into the mesh.", fix: $"chmod 600 {Workspace.Relative(KeyPath)} (and check who copied it where)");
         var info = nebulaCert.Print(CrtPath);
         if (!info.IsCa)
-            throw new FlatnetException($"{InventoryLoader.Display(CrtPath)} is a certificate for '{info.Name}', not a CA.\n    fix: point ca.crt in network.yaml at the CA certificate");
+            throw new FlatnetException($"{Workspace.Relative(CrtPath)} is a certificate for '{info.Name}', not a CA.", fix: $"point ca.crt in network.yaml at the CA certificate");
         RequirePair(info);
         return info;
     }
@@ -97,8 +94,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", CrtPath, KeyPath, Path.Combine(scratch.FullName, "c.crt"))
                 { OutKey = Path.Combine(scratch.FullName, "c.key"), Duration = "1m" });
             if (!r.Succeeded)
-                throw new FlatnetException($"{InventoryLoader.Display(KeyPath)} does not belong to the CA {InventoryLoader.Display(CrtPath)} ('{ca.Name}'): nebula-cert said {(r.StdErr + r.StdOut).Trim()}.\n" +
-                                           "    fix: copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
+                throw new FlatnetException($"{Workspace.Relative(KeyPath)} does not belong to the CA {Workspace.Relative(CrtPath)} ('{ca.Name}'): nebula-cert said {(r.StdErr + r.StdOut).Trim()}.", fix: "copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
         }
         finally
         {

@@ -31,7 +31,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         SafeFiles.ClaimArtifacts(workspace.ArtifactsDirectory); // the first write of a run marks the folder as flatnet's
         var dir = workspace.PkiDirectory(host.Name);
         if (publicKey is not null && !File.Exists(publicKey))
-            throw new FlatnetException($"--pub: {publicKey} does not exist.\n    fix: run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
+            throw new FlatnetException($"--pub: {publicKey} does not exist.", fix: $"run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
         var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, host.CertificateSubnets,
             caInfo.Fingerprint, duration, publicKey is null ? LocalKey : "sha256:" + Sha256(publicKey));
 
@@ -68,7 +68,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             if (!ok) throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}");
         });
         var info = nebulaCert.Print(crt);
-        log.Info($"{host.Name}: signed {InventoryLoader.Display(crt)}: {info.Ips[0]}, groups {string.Join(",", info.Groups)}, subnets {string.Join(",", info.Subnets)}, " +
+        log.Info($"{host.Name}: signed {Workspace.Relative(crt)}: {info.Ips[0]}, groups {string.Join(",", info.Groups)}, subnets {string.Join(",", info.Subnets)}, " +
                  (publicKey is null ? "key made here (owner-only)" : "public key from the host (private key never left it)") +
                  $", valid until {info.NotAfter:yyyy-MM-dd}.");
         return new CertOutcome(dir, true, info);

@@ -70,10 +70,19 @@ public sealed record NebulaCertVerifySettings(string Ca, string Crt) : NebulaCer
 }
 
 /// <summary>What `nebula-cert print -json` says about a certificate. Ips/Subnets are v2's networks/unsafeNetworks.</summary>
-public sealed record NebulaCertInfo(
-    string Name, IReadOnlyList<string> Ips, IReadOnlyList<string> Subnets, IReadOnlyList<string> Groups,
-    bool IsCa, string Issuer, DateTimeOffset NotBefore, DateTimeOffset NotAfter, string PublicKey, string Fingerprint)
+public sealed record NebulaCertInfo
 {
+    public required string Name { get; init; }
+    public required IReadOnlyList<string> Ips { get; init; }
+    public required IReadOnlyList<string> Subnets { get; init; }
+    public required IReadOnlyList<string> Groups { get; init; }
+    public required bool IsCa { get; init; }
+    public required string Issuer { get; init; }
+    public required DateTimeOffset NotBefore { get; init; }
+    public required DateTimeOffset NotAfter { get; init; }
+    public required string PublicKey { get; init; }
+    public required string Fingerprint { get; init; }
+
     /// <summary>The certificate format: 1 (every Nebula) or 2 (Nebula >= 1.10 only).</summary>
     public int Version { get; init; } = 1;
 
@@ -98,12 +107,18 @@ public sealed record NebulaCertInfo(
             (e.TryGetProperty(a, out var x) ? x : e.TryGetProperty(b, out var y) ? y : default) is { ValueKind: JsonValueKind.Array } arr
                 ? arr.EnumerateArray().Select(v => v.GetString() ?? "").ToList() : [];
         var publicKey = d.TryGetProperty("publicKey", out var pk) ? pk : root.GetProperty("publicKey");
-        return new NebulaCertInfo(
-            d.GetProperty("name").GetString() ?? "", Strings(d, "ips", "networks"), Strings(d, "subnets", "unsafeNetworks"),
-            Strings(d, "groups", "groups"), d.GetProperty("isCa").GetBoolean(), d.GetProperty("issuer").GetString() ?? "",
-            d.GetProperty("notBefore").GetDateTimeOffset(), d.GetProperty("notAfter").GetDateTimeOffset(),
-            publicKey.GetString() ?? "", root.GetProperty("fingerprint").GetString() ?? "")
+        return new NebulaCertInfo
         {
+            Name = d.GetProperty("name").GetString() ?? "",
+            Ips = Strings(d, "ips", "networks"),
+            Subnets = Strings(d, "subnets", "unsafeNetworks"),
+            Groups = Strings(d, "groups", "groups"),
+            IsCa = d.GetProperty("isCa").GetBoolean(),
+            Issuer = d.GetProperty("issuer").GetString() ?? "",
+            NotBefore = d.GetProperty("notBefore").GetDateTimeOffset(),
+            NotAfter = d.GetProperty("notAfter").GetDateTimeOffset(),
+            PublicKey = publicKey.GetString() ?? "",
+            Fingerprint = root.GetProperty("fingerprint").GetString() ?? "",
             Version = root.TryGetProperty("version", out var v) ? v.GetInt32() : 1,
         };
     }
@@ -140,9 +155,8 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     {
         var result = Run(new NebulaCertPrintSettings(path), throwOnFailure: false);
         if (!result.Succeeded && (result.StdErr + result.StdOut).Contains("proper nebula certificate banner") && !Version.ReadsV2Certificates)
-            throw new FlatnetException($"{Inventory.InventoryLoader.Display(path)}: nebula-cert {Version} ({Executable}) cannot read this certificate; " +
-                                       "it is most likely a v2 certificate, which only Nebula 1.10 and later read.\n" +
-                                       "    fix: use nebula-cert 1.10 or later (put it in tools/, set nebula.cert_tool, or ./build.sh --target=FetchNebula --nebula=1.11.0)");
+            throw new FlatnetException($"{Workspace.Relative(path)}: nebula-cert {Version} ({Executable}) cannot read this certificate; " +
+                                       "it is most likely a v2 certificate, which only Nebula 1.10 and later read.", fix: "use nebula-cert 1.10 or later (put it in tools/, set nebula.cert_tool, or ./build.sh --target=FetchNebula --nebula=1.11.0)");
         return NebulaCertInfo.FromJson(result.EnsureSuccess("nebula-cert print").StdOut);
     }
 
@@ -158,6 +172,6 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     {
         var output = ProcessRunner.Run(executable, ["-version"]).EnsureSuccess($"{what} -version").StdOut;
         return NebulaVersion.TryParse(output.Trim().Split('\n')[0], out var v) ? v
-            : throw new FlatnetException($"{what} -version ({executable}) printed '{output.Trim()}', not a version.\n    fix: use an official Nebula build");
+            : throw new FlatnetException($"{what} -version ({executable}) printed '{output.Trim()}', not a version.", fix: $"use an official Nebula build");
     }
 }

@@ -17,37 +17,64 @@ public sealed record FirewallRuleModel(string Port, string Proto, string? Host, 
 public sealed record AdminModel(string Listen, string HostKey, string User, string AuthorizedKey);
 
 /// <summary>Where the files live on the host, in the host's own path style. WslScriptsDir: the same scripts seen from WSL2.</summary>
-public sealed record HostPaths(string Root, string NebulaDir, string ConfigDir, string LogsDir, string ScriptsDir, string Ca, string Cert, string Key,
-    string Config, string Log, string NebulaBinary, string WslScriptsDir);
-
-public sealed record HostModel(
-    string Name,
-    string Network,
-    string Os,
-    bool IsLighthouse,
-    bool IsWindows,
-    string OverlayIp,
-    string OverlayCidr,
-    string Overlay,
-    string? RoutedBlock,
-    string? WslAddress,
-    bool Wsl,
-    int ListenPort,
-    bool UseRelays,
-    IReadOnlyList<string> Groups,
-    IReadOnlyList<LighthouseModel> Lighthouses,
-    IReadOnlyList<UnsafeRouteModel> UnsafeRoutes,
-    IReadOnlyList<string> AdvertiseDenyInterfaces,
-    IReadOnlyList<FirewallRuleModel> Outbound,
-    IReadOnlyList<FirewallRuleModel> Inbound,
-    IReadOnlyList<string> Blocklist,
-    Tuning Tuning,
-    string TunDevice,
-    string ServiceManager,
-    string? WslDistro,
-    HostPaths Paths,
-    RoutePlan? Routes)
+public sealed record HostPaths
 {
+    public required string Root { get; init; }
+    public required string NebulaBinary { get; init; }
+    public required string WslScriptsDir { get; init; }
+    public string NebulaDir => $"{Root}/nebula";
+    public string ConfigDir => $"{Root}/config/nebula";
+    public string LogsDir => $"{Root}/logs";
+    public string ScriptsDir => $"{Root}/scripts";
+    public string Config => $"{ConfigDir}/config.yaml";
+    public string Log => $"{LogsDir}/nebula.log";
+    // The pki files, which `nebula -test` on the build machine points at its own copies.
+    public string Ca { get; init; } = "";
+    public string Cert { get; init; } = "";
+    public string Key { get; init; } = "";
+
+    /// <summary>The spec's layout under a root (F:\flatnet or /opt/flatnet): nebula/, config/nebula/, logs/, scripts/.</summary>
+    public static HostPaths Under(string root, string nebulaBinary, string wslScriptsDir) => new HostPaths
+    {
+        Root = root, NebulaBinary = nebulaBinary, WslScriptsDir = wslScriptsDir,
+    }.WithPki($"{root}/config/nebula");
+
+    public HostPaths WithPki(string directory) => this with { Ca = $"{directory}/ca.crt", Cert = $"{directory}/host.crt", Key = $"{directory}/host.key" };
+}
+
+/// <summary>
+/// A host's (or the lab lighthouse's) config as the templates see it. Built with named members only: two values of
+/// the same type cannot be swapped by position.
+/// </summary>
+public sealed record HostModel
+{
+    public required string Name { get; init; }
+    public required string Network { get; init; }
+    public required string Os { get; init; }
+    public bool IsLighthouse { get; init; }
+    public bool IsWindows => Os == "windows";
+    public required string OverlayIp { get; init; }
+    public required string OverlayCidr { get; init; }
+    public required string Overlay { get; init; }
+    public string? RoutedBlock { get; init; }
+    public string? WslAddress { get; init; }
+    public bool Wsl { get; init; }
+    public required int ListenPort { get; init; }
+    public required bool UseRelays { get; init; }
+    public IReadOnlyList<string> Groups { get; init; } = [];
+    public required IReadOnlyList<LighthouseModel> Lighthouses { get; init; }
+    public IReadOnlyList<UnsafeRouteModel> UnsafeRoutes { get; init; } = [];
+    public required IReadOnlyList<string> AdvertiseDenyInterfaces { get; init; }
+    public required IReadOnlyList<FirewallRuleModel> Outbound { get; init; }
+    public required IReadOnlyList<FirewallRuleModel> Inbound { get; init; }
+    public required IReadOnlyList<string> Blocklist { get; init; }
+    public required Tuning Tuning { get; init; }
+    public string TunDevice { get; init; } = DefaultTunDevice;
+    public required string ServiceManager { get; init; }
+    public string? WslDistro { get; init; }
+    public required HostPaths Paths { get; init; }
+    public RoutePlan? Routes { get; init; }
+
     /// <summary>The Nebula interface's name; Nebula names the adapter after tun.dev on Windows and Linux alike.</summary>
     public const string DefaultTunDevice = "nebula1";
 
@@ -58,20 +85,24 @@ public sealed record HostModel(
     {
         var net = plan.Inventory.Network;
         var windows = host.Host.Os == HostOs.Windows;
-        var model = new HostModel(
-            host.Name, net.Name, windows ? "windows" : "linux", false, windows,
-            host.OverlayAddress, host.OverlayCidr, plan.Overlay.ToString(), host.RoutedBlock?.ToString(), host.WslAddress, host.Host.Wsl,
-            net.ListenPort, net.UseRelays, host.Host.Groups, LighthouseModels(plan),
-            plan.OthersWithBlocks(host.Name).Select(o => new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name)).ToList(),
-            windows
+        var model = new HostModel
+        {
+            Name = host.Name, Network = net.Name, Os = windows ? "windows" : "linux",
+            OverlayIp = host.OverlayAddress, OverlayCidr = host.OverlayCidr, Overlay = plan.Overlay.ToString(),
+            RoutedBlock = host.RoutedBlock?.ToString(), WslAddress = host.WslAddress, Wsl = host.Host.Wsl,
+            ListenPort = net.ListenPort, UseRelays = net.UseRelays, Groups = host.Host.Groups, Lighthouses = LighthouseModels(plan),
+            UnsafeRoutes = plan.OthersWithBlocks(host.Name).Select(o => new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name)).ToList(),
+            AdvertiseDenyInterfaces = windows
                 // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
                 ? ["vEthernet.*", DefaultTunDevice]
                 // Same on Linux: container bridges, veth pairs (the lab's WSL stand-in) and Nebula itself.
-                : ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
-            Rules(net.Firewall.Outbound, host.RoutedBlock), Rules(net.Firewall.Inbound, host.RoutedBlock), BlockedFingerprints(plan), net.Tuning,
-            DefaultTunDevice, net.Nebula.Windows.Service, net.Nebula.Windows.WslDistro,
-            windows ? WindowsPaths(net.Nebula.Windows.Root) : LinuxPaths(host.Host.Root ?? net.Nebula.Linux.Root, host.Host.NebulaBinary ?? net.Nebula.Linux.Binary),
-            RoutePlan.For(plan, host));
+                : LinuxVirtualInterfaces,
+            Outbound = Rules(net.Firewall.Outbound, host.RoutedBlock), Inbound = Rules(net.Firewall.Inbound, host.RoutedBlock),
+            Blocklist = BlockedFingerprints(plan), Tuning = net.Tuning,
+            ServiceManager = net.Nebula.Windows.Service, WslDistro = net.Nebula.Windows.WslDistro,
+            Paths = windows ? WindowsPaths(net.Nebula.Windows.Root) : LinuxPaths(host.Host.Root ?? net.Nebula.Linux.Root, host.Host.NebulaBinary ?? net.Nebula.Linux.Binary),
+            Routes = RoutePlan.For(plan, host),
+        };
         return admin is null ? model : model with
         {
             Admin = new AdminModel($"127.0.0.1:{admin.Port}", $"{model.Paths.ConfigDir}/{Verification.AdminInterface.HostKeyFileName}",
@@ -83,16 +114,22 @@ public sealed record HostModel(
     public static HostModel ForLighthouse(AddressPlan plan, LighthouseAddresses lighthouse, string root, string? binary = null)
     {
         var net = plan.Inventory.Network;
-        return new HostModel(
-            lighthouse.Name, net.Name, "linux", true, false,
-            lighthouse.OverlayAddress, $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}", plan.Overlay.ToString(), null, null, false,
-            net.ListenPort, net.UseRelays, [], LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(), [],
-            ["docker.*", "br-.*", "veth.*", DefaultTunDevice],
-            Rules(net.Firewall.Outbound, null), Rules(net.Firewall.Inbound, null), BlockedFingerprints(plan), net.Tuning,
-            DefaultTunDevice, "systemd", null, LinuxPaths(root, binary ?? net.Nebula.Linux.Binary), null);
+        return new HostModel
+        {
+            Name = lighthouse.Name, Network = net.Name, Os = "linux", IsLighthouse = true,
+            OverlayIp = lighthouse.OverlayAddress, OverlayCidr = $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}", Overlay = plan.Overlay.ToString(),
+            ListenPort = net.ListenPort, UseRelays = net.UseRelays,
+            Lighthouses = LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(),
+            AdvertiseDenyInterfaces = LinuxVirtualInterfaces,
+            Outbound = Rules(net.Firewall.Outbound, null), Inbound = Rules(net.Firewall.Inbound, null),
+            Blocklist = BlockedFingerprints(plan), Tuning = net.Tuning, ServiceManager = "systemd",
+            Paths = LinuxPaths(root, binary ?? net.Nebula.Linux.Binary),
+        };
     }
 
-    private static List<string> BlockedFingerprints(AddressPlan plan) => plan.Inventory.Blocklist.Select(b => b.Fingerprint).ToList();
+    private static readonly IReadOnlyList<string> LinuxVirtualInterfaces = ["docker.*", "br-.*", "veth.*", DefaultTunDevice];
+
+    private static List<string> BlockedFingerprints(AddressPlan plan) => plan.Inventory.Blocklist.Fingerprints.ToList();
 
     private static List<LighthouseModel> LighthouseModels(AddressPlan plan) =>
         plan.Lighthouses.Select(l => new LighthouseModel(l.Name, l.OverlayAddress, l.Lighthouse.Endpoints)).ToList();
@@ -110,14 +147,11 @@ public sealed record HostModel(
         return routedBlock is { } block ? [.. own, .. own.Select(r => r with { LocalCidr = block.ToString() })] : own;
     }
 
-    /// <summary>The spec's layout under the root (F:\flatnet): nebula\, config\nebula\, logs\, scripts\.
-    /// Nebula's config takes forward slashes on Windows too, so these are written with '/'.</summary>
+    /// <summary>Nebula's config takes forward slashes on Windows too, so Windows paths are written with '/'.</summary>
     private static HostPaths WindowsPaths(string root)
     {
         var r = root.Replace('\\', '/').TrimEnd('/');
-        return new HostPaths(r, $"{r}/nebula", $"{r}/config/nebula", $"{r}/logs", $"{r}/scripts",
-            $"{r}/config/nebula/ca.crt", $"{r}/config/nebula/host.crt", $"{r}/config/nebula/host.key",
-            $"{r}/config/nebula/config.yaml", $"{r}/logs/nebula.log", $"{r}/nebula/nebula.exe",
+        return HostPaths.Under(r, $"{r}/nebula/nebula.exe",
             // F:/flatnet -> /mnt/f/flatnet: WSL2 sees Windows drives under /mnt.
             r.Length >= 2 && r[1] == ':' ? $"/mnt/{char.ToLowerInvariant(r[0])}{r[2..]}/scripts" : $"{r}/scripts");
     }
@@ -125,8 +159,6 @@ public sealed record HostModel(
     private static HostPaths LinuxPaths(string root, string binary)
     {
         var r = root.TrimEnd('/');
-        return new HostPaths(r, $"{r}/nebula", $"{r}/config/nebula", $"{r}/logs", $"{r}/scripts",
-            $"{r}/config/nebula/ca.crt", $"{r}/config/nebula/host.crt", $"{r}/config/nebula/host.key",
-            $"{r}/config/nebula/config.yaml", $"{r}/logs/nebula.log", binary, $"{r}/scripts");
+        return HostPaths.Under(r, binary, $"{r}/scripts");
     }
 }

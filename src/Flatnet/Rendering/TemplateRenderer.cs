@@ -40,7 +40,7 @@ public sealed class TemplateRenderer(string templatesDirectory)
         }
         catch (Scriban.Syntax.ScriptRuntimeException e)
         {
-            throw new FlatnetException($"templates/{templateName}: {e.OriginalMessage} at {e.Span.ToStringSimple()}.\n    fix: correct the template; the names it may use are the members of {model.GetType().Name} in snake_case", e);
+            throw new FlatnetException($"templates/{templateName}: {e.OriginalMessage} at {e.Span.ToStringSimple()}.", fix: $"correct the template; the names it may use are the members of {model.GetType().Name} in snake_case", inner: e);
         }
     }
 
@@ -49,10 +49,10 @@ public sealed class TemplateRenderer(string templatesDirectory)
         if (_cache.TryGetValue(templateName, out var cached)) return cached;
         var path = Path.Combine(templatesDirectory, templateName);
         if (!File.Exists(path))
-            throw new FlatnetException($"template {InventoryLoader.Display(path)} is missing.\n    fix: run from the repository root (templates/ ships with flatnet)");
+            throw new FlatnetException($"template {Workspace.Relative(path)} is missing.", fix: $"run from the repository root (templates/ ships with flatnet)");
         var template = Template.Parse(File.ReadAllText(path).ReplaceLineEndings("\n"), path);
         if (template.HasErrors)
-            throw new FlatnetException($"{InventoryLoader.Display(path)} does not parse:\n    " + string.Join("\n    ", template.Messages));
+            throw new FlatnetException($"{Workspace.Relative(path)} does not parse:\n    " + string.Join("\n    ", template.Messages));
         return _cache.GetOrAdd(templateName, template);
     }
 

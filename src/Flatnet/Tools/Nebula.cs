@@ -27,6 +27,6 @@ public sealed class Nebula(string executable) : Tool<NebulaTestSettings>(executa
         if (!result.Succeeded)
             throw new FlatnetException($"{what}: nebula {Version} -test refused the rendered config.\n    nebula said: " +
                                        string.Join("\n      ", (result.StdErr + result.StdOut).Trim().Split('\n').TakeLast(4)) +
-                                       "\n    fix: correct hosts/ or templates/config.yaml.scriban; nothing was written");
+                                       "", fix: $"correct hosts/ or templates/config.yaml.scriban; nothing was written");
     }
 }

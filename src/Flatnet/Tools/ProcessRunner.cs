@@ -39,7 +39,8 @@ public static class ProcessRunner
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new FlatnetException($"could not start {fileName}: {e.Message}\n  command: {command}", e);
+            throw new FlatnetException($"could not start {fileName} ({command}): {e.Message}",
+                fix: $"install {Path.GetFileName(fileName)} or put it on PATH", inner: e);
         }
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();

@@ -12,7 +12,7 @@ public sealed class ToolLocator(string? toolsDirectory)
         if (!string.IsNullOrEmpty(configuredPath))
         {
             if (File.Exists(configuredPath)) return configuredPath;
-            throw new FlatnetException($"{name} not found at {configuredPath} (set by {configuredField}).\n    fix: correct {configuredField}, or remove it to search tools/ and PATH");
+            throw new FlatnetException($"{name} not found at {configuredPath} (set by {configuredField}).", fix: $"correct {configuredField}, or remove it to search tools/ and PATH");
         }
         looked.Add($"{configuredField} (not set)");
         foreach (var candidate in Candidates(name))
@@ -20,7 +20,7 @@ public sealed class ToolLocator(string? toolsDirectory)
             looked.Add(candidate);
             if (File.Exists(candidate)) return candidate;
         }
-        throw new FlatnetException($"{name} not found. Looked in:\n    " + string.Join("\n    ", looked) + $"\n    fix: {installHint}, or set {configuredField}");
+        throw new FlatnetException($"{name} not found. Looked in:\n    " + string.Join("\n    ", looked) + $"", fix: $"{installHint}, or set {configuredField}");
     }
 
     private IEnumerable<string> Candidates(string name)

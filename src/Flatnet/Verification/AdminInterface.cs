@@ -36,11 +36,11 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
             {
                 foreach (var f in new[] { staging, staging + ".pub" }.Where(File.Exists)) File.Delete(f);
             }
-            log.Info($"made flatnet's key for Nebula's admin interface: {InventoryLoader.Display(key)} (owner-only; only its public half goes into configs)");
+            log.Info($"made flatnet's key for Nebula's admin interface: {Workspace.Relative(key)} (owner-only; only its public half goes into configs)");
         }
         var pub = File.ReadAllText(key + ".pub").Trim().Split(' ');
         if (pub.Length < 2 || !pub[0].StartsWith("ssh-", StringComparison.Ordinal))
-            throw new FlatnetException($"{InventoryLoader.Display(key + ".pub")} is not an SSH public key.\n    fix: delete {InventoryLoader.Display(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
+            throw new FlatnetException($"{Workspace.Relative(key + ".pub")} is not an SSH public key.", fix: $"delete {Workspace.Relative(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
         return new AdminInterface(port, DefaultUser, $"{pub[0]} {pub[1]}", key);
     }
 }

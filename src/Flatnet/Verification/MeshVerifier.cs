@@ -31,22 +31,21 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
     private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> selected, IHostConnection c)
     {
         var m = model(from);
-        var windows = from.Host.Os == HostOs.Windows;
         var (running, state) = HostOperations.NebulaState(m, c);
         var pings = new List<PingResult>();
         foreach (var to in selected.Where(t => t.Name != from.Name))
         {
-            var (ok, rtt, detail) = HostOperations.Ping(c, windows, null, to.OverlayAddress);
+            var (ok, rtt, detail) = HostOperations.Ping(c, m, null, to.OverlayAddress);
             pings.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, "-", detail));
             if (!from.Host.Wsl) continue;
-            (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, to.OverlayAddress);
+            (ok, rtt, detail) = HostOperations.Ping(c, m, from.Host.WslCommand, to.OverlayAddress);
             pings.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, "-", detail));
             if (to.WslAddress is not { } wsl) continue;
-            (ok, rtt, detail) = HostOperations.Ping(c, windows, from.Host.WslCommand, wsl);
+            (ok, rtt, detail) = HostOperations.Ping(c, m, from.Host.WslCommand, wsl);
             pings.Add(new PingResult($"{from.Name}/wsl", $"{to.Name}/wsl", wsl, ok, rtt, "-", detail));
         }
         var unreached = !running ? [] : plan.Lighthouses
-            .Where(l => !HostOperations.Ping(c, windows, null, l.OverlayAddress, attempts: 2).Ok)
+            .Where(l => !HostOperations.Ping(c, m, null, l.OverlayAddress, attempts: 2).Ok)
             .Select(l => l.Name).ToList();
         // After the pings: they bring up tunnels that were not there before.
         var tunnels = running && admin is not null ? TunnelStates.Read(c, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;

@@ -25,8 +25,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
         var candidates = Madison(package);
         var match = candidates.FirstOrDefault(v => NebulaVersion.TryParse(UpstreamPart(v), out var u) && u == version);
         if (match is null)
-            throw new FlatnetException($"Nebula {version} is not in Debian's {string.Join(", ", Suites)} (they have {(candidates.Count == 0 ? "none" : string.Join(", ", candidates))}).\n" +
-                                       $"    fix: pick one of those, or put that release's nebula and nebula-cert in {InventoryLoader.Display(Path.Combine(Path.GetDirectoryName(stateDirectory)!, "nebula", version.ToString()))}");
+            throw new FlatnetException($"Nebula {version} is not in Debian's {string.Join(", ", Suites)} (they have {(candidates.Count == 0 ? "none" : string.Join(", ", candidates))}).", fix: $"pick one of those, or put that release's nebula and nebula-cert in {Workspace.Relative(Path.Combine(Path.GetDirectoryName(stateDirectory)!, "nebula", version.ToString()))}");
         Apt("apt-get", ["download", $"{package}={match}"], intoDirectory, "apt-get download");
         return Directory.GetFiles(intoDirectory, $"{package}_*.deb").Single();
     }
@@ -37,7 +36,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
         if (Directory.Exists(lists) && Directory.GetFiles(lists, "*Packages*").Length > 0
             && Directory.GetLastWriteTimeUtc(lists) > DateTime.UtcNow.AddDays(-1)) return;
         WriteConfiguration();
-        log.Info($"nebula: reading Debian's package lists ({string.Join(", ", Suites)}) into {InventoryLoader.Display(stateDirectory)}");
+        log.Info($"nebula: reading Debian's package lists ({string.Join(", ", Suites)}) into {Workspace.Relative(stateDirectory)}");
         Apt("apt-get", ["update"], stateDirectory, "apt-get update (flatnet's own configuration)");
         Directory.SetLastWriteTimeUtc(lists, DateTime.UtcNow);
     }
@@ -106,7 +105,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
     private static (string Uri, string Keyring) Mirror()
     {
         var keyring = File.Exists(DefaultKeyring) ? DefaultKeyring
-            : throw new FlatnetException($"{DefaultKeyring} is missing, so Debian's packages cannot be verified.\n    fix: apt-get install debian-archive-keyring");
+            : throw new FlatnetException($"{DefaultKeyring} is missing, so Debian's packages cannot be verified.", fix: $"apt-get install debian-archive-keyring");
         if (Environment.GetEnvironmentVariable(MirrorVariable) is { Length: > 0 } forced) return (forced.TrimEnd('/'), keyring);
         var texts = new List<string>();
         if (File.Exists("/etc/apt/sources.list")) texts.Add(File.ReadAllText("/etc/apt/sources.list"));
@@ -127,8 +126,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
                     if (suites.Split(' ', StringSplitOptions.RemoveEmptyEntries).Any(s => IsDebianMain(uri, s))) return (uri.TrimEnd('/'), keyring);
             }
         }
-        throw new FlatnetException("no Debian mirror found in this machine's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d).\n" +
-                                   $"    fix: set {MirrorVariable} to a Debian mirror's URI, or put the release's nebula and nebula-cert in tools/nebula/VERSION/ by hand");
+        throw new FlatnetException("no Debian mirror found in this machine's apt sources (/etc/apt/sources.list, /etc/apt/sources.list.d).", fix: $"set {MirrorVariable} to a Debian mirror's URI, or put the release's nebula and nebula-cert in tools/nebula/VERSION/ by hand");
     }
 
     /// <summary>A source for Debian's main archive: a release suite (not -security or -updates), from a URI ending in /debian.</summary>

@@ -27,7 +27,19 @@ public sealed class NebulaReleases(string toolsDirectory)
         if (Find(version, program) is { } found) return found;
         Fetch(version, log);
         return Find(version, program)
-               ?? throw new FlatnetException($"Nebula {version}: the package had no {program}.\n    fix: delete {InventoryLoader.Display(Folder(version))} and fetch it again");
+               ?? throw new FlatnetException($"Nebula {version}: the package had no {program}.", fix: $"delete {Workspace.Relative(Folder(version))} and fetch it again");
+    }
+
+    /// <summary>Target FetchNebula: the releases --nebula=1.11.0,1.9.3 names, each in tools/nebula/VERSION; the folders made.</summary>
+    public IReadOnlyList<string> FetchAll(string? versions, IReporter log)
+    {
+        var wanted = NebulaVersion.ParseList(versions, "--nebula");
+        if (wanted.Count == 0)
+            throw new FlatnetException("which release(s)?", fix: $"e.g. --nebula={string.Join(",", NebulaVersion.Tested)} (Debian has those three)", field: "--nebula");
+        foreach (var v in wanted) Fetch(v, log);
+        var folders = wanted.Select(v => Workspace.Relative(Folder(v))).ToList();
+        log.Info($"nebula: {string.Join(", ", folders)} ready (nebula, nebula-cert); set nebula.cert_tool to one's nebula-cert to sign with it");
+        return folders;
     }
 
     /// <summary>Puts release <paramref name="version"/> in tools/nebula/VERSION (whole or not at all); a no-op when it is there.</summary>
@@ -51,7 +63,7 @@ public sealed class NebulaReleases(string toolsDirectory)
             var got = Pki.NebulaCert.AskVersion(Path.Combine(staging, "nebula"), $"nebula {version}");
             if (got != version) throw new FlatnetException($"Debian's package for Nebula {version} holds Nebula {got}");
             Directory.Move(staging, Folder(version));
-            log.Info($"nebula {version}: fetched from Debian's archive into {InventoryLoader.Display(Folder(version))}");
+            log.Info($"nebula {version}: fetched from Debian's archive into {Workspace.Relative(Folder(version))}");
         }
         finally
         {

@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --service) [ $# -ge 2 ] || { echo "install.sh: --service needs systemd or pidfile" >&2; exit 2; }; service=$2; shift ;;
     --no-start) start=0 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "install.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift

@@ -24,7 +24,7 @@ for arg in "$@"; do
   case "$arg" in
     --check) check=1 ;;
     --install-boot) boot=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "wsl-routing.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
   esac
 done

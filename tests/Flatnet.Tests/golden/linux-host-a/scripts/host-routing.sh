@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
     --watch-loop) loop=1 ;;
     --interval) [ $# -ge 2 ] || { echo "host-routing.sh: --interval needs seconds" >&2; exit 2; }; interval=$2; shift ;;
     --wsl-ip) [ $# -ge 2 ] || { echo "host-routing.sh: --wsl-ip needs an address" >&2; exit 2; }; wsl_ip=$2; shift ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "host-routing.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
   esac
   shift

@@ -12,7 +12,7 @@ namespace Flatnet.Bundles;
 /// changelog against the previous release. The inventory is kept as flat "what: how" lines, so the changelog is a
 /// plain diff (added, removed, changed) that a person reads at a glance.
 /// </summary>
-public static partial class Release
+public static partial class ReleaseArchive
 {
     [GeneratedRegex(@"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
     public static partial Regex VersionPattern();
@@ -43,7 +43,7 @@ public static partial class Release
         foreach (var lh in plan.Lighthouses) s[$"lighthouse {lh.Name}"] = $"{lh.OverlayAddress} at {string.Join(", ", lh.Lighthouse.Endpoints)}";
         foreach (var h in plan.Hosts)
             s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}";
-        foreach (var b in plan.Inventory.Blocklist) s[$"revoked {b.Name}"] = b.Fingerprint;
+        foreach (var b in plan.Inventory.Blocklist.Entries) s[$"revoked {b.Name}"] = b.Fingerprint;
         return s;
     }
 

@@ -25,9 +25,9 @@ public class RoutingScriptTests
             NetworkNamespace.RequireRoot("the routing script tests");
             Ws.Edit("host-b.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-b");
             var control = Ws.ControlPlane();
-            var plan = control.Plan();
+            var plan = control.Context.Plan;
             Scripts = Path.Combine(Ws.Root, "scripts");
-            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))).Where(f => f.Path.StartsWith("scripts/")))
+            foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))).Where(f => f.Path.StartsWith("scripts/")))
             {
                 Directory.CreateDirectory(Scripts);
                 File.WriteAllBytes(Path.Combine(Ws.Root, f.Path), f.Content);

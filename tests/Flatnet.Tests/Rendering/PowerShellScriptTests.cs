@@ -2,14 +2,16 @@ using Flatnet.Rendering;
 
 namespace Flatnet.Tests;
 
+/// <summary>The Windows scripts under pwsh and Pester (Windows PowerShell 5.1 syntax, the fake Windows of tests/powershell).</summary>
+[Category("Windows")]
 public class PowerShellScriptTests
 {
     private static string RenderHostB(TestWorkspace ws)
     {
         var control = ws.ControlPlane();
-        var plan = control.Plan();
+        var plan = control.Context.Plan;
         var dir = Path.Combine(ws.Root, "rendered-host-b");
-        foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))))
+        foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))))
         {
             var path = Path.Combine(dir, f.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -53,10 +55,10 @@ public class PowerShellScriptTests
     {
         using var ws = new TestWorkspace();
         var control = ws.ControlPlane();
-        var plan = control.Plan();
+        var plan = control.Context.Plan;
         var files = new List<string> { Path.Combine(TestWorkspace.RepoRoot, "build.ps1") };
         foreach (var host in plan.Hosts)
-            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, host)).Where(f => f.Path.EndsWith(".ps1")))
+            foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, host)).Where(f => f.Path.EndsWith(".ps1")))
             {
                 var path = Path.Combine(ws.Root, "ps1", host.Name, f.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);

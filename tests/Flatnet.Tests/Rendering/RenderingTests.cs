@@ -20,27 +20,27 @@ public class RenderingTests
     {
         using var ws = new TestWorkspace();
         var control = ws.ControlPlane();
-        var plan = control.Plan();
+        var plan = control.Context.Plan;
         foreach (var host in plan.Hosts)
-            foreach (var f in control.Renderer.Render(HostModel.ForHost(plan, host, GoldenAdmin)))
+            foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, host, GoldenAdmin)))
                 yield return (host.Name, f);
 
         // A Linux host (the lab's flavour) and the lighthouse, from the same inventory.
         ws.Edit("host-a.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-a");
         var linux = ws.ControlPlane();
-        var linuxPlan = linux.Plan();
-        foreach (var f in linux.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"), GoldenAdmin)))
+        var linuxPlan = linux.Context.Plan;
+        foreach (var f in linux.Context.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"), GoldenAdmin)))
             yield return ("linux-host-a", f);
 
         // A Linux host without WSL2: no routed block, no routing scripts, and nobody routes to it.
         ws.Edit("host-c.yaml", "os:", "os: linux");
         ws.Edit("host-c.yaml", "wsl:", "wsl: false");
         var noWsl = ws.ControlPlane();
-        var noWslPlan = noWsl.Plan();
-        foreach (var f in noWsl.Renderer.Render(HostModel.ForHost(noWslPlan, noWslPlan.Host("host-c"))))
+        var noWslPlan = noWsl.Context.Plan;
+        foreach (var f in noWsl.Context.Renderer.Render(HostModel.ForHost(noWslPlan, noWslPlan.Host("host-c"))))
             yield return ("linux-host-c-no-wsl", f);
         yield return ("lighthouse", new RenderedFile("config.yaml", System.Text.Encoding.UTF8.GetBytes(
-            linux.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], "/opt/flatnet"))), RenderedFile.Regular));
+            linux.Context.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], "/opt/flatnet"))), RenderedFile.Regular));
     }
 
     [Test]
@@ -77,7 +77,7 @@ public class RenderingTests
             ws.Edit($"{host}.yaml", "index:", File.ReadAllLines(ws.HostsFile($"{host}.yaml")).Single(l => l.StartsWith("index:")) + $"\nnebula_version: {release}");
         var control = ws.ControlPlane();
         control.InitCa();
-        Assert.That(control.NebulaCert.Print(control.Ca.CrtPath).Version, Is.EqualTo(caVersion));
+        Assert.That(control.Context.NebulaCert.Print(control.Context.Ca.CrtPath).Version, Is.EqualTo(caVersion));
 
         var rows = control.PackageAll(); // each config goes through `nebula -test` before it is packed
         Assert.That(rows.Select(r => r.Written), Has.All.True);
@@ -91,13 +91,13 @@ public class RenderingTests
         }
 
         // The lighthouse's config, from the same model, under the same release.
-        var plan = control.Plan();
+        var plan = control.Context.Plan;
         var lighthouse = Path.Combine(ws.Root, "lighthouse");
         var model = HostModel.ForLighthouse(plan, plan.Lighthouses[0], lighthouse, nebula);
         Directory.CreateDirectory(model.Paths.ConfigDir);
-        File.Copy(control.Ca.CrtPath, model.Paths.Ca);
-        control.NebulaCert.Sign(new global::Flatnet.Pki.NebulaCertSignSettings("lighthouse", "10.100.0.1/16", control.Ca.CrtPath, control.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key });
-        File.WriteAllText(model.Paths.Config, control.Renderer.RenderConfig(model));
+        File.Copy(control.Context.Ca.CrtPath, model.Paths.Ca);
+        control.Context.NebulaCert.Sign(new global::Flatnet.Pki.NebulaCertSignSettings("lighthouse", "10.100.0.1/16", control.Context.Ca.CrtPath, control.Context.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key });
+        File.WriteAllText(model.Paths.Config, control.Context.Renderer.RenderConfig(model));
         Assert.DoesNotThrow(() => new global::Flatnet.Tools.Nebula(nebula).Test(model.Paths.Config, "lighthouse"));
     }
 
@@ -178,8 +178,8 @@ public class RenderingTests
         using var ws = new TestWorkspace();
         File.WriteAllText(Path.Combine(ws.Root, "templates", "config.yaml.scriban"), "pki:\n  ca: {{ paths.caa }}\n");
         var control = ws.ControlPlane();
-        var plan = control.Plan();
-        var e = Assert.Throws<FlatnetException>(() => control.Renderer.RenderConfig(HostModel.ForHost(plan, plan.Host("host-b"))))!;
+        var plan = control.Context.Plan;
+        var e = Assert.Throws<FlatnetException>(() => control.Context.Renderer.RenderConfig(HostModel.ForHost(plan, plan.Host("host-b"))))!;
         Assert.That(e.Message, Does.Contain("templates/config.yaml.scriban").And.Contain("caa"));
     }
 
@@ -246,7 +246,7 @@ public class RenderingTests
         try
         {
             var control = ws.ControlPlane();
-            control.NebulaCert.Keygen(new global::Flatnet.Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
+            control.Context.NebulaCert.Keygen(new global::Flatnet.Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
             control.GenerateCert("host-b", publicKey: Path.Combine(onHost, "host.pub"));
             var bundle = control.PackageBundle("host-b").Bundle;
             Assert.That(bundle.ContainsPrivateKey, Is.False);

@@ -6,7 +6,7 @@ namespace Flatnet.Tests;
 
 /// <summary>Against the real nebula-cert (Debian's nebula package; .ci/run installs it). Missing it fails, never skips.</summary>
 [UnsupportedOSPlatform("windows")]
-public class PkiTests
+public class HostCertificatesTests
 {
     private static NebulaCert Cli => NebulaCert.Locate(new ToolLocator(null), null);
 
@@ -186,92 +186,5 @@ public class PkiTests
             "sign", "-name", "host-b", "-ip", "10.100.2.1/16", "-ca-crt", "ca.crt", "-ca-key", "ca.key", "-out-crt", "host.crt",
             "-in-pub", "host.pub", "-groups", "flatnet,gateway", "-subnets", "10.101.2.0/24",
         }));
-    }
-}
-
-[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public class CertificateLifecycleTests
-{
-    [Test]
-    public void CheckCertsListsDaysLeftAndFailsBelowTheThreshold()
-    {
-        using var ws = new TestWorkspace();
-        var control = ws.ControlPlane();
-        control.GenerateCert("host-a");
-        var rows = control.CheckCerts(30);
-        Assert.That(rows.Select(r => r.Name), Is.EqualTo(new[] { "CA flatnet-ca", "host-a" }));
-        Assert.That(rows.Select(r => r.DaysLeft), Has.All.InRange(363, 365));
-        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b").And.Some.Contains("not signed yet"));
-
-        var e = Assert.Throws<FlatnetException>(() => control.CheckCerts(400))!;
-        Assert.That(e.Message, Does.Contain("2 certificate(s) expired or expire within 400 days: CA flatnet-ca, host-a").And.Contain("--target=RenewCert").And.Contain("fix for the CA: make a new CA"));
-        Assert.That(ws.Log.Lines, Has.Some.Contains("RENEW"));
-    }
-
-    [Test]
-    public void RenewCertResigns()
-    {
-        using var ws = new TestWorkspace();
-        var first = ws.ControlPlane().GenerateCert("host-a");
-        var renewed = ws.ControlPlane().RenewCert("host-a");
-        Assert.That((renewed.Signed, renewed.Cert.Fingerprint != first.Cert.Fingerprint), Is.EqualTo((true, true)));
-    }
-
-    [Test]
-    public void ABlocklistReachesEveryConfigAndARevokedHostIsNotSignedAgain()
-    {
-        using var ws = new TestWorkspace();
-        ws.ControlPlane().GenerateCert("host-b");
-        var fp = new string('a', 64);
-        File.WriteAllText(ws.HostsFile("blocklist.txt"), $"# revoked\n{fp}  host-b  2026-11-25\n");
-        var control = ws.ControlPlane();
-        var plan = control.Plan();
-        var config = control.Renderer.RenderConfig(Rendering.HostModel.ForHost(plan, plan.Host("host-a")));
-        Assert.That(config, Does.Contain($"  blocklist:\n    - \"{fp}\"\n"));
-        var e = Assert.Throws<FlatnetException>(() => control.GenerateCert("host-b", force: true))!;
-        Assert.That(e.Message, Does.Contain("host-b was revoked, so flatnet will not sign a new certificate for it").And.Contain("remove its line"));
-
-        File.WriteAllText(ws.HostsFile("blocklist.txt"), "not-a-fingerprint host-b\n");
-        var bad = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Plan())!;
-        Assert.That(bad.Message, Does.Contain("blocklist.txt: line 1: expected 'FINGERPRINT NAME [DATE]'"));
-    }
-
-    [Test]
-    public void ACaKeyOthersCanReadIsRefusedWithTheChmod()
-    {
-        using var ws = new TestWorkspace();
-        ws.ControlPlane().InitCa();
-        File.SetUnixFileMode(Path.Combine(ws.Root, "pki/ca.key"), (UnixFileMode)0b110_100_100);
-        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-a"))!;
-        Assert.That(e.Message, Does.Contain("the CA key can be read or changed by others (mode 644)").And.Contain("fix: chmod 600"));
-    }
-
-    [Test]
-    public void ACaCertAndKeyOfTwoDifferentCasAreRefused()
-    {
-        using var ws = new TestWorkspace();
-        ws.ControlPlane().InitCa();
-        var other = Path.Combine(ws.Root, "other");
-        Directory.CreateDirectory(other);
-        NebulaCert.Locate(new ToolLocator(null), null).Ca(new NebulaCertCaSettings("other-ca", Path.Combine(other, "ca.crt"), Path.Combine(other, "ca.key")));
-        File.Copy(Path.Combine(other, "ca.key"), Path.Combine(ws.Root, "pki/ca.key"), overwrite: true);
-        foreach (var run in new Action[] { () => ws.ControlPlane().InitCa(), () => ws.ControlPlane().GenerateCert("host-a"), () => ws.ControlPlane().CheckCerts(30) })
-        {
-            var e = Assert.Throws<FlatnetException>(() => run())!;
-            Assert.That(e.Message, Does.Contain("pki/ca.key does not belong to the CA").And.Contain("fix: copy ca.crt and ca.key of the same CA"));
-        }
-    }
-
-    [Test]
-    public void TheKeyPairMadeOnAWindowsHostIsAnEncodedScriptWithQuotedPaths()
-    {
-        using var ws = new TestWorkspace();
-        var control = ws.ControlPlane();
-        var command = global::Flatnet.Deploy.HostOperations.MakeKeyPairCommand(control.Model(control.Plan().Host("host-b")));
-        Assert.That(command, Does.Match("^powershell.exe -NoProfile -NonInteractive -EncodedCommand [A-Za-z0-9+/=]+$"),
-            "nothing cmd.exe or CommandLineToArgvW could re-split");
-        var script = System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(command[(command.LastIndexOf(' ') + 1)..]));
-        Assert.That(script, Does.StartWith("$dir = 'F:\\flatnet\\config\\nebula'; $certTool = 'F:\\flatnet\\nebula\\nebula-cert.exe'\n"));
-        Assert.That(script, Does.Contain("is missing: install the bundle's Nebula first"));
     }
 }

@@ -120,7 +120,8 @@ public class LabTests
         LabPrerequisites.Ensure(ws.Log, install: false);
         try
         {
-            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log, enrolled, pathPrefix, nat);
+            using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
+                new LabOptions { Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>() });
             body(lab);
         }
         finally
@@ -133,7 +134,7 @@ public class LabTests
     private static ControlPlane DeployAll(LabNetwork lab, IReporter log)
     {
         var control = new ControlPlane(lab.Workspace, log);
-        foreach (var host in control.Plan().Hosts.Select(h => h.Name)) control.Provision(host);
+        foreach (var host in control.Context.Plan.Hosts.Select(h => h.Name)) control.Provision(host);
         Assert.That(control.VerifyPing().Failures, Is.Empty);
         return control;
     }
@@ -203,6 +204,34 @@ public class LabTests
     }
 
     [Test]
+    public void ARevocationReachesAPeerThatWasUnreachableWhenRevokeHostIsRunAgain()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            DeployAll(lab, ws.Log);
+            lab.Faults.StopSsh("host-a"); // host-a is off the admin's network; its nebula runs on
+
+            var first = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-c"))!;
+            Assert.That(first.Problem, Does.StartWith("the revocation of host-c is recorded; rolled out to 1 of 2 peers; pending: host-a (cannot connect to"));
+            Assert.That(first.Fix, Does.Contain("re-run ./build.sh --target=RevokeHost --host=host-c"));
+            Assert.That(Reaches(lab, "host-c", "10.100.1.1"), Is.True, "host-a has not got the blocklist, so it still accepts host-c");
+            Assert.That(Reaches(lab, "host-c", "10.100.2.1"), Is.False, "host-b has it");
+
+            lab.Faults.StartSsh("host-a");
+            ws.Log.Lines.Clear();
+            new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-c");
+            Assert.That(ws.Log.Lines, Has.Some.Contains("is already revoked; making sure every peer has it"));
+            Assert.That(ws.Log.Lines, Has.Some.EqualTo("peers of host-c: updated host-a; already current host-b"));
+            Assert.That(Reaches(lab, "host-c", "10.100.1.1"), Is.False, "host-a refuses host-c now");
+
+            ws.Log.Lines.Clear();
+            new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-c");
+            Assert.That(ws.Log.Lines, Has.Some.EqualTo("peers of host-c: all up to date"), "a third run has nothing left to do");
+        });
+    }
+
+    [Test]
     public void TunnelsOutliveTheLighthouseAndANewHostJoinsWhenItIsBack()
     {
         using var ws = new TestWorkspace();
@@ -260,12 +289,12 @@ public class LabTests
 
             // WSL2 restarts: a new VM with a new MAC and address; the old route's next hop now answers nobody.
             var started = System.Diagnostics.Stopwatch.StartNew();
-            lab.RestartWsl("host-a", 7);
+            lab.Faults.RestartWsl("host-a", 7);
 
             // host-a's watcher moves the route; then host-b reaches host-a's WSL2 again.
             var deadline = TimeSpan.FromSeconds(30);
             var b = lab.Hosts.Single(h => h.Name == "host-b");
-            while (!a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut.Contains($"via {LabNetwork.WslNetwork}.7 ")
+            while (!a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut.Contains($"via {LabTopology.WslNetwork}.7 ")
                    || b.Host.Try("ping", "-c", "1", "-W", "1", "10.101.1.1").ExitCode != 0)
             {
                 Assert.That(started.Elapsed, Is.LessThan(deadline), "host-a's route never followed WSL2 to its new address");
@@ -273,9 +302,9 @@ public class LabTests
             }
             TestContext.Out.WriteLine($"WSL2 address change repaired in {started.Elapsed.TotalSeconds:0.0} s (watch interval 5 s)");
 
-            Assert.That(a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut, Does.Contain($"via {LabNetwork.WslNetwork}.7"));
+            Assert.That(a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut, Does.Contain($"via {LabTopology.WslNetwork}.7"));
             Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "logs", "routing.log")),
-                Does.Contain($"set: route 10.101.1.0/24 via {LabNetwork.WslNetwork}.7 (was: 10.101.1.0/24 via {LabNetwork.WslNetwork}.2"));
+                Does.Contain($"set: route 10.101.1.0/24 via {LabTopology.WslNetwork}.7 (was: 10.101.1.0/24 via {LabTopology.WslNetwork}.2"));
             Assert.That(new ControlPlane(lab.Workspace, ws.Log).VerifyPing().Failures, Is.Empty);
         });
     }
@@ -396,6 +425,7 @@ public class LabTests
     }
 
     [Test]
+    [Category("Windows")]
     public void AWindowsHostIsDeployedOverSshThroughPowerShell()
     {
         using var ws = new TestWorkspace();
@@ -409,10 +439,12 @@ public class LabTests
         File.WriteAllText(Path.Combine(shim, "powershell.exe"), $$"""
             #!/bin/sh
             # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
-            file=""
-            while [ $# -gt 0 ]; do [ "$1" = -File ] && file=$2; shift; done
-            file=$(printf '%s' "$file" | tr '\\' '/')
-            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; Reset-FakeWindows; \$env:USERNAME = 'kh'; & '$file'; exit \$LASTEXITCODE"
+            # flatnet sends only -EncodedCommand (base64 of UTF-16LE), as it does to a real Windows host.
+            encoded=""
+            while [ $# -gt 0 ]; do [ "$1" = -EncodedCommand ] && encoded=$2; shift; done
+            [ -n "$encoded" ] || { echo "powershell.exe (lab): flatnet must send -EncodedCommand" >&2; exit 64; }
+            export FLATNET_ENCODED="$encoded"
+            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; Reset-FakeWindows; \$env:USERNAME = 'kh'; & ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String(\$env:FLATNET_ENCODED)))); exit \$LASTEXITCODE"
 
             """);
         File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);

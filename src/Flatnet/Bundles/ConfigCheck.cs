@@ -1,0 +1,71 @@
+using Flatnet.Addressing;
+using Flatnet.Pki;
+using Flatnet.Rendering;
+using Flatnet.Tools;
+
+namespace Flatnet.Bundles;
+
+/// <summary>
+/// `nebula -test` on a host's config exactly as rendered, by the Nebula release the host runs, before any bundle is
+/// written. Only pki points at this machine's copy of the certificates.
+/// </summary>
+public sealed class ConfigCheck(FlatnetContext context)
+{
+    private static readonly Lock HostKeyLock = new();
+
+    /// <summary>The nebula that checks a host's config: the release the host runs when it is in tools/nebula/, else this machine's.</summary>
+    public Nebula CheckerFor(HostAddresses host)
+    {
+        if (host.Host.NebulaVersion is not { } wanted || wanted == context.Nebula.Version) return context.Nebula;
+        if (context.Releases.Find(wanted, "nebula") is { } exact) return new Nebula(exact);
+        context.Log.Verbose($"{host.Name}: its config is checked with nebula {context.Nebula.Version}, not the {wanted} it runs " +
+                            $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
+        return context.Nebula;
+    }
+
+    public void Run(HostModel model, string pkiDirectory, Nebula checker)
+    {
+        var check = Directory.CreateTempSubdirectory("flatnet-check-");
+        using var cleanup = TempFolders.DeleteOnExit(check.FullName);
+        var cert = Path.Combine(pkiDirectory, "host.crt");
+        var key = Path.Combine(pkiDirectory, "host.key");
+        if (!File.Exists(key))
+        {
+            // The key was made on the host, and nebula -test insists on a key that pairs with the cert: check the
+            // config with a throw-away twin (same name, IP, groups, subnets, CA). The real cert was verified on signing.
+            var info = context.NebulaCert.Print(cert);
+            cert = Path.Combine(check.FullName, "twin.crt");
+            key = Path.Combine(check.FullName, "twin.key");
+            context.NebulaCert.Sign(new NebulaCertSignSettings(info.Name, info.Ips[0], context.Ca.CrtPath, context.Ca.KeyPath, cert)
+            {
+                OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
+            });
+        }
+        var local = model with
+        {
+            Paths = model.Paths with { Ca = Path.Combine(pkiDirectory, "ca.crt"), Cert = cert, Key = key },
+            // The admin interface's host key is made on the host at install; nebula -test needs one to load.
+            Admin = model.Admin is null ? null : model.Admin with { HostKey = ThrowAwayHostKey() },
+        };
+        var config = Path.Combine(check.FullName, "config.yaml");
+        File.WriteAllText(config, context.Renderer.RenderConfig(local));
+        checker.Test(config, model.Name);
+    }
+
+    /// <summary>A throw-away SSH host key, only so that `nebula -test` can load a config with the admin interface.</summary>
+    private string ThrowAwayHostKey()
+    {
+        lock (HostKeyLock)
+        {
+            var key = Path.Combine(context.Workspace.ArtifactsDirectory, "check", Verification.AdminInterface.HostKeyFileName);
+            if (File.Exists(key)) return key;
+            context.ClaimArtifacts();
+            Directory.CreateDirectory(Path.GetDirectoryName(key)!);
+            var temp = key + $".tmp-{Guid.NewGuid():N}";
+            SshKeygen.Ed25519(temp, "flatnet-config-check");
+            File.Delete(temp + ".pub");
+            File.Move(temp, key, overwrite: true);
+            return key;
+        }
+    }
+}

@@ -1,0 +1,139 @@
+using Flatnet.Pki;
+using Flatnet.Rendering;
+
+namespace Flatnet.Bundles;
+
+public sealed record BundleOutcome(HostBundle Bundle, bool Written);
+
+/// <summary>A host's row in PackageAll's summary.</summary>
+public sealed record PackedHost(string Host, bool Signed, bool Written);
+
+/// <summary>The bundle workflow: PackageBundle, PackageAll, RenderAll.</summary>
+public sealed class Packaging(FlatnetContext context)
+{
+    /// <summary>
+    /// Renders the host's files, checks its config with `nebula -test`, and writes artifacts/hosts/NAME/bundle/ and
+    /// artifacts/bundles/NAME.zip. Needs a current certificate (GenerateCert). An unchanged bundle is not rewritten.
+    /// </summary>
+    public BundleOutcome Package(string host)
+    {
+        var plan = context.Plan;
+        var h = plan.Host(host);
+        if (new Certificates(context).WhyNotCurrent(h) is { } why)
+            throw new FlatnetException($"{host}: cannot package: {why}.", fix: $"./build.sh --target=GenerateCert --host={host} (AddHost and PackageBundle run it first)");
+
+        var model = context.Model(h);
+        var pki = context.Workspace.PkiDirectory(host);
+        var check = new ConfigCheck(context);
+        var checker = check.CheckerFor(h);
+        check.Run(model, pki, checker);
+        var bundle = HostBundle.Assemble(model, context.Renderer.Render(model), Certificates(pki).Concat(WindowsBinaries(model)),
+            new BundleVersions(FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString()));
+        context.ClaimArtifacts();
+        var zip = bundle.ToZip();
+        var zipPath = context.Workspace.BundlePath(host);
+        if (File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip) && Directory.Exists(context.Workspace.BundleDirectory(host)))
+        {
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
+            return new BundleOutcome(bundle, false);
+        }
+        SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), dir =>
+        {
+            SafeFiles.RestrictToOwner(dir);
+            bundle.WriteTo(dir);
+        });
+        SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
+        context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
+                         (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
+        return new BundleOutcome(bundle, true);
+    }
+
+    /// <summary>flatnet's own version, as bundles and releases record it.</summary>
+    public static string FlatnetVersion { get; } =
+        typeof(Packaging).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+
+    private static IEnumerable<RenderedFile> Certificates(string pki) =>
+        new[] { "ca.crt", "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
+            .Select(n => new RenderedFile(n, File.ReadAllBytes(Path.Combine(pki, n)), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular));
+
+    /// <summary>nebula.windows.binaries: Nebula's Windows executables travel in the bundle.</summary>
+    private IEnumerable<RenderedFile> WindowsBinaries(HostModel model)
+    {
+        var network = context.Plan.Inventory.Network;
+        if (!model.IsWindows || network.Nebula.Windows.Binaries is not { } binaries) yield break;
+        foreach (var exe in new[] { "nebula.exe", "nebula-cert.exe" })
+        {
+            var path = Path.Combine(binaries, exe);
+            if (!File.Exists(path))
+                throw new FlatnetException($"{exe} is not in {Workspace.Relative(binaries)}",
+                    fix: "put Nebula's Windows binaries there, or remove the key to install them by hand", file: network.File, field: "nebula.windows.binaries");
+            yield return new RenderedFile("nebula/" + exe, File.ReadAllBytes(path), RenderedFile.Executable);
+        }
+    }
+
+    /// <summary>
+    /// Every host's certificate (signed only where needed) and bundle, in parallel, with a summary table. What CI runs
+    /// to produce host bundles; unchanged hosts keep their byte-identical bundles. Every host that fails is named.
+    /// </summary>
+    public IReadOnlyList<PackedHost> PackageAll()
+    {
+        var plan = context.Plan;
+        var certificates = new Certificates(context);
+        certificates.EnsureCa();
+        var workers = context.ForWorkers(new SynchronizedReporter(new RecordingReporter()));
+        var hosts = plan.Active.ToList();
+        var results = new (PackedHost? Row, FlatnetException? Error)[hosts.Count];
+        Parallel.For(0, hosts.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
+        {
+            try
+            {
+                var name = hosts[i].Name;
+                results[i] = (new PackedHost(name, new Certificates(workers).Generate(name).Signed, new Packaging(workers).Package(name).Written), null);
+            }
+            catch (FlatnetException e)
+            {
+                results[i] = (null, e);
+            }
+        });
+        var failures = results.Where(r => r.Error is not null).Select(r => r.Error!.Message).Distinct().ToList();
+        if (failures.Count > 0)
+            throw new FlatnetException($"{failures.Count} host(s) could not be packed (the others were):\n  " + string.Join("\n  ", failures.Select(r => r.Replace("\n", "\n  "))));
+        var rows = results.Select(r => r.Row!).ToList();
+        context.Log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
+        foreach (var r in rows)
+        {
+            var h = plan.Host(r.Host);
+            context.Log.Info($"  {r.Host,-16} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {(r.Signed ? "signed" : "current"),-12} {(r.Written ? "written" : "unchanged")}");
+        }
+        context.Log.Info($"{rows.Count} bundle(s) in {Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "bundles"))}: " +
+                         $"{rows.Count(r => r.Written)} written, {rows.Count(r => !r.Written)} unchanged");
+        return rows;
+    }
+
+    /// <summary>
+    /// Every host's rendered files (no certificates, no keys) in artifacts/render/NAME/, for review and for diffs
+    /// between CI runs. Deterministic: the same inventory gives the same files.
+    /// </summary>
+    public IReadOnlyList<string> RenderAll()
+    {
+        var hosts = context.Plan.Active.ToList();
+        var root = Path.Combine(context.Workspace.ArtifactsDirectory, "render");
+        var models = hosts.Select(context.Model).ToList();
+        context.ClaimArtifacts();
+        SafeFiles.ReplaceDirectory(root, dir =>
+        {
+            Parallel.ForEach(models, m =>
+            {
+                foreach (var f in context.Renderer.Render(m))
+                {
+                    var path = Path.Combine(dir, m.Name, f.Path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.WriteAllBytes(path, f.Content);
+                }
+            });
+        });
+        context.Log.Info($"rendered {hosts.Count} host(s) into {Workspace.Relative(root)}");
+        return hosts.Select(h => h.Name).ToList();
+    }
+}

@@ -1,0 +1,90 @@
+using Flatnet.Addressing;
+using Flatnet.Inventory;
+using Flatnet.Pki;
+using Flatnet.Rendering;
+using Flatnet.Tools;
+using Flatnet.Verification;
+using Flatnet.Versions;
+
+namespace Flatnet;
+
+/// <summary>
+/// What every workflow works with, as a Frosting <c>BuildContext</c> would hold it: the workspace, the reporter, the
+/// inventory loaded into an address plan (once: a bad inventory stops every task before any write), and the located
+/// tools. Workflows take it in their constructor; nothing else is shared between them.
+/// </summary>
+public sealed class FlatnetContext
+{
+    private AddressPlan? _plan;
+    private NebulaCert? _nebulaCert;
+    private Nebula? _nebula;
+    private HostRenderer? _renderer;
+    private AdminInterface? _admin;
+
+    public FlatnetContext(Workspace workspace, IReporter log)
+    {
+        workspace.Validate();
+        Workspace = workspace;
+        Log = log;
+    }
+
+    public Workspace Workspace { get; }
+    public IReporter Log { get; }
+
+    /// <summary>The inventory as an address plan: loaded and validated on first use, its warnings said once.</summary>
+    public AddressPlan Plan
+    {
+        get
+        {
+            if (_plan is not null) return _plan;
+            _plan = AddressPlan.Build(InventoryLoader.Load(Workspace.InventoryDirectory));
+            foreach (var w in _plan.Warnings) Log.Warn(w);
+            // The artifacts folder must be flatnet's before any task starts (it is marked at the first write).
+            SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory, mark: false);
+            return _plan;
+        }
+    }
+
+    /// <summary>The inventory changed under us (RevokeHost wrote the blocklist): the next use of <see cref="Plan"/> reads it again.</summary>
+    public void InventoryChanged() => _plan = null;
+
+    public NebulaCert NebulaCert =>
+        _nebulaCert ??= NebulaCert.Locate(new ToolLocator(Workspace.ToolsDirectory), Plan.Inventory.Network.Nebula.CertTool);
+
+    public Nebula Nebula => _nebula ??= Nebula.Locate(new ToolLocator(Workspace.ToolsDirectory));
+
+    public HostRenderer Renderer => _renderer ??= new HostRenderer(new TemplateRenderer(Workspace.TemplatesDirectory));
+
+    public NebulaReleases Releases => new(Workspace.ToolsDirectory);
+
+    /// <summary>Nebula's admin interface on every host (null when network.yaml turns it off): its key is made on first use.</summary>
+    public AdminInterface? Admin => Plan.Inventory.Network.Nebula.AdminPort == 0 ? null
+        : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Log);
+
+    public CertificateAuthority Ca => new(NebulaCert, Plan.Inventory.Network.Ca, MeshVersions.Of(Plan), Log);
+
+    /// <summary>The one typed model a host's files are rendered from.</summary>
+    public HostModel Model(HostAddresses host) => HostModel.ForHost(Plan, host, Admin);
+
+    /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
+    public void ClaimArtifacts() => SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
+
+    /// <summary>
+    /// The same context speaking through another reporter, for work done in parallel: the plan and tools are resolved
+    /// here, once, before the threads start, and shared read-only.
+    /// </summary>
+    public FlatnetContext ForWorkers(IReporter log)
+    {
+        _ = Plan; _ = NebulaCert; _ = Nebula; _ = Renderer; _ = Admin;
+        return new FlatnetContext(resolved: this, log);
+    }
+
+    private FlatnetContext(FlatnetContext resolved, IReporter log) : this(resolved.Workspace, log)
+    {
+        _plan = resolved._plan;
+        _nebulaCert = resolved._nebulaCert;
+        _nebula = resolved._nebula;
+        _renderer = resolved._renderer;
+        _admin = resolved._admin;
+    }
+}

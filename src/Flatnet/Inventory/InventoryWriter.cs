@@ -1,0 +1,37 @@
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace Flatnet.Inventory;
+
+/// <summary>
+/// The one place flatnet writes inventory YAML (the lab's and the benchmark's generated inventories): from the same
+/// documents the loader reads, so a generated file is valid by construction and a schema change reaches both.
+/// </summary>
+public static class InventoryWriter
+{
+    private static readonly ISerializer Yaml = new SerializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .ConfigureDefaultValuesHandling(DefaultValuesHandling.OmitNull)
+        .Build();
+
+    private static readonly IDeserializer Reader = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .Build();
+
+    /// <summary>network.yaml of an inventory folder, as its document (to derive another inventory from it).</summary>
+    public static NetworkDocument ReadNetwork(string inventoryDirectory) =>
+        Reader.Deserialize<NetworkDocument>(File.ReadAllText(Path.Combine(inventoryDirectory, InventoryLoader.NetworkFileName)));
+
+    public static void WriteNetwork(string inventoryDirectory, NetworkDocument network, string comment) =>
+        Write(Path.Combine(inventoryDirectory, InventoryLoader.NetworkFileName), network, comment);
+
+    public static void WriteHost(string inventoryDirectory, HostDocument host, string comment) =>
+        Write(Path.Combine(inventoryDirectory, host.Name + ".yaml"), host, comment);
+
+    private static void Write(string path, object document, string comment)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var header = string.Concat(comment.Split('\n').Select(l => "# " + l.Replace("\r", "") + "\n"));
+        File.WriteAllText(path, header + Yaml.Serialize(document));
+    }
+}

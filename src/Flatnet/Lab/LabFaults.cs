@@ -1,0 +1,47 @@
+namespace Flatnet.Lab;
+
+/// <summary>
+/// What goes wrong on real PCs, done to lab hosts on purpose: WSL2 restarting with a new address, a PC whose SSH
+/// server is unreachable, a lighthouse going down (see <see cref="LabLighthouses"/>).
+/// </summary>
+public sealed class LabFaults(string labDirectory, IReadOnlyList<LabHost> hosts, LabSshd sshd)
+{
+    private LabHost Host(string name) => hosts.Single(h => h.Name == name);
+
+    /// <summary>
+    /// Restarts a host's "WSL2" the way Windows does: a new VM (new MAC) that comes back with a new NAT address
+    /// ({WslNetwork}.SUFFIX), after which WSL runs the [boot] command from its wsl.conf.
+    /// </summary>
+    public void RestartWsl(string host, int addressSuffix)
+    {
+        var wsl = Host(host).WslNamespace;
+        wsl.Run("ip", "addr", "flush", "dev", "eth0");
+        wsl.Run("ip", "link", "set", "dev", "eth0", "down");
+        wsl.Run("ip", "link", "set", "dev", "eth0", "address", $"02:f1:a7:00:00:{addressSuffix:x2}");
+        wsl.Run("ip", "link", "set", "dev", "eth0", "up");
+        wsl.Run("ip", "addr", "add", $"{LabTopology.WslNetwork}.{addressSuffix}/20", "dev", "eth0");
+        wsl.Run("ip", "route", "add", "default", "via", $"{LabTopology.WslNetwork}.1");
+        wsl.Run("bash", BootCommand(Path.Combine(labDirectory, host, "wsl-etc", "wsl.conf")));
+    }
+
+    /// <summary>The [boot] command of a wsl.conf, as WSL reads it: `command = "..."` (quotes optional) in the [boot] section.</summary>
+    public static string BootCommand(string wslConf)
+    {
+        var section = "";
+        foreach (var raw in File.ReadAllLines(wslConf))
+        {
+            var line = raw.Trim();
+            if (line.StartsWith('[') && line.EndsWith(']')) { section = line[1..^1].Trim(); continue; }
+            var eq = line.IndexOf('=');
+            if (section != "boot" || eq < 0 || line[..eq].Trim() != "command") continue;
+            var value = line[(eq + 1)..].Trim();
+            return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
+        }
+        throw new FlatnetException($"lab: {wslConf} has no [boot] command", fix: "run wsl-routing.sh --install-boot in that WSL2 (ConfigureRouting does)");
+    }
+
+    /// <summary>The host's SSH server stops: flatnet cannot reach it, its nebula runs on.</summary>
+    public void StopSsh(string host) => sshd.Stop(Host(host));
+
+    public void StartSsh(string host) => sshd.Resume(Host(host));
+}

@@ -1,0 +1,89 @@
+using System.Net.Sockets;
+using Flatnet.Tools;
+
+namespace Flatnet.Lab;
+
+/// <summary>
+/// The lab hosts' SSH servers: the way flatnet reaches them, as it reaches a Windows PC's OpenSSH. Each host's sshd
+/// keeps its config, host key, pid and log in the host's lab folder; stopping and starting one stands in for a PC
+/// that is off or unreachable.
+/// </summary>
+public sealed class LabSshd(string labDirectory, string? pathPrefix)
+{
+    public string ClientFolder => Path.Combine(labDirectory, "ssh");
+    public string ClientKey => Path.Combine(ClientFolder, "id_ed25519");
+
+    /// <summary>The build machine's key pair, authorized on every lab host.</summary>
+    public void MakeClientKey()
+    {
+        Directory.CreateDirectory(ClientFolder);
+        SafeFiles.RestrictToOwner(ClientFolder);
+        SshKeygen.Ed25519(ClientKey, "flatnet-lab");
+        File.Copy(ClientKey + ".pub", Path.Combine(ClientFolder, "authorized_keys"));
+        Directory.CreateDirectory("/run/sshd"); // sshd's privilege-separation folder
+    }
+
+    /// <summary>Configures and starts the host's sshd on <paramref name="listen"/>; returns its host key's SHA256 fingerprint (to pin).</summary>
+    public string Start(LabHost host, string listen)
+    {
+        var dir = Path.Combine(labDirectory, host.Name);
+        Directory.CreateDirectory(Path.Combine(dir, "etc"));
+        Directory.CreateDirectory(Path.Combine(dir, "wsl-etc"));
+        var hostKey = Path.Combine(dir, "ssh_host_ed25519_key");
+        SshKeygen.Ed25519(hostKey, "flatnet-lab");
+        // SetEnv makes this "machine" keep its persistent files (sysctl.d) in the lab folder, never in the real /etc,
+        // and run nebula as a plain process (there is no systemd inside a namespace).
+        File.WriteAllText(Config(host.Name), $"""
+            ListenAddress {listen}
+            Port 22
+            HostKey {hostKey}
+            PidFile {PidFile(host.Name)}
+            AuthorizedKeysFile {Path.Combine(ClientFolder, "authorized_keys")}
+            PermitRootLogin prohibit-password
+            PasswordAuthentication no
+            KbdInteractiveAuthentication no
+            UsePAM no
+            StrictModes no
+            Subsystem sftp internal-sftp
+            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile PATH={(pathPrefix is null ? "" : pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+            """);
+        host.Host.Run(Sshd, "-t", "-f", Config(host.Name));
+        Resume(host);
+        var print = ProcessRunner.Run("ssh-keygen", ["-l", "-E", "sha256", "-f", hostKey + ".pub"]).EnsureSuccess("ssh-keygen -l");
+        return print.StdOut.Split(' ')[1];
+    }
+
+    /// <summary>Stops the host's sshd, as if the PC were off: nothing can be deployed to it (its nebula keeps running).</summary>
+    public void Stop(LabHost host)
+    {
+        var pid = File.ReadAllText(PidFile(host.Name)).Trim();
+        host.Host.Run("kill", pid);
+        for (var i = 0; i < 50 && host.Host.Try("kill", "-0", pid).Succeeded; i++) Thread.Sleep(100);
+    }
+
+    /// <summary>Starts a stopped sshd again with its own config and host key.</summary>
+    public void Resume(LabHost host)
+    {
+        host.Host.Run(Sshd, "-f", Config(host.Name), "-E", Path.Combine(labDirectory, host.Name, "sshd.log"));
+    }
+
+    private string Config(string host) => Path.Combine(labDirectory, host, "sshd_config");
+    private string PidFile(string host) => Path.Combine(labDirectory, host, "sshd.pid");
+    private static string Sshd => LabPrerequisites.Which("sshd")!;
+
+    public static void WaitForPort(string address, int port, string what)
+    {
+        for (var i = 0; i < 50; i++)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                if (client.ConnectAsync(address, port).Wait(200) && client.Connected) return;
+            }
+            catch (AggregateException) { }
+            Thread.Sleep(100);
+        }
+        throw new FlatnetException($"lab: {what} did not come up at {address}:{port}", fix: "look at the sshd.log in the host's lab folder");
+    }
+}

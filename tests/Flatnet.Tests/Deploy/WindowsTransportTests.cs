@@ -1,0 +1,163 @@
+using Flatnet.Deploy;
+using Flatnet.Rendering;
+using Flatnet.Tools;
+
+namespace Flatnet.Tests;
+
+/// <summary>The exact commands flatnet sends to a Windows host, over a connection that records instead of sending.</summary>
+public class WindowsTransportTests
+{
+    private static HostModel HostB()
+    {
+        using var ws = new TestWorkspace();
+        var plan = ws.ControlPlane().Context.Plan;
+        return HostModel.ForHost(plan, plan.Host("host-b"));
+    }
+
+    private const string Encoded = "^run powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$";
+
+    private static string RunsScriptFile(string path) =>
+        $"try {{ & '{path}' }} catch {{ [Console]::Error.WriteLine($_.ToString()); exit 1 }}\n" +
+        "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE } else { exit 1 } }\nexit 0";
+
+    [Test]
+    public void DeployToWindowsUploadsThroughSftpDriveNamesAndRunsInstallPs1()
+    {
+        var c = new RecordingConnection();
+        HostOperations.Deploy(HostB(), "/tmp/bundle", c);
+        Assert.That(c.Log[0], Is.EqualTo("upload bundle -> /F:/flatnet/incoming/bundle"));
+        Assert.That(c.Log[1], Does.Match(Encoded));
+        Assert.That(WindowsCommandLine.DecodedScript(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\incoming\bundle\install.ps1")));
+        Assert.That(c.Log, Has.Count.EqualTo(2));
+    }
+
+    [Test]
+    public void RoutingOnWindowsRunsWslRoutingInsideWslThenSetupRouting()
+    {
+        var c = new RecordingConnection();
+        HostOperations.ConfigureRouting(HostB(), "wsl.exe -u root -e", c);
+        Assert.That(c.Log, Has.Count.EqualTo(2).And.All.Match(Encoded));
+        Assert.That(WslScript(WindowsCommandLine.DecodedScript(c.Log[0]), "wsl.exe -u root -e"), Is.EqualTo("bash '/mnt/f/flatnet/scripts/wsl-routing.sh' --install-boot"));
+        Assert.That(WindowsCommandLine.DecodedScript(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\scripts\setup-routing.ps1")));
+    }
+
+    /// <summary>
+    /// The shell script a WSL command carries: the PowerShell line is `&amp; 'wsl.exe' '-u' 'root' '-e' 'sh' '-c' 'echo B64 | base64 -d | sh'`;
+    /// Windows PowerShell 5.1 joins those arguments, wsl.exe splits them again, and sh decodes the script.
+    /// </summary>
+    private static string WslScript(string powershell, string wslCommand)
+    {
+        var line = powershell.Split('\n')[0];
+        Assert.That(line, Does.StartWith("& "));
+        var arguments = System.Text.RegularExpressions.Regex.Matches(line, "'((?:[^']|'')*)'").Select(m => m.Groups[1].Value.Replace("''", "'")).ToList();
+        var expected = wslCommand.Split(' ').Concat(new[] { "sh", "-c" }).ToList();
+        Assert.That(arguments.Take(expected.Count), Is.EqualTo(expected));
+        // What wsl.exe receives after PowerShell 5.1 joined the arguments, split as CommandLineToArgvW splits it.
+        var received = WindowsCommandLine.CommandLineToArgv(WindowsCommandLine.PowerShell51Join(arguments.Skip(1)));
+        Assert.That(received, Is.EqualTo(arguments.Skip(1)), "wsl.exe receives the arguments as PowerShell was given them");
+        var carried = arguments.Last();
+        Assert.That(carried, Does.Match("^echo [A-Za-z0-9+/=]+ [|] base64 -d [|] sh$"));
+        // The real sh decodes it: what runs inside WSL is the script, byte for byte.
+        return ProcessRunner.Run("sh", ["-c", carried[..carried.LastIndexOf(" | sh", StringComparison.Ordinal)]]).EnsureSuccess("sh").StdOut;
+    }
+
+    // Windows' ping speaks the system's language; only "=" or "<" before "Nms" is common (a Japanese Windows prints 時間).
+    [TestCase("Reply from 10.100.1.1: bytes=32 time<1ms TTL=128", 1.0)]
+    [TestCase("Reply from 10.100.1.1: bytes=32 time=3ms TTL=128", 3.0)]
+    [TestCase("10.100.1.1 からの応答: バイト数 =32 時間 =3ms TTL=128", 3.0)]
+    [TestCase("10.100.1.1 からの応答: バイト数 =32 時間 <1ms TTL=128", 1.0)]
+    [TestCase("Antwort von 10.100.1.1: Bytes=32 Zeit=12ms TTL=128", 12.0)]
+    [TestCase("64 bytes from 10.100.1.1: icmp_seq=1 ttl=64 time=0.386 ms", 0.386)]
+    public void PingsFromWindowsAndFromItsWslAreSpelledForEach(string reply, double rtt)
+    {
+        var c = new RecordingConnection(cmd => new RemoteResult(cmd, 0, reply, ""));
+        var (ok, ms, _) = HostOperations.Ping(c, HostB(), null, "10.100.1.1");
+        HostOperations.Ping(c, HostB(), "wsl.exe -u root -e", "10.101.1.1");
+        Assert.That((ok, ms), Is.EqualTo((true, (double?)rtt)));
+        // An encoded script: cmd.exe and CommandLineToArgvW, which Windows' OpenSSH puts in between, cannot re-split it.
+        Assert.That(c.Log, Has.All.Match(Encoded));
+        Assert.That(WindowsCommandLine.DecodedScript(c.Log[0]), Is.EqualTo(
+            "$target = '10.100.1.1'; foreach ($i in 1..4) { ping.exe -n 1 -w 1000 $target; if ($LASTEXITCODE -eq 0) { exit 0 }; Start-Sleep -Milliseconds 500 }; exit 1"));
+        Assert.That(WslScript(WindowsCommandLine.DecodedScript(c.Log[1]), "wsl.exe -u root -e"),
+            Is.EqualTo("for i in $(seq 4); do ping -c 1 -W 1 '10.101.1.1' && exit 0; sleep 0.5; done; exit 1"));
+    }
+
+    /// <summary>
+    /// Every command flatnet sends to a Windows host, for a root with spaces: cmd.exe passes it on unchanged and
+    /// powershell.exe receives exactly its seven words.
+    /// </summary>
+    [Test]
+    public void NoWindowsCommandCanBeChangedByCmdExeOrCommandLineToArgvW()
+    {
+        using var ws = new TestWorkspace();
+        File.WriteAllText(ws.HostsFile("network.yaml"), File.ReadAllText(ws.HostsFile("network.yaml"))
+            .Replace(@"    root: 'F:\flatnet'", @"    root: 'F:\Program Files\flat net'"));
+        var plan = ws.ControlPlane().Context.Plan;
+        var host = plan.Host("host-b");
+        var model = HostModel.ForHost(plan, host);
+        Assert.That(model.Paths.Root, Is.EqualTo("F:/Program Files/flat net"));
+        var c = new RecordingConnection();
+        HostOperations.Deploy(model, "/tmp/bundle", c);
+        HostOperations.ConfigureRouting(model, host.Host.WslCommand, c);
+        HostOperations.Ping(c, model, null, "10.100.1.1");
+        HostOperations.Ping(c, model, host.Host.WslCommand, "10.101.1.1");
+        HostOperations.InstalledNebula(model, c);
+        HostOperations.NebulaState(model, c);
+        HostOperations.RecordInstalled(model, c);
+        c.Run(HostOperations.MakeKeyPairCommand(model));
+        var commands = c.Log.Where(l => l.StartsWith("run ")).Select(l => l[4..]).ToList();
+        Assert.That(commands, Has.Count.EqualTo(9));
+        foreach (var command in commands)
+        {
+            Assert.That(WindowsCommandLine.CmdExeChanges(command), Is.Null, command);
+            Assert.That(WindowsCommandLine.CommandLineToArgv(command),
+                Is.EqualTo(new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", command[(command.LastIndexOf(' ') + 1)..] }));
+        }
+        Assert.That(WindowsCommandLine.DecodedScript(commands[0]), Does.Contain(@"& 'F:\Program Files\flat net\incoming\bundle\install.ps1'"));
+        Assert.That(WslScript(WindowsCommandLine.DecodedScript(commands[1]), host.Host.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
+    }
+
+    // learn.microsoft.com/cpp/cpp/main-function-command-line-args, "Results of parsing command lines".
+    [TestCase(@"""a b c"" d e", new[] { "a b c", "d", "e" })]
+    [TestCase(@"""ab\""c"" ""\\"" d", new[] { @"ab""c", @"\", "d" })]
+    [TestCase(@"a\\\b d""e f""g h", new[] { @"a\\\b", "de fg", "h" })]
+    [TestCase(@"a\\\""b c d", new[] { @"a\""b", "c", "d" })]
+    [TestCase(@"a\\\\""b c"" d e", new[] { @"a\\b c", "d", "e" })]
+    public void TheCommandLineModelFollowsMicrosoftsDocumentedExamples(string line, string[] expected)
+    {
+        Assert.That(WindowsCommandLine.CommandLineToArgv(line), Is.EqualTo(expected));
+    }
+
+    [Test]
+    [Category("Windows")]
+    public void WinRmScriptsAreExactAndStayWindowsPowerShell51()
+    {
+        var run = WinRmScripts.Run("192.168.1.12", 5985, @"HOST-B\admin", "powershell.exe -File \"F:\\flatnet\\x.ps1\"");
+        Assert.That(run, Is.EqualTo(
+            "$ErrorActionPreference = 'Stop'\n" +
+            "$password = ConvertTo-SecureString -AsPlainText -Force -String $env:FLATNET_WINRM_PASSWORD\n" +
+            "$credential = New-Object System.Management.Automation.PSCredential('HOST-B\\admin', $password)\n" +
+            "$s = New-PSSession -ComputerName '192.168.1.12' -Port 5985 -Credential $credential\n" +
+            "$r = Invoke-Command -Session $s -ArgumentList 'powershell.exe -File \"F:\\flatnet\\x.ps1\"' -ScriptBlock { param($line) $out = cmd.exe /c $line 2>&1; @{ Out = ($out | Out-String); Code = $LASTEXITCODE } }\n" +
+            "Remove-PSSession $s\n" +
+            "Write-Output $r.Out\n" +
+            "exit $r.Code\n"));
+        var upload = WinRmScripts.Upload("192.168.1.12", 5985, "admin", "/build/bundle", "F:/flatnet/incoming/bundle");
+        Assert.That(upload, Does.Contain("Copy-Item -ToSession $s -Path (Join-Path '/build/bundle' '*') -Destination 'F:/flatnet/incoming/bundle' -Recurse -Force\n"));
+
+        using var ws = new TestWorkspace();
+        var files = new[] { ("run.ps1", run), ("upload.ps1", upload), ("read.ps1", WinRmScripts.ReadFile("h", 5985, "u", "F:/flatnet/logs/nebula.log")) }
+            .Select(f => { var p = Path.Combine(ws.Root, f.Item1); File.WriteAllText(p, f.Item2); return p; }).ToList();
+        var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
+        Assert.That(check.StdOut, Does.Contain("3 checked, 0 problem(s)"), check.StdOut + check.StdErr);
+    }
+
+    [Test]
+    public void WinRmFromLinuxSaysToUseSsh()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-b.yaml", "transport:", "  transport: winrm");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().ConfigureRouting("host-b"))!;
+        Assert.That(e.Message, Does.Contain("host-b.yaml: deploy.transport: winrm needs a Windows build machine").And.Contain("transport: ssh"));
+    }
+}

@@ -1,0 +1,59 @@
+namespace Flatnet.Tests;
+
+/// <summary>A run stopped half-way leaves no staging or check folders behind.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class TempFoldersTests
+{
+    [Test]
+    public void WhatARunStoppedHalfWayRegisteredIsDeletedOnTheWayOut()
+    {
+        var folder = Directory.CreateTempSubdirectory("flatnet-check-").FullName;
+        File.WriteAllText(Path.Combine(folder, "config.yaml"), "x");
+        using var lease = TempFolders.DeleteOnExit(folder);
+
+        TempFolders.DeleteAll(); // what SIGINT, SIGTERM and process exit run
+
+        Assert.That(Directory.Exists(folder), Is.False);
+    }
+
+    [Test]
+    public void AFinishedStepDeletesItsFolderAndForgetsIt()
+    {
+        var folder = Directory.CreateTempSubdirectory("flatnet-check-").FullName;
+        using (TempFolders.DeleteOnExit(folder)) { }
+        Assert.That(Directory.Exists(folder), Is.False);
+    }
+
+    [Test]
+    public void StagingThatAKilledRunLeftIsSweptByTheNextReplace()
+    {
+        using var ws = new TestWorkspace();
+        var artifacts = ws.Workspace.ArtifactsDirectory;
+        SafeFiles.ClaimArtifacts(artifacts);
+        var host = Path.Combine(artifacts, "hosts", "host-a");
+        var leftover = Path.Combine(host, ".bundle.staging-0123456789abcdef0123456789abcdef");
+        Directory.CreateDirectory(leftover);
+        File.WriteAllText(Path.Combine(host, "mine.txt"), "a file flatnet did not write");
+
+        SafeFiles.ReplaceDirectory(Path.Combine(host, "bundle"), dir => File.WriteAllText(Path.Combine(dir, "f"), "new"));
+
+        Assert.That(Directory.Exists(leftover), Is.False);
+        Assert.That(File.ReadAllText(Path.Combine(host, "bundle", "f")), Is.EqualTo("new"));
+        Assert.That(File.Exists(Path.Combine(host, "mine.txt")), Is.True, "only flatnet's own leftovers are swept");
+        Assert.That(Directory.GetDirectories(host).Select(Path.GetFileName), Is.EqualTo(new[] { "bundle" }));
+    }
+
+    [Test]
+    public void AFailedFillLeavesNoStagingAndTheOldFolderAsItWas()
+    {
+        using var ws = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "render");
+        SafeFiles.ReplaceDirectory(target, dir => File.WriteAllText(Path.Combine(dir, "f"), "old"));
+
+        Assert.Throws<FlatnetException>(() => SafeFiles.ReplaceDirectory(target, _ => throw new FlatnetException("a template failed")));
+
+        Assert.That(File.ReadAllText(Path.Combine(target, "f")), Is.EqualTo("old"));
+        Assert.That(Directory.GetDirectories(ws.Workspace.ArtifactsDirectory).Select(Path.GetFileName), Is.EqualTo(new[] { "render" }));
+    }
+}
