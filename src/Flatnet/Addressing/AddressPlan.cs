@@ -151,6 +151,10 @@ public sealed partial record AddressPlan(
             var stem = Path.GetFileNameWithoutExtension(f);
             if (stem != h.Name)
                 Error(f, "name", $"'{h.Name}' does not match the file name '{stem}.yaml'", $"rename the file to {h.Name}.yaml or set name: {stem}");
+            if (h.Deploy.Transport == DeployTransport.WinRm && h.Deploy.WinRmHttp)
+                warnings.Add(FlatnetException.Format(f, inventory.Lines.LineOf(f, "deploy.winrm_http"), "deploy.winrm_http",
+                    "WinRM over plain HTTP: nothing proves that the machine answering is the host, and it gets the deploy password",
+                    "give the host an HTTPS listener and pin its certificate (winrm_cert:), or use transport: ssh"));
 
             uint? ip = null;
             var indexAccepted = false;

@@ -57,19 +57,11 @@ public sealed class Packaging(FlatnetContext context)
         new[] { "ca.crt", "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
             .Select(n => new RenderedFile(n, File.ReadAllBytes(Path.Combine(pki, n)), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular));
 
-    /// <summary>nebula.windows.binaries: Nebula's Windows executables travel in the bundle.</summary>
+    /// <summary>nebula.windows.release: Nebula's Windows release (with wintun.dll) travels in the bundle.</summary>
     private IEnumerable<RenderedFile> WindowsBinaries(HostModel model)
     {
         var network = context.Plan.Inventory.Network;
-        if (!model.IsWindows || network.Nebula.Windows.Binaries is not { } binaries) yield break;
-        foreach (var exe in new[] { "nebula.exe", "nebula-cert.exe" })
-        {
-            var path = Path.Combine(binaries, exe);
-            if (!File.Exists(path))
-                throw new FlatnetException($"{exe} is not in {Workspace.Relative(binaries)}",
-                    fix: "put Nebula's Windows binaries there, or remove the key to install them by hand", file: network.File, field: "nebula.windows.binaries");
-            yield return new RenderedFile("nebula/" + exe, File.ReadAllBytes(path), RenderedFile.Executable);
-        }
+        return model.IsWindows && network.Nebula.Windows.Release is not null ? WindowsRelease.Files(network.Nebula.Windows, network.File) : [];
     }
 
     /// <summary>

@@ -18,8 +18,8 @@ public static partial class HostOperations
         TemplateRenderer.PsQuote(path.Length >= 2 && path[1] == ':' ? path.Replace('/', '\\') : path);
 
     /// <summary>Runs a script file on a Windows host: an encoded command that calls it, so its path is a quoted value, never a word cmd.exe parses.</summary>
-    private static string PowerShellFile(string path) =>
-        EncodedPowerShell($"try {{ & {Ps(path)} }} catch {{ [Console]::Error.WriteLine($_.ToString()); exit 1 }}\n" +
+    private static string PowerShellFile(string path, string switches = "") =>
+        EncodedPowerShell($"try {{ & {Ps(path)}{(switches.Length > 0 ? " " + switches : "")} }} catch {{ [Console]::Error.WriteLine($_.ToString()); exit 1 }}\n" +
                           "if (-not $?) { if ($LASTEXITCODE) { exit $LASTEXITCODE } else { exit 1 } }\nexit 0");
 
     /// <summary>
@@ -98,14 +98,17 @@ public static partial class HostOperations
     public static string InstalledManifest(HostModel model, IHostConnection connection) =>
         connection.ReadFile(RemotePath(model, InstalledManifestPath(model)));
 
-    /// <summary>Records the uploaded bundle's manifest as the one the host runs (after its install and routing succeeded).</summary>
+    /// <summary>
+    /// Records the bundle the install script just installed (it leaves ROOT/installed-manifest.pending.json) as the one
+    /// the host runs, once its routing is in place too. Without a pending manifest (routing run on its own) nothing changes.
+    /// </summary>
     public static void RecordInstalled(HostModel model, IHostConnection connection)
     {
-        var uploaded = $"{model.Paths.Root}/incoming/bundle/manifest.json";
+        var pending = $"{model.Paths.Root}/installed-manifest.pending.json";
         var installed = InstalledManifestPath(model);
         Checked(connection, model.IsWindows
-                ? EncodedPowerShell($"Copy-Item -LiteralPath {Ps(uploaded)} -Destination {Ps(installed)} -Force")
-                : $"cp {Sh(uploaded)} {Sh(installed + ".tmp")} && mv {Sh(installed + ".tmp")} {Sh(installed)}",
+                ? EncodedPowerShell($"$pending = {Ps(pending)}; if (Test-Path -LiteralPath $pending) {{ Move-Item -Force -LiteralPath $pending -Destination {Ps(installed)} }}")
+                : $"if [ -e {Sh(pending)} ]; then mv -f {Sh(pending)} {Sh(installed)}; fi",
             $"recording the installed bundle on {model.Name}");
     }
 
@@ -124,6 +127,14 @@ public static partial class HostOperations
                 : $"sysctl -q -w net.ipv4.ip_forward=1", $"host routing on {model.Name}"));
         return results;
     }
+
+    /// <summary>
+    /// The host's doctor, in machine form (one tab-separated line per check): scripts/flatnet-doctor.ps1 on Windows,
+    /// scripts/flatnet-doctor.sh on Linux, which also checks inside WSL2 through the inventory's wsl_command.
+    /// </summary>
+    public static string DoctorCommand(HostModel model, string wslCommand) => model.IsWindows
+        ? PowerShellFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine")
+        : $"bash {Sh(model.Paths.ScriptsDir + "/flatnet-doctor.sh")} --machine" + (model.Wsl && wslCommand.Length > 0 ? $" --wsl {Sh(wslCommand)}" : "");
 
     /// <summary>Pings a target from the host (or, with a wslCommand, from its WSL2). Retries give a new tunnel time to come up.</summary>
     public static (bool Ok, double? RttMs, string Detail) Ping(IHostConnection connection, HostModel model, string? wslCommand, string target, int attempts = 4)

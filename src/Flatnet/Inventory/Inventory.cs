@@ -79,7 +79,14 @@ public sealed record NebulaSettings(string? CertTool, WindowsNebula Windows, Lin
 }
 
 /// <summary>Where things live on a Windows host. Service is "nebula" (nebula.exe -service install) or "nssm".</summary>
-public sealed record WindowsNebula(string Root, string? Binaries, string Service, string? WslDistro);
+public sealed record WindowsNebula(string Root, string? Release, string Service, string? WslDistro)
+{
+    /// <summary>SHA-256 of the release zip, when the inventory pins it (Nebula publishes them in SHASUM256.txt).</summary>
+    public string? ReleaseSha256 { get; init; }
+
+    /// <summary>The hosts' processor architecture, as the release names it: amd64 or arm64 (its wintun.dll folder).</summary>
+    public string Arch { get; init; } = "amd64";
+}
 
 public sealed record LinuxNebula(string Root, string Binary);
 
@@ -103,9 +110,19 @@ public sealed record HostEntry
     /// <summary>A Linux host's nebula binary, when it is not network.yaml's nebula.linux.binary.</summary>
     public string? NebulaBinary { get; init; }
 
+    /// <summary>The Windows account that owns the host's WSL distros (the routing watcher runs as it); null: the installing user.</summary>
+    public string? WslUser { get; init; }
+
     /// <summary>The inventory's explicit word that routed_block may lie outside routed_pool.</summary>
     public bool RoutedBlockOutsidePool { get; init; }
 }
 
 public sealed record DeploySettings(
-    DeployTransport Transport, string? Address, int Port, string? User, string? Identity, string? HostKey, bool KeygenOnHost);
+    DeployTransport Transport, string? Address, int Port, string? User, string? Identity, string? HostKey, bool KeygenOnHost)
+{
+    /// <summary>WinRM over HTTPS (the default): the SHA-256 of the host's listener certificate, pinned like an SSH host key.</summary>
+    public string? WinRmCertificate { get; init; }
+
+    /// <summary>WinRM over plain HTTP (5985): only when the inventory says so; the server is then not authenticated.</summary>
+    public bool WinRmHttp { get; init; }
+}

@@ -74,6 +74,9 @@ public sealed class WindowsNebulaDocument
 {
     public string? Root { get; set; }
     public string? Binaries { get; set; }
+    public string? Release { get; set; }
+    public string? ReleaseSha256 { get; set; }
+    public string? Arch { get; set; }
     public string? Service { get; set; }
     public string? WslDistro { get; set; }
 }
@@ -96,6 +99,7 @@ public sealed class HostDocument
     public bool? Wsl { get; set; }
     public string? Root { get; set; }
     public string? WslCommand { get; set; }
+    public string? WslUser { get; set; }
     public string? NebulaVersion { get; set; }
     public string? NebulaBinary { get; set; }
     public DeployDocument? Deploy { get; set; }
@@ -110,4 +114,6 @@ public sealed class DeployDocument
     public string? Identity { get; set; }
     public string? HostKey { get; set; }
     public bool? KeygenOnHost { get; set; }
+    public string? WinrmCert { get; set; }
+    public bool? WinrmHttp { get; set; }
 }

@@ -51,6 +51,16 @@ internal static class InventoryFields
         var windowsRoot = windows.Root ?? @"F:\flatnet";
         problems.Check(file, "nebula.windows.root", Grammar.WindowsPath(windowsRoot));
         if (windows.WslDistro is not null) problems.Check(file, "nebula.windows.wsl_distro", Grammar.Word(windows.WslDistro, "WSL distro name", "Ubuntu-24.04"));
+        if (windows.Binaries is not null)
+            problems.Add(file, "nebula.windows.binaries", "is replaced by nebula.windows.release: the exe files alone lack wintun.dll, without which Nebula's adapter never appears",
+                "set release: to Nebula's Windows release zip (nebula-windows-amd64.zip) or the folder it unpacks to");
+        var arch = (windows.Arch ?? "amd64").ToLowerInvariant();
+        if (arch is not ("amd64" or "arm64"))
+            problems.Add(file, "nebula.windows.arch", $"'{Grammar.Shown(windows.Arch ?? "")}' is not an architecture Nebula releases for Windows", "use amd64 (most PCs) or arm64");
+        if (windows.ReleaseSha256 is { } sha && (sha.Length != 64 || !sha.All(Uri.IsHexDigit)))
+            problems.Add(file, "nebula.windows.release_sha256", "is not a SHA-256 (64 hex digits)", "copy the zip's line from the release's SHASUM256.txt");
+        if (windows.ReleaseSha256 is not null && windows.Release is null)
+            problems.Add(file, "nebula.windows.release_sha256", "pins a release, but no release is set", "set release: to the zip it belongs to");
         var linuxRoot = linux.Root ?? "/opt/flatnet";
         problems.Check(file, "nebula.linux.root", Grammar.LinuxPath(linuxRoot));
         var linuxBinary = linux.Binary ?? "/usr/bin/nebula";
@@ -89,7 +99,8 @@ internal static class InventoryFields
             Nebula = new NebulaSettings(
                 nebula.CertTool is null ? null : Path.GetFullPath(nebula.CertTool, baseDir),
                 new WindowsNebula(windowsRoot,
-                    windows.Binaries is null ? null : Path.GetFullPath(windows.Binaries, baseDir), service, windows.WslDistro),
+                    windows.Release is null ? null : Path.GetFullPath(windows.Release, baseDir), service, windows.WslDistro)
+                    { ReleaseSha256 = windows.ReleaseSha256?.ToLowerInvariant(), Arch = arch },
                 new LinuxNebula(linuxRoot, linuxBinary)) { AdminPort = AdminPort(nebula.AdminPort, file, problems) },
             Tuning = tuning,
         };
@@ -151,9 +162,16 @@ internal static class InventoryFields
             problems.Add(file, "deploy.address", $"transport {deploy.Transport} needs an address",
                 "set deploy.address to the host's LAN address or DNS name, or set deploy.transport: none");
         else if (deploy.Address is not null) problems.Check(file, "deploy.address", Grammar.Address(deploy.Address));
-        var port = deploy.Port ?? (transport == DeployTransport.WinRm ? 5985 : 22);
+        var winrmHttp = deploy.WinrmHttp ?? false;
+        var port = deploy.Port ?? (transport != DeployTransport.WinRm ? 22 : winrmHttp ? 5985 : 5986);
+        if (transport == DeployTransport.WinRm && !winrmHttp && deploy.WinrmCert is null)
+            problems.Add(file, "deploy.winrm_cert", "WinRM over HTTPS needs the host's certificate pinned, or flatnet cannot tell the host from an impostor",
+                "on the host run: Get-ChildItem Cert:\\LocalMachine\\My | ForEach-Object { $_.GetCertHashString('SHA256') } (the WinRM HTTPS listener's certificate), and set winrm_cert: to it; or use transport: ssh");
+        if (deploy.WinrmCert is { } pin && (pin.Length != 64 || !pin.All(Uri.IsHexDigit)))
+            problems.Add(file, "deploy.winrm_cert", "is not a SHA-256 (64 hex digits)", "the certificate's GetCertHashString('SHA256') on the host");
         problems.Check(file, "deploy.port", Grammar.Port(port));
         if (deploy.User is not null) problems.Check(file, "deploy.user", Grammar.User(deploy.User));
+        if (d.WslUser is not null) problems.Check(file, "wsl_user", Grammar.User(d.WslUser));
         if (deploy.HostKey is not null) problems.Check(file, "deploy.host_key", Grammar.HostKey(deploy.HostKey.Trim()));
         var wsl = d.Wsl ?? true;
         if (os == HostOs.Linux && wsl && string.IsNullOrWhiteSpace(d.WslCommand))
@@ -175,10 +193,15 @@ internal static class InventoryFields
             // With nebula.windows.wsl_distro, the same distro setup-routing.ps1 uses (-d), not whichever is the default.
             WslCommand = d.WslCommand ?? (os != HostOs.Windows ? ""
                 : network.Nebula.Windows.WslDistro is { } distro ? $"wsl.exe -d {distro} -u root -e" : "wsl.exe -u root -e"),
-            Deploy = new DeploySettings(transport, deploy.Address, port, deploy.User, deploy.Identity, deploy.HostKey?.Trim(), deploy.KeygenOnHost ?? false),
+            Deploy = new DeploySettings(transport, deploy.Address, port, deploy.User, deploy.Identity, deploy.HostKey?.Trim(), deploy.KeygenOnHost ?? false)
+            {
+                WinRmCertificate = deploy.WinrmCert?.ToLowerInvariant(), WinRmHttp = winrmHttp,
+            },
             NebulaVersion = Version(d.NebulaVersion, file, "nebula_version", problems),
             NebulaBinary = d.NebulaBinary,
             RoutedBlockOutsidePool = d.RoutedBlockOutsidePool ?? false,
+            // WSL distros belong to one Windows account; unless said otherwise, the one flatnet logs in as.
+            WslUser = d.WslUser ?? deploy.User,
         };
     }
 

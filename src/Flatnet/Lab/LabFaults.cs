@@ -21,7 +21,8 @@ public sealed class LabFaults(string labDirectory, IReadOnlyList<LabHost> hosts,
         wsl.Run("ip", "link", "set", "dev", "eth0", "up");
         wsl.Run("ip", "addr", "add", $"{LabTopology.WslNetwork}.{addressSuffix}/20", "dev", "eth0");
         wsl.Run("ip", "route", "add", "default", "via", $"{LabTopology.WslNetwork}.1");
-        wsl.Run("bash", BootCommand(Path.Combine(labDirectory, host, "wsl-etc", "wsl.conf")));
+        // WSL hands the [boot] command to a shell (it may be several: "service docker start; ...").
+        wsl.Run("sh", "-c", BootCommand(Path.Combine(labDirectory, host, "wsl-etc", "wsl.conf")));
     }
 
     /// <summary>The [boot] command of a wsl.conf, as WSL reads it: `command = "..."` (quotes optional) in the [boot] section.</summary>

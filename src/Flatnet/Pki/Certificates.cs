@@ -77,6 +77,7 @@ public sealed class Certificates(FlatnetContext context)
     {
         var model = context.Model(host);
         using var connection = HostConnections.Open(host.Host);
+        ShipKeygenTool(model, connection);
         var result = connection.Run(HostOperations.MakeKeyPairCommand(model));
         if (!result.Succeeded)
             throw new FlatnetException($"making the key on the host failed (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}",
@@ -88,6 +89,22 @@ public sealed class Certificates(FlatnetContext context)
         context.ClaimArtifacts();
         SafeFiles.WriteAllText(destination, pub);
         Log.Info($"{host.Name}: key pair made on the host; fetched only its public key");
+    }
+
+    /// <summary>
+    /// A Windows host makes its key before any bundle installed Nebula there: with nebula.windows.release, its
+    /// nebula-cert.exe goes ahead on its own (nebula.exe, a running service's file, is left to install.ps1).
+    /// </summary>
+    private void ShipKeygenTool(Rendering.HostModel model, IHostConnection connection)
+    {
+        var windows = Plan.Inventory.Network.Nebula.Windows;
+        if (!model.IsWindows || windows.Release is null) return;
+        var tool = Bundles.WindowsRelease.Files(windows, Plan.Inventory.Network.File).Single(f => f.Path == "nebula/nebula-cert.exe");
+        var folder = Directory.CreateTempSubdirectory("flatnet-keygen-");
+        using var cleanup = TempFolders.DeleteOnExit(folder.FullName);
+        File.WriteAllBytes(Path.Combine(folder.FullName, "nebula-cert.exe"), tool.Content);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder.FullName, "nebula-cert.exe"), (UnixFileMode)tool.Mode);
+        connection.Upload(folder.FullName, HostOperations.RemotePath(model, model.Paths.NebulaDir));
     }
 
     /// <summary>CheckCerts --days=N as typed on the command line.</summary>

@@ -28,6 +28,8 @@ public sealed record HostPaths
     public string ScriptsDir => $"{Root}/scripts";
     public string Config => $"{ConfigDir}/config.yaml";
     public string Log => $"{LogsDir}/nebula.log";
+    /// <summary>The root as the host's own shell writes it: F:\flatnet on Windows; a stand-in /path (the lab) as it is.</summary>
+    public string NativeRoot => Root.Length >= 2 && Root[1] == ':' ? Root.Replace('/', '\\') : Root;
     // The pki files, which `nebula -test` on the build machine points at its own copies.
     public string Ca { get; init; } = "";
     public string Cert { get; init; } = "";
@@ -72,6 +74,8 @@ public sealed record HostModel
     public string TunDevice { get; init; } = DefaultTunDevice;
     public required string ServiceManager { get; init; }
     public string? WslDistro { get; init; }
+    /// <summary>The Windows account that owns WSL on the host (wsl_user, else deploy.user); null: whoever installs.</summary>
+    public string? WslUser { get; init; }
     public required HostPaths Paths { get; init; }
     public RoutePlan? Routes { get; init; }
 
@@ -99,7 +103,7 @@ public sealed record HostModel
                 : LinuxVirtualInterfaces,
             Outbound = Rules(net.Firewall.Outbound, host.RoutedBlock), Inbound = Rules(net.Firewall.Inbound, host.RoutedBlock),
             Blocklist = BlockedFingerprints(plan), Tuning = net.Tuning,
-            ServiceManager = net.Nebula.Windows.Service, WslDistro = net.Nebula.Windows.WslDistro,
+            ServiceManager = net.Nebula.Windows.Service, WslDistro = net.Nebula.Windows.WslDistro, WslUser = host.Host.WslUser,
             Paths = windows ? WindowsPaths(net.Nebula.Windows.Root) : LinuxPaths(host.Host.Root ?? net.Nebula.Linux.Root, host.Host.NebulaBinary ?? net.Nebula.Linux.Binary),
             Routes = RoutePlan.For(plan, host),
         };

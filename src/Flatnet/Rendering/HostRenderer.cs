@@ -28,6 +28,10 @@ public sealed class HostRenderer(TemplateRenderer templates)
                 : Text("scripts/host-routing.sh", "host-routing.sh.scriban", model, RenderedFile.Executable));
             files.Add(Text("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", model, RenderedFile.Executable));
         }
+        // The doctor checks, read-only, what the host needs; the person at a Windows host runs it too.
+        files.Add(model.IsWindows
+            ? Text("scripts/flatnet-doctor.ps1", "flatnet-doctor.ps1.scriban", model, RenderedFile.Executable)
+            : Text("scripts/flatnet-doctor.sh", "flatnet-doctor.sh.scriban", model, RenderedFile.Executable));
         files.Add(Text("README.md", "README.md.scriban", model, RenderedFile.Regular));
         return files;
     }

@@ -132,31 +132,60 @@ public class WindowsTransportTests
     [Category("Windows")]
     public void WinRmScriptsAreExactAndStayWindowsPowerShell51()
     {
-        var run = WinRmScripts.Run("192.168.1.12", 5985, @"HOST-B\admin", "powershell.exe -File \"F:\\flatnet\\x.ps1\"");
+        const string pin = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
+        var https = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", pin);
+        var run = WinRmScripts.Run(https, "powershell.exe -NoProfile -EncodedCommand QQA=");
         Assert.That(run, Is.EqualTo(
             "$ErrorActionPreference = 'Stop'\n" +
+            "$tcp = New-Object System.Net.Sockets.TcpClient('192.168.1.12', 5986)\n" +
+            "$seen = @{}\n" +
+            "$tls = New-Object System.Net.Security.SslStream($tcp.GetStream(), $false, [System.Net.Security.RemoteCertificateValidationCallback]{ param($sender, $certificate, $chain, $errors) $seen.Certificate = $certificate; $true })\n" +
+            "$tls.AuthenticateAsClient('192.168.1.12')\n" +
+            "$hash = -join ([System.Security.Cryptography.SHA256]::Create().ComputeHash($seen.Certificate.GetRawCertData()) | ForEach-Object { $_.ToString('x2') })\n" +
+            "$tls.Dispose(); $tcp.Dispose()\n" +
+            $"if ($hash -ne '{pin}') {{ throw \"192.168.1.12:5986 presented certificate $hash, not the pinned {pin}: refusing to connect\" }}\n" +
             "$password = ConvertTo-SecureString -AsPlainText -Force -String $env:FLATNET_WINRM_PASSWORD\n" +
             "$credential = New-Object System.Management.Automation.PSCredential('HOST-B\\admin', $password)\n" +
-            "$s = New-PSSession -ComputerName '192.168.1.12' -Port 5985 -Credential $credential\n" +
-            "$r = Invoke-Command -Session $s -ArgumentList 'powershell.exe -File \"F:\\flatnet\\x.ps1\"' -ScriptBlock { param($line) $out = cmd.exe /c $line 2>&1; @{ Out = ($out | Out-String); Code = $LASTEXITCODE } }\n" +
+            "$s = New-PSSession -ComputerName '192.168.1.12' -Port 5986 -UseSSL -SessionOption (New-PSSessionOption -SkipCACheck -SkipCNCheck) -Credential $credential\n" +
+            "$r = Invoke-Command -Session $s -ArgumentList 'powershell.exe -NoProfile -EncodedCommand QQA=' -ScriptBlock { param($line) $out = cmd.exe /c $line 2>&1; @{ Out = ($out | Out-String); Code = $LASTEXITCODE } }\n" +
             "Remove-PSSession $s\n" +
             "Write-Output $r.Out\n" +
             "exit $r.Code\n"));
-        var upload = WinRmScripts.Upload("192.168.1.12", 5985, "admin", "/build/bundle", "F:/flatnet/incoming/bundle");
+        var http = new WinRmTarget("192.168.1.12", 5985, "admin", null);
+        var upload = WinRmScripts.Upload(http, "/build/bundle", "F:/flatnet/incoming/bundle");
+        Assert.That(upload, Does.Contain("$s = New-PSSession -ComputerName '192.168.1.12' -Port 5985 -Credential $credential\n").And.Not.Contain("SslStream"));
         Assert.That(upload, Does.Contain("Copy-Item -ToSession $s -Path (Join-Path '/build/bundle' '*') -Destination 'F:/flatnet/incoming/bundle' -Recurse -Force\n"));
 
         using var ws = new TestWorkspace();
-        var files = new[] { ("run.ps1", run), ("upload.ps1", upload), ("read.ps1", WinRmScripts.ReadFile("h", 5985, "u", "F:/flatnet/logs/nebula.log")) }
+        var files = new[] { ("run.ps1", run), ("upload.ps1", upload), ("read.ps1", WinRmScripts.ReadFile(https, "F:/flatnet/logs/nebula.log")) }
             .Select(f => { var p = Path.Combine(ws.Root, f.Item1); File.WriteAllText(p, f.Item2); return p; }).ToList();
         var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
         Assert.That(check.StdOut, Does.Contain("3 checked, 0 problem(s)"), check.StdOut + check.StdErr);
     }
 
     [Test]
-    public void WinRmFromLinuxSaysToUseSsh()
+    public void WinRmIsHttpsWithAPinnedCertificateUnlessTheInventoryAsksForHttp()
     {
         using var ws = new TestWorkspace();
         ws.Edit("host-b.yaml", "transport:", "  transport: winrm");
+        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        Assert.That(e.Message, Does.Contain("host-b.yaml: line").And.Contain("deploy.winrm_cert: WinRM over HTTPS needs the host's certificate pinned"));
+
+        ws.Edit("host-b.yaml", "transport:", "  transport: winrm\n  winrm_http: true");
+        var control = ws.ControlPlane();
+        Assert.That(control.Context.Plan.Host("host-b").Host.Deploy.Port, Is.EqualTo(5985));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("deploy.winrm_http: WinRM over plain HTTP: nothing proves that the machine answering is the host"));
+
+        ws.Edit("host-b.yaml", "winrm_http:", $"  winrm_cert: {new string('A', 64)}");
+        var pinned = ws.ControlPlane().Context.Plan.Host("host-b").Host.Deploy;
+        Assert.That((pinned.Port, pinned.WinRmCertificate), Is.EqualTo((5986, new string('a', 64))));
+    }
+
+    [Test]
+    public void WinRmFromLinuxSaysToUseSsh()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-b.yaml", "transport:", "  transport: winrm\n  winrm_http: true");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().ConfigureRouting("host-b"))!;
         Assert.That(e.Message, Does.Contain("host-b.yaml: deploy.transport: winrm needs a Windows build machine").And.Contain("transport: ssh"));
     }

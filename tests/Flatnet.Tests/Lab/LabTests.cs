@@ -159,6 +159,13 @@ public class LabTests
             Assert.That(a.Host.Run("ip", "-4", "route").StdOut + a.WslNamespace.Run("ip", "-4", "route").StdOut, Does.Not.Contain("10.101.3."),
                 "nobody routes to a block host-c does not have");
 
+            // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
+            var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
+            Assert.That(healthy.Select(f => f.Check), Is.EqualTo(new[]
+                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "forwarding", "route", "wsl-ping", "wsl-mtu" }));
+            Assert.That(healthy, Has.All.Property("Status").EqualTo("ok"), string.Join("\n", healthy));
+            Assert.That(new ControlPlane(lab.Workspace, ws.Log).Doctor("host-c").Select(f => f.Check), Has.None.StartWith("wsl"));
+
             // The lighthouse goes down: tunnels carry on, and the report says why new ones would not form.
             lab.StopLighthouse("lighthouse");
             var withoutLighthouse = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
@@ -179,6 +186,12 @@ public class LabTests
             Assert.That(failedTunnels, Has.Count.EqualTo(9), "every ping from or to host-b");
             Assert.That(failedTunnels, Has.All.EqualTo("-"), "a failed pair never shows a tunnel");
             Assert.That(json.GetProperty("diagnoses").EnumerateArray().Select(d => d.GetString()), Has.Some.StartWith("host-b: nebula is not running"));
+
+            // Its doctor names the cause first, with what to do.
+            var sick = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Doctor("host-b"))!;
+            Assert.That(sick.Problem, Does.StartWith("host-b: ").And.Contain("checks failed: nebula-running, adapter"));
+            Assert.That(sick.Fix, Does.StartWith("start with the first, nebula-running: look at"));
+            Assert.That(File.Exists(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "doctor-host-b.json")), Is.True);
         });
     }
 
@@ -436,6 +449,7 @@ public class LabTests
         Assert.That(File.Exists(pwsh), Is.True, $"pwsh is not at {pwsh}; run `dotnet tool restore`");
         var shim = Path.Combine(ws.Root, "winshim");
         Directory.CreateDirectory(shim);
+        var services = Path.Combine(ws.Root, "windows-services");
         File.WriteAllText(Path.Combine(shim, "powershell.exe"), $$"""
             #!/bin/sh
             # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
@@ -443,35 +457,51 @@ public class LabTests
             encoded=""
             while [ $# -gt 0 ]; do [ "$1" = -EncodedCommand ] && encoded=$2; shift; done
             [ -n "$encoded" ] || { echo "powershell.exe (lab): flatnet must send -EncodedCommand" >&2; exit 64; }
-            export FLATNET_ENCODED="$encoded"
-            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; Reset-FakeWindows; \$env:USERNAME = 'kh'; & ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String(\$env:FLATNET_ENCODED)))); exit \$LASTEXITCODE"
+            export FLATNET_ENCODED="$encoded" FAKE_SERVICE_REGISTRY='{{services}}'
+            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; Reset-FakeWindows; \$env:USERNAME = 'kh'; \$FakeWindows.ServiceRegistry = \$env:FAKE_SERVICE_REGISTRY; \$FakeWindows.NebulaExe = \$env:FAKE_NEBULA_EXE; \$FakeWindows.NebulaServicePath = \$env:FAKE_NEBULA_EXE; & ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String(\$env:FLATNET_ENCODED)))); exit \$LASTEXITCODE"
 
             """);
         File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);
+        // Nebula's Windows release as the user downloads it: here its nebula.exe checks configs with the real nebula
+        // and registers its service as 1.6-1.10 do (exit 1 on success); its nebula-cert.exe is the real nebula-cert.
+        var release = Path.Combine(ws.Root, "nebula-windows-amd64.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(release, System.IO.Compression.ZipArchiveMode.Create))
+        {
+            void Add(string name, string text) { using var w = new StreamWriter(zip.CreateEntry(name).Open()); w.Write(text); }
+            Add("nebula.exe", $"#!/bin/sh\n[ \"$1\" = -test ] && exec nebula \"$@\"\n[ \"$1 $2\" = '-service install' ] && echo nebula >> '{services}'\nexit 1\n");
+            Add("nebula-cert.exe", "#!/bin/sh\nexec nebula-cert \"$@\"\n");
+            Add("dist/windows/wintun/bin/amd64/wintun.dll", "wintun");
+        }
         InLab(ws, lab =>
         {
             var root = Path.Combine(lab.Directory, "host-a", "flatnet");
             var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
-            File.WriteAllLines(hostFile, File.ReadAllLines(hostFile).Where(l => !l.StartsWith("nebula_binary:")).Select(l => l == "os: linux" ? "os: windows" : l));
+            File.WriteAllLines(hostFile, File.ReadAllLines(hostFile).Where(l => !l.StartsWith("nebula_binary:"))
+                .Select(l => l == "os: linux" ? "os: windows" : l.StartsWith("  keygen_on_host:") ? "  keygen_on_host: true" : l));
             var networkFile = Path.Combine(lab.InventoryDirectory, "network.yaml");
-            File.WriteAllText(networkFile, File.ReadAllText(networkFile).Replace("nebula:\n  linux:", $"nebula:\n  windows:\n    root: {root}\n  linux:"));
-            // nebula.exe on the "Windows" host: its config check is the real nebula's; service commands succeed.
-            Directory.CreateDirectory(Path.Combine(root, "nebula"));
-            File.WriteAllText(Path.Combine(root, "nebula", "nebula.exe"), "#!/bin/sh\n[ \"$1\" = -test ] && exec nebula \"$@\"\nexit 0\n");
-            File.SetUnixFileMode(Path.Combine(root, "nebula", "nebula.exe"), (UnixFileMode)0b111_101_101);
+            File.WriteAllText(networkFile, File.ReadAllText(networkFile).Replace("nebula:\n  linux:", $"nebula:\n  windows:\n    root: {root}\n    release: {release}\n  linux:"));
+            // The fake Windows' service table needs to know which nebula.exe is flatnet's.
+            File.WriteAllText(Path.Combine(shim, "powershell.exe"), File.ReadAllText(Path.Combine(shim, "powershell.exe"))
+                .Replace("export FLATNET_ENCODED=", $"export FAKE_NEBULA_EXE='{root}/nebula/nebula.exe' FLATNET_ENCODED="));
 
             var control = new ControlPlane(lab.Workspace, ws.Log);
-            control.GenerateCert("host-a");
+            control.GenerateCert("host-a");   // the key is made on the "Windows" host by the release's nebula-cert.exe, shipped ahead
             control.PackageBundle("host-a");
             control.DeployHost("host-a");
 
+            Assert.That(ws.Log.Lines, Does.Contain("host-a: key pair made on the host; fetched only its public key"));
+            Assert.That(File.Exists(Path.Combine(lab.Workspace.BundleDirectory("host-a"), "host.key")), Is.False, "the key never left the host");
+            Assert.That(ws.Log.Lines, Does.Contain($"host-a: installed: Nebula's binaries (2 file(s)) in {root}/nebula"), "nebula.exe and wintun.dll; nebula-cert.exe was there already");
+            Assert.That(File.Exists(Path.Combine(root, "nebula", "dist", "windows", "wintun", "bin", "amd64", "wintun.dll")), Is.True);
             Assert.That(ws.Log.Lines, Does.Contain($"host-a: installed: config for host-a in {root}/config/nebula"));
-            Assert.That(ws.Log.Lines, Does.Contain("host-a: started: service nebula (nebula)"));
+            Assert.That(ws.Log.Lines, Does.Contain("host-a: started: service nebula (nebula)"), "registered although nebula.exe -service install exited 1");
             Assert.That(ws.Log.Lines, Does.Contain("host-a: done: 7 change(s); WSL2 at 172.29.1.2"));
             Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-a: registered: scheduled task 'flatnet routing'"));
-            foreach (var f in new[] { "config.yaml", "ca.crt", "host.crt", "host.key" })
+            Assert.That(Directory.Exists(Path.Combine(root, "incoming", "bundle")), Is.False, "the uploaded bundle is gone once installed");
+            foreach (var f in new[] { "config.yaml", "ca.crt", "host.crt" })
                 Assert.That(File.ReadAllBytes(Path.Combine(root, "config", "nebula", f)),
                     Is.EqualTo(File.ReadAllBytes(Path.Combine(lab.Workspace.BundleDirectory("host-a"), f))), f);
         }, pathPrefix: shim);
     }
+
 }

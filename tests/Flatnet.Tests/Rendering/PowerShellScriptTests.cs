@@ -30,6 +30,15 @@ public class PowerShellScriptTests
     }
 
     [Test]
+    public void TheDoctorPassesItsPesterTestsAgainstAFakeWindows()
+    {
+        using var ws = new TestWorkspace();
+        var script = Path.Combine(RenderHostB(ws), "scripts", "flatnet-doctor.ps1");
+        var passed = PowerShell.Pester("doctor.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
+        Assert.That(passed, Is.EqualTo(2));
+    }
+
+    [Test]
     public void InstallScriptPassesItsPesterTestsAgainstAFakeWindows()
     {
         using var ws = new TestWorkspace();
@@ -42,12 +51,18 @@ public class PowerShellScriptTests
         nssmControl.GenerateCert("host-b");
         nssmControl.PackageBundle("host-b");
 
+        using var release = new TestWorkspace();
+        FakeWindowsRelease.UseIn(release, FakeWindowsRelease.Write(Path.Combine(release.Root, "nebula-windows-amd64.zip")));
+        release.ControlPlane().GenerateCert("host-b");
+        release.ControlPlane().PackageBundle("host-b");
+
         var passed = PowerShell.Pester("install.Tests.ps1", new Dictionary<string, string>
         {
             ["BundleDir"] = ws.Workspace.BundleDirectory("host-b"),
             ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
+            ["ReleaseBundleDir"] = release.Workspace.BundleDirectory("host-b"),
         });
-        Assert.That(passed, Is.EqualTo(8));
+        Assert.That(passed, Is.EqualTo(16));
     }
 
     [Test]
@@ -65,10 +80,10 @@ public class PowerShellScriptTests
                 File.WriteAllBytes(path, f.Content);
                 files.Add(path);
             }
-        Assert.That(files, Has.Count.EqualTo(7));
+        Assert.That(files, Has.Count.EqualTo(10), "build.ps1, and install.ps1, setup-routing.ps1 and flatnet-doctor.ps1 of each Windows host");
         var result = Check(files);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.StdOut + result.StdErr);
-        Assert.That(result.StdOut, Does.Contain("7 checked, 0 problem(s)"));
+        Assert.That(result.StdOut, Does.Contain("10 checked, 0 problem(s)"));
     }
 
     [Test]

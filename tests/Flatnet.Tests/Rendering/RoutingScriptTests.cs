@@ -73,9 +73,9 @@ public class RoutingScriptTests
 
         Assert.That(rig.Wsl.Run("ip", "-4", "-o", "addr", "show", "dev", "eth0").StdOut, Does.Contain("inet 10.101.2.1/32"));
         var routes = rig.Wsl.Run("ip", "-4", "route", "show").StdOut.Split('\n').Select(l => l.Trim()).ToList();
-        Assert.That(routes, Does.Contain("10.100.0.0/16 via 172.29.2.1 dev eth0 src 10.101.2.1"));
-        Assert.That(routes, Does.Contain("10.101.1.0/24 via 172.29.2.1 dev eth0 src 10.101.2.1"));
-        Assert.That(routes, Does.Contain("10.101.3.0/24 via 172.29.2.1 dev eth0 src 10.101.2.1"));
+        Assert.That(routes, Does.Contain("10.100.0.0/16 via 172.29.2.1 dev eth0 src 10.101.2.1 mtu 1300"));
+        Assert.That(routes, Does.Contain("10.101.1.0/24 via 172.29.2.1 dev eth0 src 10.101.2.1 mtu 1300"));
+        Assert.That(routes, Does.Contain("10.101.3.0/24 via 172.29.2.1 dev eth0 src 10.101.2.1 mtu 1300"));
         Assert.That(routes.Where(r => r.StartsWith("10.101.2.")), Is.Empty, "its own block is not routed away");
         Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "wsl.conf")), Is.EqualTo($"[boot]\ncommand = \"{Path.Combine(rig.Scripts, "wsl-routing.sh")}\"\n"));
 
@@ -89,13 +89,20 @@ public class RoutingScriptTests
     }
 
     [Test]
-    public void WslRoutingKeepsTheRestOfWslConf()
+    public void WslRoutingKeepsTheRestOfWslConfAndAnotherProgramsBootCommand()
     {
         using var rig = new Rig();
-        File.WriteAllText(Path.Combine(rig.Etc, "wsl.conf"), "[network]\ngenerateResolvConf = false\n[boot]\nsystemd = true\ncommand = \"/old/script\"\n[user]\ndefault = kh\n");
+        File.WriteAllText(Path.Combine(rig.Etc, "wsl.conf"), "[network]\ngenerateResolvConf = false\n[boot]\nsystemd = true\ncommand = \"service docker start\"\n[user]\ndefault = kh\n");
         Assert.That(rig.WslRouting("--install-boot").ExitCode, Is.EqualTo(0));
+        var self = Path.Combine(rig.Scripts, "wsl-routing.sh");
         Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "wsl.conf")), Is.EqualTo(
-            $"[network]\ngenerateResolvConf = false\n[boot]\nsystemd = true\ncommand = \"{Path.Combine(rig.Scripts, "wsl-routing.sh")}\"\n[user]\ndefault = kh\n"));
+            $"[network]\ngenerateResolvConf = false\n[boot]\nsystemd = true\ncommand = \"service docker start; {self}\"\n[user]\ndefault = kh\n"));
+        Assert.That(rig.WslRouting("--install-boot").StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
+
+        // A wsl-routing.sh of an earlier install, at another path, is replaced; the other command stays.
+        File.WriteAllText(Path.Combine(rig.Etc, "wsl.conf"), "[boot]\ncommand = \"service docker start; /mnt/e/old/scripts/wsl-routing.sh\"\n");
+        Assert.That(rig.WslRouting("--install-boot").ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "wsl.conf")), Is.EqualTo($"[boot]\ncommand = \"service docker start; {self}\"\n"));
     }
 
     [Test]

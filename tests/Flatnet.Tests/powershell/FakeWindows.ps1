@@ -8,7 +8,8 @@ $script:FakeCommands = @(
     'Get-ItemProperty', 'Set-ItemProperty', 'Get-NetFirewallRule', 'New-NetFirewallRule',
     'Get-Service', 'Start-Service', 'Restart-Service', 'Get-CimInstance', 'sc.exe', 'nssm.exe', 'icacls.exe',
     'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal',
-    'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet'
+    'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet',
+    'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe'
 )
 
 function global:Reset-FakeWindows {
@@ -30,6 +31,17 @@ function global:Reset-FakeWindows {
         HyperVRules   = New-Object System.Collections.Generic.List[string]
         # What a service installed by 'nebula.exe -service install' runs (the fake nebula.exe cannot tell us).
         NebulaServicePath = ''
+        # The fake nebula.exe (a separate process) registers its service by writing this file, as the real one
+        # writes the Service Control Manager's database; Get-Service then sees it.
+        ServiceRegistry   = ''
+        NebulaExe         = ''
+        InboxWsl          = $false   # Windows' inbox WSL: no `wsl.exe --version`, cannot be started over SSH
+        Distros           = @('Ubuntu')  # what `wsl.exe -l -q` lists for the installing user
+        Build             = '22631'      # Win32_OperatingSystem.BuildNumber (Windows 11 23H2)
+        Elevated          = $true
+        PingExit          = 0            # ping.exe (from Windows) and ping inside WSL2
+        WslPingExit       = 0
+        IcaclsExit        = 0
     }
     if ($Windows10) {
         Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
@@ -44,8 +56,8 @@ function global:Reset-FakeWindows {
             $global:FakeWindows.HyperVRules.Add($Name)
         } | Out-Null
     }
-    foreach ($i in @(@($WslAlias, 17), @('nebula1', 23), @('Ethernet', 5))) {
-        $global:FakeWindows.Interfaces.Add([pscustomobject]@{ InterfaceAlias = $i[0]; ifIndex = $i[1]; AddressFamily = 'IPv4'; Forwarding = 'Disabled' })
+    foreach ($i in @(@($WslAlias, 17, 1500), @('nebula1', 23, 1300), @('Ethernet', 5, 1500))) {
+        $global:FakeWindows.Interfaces.Add([pscustomobject]@{ InterfaceAlias = $i[0]; ifIndex = $i[1]; AddressFamily = 'IPv4'; Forwarding = 'Disabled'; NlMtu = $i[2] })
     }
 }
 
@@ -58,9 +70,25 @@ function global:Format-FakeCall([string]$Name, [hashtable]$Bound) {
 }
 
 function global:wsl.exe {
-    if ($args -contains '-l') {
+    if ($args -contains '--version') {
+        # Only the Store WSL (2.0 and later) knows --version; the inbox one prints its usage and fails.
+        $global:LASTEXITCODE = if ($global:FakeWindows.InboxWsl) { 1 } else { 0 }
+        if (-not $global:FakeWindows.InboxWsl) { 'WSL version: 2.3.26.0' }
+        return
+    }
+    if ($args -contains 'ping') {
+        $global:LASTEXITCODE = $global:FakeWindows.WslPingExit
+        return
+    }
+    if ($args -contains '-l' -and $args -contains '--running') {
         $global:LASTEXITCODE = if ($global:FakeWindows.WslRunning) { 0 } else { 1 }
         if ($global:FakeWindows.WslRunning) { 'Ubuntu' }
+        return
+    }
+    if ($args -contains '-l') {
+        # The installing user's distros, as wsl.exe writes them: UTF-16, which Windows PowerShell 5.1 reads with NULs.
+        $global:LASTEXITCODE = 0
+        foreach ($d in $global:FakeWindows.Distros) { ($d.ToCharArray() | ForEach-Object { "$_" + [char]0 }) -join '' }
         return
     }
     $global:FakeWindows.WslQueries++
@@ -126,28 +154,81 @@ function global:New-NetFirewallRule {
     [pscustomobject]@{ DisplayName = $DisplayName }
 }
 
+# Services registered by the fake nebula.exe (`-service install`) since the last look.
+function global:Sync-FakeServices {
+    $registry = $global:FakeWindows.ServiceRegistry
+    if (-not $registry -or -not (Test-Path -LiteralPath $registry)) { return }
+    foreach ($name in @(Get-Content -LiteralPath $registry)) {
+        if (-not $global:FakeWindows.Services.ContainsKey($name)) {
+            $global:FakeWindows.Services[$name] = @{ Status = 'Stopped'; PathName = $global:FakeWindows.NebulaServicePath }
+        }
+    }
+}
+
+# Nebula starts only when wintun.dll sits at <folder of nebula.exe>\dist\windows\wintun\bin\<arch>\wintun.dll
+# (overlay/tun_windows.go); 1.10 and later then exit at once, so the service ends up Stopped.
+function global:Start-FakeNebula([string]$Name) {
+    $exe = $global:FakeWindows.NebulaExe
+    $wintun = if ($exe) { Join-Path (Split-Path -Parent $exe) 'dist/windows/wintun/bin/amd64/wintun.dll' } else { '' }
+    $global:FakeWindows.Services[$Name].Status = if (-not $exe -or (Test-Path -LiteralPath $wintun)) { 'Running' } else { 'Stopped' }
+    $global:FakeWindows.Services[$Name].Exe = $exe
+}
+
 function global:Get-Service {
     param([string]$Name, [object]$ErrorAction)
+    Sync-FakeServices
     if ($global:FakeWindows.Services.ContainsKey($Name)) { [pscustomobject]@{ Name = $Name; Status = $global:FakeWindows.Services[$Name].Status } }
 }
 
 function global:Start-Service {
     param([string]$Name)
+    Sync-FakeServices
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-Service' $PSBoundParameters))
-    if (-not $global:FakeWindows.Services.ContainsKey($Name)) {
-        $global:FakeWindows.Services[$Name] = @{ PathName = $global:FakeWindows.NebulaServicePath }
-    }
-    $global:FakeWindows.Services[$Name].Status = 'Running'
+    if (-not $global:FakeWindows.Services.ContainsKey($Name)) { throw "Cannot find any service with service name '$Name'." }
+    Start-FakeNebula $Name
+}
+
+function global:Stop-Service {
+    param([string]$Name)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Stop-Service' $PSBoundParameters))
+    $global:FakeWindows.Services[$Name].Status = 'Stopped'
 }
 
 function global:Restart-Service {
-    param([string]$Name)
+    param([string]$Name, [object]$ErrorAction)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Restart-Service' $PSBoundParameters))
-    $global:FakeWindows.Services[$Name].Status = 'Running'
+    Start-FakeNebula $Name
+}
+
+# Windows refuses to overwrite the executable of a running process ("being used by another process").
+function global:Copy-Item {
+    param([string[]]$Path, [string[]]$LiteralPath, [string]$Destination, [switch]$Force, [switch]$Recurse)
+    foreach ($s in @($global:FakeWindows.Services.Values | Where-Object { $_.Status -eq 'Running' -and $_.ContainsKey('Exe') -and $_.Exe })) {
+        foreach ($source in @(@($Path) + @($LiteralPath) | Where-Object { $_ })) {
+            $target = if (Test-Path -LiteralPath $Destination -PathType Container) { Join-Path $Destination (Split-Path -Leaf $source) } else { $Destination }
+            if ([IO.Path]::GetFullPath($target) -eq [IO.Path]::GetFullPath($s.Exe)) {
+                throw "The process cannot access the file '$target' because it is being used by another process."
+            }
+        }
+    }
+    Microsoft.PowerShell.Management\Copy-Item @PSBoundParameters
+}
+
+# whoami.exe /groups: an elevated session carries the High Mandatory Level, S-1-16-12288.
+function global:whoami.exe {
+    'Mandatory Label\Medium Mandatory Level Label S-1-16-8192'
+    if ($global:FakeWindows.Elevated) { 'Mandatory Label\High Mandatory Level Label S-1-16-12288' }
+    $global:LASTEXITCODE = 0
+}
+
+function global:ping.exe {
+    $global:LASTEXITCODE = $global:FakeWindows.PingExit
 }
 
 function global:Get-CimInstance {
     param([string]$ClassName, [string]$Filter)
+    if ($ClassName -eq 'Win32_OperatingSystem') { return [pscustomobject]@{ BuildNumber = $global:FakeWindows.Build } }
+    Sync-FakeServices
     if ($Filter -match "Name='([^']+)'" -and $global:FakeWindows.Services.ContainsKey($Matches[1])) {
         [pscustomobject]@{ Name = $Matches[1]; PathName = $global:FakeWindows.Services[$Matches[1]].PathName }
     }
@@ -166,26 +247,42 @@ function global:nssm.exe {
 
 function global:icacls.exe {
     $global:FakeWindows.Changes.Add("icacls.exe $($args -join ' ')")
-    $global:LASTEXITCODE = 0
+    $global:LASTEXITCODE = $global:FakeWindows.IcaclsExit
+    if ($global:LASTEXITCODE -ne 0) { 'No mapping between account names and security IDs was done.' }
 }
 
 function global:Get-ScheduledTask {
     param([string]$TaskName, [object]$ErrorAction)
-    if ($global:FakeWindows.Tasks.ContainsKey($TaskName)) { [pscustomobject]@{ TaskName = $TaskName } }
+    if ($global:FakeWindows.Tasks.ContainsKey($TaskName)) { $global:FakeWindows.Tasks[$TaskName] }
+}
+
+function global:Start-ScheduledTask {
+    param([string]$TaskName)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-ScheduledTask' $PSBoundParameters))
+    $global:FakeWindows.Tasks[$TaskName].State = 'Running'
 }
 
 function global:New-ScheduledTaskAction { param([string]$Execute, [string]$Argument) [pscustomobject]@{ Execute = $Execute; Argument = $Argument } }
 function global:New-ScheduledTaskTrigger { param([switch]$AtLogOn, [string]$User) [pscustomobject]@{ AtLogOn = [bool]$AtLogOn; User = $User } }
 function global:New-ScheduledTaskPrincipal { param([string]$UserId, [string]$LogonType, [string]$RunLevel) [pscustomobject]@{ UserId = $UserId; LogonType = $LogonType; RunLevel = $RunLevel } }
 
-function global:New-ScheduledTaskSettingsSet { param([TimeSpan]$ExecutionTimeLimit, [int]$RestartCount, [TimeSpan]$RestartInterval) [pscustomobject]@{ ExecutionTimeLimit = $ExecutionTimeLimit; RestartCount = $RestartCount } }
+# Task Scheduler's defaults (New-ScheduledTaskSettingsSet): no start on battery, stopped when a laptop unplugs.
+function global:New-ScheduledTaskSettingsSet {
+    param([TimeSpan]$ExecutionTimeLimit, [int]$RestartCount, [TimeSpan]$RestartInterval, [switch]$AllowStartIfOnBatteries, [switch]$DontStopIfGoingOnBatteries, [switch]$StartWhenAvailable)
+    [pscustomobject]@{ ExecutionTimeLimit = $ExecutionTimeLimit; RestartCount = $RestartCount
+        DisallowStartIfOnBatteries = -not $AllowStartIfOnBatteries; StopIfGoingOnBatteries = -not $DontStopIfGoingOnBatteries; StartWhenAvailable = [bool]$StartWhenAvailable }
+}
 
 function global:Register-ScheduledTask {
-    param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal, [object]$Settings)
-    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$($Trigger.AtLogOn) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount)"
+    param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal, [object]$Settings, [switch]$Force)
+    if ($global:FakeWindows.Tasks.ContainsKey($TaskName) -and -not $Force) { throw "Cannot create a file when that file already exists." }
+    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$($Trigger.AtLogOn) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount) OnBattery=$(-not $Settings.DisallowStartIfOnBatteries)/$(-not $Settings.StopIfGoingOnBatteries)"
     $global:FakeWindows.Changes.Add($call)
-    $global:FakeWindows.Tasks[$TaskName] = $call
-    [pscustomobject]@{ TaskName = $TaskName }
+    # What Get-ScheduledTask returns: the definition and its state (Ready until started).
+    $global:FakeWindows.Tasks[$TaskName] = [pscustomobject]@{
+        TaskName = $TaskName; State = 'Ready'; Actions = @([pscustomobject]@{ Execute = $Action.Execute; Arguments = $Action.Argument })
+        Principal = [pscustomobject]@{ UserId = $Principal.UserId }; Settings = $Settings }
+    $global:FakeWindows.Tasks[$TaskName]
 }
 
 # %WINDIR%\System32\OpenSSH\ssh-keygen.exe, as Windows' OpenSSH Client installs it: here the real ssh-keygen behind

@@ -1,25 +1,37 @@
 # Pester tests for a rendered install.ps1 (host-b of the example inventory), run against the fake Windows.
-# BundleDir: host-b's unpacked bundle (service: nebula); NssmBundleDir: the same with service: nssm.
+# BundleDir: host-b's unpacked bundle (service: nebula); NssmBundleDir: the same with service: nssm;
+# ReleaseBundleDir: the same built with nebula.windows.release (it carries nebula.exe, nebula-cert.exe, wintun.dll).
 param(
     [Parameter(Mandatory)][string]$BundleDir,
-    [Parameter(Mandatory)][string]$NssmBundleDir
+    [Parameter(Mandatory)][string]$NssmBundleDir,
+    [Parameter(Mandatory)][string]$ReleaseBundleDir
 )
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
-    $env:USERNAME = 'kh'
+    $env:USERNAME = 'flatnet'   # the example inventory's deploy.user, so WSL is this account's
 
-    # A fresh copy of a bundle, a fresh install root with a fake nebula.exe that records its calls.
-    function New-Site([string]$From) {
+    # A fresh copy of a bundle and a fresh install root. Unless -Bare, Nebula's binaries were put there by hand
+    # (nebula.exe, the fake that records its calls, and wintun.dll); -Incoming uploads the bundle where DeployHost does.
+    function New-Site([string]$From, [switch]$Bare, [switch]$Incoming) {
         $site = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
-        $bundle = Join-Path $site 'bundle'
-        Copy-Item -Recurse -Path $From -Destination $bundle
         $root = Join-Path $site 'flatnet'
+        $bundle = if ($Incoming) { Join-Path $root 'incoming/bundle' } else { Join-Path $site 'bundle' }
+        New-Item -ItemType Directory -Force -Path (Split-Path -Parent $bundle) | Out-Null
+        Copy-Item -Recurse -Path $From -Destination $bundle
         New-Item -ItemType Directory -Force -Path (Join-Path $root 'nebula') | Out-Null
         $nebula = Join-Path $root 'nebula/nebula.exe'
+        if (-not $Bare) {
+            Copy-Item -Path (Join-Path $PSScriptRoot 'fake-nebula.exe') -Destination $nebula
+            $wintun = Join-Path $root 'nebula/dist/windows/wintun/bin/amd64/wintun.dll'
+            New-Item -ItemType Directory -Force -Path (Split-Path -Parent $wintun) | Out-Null
+            Set-Content -Path $wintun -Value 'wintun'
+        }
         $calls = Join-Path $site 'nebula-calls'
-        Set-Content -Path $nebula -Value "#!/bin/sh`necho `"nebula.exe `$*`" >> '$calls'`n[ `"`$1`" = -test ] && exit `${FAKE_NEBULA_TEST_EXIT:-0}`nexit 0"
-        chmod +x $nebula
+        $env:FAKE_NEBULA_CALLS = $calls
+        $env:FAKE_SERVICE_REGISTRY = Join-Path $site 'services'
+        $FakeWindows.ServiceRegistry = $env:FAKE_SERVICE_REGISTRY
+        $FakeWindows.NebulaExe = $nebula
         $FakeWindows.NebulaServicePath = "`"$nebula`" -service run -config $root/config/nebula/config.yaml"
         [pscustomobject]@{ Bundle = $bundle; Root = $root; Nebula = $nebula; Calls = $calls }
     }
@@ -46,9 +58,10 @@ Describe 'install.ps1' {
     BeforeEach {
         Reset-FakeWindows
         $env:FAKE_NEBULA_TEST_EXIT = '0'
+        Remove-Item Env:\FAKE_NEBULA_INSTALL_EXIT, Env:\FAKE_NEBULA_INSTALL_NOOP -ErrorAction SilentlyContinue
     }
 
-    It 'on a fresh host places the files, registers and starts the service, routes, and schedules routing at logon' {
+    It 'on a fresh host places the files, registers and starts the service (nebula.exe -service install exits 1 before 1.11), routes, and runs the routing watcher' {
         $site = New-Site $BundleDir
         $out = Invoke-Install $site
 
@@ -62,8 +75,9 @@ Describe 'install.ps1' {
             "nebula.exe -test -config $($site.Root)/config/nebula/config.yaml",
             "nebula.exe -service install -config $($site.Root)/config/nebula/config.yaml")
         $changes = @($FakeWindows.Changes)
-        $changes[0] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r Administrators:F SYSTEM:F'
-        $changes[1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r Administrators:F SYSTEM:F'
+        # By SID, which every language of Windows knows (a Japanese Windows has no group called "Administrators").
+        $changes[0] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        $changes[1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
         $changes[2..3] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'Start-Service Name=nebula')
         # Nebula's admin interface got a host key made on this host, with an empty passphrase, by Windows' ssh-keygen.exe.
         $adminKey = Join-Path $site.Root 'config/nebula/admin_host_ed25519'
@@ -72,8 +86,91 @@ Describe 'install.ps1' {
         Get-Content (Join-Path $env:WINDIR 'keygen-calls') | Select-Object -Last 1 | Should -BeLike '*-q -t ed25519 -N  -C nebula-admin -f */config/nebula.new/admin_host_ed25519'
         (Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')) | Should -BeLike "*host_key: `"*admin_host_ed25519`"*"
         $changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
-        $changes[-1] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Watch AtLogOn=True User=kh LogonType=Interactive RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3"
+        # On battery too, and running now: Task Scheduler's defaults would do neither.
+        $changes[-2] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Watch AtLogOn=True User=flatnet LogonType=Interactive RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
+        $changes[-1] | Should -Be 'Start-ScheduledTask TaskName=flatnet routing'
         $out | Should -Contain 'started: service nebula (nebula)'
+        Test-Path (Join-Path $site.Root 'installed-manifest.pending.json') | Should -BeTrue
+        Test-Path (Join-Path $site.Root 'config/nebula.old') | Should -BeFalse
+    }
+
+    It 'ships Nebula''s release: a fresh host gets nebula.exe and wintun.dll, and a new nebula.exe replaces the running one with the service stopped' {
+        $site = New-Site $ReleaseBundleDir -Bare
+        $out = Invoke-Install $site
+        foreach ($f in 'nebula.exe', 'nebula-cert.exe', 'dist/windows/wintun/bin/amd64/wintun.dll') {
+            (Get-FileHash (Join-Path $site.Root "nebula/$f")).Hash | Should -Be (Get-FileHash (Join-Path $site.Bundle "nebula/$f")).Hash
+        }
+        $out | Should -Contain "installed: Nebula's binaries (3 file(s)) in $(Join-Path $site.Root 'nebula')"
+        $FakeWindows.Services['nebula'].Status | Should -Be 'Running'
+
+        # A newer release: Windows would refuse to overwrite the running nebula.exe (the fake refuses too).
+        $FakeWindows.Changes.Clear()
+        Set-BundleFile $site 'nebula/nebula.exe' ((Get-Content -Raw (Join-Path $site.Bundle 'nebula/nebula.exe')) + "# 1.11.0`n")
+        $out = Invoke-Install $site
+        $FakeWindows.Changes | Should -Contain 'Stop-Service Name=nebula'
+        $FakeWindows.Changes.IndexOf('Stop-Service Name=nebula') | Should -BeLessThan $FakeWindows.Changes.IndexOf('Restart-Service Name=nebula')
+        (Get-FileHash (Join-Path $site.Root 'nebula/nebula.exe')).Hash | Should -Be (Get-FileHash (Join-Path $site.Bundle 'nebula/nebula.exe')).Hash
+        $out | Should -Contain "installed: Nebula's binaries (1 file(s)) in $(Join-Path $site.Root 'nebula')"
+        $FakeWindows.Services['nebula'].Status | Should -Be 'Running'
+        Test-Path (Join-Path $site.Root 'nebula.old') | Should -BeFalse
+    }
+
+    It 'puts the previous config and binaries back and restarts them when the new bundle does not run' {
+        $site = New-Site $BundleDir
+        Invoke-Install $site | Out-Null
+        $before = Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')
+        Remove-Item -Recurse (Join-Path $site.Root 'nebula/dist')   # no wintun.dll: Nebula 1.10+ does not start
+        Set-BundleFile $site 'config.yaml' ($before + "# changed`n")
+        { Invoke-Install $site } | Should -Throw '*the new bundle did not run: the nebula service is Stopped. The previous config and binaries are back*'
+        Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml') | Should -Be $before
+        Test-Path (Join-Path $site.Root 'config/nebula.old') | Should -BeFalse
+    }
+
+    It 'stops when registering the service created none, whatever the exit code said' {
+        $site = New-Site $BundleDir
+        $env:FAKE_NEBULA_INSTALL_NOOP = '1'
+        $env:FAKE_NEBULA_INSTALL_EXIT = '0'
+        { Invoke-Install $site } | Should -Throw '*registering the nebula service with nebula did not create it*'
+    }
+
+    It 'stops when icacls cannot restrict the key' {
+        $site = New-Site $BundleDir
+        $FakeWindows.IcaclsExit = 1332
+        { Invoke-Install $site } | Should -Throw '*icacls.exe could not restrict*host.key (exit 1332)*'
+    }
+
+    It 'says that the inbox WSL cannot be started over SSH' {
+        $site = New-Site $BundleDir
+        $FakeWindows.InboxWsl = $true
+        { Invoke-Install $site } | Should -Throw '*inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store*'
+    }
+
+    It 'stops when the account it runs as has no WSL distro, and says how to name the one that has' {
+        $site = New-Site $BundleDir
+        $FakeWindows.Distros = @()
+        { Invoke-Install $site } | Should -Throw '*flatnet has no WSL distro; install one as flatnet*or set wsl_user: in hosts/host-b.yaml*'
+    }
+
+    It 're-registers a routing watcher registered with Task Scheduler''s battery defaults, and starts it' {
+        $site = New-Site $BundleDir
+        Invoke-Install $site | Out-Null
+        $FakeWindows.Tasks['flatnet routing'].Settings.StopIfGoingOnBatteries = $true   # as an older flatnet registered it
+        $FakeWindows.Tasks['flatnet routing'].State = 'Ready'
+        $FakeWindows.Changes.Clear()
+        Invoke-Install $site | Out-Null
+        @($FakeWindows.Changes)[-2] | Should -BeLike 'Register-ScheduledTask TaskName=flatnet routing * OnBattery=True/True'
+        @($FakeWindows.Changes)[-1] | Should -Be 'Start-ScheduledTask TaskName=flatnet routing'
+    }
+
+    It 'deletes the uploaded bundle (it held host.key) once installed, and leaves a bundle unpacked by hand alone' {
+        $site = New-Site $BundleDir -Incoming
+        Invoke-Install $site | Out-Null
+        Test-Path (Join-Path $site.Root 'incoming/bundle') | Should -BeFalse
+        Test-Path (Join-Path $site.Root 'installed-manifest.pending.json') | Should -BeTrue
+        Reset-FakeWindows   # another PC
+        $byHand = New-Site $BundleDir
+        Invoke-Install $byHand | Out-Null
+        Test-Path (Join-Path $byHand.Bundle 'install.ps1') | Should -BeTrue
     }
 
     It 'changes nothing when run again with the same bundle' {
@@ -145,8 +242,7 @@ Describe 'install.ps1' {
     }
 
     It 'says where to get nebula.exe when it is missing' {
-        $site = New-Site $BundleDir
-        Remove-Item $site.Nebula
-        { Invoke-Install $site } | Should -Throw '*nebula.exe is missing. Copy nebula.exe and nebula-cert.exe there*nebula.windows.binaries*'
+        $site = New-Site $BundleDir -Bare
+        { Invoke-Install $site } | Should -Throw '*nebula.exe is missing. Set nebula.windows.release*'
     }
 }

@@ -36,6 +36,10 @@ die() { echo "install.sh (host-a): $*" >&2; exit 1; }
 # 1. The bundle must be exactly what flatnet packed.
 (cd "$here" && sha256sum --check --quiet --strict SHA256SUMS) || die "bundle is damaged: a file does not match SHA256SUMS; fetch the bundle again"
 
+# Whenever this script ends well, the bundle it installed is the one this host runs: flatnet records it as installed
+# once routing is in place too (ROOT/installed-manifest.json), and judges "up to date" by it.
+trap '[ $? = 0 ] && cp "$here/manifest.json" "$ROOT/installed-manifest.pending.json"' EXIT
+
 # 2. Stage the config beside the live one.
 mkdir -p "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"
 stage="$CONFIG_DIR.new"

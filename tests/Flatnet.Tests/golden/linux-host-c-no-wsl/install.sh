@@ -36,6 +36,10 @@ die() { echo "install.sh (host-c): $*" >&2; exit 1; }
 # 1. The bundle must be exactly what flatnet packed.
 (cd "$here" && sha256sum --check --quiet --strict SHA256SUMS) || die "bundle is damaged: a file does not match SHA256SUMS; fetch the bundle again"
 
+# Whenever this script ends well, the bundle it installed is the one this host runs: flatnet records it as installed
+# once routing is in place too (ROOT/installed-manifest.json), and judges "up to date" by it.
+trap '[ $? = 0 ] && cp "$here/manifest.json" "$ROOT/installed-manifest.pending.json"' EXIT
+
 # 2. Stage the config beside the live one.
 mkdir -p "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"
 stage="$CONFIG_DIR.new"
@@ -48,6 +52,7 @@ done
 [ -e "$stage/host.key" ] || { [ -e "$CONFIG_DIR/host.key" ] && cp -p "$CONFIG_DIR/host.key" "$stage/host.key"; } \
   || die "no host.key: this bundle carries none and $CONFIG_DIR has none; make it on the host (nebula-cert keygen) first"
 chmod 600 "$stage/host.key"
+install -m 0755 "$here"/scripts/*.sh "$ROOT/scripts/"
 
 # 3. Unchanged? Then leave the running Nebula alone.
 same=1

@@ -16,6 +16,8 @@ set -eu
 WSL_ADDRESS='10.101.3.1'
 # Destinations reached through Windows: the Nebula overlay (every host's Nebula IP); host-a's WSL2 block; host-b's WSL2 block.
 ROUTES='10.100.0.0/16 10.101.1.0/24 10.101.2.0/24'
+# WSL2's eth0 is 1500 bytes, the tunnel 1300: the routes say so, rather than trusting ICMP "too big" to cross WinNAT.
+MTU=1300
 ETC="${FLATNET_ETC:-/etc}"
 
 check=0
@@ -56,7 +58,7 @@ if ! ip -4 -o addr show dev "$dev" | grep -q " inet $WSL_ADDRESS/32 "; then
 fi
 
 for net in $ROUTES; do
-  want="$net via $gw dev $dev src $WSL_ADDRESS"
+  want="$net via $gw dev $dev src $WSL_ADDRESS mtu $MTU"
   have=$(ip -4 route show exact "$net" | head -n 1 | sed 's/ *$//')
   case "$have" in
     "$want"|"$want "*) ;;
@@ -66,8 +68,16 @@ done
 
 if [ "$boot" = 1 ]; then
   self=$(readlink -f "$0")
-  line="command = \"$self\""
+  case "$self" in *" "*) self="'$self'" ;; esac
   conf="$ETC/wsl.conf"
+  # WSL runs one [boot] command. Keep what another program put there (e.g. service docker start) and run this
+  # script after it; an earlier flatnet wsl-routing.sh (another path) is replaced, not run twice.
+  current=$(awk '/^\[/ { inboot = ($0 == "[boot]") }
+    inboot && /^[ \t]*command[ \t]*=/ { sub(/^[ \t]*command[ \t]*=[ \t]*/, ""); gsub(/^"|"$/, ""); print; exit }' "$conf" 2>/dev/null || true)
+  want=$(printf '%s\n' "$current" | awk -v self="$self" -F'; *' '
+    { for (i = 1; i <= NF; i++) if ($i != "" && $i != self && $i !~ /wsl-routing\.sh'"'"'?$/) out = out $i "; " }
+    END { print out self }')
+  line="command = \"$want\""
   if ! grep -qxF "$line" "$conf" 2>/dev/null; then
     if [ "$check" = 1 ]; then
       echo "missing: [boot] $line in $conf"; missing=1

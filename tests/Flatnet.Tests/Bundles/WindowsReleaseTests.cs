@@ -1,0 +1,64 @@
+using System.IO.Compression;
+
+namespace Flatnet.Tests;
+
+/// <summary>A Windows bundle carries Nebula's release as Nebula loads it: nebula.exe beside dist\windows\wintun\bin\ARCH\wintun.dll.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class WindowsReleaseTests
+{
+    [Test]
+    public void ABundleBuiltFromTheReleaseZipCarriesWintunWhereNebulaLoadsIt()
+    {
+        using var ws = new TestWorkspace();
+        FakeWindowsRelease.UseIn(ws, FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula-windows-amd64.zip")));
+        ws.ControlPlane().GenerateCert("host-b");
+        ws.ControlPlane().PackageBundle("host-b");
+        using var zip = ZipFile.OpenRead(ws.Workspace.BundlePath("host-b"));
+        var names = zip.Entries.Select(e => e.FullName).ToList();
+        Assert.That(names, Is.SupersetOf(new[] { "nebula/nebula.exe", "nebula/nebula-cert.exe", "nebula/dist/windows/wintun/bin/amd64/wintun.dll" }));
+        Assert.That(names, Has.None.Contains("arm64").And.None.Contains("LICENSE"), "only what this host's architecture loads");
+        Assert.That(File.ReadAllText(Path.Combine(ws.Workspace.BundleDirectory("host-b"), "manifest.json")), Does.Contain("\"nebula/dist/windows/wintun/bin/amd64/wintun.dll\""));
+    }
+
+    [Test]
+    public void AnUnpackedReleaseFolderServesTooAndArmHostsGetTheArmDll()
+    {
+        using var ws = new TestWorkspace();
+        var folder = Path.Combine(ws.Root, "release");
+        ZipFile.ExtractToDirectory(FakeWindowsRelease.Write(Path.Combine(ws.Root, "r.zip")), folder);
+        FakeWindowsRelease.UseIn(ws, folder, "    arch: arm64\n");
+        ws.ControlPlane().GenerateCert("host-b");
+        var bundle = ws.ControlPlane().PackageBundle("host-b").Bundle;
+        Assert.That(bundle.Files.Select(f => f.Path), Does.Contain("nebula/dist/windows/wintun/bin/arm64/wintun.dll"));
+    }
+
+    [Test]
+    public void AZipWithoutWintunIsNotTheReleaseAndNothingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        FakeWindowsRelease.UseIn(ws, FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula.zip"), withWintun: false));
+        ws.ControlPlane().GenerateCert("host-b");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain("network.yaml: nebula.windows.release: ").And.Contain("is not Nebula's Windows release for amd64: it lacks dist/windows/wintun/bin/amd64/wintun.dll"));
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-b")), Is.False);
+    }
+
+    [Test]
+    public void APinnedShaThatDoesNotMatchIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        FakeWindowsRelease.UseIn(ws, FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula.zip")), $"    release_sha256: {new string('a', 64)}\n");
+        ws.ControlPlane().GenerateCert("host-b");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain($"nebula.windows.release_sha256: ").And.Contain($", not the pinned {new string('a', 64)}"));
+    }
+
+    [Test]
+    public void TheOldBinariesKeyIsRefusedWithTheFix()
+    {
+        using var ws = new TestWorkspace();
+        File.WriteAllText(ws.HostsFile("network.yaml"), File.ReadAllText(ws.HostsFile("network.yaml")).Replace("    service: nebula ", "    binaries: tools/windows\n    service: nebula "));
+        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        Assert.That(e.Message, Does.Contain("nebula.windows.binaries: is replaced by nebula.windows.release").And.Contain("fix: set release: to Nebula's Windows release zip"));
+    }
+}

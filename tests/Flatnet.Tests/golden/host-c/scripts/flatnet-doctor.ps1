@@ -1,0 +1,124 @@
+<#
+.SYNOPSIS
+    flatnet-doctor.ps1 for host-c: checks, in order and changing nothing, what host-c needs to be in the mesh.
+
+.DESCRIPTION
+    Rendered by flatnet-automation. Run it first when anything fails, as Administrator:
+        powershell.exe -NoProfile -ExecutionPolicy Bypass -File F:\flatnet\scripts\flatnet-doctor.ps1
+    Every line is ok, warn or FAIL, and a FAIL says what to do. The findings also go to logs\doctor.json.
+    Valid Windows PowerShell 5.1; it only reads.
+
+.PARAMETER Machine
+    One tab-separated line per check (status, check, detail, fix), for the build machine's Doctor target.
+
+.PARAMETER Root
+    Where flatnet lives on this host. Default: F:\flatnet
+#>
+[CmdletBinding()]
+param([switch]$Machine, [string]$Root = 'F:\flatnet')
+$ErrorActionPreference = 'Continue'
+Set-StrictMode -Version 2.0
+
+$NebulaExe = Join-Path $Root 'nebula\nebula.exe'
+$TunDevice = 'nebula1'
+$Mtu = 1300
+$Lighthouses = @('10.100.0.1')
+$Peers = @('10.100.1.1', '10.100.2.1')
+$NebulaRule = 'flatnet: Nebula UDP 4242'
+$OwnBlock = '10.101.3.0/24'
+$WslAddress = '10.101.3.1'
+$WslArgs = @('-u', 'root')
+
+$findings = New-Object System.Collections.Generic.List[object]
+function Report([string]$Status, [string]$Check, [string]$Detail, [string]$Fix = '') {
+    $findings.Add([pscustomobject]@{ status = $Status; check = $Check; detail = $Detail; fix = $Fix })
+    if ($Machine) { Write-Output ("{0}`t{1}`t{2}`t{3}" -f $Status, $Check, $Detail, $Fix); return }
+    Write-Output ('{0,-4} {1}: {2}' -f $Status, $Check, $Detail)
+    if ($Status -eq 'FAIL' -and $Fix) { Write-Output "       fix: $Fix" }
+}
+
+$os = Get-CimInstance -ClassName Win32_OperatingSystem
+if ([int]$os.BuildNumber -ge 19044) { Report 'ok' 'windows' "build $($os.BuildNumber)" }
+else { Report 'FAIL' 'windows' "build $($os.BuildNumber) is older than Windows 10 21H2 (19044)" 'update Windows' }
+
+# High Mandatory Level (S-1-16-12288): an elevated session, whatever the language of Windows.
+if ("$(& whoami.exe /groups 2>$null)" -match 'S-1-16-12288') { Report 'ok' 'admin' 'elevated' }
+else { Report 'FAIL' 'admin' 'not elevated: routing, services and firewall cannot be read or changed' 'run PowerShell as Administrator' }
+
+$service = Get-Service -Name 'nebula' -ErrorAction SilentlyContinue
+if ($null -eq $service) { Report 'FAIL' 'nebula-service' 'not installed' 'deploy the bundle (AddHost, or install.ps1 as Administrator)' }
+elseif ("$($service.Status)" -eq 'Running') { Report 'ok' 'nebula-service' 'Running' }
+else { Report 'FAIL' 'nebula-service' "$($service.Status)" 'look at the Windows Event Log (Application, source nebula), then Start-Service nebula' }
+
+if (Test-Path -LiteralPath $NebulaExe) { Report 'ok' 'nebula-version' "$(& $NebulaExe -version 2>&1 | Select-Object -First 1)" }
+else { Report 'FAIL' 'nebula-version' "$NebulaExe is missing" 'set nebula.windows.release in hosts/network.yaml and deploy again' }
+
+$arch = if ($env:PROCESSOR_ARCHITECTURE -eq 'ARM64') { 'arm64' } else { 'amd64' }
+$wintun = Join-Path (Split-Path -Parent $NebulaExe) "dist\windows\wintun\bin\$arch\wintun.dll"
+if (Test-Path -LiteralPath $wintun) { Report 'ok' 'wintun' $wintun }
+else { Report 'FAIL' 'wintun' "$wintun is missing: Nebula 1.10+ does not start, older ones fall back to TAP and ignore tun.dev" 'set nebula.windows.release (the official zip carries it) and deploy again' }
+
+$adapter = Get-NetIPInterface -InterfaceAlias $TunDevice -AddressFamily IPv4 -ErrorAction SilentlyContinue
+if ($null -eq $adapter) { Report 'FAIL' 'adapter' "no adapter '$TunDevice'" 'Nebula makes it when it starts: see nebula-service and wintun' }
+elseif ([int]$adapter.NlMtu -ne $Mtu) { Report 'FAIL' 'adapter' "'$TunDevice' has MTU $($adapter.NlMtu), the config says $Mtu" 'Restart-Service nebula' }
+else { Report 'ok' 'adapter' "'$TunDevice', MTU $Mtu" }
+
+if (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue) { Report 'ok' 'firewall' $NebulaRule }
+else { Report 'FAIL' 'firewall' "no Windows Firewall rule '$NebulaRule'" 'run scripts\setup-routing.ps1 (ConfigureRouting)' }
+
+foreach ($lighthouse in $Lighthouses) {
+    & ping.exe -n 1 -w 2000 $lighthouse | Out-Null
+    if ($LASTEXITCODE -eq 0) { Report 'ok' 'lighthouse' "$lighthouse answers through the tunnel" }
+    else { Report 'FAIL' 'lighthouse' "$lighthouse does not answer" 'check that the lighthouse runs and that its UDP port is reachable from here (firewall, NAT)' }
+}
+
+& wsl.exe --version 2>&1 | Out-Null
+if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-version' 'WSL 2.0 or later (from the Store)' }
+else { Report 'FAIL' 'wsl-version' 'the inbox WSL: an SSH session cannot start it' 'wsl.exe --update (WSL from the Microsoft Store)' }
+
+$distros = @(& wsl.exe -l -q 2>$null | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
+if ($distros.Count -gt 0) { Report 'ok' 'wsl-owner' "$($env:USERNAME) has $($distros -join ', ')" }
+else { Report 'FAIL' 'wsl-owner' "$($env:USERNAME) has no WSL distro" 'run this as the account that uses WSL, or set wsl_user: in the host''s inventory file' }
+
+$wslConfig = if ($env:USERPROFILE) { Join-Path $env:USERPROFILE '.wslconfig' } else { '' }
+if ($wslConfig -and (Test-Path -LiteralPath $wslConfig) -and ((Get-Content -Raw -LiteralPath $wslConfig) -match '(?im)^\s*networkingMode\s*=\s*mirrored')) {
+    Report 'FAIL' 'wsl-networking' 'networkingMode=mirrored: WSL2 shares Windows'' addresses; flatnet is built for NAT mode' "remove networkingMode from $wslConfig, then wsl.exe --shutdown"
+} else { Report 'ok' 'wsl-networking' 'NAT mode' }
+
+$wslAdapters = @(Get-NetIPInterface -AddressFamily IPv4 | Where-Object { $_.InterfaceAlias -like 'vEthernet (WSL*' })
+if ($wslAdapters.Count -eq 0) { Report 'FAIL' 'wsl-adapter' "no 'vEthernet (WSL*)' adapter" 'start WSL2 (wsl.exe), then run scripts\setup-routing.ps1' }
+else { Report 'ok' 'wsl-adapter' "$($wslAdapters[0].InterfaceAlias)" }
+
+$notForwarding = @(@($wslAdapters) + @($adapter) | Where-Object { $null -ne $_ -and "$($_.Forwarding)" -ne 'Enabled' } | ForEach-Object { $_.InterfaceAlias })
+if ($notForwarding.Count -eq 0) { Report 'ok' 'forwarding' 'on the WSL and Nebula adapters' }
+else { Report 'FAIL' 'forwarding' "off on $($notForwarding -join ', ')" 'run scripts\setup-routing.ps1 (WSL recreates its adapter at every start)' }
+
+$router = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters' -Name IPEnableRouter -ErrorAction SilentlyContinue
+if ($null -ne $router -and $router.IPEnableRouter -eq 1) { Report 'ok' 'ip-enable-router' 'IPEnableRouter=1' }
+else { Report 'FAIL' 'ip-enable-router' 'IPEnableRouter is not 1' 'run scripts\setup-routing.ps1, then reboot once' }
+
+$wslNow = "$(& wsl.exe @WslArgs -e hostname -I 2>$null)" -split '\s+' | Where-Object { $_ -match '^\d{1,3}(\.\d{1,3}){3}$' -and $_ -ne $WslAddress } | Select-Object -First 1
+$route = @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -ErrorAction SilentlyContinue)
+if ($route.Count -eq 0) { Report 'FAIL' 'route' "no route of $OwnBlock to WSL2" 'run scripts\setup-routing.ps1' }
+elseif ($wslNow -and "$($route[0].NextHop)" -ne $wslNow) { Report 'FAIL' 'route' "$OwnBlock goes to $($route[0].NextHop), but WSL2 is at $wslNow now" 'run scripts\setup-routing.ps1; is the flatnet routing task running? (Get-ScheduledTask ''flatnet routing'')' }
+else { Report 'ok' 'route' "$OwnBlock -> $($route[0].NextHop)" }
+
+if (Get-Command -Name Get-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
+    if (Get-NetFirewallHyperVRule -Name 'flatnet-overlay-to-wsl' -ErrorAction SilentlyContinue) { Report 'ok' 'hyperv-firewall' 'flatnet-overlay-to-wsl' }
+    else { Report 'FAIL' 'hyperv-firewall' 'no Hyper-V firewall rule admits the overlay into WSL2' 'run scripts\setup-routing.ps1' }
+}
+
+if ($Peers.Count -gt 0) {
+    $peer = $Peers[0]
+    & wsl.exe @WslArgs -e ping -c 1 -W 2 -I $WslAddress $peer | Out-Null
+    if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-ping' "WSL2 reaches $peer from its stable address $WslAddress" }
+    else { Report 'FAIL' 'wsl-ping' "WSL2 does not reach $peer from $WslAddress" 'run wsl-routing.sh --check inside WSL2, and check that the certificate carries the block (GenerateCert --force)' }
+    & wsl.exe @WslArgs -e ping -c 1 -W 2 -M do -s ($Mtu - 28) -I $WslAddress $peer | Out-Null
+    if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-mtu' "a $Mtu-byte packet from WSL2 crosses unfragmented" }
+    else { Report 'FAIL' 'wsl-mtu' "a $Mtu-byte packet from WSL2 does not cross" 'lower tuning.mtu in hosts/network.yaml (1300 crosses most links)' }
+} else { Report 'warn' 'wsl-ping' 'no peer to ping yet' }
+
+$logs = Join-Path $Root 'logs'
+if (Test-Path -LiteralPath $logs) { $findings | ConvertTo-Json | Set-Content -Path (Join-Path $logs 'doctor.json') }
+if (@($findings | Where-Object { $_.status -eq 'FAIL' }).Count -gt 0) { exit 1 }
+exit 0

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# flatnet-doctor.sh for host-a: checks, in order and changing nothing, what host-a needs to be in the mesh.
+# Rendered by flatnet-automation; the Linux twin of flatnet-doctor.ps1. Run it first when anything fails.
+#
+# Usage: flatnet-doctor.sh [--wsl "COMMAND PREFIX"] [--machine]
+#   --wsl      how to run a command inside this host's WSL2 (e.g. the inventory's wsl_command); with it, the
+#              WSL-side checks run too: a ping from WSL2's stable address to a peer, and an MTU probe
+#   --machine  one tab-separated line per check (status, check, detail, fix), for the Doctor target
+# Every line is ok, warn or FAIL; a FAIL says what to do. Exit 1 when any check FAILs.
+set -u
+
+ROOT='/opt/flatnet'
+NEBULA='/usr/bin/nebula'
+TUN='nebula1'
+MTU=1300
+LIGHTHOUSES='10.100.0.1'
+PEERS='10.100.2.1 10.100.3.1'
+OWN_BLOCK='10.101.1.0/24'
+WSL_ADDRESS='10.101.1.1'
+
+wsl=""
+machine=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --wsl) [ $# -ge 2 ] || { echo "flatnet-doctor.sh: --wsl needs a command prefix" >&2; exit 2; }; wsl=$2; shift ;;
+    --machine) machine=1 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+    *) echo "flatnet-doctor.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+failed=0
+report() {  # report STATUS CHECK DETAIL [FIX]
+  [ "$1" = FAIL ] && failed=1
+  if [ "$machine" = 1 ]; then printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "${4:-}"; return; fi
+  printf '%-4s %s: %s\n' "$1" "$2" "$3"
+  [ "$1" = FAIL ] && [ -n "${4:-}" ] && printf '       fix: %s\n' "$4"
+  return 0
+}
+in_wsl() { sh -c "$wsl $*"; }
+
+[ "$(id -u)" = 0 ] && report ok root "running as root" || report FAIL root "not root: some checks cannot read what they need" "run it with sudo"
+
+if [ -x "$NEBULA" ]; then
+  report ok nebula-version "$("$NEBULA" -version 2>&1 | head -n 1)"
+else
+  report FAIL nebula-version "$NEBULA is missing" "install Nebula (Debian/Ubuntu: apt-get install nebula) or set nebula.linux.binary"
+fi
+
+pid=$(cat "$ROOT/run/nebula.pid" 2>/dev/null || true)
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula 2>/dev/null; then
+  report ok nebula-running "the flatnet-nebula unit is active"
+elif [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
+  report ok nebula-running "process $pid"
+else
+  report FAIL nebula-running "Nebula does not run" "look at $ROOT/logs/nebula.log, then run the bundle's install.sh again (DeployHost)"
+fi
+
+link=$(ip -o link show dev "$TUN" 2>/dev/null || true)
+if [ -z "$link" ]; then
+  report FAIL adapter "no interface $TUN" "Nebula makes it when it starts: see nebula-running"
+else
+  mtu=$(printf '%s' "$link" | sed -n 's/.* mtu \([0-9]*\).*/\1/p')
+  [ "$mtu" = "$MTU" ] && report ok adapter "$TUN, MTU $mtu" || report FAIL adapter "$TUN has MTU $mtu, the config says $MTU" "restart Nebula so it applies its config"
+fi
+
+for lh in $LIGHTHOUSES; do
+  if ping -c 1 -W 2 "$lh" >/dev/null 2>&1; then report ok lighthouse "$lh answers through the tunnel"
+  else report FAIL lighthouse "$lh does not answer" "check that the lighthouse runs and that its UDP port is reachable from here (firewall, NAT)"; fi
+done
+
+[ "$(sysctl -n net.ipv4.ip_forward 2>/dev/null)" = 1 ] && report ok forwarding "net.ipv4.ip_forward=1" \
+  || report FAIL forwarding "IPv4 forwarding is off" "run scripts/host-routing.sh (ConfigureRouting)"
+
+route=$(ip -4 route show exact "$OWN_BLOCK" 2>/dev/null | head -n 1)
+case "$route" in
+  *" via "*) report ok route "$OWN_BLOCK -> $(printf '%s' "$route" | sed -n 's/.* via \([0-9.]*\).*/\1/p')" ;;
+  *) report FAIL route "no route of $OWN_BLOCK to WSL2" "run scripts/host-routing.sh (ConfigureRouting); it follows WSL2's current address" ;;
+esac
+
+if [ -n "$wsl" ]; then
+  peer=${PEERS%% *}
+  if [ -z "$peer" ]; then
+    report warn wsl-ping "no peer to ping yet"
+  elif in_wsl ping -c 1 -W 2 -I "$WSL_ADDRESS" "$peer" >/dev/null 2>&1; then
+    report ok wsl-ping "WSL2 reaches $peer from its stable address $WSL_ADDRESS"
+  else
+    report FAIL wsl-ping "WSL2 does not reach $peer from $WSL_ADDRESS" "run wsl-routing.sh --check inside WSL2, and check that the certificate carries $OWN_BLOCK (GenerateCert --force)"
+  fi
+  if [ -n "$peer" ]; then
+    size=$((MTU - 28))
+    if in_wsl ping -c 1 -W 2 -M do -s "$size" -I "$WSL_ADDRESS" "$peer" >/dev/null 2>&1; then
+      report ok wsl-mtu "a $MTU-byte packet from WSL2 crosses unfragmented"
+    else
+      report FAIL wsl-mtu "a $MTU-byte packet from WSL2 does not cross" "lower tuning.mtu in hosts/network.yaml (1300 crosses most links)"
+    fi
+  fi
+fi
+exit "$failed"

@@ -1,0 +1,61 @@
+# Pester tests for a rendered flatnet-doctor.ps1 (host-b of the example inventory), run against the fake Windows.
+param([Parameter(Mandatory)][string]$ScriptPath)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    $env:USERNAME = 'flatnet'
+
+    # A host as install.ps1 and setup-routing.ps1 leave it: Nebula running with wintun, forwarding on, the
+    # block routed to WSL2's current address, the firewall rules in place.
+    function New-HealthyHost {
+        Reset-FakeWindows
+        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        $wintun = Join-Path $root 'nebula/dist/windows/wintun/bin/amd64/wintun.dll'
+        New-Item -ItemType Directory -Force -Path (Split-Path -Parent $wintun), (Join-Path $root 'logs') | Out-Null
+        Copy-Item -Path (Join-Path $PSScriptRoot 'fake-nebula.exe') -Destination (Join-Path $root 'nebula/nebula.exe')
+        Set-Content -Path $wintun -Value 'wintun'
+        $FakeWindows.Services['nebula'] = @{ Status = 'Running'; PathName = "$root/nebula/nebula.exe" }
+        $FakeWindows.FirewallRules.Add('flatnet: Nebula UDP 4242')
+        $FakeWindows.HyperVRules.Add('flatnet-overlay-to-wsl')
+        foreach ($i in $FakeWindows.Interfaces) { $i.Forwarding = 'Enabled' }
+        $FakeWindows.Registry['HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters\IPEnableRouter'] = 1
+        $FakeWindows.Routes.Add([pscustomobject]@{ DestinationPrefix = '10.101.2.0/24'; NextHop = '172.29.1.2'; ifIndex = 17 })
+        $root
+    }
+
+    function Invoke-Doctor([string]$Root, [switch]$Machine) { & $ScriptPath -Root $Root -Machine:$Machine }
+}
+
+AfterAll { Remove-FakeWindows }
+
+Describe 'flatnet-doctor.ps1' {
+    It 'says ok to every check on a host where everything is in place, and keeps the findings in logs\doctor.json' {
+        $root = New-HealthyHost
+        $out = Invoke-Doctor $root
+        $LASTEXITCODE | Should -Be 0
+        $checks = @($out | Where-Object { $_ -match '^(ok|warn|FAIL) ' })
+        @($checks | Where-Object { $_ -notmatch '^ok ' }) | Should -BeNullOrEmpty
+        ($checks | ForEach-Object { ($_ -split '\s+')[1].TrimEnd(':') }) | Should -Be @(
+            'windows', 'admin', 'nebula-service', 'nebula-version', 'wintun', 'adapter', 'firewall', 'lighthouse',
+            'wsl-version', 'wsl-owner', 'wsl-networking', 'wsl-adapter', 'forwarding', 'ip-enable-router', 'route',
+            'hyperv-firewall', 'wsl-ping', 'wsl-mtu')
+        (Get-Content -Raw (Join-Path $root 'logs/doctor.json') | ConvertFrom-Json).Count | Should -Be 18
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty   # it only reads
+    }
+
+    It 'names each problem with its fix, in machine form too, and exits 1' {
+        $root = New-HealthyHost
+        Remove-Item -Recurse (Join-Path $root 'nebula/dist')
+        $FakeWindows.Services['nebula'].Status = 'Stopped'
+        ($FakeWindows.Interfaces | Where-Object { $_.InterfaceAlias -like 'vEthernet*' }).Forwarding = 'Disabled'
+        $FakeWindows.Routes[0].NextHop = '172.29.1.9'          # WSL2 restarted with a new address
+        $FakeWindows.Distros = @()
+        $FakeWindows.Elevated = $false
+        $out = Invoke-Doctor $root -Machine
+        $LASTEXITCODE | Should -Be 1
+        $failed = @($out | Where-Object { $_ -like "FAIL`t*" } | ForEach-Object { ($_ -split "`t")[1] })
+        $failed | Should -Be @('admin', 'nebula-service', 'wintun', 'wsl-owner', 'forwarding', 'route')
+        $out | Should -Contain "FAIL`troute`t10.101.2.0/24 goes to 172.29.1.9, but WSL2 is at 172.29.1.2 now`trun scripts\setup-routing.ps1; is the flatnet routing task running? (Get-ScheduledTask 'flatnet routing')"
+        @($out | Where-Object { $_ -like "FAIL`twintun`t*missing: Nebula 1.10+ does not start*" }).Count | Should -Be 1
+    }
+}
