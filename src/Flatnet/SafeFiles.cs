@@ -58,7 +58,7 @@ public static class SafeFiles
     }
 
     /// <summary>Folders an artifacts folder made by an older flatnet holds; such a folder is adopted (marked) as flatnet's.</summary>
-    private static readonly string[] ArtifactsFolders = ["bench", "bundles", "check", "hosts", "lab", "releases", "render", "tools", "verify"];
+    private static readonly string[] ArtifactsFolders = ["bench", "bundles", "check", "hosts", "lab", "lighthouses", "releases", "render", "tools", "verify"];
 
     /// <summary>
     /// The artifacts folder: made (and marked) when missing; an existing one must be flatnet's (marked, or holding only

@@ -14,13 +14,30 @@ public sealed class ConfigCheck(FlatnetContext context)
     private static readonly Lock HostKeyLock = new();
 
     /// <summary>The nebula that checks a host's config: the release the host runs when it is in tools/nebula/, else this machine's.</summary>
-    public Nebula CheckerFor(HostAddresses host)
+    public Nebula CheckerFor(HostAddresses host) => CheckerFor(host.Name, host.Host.NebulaVersion);
+
+    public Nebula CheckerFor(string name, Versions.NebulaVersion? runs)
     {
-        if (host.Host.NebulaVersion is not { } wanted || wanted == context.Nebula.Version) return context.Nebula;
+        if (runs is not { } wanted || wanted == context.Nebula.Version) return context.Nebula;
         if (context.Releases.Find(wanted, "nebula") is { } exact) return new Nebula(exact);
-        context.Log.Verbose($"{host.Name}: its config is checked with nebula {context.Nebula.Version}, not the {wanted} it runs " +
+        context.Log.Verbose($"{name}: its config is checked with nebula {context.Nebula.Version}, not the {wanted} it runs " +
                             $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
         return context.Nebula;
+    }
+
+    /// <summary>
+    /// `nebula -test` on a config whose daemon has no certificate here (a lighthouse flatnet does not manage): with a
+    /// throw-away certificate of the same name, IP and groups, signed by the CA.
+    /// </summary>
+    public void RunWithTwin(HostModel model, string ipCidr, IReadOnlyList<string> groups, Nebula checker)
+    {
+        var check = Directory.CreateTempSubdirectory("flatnet-check-");
+        using var cleanup = TempFolders.DeleteOnExit(check.FullName);
+        var cert = Path.Combine(check.FullName, "twin.crt");
+        var key = Path.Combine(check.FullName, "twin.key");
+        context.NebulaCert.Sign(new NebulaCertSignSettings(model.Name, ipCidr, context.Ca.CrtPath, context.Ca.KeyPath, cert)
+            { OutKey = key, Groups = groups, Duration = "1h" });
+        Test(model with { Paths = model.Paths with { Ca = context.Ca.CrtPath, Cert = cert, Key = key } }, check.FullName, checker);
     }
 
     public void Run(HostModel model, string pkiDirectory, Nebula checker)
@@ -41,15 +58,16 @@ public sealed class ConfigCheck(FlatnetContext context)
                 OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
             });
         }
-        var local = model with
-        {
-            Paths = model.Paths with { Ca = Path.Combine(pkiDirectory, "ca.crt"), Cert = cert, Key = key },
-            // The admin interface's host key is made on the host at install; nebula -test needs one to load.
-            Admin = model.Admin is null ? null : model.Admin with { HostKey = ThrowAwayHostKey() },
-        };
-        var config = Path.Combine(check.FullName, "config.yaml");
+        Test(model with { Paths = model.Paths with { Ca = Path.Combine(pkiDirectory, "ca.crt"), Cert = cert, Key = key } }, check.FullName, checker);
+    }
+
+    private void Test(HostModel local, string folder, Nebula checker)
+    {
+        // The admin interface's host key is made on the host at install; nebula -test needs one to load.
+        local = local with { Admin = local.Admin is null ? null : local.Admin with { HostKey = ThrowAwayHostKey() } };
+        var config = Path.Combine(folder, "config.yaml");
         File.WriteAllText(config, context.Renderer.RenderConfig(local));
-        checker.Test(config, model.Name);
+        checker.Test(config, local.Name);
     }
 
     /// <summary>A throw-away SSH host key, only so that `nebula -test` can load a config with the admin interface.</summary>

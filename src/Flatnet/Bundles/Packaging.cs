@@ -92,6 +92,7 @@ public sealed class Packaging(FlatnetContext context)
         if (failures.Count > 0)
             throw new FlatnetException($"{failures.Count} host(s) could not be packed (the others were):\n  " + string.Join("\n  ", failures.Select(r => r.Replace("\n", "\n  "))));
         var rows = results.Select(r => r.Row!).ToList();
+        new LighthouseConfigs(context).Render();
         context.Log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
         foreach (var r in rows)
         {
@@ -115,15 +116,24 @@ public sealed class Packaging(FlatnetContext context)
         context.ClaimArtifacts();
         SafeFiles.ReplaceDirectory(root, dir =>
         {
-            Parallel.ForEach(models, m =>
+            try
             {
-                foreach (var f in context.Renderer.Render(m))
+                Parallel.ForEach(models, m =>
                 {
-                    var path = Path.Combine(dir, m.Name, f.Path);
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    File.WriteAllBytes(path, f.Content);
-                }
-            });
+                    foreach (var f in context.Renderer.Render(m))
+                    {
+                        var path = Path.Combine(dir, m.Name, f.Path);
+                        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                        File.WriteAllBytes(path, f.Content);
+                    }
+                });
+            }
+            catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is FlatnetException))
+            {
+                // Every host's own reason, once each: never .NET's "One or more errors occurred".
+                var reasons = e.Flatten().InnerExceptions.Select(x => x.Message).Distinct().ToList();
+                throw new FlatnetException($"{reasons.Count} problem(s) rendering; nothing was written:\n  " + string.Join("\n  ", reasons.Select(r => r.Replace("\n", "\n  "))));
+            }
         });
         context.Log.Info($"rendered {hosts.Count} host(s) into {Workspace.Relative(root)}");
         return hosts.Select(h => h.Name).ToList();

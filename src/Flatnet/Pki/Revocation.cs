@@ -27,8 +27,11 @@ public sealed class Revocation(FlatnetContext context)
             context.Log.Info($"{host}: revoked certificate {fingerprint} ({Workspace.Relative(file)})");
             context.InventoryChanged(); // the blocklist is in every host's config
         }
+        // The lighthouse goes first: its config for the operator carries the new blocklist before any peer is touched.
+        var lighthouses = new Bundles.LighthouseConfigs(context).Render();
+        context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it " +
+                         $"(kill -HUP, or restart the service); see {string.Join(", ", lighthouses.Select(Workspace.Relative))}");
         new Provisioning(context).UpdatePeers(host, $"the revocation of {host} is recorded", $"./build.sh --target=RevokeHost --host={host}");
-        context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it (kill -HUP, or restart the service)");
         return fingerprint;
     }
 }

@@ -181,6 +181,11 @@ public class RenderingTests
         var plan = control.Context.Plan;
         var e = Assert.Throws<FlatnetException>(() => control.Context.Renderer.RenderConfig(HostModel.ForHost(plan, plan.Host("host-b"))))!;
         Assert.That(e.Message, Does.Contain("templates/config.yaml.scriban").And.Contain("caa"));
+
+        // RenderAll renders hosts in parallel: the reason comes once, never as .NET's "One or more errors occurred".
+        var all = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(all.Message, Does.StartWith("1 problem(s) rendering; nothing was written:").And.Contain("caa").And.Not.Contain("One or more errors"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "render")), Is.False);
     }
 
     [Test]

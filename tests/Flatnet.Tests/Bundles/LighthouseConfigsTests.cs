@@ -1,0 +1,40 @@
+using Flatnet.Bundles;
+
+namespace Flatnet.Tests;
+
+/// <summary>A lighthouse flatnet does not manage gets, for its operator, the exact config the hosts rely on.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class LighthouseConfigsTests
+{
+    [TestCase("1.6.1")]
+    [TestCase("1.9.3")]
+    [TestCase("1.11.0")]
+    public void PackageAllWritesTheLighthousesConfigCheckedByTheReleaseItRuns(string release)
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "# nebula_version:", $"    nebula_version: {release}");
+        TestWorkspace.Nebula(release);
+        ws.ControlPlane().PackageAll();
+
+        var folder = Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses", "lighthouse");
+        var config = File.ReadAllText(Path.Combine(folder, "config.yaml"));
+        Assert.That(config, Does.Contain("  am_lighthouse: true").And.Contain("  am_relay: true").And.Contain("/etc/nebula/ca.crt"));
+        Assert.That(File.ReadAllText(Path.Combine(folder, "README.md")), Does.Contain("`relay.am_relay: true`"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("lighthouse config(s) for their operators: "));
+    }
+
+    [Test]
+    public void ARevocationReachesTheLighthousesConfigFirst()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-c");
+        var fingerprint = control.Context.NebulaCert.Print(Path.Combine(ws.Workspace.PkiDirectory("host-c"), "host.crt")).Fingerprint;
+        ws.Edit("host-a.yaml", "transport:", "  transport: none");   // nothing to deploy to: only files change here
+        ws.Edit("host-b.yaml", "transport:", "  transport: none");
+        new ControlPlane(ws.Workspace, ws.Log).RevokeHost("host-c");
+        var config = File.ReadAllText(Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses", "lighthouse", "config.yaml"));
+        Assert.That(config, Does.Contain(fingerprint));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("the lighthouse must refuse it too").And.Some.Contains("lighthouses/lighthouse/config.yaml"));
+    }
+}
