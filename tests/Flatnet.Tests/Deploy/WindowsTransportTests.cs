@@ -182,6 +182,19 @@ public class WindowsTransportTests
     }
 
     [Test]
+    public void TheWslCommandUsesTheDistroThatSetupRoutingUses()
+    {
+        using var ws = new TestWorkspace();
+        Assert.That(ws.ControlPlane().Context.Plan.Host("host-b").Host.WslCommand, Is.EqualTo("wsl.exe -u root -e"));
+        ws.Edit("network.yaml", "service:", "    service: nebula\n    wsl_distro: Ubuntu-24.04");
+        var host = ws.ControlPlane().Context.Plan.Host("host-b");
+        Assert.That(host.Host.WslCommand, Is.EqualTo("wsl.exe -d Ubuntu-24.04 -u root -e"));
+        var c = new RecordingConnection();
+        HostOperations.Ping(c, HostModel.ForHost(ws.ControlPlane().Context.Plan, host), host.Host.WslCommand, "10.101.1.1");
+        Assert.That(WindowsCommandLine.DecodedScript(c.Log[0]), Does.StartWith("& 'wsl.exe' '-d' 'Ubuntu-24.04' '-u' 'root' '-e' 'sh' '-c' 'echo "));
+    }
+
+    [Test]
     public void WinRmFromLinuxSaysToUseSsh()
     {
         using var ws = new TestWorkspace();
