@@ -162,7 +162,7 @@ public class LabTests
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
             var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
             Assert.That(healthy.Select(f => f.Check), Is.EqualTo(new[]
-                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "forwarding", "route", "wsl-ping", "wsl-mtu" }));
+                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "forwarding", "route", "source-nat", "wsl-ping", "wsl-mtu" }));
             Assert.That(healthy, Has.All.Property("Status").EqualTo("ok"), string.Join("\n", healthy));
             Assert.That(new ControlPlane(lab.Workspace, ws.Log).Doctor("host-c").Select(f => f.Check), Has.None.StartWith("wsl"));
 

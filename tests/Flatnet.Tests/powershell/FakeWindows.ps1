@@ -9,7 +9,7 @@ $script:FakeCommands = @(
     'Get-Service', 'Start-Service', 'Restart-Service', 'Get-CimInstance', 'sc.exe', 'nssm.exe', 'icacls.exe',
     'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal',
     'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet',
-    'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe'
+    'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat'
 )
 
 function global:Reset-FakeWindows {
@@ -41,6 +41,8 @@ function global:Reset-FakeWindows {
         Elevated          = $true
         PingExit          = 0            # ping.exe (from Windows) and ping inside WSL2
         WslPingExit       = 0
+        # Get-NetNat: WSL's own NAT covers its 172.x network, never the stable address from the routed block.
+        Nats              = @([pscustomobject]@{ Name = 'WSLNat'; InternalIPInterfaceAddressPrefix = '172.29.16.0/20' })
         IcaclsExit        = 0
     }
     if ($Windows10) {
@@ -219,6 +221,11 @@ function global:whoami.exe {
     'Mandatory Label\Medium Mandatory Level Label S-1-16-8192'
     if ($global:FakeWindows.Elevated) { 'Mandatory Label\High Mandatory Level Label S-1-16-12288' }
     $global:LASTEXITCODE = 0
+}
+
+function global:Get-NetNat {
+    param([object]$ErrorAction)
+    $global:FakeWindows.Nats
 }
 
 function global:ping.exe {

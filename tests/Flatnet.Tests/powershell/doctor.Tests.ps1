@@ -38,8 +38,8 @@ Describe 'flatnet-doctor.ps1' {
         ($checks | ForEach-Object { ($_ -split '\s+')[1].TrimEnd(':') }) | Should -Be @(
             'windows', 'admin', 'nebula-service', 'nebula-version', 'wintun', 'adapter', 'firewall', 'lighthouse',
             'wsl-version', 'wsl-owner', 'wsl-networking', 'wsl-adapter', 'forwarding', 'ip-enable-router', 'route',
-            'hyperv-firewall', 'wsl-ping', 'wsl-mtu')
-        (Get-Content -Raw (Join-Path $root 'logs/doctor.json') | ConvertFrom-Json).Count | Should -Be 18
+            'hyperv-firewall', 'source-nat', 'wsl-ping', 'wsl-mtu')
+        (Get-Content -Raw (Join-Path $root 'logs/doctor.json') | ConvertFrom-Json).Count | Should -Be 19
         @($FakeWindows.Changes) | Should -BeNullOrEmpty   # it only reads
     }
 
@@ -51,10 +51,12 @@ Describe 'flatnet-doctor.ps1' {
         $FakeWindows.Routes[0].NextHop = '172.29.1.9'          # WSL2 restarted with a new address
         $FakeWindows.Distros = @()
         $FakeWindows.Elevated = $false
+        $FakeWindows.Nats += [pscustomobject]@{ Name = 'old-docker-nat'; InternalIPInterfaceAddressPrefix = '10.101.0.0/16' }
         $out = Invoke-Doctor $root -Machine
         $LASTEXITCODE | Should -Be 1
         $failed = @($out | Where-Object { $_ -like "FAIL`t*" } | ForEach-Object { ($_ -split "`t")[1] })
-        $failed | Should -Be @('admin', 'nebula-service', 'wintun', 'wsl-owner', 'forwarding', 'route')
+        $failed | Should -Be @('admin', 'nebula-service', 'wintun', 'wsl-owner', 'forwarding', 'route', 'source-nat')
+        $out | Should -Contain "FAIL`tsource-nat`tNAT old-docker-nat (10.101.0.0/16) rewrites 10.101.2.1 to this host's address; peers then drop or misroute WSL2's traffic`tRemove-NetNat -Name old-docker-nat, or give it a prefix outside 10.101.2.0/24"
         $out | Should -Contain "FAIL`troute`t10.101.2.0/24 goes to 172.29.1.9, but WSL2 is at 172.29.1.2 now`trun scripts\setup-routing.ps1; is the flatnet routing task running? (Get-ScheduledTask 'flatnet routing')"
         @($out | Where-Object { $_ -like "FAIL`twintun`t*missing: Nebula 1.10+ does not start*" }).Count | Should -Be 1
     }

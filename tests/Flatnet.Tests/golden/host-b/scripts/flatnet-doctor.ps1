@@ -108,6 +108,20 @@ if (Get-Command -Name Get-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
     else { Report 'FAIL' 'hyperv-firewall' 'no Hyper-V firewall rule admits the overlay into WSL2' 'run scripts\setup-routing.ps1' }
 }
 
+# Traffic WSL2 sends from its stable address must keep that source: Nebula drops a packet whose source is neither
+# the host's Nebula IP nor in its certificate's subnets, and peers route replies to the block. A WinNAT whose
+# internal prefix covers the address would rewrite it to the host's.
+function Test-InPrefix([string]$Address, [string]$Prefix) {
+    $parts = $Prefix -split '/'
+    $bits = [int]$parts[1]
+    $toNumber = { param($a) $b = ([Net.IPAddress]::Parse($a)).GetAddressBytes(); [uint32](($b[0] * 16777216) + ($b[1] * 65536) + ($b[2] * 256) + $b[3]) }
+    $mask = if ($bits -eq 0) { [uint32]0 } else { [uint32]([uint64]4294967295 -shl (32 - $bits) -band 4294967295) }
+    ((& $toNumber $Address) -band $mask) -eq ((& $toNumber $parts[0]) -band $mask)
+}
+$rewriting = @(Get-NetNat -ErrorAction SilentlyContinue | Where-Object { $_.InternalIPInterfaceAddressPrefix -and (Test-InPrefix $WslAddress $_.InternalIPInterfaceAddressPrefix) })
+if ($rewriting.Count -eq 0) { Report 'ok' 'source-nat' "no NAT rewrites WSL2's stable address $WslAddress" }
+else { Report 'FAIL' 'source-nat' "NAT $($rewriting[0].Name) ($($rewriting[0].InternalIPInterfaceAddressPrefix)) rewrites $WslAddress to this host's address; peers then drop or misroute WSL2's traffic" "Remove-NetNat -Name $($rewriting[0].Name), or give it a prefix outside $OwnBlock" }
+
 if ($Peers.Count -gt 0) {
     $peer = $Peers[0]
     & wsl.exe @WslArgs -e ping -c 1 -W 2 -I $WslAddress $peer | Out-Null

@@ -79,6 +79,25 @@ case "$route" in
   *) report FAIL route "no route of $OWN_BLOCK to WSL2" "run scripts/host-routing.sh (ConfigureRouting); it follows WSL2's current address" ;;
 esac
 
+# Traffic WSL2 sends from its stable address must keep that source: Nebula drops a packet whose source is neither
+# the host's Nebula IP nor in its certificate's subnets. A MASQUERADE/SNAT rule that matches it would rewrite it.
+in_net() {  # in_net ADDR CIDR
+  awk -v ip="$1" -v net="$2" 'function n(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
+    BEGIN { split(net, c, "/"); if (c[2] == "") c[2] = 32; size = 2 ^ (32 - c[2]); base = int(n(c[1]) / size) * size; x = n(ip); exit !(x >= base && x < base + size) }'
+}
+rewriting=""
+while read -r rule; do
+  [ -n "$rule" ] || continue
+  out=$(printf '%s\n' "$rule" | sed -n 's/.* -o \([^ ]*\).*/\1/p')
+  [ -z "$out" ] || [ "$out" = "$TUN" ] || continue   # NAT towards the LAN leaves the tunnel's traffic alone
+  src=$(printf '%s\n' "$rule" | sed -n 's/.* -s \([0-9./]*\).*/\1/p')
+  if [ -z "$src" ] || in_net "$WSL_ADDRESS" "$src"; then rewriting=$rule; break; fi
+done <<EOF_RULES
+$(iptables -t nat -S POSTROUTING 2>/dev/null | grep -E -- '-j (MASQUERADE|SNAT)' || true)
+EOF_RULES
+[ -z "$rewriting" ] && report ok source-nat "no NAT rule rewrites WSL2's stable address $WSL_ADDRESS" \
+  || report FAIL source-nat "'$rewriting' rewrites $WSL_ADDRESS to this host's address" "narrow the rule's -s to WSL2's NAT network, away from $OWN_BLOCK"
+
 if [ -n "$wsl" ]; then
   peer=${PEERS%% *}
   if [ -z "$peer" ]; then
