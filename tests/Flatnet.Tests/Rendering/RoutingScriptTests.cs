@@ -89,6 +89,25 @@ public class RoutingScriptTests
     }
 
     [Test]
+    public void WslRoutingRemovesTheRouteToAHostThePlanNoLongerHasAndNothingElse()
+    {
+        using var rig = new Rig();
+        Assert.That(rig.WslRouting().ExitCode, Is.EqualTo(0));
+        // host-d was in the mesh and is gone: its block is still routed from the stable address. Another program's
+        // route to a 10.101 network (without flatnet's source) is not flatnet's to touch.
+        rig.Wsl.Run("ip", "route", "add", "10.101.4.0/24", "via", "172.29.2.1", "dev", "eth0", "src", "10.101.2.1", "mtu", "1300");
+        rig.Wsl.Run("ip", "route", "add", "10.101.77.0/24", "via", "172.29.2.1", "dev", "eth0");
+
+        var check = rig.WslRouting("--check");
+        Assert.That((check.ExitCode, check.StdOut), Is.EqualTo((1, "stale: route 10.101.4.0/24 (no host of the plan has it)\n")));
+        var run = rig.WslRouting();
+        Assert.That(run.StdOut.Trim(), Is.EqualTo("removed: route 10.101.4.0/24 (no host of the plan has it)"));
+        var routes = rig.Wsl.Run("ip", "-4", "route", "show").StdOut;
+        Assert.That(routes, Does.Not.Contain("10.101.4.0/24").And.Contain("10.101.77.0/24 via 172.29.2.1"));
+        Assert.That(rig.WslRouting().StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
+    }
+
+    [Test]
     public void WslRoutingKeepsTheRestOfWslConfAndAnotherProgramsBootCommand()
     {
         using var rig = new Rig();

@@ -10,6 +10,8 @@
 # Usage: wsl-routing.sh [--check] [--install-boot]
 #   --check         change nothing; exit 1 if anything is missing
 #   --install-boot  also make WSL run this script at every start ([boot] command in /etc/wsl.conf)
+# Routes from the stable address that the plan no longer has (a host that was removed) are deleted: that source
+# is flatnet's alone, so no other route is ever touched.
 # Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where wsl.conf lives.
 set -eu
 
@@ -64,6 +66,18 @@ for net in $ROUTES; do
     "$want"|"$want "*) ;;
     *) step "route $want${have:+ (was: $have)}" ip route replace $want ;;
   esac
+done
+
+# Routes with the stable address as source are flatnet's; one the plan no longer has leads to a removed host.
+stale=$(ip -4 route show | awk -v src="$WSL_ADDRESS" '{ for (i = 1; i < NF; i++) if ($i == "src" && $(i + 1) == src) { print $1; break } }' |
+  while read -r net; do case " $ROUTES " in *" $net "*) ;; *) echo "$net" ;; esac; done)
+for net in $stale; do
+  if [ "$check" = 1 ]; then
+    echo "stale: route $net (no host of the plan has it)"; missing=1
+  else
+    ip route del "$net" src "$WSL_ADDRESS"
+    echo "removed: route $net (no host of the plan has it)"; changed=1
+  fi
 done
 
 if [ "$boot" = 1 ]; then
