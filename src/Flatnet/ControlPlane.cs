@@ -29,6 +29,7 @@ public sealed class ControlPlane(FlatnetContext context)
     public PeerRollout UpdatePeers(string host) => (PeerRollout)AddHostSteps.All.Single(s => s.Name == "UpdatePeers").Run(context, host)!;
     public PingMatrix VerifyPing(IEnumerable<string>? hosts = null) => new PingVerification(context).Verify(hosts);
     public IReadOnlyList<DoctorFinding> Doctor(string host) => new Doctor(context).Examine(host);
+    public IReadOnlyList<HostStatus> Status(bool json = false) => new Status(context).Read(json);
     public PingMatrix AddHost(string host) => AddHostSteps.Run(context, host);
     public void Provision(string host) => AddHostSteps.Provision(context, host);
 

@@ -17,7 +17,7 @@ public sealed class LabLighthouses
 
     private LabLighthouses(IReadOnlyList<LabLighthouse> all) => All = all;
 
-    public static LabLighthouses Create(FlatnetContext context, IReadOnlyList<NetworkNamespace> namespaces, string labDirectory, LabDaemon nebula, int? caVersion)
+    public static LabLighthouses Create(FlatnetContext context, IReadOnlyList<NetworkNamespace> namespaces, string labDirectory, LabDaemon nebula, int? caVersion, bool relay = true)
     {
         if (caVersion is { } forced)
         {
@@ -34,6 +34,7 @@ public sealed class LabLighthouses
         {
             var lighthouse = plan.Lighthouses[i];
             var model = HostModel.ForLighthouse(plan, lighthouse, Path.Combine(labDirectory, lighthouse.Name), nebula.Binary);
+            if (!relay) model = model with { UseRelays = false }; // renders relay.am_relay: false
             Directory.CreateDirectory(model.Paths.ConfigDir);
             Directory.CreateDirectory(model.Paths.LogsDir);
             File.Copy(ca.CrtPath, model.Paths.Ca);

@@ -31,6 +31,8 @@ public sealed record LabOptions
     public IReadOnlyDictionary<string, LabNat> Nat { get; init; } = new Dictionary<string, LabNat>();
     /// <summary>Which Nebula release each daemon runs (fetched into tools/nebula/ when missing).</summary>
     public LabVersions Versions { get; init; } = LabVersions.MachineDefault;
+    /// <summary>False: the lab's lighthouses run with relay.am_relay: false, as a Stage 1 lighthouse may.</summary>
+    public bool LighthousesRelay { get; init; } = true;
 }
 
 /// <summary>
@@ -140,7 +142,7 @@ public sealed class LabNetwork : IDisposable
         // nebula-cert: the newest release in play (it reads every certificate version the others do), else this machine's.
         var certTool = versions.All.Any() ? _releases.Find(versions.All.Max(), "nebula-cert") : null;
         _inventory.WriteNetwork(Daemon(versions.ForLighthouse), certTool, Daemon(null).Binary);
-        _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, Daemon(versions.ForLighthouse), versions.CaVersion);
+        _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, Daemon(versions.ForLighthouse), versions.CaVersion, _options.LighthousesRelay);
         foreach (var h in hosts) LabSshd.WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");
         _log.Info($"lab: {hosts.Count} host(s) on {LabTopology.Lan}.0/24, lighthouse(s) {string.Join(", ", Lighthouses.Select(l => l.Underlay))}; inventory {Workspace.Relative(InventoryDirectory)}");
     }

@@ -11,7 +11,7 @@ namespace Flatnet.Verification;
 /// whether each host's Nebula runs, whether each host reaches each lighthouse, and per tunnel whether it is direct or
 /// relayed (Nebula's admin interface). A failed pair never shows a tunnel.
 /// </summary>
-public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, AdminInterface? admin)
+public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, AdminInterface? admin, string lighthouseConfigs = "artifacts/lighthouses")
 {
     private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
 
@@ -74,6 +74,29 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
                 : $"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from {string.Join(", ", from)}" +
                   $"\n    fix: check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)");
         }
+        diagnoses.AddRange(NoPath(running));
         return diagnoses;
+    }
+
+    /// <summary>
+    /// Two hosts that both run and both reach the lighthouse, but not each other: Nebula found no direct path
+    /// (typically both behind NAT that punching cannot cross), and no relay carried them either. With use_relays,
+    /// the hosts' configs name the lighthouse as their relay, so it is the lighthouse that does not relay.
+    /// </summary>
+    private IEnumerable<string> NoPath(IReadOnlyList<HostFindings> running)
+    {
+        var healthy = running.Where(f => f.LighthousesUnreached.Count == 0).Select(f => f.Name).ToHashSet();
+        var lighthouse = plan.Lighthouses.FirstOrDefault()?.Name ?? "lighthouse";
+        foreach (var f in running.Where(f => healthy.Contains(f.Name)))
+        {
+            var cut = f.Pings.Where(p => !p.Ok && p.From == f.Name && healthy.Contains(p.To)).Select(p => p.To).Distinct().ToList();
+            if (cut.Count == 0) continue;
+            yield return plan.Inventory.Network.UseRelays
+                ? $"{f.Name}: no direct path to {string.Join(", ", cut)} and the lighthouse does not relay - set relay.am_relay: true on {lighthouse} " +
+                  $"(see {Workspace.Relative(Path.Combine(lighthouseConfigs, lighthouse, "config.yaml"))})" +
+                  $"\n    fix: reload {lighthouse} after setting it; or let UDP {plan.Inventory.Network.ListenPort} reach {f.Name} directly (port forward, no symmetric NAT)"
+                : $"{f.Name}: no direct path to {string.Join(", ", cut)}, and relays are off (use_relays: false)" +
+                  $"\n    fix: set use_relays: true in hosts/network.yaml (and relay.am_relay: true on {lighthouse}), or let UDP {plan.Inventory.Network.ListenPort} reach {f.Name} directly";
+        }
     }
 }

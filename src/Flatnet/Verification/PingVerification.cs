@@ -19,10 +19,12 @@ public sealed class PingVerification(FlatnetContext context)
         try
         {
             foreach (var h in selected) connections[h.Name] = HostConnections.Open(h.Host);
-            var matrix = new MeshVerifier(plan, context.Model, context.Admin).Run(selected, connections);
+            var matrix = new MeshVerifier(plan, context.Model, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections);
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(MatrixPath, matrix.ToJson());
             context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath) + "):\n" + matrix.ToTable());
+            if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
+                RenderLighthouseConfigs();
             if (matrix.Failures.Count > 0)
                 throw new FlatnetException($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed: " +
                                            string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +
@@ -34,6 +36,19 @@ public sealed class PingVerification(FlatnetContext context)
         finally
         {
             foreach (var c in connections.Values) c.Dispose();
+        }
+    }
+
+    /// <summary>The diagnosis points at the lighthouse's config: make sure it is there. Its absence must not hide the diagnosis.</summary>
+    private void RenderLighthouseConfigs()
+    {
+        try
+        {
+            new Bundles.LighthouseConfigs(context).Render();
+        }
+        catch (FlatnetException e)
+        {
+            context.Log.Warn($"the lighthouse's config could not be rendered for its operator: {e.Problem}");
         }
     }
 }

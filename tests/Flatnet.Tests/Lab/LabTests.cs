@@ -115,13 +115,13 @@ public class LabTests
 
     /// <summary>Builds a lab for one test, hands it over, and proves afterwards that nothing of it is left.</summary>
     private static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
-        IReadOnlyDictionary<string, LabNat>? nat = null)
+        IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true)
     {
         LabPrerequisites.Ensure(ws.Log, install: false);
         try
         {
             using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
-                new LabOptions { Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>() });
+                new LabOptions { Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay });
             body(lab);
         }
         finally
@@ -159,6 +159,13 @@ public class LabTests
             Assert.That(a.Host.Run("ip", "-4", "route").StdOut + a.WslNamespace.Run("ip", "-4", "route").StdOut, Does.Not.Contain("10.101.3."),
                 "nobody routes to a block host-c does not have");
 
+            // Status: every host reachable and running, and the tunnels the pings made, direct.
+            var status = new ControlPlane(lab.Workspace, ws.Log).Status();
+            Assert.That(status.Select(s => (s.Host, s.Reachable)), Is.EqualTo(new[] { ("host-a", true), ("host-b", true), ("host-c", true) }));
+            Assert.That(status, Has.All.Property("Service").EqualTo("running"));
+            Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith("direct 198.18.0.12:"));
+            Assert.That(status.Single(s => s.Host == "host-a").CertificateDaysLeft, Is.InRange(360, 366));
+
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
             var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
             Assert.That(healthy.Select(f => f.Check), Is.EqualTo(new[]
@@ -186,6 +193,11 @@ public class LabTests
             Assert.That(failedTunnels, Has.Count.EqualTo(9), "every ping from or to host-b");
             Assert.That(failedTunnels, Has.All.EqualTo("-"), "a failed pair never shows a tunnel");
             Assert.That(json.GetProperty("diagnoses").EnumerateArray().Select(d => d.GetString()), Has.Some.StartWith("host-b: nebula is not running"));
+
+            // Status shows it in host-b's row, and host-b's peers have no tunnel to it (the pings above failed).
+            var down = new ControlPlane(lab.Workspace, ws.Log).Status();
+            Assert.That(down.Single(s => s.Host == "host-b").Service, Does.StartWith("not running (pid file stale"));
+            Assert.That(down.Single(s => s.Host == "host-b").Tunnels.Values, Has.All.EqualTo("-"));
 
             // Its doctor names the cause first, with what to do.
             var sick = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Doctor("host-b"))!;
@@ -341,6 +353,25 @@ public class LabTests
                 Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
                     "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");
         }, nat: new Dictionary<string, LabNat> { ["host-a"] = kind, ["host-b"] = kind });
+    }
+
+    [Test]
+    public void WhenTheLighthouseDoesNotRelayVerifyPingSaysSoForHostsWithNoDirectPath()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            var control = new ControlPlane(lab.Workspace, ws.Log);
+            foreach (var host in control.Context.Plan.Hosts.Select(h => h.Name)) control.Provision(host);
+            var e = Assert.Throws<FlatnetException>(() => control.VerifyPing())!;
+            // The path is the workspace's artifacts folder, as the user would type it (here the test's own, absolute).
+            Assert.That(e.Message, Does.Contain("host-a: no direct path to host-b and the lighthouse does not relay - set relay.am_relay: true on lighthouse (see ")
+                .And.Contain("artifacts/lighthouses/lighthouse/config.yaml)"));
+            // (host-c, on the LAN, may or may not get through to a symmetric-NAT host without a relay: that depends on
+            // who sends first, so nothing is asserted about it.)
+            Assert.That(File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "lighthouses", "lighthouse", "config.yaml")), Does.Contain("  am_relay: true"),
+                "the config the diagnosis points at is there, and says what the lighthouse needs");
+        }, nat: new Dictionary<string, LabNat> { ["host-a"] = LabNat.Symmetric, ["host-b"] = LabNat.Symmetric }, lighthousesRelay: false);
     }
 
     [Test]

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Flatnet.Deploy;
+using Flatnet.Pki;
+
+namespace Flatnet.Verification;
+
+/// <summary>One host as Status sees it now; an unreachable host is a row that says so.</summary>
+public sealed record HostStatus
+{
+    public required string Host { get; init; }
+    public required bool Reachable { get; init; }
+    public string Nebula { get; init; } = "-";
+    public string Service { get; init; } = "-";
+    public int? CertificateDaysLeft { get; init; }
+    /// <summary>Peer name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>
+    public IReadOnlyDictionary<string, string> Tunnels { get; init; } = new Dictionary<string, string>();
+    public string? Problem { get; init; }
+}
+
+/// <summary>
+/// Target Status (read-only, any time): one row per host, from the live hosts and the inventory: reachable, the
+/// Nebula it runs, its service or process, its certificate's days left, and per peer whether a tunnel is up, direct
+/// or relayed (from Nebula's admin interface). Printed as a table and kept as artifacts/verify/status.json.
+/// </summary>
+public sealed class Status(FlatnetContext context)
+{
+    public string JsonPath => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "status.json");
+
+    public IReadOnlyList<HostStatus> Read(bool json = false)
+    {
+        var plan = context.Plan;
+        var hosts = plan.Deployable.ToList();
+        var rows = hosts.AsParallel().AsOrdered().Select(h => Examine(h, hosts)).ToList();
+        var text = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
+        context.ClaimArtifacts();
+        SafeFiles.WriteAllText(JsonPath, text);
+        if (json) context.Log.Info(text.TrimEnd());
+        else context.Log.Info($"status ({Workspace.Relative(JsonPath)}):\n" + Table(rows, hosts.Select(h => h.Name).ToList()));
+        return rows;
+    }
+
+    private HostStatus Examine(Addressing.HostAddresses host, IReadOnlyList<Addressing.HostAddresses> all)
+    {
+        var days = CertificateDaysLeft(host.Name);
+        IHostConnection connection;
+        try
+        {
+            connection = HostConnections.Open(host.Host);
+        }
+        catch (FlatnetException e)
+        {
+            return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0] };
+        }
+        using (connection)
+        {
+            var model = context.Model(host);
+            var (running, state) = HostOperations.NebulaState(model, connection);
+            var tunnels = running && context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+            return new HostStatus
+            {
+                Host = host.Name, Reachable = true, CertificateDaysLeft = days,
+                Nebula = HostOperations.InstalledNebula(model, connection)?.ToString() ?? "not installed",
+                Service = state,
+                Tunnels = all.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.OverlayAddress)),
+            };
+        }
+    }
+
+    private int? CertificateDaysLeft(string host)
+    {
+        var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
+        return File.Exists(crt) ? (int)Math.Floor((context.NebulaCert.Print(crt).NotAfter - DateTimeOffset.UtcNow).TotalDays) : null;
+    }
+
+    public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names)
+    {
+        var lines = new List<string> { $"  {"host",-12} {"ssh",-5} {"nebula",-14} {"service",-22} {"cert",-6} " + string.Join(" ", names.Select(n => $"{n,-28}")) };
+        foreach (var r in rows)
+            lines.Add($"  {r.Host,-12} {(r.Reachable ? "ok" : "DOWN"),-5} {r.Nebula,-14} {Cut(r.Service, 22),-22} {(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-6} " +
+                      string.Join(" ", names.Select(n => $"{(n == r.Host ? "" : r.Tunnels.GetValueOrDefault(n, "-")),-28}")) +
+                      (r.Problem is null ? "" : $"\n      {r.Problem}"));
+        return string.Join("\n", lines);
+    }
+
+    private static string Cut(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "~";
+}
