@@ -15,7 +15,7 @@ public static partial class HostOperations
     /// <summary>A host path as a PowerShell string: a drive path in Windows' own spelling (F:\flatnet\...); the lab's
     /// stand-in roots (/path) as they are.</summary>
     private static string Ps(string path) =>
-        TemplateRenderer.PsQuote(path.Length >= 2 && path[1] == ':' ? path.Replace('/', '\\') : path);
+        TemplateRenderer.PsQuote(HostPaths.Native(path));
 
     /// <summary>Runs a script file on a Windows host: an encoded command that calls it, so its path is a quoted value, never a word cmd.exe parses.</summary>
     private static string PowerShellFile(string path, string switches = "") =>

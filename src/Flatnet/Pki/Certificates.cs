@@ -120,7 +120,7 @@ public sealed class Certificates(FlatnetContext context)
         void Add(string name, string crt, bool isCa)
         {
             var info = context.NebulaCert.Print(crt);
-            rows.Add(new CertificateDue(name, info.NotAfter, (int)Math.Floor((info.NotAfter - DateTimeOffset.UtcNow).TotalDays), isCa));
+            rows.Add(new CertificateDue(name, info.NotAfter, info.DaysLeft, isCa));
         }
         context.Ca.RequireExisting();
         Add("CA " + Plan.Inventory.Network.Ca.Name, context.Ca.CrtPath, isCa: true);

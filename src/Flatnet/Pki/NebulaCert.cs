@@ -86,6 +86,9 @@ public sealed record NebulaCertInfo
     /// <summary>The certificate format: 1 (every Nebula) or 2 (Nebula >= 1.10 only).</summary>
     public int Version { get; init; } = 1;
 
+    /// <summary>Whole days until it expires (negative once it has).</summary>
+    public int DaysLeft => (int)Math.Floor((NotAfter - DateTimeOffset.UtcNow).TotalDays);
+
     /// <summary>
     /// Reads both shapes `print -json` has had. Up to 1.9 one object:
     ///   {"details":{"ips":[..],"subnets":[..],"publicKey":..},"fingerprint":..}

@@ -29,7 +29,12 @@ public sealed record HostPaths
     public string Config => $"{ConfigDir}/config.yaml";
     public string Log => $"{LogsDir}/nebula.log";
     /// <summary>The root as the host's own shell writes it: F:\flatnet on Windows; a stand-in /path (the lab) as it is.</summary>
-    public string NativeRoot => Root.Length >= 2 && Root[1] == ':' ? Root.Replace('/', '\\') : Root;
+    public string NativeRoot => Native(Root);
+
+    /// <summary>A drive path (F:/flatnet/...) in Windows' own spelling (F:\flatnet\...); anything else, the lab's /path stand-ins, as it is.</summary>
+    public static string Native(string path) => IsDrivePath(path) ? path.Replace('/', '\\') : path;
+
+    public static bool IsDrivePath(string path) => path.Length >= 2 && path[1] == ':';
     // The pki files, which `nebula -test` on the build machine points at its own copies.
     public string Ca { get; init; } = "";
     public string Cert { get; init; } = "";
@@ -157,7 +162,7 @@ public sealed record HostModel
         var r = root.Replace('\\', '/').TrimEnd('/');
         return HostPaths.Under(r, $"{r}/nebula/nebula.exe",
             // F:/flatnet -> /mnt/f/flatnet: WSL2 sees Windows drives under /mnt.
-            r.Length >= 2 && r[1] == ':' ? $"/mnt/{char.ToLowerInvariant(r[0])}{r[2..]}/scripts" : $"{r}/scripts");
+            HostPaths.IsDrivePath(r) ? $"/mnt/{char.ToLowerInvariant(r[0])}{r[2..]}/scripts" : $"{r}/scripts");
     }
 
     private static HostPaths LinuxPaths(string root, string binary)

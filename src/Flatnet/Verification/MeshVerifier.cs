@@ -59,8 +59,8 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         {
             var m = model(plan.Host(f.Name));
             var where = m.IsWindows ? "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)" : m.Paths.Log;
-            diagnoses.Add($"{f.Name}: nebula is {f.State}; every ping from or to {f.Name} fails" +
-                          $"\n    fix: look at {where} on {f.Name}, then ./build.sh --target=DeployHost --host={f.Name} starts it again");
+            diagnoses.Add(Diagnosis($"{f.Name}: nebula is {f.State}; every ping from or to {f.Name} fails",
+                          $"look at {where} on {f.Name}, then ./build.sh --target=DeployHost --host={f.Name} starts it again"));
         }
         var running = findings.Where(f => f.Running).ToList();
         foreach (var lh in plan.Lighthouses)
@@ -69,14 +69,17 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
             if (from.Count == 0) continue;
             var endpoints = string.Join(", ", lh.Lighthouse.Endpoints);
             diagnoses.Add(from.Count == running.Count
-                ? $"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from every host - new tunnels cannot form; existing ones keep working" +
-                  $"\n    fix: check that the lighthouse's nebula runs and that UDP {endpoints} reaches it from the hosts"
-                : $"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from {string.Join(", ", from)}" +
-                  $"\n    fix: check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)");
+                ? Diagnosis($"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from every host - new tunnels cannot form; existing ones keep working",
+                  $"check that the lighthouse's nebula runs and that UDP {endpoints} reaches it from the hosts")
+                : Diagnosis($"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from {string.Join(", ", from)}",
+                  $"check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)"));
         }
         diagnoses.AddRange(NoPath(running));
         return diagnoses;
     }
+
+    /// <summary>A diagnosis reads like every other problem flatnet reports: what is wrong, then the fix.</summary>
+    private static string Diagnosis(string problem, string fix) => FlatnetException.Format(null, null, null, problem, fix);
 
     /// <summary>
     /// Two hosts that both run and both reach the lighthouse, but not each other: Nebula found no direct path
@@ -92,11 +95,11 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
             var cut = f.Pings.Where(p => !p.Ok && p.From == f.Name && healthy.Contains(p.To)).Select(p => p.To).Distinct().ToList();
             if (cut.Count == 0) continue;
             yield return plan.Inventory.Network.UseRelays
-                ? $"{f.Name}: no direct path to {string.Join(", ", cut)} and the lighthouse does not relay - set relay.am_relay: true on {lighthouse} " +
-                  $"(see {Workspace.Relative(Path.Combine(lighthouseConfigs, lighthouse, "config.yaml"))})" +
-                  $"\n    fix: reload {lighthouse} after setting it; or let UDP {plan.Inventory.Network.ListenPort} reach {f.Name} directly (port forward, no symmetric NAT)"
-                : $"{f.Name}: no direct path to {string.Join(", ", cut)}, and relays are off (use_relays: false)" +
-                  $"\n    fix: set use_relays: true in hosts/network.yaml (and relay.am_relay: true on {lighthouse}), or let UDP {plan.Inventory.Network.ListenPort} reach {f.Name} directly";
+                ? Diagnosis($"{f.Name}: no direct path to {string.Join(", ", cut)} and the lighthouse does not relay - set relay.am_relay: true on {lighthouse} " +
+                  $"(see {Workspace.Relative(Path.Combine(lighthouseConfigs, lighthouse, "config.yaml"))})",
+                  $"reload {lighthouse} after setting it; or let UDP {plan.Inventory.Network.ListenPort} reach {f.Name} directly (port forward, no symmetric NAT)")
+                : Diagnosis($"{f.Name}: no direct path to {string.Join(", ", cut)}, and relays are off (use_relays: false)",
+                  $"set use_relays: true in hosts/network.yaml (and relay.am_relay: true on {lighthouse}), or let UDP {plan.Inventory.Network.ListenPort} reach {f.Name} directly");
         }
     }
 }

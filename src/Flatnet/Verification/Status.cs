@@ -69,7 +69,7 @@ public sealed class Status(FlatnetContext context)
     private int? CertificateDaysLeft(string host)
     {
         var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
-        return File.Exists(crt) ? (int)Math.Floor((context.NebulaCert.Print(crt).NotAfter - DateTimeOffset.UtcNow).TotalDays) : null;
+        return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
     }
 
     public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names)
