@@ -1,6 +1,6 @@
 // The project's own tests, on a fresh machine: what CI runs.
 Task("Test")
-    .Description("Install what the tests need (Debian packages, as root; build.sh restored pwsh; the tested Nebula releases) and run them: dotnet test flatnet.sln.")
+    .Description("Install what the tests need (Debian packages incl. chromium, as root; build.sh restored pwsh; the tested Nebula releases) and run them: dotnet test flatnet.sln.")
     .Does(() =>
 {
     flatnet.PrepareTests();

@@ -48,10 +48,10 @@ public sealed class ControlPlane(FlatnetContext context)
     public void LabClean() => LabNetwork.Clean(context.Log);
     public IReadOnlyList<BenchFigure> Benchmark() => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true);
 
-    /// <summary>What the tests need on a fresh machine: the lab's Debian packages and the tested Nebula releases.</summary>
+    /// <summary>What the tests need on a fresh machine: the lab's Debian packages, chromium for the report, the tested Nebula releases.</summary>
     public void PrepareTests()
     {
-        LabPrerequisites.Ensure(context.Log, install: true);
+        LabPrerequisites.Ensure(context.Log, install: true, browser: true);
         FetchNebula(string.Join(",", Versions.NebulaVersion.Tested));
     }
 }

@@ -6,6 +6,9 @@ namespace Flatnet.Deploy;
 /// <summary>One ping: from a host or its WSL2, to another host's Nebula IP or another WSL2's stable address.</summary>
 public sealed record PingResult(string From, string To, string Target, bool Ok, double? RttMs, string Tunnel, string Detail);
 
+/// <summary>What VerifyPing found of one host besides its pings: whether its Nebula runs, and which lighthouses it cannot reach.</summary>
+public sealed record HostCheck(string Host, bool Running, string State, IReadOnlyList<string> LighthousesUnreached);
+
 /// <summary>
 /// The proof that the flat network works: every host to every other host's Nebula IP, every WSL2 to every other
 /// host's Nebula IP (the spec's checks), and every WSL2 to every other WSL2 (what Stage 3 needs).
@@ -16,6 +19,9 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
 
     /// <summary>What the live checks found wrong (a Nebula that is not running, a lighthouse nobody reaches), each with its fix.</summary>
     public IReadOnlyList<string> Diagnoses { get; init; } = [];
+
+    /// <summary>Per host: its Nebula's state and the lighthouses it does not reach (what the report draws besides the pings).</summary>
+    public IReadOnlyList<HostCheck> Hosts { get; init; } = [];
 
     public string ToTable()
     {
@@ -34,5 +40,6 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         failed = Results.Count(r => !r.Ok),
         results = Results.Select(r => new { from = r.From, to = r.To, target = r.Target, ok = r.Ok, rtt_ms = r.RttMs, tunnel = r.Tunnel, detail = r.Detail }),
         diagnoses = Diagnoses,
+        hosts = Hosts.Select(h => new { host = h.Host, running = h.Running, state = h.State, lighthouses_unreached = h.LighthousesUnreached }),
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
 }

@@ -2,7 +2,10 @@ using Flatnet.Tools;
 
 namespace Flatnet.Lab;
 
-/// <summary>The programs a lab needs. As root on Debian/Ubuntu it installs what is missing; otherwise it says what to install.</summary>
+/// <summary>
+/// The programs a lab needs (and, for the tests, the browser that renders the report). As root on Debian/Ubuntu it
+/// installs what is missing; otherwise it says what to install.
+/// </summary>
 public static class LabPrerequisites
 {
     private static readonly (string Program, string Package)[] Needed =
@@ -12,19 +15,23 @@ public static class LabPrerequisites
         ("kill", "procps"), ("pgrep", "procps"), ("sysctl", "procps"),
     ];
 
-    public static void Ensure(IReporter log, bool install)
+    /// <summary>The report's browser test: Debian's chromium, run in a network namespace of its own.</summary>
+    private static readonly (string Program, string Package)[] Browser = [("chromium", "chromium"), ("unshare", "util-linux")];
+
+    public static void Ensure(IReporter log, bool install, bool browser = false)
     {
-        var missing = Needed.Where(n => Which(n.Program) is null).ToList();
+        var needed = browser ? Needed.Concat(Browser).ToArray() : Needed;
+        var missing = needed.Where(n => Which(n.Program) is null).ToList();
         if (missing.Count == 0) return;
         var packages = missing.Select(m => m.Package).Distinct().ToList();
         var command = "apt-get install -y " + string.Join(' ', packages);
         if (!install || Which("apt-get") is null)
-            throw new FlatnetException($"the lab needs {string.Join(", ", missing.Select(m => m.Program))}, which are not installed.", fix: $"{command}");
+            throw new FlatnetException($"the {(browser ? "tests need" : "lab needs")} {string.Join(", ", missing.Select(m => m.Program))}, which are not installed.", fix: $"{command}");
         log.Info($"lab: installing {string.Join(", ", packages)} ({command})");
         ProcessRunner.Run("apt-get", ["update", "-qq"], timeout: TimeSpan.FromMinutes(5)).EnsureSuccess("apt-get update");
         ProcessRunner.Run("apt-get", new[] { "install", "-y", "-qq", "--no-install-recommends" }.Concat(packages), timeout: TimeSpan.FromMinutes(10))
             .EnsureSuccess(command);
-        var still = Needed.Where(n => Which(n.Program) is null).Select(n => n.Program).ToList();
+        var still = needed.Where(n => Which(n.Program) is null).Select(n => n.Program).ToList();
         if (still.Count > 0) throw new FlatnetException($"after {command}, still missing: {string.Join(", ", still)}");
     }
 

@@ -25,7 +25,11 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         {
             Tunnel = r.Ok ? tunnels[HostOf(r.From)].Of(plan.Host(HostOf(r.To)).OverlayAddress) : "-",
         }).ToList();
-        return new PingMatrix(results) { Diagnoses = Diagnose(findings) };
+        return new PingMatrix(results)
+        {
+            Diagnoses = Diagnose(findings),
+            Hosts = findings.Select(f => new HostCheck(f.Name, f.Running, f.State, f.Running ? f.LighthousesUnreached : plan.Lighthouses.Select(l => l.Name).ToList())).ToList(),
+        };
     }
 
     private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> selected, IHostConnection c)

@@ -23,6 +23,7 @@ public sealed class PingVerification(FlatnetContext context)
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(MatrixPath, matrix.ToJson());
             context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath) + "):\n" + matrix.ToTable());
+            context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context, MeshPicture.FromMatrix(plan, matrix)))}");
             if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
                 RenderLighthouseConfigs();
             if (matrix.Failures.Count > 0)

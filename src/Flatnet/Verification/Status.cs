@@ -9,10 +9,12 @@ public sealed record HostStatus
 {
     public required string Host { get; init; }
     public required bool Reachable { get; init; }
+    /// <summary>Whether its Nebula runs (the service, or the process install.sh started).</summary>
+    public bool Running { get; init; }
     public string Nebula { get; init; } = "-";
     public string Service { get; init; } = "-";
     public int? CertificateDaysLeft { get; init; }
-    /// <summary>Peer name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>
+    /// <summary>Peer (host or lighthouse) name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>
     public IReadOnlyDictionary<string, string> Tunnels { get; init; } = new Dictionary<string, string>();
     public string? Problem { get; init; }
 }
@@ -30,16 +32,19 @@ public sealed class Status(FlatnetContext context)
     {
         var plan = context.Plan;
         var hosts = plan.Deployable.ToList();
-        var rows = hosts.AsParallel().AsOrdered().Select(h => Examine(h, hosts)).ToList();
+        var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).ToList();
+        var rows = hosts.AsParallel().AsOrdered().Select(h => Examine(h, peers)).ToList();
         var text = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
         context.ClaimArtifacts();
         SafeFiles.WriteAllText(JsonPath, text);
         if (json) context.Log.Info(text.TrimEnd());
-        else context.Log.Info($"status ({Workspace.Relative(JsonPath)}):\n" + Table(rows, hosts.Select(h => h.Name).ToList()));
+        else context.Log.Info($"status ({Workspace.Relative(JsonPath)}):\n" + Table(rows, peers.Select(p => p.Name).ToList()));
+        var report = MeshReport.Write(context, MeshPicture.FromStatus(plan, rows));
+        if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
         return rows;
     }
 
-    private HostStatus Examine(Addressing.HostAddresses host, IReadOnlyList<Addressing.HostAddresses> all)
+    private HostStatus Examine(Addressing.HostAddresses host, IReadOnlyList<(string Name, string Overlay)> peers)
     {
         var days = CertificateDaysLeft(host.Name);
         IHostConnection connection;
@@ -60,8 +65,8 @@ public sealed class Status(FlatnetContext context)
             {
                 Host = host.Name, Reachable = true, CertificateDaysLeft = days,
                 Nebula = HostOperations.InstalledNebula(model, connection)?.ToString() ?? "not installed",
-                Service = state,
-                Tunnels = all.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.OverlayAddress)),
+                Running = running, Service = state,
+                Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
             };
         }
     }

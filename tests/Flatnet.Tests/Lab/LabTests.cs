@@ -165,6 +165,7 @@ public class LabTests
             Assert.That(status, Has.All.Property("Service").EqualTo("running"));
             Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith("direct 198.18.0.12:"));
             Assert.That(status.Single(s => s.Host == "host-a").CertificateDaysLeft, Is.InRange(360, 366));
+            Assert.That(Report(lab), Does.Contain("From Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
 
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
             var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
@@ -198,6 +199,7 @@ public class LabTests
             var down = new ControlPlane(lab.Workspace, ws.Log).Status();
             Assert.That(down.Single(s => s.Host == "host-b").Service, Does.StartWith("not running (pid file stale"));
             Assert.That(down.Single(s => s.Host == "host-b").Tunnels.Values, Has.All.EqualTo("-"));
+            Assert.That(Report(lab), Does.Contain(Link("host-a", "host-b", "down")).And.Contain(Link("host-b", "host-c", "down")).And.Contain(Link("host-a", "host-c", "direct")));
 
             // Its doctor names the cause first, with what to do.
             var sick = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Doctor("host-b"))!;
@@ -206,6 +208,10 @@ public class LabTests
             Assert.That(File.Exists(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "doctor-host-b.json")), Is.True);
         });
     }
+
+    /// <summary>The report.html the last VerifyPing or Status wrote, and how it draws one link.</summary>
+    private static string Report(LabNetwork lab) => File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "report.html"));
+    private static string Link(string from, string to, string state) => $"data-from=\"{from}\" data-to=\"{to}\" data-state=\"{state}\"";
 
     [Test]
     public void ARevokedHostReachesNobodyAndTheOthersCarryOn()
@@ -349,6 +355,7 @@ public class LabTests
             TestContext.Out.WriteLine(matrix.ToTable());
             foreach (var r in matrix.Results.Where(r => r.From.StartsWith("host-a") && r.To.StartsWith("host-b") || r.From.StartsWith("host-b") && r.To.StartsWith("host-a")))
                 Assert.That(r.Tunnel, Does.StartWith(tunnel), $"{r.From} -> {r.To}");
+            Assert.That(Report(lab), Does.Contain("From VerifyPing at").And.Contain(Link("host-a", "host-b", kind == LabNat.Cone ? "direct" : "relayed")));
             if (kind == LabNat.Cone)
                 Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
                     "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");

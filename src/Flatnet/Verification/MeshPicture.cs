@@ -1,0 +1,127 @@
+using Flatnet.Addressing;
+using Flatnet.Deploy;
+
+namespace Flatnet.Verification;
+
+/// <summary>How a link looks in the report: green direct, amber relayed, red down; grey when no tunnel is up now.</summary>
+public enum LinkState { Direct, Relayed, Down, Idle }
+
+/// <summary>A lighthouse, a host or a WSL2, and whether the last look found it working.</summary>
+public sealed record MeshNode(string Id, string Kind, string Label, string Address, bool Up, string Detail);
+
+/// <summary>A line between two nodes, with what the last look found on it (shown as the line's tooltip).</summary>
+public sealed record MeshLink(string From, string To, LinkState State, string Detail);
+
+/// <summary>
+/// What the report draws: the mesh as nodes and links, and (from VerifyPing) the ping matrix. Made from what
+/// VerifyPing or Status found; the HTML is <see cref="MeshReport"/>'s job.
+/// </summary>
+public sealed record MeshPicture
+{
+    public required string Source { get; init; }
+    public required IReadOnlyList<MeshNode> Nodes { get; init; }
+    public required IReadOnlyList<MeshLink> Links { get; init; }
+    public PingMatrix? Matrix { get; init; }
+
+    /// <summary>
+    /// From VerifyPing: a host pair is down when a ping either way failed, otherwise relayed or direct as the live
+    /// tunnel says; a host-lighthouse link is down when the host does not reach it; a host-WSL2 link is down when
+    /// a ping from that WSL2 failed (routing, forwarding or NAT on the host).
+    /// </summary>
+    public static MeshPicture FromMatrix(AddressPlan plan, PingMatrix matrix)
+    {
+        var checks = matrix.Hosts.ToDictionary(h => h.Host);
+        var names = checks.Count > 0 ? checks.Keys.ToList() : matrix.Results.Select(r => HostOf(r.From)).Distinct().ToList();
+        var hosts = names.Select(plan.Host).ToList();
+        var nodes = Lighthouses(plan).ToList();
+        var links = new List<MeshLink>();
+        foreach (var h in hosts)
+        {
+            var check = checks.GetValueOrDefault(h.Name);
+            nodes.Add(new MeshNode(h.Name, "host", h.Name, h.OverlayAddress, check?.Running ?? true, check?.State ?? ""));
+            foreach (var lh in plan.Lighthouses)
+            {
+                var reached = check is not null && !check.LighthousesUnreached.Contains(lh.Name);
+                links.Add(new MeshLink(h.Name, lh.Name, reached ? LinkState.Direct : LinkState.Down,
+                    reached ? $"{h.Name} reaches lighthouse {lh.Name}" : $"{h.Name} does not reach lighthouse {lh.Name}"));
+            }
+        }
+        foreach (var (a, b) in Pairs(names))
+        {
+            var pings = matrix.Results.Where(r => (r.From == a && r.To == b) || (r.From == b && r.To == a)).ToList();
+            if (pings.Count == 0) continue;
+            var failed = pings.Where(p => !p.Ok).ToList();
+            if (failed.Count > 0)
+            {
+                links.Add(new MeshLink(a, b, LinkState.Down, string.Join("; ", failed.Select(f => $"{f.From} -> {f.To}: {(f.Detail.Length > 0 ? f.Detail : "no reply")}"))));
+                continue;
+            }
+            var link = Tunnel(a, b, pings.Select(p => p.Tunnel));
+            links.Add(link.State != LinkState.Idle ? link
+                : link with { State = LinkState.Direct, Detail = "up: every ping answered (the admin interface did not say whether direct or relayed)" });
+        }
+        foreach (var h in hosts.Where(h => h.Host.Wsl))
+        {
+            var id = $"{h.Name}/wsl";
+            var pings = matrix.Results.Where(r => r.From == id).ToList();
+            var ok = pings.Count(p => p.Ok);
+            nodes.Add(new MeshNode(id, "wsl", $"{h.Name} WSL2", h.WslAddress ?? "", pings.Count > 0 && ok == pings.Count, $"{ok} of {pings.Count} pings from it answered"));
+            links.Add(new MeshLink(h.Name, id, pings.Count > 0 && ok == pings.Count ? LinkState.Direct : LinkState.Down,
+                $"routed through {h.Name}: {ok} of {pings.Count} pings from {id} answered"));
+        }
+        return new MeshPicture { Source = "VerifyPing", Nodes = nodes, Links = links, Matrix = matrix };
+    }
+
+    /// <summary>
+    /// From Status: a host that SSH cannot reach or whose Nebula does not run takes its links down with it; between
+    /// running hosts a link is what the live tunnel is, or idle when there is none now (Nebula makes tunnels on
+    /// demand, so idle is not a fault). Status does not ping WSL2; those links are idle and say so.
+    /// </summary>
+    public static MeshPicture FromStatus(AddressPlan plan, IReadOnlyList<HostStatus> rows)
+    {
+        var nodes = Lighthouses(plan).ToList();
+        var links = new List<MeshLink>();
+        var byName = rows.ToDictionary(r => r.Host);
+        bool Up(HostStatus r) => r.Reachable && r.Running;
+        string Why(HostStatus r) => !r.Reachable ? $"{r.Host} cannot be reached over SSH" : $"{r.Host}'s nebula: {r.Service}";
+        foreach (var r in rows)
+        {
+            var h = plan.Host(r.Host);
+            nodes.Add(new MeshNode(r.Host, "host", r.Host, h.OverlayAddress, Up(r), r.Problem ?? r.Service));
+            foreach (var lh in plan.Lighthouses)
+                links.Add(Up(r) ? Tunnel(r.Host, lh.Name, [r.Tunnels.GetValueOrDefault(lh.Name, "-")]) : new MeshLink(r.Host, lh.Name, LinkState.Down, Why(r)));
+        }
+        foreach (var (a, b) in Pairs(rows.Select(r => r.Host).ToList()))
+        {
+            var (ra, rb) = (byName[a], byName[b]);
+            links.Add(!Up(ra) || !Up(rb)
+                ? new MeshLink(a, b, LinkState.Down, Why(Up(ra) ? rb : ra))
+                : Tunnel(a, b, [ra.Tunnels.GetValueOrDefault(b, "-"), rb.Tunnels.GetValueOrDefault(a, "-")]));
+        }
+        foreach (var h in rows.Select(r => plan.Host(r.Host)).Where(h => h.Host.Wsl))
+        {
+            var id = $"{h.Name}/wsl";
+            nodes.Add(new MeshNode(id, "wsl", $"{h.Name} WSL2", h.WslAddress ?? "", Up(byName[h.Name]), "Status does not ping WSL2; VerifyPing does"));
+            links.Add(new MeshLink(h.Name, id, LinkState.Idle, "not checked by Status; VerifyPing pings every WSL2"));
+        }
+        return new MeshPicture { Source = "Status", Nodes = nodes, Links = links };
+    }
+
+    private static IEnumerable<MeshNode> Lighthouses(AddressPlan plan) =>
+        plan.Lighthouses.Select(l => new MeshNode(l.Name, "lighthouse", l.Name, l.OverlayAddress, true, string.Join(", ", l.Lighthouse.Endpoints)));
+
+    /// <summary>Relayed when any side says so (the bytes cross the relay either way), direct when one side names the remote, idle when neither has a tunnel.</summary>
+    private static MeshLink Tunnel(string a, string b, IEnumerable<string> tunnels)
+    {
+        var seen = tunnels.Where(t => t != "-").Distinct().ToList();
+        var relayed = seen.FirstOrDefault(t => t.StartsWith("relayed", StringComparison.Ordinal));
+        if (relayed is not null) return new MeshLink(a, b, LinkState.Relayed, relayed);
+        if (seen.Count > 0) return new MeshLink(a, b, LinkState.Direct, string.Join("; ", seen));
+        return new MeshLink(a, b, LinkState.Idle, "no tunnel now (Nebula makes one on demand)");
+    }
+
+    private static IEnumerable<(string, string)> Pairs(IReadOnlyList<string> names) =>
+        names.SelectMany((a, i) => names.Skip(i + 1).Select(b => (a, b)));
+
+    private static string HostOf(string end) => end.Split('/')[0];
+}

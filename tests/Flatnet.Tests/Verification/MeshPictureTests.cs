@@ -1,0 +1,68 @@
+using Flatnet.Verification;
+
+namespace Flatnet.Tests;
+
+/// <summary>What the report draws, from what VerifyPing and Status found.</summary>
+public class MeshPictureTests
+{
+    private static (string, string, LinkState) Link(MeshLink l) => (l.From, l.To, l.State);
+
+    [Test]
+    public void VerifyPingsFindingsBecomeDirectRelayedAndDownLinks()
+    {
+        using var ws = new TestWorkspace();
+        var plan = ws.ControlPlane().Context.Plan;
+        var lighthouse = plan.Lighthouses[0].Name;
+        var picture = MeshPicture.FromMatrix(plan, MeshFixture.Matrix(plan));
+
+        Assert.That(picture.Links.Select(Link), Is.EquivalentTo(new[]
+        {
+            ("host-a", lighthouse, LinkState.Direct), ("host-b", lighthouse, LinkState.Direct), ("host-c", lighthouse, LinkState.Down),
+            ("host-a", "host-b", LinkState.Direct), ("host-a", "host-c", LinkState.Relayed), ("host-b", "host-c", LinkState.Down),
+            ("host-a", "host-a/wsl", LinkState.Direct), ("host-b", "host-b/wsl", LinkState.Direct), ("host-c", "host-c/wsl", LinkState.Down),
+        }));
+        Assert.That(picture.Links.Single(l => l.To == "host-c" && l.From == "host-b").Detail, Does.Contain("host-b -> host-c: 100% packet loss"));
+        Assert.That(picture.Nodes.Select(n => n.Id), Is.EquivalentTo(new[] { lighthouse, "host-a", "host-b", "host-c", "host-a/wsl", "host-b/wsl", "host-c/wsl" }));
+    }
+
+    [Test]
+    public void StatusTakesAnUnreachableHostsLinksDownAndCallsAMissingTunnelIdle()
+    {
+        using var ws = new TestWorkspace();
+        var plan = ws.ControlPlane().Context.Plan;
+        var lighthouse = plan.Lighthouses[0].Name;
+        HostStatus Up(string host, params (string Peer, string Tunnel)[] tunnels) => new()
+        {
+            Host = host, Reachable = true, Running = true, Service = "running", Tunnels = tunnels.ToDictionary(t => t.Peer, t => t.Tunnel),
+        };
+        var rows = new[]
+        {
+            Up("host-a", ("host-b", "-"), ("host-c", "direct 198.18.0.13:4242"), (lighthouse, "direct 198.18.0.1:4242")),
+            new HostStatus { Host = "host-b", Reachable = false, Problem = "cannot connect" },
+            Up("host-c", ("host-a", "-"), ("host-b", "-"), (lighthouse, "relayed via 10.100.0.1")),
+        };
+        var picture = MeshPicture.FromStatus(plan, rows);
+
+        Assert.That(picture.Links.Where(l => !l.To.EndsWith("/wsl", StringComparison.Ordinal)).Select(Link), Is.EquivalentTo(new[]
+        {
+            ("host-a", lighthouse, LinkState.Direct), ("host-b", lighthouse, LinkState.Down), ("host-c", lighthouse, LinkState.Relayed),
+            ("host-a", "host-b", LinkState.Down), ("host-a", "host-c", LinkState.Direct), ("host-b", "host-c", LinkState.Down),
+        }));
+        Assert.That(picture.Links.Single(l => l.From == "host-a" && l.To == "host-b").Detail, Is.EqualTo("host-b cannot be reached over SSH"));
+        Assert.That(picture.Links.Where(l => l.To.EndsWith("/wsl", StringComparison.Ordinal)).Select(l => l.State), Is.All.EqualTo(LinkState.Idle),
+            "Status does not ping WSL2, so it claims nothing about it");
+        Assert.That(picture.Nodes.Single(n => n.Id == "host-b").Up, Is.False);
+    }
+
+    [Test]
+    public void TheReportIsSelfContainedAndEncodesWhatHostsSaid()
+    {
+        using var ws = new TestWorkspace();
+        var plan = ws.ControlPlane().Context.Plan;
+        var html = MeshReport.Html(MeshPicture.FromMatrix(plan, MeshFixture.Matrix(plan)), DateTimeOffset.UnixEpoch);
+
+        Assert.That(html, Does.Not.Contain("<script").And.Contain("&lt;script&gt;alert(&#39;no route&#39;)&lt;/script&gt;"));
+        Assert.That(html, Does.Not.Contain("src=").And.Not.Contain("href=").And.Not.Contain("url("), "nothing is fetched: the page works offline, from a zip or a CI artifact");
+        Assert.That(html, Does.Contain("<table id=\"matrix\">").And.Contain("From VerifyPing at 1970-01-01 00:00:00 UTC"));
+    }
+}
