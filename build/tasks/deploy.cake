@@ -24,3 +24,7 @@ Task("Rollout")
     .Does(() => flatnet.Rollout(
         HasArgument("hosts") ? Argument<string>("hosts").Split(',', StringSplitOptions.RemoveEmptyEntries) : null,
         Argument("wave-size", 1)));
+
+Task("RemoveHost")
+    .Description("The reverse of AddHost: revoke --host, bring every other host to a config without it (their WSL2s drop its route), take Nebula and routing off it if reachable (else print the steps by hand), prove the rest with VerifyPing; --delete-inventory also deletes hosts/HOST.yaml and its artifacts.")
+    .Does(() => flatnet.RemoveHost(HostArgument(), HasArgument("delete-inventory")));

@@ -1,7 +1,8 @@
 // The local lab: real nebula and sshd in network namespaces (Flatnet.Lab), and the figures measured in it.
 Task("Lab")
-    .Description("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2.")
-    .Does(() => flatnet.Lab(HasArgument("keep"), Argument<string>("nebula", null), Argument<string>("lighthouse-nebula", null), Argument<string>("ca-version", null)));
+    .Description("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first).")
+    .Does(() => flatnet.Lab(HasArgument("keep"), Argument<string>("nebula", null), Argument<string>("lighthouse-nebula", null), Argument<string>("ca-version", null),
+        HasArgument("managed-lighthouse")));
 
 Task("LabClean")
     .Description("Remove what a kept or interrupted lab left: its namespaces, processes and link.")

@@ -34,6 +34,7 @@ public sealed class ControlPlane(FlatnetContext context)
     public void Provision(string host) => AddHostSteps.Provision(context, host);
 
     public string RevokeHost(string host) => new Revocation(context).Revoke(host);
+    public RemovalOutcome RemoveHost(string host, bool deleteInventory = false) => new Removal(context).Remove(host, deleteInventory);
     public IReadOnlyList<CertificateDue> CheckCerts(string days) => new Certificates(context).Check(days);
     public IReadOnlyList<CertificateDue> CheckCerts(int minimumDays) => new Certificates(context).Check(minimumDays);
     public CertOutcome RenewCert(string host) => new Certificates(context).Renew(host);
@@ -43,8 +44,8 @@ public sealed class ControlPlane(FlatnetContext context)
     public IReadOnlyList<string> Rollout(IEnumerable<string>? hosts = null, int waveSize = 1) => new Rollout(context).Run(hosts, waveSize);
     public ReleaseOutcome Release(string? version, bool includeKeys = false) => new Releasing(context).Release(version, includeKeys);
 
-    public PingMatrix Lab(bool keep, string? nebula, string? lighthouseNebula, string? caVersion) =>
-        LabRunner.Run(context.Workspace, context.Log, keep, installPackages: true, LabVersions.Parse(nebula, lighthouseNebula, caVersion));
+    public PingMatrix Lab(bool keep, string? nebula, string? lighthouseNebula, string? caVersion, bool managedLighthouse = false) =>
+        LabRunner.Run(context.Workspace, context.Log, keep, installPackages: true, LabVersions.Parse(nebula, lighthouseNebula, caVersion), managedLighthouse);
     public void LabClean() => LabNetwork.Clean(context.Log);
     public IReadOnlyList<BenchFigure> Benchmark() => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true);
 

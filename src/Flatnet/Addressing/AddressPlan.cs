@@ -38,16 +38,22 @@ public sealed partial record AddressPlan(
     IReadOnlyList<HostAddresses> Hosts,
     IReadOnlyList<string> Warnings)
 {
+    /// <summary>A host, or a managed lighthouse, by name.</summary>
     public HostAddresses Host(string name)
     {
+        if (Hosts.FirstOrDefault(h => h.Name == name) is { } found) return found;
         Inventory.Host(name); // throws the helpful "no host named" error
-        return Hosts.First(h => h.Name == name);
+        throw new InvalidOperationException($"{name} is in the inventory but not in the plan");
     }
 
-    public IEnumerable<HostAddresses> Others(string name) => Hosts.Where(h => h.Name != name);
+    /// <summary>The other active hosts: a revoked (or removed) host is nobody's peer, so no config routes to it.</summary>
+    public IEnumerable<HostAddresses> Others(string name) => Active.Where(h => h.Name != name);
 
-    /// <summary>The other hosts that serve a routed block: each is an unsafe route and a WSL2 route for this one.</summary>
+    /// <summary>The other active hosts that serve a routed block: each is an unsafe route and a WSL2 route for this one.</summary>
     public IEnumerable<HostAddresses> OthersWithBlocks(string name) => Others(name).Where(h => h.RoutedBlock is not null);
+
+    /// <summary>The PCs: every host but the managed lighthouses (which <see cref="Hosts"/> lists first).</summary>
+    public IEnumerable<HostAddresses> Pcs => Hosts.Where(h => !h.Host.IsLighthouse);
 
     /// <summary>Hosts whose certificate is not revoked: the ones every bundle, check and release is for.</summary>
     public IEnumerable<HostAddresses> Active => Hosts.Where(h => !Inventory.IsRevoked(h.Name));
@@ -143,7 +149,9 @@ public sealed partial record AddressPlan(
         }
 
         var indexes = new Dictionary<int, string>();
-        var hosts = new List<HostAddresses>();
+        // A managed lighthouse is deployed like a host, and first: it must carry a new CA or blocklist before any peer.
+        var hosts = lighthouses.Where(l => l.Lighthouse.Managed is not null)
+            .Select(l => new HostAddresses(l.Lighthouse.Managed!, l.OverlayIp, overlay.PrefixLength, null)).ToList();
         var hostBits = 32 - overlay.PrefixLength;
         foreach (var h in inventory.Hosts)
         {

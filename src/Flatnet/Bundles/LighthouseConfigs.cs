@@ -19,7 +19,8 @@ public sealed class LighthouseConfigs(FlatnetContext context)
         var plan = context.Plan;
         var check = new ConfigCheck(context);
         var written = new List<string>();
-        foreach (var lighthouse in plan.Lighthouses)
+        // A managed lighthouse gets its config in its bundle, deployed by flatnet like any host's.
+        foreach (var lighthouse in plan.Lighthouses.Where(l => l.Lighthouse.Managed is null))
         {
             var model = HostModel.ForLighthouse(plan, lighthouse, Directory, "/usr/bin/nebula");
             model = model with { Paths = model.Paths.WithPki(Directory) };

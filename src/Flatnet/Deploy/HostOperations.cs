@@ -129,6 +129,31 @@ public static partial class HostOperations
     }
 
     /// <summary>
+    /// RemoveHost on the host: the current scripts go to ROOT/scripts first (a host installed by an older flatnet has
+    /// older ones), then uninstall.ps1/uninstall.sh takes Nebula and the host's routing off, then wsl-routing.sh
+    /// --remove takes the stable address and its routes out of WSL2. The host side runs even when WSL2 does not answer.
+    /// </summary>
+    public static IReadOnlyList<RemoteResult> Uninstall(HostModel model, string wslCommand, string scriptsDirectory, IHostConnection connection)
+    {
+        connection.Upload(scriptsDirectory, RemotePath(model, model.Paths.ScriptsDir));
+        var results = new List<RemoteResult>
+        {
+            Checked(connection, model.IsWindows ? PowerShellFile($"{model.Paths.ScriptsDir}/uninstall.ps1") : $"bash {Sh(model.Paths.ScriptsDir + "/uninstall.sh")}",
+                $"uninstall on {model.Name}"),
+        };
+        if (model.Wsl)
+            results.Add(Checked(connection, InWsl(model, wslCommand, $"bash {Sh(model.Paths.WslScriptsDir + "/wsl-routing.sh")} --remove"),
+                $"wsl-routing.sh --remove inside {model.Name}'s WSL2"));
+        return results;
+    }
+
+    /// <summary>What a person runs on the host when flatnet cannot reach it: the same scripts, by hand.</summary>
+    public static string UninstallByHand(HostModel model) => model.IsWindows
+        ? $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPaths.Native(model.Paths.ScriptsDir + "/uninstall.ps1")}" +
+          (model.Wsl ? $"; then in WSL2: sudo bash {model.Paths.WslScriptsDir}/wsl-routing.sh --remove" : "")
+        : $"as root: bash {model.Paths.ScriptsDir}/uninstall.sh" + (model.Wsl ? $"; then in WSL2: sudo bash {model.Paths.WslScriptsDir}/wsl-routing.sh --remove" : "");
+
+    /// <summary>
     /// The host's doctor, in machine form (one tab-separated line per check): scripts/flatnet-doctor.ps1 on Windows,
     /// scripts/flatnet-doctor.sh on Linux, which also checks inside WSL2 through the inventory's wsl_command.
     /// </summary>

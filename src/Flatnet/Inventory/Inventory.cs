@@ -59,6 +59,12 @@ public sealed record Lighthouse(string Name, string OverlayIp, IReadOnlyList<str
 {
     /// <summary>The Nebula release the lighthouse runs. Stage 1's lighthouse is not flatnet's, so it is declared, not asked.</summary>
     public NebulaVersion? NebulaVersion { get; init; }
+
+    /// <summary>
+    /// managed: true: the lighthouse as a deployable host (its os, root, groups and deploy section), which the address
+    /// plan lists first among the hosts, so every rollout reaches it before any peer. Null: flatnet does not manage it.
+    /// </summary>
+    public HostEntry? Managed { get; init; }
 }
 
 public sealed record FirewallRule(string Port, string Proto, string? Host, IReadOnlyList<string> Groups, string? Cidr);
@@ -103,6 +109,9 @@ public sealed record HostEntry
     public string? Root { get; init; }
     public required string WslCommand { get; init; }
     public required DeploySettings Deploy { get; init; }
+
+    /// <summary>A managed lighthouse (network.yaml's lighthouses[], managed: true), not a PC: no WSL2, no block, am_lighthouse.</summary>
+    public bool IsLighthouse { get; init; }
 
     /// <summary>The Nebula release the host runs, when the inventory declares it; otherwise DeployHost asks the host.</summary>
     public NebulaVersion? NebulaVersion { get; init; }

@@ -44,6 +44,13 @@ public sealed class LighthouseDocument
     public string? OverlayIp { get; set; }
     public List<string>? Endpoints { get; set; }
     public string? NebulaVersion { get; set; }
+    // managed: true: flatnet signs, renders, bundles and deploys it like a host (the fields below, as in a host file).
+    public bool? Managed { get; set; }
+    public string? Os { get; set; }
+    public string? Root { get; set; }
+    public string? NebulaBinary { get; set; }
+    public List<string>? Groups { get; set; }
+    public DeployDocument? Deploy { get; set; }
 }
 
 public sealed class FirewallDocument

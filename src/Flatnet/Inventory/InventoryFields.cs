@@ -35,10 +35,12 @@ internal static class InventoryFields
             var field = $"lighthouses[{i}]";
             foreach (var (ep, j) in (l.Endpoints ?? []).Select((ep, j) => (ep, j)))
                 CheckEndpoint(file, $"{field}.endpoints[{j}]", ep, problems);
-            return new Lighthouse(
-                Required(l.Name, file, $"{field}.name", "the lighthouse's certificate name, e.g. lighthouse", problems),
-                Required(l.OverlayIp, file, $"{field}.overlay_ip", "its Nebula IP, e.g. 10.100.0.1", problems),
-                l.Endpoints ?? []) { NebulaVersion = Version(l.NebulaVersion, file, $"{field}.nebula_version", problems) };
+            var name = Required(l.Name, file, $"{field}.name", "the lighthouse's certificate name, e.g. lighthouse", problems);
+            var version = Version(l.NebulaVersion, file, $"{field}.nebula_version", problems);
+            return new Lighthouse(name, Required(l.OverlayIp, file, $"{field}.overlay_ip", "its Nebula IP, e.g. 10.100.0.1", problems), l.Endpoints ?? [])
+            {
+                NebulaVersion = version, Managed = ManagedLighthouse(file, field, name, l, version, problems),
+            };
         }).ToList();
 
         var nebula = d.Nebula ?? new NebulaDocument();
@@ -149,30 +151,8 @@ internal static class InventoryFields
             "linux" => HostOs.Linux,
             _ => Refused(HostOs.Windows, () => problems.Add(file, "os", $"'{Grammar.Shown(d.Os ?? "")}' is not supported", "use windows or linux")),
         };
-        var deploy = d.Deploy ?? new DeployDocument();
-        var transport = (deploy.Transport ?? "none").ToLowerInvariant() switch
-        {
-            "none" => DeployTransport.None,
-            "ssh" => DeployTransport.Ssh,
-            "winrm" => DeployTransport.WinRm,
-            _ => Refused(DeployTransport.None, () => problems.Add(file, "deploy.transport", $"'{Grammar.Shown(deploy.Transport ?? "")}' is not a transport flatnet knows",
-                "use ssh, winrm, or none (bundle only, installed by hand)")),
-        };
-        if (transport != DeployTransport.None && string.IsNullOrWhiteSpace(deploy.Address))
-            problems.Add(file, "deploy.address", $"transport {deploy.Transport} needs an address",
-                "set deploy.address to the host's LAN address or DNS name, or set deploy.transport: none");
-        else if (deploy.Address is not null) problems.Check(file, "deploy.address", Grammar.Address(deploy.Address));
-        var winrmHttp = deploy.WinrmHttp ?? false;
-        var port = deploy.Port ?? (transport != DeployTransport.WinRm ? 22 : winrmHttp ? 5985 : 5986);
-        if (transport == DeployTransport.WinRm && !winrmHttp && deploy.WinrmCert is null)
-            problems.Add(file, "deploy.winrm_cert", "WinRM over HTTPS needs the host's certificate pinned, or flatnet cannot tell the host from an impostor",
-                "on the host run: Get-ChildItem Cert:\\LocalMachine\\My | ForEach-Object { $_.GetCertHashString('SHA256') } (the WinRM HTTPS listener's certificate), and set winrm_cert: to it; or use transport: ssh");
-        if (deploy.WinrmCert is { } pin && (pin.Length != 64 || !pin.All(Uri.IsHexDigit)))
-            problems.Add(file, "deploy.winrm_cert", "is not a SHA-256 (64 hex digits)", "the certificate's GetCertHashString('SHA256') on the host");
-        problems.Check(file, "deploy.port", Grammar.Port(port));
-        if (deploy.User is not null) problems.Check(file, "deploy.user", Grammar.User(deploy.User));
+        var deploy = ToDeploy(file, "", d.Deploy ?? new DeployDocument(), problems);
         if (d.WslUser is not null) problems.Check(file, "wsl_user", Grammar.User(d.WslUser));
-        if (deploy.HostKey is not null) problems.Check(file, "deploy.host_key", Grammar.HostKey(deploy.HostKey.Trim()));
         var wsl = d.Wsl ?? true;
         if (os == HostOs.Linux && wsl && string.IsNullOrWhiteSpace(d.WslCommand))
             problems.Add(file, "wsl_command", "a Linux host with wsl: true needs a way into its WSL",
@@ -193,15 +173,82 @@ internal static class InventoryFields
             // With nebula.windows.wsl_distro, the same distro setup-routing.ps1 uses (-d), not whichever is the default.
             WslCommand = d.WslCommand ?? (os != HostOs.Windows ? ""
                 : network.Nebula.Windows.WslDistro is { } distro ? $"wsl.exe -d {distro} -u root -e" : "wsl.exe -u root -e"),
-            Deploy = new DeploySettings(transport, deploy.Address, port, deploy.User, deploy.Identity, deploy.HostKey?.Trim(), deploy.KeygenOnHost ?? false)
-            {
-                WinRmCertificate = deploy.WinrmCert?.ToLowerInvariant(), WinRmHttp = winrmHttp,
-            },
+            Deploy = deploy,
             NebulaVersion = Version(d.NebulaVersion, file, "nebula_version", problems),
             NebulaBinary = d.NebulaBinary,
             RoutedBlockOutsidePool = d.RoutedBlockOutsidePool ?? false,
             // WSL distros belong to one Windows account; unless said otherwise, the one flatnet logs in as.
             WslUser = d.WslUser ?? deploy.User,
+        };
+    }
+
+    /// <summary>
+    /// The deploy section of a host file (prefix "") or of a managed lighthouse (prefix "lighthouses[0]."): how flatnet
+    /// reaches it, with the server authenticated (SSH host key, WinRM certificate) unless the inventory says otherwise.
+    /// </summary>
+    private static DeploySettings ToDeploy(string file, string prefix, DeployDocument deploy, InventoryProblems problems)
+    {
+        var transport = (deploy.Transport ?? "none").ToLowerInvariant() switch
+        {
+            "none" => DeployTransport.None,
+            "ssh" => DeployTransport.Ssh,
+            "winrm" => DeployTransport.WinRm,
+            _ => Refused(DeployTransport.None, () => problems.Add(file, prefix + "deploy.transport", $"'{Grammar.Shown(deploy.Transport ?? "")}' is not a transport flatnet knows",
+                "use ssh, winrm, or none (bundle only, installed by hand)")),
+        };
+        if (transport != DeployTransport.None && string.IsNullOrWhiteSpace(deploy.Address))
+            problems.Add(file, prefix + "deploy.address", $"transport {deploy.Transport} needs an address",
+                "set deploy.address to the host's LAN address or DNS name, or set deploy.transport: none");
+        else if (deploy.Address is not null) problems.Check(file, prefix + "deploy.address", Grammar.Address(deploy.Address));
+        var winrmHttp = deploy.WinrmHttp ?? false;
+        var port = deploy.Port ?? (transport != DeployTransport.WinRm ? 22 : winrmHttp ? 5985 : 5986);
+        if (transport == DeployTransport.WinRm && !winrmHttp && deploy.WinrmCert is null)
+            problems.Add(file, prefix + "deploy.winrm_cert", "WinRM over HTTPS needs the host's certificate pinned, or flatnet cannot tell the host from an impostor",
+                "on the host run: Get-ChildItem Cert:\\LocalMachine\\My | ForEach-Object { $_.GetCertHashString('SHA256') } (the WinRM HTTPS listener's certificate), and set winrm_cert: to it; or use transport: ssh");
+        if (deploy.WinrmCert is { } pin && (pin.Length != 64 || !pin.All(Uri.IsHexDigit)))
+            problems.Add(file, prefix + "deploy.winrm_cert", "is not a SHA-256 (64 hex digits)", "the certificate's GetCertHashString('SHA256') on the host");
+        problems.Check(file, prefix + "deploy.port", Grammar.Port(port));
+        if (deploy.User is not null) problems.Check(file, prefix + "deploy.user", Grammar.User(deploy.User));
+        if (deploy.HostKey is not null) problems.Check(file, prefix + "deploy.host_key", Grammar.HostKey(deploy.HostKey.Trim()));
+        return new DeploySettings(transport, deploy.Address, port, deploy.User, deploy.Identity, deploy.HostKey?.Trim(), deploy.KeygenOnHost ?? false)
+        {
+            WinRmCertificate = deploy.WinrmCert?.ToLowerInvariant(), WinRmHttp = winrmHttp,
+        };
+    }
+
+    /// <summary>
+    /// A lighthouse with managed: true, as the host flatnet deploys it to: no WSL2, no routed block, its own groups
+    /// (default: lighthouse). Without managed: true the host fields are refused, so a half-declared lighthouse is never
+    /// silently left alone.
+    /// </summary>
+    private static HostEntry? ManagedLighthouse(string file, string field, string name, LighthouseDocument l, NebulaVersion? version, InventoryProblems problems)
+    {
+        if (l.Managed != true)
+        {
+            foreach (var (given, key) in new (object?, string)[] { (l.Os, "os"), (l.Root, "root"), (l.NebulaBinary, "nebula_binary"), (l.Groups, "groups"), (l.Deploy, "deploy") })
+                if (given is not null)
+                    problems.Add(file, $"{field}.{key}", "applies only to a lighthouse flatnet manages",
+                        "add managed: true to deploy it with flatnet, or remove the field (flatnet then renders artifacts/lighthouses/NAME/ for its operator)");
+            return null;
+        }
+        var os = (l.Os ?? "linux").ToLowerInvariant() switch
+        {
+            "windows" => HostOs.Windows,
+            "linux" => HostOs.Linux,
+            _ => Refused(HostOs.Linux, () => problems.Add(file, $"{field}.os", $"'{Grammar.Shown(l.Os ?? "")}' is not supported", "use linux or windows")),
+        };
+        if (l.Root is not null) problems.Check(file, $"{field}.root", os == HostOs.Windows ? Grammar.WindowsPath(l.Root) : Grammar.LinuxPath(l.Root));
+        if (l.NebulaBinary is not null) problems.Check(file, $"{field}.nebula_binary", Grammar.LinuxPath(l.NebulaBinary));
+        var groups = l.Groups ?? ["lighthouse"];
+        CheckGroups(file, $"{field}.groups", groups, problems);
+        var deploy = ToDeploy(file, $"{field}.", l.Deploy ?? new DeployDocument(), problems);
+        if (deploy.Transport == DeployTransport.None)
+            problems.Add(file, $"{field}.deploy.transport", "a managed lighthouse needs a way in",
+                "set deploy: { transport: ssh, address: ..., user: ... } as for a host, or remove managed: true");
+        return new HostEntry
+        {
+            File = file, Name = name, Os = os, OverlayIp = l.OverlayIp, Groups = groups, Wsl = false, Root = l.Root, WslCommand = "",
+            Deploy = deploy, NebulaVersion = version, NebulaBinary = l.NebulaBinary, IsLighthouse = true,
         };
     }
 

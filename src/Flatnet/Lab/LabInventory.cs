@@ -48,17 +48,30 @@ public sealed class LabInventory(string labDirectory, string sourceInventory)
     }
 
     /// <summary>network.yaml: the source's, with the lab's CA, the lab lighthouses' LAN endpoints and releases, and the tools to use.</summary>
-    public void WriteNetwork(LabDaemon lighthouse, string? certTool, string machineNebula)
+    public void WriteNetwork(LabDaemon lighthouse, string? certTool, string machineNebula, LabManagedLighthouses? managed = null)
     {
         var network = InventoryWriter.ReadNetwork(sourceInventory);
         network.Ca = new CaDocument { Name = "flatnet-lab-ca", Crt = "pki/ca.crt", Key = "pki/ca.key", CreateIfMissing = true };
         var port = network.ListenPort ?? 4242;
         network.Lighthouses = [.. (network.Lighthouses ?? []).Select((l, i) => new LighthouseDocument
-            { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{LabTopology.Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString() })];
+        {
+            Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{LabTopology.Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString(),
+            Managed = managed is null ? null : true,
+            Os = managed is null ? null : "linux",
+            Root = managed is null ? null : Path.Combine(labDirectory, l.Name ?? $"lighthouse{i + 1}", "flatnet"),
+            NebulaBinary = managed is null ? null : lighthouse.Binary,
+            Deploy = managed is null ? null : new DeployDocument
+            {
+                Transport = "ssh", Address = $"{LabTopology.Lan}.{i + 1}", Port = 22, User = "root", Identity = managed.ClientKey, HostKey = managed.HostKeys[i],
+            },
+        })];
         network.Nebula = new NebulaDocument { CertTool = certTool, Linux = new LinuxNebulaDocument { Binary = machineNebula } };
         InventoryWriter.WriteNetwork(Directory, network, "The lab's network, made by the Lab target from hosts/network.yaml: lab CA, lab lighthouse address.");
     }
 }
+
+/// <summary>How the lab's managed lighthouses are reached: each one's pinned sshd host key (in inventory order) and the lab's client key.</summary>
+public sealed record LabManagedLighthouses(IReadOnlyList<string> HostKeys, string ClientKey);
 
 /// <summary>A Nebula daemon of the lab: its binary and the release it is, as the lab's inventory declares it.</summary>
 public sealed record LabDaemon(string Binary, NebulaVersion Version);

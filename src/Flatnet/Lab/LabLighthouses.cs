@@ -17,7 +17,8 @@ public sealed class LabLighthouses
 
     private LabLighthouses(IReadOnlyList<LabLighthouse> all) => All = all;
 
-    public static LabLighthouses Create(FlatnetContext context, IReadOnlyList<NetworkNamespace> namespaces, string labDirectory, LabDaemon nebula, int? caVersion, bool relay = true)
+    public static LabLighthouses Create(FlatnetContext context, IReadOnlyList<NetworkNamespace> namespaces, string labDirectory, LabDaemon nebula, int? caVersion,
+        bool relay = true, bool managed = false)
     {
         if (caVersion is { } forced)
         {
@@ -28,6 +29,15 @@ public sealed class LabLighthouses
         new Certificates(context).InitCa();
         context.Ca.RequireUsable(); // a CA some daemon cannot read stops the lab here, before anything runs
         var plan = context.Plan;
+        if (managed)
+        {
+            // flatnet signs, bundles and deploys them (AddHost); the lab only knows where their nebula will be.
+            return new LabLighthouses(plan.Lighthouses.Select((l, i) =>
+            {
+                var m = HostModel.ForHost(plan, plan.Host(l.Name));
+                return new LabLighthouse(l.Name, namespaces[i], $"{LabTopology.Lan}.{i + 1}", m.Paths.Config, m.Paths.Log, m.Paths.NebulaBinary);
+            }).ToList());
+        }
         var ca = context.Ca;
         var lighthouses = new List<LabLighthouse>();
         for (var i = 0; i < plan.Lighthouses.Count; i++)
@@ -66,6 +76,6 @@ public sealed class LabLighthouses
             fix: "the log says why: a config, certificate or port problem");
     }
 
-    /// <summary>Stops a lab lighthouse's nebula, as if that machine went down.</summary>
-    public void Stop(string name) => All.Single(x => x.Name == name).Namespace.KillAll();
+    /// <summary>Stops a lab lighthouse's nebula, as if that machine went down (a managed one's sshd is left alone).</summary>
+    public void Stop(string name) => All.Single(x => x.Name == name).Namespace.KillAll("nebula");
 }

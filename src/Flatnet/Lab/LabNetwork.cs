@@ -33,6 +33,12 @@ public sealed record LabOptions
     public LabVersions Versions { get; init; } = LabVersions.MachineDefault;
     /// <summary>False: the lab's lighthouses run with relay.am_relay: false, as a Stage 1 lighthouse may.</summary>
     public bool LighthousesRelay { get; init; } = true;
+
+    /// <summary>
+    /// The lighthouses are flatnet's (managed: true): their namespaces run sshd like a host's, and flatnet signs,
+    /// bundles and deploys them (AddHost --host=lighthouse) instead of the lab starting a Stage 1 stand-in.
+    /// </summary>
+    public bool ManagedLighthouses { get; init; }
 }
 
 /// <summary>
@@ -81,7 +87,7 @@ public sealed class LabNetwork : IDisposable
         foreach (var v in options.Versions.All) lab._releases.Require(v, "nebula", log);
         try
         {
-            lab.Create(sourcePlan, options.Enrolled?.ToHashSet() ?? sourcePlan.Hosts.Select(h => h.Name).ToHashSet());
+            lab.Create(sourcePlan, options.Enrolled?.ToHashSet() ?? sourcePlan.Pcs.Select(h => h.Name).ToHashSet());
             return lab;
         }
         catch
@@ -113,11 +119,15 @@ public sealed class LabNetwork : IDisposable
             lighthouseNamespaces.Add(ns);
         }
         _sshd.MakeClientKey();
+        // A managed lighthouse is reached like a host: its sshd's key is pinned in the lab's network.yaml.
+        var lighthouseKeys = !_options.ManagedLighthouses ? [] : sourcePlan.Lighthouses.Select((l, i) =>
+            _sshd.Start(new LabHost(l.Name, lighthouseNamespaces[i], null, $"{LabTopology.Lan}.{i + 1}", LabNat.None), $"{LabTopology.Lan}.{i + 1}")).ToList();
 
         var hosts = new List<LabHost>();
-        for (var i = 0; i < sourcePlan.Hosts.Count; i++)
+        var pcs = sourcePlan.Pcs.ToList();
+        for (var i = 0; i < pcs.Count; i++)
         {
-            var source = sourcePlan.Hosts[i];
+            var source = pcs[i];
             var host = Add($"fn-{id}-h{i + 1}");
             // A host with wsl: false in the inventory has no WSL2 here either.
             var wsl = source.Host.Wsl ? Add($"fn-{id}-w{i + 1}") : null;
@@ -141,9 +151,12 @@ public sealed class LabNetwork : IDisposable
         var versions = _options.Versions;
         // nebula-cert: the newest release in play (it reads every certificate version the others do), else this machine's.
         var certTool = versions.All.Any() ? _releases.Find(versions.All.Max(), "nebula-cert") : null;
-        _inventory.WriteNetwork(Daemon(versions.ForLighthouse), certTool, Daemon(null).Binary);
-        _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, Daemon(versions.ForLighthouse), versions.CaVersion, _options.LighthousesRelay);
+        _inventory.WriteNetwork(Daemon(versions.ForLighthouse), certTool, Daemon(null).Binary,
+            _options.ManagedLighthouses ? new LabManagedLighthouses(lighthouseKeys, _sshd.ClientKey) : null);
+        _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, Daemon(versions.ForLighthouse), versions.CaVersion,
+            _options.LighthousesRelay, _options.ManagedLighthouses);
         foreach (var h in hosts) LabSshd.WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");
+        foreach (var l in _options.ManagedLighthouses ? Lighthouses : []) LabSshd.WaitForPort(l.Underlay, 22, $"sshd on {l.Name}");
         _log.Info($"lab: {hosts.Count} host(s) on {LabTopology.Lan}.0/24, lighthouse(s) {string.Join(", ", Lighthouses.Select(l => l.Underlay))}; inventory {Workspace.Relative(InventoryDirectory)}");
     }
 

@@ -6,19 +6,25 @@ namespace Flatnet.Lab;
 /// <summary>
 /// Target Lab: builds the lab, then adds the inventory's hosts one at a time with the real AddHost chain
 /// (GenerateCert, PackageBundle, DeployHost over SSH, ConfigureRouting, UpdatePeers, VerifyPing), so every host
-/// after the first joins a running mesh. Tears everything down at the end unless asked to keep it.
+/// after the first joins a running mesh. With managed lighthouses, AddHost deploys each lighthouse first, over SSH
+/// like a host. Tears everything down at the end unless asked to keep it.
 /// </summary>
 public static class LabRunner
 {
-    public static PingMatrix Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null)
+    public static PingMatrix Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null, bool managedLighthouses = false)
     {
         LabPrerequisites.Ensure(log, installPackages);
         versions ??= LabVersions.MachineDefault;
         log.Info($"lab: Nebula versions: {versions}");
-        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, new LabOptions { Enrolled = [], Versions = versions });
+        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, new LabOptions { Enrolled = [], Versions = versions, ManagedLighthouses = managedLighthouses });
         try
         {
             var matrix = new PingMatrix([]);
+            foreach (var lighthouse in managedLighthouses ? lab.Lighthouses : [])
+            {
+                log.Info($"lab: AddHost {lighthouse.Name} (a managed lighthouse)");
+                AddHostSteps.Run(new FlatnetContext(lab.Workspace, log), lighthouse.Name);
+            }
             foreach (var host in lab.Hosts)
             {
                 lab.Enroll(host.Name);
@@ -33,6 +39,8 @@ public static class LabRunner
             if (keep)
             {
                 log.Info("lab: kept running. Look around with:");
+                foreach (var l in lab.Lighthouses)
+                    log.Info($"  ip netns exec {l.Namespace.Name} bash   # lighthouse {l.Name} ({l.Underlay})");
                 foreach (var h in lab.Hosts)
                     log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}){(h.Wsl is null ? "" : $"; its WSL2: ip netns exec {h.Wsl.Name} bash")}");
                 log.Info($"  ./build.sh --target=VerifyPing --inventory={Workspace.Relative(lab.InventoryDirectory)} --artifacts={Workspace.Relative(lab.Workspace.ArtifactsDirectory)}");

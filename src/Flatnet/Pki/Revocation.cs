@@ -12,6 +12,17 @@ public sealed class Revocation(FlatnetContext context)
 {
     public string Revoke(string host)
     {
+        var fingerprint = Record(host);
+        new Provisioning(context).UpdatePeers(host, $"the revocation of {host} is recorded", $"./build.sh --target=RevokeHost --host={host}");
+        return fingerprint;
+    }
+
+    /// <summary>
+    /// Puts the host's certificate on the blocklist (once), and renders the lighthouse's config with it before any
+    /// peer is touched. From here on the host is out of the plan: no bundle, route or check is made for it.
+    /// </summary>
+    public string Record(string host)
+    {
         context.Plan.Host(host);
         var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
         if (!File.Exists(crt))
@@ -27,11 +38,12 @@ public sealed class Revocation(FlatnetContext context)
             context.Log.Info($"{host}: revoked certificate {fingerprint} ({Workspace.Relative(file)})");
             context.InventoryChanged(); // the blocklist is in every host's config
         }
-        // The lighthouse goes first: its config for the operator carries the new blocklist before any peer is touched.
+        // The lighthouses go first: a managed one is first in every rollout; an unmanaged one's config for its operator
+        // carries the new blocklist before any peer is touched.
         var lighthouses = new Bundles.LighthouseConfigs(context).Render();
-        context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it " +
-                         $"(kill -HUP, or restart the service); see {string.Join(", ", lighthouses.Select(Workspace.Relative))}");
-        new Provisioning(context).UpdatePeers(host, $"the revocation of {host} is recorded", $"./build.sh --target=RevokeHost --host={host}");
+        if (lighthouses.Count > 0)
+            context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it " +
+                             $"(kill -HUP, or restart the service); see {string.Join(", ", lighthouses.Select(Workspace.Relative))}");
         return fingerprint;
     }
 }

@@ -94,12 +94,16 @@ public sealed record HostModel
     {
         var net = plan.Inventory.Network;
         var windows = host.Host.Os == HostOs.Windows;
+        // A managed lighthouse: am_lighthouse (and am_relay with use_relays), the other lighthouses as its own; like
+        // every node it routes the hosts' blocks into the tunnel, so WSL2s reach it and it reaches them.
+        var lighthouse = host.Host.IsLighthouse;
         var model = new HostModel
         {
-            Name = host.Name, Network = net.Name, Os = windows ? "windows" : "linux",
+            Name = host.Name, Network = net.Name, Os = windows ? "windows" : "linux", IsLighthouse = lighthouse,
             OverlayIp = host.OverlayAddress, OverlayCidr = host.OverlayCidr, Overlay = plan.Overlay.ToString(),
             RoutedBlock = host.RoutedBlock?.ToString(), WslAddress = host.WslAddress, Wsl = host.Host.Wsl,
-            ListenPort = net.ListenPort, UseRelays = net.UseRelays, Groups = host.Host.Groups, Lighthouses = LighthouseModels(plan),
+            ListenPort = net.ListenPort, UseRelays = net.UseRelays, Groups = host.Host.Groups,
+            Lighthouses = LighthouseModels(plan).Where(l => l.Name != host.Name).ToList(),
             UnsafeRoutes = plan.OthersWithBlocks(host.Name).Select(o => new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name)).ToList(),
             AdvertiseDenyInterfaces = windows
                 // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.

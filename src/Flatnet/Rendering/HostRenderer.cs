@@ -32,6 +32,10 @@ public sealed class HostRenderer(TemplateRenderer templates)
         files.Add(model.IsWindows
             ? Text("scripts/flatnet-doctor.ps1", "flatnet-doctor.ps1.scriban", model, RenderedFile.Executable)
             : Text("scripts/flatnet-doctor.sh", "flatnet-doctor.sh.scriban", model, RenderedFile.Executable));
+        // RemoveHost runs it; a person taking the host out by hand does too.
+        files.Add(model.IsWindows
+            ? Text("scripts/uninstall.ps1", "uninstall.ps1.scriban", model, RenderedFile.Executable)
+            : Text("scripts/uninstall.sh", "uninstall.sh.scriban", model, RenderedFile.Executable));
         files.Add(Text("README.md", "README.md.scriban", model, RenderedFile.Regular));
         return files;
     }

@@ -31,9 +31,11 @@ public sealed record MeshPicture
     public static MeshPicture FromMatrix(AddressPlan plan, PingMatrix matrix)
     {
         var checks = matrix.Hosts.ToDictionary(h => h.Host);
-        var names = checks.Count > 0 ? checks.Keys.ToList() : matrix.Results.Select(r => HostOf(r.From)).Distinct().ToList();
+        // A managed lighthouse is checked like a host, and drawn as the lighthouse it is.
+        var names = (checks.Count > 0 ? checks.Keys.ToList() : matrix.Results.Select(r => HostOf(r.From)).Distinct().ToList())
+            .Where(n => !IsLighthouse(plan, n)).ToList();
         var hosts = names.Select(plan.Host).ToList();
-        var nodes = Lighthouses(plan).ToList();
+        var nodes = Lighthouses(plan, n => checks.TryGetValue(n, out var c) ? (c.Running, c.State) : null).ToList();
         var links = new List<MeshLink>();
         foreach (var h in hosts)
         {
@@ -79,11 +81,12 @@ public sealed record MeshPicture
     /// </summary>
     public static MeshPicture FromStatus(AddressPlan plan, IReadOnlyList<HostStatus> rows)
     {
-        var nodes = Lighthouses(plan).ToList();
-        var links = new List<MeshLink>();
-        var byName = rows.ToDictionary(r => r.Host);
         bool Up(HostStatus r) => r.Reachable && r.Running;
         string Why(HostStatus r) => !r.Reachable ? $"{r.Host} cannot be reached over SSH" : $"{r.Host}'s nebula: {r.Service}";
+        var byName = rows.ToDictionary(r => r.Host);
+        var nodes = Lighthouses(plan, n => byName.TryGetValue(n, out var r) ? (Up(r), r.Problem ?? r.Service) : null).ToList();
+        var links = new List<MeshLink>();
+        rows = rows.Where(r => !IsLighthouse(plan, r.Host)).ToList();
         foreach (var r in rows)
         {
             var h = plan.Host(r.Host);
@@ -107,8 +110,13 @@ public sealed record MeshPicture
         return new MeshPicture { Source = "Status", Nodes = nodes, Links = links };
     }
 
-    private static IEnumerable<MeshNode> Lighthouses(AddressPlan plan) =>
-        plan.Lighthouses.Select(l => new MeshNode(l.Name, "lighthouse", l.Name, l.OverlayAddress, true, string.Join(", ", l.Lighthouse.Endpoints)));
+    /// <summary>The lighthouses; a managed one is up or down as its own check says (<paramref name="seen"/>), an unmanaged one is drawn up.</summary>
+    private static IEnumerable<MeshNode> Lighthouses(AddressPlan plan, Func<string, (bool Up, string State)?> seen) =>
+        plan.Lighthouses.Select(l => seen(l.Name) is { } s
+            ? new MeshNode(l.Name, "lighthouse", l.Name, l.OverlayAddress, s.Up, s.State)
+            : new MeshNode(l.Name, "lighthouse", l.Name, l.OverlayAddress, true, string.Join(", ", l.Lighthouse.Endpoints)));
+
+    private static bool IsLighthouse(AddressPlan plan, string name) => plan.Lighthouses.Any(l => l.Name == name);
 
     /// <summary>Relayed when any side says so (the bytes cross the relay either way), direct when one side names the remote, idle when neither has a tunnel.</summary>
     private static MeshLink Tunnel(string a, string b, IEnumerable<string> tunnels)

@@ -32,7 +32,8 @@ public sealed class Status(FlatnetContext context)
     {
         var plan = context.Plan;
         var hosts = plan.Deployable.ToList();
-        var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).ToList();
+        // A managed lighthouse is a host here too (deployable), so it is listed once.
+        var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
         var rows = hosts.AsParallel().AsOrdered().Select(h => Examine(h, peers)).ToList();
         var text = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
         context.ClaimArtifacts();

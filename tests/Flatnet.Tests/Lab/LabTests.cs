@@ -114,14 +114,18 @@ public class LabTests
     }
 
     /// <summary>Builds a lab for one test, hands it over, and proves afterwards that nothing of it is left.</summary>
-    private static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
-        IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true)
+    internal static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
+        IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true, bool managedLighthouses = false)
     {
         LabPrerequisites.Ensure(ws.Log, install: false);
         try
         {
             using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
-                new LabOptions { Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay });
+                new LabOptions
+                {
+                    Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay,
+                    ManagedLighthouses = managedLighthouses,
+                });
             body(lab);
         }
         finally
@@ -131,7 +135,7 @@ public class LabTests
     }
 
     /// <summary>Deploys every enrolled host and checks the mesh, the way the scenario tests start.</summary>
-    private static ControlPlane DeployAll(LabNetwork lab, IReporter log)
+    internal static ControlPlane DeployAll(LabNetwork lab, IReporter log)
     {
         var control = new ControlPlane(lab.Workspace, log);
         foreach (var host in control.Context.Plan.Hosts.Select(h => h.Name)) control.Provision(host);
@@ -139,7 +143,7 @@ public class LabTests
         return control;
     }
 
-    private static bool Reaches(LabNetwork lab, string from, string target) =>
+    internal static bool Reaches(LabNetwork lab, string from, string target) =>
         lab.Hosts.Single(h => h.Name == from).Host.Try("ping", "-c", "1", "-W", "1", target).ExitCode == 0
         || lab.Hosts.Single(h => h.Name == from).Host.Try("ping", "-c", "2", "-W", "2", target).ExitCode == 0;
 
@@ -210,8 +214,8 @@ public class LabTests
     }
 
     /// <summary>The report.html the last VerifyPing or Status wrote, and how it draws one link.</summary>
-    private static string Report(LabNetwork lab) => File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "report.html"));
-    private static string Link(string from, string to, string state) => $"data-from=\"{from}\" data-to=\"{to}\" data-state=\"{state}\"";
+    internal static string Report(LabNetwork lab) => File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "report.html"));
+    internal static string Link(string from, string to, string state) => $"data-from=\"{from}\" data-to=\"{to}\" data-state=\"{state}\"";
 
     [Test]
     public void ARevokedHostReachesNobodyAndTheOthersCarryOn()
@@ -231,6 +235,44 @@ public class LabTests
             Assert.That(others.Results.Select(r => r.From.Split('/')[0]).Distinct(), Is.EquivalentTo(new[] { "host-a", "host-c" }), "revoked hosts are left out");
             Assert.That((others.Results.Count, others.Failures.Count), Is.EqualTo((6, 0)));
             Assert.That(ws.Log.Lines, Has.Some.Contains("the lighthouse must refuse it too"));
+        });
+    }
+
+    [Test]
+    public void RemoveHostTakesAHostOutAndNoRouteToItsBlockRemainsAnywhere()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            DeployAll(lab, ws.Log);
+            var b = lab.Hosts.Single(h => h.Name == "host-b");
+            var outcome = new ControlPlane(lab.Workspace, ws.Log).RemoveHost("host-b");
+
+            Assert.That((outcome.Uninstalled, outcome.InventoryDeleted), Is.EqualTo((true, false)));
+            Assert.That(outcome.Peers!.Updated, Is.EquivalentTo(new[] { "host-a", "host-c" }), "their configs and WSL2 routes drop host-b's block");
+            Assert.That(ws.Log.Lines, Has.Some.EqualTo("host-b: gone from the mesh: no host reaches 10.100.2.1; the other 2 reach each other (6 pings)"),
+                string.Join("\n", ws.Log.Lines.TakeLast(30)));
+            Assert.That(b.Host.Runs("nebula"), Is.False, "host-b's nebula is stopped");
+            Assert.That(Directory.Exists(Path.Combine(lab.Directory, "host-b", "flatnet", "config", "nebula")), Is.False, "its key and config are gone");
+            Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.False, "host-a -> host-b");
+            var namespaces = lab.Hosts.SelectMany(h => new[] { h.Host, h.Wsl }).OfType<NetworkNamespace>().Concat(lab.Lighthouses.Select(l => l.Namespace));
+            foreach (var ns in namespaces)
+                Assert.That(ns.Run("ip", "-4", "route", "show", "table", "all").StdOut, Does.Not.Contain("10.101.2."), $"a route to host-b's block in {ns.Name}");
+            Assert.That(b.WslNamespace.Run("ip", "-4", "addr").StdOut, Does.Not.Contain("10.101.2.1"), "host-b's WSL2 gave its stable address back");
+            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-b", "wsl-etc", "wsl.conf")), Does.Not.Contain("wsl-routing.sh"));
+            Assert.That(File.Exists(Path.Combine(lab.InventoryDirectory, "host-b.yaml")), Is.True, "the inventory file stays unless asked");
+
+            // Again, now deleting the inventory file: nothing left to do on any host.
+            ws.Log.Lines.Clear();
+            new ControlPlane(lab.Workspace, ws.Log).RemoveHost("host-b", deleteInventory: true);
+            Assert.That(ws.Log.Lines, Has.Some.EqualTo("peers of host-b: all up to date"));
+            Assert.That(ws.Log.Lines, Has.Some.EqualTo("host-b: nothing to remove: flatnet's Nebula is not installed on host-b"));
+            Assert.That(File.Exists(Path.Combine(lab.InventoryDirectory, "host-b.yaml")), Is.False);
+            Assert.That(Directory.Exists(lab.Workspace.HostDirectory("host-b")), Is.False, "its key, certificate and bundle went with it");
+
+            ws.Log.Lines.Clear();
+            new ControlPlane(lab.Workspace, ws.Log).RemoveHost("host-b");
+            Assert.That(ws.Log.Lines, Is.EqualTo(new[] { "host-b: not in the inventory, and its certificate is on the blocklist: already removed, nothing to do" }));
         });
     }
 

@@ -26,7 +26,15 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var script = Path.Combine(RenderHostB(ws), "scripts", "setup-routing.ps1");
         var passed = PowerShell.Pester("setup-routing.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
-        Assert.That(passed, Is.EqualTo(15));
+        Assert.That(passed, Is.EqualTo(16));
+    }
+
+    [Test]
+    public void UninstallPassesItsPesterTestsAgainstAFakeWindows()
+    {
+        using var ws = new TestWorkspace();
+        var passed = PowerShell.Pester("uninstall.Tests.ps1", new Dictionary<string, string> { ["ScriptsDir"] = Path.Combine(RenderHostB(ws), "scripts") });
+        Assert.That(passed, Is.EqualTo(4));
     }
 
     [Test]
@@ -80,10 +88,10 @@ public class PowerShellScriptTests
                 File.WriteAllBytes(path, f.Content);
                 files.Add(path);
             }
-        Assert.That(files, Has.Count.EqualTo(10), "build.ps1, and install.ps1, setup-routing.ps1 and flatnet-doctor.ps1 of each Windows host");
+        Assert.That(files, Has.Count.EqualTo(13), "build.ps1, and install.ps1, setup-routing.ps1, flatnet-doctor.ps1 and uninstall.ps1 of each Windows host");
         var result = Check(files);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.StdOut + result.StdErr);
-        Assert.That(result.StdOut, Does.Contain("10 checked, 0 problem(s)"));
+        Assert.That(result.StdOut, Does.Contain("13 checked, 0 problem(s)"));
     }
 
     [Test]

@@ -101,14 +101,33 @@ public class RenderingTests
         Assert.DoesNotThrow(() => new global::Flatnet.Tools.Nebula(nebula).Test(model.Paths.Config, "lighthouse"));
     }
 
+    // A managed lighthouse's bundle: its config, from the host model, checked by nebula -test of the release it runs.
+    [TestCase("1.6.1")]
+    [TestCase("1.11.0")]
+    public void AManagedLighthousesBundlePassesNebulaTestOfItsRelease(string release)
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "# cert_tool:", $"  cert_tool: {TestWorkspace.Nebula("1.6.1", "nebula-cert")}");
+        ws.Edit("network.yaml", "overlay_ip: 10.100.0.1", ManagedLighthouseInventoryTests.Managed + $"\n    nebula_version: {release}");
+        var control = ws.ControlPlane();
+        control.InitCa();
+        control.GenerateCert("lighthouse");
+        control.PackageBundle("lighthouse");
+        var bundle = ws.Workspace.BundleDirectory("lighthouse");
+        var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle, "manifest.json"))).RootElement;
+        Assert.That(manifest.GetProperty("versions").GetProperty("nebula_checked_with").GetString(), Is.EqualTo(release));
+        Assert.That(File.ReadAllText(Path.Combine(bundle, "config.yaml")), Does.Contain("  am_lighthouse: true").And.Contain("route: \"10.101.2.0/24\""));
+        Assert.That(control.Context.NebulaCert.Print(Path.Combine(ws.Workspace.PkiDirectory("lighthouse"), "host.crt")).Groups, Is.EqualTo(new[] { "lighthouse" }));
+    }
+
     [Test]
     public void WindowsHostGetsTheSpecsFilesAndLinuxHostItsTwin()
     {
         var rendered = RenderExample().ToList();
         Assert.That(rendered.Where(r => r.Case == "host-b").Select(r => r.File.Path), Is.EquivalentTo(new[]
-            { "config.yaml", "install.ps1", "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.ps1", "README.md" }));
+            { "config.yaml", "install.ps1", "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.ps1", "scripts/uninstall.ps1", "README.md" }));
         Assert.That(rendered.Where(r => r.Case == "linux-host-a").Select(r => r.File.Path), Is.EquivalentTo(new[]
-            { "config.yaml", "install.sh", "scripts/host-routing.sh", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.sh", "README.md" }));
+            { "config.yaml", "install.sh", "scripts/host-routing.sh", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.sh", "scripts/uninstall.sh", "README.md" }));
     }
 
     [Test]
@@ -222,7 +241,7 @@ public class RenderingTests
         Assert.That(names, Is.EquivalentTo(new[]
         {
             "README.md", "SHA256SUMS", "ca.crt", "config.yaml", "host.crt", "host.key", "install.ps1", "manifest.json",
-            "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.ps1",
+            "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.ps1", "scripts/uninstall.ps1",
         }));
         Assert.That(names, Has.None.Contains("ca.key"));
         var caKey = File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.key"));

@@ -24,6 +24,7 @@ public class RoutingScriptTests
         {
             NetworkNamespace.RequireRoot("the routing script tests");
             Ws.Edit("host-b.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-b");
+            Ws.Edit("network.yaml", "root: /opt/flatnet", $"    root: {Path.Combine(Ws.Root, "host-root")}"); // the watcher's pid file goes there
             var control = Ws.ControlPlane();
             var plan = control.Context.Plan;
             Scripts = Path.Combine(Ws.Root, "scripts");
@@ -105,6 +106,44 @@ public class RoutingScriptTests
         var routes = rig.Wsl.Run("ip", "-4", "route", "show").StdOut;
         Assert.That(routes, Does.Not.Contain("10.101.4.0/24").And.Contain("10.101.77.0/24 via 172.29.2.1"));
         Assert.That(rig.WslRouting().StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
+    }
+
+    [Test]
+    public void WslRoutingRemoveTakesOutWhatItSetAndKeepsAnotherProgramsRouteAndBootCommand()
+    {
+        using var rig = new Rig();
+        File.WriteAllText(Path.Combine(rig.Etc, "wsl.conf"), "[boot]\nsystemd = true\ncommand = \"service docker start\"\n[user]\ndefault = kh\n");
+        Assert.That(rig.WslRouting("--install-boot").ExitCode, Is.EqualTo(0));
+        rig.Wsl.Run("ip", "route", "add", "10.101.77.0/24", "via", "172.29.2.1", "dev", "eth0"); // another program's
+
+        var removed = rig.WslRouting("--remove");
+        Assert.That(removed.ExitCode, Is.EqualTo(0), removed.StdErr);
+        Assert.That(removed.StdOut, Does.Contain("removed: route 10.100.0.0/16\n").And.Contain("removed: route 10.101.1.0/24\n")
+            .And.Contain("removed: address 10.101.2.1/32 on eth0\n").And.Contain("(kept: service docker start)"));
+        Assert.That(rig.Wsl.Run("ip", "-4", "addr").StdOut, Does.Not.Contain("10.101.2.1"));
+        var routes = rig.Wsl.Run("ip", "-4", "route", "show").StdOut;
+        Assert.That(routes, Does.Not.Contain("src 10.101.2.1").And.Contain("10.101.77.0/24 via 172.29.2.1").And.Contain("default via 172.29.2.1"));
+        Assert.That(File.ReadAllText(Path.Combine(rig.Etc, "wsl.conf")), Is.EqualTo("[boot]\nsystemd = true\ncommand = \"service docker start\"\n[user]\ndefault = kh\n"));
+        Assert.That(rig.WslRouting("--remove").StdOut.Trim(), Is.EqualTo("nothing to remove: WSL2 routing for host-b is not in place"));
+    }
+
+    [Test]
+    public void HostRoutingRemoveStopsTheWatcherAndDeletesTheRouteAndItsSysctlFile()
+    {
+        using var rig = new Rig();
+        Assert.That(rig.WslRouting().ExitCode, Is.EqualTo(0));
+        var watch = rig.HostRouting("--wsl-ip", "172.29.2.2", "--watch", "--interval", "1");
+        Assert.That(watch.ExitCode, Is.EqualTo(0), watch.StdErr);
+        Assert.That(rig.Host.Run("ip", "-4", "route").StdOut, Does.Contain("10.101.2.0/24 via 172.29.2.2"));
+
+        var removed = rig.HostRouting("--remove");
+        Assert.That(removed.ExitCode, Is.EqualTo(0), removed.StdErr);
+        Assert.That(removed.StdOut, Does.StartWith("removed: the routing watcher (pid ").And.Contain("removed: route 10.101.2.0/24\n")
+            .And.Contain("60-flatnet.conf (forwarding stays on until the next boot"));
+        Thread.Sleep(2500); // two of the watcher's intervals: had it survived, it would have put the route back
+        Assert.That(rig.Host.Run("ip", "-4", "route").StdOut, Does.Not.Contain("10.101.2.0/24"));
+        Assert.That(File.Exists(Path.Combine(rig.Etc, "sysctl.d", "60-flatnet.conf")), Is.False);
+        Assert.That(rig.HostRouting("--remove").StdOut.Trim(), Is.EqualTo("nothing to remove: host routing for host-b is not in place"));
     }
 
     [Test]

@@ -9,7 +9,8 @@ $script:FakeCommands = @(
     'Get-Service', 'Start-Service', 'Restart-Service', 'Get-CimInstance', 'sc.exe', 'nssm.exe', 'icacls.exe',
     'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal',
     'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet',
-    'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat'
+    'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat',
+    'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask'
 )
 
 function global:Reset-FakeWindows {
@@ -46,8 +47,13 @@ function global:Reset-FakeWindows {
         IcaclsExit        = 0
     }
     if ($Windows10) {
-        Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
+        Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule', 'Function:\Remove-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
     } else {
+        New-Item -Force -Path 'function:global:Remove-NetFirewallHyperVRule' -Value {
+            param([string]$Name)
+            $global:FakeWindows.Changes.Add((Format-FakeCall 'Remove-NetFirewallHyperVRule' $PSBoundParameters))
+            [void]$global:FakeWindows.HyperVRules.Remove($Name)
+        } | Out-Null
         New-Item -Force -Path 'function:global:Get-NetFirewallHyperVRule' -Value {
             param([string]$Name, [object]$ErrorAction)
             if ($global:FakeWindows.HyperVRules.Contains($Name)) { [pscustomobject]@{ Name = $Name } }
@@ -156,14 +162,24 @@ function global:New-NetFirewallRule {
     [pscustomobject]@{ DisplayName = $DisplayName }
 }
 
-# Services registered by the fake nebula.exe (`-service install`) since the last look.
+function global:Remove-NetFirewallRule {
+    param([string]$DisplayName)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Remove-NetFirewallRule' $PSBoundParameters))
+    [void]$global:FakeWindows.FirewallRules.Remove($DisplayName)
+}
+
+# Services registered (`-service install`) or unregistered (`-service uninstall`) by the fake nebula.exe since the last look.
 function global:Sync-FakeServices {
     $registry = $global:FakeWindows.ServiceRegistry
-    if (-not $registry -or -not (Test-Path -LiteralPath $registry)) { return }
-    foreach ($name in @(Get-Content -LiteralPath $registry)) {
+    if (-not $registry) { return }
+    $listed = if (Test-Path -LiteralPath $registry) { @(Get-Content -LiteralPath $registry) } else { @() }
+    foreach ($name in $listed) {
         if (-not $global:FakeWindows.Services.ContainsKey($name)) {
-            $global:FakeWindows.Services[$name] = @{ Status = 'Stopped'; PathName = $global:FakeWindows.NebulaServicePath }
+            $global:FakeWindows.Services[$name] = @{ Status = 'Stopped'; PathName = $global:FakeWindows.NebulaServicePath; ByNebula = $true }
         }
+    }
+    foreach ($name in @($global:FakeWindows.Services.Keys)) {
+        if ($global:FakeWindows.Services[$name]['ByNebula'] -and $listed -notcontains $name) { $global:FakeWindows.Services.Remove($name) }
     }
 }
 
@@ -249,6 +265,7 @@ function global:sc.exe {
 function global:nssm.exe {
     $global:FakeWindows.Changes.Add("nssm.exe $($args -join ' ')")
     if ($args[0] -eq 'install') { $global:FakeWindows.Services[$args[1]] = @{ Status = 'Stopped'; PathName = 'C:\tools\nssm.exe' } }
+    if ($args[0] -eq 'remove' -and $args[2] -eq 'confirm') { $global:FakeWindows.Services.Remove($args[1]) }
     $global:LASTEXITCODE = 0
 }
 
@@ -267,6 +284,13 @@ function global:Start-ScheduledTask {
     param([string]$TaskName)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-ScheduledTask' $PSBoundParameters))
     $global:FakeWindows.Tasks[$TaskName].State = 'Running'
+}
+
+function global:Unregister-ScheduledTask {
+    param([string]$TaskName, [switch]$Confirm)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Unregister-ScheduledTask' $PSBoundParameters))
+    if (-not $global:FakeWindows.Tasks.ContainsKey($TaskName)) { throw "No MSFT_ScheduledTask objects found with property 'TaskName' equal to '$TaskName'." }
+    $global:FakeWindows.Tasks.Remove($TaskName)
 }
 
 function global:New-ScheduledTaskAction { param([string]$Execute, [string]$Argument) [pscustomobject]@{ Execute = $Execute; Argument = $Argument } }

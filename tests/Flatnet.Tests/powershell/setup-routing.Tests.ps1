@@ -125,4 +125,22 @@ Describe 'setup-routing.ps1' {
         { & $ScriptPath } | Should -Throw '*WSL2 did not answer*pass -WslIp*'
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
     }
+
+    It '-Remove takes out the route and flatnet''s firewall rules, keeps forwarding, and then has nothing to remove' {
+        & $ScriptPath | Out-Null
+        $FakeWindows.Changes.Clear()
+        $out = & $ScriptPath -Remove
+        @($FakeWindows.Changes) | Should -Be @(
+            'Remove-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 NextHop=172.29.1.2',
+            'Remove-NetFirewallRule DisplayName=flatnet: Nebula UDP 4242',
+            'Remove-NetFirewallRule DisplayName=flatnet: ICMPv4 echo from the overlay',
+            'Remove-NetFirewallHyperVRule Name=flatnet-overlay-to-wsl')
+        $out[-1] | Should -Be 'kept: IPEnableRouter and adapter forwarding (other programs may rely on them)'
+        $FakeWindows.Routes.Count | Should -Be 0
+        $FakeWindows.FirewallRules.Count | Should -Be 0
+        $FakeWindows.Registry.Count | Should -Be 1
+        $FakeWindows.Changes.Clear()
+        & $ScriptPath -Remove | Should -Be 'nothing to remove: routing for host-b is not in place'
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
 }

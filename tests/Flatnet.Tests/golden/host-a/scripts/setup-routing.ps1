@@ -33,6 +33,10 @@
 
 .PARAMETER Passes
     With -Watch, stop after this many passes (0, the default, runs until stopped).
+
+.PARAMETER Remove
+    Undo it (RemoveHost, through uninstall.ps1): the block's route, flatnet's firewall rules and the Hyper-V
+    firewall rule. IPEnableRouter and adapter forwarding stay as they are: other programs may rely on them.
 #>
 [CmdletBinding()]
 param(
@@ -40,7 +44,8 @@ param(
     [switch]$Check,
     [switch]$Watch,
     [int]$IntervalSeconds = 5,
-    [int]$Passes = 0
+    [int]$Passes = 0,
+    [switch]$Remove
 )
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 2.0
@@ -167,6 +172,34 @@ function Invoke-Routing {
             }
         }
     }
+}
+
+# Everything Invoke-Routing sets that is flatnet's alone, and nothing else.
+function Remove-Routing {
+    foreach ($route in @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -ErrorAction SilentlyContinue)) {
+        Remove-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -NextHop $route.NextHop -Confirm:$false
+        Write-Output "removed: route $OwnBlock via $($route.NextHop)"
+        $script:Changed++
+    }
+    foreach ($rule in @($NebulaRule, $PingRule)) {
+        if (Get-NetFirewallRule -DisplayName $rule -ErrorAction SilentlyContinue) {
+            Remove-NetFirewallRule -DisplayName $rule
+            Write-Output "removed: firewall rule '$rule'"
+            $script:Changed++
+        }
+    }
+    if ((Get-Command -Name Remove-NetFirewallHyperVRule -ErrorAction SilentlyContinue) -and (Get-NetFirewallHyperVRule -Name $WslFirewallRule -ErrorAction SilentlyContinue)) {
+        Remove-NetFirewallHyperVRule -Name $WslFirewallRule
+        Write-Output "removed: Hyper-V firewall rule '$WslFirewallRule'"
+        $script:Changed++
+    }
+}
+
+if ($Remove) {
+    Remove-Routing
+    if ($script:Changed -eq 0) { Write-Output "nothing to remove: routing for host-a is not in place" }
+    else { Write-Output "kept: IPEnableRouter and adapter forwarding (other programs may rely on them)" }
+    exit 0
 }
 
 function Test-WslRunning {

@@ -7,9 +7,11 @@
 # Windows routes that block to WSL2's current address (setup-routing.ps1), and WSL2 sends the overlay and the
 # other hosts' blocks to Windows with the stable address as source, so replies come back through Nebula.
 #
-# Usage: wsl-routing.sh [--check] [--install-boot]
+# Usage: wsl-routing.sh [--check] [--install-boot] | --remove
 #   --check         change nothing; exit 1 if anything is missing
 #   --install-boot  also make WSL run this script at every start ([boot] command in /etc/wsl.conf)
+#   --remove        undo it (RemoveHost): the routes from the stable address, the address, and this script in the
+#                   [boot] command (another program's command there is kept)
 # Routes from the stable address that the plan no longer has (a host that was removed) are deleted: that source
 # is flatnet's alone, so no other route is ever touched.
 # Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where wsl.conf lives.
@@ -24,9 +26,11 @@ ETC="${FLATNET_ETC:-/etc}"
 
 check=0
 boot=0
+remove=0
 for arg in "$@"; do
   case "$arg" in
     --check) check=1 ;;
+    --remove) remove=1 ;;
     --install-boot) boot=1 ;;
     -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
     *) echo "wsl-routing.sh: unknown argument '$arg' (try --help)" >&2; exit 2 ;;
@@ -44,9 +48,48 @@ step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one
   "$@"
   changed=1
 }
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
 
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 command -v ip >/dev/null 2>&1 || die "the ip command is missing; install iproute2"
+
+conf="$ETC/wsl.conf"
+# boot_command: the [boot] command of wsl.conf (WSL runs one), quotes stripped; empty when there is none.
+boot_command() {
+  awk '/^\[/ { inboot = ($0 == "[boot]") }
+    inboot && /^[ \t]*command[ \t]*=/ { sub(/^[ \t]*command[ \t]*=[ \t]*/, ""); gsub(/^"|"$/, ""); print; exit }' "$conf" 2>/dev/null || true
+}
+# set_boot_command LINE: replace the [boot] command with LINE ("" deletes it), keeping every other line of wsl.conf.
+set_boot_command() {
+  [ -e "$conf" ] || : >"$conf"
+  awk -v line="$1" '
+    /^\[/ { if (inboot && !done && line != "") { print line; done = 1 } inboot = ($0 == "[boot]") }
+    inboot && /^[ \t]*command[ \t]*=/ { if (!done && line != "") { print line; done = 1 } next }
+    { print }
+    END { if (!done && line != "") { if (!inboot) print "[boot]"; print line } }' "$conf" >"$conf.flatnet-tmp"
+  mv "$conf.flatnet-tmp" "$conf"
+}
+# Routes with the stable address as source are flatnet's alone.
+own_routes() { ip -4 route show | awk -v src="$WSL_ADDRESS" '{ for (i = 1; i < NF; i++) if ($i == "src" && $(i + 1) == src) { print $1; break } }'; }
+
+if [ "$remove" = 1 ]; then
+  for net in $(own_routes); do
+    ip route del "$net" src "$WSL_ADDRESS"; echo "removed: route $net"; changed=1
+  done
+  for dev in $(ip -4 -o addr show | awk -v a="$WSL_ADDRESS/32" '$4 == a { print $2 }'); do
+    ip addr del "$WSL_ADDRESS/32" dev "$dev"; echo "removed: address $WSL_ADDRESS/32 on $dev"; changed=1
+  done
+  current=$(boot_command)
+  rest=$(printf '%s\n' "$current" | awk -F'; *' '{ for (i = 1; i <= NF; i++) if ($i != "" && $i !~ /wsl-routing\.sh'"'"'?$/) out = out (out == "" ? "" : "; ") $i } END { print out }')
+  if [ "$rest" != "$current" ]; then
+    set_boot_command "${rest:+command = \"$rest\"}"
+    echo "removed: this script from the [boot] command in $conf${rest:+ (kept: $rest)}"; changed=1
+  fi
+  [ "$changed" = 0 ] && echo "nothing to remove: WSL2 routing for host-a is not in place"
+  exit 0
+fi
 
 # The default route points at Windows (the vEthernet (WSL) side); that is the way to Nebula.
 default=$(ip -4 route show default | head -n 1)
@@ -68,9 +111,8 @@ for net in $ROUTES; do
   esac
 done
 
-# Routes with the stable address as source are flatnet's; one the plan no longer has leads to a removed host.
-stale=$(ip -4 route show | awk -v src="$WSL_ADDRESS" '{ for (i = 1; i < NF; i++) if ($i == "src" && $(i + 1) == src) { print $1; break } }' |
-  while read -r net; do case " $ROUTES " in *" $net "*) ;; *) echo "$net" ;; esac; done)
+# A route from the stable address that the plan no longer has leads to a removed host.
+stale=$(own_routes | while read -r net; do case " $ROUTES " in *" $net "*) ;; *) echo "$net" ;; esac; done)
 for net in $stale; do
   if [ "$check" = 1 ]; then
     echo "stale: route $net (no host of the plan has it)"; missing=1
@@ -83,11 +125,9 @@ done
 if [ "$boot" = 1 ]; then
   self=$(readlink -f "$0")
   case "$self" in *" "*) self="'$self'" ;; esac
-  conf="$ETC/wsl.conf"
   # WSL runs one [boot] command. Keep what another program put there (e.g. service docker start) and run this
   # script after it; an earlier flatnet wsl-routing.sh (another path) is replaced, not run twice.
-  current=$(awk '/^\[/ { inboot = ($0 == "[boot]") }
-    inboot && /^[ \t]*command[ \t]*=/ { sub(/^[ \t]*command[ \t]*=[ \t]*/, ""); gsub(/^"|"$/, ""); print; exit }' "$conf" 2>/dev/null || true)
+  current=$(boot_command)
   want=$(printf '%s\n' "$current" | awk -v self="$self" -F'; *' '
     { for (i = 1; i <= NF; i++) if ($i != "" && $i != self && $i !~ /wsl-routing\.sh'"'"'?$/) out = out $i "; " }
     END { print out self }')
@@ -96,15 +136,7 @@ if [ "$boot" = 1 ]; then
     if [ "$check" = 1 ]; then
       echo "missing: [boot] $line in $conf"; missing=1
     else
-      # Keep every other line of wsl.conf; replace or add only the [boot] command.
-      tmp="$conf.flatnet-tmp"
-      [ -e "$conf" ] || : >"$conf"
-      awk -v line="$line" '
-        /^\[/ { if (inboot && !done) { print line; done = 1 } inboot = ($0 == "[boot]") }
-        inboot && /^[ \t]*command[ \t]*=/ { if (!done) { print line; done = 1 } next }
-        { print }
-        END { if (!done) { if (!inboot) print "[boot]"; print line } }' "$conf" >"$tmp"
-      mv "$tmp" "$conf"
+      set_boot_command "$line"
       echo "set: [boot] $line in $conf"
       changed=1
     fi

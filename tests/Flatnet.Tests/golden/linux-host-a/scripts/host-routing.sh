@@ -10,28 +10,33 @@
 # interface route and tun.unsafe_routes). Routing the overlay to WSL2, as the spec's sketch does with
 # `route add 10.100.0.0 mask 255.255.0.0 $wslIp`, would fight Nebula's own route and cut this host off.
 #
-# Usage: host-routing.sh [--wsl-ip ADDR] [--check] [--watch [--interval SECONDS]]
+# Usage: host-routing.sh [--wsl-ip ADDR] [--check] [--watch [--interval SECONDS]] | --remove
 #   --wsl-ip ADDR  WSL2's current address; without it, the first address printed by $FLATNET_WSL_QUERY
 #                  (a command like `wsl.exe hostname -I`) that is not inside 10.101.1.0/24
 #   --check        change nothing; exit 1 if anything is missing
 #   --watch        apply once, then keep one watcher running in the background that re-applies every
 #                  --interval seconds (default 5), so the route follows WSL2 to its new address after a
 #                  restart (pid in /opt/flatnet/run/host-routing.pid, log in /opt/flatnet/logs/routing.log)
+#   --remove       undo it (RemoveHost): stop the watcher, delete the block's route and flatnet's sysctl.d file;
+#                  forwarding stays on until the next boot, as other programs may rely on it
 # Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where sysctl.d lives.
 set -eu
 
 OWN_BLOCK='10.101.1.0/24'
 ETC="${FLATNET_ETC:-/etc}"
+persist="$ETC/sysctl.d/60-flatnet.conf"
 
 check=0
 wsl_ip=""
 watch=0
+remove=0
 loop=0
 interval=5
 while [ $# -gt 0 ]; do
   case "$1" in
     --check) check=1 ;;
     --watch) watch=1 ;;
+    --remove) remove=1 ;;
     --watch-loop) loop=1 ;;
     --interval) [ $# -ge 2 ] || { echo "host-routing.sh: --interval needs seconds" >&2; exit 2; }; interval=$2; shift ;;
     --wsl-ip) [ $# -ge 2 ] || { echo "host-routing.sh: --wsl-ip needs an address" >&2; exit 2; }; wsl_ip=$2; shift ;;
@@ -51,6 +56,9 @@ step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one
   echo "set: $desc"
   "$@"
   changed=1
+}
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
@@ -79,7 +87,6 @@ apply() {
   if [ "$(sysctl -n net.ipv4.ip_forward)" != 1 ]; then
     step "net.ipv4.ip_forward = 1 (now)" sysctl -q -w net.ipv4.ip_forward=1
   fi
-  persist="$ETC/sysctl.d/60-flatnet.conf"
   if [ "$(cat "$persist" 2>/dev/null)" != "net.ipv4.ip_forward = 1" ]; then
     step "net.ipv4.ip_forward = 1 in $persist (after reboot)" sh -c 'mkdir -p "$(dirname "$1")" && echo "net.ipv4.ip_forward = 1" >"$1"' sh "$persist"
   fi
@@ -93,7 +100,22 @@ apply() {
 
 fixed_ip=$wsl_ip
 PIDFILE='/opt/flatnet'/run/host-routing.pid
-alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
+
+if [ "$remove" = 1 ]; then
+  # What apply() and --watch set, and nothing else. The watcher goes first, or it would put the route back.
+  if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
+    kill "$(cat "$PIDFILE")"; echo "removed: the routing watcher (pid $(cat "$PIDFILE"))"; changed=1
+  fi
+  rm -f "$PIDFILE"
+  if [ -n "$(ip -4 route show exact "$OWN_BLOCK")" ]; then
+    ip route del "$OWN_BLOCK"; echo "removed: route $OWN_BLOCK"; changed=1
+  fi
+  if [ "$(cat "$persist" 2>/dev/null)" = "net.ipv4.ip_forward = 1" ]; then
+    rm -f "$persist"; echo "removed: $persist (forwarding stays on until the next boot; other programs may rely on it)"; changed=1
+  fi
+  [ "$changed" = 0 ] && echo "nothing to remove: host routing for host-a is not in place"
+  exit 0
+fi
 
 if [ "$loop" = 1 ]; then
   # The background watcher: re-apply every $interval seconds; report only what changed, with the time.

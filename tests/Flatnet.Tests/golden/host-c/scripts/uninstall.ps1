@@ -1,0 +1,82 @@
+#Requires -RunAsAdministrator
+<#
+.SYNOPSIS
+    uninstall.ps1 for host-c: takes flatnet's Nebula off this Windows host (RemoveHost runs it here).
+
+.DESCRIPTION
+    Rendered by flatnet-automation. Run as Administrator:
+        powershell.exe -NoProfile -ExecutionPolicy Bypass -File <Root>\scripts\uninstall.ps1
+    Removes what flatnet set up on this host, and nothing else:
+      - the scheduled task 'flatnet routing' (the routing watcher);
+      - routing: the block's route and flatnet's firewall rules (setup-routing.ps1 -Remove);
+      - the nebula service (stopped, then unregistered; a service of that name that runs another program is refused);
+      - <Root>\config\nebula: the config, the certificates, the private key and the admin interface's key;
+      - the record of the installed bundle (installed-manifest.json).
+    Keeps: nebula.exe and wintun.dll, the logs, these scripts, IPEnableRouter. Delete <Root> by hand when nothing
+    there is needed. WSL2's side is wsl-routing.sh --remove, inside WSL2. Idempotent: with nothing left it says so.
+    Valid Windows PowerShell 5.1.
+
+.PARAMETER Root
+    Where flatnet lives on this host. Default: F:\flatnet
+#>
+[CmdletBinding()]
+param(
+    [string]$Root = 'F:\flatnet'
+)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 2.0
+
+$HostName = 'host-c'
+$ServiceName = 'nebula'
+$ServiceManager = 'nebula'
+$NebulaExe = Join-Path $Root 'nebula\nebula.exe'
+$ConfigDir = Join-Path $Root 'config\nebula'
+$ScriptsDir = Join-Path $Root 'scripts'
+$RoutingTask = 'flatnet routing'
+$changed = 0
+
+# 1. The watcher first, or it would put the route back.
+if (Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) {
+    Unregister-ScheduledTask -TaskName $RoutingTask -Confirm:$false
+    Write-Output "removed: scheduled task '$RoutingTask'"
+    $changed++
+}
+
+# 2. Routing (a host with WSL2 has the script).
+$setup = Join-Path $ScriptsDir 'setup-routing.ps1'
+if (Test-Path -LiteralPath $setup) {
+    foreach ($line in @(& $setup -Remove)) {
+        if ("$line" -notlike 'nothing to remove*') { Write-Output $line; $changed++ }
+    }
+}
+
+# 3. The service: only flatnet's (another program's "nebula" service is never touched).
+$service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+if ($null -ne $service) {
+    $registered = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
+    $expected = if ($ServiceManager -eq 'nssm') { 'nssm' } else { $NebulaExe }
+    if ($null -ne $registered -and "$($registered.PathName)" -notlike "*$expected*") {
+        throw "uninstall.ps1 (${HostName}): the service '$ServiceName' runs '$($registered.PathName)', not flatnet's Nebula; it is left alone"
+    }
+    if ("$($service.Status)" -ne 'Stopped') { Stop-Service -Name $ServiceName }
+    # Nebula before 1.11 exits 1 after a successful -service action (cmd/nebula-service): judge by Get-Service instead.
+    if ($ServiceManager -eq 'nssm') { & nssm.exe remove $ServiceName confirm | Out-Null } else { & $NebulaExe -service uninstall 2>&1 | Out-Null }
+    if ($null -ne (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue)) {
+        throw "uninstall.ps1 (${HostName}): the $ServiceName service is still registered (exit $LASTEXITCODE); remove it with sc.exe delete $ServiceName"
+    }
+    Write-Output "removed: the $ServiceName service"
+    $changed++
+}
+
+# 4. The keys and config, and the record of what was installed.
+if (Test-Path -LiteralPath $ConfigDir) {
+    Remove-Item -Recurse -Force -LiteralPath $ConfigDir
+    Write-Output "removed: $ConfigDir (config, certificates, private key)"
+    $changed++
+}
+foreach ($name in @('installed-manifest.json', 'installed-manifest.pending.json')) {
+    $path = Join-Path $Root $name
+    if (Test-Path -LiteralPath $path) { Remove-Item -Force -LiteralPath $path; $changed++ }
+}
+
+if ($changed -eq 0) { Write-Output "nothing to remove: flatnet's Nebula is not installed on $HostName" }

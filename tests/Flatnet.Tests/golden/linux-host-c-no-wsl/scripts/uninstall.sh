@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# uninstall.sh for host-c: takes flatnet's Nebula off this host (RemoveHost runs it here).
+# Rendered by flatnet-automation. Run as root: sudo /opt/flatnet/scripts/uninstall.sh
+#
+# Removes what flatnet set up on this host, and nothing else:
+#   - Nebula: the flatnet-nebula systemd unit, or the process of /opt/flatnet/run/nebula.pid;
+#   - host routing: the watcher, the block's route and flatnet's sysctl.d file (host-routing.sh --remove);
+#   - /opt/flatnet/config/nebula: the config, the certificates, the private key and the admin interface's key;
+#   - the record of the installed bundle (installed-manifest.json).
+# Keeps: the nebula binary (Debian's package or the user's), the logs and these scripts; delete
+# /opt/flatnet by hand when nothing there is needed. WSL2's side is wsl-routing.sh --remove, inside WSL2.
+# Idempotent: on a host with nothing left it says so.
+set -eu
+
+ROOT='/opt/flatnet'
+CONFIG_DIR='/opt/flatnet/config/nebula'
+UNIT=flatnet-nebula
+check=0
+
+case "${1:-}" in
+  "") ;;
+  -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+  *) echo "uninstall.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+esac
+
+# Shared by the routing scripts: every change goes through step, so --check can list it instead.
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+changed=0
+missing=0
+step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one change
+  desc=$1; shift
+  if [ "$check" = 1 ]; then echo "missing: $desc"; missing=1; return 0; fi
+  echo "set: $desc"
+  "$@"
+  changed=1
+}
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
+[ "$(id -u)" = 0 ] || die "run as root: sudo $0"
+
+# 1. Nebula stops, and nothing starts it again.
+if [ -e "/etc/systemd/system/$UNIT.service" ]; then
+  systemctl disable --now "$UNIT" >/dev/null 2>&1 || true
+  rm -f "/etc/systemd/system/$UNIT.service"
+  systemctl daemon-reload 2>/dev/null || true
+  echo "removed: the $UNIT systemd unit"; changed=1
+fi
+pid_file="$ROOT/run/nebula.pid"
+if [ -s "$pid_file" ] && alive "$(cat "$pid_file")"; then
+  pid=$(cat "$pid_file")
+  kill "$pid"
+  for _ in 1 2 3 4 5 6 7 8 9 10; do alive "$pid" || break; sleep 0.5; done
+  alive "$pid" && die "nebula (pid $pid) did not stop; kill it by hand, then run this again"
+  echo "stopped: nebula (pid $pid)"; changed=1
+fi
+rm -f "$pid_file"
+
+# 2. Host routing (a host with WSL2 has the script).
+if [ -e "$ROOT/scripts/host-routing.sh" ]; then
+  out=$(bash "$ROOT/scripts/host-routing.sh" --remove) || die "host-routing.sh --remove failed: $out"
+  case "$out" in "nothing to remove"*) ;; *) printf '%s\n' "$out"; changed=1 ;; esac
+fi
+
+# 3. The keys and config, and the record of what was installed.
+if [ -d "$CONFIG_DIR" ]; then
+  rm -rf "$CONFIG_DIR"
+  echo "removed: $CONFIG_DIR (config, certificates, private key)"; changed=1
+fi
+for f in installed-manifest.json installed-manifest.pending.json; do
+  if [ -e "$ROOT/$f" ]; then rm -f "$ROOT/$f"; changed=1; fi
+done
+
+[ "$changed" = 0 ] && echo "nothing to remove: flatnet's Nebula is not installed on host-c"
+exit 0
