@@ -9,5 +9,5 @@ Task("LabClean")
     .Does(() => flatnet.LabClean());
 
 Task("Benchmark")
-    .Description("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, 1,000-host packaging.")
-    .Does(() => flatnet.Benchmark());
+    .Description("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, relays per Nebula release, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|relays|packaging runs one.")
+    .Does(() => flatnet.Benchmark(Argument<string>("part", null)));

@@ -47,7 +47,7 @@ public sealed class ControlPlane(FlatnetContext context)
     public PingMatrix Lab(bool keep, string? nebula, string? lighthouseNebula, string? caVersion, bool managedLighthouse = false) =>
         LabRunner.Run(context.Workspace, context.Log, keep, installPackages: true, LabVersions.Parse(nebula, lighthouseNebula, caVersion), managedLighthouse);
     public void LabClean() => LabNetwork.Clean(context.Log);
-    public IReadOnlyList<BenchFigure> Benchmark() => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true);
+    public IReadOnlyList<BenchFigure> Benchmark(string? part = null) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, part);
 
     /// <summary>What the tests need on a fresh machine: the lab's Debian packages, chromium for the report, the tested Nebula releases.</summary>
     public void PrepareTests()

@@ -20,6 +20,7 @@ public sealed class FlatnetContext
     private Nebula? _nebula;
     private HostRenderer? _renderer;
     private AdminInterface? _admin;
+    private RunMemo _memo = new();
 
     public FlatnetContext(Workspace workspace, IReporter log)
     {
@@ -57,6 +58,29 @@ public sealed class FlatnetContext
 
     public NebulaReleases Releases => new(Workspace.ToolsDirectory);
 
+    /// <summary>The nebula binary at a path, one instance per run, so its version is asked once however many hosts it checks.</summary>
+    public Nebula NebulaAt(string path) => _memo.Nebulas.GetOrAdd(path, p => new Nebula(p));
+
+    /// <summary>nebula.windows.release's files, read (and their SHA-256 checked) once per run for every Windows host.</summary>
+    public IReadOnlyList<RenderedFile> WindowsReleaseFiles(WindowsNebula settings, string networkFile) =>
+        _memo.WindowsRelease.GetOrAdd(settings.Release ?? "", _ => Bundles.WindowsRelease.Files(settings, networkFile));
+
+    /// <summary>The Windows release's files as one fingerprint, once per run ("" without a release).</summary>
+    public string WindowsReleaseFingerprint(WindowsNebula settings, string networkFile) => settings.Release is null ? ""
+        : _memo.WindowsReleaseDigest.GetOrAdd(settings.Release, _ => Bundles.BundleInputs.OfFiles(WindowsReleaseFiles(settings, networkFile)));
+
+    /// <summary>The templates' SHA-256 (names and contents), once per run: part of every bundle's inputs.</summary>
+    public string TemplatesFingerprint => _memo.Templates ??= Bundles.BundleInputs.OfFolder(Workspace.TemplatesDirectory);
+
+    /// <summary>What one run asks once and every worker shares: tool instances, the Windows release, the templates' hash.</summary>
+    private sealed class RunMemo
+    {
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Nebula> Nebulas = new();
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<RenderedFile>> WindowsRelease = new();
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> WindowsReleaseDigest = new();
+        public string? Templates;
+    }
+
     /// <summary>Nebula's admin interface on every host (null when network.yaml turns it off): its key is made on first use.</summary>
     public AdminInterface? Admin => Plan.Inventory.Network.Nebula.AdminPort == 0 ? null
         : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Log);
@@ -75,7 +99,7 @@ public sealed class FlatnetContext
     /// </summary>
     public FlatnetContext ForWorkers(IReporter log)
     {
-        _ = Plan; _ = NebulaCert; _ = Nebula; _ = Renderer; _ = Admin;
+        _ = Plan; _ = NebulaCert; _ = Nebula; _ = Renderer; _ = Admin; _ = TemplatesFingerprint;
         return new FlatnetContext(resolved: this, log);
     }
 
@@ -86,5 +110,6 @@ public sealed class FlatnetContext
         _nebula = resolved._nebula;
         _renderer = resolved._renderer;
         _admin = resolved._admin;
+        _memo = resolved._memo;
     }
 }

@@ -67,6 +67,14 @@ public static class SafeFiles
     /// <param name="mark">false only checks (before anything is written); true also marks the folder as flatnet's.</param>
     public static void ClaimArtifacts(string artifacts, bool mark = true)
     {
+        // PackageAll's workers all claim it at their first write: one marks it, the others then find it marked.
+        lock (ClaimLock) Claim(artifacts, mark);
+    }
+
+    private static readonly Lock ClaimLock = new();
+
+    private static void Claim(string artifacts, bool mark)
+    {
         if (File.Exists(Path.Combine(artifacts, OwnedMarker))) return;
         if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(e => Directory.Exists(e) && ArtifactsFolders.Contains(Path.GetFileName(e))))
         {

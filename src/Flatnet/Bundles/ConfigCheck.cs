@@ -19,7 +19,7 @@ public sealed class ConfigCheck(FlatnetContext context)
     public Nebula CheckerFor(string name, Versions.NebulaVersion? runs)
     {
         if (runs is not { } wanted || wanted == context.Nebula.Version) return context.Nebula;
-        if (context.Releases.Find(wanted, "nebula") is { } exact) return new Nebula(exact);
+        if (context.Releases.Find(wanted, "nebula") is { } exact) return context.NebulaAt(exact);
         context.Log.Verbose($"{name}: its config is checked with nebula {context.Nebula.Version}, not the {wanted} it runs " +
                             $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
         return context.Nebula;

@@ -3,7 +3,8 @@ using Flatnet.Rendering;
 
 namespace Flatnet.Bundles;
 
-public sealed record BundleOutcome(HostBundle Bundle, bool Written);
+/// <summary>What PackageBundle did; Bundle is null when nothing the bundle is made from changed (it was not even assembled).</summary>
+public sealed record BundleOutcome(HostBundle? Bundle, bool Written);
 
 /// <summary>A host's row in PackageAll's summary.</summary>
 public sealed record PackedHost(string Host, bool Signed, bool Written);
@@ -26,14 +27,25 @@ public sealed class Packaging(FlatnetContext context)
         var pki = context.Workspace.PkiDirectory(host);
         var check = new ConfigCheck(context);
         var checker = check.CheckerFor(h);
+        var certificates = Certificates(pki).ToList();
+        var versions = new BundleVersions(FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString());
+        var network = context.Plan.Inventory.Network;
+        var inputs = BundleInputs.Of(model, PeerRoutes.Of(context.Plan).Fingerprint, context.TemplatesFingerprint, certificates,
+            model.IsWindows ? context.WindowsReleaseFingerprint(network.Nebula.Windows, network.File) : "", versions);
+        var zipPath = context.Workspace.BundlePath(host);
+        if (File.Exists(zipPath) && Directory.Exists(context.Workspace.BundleDirectory(host)) && BundleInputs.Recorded(context.Workspace, host) == inputs)
+        {
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
+            return new BundleOutcome(null, false);
+        }
+
         check.Run(model, pki, checker);
-        var bundle = HostBundle.Assemble(model, context.Renderer.Render(model), Certificates(pki).Concat(WindowsBinaries(model)),
-            new BundleVersions(FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString()));
+        var bundle = HostBundle.Assemble(model, context.Renderer.Render(model), certificates.Concat(WindowsBinaries(model)), versions);
         context.ClaimArtifacts();
         var zip = bundle.ToZip();
-        var zipPath = context.Workspace.BundlePath(host);
         if (File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip) && Directory.Exists(context.Workspace.BundleDirectory(host)))
         {
+            BundleInputs.Record(context.Workspace, host, inputs);
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
             return new BundleOutcome(bundle, false);
         }
@@ -43,6 +55,7 @@ public sealed class Packaging(FlatnetContext context)
             bundle.WriteTo(dir);
         });
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
+        BundleInputs.Record(context.Workspace, host, inputs);
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                          (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
         return new BundleOutcome(bundle, true);
@@ -61,7 +74,7 @@ public sealed class Packaging(FlatnetContext context)
     private IEnumerable<RenderedFile> WindowsBinaries(HostModel model)
     {
         var network = context.Plan.Inventory.Network;
-        return model.IsWindows && network.Nebula.Windows.Release is not null ? WindowsRelease.Files(network.Nebula.Windows, network.File) : [];
+        return model.IsWindows && network.Nebula.Windows.Release is not null ? context.WindowsReleaseFiles(network.Nebula.Windows, network.File) : [];
     }
 
     /// <summary>
@@ -100,7 +113,7 @@ public sealed class Packaging(FlatnetContext context)
             context.Log.Info($"  {r.Host,-16} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {(r.Signed ? "signed" : "current"),-12} {(r.Written ? "written" : "unchanged")}");
         }
         context.Log.Info($"{rows.Count} bundle(s) in {Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "bundles"))}: " +
-                         $"{rows.Count(r => r.Written)} written, {rows.Count(r => !r.Written)} unchanged");
+                         $"{rows.Count(r => !r.Written)} unchanged, {rows.Count(r => r.Written)} rebuilt; {rows.Count(r => r.Signed)} certificate(s) signed");
         return rows;
     }
 

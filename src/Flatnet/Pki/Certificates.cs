@@ -99,7 +99,7 @@ public sealed class Certificates(FlatnetContext context)
     {
         var windows = Plan.Inventory.Network.Nebula.Windows;
         if (!model.IsWindows || windows.Release is null) return;
-        var tool = Bundles.WindowsRelease.Files(windows, Plan.Inventory.Network.File).Single(f => f.Path == "nebula/nebula-cert.exe");
+        var tool = context.WindowsReleaseFiles(windows, Plan.Inventory.Network.File).Single(f => f.Path == "nebula/nebula-cert.exe");
         var folder = Directory.CreateTempSubdirectory("flatnet-keygen-");
         using var cleanup = TempFolders.DeleteOnExit(folder.FullName);
         File.WriteAllBytes(Path.Combine(folder.FullName, "nebula-cert.exe"), tool.Content);

@@ -10,7 +10,9 @@ public sealed record SignRequest(
     string Name, string Ip, IReadOnlyList<string> Groups, IReadOnlyList<string> Subnets,
     string CaFingerprint, string? Duration, string KeySource)
 {
-    public string ToJson() => JsonSerializer.Serialize(this, new JsonSerializerOptions { WriteIndented = true });
+    public string ToJson() => JsonSerializer.Serialize(this, Indented);
+
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }
 
 public sealed record CertOutcome(string Directory, bool Signed, NebulaCertInfo Cert);
@@ -40,10 +42,12 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             && (publicKey is not null || File.Exists(Path.Combine(dir, "host.key"))))
         {
             // Against the configured CA, not the copy beside the cert: a cert of another CA is never "up to date".
-            var (ok, reason) = nebulaCert.Verify(ca.CrtPath, crt);
+            var recalled = VerifiedCertificate.Recall(dir, ca.CrtPath);
+            var (ok, reason) = recalled is not null ? (true, "") : nebulaCert.Verify(ca.CrtPath, crt);
             if (ok)
             {
-                var existing = nebulaCert.Print(crt);
+                var existing = recalled ?? nebulaCert.Print(crt);
+                if (recalled is null) VerifiedCertificate.Remember(dir, ca.CrtPath, existing);
                 log.Info($"{host.Name}: certificate is up to date ({host.OverlayCidr}, subnets {(host.RoutedBlock?.ToString() ?? "none")}, valid until {existing.NotAfter:yyyy-MM-dd}); not re-signed. Use --force to re-sign.");
                 return new CertOutcome(dir, false, existing);
             }
@@ -68,6 +72,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             if (!ok) throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}");
         });
         var info = nebulaCert.Print(crt);
+        VerifiedCertificate.Remember(dir, ca.CrtPath, info);
         log.Info($"{host.Name}: signed {Workspace.Relative(crt)}: {info.Ips[0]}, groups {string.Join(",", info.Groups)}, subnets {string.Join(",", info.Subnets)}, " +
                  (publicKey is null ? "key made here (owner-only)" : "public key from the host (private key never left it)") +
                  $", valid until {info.NotAfter:yyyy-MM-dd}.");
@@ -86,6 +91,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             || !signed.Subnets.SequenceEqual(host.CertificateSubnets))
             return "the inventory changed since its certificate was signed";
         if (signed.CaFingerprint != caInfo.Fingerprint) return "its certificate was signed by another CA";
+        if (VerifiedCertificate.Recall(dir, ca.CrtPath) is not null) return null;
         var (ok, reason) = nebulaCert.Verify(ca.CrtPath, Path.Combine(dir, "host.crt"));
         return ok ? null : $"its certificate does not verify ({reason})";
     }

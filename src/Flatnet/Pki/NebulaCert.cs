@@ -154,7 +154,17 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     private NebulaCertSignSettings WithFlagsOfThisRelease(NebulaCertSignSettings settings) =>
         settings with { NetworksFlags = Version.ReadsV2Certificates };
 
+    /// <summary>What `print -json` says of a certificate file; asked once per run for the same bytes (the CA is printed for every host).</summary>
     public NebulaCertInfo Print(string path)
+    {
+        if (!File.Exists(path)) return PrintNow(path); // nebula-cert says what is wrong
+        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
+        return _printed.GetOrAdd(key, _ => PrintNow(path));
+    }
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NebulaCertInfo> _printed = new();
+
+    private NebulaCertInfo PrintNow(string path)
     {
         var result = Run(new NebulaCertPrintSettings(path), throwOnFailure: false);
         if (!result.Succeeded && (result.StdErr + result.StdOut).Contains("proper nebula certificate banner") && !Version.ReadsV2Certificates)

@@ -104,7 +104,7 @@ public sealed record HostModel
             RoutedBlock = host.RoutedBlock?.ToString(), WslAddress = host.WslAddress, Wsl = host.Host.Wsl,
             ListenPort = net.ListenPort, UseRelays = net.UseRelays, Groups = host.Host.Groups,
             Lighthouses = LighthouseModels(plan).Where(l => l.Name != host.Name).ToList(),
-            UnsafeRoutes = plan.OthersWithBlocks(host.Name).Select(o => new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name)).ToList(),
+            UnsafeRoutes = PeerRoutes.Of(plan).UnsafeRoutesFor(host.Name),
             AdvertiseDenyInterfaces = windows
                 // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
                 ? ["vEthernet.*", DefaultTunDevice]

@@ -22,7 +22,7 @@ public sealed record RoutePlan(Route OwnBlock, string WslAddress, IReadOnlyList<
         Route.For(block, $"{host.Name}'s own block, served by its WSL2"),
         wsl,
         new[] { Route.For(plan.Overlay, "the Nebula overlay (every host's Nebula IP)") }
-            .Concat(plan.OthersWithBlocks(host.Name).Select(o => Route.For(o.RoutedBlock!.Value, $"{o.Name}'s WSL2 block"))).ToList(),
+            .Concat(PeerRoutes.Of(plan).WslRoutesFor(host.Name)).ToList(),
         Route.For(plan.Overlay, "the Nebula overlay"),
         [Route.For(plan.Inventory.Network.RoutedPool, "every host's routed block")]) : null;
 }

@@ -19,6 +19,11 @@ public sealed record ProcessResult(string Command, int ExitCode, string StdOut, 
 /// <summary>Runs a program with an argument list (no shell, so no quoting bugs) and captures its output.</summary>
 public static class ProcessRunner
 {
+    private static long _started;
+
+    /// <summary>How many programs this process has started: what the incremental-build tests count.</summary>
+    public static long Started => Interlocked.Read(ref _started);
+
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
         TimeSpan? timeout = null, string? stdin = null)
     {
@@ -36,6 +41,7 @@ public static class ProcessRunner
         try
         {
             p.Start();
+            Interlocked.Increment(ref _started);
         }
         catch (System.ComponentModel.Win32Exception e)
         {

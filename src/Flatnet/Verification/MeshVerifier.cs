@@ -79,7 +79,26 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
                   $"check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)"));
         }
         diagnoses.AddRange(NoPath(running));
+        diagnoses.AddRange(Relayed(findings));
         return diagnoses;
+    }
+
+    /// <summary>
+    /// Relayed tunnels work, but every byte crosses the lighthouse. Measured in the NAT lab (docs/benchmark.md) on 1.6.1,
+    /// 1.9.3 and 1.11.0 alike: with use_relays, even hosts behind cone NAT, which could punch through, stay relayed.
+    /// </summary>
+    private IEnumerable<string> Relayed(IReadOnlyList<HostFindings> findings)
+    {
+        var pairs = findings.SelectMany(f => f.Pings.Where(p => p.Ok && !p.From.Contains('/') && !p.To.Contains('/'))
+                .Select(p => (p.From, p.To, Tunnel: f.Tunnels.Of(plan.Host(p.To).OverlayAddress))))
+            .Where(p => p.Tunnel.StartsWith("relayed", StringComparison.Ordinal))
+            .Select(p => string.CompareOrdinal(p.From, p.To) < 0 ? $"{p.From} - {p.To}" : $"{p.To} - {p.From}")
+            .Distinct().ToList();
+        if (pairs.Count == 0) yield break;
+        var lighthouse = plan.Lighthouses.FirstOrDefault()?.Name ?? "the lighthouse";
+        yield return Diagnosis($"note: {string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}",
+            "if these hosts can reach each other's UDP " + plan.Inventory.Network.ListenPort +
+            " directly (same LAN, cone NAT, a port forward), use_relays: false in hosts/network.yaml makes the tunnel direct; Nebula keeps a relayed tunnel once it has one");
     }
 
     /// <summary>A diagnosis reads like every other problem flatnet reports: what is wrong, then the fix.</summary>

@@ -16,7 +16,48 @@ public class PackagingTests
         Assert.That(second, Is.EqualTo(new[] { new PackedHost("host-a", false, false), new PackedHost("host-b", false, false), new PackedHost("host-c", false, false) }));
         Assert.That(second.Select(r => File.ReadAllBytes(ws.Workspace.BundlePath(r.Host))), Is.EqualTo(zips));
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-b").And.Some.Contains("current").And.Some.Contains("unchanged"));
-        Assert.That(ws.Log.Lines.Last(), Does.Contain("3 bundle(s) in").And.Contain("0 written, 3 unchanged"));
+        Assert.That(ws.Log.Lines.Last(), Does.Contain("3 bundle(s) in").And.Contain("3 unchanged, 0 rebuilt; 0 certificate(s) signed"));
+    }
+
+    /// <summary>The example network with 40 generated PCs (odd ones Linux with a WSL stand-in, even ones Windows).</summary>
+    private static TestWorkspace FortyHosts()
+    {
+        var ws = new TestWorkspace();
+        foreach (var f in Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "host-*.yaml")) File.Delete(f);
+        for (var i = 1; i <= 40; i++)
+            ws.Write($"pc-{i:0000}.yaml", $"name: pc-{i:0000}\nindex: {i}\nos: {(i % 2 == 0 ? "windows" : "linux")}\n" +
+                                           (i % 2 == 0 ? "" : $"wsl_command: ip netns exec fn-wsl-{i}\n"));
+        return ws;
+    }
+
+    private static IEnumerable<string> Rebuilt(IEnumerable<PackedHost> rows) => rows.Where(r => r.Written).Select(r => r.Host);
+    private static IEnumerable<string> Signed(IEnumerable<PackedHost> rows) => rows.Where(r => r.Signed).Select(r => r.Host);
+
+    [Test]
+    public void PackageAllRebuildsOnlyWhatAChangeReachesAndAsksNoToolPerUnchangedHost()
+    {
+        using var ws = FortyHosts();
+        Assert.That(Rebuilt(ws.ControlPlane().PackageAll()).Count(), Is.EqualTo(40));
+
+        // Nothing changed: nothing is signed, checked or zipped; each tool is asked once per run, no host costs a process.
+        var before = global::Flatnet.Tools.ProcessRunner.Started;
+        ws.Log.Lines.Clear();
+        var warm = ws.ControlPlane().PackageAll();
+        Assert.That(Rebuilt(warm).Concat(Signed(warm)), Is.Empty);
+        Assert.That(global::Flatnet.Tools.ProcessRunner.Started - before, Is.LessThanOrEqualTo(5),
+            "per run, not per host: the CA's print, nebula-cert -version, nebula -version, and the unmanaged lighthouse's config check (sign a twin, nebula -test)");
+        Assert.That(ws.Log.Lines.Last(), Does.Contain("40 unchanged, 0 rebuilt; 0 certificate(s) signed"));
+
+        // One PC's groups change: only its certificate and bundle are made again (groups are in no other host's files).
+        ws.Edit("pc-0007.yaml", "os:", "os: linux\ngroups: [flatnet, printers]");
+        var groups = ws.ControlPlane().PackageAll();
+        Assert.That((Signed(groups), Rebuilt(groups)), Is.EqualTo((new[] { "pc-0007" }, new[] { "pc-0007" })));
+
+        // One PC moves to another index: its IP and block change, so it is re-signed and every peer's routes change.
+        ws.Edit("pc-0009.yaml", "index:", "index: 150");
+        var moved = ws.ControlPlane().PackageAll();
+        Assert.That(Signed(moved), Is.EqualTo(new[] { "pc-0009" }));
+        Assert.That(Rebuilt(moved).Count(), Is.EqualTo(40), "each peer's config routes pc-0009's new block");
     }
 
     [Test]

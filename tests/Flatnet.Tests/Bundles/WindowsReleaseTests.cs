@@ -28,7 +28,7 @@ public class WindowsReleaseTests
         ZipFile.ExtractToDirectory(FakeWindowsRelease.Write(Path.Combine(ws.Root, "r.zip")), folder);
         FakeWindowsRelease.UseIn(ws, folder, "    arch: arm64\n");
         ws.ControlPlane().GenerateCert("host-b");
-        var bundle = ws.ControlPlane().PackageBundle("host-b").Bundle;
+        var bundle = ws.ControlPlane().PackageBundle("host-b").Bundle!;
         Assert.That(bundle.Files.Select(f => f.Path), Does.Contain("nebula/dist/windows/wintun/bin/arm64/wintun.dll"));
     }
 

@@ -62,7 +62,7 @@ public class HostCertificatesTests
         Assert.That(Cli.Verify(Path.Combine(ws.Root, "pki/ca.crt"), crt).Ok, Is.True);
         Assert.That(Mode(Path.Combine(outcome.Directory, "host.key")), Is.EqualTo(OwnerOnly));
         Assert.That(Directory.GetFiles(outcome.Directory).Select(Path.GetFileName),
-            Is.EquivalentTo(new[] { "ca.crt", "host.crt", "host.key", "request.json" }));
+            Is.EquivalentTo(new[] { "ca.crt", "host.crt", "host.key", "request.json", "verified.json" }));
     }
 
     [Test]

@@ -272,7 +272,7 @@ public class RenderingTests
             var control = ws.ControlPlane();
             control.Context.NebulaCert.Keygen(new global::Flatnet.Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
             control.GenerateCert("host-b", publicKey: Path.Combine(onHost, "host.pub"));
-            var bundle = control.PackageBundle("host-b").Bundle;
+            var bundle = control.PackageBundle("host-b").Bundle!;
             Assert.That(bundle.ContainsPrivateKey, Is.False);
             Assert.That(bundle.Files.Select(f => f.Path), Has.None.EndsWith(".key"));
             Assert.That(ws.Log.Lines, Has.Some.Contains("no private key inside"));

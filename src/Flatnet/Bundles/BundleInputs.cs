@@ -1,0 +1,53 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Flatnet.Rendering;
+
+namespace Flatnet.Bundles;
+
+/// <summary>
+/// Everything a host's bundle is made from, as one SHA-256: the model its files are rendered from, the templates,
+/// its certificate files, Nebula's Windows release, and the tool versions its manifest records. Equal inputs make
+/// an equal bundle, so PackageAll leaves such a host alone: no rendering, no `nebula -test`, no zip. Recorded beside
+/// the bundle (artifacts/hosts/NAME/bundle.inputs), never in it.
+/// </summary>
+public static class BundleInputs
+{
+    /// <param name="peers">stands for the model's lists of the other hosts' routes (<see cref="PeerRoutes.Fingerprint"/>), which are
+    /// made from nothing else; hashing them per host would cost n² on a big fleet.</param>
+    public static string Of(HostModel model, string peers, string templates, IEnumerable<RenderedFile> certificates, string release, BundleVersions versions)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        void Add(string part) => sha.AppendData(Encoding.UTF8.GetBytes(part + "\n"));
+        Add(JsonSerializer.Serialize(model with { UnsafeRoutes = [], Routes = model.Routes is { } r ? r with { WslRoutes = [] } : null }));
+        Add(peers);
+        Add(templates);
+        foreach (var f in certificates) Add($"{f.Path} {f.Mode} {HostBundle.Sha256(f.Content)}");
+        Add(release);
+        Add($"{versions.Flatnet} {versions.NebulaCert} {versions.Nebula}");
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>A folder's files, names and contents (the templates; a Windows release unpacked to a folder).</summary>
+    public static string OfFolder(string folder)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+        {
+            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(folder, file) + "\n"));
+            sha.AppendData(File.ReadAllBytes(file));
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>Files' paths and contents (a release's files, hashed once per run).</summary>
+    public static string OfFiles(IEnumerable<RenderedFile> files) =>
+        string.Join(" ", files.Select(f => $"{f.Path}:{HostBundle.Sha256(f.Content)}"));
+
+    public static string PathFor(Workspace workspace, string host) => Path.Combine(workspace.HostDirectory(host), "bundle.inputs");
+
+    public static string? Recorded(Workspace workspace, string host) =>
+        File.Exists(PathFor(workspace, host)) ? File.ReadAllText(PathFor(workspace, host)).Trim() : null;
+
+    public static void Record(Workspace workspace, string host, string inputs) => SafeFiles.WriteAllText(PathFor(workspace, host), inputs + "\n");
+}

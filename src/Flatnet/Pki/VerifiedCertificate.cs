@@ -1,0 +1,38 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+
+namespace Flatnet.Pki;
+
+/// <summary>
+/// What nebula-cert last said of a host's certificate (artifacts/hosts/NAME/pki/verified.json): that it verified
+/// against the CA, and what `print` showed. Keyed by both files' SHA-256, so a changed certificate or CA is asked
+/// again; a certificate past its notAfter is never taken from here. It spares two processes per host and run.
+/// </summary>
+public static class VerifiedCertificate
+{
+    private sealed record Memo(string Ca, string Crt, NebulaCertInfo Info);
+
+    private static string PathIn(string pkiDirectory) => Path.Combine(pkiDirectory, "verified.json");
+
+    /// <summary>The certificate's details when nebula-cert verified these very files against this very CA, and it has not expired since.</summary>
+    public static NebulaCertInfo? Recall(string pkiDirectory, string caCrt)
+    {
+        var path = PathIn(pkiDirectory);
+        var crt = Path.Combine(pkiDirectory, "host.crt");
+        if (!File.Exists(path) || !File.Exists(crt) || !File.Exists(caCrt)) return null;
+        try
+        {
+            var memo = JsonSerializer.Deserialize<Memo>(File.ReadAllText(path));
+            return memo is not null && memo.Ca == Sha256(caCrt) && memo.Crt == Sha256(crt) && memo.Info.NotAfter > DateTimeOffset.UtcNow ? memo.Info : null;
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged memo only costs the processes it would have spared
+        }
+    }
+
+    public static void Remember(string pkiDirectory, string caCrt, NebulaCertInfo info) =>
+        SafeFiles.WriteAllText(PathIn(pkiDirectory), JsonSerializer.Serialize(new Memo(Sha256(caCrt), Sha256(Path.Combine(pkiDirectory, "host.crt")), info)));
+
+    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+}
