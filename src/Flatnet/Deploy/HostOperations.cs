@@ -120,12 +120,30 @@ public static partial class HostOperations
             results.Add(Checked(connection, InWsl(model, wslCommand, $"bash {Sh(model.Paths.WslScriptsDir + "/wsl-routing.sh")} --install-boot"),
                 $"wsl-routing.sh inside {model.Name}'s WSL2"));
         results.Add(model.IsWindows
-            ? Checked(connection, PowerShellFile($"{model.Paths.ScriptsDir}/setup-routing.ps1"), $"setup-routing.ps1 on {model.Name}")
+            ? Checked(connection, HostRouting(model, wslCommand, ""), $"setup-routing.ps1 on {model.Name}")
             : Checked(connection, model.Wsl
                 // --watch: a background watcher keeps the route on WSL2's current address after WSL2 restarts.
-                ? $"FLATNET_WSL_QUERY={Sh(wslCommand + " hostname -I")} bash {Sh(model.Paths.ScriptsDir + "/host-routing.sh")} --watch"
+                ? HostRouting(model, wslCommand, "--watch")
                 : $"sysctl -q -w net.ipv4.ip_forward=1", $"host routing on {model.Name}"));
         return results;
+    }
+
+    /// <summary>The host side of routing a host with WSL2: setup-routing.ps1 (Windows) or host-routing.sh (Linux), with a switch (--check/-Check, --watch).</summary>
+    private static string HostRouting(HostModel model, string wslCommand, string switches) => model.IsWindows
+        ? PowerShellFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", switches)
+        : $"FLATNET_WSL_QUERY={Sh(wslCommand + " hostname -I")} bash {Sh(model.Paths.ScriptsDir + "/host-routing.sh")}{(switches.Length > 0 ? " " + switches : "")}";
+
+    /// <summary>
+    /// Status: whether the host routes its block to WSL2's current address (the routing script's own check, which
+    /// changes nothing): "ok", or the first thing it found missing; "-" for a host without WSL2.
+    /// </summary>
+    public static string RoutingState(HostModel model, string wslCommand, IHostConnection connection)
+    {
+        if (!model.Wsl) return "-";
+        var r = connection.Run(HostRouting(model, wslCommand, model.IsWindows ? "-Check" : "--check"), TimeSpan.FromSeconds(60));
+        if (r.Succeeded) return "ok";
+        var said = (r.StdOut + "\n" + r.StdErr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return said.FirstOrDefault(l => l.StartsWith("missing:", StringComparison.Ordinal)) ?? said.FirstOrDefault() ?? $"check failed (exit {r.ExitCode})";
     }
 
     /// <summary>

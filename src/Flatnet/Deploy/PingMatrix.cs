@@ -20,6 +20,9 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
     /// <summary>What the live checks found wrong (a Nebula that is not running, a lighthouse nobody reaches), each with its fix.</summary>
     public IReadOnlyList<string> Diagnoses { get; init; } = [];
 
+    /// <summary>CheckLighthouse: per lighthouse, what the hosts' side proved of it (reached, relays, refuses the revoked).</summary>
+    public IReadOnlyList<string> Lighthouses { get; init; } = [];
+
     /// <summary>Per host: its Nebula's state and the lighthouses it does not reach (what the report draws besides the pings).</summary>
     public IReadOnlyList<HostCheck> Hosts { get; init; } = [];
 
@@ -30,6 +33,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         foreach (var r in Results)
             sb.AppendLine($"  {r.From,-16} {r.To,-16} {r.Target,-14} {(r.Ok ? "ok" : "FAIL"),-7} {(r.RttMs is { } ms ? $"{ms:0.000} ms" : "-"),9}  {r.Tunnel}");
         sb.Append($"  {Results.Count(r => r.Ok)} of {Results.Count} pairs reach each other");
+        foreach (var l in Lighthouses) sb.Append("\n  " + l);
         foreach (var d in Diagnoses) sb.Append("\n  " + d.Replace("\n", "\n  "));
         return sb.ToString();
     }
@@ -40,6 +44,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         failed = Results.Count(r => !r.Ok),
         results = Results.Select(r => new { from = r.From, to = r.To, target = r.Target, ok = r.Ok, rtt_ms = r.RttMs, tunnel = r.Tunnel, detail = r.Detail }),
         diagnoses = Diagnoses,
+        lighthouses = Lighthouses,
         hosts = Hosts.Select(h => new { host = h.Host, running = h.Running, state = h.State, lighthouses_unreached = h.LighthousesUnreached }),
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
 }

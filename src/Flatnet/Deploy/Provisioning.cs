@@ -79,7 +79,7 @@ public sealed class Provisioning(FlatnetContext context)
             try
             {
                 using var connection = HostConnections.Open(peer.Host);
-                if (RunsBuiltBundle(peer, connection))
+                if (RunsBuiltBundle(context, peer, connection))
                 {
                     current.Add(peer.Name);
                     continue;
@@ -107,10 +107,10 @@ public sealed class Provisioning(FlatnetContext context)
     }
 
     /// <summary>Whether the host reports, as installed and routed, the manifest of the bundle built for it here.</summary>
-    private bool RunsBuiltBundle(HostAddresses host, IHostConnection connection)
+    public static bool RunsBuiltBundle(FlatnetContext context, HostAddresses host, IHostConnection connection)
     {
-        var built = File.ReadAllText(Path.Combine(context.Workspace.BundleDirectory(host.Name), "manifest.json"));
-        return HostOperations.InstalledManifest(context.Model(host), connection) == built;
+        var manifest = Path.Combine(context.Workspace.BundleDirectory(host.Name), "manifest.json");
+        return File.Exists(manifest) && HostOperations.InstalledManifest(context.Model(host), connection) == File.ReadAllText(manifest);
     }
 
     private void Report(string host, RemoteResult result)

@@ -94,8 +94,9 @@ public sealed record HostModel
     {
         var net = plan.Inventory.Network;
         var windows = host.Host.Os == HostOs.Windows;
-        // A managed lighthouse: am_lighthouse (and am_relay with use_relays), the other lighthouses as its own; like
-        // every node it routes the hosts' blocks into the tunnel, so WSL2s reach it and it reaches them.
+        // A managed lighthouse: am_lighthouse (and am_relay with use_relays), the other lighthouses as its own, and no
+        // routes to the hosts' blocks: then a new host leaves its config as it is, and AddHost never restarts it (a
+        // restarted lighthouse forgets every host that does not report again, for up to lighthouse.interval).
         var lighthouse = host.Host.IsLighthouse;
         var model = new HostModel
         {
@@ -104,7 +105,7 @@ public sealed record HostModel
             RoutedBlock = host.RoutedBlock?.ToString(), WslAddress = host.WslAddress, Wsl = host.Host.Wsl,
             ListenPort = net.ListenPort, UseRelays = net.UseRelays, Groups = host.Host.Groups,
             Lighthouses = LighthouseModels(plan).Where(l => l.Name != host.Name).ToList(),
-            UnsafeRoutes = PeerRoutes.Of(plan).UnsafeRoutesFor(host.Name),
+            UnsafeRoutes = lighthouse ? [] : PeerRoutes.Of(plan).UnsafeRoutesFor(host.Name),
             AdvertiseDenyInterfaces = windows
                 // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
                 ? ["vEthernet.*", DefaultTunDevice]

@@ -77,7 +77,7 @@ public sealed record MeshPicture
     /// <summary>
     /// From Status: a host that SSH cannot reach or whose Nebula does not run takes its links down with it; between
     /// running hosts a link is what the live tunnel is, or idle when there is none now (Nebula makes tunnels on
-    /// demand, so idle is not a fault). Status does not ping WSL2; those links are idle and say so.
+    /// demand, so idle is not a fault). A WSL2 link is what the routing script's check found (Status does not ping).
     /// </summary>
     public static MeshPicture FromStatus(AddressPlan plan, IReadOnlyList<HostStatus> rows)
     {
@@ -104,8 +104,14 @@ public sealed record MeshPicture
         foreach (var h in rows.Select(r => plan.Host(r.Host)).Where(h => h.Host.Wsl))
         {
             var id = $"{h.Name}/wsl";
-            nodes.Add(new MeshNode(id, "wsl", $"{h.Name} WSL2", h.WslAddress ?? "", Up(byName[h.Name]), "Status does not ping WSL2; VerifyPing does"));
-            links.Add(new MeshLink(h.Name, id, LinkState.Idle, "not checked by Status; VerifyPing pings every WSL2"));
+            var routing = byName[h.Name].Routing;
+            nodes.Add(new MeshNode(id, "wsl", $"{h.Name} WSL2", h.WslAddress ?? "", Up(byName[h.Name]) && routing == "ok", $"routing: {routing}; VerifyPing pings every WSL2"));
+            links.Add(routing switch
+            {
+                "ok" => new MeshLink(h.Name, id, LinkState.Direct, $"{h.Name} routes its block to WSL2's current address (routing checked; VerifyPing pings it)"),
+                "-" => new MeshLink(h.Name, id, LinkState.Idle, "routing not checked (host not reached); VerifyPing pings every WSL2"),
+                _ => new MeshLink(h.Name, id, LinkState.Down, $"{h.Name}'s routing to WSL2: {routing}"),
+            });
         }
         return new MeshPicture { Source = "Status", Nodes = nodes, Links = links };
     }

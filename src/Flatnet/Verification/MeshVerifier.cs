@@ -41,7 +41,8 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         {
             var (ok, rtt, detail) = HostOperations.Ping(c, m, null, to.OverlayAddress);
             pings.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, "-", detail));
-            if (!from.Host.Wsl) continue;
+            // A managed lighthouse routes no host's block, so WSL2s do not reach it: it is no workload's peer.
+            if (!from.Host.Wsl || to.Host.IsLighthouse) continue;
             (ok, rtt, detail) = HostOperations.Ping(c, m, from.Host.WslCommand, to.OverlayAddress);
             pings.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, "-", detail));
             if (to.WslAddress is not { } wsl) continue;

@@ -20,6 +20,7 @@ public sealed class PingVerification(FlatnetContext context)
         {
             foreach (var h in selected) connections[h.Name] = HostConnections.Open(h.Host);
             var matrix = new MeshVerifier(plan, context.Model, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections);
+            matrix = matrix with { Lighthouses = new LighthouseCheck(context).Check(matrix, connections) };
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(MatrixPath, matrix.ToJson());
             context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath) + "):\n" + matrix.ToTable());

@@ -14,6 +14,8 @@ public sealed record HostStatus
     public string Nebula { get; init; } = "-";
     public string Service { get; init; } = "-";
     public int? CertificateDaysLeft { get; init; }
+    /// <summary>The host's routing for its WSL2 (the routing script's own check): "ok", what is missing, or "-" (no WSL2, or not reached).</summary>
+    public string Routing { get; init; } = "-";
     /// <summary>Peer (host or lighthouse) name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>
     public IReadOnlyDictionary<string, string> Tunnels { get; init; } = new Dictionary<string, string>();
     public string? Problem { get; init; }
@@ -39,7 +41,7 @@ public sealed class Status(FlatnetContext context)
         context.ClaimArtifacts();
         SafeFiles.WriteAllText(JsonPath, text);
         if (json) context.Log.Info(text.TrimEnd());
-        else context.Log.Info($"status ({Workspace.Relative(JsonPath)}):\n" + Table(rows, peers.Select(p => p.Name).ToList()));
+        else context.Log.Info($"status ({Workspace.Relative(JsonPath)}), CA {CaDaysLeft()}:\n" + Table(rows, peers.Select(p => p.Name).ToList()));
         var report = MeshReport.Write(context, MeshPicture.FromStatus(plan, rows));
         if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
         return rows;
@@ -66,10 +68,16 @@ public sealed class Status(FlatnetContext context)
             {
                 Host = host.Name, Reachable = true, CertificateDaysLeft = days,
                 Nebula = HostOperations.InstalledNebula(model, connection)?.ToString() ?? "not installed",
-                Running = running, Service = state,
+                Running = running, Service = state, Routing = HostOperations.RoutingState(model, host.Host.WslCommand, connection),
                 Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
             };
         }
+    }
+
+    private string CaDaysLeft()
+    {
+        var ca = context.Ca.CrtPath;
+        return File.Exists(ca) ? $"{context.NebulaCert.Print(ca).DaysLeft} days left" : "not here";
     }
 
     private int? CertificateDaysLeft(string host)
@@ -80,9 +88,9 @@ public sealed class Status(FlatnetContext context)
 
     public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names)
     {
-        var lines = new List<string> { $"  {"host",-12} {"ssh",-5} {"nebula",-14} {"service",-22} {"cert",-6} " + string.Join(" ", names.Select(n => $"{n,-28}")) };
+        var lines = new List<string> { $"  {"host",-12} {"ssh",-5} {"nebula",-14} {"service",-22} {"cert",-6} {"routing",-24} " + string.Join(" ", names.Select(n => $"{n,-28}")) };
         foreach (var r in rows)
-            lines.Add($"  {r.Host,-12} {(r.Reachable ? "ok" : "DOWN"),-5} {r.Nebula,-14} {Cut(r.Service, 22),-22} {(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-6} " +
+            lines.Add($"  {r.Host,-12} {(r.Reachable ? "ok" : "DOWN"),-5} {r.Nebula,-14} {Cut(r.Service, 22),-22} {(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-6} {Cut(r.Routing, 24),-24} " +
                       string.Join(" ", names.Select(n => $"{(n == r.Host ? "" : r.Tunnels.GetValueOrDefault(n, "-")),-28}")) +
                       (r.Problem is null ? "" : $"\n      {r.Problem}"));
         return string.Join("\n", lines);

@@ -167,6 +167,7 @@ public class LabTests
             var status = new ControlPlane(lab.Workspace, ws.Log).Status();
             Assert.That(status.Select(s => (s.Host, s.Reachable)), Is.EqualTo(new[] { ("host-a", true), ("host-b", true), ("host-c", true) }));
             Assert.That(status, Has.All.Property("Service").EqualTo("running"));
+            Assert.That(status.Select(s => s.Routing), Is.EqualTo(new[] { "ok", "ok", "-" }), "host-c has no WSL2 to route to");
             Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith("direct 198.18.0.12:"));
             Assert.That(status.Single(s => s.Host == "host-a").CertificateDaysLeft, Is.InRange(360, 366));
             Assert.That(Report(lab), Does.Contain("From Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
@@ -235,6 +236,8 @@ public class LabTests
             Assert.That(others.Results.Select(r => r.From.Split('/')[0]).Distinct(), Is.EquivalentTo(new[] { "host-a", "host-c" }), "revoked hosts are left out");
             Assert.That((others.Results.Count, others.Failures.Count), Is.EqualTo((6, 0)));
             Assert.That(ws.Log.Lines, Has.Some.Contains("the lighthouse must refuse it too"));
+            Assert.That(others.Lighthouses.Single(), Does.StartWith("lighthouse lighthouse: reached by 2 of 2 hosts;")
+                .And.Contain("not flatnet's: it refuses the 1 revoked certificate(s) only if its pki.blocklist lists them (see "), "CheckLighthouse says what it cannot prove");
         });
     }
 

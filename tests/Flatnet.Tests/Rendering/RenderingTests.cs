@@ -116,7 +116,7 @@ public class RenderingTests
         var bundle = ws.Workspace.BundleDirectory("lighthouse");
         var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(bundle, "manifest.json"))).RootElement;
         Assert.That(manifest.GetProperty("versions").GetProperty("nebula_checked_with").GetString(), Is.EqualTo(release));
-        Assert.That(File.ReadAllText(Path.Combine(bundle, "config.yaml")), Does.Contain("  am_lighthouse: true").And.Contain("route: \"10.101.2.0/24\""));
+        Assert.That(File.ReadAllText(Path.Combine(bundle, "config.yaml")), Does.Contain("  am_lighthouse: true").And.Contain("  unsafe_routes: []"));
         Assert.That(control.Context.NebulaCert.Print(Path.Combine(ws.Workspace.PkiDirectory("lighthouse"), "host.crt")).Groups, Is.EqualTo(new[] { "lighthouse" }));
     }
 

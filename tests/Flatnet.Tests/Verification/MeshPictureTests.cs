@@ -26,7 +26,7 @@ public class MeshPictureTests
     }
 
     [Test]
-    public void StatusTakesAnUnreachableHostsLinksDownAndCallsAMissingTunnelIdle()
+    public void StatusTakesAnUnreachableHostsLinksDownCallsAMissingTunnelIdleAndDrawsTheRoutingCheck()
     {
         using var ws = new TestWorkspace();
         var plan = ws.ControlPlane().Context.Plan;
@@ -37,9 +37,9 @@ public class MeshPictureTests
         };
         var rows = new[]
         {
-            Up("host-a", ("host-b", "-"), ("host-c", "direct 198.18.0.13:4242"), (lighthouse, "direct 198.18.0.1:4242")),
+            Up("host-a", ("host-b", "-"), ("host-c", "direct 198.18.0.13:4242"), (lighthouse, "direct 198.18.0.1:4242")) with { Routing = "ok" },
             new HostStatus { Host = "host-b", Reachable = false, Problem = "cannot connect" },
-            Up("host-c", ("host-a", "-"), ("host-b", "-"), (lighthouse, "relayed via 10.100.0.1")),
+            Up("host-c", ("host-a", "-"), ("host-b", "-"), (lighthouse, "relayed via 10.100.0.1")) with { Routing = "missing: route 10.101.3.0/24 via 172.29.1.2" },
         };
         var picture = MeshPicture.FromStatus(plan, rows);
 
@@ -49,8 +49,11 @@ public class MeshPictureTests
             ("host-a", "host-b", LinkState.Down), ("host-a", "host-c", LinkState.Direct), ("host-b", "host-c", LinkState.Down),
         }));
         Assert.That(picture.Links.Single(l => l.From == "host-a" && l.To == "host-b").Detail, Is.EqualTo("host-b cannot be reached over SSH"));
-        Assert.That(picture.Links.Where(l => l.To.EndsWith("/wsl", StringComparison.Ordinal)).Select(l => l.State), Is.All.EqualTo(LinkState.Idle),
-            "Status does not ping WSL2, so it claims nothing about it");
+        Assert.That(picture.Links.Where(l => l.To.EndsWith("/wsl", StringComparison.Ordinal)).Select(Link), Is.EquivalentTo(new[]
+        {
+            ("host-a", "host-a/wsl", LinkState.Direct), ("host-b", "host-b/wsl", LinkState.Idle), ("host-c", "host-c/wsl", LinkState.Down),
+        }), "a WSL2 link is what the routing check found; an unreached host's is not claimed");
+        Assert.That(picture.Links.Single(l => l.To == "host-c/wsl").Detail, Does.Contain("missing: route 10.101.3.0/24 via 172.29.1.2"));
         Assert.That(picture.Nodes.Single(n => n.Id == "host-b").Up, Is.False);
     }
 

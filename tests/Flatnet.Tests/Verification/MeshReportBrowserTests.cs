@@ -15,14 +15,21 @@ public class MeshReportBrowserTests
         [LinkState.Direct] = (0x2e, 0x9d, 0x3a), [LinkState.Relayed] = (0xf0, 0xa0, 0x00), [LinkState.Down] = (0xd3, 0x2f, 0x2f), [LinkState.Idle] = (0x9e, 0x9e, 0x9e),
     };
 
-    [Test]
-    public void ChromiumDrawsEveryLinkInItsStatesColour()
+    /// <summary>The fixture's report, written where chromium can open it.</summary>
+    private static (MeshPicture Picture, string Html) Written(TestWorkspace ws)
     {
-        using var ws = new TestWorkspace();
         var plan = ws.ControlPlane().Context.Plan;
         var picture = MeshPicture.FromMatrix(plan, MeshFixture.Matrix(plan));
         var html = Path.Combine(ws.Root, "report.html");
         File.WriteAllText(html, MeshReport.Html(picture, DateTimeOffset.UnixEpoch));
+        return (picture, html);
+    }
+
+    [Test]
+    public void ChromiumDrawsEveryLinkInItsStatesColour()
+    {
+        using var ws = new TestWorkspace();
+        var (picture, html) = Written(ws);
         var png = Path.Combine(TestContext.CurrentContext.WorkDirectory, "report-screenshot.png");
 
         HeadlessChromium.Screenshot(html, png, MeshReport.Width, 1400);
@@ -42,10 +49,7 @@ public class MeshReportBrowserTests
     public void ChromiumBuildsTheLinksAndTheMatrixFromThePage()
     {
         using var ws = new TestWorkspace();
-        var plan = ws.ControlPlane().Context.Plan;
-        var picture = MeshPicture.FromMatrix(plan, MeshFixture.Matrix(plan));
-        var html = Path.Combine(ws.Root, "report.html");
-        File.WriteAllText(html, MeshReport.Html(picture, DateTimeOffset.UnixEpoch));
+        var (picture, html) = Written(ws);
 
         var dom = HeadlessChromium.DumpDom(html);
 
