@@ -32,8 +32,8 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         sb.AppendLine($"  {"from",-16} {"to",-16} {"target",-14} {"result",-7} {"rtt",9}  tunnel");
         foreach (var r in Results)
             sb.AppendLine($"  {r.From,-16} {r.To,-16} {r.Target,-14} {(r.Ok ? "ok" : "FAIL"),-7} {(r.RttMs is { } ms ? $"{ms:0.000} ms" : "-"),9}  {r.Tunnel}");
+        foreach (var l in Lighthouses) sb.AppendLine("  " + l);
         sb.Append($"  {Results.Count(r => r.Ok)} of {Results.Count} pairs reach each other");
-        foreach (var l in Lighthouses) sb.Append("\n  " + l);
         foreach (var d in Diagnoses) sb.Append("\n  " + d.Replace("\n", "\n  "));
         return sb.ToString();
     }
