@@ -46,11 +46,11 @@ public sealed partial record AddressPlan(
         throw new InvalidOperationException($"{name} is in the inventory but not in the plan");
     }
 
-    /// <summary>The other active hosts: a revoked (or removed) host is nobody's peer, so no config routes to it.</summary>
-    public IEnumerable<HostAddresses> Others(string name) => Active.Where(h => h.Name != name);
-
-    /// <summary>The other active hosts that serve a routed block: each is an unsafe route and a WSL2 route for this one.</summary>
-    public IEnumerable<HostAddresses> OthersWithBlocks(string name) => Others(name).Where(h => h.RoutedBlock is not null);
+    /// <summary>
+    /// The active hosts that serve a routed block: each is an unsafe route and a WSL2 route for every other host. A
+    /// revoked (or removed) host is nobody's peer, so no config routes to it.
+    /// </summary>
+    public IEnumerable<HostAddresses> Routed => Active.Where(h => h.RoutedBlock is not null);
 
     /// <summary>The PCs: every host but the managed lighthouses (which <see cref="Hosts"/> lists first).</summary>
     public IEnumerable<HostAddresses> Pcs => Hosts.Where(h => !h.Host.IsLighthouse);

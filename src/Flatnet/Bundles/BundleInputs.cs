@@ -22,7 +22,7 @@ public static class BundleInputs
         Add(JsonSerializer.Serialize(model with { UnsafeRoutes = [], Routes = model.Routes is { } r ? r with { WslRoutes = [] } : null }));
         Add(peers);
         Add(templates);
-        foreach (var f in certificates) Add($"{f.Path} {f.Mode} {HostBundle.Sha256(f.Content)}");
+        foreach (var f in certificates) Add($"{f.Path} {f.Mode} {Digest.Sha256(f.Content)}");
         Add(release);
         Add($"{versions.Flatnet} {versions.NebulaCert} {versions.Nebula}");
         return Convert.ToHexStringLower(sha.GetHashAndReset());
@@ -42,7 +42,7 @@ public static class BundleInputs
 
     /// <summary>Files' paths and contents (a release's files, hashed once per run).</summary>
     public static string OfFiles(IEnumerable<RenderedFile> files) =>
-        string.Join(" ", files.Select(f => $"{f.Path}:{HostBundle.Sha256(f.Content)}"));
+        string.Join(" ", files.Select(f => $"{f.Path}:{Digest.Sha256(f.Content)}"));
 
     public static string PathFor(Workspace workspace, string host) => Path.Combine(workspace.HostDirectory(host), "bundle.inputs");
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Flatnet.Rendering;
@@ -21,7 +20,7 @@ public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
         var files = rendered.Concat(extra).OrderBy(f => f.Path, StringComparer.Ordinal).ToList();
         if (files.Any(f => Path.GetFileName(f.Path) == "ca.key"))
             throw new InvalidOperationException("the CA key must never enter a bundle");
-        var sums = string.Concat(files.Select(f => $"{Sha256(f.Content)}  {f.Path}\n"));
+        var sums = string.Concat(files.Select(f => $"{Digest.Sha256(f.Content)}  {f.Path}\n"));
         files.Add(new RenderedFile("SHA256SUMS", Encoding.UTF8.GetBytes(sums), RenderedFile.Regular));
         var manifest = new
         {
@@ -33,7 +32,7 @@ public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
             wsl_address = model.WslAddress,
             contains_private_key = files.Any(f => f.Path.EndsWith(".key", StringComparison.Ordinal)),
             versions = new { flatnet = versions.Flatnet, nebula_cert = versions.NebulaCert, nebula_checked_with = versions.Nebula },
-            files = files.Select(f => new { path = f.Path, sha256 = Sha256(f.Content), size = f.Content.Length, mode = Convert.ToString(f.Mode, 8) }),
+            files = files.Select(f => new { path = f.Path, sha256 = Digest.Sha256(f.Content), size = f.Content.Length, mode = Convert.ToString(f.Mode, 8) }),
         };
         var json = JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n";
         files.Add(new RenderedFile("manifest.json", Encoding.UTF8.GetBytes(json), RenderedFile.Regular));
@@ -53,6 +52,4 @@ public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)f.Mode);
         }
     }
-
-    public static string Sha256(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content));
 }

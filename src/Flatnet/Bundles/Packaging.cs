@@ -33,7 +33,7 @@ public sealed class Packaging(FlatnetContext context)
         var inputs = BundleInputs.Of(model, PeerRoutes.Of(context.Plan).Fingerprint, context.TemplatesFingerprint, certificates,
             model.IsWindows ? context.WindowsReleaseFingerprint(network.Nebula.Windows, network.File) : "", versions);
         var zipPath = context.Workspace.BundlePath(host);
-        if (File.Exists(zipPath) && Directory.Exists(context.Workspace.BundleDirectory(host)) && BundleInputs.Recorded(context.Workspace, host) == inputs)
+        if (IsBuilt(host) && BundleInputs.Recorded(context.Workspace, host) == inputs)
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
             return new BundleOutcome(null, false);
@@ -43,7 +43,7 @@ public sealed class Packaging(FlatnetContext context)
         var bundle = HostBundle.Assemble(model, context.Renderer.Render(model), certificates.Concat(WindowsBinaries(model)), versions);
         context.ClaimArtifacts();
         var zip = bundle.ToZip();
-        if (File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip) && Directory.Exists(context.Workspace.BundleDirectory(host)))
+        if (IsBuilt(host) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip))
         {
             BundleInputs.Record(context.Workspace, host, inputs);
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
@@ -60,6 +60,9 @@ public sealed class Packaging(FlatnetContext context)
                          (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
         return new BundleOutcome(bundle, true);
     }
+
+    /// <summary>Both forms of the host's bundle are there: the zip and the folder DeployHost uploads.</summary>
+    private bool IsBuilt(string host) => File.Exists(context.Workspace.BundlePath(host)) && Directory.Exists(context.Workspace.BundleDirectory(host));
 
     /// <summary>flatnet's own version, as bundles and releases record it.</summary>
     public static string FlatnetVersion { get; } =

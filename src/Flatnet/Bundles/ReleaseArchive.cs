@@ -93,7 +93,7 @@ public static partial class ReleaseArchive
             version,
             flatnet = flatnetVersion,
             contains_private_keys = containsKeys,
-            bundles = bundles.Select(b => new { host = b.Host, sha256 = HostBundle.Sha256(b.Zip) }),
+            bundles = bundles.Select(b => new { host = b.Host, sha256 = Digest.Sha256(b.Zip) }),
         }, json) + "\n"));
         return DeterministicZip.Create(files);
     }

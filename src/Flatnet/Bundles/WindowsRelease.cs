@@ -40,8 +40,8 @@ public static class WindowsRelease
     private static Dictionary<string, byte[]> FromZip(string zip, IReadOnlyList<string> wanted, string? sha256, string networkFile)
     {
         var bytes = File.ReadAllBytes(zip);
-        if (sha256 is not null && HostBundle.Sha256(bytes) != sha256)
-            throw new FlatnetException($"{Workspace.Relative(zip)} has SHA-256 {HostBundle.Sha256(bytes)}, not the pinned {sha256}",
+        if (sha256 is not null && Digest.Sha256(bytes) != sha256)
+            throw new FlatnetException($"{Workspace.Relative(zip)} has SHA-256 {Digest.Sha256(bytes)}, not the pinned {sha256}",
                 fix: "download the release again from github.com/slackhq/nebula/releases; if you meant another release, pin its line from SHASUM256.txt",
                 file: networkFile, field: "nebula.windows.release_sha256");
         try

@@ -166,10 +166,11 @@ public static partial class HostOperations
     }
 
     /// <summary>What a person runs on the host when flatnet cannot reach it: the same scripts, by hand.</summary>
-    public static string UninstallByHand(HostModel model) => model.IsWindows
-        ? $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPaths.Native(model.Paths.ScriptsDir + "/uninstall.ps1")}" +
-          (model.Wsl ? $"; then in WSL2: sudo bash {model.Paths.WslScriptsDir}/wsl-routing.sh --remove" : "")
-        : $"as root: bash {model.Paths.ScriptsDir}/uninstall.sh" + (model.Wsl ? $"; then in WSL2: sudo bash {model.Paths.WslScriptsDir}/wsl-routing.sh --remove" : "");
+    public static string UninstallByHand(HostModel model) =>
+        (model.IsWindows
+            ? $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPaths.Native(model.Paths.ScriptsDir + "/uninstall.ps1")}"
+            : $"as root: bash {model.Paths.ScriptsDir}/uninstall.sh")
+        + (model.Wsl ? $"; then in WSL2: sudo bash {model.Paths.WslScriptsDir}/wsl-routing.sh --remove" : "");
 
     /// <summary>
     /// The host's doctor, in machine form (one tab-separated line per check): scripts/flatnet-doctor.ps1 on Windows,

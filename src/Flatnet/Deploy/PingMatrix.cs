@@ -17,6 +17,16 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
 {
     public IReadOnlyList<PingResult> Failures => Results.Where(r => !r.Ok).ToList();
 
+    /// <summary>
+    /// The host pairs (not their WSL2s) whose answered pings went through a relay (through the one at
+    /// <paramref name="relay"/>, a Nebula IP, when given), each once, as "a - b".
+    /// </summary>
+    public static IReadOnlyList<string> RelayedPairs(IEnumerable<PingResult> results, string? relay = null) =>
+        results.Where(r => r.Ok && !r.From.Contains('/') && !r.To.Contains('/')
+                           && (relay is null ? r.Tunnel.StartsWith("relayed", StringComparison.Ordinal) : r.Tunnel == $"relayed via {relay}"))
+            .Select(r => string.CompareOrdinal(r.From, r.To) < 0 ? $"{r.From} - {r.To}" : $"{r.To} - {r.From}")
+            .Distinct().ToList();
+
     /// <summary>What the live checks found wrong (a Nebula that is not running, a lighthouse nobody reaches), each with its fix.</summary>
     public IReadOnlyList<string> Diagnoses { get; init; } = [];
 

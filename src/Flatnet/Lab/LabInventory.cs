@@ -53,17 +53,18 @@ public sealed class LabInventory(string labDirectory, string sourceInventory)
         var network = InventoryWriter.ReadNetwork(sourceInventory);
         network.Ca = new CaDocument { Name = "flatnet-lab-ca", Crt = "pki/ca.crt", Key = "pki/ca.key", CreateIfMissing = true };
         var port = network.ListenPort ?? 4242;
-        network.Lighthouses = [.. (network.Lighthouses ?? []).Select((l, i) => new LighthouseDocument
+        network.Lighthouses = [.. (network.Lighthouses ?? []).Select((l, i) =>
         {
-            Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{LabTopology.Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString(),
-            Managed = managed is null ? null : true,
-            Os = managed is null ? null : "linux",
-            Root = managed is null ? null : Path.Combine(labDirectory, l.Name ?? $"lighthouse{i + 1}", "flatnet"),
-            NebulaBinary = managed is null ? null : lighthouse.Binary,
-            Deploy = managed is null ? null : new DeployDocument
-            {
-                Transport = "ssh", Address = $"{LabTopology.Lan}.{i + 1}", Port = 22, User = "root", Identity = managed.ClientKey, HostKey = managed.HostKeys[i],
-            },
+            var doc = new LighthouseDocument
+                { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{LabTopology.Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString() };
+            if (managed is null) return doc;
+            doc.Managed = true;
+            doc.Os = "linux";
+            doc.Root = Path.Combine(labDirectory, l.Name ?? $"lighthouse{i + 1}", "flatnet");
+            doc.NebulaBinary = lighthouse.Binary;
+            doc.Deploy = new DeployDocument
+                { Transport = "ssh", Address = $"{LabTopology.Lan}.{i + 1}", Port = 22, User = "root", Identity = managed.ClientKey, HostKey = managed.HostKeys[i] };
+            return doc;
         })];
         network.Nebula = new NebulaDocument { CertTool = certTool, Linux = new LinuxNebulaDocument { Binary = machineNebula } };
         InventoryWriter.WriteNetwork(Directory, network, "The lab's network, made by the Lab target from hosts/network.yaml: lab CA, lab lighthouse address.");

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
@@ -35,7 +34,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         if (publicKey is not null && !File.Exists(publicKey))
             throw new FlatnetException($"--pub: {publicKey} does not exist.", fix: $"run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
         var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, host.CertificateSubnets,
-            caInfo.Fingerprint, duration, publicKey is null ? LocalKey : "sha256:" + Sha256(publicKey));
+            caInfo.Fingerprint, duration, publicKey is null ? LocalKey : "sha256:" + Digest.Sha256OfFile(publicKey));
 
         var crt = Path.Combine(dir, "host.crt");
         if (!force && File.Exists(crt) && ReadRequest(dir) == request.ToJson()
@@ -101,6 +100,4 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         var path = Path.Combine(dir, "request.json");
         return File.Exists(path) ? File.ReadAllText(path) : null;
     }
-
-    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
 }

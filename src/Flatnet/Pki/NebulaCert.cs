@@ -158,8 +158,7 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     public NebulaCertInfo Print(string path)
     {
         if (!File.Exists(path)) return PrintNow(path); // nebula-cert says what is wrong
-        var key = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(path)));
-        return _printed.GetOrAdd(key, _ => PrintNow(path));
+        return _printed.GetOrAdd(Digest.Sha256OfFile(path), _ => PrintNow(path));
     }
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, NebulaCertInfo> _printed = new();

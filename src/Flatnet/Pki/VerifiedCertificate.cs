@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json;
 
 namespace Flatnet.Pki;
@@ -23,7 +22,7 @@ public static class VerifiedCertificate
         try
         {
             var memo = JsonSerializer.Deserialize<Memo>(File.ReadAllText(path));
-            return memo is not null && memo.Ca == Sha256(caCrt) && memo.Crt == Sha256(crt) && memo.Info.NotAfter > DateTimeOffset.UtcNow ? memo.Info : null;
+            return memo is not null && memo.Ca == Digest.Sha256OfFile(caCrt) && memo.Crt == Digest.Sha256OfFile(crt) && memo.Info.NotAfter > DateTimeOffset.UtcNow ? memo.Info : null;
         }
         catch (JsonException)
         {
@@ -32,7 +31,5 @@ public static class VerifiedCertificate
     }
 
     public static void Remember(string pkiDirectory, string caCrt, NebulaCertInfo info) =>
-        SafeFiles.WriteAllText(PathIn(pkiDirectory), JsonSerializer.Serialize(new Memo(Sha256(caCrt), Sha256(Path.Combine(pkiDirectory, "host.crt")), info)));
-
-    private static string Sha256(string path) => Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path)));
+        SafeFiles.WriteAllText(PathIn(pkiDirectory), JsonSerializer.Serialize(new Memo(Digest.Sha256OfFile(caCrt), Digest.Sha256OfFile(Path.Combine(pkiDirectory, "host.crt")), info)));
 }

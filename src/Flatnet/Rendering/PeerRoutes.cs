@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
 using System.Text;
 using Flatnet.Addressing;
 
@@ -21,11 +20,9 @@ public sealed class PeerRoutes
 
     private PeerRoutes(AddressPlan plan)
     {
-        _all = plan.Active.Where(h => h.RoutedBlock is not null)
-            .Select(o => (o.Name, new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name), Route.For(o.RoutedBlock!.Value, $"{o.Name}'s WSL2 block")))
+        _all = plan.Routed.Select(o => (o.Name, new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name), Route.For(o.RoutedBlock!.Value, $"{o.Name}'s WSL2 block")))
             .ToList();
-        Fingerprint = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(
-            string.Join("\n", _all.Select(p => $"{p.Name} {p.Unsafe.Via} {p.Unsafe.Route}")))));
+        Fingerprint = Digest.Sha256(Encoding.UTF8.GetBytes(string.Join("\n", _all.Select(p => $"{p.Name} {p.Unsafe.Via} {p.Unsafe.Route}"))));
     }
 
     public static PeerRoutes Of(AddressPlan plan) => ByPlan.GetValue(plan, p => new PeerRoutes(p));

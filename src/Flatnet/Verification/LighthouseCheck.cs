@@ -20,8 +20,7 @@ public sealed class LighthouseCheck(FlatnetContext context)
         foreach (var lh in plan.Lighthouses)
         {
             var reached = pcs.Count(h => h.Running && !h.LighthousesUnreached.Contains(lh.Name));
-            var relayed = matrix.Results.Where(r => r.Ok && r.Tunnel == $"relayed via {lh.OverlayAddress}" && !r.From.Contains('/') && !r.To.Contains('/'))
-                .Select(r => string.CompareOrdinal(r.From, r.To) < 0 ? $"{r.From} - {r.To}" : $"{r.To} - {r.From}").Distinct().ToList();
+            var relayed = PingMatrix.RelayedPairs(matrix.Results, lh.OverlayAddress);
             var relays = relayed.Count > 0 ? $"relays {string.Join(", ", relayed)}"
                 : plan.Inventory.Network.UseRelays ? "no tunnel relayed through it now" : "relays off (use_relays: false)";
             lines.Add($"lighthouse {lh.Name}: reached by {reached} of {pcs.Count} hosts; {relays}; {Blocklist(lh, revoked, connections)}");

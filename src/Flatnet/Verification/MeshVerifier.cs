@@ -27,7 +27,7 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         }).ToList();
         return new PingMatrix(results)
         {
-            Diagnoses = Diagnose(findings),
+            Diagnoses = Diagnose(findings, results),
             Hosts = findings.Select(f => new HostCheck(f.Name, f.Running, f.State, f.Running ? f.LighthousesUnreached : plan.Lighthouses.Select(l => l.Name).ToList())).ToList(),
         };
     }
@@ -57,7 +57,7 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         return new HostFindings(from.Name, running, state, tunnels, unreached, pings);
     }
 
-    private List<string> Diagnose(IReadOnlyList<HostFindings> findings)
+    private List<string> Diagnose(IReadOnlyList<HostFindings> findings, IReadOnlyList<PingResult> results)
     {
         var diagnoses = new List<string>();
         foreach (var f in findings.Where(f => !f.Running))
@@ -80,7 +80,7 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
                   $"check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)"));
         }
         diagnoses.AddRange(NoPath(running));
-        diagnoses.AddRange(Relayed(findings));
+        diagnoses.AddRange(Relayed(results));
         return diagnoses;
     }
 
@@ -88,13 +88,9 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
     /// Relayed tunnels work, but every byte crosses the lighthouse. Measured in the NAT lab (docs/benchmark.md) on 1.6.1,
     /// 1.9.3 and 1.11.0 alike: with use_relays, even hosts behind cone NAT, which could punch through, stay relayed.
     /// </summary>
-    private IEnumerable<string> Relayed(IReadOnlyList<HostFindings> findings)
+    private IEnumerable<string> Relayed(IReadOnlyList<PingResult> results)
     {
-        var pairs = findings.SelectMany(f => f.Pings.Where(p => p.Ok && !p.From.Contains('/') && !p.To.Contains('/'))
-                .Select(p => (p.From, p.To, Tunnel: f.Tunnels.Of(plan.Host(p.To).OverlayAddress))))
-            .Where(p => p.Tunnel.StartsWith("relayed", StringComparison.Ordinal))
-            .Select(p => string.CompareOrdinal(p.From, p.To) < 0 ? $"{p.From} - {p.To}" : $"{p.To} - {p.From}")
-            .Distinct().ToList();
+        var pairs = PingMatrix.RelayedPairs(results);
         if (pairs.Count == 0) yield break;
         var lighthouse = plan.Lighthouses.FirstOrDefault()?.Name ?? "the lighthouse";
         yield return Diagnosis($"note: {string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}",

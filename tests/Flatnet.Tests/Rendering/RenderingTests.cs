@@ -291,5 +291,5 @@ public class RenderingTests
         return m.ToArray();
     }
 
-    private static string BundleSha(ZipArchive zip, string path) => HostBundle.Sha256(Read(zip.GetEntry(path)!));
+    private static string BundleSha(ZipArchive zip, string path) => Digest.Sha256(Read(zip.GetEntry(path)!));
 }

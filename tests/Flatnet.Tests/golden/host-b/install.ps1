@@ -39,6 +39,16 @@ $TunDevice = 'nebula1'
 
 function Stop-Install([string]$Message) { throw "install.ps1 (${HostName}): $Message" }
 
+# The service called nebula is flatnet's only when it runs flatnet's nebula.exe (or nssm): another program may own a
+# service of that name (one vendor's camera software does), and such a service is never taken over or removed.
+# Returns what that other service runs, or $null.
+function Get-ForeignNebulaService {
+    $registered = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
+    $expected = if ($ServiceManager -eq 'nssm') { 'nssm' } else { $NebulaExe }
+    if ($null -ne $registered -and "$($registered.PathName)" -notlike "*$expected*") { return "$($registered.PathName)" }
+    return $null
+}
+
 # 1. The bundle must be exactly what flatnet packed.
 $manifest = Get-Content -Raw -Path (Join-Path $Here 'manifest.json') | ConvertFrom-Json
 foreach ($file in $manifest.files) {
@@ -100,11 +110,9 @@ foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
 }
 $service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
 if ($null -ne $service) {
-    # Another program may own a service called "nebula" (one vendor's camera software does): never take it over.
-    $registered = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
-    $expected = if ($ServiceManager -eq 'nssm') { 'nssm' } else { $NebulaExe }
-    if ($null -ne $registered -and "$($registered.PathName)" -notlike "*$expected*") {
-        Stop-Install "a service named '$ServiceName' already exists and runs '$($registered.PathName)', not flatnet's Nebula. Remove it (sc.exe delete $ServiceName) if it is a stale Nebula, or rename the other program's service."
+    $foreign = Get-ForeignNebulaService
+    if ($foreign) {
+        Stop-Install "a service named '$ServiceName' already exists and runs '$foreign', not flatnet's Nebula. Remove it (sc.exe delete $ServiceName) if it is a stale Nebula, or rename the other program's service."
     }
 }
 

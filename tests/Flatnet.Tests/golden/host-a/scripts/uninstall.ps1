@@ -35,6 +35,16 @@ $ScriptsDir = Join-Path $Root 'scripts'
 $RoutingTask = 'flatnet routing'
 $changed = 0
 
+# The service called nebula is flatnet's only when it runs flatnet's nebula.exe (or nssm): another program may own a
+# service of that name (one vendor's camera software does), and such a service is never taken over or removed.
+# Returns what that other service runs, or $null.
+function Get-ForeignNebulaService {
+    $registered = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
+    $expected = if ($ServiceManager -eq 'nssm') { 'nssm' } else { $NebulaExe }
+    if ($null -ne $registered -and "$($registered.PathName)" -notlike "*$expected*") { return "$($registered.PathName)" }
+    return $null
+}
+
 # 1. The watcher first, or it would put the route back.
 if (Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) {
     Unregister-ScheduledTask -TaskName $RoutingTask -Confirm:$false
@@ -53,11 +63,8 @@ if (Test-Path -LiteralPath $setup) {
 # 3. The service: only flatnet's (another program's "nebula" service is never touched).
 $service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
 if ($null -ne $service) {
-    $registered = Get-CimInstance -ClassName Win32_Service -Filter "Name='$ServiceName'"
-    $expected = if ($ServiceManager -eq 'nssm') { 'nssm' } else { $NebulaExe }
-    if ($null -ne $registered -and "$($registered.PathName)" -notlike "*$expected*") {
-        throw "uninstall.ps1 (${HostName}): the service '$ServiceName' runs '$($registered.PathName)', not flatnet's Nebula; it is left alone"
-    }
+    $foreign = Get-ForeignNebulaService
+    if ($foreign) { throw "uninstall.ps1 (${HostName}): the service '$ServiceName' runs '$foreign', not flatnet's Nebula; it is left alone" }
     if ("$($service.Status)" -ne 'Stopped') { Stop-Service -Name $ServiceName }
     # Nebula before 1.11 exits 1 after a successful -service action (cmd/nebula-service): judge by Get-Service instead.
     if ($ServiceManager -eq 'nssm') { & nssm.exe remove $ServiceName confirm | Out-Null } else { & $NebulaExe -service uninstall 2>&1 | Out-Null }
