@@ -18,3 +18,8 @@ Task("CheckCerts")
 Task("RevokeHost")
     .Description("Revoke --host's certificate: add it to hosts/blocklist.txt (every config's pki.blocklist) and bring every other host to it; unreachable ones stay pending until a re-run.")
     .Does(() => flatnet.RevokeHost(HostArgument()));
+
+Task("RotateCa")
+    .Description("Replace the CA with no outage, in four phases recorded in hosts/ca-rotation.json (a re-run continues): a new CA; every config trusts both; every host re-signed; the old CA dropped. " +
+                 "--wave-size=N hosts at a time (default 1), each wave verified; --manual-steps-done once the printed steps for an unmanaged lighthouse are done; --start-new for another rotation.")
+    .Does(() => flatnet.RotateCa(HasArgument("manual-steps-done"), HasArgument("start-new"), Argument("wave-size", 1)));

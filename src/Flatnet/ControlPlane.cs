@@ -38,6 +38,7 @@ public sealed class ControlPlane(FlatnetContext context)
     public IReadOnlyList<CertificateDue> CheckCerts(string days) => new Certificates(context).Check(days);
     public IReadOnlyList<CertificateDue> CheckCerts(int minimumDays) => new Certificates(context).Check(minimumDays);
     public CertOutcome RenewCert(string host) => new Certificates(context).Renew(host);
+    public CaRotationState RotateCa(bool manualStepsDone = false, bool startNew = false, int waveSize = 1) => new CaRotation(context).Rotate(manualStepsDone, startNew, waveSize);
 
     public IReadOnlyList<string> RenderAll() => new Packaging(context).RenderAll();
     public IReadOnlyList<PackedHost> PackageAll() => new Packaging(context).PackageAll();

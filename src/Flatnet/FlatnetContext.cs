@@ -85,7 +85,8 @@ public sealed class FlatnetContext
     public AdminInterface? Admin => Plan.Inventory.Network.Nebula.AdminPort == 0 ? null
         : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Log);
 
-    public CertificateAuthority Ca => new(NebulaCert, Plan.Inventory.Network.Ca, MeshVersions.Of(Plan), Log);
+    /// <summary>The CA, and what the configs trust while a CA rotation (hosts/ca-rotation.json) is under way.</summary>
+    public CertificateAuthority Ca => new(NebulaCert, Plan.Inventory.Network.Ca, MeshVersions.Of(Plan), Log, CaRotationState.Load(Workspace.InventoryDirectory));
 
     /// <summary>The one typed model a host's files are rendered from.</summary>
     public HostModel Model(HostAddresses host) => HostModel.ForHost(Plan, host, Admin);

@@ -37,10 +37,11 @@ public sealed class ConfigCheck(FlatnetContext context)
         var key = Path.Combine(check.FullName, "twin.key");
         context.NebulaCert.Sign(new NebulaCertSignSettings(model.Name, ipCidr, context.Ca.CrtPath, context.Ca.KeyPath, cert)
             { OutKey = key, Groups = groups, Duration = "1h" });
-        Test(model with { Paths = model.Paths with { Ca = context.Ca.CrtPath, Cert = cert, Key = key } }, check.FullName, checker);
+        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.FullName, context.Ca.TrustedPem()), Cert = cert, Key = key } }, check.FullName, checker);
     }
 
-    public void Run(HostModel model, string pkiDirectory, Nebula checker)
+    /// <param name="trustedCas">the ca.crt the host receives (both CAs during a rotation): nebula -test loads exactly that.</param>
+    public void Run(HostModel model, string pkiDirectory, byte[] trustedCas, Nebula checker)
     {
         var check = Directory.CreateTempSubdirectory("flatnet-check-");
         using var cleanup = TempFolders.DeleteOnExit(check.FullName);
@@ -58,7 +59,14 @@ public sealed class ConfigCheck(FlatnetContext context)
                 OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
             });
         }
-        Test(model with { Paths = model.Paths with { Ca = Path.Combine(pkiDirectory, "ca.crt"), Cert = cert, Key = key } }, check.FullName, checker);
+        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.FullName, trustedCas), Cert = cert, Key = key } }, check.FullName, checker);
+    }
+
+    private static string TrustedCas(string folder, byte[] pem)
+    {
+        var path = Path.Combine(folder, "ca.crt");
+        File.WriteAllBytes(path, pem);
+        return path;
     }
 
     private void Test(HostModel local, string folder, Nebula checker)

@@ -29,6 +29,7 @@ public sealed class LighthouseConfigs(FlatnetContext context)
             SafeFiles.ReplaceDirectory(Folder(lighthouse.Name), dir =>
             {
                 File.WriteAllText(Path.Combine(dir, "config.yaml"), context.Renderer.RenderConfig(model));
+                File.WriteAllBytes(Path.Combine(dir, "ca.crt"), context.Ca.TrustedPem());
                 File.WriteAllText(Path.Combine(dir, "README.md"), Readme(model));
             });
             written.Add(Path.Combine(Folder(lighthouse.Name), "config.yaml"));
@@ -49,7 +50,7 @@ public sealed class LighthouseConfigs(FlatnetContext context)
           {(model.UseRelays ? "(a host behind symmetric NAT reaches the others only through it)" : "(hosts do not use relays)")}
         - `pki.blocklist`: {(model.Blocklist.Count == 0 ? "empty (nothing revoked)" : string.Join(", ", model.Blocklist.Select(f => $"`{f}`")))}; after RevokeHost,
           copy the new list and reload Nebula (`kill -HUP`, or restart the service)
-        - `pki.ca`: the CA the hosts are signed by (during a CA rotation, both CAs)
+        - `pki.ca`: `ca.crt` here, the CA the hosts are signed by (during a CA rotation, both CAs: RotateCa says when to copy it)
         - `firewall`: the inventory's policy
 
         Paths follow Debian's nebula package ({Directory}); change them to where this lighthouse keeps its files.

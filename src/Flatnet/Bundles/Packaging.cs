@@ -27,7 +27,7 @@ public sealed class Packaging(FlatnetContext context)
         var pki = context.Workspace.PkiDirectory(host);
         var check = new ConfigCheck(context);
         var checker = check.CheckerFor(h);
-        var certificates = Certificates(pki).ToList();
+        var certificates = Certificates(pki, context.Ca.TrustedPem()).ToList();
         var versions = new BundleVersions(FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString());
         var network = context.Plan.Inventory.Network;
         var inputs = BundleInputs.Of(model, PeerRoutes.Of(context.Plan).Fingerprint, context.TemplatesFingerprint, certificates,
@@ -39,7 +39,7 @@ public sealed class Packaging(FlatnetContext context)
             return new BundleOutcome(null, false);
         }
 
-        check.Run(model, pki, checker);
+        check.Run(model, pki, certificates.Single(f => f.Path == "ca.crt").Content, checker);
         var bundle = HostBundle.Assemble(model, context.Renderer.Render(model), certificates.Concat(WindowsBinaries(model)), versions);
         context.ClaimArtifacts();
         var zip = bundle.ToZip();
@@ -69,9 +69,11 @@ public sealed class Packaging(FlatnetContext context)
         typeof(Packaging).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
             .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
 
-    private static IEnumerable<RenderedFile> Certificates(string pki) =>
-        new[] { "ca.crt", "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
-            .Select(n => new RenderedFile(n, File.ReadAllBytes(Path.Combine(pki, n)), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular));
+    /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
+    private static IEnumerable<RenderedFile> Certificates(string pki, byte[] trustedCas) =>
+        new[] { new RenderedFile("ca.crt", trustedCas, RenderedFile.Regular) }.Concat(
+            new[] { "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
+                .Select(n => new RenderedFile(n, File.ReadAllBytes(Path.Combine(pki, n)), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular)));
 
     /// <summary>nebula.windows.release: Nebula's Windows release (with wintun.dll) travels in the bundle.</summary>
     private IEnumerable<RenderedFile> WindowsBinaries(HostModel model)

@@ -12,6 +12,10 @@ public static partial class HostOperations
 {
     public static string Sh(string s) => TemplateRenderer.ShQuote(s);
 
+    /// <summary>A command line for a person to type: words quoted only where the shell needs it.</summary>
+    public static string ForPerson(string program, IEnumerable<string> arguments) =>
+        string.Join(' ', new[] { program }.Concat(arguments).Select(a => a.Length > 0 && a.All(c => char.IsAsciiLetterOrDigit(c) || "_./:=,@%+-".Contains(c)) ? a : Sh(a)));
+
     /// <summary>A host path as a PowerShell string: a drive path in Windows' own spelling (F:\flatnet\...); the lab's
     /// stand-in roots (/path) as they are.</summary>
     private static string Ps(string path) =>

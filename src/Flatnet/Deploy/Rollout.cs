@@ -9,13 +9,15 @@ namespace Flatnet.Deploy;
 /// </summary>
 public sealed class Rollout(FlatnetContext context)
 {
-    public IReadOnlyList<string> Run(IEnumerable<string>? hosts = null, int waveSize = 1)
+    /// <param name="resume">a rollout that a person may re-run (RotateCa's phases): the hosts it already did are
+    /// skipped, each verified wave is reported as it ends, and every wave verifies the whole mesh, not only its part.</param>
+    public IReadOnlyList<string> Run(IEnumerable<string>? hosts = null, int waveSize = 1, RolloutResume? resume = null)
     {
         if (waveSize < 1) throw new FlatnetException("must be 1 or more", fix: "--wave-size=1 deploys one host at a time", field: "--wave-size");
         var plan = context.Plan;
         var selected = (hosts?.Select(h => plan.Host(h.Trim()).Name) ?? plan.Deployable.Select(h => h.Name)).ToList();
-        var waves = selected.Chunk(waveSize).ToList();
-        var done = new List<string>();
+        var done = selected.Where(h => resume?.Done.Contains(h) == true).ToList();
+        var waves = selected.Except(done).Chunk(waveSize).ToList();
         for (var w = 0; w < waves.Count; w++)
         {
             context.Log.Info($"rollout: wave {w + 1}/{waves.Count}: {string.Join(", ", waves[w])}");
@@ -27,7 +29,7 @@ public sealed class Rollout(FlatnetContext context)
                     touched.Add(host);
                     AddHostSteps.Provision(context, host);
                 }
-                new PingVerification(context).Verify(done.Concat(waves[w]));
+                Verify(resume is null ? done.Concat(waves[w]).ToList() : selected, lighthouseRestarted: waves[w].Any(h => plan.Host(h).Host.IsLighthouse));
             }
             catch (FlatnetException e)
             {
@@ -37,9 +39,35 @@ public sealed class Rollout(FlatnetContext context)
                                            $"not touched: {(untouched.Count == 0 ? "none" : string.Join(", ", untouched))}", inner: e);
             }
             done.AddRange(waves[w]);
+            resume?.WaveVerified(done);
             context.Log.Info($"rollout: wave {w + 1}/{waves.Count} verified ({done.Count} of {selected.Count} hosts rolled out)");
         }
         context.Log.Info($"rollout: done, {done.Count} host(s) in {waves.Count} wave(s): {string.Join(", ", done)}");
         return done;
     }
+
+    /// <summary>
+    /// VerifyPing of the wave. A lighthouse that was just restarted knows no host until each reports again (within
+    /// lighthouse.interval), so until then a failure is checked again rather than taken as the wave's.
+    /// </summary>
+    private void Verify(IReadOnlyList<string> hosts, bool lighthouseRestarted)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(lighthouseRestarted ? Rendering.HostModel.DefaultLighthouseInterval + 5 : 0);
+        while (true)
+        {
+            try
+            {
+                new PingVerification(context).Verify(hosts);
+                return;
+            }
+            catch (FlatnetException) when (DateTime.UtcNow < deadline)
+            {
+                context.Log.Info("rollout: the restarted lighthouse has not heard from every host yet; verifying again");
+                Thread.Sleep(TimeSpan.FromSeconds(2));
+            }
+        }
+    }
 }
+
+/// <summary>How a resumable rollout continues: the hosts done before, and what to record when a wave is verified.</summary>
+public sealed record RolloutResume(IReadOnlyCollection<string> Done, Action<IReadOnlyList<string>> WaveVerified);

@@ -21,7 +21,7 @@ public sealed record BenchFigure(string Name, double Value, string Unit, string 
 public static partial class LabBenchmark
 {
     /// <summary>The benchmark's parts, each a lab (or a workspace) of its own; --part=NAME runs one.</summary>
-    public static readonly IReadOnlyList<string> Parts = ["data-path", "rollout", "packaging", "relays"];
+    public static readonly IReadOnlyList<string> Parts = ["data-path", "rollout", "packaging", "relays", "rotation"];
 
     public static IReadOnlyList<BenchFigure> Run(Workspace source, IReporter log, bool installPackages, string? part = null)
     {
@@ -105,6 +105,11 @@ public static partial class LabBenchmark
         {
             log.Info("bench: relays per Nebula release (a cone-NAT pair with use_relays: true)");
             figures.AddRange(RelayBenchmark.Run(source, dir, quiet, Iperf));
+        }
+        if (Runs("rotation"))
+        {
+            log.Info("bench: RotateCa on the lab with a managed lighthouse, a ping running");
+            figures.AddRange(RotationBenchmark.Run(source, dir, quiet, first, third));
         }
         if (Runs("packaging")) Packaging(source, dir, quiet, figures, log);
 

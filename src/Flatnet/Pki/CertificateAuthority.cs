@@ -6,11 +6,41 @@ namespace Flatnet.Pki;
 /// <summary>
 /// The CA that signs every host. Normally it already exists (Stage 1's lighthouse made it) and its ca.crt/ca.key
 /// are copied to the paths network.yaml names; InitCa makes one only when none is there, and never overwrites.
+/// During a CA rotation (<paramref name="rotation"/>) the configs trust a second CA too, kept beside these files.
 /// </summary>
-public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings settings, MeshVersions mesh, IReporter log)
+public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings settings, MeshVersions mesh, IReporter log, CaRotationState? rotation = null)
 {
     public string CrtPath => settings.CrtPath;
     public string KeyPath => settings.KeyPath;
+
+    /// <summary>RotateCa's new CA, made in phase 1 and moved to network.yaml's paths in phase 3.</summary>
+    public string NextCrtPath => Beside(CrtPath, "ca.next.crt");
+    public string NextKeyPath => Beside(KeyPath, "ca.next.key");
+
+    /// <summary>Where phase 3 moves the old CA; flatnet never deletes it (it came from Stage 1), the user may.</summary>
+    public string RetiredCrtPath(string fingerprint) => Beside(CrtPath, $"ca.retired-{fingerprint[..12]}.crt");
+    public string RetiredKeyPath(string fingerprint) => Beside(KeyPath, $"ca.retired-{fingerprint[..12]}.key");
+
+    private static string Beside(string file, string name) => Path.Combine(Path.GetDirectoryName(file)!, name);
+
+    /// <summary>
+    /// What every config's pki.ca holds: the CA at network.yaml's paths, and during a rotation's phases 2 and 3 the
+    /// other CA of the rotation as well (Nebula accepts a certificate signed by any CA in pki.ca).
+    /// </summary>
+    public byte[] TrustedPem()
+    {
+        var own = File.ReadAllText(CrtPath);
+        if (rotation is not { TrustsBoth: true }) return System.Text.Encoding.UTF8.GetBytes(own);
+        var other = rotation.Swapped ? RetiredCrtPath(rotation.OldFingerprint) : NextCrtPath;
+        if (!File.Exists(other))
+            throw new FlatnetException($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but its other CA {Workspace.Relative(other)} is missing",
+                fix: $"restore {Workspace.Relative(other)} (from a backup of this folder), then run ./build.sh --target=RotateCa to finish the rotation");
+        return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + File.ReadAllText(other).TrimEnd('\n') + "\n");
+    }
+
+    /// <summary>The old CA while phase 3 re-signs the hosts: a certificate it signed is still current, until its host's turn.</summary>
+    public (string CrtPath, string Fingerprint)? StillTrusted =>
+        rotation is { TrustsBoth: true, Swapped: true } ? (RetiredCrtPath(rotation.OldFingerprint), rotation.OldFingerprint) : null;
 
     /// <summary>The existing CA, refused when a daemon of the mesh cannot read its certificate version.</summary>
     public NebulaCertInfo RequireUsable(MeshVersions? withActual = null)
@@ -35,13 +65,24 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         if (hasCrt != hasKey)
             throw new FlatnetException($"half a CA: {Workspace.Relative(hasCrt ? CrtPath : KeyPath)} exists but {Workspace.Relative(hasCrt ? KeyPath : CrtPath)} does not.", fix: "copy the missing file from the lighthouse (Stage 1), or move the lone file away to create a new CA");
 
+        var (created, why) = MakeAt(CrtPath, KeyPath);
+        log.Info($"Created CA '{created.Name}' at {Workspace.Relative(CrtPath)} (key {Workspace.Relative(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}; " +
+                 $"certificate version {created.Version}: {why}.");
+        return true;
+    }
+
+    /// <summary>
+    /// A new CA (network.yaml's name and duration, the certificate version every daemon of the mesh reads) at these
+    /// paths, which must not exist: InitCa's, and RotateCa's next CA. nebula-cert writes into a staging folder beside
+    /// the key; both files are moved only once both exist, so no half CA is ever left behind.
+    /// </summary>
+    public (NebulaCertInfo Created, string WhyThisVersion) MakeAt(string crtPath, string keyPath)
+    {
         var (version, why) = mesh.ChooseCaVersion(nebulaCert.Version);
-        var crtDir = Path.GetDirectoryName(CrtPath)!;
-        var keyDir = Path.GetDirectoryName(KeyPath)!;
+        var keyDir = Path.GetDirectoryName(keyPath)!;
         // The key's folder: made owner-only when flatnet makes it; an existing one is used only when it is safe.
         SafeFiles.RequireSecretFolder(keyDir, "the CA key's folder (ca.key in network.yaml)");
-        Directory.CreateDirectory(crtDir);
-        // nebula-cert writes into a staging folder beside the key; both files are moved only once both exist.
+        Directory.CreateDirectory(Path.GetDirectoryName(crtPath)!);
         var staging = Path.Combine(keyDir, $".ca.staging-{Guid.NewGuid():N}");
         Directory.CreateDirectory(staging);
         try
@@ -51,17 +92,14 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             var key = Path.Combine(staging, "ca.key");
             nebulaCert.Ca(new NebulaCertCaSettings(settings.Name, crt, key) { Duration = settings.Duration, CertificateVersion = version });
             SafeFiles.RestrictToOwner(key);
-            File.Move(key, KeyPath);
-            File.Move(crt, CrtPath);
+            File.Move(key, keyPath);
+            File.Move(crt, crtPath);
         }
         finally
         {
             Directory.Delete(staging, recursive: true);
         }
-        var created = nebulaCert.Print(CrtPath);
-        log.Info($"Created CA '{created.Name}' at {Workspace.Relative(CrtPath)} (key {Workspace.Relative(KeyPath)}, owner-only), valid until {created.NotAfter:yyyy-MM-dd}; " +
-                 $"certificate version {created.Version}: {why}.");
-        return true;
+        return (nebulaCert.Print(crtPath), why);
     }
 
     public NebulaCertInfo RequireExisting()

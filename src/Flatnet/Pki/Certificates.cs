@@ -137,8 +137,8 @@ public sealed class Certificates(FlatnetContext context)
         if (due.Count == 0) return rows;
         var fixes = new List<string>();
         if (due.Any(d => d.IsCa))
-            fixes.Add("the CA: make a new CA (InitCa on a fresh ca.crt/ca.key pair), put it on the lighthouse, then re-sign every host (RenewCert, AddHost); " +
-                      "until then every host and the lighthouse must trust both CAs");
+            fixes.Add("the CA: ./build.sh --target=RotateCa replaces it without an outage (a new CA, trusted beside the old one, every host re-signed, then the old one dropped; " +
+                      "a re-run continues where it stopped)");
         if (due.Any(d => !d.IsCa))
             fixes.Add("a host: ./build.sh --target=RenewCert --host=NAME, then AddHost --host=NAME deploys it");
         throw new FlatnetException($"{due.Count} certificate(s) expired or expire within {minimumDays} days: " +

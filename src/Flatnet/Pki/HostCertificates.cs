@@ -89,9 +89,12 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         if (signed.Name != host.Name || signed.Ip != host.OverlayCidr || !signed.Groups.SequenceEqual(host.Host.Groups)
             || !signed.Subnets.SequenceEqual(host.CertificateSubnets))
             return "the inventory changed since its certificate was signed";
-        if (signed.CaFingerprint != caInfo.Fingerprint) return "its certificate was signed by another CA";
-        if (VerifiedCertificate.Recall(dir, ca.CrtPath) is not null) return null;
-        var (ok, reason) = nebulaCert.Verify(ca.CrtPath, Path.Combine(dir, "host.crt"));
+        // While RotateCa re-signs the hosts, one the old CA signed is current until its turn: every config trusts both.
+        var signer = signed.CaFingerprint == caInfo.Fingerprint ? ca.CrtPath
+            : ca.StillTrusted is { } old && signed.CaFingerprint == old.Fingerprint ? old.CrtPath : null;
+        if (signer is null) return "its certificate was signed by another CA";
+        if (VerifiedCertificate.Recall(dir, signer) is not null) return null;
+        var (ok, reason) = nebulaCert.Verify(signer, Path.Combine(dir, "host.crt"));
         return ok ? null : $"its certificate does not verify ({reason})";
     }
 

@@ -84,6 +84,13 @@ public sealed record HostModel
     public required HostPaths Paths { get; init; }
     public RoutePlan? Routes { get; init; }
 
+    /// <summary>
+    /// Seconds between a node's reports to the lighthouses (lighthouse.interval). It is also how long a restarted
+    /// lighthouse cannot find a host, so it is Nebula's own default (10), not the example config's 60.
+    /// </summary>
+    public int LighthouseInterval { get; init; } = DefaultLighthouseInterval;
+    public const int DefaultLighthouseInterval = 10;
+
     /// <summary>The Nebula interface's name; Nebula names the adapter after tun.dev on Windows and Linux alike.</summary>
     public const string DefaultTunDevice = "nebula1";
 

@@ -77,7 +77,9 @@ public sealed class Status(FlatnetContext context)
     private string CaDaysLeft()
     {
         var ca = context.Ca.CrtPath;
-        return File.Exists(ca) ? $"{context.NebulaCert.Print(ca).DaysLeft} days left" : "not here";
+        var rotation = Pki.CaRotationState.Load(context.Workspace.InventoryDirectory) is { Finished: null } r
+            ? $"; RotateCa under way, phase {r.Phase} of 4 ({Pki.CaRotation.Phases[r.Phase - 1]}): run ./build.sh --target=RotateCa to go on" : "";
+        return (File.Exists(ca) ? $"{context.NebulaCert.Print(ca).DaysLeft} days left" : "not here") + rotation;
     }
 
     private int? CertificateDaysLeft(string host)

@@ -19,7 +19,7 @@ public class CertificatesTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-b").And.Some.Contains("not signed yet"));
 
         var e = Assert.Throws<FlatnetException>(() => control.CheckCerts(400))!;
-        Assert.That(e.Message, Does.Contain("2 certificate(s) expired or expire within 400 days: CA flatnet-ca, host-a").And.Contain("--target=RenewCert").And.Contain("fix: for the CA: make a new CA"));
+        Assert.That(e.Message, Does.Contain("2 certificate(s) expired or expire within 400 days: CA flatnet-ca, host-a").And.Contain("--target=RenewCert").And.Contain("fix: for the CA: ./build.sh --target=RotateCa"));
         Assert.That(ws.Log.Lines, Has.Some.Contains("RENEW"));
     }
 

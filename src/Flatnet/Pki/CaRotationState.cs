@@ -1,0 +1,59 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Flatnet.Pki;
+
+/// <summary>
+/// Where a CA rotation stands, kept in the inventory folder (hosts/ca-rotation.json) so that RotateCa resumes where it
+/// stopped, and so that every other task (AddHost, PackageAll) builds configs that trust what the rotation's phase
+/// says. It holds fingerprints and host names only, no secret, and may be committed with the inventory.
+/// </summary>
+public sealed record CaRotationState(string OldFingerprint, string NewFingerprint, DateTimeOffset Started)
+{
+    public const string FileName = "ca-rotation.json";
+
+    /// <summary>The phase under way, 2 to 4 (phase 1, making the new CA, is done once this state exists).</summary>
+    public int Phase { get; init; } = 2;
+
+    /// <summary>The hosts the phase under way has rolled out and verified; a re-run skips them.</summary>
+    public IReadOnlyList<string> HostsDone { get; init; } = [];
+
+    /// <summary>The phase whose steps for a person (an unmanaged lighthouse, hosts deployed by hand) were printed and not yet confirmed.</summary>
+    public int? WaitingForManualSteps { get; init; }
+
+    public DateTimeOffset? Finished { get; init; }
+
+    /// <summary>Phases 2 and 3: every config trusts both CAs.</summary>
+    [JsonIgnore] public bool TrustsBoth => Finished is null && Phase is 2 or 3;
+
+    /// <summary>From phase 3 on, the new CA sits at network.yaml's paths and the old one beside them, retired.</summary>
+    [JsonIgnore] public bool Swapped => Finished is not null || Phase >= 3;
+
+    public static string PathIn(string inventoryDirectory) => Path.Combine(inventoryDirectory, FileName);
+
+    public static CaRotationState? Load(string inventoryDirectory)
+    {
+        var path = PathIn(inventoryDirectory);
+        if (!File.Exists(path)) return null;
+        string? why;
+        try
+        {
+            var state = JsonSerializer.Deserialize<CaRotationState>(File.ReadAllText(path), Json);
+            if (state is { Phase: >= 2 and <= 4 } && state.OldFingerprint?.Length == 64 && state.NewFingerprint?.Length == 64) return state;
+            why = "a field is missing or out of range";
+        }
+        catch (JsonException e)
+        {
+            why = e.Message.Split('\n')[0];
+        }
+        throw new FlatnetException($"not a CA rotation's state ({why})",
+            fix: "restore it from version control; if no rotation is under way, delete it", file: Workspace.Relative(path));
+    }
+
+    public void Save(string inventoryDirectory) => SafeFiles.WriteAllText(PathIn(inventoryDirectory), JsonSerializer.Serialize(this, Json) + "\n");
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+}

@@ -1,0 +1,113 @@
+using System.Text.RegularExpressions;
+using Flatnet.Pki;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// RotateCa's phases and their record, on hosts installed by hand (deploy.transport none) and the example's unmanaged
+/// lighthouse: every step that needs a person is printed and waited for. The lab test (CaRotationLabTests) runs the
+/// same rotation over SSH with a continuous ping.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class CaRotationTests
+{
+    [Test]
+    public void RotateCaWalksFourPhasesWaitingForWhatAPersonMustDo()
+    {
+        using var ws = new TestWorkspace();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
+        ws.ControlPlane().PackageAll();
+        var oldCa = Fingerprint(ws, "pki/ca.crt");
+
+        // Phase 1 makes the new CA beside the old; phase 2 gives every bundle and the lighthouse's ca.crt both CAs, then waits.
+        var wait2 = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa())!;
+        Assert.That(wait2.Message, Does.StartWith("RotateCa: phase 2 of 4 (make every config trust the old and the new CA) done for every host flatnet deploys; before phase 3")
+            .And.Contain("host host-a (deploy.transport none): install ").And.Contain("artifacts/bundles/host-a.zip on it as you did before")
+            .And.Contain("lighthouse lighthouse: copy ").And.Contain("artifacts/lighthouses/lighthouse/ca.crt (the old and the new CA) over the file its pki.ca names")
+            .And.Contain("fix: do the above, then ./build.sh --target=RotateCa --manual-steps-done"));
+        var newCa = Fingerprint(ws, "pki/ca.next.crt");
+        Assert.That(Fingerprint(ws, "pki/ca.crt"), Is.EqualTo(oldCa), "the old CA still signs in phase 2");
+        Assert.That(CasIn(BundleFile(ws, "host-a", "ca.crt")), Is.EqualTo(2));
+        Assert.That(CasIn(File.ReadAllText(Path.Combine(ws.Root, "artifacts/lighthouses/lighthouse/ca.crt"))), Is.EqualTo(2));
+        Assert.That(File.ReadAllText(ws.HostsFile("ca-rotation.json")), Does.Contain("\"phase\": 2").And.Contain("\"waiting_for_manual_steps\": 2").And.Contain(newCa));
+
+        // A re-run without the confirmation prints the same steps again and goes no further.
+        var again = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa())!;
+        Assert.That(again.Message, Is.EqualTo(wait2.Message));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki/ca.next.crt")), Is.True);
+
+        // Phase 3: the new CA moves to network.yaml's paths, every host is re-signed by it; the lighthouse gets the command to sign its own.
+        var wait3 = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa(manualStepsDone: true))!;
+        Assert.That(wait3.Message, Does.StartWith("RotateCa: phase 3 of 4 (re-sign every host with the new CA) done")
+            .And.Contain("(it carries the certificate the new CA signed)")
+            .And.Contain("lighthouse lighthouse: its certificate must be signed by the new CA before the old one is dropped: here, `nebula-cert sign -name lighthouse ")
+            .And.Contain("/pki/ca.crt -ca-key ").And.Contain("/pki/ca.key -out-crt lighthouse.crt -out-key lighthouse.key`"));
+        Assert.That(Fingerprint(ws, "pki/ca.crt"), Is.EqualTo(newCa));
+        Assert.That(Fingerprint(ws, $"pki/ca.retired-{oldCa[..12]}.crt"), Is.EqualTo(oldCa), "the old CA is kept, not deleted");
+        Assert.That(File.Exists(Path.Combine(ws.Root, $"pki/ca.retired-{oldCa[..12]}.key")), Is.True);
+        Assert.That(ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Workspace.BundleDirectory("host-b"), "host.crt")).Issuer, Is.EqualTo(newCa));
+        Assert.That(CasIn(BundleFile(ws, "host-b", "ca.crt")), Is.EqualTo(2), "hosts the old CA signed may still be met");
+
+        // Phase 4: only the new CA is trusted; the lighthouse's step is printed, nothing waits any more.
+        ws.Log.Lines.Clear();
+        var done = ws.ControlPlane().RotateCa(manualStepsDone: true);
+        Assert.That(done.Finished, Is.Not.Null);
+        Assert.That(BundleFile(ws, "host-c", "ca.crt"), Is.EqualTo(File.ReadAllText(Path.Combine(ws.Root, "pki/ca.crt"))));
+        Assert.That(CasIn(File.ReadAllText(Path.Combine(ws.Root, "artifacts/lighthouses/lighthouse/ca.crt"))), Is.EqualTo(1));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("RotateCa: by hand: lighthouse lighthouse: copy ").And.Some.Contains("artifacts/lighthouses/lighthouse/ca.crt (only the new CA now)"));
+        Assert.That(ws.Log.Lines, Has.Some.StartsWith("RotateCa: done in ").And.Some.Contains($"pki/ca.retired-{oldCa[..12]}.crt and "));
+        Assert.That(ws.ControlPlane().CheckCerts(30).Select(r => r.Name), Has.Member("host-a"));
+
+        // Finished: a re-run changes nothing; another rotation needs --start-new.
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RotateCa();
+        Assert.That(ws.Log.Lines, Has.Some.Contains("nothing to do. --start-new begins another rotation"));
+        Assert.That(Fingerprint(ws, "pki/ca.crt"), Is.EqualTo(newCa));
+    }
+
+    [Test]
+    public void AHostTheOldCaSignedStaysPackableUntilItsTurnInPhase3()
+    {
+        using var ws = new TestWorkspace();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
+        ws.ControlPlane().PackageAll();
+        var oldCa = Fingerprint(ws, "pki/ca.crt");
+        Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa());
+        // Phase 3 under way (as after an interrupted run): the new CA signs, host-a still carries the old CA's certificate.
+        var state = CaRotationState.Load(Path.Combine(ws.Root, "hosts"))!;
+        (state with { Phase = 3, WaitingForManualSteps = null }).Save(Path.Combine(ws.Root, "hosts"));
+        File.Move(Path.Combine(ws.Root, "pki/ca.crt"), Path.Combine(ws.Root, $"pki/ca.retired-{oldCa[..12]}.crt"));
+        File.Move(Path.Combine(ws.Root, "pki/ca.key"), Path.Combine(ws.Root, $"pki/ca.retired-{oldCa[..12]}.key"));
+        File.Move(Path.Combine(ws.Root, "pki/ca.next.crt"), Path.Combine(ws.Root, "pki/ca.crt"));
+        File.Move(Path.Combine(ws.Root, "pki/ca.next.key"), Path.Combine(ws.Root, "pki/ca.key"));
+
+        Assert.DoesNotThrow(() => ws.ControlPlane().PackageBundle("host-a"), "UpdatePeers during phase 3 packs peers the old CA signed");
+        Assert.That(ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Workspace.BundleDirectory("host-a"), "host.crt")).Issuer, Is.EqualTo(oldCa));
+        Assert.That(ws.ControlPlane().GenerateCert("host-a").Signed, Is.True, "its turn: GenerateCert re-signs it with the new CA");
+    }
+
+    [Test]
+    public void CheckCertsNamesRotateCaForACaAboutToExpire()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().CheckCerts(400))!;
+        Assert.That(e.Message, Does.Contain("CA flatnet-ca").And.Contain("fix: for the CA: ./build.sh --target=RotateCa replaces it without an outage"));
+    }
+
+    [Test]
+    public void ADamagedRotationRecordIsNamedWithItsFix()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        File.WriteAllText(ws.HostsFile("ca-rotation.json"), "{ not json");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!;
+        Assert.That(e.Message, Does.Contain("hosts/ca-rotation.json: not a CA rotation's state").And.Contain("fix: restore it from version control"));
+    }
+
+    private static string Fingerprint(TestWorkspace ws, string crt) => ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, crt)).Fingerprint;
+
+    private static string BundleFile(TestWorkspace ws, string host, string file) => File.ReadAllText(Path.Combine(ws.Workspace.BundleDirectory(host), file));
+
+    private static int CasIn(string pem) => Regex.Matches(pem, "-----BEGIN NEBULA CERTIFICATE").Count;
+}
