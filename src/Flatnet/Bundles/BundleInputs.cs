@@ -13,18 +13,25 @@ namespace Flatnet.Bundles;
 /// </summary>
 public static class BundleInputs
 {
-    /// <param name="peers">stands for the model's lists of the other hosts' routes (<see cref="PeerRoutes.Fingerprint"/>), which are
+    /// <param name="peers">stands for the model's list of the other hosts' unsafe routes (<see cref="PeerRoutes.Fingerprint"/>), which are
     /// made from nothing else; hashing them per host would cost n² on a big fleet.</param>
     public static string Of(HostModel model, string peers, string templates, IEnumerable<RenderedFile> certificates, string release, BundleVersions versions)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string part) => sha.AppendData(Encoding.UTF8.GetBytes(part + "\n"));
-        Add(JsonSerializer.Serialize(model with { UnsafeRoutes = [], Routes = model.Routes is { } r ? r with { WslRoutes = [] } : null }));
-        Add(peers);
-        Add(templates);
+        Add(OfRendering(model, peers, templates));
         foreach (var f in certificates) Add($"{f.Path} {f.Mode} {Digest.Sha256(f.Content)}");
         Add(release);
         Add($"{versions.Flatnet} {versions.NebulaCert} {versions.Nebula}");
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>What a host's rendered files are made from (RenderAll reuses a host's folder while it is unchanged): its model, the others' routes, the templates, flatnet itself.</summary>
+    public static string OfRendering(HostModel model, string peers, string templates)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in new[] { JsonSerializer.Serialize(model with { UnsafeRoutes = [] }), peers, templates, Packaging.FlatnetVersion })
+            sha.AppendData(Encoding.UTF8.GetBytes(part + "\n"));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
@@ -44,10 +51,11 @@ public static class BundleInputs
     public static string OfFiles(IEnumerable<RenderedFile> files) =>
         string.Join(" ", files.Select(f => $"{f.Path}:{Digest.Sha256(f.Content)}"));
 
-    public static string PathFor(Workspace workspace, string host) => Path.Combine(workspace.HostDirectory(host), "bundle.inputs");
+    /// <param name="output">"bundle" (PackageBundle's) or "render" (RenderAll's): artifacts/hosts/NAME/OUTPUT.inputs.</param>
+    public static string PathFor(Workspace workspace, string host, string output = "bundle") => Path.Combine(workspace.HostDirectory(host), $"{output}.inputs");
 
-    public static string? Recorded(Workspace workspace, string host) =>
-        File.Exists(PathFor(workspace, host)) ? File.ReadAllText(PathFor(workspace, host)).Trim() : null;
+    public static string? Recorded(Workspace workspace, string host, string output = "bundle") =>
+        File.Exists(PathFor(workspace, host, output)) ? File.ReadAllText(PathFor(workspace, host, output)).Trim() : null;
 
-    public static void Record(Workspace workspace, string host, string inputs) => SafeFiles.WriteAllText(PathFor(workspace, host), inputs + "\n");
+    public static void Record(Workspace workspace, string host, string inputs, string output = "bundle") => SafeFiles.WriteAllText(PathFor(workspace, host, output), inputs + "\n");
 }

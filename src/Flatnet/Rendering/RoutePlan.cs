@@ -13,16 +13,19 @@ public sealed record Route(string Cidr, string Network, string Mask, int Prefix,
 /// Linux twin host-routing.sh, so the two scripts provably route the same thing.
 ///   host side: own routed block -> the WSL2 VM's current address; forwarding on; nothing else
 ///              (the overlay and the other hosts' blocks are Nebula's: its interface route and unsafe_routes).
-///   WSL side:  the stable address inside the block; the overlay and every other block via the Windows gateway.
+///   WSL side:  the stable address inside the block; the overlay and the whole routed pool via the Windows gateway:
+///              two routes, whatever the fleet's size, and none to change when a host joins or leaves (Windows and
+///              Nebula know which blocks exist; a packet to a block no host serves ends there).
 /// </summary>
-public sealed record RoutePlan(Route OwnBlock, string WslAddress, IReadOnlyList<Route> WslRoutes, Route Overlay, IReadOnlyList<Route> Pool)
+public sealed record RoutePlan(Route OwnBlock, string WslAddress, Route Overlay, IReadOnlyList<Route> Pool)
 {
+    /// <summary>What WSL2 sends to Windows: the overlay and the routed pool.</summary>
+    public IReadOnlyList<Route> WslRoutes => [Overlay, .. Pool];
+
     /// <summary>Null for a host without WSL2: there is nothing to route.</summary>
     public static RoutePlan? For(AddressPlan plan, HostAddresses host) => host is { RoutedBlock: { } block, WslAddress: { } wsl } ? new(
         Route.For(block, $"{host.Name}'s own block, served by its WSL2"),
         wsl,
-        new[] { Route.For(plan.Overlay, "the Nebula overlay (every host's Nebula IP)") }
-            .Concat(PeerRoutes.Of(plan).WslRoutesFor(host.Name)).ToList(),
-        Route.For(plan.Overlay, "the Nebula overlay"),
-        [Route.For(plan.Inventory.Network.RoutedPool, "every host's routed block")]) : null;
+        Route.For(plan.Overlay, "the Nebula overlay (every host's Nebula IP)"),
+        [Route.For(plan.Inventory.Network.RoutedPool, "the routed pool (every host's block)")]) : null;
 }

@@ -77,5 +77,23 @@ public class PackagingTests
         var last = File.ReadAllText(Path.Combine(root, "pc-1000", "config.yaml"));
         Assert.That(last, Does.Contain("Nebula config for pc-1000 (10.103.232.1/14)"));
         Assert.That(last.Split("- route: ").Length - 1, Is.EqualTo(999), "every other host's block is an unsafe route");
+        Assert.That(File.ReadAllText(Path.Combine(root, "pc-0001", "scripts", "wsl-routing.sh")), Has.Length.LessThan(10_000), "WSL2 routes the pool, not each block");
+
+        // Incremental: an unchanged host keeps its folder; a host's groups change only its own files.
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith("1000 unchanged, 0 rebuilt"));
+        var untouched = File.GetLastWriteTimeUtc(Path.Combine(root, "pc-0001", "config.yaml"));
+        ws.Edit("pc-0500.yaml", "index:", "groups: [flatnet, gateway, printers]\nindex: 500");
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith("999 unchanged, 1 rebuilt"));
+        Assert.That(File.GetLastWriteTimeUtc(Path.Combine(root, "pc-0001", "config.yaml")), Is.EqualTo(untouched));
+
+        // A host that leaves: its folder goes, and every other config stops routing its block.
+        File.Delete(ws.HostsFile("pc-0999.yaml"));
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith("0 unchanged, 999 rebuilt; removed pc-0999 (no longer in the plan)"));
+        Assert.That(Directory.Exists(Path.Combine(root, "pc-0999")), Is.False);
+        Assert.That(Directory.GetDirectories(ws.Workspace.ArtifactsDirectory, ".render.staging-*"), Is.Empty);
     }
 }

@@ -5,21 +5,22 @@
 # WSL2's own address (172.x) changes at every start and may be the same on two hosts, so other hosts never route
 # to it. Instead WSL2 takes the stable address 10.101.3.1 from host-c's routed block 10.101.3.0/24;
 # Windows routes that block to WSL2's current address (setup-routing.ps1), and WSL2 sends the overlay and the
-# other hosts' blocks to Windows with the stable address as source, so replies come back through Nebula.
+# routed pool (every host's block) to Windows with the stable address as source, so replies come back through
+# Nebula. Two routes, whatever the fleet's size: a host joining or leaving changes nothing here.
 #
 # Usage: wsl-routing.sh [--check] [--install-boot] | --remove
 #   --check         change nothing; exit 1 if anything is missing
 #   --install-boot  also make WSL run this script at every start ([boot] command in /etc/wsl.conf)
 #   --remove        undo it (RemoveHost): the routes from the stable address, the address, and this script in the
 #                   [boot] command (another program's command there is kept)
-# Routes from the stable address that the plan no longer has (a host that was removed) are deleted: that source
-# is flatnet's alone, so no other route is ever touched.
+# Routes from the stable address that the plan does not have (one per host's block, as flatnet set them before
+# the pool route) are deleted: that source is flatnet's alone, so no other route is ever touched.
 # Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where wsl.conf lives.
 set -eu
 
 WSL_ADDRESS='10.101.3.1'
-# Destinations reached through Windows: the Nebula overlay (every host's Nebula IP); host-a's WSL2 block; host-b's WSL2 block.
-ROUTES='10.100.0.0/16 10.101.1.0/24 10.101.2.0/24'
+# Destinations reached through Windows: the Nebula overlay (every host's Nebula IP); the routed pool (every host's block).
+ROUTES='10.100.0.0/16 10.101.0.0/16'
 # WSL2's eth0 is 1500 bytes, the tunnel 1300: the routes say so, rather than trusting ICMP "too big" to cross WinNAT.
 MTU=1300
 ETC="${FLATNET_ETC:-/etc}"
@@ -111,14 +112,14 @@ for net in $ROUTES; do
   esac
 done
 
-# A route from the stable address that the plan no longer has leads to a removed host.
+# A route from the stable address that the plan does not have is an older flatnet's (one per block).
 stale=$(own_routes | while read -r net; do case " $ROUTES " in *" $net "*) ;; *) echo "$net" ;; esac; done)
 for net in $stale; do
   if [ "$check" = 1 ]; then
-    echo "stale: route $net (no host of the plan has it)"; missing=1
+    echo "stale: route $net (not in the plan)"; missing=1
   else
     ip route del "$net" src "$WSL_ADDRESS"
-    echo "removed: route $net (no host of the plan has it)"; changed=1
+    echo "removed: route $net (not in the plan)"; changed=1
   fi
 done
 
