@@ -223,6 +223,25 @@ public static partial class HostOperations
         return (r.Succeeded, (r.StdOut + r.StdErr).Trim().Split('\n').FirstOrDefault() ?? "");
     }
 
+    /// <summary>
+    /// The host's newest handshake lines (<see cref="Verification.HandshakeLog"/>), wherever its Nebula logs: the log
+    /// file (install.sh's own process; NSSM on Windows), journald (the systemd unit), or, for Nebula's own Windows
+    /// service, the Application event log, where it sends each entry's text line (cmd/nebula-service/logs_windows.go:
+    /// HookLogger, through kardianos/service's logger, source = the service's name). Empty when there is no log.
+    /// </summary>
+    public static string HandshakeLines(HostModel model, IHostConnection connection)
+    {
+        var marker = Verification.HandshakeLog.Marker;
+        var command = !model.IsWindows
+            ? $"{{ journalctl -u flatnet-nebula -o cat --no-pager -n 20000 2>/dev/null; tail -n 20000 {Sh(model.Paths.Log)} 2>/dev/null; }} | grep -F {Sh(marker)} | tail -n 400; exit 0"
+            : EncodedPowerShell(model.ServiceManager == "nssm"
+                ? $"Get-Content -Tail 20000 -LiteralPath {Ps(model.Paths.Log)} -ErrorAction SilentlyContinue | Select-String -SimpleMatch {TemplateRenderer.PsQuote(marker)} | Select-Object -Last 400 | ForEach-Object {{ $_.Line }}; exit 0"
+                : "Get-WinEvent -FilterHashtable @{ LogName = 'Application'; ProviderName = 'nebula' } -MaxEvents 5000 -ErrorAction SilentlyContinue | " +
+                  $"Where-Object {{ $_.Message -like {TemplateRenderer.PsQuote("*" + marker + "*")} }} | Select-Object -First 400 | ForEach-Object {{ $_.Message }}; exit 0");
+        var r = connection.Run(command, TimeSpan.FromSeconds(30));
+        return r.Succeeded ? r.StdOut : "";
+    }
+
     private static RemoteResult Checked(IHostConnection connection, string command, string what)
     {
         var r = connection.Run(command);

@@ -30,6 +30,12 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
     /// <summary>What the live checks found wrong (a Nebula that is not running, a lighthouse nobody reaches), each with its fix.</summary>
     public IReadOnlyList<string> Diagnoses { get; init; } = [];
 
+    /// <summary>What works but costs something (pairs relayed through a lighthouse), each with what would change it; never a failure.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>The diagnoses, then the notes marked as such: what the table and a failure's message end with.</summary>
+    public IEnumerable<string> Findings => Diagnoses.Concat(Notes.Select(n => "note: " + n));
+
     /// <summary>CheckLighthouse: per lighthouse, what the hosts' side proved of it (reached, relays, refuses the revoked).</summary>
     public IReadOnlyList<string> Lighthouses { get; init; } = [];
 
@@ -44,7 +50,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
             sb.AppendLine($"  {r.From,-16} {r.To,-16} {r.Target,-14} {(r.Ok ? "ok" : "FAIL"),-7} {(r.RttMs is { } ms ? $"{ms:0.000} ms" : "-"),9}  {r.Tunnel}");
         foreach (var l in Lighthouses) sb.AppendLine("  " + l);
         sb.Append($"  {Results.Count(r => r.Ok)} of {Results.Count} pairs reach each other");
-        foreach (var d in Diagnoses) sb.Append("\n  " + d.Replace("\n", "\n  "));
+        foreach (var d in Findings) sb.Append("\n  " + d.Replace("\n", "\n  "));
         return sb.ToString();
     }
 
@@ -54,6 +60,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         failed = Results.Count(r => !r.Ok),
         results = Results.Select(r => new { from = r.From, to = r.To, target = r.Target, ok = r.Ok, rtt_ms = r.RttMs, tunnel = r.Tunnel, detail = r.Detail }),
         diagnoses = Diagnoses,
+        notes = Notes,
         lighthouses = Lighthouses,
         hosts = Hosts.Select(h => new { host = h.Host, running = h.Running, state = h.State, lighthouses_unreached = h.LighthousesUnreached }),
     }, new JsonSerializerOptions { WriteIndented = true }) + "\n";

@@ -27,7 +27,8 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         }).ToList();
         return new PingMatrix(results)
         {
-            Diagnoses = Diagnose(findings, results),
+            Diagnoses = Diagnose(findings),
+            Notes = Relayed(results).ToList(),
             Hosts = findings.Select(f => new HostCheck(f.Name, f.Running, f.State, f.Running ? f.LighthousesUnreached : plan.Lighthouses.Select(l => l.Name).ToList())).ToList(),
         };
     }
@@ -57,7 +58,7 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         return new HostFindings(from.Name, running, state, tunnels, unreached, pings);
     }
 
-    private List<string> Diagnose(IReadOnlyList<HostFindings> findings, IReadOnlyList<PingResult> results)
+    private List<string> Diagnose(IReadOnlyList<HostFindings> findings)
     {
         var diagnoses = new List<string>();
         foreach (var f in findings.Where(f => !f.Running))
@@ -80,7 +81,6 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
                   $"check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)"));
         }
         diagnoses.AddRange(NoPath(running));
-        diagnoses.AddRange(Relayed(results));
         return diagnoses;
     }
 
@@ -93,7 +93,7 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         var pairs = PingMatrix.RelayedPairs(results);
         if (pairs.Count == 0) yield break;
         var lighthouse = plan.Lighthouses.FirstOrDefault()?.Name ?? "the lighthouse";
-        yield return Diagnosis($"note: {string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}",
+        yield return Diagnosis($"{string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}",
             "if these hosts can reach each other's UDP " + plan.Inventory.Network.ListenPort +
             " directly (same LAN, cone NAT, a port forward), use_relays: false in hosts/network.yaml makes the tunnel direct; Nebula keeps a relayed tunnel once it has one");
     }

@@ -30,8 +30,8 @@ public sealed class PingVerification(FlatnetContext context)
             if (matrix.Failures.Count > 0)
                 throw new FlatnetException($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed: " +
                                            string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +
-                                           (matrix.Diagnoses.Count > 0 ? "\n  " + string.Join("\n  ", matrix.Diagnoses) : ""),
-                    fix: matrix.Diagnoses.Any(d => !d.StartsWith("note:", StringComparison.Ordinal)) ? null
+                                           string.Concat(matrix.Findings.Select(d => "\n  " + d)),
+                    fix: matrix.Diagnoses.Count > 0 ? null
                         : "check both hosts' nebula logs, `setup-routing.ps1 -Check` / `wsl-routing.sh --check`, and the firewall");
             return matrix;
         }

@@ -18,6 +18,8 @@ public sealed record HostStatus
     public string Routing { get; init; } = "-";
     /// <summary>Peer (host or lighthouse) name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>
     public IReadOnlyDictionary<string, string> Tunnels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Peer name -> when its last handshake with this host completed, as the host's Nebula log says (absent: none logged).</summary>
+    public IReadOnlyDictionary<string, DateTimeOffset> LastHandshakes { get; init; } = new Dictionary<string, DateTimeOffset>();
     public string? Problem { get; init; }
 }
 
@@ -64,12 +66,14 @@ public sealed class Status(FlatnetContext context)
             var model = context.Model(host);
             var (running, state) = HostOperations.NebulaState(model, connection);
             var tunnels = running && context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+            var handshakes = HandshakeLog.LastByPeer(HostOperations.HandshakeLines(model, connection));
             return new HostStatus
             {
                 Host = host.Name, Reachable = true, CertificateDaysLeft = days,
                 Nebula = HostOperations.InstalledNebula(model, connection)?.ToString() ?? "not installed",
                 Running = running, Service = state, Routing = HostOperations.RoutingState(model, host.Host.WslCommand, connection),
                 Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
+                LastHandshakes = peers.Where(p => p.Name != host.Name && handshakes.ContainsKey(p.Overlay)).ToDictionary(p => p.Name, p => handshakes[p.Overlay]),
             };
         }
     }
@@ -88,12 +92,17 @@ public sealed class Status(FlatnetContext context)
         return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
     }
 
-    public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names)
+    /// <summary>The table: per peer its tunnel now and, after it, how long ago the last handshake was ("direct 198.18.0.12:4242 4m ago").</summary>
+    public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names) => Table(rows, names, DateTimeOffset.UtcNow);
+
+    public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names, DateTimeOffset now)
     {
-        var lines = new List<string> { $"  {"host",-12} {"ssh",-5} {"nebula",-14} {"service",-22} {"cert",-6} {"routing",-24} " + string.Join(" ", names.Select(n => $"{n,-28}")) };
+        string Cell(HostStatus r, string peer) => peer == r.Host ? ""
+            : r.Tunnels.GetValueOrDefault(peer, "-") + (r.LastHandshakes.TryGetValue(peer, out var t) ? " " + HandshakeLog.Ago(t, now) : "");
+        var lines = new List<string> { $"  {"host",-12} {"ssh",-5} {"nebula",-14} {"service",-22} {"cert",-6} {"routing",-24} " + string.Join(" ", names.Select(n => $"{n,-34}")) };
         foreach (var r in rows)
             lines.Add($"  {r.Host,-12} {(r.Reachable ? "ok" : "DOWN"),-5} {r.Nebula,-14} {Cut(r.Service, 22),-22} {(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-6} {Cut(r.Routing, 24),-24} " +
-                      string.Join(" ", names.Select(n => $"{(n == r.Host ? "" : r.Tunnels.GetValueOrDefault(n, "-")),-28}")) +
+                      string.Join(" ", names.Select(n => $"{Cell(r, n),-34}")) +
                       (r.Problem is null ? "" : $"\n      {r.Problem}"));
         return string.Join("\n", lines);
     }

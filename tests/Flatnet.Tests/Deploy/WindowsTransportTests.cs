@@ -163,6 +163,31 @@ public class WindowsTransportTests
         Assert.That(check.StdOut, Does.Contain("3 checked, 0 problem(s)"), check.StdOut + check.StdErr);
     }
 
+    /// <summary>
+    /// Status's last handshakes on a Windows host whose Nebula is its own service: Nebula sends each log entry's text
+    /// line to the Application event log, source "nebula" (slackhq/nebula cmd/nebula-service/logs_windows.go: HookLogger
+    /// hands entry.String() to kardianos/service's Windows logger). The decoded script runs under pwsh with
+    /// Get-WinEvent stubbed to answer as Windows does (newest first, one record per entry, the line in .Message).
+    /// </summary>
+    [Test]
+    [Category("Windows")]
+    public void LastHandshakesOnWindowsComeFromTheApplicationEventLog()
+    {
+        var c = new RecordingConnection();
+        HostOperations.HandshakeLines(HostB(), c);
+        Assert.That(c.Log, Has.Count.EqualTo(1).And.All.Match(Encoded));
+        var script = WindowsCommandLine.DecodedScript(c.Log[0]);
+        var log = File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.11.0-host-a.log"));
+        var stub = "function Get-WinEvent { param($FilterHashtable, $MaxEvents, $ErrorAction) " +
+                   "if ($FilterHashtable.LogName -ne 'Application' -or $FilterHashtable.ProviderName -ne 'nebula') { throw 'not the log Nebula writes to' }; " +
+                   "$lines = @(" + string.Join(", ", log.Reverse().Select(PowerShell.Quote)) + "); " +
+                   "$lines | ForEach-Object { [pscustomobject]@{ Message = $_ } } }\n";
+        var run = PowerShell.Command(stub + script);
+        var lines = run.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        Assert.That(lines, Has.Count.EqualTo(log.Count(l => l.Contains("Handshake message received"))).And.All.Contains("Handshake message received"), run.StdErr);
+        Assert.That(Flatnet.Verification.HandshakeLog.LastByPeer(run.StdOut)["10.100.2.1"], Is.EqualTo(DateTimeOffset.Parse("2026-11-26T00:21:32.330Z")));
+    }
+
     [Test]
     public void WinRmIsHttpsWithAPinnedCertificateUnlessTheInventoryAsksForHttp()
     {

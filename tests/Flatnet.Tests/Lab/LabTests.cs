@@ -170,6 +170,9 @@ public class LabTests
             Assert.That(status.Select(s => s.Routing), Is.EqualTo(new[] { "ok", "ok", "-" }), "host-c has no WSL2 to route to");
             Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith("direct 198.18.0.12:"));
             Assert.That(status.Single(s => s.Host == "host-a").CertificateDaysLeft, Is.InRange(360, 366));
+            Assert.That(status.Single(s => s.Host == "host-a").LastHandshakes["host-b"], Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(5)),
+                "the last handshake, from host-a's Nebula log");
+            Assert.That(ws.Log.Lines, Has.Some.Match(@"direct 198\.18\.0\.12:\d+ \d+[sm] ago"), "the table says both");
             Assert.That(Report(lab), Does.Contain("From Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
 
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
@@ -402,7 +405,8 @@ public class LabTests
                 Assert.That(r.Tunnel, Does.StartWith(tunnel), $"{r.From} -> {r.To}");
             Assert.That(Report(lab), Does.Contain("From VerifyPing at").And.Contain(Link("host-a", "host-b", kind == LabNat.Cone ? "direct" : "relayed")));
             if (useRelays) // VerifyPing says what a relayed tunnel costs, as a note, not a failure
-                Assert.That(matrix.Diagnoses, Has.Some.Match("^note: .*host-a - host-b.* relayed through lighthouse: it works, but every byte crosses lighthouse"));
+                Assert.That(matrix.Notes, Has.Some.Match("host-a - host-b.* relayed through lighthouse: it works, but every byte crosses lighthouse"));
+                Assert.That(matrix.ToTable(), Does.Contain("\n  note: "), "the table marks a note as one");
             if (kind == LabNat.Cone)
                 Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
                     "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");

@@ -14,9 +14,7 @@ public class CaRotationTests
     [Test]
     public void RotateCaWalksFourPhasesWaitingForWhatAPersonMustDo()
     {
-        using var ws = new TestWorkspace();
-        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
-        ws.ControlPlane().PackageAll();
+        using var ws = HandDeployedFleet();
         var oldCa = Fingerprint(ws, "pki/ca.crt");
 
         // Phase 1 makes the new CA beside the old; phase 2 gives every bundle and the lighthouse's ca.crt both CAs, then waits.
@@ -68,9 +66,7 @@ public class CaRotationTests
     [Test]
     public void AHostTheOldCaSignedStaysPackableUntilItsTurnInPhase3()
     {
-        using var ws = new TestWorkspace();
-        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
-        ws.ControlPlane().PackageAll();
+        using var ws = HandDeployedFleet();
         var oldCa = Fingerprint(ws, "pki/ca.crt");
         Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa());
         // Phase 3 under way (as after an interrupted run): the new CA signs, host-a still carries the old CA's certificate.
@@ -103,6 +99,15 @@ public class CaRotationTests
         File.WriteAllText(ws.HostsFile("ca-rotation.json"), "{ not json");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!;
         Assert.That(e.Message, Does.Contain("hosts/ca-rotation.json: not a CA rotation's state").And.Contain("fix: restore it from version control"));
+    }
+
+    /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>
+    private static TestWorkspace HandDeployedFleet()
+    {
+        var ws = new TestWorkspace();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
+        ws.ControlPlane().PackageAll();
+        return ws;
     }
 
     private static string Fingerprint(TestWorkspace ws, string crt) => ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, crt)).Fingerprint;

@@ -115,4 +115,5 @@ else
   sleep 1
   running || die "nebula exited at once; see $ROOT/logs/nebula.log (is another nebula holding port 4242 or nebula1? pgrep -a nebula)"
 fi
-echo "started: nebula for host-c ($service), log in $ROOT/logs/nebula.log"
+if [ "$service" = systemd ]; then where="journalctl -u $UNIT"; else where="$ROOT/logs/nebula.log"; fi
+echo "started: nebula for host-c ($service), log in $where"
