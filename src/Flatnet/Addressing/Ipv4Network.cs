@@ -65,6 +65,5 @@ public readonly record struct Ipv4Network(uint Network, int PrefixLength)
         new(Network + (uint)(index * (1UL << (32 - prefixLength))), prefixLength);
 
     public string NetworkAddress => FormatAddress(Network);
-    public string NetMask => FormatAddress(Mask);
     public override string ToString() => $"{FormatAddress(Network)}/{PrefixLength}";
 }

@@ -2,10 +2,10 @@ using Flatnet.Addressing;
 
 namespace Flatnet.Rendering;
 
-/// <summary>A route as the scripts need it: CIDR for ip(8) and New-NetRoute, network + mask for route.exe.</summary>
-public sealed record Route(string Cidr, string Network, string Mask, int Prefix, string Comment)
+/// <summary>A route as the scripts need it: its CIDR (for ip(8) and New-NetRoute) and what it is for.</summary>
+public sealed record Route(string Cidr, string Comment)
 {
-    public static Route For(Ipv4Network net, string comment) => new(net.ToString(), net.NetworkAddress, net.NetMask, net.PrefixLength, comment);
+    public static Route For(Ipv4Network net, string comment) => new(net.ToString(), comment);
 }
 
 /// <summary>

@@ -111,7 +111,7 @@ if (Get-Command -Name Get-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
 # Traffic WSL2 sends from its stable address must keep that source: Nebula drops a packet whose source is neither
 # the host's Nebula IP nor in its certificate's subnets, and peers route replies to the block. A WinNAT whose
 # internal prefix covers the address would rewrite it to the host's.
-function Test-InPrefix([string]$Address, [string]$Prefix) {
+function Test-InPrefix([string]$Address, [string]$Prefix) {  # is Address inside Prefix (a.b.c.d/n)?
     $parts = $Prefix -split '/'
     $bits = [int]$parts[1]
     $toNumber = { param($a) $b = ([Net.IPAddress]::Parse($a)).GetAddressBytes(); [uint32](($b[0] * 16777216) + ($b[1] * 65536) + ($b[2] * 256) + $b[3]) }

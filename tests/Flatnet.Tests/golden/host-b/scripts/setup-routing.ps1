@@ -51,8 +51,6 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 2.0
 
 $OwnBlock = '10.101.2.0/24'
-$BlockNetwork = '10.101.2.0'
-$BlockMask = '255.255.255.0'
 $NebulaAdapter = 'nebula1'
 $ListenPort = 4242
 $Distro = ''
@@ -77,14 +75,13 @@ function Invoke-Step {
     $script:Changed++
 }
 
-function ConvertTo-UInt32([string]$Address) {
-    $bytes = ([System.Net.IPAddress]::Parse($Address)).GetAddressBytes()
-    [Array]::Reverse($bytes)
-    return [BitConverter]::ToUInt32($bytes, 0)
-}
-
-function Test-InOwnBlock([string]$Address) {
-    return ((ConvertTo-UInt32 $Address) -band (ConvertTo-UInt32 $BlockMask)) -eq (ConvertTo-UInt32 $BlockNetwork)
+# WSL2 also carries its stable address from OwnBlock: an address inside the block is never the one to route to.
+function Test-InPrefix([string]$Address, [string]$Prefix) {  # is Address inside Prefix (a.b.c.d/n)?
+    $parts = $Prefix -split '/'
+    $bits = [int]$parts[1]
+    $toNumber = { param($a) $b = ([Net.IPAddress]::Parse($a)).GetAddressBytes(); [uint32](($b[0] * 16777216) + ($b[1] * 65536) + ($b[2] * 256) + $b[3]) }
+    $mask = if ($bits -eq 0) { [uint32]0 } else { [uint32]([uint64]4294967295 -shl (32 - $bits) -band 4294967295) }
+    ((& $toNumber $Address) -band $mask) -eq ((& $toNumber $parts[0]) -band $mask)
 }
 
 function Get-WslAddress {
@@ -95,7 +92,7 @@ function Get-WslAddress {
         throw "WSL2 did not answer 'hostname -I' (exit $LASTEXITCODE). Start it with wsl.exe and re-run, or pass -WslIp."
     }
     foreach ($candidate in ("$output" -split '\s+')) {
-        if ($candidate -match '^\d{1,3}(\.\d{1,3}){3}$' -and -not (Test-InOwnBlock $candidate)) { return $candidate }
+        if ($candidate -match '^\d{1,3}(\.\d{1,3}){3}$' -and -not (Test-InPrefix $candidate $OwnBlock)) { return $candidate }
     }
     throw "WSL2 printed no address outside $OwnBlock ('$output'). Is its network up? Pass -WslIp to override."
 }
@@ -107,7 +104,7 @@ function Invoke-Routing {
 
     # --- WSL2's current address ------------------------------------------------------------------------------
     $script:WslTarget = if ($WslIp) { $WslIp } else { Get-WslAddress }
-    if (Test-InOwnBlock $script:WslTarget) { throw "$($script:WslTarget) is inside ${OwnBlock}: that is WSL2's stable address, not the one to route to." }
+    if (Test-InPrefix $script:WslTarget $OwnBlock) { throw "$($script:WslTarget) is inside ${OwnBlock}: that is WSL2's stable address, not the one to route to." }
 
     # --- adapters ----------------------------------------------------------------------------------------------
     # Windows 10 names it 'vEthernet (WSL)', Windows 11 'vEthernet (WSL (Hyper-V firewall))'.

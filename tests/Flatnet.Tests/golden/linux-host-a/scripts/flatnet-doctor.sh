@@ -81,7 +81,7 @@ esac
 
 # Traffic WSL2 sends from its stable address must keep that source: Nebula drops a packet whose source is neither
 # the host's Nebula IP nor in its certificate's subnets. A MASQUERADE/SNAT rule that matches it would rewrite it.
-in_net() {  # in_net ADDR CIDR
+in_net() {  # in_net ADDR CIDR: is ADDR inside CIDR?
   awk -v ip="$1" -v net="$2" 'function n(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
     BEGIN { split(net, c, "/"); if (c[2] == "") c[2] = 32; size = 2 ^ (32 - c[2]); base = int(n(c[1]) / size) * size; x = n(ip); exit !(x >= base && x < base + size) }'
 }

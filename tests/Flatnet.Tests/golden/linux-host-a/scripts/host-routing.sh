@@ -63,17 +63,17 @@ alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead pr
 
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
-# in_block ADDR: is ADDR inside OWN_BLOCK? (WSL2 also carries its stable address from the block; skip it.)
-in_block() {
-  awk -v ip="$1" -v net="$OWN_BLOCK" 'function n(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
-    BEGIN { split(net, c, "/"); size = 2 ^ (32 - c[2]); base = n(c[1]); x = n(ip); exit !(x >= base && x < base + size) }'
+# WSL2 also carries its stable address from OWN_BLOCK: an address inside the block is never the one to route to.
+in_net() {  # in_net ADDR CIDR: is ADDR inside CIDR?
+  awk -v ip="$1" -v net="$2" 'function n(a,  p) { split(a, p, "."); return ((p[1] * 256 + p[2]) * 256 + p[3]) * 256 + p[4] }
+    BEGIN { split(net, c, "/"); if (c[2] == "") c[2] = 32; size = 2 ^ (32 - c[2]); base = int(n(c[1]) / size) * size; x = n(ip); exit !(x >= base && x < base + size) }'
 }
 
 # WSL2's current address: --wsl-ip, or asked from WSL2 itself (its stable address skipped).
 find_wsl_ip() {
   if [ -n "$fixed_ip" ]; then echo "$fixed_ip"; return 0; fi
   for a in $(sh -c "$FLATNET_WSL_QUERY" 2>/dev/null); do
-    case "$a" in *.*.*.*) in_block "$a" || { echo "$a"; return 0; } ;; esac
+    case "$a" in *.*.*.*) in_net "$a" "$OWN_BLOCK" || { echo "$a"; return 0; } ;; esac
   done
   return 1
 }
@@ -82,7 +82,7 @@ apply() {
   [ -n "$fixed_ip" ] || [ -n "${FLATNET_WSL_QUERY:-}" ] || die "WSL2's address is unknown: pass --wsl-ip ADDR or set FLATNET_WSL_QUERY"
   wsl_ip=$(find_wsl_ip) || die "'$FLATNET_WSL_QUERY' printed no address outside $OWN_BLOCK; is WSL2 running?"
   case "$wsl_ip" in *.*.*.*) ;; *) die "'$wsl_ip' is not an IPv4 address" ;; esac
-  in_block "$wsl_ip" && die "$wsl_ip is inside $OWN_BLOCK: that is WSL2's stable address, not the one to route to"
+  in_net "$wsl_ip" "$OWN_BLOCK" && die "$wsl_ip is inside $OWN_BLOCK: that is WSL2's stable address, not the one to route to"
 
   if [ "$(sysctl -n net.ipv4.ip_forward)" != 1 ]; then
     step "net.ipv4.ip_forward = 1 (now)" sysctl -q -w net.ipv4.ip_forward=1
