@@ -26,7 +26,7 @@ public sealed class ControlPlane(FlatnetContext context)
     public BundleOutcome PackageBundle(string host) => new Packaging(context).Package(host);
     public void DeployHost(string host) => new Provisioning(context).Deploy(host);
     public void ConfigureRouting(string host) => new Provisioning(context).ConfigureRouting(host);
-    public PeerRollout UpdatePeers(string host) => (PeerRollout)AddHostSteps.All.Single(s => s.Name == "UpdatePeers").Run(context, host)!;
+    public PeerRollout UpdatePeers(string host) => AddHostSteps.UpdatePeers(context, host);
     public PingMatrix VerifyPing(IEnumerable<string>? hosts = null) => new PingVerification(context).Verify(hosts);
     public IReadOnlyList<DoctorFinding> Doctor(string host) => new Doctor(context).Examine(host);
     public IReadOnlyList<HostStatus> Status(bool json = false) => new Status(context).Read(json);

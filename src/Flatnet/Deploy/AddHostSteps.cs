@@ -5,7 +5,7 @@ using Flatnet.Verification;
 namespace Flatnet.Deploy;
 
 /// <summary>One step of AddHost: the Cake task of that name runs it, and so does every caller of the chain.</summary>
-public sealed record AddHostStep(string Name, Func<FlatnetContext, string, object?> Run);
+public sealed record AddHostStep(string Name, Action<FlatnetContext, string> Run);
 
 /// <summary>
 /// The AddHost chain, in one place. build/tasks/*.cake wires the same names with IsDependentOn, and a test proves
@@ -17,9 +17,9 @@ public static class AddHostSteps
     [
         new("GenerateCert", (c, h) => new Certificates(c).Generate(h)),
         new("PackageBundle", (c, h) => new Packaging(c).Package(h)),
-        new("DeployHost", (c, h) => { new Provisioning(c).Deploy(h); return null; }),
-        new("ConfigureRouting", (c, h) => { new Provisioning(c).ConfigureRouting(h); return null; }),
-        new("UpdatePeers", (c, h) => new Provisioning(c).UpdatePeers(h, $"{h} is in the mesh", $"./build.sh --target=UpdatePeers --host={h}")),
+        new("DeployHost", (c, h) => new Provisioning(c).Deploy(h)),
+        new("ConfigureRouting", (c, h) => new Provisioning(c).ConfigureRouting(h)),
+        new("UpdatePeers", (c, h) => UpdatePeers(c, h)),
         new("VerifyPing", (c, _) => new PingVerification(c).Verify()),
     ];
 
@@ -31,11 +31,14 @@ public static class AddHostSteps
         foreach (var step in ProvisionSteps) step.Run(context, host);
     }
 
-    /// <summary>Every step in order; the result is the last step's, VerifyPing's matrix.</summary>
+    /// <summary>Every other host learns of the new one (its block, its certificate), as the UpdatePeers step and task do.</summary>
+    public static PeerRollout UpdatePeers(FlatnetContext context, string host) =>
+        new Provisioning(context).UpdatePeers(host, $"{host} is in the mesh", $"./build.sh --target=UpdatePeers --host={host}");
+
+    /// <summary>Every step in order; the last, VerifyPing, is run here for its matrix, the proof AddHost hands back.</summary>
     public static PingMatrix Run(FlatnetContext context, string host)
     {
-        object? last = null;
-        foreach (var step in All) last = step.Run(context, host);
-        return (PingMatrix)last!;
+        foreach (var step in All.SkipLast(1)) step.Run(context, host);
+        return new PingVerification(context).Verify();
     }
 }
