@@ -405,8 +405,13 @@ public class LabTests
                 Assert.That(r.Tunnel, Does.StartWith(tunnel), $"{r.From} -> {r.To}");
             Assert.That(Report(lab), Does.Contain("From VerifyPing at").And.Contain(Link("host-a", "host-b", kind == LabNat.Cone ? "direct" : "relayed")));
             if (useRelays) // VerifyPing says what a relayed tunnel costs, as a note, not a failure
+            {
                 Assert.That(matrix.Notes, Has.Some.Match("host-a - host-b.* relayed through lighthouse: it works, but every byte crosses lighthouse"));
                 Assert.That(matrix.ToTable(), Does.Contain("\n  note: "), "the table marks a note as one");
+            }
+            // Status, read from the live daemons, sees the same tunnel.
+            var status = new ControlPlane(lab.Workspace, ws.Log).Status();
+            Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith(tunnel));
             if (kind == LabNat.Cone)
                 Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
                     "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");
