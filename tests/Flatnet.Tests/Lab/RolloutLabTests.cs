@@ -1,0 +1,93 @@
+using System.Text.Json;
+using Flatnet.Deploy;
+using Flatnet.Lab;
+using Flatnet.Tools;
+using static Flatnet.Tests.LabTests;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Deploying many hosts, in the lab: Rollout's waves, a wave that breaks, and faults during a deploy that leave each
+/// host as it was.
+/// </summary>
+[Category("Lab")]
+[NonParallelizable]
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class RolloutLabTests
+{
+    [Test]
+    public void FaultsDuringDeployNameTheHostAndLeaveItAsItWas()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            DeployAll(lab, ws.Log);
+            var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
+            var original = File.ReadAllText(hostFile);
+            var config = Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml");
+            var liveConfig = File.ReadAllText(config);
+            void Edit(string from, string to) => File.WriteAllText(hostFile, original.Replace(from, to));
+            FlatnetException Deploy() => Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).DeployHost("host-a"))!;
+            void StillAsItWas(string fault)
+            {
+                Assert.That(File.ReadAllText(config), Is.EqualTo(liveConfig), $"{fault}: config changed");
+                Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.True, $"{fault}: host-a lost the mesh");
+            }
+
+            // Unreachable: an address on the lab's LAN that nobody has.
+            Edit("address: 198.18.0.11", "address: 198.18.0.99");
+            Assert.That(Deploy().Message, Does.Contain("host-a.yaml: deploy: cannot connect to root@198.18.0.99:22 (host-a)").And.Contain("fix: check that host-a is on"));
+            StillAsItWas("unreachable");
+
+            // A key the host does not know.
+            var stranger = Path.Combine(ws.Root, "stranger");
+            ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]).EnsureSuccess("ssh-keygen");
+            Edit(Path.Combine(lab.Directory, "ssh", "id_ed25519"), stranger);
+            Assert.That(Deploy().Message, Does.Contain("cannot connect to root@198.18.0.11:22 (host-a)").And.Contain($"add the public key of {stranger} to root's authorized_keys on host-a"));
+            StillAsItWas("wrong key");
+
+            File.WriteAllText(hostFile, original);
+            // Corrupted between packaging and the host: install.sh refuses it before touching anything.
+            new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a");
+            File.AppendAllText(Path.Combine(lab.Workspace.BundleDirectory("host-a"), "config.yaml"), "# tampered\n");
+            Assert.That(Deploy().Message, Does.Contain("installing the bundle on host-a failed").And.Contain("bundle is damaged"));
+            StillAsItWas("corrupt bundle");
+
+            // An install root that cannot be written: a file stands where its folder would be.
+            File.Delete(Path.Combine(lab.Workspace.BundlePath("host-a")));
+            new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a"); // a good bundle again
+            var blocked = Path.Combine(lab.Directory, "host-a", "blocked");
+            File.WriteAllText(blocked, "a file, not a folder");
+            File.WriteAllText(hostFile, original.Replace("root: " + Path.Combine(lab.Directory, "host-a", "flatnet"), "root: " + Path.Combine(blocked, "flatnet")));
+            Assert.That(Deploy().Message, Does.Contain("(host-a): cannot write").And.Contain("nothing was installed"));
+            StillAsItWas("unwritable root");
+        });
+    }
+
+    [Test]
+    public void RolloutGoesWaveByWave()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            var done = new ControlPlane(lab.Workspace, ws.Log).Rollout(waveSize: 2);
+            Assert.That(done, Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
+            Assert.That(ws.Log.Lines, Does.Contain("rollout: wave 1/2: host-a, host-b").And.Contain("rollout: wave 2/2 verified (3 of 3 hosts rolled out)"));
+        });
+    }
+
+    [Test]
+    public void ARolloutThatBreaksAWaveLeavesTheRestUntouched()
+    {
+        using var ws = new TestWorkspace();
+        InLab(ws, lab =>
+        {
+            // host-b's WSL2 is cut off: the wave that brings host-b in cannot complete.
+            lab.Hosts.Single(h => h.Name == "host-b").WslNamespace.Run("ip", "link", "set", "eth0", "down");
+            var e = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Rollout(waveSize: 1))!;
+            Assert.That(e.Message, Does.Contain("rollout stopped at wave 2/3 (host-b)").And.Contain("rolled out: host-a; failed in this wave: host-b; not touched: host-c"));
+            Assert.That(Directory.Exists(Path.Combine(lab.Directory, "host-c", "flatnet", "config")), Is.False, "host-c was not touched");
+            Assert.That(Reaches(lab, "host-a", "10.100.2.1"), Is.True, "the hosts rolled out stay as they are");
+        });
+    }
+}
