@@ -188,6 +188,30 @@ public class WindowsTransportTests
         Assert.That(Flatnet.Verification.HandshakeLog.LastByPeer(run.StdOut)["10.100.2.1"], Is.EqualTo(DateTimeOffset.Parse("2026-11-26T00:21:32.330Z")));
     }
 
+    /// <summary>
+    /// The same with service: nssm: NSSM writes the console output of the program it runs into the file AppStdout names
+    /// (install.ps1 sets logs\nebula.log), so the lines are read from the end of that file. Get-Content is stubbed to
+    /// answer with the file's lines as Windows would read them.
+    /// </summary>
+    [Test]
+    [Category("Windows")]
+    public void WithNssmTheLastHandshakesComeFromTheLogFile()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "service:", "    service: nssm");
+        var plan = ws.ControlPlane().Context.Plan;
+        var c = new RecordingConnection();
+        HostOperations.HandshakeLines(HostModel.ForHost(plan, plan.Host("host-b")), c);
+        var script = WindowsCommandLine.DecodedScript(c.Log.Single());
+        var log = File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.6.1-lighthouse.log"));
+        var stub = "function Get-Content { param($Tail, $LiteralPath, $ErrorAction) " +
+                   "if ($LiteralPath -ne 'F:\\flatnet\\logs\\nebula.log') { throw \"not the log NSSM writes: $LiteralPath\" }; " +
+                   "@(" + string.Join(", ", log.Select(PowerShell.Quote)) + ") | Select-Object -Last $Tail }\n";
+        var run = PowerShell.Command(stub + script);
+        Assert.That(run.StdErr, Is.Empty);
+        Assert.That(Flatnet.Verification.HandshakeLog.LastByPeer(run.StdOut)["10.100.1.1"], Is.EqualTo(DateTimeOffset.Parse("2026-11-26T00:21:20Z")));
+    }
+
     [Test]
     public void WinRmIsHttpsWithAPinnedCertificateUnlessTheInventoryAsksForHttp()
     {
