@@ -41,6 +41,15 @@ public class CaRotationTests
             .And.Contain("lighthouse lighthouse: its certificate must be signed by the new CA before the old one is dropped: here, `nebula-cert sign -name lighthouse ")
             .And.Contain("/pki/ca.crt -ca-key ").And.Contain("/pki/ca.key -out-crt lighthouse.crt -out-key lighthouse.key`"));
         Assert.That(Fingerprint(ws, "pki/ca.crt"), Is.EqualTo(newCa));
+        // The printed command works as typed: it makes the lighthouse a certificate of the new CA, with its name and IP.
+        var command = Regex.Match(wait3.Message, "`(nebula-cert sign [^`]*)`").Groups[1].Value;
+        var nebulaCert = ws.ControlPlane().Context.NebulaCert;
+        var operator_ = Directory.CreateDirectory(Path.Combine(ws.Root, "operator")).FullName;
+        var typed = Flatnet.Tools.ProcessRunner.Run("sh", ["-c", nebulaCert.Executable + command["nebula-cert".Length..]], operator_);
+        Assert.That(typed.ExitCode, Is.EqualTo(0), typed.StdErr);
+        Assert.That(nebulaCert.Verify(Path.Combine(ws.Root, "pki/ca.crt"), Path.Combine(operator_, "lighthouse.crt")).Ok, Is.True);
+        var lighthouse = nebulaCert.Print(Path.Combine(operator_, "lighthouse.crt"));
+        Assert.That((lighthouse.Name, lighthouse.Ips[0]), Is.EqualTo(("lighthouse", "10.100.0.1/16")));
         Assert.That(Fingerprint(ws, $"pki/ca.retired-{oldCa[..12]}.crt"), Is.EqualTo(oldCa), "the old CA is kept, not deleted");
         Assert.That(File.Exists(Path.Combine(ws.Root, $"pki/ca.retired-{oldCa[..12]}.key")), Is.True);
         Assert.That(ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Workspace.BundleDirectory("host-b"), "host.crt")).Issuer, Is.EqualTo(newCa));
