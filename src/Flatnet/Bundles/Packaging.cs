@@ -27,7 +27,8 @@ public sealed class Packaging(FlatnetContext context)
         var pki = context.Workspace.PkiDirectory(host);
         var check = new ConfigCheck(context);
         var checker = check.CheckerFor(h);
-        var certificates = Certificates(pki, context.Ca.TrustedPem()).ToList();
+        var trustedCas = context.Ca.TrustedPem();
+        var certificates = Certificates(pki, trustedCas).ToList();
         var versions = new BundleVersions(FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString());
         var network = context.Plan.Inventory.Network;
         var inputs = BundleInputs.Of(model, PeerRoutes.Of(context.Plan).Fingerprint, context.TemplatesFingerprint, certificates,
@@ -39,7 +40,7 @@ public sealed class Packaging(FlatnetContext context)
             return new BundleOutcome(null, false);
         }
 
-        check.Run(model, pki, certificates.Single(f => f.Path == "ca.crt").Content, checker);
+        check.Run(model, pki, trustedCas, checker);
         var bundle = HostBundle.Assemble(model, context.Renderer.Render(model), certificates.Concat(WindowsBinaries(model)), versions);
         context.ClaimArtifacts();
         var zip = bundle.ToZip();

@@ -156,11 +156,12 @@ public sealed class CaRotation(FlatnetContext context)
         }
         var unmanaged = plan.Lighthouses.Where(l => l.Lighthouse.Managed is null).ToList();
         if (unmanaged.Count == 0) return steps;
-        new LighthouseConfigs(context).Render();
+        var configs = new LighthouseConfigs(context);
+        configs.Render();
         var ca = context.Ca;
         foreach (var l in unmanaged)
         {
-            var caFile = Workspace.Relative(Path.Combine(new LighthouseConfigs(context).Folder(l.Name), "ca.crt"));
+            var caFile = Workspace.Relative(Path.Combine(configs.Folder(l.Name), "ca.crt"));
             steps.Add(phase switch
             {
                 2 => $"lighthouse {l.Name}: copy {caFile} (the old and the new CA) over the file its pki.ca names, and reload Nebula (kill -HUP, or restart the service)",
