@@ -8,15 +8,15 @@ Set-Location -LiteralPath $PSScriptRoot
 dotnet tool restore | Out-Null
 if ($LASTEXITCODE -ne 0) { throw 'dotnet tool restore failed' }
 $out = 'artifacts/tools/flatnet'
-$sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet -Include *.cs, *.csproj | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
+$sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab -Include *.cs, *.csproj | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
     @(Get-Item .config/dotnet-tools.json) + @(Get-ChildItem -File build/*.cake) + @(Get-ChildItem -File build/tasks/*.cake)
 $lines = $sources | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }
 $sha = [System.Security.Cryptography.SHA256]::Create()
 $stamp = [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes(($lines -join "`n")))).Replace('-', '')
 $stampFile = Join-Path $out '.source-stamp'
 if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFile) -or (Get-Content -Raw $stampFile).Trim() -ne $stamp) {
-    dotnet publish src/Flatnet/Flatnet.csproj -c Release -o $out --nologo -v quiet | Out-Null
-    if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet' to see why" }
+    dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o $out --nologo -v quiet | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
     # Cake's compiled script was made against the library it replaces.
     if (Test-Path build/tools/cache) { Remove-Item -Recurse -Force build/tools/cache }
     Set-Content -Path $stampFile -Value $stamp

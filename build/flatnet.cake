@@ -6,6 +6,7 @@
 #r "../artifacts/tools/flatnet/Microsoft.Extensions.DependencyInjection.Abstractions.dll"
 #r "../artifacts/tools/flatnet/Renci.SshNet.dll"
 #r "../artifacts/tools/flatnet/Flatnet.dll"
+#r "../artifacts/tools/flatnet/Flatnet.Lab.dll"
 
 public class CakeReporter : Flatnet.IReporter
 {
@@ -22,6 +23,8 @@ System.Environment.CurrentDirectory = repoRoot;
 var flatnet = new Flatnet.ControlPlane(
     Flatnet.Workspace.At(repoRoot, Argument<string>("inventory", null), Argument<string>("artifacts", null)),
     new CakeReporter(Context));
+// The lab's targets (Lab, LabClean, Benchmark, Test) live in their own project, which the library never references.
+var lab = new Flatnet.Lab.LabControl(flatnet.Context.Workspace, new CakeReporter(Context));
 
 // --host=NAME, required by the per-host tasks.
 string HostArgument()

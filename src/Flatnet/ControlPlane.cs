@@ -1,7 +1,6 @@
 using Flatnet.Addressing;
 using Flatnet.Bundles;
 using Flatnet.Deploy;
-using Flatnet.Lab;
 using Flatnet.Pki;
 using Flatnet.Verification;
 
@@ -44,16 +43,4 @@ public sealed class ControlPlane(FlatnetContext context)
     public IReadOnlyList<PackedHost> PackageAll() => new Packaging(context).PackageAll();
     public IReadOnlyList<string> Rollout(IEnumerable<string>? hosts = null, int waveSize = 1) => new Rollout(context).Run(hosts, waveSize);
     public ReleaseOutcome Release(string? version, bool includeKeys = false) => new Releasing(context).Release(version, includeKeys);
-
-    public PingMatrix Lab(bool keep, string? nebula, string? lighthouseNebula, string? caVersion, bool managedLighthouse = false) =>
-        LabRunner.Run(context.Workspace, context.Log, keep, installPackages: true, LabVersions.Parse(nebula, lighthouseNebula, caVersion), managedLighthouse);
-    public void LabClean() => LabNetwork.Clean(context.Log);
-    public IReadOnlyList<BenchFigure> Benchmark(string? part = null) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, part);
-
-    /// <summary>What the tests need on a fresh machine: the lab's Debian packages, chromium for the report, the tested Nebula releases.</summary>
-    public void PrepareTests()
-    {
-        LabPrerequisites.Ensure(context.Log, install: true, browser: true);
-        FetchNebula(string.Join(",", Versions.NebulaVersion.Tested));
-    }
 }

@@ -51,7 +51,7 @@ public class AddHostStepsTests
         {
             var does = Regex.Match(task.Body, @"\.Does\(\(\) => (.*)\);\s*$", RegexOptions.Singleline);
             if (!does.Success) continue; // AddHost: dependencies only
-            Assert.That(does.Groups[1].Value, Does.StartWith("flatnet.").Or.StartWith("Information(\"{0}\", flatnet."), $"{name}'s body");
+            Assert.That(does.Groups[1].Value, Does.StartWith("flatnet.").Or.StartWith("lab.").Or.StartWith("Information(\"{0}\", flatnet."), $"{name}'s body");
         }
     }
 
