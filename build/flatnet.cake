@@ -20,7 +20,7 @@ public class CakeReporter : Flatnet.IReporter
 // Cake runs with build/ as its working folder; flatnet works from the repository root, and says paths relative to it.
 var repoRoot = Context.Environment.WorkingDirectory.Combine("..").Collapse().FullPath;
 System.Environment.CurrentDirectory = repoRoot;
-var flatnet = new Flatnet.ControlPlane(
+var flatnet = new Flatnet.Workflows.ControlPlane(
     Flatnet.Workspace.At(repoRoot, Argument<string>("inventory", null), Argument<string>("artifacts", null)),
     new CakeReporter(Context));
 // The lab's targets (Lab, LabClean, Benchmark, Test) live in their own project, which the library never references.

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;

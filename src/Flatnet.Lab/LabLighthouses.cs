@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;

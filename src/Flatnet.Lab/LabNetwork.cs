@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Tools;

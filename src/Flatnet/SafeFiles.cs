@@ -1,5 +1,3 @@
-using Flatnet.Inventory;
-
 namespace Flatnet;
 
 /// <summary>
@@ -149,9 +147,9 @@ public static class SafeFiles
                                        ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: "point it at a folder of your own that only you can write (flatnet makes a missing one owner-only), e.g. pki/");
     }
 
-    private static uint Owner(string path) => Tools.ProcessRunner.Run("stat", ["-c", "%u", path]).StdOut.Trim() is var s && uint.TryParse(s, out var u) ? u : uint.MaxValue;
+    private static uint Owner(string path) => ProcessRunner.Run("stat", ["-c", "%u", path]).StdOut.Trim() is var s && uint.TryParse(s, out var u) ? u : uint.MaxValue;
 
-    private static uint CurrentUser() => uint.TryParse(Tools.ProcessRunner.Run("id", ["-u"]).StdOut.Trim(), out var u) ? u : uint.MaxValue - 1;
+    private static uint CurrentUser() => uint.TryParse(ProcessRunner.Run("id", ["-u"]).StdOut.Trim(), out var u) ? u : uint.MaxValue - 1;
 
     /// <summary>0600 for files, 0700 for folders. On Windows the user's profile ACLs apply instead.</summary>
     public static void RestrictToOwner(string path)

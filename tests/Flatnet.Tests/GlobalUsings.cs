@@ -1,1 +1,3 @@
 global using NUnit.Framework;
+global using Flatnet.Tools;
+global using Flatnet.Workflows;

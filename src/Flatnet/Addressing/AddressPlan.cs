@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Flatnet.Inventory;
+using Flatnet.Versions;
 
 namespace Flatnet.Addressing;
 
@@ -57,6 +58,12 @@ public sealed partial record AddressPlan(
 
     /// <summary>Hosts whose certificate is not revoked: the ones every bundle, check and release is for.</summary>
     public IEnumerable<HostAddresses> Active => Hosts.Where(h => !Inventory.IsRevoked(h.Name));
+
+    /// <summary>The Nebula daemons of the mesh: the lighthouses (declared in network.yaml: Stage 1's is not flatnet's) and every active host (declared in its file).</summary>
+    public MeshVersions Daemons => new(
+        Lighthouses.Select(l => new Daemon(l.Name, "lighthouse", l.Lighthouse.NebulaVersion, $"{Inventory.Network.File}: lighthouses: nebula_version"))
+            .Concat(Active.Select(h => new Daemon(h.Name, "host", h.Host.NebulaVersion, $"{h.Host.File}: nebula_version")))
+            .ToList());
 
     /// <summary>Active hosts flatnet can reach to deploy to (a transport other than none).</summary>
     public IEnumerable<HostAddresses> Deployable => Active.Where(h => h.Host.Deploy.Transport != DeployTransport.None);

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Addressing;
 using Flatnet.Pki;
 using Flatnet.Rendering;
@@ -83,7 +84,7 @@ public sealed class ConfigCheck(FlatnetContext context)
     {
         lock (HostKeyLock)
         {
-            var key = Path.Combine(context.Workspace.ArtifactsDirectory, "check", Verification.AdminInterface.HostKeyFileName);
+            var key = Path.Combine(context.Workspace.ArtifactsDirectory, "check", Pki.AdminInterface.HostKeyFileName);
             if (File.Exists(key)) return key;
             context.ClaimArtifacts();
             Directory.CreateDirectory(Path.GetDirectoryName(key)!);

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 namespace Flatnet.Bundles;
 
 public sealed record ReleaseOutcome(string Path, bool Written, IReadOnlyList<string> Changes);

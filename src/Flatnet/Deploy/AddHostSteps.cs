@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Bundles;
 using Flatnet.Pki;
 using Flatnet.Verification;

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Addressing;
 using Flatnet.Bundles;
 using Flatnet.Pki;
@@ -46,7 +47,7 @@ public sealed class Provisioning(FlatnetContext context)
         {
             // Not declared: the release the host runs decides whether it can read the CA's certificates.
             context.Log.Info($"{h.Name}: runs Nebula {installed} (asked over {h.Host.Deploy.Transport.ToString().ToLowerInvariant()})");
-            context.Ca.RequireUsable(MeshVersions.Of(context.Plan).With(new Daemon(h.Name, "host", installed, $"nebula -version on {h.Name}")));
+            context.Ca.RequireUsable(context.Plan.Daemons.With(new Daemon(h.Name, "host", installed, $"nebula -version on {h.Name}")));
         }
         context.Log.Info($"{h.Name}: deploying to {connection.Describe}");
         Report(h.Name, HostOperations.Deploy(model, bundle, connection));

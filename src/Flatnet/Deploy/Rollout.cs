@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Verification;
 
 namespace Flatnet.Deploy;

@@ -1,3 +1,5 @@
+using Flatnet.Workflows;
+using Flatnet.Tools;
 using System.Diagnostics;
 using Flatnet.Bundles;
 using Flatnet.Deploy;

@@ -1,3 +1,4 @@
+using Flatnet.Tools;
 using Flatnet.Inventory;
 using Flatnet.Versions;
 

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using System.Globalization;
 using Flatnet.Addressing;
 using Flatnet.Deploy;

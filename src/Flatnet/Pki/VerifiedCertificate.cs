@@ -1,3 +1,4 @@
+using Flatnet.Tools;
 using System.Text.Json;
 
 namespace Flatnet.Pki;

@@ -97,7 +97,7 @@ public sealed record HostModel
     /// <summary>Nebula's admin interface on this host; null renders none (VerifyPing then cannot say direct or relayed).</summary>
     public AdminModel? Admin { get; init; }
 
-    public static HostModel ForHost(AddressPlan plan, HostAddresses host, Verification.AdminInterface? admin = null)
+    public static HostModel ForHost(AddressPlan plan, HostAddresses host, Pki.AdminInterface? admin = null)
     {
         var net = plan.Inventory.Network;
         var windows = host.Host.Os == HostOs.Windows;
@@ -126,7 +126,7 @@ public sealed record HostModel
         };
         return admin is null ? model : model with
         {
-            Admin = new AdminModel($"127.0.0.1:{admin.Port}", $"{model.Paths.ConfigDir}/{Verification.AdminInterface.HostKeyFileName}",
+            Admin = new AdminModel($"127.0.0.1:{admin.Port}", $"{model.Paths.ConfigDir}/{Pki.AdminInterface.HostKeyFileName}",
                 admin.User, admin.AuthorizedKey),
         };
     }

@@ -10,7 +10,7 @@ public sealed record NebulaTestSettings(string Config) : ToolSettings
 /// <summary>The nebula binary on the machine running the build: here only to check configs with `nebula -test`.</summary>
 public sealed class Nebula(string executable) : Tool<NebulaTestSettings>(executable)
 {
-    private readonly Lazy<NebulaVersion> _version = new(() => Pki.NebulaCert.AskVersion(executable, "nebula"));
+    private readonly Lazy<NebulaVersion> _version = new(() => NebulaVersion.OfProgram(executable, "nebula"));
 
     protected override string DisplayName => "nebula";
 

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using System.Text.Json;
 using Flatnet.Deploy;
 

@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using Flatnet.Deploy;
 
 namespace Flatnet.Verification;

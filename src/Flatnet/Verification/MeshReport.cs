@@ -1,3 +1,4 @@
+using Flatnet.Workflows;
 using System.Globalization;
 using System.Net;
 using System.Text;

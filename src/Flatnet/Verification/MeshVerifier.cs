@@ -1,3 +1,4 @@
+using Flatnet.Pki;
 using Flatnet.Addressing;
 using Flatnet.Deploy;
 using Flatnet.Inventory;

@@ -1,3 +1,4 @@
+using Flatnet.Pki;
 using System.Text.Json;
 using Renci.SshNet;
 using Renci.SshNet.Common;

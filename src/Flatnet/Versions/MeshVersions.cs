@@ -1,5 +1,3 @@
-using Flatnet.Addressing;
-
 namespace Flatnet.Versions;
 
 /// <summary>One Nebula daemon of the mesh, the release it runs (null: not known yet) and where flatnet learnt it.</summary>
@@ -15,12 +13,6 @@ public sealed record Daemon(string Name, string Role, NebulaVersion? Version, st
 /// </summary>
 public sealed record MeshVersions(IReadOnlyList<Daemon> Daemons)
 {
-    /// <summary>The lighthouses (declared in network.yaml: Stage 1's is not flatnet's) and every active host (declared in its file).</summary>
-    public static MeshVersions Of(AddressPlan plan) => new(
-        plan.Lighthouses.Select(l => new Daemon(l.Name, "lighthouse", l.Lighthouse.NebulaVersion, $"{plan.Inventory.Network.File}: lighthouses: nebula_version"))
-            .Concat(plan.Active.Select(h => new Daemon(h.Name, "host", h.Host.NebulaVersion, $"{h.Host.File}: nebula_version")))
-            .ToList());
-
     public MeshVersions With(Daemon daemon) => new(Daemons.Where(d => d.Name != daemon.Name).Append(daemon).ToList());
 
     /// <summary>Null when every daemon with a known release reads certificates of <paramref name="caVersion"/>; else why not, and the fix.</summary>

@@ -60,7 +60,7 @@ public sealed class NebulaReleases(string toolsDirectory)
                 File.Move(Path.Combine(unpacked, "usr", "bin", program), Path.Combine(staging, program));
             Directory.Delete(unpacked, recursive: true);
             File.Delete(deb);
-            var got = Pki.NebulaCert.AskVersion(Path.Combine(staging, "nebula"), $"nebula {version}");
+            var got = NebulaVersion.OfProgram(Path.Combine(staging, "nebula"), $"nebula {version}");
             if (got != version) throw new FlatnetException($"Debian's package for Nebula {version} holds Nebula {got}");
             Directory.Move(staging, Folder(version));
             log.Info($"nebula {version}: fetched from Debian's archive into {Workspace.Relative(Folder(version))}");

@@ -46,6 +46,14 @@ public readonly partial record struct NebulaVersion(int Major, int Minor, int Pa
     public static NebulaVersion Parse(string text) =>
         TryParse(text, out var v) ? v : throw new FlatnetException($"'{text}' is not a Nebula version like 1.11.0");
 
+    /// <summary>`nebula -version` and `nebula-cert -version` both print "Version: X.Y.Z".</summary>
+    public static NebulaVersion OfProgram(string executable, string what)
+    {
+        var output = ProcessRunner.Run(executable, ["-version"]).EnsureSuccess($"{what} -version").StdOut;
+        return TryParse(output.Trim().Split('\n')[0], out var v) ? v
+            : throw new FlatnetException($"{what} -version ({executable}) printed '{output.Trim()}', not a version.", fix: $"use an official Nebula build");
+    }
+
     public override string ToString() => $"{Major}.{Minor}.{Patch}";
 
     [GeneratedRegex(@"^\s*(?:Version:\s*)?v?(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:[-+~][0-9A-Za-z.+~-]*)?\s*$")]

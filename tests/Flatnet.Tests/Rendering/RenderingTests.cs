@@ -13,7 +13,7 @@ public class RenderingTests
     private static readonly string GoldenRoot = Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "golden");
 
     /// <summary>A fixed admin key, so the goldens show the admin interface without depending on a key made per run.</summary>
-    public static readonly global::Flatnet.Verification.AdminInterface GoldenAdmin =
+    public static readonly global::Flatnet.Pki.AdminInterface GoldenAdmin =
         new(2222, "flatnet", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGoldenGoldenGoldenGoldenGoldenGoldenGolden", "/nonexistent/nebula-admin_ed25519");
 
     private static IEnumerable<(string Case, RenderedFile File)> RenderExample()
@@ -96,7 +96,7 @@ public class RenderingTests
         var model = HostModel.ForLighthouse(plan, plan.Lighthouses[0], lighthouse, nebula);
         Directory.CreateDirectory(model.Paths.ConfigDir);
         File.Copy(control.Context.Ca.CrtPath, model.Paths.Ca);
-        control.Context.NebulaCert.Sign(new global::Flatnet.Pki.NebulaCertSignSettings("lighthouse", "10.100.0.1/16", control.Context.Ca.CrtPath, control.Context.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key });
+        control.Context.NebulaCert.Sign(new global::Flatnet.Tools.NebulaCertSignSettings("lighthouse", "10.100.0.1/16", control.Context.Ca.CrtPath, control.Context.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key });
         File.WriteAllText(model.Paths.Config, control.Context.Renderer.RenderConfig(model));
         Assert.DoesNotThrow(() => new global::Flatnet.Tools.Nebula(nebula).Test(model.Paths.Config, "lighthouse"));
     }
@@ -270,7 +270,7 @@ public class RenderingTests
         try
         {
             var control = ws.ControlPlane();
-            control.Context.NebulaCert.Keygen(new global::Flatnet.Pki.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
+            control.Context.NebulaCert.Keygen(new global::Flatnet.Tools.NebulaCertKeygenSettings(Path.Combine(onHost, "host.key"), Path.Combine(onHost, "host.pub")));
             control.GenerateCert("host-b", publicKey: Path.Combine(onHost, "host.pub"));
             var bundle = control.PackageBundle("host-b").Bundle!;
             Assert.That(bundle.ContainsPrivateKey, Is.False);

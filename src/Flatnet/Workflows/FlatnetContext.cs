@@ -6,7 +6,7 @@ using Flatnet.Tools;
 using Flatnet.Verification;
 using Flatnet.Versions;
 
-namespace Flatnet;
+namespace Flatnet.Workflows;
 
 /// <summary>
 /// What every workflow works with, as a Frosting <c>BuildContext</c> would hold it: the workspace, the reporter, the
@@ -86,7 +86,7 @@ public sealed class FlatnetContext
         : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Log);
 
     /// <summary>The CA, and what the configs trust while a CA rotation (hosts/ca-rotation.json) is under way.</summary>
-    public CertificateAuthority Ca => new(NebulaCert, Plan.Inventory.Network.Ca, MeshVersions.Of(Plan), Log, CaRotationState.Load(Workspace.InventoryDirectory));
+    public CertificateAuthority Ca => new(NebulaCert, Plan.Inventory.Network.Ca, Plan.Daemons, Log, CaRotationState.Load(Workspace.InventoryDirectory));
 
     /// <summary>The one typed model a host's files are rendered from.</summary>
     public HostModel Model(HostAddresses host) => HostModel.ForHost(Plan, host, Admin);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Flatnet.Tools;
 using Flatnet.Versions;
 
-namespace Flatnet.Pki;
+namespace Flatnet.Tools;
 
 /// <summary>One nebula-cert mode ("ca", "sign", ...) and its flags.</summary>
 public abstract record NebulaCertSettings : ToolSettings
@@ -130,7 +130,7 @@ public sealed record NebulaCertInfo
 /// <summary>The nebula-cert binary. The crypto is nebula-cert's; this class only drives it, with the flags its version takes.</summary>
 public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(executable)
 {
-    private readonly Lazy<NebulaVersion> _version = new(() => AskVersion(executable, "nebula-cert"));
+    private readonly Lazy<NebulaVersion> _version = new(() => NebulaVersion.OfProgram(executable, "nebula-cert"));
 
     protected override string DisplayName => "nebula-cert";
 
@@ -177,13 +177,5 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     {
         var r = Run(new NebulaCertVerifySettings(caCrt, crt), throwOnFailure: false);
         return (r.Succeeded, (r.StdErr + r.StdOut).Trim());
-    }
-
-    /// <summary>`nebula -version` and `nebula-cert -version` both print "Version: X.Y.Z".</summary>
-    internal static NebulaVersion AskVersion(string executable, string what)
-    {
-        var output = ProcessRunner.Run(executable, ["-version"]).EnsureSuccess($"{what} -version").StdOut;
-        return NebulaVersion.TryParse(output.Trim().Split('\n')[0], out var v) ? v
-            : throw new FlatnetException($"{what} -version ({executable}) printed '{output.Trim()}', not a version.", fix: $"use an official Nebula build");
     }
 }

@@ -1,7 +1,7 @@
 using Flatnet.Inventory;
 using Flatnet.Tools;
 
-namespace Flatnet.Verification;
+namespace Flatnet.Pki;
 
 /// <summary>
 /// Nebula's own admin interface (its `sshd`), bound to 127.0.0.1 on every host, the one live source of tunnel state

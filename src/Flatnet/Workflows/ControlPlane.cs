@@ -4,7 +4,7 @@ using Flatnet.Deploy;
 using Flatnet.Pki;
 using Flatnet.Verification;
 
-namespace Flatnet;
+namespace Flatnet.Workflows;
 
 /// <summary>
 /// The entry points the Cake tasks call, one line each: every task body in build/tasks/*.cake is one call here, and
