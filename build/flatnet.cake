@@ -22,17 +22,14 @@ var repoRoot = Context.Environment.WorkingDirectory.Combine("..").Collapse().Ful
 System.Environment.CurrentDirectory = repoRoot;
 var flatnet = new Flatnet.Workflows.ControlPlane(
     Flatnet.Workspace.At(repoRoot, Argument<string>("inventory", null), Argument<string>("artifacts", null)),
-    new CakeReporter(Context));
-// The lab's targets (Lab, LabClean, Benchmark, Test) live in their own project, which the library never references.
-var lab = new Flatnet.Lab.LabControl(flatnet.Context.Workspace, new CakeReporter(Context));
+    new CakeReporter(Context),
+    new Flatnet.Workflows.TaskArguments(Context.Arguments.GetArguments().ToDictionary(a => a.Key, a => (IReadOnlyList<string>)a.Value.ToList())));
 
-// --host=NAME, required by the per-host tasks.
-string HostArgument()
+// One line per task in build/tasks/*.cake registers a task of the library (or the lab): its name, description and
+// dependencies come from the task class, its body is one call into the library.
+void FlatnetTask(Flatnet.Workflows.FlatnetTask task)
 {
-    var host = Argument<string>("host", null);
-    if (string.IsNullOrWhiteSpace(host))
-        throw new Flatnet.FlatnetException("this target works on one host", fix: "add --host=NAME; ./build.sh --target=Plan lists the hosts", field: "--host");
-    return host;
+    var builder = Task(task.Name).Description(task.Description);
+    foreach (var dependency in task.DependsOn) builder.IsDependentOn(dependency);
+    if (task.HasBody) builder.Does(() => flatnet.Run(task));
 }
-
-bool Force => HasArgument("force");

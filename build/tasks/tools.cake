@@ -1,3 +1,2 @@
-Task("FetchNebula")
-    .Description("Put Nebula releases in tools/nebula/VERSION from Debian's archive (--nebula=1.11.0 or a list), with apt's own private configuration.")
-    .Does(() => flatnet.FetchNebula(Argument<string>("nebula", null)));
+// Nebula releases as tools, fetched from Debian's archive.
+FlatnetTask(new Flatnet.Workflows.FetchNebulaTask());

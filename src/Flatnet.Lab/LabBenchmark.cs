@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flatnet.Addressing;
-using Flatnet.Deploy;
 using Flatnet.Inventory;
 using Flatnet.Verification;
 using Flatnet.Rendering;
@@ -52,8 +51,8 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(source, Path.Combine(dir, "lab"), quiet, new LabOptions { Enrolled = [first.Name, second.Name] }))
         {
             var context = new FlatnetContext(lab.Workspace, quiet);
-            foreach (var h in new[] { first.Name, second.Name }) AddHostSteps.Provision(context, h);
-            new PingVerification(context).Verify();
+            foreach (var h in new[] { first.Name, second.Name }) AddHostTask.Provision(context, h);
+            VerifyPingTask.Verify(context);
             var a = lab.Hosts.Single(h => h.Name == first.Name);
             var b = lab.Hosts.Single(h => h.Name == second.Name);
             b.Host.Run("iperf3", "-s", "-D");
@@ -75,7 +74,7 @@ public static partial class LabBenchmark
             var plan = context.Plan;
             foreach (var host in new[] { a, b })
             {
-                var model = HostModel.ForHost(plan, plan.Host(host.Name));
+                var model = context.Platforms.Model(plan, plan.Host(host.Name));
                 File.WriteAllText(model.Paths.Config, context.Renderer.RenderConfig(model with { Tuning = Tuning.NebulaDefaults }));
                 host.Host.KillAll("nebula");
                 host.Host.Start(model.Paths.Log, model.Paths.NebulaBinary, "-config", model.Paths.Config);
@@ -91,7 +90,7 @@ public static partial class LabBenchmark
             b.Host.KillAll("nebula");
             lab.Enroll(third.Name);
             var watch = Stopwatch.StartNew();
-            AddHostSteps.Run(new FlatnetContext(lab.Workspace, quiet), third.Name);
+            AddHostTask.Add(new FlatnetContext(lab.Workspace, quiet), third.Name);
             figures.Add(new($"AddHost {third.Name}, start to verified mesh", watch.Elapsed.TotalSeconds, "s", "3 hosts, includes UpdatePeers"));
             figures.Add(new("WSL2 address change repair", WslRepair(lab, first, second), "s", "watch interval 5 s"));
         }
@@ -193,7 +192,7 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(inventory, Path.Combine(dir, $"lab-{hosts}"), log))
         {
             var watch = Stopwatch.StartNew();
-            new Rollout(new FlatnetContext(lab.Workspace, log)).Run(waveSize: waveSize);
+            RolloutTask.Roll(new FlatnetContext(lab.Workspace, log), waveSize: waveSize);
             return watch.Elapsed.TotalSeconds;
         }
     }

@@ -27,7 +27,7 @@ public sealed class LabLighthouses
             Directory.CreateDirectory(Path.GetDirectoryName(settings.KeyPath)!);
             context.NebulaCert.Ca(new NebulaCertCaSettings(settings.Name, settings.CrtPath, settings.KeyPath) { CertificateVersion = forced });
         }
-        new Certificates(context).InitCa();
+        InitCaTask.InitCa(context);
         context.Ca.RequireUsable(); // a CA some daemon cannot read stops the lab here, before anything runs
         var plan = context.Plan;
         if (managed)
@@ -35,7 +35,7 @@ public sealed class LabLighthouses
             // flatnet signs, bundles and deploys them (AddHost); the lab only knows where their nebula will be.
             return new LabLighthouses(plan.Lighthouses.Select((l, i) =>
             {
-                var m = HostModel.ForHost(plan, plan.Host(l.Name));
+                var m = context.Platforms.Model(plan, plan.Host(l.Name));
                 return new LabLighthouse(l.Name, namespaces[i], $"{LabTopology.Lan}.{i + 1}", m.Paths.Config, m.Paths.Log, m.Paths.NebulaBinary);
             }).ToList());
         }
@@ -44,7 +44,7 @@ public sealed class LabLighthouses
         for (var i = 0; i < plan.Lighthouses.Count; i++)
         {
             var lighthouse = plan.Lighthouses[i];
-            var model = HostModel.ForLighthouse(plan, lighthouse, Path.Combine(labDirectory, lighthouse.Name), nebula.Binary);
+            var model = HostModel.ForLighthouse(plan, lighthouse, context.Platforms.Linux.LighthouseFacts(Path.Combine(labDirectory, lighthouse.Name), nebula.Binary));
             if (!relay) model = model with { UseRelays = false }; // renders relay.am_relay: false
             Directory.CreateDirectory(model.Paths.ConfigDir);
             Directory.CreateDirectory(model.Paths.LogsDir);

@@ -1,5 +1,5 @@
+using Flatnet.Verification;
 using Flatnet.Workflows;
-using Flatnet.Deploy;
 using Flatnet.Inventory;
 
 namespace Flatnet.Lab;
@@ -24,13 +24,13 @@ public static class LabRunner
             foreach (var lighthouse in managedLighthouses ? lab.Lighthouses : [])
             {
                 log.Info($"lab: AddHost {lighthouse.Name} (a managed lighthouse)");
-                AddHostSteps.Run(new FlatnetContext(lab.Workspace, log), lighthouse.Name);
+                AddHostTask.Add(new FlatnetContext(lab.Workspace, log), lighthouse.Name);
             }
             foreach (var host in lab.Hosts)
             {
                 lab.Enroll(host.Name);
                 log.Info($"lab: AddHost {host.Name}");
-                matrix = AddHostSteps.Run(new FlatnetContext(lab.Workspace, log), host.Name);
+                matrix = AddHostTask.Add(new FlatnetContext(lab.Workspace, log), host.Name);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             return matrix;

@@ -45,9 +45,9 @@ public sealed class NetworkNamespace : IDisposable
     /// <summary>Starts a long-running program inside the namespace, its output appended to a log; it ends with the namespace.</summary>
     public void Start(string logFile, params string[] command)
     {
-        var line = string.Join(' ', command.Select(Flatnet.Deploy.HostOperations.Sh));
+        var line = string.Join(' ', command.Select(Flatnet.Rendering.Quoting.ShQuote));
         var psi = new System.Diagnostics.ProcessStartInfo("ip") { UseShellExecute = false };
-        foreach (var a in new[] { "netns", "exec", Name, "setsid", "sh", "-c", $"exec {line} >>{Flatnet.Deploy.HostOperations.Sh(logFile)} 2>&1 </dev/null" })
+        foreach (var a in new[] { "netns", "exec", Name, "setsid", "sh", "-c", $"exec {line} >>{Flatnet.Rendering.Quoting.ShQuote(logFile)} 2>&1 </dev/null" })
             psi.ArgumentList.Add(a);
         using var _ = System.Diagnostics.Process.Start(psi) ?? throw new FlatnetException($"[{Name}] could not start {command[0]}");
     }

@@ -1,6 +1,5 @@
 using Flatnet.Workflows;
 using Flatnet.Addressing;
-using Flatnet.Deploy;
 using Flatnet.Inventory;
 using Flatnet.Verification;
 using Flatnet.Versions;
@@ -34,10 +33,10 @@ public static class RelayBenchmark
             };
             using var lab = LabNetwork.Build(source, Path.Combine(dir, $"relays-{version}"), quiet, options);
             var context = new FlatnetContext(lab.Workspace, quiet);
-            foreach (var h in trio) AddHostSteps.Provision(context, h.Name);
-            new PingVerification(context).Verify();
+            foreach (var h in trio) AddHostTask.Provision(context, h.Name);
+            VerifyPingTask.Verify(context);
             Thread.Sleep(Settle);
-            new PingVerification(context).Verify([a.Name]); // traffic again: a tunnel that can go direct has had every chance
+            VerifyPingTask.Verify(context, [a.Name]); // traffic again: a tunnel that can go direct has had every chance
             var tunnels = Tunnels(context, a.Name);
             var labB = lab.Hosts.Single(h => h.Name == b.Name);
             var labC = lab.Hosts.Single(h => h.Name == c.Name);
@@ -55,7 +54,7 @@ public static class RelayBenchmark
 
     private static TunnelStates Tunnels(FlatnetContext context, string host)
     {
-        using var connection = HostConnections.Open(context.Plan.Host(host).Host);
+        using var connection = context.Connect(context.Plan.Host(host));
         return context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
     }
 

@@ -1,7 +1,6 @@
 using Flatnet.Workflows;
 using System.Diagnostics;
 using Flatnet.Addressing;
-using Flatnet.Deploy;
 using Flatnet.Pki;
 using Flatnet.Verification;
 
@@ -17,15 +16,15 @@ public static class RotationBenchmark
     {
         using var lab = LabNetwork.Build(source, Path.Combine(dir, "lab-rotation"), quiet, new LabOptions { ManagedLighthouses = true });
         var context = new FlatnetContext(lab.Workspace, quiet);
-        foreach (var h in context.Plan.Hosts) AddHostSteps.Provision(context, h.Name);
-        new PingVerification(context).Verify();
+        foreach (var h in context.Plan.Hosts) AddHostTask.Provision(context, h.Name);
+        VerifyPingTask.Verify(context);
         var figures = new List<BenchFigure>();
         var everyone = context.Plan.Hosts.Count;
         foreach (var (waveSize, startNew) in new[] { (1, false), (everyone, true) })
         {
             using var ping = ContinuousPing.Start(lab.Hosts.Single(h => h.Name == from.Name).WslNamespace, to.WslAddress!);
             var watch = Stopwatch.StartNew();
-            new CaRotation(new FlatnetContext(lab.Workspace, quiet)).Rotate(startNew: startNew, waveSize: waveSize);
+            RotateCaTask.Rotate(new FlatnetContext(lab.Workspace, quiet), startNew: startNew, waveSize: waveSize);
             var seconds = watch.Elapsed.TotalSeconds;
             var count = ping.Stop();
             var label = waveSize == 1 ? "waves of 1" : $"one wave of {waveSize}";

@@ -11,7 +11,7 @@ public sealed record ProcessResult(string Command, int ExitCode, string StdOut, 
     {
         if (Succeeded) return this;
         var output = string.Join("\n", new[] { StdErr.Trim(), StdOut.Trim() }.Where(s => s.Length > 0));
-        throw new FlatnetException($"{what} failed (exit {ExitCode}).\n  command: {Command}" +
+        throw new ToolFailed($"{what} failed (exit {ExitCode}).\n  command: {Command}" +
                                    (output.Length > 0 ? "\n  output:\n    " + output.Replace("\n", "\n    ") : ""));
     }
 }
@@ -45,7 +45,7 @@ public static class ProcessRunner
         }
         catch (System.ComponentModel.Win32Exception e)
         {
-            throw new FlatnetException($"could not start {fileName} ({command}): {e.Message}",
+            throw new ToolFailed($"could not start {fileName} ({command}): {e.Message}",
                 fix: $"install {Path.GetFileName(fileName)} or put it on PATH", inner: e);
         }
         var stdout = p.StandardOutput.ReadToEndAsync();
@@ -58,7 +58,7 @@ public static class ProcessRunner
         if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
             p.Kill(entireProcessTree: true);
-            throw new FlatnetException($"{Path.GetFileName(fileName)} did not finish within {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s.\n  command: {command}");
+            throw new ToolFailed($"{Path.GetFileName(fileName)} did not finish within {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s.\n  command: {command}");
         }
         return new ProcessResult(command, p.ExitCode, stdout.Result, stderr.Result);
     }

@@ -26,6 +26,10 @@ public sealed class TestWorkspace : IDisposable
 
     public ControlPlane ControlPlane() => new(Workspace, Log);
 
+    /// <summary>The platforms over the repository's templates: a host's model as its OS shapes it, and the scripts sent to it.</summary>
+    public static global::Flatnet.Platforms.HostPlatforms Platforms { get; } =
+        new(new global::Flatnet.Rendering.TemplateRenderer(Path.Combine(RepoRoot, "templates")));
+
     public string HostsFile(string name) => Path.Combine(Root, "hosts", name);
 
     public void Write(string name, string yaml) => File.WriteAllText(HostsFile(name), yaml);

@@ -241,8 +241,7 @@ public sealed partial record AddressPlan(
         }
 
         if (errors.Count > 0)
-            throw new FlatnetException($"the inventory in {Workspace.Relative(inventory.Directory)} has {errors.Count} problem(s); nothing was written:\n  " +
-                                       string.Join("\n  ", errors));
+            throw new InventoryProblem(Workspace.Relative(inventory.Directory), errors);
         return new AddressPlan(inventory, overlay, lighthouses, hosts, warnings);
     }
 

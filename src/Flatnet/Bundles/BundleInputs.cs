@@ -30,7 +30,7 @@ public static class BundleInputs
     public static string OfRendering(HostModel model, string peers, string templates)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var part in new[] { JsonSerializer.Serialize(model with { UnsafeRoutes = [] }), peers, templates, Packaging.FlatnetVersion })
+        foreach (var part in new[] { JsonSerializer.Serialize(model with { UnsafeRoutes = [] }), peers, templates, BundleVersions.FlatnetVersion })
             sha.AppendData(Encoding.UTF8.GetBytes(part + "\n"));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }

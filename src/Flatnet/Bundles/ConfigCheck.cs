@@ -1,5 +1,3 @@
-using Flatnet.Workflows;
-using Flatnet.Addressing;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
@@ -10,21 +8,9 @@ namespace Flatnet.Bundles;
 /// `nebula -test` on a host's config exactly as rendered, by the Nebula release the host runs, before any bundle is
 /// written. Only pki points at this machine's copy of the certificates.
 /// </summary>
-public sealed class ConfigCheck(FlatnetContext context)
+public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, HostRenderer renderer, string artifactsDirectory)
 {
     private static readonly Lock HostKeyLock = new();
-
-    /// <summary>The nebula that checks a host's config: the release the host runs when it is in tools/nebula/, else this machine's.</summary>
-    public Nebula CheckerFor(HostAddresses host) => CheckerFor(host.Name, host.Host.NebulaVersion);
-
-    public Nebula CheckerFor(string name, Versions.NebulaVersion? runs)
-    {
-        if (runs is not { } wanted || wanted == context.Nebula.Version) return context.Nebula;
-        if (context.Releases.Find(wanted, "nebula") is { } exact) return context.NebulaAt(exact);
-        context.Log.Verbose($"{name}: its config is checked with nebula {context.Nebula.Version}, not the {wanted} it runs " +
-                            $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
-        return context.Nebula;
-    }
 
     /// <summary>
     /// `nebula -test` on a config whose daemon has no certificate here (a lighthouse flatnet does not manage): with a
@@ -36,9 +22,9 @@ public sealed class ConfigCheck(FlatnetContext context)
         using var cleanup = TempFolders.DeleteOnExit(check.FullName);
         var cert = Path.Combine(check.FullName, "twin.crt");
         var key = Path.Combine(check.FullName, "twin.key");
-        context.NebulaCert.Sign(new NebulaCertSignSettings(model.Name, ipCidr, context.Ca.CrtPath, context.Ca.KeyPath, cert)
+        nebulaCert.Sign(new NebulaCertSignSettings(model.Name, ipCidr, ca.CrtPath, ca.KeyPath, cert)
             { OutKey = key, Groups = groups, Duration = "1h" });
-        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.FullName, context.Ca.TrustedPem()), Cert = cert, Key = key } }, check.FullName, checker);
+        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.FullName, ca.TrustedPem()), Cert = cert, Key = key } }, check.FullName, checker);
     }
 
     /// <param name="trustedCas">the ca.crt the host receives (both CAs during a rotation): nebula -test loads exactly that.</param>
@@ -52,10 +38,10 @@ public sealed class ConfigCheck(FlatnetContext context)
         {
             // The key was made on the host, and nebula -test insists on a key that pairs with the cert: check the
             // config with a throw-away twin (same name, IP, groups, subnets, CA). The real cert was verified on signing.
-            var info = context.NebulaCert.Print(cert);
+            var info = nebulaCert.Print(cert);
             cert = Path.Combine(check.FullName, "twin.crt");
             key = Path.Combine(check.FullName, "twin.key");
-            context.NebulaCert.Sign(new NebulaCertSignSettings(info.Name, info.Ips[0], context.Ca.CrtPath, context.Ca.KeyPath, cert)
+            nebulaCert.Sign(new NebulaCertSignSettings(info.Name, info.Ips[0], ca.CrtPath, ca.KeyPath, cert)
             {
                 OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
             });
@@ -75,7 +61,7 @@ public sealed class ConfigCheck(FlatnetContext context)
         // The admin interface's host key is made on the host at install; nebula -test needs one to load.
         local = local with { Admin = local.Admin is null ? null : local.Admin with { HostKey = ThrowAwayHostKey() } };
         var config = Path.Combine(folder, "config.yaml");
-        File.WriteAllText(config, context.Renderer.RenderConfig(local));
+        File.WriteAllText(config, renderer.RenderConfig(local));
         checker.Test(config, local.Name);
     }
 
@@ -84,9 +70,9 @@ public sealed class ConfigCheck(FlatnetContext context)
     {
         lock (HostKeyLock)
         {
-            var key = Path.Combine(context.Workspace.ArtifactsDirectory, "check", Pki.AdminInterface.HostKeyFileName);
+            var key = Path.Combine(artifactsDirectory, "check", AdminInterface.HostKeyFileName);
             if (File.Exists(key)) return key;
-            context.ClaimArtifacts();
+            SafeFiles.ClaimArtifacts(artifactsDirectory);
             Directory.CreateDirectory(Path.GetDirectoryName(key)!);
             var temp = key + $".tmp-{Guid.NewGuid():N}";
             SshKeygen.Ed25519(temp, "flatnet-config-check");

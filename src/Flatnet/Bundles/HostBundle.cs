@@ -5,7 +5,13 @@ using Flatnet.Rendering;
 namespace Flatnet.Bundles;
 
 /// <summary>Versions recorded in a bundle's manifest.</summary>
-public sealed record BundleVersions(string Flatnet, string NebulaCert, string Nebula);
+public sealed record BundleVersions(string Flatnet, string NebulaCert, string Nebula)
+{
+    /// <summary>flatnet's own version, as bundles and releases record it.</summary>
+    public static string FlatnetVersion { get; } =
+        typeof(BundleVersions).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
+            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
+}
 
 /// <summary>
 /// Everything one host receives: rendered files, its certificate (and key, only when it was made here),

@@ -107,7 +107,8 @@ public sealed record HostEntry
     public required IReadOnlyList<string> Groups { get; init; }
     public required bool Wsl { get; init; }
     public string? Root { get; init; }
-    public required string WslCommand { get; init; }
+    /// <summary>The inventory's wsl_command: how a command runs inside the host's WSL2 (null: the platform's default).</summary>
+    public string? WslCommand { get; init; }
     public required DeploySettings Deploy { get; init; }
 
     /// <summary>A managed lighthouse (network.yaml's lighthouses[], managed: true), not a PC: no WSL2, no block, am_lighthouse.</summary>

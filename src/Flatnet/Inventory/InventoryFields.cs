@@ -169,10 +169,8 @@ internal static class InventoryFields
         {
             File = file, Name = name, Index = d.Index, Os = os, OverlayIp = d.OverlayIp, RoutedBlock = d.RoutedBlock,
             Groups = groups, Wsl = wsl, Root = d.Root,
-            // How to run a command inside the host's WSL2, on the host: wsl.exe on Windows; the lab sets its own.
-            // With nebula.windows.wsl_distro, the same distro setup-routing.ps1 uses (-d), not whichever is the default.
-            WslCommand = d.WslCommand ?? (os != HostOs.Windows ? ""
-                : network.Nebula.Windows.WslDistro is { } distro ? $"wsl.exe -d {distro} -u root -e" : "wsl.exe -u root -e"),
+            // How to run a command inside the host's WSL2, on the host; null: the platform's own way (wsl.exe on Windows).
+            WslCommand = d.WslCommand,
             Deploy = deploy,
             NebulaVersion = Version(d.NebulaVersion, file, "nebula_version", problems),
             NebulaBinary = d.NebulaBinary,
@@ -247,7 +245,7 @@ internal static class InventoryFields
                 "set deploy: { transport: ssh, address: ..., user: ... } as for a host, or remove managed: true");
         return new HostEntry
         {
-            File = file, Name = name, Os = os, OverlayIp = l.OverlayIp, Groups = groups, Wsl = false, Root = l.Root, WslCommand = "",
+            File = file, Name = name, Os = os, OverlayIp = l.OverlayIp, Groups = groups, Wsl = false, Root = l.Root,
             Deploy = deploy, NebulaVersion = version, NebulaBinary = l.NebulaBinary, IsLighthouse = true,
         };
     }

@@ -27,10 +27,12 @@ public static partial class InventoryLoader
     {
         var dir = Path.GetFullPath(inventoryDirectory);
         if (!System.IO.Directory.Exists(dir))
-            throw new FlatnetException("the inventory folder does not exist", fix: "run from the repository root, or pass --inventory=FOLDER with network.yaml and one <host>.yaml per host", file: Workspace.Relative(dir));
+            throw new InventoryProblem(Workspace.Relative(dir), [FlatnetException.Format(Workspace.Relative(dir), null, null, "the inventory folder does not exist",
+                "run from the repository root, or pass --inventory=FOLDER with network.yaml and one <host>.yaml per host")]);
         var networkFile = Path.Combine(dir, NetworkFileName);
         if (!File.Exists(networkFile))
-            throw new FlatnetException("missing", fix: "create it; README.md shows the format, hosts/network.yaml in the repository is a complete example", file: Workspace.Relative(networkFile));
+            throw new InventoryProblem(Workspace.Relative(dir), [FlatnetException.Format(Workspace.Relative(networkFile), null, null, "missing",
+                "create it; README.md shows the format, hosts/network.yaml in the repository is a complete example")]);
 
         // Every file is read and every field checked before anything is refused, so all problems are listed at once.
         var problems = new InventoryProblems();

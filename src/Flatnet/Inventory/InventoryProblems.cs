@@ -75,7 +75,6 @@ public sealed class InventoryProblems
     public void ThrowIfAny(string inventoryDirectory)
     {
         if (_problems.Count == 0) return;
-        throw new FlatnetException($"the inventory in {Workspace.Relative(inventoryDirectory)} has {_problems.Count} problem(s); nothing was written:\n  " +
-                                   string.Join("\n  ", _problems));
+        throw new InventoryProblem(Workspace.Relative(inventoryDirectory), _problems);
     }
 }

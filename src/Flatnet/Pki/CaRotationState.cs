@@ -12,6 +12,15 @@ public sealed record CaRotationState(string OldFingerprint, string NewFingerprin
 {
     public const string FileName = "ca-rotation.json";
 
+    /// <summary>What each of RotateCa's four phases does.</summary>
+    public static readonly IReadOnlyList<string> Phases =
+    [
+        "make the new CA",
+        "make every config trust the old and the new CA",
+        "re-sign every host with the new CA",
+        "drop the old CA from every config",
+    ];
+
     /// <summary>The phase under way, 2 to 4 (phase 1, making the new CA, is done once this state exists).</summary>
     public int Phase { get; init; } = 2;
 

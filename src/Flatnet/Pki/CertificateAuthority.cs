@@ -12,6 +12,9 @@ namespace Flatnet.Pki;
 public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings settings, MeshVersions mesh, IReporter log, CaRotationState? rotation = null)
 {
     public string CrtPath => settings.CrtPath;
+
+    /// <summary>The CA rotation under way or finished (hosts/ca-rotation.json), as read when this run began; null when none.</summary>
+    public CaRotationState? Rotation => rotation;
     public string KeyPath => settings.KeyPath;
 
     /// <summary>RotateCa's new CA, made in phase 1 and moved to network.yaml's paths in phase 3.</summary>
@@ -48,7 +51,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     {
         var info = RequireExisting();
         if ((withActual ?? mesh).Refusal(info.Version, Workspace.Relative(CrtPath)) is { } refusal)
-            throw new FlatnetException(refusal);
+            throw refusal;
         return info;
     }
 
@@ -117,16 +120,16 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         return info;
     }
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> CheckedPairs = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _checkedPairs = new();
 
     /// <summary>
     /// ca.crt and ca.key must be one CA: nebula-cert sign refuses a key that does not match the certificate, so a
-    /// throw-away signing (in a temporary folder) proves the pair. Checked once per pair of files as they are now.
+    /// throw-away signing (in a temporary folder) proves the pair. Checked once per run for the pair of files as they are now.
     /// </summary>
     private void RequirePair(NebulaCertInfo ca)
     {
         var id = $"{CrtPath}|{File.GetLastWriteTimeUtc(CrtPath):O}|{KeyPath}|{File.GetLastWriteTimeUtc(KeyPath):O}";
-        if (CheckedPairs.ContainsKey(id)) return;
+        if (_checkedPairs.ContainsKey(id)) return;
         var scratch = Directory.CreateTempSubdirectory("flatnet-ca-pair-");
         try
         {
@@ -139,6 +142,6 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         {
             scratch.Delete(recursive: true);
         }
-        CheckedPairs[id] = true;
+        _checkedPairs[id] = true;
     }
 }

@@ -13,7 +13,7 @@ public sealed record UnsafeRouteModel(string Route, string Via, string Host);
 /// <summary>LocalCidr: which of this host's addresses the rule admits; null = its Nebula IP (and, before 1.10, anything).</summary>
 public sealed record FirewallRuleModel(string Port, string Proto, string? Host, IReadOnlyList<string> Groups, string? Cidr, string? LocalCidr = null);
 
-/// <summary>Nebula's admin interface as the config names it: 127.0.0.1 only, flatnet's key only (see Verification/AdminInterface).</summary>
+/// <summary>Nebula's admin interface as the config names it: 127.0.0.1 only, flatnet's key only (see Pki/AdminInterface).</summary>
 public sealed record AdminModel(string Listen, string HostKey, string User, string AuthorizedKey);
 
 /// <summary>Where the files live on the host, in the host's own path style. WslScriptsDir: the same scripts seen from WSL2.</summary>
@@ -50,6 +50,12 @@ public sealed record HostPaths
 }
 
 /// <summary>
+/// What a host's OS decides about its model (Platforms/ knows it): the OS's name as templates test it, where the files
+/// live, the virtual interfaces Nebula must not advertise, and how a command runs inside its WSL2.
+/// </summary>
+public sealed record PlatformFacts(string Os, HostPaths Paths, IReadOnlyList<string> AdvertiseDenyInterfaces, string WslCommand);
+
+/// <summary>
 /// A host's (or the lab lighthouse's) config as the templates see it. Built with named members only: two values of
 /// the same type cannot be swapped by position.
 /// </summary>
@@ -59,6 +65,7 @@ public sealed record HostModel
     public required string Network { get; init; }
     public required string Os { get; init; }
     public bool IsLighthouse { get; init; }
+    /// <summary>For the templates (is_windows); C# asks the host's platform (Platforms/) instead.</summary>
     public bool IsWindows => Os == "windows";
     public required string OverlayIp { get; init; }
     public required string OverlayCidr { get; init; }
@@ -66,6 +73,8 @@ public sealed record HostModel
     public string? RoutedBlock { get; init; }
     public string? WslAddress { get; init; }
     public bool Wsl { get; init; }
+    /// <summary>How a command runs inside the host's WSL2, on the host (wsl.exe on Windows; the lab's `ip netns exec ...`).</summary>
+    public string WslCommand { get; init; } = "";
     public required int ListenPort { get; init; }
     public required bool UseRelays { get; init; }
     public IReadOnlyList<string> Groups { get; init; } = [];
@@ -97,31 +106,26 @@ public sealed record HostModel
     /// <summary>Nebula's admin interface on this host; null renders none (VerifyPing then cannot say direct or relayed).</summary>
     public AdminModel? Admin { get; init; }
 
-    public static HostModel ForHost(AddressPlan plan, HostAddresses host, Pki.AdminInterface? admin = null)
+    public static HostModel ForHost(AddressPlan plan, HostAddresses host, PlatformFacts platform, PeerRoutes peers, Pki.AdminInterface? admin = null)
     {
         var net = plan.Inventory.Network;
-        var windows = host.Host.Os == HostOs.Windows;
         // A managed lighthouse: am_lighthouse (and am_relay with use_relays), the other lighthouses as its own, and no
         // routes to the hosts' blocks: then a new host leaves its config as it is, and AddHost never restarts it (a
         // restarted lighthouse forgets every host that does not report again, for up to lighthouse.interval).
         var lighthouse = host.Host.IsLighthouse;
         var model = new HostModel
         {
-            Name = host.Name, Network = net.Name, Os = windows ? "windows" : "linux", IsLighthouse = lighthouse,
+            Name = host.Name, Network = net.Name, Os = platform.Os, IsLighthouse = lighthouse,
             OverlayIp = host.OverlayAddress, OverlayCidr = host.OverlayCidr, Overlay = plan.Overlay.ToString(),
-            RoutedBlock = host.RoutedBlock?.ToString(), WslAddress = host.WslAddress, Wsl = host.Host.Wsl,
+            RoutedBlock = host.RoutedBlock?.ToString(), WslAddress = host.WslAddress, Wsl = host.Host.Wsl, WslCommand = platform.WslCommand,
             ListenPort = net.ListenPort, UseRelays = net.UseRelays, Groups = host.Host.Groups,
             Lighthouses = LighthouseModels(plan).Where(l => l.Name != host.Name).ToList(),
-            UnsafeRoutes = lighthouse ? [] : PeerRoutes.Of(plan).UnsafeRoutesFor(host.Name),
-            AdvertiseDenyInterfaces = windows
-                // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
-                ? ["vEthernet.*", DefaultTunDevice]
-                // Same on Linux: container bridges, veth pairs (the lab's WSL stand-in) and Nebula itself.
-                : LinuxVirtualInterfaces,
+            UnsafeRoutes = lighthouse ? [] : peers.UnsafeRoutesFor(host.Name),
+            AdvertiseDenyInterfaces = platform.AdvertiseDenyInterfaces,
             Outbound = Rules(net.Firewall.Outbound, host.RoutedBlock), Inbound = Rules(net.Firewall.Inbound, host.RoutedBlock),
             Blocklist = BlockedFingerprints(plan), Tuning = net.Tuning,
             ServiceManager = net.Nebula.Windows.Service, WslDistro = net.Nebula.Windows.WslDistro, WslUser = host.Host.WslUser,
-            Paths = windows ? WindowsPaths(net.Nebula.Windows.Root) : LinuxPaths(host.Host.Root ?? net.Nebula.Linux.Root, host.Host.NebulaBinary ?? net.Nebula.Linux.Binary),
+            Paths = platform.Paths,
             Routes = RoutePlan.For(plan, host),
         };
         return admin is null ? model : model with
@@ -131,24 +135,26 @@ public sealed record HostModel
         };
     }
 
-    /// <summary>The lighthouse's own config (the lab runs one; a fleet's Stage 1 lighthouse already has its config).</summary>
-    public static HostModel ForLighthouse(AddressPlan plan, LighthouseAddresses lighthouse, string root, string? binary = null)
+    /// <summary>
+    /// A lighthouse's own config, for a lighthouse flatnet does not manage (its operator's copy) or the lab's stand-in:
+    /// <paramref name="platform"/> says where its files live.
+    /// </summary>
+    public static HostModel ForLighthouse(AddressPlan plan, LighthouseAddresses lighthouse, PlatformFacts platform)
     {
         var net = plan.Inventory.Network;
         return new HostModel
         {
-            Name = lighthouse.Name, Network = net.Name, Os = "linux", IsLighthouse = true,
+            Name = lighthouse.Name, Network = net.Name, Os = platform.Os, IsLighthouse = true,
             OverlayIp = lighthouse.OverlayAddress, OverlayCidr = $"{lighthouse.OverlayAddress}/{plan.Overlay.PrefixLength}", Overlay = plan.Overlay.ToString(),
             ListenPort = net.ListenPort, UseRelays = net.UseRelays,
             Lighthouses = LighthouseModels(plan).Where(l => l.Name != lighthouse.Name).ToList(),
-            AdvertiseDenyInterfaces = LinuxVirtualInterfaces,
+            AdvertiseDenyInterfaces = platform.AdvertiseDenyInterfaces,
             Outbound = Rules(net.Firewall.Outbound, null), Inbound = Rules(net.Firewall.Inbound, null),
             Blocklist = BlockedFingerprints(plan), Tuning = net.Tuning, ServiceManager = "systemd",
-            Paths = LinuxPaths(root, binary ?? net.Nebula.Linux.Binary),
+            Paths = platform.Paths,
         };
     }
 
-    private static readonly IReadOnlyList<string> LinuxVirtualInterfaces = ["docker.*", "br-.*", "veth.*", DefaultTunDevice];
 
     private static List<string> BlockedFingerprints(AddressPlan plan) => plan.Inventory.Blocklist.Fingerprints.ToList();
 
@@ -166,20 +172,5 @@ public sealed record HostModel
     {
         var own = rules.Select(r => new FirewallRuleModel(r.Port, r.Proto, r.Host, r.Groups, r.Cidr)).ToList();
         return routedBlock is { } block ? [.. own, .. own.Select(r => r with { LocalCidr = block.ToString() })] : own;
-    }
-
-    /// <summary>Nebula's config takes forward slashes on Windows too, so Windows paths are written with '/'.</summary>
-    private static HostPaths WindowsPaths(string root)
-    {
-        var r = root.Replace('\\', '/').TrimEnd('/');
-        return HostPaths.Under(r, $"{r}/nebula/nebula.exe",
-            // F:/flatnet -> /mnt/f/flatnet: WSL2 sees Windows drives under /mnt.
-            HostPaths.IsDrivePath(r) ? $"/mnt/{char.ToLowerInvariant(r[0])}{r[2..]}/scripts" : $"{r}/scripts");
-    }
-
-    private static HostPaths LinuxPaths(string root, string binary)
-    {
-        var r = root.TrimEnd('/');
-        return HostPaths.Under(r, binary, $"{r}/scripts");
     }
 }

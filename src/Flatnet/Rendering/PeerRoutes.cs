@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text;
 using Flatnet.Addressing;
 
@@ -11,20 +10,16 @@ namespace Flatnet.Rendering;
 /// </summary>
 public sealed class PeerRoutes
 {
-    private static readonly ConditionalWeakTable<AddressPlan, PeerRoutes> ByPlan = new();
-
     private readonly IReadOnlyList<(string Name, UnsafeRouteModel Unsafe)> _all;
 
     /// <summary>SHA-256 of every active host's name, Nebula IP and block, in plan order: all the unsafe routes depend on.</summary>
     public string Fingerprint { get; }
 
-    private PeerRoutes(AddressPlan plan)
+    public PeerRoutes(AddressPlan plan)
     {
         _all = plan.Routed.Select(o => (o.Name, new UnsafeRouteModel(o.RoutedBlock!.Value.ToString(), o.OverlayAddress, o.Name))).ToList();
         Fingerprint = Digest.Sha256(Encoding.UTF8.GetBytes(string.Join("\n", _all.Select(p => $"{p.Name} {p.Unsafe.Via} {p.Unsafe.Route}"))));
     }
-
-    public static PeerRoutes Of(AddressPlan plan) => ByPlan.GetValue(plan, p => new PeerRoutes(p));
 
     public IReadOnlyList<UnsafeRouteModel> UnsafeRoutesFor(string host) => _all.Where(p => p.Name != host).Select(p => p.Unsafe).ToList();
 }

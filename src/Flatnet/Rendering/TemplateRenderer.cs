@@ -1,6 +1,5 @@
 using Scriban;
 using Scriban.Runtime;
-using Flatnet.Inventory;
 
 namespace Flatnet.Rendering;
 
@@ -19,10 +18,10 @@ public sealed class TemplateRenderer(string templatesDirectory)
         var template = Load(templateName);
         var globals = new ScriptObject();
         globals.Import(model, renamer: StandardMemberRenamer.Default);
-        globals.Import("ps_quote", new Func<string?, string>(PsQuote));
-        globals.Import("sh_quote", new Func<string?, string>(ShQuote));
-        globals.Import("yaml_quote", new Func<string?, string>(YamlQuote));
-        globals.Import("comment", new Func<object?, string>(Comment));
+        globals.Import("ps_quote", new Func<string?, string>(Quoting.PsQuote));
+        globals.Import("sh_quote", new Func<string?, string>(Quoting.ShQuote));
+        globals.Import("yaml_quote", new Func<string?, string>(Quoting.YamlQuote));
+        globals.Import("comment", new Func<object?, string>(Quoting.Comment));
         var context = new TemplateContext
         {
             StrictVariables = true,
@@ -73,20 +72,4 @@ public sealed class TemplateRenderer(string templatesDirectory)
         public ValueTask<string?> LoadAsync(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) =>
             ValueTask.FromResult<string?>(Load(context, callerSpan, templatePath));
     }
-
-    /// <summary>
-    /// Text that stays inside a comment: no line break (nor Unicode's line and paragraph separators, which some
-    /// parsers honour) can end it, and no "#>" can close a PowerShell comment block. Inventory values are already
-    /// refused at load when they carry such characters; this makes a template safe on its own as well.
-    /// </summary>
-    public static string Comment(object? value)
-    {
-        var text = Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "";
-        var safe = string.Concat(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085' ? '?' : c));
-        return safe.Replace("#>", "#?").Replace("<#", "?#");
-    }
-
-    public static string PsQuote(string? value) => "'" + (value ?? "").Replace("'", "''") + "'";
-    public static string ShQuote(string? value) => "'" + (value ?? "").Replace("'", "'\"'\"'") + "'";
-    public static string YamlQuote(string? value) => "\"" + (value ?? "").Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
 }

@@ -11,7 +11,7 @@ namespace Flatnet.Verification;
 /// </summary>
 public static partial class HandshakeLog
 {
-    public const string Marker = "Handshake message received";
+    public const string Marker = Platforms.HostPlatform.HandshakeMarker;
 
     /// <summary>Peer Nebula IP -> the newest handshake in the lines; lines of other kinds are ignored.</summary>
     public static IReadOnlyDictionary<string, DateTimeOffset> LastByPeer(string lines)

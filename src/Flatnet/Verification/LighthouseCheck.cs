@@ -1,5 +1,5 @@
-using Flatnet.Workflows;
-using Flatnet.Deploy;
+using Flatnet.Transport;
+using Flatnet.Addressing;
 
 namespace Flatnet.Verification;
 
@@ -10,11 +10,10 @@ namespace Flatnet.Verification;
 /// pki.blocklist is known to be the current one; of an unmanaged one nothing here can tell, and the line says what
 /// its operator must match.
 /// </summary>
-public sealed class LighthouseCheck(FlatnetContext context)
+public sealed class LighthouseCheck(AddressPlan plan, string artifactsDirectory, Func<HostAddresses, IHostConnection, bool> runsBuiltBundle)
 {
     public IReadOnlyList<string> Check(PingMatrix matrix, IReadOnlyDictionary<string, IHostConnection> connections)
     {
-        var plan = context.Plan;
         var revoked = plan.Inventory.Blocklist.Fingerprints.Count();
         var pcs = matrix.Hosts.Where(h => plan.Lighthouses.All(l => l.Name != h.Host)).ToList();
         var lines = new List<string>();
@@ -29,14 +28,14 @@ public sealed class LighthouseCheck(FlatnetContext context)
         return lines;
     }
 
-    private string Blocklist(Addressing.LighthouseAddresses lh, int revoked, IReadOnlyDictionary<string, IHostConnection> connections)
+    private string Blocklist(LighthouseAddresses lh, int revoked, IReadOnlyDictionary<string, IHostConnection> connections)
     {
         if (lh.Lighthouse.Managed is null)
             return revoked == 0 ? "nothing is revoked"
                 : $"not flatnet's: it refuses the {revoked} revoked certificate(s) only if its pki.blocklist lists them " +
-                  $"(see {Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses", lh.Name, "config.yaml"))})";
+                  $"(see {Workspace.Relative(Path.Combine(artifactsDirectory, "lighthouses", lh.Name, "config.yaml"))})";
         if (!connections.TryGetValue(lh.Name, out var connection)) return "its bundle was not checked (it was not among the hosts checked)";
-        return Provisioning.RunsBuiltBundle(context, context.Plan.Host(lh.Name), connection)
+        return runsBuiltBundle(plan.Host(lh.Name), connection)
             ? $"runs the bundle built for it, so it refuses the {revoked} revoked certificate(s)"
             : $"runs an older bundle than the one built for it, so its blocklist may be behind: ./build.sh --target=AddHost --host={lh.Name}";
     }

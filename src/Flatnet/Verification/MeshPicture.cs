@@ -1,5 +1,4 @@
 using Flatnet.Addressing;
-using Flatnet.Deploy;
 
 namespace Flatnet.Verification;
 

@@ -1,4 +1,3 @@
-using Flatnet.Workflows;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -16,10 +15,10 @@ public static class MeshReport
     public const int Width = 960, Height = 640;
     private const double HostRing = 210, WslRing = 295, LighthouseRing = 70;
 
-    public static string Write(FlatnetContext context, MeshPicture picture)
+    public static string Write(string artifactsDirectory, MeshPicture picture)
     {
-        var path = Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "report.html");
-        context.ClaimArtifacts();
+        var path = Path.Combine(artifactsDirectory, "verify", "report.html");
+        SafeFiles.ClaimArtifacts(artifactsDirectory);
         SafeFiles.WriteAllText(path, Html(picture, DateTimeOffset.UtcNow));
         return path;
     }
@@ -87,7 +86,7 @@ public static class MeshReport
     }
 
     /// <summary>The ping matrix: a row per source (host, then its WSL2), a column per target; green answered, red failed, grey not measured.</summary>
-    private static void Grid(StringBuilder html, MeshPicture picture, Deploy.PingMatrix matrix)
+    private static void Grid(StringBuilder html, MeshPicture picture, PingMatrix matrix)
     {
         var ends = picture.Nodes.Where(n => n.Kind != "lighthouse").Select(n => n.Id).ToList();
         var results = matrix.Results.GroupBy(r => (r.From, r.To)).ToDictionary(g => g.Key, g => g.First());

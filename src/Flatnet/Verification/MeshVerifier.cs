@@ -1,6 +1,7 @@
+using Flatnet.Transport;
+using Flatnet.Platforms;
 using Flatnet.Pki;
 using Flatnet.Addressing;
-using Flatnet.Deploy;
 using Flatnet.Inventory;
 using Flatnet.Rendering;
 
@@ -12,7 +13,7 @@ namespace Flatnet.Verification;
 /// whether each host's Nebula runs, whether each host reaches each lighthouse, and per tunnel whether it is direct or
 /// relayed (Nebula's admin interface). A failed pair never shows a tunnel.
 /// </summary>
-public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, AdminInterface? admin, string lighthouseConfigs = "artifacts/lighthouses")
+public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, Func<HostAddresses, HostPlatform> platformOf, AdminInterface? admin, string lighthouseConfigs = "artifacts/lighthouses")
 {
     private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
 
@@ -37,22 +38,23 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
     private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> selected, IHostConnection c)
     {
         var m = model(from);
-        var (running, state) = HostOperations.NebulaState(m, c);
+        var platform = platformOf(from);
+        var (running, state) = platform.NebulaState(m, c);
         var pings = new List<PingResult>();
         foreach (var to in selected.Where(t => t.Name != from.Name))
         {
-            var (ok, rtt, detail) = HostOperations.Ping(c, m, null, to.OverlayAddress);
+            var (ok, rtt, detail) = platform.Ping(c, m, fromWsl: false, to.OverlayAddress);
             pings.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, "-", detail));
             // A managed lighthouse routes no host's block, so WSL2s do not reach it: it is no workload's peer.
             if (!from.Host.Wsl || to.Host.IsLighthouse) continue;
-            (ok, rtt, detail) = HostOperations.Ping(c, m, from.Host.WslCommand, to.OverlayAddress);
+            (ok, rtt, detail) = platform.Ping(c, m, fromWsl: true, to.OverlayAddress);
             pings.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, "-", detail));
             if (to.WslAddress is not { } wsl) continue;
-            (ok, rtt, detail) = HostOperations.Ping(c, m, from.Host.WslCommand, wsl);
+            (ok, rtt, detail) = platform.Ping(c, m, fromWsl: true, wsl);
             pings.Add(new PingResult($"{from.Name}/wsl", $"{to.Name}/wsl", wsl, ok, rtt, "-", detail));
         }
         var unreached = !running ? [] : plan.Lighthouses
-            .Where(l => !HostOperations.Ping(c, m, null, l.OverlayAddress, attempts: 2).Ok)
+            .Where(l => !platform.Ping(c, m, fromWsl: false, l.OverlayAddress, attempts: 2).Ok)
             .Select(l => l.Name).ToList();
         // After the pings: they bring up tunnels that were not there before.
         var tunnels = running && admin is not null ? TunnelStates.Read(c, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
@@ -64,8 +66,8 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         var diagnoses = new List<string>();
         foreach (var f in findings.Where(f => !f.Running))
         {
-            var m = model(plan.Host(f.Name));
-            var where = m.IsWindows ? "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)" : m.Paths.Log;
+            var host = plan.Host(f.Name);
+            var where = platformOf(host).NebulaLogs(model(host));
             diagnoses.Add(Diagnosis($"{f.Name}: nebula is {f.State}; every ping from or to {f.Name} fails",
                           $"look at {where} on {f.Name}, then ./build.sh --target=DeployHost --host={f.Name} starts it again"));
         }

@@ -1,8 +1,8 @@
+using Flatnet.Transport;
 using Flatnet.Pki;
 using System.Text.Json;
 using Renci.SshNet;
 using Renci.SshNet.Common;
-using Flatnet.Deploy;
 
 namespace Flatnet.Verification;
 

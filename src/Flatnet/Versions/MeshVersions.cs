@@ -16,15 +16,15 @@ public sealed record MeshVersions(IReadOnlyList<Daemon> Daemons)
     public MeshVersions With(Daemon daemon) => new(Daemons.Where(d => d.Name != daemon.Name).Append(daemon).ToList());
 
     /// <summary>Null when every daemon with a known release reads certificates of <paramref name="caVersion"/>; else why not, and the fix.</summary>
-    public string? Refusal(int caVersion, string caPath)
+    public FlatnetException? Refusal(int caVersion, string caPath)
     {
         var tooOld = Daemons.Where(d => d.Version is { } v && v.NewestCertificateVersion < caVersion).ToList();
         if (tooOld.Count == 0) return null;
-        return $"the CA {caPath} is a v{caVersion} certificate, which Nebula before {NebulaVersion.First2Certificates} cannot read, " +
+        return new FlatnetException($"the CA {caPath} is a v{caVersion} certificate, which Nebula before {NebulaVersion.First2Certificates} cannot read, " +
                $"and {tooOld.Count} daemon(s) of this mesh run an older Nebula:\n      " + string.Join("\n      ", tooOld) +
-               "\n    nothing was signed, packed or deployed." +
-               "\n    fix: upgrade those daemons to Nebula 1.10 or later, or use a v1 CA that every release reads: " +
-               "`nebula-cert ca -version 1` (nebula-cert 1.10+; older ones always make v1), then re-sign every host and the lighthouse with it";
+               "\n    nothing was signed, packed or deployed.",
+            fix: "upgrade those daemons to Nebula 1.10 or later, or use a v1 CA that every release reads: " +
+                 "`nebula-cert ca -version 1` (nebula-cert 1.10+; older ones always make v1), then re-sign every host and the lighthouse with it");
     }
 
     /// <summary>

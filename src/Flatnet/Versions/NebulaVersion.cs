@@ -40,7 +40,7 @@ public readonly partial record struct NebulaVersion(int Major, int Minor, int Pa
     public static List<NebulaVersion> ParseList(string? text, string flag) =>
         (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Select(v => TryParse(v, out var parsed) ? parsed
-                : throw new FlatnetException($"{flag}: '{v}' is not a Nebula version.", fix: $"e.g. {flag}=1.11.0, or a list: {flag}=1.11.0,1.9.3,1.6.1"))
+                : throw new UsageError($"'{v}' is not a Nebula version", $"e.g. {flag}=1.11.0, or a list: {flag}=1.11.0,1.9.3,1.6.1", flag))
             .ToList();
 
     public static NebulaVersion Parse(string text) =>

@@ -1,3 +1,6 @@
+using Flatnet.Bundles;
+using Flatnet.Platforms;
+using Flatnet.Transport;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Pki;
@@ -20,6 +23,9 @@ public sealed class FlatnetContext
     private Nebula? _nebula;
     private HostRenderer? _renderer;
     private AdminInterface? _admin;
+    private HostPlatforms? _platforms;
+    private PeerRoutes? _peerRoutes;
+    private CertificateAuthority? _ca;
     private RunMemo _memo = new();
 
     public FlatnetContext(Workspace workspace, IReporter log)
@@ -31,6 +37,9 @@ public sealed class FlatnetContext
 
     public Workspace Workspace { get; }
     public IReporter Log { get; }
+
+    /// <summary>The command line's arguments, as the task being run reads them.</summary>
+    public TaskArguments Arguments { get; init; } = TaskArguments.None;
 
     /// <summary>The inventory as an address plan: loaded and validated on first use, its warnings said once.</summary>
     public AddressPlan Plan
@@ -47,7 +56,12 @@ public sealed class FlatnetContext
     }
 
     /// <summary>The inventory changed under us (RevokeHost wrote the blocklist): the next use of <see cref="Plan"/> reads it again.</summary>
-    public void InventoryChanged() => _plan = null;
+    public void InventoryChanged()
+    {
+        _plan = null;
+        _peerRoutes = null;
+        _ca = null;
+    }
 
     public NebulaCert NebulaCert =>
         _nebulaCert ??= NebulaCert.Locate(new ToolLocator(Workspace.ToolsDirectory), Plan.Inventory.Network.Nebula.CertTool);
@@ -61,13 +75,26 @@ public sealed class FlatnetContext
     /// <summary>The nebula binary at a path, one instance per run, so its version is asked once however many hosts it checks.</summary>
     public Nebula NebulaAt(string path) => _memo.Nebulas.GetOrAdd(path, p => new Nebula(p));
 
-    /// <summary>nebula.windows.release's files, read (and their SHA-256 checked) once per run for every Windows host.</summary>
-    public IReadOnlyList<RenderedFile> WindowsReleaseFiles(WindowsNebula settings, string networkFile) =>
-        _memo.WindowsRelease.GetOrAdd(settings.Release ?? "", _ => Bundles.WindowsRelease.Files(settings, networkFile));
+    /// <summary>The nebula that checks a daemon's config: the release it runs when that is in tools/nebula/, else this machine's.</summary>
+    public Nebula NebulaFor(string name, NebulaVersion? runs)
+    {
+        if (runs is not { } wanted || wanted == Nebula.Version) return Nebula;
+        if (Releases.Find(wanted, "nebula") is { } exact) return NebulaAt(exact);
+        Log.Verbose($"{name}: its config is checked with nebula {Nebula.Version}, not the {wanted} it runs " +
+                    $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
+        return Nebula;
+    }
 
-    /// <summary>The Windows release's files as one fingerprint, once per run ("" without a release).</summary>
-    public string WindowsReleaseFingerprint(WindowsNebula settings, string networkFile) => settings.Release is null ? ""
-        : _memo.WindowsReleaseDigest.GetOrAdd(settings.Release, _ => Bundles.BundleInputs.OfFiles(WindowsReleaseFiles(settings, networkFile)));
+    /// <summary>`nebula -test` of rendered configs, with this run's CA and tools.</summary>
+    public ConfigCheck ConfigCheck => new(NebulaCert, Ca, Renderer, Workspace.ArtifactsDirectory);
+
+    /// <summary>Nebula's binaries a bundle of this platform carries (nebula.windows.release's files), read and checked once per run.</summary>
+    public IReadOnlyList<RenderedFile> ShippedNebula(HostPlatform platform) =>
+        _memo.ShippedNebula.GetOrAdd(platform.Name, _ => platform.ShippedNebula(Plan.Inventory.Network));
+
+    /// <summary>Those binaries as one fingerprint, once per run ("" when the platform ships none).</summary>
+    public string ShippedNebulaFingerprint(HostPlatform platform) =>
+        _memo.ShippedNebulaDigest.GetOrAdd(platform.Name, _ => ShippedNebula(platform) is { Count: > 0 } files ? Bundles.BundleInputs.OfFiles(files) : "");
 
     /// <summary>The templates' SHA-256 (names and contents), once per run: part of every bundle's inputs.</summary>
     public string TemplatesFingerprint => _memo.Templates ??= Bundles.BundleInputs.OfFolder(Workspace.TemplatesDirectory);
@@ -76,8 +103,8 @@ public sealed class FlatnetContext
     private sealed class RunMemo
     {
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Nebula> Nebulas = new();
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<RenderedFile>> WindowsRelease = new();
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> WindowsReleaseDigest = new();
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<RenderedFile>> ShippedNebula = new();
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShippedNebulaDigest = new();
         public string? Templates;
     }
 
@@ -85,11 +112,31 @@ public sealed class FlatnetContext
     public AdminInterface? Admin => Plan.Inventory.Network.Nebula.AdminPort == 0 ? null
         : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Log);
 
-    /// <summary>The CA, and what the configs trust while a CA rotation (hosts/ca-rotation.json) is under way.</summary>
-    public CertificateAuthority Ca => new(NebulaCert, Plan.Inventory.Network.Ca, Plan.Daemons, Log, CaRotationState.Load(Workspace.InventoryDirectory));
+    /// <summary>
+    /// The CA, and what the configs trust while a CA rotation (hosts/ca-rotation.json) is under way: read once per run;
+    /// RotateCa, which changes the rotation's state, says so (<see cref="RotationChanged"/>).
+    /// </summary>
+    public CertificateAuthority Ca => _ca ??= new(NebulaCert, Plan.Inventory.Network.Ca, Plan.Daemons, Log, CaRotationState.Load(Workspace.InventoryDirectory));
+
+    /// <summary>RotateCa saved a new state of the rotation: the next use of <see cref="Ca"/> reads it.</summary>
+    public void RotationChanged() => _ca = null;
+
+    /// <summary>Each host OS's platform (Platforms/): paths, bundle templates, the scripts flatnet runs there.</summary>
+    public HostPlatforms Platforms => _platforms ??= new HostPlatforms(Renderer.Templates);
+
+    public HostPlatform Platform(HostAddresses host) => Platforms.For(host.Host);
 
     /// <summary>The one typed model a host's files are rendered from.</summary>
-    public HostModel Model(HostAddresses host) => HostModel.ForHost(Plan, host, Admin);
+    public HostModel Model(HostAddresses host) => Platforms.Model(Plan, host, Admin, PeerRoutes);
+
+    /// <summary>Every active host's block as the others route it, made once per plan (each host's model lists the others').</summary>
+    public PeerRoutes PeerRoutes => _peerRoutes ??= new PeerRoutes(Plan);
+
+    /// <summary>Every file of a host's bundle that is rendered from a template (its platform lists them).</summary>
+    public IReadOnlyList<RenderedFile> Render(HostModel model) => Renderer.Render(model, Platforms.For(model).BundleTemplates(model));
+
+    /// <summary>A connection to the host over its inventory's transport.</summary>
+    public IHostConnection Connect(HostAddresses host) => HostConnections.Open(host.Host, Renderer.Templates);
 
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
     public void ClaimArtifacts() => SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
@@ -100,17 +147,21 @@ public sealed class FlatnetContext
     /// </summary>
     public FlatnetContext ForWorkers(IReporter log)
     {
-        _ = Plan; _ = NebulaCert; _ = Nebula; _ = Renderer; _ = Admin; _ = TemplatesFingerprint;
+        _ = Plan; _ = NebulaCert; _ = Nebula; _ = Renderer; _ = Admin; _ = Platforms; _ = PeerRoutes; _ = Ca; _ = TemplatesFingerprint;
         return new FlatnetContext(resolved: this, log);
     }
 
     private FlatnetContext(FlatnetContext resolved, IReporter log) : this(resolved.Workspace, log)
     {
+        Arguments = resolved.Arguments;
         _plan = resolved._plan;
         _nebulaCert = resolved._nebulaCert;
         _nebula = resolved._nebula;
         _renderer = resolved._renderer;
         _admin = resolved._admin;
+        _platforms = resolved._platforms;
+        _peerRoutes = resolved._peerRoutes;
+        _ca = resolved._ca;
         _memo = resolved._memo;
     }
 }

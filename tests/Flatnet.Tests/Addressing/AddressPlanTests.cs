@@ -101,7 +101,7 @@ public class AddressPlanTests
         using var ws = new TestWorkspace();
         breakIt(ws);
         var control = ws.ControlPlane();
-        var e = Assert.Throws<FlatnetException>(() => control.GenerateCert("host-a"))!;
+        var e = Assert.Throws<InventoryProblem>(() => control.GenerateCert("host-a"))!;
         // Each problem names its line too (checked in EveryProblemIsListedAtOnce); here the words after it.
         var withoutLines = System.Text.RegularExpressions.Regex.Replace(e.Message, @"line \d+: ", "");
         foreach (var words in expected)
@@ -115,7 +115,7 @@ public class AddressPlanTests
         using var ws = new TestWorkspace();
         ws.Edit("host-c.yaml", "index:", "index: 2");
         ws.Write("host-d.yaml", "name: host-d\nindex: 4\nrouted_block: 172.20.4.0/24\n");
-        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Contain("has 3 problem(s); nothing was written"));
         Assert.That(e.Message, Does.Contain("host-c.yaml: line LINE: index: 2 is already used by".Replace("LINE", IndexLine())));
         Assert.That(e.Message, Does.Contain("host-d.yaml: line 3: routed_block: 172.20.4.0/24 overlaps 172.16.0.0/12"));

@@ -58,7 +58,7 @@ public class WindowsReleaseTests
     {
         using var ws = new TestWorkspace();
         File.WriteAllText(ws.HostsFile("network.yaml"), File.ReadAllText(ws.HostsFile("network.yaml")).Replace("    service: nebula ", "    binaries: tools/windows\n    service: nebula "));
-        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Contain("nebula.windows.binaries: is replaced by nebula.windows.release").And.Contain("fix: set release: to Nebula's Windows release zip"));
     }
 }

@@ -1,4 +1,4 @@
-using Flatnet.Deploy;
+using Flatnet.Transport;
 
 namespace Flatnet.Tests;
 

@@ -1,4 +1,4 @@
-using Flatnet.Deploy;
+using Flatnet.Transport;
 using Flatnet.Rendering;
 using Flatnet.Tools;
 
@@ -11,8 +11,12 @@ public class WindowsTransportTests
     {
         using var ws = new TestWorkspace();
         var plan = ws.ControlPlane().Context.Plan;
-        return HostModel.ForHost(plan, plan.Host("host-b"));
+        return TestWorkspace.Platforms.Model(plan, plan.Host("host-b"));
     }
+
+    private static global::Flatnet.Platforms.WindowsPlatform Windows => TestWorkspace.Platforms.Windows;
+
+    private static readonly WinRmScripts WinRm = new(new global::Flatnet.Rendering.TemplateRenderer(Path.Combine(TestWorkspace.RepoRoot, "templates")));
 
     private const string Encoded = "^run powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$";
 
@@ -24,7 +28,7 @@ public class WindowsTransportTests
     public void DeployToWindowsUploadsThroughSftpDriveNamesAndRunsInstallPs1()
     {
         var c = new RecordingConnection();
-        HostOperations.Deploy(HostB(), "/tmp/bundle", c);
+        Windows.Deploy(HostB(), "/tmp/bundle", c);
         Assert.That(c.Log[0], Is.EqualTo("upload bundle -> /F:/flatnet/incoming/bundle"));
         Assert.That(c.Log[1], Does.Match(Encoded));
         Assert.That(WindowsCommandLine.DecodedScript(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\incoming\bundle\install.ps1")));
@@ -35,7 +39,7 @@ public class WindowsTransportTests
     public void RoutingOnWindowsRunsWslRoutingInsideWslThenSetupRouting()
     {
         var c = new RecordingConnection();
-        HostOperations.ConfigureRouting(HostB(), "wsl.exe -u root -e", c);
+        Windows.ConfigureRouting(HostB(), c);
         Assert.That(c.Log, Has.Count.EqualTo(2).And.All.Match(Encoded));
         Assert.That(WslScript(WindowsCommandLine.DecodedScript(c.Log[0]), "wsl.exe -u root -e"), Is.EqualTo("bash '/mnt/f/flatnet/scripts/wsl-routing.sh' --install-boot"));
         Assert.That(WindowsCommandLine.DecodedScript(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\scripts\setup-routing.ps1")));
@@ -71,8 +75,8 @@ public class WindowsTransportTests
     public void PingsFromWindowsAndFromItsWslAreSpelledForEach(string reply, double rtt)
     {
         var c = new RecordingConnection(cmd => new RemoteResult(cmd, 0, reply, ""));
-        var (ok, ms, _) = HostOperations.Ping(c, HostB(), null, "10.100.1.1");
-        HostOperations.Ping(c, HostB(), "wsl.exe -u root -e", "10.101.1.1");
+        var (ok, ms, _) = Windows.Ping(c, HostB(), fromWsl: false, "10.100.1.1");
+        Windows.Ping(c, HostB(), fromWsl: true, "10.101.1.1");
         Assert.That((ok, ms), Is.EqualTo((true, (double?)rtt)));
         // An encoded script: cmd.exe and CommandLineToArgvW, which Windows' OpenSSH puts in between, cannot re-split it.
         Assert.That(c.Log, Has.All.Match(Encoded));
@@ -94,17 +98,17 @@ public class WindowsTransportTests
             .Replace(@"    root: 'F:\flatnet'", @"    root: 'F:\Program Files\flat net'"));
         var plan = ws.ControlPlane().Context.Plan;
         var host = plan.Host("host-b");
-        var model = HostModel.ForHost(plan, host);
+        var model = TestWorkspace.Platforms.Model(plan, host);
         Assert.That(model.Paths.Root, Is.EqualTo("F:/Program Files/flat net"));
         var c = new RecordingConnection();
-        HostOperations.Deploy(model, "/tmp/bundle", c);
-        HostOperations.ConfigureRouting(model, host.Host.WslCommand, c);
-        HostOperations.Ping(c, model, null, "10.100.1.1");
-        HostOperations.Ping(c, model, host.Host.WslCommand, "10.101.1.1");
-        HostOperations.InstalledNebula(model, c);
-        HostOperations.NebulaState(model, c);
-        HostOperations.RecordInstalled(model, c);
-        c.Run(HostOperations.MakeKeyPairCommand(model));
+        Windows.Deploy(model, "/tmp/bundle", c);
+        Windows.ConfigureRouting(model, c);
+        Windows.Ping(c, model, fromWsl: false, "10.100.1.1");
+        Windows.Ping(c, model, fromWsl: true, "10.101.1.1");
+        Windows.InstalledNebula(model, c);
+        Windows.NebulaState(model, c);
+        Windows.RecordInstalled(model, c);
+        c.Run(Windows.MakeKeyPair(model));
         var commands = c.Log.Where(l => l.StartsWith("run ")).Select(l => l[4..]).ToList();
         Assert.That(commands, Has.Count.EqualTo(9));
         foreach (var command in commands)
@@ -114,7 +118,7 @@ public class WindowsTransportTests
                 Is.EqualTo(new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", command[(command.LastIndexOf(' ') + 1)..] }));
         }
         Assert.That(WindowsCommandLine.DecodedScript(commands[0]), Does.Contain(@"& 'F:\Program Files\flat net\incoming\bundle\install.ps1'"));
-        Assert.That(WslScript(WindowsCommandLine.DecodedScript(commands[1]), host.Host.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
+        Assert.That(WslScript(WindowsCommandLine.DecodedScript(commands[1]), model.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
     }
 
     // learn.microsoft.com/cpp/cpp/main-function-command-line-args, "Results of parsing command lines".
@@ -134,7 +138,7 @@ public class WindowsTransportTests
     {
         const string pin = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
         var https = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", pin);
-        var run = WinRmScripts.Run(https, "powershell.exe -NoProfile -EncodedCommand QQA=");
+        var run = WinRm.Run(https, "powershell.exe -NoProfile -EncodedCommand QQA=");
         Assert.That(run, Is.EqualTo(
             "$ErrorActionPreference = 'Stop'\n" +
             "$tcp = New-Object System.Net.Sockets.TcpClient('192.168.1.12', 5986)\n" +
@@ -152,12 +156,12 @@ public class WindowsTransportTests
             "Write-Output $r.Out\n" +
             "exit $r.Code\n"));
         var http = new WinRmTarget("192.168.1.12", 5985, "admin", null);
-        var upload = WinRmScripts.Upload(http, "/build/bundle", "F:/flatnet/incoming/bundle");
+        var upload = WinRm.Upload(http, "/build/bundle", "F:/flatnet/incoming/bundle");
         Assert.That(upload, Does.Contain("$s = New-PSSession -ComputerName '192.168.1.12' -Port 5985 -Credential $credential\n").And.Not.Contain("SslStream"));
         Assert.That(upload, Does.Contain("Copy-Item -ToSession $s -Path (Join-Path '/build/bundle' '*') -Destination 'F:/flatnet/incoming/bundle' -Recurse -Force\n"));
 
         using var ws = new TestWorkspace();
-        var files = new[] { ("run.ps1", run), ("upload.ps1", upload), ("read.ps1", WinRmScripts.ReadFile(https, "F:/flatnet/logs/nebula.log")) }
+        var files = new[] { ("run.ps1", run), ("upload.ps1", upload), ("read.ps1", WinRm.ReadFile(https, "F:/flatnet/logs/nebula.log")) }
             .Select(f => { var p = Path.Combine(ws.Root, f.Item1); File.WriteAllText(p, f.Item2); return p; }).ToList();
         var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
         Assert.That(check.StdOut, Does.Contain("3 checked, 0 problem(s)"), check.StdOut + check.StdErr);
@@ -174,7 +178,7 @@ public class WindowsTransportTests
     public void LastHandshakesOnWindowsComeFromTheApplicationEventLog()
     {
         var c = new RecordingConnection();
-        HostOperations.HandshakeLines(HostB(), c);
+        Windows.HandshakeLines(HostB(), c);
         Assert.That(c.Log, Has.Count.EqualTo(1).And.All.Match(Encoded));
         var script = WindowsCommandLine.DecodedScript(c.Log[0]);
         var log = File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.11.0-host-a.log"));
@@ -201,7 +205,7 @@ public class WindowsTransportTests
         ws.Edit("network.yaml", "service:", "    service: nssm");
         var plan = ws.ControlPlane().Context.Plan;
         var c = new RecordingConnection();
-        HostOperations.HandshakeLines(HostModel.ForHost(plan, plan.Host("host-b")), c);
+        Windows.HandshakeLines(TestWorkspace.Platforms.Model(plan, plan.Host("host-b")), c);
         var script = WindowsCommandLine.DecodedScript(c.Log.Single());
         var log = File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.6.1-lighthouse.log"));
         var stub = "function Get-Content { param($Tail, $LiteralPath, $ErrorAction) " +
@@ -217,7 +221,7 @@ public class WindowsTransportTests
     {
         using var ws = new TestWorkspace();
         ws.Edit("host-b.yaml", "transport:", "  transport: winrm");
-        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Contain("host-b.yaml: line").And.Contain("deploy.winrm_cert: WinRM over HTTPS needs the host's certificate pinned"));
 
         ws.Edit("host-b.yaml", "transport:", "  transport: winrm\n  winrm_http: true");
@@ -234,12 +238,13 @@ public class WindowsTransportTests
     public void TheWslCommandUsesTheDistroThatSetupRoutingUses()
     {
         using var ws = new TestWorkspace();
-        Assert.That(ws.ControlPlane().Context.Plan.Host("host-b").Host.WslCommand, Is.EqualTo("wsl.exe -u root -e"));
+        Assert.That(HostB().WslCommand, Is.EqualTo("wsl.exe -u root -e"));
         ws.Edit("network.yaml", "service:", "    service: nebula\n    wsl_distro: Ubuntu-24.04");
-        var host = ws.ControlPlane().Context.Plan.Host("host-b");
-        Assert.That(host.Host.WslCommand, Is.EqualTo("wsl.exe -d Ubuntu-24.04 -u root -e"));
+        var plan = ws.ControlPlane().Context.Plan;
+        var model = TestWorkspace.Platforms.Model(plan, plan.Host("host-b"));
+        Assert.That(model.WslCommand, Is.EqualTo("wsl.exe -d Ubuntu-24.04 -u root -e"));
         var c = new RecordingConnection();
-        HostOperations.Ping(c, HostModel.ForHost(ws.ControlPlane().Context.Plan, host), host.Host.WslCommand, "10.101.1.1");
+        Windows.Ping(c, model, fromWsl: true, "10.101.1.1");
         Assert.That(WindowsCommandLine.DecodedScript(c.Log[0]), Does.StartWith("& 'wsl.exe' '-d' 'Ubuntu-24.04' '-u' 'root' '-e' 'sh' '-c' 'echo "));
     }
 

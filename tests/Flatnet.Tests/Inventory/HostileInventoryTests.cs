@@ -119,7 +119,7 @@ public class HostileInventoryTests
         ws.Edit("host-b.yaml", "groups:", "groups: []");
         ws.Edit("host-b.yaml", "address:", "  address: 198.18.0.12\n  port: 70000");
         ws.Edit("host-c.yaml", "index:", "index: 3\nindex: 4");
-        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         foreach (var words in new[]
                  {
                      "network.yaml: line 19: tuning.tx_queue: -5 is not a queue length",
@@ -142,7 +142,7 @@ public class HostileInventoryTests
         using var ws = new TestWorkspace();
         ws.Edit("network.yaml", "name:", "name: [a, b]");
         ws.Edit("host-b.yaml", "index:", "index: many");
-        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Not.Contain("System.").And.Not.Contain("CoreLib").And.Not.Contain("deserializ"));
         Assert.That(e.Message, Does.Contain("network.yaml: line 7: not valid here: expected a single value"));
         Assert.That(e.Message, Does.Contain("host-b.yaml: line 3: not valid here: 'many' is not a number"));
@@ -155,7 +155,7 @@ public class HostileInventoryTests
     {
         using var ws = new TestWorkspace();
         ws.Edit("host-c.yaml", "index:", $"index: 3\nrouted_block: {block}" + (outside ? "\nrouted_block_outside_pool: true" : ""));
-        var e = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Contain(words));
     }
 

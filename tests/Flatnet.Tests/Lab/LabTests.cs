@@ -1,5 +1,5 @@
+using Flatnet.Verification;
 using System.Text.Json;
-using Flatnet.Deploy;
 using Flatnet.Lab;
 using Flatnet.Tools;
 
@@ -107,7 +107,7 @@ public class LabTests
             Directory.Move(pki + ".real", pki);
 
             var checker = new ControlPlane(lab.Workspace, ws.Log);
-            var e = Assert.Throws<FlatnetException>(() => checker.VerifyPing())!;
+            var e = Assert.Throws<VerificationFailed>(() => checker.VerifyPing())!;
             Assert.That(e.Message, Does.Contain("host-c -> host-a").And.Contain("host-a -> host-c").And.Contain("pings failed"));
             Assert.That(e.Message, Does.Not.Contain("host-a -> host-b").And.Not.Contain("host-b -> host-a"));
             var survivors = new ControlPlane(lab.Workspace, ws.Log).VerifyPing(["host-a", "host-b"]);
@@ -195,7 +195,7 @@ public class LabTests
 
             // host-b's nebula dies: the report says so, and no failed row claims a tunnel.
             lab.Hosts.Single(h => h.Name == "host-b").Host.KillAll("nebula");
-            var e = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).VerifyPing())!;
+            var e = Assert.Throws<VerificationFailed>(() => new ControlPlane(lab.Workspace, ws.Log).VerifyPing())!;
             Assert.That(e.Message, Does.Contain("host-b: nebula is not running (pid file stale: process"));
             Assert.That(e.Message, Does.Contain("every ping from or to host-b fails").And.Contain("fix: look at").And.Contain("--target=DeployHost --host=host-b"));
             var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "ping-matrix.json"))).RootElement;
@@ -339,7 +339,7 @@ public class LabTests
         {
             var control = new ControlPlane(lab.Workspace, ws.Log);
             foreach (var host in control.Context.Plan.Hosts.Select(h => h.Name)) control.Provision(host);
-            var e = Assert.Throws<FlatnetException>(() => control.VerifyPing())!;
+            var e = Assert.Throws<VerificationFailed>(() => control.VerifyPing())!;
             // The path is the workspace's artifacts folder, as the user would type it (here the test's own, absolute).
             Assert.That(e.Message, Does.Contain("host-a: no direct path to host-b and the lighthouse does not relay - set relay.am_relay: true on lighthouse (see ")
                 .And.Contain("artifacts/lighthouses/lighthouse/config.yaml)"));

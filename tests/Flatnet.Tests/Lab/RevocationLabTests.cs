@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Flatnet.Deploy;
 using Flatnet.Lab;
 using Flatnet.Tools;
 using static Flatnet.Tests.LabTests;
@@ -85,7 +84,7 @@ public class RevocationLabTests
             DeployAll(lab, ws.Log);
             lab.Faults.StopSsh("host-a"); // host-a is off the admin's network; its nebula runs on
 
-            var first = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-c"))!;
+            var first = Assert.Throws<PendingHosts>(() => new ControlPlane(lab.Workspace, ws.Log).RevokeHost("host-c"))!;
             Assert.That(first.Problem, Does.StartWith("the revocation of host-c is recorded; rolled out to 1 of 2 peers; pending: host-a (cannot connect to"));
             Assert.That(first.Fix, Does.Contain("re-run ./build.sh --target=RevokeHost --host=host-c"));
             Assert.That(Reaches(lab, "host-c", "10.100.1.1"), Is.True, "host-a has not got the blocklist, so it still accepts host-c");

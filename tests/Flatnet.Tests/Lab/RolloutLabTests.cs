@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Flatnet.Deploy;
 using Flatnet.Lab;
 using Flatnet.Tools;
 using static Flatnet.Tests.LabTests;
@@ -27,7 +26,7 @@ public class RolloutLabTests
             var config = Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml");
             var liveConfig = File.ReadAllText(config);
             void Edit(string from, string to) => File.WriteAllText(hostFile, original.Replace(from, to));
-            FlatnetException Deploy() => Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).DeployHost("host-a"))!;
+            FlatnetException Deploy() => Assert.Catch<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).DeployHost("host-a"))!;
             void StillAsItWas(string fault)
             {
                 Assert.That(File.ReadAllText(config), Is.EqualTo(liveConfig), $"{fault}: config changed");
@@ -36,7 +35,9 @@ public class RolloutLabTests
 
             // Unreachable: an address on the lab's LAN that nobody has.
             Edit("address: 198.18.0.11", "address: 198.18.0.99");
-            Assert.That(Deploy().Message, Does.Contain("host-a.yaml: deploy: cannot connect to root@198.18.0.99:22 (host-a)").And.Contain("fix: check that host-a is on"));
+            var unreachable = Deploy();
+            Assert.That(unreachable, Is.TypeOf<HostUnreachable>(), "an address nobody answers may answer later");
+            Assert.That(unreachable.Message, Does.Contain("host-a.yaml: deploy: cannot connect to root@198.18.0.99:22 (host-a)").And.Contain("fix: check that host-a is on"));
             StillAsItWas("unreachable");
 
             // A key the host does not know.
@@ -50,7 +51,9 @@ public class RolloutLabTests
             // Corrupted between packaging and the host: install.sh refuses it before touching anything.
             new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a");
             File.AppendAllText(Path.Combine(lab.Workspace.BundleDirectory("host-a"), "config.yaml"), "# tampered\n");
-            Assert.That(Deploy().Message, Does.Contain("installing the bundle on host-a failed").And.Contain("bundle is damaged"));
+            var damaged = Deploy();
+            Assert.That(damaged, Is.TypeOf<RemoteCommandFailed>(), "the host answered, and its install script refused");
+            Assert.That(damaged.Message, Does.Contain("installing the bundle on host-a failed").And.Contain("bundle is damaged"));
             StillAsItWas("corrupt bundle");
 
             // An install root that cannot be written: a file stands where its folder would be.

@@ -53,7 +53,7 @@ public class VersionMatrixLabTests
         Assert.That(File.Exists(Path.Combine(ws.Root, "artifacts", "lab", "lighthouse", "logs", "nebula.log")), Is.False, "no daemon was started");
     }
 
-    private static Deploy.PingMatrix Run(TestWorkspace ws, LabVersions versions)
+    private static global::Flatnet.Verification.PingMatrix Run(TestWorkspace ws, LabVersions versions)
     {
         LabPrerequisites.Ensure(ws.Log, install: false);
         try

@@ -41,13 +41,13 @@ public class CertificatesTests
         File.WriteAllText(ws.HostsFile("blocklist.txt"), $"# revoked\n{fp}  host-b  2026-11-25\n");
         var control = ws.ControlPlane();
         var plan = control.Context.Plan;
-        var config = control.Context.Renderer.RenderConfig(Rendering.HostModel.ForHost(plan, plan.Host("host-a")));
+        var config = control.Context.Renderer.RenderConfig(TestWorkspace.Platforms.Model(plan, plan.Host("host-a")));
         Assert.That(config, Does.Contain($"  blocklist:\n    - \"{fp}\"\n"));
         var e = Assert.Throws<FlatnetException>(() => control.GenerateCert("host-b", force: true))!;
         Assert.That(e.Message, Does.Contain("host-b was revoked, so flatnet will not sign a new certificate for it").And.Contain("remove its line"));
 
         File.WriteAllText(ws.HostsFile("blocklist.txt"), "not-a-fingerprint host-b\n");
-        var bad = Assert.Throws<FlatnetException>(() => _ = ws.ControlPlane().Context.Plan)!;
+        var bad = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(bad.Message, Does.Contain("blocklist.txt: line 1: expected 'FINGERPRINT NAME [DATE]'"));
     }
 
@@ -82,7 +82,7 @@ public class CertificatesTests
     {
         using var ws = new TestWorkspace();
         var control = ws.ControlPlane();
-        var command = global::Flatnet.Deploy.HostOperations.MakeKeyPairCommand(control.Context.Model(control.Context.Plan.Host("host-b")));
+        var command = TestWorkspace.Platforms.Windows.MakeKeyPair(control.Context.Model(control.Context.Plan.Host("host-b")));
         Assert.That(command, Does.Match("^powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$"),
             "nothing cmd.exe or CommandLineToArgvW could re-split");
         var script = System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(command[(command.LastIndexOf(' ') + 1)..]));

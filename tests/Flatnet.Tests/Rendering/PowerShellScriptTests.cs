@@ -11,7 +11,7 @@ public class PowerShellScriptTests
         var control = ws.ControlPlane();
         var plan = control.Context.Plan;
         var dir = Path.Combine(ws.Root, "rendered-host-b");
-        foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))))
+        foreach (var f in control.Context.Render(TestWorkspace.Platforms.Model(plan, plan.Host("host-b"))))
         {
             var path = Path.Combine(dir, f.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
@@ -81,7 +81,7 @@ public class PowerShellScriptTests
         var plan = control.Context.Plan;
         var files = new List<string> { Path.Combine(TestWorkspace.RepoRoot, "build.ps1") };
         foreach (var host in plan.Hosts)
-            foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, host)).Where(f => f.Path.EndsWith(".ps1")))
+            foreach (var f in control.Context.Render(TestWorkspace.Platforms.Model(plan, host)).Where(f => f.Path.EndsWith(".ps1")))
             {
                 var path = Path.Combine(ws.Root, "ps1", host.Name, f.Path);
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);

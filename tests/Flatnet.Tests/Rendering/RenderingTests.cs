@@ -22,14 +22,14 @@ public class RenderingTests
         var control = ws.ControlPlane();
         var plan = control.Context.Plan;
         foreach (var host in plan.Hosts)
-            foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, host, GoldenAdmin)))
+            foreach (var f in control.Context.Render(TestWorkspace.Platforms.Model(plan, host, GoldenAdmin)))
                 yield return (host.Name, f);
 
         // A Linux host (the lab's flavour) and the lighthouse, from the same inventory.
         ws.Edit("host-a.yaml", "os:", "os: linux\nwsl_command: ip netns exec fn-wsl-a");
         var linux = ws.ControlPlane();
         var linuxPlan = linux.Context.Plan;
-        foreach (var f in linux.Context.Renderer.Render(HostModel.ForHost(linuxPlan, linuxPlan.Host("host-a"), GoldenAdmin)))
+        foreach (var f in linux.Context.Render(TestWorkspace.Platforms.Model(linuxPlan, linuxPlan.Host("host-a"), GoldenAdmin)))
             yield return ("linux-host-a", f);
 
         // A Linux host without WSL2: no routed block, no routing scripts, and nobody routes to it.
@@ -37,10 +37,10 @@ public class RenderingTests
         ws.Edit("host-c.yaml", "wsl:", "wsl: false");
         var noWsl = ws.ControlPlane();
         var noWslPlan = noWsl.Context.Plan;
-        foreach (var f in noWsl.Context.Renderer.Render(HostModel.ForHost(noWslPlan, noWslPlan.Host("host-c"))))
+        foreach (var f in noWsl.Context.Render(TestWorkspace.Platforms.Model(noWslPlan, noWslPlan.Host("host-c"))))
             yield return ("linux-host-c-no-wsl", f);
         yield return ("lighthouse", new RenderedFile("config.yaml", System.Text.Encoding.UTF8.GetBytes(
-            linux.Context.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], "/opt/flatnet"))), RenderedFile.Regular));
+            linux.Context.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], TestWorkspace.Platforms.Linux.LighthouseFacts("/opt/flatnet", linuxPlan.Inventory.Network.Nebula.Linux.Binary)))), RenderedFile.Regular));
     }
 
     [Test]
@@ -93,7 +93,7 @@ public class RenderingTests
         // The lighthouse's config, from the same model, under the same release.
         var plan = control.Context.Plan;
         var lighthouse = Path.Combine(ws.Root, "lighthouse");
-        var model = HostModel.ForLighthouse(plan, plan.Lighthouses[0], lighthouse, nebula);
+        var model = HostModel.ForLighthouse(plan, plan.Lighthouses[0], TestWorkspace.Platforms.Linux.LighthouseFacts(lighthouse, nebula));
         Directory.CreateDirectory(model.Paths.ConfigDir);
         File.Copy(control.Context.Ca.CrtPath, model.Paths.Ca);
         control.Context.NebulaCert.Sign(new global::Flatnet.Tools.NebulaCertSignSettings("lighthouse", "10.100.0.1/16", control.Context.Ca.CrtPath, control.Context.Ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key });
@@ -198,7 +198,7 @@ public class RenderingTests
         File.WriteAllText(Path.Combine(ws.Root, "templates", "config.yaml.scriban"), "pki:\n  ca: {{ paths.caa }}\n");
         var control = ws.ControlPlane();
         var plan = control.Context.Plan;
-        var e = Assert.Throws<FlatnetException>(() => control.Context.Renderer.RenderConfig(HostModel.ForHost(plan, plan.Host("host-b"))))!;
+        var e = Assert.Throws<FlatnetException>(() => control.Context.Renderer.RenderConfig(TestWorkspace.Platforms.Model(plan, plan.Host("host-b"))))!;
         Assert.That(e.Message, Does.Contain("templates/config.yaml.scriban").And.Contain("caa"));
 
         // RenderAll renders hosts in parallel: the reason comes once, never as .NET's "One or more errors occurred".

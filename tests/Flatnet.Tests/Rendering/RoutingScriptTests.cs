@@ -28,7 +28,7 @@ public class RoutingScriptTests
             var control = Ws.ControlPlane();
             var plan = control.Context.Plan;
             Scripts = Path.Combine(Ws.Root, "scripts");
-            foreach (var f in control.Context.Renderer.Render(HostModel.ForHost(plan, plan.Host("host-b"))).Where(f => f.Path.StartsWith("scripts/")))
+            foreach (var f in control.Context.Render(TestWorkspace.Platforms.Model(plan, plan.Host("host-b"))).Where(f => f.Path.StartsWith("scripts/")))
             {
                 Directory.CreateDirectory(Scripts);
                 File.WriteAllBytes(Path.Combine(Ws.Root, f.Path), f.Content);

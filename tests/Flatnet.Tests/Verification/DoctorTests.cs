@@ -12,12 +12,12 @@ public class DoctorTests
                      "some warning a tool printed\n" +
                      "FAIL\troute\tno route of 10.101.2.0/24 to WSL2\trun scripts/host-routing.sh (ConfigureRouting)\n" +
                      "warn\twsl-ping\tno peer to ping yet\n";
-        Assert.That(Doctor.Parse(output), Is.EqualTo(new[]
+        Assert.That(DoctorFindings.Parse(output), Is.EqualTo(new[]
         {
             new DoctorFinding("ok", "root", "running as root", ""),
             new DoctorFinding("FAIL", "route", "no route of 10.101.2.0/24 to WSL2", "run scripts/host-routing.sh (ConfigureRouting)"),
             new DoctorFinding("warn", "wsl-ping", "no peer to ping yet", ""),
         }));
-        Assert.That(Doctor.Parse(output).Count(f => f.Failed), Is.EqualTo(1));
+        Assert.That(DoctorFindings.Parse(output).Count(f => f.Failed), Is.EqualTo(1));
     }
 }

@@ -1,5 +1,5 @@
+using Flatnet.Verification;
 using Flatnet.Addressing;
-using Flatnet.Deploy;
 
 namespace Flatnet.Tests;
 

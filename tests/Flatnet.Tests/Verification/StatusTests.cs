@@ -14,7 +14,7 @@ public class StatusTests
                 Tunnels = new Dictionary<string, string> { ["host-b"] = "direct 198.18.0.12:4242" } },
             new HostStatus { Host = "host-b", Reachable = false, CertificateDaysLeft = 12, Problem = "cannot connect to root@198.18.0.12:22 (host-b): Connection refused" },
         };
-        var lines = Status.Table(rows, ["host-a", "host-b"]).Split('\n');
+        var lines = StatusTable.Table(rows, ["host-a", "host-b"]).Split('\n');
         Assert.That(lines[0], Does.StartWith("  host ").And.Contain("host-a").And.Contain("host-b"));
         Assert.That(lines[0], Does.Contain(" routing "));
         Assert.That(lines[1], Does.Contain("host-a").And.Contain(" ok ").And.Contain("1.11.0").And.Contain("364d").And.Contain("direct 198.18.0.12:4242"));
@@ -32,7 +32,7 @@ public class StatusTests
                 Tunnels = new Dictionary<string, string> { ["host-b"] = "direct 198.18.0.12:4242", ["host-c"] = "-" },
                 LastHandshakes = new Dictionary<string, DateTimeOffset> { ["host-b"] = now.AddMinutes(-4), ["host-c"] = now.AddHours(-3) } },
         };
-        var line = Status.Table(rows, ["host-a", "host-b", "host-c"], now).Split('\n')[1];
+        var line = StatusTable.Table(rows, ["host-a", "host-b", "host-c"], now).Split('\n')[1];
         Assert.That(line, Does.Contain("direct 198.18.0.12:4242 4m ago").And.Contain("- 3h ago"), "a tunnel gone now still shows when it last shook hands");
     }
 

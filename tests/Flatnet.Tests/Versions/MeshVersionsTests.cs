@@ -15,7 +15,7 @@ public class MeshVersionsTests
     [Test]
     public void AV2CaIsRefusedNamingEveryDaemonTooOldToReadIt()
     {
-        var refusal = Mesh(V161, V1110, V193, null).Refusal(2, "pki/ca.crt");
+        var refusal = Mesh(V161, V1110, V193, null).Refusal(2, "pki/ca.crt")!.Message;
         Assert.That(refusal, Does.Contain("the CA pki/ca.crt is a v2 certificate, which Nebula before 1.10.0 cannot read"));
         Assert.That(refusal, Does.Contain("lighthouse lighthouse runs 1.6.1 (hosts/network.yaml: lighthouses: nebula_version)"));
         Assert.That(refusal, Does.Contain("host host-b runs 1.9.3 (hosts/host-b.yaml: nebula_version)"));

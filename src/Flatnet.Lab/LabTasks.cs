@@ -1,0 +1,59 @@
+using Flatnet.Workflows;
+
+namespace Flatnet.Lab;
+
+/// <summary>The lab's Cake tasks, registered one line each like the library's (<see cref="FlatnetTasks"/>).</summary>
+public static class LabTasks
+{
+    public static IReadOnlyList<FlatnetTask> All { get; } = [new LabTask(), new LabCleanTask(), new BenchmarkTask(), new TestTask()];
+}
+
+/// <summary>Lab: the local lab; every example host joins with the real AddHost chain over SSH (<see cref="LabRunner"/>).</summary>
+public sealed class LabTask : FlatnetTask
+{
+    public override string Name => "Lab";
+    public override string Description => "Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first).";
+
+    public override void Run(FlatnetContext context)
+    {
+        var a = context.Arguments;
+        LabRunner.Run(context.Workspace, context.Log, a.Flag("keep"), installPackages: true,
+            LabVersions.Parse(a.Value("nebula"), a.Value("lighthouse-nebula"), a.Value("ca-version")), a.Flag("managed-lighthouse"));
+    }
+}
+
+/// <summary>LabClean: what a kept or interrupted lab left.</summary>
+public sealed class LabCleanTask : FlatnetTask
+{
+    public override string Name => "LabClean";
+    public override string Description => "Remove what a kept or interrupted lab left: its namespaces, processes and link.";
+
+    public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log);
+}
+
+/// <summary>Benchmark: the lab's figures side by side (<see cref="LabBenchmark"/>); never a test.</summary>
+public sealed class BenchmarkTask : FlatnetTask
+{
+    public override string Name => "Benchmark";
+    public override string Description => "Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, relays per Nebula release, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|relays|packaging runs one.";
+
+    public override void Run(FlatnetContext context) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, context.Arguments.Value("part"));
+}
+
+/// <summary>Test: what the tests need on a fresh machine, then the tests themselves (what CI runs).</summary>
+public sealed class TestTask : FlatnetTask
+{
+    public override string Name => "Test";
+    public override string Description => "Install what the tests need (Debian packages incl. chromium, as root; build.sh restored pwsh; the tested Nebula releases) and run them: dotnet test flatnet.sln.";
+
+    public override void Run(FlatnetContext context)
+    {
+        LabPrerequisites.Ensure(context.Log, install: true, browser: true);
+        context.Releases.FetchAll(string.Join(",", Versions.NebulaVersion.Tested), context.Log);
+        // The test run speaks for itself on this console, as it goes.
+        using var run = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("dotnet", ["test", "flatnet.sln"])
+            { WorkingDirectory = context.Workspace.Root, UseShellExecute = false }) ?? throw new FlatnetException("could not start dotnet test");
+        run.WaitForExit();
+        if (run.ExitCode != 0) throw new FlatnetException($"dotnet test flatnet.sln failed (exit {run.ExitCode})", fix: "the failing tests are listed above");
+    }
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Flatnet.Inventory;
+using Flatnet.Rendering;
+using Flatnet.Transport;
+using Flatnet.Versions;
+
+namespace Flatnet.Platforms;
+
+/// <summary>
+/// One host OS, in one place, as Nebula keeps one file per OS (overlay/tun_windows.go, tun_linux.go): where a host's
+/// files live, which templates its bundle has, how a script reaches it, and every operation flatnet runs there. Each
+/// script it sends is a template, templates/remote/OS/NAME.EXT.scriban (shared ones in templates/remote/), rendered
+/// with the same encoders as the bundle's; nothing else in the library asks which OS a host runs.
+/// </summary>
+public abstract partial class HostPlatform(TemplateRenderer templates)
+{
+    public abstract HostOs Os { get; }
+
+    /// <summary>"windows" or "linux": the OS as templates and manifests name it, and its folder under templates/remote/.</summary>
+    public string Name => Os.ToString().ToLowerInvariant();
+
+    protected abstract string ScriptExtension { get; }
+
+    /// <summary>The model's OS-given parts: where its files live, what Nebula must not advertise, how WSL2 is reached.</summary>
+    public abstract PlatformFacts Facts(HostEntry host, NetworkSettings network);
+
+    /// <summary>The files of a host's bundle and the templates they come from.</summary>
+    public abstract IReadOnlyList<BundleTemplate> BundleTemplates(HostModel model);
+
+    /// <summary>Nebula's own binaries a bundle carries for this OS (none: the host's package manager installs Nebula).</summary>
+    public virtual IReadOnlyList<RenderedFile> ShippedNebula(NetworkSettings network) => [];
+
+    /// <summary>A script of this OS as the command line the host's SSH server hands to its shell.</summary>
+    public abstract string CommandLine(string script);
+
+    /// <summary>A host path as the transport's file side names it.</summary>
+    public virtual string RemotePath(string path) => path;
+
+    /// <summary>A host path as the host's own shell writes it.</summary>
+    protected virtual string HostPath(string path) => path;
+
+    /// <summary>templates/remote/OS/NAME: one script of this OS, rendered from <paramref name="model"/>.</summary>
+    protected string Script(string name, object model) => Render($"remote/{Name}/{name}.{ScriptExtension}.scriban", model);
+
+    protected string Command(string name, object model) => CommandLine(Script(name, model));
+
+    private string Render(string template, object model) => templates.Render(template, model).TrimEnd('\n');
+
+    /// <summary>A script file on the host, run by its shell (PowerShell or bash), with switches.</summary>
+    protected string RunScriptFile(string path, string switches = "") => Command("run-script", new { Path = HostPath(path), Switches = switches });
+
+    /// <summary>
+    /// A POSIX shell script run inside the host's WSL2, carried as data: base64 of the script, decoded and run by sh
+    /// inside WSL. Whatever cmd.exe, CommandLineToArgvW (wsl.exe's) or Windows PowerShell 5.1's native-argument quoting
+    /// do to a command line, "echo BASE64 | base64 -d | sh" has no quote, backslash or metacharacter of theirs outside
+    /// one quoted argument, so it arrives as written.
+    /// </summary>
+    public string InWsl(HostModel model, string shellScript)
+    {
+        var carried = Render("remote/wsl-carrier.sh.scriban", new { Base64 = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(shellScript)) });
+        return Command("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = carried });
+    }
+
+    private string WslRouting(HostModel model, string switchName) =>
+        InWsl(model, Render("remote/wsl-routing.sh.scriban", new { Script = model.Paths.WslScriptsDir + "/wsl-routing.sh", Switch = switchName }));
+
+    /// <summary>keygen_on_host: makes the host's key pair in its config folder, once (an existing key is kept).</summary>
+    public abstract string MakeKeyPair(HostModel model);
+
+    /// <summary>What a host needs before it can make its key (Windows: nebula-cert.exe, ahead of the bundle).</summary>
+    public virtual void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula) { }
+
+    /// <summary>The Nebula release installed on the host, asked from its binary; null when none is installed yet.</summary>
+    public NebulaVersion? InstalledNebula(HostModel model, IHostConnection connection)
+    {
+        var r = connection.Run(Command("installed-nebula", new { Exe = HostPath(model.Paths.NebulaBinary) }), TimeSpan.FromSeconds(30));
+        return r.Succeeded && NebulaVersion.TryParse(r.StdOut.Trim().Split('\n')[0], out var v) ? v : null;
+    }
+
+    /// <summary>Uploads the unpacked bundle to ROOT/incoming/bundle and runs its install script there.</summary>
+    public RemoteResult Deploy(HostModel model, string bundleDirectory, IHostConnection connection)
+    {
+        var incoming = $"{model.Paths.Root}/incoming/bundle";
+        ClearIncoming(incoming, model, connection);
+        connection.Upload(bundleDirectory, RemotePath(incoming));
+        return Checked(connection, RunScriptFile($"{incoming}/{InstallScript}"), $"installing the bundle on {model.Name}");
+    }
+
+    protected abstract string InstallScript { get; }
+
+    protected virtual void ClearIncoming(string incoming, HostModel model, IHostConnection connection) { }
+
+    /// <summary>Where a host keeps the manifest of the bundle it runs: written only after install and routing succeeded.</summary>
+    public static string InstalledManifestPath(HostModel model) => $"{model.Paths.Root}/installed-manifest.json";
+
+    /// <summary>The manifest the host runs, as it reports it; "" when it has none (never deployed, or deployed before flatnet recorded it).</summary>
+    public string InstalledManifest(HostModel model, IHostConnection connection) => connection.ReadFile(RemotePath(InstalledManifestPath(model)));
+
+    /// <summary>
+    /// Records the bundle the install script just installed (it leaves ROOT/installed-manifest.pending.json) as the one
+    /// the host runs, once its routing is in place too. Without a pending manifest (routing run on its own) nothing changes.
+    /// </summary>
+    public void RecordInstalled(HostModel model, IHostConnection connection) =>
+        Checked(connection, Command("record-installed", new
+        {
+            Pending = HostPath($"{model.Paths.Root}/installed-manifest.pending.json"), Installed = HostPath(InstalledManifestPath(model)),
+        }), $"recording the installed bundle on {model.Name}");
+
+    /// <summary>WSL side first (its stable address), then the host side (the route to WSL2's current address).</summary>
+    public IReadOnlyList<RemoteResult> ConfigureRouting(HostModel model, IHostConnection connection)
+    {
+        var results = new List<RemoteResult>();
+        if (model.Wsl)
+            results.Add(Checked(connection, WslRouting(model, "--install-boot"), $"wsl-routing.sh inside {model.Name}'s WSL2"));
+        results.Add(Checked(connection, HostRouting(model, check: false), $"{HostRoutingName} on {model.Name}"));
+        return results;
+    }
+
+    /// <summary>The host side of routing, applied (check false) or only checked, changing nothing.</summary>
+    protected abstract string HostRouting(HostModel model, bool check);
+
+    protected abstract string HostRoutingName { get; }
+
+    /// <summary>
+    /// Status: whether the host routes its block to WSL2's current address (the routing script's own check, which
+    /// changes nothing): "ok", or the first thing it found missing; "-" for a host without WSL2.
+    /// </summary>
+    public string RoutingState(HostModel model, IHostConnection connection)
+    {
+        if (!model.Wsl) return "-";
+        var r = connection.Run(HostRouting(model, check: true), TimeSpan.FromSeconds(60));
+        if (r.Succeeded) return "ok";
+        var said = (r.StdOut + "\n" + r.StdErr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return said.FirstOrDefault(l => l.StartsWith("missing:", StringComparison.Ordinal)) ?? said.FirstOrDefault() ?? $"check failed (exit {r.ExitCode})";
+    }
+
+    /// <summary>
+    /// RemoveHost on the host: the current scripts go to ROOT/scripts first (a host installed by an older flatnet has
+    /// older ones), then the uninstall script takes Nebula and the host's routing off, then wsl-routing.sh --remove
+    /// takes the stable address and its routes out of WSL2.
+    /// </summary>
+    public IReadOnlyList<RemoteResult> Uninstall(HostModel model, string scriptsDirectory, IHostConnection connection)
+    {
+        connection.Upload(scriptsDirectory, RemotePath(model.Paths.ScriptsDir));
+        var results = new List<RemoteResult>
+        {
+            Checked(connection, RunScriptFile($"{model.Paths.ScriptsDir}/{UninstallScript}"), $"uninstall on {model.Name}"),
+        };
+        if (model.Wsl)
+            results.Add(Checked(connection, WslRouting(model, "--remove"), $"wsl-routing.sh --remove inside {model.Name}'s WSL2"));
+        return results;
+    }
+
+    protected abstract string UninstallScript { get; }
+
+    /// <summary>What a person runs on the host when flatnet cannot reach it: the same scripts, by hand.</summary>
+    public string UninstallByHand(HostModel model) =>
+        UninstallScriptByHand(model) + (model.Wsl ? $"; then in WSL2: sudo bash {model.Paths.WslScriptsDir}/wsl-routing.sh --remove" : "");
+
+    protected abstract string UninstallScriptByHand(HostModel model);
+
+    /// <summary>The host's doctor, in machine form (one tab-separated line per check): scripts/flatnet-doctor.* of its bundle.</summary>
+    public abstract string Doctor(HostModel model);
+
+    /// <summary>Where the person at the host looks for Nebula's own words (diagnoses name it).</summary>
+    public abstract string NebulaLogs(HostModel model);
+
+    /// <summary>Pings a target from the host (or from its WSL2). Retries give a new tunnel time to come up.</summary>
+    public (bool Ok, double? RttMs, string Detail) Ping(IHostConnection connection, HostModel model, bool fromWsl, string target, int attempts = 4)
+    {
+        // A handshake takes milliseconds on a LAN; four tries a second and a half apart cover a slow first one.
+        var loop = Render("remote/ping-loop.sh.scriban", new { Target = target, Attempts = attempts });
+        var command = fromWsl ? InWsl(model, loop) : HostPing(target, attempts, loop);
+        var r = connection.Run(command, TimeSpan.FromSeconds(attempts * 4 + 10));
+        var detail = r.Succeeded ? "" : (r.StdErr + r.StdOut).Trim().Split('\n').LastOrDefault() ?? "";
+        return (r.Succeeded, RoundTripMs(r.StdOut), detail);
+    }
+
+    /// <param name="loop">the shell loop a POSIX host runs (templates/remote/ping-loop.sh.scriban).</param>
+    protected abstract string HostPing(string target, int attempts, string loop);
+
+    /// <summary>
+    /// The round trip from ping's output in any language: Linux prints "time=0.521 ms", English Windows "time=1ms" or
+    /// "time&lt;1ms", Japanese Windows "時間 =1ms" / "時間 &lt;1ms". Only the "=" or "&lt;" before a number of "ms" is common to all.
+    /// </summary>
+    public static double? RoundTripMs(string output) =>
+        Rtt().Match(output) is { Success: true } m ? double.Parse(m.Groups[1].Value.Replace(',', '.'), CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"[=<]\s*(\d+(?:[.,]\d+)?)\s*ms\b")]
+    private static partial Regex Rtt();
+
+    /// <summary>Whether the host's Nebula runs (the service, or install.sh's pid file) and, if not, what was found instead.</summary>
+    public (bool Running, string Detail) NebulaState(HostModel model, IHostConnection connection)
+    {
+        var r = connection.Run(Command("nebula-state", new { PidFile = model.Paths.Root + "/run/nebula.pid" }), TimeSpan.FromSeconds(30));
+        return (r.Succeeded, (r.StdOut + r.StdErr).Trim().Split('\n').FirstOrDefault() ?? "");
+    }
+
+    /// <summary>The host's newest handshake lines (<see cref="HandshakeMarker"/>), wherever its Nebula logs; empty when there is no log.</summary>
+    public string HandshakeLines(HostModel model, IHostConnection connection)
+    {
+        var r = connection.Run(Command("handshake-lines", new { Log = HostPath(model.Paths.Log), Marker = HandshakeMarker, Nssm = model.ServiceManager == "nssm" }),
+            TimeSpan.FromSeconds(30));
+        return r.Succeeded ? r.StdOut : "";
+    }
+
+    /// <summary>The words of the log line Nebula writes when a handshake completes (every release from 1.6).</summary>
+    public const string HandshakeMarker = "Handshake message received";
+
+    protected static RemoteResult Checked(IHostConnection connection, string command, string what)
+    {
+        var r = connection.Run(command);
+        if (r.Succeeded) return r;
+        var said = (r.StdErr + "\n" + r.StdOut).Trim();
+        var output = string.Join("\n      ", said.Split('\n').TakeLast(8));
+        throw new RemoteCommandFailed(connection.Describe, $"{what} failed (exit {r.ExitCode}) on {connection.Describe}.\n    command: {command}\n    output:\n      {output}", said, r.ExitCode);
+    }
+}

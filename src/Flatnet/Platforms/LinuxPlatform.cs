@@ -1,0 +1,70 @@
+using Flatnet.Inventory;
+using Flatnet.Rendering;
+using Flatnet.Transport;
+
+namespace Flatnet.Platforms;
+
+/// <summary>
+/// A Linux host (a managed lighthouse, a Linux PC, the lab's stand-ins for the PCs): files under its root
+/// (/opt/flatnet), the distribution's nebula binary, shell commands sent as they are to its SSH server, WSL2 (the
+/// lab's namespace) reached with the inventory's wsl_command.
+/// </summary>
+public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(templates)
+{
+    public override HostOs Os => HostOs.Linux;
+    protected override string ScriptExtension => "sh";
+    protected override string InstallScript => "install.sh";
+    protected override string UninstallScript => "uninstall.sh";
+    protected override string HostRoutingName => "host routing";
+
+    /// <summary>Container bridges, veth pairs (the lab's WSL stand-in) and Nebula itself: addresses other hosts cannot reach.</summary>
+    private static readonly IReadOnlyList<string> VirtualInterfaces = ["docker.*", "br-.*", "veth.*", HostModel.DefaultTunDevice];
+
+    public override PlatformFacts Facts(HostEntry host, NetworkSettings network) =>
+        new(Name, Paths(host.Root ?? network.Nebula.Linux.Root, host.NebulaBinary ?? network.Nebula.Linux.Binary), VirtualInterfaces, host.WslCommand ?? "");
+
+    /// <summary>A lighthouse's config for its operator (Debian's layout) or the lab's stand-in: files under <paramref name="root"/>.</summary>
+    public PlatformFacts LighthouseFacts(string root, string binary) => new(Name, Paths(root, binary), VirtualInterfaces, "");
+
+    private static HostPaths Paths(string root, string binary)
+    {
+        var r = root.TrimEnd('/');
+        return HostPaths.Under(r, binary, $"{r}/scripts");
+    }
+
+    public override IReadOnlyList<BundleTemplate> BundleTemplates(HostModel model) =>
+    [
+        new("config.yaml", "config.yaml.scriban", RenderedFile.Regular),
+        new("install.sh", "install.sh.scriban", RenderedFile.Executable),
+        // Routing scripts exist for a host with WSL2 only: without it there is nothing to route (RoutePlan is null).
+        .. model.Routes is null ? Array.Empty<BundleTemplate>() :
+        [
+            new("scripts/host-routing.sh", "host-routing.sh.scriban", RenderedFile.Executable),
+            new("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", RenderedFile.Executable),
+        ],
+        new("scripts/flatnet-doctor.sh", "flatnet-doctor.sh.scriban", RenderedFile.Executable),
+        new("scripts/uninstall.sh", "uninstall.sh.scriban", RenderedFile.Executable),
+        new("README.md", "README.md.scriban", RenderedFile.Regular),
+    ];
+
+    /// <summary>A Linux host's SSH server runs the command line with the account's shell: the script is the command line.</summary>
+    public override string CommandLine(string script) => script;
+
+    public override string MakeKeyPair(HostModel model) => Command("make-key-pair", new { Dir = model.Paths.ConfigDir });
+
+    protected override void ClearIncoming(string incoming, HostModel model, IHostConnection connection) =>
+        Checked(connection, Command("clear-incoming", new { Incoming = incoming }), $"clearing {incoming} on {model.Name}");
+
+    /// <summary>With WSL2, host-routing.sh --watch: a background watcher keeps the route on WSL2's current address after WSL2 restarts.</summary>
+    protected override string HostRouting(HostModel model, bool check) => !model.Wsl ? Command("forwarding", new { })
+        : Command("host-routing", new { model.WslCommand, Script = model.Paths.ScriptsDir + "/host-routing.sh", Switches = check ? "--check" : "--watch" });
+
+    protected override string UninstallScriptByHand(HostModel model) => $"as root: bash {model.Paths.ScriptsDir}/uninstall.sh";
+
+    public override string Doctor(HostModel model) =>
+        Command("doctor", new { Script = model.Paths.ScriptsDir + "/flatnet-doctor.sh", WslCommand = model.Wsl ? model.WslCommand : "" });
+
+    public override string NebulaLogs(HostModel model) => model.Paths.Log;
+
+    protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Loop = loop });
+}

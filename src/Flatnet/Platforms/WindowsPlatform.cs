@@ -1,0 +1,99 @@
+using Flatnet.Inventory;
+using Flatnet.Rendering;
+using Flatnet.Transport;
+
+namespace Flatnet.Platforms;
+
+/// <summary>
+/// A Windows PC: the spec's layout under nebula.windows.root (F:\flatnet\...), Nebula's Windows release in its bundle,
+/// PowerShell scripts sent as -EncodedCommand through Windows' OpenSSH (whose shell is cmd.exe), WSL2 reached with
+/// wsl.exe, SFTP paths to drives as /F:/...
+/// </summary>
+public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(templates)
+{
+    public override HostOs Os => HostOs.Windows;
+    protected override string ScriptExtension => "ps1";
+    protected override string InstallScript => "install.ps1";
+    protected override string UninstallScript => "uninstall.ps1";
+    protected override string HostRoutingName => "setup-routing.ps1";
+
+    public override PlatformFacts Facts(HostEntry host, NetworkSettings network) => new(Name, Paths(network.Nebula.Windows.Root),
+        // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
+        ["vEthernet.*", HostModel.DefaultTunDevice],
+        // With nebula.windows.wsl_distro, the same distro setup-routing.ps1 uses (-d), not whichever is the default.
+        host.WslCommand ?? (network.Nebula.Windows.WslDistro is { } distro ? $"wsl.exe -d {distro} -u root -e" : "wsl.exe -u root -e"));
+
+    /// <summary>Nebula's config takes forward slashes on Windows too, so Windows paths are written with '/'.</summary>
+    private static HostPaths Paths(string root)
+    {
+        var r = root.Replace('\\', '/').TrimEnd('/');
+        return HostPaths.Under(r, $"{r}/nebula/nebula.exe",
+            // F:/flatnet -> /mnt/f/flatnet: WSL2 sees Windows drives under /mnt.
+            HostPaths.IsDrivePath(r) ? $"/mnt/{char.ToLowerInvariant(r[0])}{r[2..]}/scripts" : $"{r}/scripts");
+    }
+
+    public override IReadOnlyList<BundleTemplate> BundleTemplates(HostModel model) =>
+    [
+        new("config.yaml", "config.yaml.scriban", RenderedFile.Regular),
+        new("install.ps1", "install.ps1.scriban", RenderedFile.Executable),
+        // Routing scripts exist for a host with WSL2 only: without it there is nothing to route (RoutePlan is null).
+        .. model.Routes is null ? Array.Empty<BundleTemplate>() :
+        [
+            new("scripts/setup-routing.ps1", "setup-routing.ps1.scriban", RenderedFile.Executable),
+            new("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", RenderedFile.Executable),
+        ],
+        // The doctor checks, read-only, what the host needs; the person at the host runs it too.
+        new("scripts/flatnet-doctor.ps1", "flatnet-doctor.ps1.scriban", RenderedFile.Executable),
+        // RemoveHost runs it; a person taking the host out by hand does too.
+        new("scripts/uninstall.ps1", "uninstall.ps1.scriban", RenderedFile.Executable),
+        new("README.md", "README.md.scriban", RenderedFile.Regular),
+    ];
+
+    public override IReadOnlyList<RenderedFile> ShippedNebula(NetworkSettings network) =>
+        network.Nebula.Windows.Release is null ? [] : WindowsRelease.Files(network.Nebula.Windows, network.File);
+
+    /// <summary>
+    /// A PowerShell script as one command line that no layer can re-split or re-quote: Windows' OpenSSH hands the line
+    /// to cmd.exe (cmd.exe's metacharacters: &amp; | &lt; &gt; ^ % ( ) and "), and powershell.exe then splits it by
+    /// CommandLineToArgvW rules (spaces, " and \), but base64 of the script (UTF-16LE, as -EncodedCommand takes it) is
+    /// only letters, digits, + / and =: none of them is special to either.
+    /// </summary>
+    public override string CommandLine(string script) =>
+        "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
+
+    /// <summary>Windows' OpenSSH sftp names drives as /F:/...; the lab's stand-in roots (/path) stay as they are.</summary>
+    public override string RemotePath(string path) => path.StartsWith('/') ? path : "/" + path;
+
+    /// <summary>A drive path in Windows' own spelling (F:\flatnet\...); the lab's stand-in roots (/path) as they are.</summary>
+    protected override string HostPath(string path) => HostPaths.Native(path);
+
+    public override string MakeKeyPair(HostModel model) =>
+        Command("make-key-pair", new { Dir = HostPath(model.Paths.ConfigDir), CertTool = HostPath(model.Paths.NebulaDir + "/nebula-cert.exe") });
+
+    /// <summary>
+    /// A Windows host makes its key before any bundle installed Nebula there: with nebula.windows.release, its
+    /// nebula-cert.exe goes ahead on its own (nebula.exe, a running service's file, is left to install.ps1).
+    /// </summary>
+    public override void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula)
+    {
+        var tool = shippedNebula.SingleOrDefault(f => f.Path == "nebula/nebula-cert.exe");
+        if (tool is null) return;
+        var folder = Directory.CreateTempSubdirectory("flatnet-keygen-");
+        using var cleanup = TempFolders.DeleteOnExit(folder.FullName);
+        File.WriteAllBytes(Path.Combine(folder.FullName, "nebula-cert.exe"), tool.Content);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder.FullName, "nebula-cert.exe"), (UnixFileMode)tool.Mode);
+        connection.Upload(folder.FullName, RemotePath(model.Paths.NebulaDir));
+    }
+
+    protected override string HostRouting(HostModel model, bool check) =>
+        RunScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : "");
+
+    protected override string UninstallScriptByHand(HostModel model) =>
+        $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPath(model.Paths.ScriptsDir + "/uninstall.ps1")}";
+
+    public override string Doctor(HostModel model) => RunScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine");
+
+    public override string NebulaLogs(HostModel model) => "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)";
+
+    protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Target = target, Attempts = attempts });
+}

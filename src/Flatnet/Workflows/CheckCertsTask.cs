@@ -1,0 +1,51 @@
+using Flatnet.Pki;
+
+namespace Flatnet.Workflows;
+
+/// <summary>A certificate's row in CheckCerts.</summary>
+public sealed record CertificateDue(string Name, DateTimeOffset NotAfter, int DaysLeft, bool IsCa)
+{
+    public bool Expired => NotAfter <= DateTimeOffset.UtcNow;
+}
+
+/// <summary>CheckCerts: every certificate with its days left; fails when any has fewer than --days, naming what renews it.</summary>
+public sealed class CheckCertsTask : FlatnetTask
+{
+    public override string Name => "CheckCerts";
+    public override string Description => "List every certificate with its days left; fail when any has fewer than --days (default 30).";
+
+    public override void Run(FlatnetContext context) => Check(context, context.Arguments.Int("days", 30, min: 0, max: 36500));
+
+    /// <summary>Every certificate with its days left; throws when any has fewer than <paramref name="minimumDays"/>, with a fix per kind.</summary>
+    public static IReadOnlyList<CertificateDue> Check(FlatnetContext context, int minimumDays)
+    {
+        var plan = context.Plan;
+        var rows = new List<CertificateDue>();
+        void Add(string name, string crt, bool isCa)
+        {
+            var info = context.NebulaCert.Print(crt);
+            rows.Add(new CertificateDue(name, info.NotAfter, info.DaysLeft, isCa));
+        }
+        context.Ca.RequireExisting();
+        Add("CA " + plan.Inventory.Network.Ca.Name, context.Ca.CrtPath, isCa: true);
+        foreach (var h in plan.Active)
+        {
+            var crt = Path.Combine(context.Workspace.PkiDirectory(h.Name), "host.crt");
+            if (File.Exists(crt)) Add(h.Name, crt, isCa: false);
+            else context.Log.Info($"  {h.Name,-16} not signed yet");
+        }
+        foreach (var r in rows)
+            context.Log.Info($"  {r.Name,-16} valid until {r.NotAfter:yyyy-MM-dd}  " +
+                             (r.Expired ? "EXPIRED" : $"{r.DaysLeft,5} days left{(r.DaysLeft < minimumDays ? "  RENEW" : "")}"));
+        var due = rows.Where(r => r.DaysLeft < minimumDays).ToList();
+        if (due.Count == 0) return rows;
+        var fixes = new List<string>();
+        if (due.Any(d => d.IsCa))
+            fixes.Add("for the CA: ./build.sh --target=RotateCa replaces it without an outage (a new CA, trusted beside the old one, every host re-signed, then the old one dropped; " +
+                      "a re-run continues where it stopped)");
+        if (due.Any(d => !d.IsCa))
+            fixes.Add("for a host: ./build.sh --target=RenewCert --host=NAME, then AddHost --host=NAME deploys it");
+        throw new FlatnetException($"{due.Count} certificate(s) expired or expire within {minimumDays} days: " +
+                                   string.Join(", ", due.Select(d => d.Expired ? $"{d.Name} (EXPIRED)" : d.Name)), fixes);
+    }
+}

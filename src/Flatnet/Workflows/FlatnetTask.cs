@@ -1,0 +1,29 @@
+namespace Flatnet.Workflows;
+
+/// <summary>
+/// One Cake task, shaped as Cake.Frosting's <c>FrostingTask&lt;TContext&gt;</c>: its name ([TaskName]), what runs
+/// before it ([IsDependentOn]), its line in Help, and <see cref="Run"/>. build/tasks/*.cake registers each with one
+/// line, FlatnetTask(new XTask()), reading all of this from here: the graph is declared once, in the library.
+/// </summary>
+public abstract class FlatnetTask
+{
+    public abstract string Name { get; }
+
+    public abstract string Description { get; }
+
+    /// <summary>The tasks that run first, in order (Cake's IsDependentOn).</summary>
+    public virtual IReadOnlyList<string> DependsOn => [];
+
+    /// <summary>False for a task that only gathers its dependencies (AddHost).</summary>
+    public virtual bool HasBody => true;
+
+    public abstract void Run(FlatnetContext context);
+}
+
+/// <summary>A task that works on one host (--host=NAME), and runs for any host when another task composes it.</summary>
+public abstract class HostTask : FlatnetTask
+{
+    public sealed override void Run(FlatnetContext context) => Run(context, context.Arguments.Host);
+
+    public abstract void Run(FlatnetContext context, string host);
+}

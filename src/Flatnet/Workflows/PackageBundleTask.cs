@@ -1,0 +1,77 @@
+using Flatnet.Bundles;
+using Flatnet.Rendering;
+
+namespace Flatnet.Workflows;
+
+/// <summary>What PackageBundle did; Bundle is null when nothing the bundle is made from changed (it was not even assembled).</summary>
+public sealed record BundleOutcome(HostBundle? Bundle, bool Written);
+
+/// <summary>
+/// PackageBundle: renders the host's files, checks its config with `nebula -test`, and writes
+/// artifacts/hosts/NAME/bundle/ and artifacts/bundles/NAME.zip. Needs a current certificate (GenerateCert). An
+/// unchanged bundle is not rewritten.
+/// </summary>
+public sealed class PackageBundleTask : HostTask
+{
+    public override string Name => "PackageBundle";
+    public override string Description => "Render --host's config.yaml and scripts, check them with nebula -test, pack artifacts/bundles/HOST.zip.";
+    public override IReadOnlyList<string> DependsOn => ["GenerateCert"];
+
+    public override void Run(FlatnetContext context, string host) => Package(context, host);
+
+    public static BundleOutcome Package(FlatnetContext context, string host)
+    {
+        var plan = context.Plan;
+        var h = plan.Host(host);
+        if (GenerateCertTask.WhyNotCurrent(context, h) is { } why)
+            throw new FlatnetException($"{host}: cannot package: {why}.", fix: $"./build.sh --target=GenerateCert --host={host} (AddHost and PackageBundle run it first)");
+
+        var model = context.Model(h);
+        var pki = context.Workspace.PkiDirectory(host);
+        var check = context.ConfigCheck;
+        var checker = context.NebulaFor(h.Name, h.Host.NebulaVersion);
+        var trustedCas = context.Ca.TrustedPem();
+        var certificates = Certificates(pki, trustedCas).ToList();
+        var versions = new BundleVersions(BundleVersions.FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString());
+        var platform = context.Platform(h);
+        var inputs = BundleInputs.Of(model, context.PeerRoutes.Fingerprint, context.TemplatesFingerprint, certificates,
+            context.ShippedNebulaFingerprint(platform), versions);
+        var zipPath = context.Workspace.BundlePath(host);
+        if (IsBuilt(context, host) && BundleInputs.Recorded(context.Workspace, host) == inputs)
+        {
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
+            return new BundleOutcome(null, false);
+        }
+
+        check.Run(model, pki, trustedCas, checker);
+        var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
+        context.ClaimArtifacts();
+        var zip = bundle.ToZip();
+        if (IsBuilt(context, host) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip))
+        {
+            BundleInputs.Record(context.Workspace, host, inputs);
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
+            return new BundleOutcome(bundle, false);
+        }
+        SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), dir =>
+        {
+            SafeFiles.RestrictToOwner(dir);
+            bundle.WriteTo(dir);
+        });
+        SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
+        BundleInputs.Record(context.Workspace, host, inputs);
+        context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
+                         (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
+        return new BundleOutcome(bundle, true);
+    }
+
+    /// <summary>Both forms of the host's bundle are there: the zip and the folder DeployHost uploads.</summary>
+    private static bool IsBuilt(FlatnetContext context, string host) => File.Exists(context.Workspace.BundlePath(host)) && Directory.Exists(context.Workspace.BundleDirectory(host));
+
+    /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
+    private static IEnumerable<RenderedFile> Certificates(string pki, byte[] trustedCas) =>
+        new[] { new RenderedFile("ca.crt", trustedCas, RenderedFile.Regular) }.Concat(
+            new[] { "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
+                .Select(n => new RenderedFile(n, File.ReadAllBytes(Path.Combine(pki, n)), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular)));
+
+}

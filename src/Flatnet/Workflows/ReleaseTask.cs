@@ -1,0 +1,54 @@
+using Flatnet.Bundles;
+
+namespace Flatnet.Workflows;
+
+public sealed record ReleaseOutcome(string Path, bool Written, IReadOnlyList<string> Changes);
+
+/// <summary>
+/// Release: PackageAll, then artifacts/releases/flatnet-VERSION.zip with every bundle, the inventory it
+/// was made from and a changelog against the previous release. Reproducible: the same inventory and version give
+/// the same bytes. A release is made to be handed around, so bundles carrying a private key need --include-keys.
+/// </summary>
+public sealed class ReleaseTask : FlatnetTask
+{
+    public override string Name => "Release";
+    public override string Description => "PackageAll, then artifacts/releases/flatnet-VERSION.zip (--release=1.2.0; Cake owns --version): every bundle, the inventory, a changelog; --include-keys if bundles carry keys.";
+
+    public override void Run(FlatnetContext context) => Release(context, context.Arguments.Value("release"), context.Arguments.Flag("include-keys"));
+
+    public static ReleaseOutcome Release(FlatnetContext context, string? version, bool includeKeys = false)
+    {
+        if (version is null || !ReleaseArchive.VersionPattern().IsMatch(version))
+            throw new UsageError($"'{version}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH", "--release");
+        PackageAllTask.PackageAll(context);
+        var plan = context.Plan;
+        var hosts = plan.Active.Select(h => h.Name).ToList();
+        // The very zips that ship are inspected, not the unpacked folders beside them.
+        var bundles = hosts.Select(h => (Host: h, Zip: File.ReadAllBytes(context.Workspace.BundlePath(h)))).ToList();
+        var withKeys = bundles.Where(b => ReleaseArchive.PrivateKeysIn(b.Zip).Count > 0).Select(b => b.Host).ToList();
+        if (withKeys.Count > 0 && !includeKeys)
+            throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around",
+                fix: "set keygen_on_host: true for those hosts (the key stays on the host), or pass --include-keys and keep the release secret");
+        var folder = Path.Combine(context.Workspace.ArtifactsDirectory, "releases");
+        var path = Path.Combine(folder, $"flatnet-{version}.zip");
+        var previous = ReleaseArchive.Previous(folder, version);
+        var snapshot = ReleaseArchive.Snapshot(plan);
+        var changelog = ReleaseArchive.Changelog(previous is null ? null : ReleaseArchive.ReadSnapshot(previous), snapshot);
+        var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, BundleVersions.FlatnetVersion, withKeys.Count > 0);
+        if (File.Exists(path))
+        {
+            if (File.ReadAllBytes(path).AsSpan().SequenceEqual(zip))
+            {
+                context.Log.Info($"release {version}: {Workspace.Relative(path)} is up to date");
+                return new ReleaseOutcome(path, false, changelog);
+            }
+            throw new FlatnetException($"release {version} already exists at {Workspace.Relative(path)} with other contents",
+                fix: "pick a new --release; a published version never changes");
+        }
+        context.ClaimArtifacts();
+        SafeFiles.WriteFile(path, temp => File.WriteAllBytes(temp, zip), secret: withKeys.Count > 0);
+        context.Log.Info($"release {version}: {Workspace.Relative(path)}, {hosts.Count} bundle(s)" +
+                         (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
+        return new ReleaseOutcome(path, true, changelog);
+    }
+}

@@ -1,0 +1,78 @@
+using Flatnet.Bundles;
+using Flatnet.Rendering;
+
+namespace Flatnet.Workflows;
+
+/// <summary>
+/// RenderAll: every host's rendered files (no certificates, no keys) in artifacts/render/NAME/, for review and for diffs
+/// between CI runs. Deterministic: the same inventory gives the same files. Incremental: a host whose model, peers'
+/// routes, templates and flatnet are unchanged keeps its folder (artifacts/hosts/NAME/render.inputs); the changed
+/// ones are rendered into a staging folder first, so a problem in any host writes nothing.
+/// </summary>
+public sealed class RenderAllTask : FlatnetTask
+{
+    public override string Name => "RenderAll";
+    public override string Description => "Render every host's files (no certificates or keys) into artifacts/render/, for review and CI diffs.";
+
+    public override void Run(FlatnetContext context) => RenderAll(context);
+
+    public static IReadOnlyList<string> RenderAll(FlatnetContext context)
+    {
+        var plan = context.Plan;
+        var root = Path.Combine(context.Workspace.ArtifactsDirectory, "render");
+        var peers = context.PeerRoutes.Fingerprint;
+        var hosts = plan.Active.Select(h =>
+        {
+            var model = context.Model(h);
+            return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint));
+        }).ToList();
+        var changed = hosts.Where(h => !Directory.Exists(Path.Combine(root, h.Model.Name))
+                                       || BundleInputs.Recorded(context.Workspace, h.Model.Name, "render") != h.Inputs).ToList();
+        var gone = Directory.Exists(root)
+            ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Where(n => hosts.All(h => h.Model.Name != n)).ToList() : [];
+        if (changed.Count > 0)
+        {
+            context.ClaimArtifacts();
+            var staging = Path.Combine(context.Workspace.ArtifactsDirectory, $".render.staging-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(staging);
+            using (TempFolders.DeleteOnExit(staging))
+            {
+                Render(context, changed.Select(c => c.Model), staging);
+                Directory.CreateDirectory(root);
+                foreach (var (model, inputs) in changed)
+                {
+                    var target = Path.Combine(root, model.Name);
+                    if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+                    Directory.Move(Path.Combine(staging, model.Name), target);
+                    BundleInputs.Record(context.Workspace, model.Name, inputs, "render");
+                }
+            }
+        }
+        foreach (var name in gone) Directory.Delete(Path.Combine(root, name), recursive: true);
+        context.Log.Info($"rendered {hosts.Count} host(s) into {Workspace.Relative(root)}: {hosts.Count - changed.Count} unchanged, {changed.Count} rebuilt" +
+                         (gone.Count == 0 ? "" : $"; removed {string.Join(", ", gone)} (no longer in the plan)"));
+        return hosts.Select(h => h.Model.Name).ToList();
+    }
+
+    private static void Render(FlatnetContext context, IEnumerable<HostModel> models, string folder)
+    {
+        try
+        {
+            Parallel.ForEach(models, m =>
+            {
+                foreach (var f in context.Render(m))
+                {
+                    var path = Path.Combine(folder, m.Name, f.Path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.WriteAllBytes(path, f.Content);
+                }
+            });
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is FlatnetException))
+        {
+            // Every host's own reason, once each: never .NET's "One or more errors occurred".
+            var reasons = e.Flatten().InnerExceptions.Select(x => x.Message).Distinct().ToList();
+            throw new FlatnetException($"{reasons.Count} problem(s) rendering; nothing was written:\n  " + string.Join("\n  ", reasons.Select(r => r.Replace("\n", "\n  "))));
+        }
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using Flatnet.Pki;
+using Flatnet.Transport;
+using Flatnet.Verification;
+
+namespace Flatnet.Workflows;
+
+/// <summary>
+/// Status (read-only, any time): one row per host, from the live hosts and the inventory: reachable, the
+/// Nebula it runs, its service or process, its certificate's days left, and per peer whether a tunnel is up, direct
+/// or relayed (from Nebula's admin interface). Printed as a table and kept as artifacts/verify/status.json.
+/// </summary>
+public sealed class StatusTask : FlatnetTask
+{
+    public override string Name => "Status";
+    public override string Description => "Read-only, any time: one row per host: reachable, Nebula version, service, certificate days left, and per peer the tunnel (direct ADDR:PORT, relayed via RELAY, or none now); --json prints JSON; artifacts/verify/status.json.";
+
+    public override void Run(FlatnetContext context) => Read(context, context.Arguments.Flag("json"));
+
+    public static string JsonPath(FlatnetContext context) => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "status.json");
+
+    public static IReadOnlyList<HostStatus> Read(FlatnetContext context, bool json = false) => new Reading(context).Read(json);
+
+    /// <summary>One look at the mesh, with the context it was given.</summary>
+    private sealed class Reading(FlatnetContext context)
+    {
+        public IReadOnlyList<HostStatus> Read(bool json = false)
+        {
+            var plan = context.Plan;
+            var hosts = plan.Deployable.ToList();
+            // A managed lighthouse is a host here too (deployable), so it is listed once.
+            var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
+            var rows = hosts.AsParallel().AsOrdered().Select(h => Examine(h, peers)).ToList();
+            var text = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
+            context.ClaimArtifacts();
+            SafeFiles.WriteAllText(JsonPath(context), text);
+            if (json) context.Log.Info(text.TrimEnd());
+            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" + StatusTable.Table(rows, peers.Select(p => p.Name).ToList()));
+            var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
+            if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
+            return rows;
+        }
+
+        private HostStatus Examine(Addressing.HostAddresses host, IReadOnlyList<(string Name, string Overlay)> peers)
+        {
+            var days = CertificateDaysLeft(host.Name);
+            IHostConnection connection;
+            try
+            {
+                connection = context.Connect(host);
+            }
+            catch (FlatnetException e)
+            {
+                return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0] };
+            }
+            using (connection)
+            {
+                var model = context.Model(host);
+                var platform = context.Platform(host);
+                var (running, state) = platform.NebulaState(model, connection);
+                var tunnels = running && context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+                var handshakes = HandshakeLog.LastByPeer(platform.HandshakeLines(model, connection));
+                return new HostStatus
+                {
+                    Host = host.Name, Reachable = true, CertificateDaysLeft = days,
+                    Nebula = platform.InstalledNebula(model, connection)?.ToString() ?? "not installed",
+                    Running = running, Service = state, Routing = platform.RoutingState(model, connection),
+                    Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
+                    LastHandshakes = peers.Where(p => p.Name != host.Name && handshakes.ContainsKey(p.Overlay)).ToDictionary(p => p.Name, p => handshakes[p.Overlay]),
+                };
+            }
+        }
+
+        private string CaDaysLeft()
+        {
+            var ca = context.Ca.CrtPath;
+            var rotation = context.Ca.Rotation is { Finished: null } r
+                ? $"; RotateCa under way, phase {r.Phase} of 4 ({CaRotationState.Phases[r.Phase - 1]}): run ./build.sh --target=RotateCa to go on" : "";
+            return (File.Exists(ca) ? $"{context.NebulaCert.Print(ca).DaysLeft} days left" : "not here") + rotation;
+        }
+
+        private int? CertificateDaysLeft(string host)
+        {
+            var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
+            return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
+        }
+    }
+}
