@@ -66,6 +66,9 @@ public static partial class Grammar
         (WindowsPathPattern().IsMatch(value) || LinuxPathPattern().IsMatch(value)) && !value.Split('\\', '/').Contains("..") ? null
             : new($"'{Shown(value)}' is not a plain absolute Windows path", @"use a drive and folders of ASCII letters, digits, spaces, '.', '_' and '-', e.g. F:\flatnet");
 
+    /// <summary>A host's install root, in its OS's path grammar.</summary>
+    public static Refusal? Root(HostOs os, string value) => os == HostOs.Windows ? WindowsPath(value) : LinuxPath(value);
+
     /// <summary>A pinned SSH host key fingerprint as ssh-keygen -l prints it.</summary>
     public static Refusal? HostKey(string value) =>
         HostKeyPattern().IsMatch(value) ? null

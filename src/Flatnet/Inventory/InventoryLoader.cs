@@ -37,13 +37,13 @@ public static partial class InventoryLoader
         // Every file is read and every field checked before anything is refused, so all problems are listed at once.
         var problems = new InventoryProblems();
         var baseDir = Path.GetDirectoryName(dir) ?? dir;
-        var network = InventoryFields.ToNetwork(Workspace.Relative(networkFile), Read<NetworkDocument>(networkFile, problems) ?? new NetworkDocument(), baseDir, problems);
+        var network = NetworkFields.ToNetwork(Workspace.Relative(networkFile), Read<NetworkDocument>(networkFile, problems) ?? new NetworkDocument(), baseDir, problems);
         var hosts = System.IO.Directory.GetFiles(dir, "*.yaml")
             .Where(f => Path.GetFileName(f) != NetworkFileName)
             .OrderBy(f => f, StringComparer.Ordinal)
             .Select(f => (File: f, Document: Read<HostDocument>(f, problems)))
             .Where(h => h.Document is not null) // a file that does not parse is one problem, not many
-            .Select(h => InventoryFields.ToHost(Workspace.Relative(h.File), h.Document!, network, problems))
+            .Select(h => HostFields.ToHost(Workspace.Relative(h.File), h.Document!, network, problems))
             .ToList();
         var blocklist = Blocklist.Read(Blocklist.PathIn(dir), problems);
         problems.ThrowIfAny(dir);

@@ -10,9 +10,20 @@ namespace Flatnet.Inventory;
 public sealed class InventoryProblems
 {
     private readonly List<string> _problems = [];
+    private readonly List<string> _warnings = [];
     private readonly Dictionary<string, IReadOnlyDictionary<string, int>> _lines = [];
 
+    public InventoryProblems() { }
+
+    /// <summary>A collector for rules checked after loading (the address plan's), which knows where each field is written.</summary>
+    public InventoryProblems(FieldLines lines) => _known = lines;
+
+    private readonly FieldLines? _known;
+
     public int Count => _problems.Count;
+
+    /// <summary>What is allowed but probably not meant, with its fix: said, never refused.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>Remembers where each field of a file is written (called once per file, with its text).</summary>
     public void MapLines(string file, string yaml)
@@ -53,13 +64,16 @@ public sealed class InventoryProblems
     /// <summary>Where every field of the files read so far is written.</summary>
     public FieldLines Lines => new(_lines);
 
-    public int? LineOf(string file, string field) => Lines.LineOf(file, field);
+    public int? LineOf(string file, string field) => Lines.LineOf(file, field) ?? _known?.LineOf(file, field);
 
     /// <summary>`file: line N: field: problem` and its fix.</summary>
     public void Add(string file, string field, string problem, string fix) =>
         _problems.Add(FlatnetException.Format(file, LineOf(file, field), field, problem, fix));
 
     public void Add(string file, string field, Grammar.Refusal refusal) => Add(file, field, refusal.Problem, refusal.Fix);
+
+    public void Warn(string file, string field, string problem, string fix) =>
+        _warnings.Add(FlatnetException.Format(file, LineOf(file, field), field, problem, fix));
 
     /// <summary>Adds the refusal when there is one; true when the value was fine.</summary>
     public bool Check(string file, string field, Grammar.Refusal? refusal)

@@ -44,3 +44,43 @@ public class LayersTests
         Assert.That(typeof(FlatnetException).Assembly.GetReferencedAssemblies().Select(a => a.Name), Has.None.EqualTo("Flatnet.Lab"));
     }
 }
+
+/// <summary>A newcomer reads a file whole: short files, the host's OS asked in one place, scripts in templates.</summary>
+public class SourceShapeTests
+{
+    private static IEnumerable<(string Path, string[] Lines)> Sources(string project) =>
+        Directory.GetFiles(Path.Combine(TestWorkspace.RepoRoot, "src", project), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .Select(f => (Path.GetRelativePath(Path.Combine(TestWorkspace.RepoRoot, "src"), f), File.ReadAllLines(f)));
+
+    [Test]
+    public void EverySourceFileIsUnder250Lines()
+    {
+        var long_ = Sources("Flatnet").Concat(Sources("Flatnet.Lab")).Where(s => s.Lines.Length >= 250).Select(s => $"{s.Path}: {s.Lines.Length}");
+        Assert.That(long_, Is.Empty);
+    }
+
+    /// <summary>Which OS a host runs is Platforms/' business; the inventory's grammar and the templates' is_windows are the only others.</summary>
+    [Test]
+    public void OnlyThePlatformsAskWhichOsAHostRuns()
+    {
+        string[] allowed = ["Flatnet/Inventory/FieldChecks.cs", "Flatnet/Inventory/HostFields.cs", "Flatnet/Inventory/Grammar.cs", "Flatnet/Rendering/HostModel.cs"];
+        var asking = Sources("Flatnet")
+            .Where(s => !s.Path.StartsWith("Flatnet/Platforms/", StringComparison.Ordinal) && !allowed.Contains(s.Path))
+            .SelectMany(s => s.Lines.Select((l, i) => (s.Path, Line: i + 1, Text: l)))
+            .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l.Text, @"HostOs\.(Windows|Linux)|(?<!OperatingSystem\.)\bIsWindows\b|""windows"""))
+            .Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}");
+        Assert.That(asking, Is.Empty);
+    }
+
+    /// <summary>Every script that runs on a host is a template (templates/, templates/remote/), where the Pester and shell tests see it.</summary>
+    [Test]
+    public void NoPowerShellOrShellScriptIsACSharpString()
+    {
+        var scripts = Sources("Flatnet")
+            .SelectMany(s => s.Lines.Select((l, i) => (s.Path, Line: i + 1, Text: l)))
+            .Where(l => System.Text.RegularExpressions.Regex.IsMatch(l.Text, @"""[^""]*(\$LASTEXITCODE|Test-Path|Get-Service -|New-Item|Get-Content|Invoke-Command|New-PSSession|\bthen\b.*\bfi\b|\|\| exit|; done)"))
+            .Select(l => $"{l.Path}:{l.Line}: {l.Text.Trim()}");
+        Assert.That(scripts, Is.Empty);
+    }
+}

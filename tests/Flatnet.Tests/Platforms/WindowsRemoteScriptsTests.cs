@@ -1,0 +1,90 @@
+using Flatnet.Platforms;
+using Flatnet.Rendering;
+using Flatnet.Transport;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// The scripts flatnet sends to a Windows host (templates/remote/windows/, and WinRM's in templates/remote/winrm/),
+/// decoded from the command lines as the host receives them, parsed as Windows PowerShell 5.1 and run under pwsh
+/// against stand-ins that answer as Windows does.
+/// </summary>
+[Category("Windows")]
+public class WindowsRemoteScriptsTests
+{
+    private static WindowsPlatform Windows => TestWorkspace.Platforms.Windows;
+
+    private static HostModel HostB(Action<TestWorkspace>? edit = null)
+    {
+        using var ws = new TestWorkspace();
+        edit?.Invoke(ws);
+        var plan = ws.ControlPlane().Context.Plan;
+        return TestWorkspace.Platforms.Model(plan, plan.Host("host-b"));
+    }
+
+    /// <summary>Every command flatnet sends to a Windows host, decoded to the script PowerShell runs.</summary>
+    private static IReadOnlyList<string> EveryScript()
+    {
+        var model = HostB();
+        var nssm = HostB(ws => ws.Edit("network.yaml", "service:", "    service: nssm"));
+        var c = new RecordingConnection();
+        Windows.Deploy(model, "/tmp/bundle", c);
+        Windows.ConfigureRouting(model, c);
+        Windows.RoutingState(model, c);
+        Windows.RecordInstalled(model, c);
+        Windows.Uninstall(model, "/tmp/scripts", c);
+        Windows.Ping(c, model, fromWsl: false, "10.100.1.1");
+        Windows.Ping(c, model, fromWsl: true, "10.101.1.1");
+        Windows.NebulaState(model, c);
+        Windows.HandshakeLines(model, c);
+        Windows.HandshakeLines(nssm, c);
+        Windows.InstalledNebula(model, c);
+        c.Run(Windows.MakeKeyPair(model));
+        c.Run(Windows.Doctor(model));
+        return c.Log.Where(l => l.StartsWith("run ", StringComparison.Ordinal)).Select(l => WindowsCommandLine.DecodedScript(l[4..])).ToList();
+    }
+
+    [Test]
+    public void EveryScriptSentToAWindowsHostStaysWindowsPowerShell51()
+    {
+        using var ws = new TestWorkspace();
+        var winrm = new WinRmScripts(new TemplateRenderer(Path.Combine(TestWorkspace.RepoRoot, "templates")));
+        var target = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", new string('a', 64));
+        var scripts = EveryScript().Concat([winrm.Run(target, "powershell.exe -EncodedCommand QQA="), winrm.Upload(target, "/b", "F:/flatnet/incoming"),
+            winrm.ReadFile(target with { CertificateSha256 = null }, "F:/flatnet/installed-manifest.json")]).ToList();
+        Assert.That(scripts, Has.Count.EqualTo(18));
+        var files = scripts.Select((s, i) => { var p = Path.Combine(ws.Root, $"remote-{i}.ps1"); File.WriteAllText(p, s); return p; }).ToList();
+        var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
+        Assert.That(check.StdOut, Does.Contain($"{files.Count} checked, 0 problem(s)"), check.StdOut + check.StdErr);
+    }
+
+    /// <summary>Get-Service as Windows answers it: nothing for an unknown service, else its Status (ServiceControllerStatus).</summary>
+    [TestCase("$null", 1, "the nebula service is not installed")]
+    [TestCase("[pscustomobject]@{ Status = 'Stopped' }", 1, "the nebula service is Stopped")]
+    [TestCase("[pscustomobject]@{ Status = 'Running' }", 0, "running")]
+    public void NebulaStateIsTheServicesAsWindowsReportsIt(string service, int exit, string said)
+    {
+        var c = new RecordingConnection();
+        Windows.NebulaState(HostB(), c);
+        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        var run = PowerShell.Command("function Get-Service { param($Name, $ErrorAction) if ($Name -ne 'nebula') { throw \"not Nebula's service: $Name\" }; " + service + " }\n" + script);
+        Assert.That((run.ExitCode, run.StdOut.Trim()), Is.EqualTo((exit, said)), run.StdErr);
+    }
+
+    [Test]
+    public void TheInstalledManifestIsRecordedOnlyWhenAnInstallLeftOne()
+    {
+        using var ws = new TestWorkspace();
+        var root = Path.Combine(ws.Root, "flatnet");
+        Directory.CreateDirectory(root);
+        var model = HostB() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
+        var c = new RecordingConnection();
+        Windows.RecordInstalled(model, c);
+        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        Assert.That(PowerShell.Command(script).ExitCode, Is.EqualTo(0));
+        Assert.That(File.Exists(Path.Combine(root, "installed-manifest.json")), Is.False, "nothing pending, nothing recorded");
+        File.WriteAllText(Path.Combine(root, "installed-manifest.pending.json"), "{}\n");
+        Assert.That(PowerShell.Command(script).ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllText(Path.Combine(root, "installed-manifest.json")), Is.EqualTo("{}\n"));
+    }
+}
