@@ -27,6 +27,7 @@ public sealed class LabCleanTask : FlatnetTask
 {
     public override string Name => "LabClean";
     public override string Description => "Remove what a kept or interrupted lab left: its namespaces, processes and link.";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log);
 }
@@ -45,6 +46,7 @@ public sealed class TestTask : FlatnetTask
 {
     public override string Name => "Test";
     public override string Description => "Install what the tests need (Debian packages incl. chromium, as root; build.sh restored pwsh; the tested Nebula releases) and run them: dotnet test flatnet.sln.";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context)
     {

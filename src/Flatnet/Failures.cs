@@ -52,7 +52,7 @@ public sealed class VerificationFailed(string problem, string? fix) : FlatnetExc
 }
 
 /// <summary>A change reached some hosts and not others: the ones still behind are named, and a re-run deploys to exactly them.</summary>
-public sealed class PendingHosts(string problem, string fix, IReadOnlyList<(string Host, string Why)> pending) : FlatnetException(problem, fix)
+public sealed class PendingHosts(string problem, IReadOnlyList<string> fixes, IReadOnlyList<(string Host, string Why)> pending) : FlatnetException(problem, fixes)
 {
     public IReadOnlyList<(string Host, string Why)> Pending => pending;
 }

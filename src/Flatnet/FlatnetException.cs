@@ -28,8 +28,8 @@ public class FlatnetException : Exception
     public FlatnetException(string problem, IReadOnlyList<string> fixes, string? file = null, string? field = null, int? line = null, Exception? inner = null)
         : base(FormatAll(file, line, field, problem, fixes), inner)
     {
-        Problem = problem;
-        Fixes = fixes;
+        Problem = Terminal.Clean(problem);
+        Fixes = fixes.Select(Terminal.Clean).ToList();
         File = file;
         Line = line;
         Field = field;
@@ -46,6 +46,7 @@ public class FlatnetException : Exception
             file is null ? "" : file + ": ",
             line is null ? "" : $"line {line}: ",
             field is null ? "" : field + ": ");
-        return where + problem + string.Concat(fixes.Select(f => "\n    fix: " + f));
+        // A problem may quote a host's words: nothing in it may drive the terminal (Terminal.Clean).
+        return Terminal.Clean(where + problem + string.Concat(fixes.Select(f => "\n    fix: " + f)));
     }
 }

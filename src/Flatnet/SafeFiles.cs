@@ -9,9 +9,10 @@ public static class SafeFiles
     /// <summary>
     /// Builds a folder with <paramref name="fill"/> and puts it at <paramref name="target"/>, replacing the old one whole.
     /// It only works inside a folder flatnet made (the artifacts folder carries the marker): whatever path it is
-    /// handed, it never replaces or deletes a folder of someone else's.
+    /// handed, it never replaces or deletes a folder of someone else's. What flatnet put in the folder last time is
+    /// listed beside it (.NAME.flatnet); anything else found in it is someone else's, and is kept, with a note.
     /// </summary>
-    public static void ReplaceDirectory(string target, Action<string> fill)
+    public static void ReplaceDirectory(string target, Action<string> fill, IReporter? log = null)
     {
         var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
         RequireInsideOwned(parent);
@@ -19,26 +20,30 @@ public static class SafeFiles
         var name = Path.GetFileName(target);
         var staging = Path.Combine(parent, $".{name}.staging-{Guid.NewGuid():N}");
         var old = Path.Combine(parent, $".{name}.old-{Guid.NewGuid():N}");
-        SweepLeftovers(parent, name);
-        Directory.CreateDirectory(staging);
+        var listing = Path.Combine(parent, $".{name}.flatnet");
         using (TempFolders.DeleteOnExit(staging))
+        using (TempFolders.DeleteOnExit(old))
         {
+            TempFolders.CreateOwnerOnly(staging); // it may hold a key from its first file on
             fill(staging);
-            if (Directory.Exists(target)) Directory.Move(target, old);
+            var written = Directory.EnumerateFileSystemEntries(staging).Select(Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
+            if (Directory.Exists(target))
+            {
+                // Without a listing, the folder is an older flatnet's, and all of it was flatnet's.
+                var ours = File.Exists(listing) ? File.ReadAllLines(listing).ToHashSet() : null;
+                foreach (var entry in Directory.EnumerateFileSystemEntries(target).ToList())
+                {
+                    var entryName = Path.GetFileName(entry);
+                    if (written.Contains(entryName) || ours is null || ours.Contains(entryName)) continue;
+                    if (Directory.Exists(entry)) Directory.Move(entry, Path.Combine(staging, entryName));
+                    else File.Move(entry, Path.Combine(staging, entryName));
+                    log?.Warn($"{Workspace.Relative(entry)} is not flatnet's; left as it is");
+                }
+                Directory.Move(target, old);
+            }
             Directory.Move(staging, target);
+            WriteAllText(listing, string.Join("\n", written) + "\n");
         }
-        if (Directory.Exists(old)) Directory.Delete(old, recursive: true);
-    }
-
-    /// <summary>
-    /// Staging and old copies of <paramref name="name"/> that an earlier run left when it was killed outright
-    /// (SIGKILL, power loss): they sit inside a folder flatnet owns, carry flatnet's naming, and are no one else's.
-    /// </summary>
-    private static void SweepLeftovers(string parent, string name)
-    {
-        foreach (var pattern in new[] { $".{name}.staging-*", $".{name}.old-*" })
-            foreach (var leftover in Directory.EnumerateDirectories(parent, pattern))
-                Directory.Delete(leftover, recursive: true);
     }
 
     /// <summary>True when the path is a folder flatnet made, or lies inside one.</summary>
@@ -84,28 +89,42 @@ public static class SafeFiles
                                    "and flatnet replaces what it writes there.", fix: $"choose a new or empty folder, e.g. --artifacts=artifacts");
     }
 
-    /// <summary>Writes a file through a temporary name in the same folder, so readers see the old or the new file, never a part.</summary>
+    /// <summary>
+    /// Writes a file through a temporary name in the same folder, so readers see the old or the new file, never a part.
+    /// A secret's temporary file is owner-only from its first byte (made empty with that mode, then written), and every
+    /// temporary file is registered, so a run stopped half-way deletes it on its way out.
+    /// </summary>
     public static void WriteFile(string path, Action<string> write, bool secret = false)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
-        try
+        using (TempFolders.DeleteOnExit(temp))
         {
+            CreateEmpty(temp, secret);
             write(temp);
             if (secret) RestrictToOwner(temp);
             File.Move(temp, path, overwrite: true);
         }
-        finally
+    }
+
+    /// <summary>An empty file, owner-only when <paramref name="secret"/>: 0600 on Linux, an ACL of the owner alone on Windows.</summary>
+    private static void CreateEmpty(string path, bool secret)
+    {
+        if (OperatingSystem.IsWindows())
         {
-            if (File.Exists(temp)) File.Delete(temp);
+            if (secret) OwnerOnlyOnWindows.CreateFile(path);
+            else File.Create(path).Dispose();
+            return;
         }
+        var mode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
     }
 
     public static void WriteAllText(string path, string text, bool secret = false) =>
         WriteFile(path, t => File.WriteAllText(t, text), secret);
 
-    private const string OwnedMarker = ".made-by-flatnet";
+    public const string OwnedMarker = ".made-by-flatnet";
 
     /// <summary>Creates a folder that flatnet may later delete whole; the marker inside says so.</summary>
     public static void CreateOwnedDirectory(string path)

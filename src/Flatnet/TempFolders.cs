@@ -1,20 +1,36 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 
 namespace Flatnet;
 
 /// <summary>
-/// Folders that live only while one step runs (a config check, a bundle being staged). They are deleted when the
-/// step ends, and also when the run is stopped half-way (Ctrl-C, SIGTERM, the process exiting), so an interrupted
-/// PackageAll leaves no `.bundle.staging-*` or `/tmp/flatnet-check-*` behind.
+/// What lives only while one step runs: a folder in ARTIFACTS/.tmp (a config check, a certificate being signed), or a
+/// temporary file or staging folder beside its target. Each is registered, owner-only from creation, and deleted when
+/// the step ends, when the run is stopped half-way (Ctrl-C, SIGTERM, the process exiting), or, after a run killed
+/// outright, by the next run that holds the artifacts' lock (<see cref="SweepLeftovers"/>): only names flatnet makes.
 /// </summary>
-public static class TempFolders
+public static partial class TempFolders
 {
     private static readonly ConcurrentDictionary<string, byte> Live = new();
     private static readonly Lock HookLock = new();
     private static readonly List<PosixSignalRegistration> Hooks = [];
 
-    /// <summary>Registers a folder; disposing the result deletes it (and forgets it).</summary>
+    /// <summary>The folder of the artifacts where steps keep their scratch.</summary>
+    public static string ScratchRoot(string artifactsDirectory) => Path.Combine(artifactsDirectory, ".tmp");
+
+    /// <summary>A new, owner-only, registered folder ARTIFACTS/.tmp/PREFIX-GUID; disposing it deletes it.</summary>
+    public static Scratch Create(string artifactsDirectory, string prefix)
+    {
+        var root = ScratchRoot(artifactsDirectory);
+        CreateOwnerOnly(root);
+        var path = Path.Combine(root, $"{prefix}-{Guid.NewGuid():N}");
+        var lease = DeleteOnExit(path);
+        CreateOwnerOnly(path);
+        return new Scratch(path, lease);
+    }
+
+    /// <summary>Registers a file or folder; disposing the result deletes it (and forgets it).</summary>
     public static IDisposable DeleteOnExit(string path)
     {
         Hook();
@@ -23,14 +39,82 @@ public static class TempFolders
         return new Lease(full);
     }
 
-    /// <summary>Deletes every registered folder still there: what a stopped run does before it goes.</summary>
+    public static bool IsRegistered(string path) => Live.ContainsKey(Path.GetFullPath(path));
+
+    /// <summary>Deletes every registered file and folder still there: what a stopped run does before it goes.</summary>
     public static void DeleteAll()
     {
         foreach (var path in Live.Keys) Delete(path);
     }
 
-    /// <summary>How many folders are registered now (for tests).</summary>
+    /// <summary>
+    /// A signal's clean-up: other threads may still be writing into a folder as it goes, so it looks twice. What a
+    /// write wins against both looks is swept by the next run (<see cref="SweepLeftovers"/>).
+    /// </summary>
+    private static void DeleteAllOnSignal()
+    {
+        var registered = Live.Keys.ToList();
+        DeleteAll();
+        Thread.Sleep(50);
+        foreach (var path in registered) Delete(path);
+    }
+
+    /// <summary>How many are registered now (for tests).</summary>
     public static int Count => Live.Count;
+
+    /// <summary>
+    /// What a run killed outright (SIGKILL, power loss) left under the artifacts: its scratch in .tmp, and temporary,
+    /// staging and old copies beside their targets, all named by flatnet (.NAME.tmp-GUID, .NAME.staging-GUID,
+    /// .NAME.old-GUID). Only the run that holds the artifacts' lock calls this, so nothing here is another run's.
+    /// </summary>
+    public static IReadOnlyList<string> SweepLeftovers(string directory)
+    {
+        var swept = new List<string>();
+        if (!Directory.Exists(directory)) return swept;
+        var scratch = ScratchRoot(directory);
+        if (Directory.Exists(scratch))
+            foreach (var entry in Directory.EnumerateFileSystemEntries(scratch).Where(e => !IsRegistered(e)))
+                swept.Add(Remove(entry));
+        foreach (var entry in Walk(directory).ToList())
+            if (LeftoverName().IsMatch(Path.GetFileName(entry)) && !IsRegistered(entry) && (File.Exists(entry) || Directory.Exists(entry)))
+                swept.Add(Remove(entry));
+        return swept;
+    }
+
+    /// <summary>The same, only among the direct entries of a folder flatnet writes into but does not own (the CA key's).</summary>
+    public static IReadOnlyList<string> SweepBeside(string folder) =>
+        !Directory.Exists(folder) ? []
+            : Directory.EnumerateFileSystemEntries(folder).Where(e => LeftoverName().IsMatch(Path.GetFileName(e)) && !IsRegistered(e)).Select(Remove).ToList();
+
+    /// <summary>Every entry below <paramref name="directory"/>, but not inside a folder flatnet made for another purpose (a lab's own artifacts).</summary>
+    private static IEnumerable<string> Walk(string directory)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
+        {
+            yield return entry;
+            if (Directory.Exists(entry) && !File.Exists(Path.Combine(entry, SafeFiles.OwnedMarker)) && !LeftoverName().IsMatch(Path.GetFileName(entry)))
+                foreach (var inner in Walk(entry)) yield return inner;
+        }
+    }
+
+    /// <summary>.NAME.tmp-GUID, .NAME.staging-GUID, .NAME.old-GUID: what SafeFiles and the CA's staging name their temporaries.</summary>
+    [GeneratedRegex(@"^\..+\.(tmp|staging|old)-[0-9a-f]{32}$")]
+    private static partial Regex LeftoverName();
+
+    private static string Remove(string path)
+    {
+        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        else File.Delete(path);
+        return path;
+    }
+
+    /// <summary>A folder only its owner may enter, from the moment it exists (0700; on Windows the profile's ACLs apply).</summary>
+    public static void CreateOwnerOnly(string path)
+    {
+        if (Directory.Exists(path)) return;
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+    }
 
     private static void Delete(string path)
     {
@@ -38,6 +122,7 @@ public static class TempFolders
         try
         {
             if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+            else if (File.Exists(path)) File.Delete(path);
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
@@ -49,8 +134,8 @@ public static class TempFolders
         {
             if (Hooks.Count > 0) return;
             // The default action (ending the process) still follows: the handler only cleans up first.
-            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DeleteAll()));
-            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteAll()));
+            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DeleteAllOnSignal()));
+            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteAllOnSignal()));
             AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
         }
     }
@@ -59,4 +144,11 @@ public static class TempFolders
     {
         public void Dispose() => Delete(path);
     }
+}
+
+/// <summary>A registered scratch folder (<see cref="TempFolders.Create"/>); disposing it deletes it.</summary>
+public sealed class Scratch(string path, IDisposable lease) : IDisposable
+{
+    public string Path => path;
+    public void Dispose() => lease.Dispose();
 }

@@ -73,4 +73,38 @@ public class SafeFilesTests
         Assert.That(File.GetUnixFileMode(shared), Is.EqualTo(sticky));
         Assert.That(Directory.GetFileSystemEntries(shared), Is.Empty);
     }
+
+    /// <summary>A file that may hold a key is owner-only from its first byte, and registered so a stopped run deletes it.</summary>
+    [Test]
+    public void ASecretIsOwnerOnlyFromItsFirstByteAndItsTemporaryFileIsRegistered()
+    {
+        using var ws = new TestWorkspace();
+        var path = Path.Combine(ws.Root, "artifacts", "bundles", "host-a.zip");
+        UnixFileMode? modeBeforeWriting = null;
+        var registered = false;
+        SafeFiles.WriteFile(path, temp =>
+        {
+            modeBeforeWriting = File.Exists(temp) ? File.GetUnixFileMode(temp) : null;
+            registered = TempFolders.IsRegistered(temp);
+            File.WriteAllBytes(temp, [1, 2, 3]);
+        }, secret: true);
+        Assert.That(modeBeforeWriting, Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "made owner-only before any byte is written");
+        Assert.That(registered, Is.True, "a stopped run deletes it on its way out");
+        Assert.That(File.GetUnixFileMode(path), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+    }
+
+    /// <summary>A replaced folder keeps what flatnet did not put there, and says so.</summary>
+    [Test]
+    public void AReplacedFolderKeepsWhatFlatnetDidNotPutThere()
+    {
+        using var ws = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses", "lighthouse");
+        SafeFiles.ReplaceDirectory(target, dir => File.WriteAllText(Path.Combine(dir, "config.yaml"), "one"));
+        File.WriteAllText(Path.Combine(target, "operator-notes.txt"), "mine");
+        SafeFiles.ReplaceDirectory(target, dir => File.WriteAllText(Path.Combine(dir, "config.yaml"), "two"), ws.Log);
+        Assert.That(File.ReadAllText(Path.Combine(target, "config.yaml")), Is.EqualTo("two"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "operator-notes.txt")), Is.EqualTo("mine"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("operator-notes.txt").And.Some.Contains("not flatnet's"));
+    }
 }

@@ -25,22 +25,29 @@ public class TempFoldersTests
     }
 
     [Test]
-    public void StagingThatAKilledRunLeftIsSweptByTheNextReplace()
+    public void WhatAKilledRunLeftIsSweptByTheNextRunThatTakesTheLock()
     {
         using var ws = new TestWorkspace();
         var artifacts = ws.Workspace.ArtifactsDirectory;
         SafeFiles.ClaimArtifacts(artifacts);
         var host = Path.Combine(artifacts, "hosts", "host-a");
-        var leftover = Path.Combine(host, ".bundle.staging-0123456789abcdef0123456789abcdef");
-        Directory.CreateDirectory(leftover);
+        var leftovers = new[]
+        {
+            Path.Combine(host, ".bundle.staging-0123456789abcdef0123456789abcdef"),
+            Path.Combine(artifacts, ".render.staging-0123456789abcdef0123456789abcdef"),
+            Path.Combine(artifacts, ".tmp", "check-0123456789abcdef0123456789abcdef"),
+        };
+        foreach (var l in leftovers) Directory.CreateDirectory(l);
+        File.WriteAllText(Path.Combine(artifacts, "bundles.zip.tmp-0123456789abcdef0123456789abcdef"), "not ours: no leading dot");
+        File.WriteAllText(Path.Combine(artifacts, ".host-a.zip.tmp-0123456789abcdef0123456789abcdef"), "a zip cut short");
         File.WriteAllText(Path.Combine(host, "mine.txt"), "a file flatnet did not write");
 
-        SafeFiles.ReplaceDirectory(Path.Combine(host, "bundle"), dir => File.WriteAllText(Path.Combine(dir, "f"), "new"));
+        ws.ControlPlane().RenderAll(); // any writing run: it takes the lock, then sweeps
 
-        Assert.That(Directory.Exists(leftover), Is.False);
-        Assert.That(File.ReadAllText(Path.Combine(host, "bundle", "f")), Is.EqualTo("new"));
+        Assert.That(leftovers.Where(Directory.Exists), Is.Empty);
+        Assert.That(File.Exists(Path.Combine(artifacts, ".host-a.zip.tmp-0123456789abcdef0123456789abcdef")), Is.False);
         Assert.That(File.Exists(Path.Combine(host, "mine.txt")), Is.True, "only flatnet's own leftovers are swept");
-        Assert.That(Directory.GetDirectories(host).Select(Path.GetFileName), Is.EqualTo(new[] { "bundle" }));
+        Assert.That(File.Exists(Path.Combine(artifacts, "bundles.zip.tmp-0123456789abcdef0123456789abcdef")), Is.True, "only names flatnet makes");
     }
 
     [Test]

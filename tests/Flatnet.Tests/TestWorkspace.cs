@@ -44,11 +44,12 @@ public sealed class TestWorkspace : IDisposable
         File.WriteAllLines(HostsFile(name), lines);
     }
 
-    /// <summary>Every file below the workspace except the inputs the test started with.</summary>
+    /// <summary>Every file below the workspace except the inputs the test started with, and a writing run's lock (and the marker of the folder it took).</summary>
     public IReadOnlyList<string> WrittenFiles() =>
         Directory.GetFiles(Root, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(Root, f))
             .Where(f => !f.StartsWith("hosts", StringComparison.Ordinal) && !f.StartsWith("templates", StringComparison.Ordinal))
+            .Where(f => !Path.GetFileName(f).StartsWith(RunLock.FileName, StringComparison.Ordinal) && Path.GetFileName(f) != SafeFiles.OwnedMarker)
             .ToList();
 
     public void Dispose() => Directory.Delete(Root, recursive: true);

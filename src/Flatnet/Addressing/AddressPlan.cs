@@ -91,6 +91,6 @@ public sealed record AddressPlan(
             .Select(l => new HostAddresses(l.Lighthouse.Managed!, l.OverlayIp, inventory.Network.Overlay.PrefixLength, null)).ToList();
         foreach (var h in inventory.Hosts)
             if (rules.Host(h, hosts) is { } placed) hosts.Add(placed);
-        return new AddressPlan(inventory, inventory.Network.Overlay, lighthouses, hosts, problems.Warnings);
+        return new AddressPlan(inventory, inventory.Network.Overlay, lighthouses, hosts, [.. inventory.Warnings, .. problems.Warnings]);
     }
 }

@@ -15,22 +15,25 @@ public static class BundleInputs
 {
     /// <param name="peers">stands for the model's list of the other hosts' unsafe routes (<see cref="PeerRoutes.Fingerprint"/>), which are
     /// made from nothing else; hashing them per host would cost n² on a big fleet.</param>
-    public static string Of(HostModel model, string peers, string templates, IEnumerable<RenderedFile> certificates, string release, BundleVersions versions)
+    public static string Of(HostModel model, string peers, string templates, string build, IEnumerable<RenderedFile> certificates, string release, BundleVersions versions)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string part) => sha.AppendData(Encoding.UTF8.GetBytes(part + "\n"));
-        Add(OfRendering(model, peers, templates));
+        Add(OfRendering(model, peers, templates, build));
         foreach (var f in certificates) Add($"{f.Path} {f.Mode} {Digest.Sha256(f.Content)}");
         Add(release);
         Add($"{versions.Flatnet} {versions.NebulaCert} {versions.Nebula}");
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    /// <summary>What a host's rendered files are made from (RenderAll reuses a host's folder while it is unchanged): its model, the others' routes, the templates, flatnet itself.</summary>
-    public static string OfRendering(HostModel model, string peers, string templates)
+    /// <summary>
+    /// What a host's rendered files are made from (RenderAll reuses a host's folder while it is unchanged): its model,
+    /// the others' routes, the templates, and flatnet itself (<paramref name="build"/>: <see cref="FlatnetBuild.Identity"/>).
+    /// </summary>
+    public static string OfRendering(HostModel model, string peers, string templates, string build)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var part in new[] { JsonSerializer.Serialize(model with { UnsafeRoutes = [] }), peers, templates, BundleVersions.FlatnetVersion })
+        foreach (var part in new[] { JsonSerializer.Serialize(model with { UnsafeRoutes = [] }), peers, templates, build })
             sha.AppendData(Encoding.UTF8.GetBytes(part + "\n"));
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
@@ -50,12 +53,4 @@ public static class BundleInputs
     /// <summary>Files' paths and contents (a release's files, hashed once per run).</summary>
     public static string OfFiles(IEnumerable<RenderedFile> files) =>
         string.Join(" ", files.Select(f => $"{f.Path}:{Digest.Sha256(f.Content)}"));
-
-    /// <param name="output">"bundle" (PackageBundle's) or "render" (RenderAll's): artifacts/hosts/NAME/OUTPUT.inputs.</param>
-    public static string PathFor(Workspace workspace, string host, string output = "bundle") => Path.Combine(workspace.HostDirectory(host), $"{output}.inputs");
-
-    public static string? Recorded(Workspace workspace, string host, string output = "bundle") =>
-        File.Exists(PathFor(workspace, host, output)) ? File.ReadAllText(PathFor(workspace, host, output)).Trim() : null;
-
-    public static void Record(Workspace workspace, string host, string inputs, string output = "bundle") => SafeFiles.WriteAllText(PathFor(workspace, host, output), inputs + "\n");
 }

@@ -18,20 +18,18 @@ public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, 
     /// </summary>
     public void RunWithTwin(HostModel model, string ipCidr, IReadOnlyList<string> groups, Nebula checker)
     {
-        var check = Directory.CreateTempSubdirectory("flatnet-check-");
-        using var cleanup = TempFolders.DeleteOnExit(check.FullName);
-        var cert = Path.Combine(check.FullName, "twin.crt");
-        var key = Path.Combine(check.FullName, "twin.key");
+        using var check = TempFolders.Create(artifactsDirectory, "check");
+        var cert = Path.Combine(check.Path, "twin.crt");
+        var key = Path.Combine(check.Path, "twin.key");
         nebulaCert.Sign(new NebulaCertSignSettings(model.Name, ipCidr, ca.CrtPath, ca.KeyPath, cert)
             { OutKey = key, Groups = groups, Duration = "1h" });
-        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.FullName, ca.TrustedPem()), Cert = cert, Key = key } }, check.FullName, checker);
+        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.Path, ca.TrustedPem()), Cert = cert, Key = key } }, check.Path, checker);
     }
 
     /// <param name="trustedCas">the ca.crt the host receives (both CAs during a rotation): nebula -test loads exactly that.</param>
     public void Run(HostModel model, string pkiDirectory, byte[] trustedCas, Nebula checker)
     {
-        var check = Directory.CreateTempSubdirectory("flatnet-check-");
-        using var cleanup = TempFolders.DeleteOnExit(check.FullName);
+        using var check = TempFolders.Create(artifactsDirectory, "check");
         var cert = Path.Combine(pkiDirectory, "host.crt");
         var key = Path.Combine(pkiDirectory, "host.key");
         if (!File.Exists(key))
@@ -39,14 +37,14 @@ public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, 
             // The key was made on the host, and nebula -test insists on a key that pairs with the cert: check the
             // config with a throw-away twin (same name, IP, groups, subnets, CA). The real cert was verified on signing.
             var info = nebulaCert.Print(cert);
-            cert = Path.Combine(check.FullName, "twin.crt");
-            key = Path.Combine(check.FullName, "twin.key");
+            cert = Path.Combine(check.Path, "twin.crt");
+            key = Path.Combine(check.Path, "twin.key");
             nebulaCert.Sign(new NebulaCertSignSettings(info.Name, info.Ips[0], ca.CrtPath, ca.KeyPath, cert)
             {
                 OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
             });
         }
-        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.FullName, trustedCas), Cert = cert, Key = key } }, check.FullName, checker);
+        Test(model with { Paths = model.Paths with { Ca = TrustedCas(check.Path, trustedCas), Cert = cert, Key = key } }, check.Path, checker);
     }
 
     private static string TrustedCas(string folder, byte[] pem)

@@ -5,13 +5,7 @@ using Flatnet.Rendering;
 namespace Flatnet.Bundles;
 
 /// <summary>Versions recorded in a bundle's manifest.</summary>
-public sealed record BundleVersions(string Flatnet, string NebulaCert, string Nebula)
-{
-    /// <summary>flatnet's own version, as bundles and releases record it.</summary>
-    public static string FlatnetVersion { get; } =
-        typeof(BundleVersions).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyInformationalVersionAttribute), false)
-            .OfType<System.Reflection.AssemblyInformationalVersionAttribute>().FirstOrDefault()?.InformationalVersion ?? "unknown";
-}
+public sealed record BundleVersions(string Flatnet, string NebulaCert, string Nebula);
 
 /// <summary>
 /// Everything one host receives: rendered files, its certificate (and key, only when it was made here),
@@ -54,8 +48,10 @@ public sealed record HostBundle(string Host, IReadOnlyList<RenderedFile> Files)
         {
             var path = Path.Combine(directory, f.Path);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            File.WriteAllBytes(path, f.Content);
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)f.Mode);
+            // With its mode from creation: host.key is never readable by others, not even for a moment.
+            using var stream = OperatingSystem.IsWindows() ? File.Create(path)
+                : new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = (UnixFileMode)f.Mode });
+            stream.Write(f.Content);
         }
     }
 }

@@ -14,7 +14,8 @@ namespace Flatnet.Bundles;
 /// </summary>
 public static partial class ReleaseArchive
 {
-    [GeneratedRegex(@"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$")]
+    /// <summary>MAJOR.MINOR.PATCH, each up to six digits (releases are sorted as System.Version, whose parts are ints), and an optional -suffix.</summary>
+    [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}([-+][0-9A-Za-z.-]{1,64})?$")]
     public static partial Regex VersionPattern();
 
     /// <summary>The private keys a bundle zip carries (any *.key, and any SSH private key), by entry name.</summary>

@@ -22,7 +22,13 @@ internal static class FieldChecks
     internal static NebulaVersion? Version(string? value, string file, string field, InventoryProblems problems)
     {
         if (value is null) return null;
-        if (NebulaVersion.TryParse(value, out var v)) return v;
+        if (NebulaVersion.TryParse(value, out var v))
+        {
+            if (!v.IsSupported)
+                problems.Warn(file, field, $"{v} is outside the releases flatnet supports ({NebulaVersion.SupportedRange})",
+                    $"check the version (nebula -version prints it); flatnet renders and checks configs for {NebulaVersion.SupportedRange}");
+            return v;
+        }
         problems.Add(file, field, $"'{Grammar.Shown(value)}' is not a Nebula version",
             "write the release as MAJOR.MINOR.PATCH, e.g. 1.11.0 (nebula -version prints it)");
         return null;

@@ -13,6 +13,9 @@ public sealed record HostInventory(string Directory, NetworkSettings Network, IR
     /// <summary>Where each field is written, for problems found after loading.</summary>
     public FieldLines Lines { get; init; } = FieldLines.None;
 
+    /// <summary>What loading found allowed but probably not meant, each with its fix.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
     public bool IsRevoked(string host) => Blocklist.IsRevoked(host);
 
     public HostEntry Host(string name) =>

@@ -47,7 +47,7 @@ public static partial class InventoryLoader
             .ToList();
         var blocklist = Blocklist.Read(Blocklist.PathIn(dir), problems);
         problems.ThrowIfAny(dir);
-        return new HostInventory(dir, network, hosts, blocklist) { Lines = problems.Lines };
+        return new HostInventory(dir, network, hosts, blocklist) { Lines = problems.Lines, Warnings = problems.Warnings };
     }
 
     /// <summary>The file's YAML as typed; a file that does not parse is a problem (with its line), and null.</summary>

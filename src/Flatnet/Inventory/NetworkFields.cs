@@ -109,7 +109,9 @@ internal static class NetworkFields
     private static void CheckEndpoint(string file, string field, string endpoint, InventoryProblems problems)
     {
         var colon = endpoint.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], out var port) || port is < 1 or > 65535
+        // Exactly digits after the colon: int.TryParse's defaults would take " 4242", "+4242" or "4242 ".
+        if (colon <= 0 || !int.TryParse(endpoint[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535
             || Grammar.Address(endpoint[..colon]) is not null)
             problems.Add(file, field, $"'{Grammar.Shown(endpoint)}' is not HOST:PORT", "write it like \"192.168.1.10:4242\"");
     }

@@ -48,16 +48,24 @@ public sealed record CaRotationState(string OldFingerprint, string NewFingerprin
         try
         {
             var state = JsonSerializer.Deserialize<CaRotationState>(File.ReadAllText(path), Json);
-            if (state is { Phase: >= 2 and <= 4 } && state.OldFingerprint?.Length == 64 && state.NewFingerprint?.Length == 64) return state;
-            why = "a field is missing or out of range";
+            // Data, never a path: a fingerprint names the retired CA's files (ca.retired-FP.crt), so it must be one.
+            why = state is null ? "it is empty"
+                : !IsFingerprint(state.OldFingerprint) ? "old_fingerprint is not a certificate fingerprint (64 hex digits)"
+                : !IsFingerprint(state.NewFingerprint) ? "new_fingerprint is not a certificate fingerprint (64 hex digits)"
+                : state.Phase is < 2 or > 4 ? $"phase {state.Phase} is not 2, 3 or 4"
+                : state.HostsDone.Any(h => !System.Text.RegularExpressions.Regex.IsMatch(h, "^[a-z0-9][a-z0-9-]{0,62}$")) ? "hosts_done lists something that is not a host name"
+                : null;
+            if (why is null) return state!;
         }
         catch (JsonException e)
         {
             why = e.Message.Split('\n')[0];
         }
-        throw new FlatnetException($"not a CA rotation's state ({why})",
-            fix: "restore it from version control; if no rotation is under way, delete it", file: Workspace.Relative(path));
+        throw new StateConflict($"not a CA rotation's state: {why}",
+            "restore it from version control; if no rotation is under way, delete it", Workspace.Relative(path));
     }
+
+    private static bool IsFingerprint(string? value) => value is { Length: 64 } && value.All(char.IsAsciiHexDigitLower);
 
     public void Save(string inventoryDirectory) => SafeFiles.WriteAllText(PathIn(inventoryDirectory), JsonSerializer.Serialize(this, Json) + "\n");
 

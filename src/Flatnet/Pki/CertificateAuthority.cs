@@ -88,20 +88,15 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         SafeFiles.RequireSecretFolder(keyDir, "the CA key's folder (ca.key in network.yaml)");
         Directory.CreateDirectory(Path.GetDirectoryName(crtPath)!);
         var staging = Path.Combine(keyDir, $".ca.staging-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(staging);
-        try
+        using (TempFolders.DeleteOnExit(staging))
         {
-            SafeFiles.RestrictToOwner(staging);
+            TempFolders.CreateOwnerOnly(staging);
             var crt = Path.Combine(staging, "ca.crt");
             var key = Path.Combine(staging, "ca.key");
             nebulaCert.Ca(new NebulaCertCaSettings(settings.Name, crt, key) { Duration = settings.Duration, CertificateVersion = version });
             SafeFiles.RestrictToOwner(key);
             File.Move(key, keyPath);
             File.Move(crt, crtPath);
-        }
-        finally
-        {
-            Directory.Delete(staging, recursive: true);
         }
         return (nebulaCert.Print(crtPath), why);
     }
@@ -130,17 +125,15 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     {
         var id = $"{CrtPath}|{File.GetLastWriteTimeUtc(CrtPath):O}|{KeyPath}|{File.GetLastWriteTimeUtc(KeyPath):O}";
         if (_checkedPairs.ContainsKey(id)) return;
-        var scratch = Directory.CreateTempSubdirectory("flatnet-ca-pair-");
-        try
+        // Beside the key, owner-only: it holds a certificate the real CA signed, and its key, for the moment of the check.
+        var scratch = Path.Combine(Path.GetDirectoryName(KeyPath)!, $".ca-pair.staging-{Guid.NewGuid():N}");
+        using (TempFolders.DeleteOnExit(scratch))
         {
-            var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", CrtPath, KeyPath, Path.Combine(scratch.FullName, "c.crt"))
-                { OutKey = Path.Combine(scratch.FullName, "c.key"), Duration = "1m" });
+            TempFolders.CreateOwnerOnly(scratch);
+            var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", CrtPath, KeyPath, Path.Combine(scratch, "c.crt"))
+                { OutKey = Path.Combine(scratch, "c.key"), Duration = "1m" });
             if (!r.Succeeded)
                 throw new FlatnetException($"{Workspace.Relative(KeyPath)} does not belong to the CA {Workspace.Relative(CrtPath)} ('{ca.Name}'): nebula-cert said {(r.StdErr + r.StdOut).Trim()}.", fix: "copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
-        }
-        finally
-        {
-            scratch.Delete(recursive: true);
         }
         _checkedPairs[id] = true;
     }

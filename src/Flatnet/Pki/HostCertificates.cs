@@ -1,16 +1,27 @@
-using Flatnet.Tools;
 using System.Text.Json;
 using Flatnet.Addressing;
-using Flatnet.Inventory;
+using Flatnet.Tools;
 
 namespace Flatnet.Pki;
 
-/// <summary>Everything a host cert is made from. When it is unchanged and the cert still verifies, nothing is re-signed.</summary>
+/// <summary>Everything a host cert is made from. When it is unchanged and the cert itself still says so, nothing is re-signed.</summary>
 public sealed record SignRequest(
     string Name, string Ip, IReadOnlyList<string> Groups, IReadOnlyList<string> Subnets,
     string CaFingerprint, string? Duration, string KeySource)
 {
     public string ToJson() => JsonSerializer.Serialize(this, Indented);
+
+    public static SignRequest? FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SignRequest>(json);
+        }
+        catch (JsonException)
+        {
+            return null; // a damaged note only costs a signing
+        }
+    }
 
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 }
@@ -20,7 +31,9 @@ public sealed record CertOutcome(string Directory, bool Signed, NebulaCertInfo C
 /// <summary>
 /// Signs host certs: name, overlay IP, groups, and the host's routed block as -subnets (Nebula drops packets from
 /// WSL2 otherwise: the inner source must be the host's IP or inside its cert's subnets).
-/// Output in artifacts/hosts/NAME/pki/: ca.crt, host.crt, host.key (0600) or host.pub, request.json.
+/// Output in artifacts/hosts/NAME/pki/: ca.crt, host.crt, host.key (0600) or host.pub, request.json. A certificate
+/// counts as current only by what it says (its name, IP, networks, groups, issuer, validity, and the key it pairs
+/// with), never by request.json, the note beside it; flatnet writes its own files there and leaves others alone.
 /// </summary>
 public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority ca, Workspace workspace, IReporter log)
 {
@@ -36,72 +49,112 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             throw new FlatnetException($"--pub: {publicKey} does not exist.", fix: $"run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
         var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, host.CertificateSubnets,
             caInfo.Fingerprint, duration, publicKey is null ? LocalKey : "sha256:" + Digest.Sha256OfFile(publicKey));
-
-        var crt = Path.Combine(dir, "host.crt");
-        if (!force && File.Exists(crt) && ReadRequest(dir) == request.ToJson()
-            && (publicKey is not null || File.Exists(Path.Combine(dir, "host.key"))))
+        if (!force && File.Exists(Path.Combine(dir, "host.crt")))
         {
-            // Against the configured CA, not the copy beside the cert: a cert of another CA is never "up to date".
-            var recalled = VerifiedCertificate.Recall(dir, ca.CrtPath);
-            var (ok, reason) = recalled is not null ? (true, "") : nebulaCert.Verify(ca.CrtPath, crt);
-            if (ok)
+            var (why, existing) = Check(dir, request, ca.CrtPath, publicKey);
+            if (why is null)
             {
-                var existing = recalled ?? nebulaCert.Print(crt);
-                if (recalled is null) VerifiedCertificate.Remember(dir, ca.CrtPath, existing);
-                log.Info($"{host.Name}: certificate is up to date ({host.OverlayCidr}, subnets {(host.RoutedBlock?.ToString() ?? "none")}, valid until {existing.NotAfter:yyyy-MM-dd}); not re-signed. Use --force to re-sign.");
+                log.Info($"{host.Name}: certificate is up to date ({host.OverlayCidr}, subnets {(host.RoutedBlock?.ToString() ?? "none")}, valid until {existing!.NotAfter:yyyy-MM-dd}); not re-signed. Use --force to re-sign.");
                 return new CertOutcome(dir, false, existing);
             }
-            log.Info($"{host.Name}: existing certificate no longer verifies ({reason}); re-signing.");
+            log.Info($"{host.Name}: {why}; re-signing.");
         }
-
-        SafeFiles.ReplaceDirectory(dir, staging =>
-        {
-            SafeFiles.RestrictToOwner(staging);
-            var outCrt = Path.Combine(staging, "host.crt");
-            string? outKey = null, inPub = null;
-            if (publicKey is null) outKey = Path.Combine(staging, "host.key");
-            else File.Copy(publicKey, inPub = Path.Combine(staging, "host.pub"));
-            nebulaCert.Sign(new NebulaCertSignSettings(host.Name, host.OverlayCidr, ca.CrtPath, ca.KeyPath, outCrt)
-            {
-                OutKey = outKey, InPub = inPub, Groups = host.Host.Groups, Subnets = request.Subnets, Duration = duration,
-            });
-            if (outKey is not null) SafeFiles.RestrictToOwner(outKey);
-            File.Copy(ca.CrtPath, Path.Combine(staging, "ca.crt"));
-            File.WriteAllText(Path.Combine(staging, "request.json"), request.ToJson());
-            var (ok, reason) = nebulaCert.Verify(Path.Combine(staging, "ca.crt"), outCrt);
-            if (!ok) throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}");
-        });
-        var info = nebulaCert.Print(crt);
-        VerifiedCertificate.Remember(dir, ca.CrtPath, info);
-        log.Info($"{host.Name}: signed {Workspace.Relative(crt)}: {info.Ips[0]}, groups {string.Join(",", info.Groups)}, subnets {string.Join(",", info.Subnets)}, " +
+        var info = Sign(host, request, publicKey, dir);
+        log.Info($"{host.Name}: signed {Workspace.Relative(Path.Combine(dir, "host.crt"))}: {info.Ips[0]}, groups {string.Join(",", info.Groups)}, subnets {string.Join(",", info.Subnets)}, " +
                  (publicKey is null ? "key made here (owner-only)" : "public key from the host (private key never left it)") +
                  $", valid until {info.NotAfter:yyyy-MM-dd}.");
         return new CertOutcome(dir, true, info);
     }
 
-    /// <summary>Null when the host's signed cert matches the inventory and verifies; otherwise why it does not.</summary>
+    /// <summary>
+    /// Signs in a scratch folder (owner-only), checks the result, then moves flatnet's files into pki/ one by one, each
+    /// whole; anything else in pki/ is left as it is. A key pair cut short by a stop is caught by the next check (the
+    /// key does not pair), not trusted.
+    /// </summary>
+    private NebulaCertInfo Sign(HostAddresses host, SignRequest request, string? publicKey, string dir)
+    {
+        using var scratch = TempFolders.Create(workspace.ArtifactsDirectory, "sign");
+        var outCrt = Path.Combine(scratch.Path, "host.crt");
+        string? outKey = null, inPub = null;
+        if (publicKey is null) outKey = Path.Combine(scratch.Path, "host.key");
+        else File.Copy(publicKey, inPub = Path.Combine(scratch.Path, "host.pub"));
+        nebulaCert.Sign(new NebulaCertSignSettings(host.Name, host.OverlayCidr, ca.CrtPath, ca.KeyPath, outCrt)
+        {
+            OutKey = outKey, InPub = inPub, Groups = host.Host.Groups, Subnets = request.Subnets, Duration = request.Duration,
+        });
+        if (outKey is not null) SafeFiles.RestrictToOwner(outKey);
+        File.Copy(ca.CrtPath, Path.Combine(scratch.Path, "ca.crt"));
+        File.WriteAllText(Path.Combine(scratch.Path, "request.json"), request.ToJson());
+        var (ok, reason) = nebulaCert.Verify(Path.Combine(scratch.Path, "ca.crt"), outCrt);
+        if (!ok) throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}");
+
+        TempFolders.CreateOwnerOnly(dir);
+        // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.
+        File.Delete(Path.Combine(dir, publicKey is null ? "host.pub" : "host.key"));
+        File.Delete(VerifiedCertificate.PathIn(dir));
+        foreach (var name in new[] { "host.key", "host.pub", "ca.crt", "host.crt", "request.json" })
+            if (File.Exists(Path.Combine(scratch.Path, name)))
+                File.Move(Path.Combine(scratch.Path, name), Path.Combine(dir, name), overwrite: true);
+        var info = nebulaCert.Print(Path.Combine(dir, "host.crt"));
+        VerifiedCertificate.Remember(dir, ca.CrtPath, info);
+        return info;
+    }
+
+    /// <summary>Null when the host's signed cert is the one the inventory asks for, signed by a CA the configs trust; otherwise why not.</summary>
     public string? WhyNotCurrent(HostAddresses host)
     {
         var dir = workspace.PkiDirectory(host.Name);
-        var json = ReadRequest(dir);
-        if (json is null || !File.Exists(Path.Combine(dir, "host.crt"))) return "it has no certificate yet";
-        var signed = JsonSerializer.Deserialize<SignRequest>(json)!;
+        var crt = Path.Combine(dir, "host.crt");
+        var note = File.Exists(Path.Combine(dir, "request.json")) ? SignRequest.FromJson(File.ReadAllText(Path.Combine(dir, "request.json"))) : null;
+        if (note is null || !File.Exists(crt)) return "it has no certificate yet";
         var caInfo = ca.RequireUsable();
-        if (signed.Name != host.Name || signed.Ip != host.OverlayCidr || !signed.Groups.SequenceEqual(host.Host.Groups)
-            || !signed.Subnets.SequenceEqual(host.CertificateSubnets))
-            return "the inventory changed since its certificate was signed";
         // While RotateCa re-signs the hosts, one the old CA signed is current until its turn: every config trusts both.
-        var signer = signed.CaFingerprint == caInfo.Fingerprint ? ca.CrtPath
-            : ca.StillTrusted is { } old && signed.CaFingerprint == old.Fingerprint ? old.CrtPath : null;
+        var issuer = (VerifiedCertificate.Printed(dir) ?? nebulaCert.Print(crt)).Issuer;
+        var signer = issuer == caInfo.Fingerprint ? ca.CrtPath : ca.StillTrusted is { } old && issuer == old.Fingerprint ? old.CrtPath : null;
         if (signer is null) return "its certificate was signed by another CA";
-        if (VerifiedCertificate.Recall(dir, signer) is not null) return null;
-        var (ok, reason) = nebulaCert.Verify(signer, Path.Combine(dir, "host.crt"));
-        return ok ? null : $"its certificate does not verify ({reason})";
+        var wanted = note with { Name = host.Name, Ip = host.OverlayCidr, Groups = host.Host.Groups, Subnets = host.CertificateSubnets, CaFingerprint = issuer };
+        return Check(dir, wanted, signer, publicKey: null).Why;
     }
 
-    private static string? ReadRequest(string dir)
+    /// <summary>
+    /// What the certificate in <paramref name="dir"/> says against what is wanted: null when it verifies against
+    /// <paramref name="caCrt"/>, names this host, its IP, groups and networks, has not expired, and pairs with its key.
+    /// </summary>
+    private (string? Why, NebulaCertInfo? Info) Check(string dir, SignRequest wanted, string caCrt, string? publicKey)
+    {
+        var crt = Path.Combine(dir, "host.crt");
+        var info = VerifiedCertificate.Recall(dir, caCrt);
+        if (info is null)
+        {
+            var (ok, reason) = nebulaCert.Verify(caCrt, crt);
+            if (!ok) return ($"its certificate does not verify ({reason})", null);
+            info = nebulaCert.Print(crt);
+            VerifiedCertificate.Remember(dir, caCrt, info);
+        }
+        static string List(IEnumerable<string> items) => string.Join(",", items.Order(StringComparer.Ordinal));
+        var why = info.Name != wanted.Name ? $"its certificate is {info.Name}'s, not {wanted.Name}'s"
+            : info.Ips.FirstOrDefault() != wanted.Ip ? $"its certificate has {string.Join(",", info.Ips)}, not {wanted.Ip}"
+            : List(info.Groups) != List(wanted.Groups) ? $"its certificate's groups are {List(info.Groups)}, the inventory's {List(wanted.Groups)}"
+            : List(info.Subnets) != List(wanted.Subnets) ? $"its certificate's routed networks are {List(info.Subnets)}, the plan's {List(wanted.Subnets)}"
+            : info.NotAfter <= DateTimeOffset.UtcNow ? $"its certificate expired on {info.NotAfter:yyyy-MM-dd}"
+            : KeyMismatch(dir, wanted, info, publicKey)
+              ?? (ReadNote(dir) is { } note && note.Duration == wanted.Duration && note.KeySource == wanted.KeySource ? null
+                  : "what it is signed for changed (cert_duration, or where its key is made)");
+        return (why, info);
+    }
+
+    /// <summary>The key the certificate must pair with: host.key made here, or the host's host.pub; null when it does.</summary>
+    private static string? KeyMismatch(string dir, SignRequest wanted, NebulaCertInfo info, string? publicKey)
+    {
+        var keyFile = wanted.KeySource == LocalKey ? Path.Combine(dir, "host.key") : publicKey ?? Path.Combine(dir, "host.pub");
+        if (!File.Exists(keyFile)) return wanted.KeySource == LocalKey ? "its key (host.key) is missing" : "the host's public key (host.pub) is missing";
+        var key = NebulaKeys.PublicKeyHex(keyFile);
+        return key is null || key == info.PublicKey.ToLowerInvariant() ? null : "its key does not pair with its certificate";
+    }
+
+    private static SignRequest? ReadNote(string dir)
     {
         var path = Path.Combine(dir, "request.json");
-        return File.Exists(path) ? File.ReadAllText(path) : null;
+        return File.Exists(path) ? SignRequest.FromJson(File.ReadAllText(path)) : null;
     }
 }

@@ -12,18 +12,25 @@ public static class VerifiedCertificate
 {
     private sealed record Memo(string Ca, string Crt, NebulaCertInfo Info);
 
-    private static string PathIn(string pkiDirectory) => Path.Combine(pkiDirectory, "verified.json");
+    public static string PathIn(string pkiDirectory) => Path.Combine(pkiDirectory, "verified.json");
 
     /// <summary>The certificate's details when nebula-cert verified these very files against this very CA, and it has not expired since.</summary>
-    public static NebulaCertInfo? Recall(string pkiDirectory, string caCrt)
+    public static NebulaCertInfo? Recall(string pkiDirectory, string caCrt) =>
+        File.Exists(caCrt) && Read(pkiDirectory) is { } memo && memo.Ca == Digest.Sha256OfFile(caCrt) && memo.Info.NotAfter > DateTimeOffset.UtcNow ? memo.Info : null;
+
+    /// <summary>What `print` showed of these very certificate bytes (whichever CA it was checked against): who signed it, for whom.</summary>
+    public static NebulaCertInfo? Printed(string pkiDirectory) => Read(pkiDirectory)?.Info;
+
+    /// <summary>The memo, when it speaks of the host.crt that is there now.</summary>
+    private static Memo? Read(string pkiDirectory)
     {
         var path = PathIn(pkiDirectory);
         var crt = Path.Combine(pkiDirectory, "host.crt");
-        if (!File.Exists(path) || !File.Exists(crt) || !File.Exists(caCrt)) return null;
+        if (!File.Exists(path) || !File.Exists(crt)) return null;
         try
         {
             var memo = JsonSerializer.Deserialize<Memo>(File.ReadAllText(path));
-            return memo is not null && memo.Ca == Digest.Sha256OfFile(caCrt) && memo.Crt == Digest.Sha256OfFile(crt) && memo.Info.NotAfter > DateTimeOffset.UtcNow ? memo.Info : null;
+            return memo is not null && memo.Crt == Digest.Sha256OfFile(crt) ? memo : null;
         }
         catch (JsonException)
         {

@@ -68,8 +68,8 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// <summary>keygen_on_host: makes the host's key pair in its config folder, once (an existing key is kept).</summary>
     public abstract string MakeKeyPair(HostModel model);
 
-    /// <summary>What a host needs before it can make its key (Windows: nebula-cert.exe, ahead of the bundle).</summary>
-    public virtual void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula) { }
+    /// <summary>What a host needs before it can make its key (Windows: nebula-cert.exe, ahead of the bundle), staged in <paramref name="scratch"/>.</summary>
+    public virtual void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula, string scratch) { }
 
     /// <summary>The Nebula release installed on the host, asked from its binary; null when none is installed yet.</summary>
     public NebulaVersion? InstalledNebula(HostModel model, IHostConnection connection)

@@ -74,15 +74,13 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     /// A Windows host makes its key before any bundle installed Nebula there: with nebula.windows.release, its
     /// nebula-cert.exe goes ahead on its own (nebula.exe, a running service's file, is left to install.ps1).
     /// </summary>
-    public override void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula)
+    public override void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula, string scratch)
     {
         var tool = shippedNebula.SingleOrDefault(f => f.Path == "nebula/nebula-cert.exe");
         if (tool is null) return;
-        var folder = Directory.CreateTempSubdirectory("flatnet-keygen-");
-        using var cleanup = TempFolders.DeleteOnExit(folder.FullName);
-        File.WriteAllBytes(Path.Combine(folder.FullName, "nebula-cert.exe"), tool.Content);
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(folder.FullName, "nebula-cert.exe"), (UnixFileMode)tool.Mode);
-        connection.Upload(folder.FullName, RemotePath(model.Paths.NebulaDir));
+        File.WriteAllBytes(Path.Combine(scratch, "nebula-cert.exe"), tool.Content);
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(scratch, "nebula-cert.exe"), (UnixFileMode)tool.Mode);
+        connection.Upload(scratch, RemotePath(model.Paths.NebulaDir));
     }
 
     protected override string HostRouting(HostModel model, bool check) =>

@@ -10,6 +10,19 @@ namespace Flatnet.Verification;
 /// </summary>
 public static class InstalledBundle
 {
+    /// <summary>
+    /// A host installed by hand (deploy.transport none) cannot report what it runs: a person says so instead
+    /// (--manual-steps-done), and the bundle they confirmed is recorded here, by its manifest's SHA-256.
+    /// </summary>
+    public static string ByHandPath(Workspace workspace, string host) => Path.Combine(workspace.HostDirectory(host), "installed-by-hand");
+
+    public static bool IsConfirmedByHand(Workspace workspace, string host) =>
+        File.Exists(ByHandPath(workspace, host)) && File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
+        && File.ReadAllText(ByHandPath(workspace, host)).Trim() == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
+
+    public static void ConfirmByHand(Workspace workspace, string host) =>
+        SafeFiles.WriteAllText(ByHandPath(workspace, host), Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json")) + "\n");
+
     public static bool IsCurrent(string bundleDirectory, HostModel model, HostPlatform platform, IHostConnection connection)
     {
         var manifest = Path.Combine(bundleDirectory, "manifest.json");

@@ -17,6 +17,11 @@ public readonly partial record struct NebulaVersion(int Major, int Minor, int Pa
 
     public bool ReadsV2Certificates => this >= First2Certificates;
 
+    /// <summary>The releases flatnet renders and checks configs for: 1.6.0 up to, not including, 1.12.0.</summary>
+    public bool IsSupported => this >= new NebulaVersion(1, 6, 0) && this < new NebulaVersion(1, 12, 0);
+
+    public const string SupportedRange = "1.6 to 1.11";
+
     /// <summary>The newest certificate version this release's daemon and nebula-cert read.</summary>
     public int NewestCertificateVersion => ReadsV2Certificates ? 2 : 1;
 

@@ -13,6 +13,7 @@ public sealed class CheckCertsTask : FlatnetTask
 {
     public override string Name => "CheckCerts";
     public override string Description => "List every certificate with its days left; fail when any has fewer than --days (default 30).";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => Check(context, context.Arguments.Int("days", 30, min: 0, max: 36500));
 

@@ -14,31 +14,64 @@ public sealed class ControlPlane(FlatnetContext context)
 
     public FlatnetContext Context => context;
 
-    /// <summary>Runs one task's body as the graph does (Cake runs its dependencies first).</summary>
-    public void Run(FlatnetTask task) => task.Run(context);
+    /// <summary>Runs one task's body as the graph does (Cake runs its dependencies first); a writing task holds the locks first.</summary>
+    public void Run(FlatnetTask task)
+    {
+        try
+        {
+            if (task.Writes) context.ForWriting(task.Name);
+            task.Run(context);
+        }
+        catch (Exception e) when (Plain(e) is { } plain)
+        {
+            throw plain;
+        }
+    }
+
+    /// <summary>
+    /// What a person reads instead of .NET's words when the disk or the system refuses (no room, no permission, a file
+    /// in the way) or parallel work fails: the problem in plain words, never a type name or "One or more errors occurred".
+    /// </summary>
+    private static FlatnetException? Plain(Exception e) => e switch
+    {
+        AggregateException a when a.Flatten().InnerExceptions is var inner && inner.Count > 0 =>
+            inner.Select(Plain).FirstOrDefault(p => p is not null) ?? inner.OfType<FlatnetException>().FirstOrDefault(),
+        IOException or UnauthorizedAccessException => new FlatnetException($"the system refused a file operation: {e.Message}",
+            fix: "check that the folder is yours, writable, and that the disk has room; nothing half-written was kept", inner: e),
+        _ => null,
+    };
+
+    /// <summary>A typed entry that writes: the run holds the locks first, as <see cref="Run"/> does.</summary>
+    private T Writing<T>(string task, Func<T> run)
+    {
+        context.ForWriting(task);
+        return run();
+    }
+
+    private void Writing(string task, Action run) => Writing(task, () => { run(); return 0; });
 
     public string DescribePlan() => PlanTask.Describe(context.Plan);
-    public bool InitCa() => InitCaTask.InitCa(context);
+    public bool InitCa() => Writing("InitCa", () => InitCaTask.InitCa(context));
 
-    public CertOutcome GenerateCert(string host, bool force = false, string? publicKey = null) => GenerateCertTask.Generate(context, host, force, publicKey);
-    public BundleOutcome PackageBundle(string host) => PackageBundleTask.Package(context, host);
-    public void DeployHost(string host) => new DeployHostTask().Run(context, host);
-    public void ConfigureRouting(string host) => new ConfigureRoutingTask().Run(context, host);
-    public void UpdatePeers(string host) => new UpdatePeersTask().Run(context, host);
+    public CertOutcome GenerateCert(string host, bool force = false, string? publicKey = null) => Writing("GenerateCert", () => GenerateCertTask.Generate(context, host, force, publicKey));
+    public BundleOutcome PackageBundle(string host) => Writing("PackageBundle", () => PackageBundleTask.Package(context, host));
+    public void DeployHost(string host) => Writing("DeployHost", () => new DeployHostTask().Run(context, host));
+    public void ConfigureRouting(string host) => Writing("ConfigureRouting", () => new ConfigureRoutingTask().Run(context, host));
+    public void UpdatePeers(string host) => Writing("UpdatePeers", () => new UpdatePeersTask().Run(context, host));
     public PingMatrix VerifyPing(IEnumerable<string>? hosts = null) => VerifyPingTask.Verify(context, hosts);
     public IReadOnlyList<DoctorFinding> Doctor(string host) => DoctorTask.Examine(context, host);
     public IReadOnlyList<HostStatus> Status(bool json = false) => StatusTask.Read(context, json);
-    public PingMatrix AddHost(string host) => AddHostTask.Add(context, host);
-    public void Provision(string host) => AddHostTask.Provision(context, host);
+    public PingMatrix AddHost(string host) => Writing("AddHost", () => AddHostTask.Add(context, host));
+    public void Provision(string host) => Writing("AddHost", () => AddHostTask.Provision(context, host));
 
-    public string RevokeHost(string host) => RevokeHostTask.Revoke(context, host);
-    public RemovalOutcome RemoveHost(string host, bool deleteInventory = false) => RemoveHostTask.Remove(context, host, deleteInventory);
+    public string RevokeHost(string host) => Writing("RevokeHost", () => RevokeHostTask.Revoke(context, host));
+    public RemovalOutcome RemoveHost(string host, bool deleteInventory = false) => Writing("RemoveHost", () => RemoveHostTask.Remove(context, host, deleteInventory));
     public IReadOnlyList<CertificateDue> CheckCerts(int minimumDays) => CheckCertsTask.Check(context, minimumDays);
-    public CertOutcome RenewCert(string host) => RenewCertTask.Renew(context, host);
-    public CaRotationState RotateCa(bool manualStepsDone = false, bool startNew = false, int waveSize = 1) => RotateCaTask.Rotate(context, manualStepsDone, startNew, waveSize);
+    public CertOutcome RenewCert(string host) => Writing("RenewCert", () => RenewCertTask.Renew(context, host));
+    public CaRotationState RotateCa(bool manualStepsDone = false, bool startNew = false, int waveSize = 1) => Writing("RotateCa", () => RotateCaTask.Rotate(context, manualStepsDone, startNew, waveSize));
 
-    public IReadOnlyList<string> RenderAll() => RenderAllTask.RenderAll(context);
-    public IReadOnlyList<PackedHost> PackageAll() => PackageAllTask.PackageAll(context);
-    public IReadOnlyList<string> Rollout(IEnumerable<string>? hosts = null, int waveSize = 1) => RolloutTask.Roll(context, hosts, waveSize);
-    public ReleaseOutcome Release(string? version, bool includeKeys = false) => ReleaseTask.Release(context, version, includeKeys);
+    public IReadOnlyList<string> RenderAll() => Writing("RenderAll", () => RenderAllTask.RenderAll(context));
+    public IReadOnlyList<PackedHost> PackageAll() => Writing("PackageAll", () => PackageAllTask.PackageAll(context));
+    public IReadOnlyList<string> Rollout(IEnumerable<string>? hosts = null, int waveSize = 1) => Writing("Rollout", () => RolloutTask.Roll(context, hosts, waveSize));
+    public ReleaseOutcome Release(string? version, bool includeKeys = false) => Writing("Release", () => ReleaseTask.Release(context, version, includeKeys));
 }

@@ -12,6 +12,7 @@ public sealed class DoctorTask : HostTask
 {
     public override string Name => "Doctor";
     public override string Description => "Check --host, read-only and in order, with the doctor its bundle ships (Windows version, admin, WSL, adapters, forwarding, routes, firewall, Nebula, wintun, lighthouses, a WSL ping and an MTU probe): ok/FAIL lines with fixes, artifacts/verify/doctor-HOST.json.";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context, string host) => Examine(context, host);
 

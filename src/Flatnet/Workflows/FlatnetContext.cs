@@ -32,7 +32,8 @@ public sealed class FlatnetContext
     {
         workspace.Validate();
         Workspace = workspace;
-        Log = log;
+        // Whatever a host or a file said reaches the terminal without control characters.
+        Log = log is CleanReporter ? log : new CleanReporter(log);
     }
 
     public Workspace Workspace { get; }
@@ -40,6 +41,8 @@ public sealed class FlatnetContext
 
     /// <summary>The command line's arguments, as the task being run reads them.</summary>
     public TaskArguments Arguments { get; init; } = TaskArguments.None;
+
+    public string BuildIdentity { get; init; } = FlatnetBuild.Identity;
 
     /// <summary>The inventory as an address plan: loaded and validated on first use, its warnings said once.</summary>
     public AddressPlan Plan
@@ -137,6 +140,25 @@ public sealed class FlatnetContext
 
     /// <summary>A connection to the host over its inventory's transport.</summary>
     public IHostConnection Connect(HostAddresses host) => HostConnections.Open(host.Host, Renderer.Templates);
+
+    /// <summary>
+    /// Before a task's first write: the artifacts folder is claimed (made and marked, or refused when it is someone
+    /// else's), then this run takes the artifacts' and the inventory's locks (<see cref="RunLock"/>) and keeps them to its
+    /// end; the run that takes them sweeps what a killed run left (its scratch, temporaries, the CA's staging).
+    /// </summary>
+    public void ForWriting(string task)
+    {
+        var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
+        // The inventory first: what is read from it is then what this run writes from.
+        var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
+        var plan = Plan; // a bad inventory stops the run here, before anything is written
+        SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
+        var swept = new List<string>();
+        if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
+        // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
+        if (inventoryLocked) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
+        foreach (var path in swept) Log.Verbose($"removed {Workspace.Relative(path)}, which a run that was killed left");
+    }
 
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
     public void ClaimArtifacts() => SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);

@@ -17,6 +17,12 @@ public abstract class FlatnetTask
     /// <summary>False for a task that only gathers its dependencies (AddHost).</summary>
     public virtual bool HasBody => true;
 
+    /// <summary>
+    /// Whether the task writes (artifacts, the inventory, the CA): such a task holds the artifacts' and the inventory's
+    /// locks for the rest of the run (<see cref="RunLock"/>). Read-only tasks (Plan, Status, VerifyPing, Doctor) never wait.
+    /// </summary>
+    public virtual bool Writes => true;
+
     public abstract void Run(FlatnetContext context);
 }
 

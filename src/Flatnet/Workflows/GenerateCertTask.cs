@@ -65,7 +65,8 @@ public sealed class GenerateCertTask : HostTask
         var model = context.Model(host);
         var platform = context.Platform(host);
         using var connection = context.Connect(host);
-        platform.PrepareKeygen(model, connection, context.ShippedNebula(platform));
+        using (var scratch = TempFolders.Create(context.Workspace.ArtifactsDirectory, "keygen"))
+            platform.PrepareKeygen(model, connection, context.ShippedNebula(platform), scratch.Path);
         var result = connection.Run(platform.MakeKeyPair(model));
         if (!result.Succeeded)
             throw new FlatnetException($"making the key on the host failed (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}",

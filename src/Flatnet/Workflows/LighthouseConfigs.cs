@@ -31,7 +31,7 @@ public static class LighthouseConfigs
                 File.WriteAllText(Path.Combine(dir, "config.yaml"), context.Renderer.RenderConfig(model));
                 File.WriteAllBytes(Path.Combine(dir, "ca.crt"), context.Ca.TrustedPem());
                 File.WriteAllText(Path.Combine(dir, "README.md"), context.Renderer.Templates.Render("lighthouse-README.md.scriban", model));
-            });
+            }, context.Log);
             written.Add(Path.Combine(Folder(context, lighthouse.Name), "config.yaml"));
         }
         if (written.Count > 0)

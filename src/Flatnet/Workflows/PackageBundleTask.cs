@@ -32,12 +32,15 @@ public sealed class PackageBundleTask : HostTask
         var checker = context.NebulaFor(h.Name, h.Host.NebulaVersion);
         var trustedCas = context.Ca.TrustedPem();
         var certificates = Certificates(pki, trustedCas).ToList();
-        var versions = new BundleVersions(BundleVersions.FlatnetVersion, context.NebulaCert.Version.ToString(), checker.Version.ToString());
+        var versions = new BundleVersions(FlatnetBuild.Version, context.NebulaCert.Version.ToString(), checker.Version.ToString());
         var platform = context.Platform(h);
-        var inputs = BundleInputs.Of(model, context.PeerRoutes.Fingerprint, context.TemplatesFingerprint, certificates,
+        var inputs = BundleInputs.Of(model, context.PeerRoutes.Fingerprint, context.TemplatesFingerprint, context.BuildIdentity, certificates,
             context.ShippedNebulaFingerprint(platform), versions);
         var zipPath = context.Workspace.BundlePath(host);
-        if (IsBuilt(context, host) && BundleInputs.Recorded(context.Workspace, host) == inputs)
+        // Built means: made from these inputs, and the zip and the folder DeployHost uploads still hold those very bytes.
+        var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = context.Workspace.BundleDirectory(host) };
+        var record = BuildRecord.Read(context.Workspace, host, "bundle");
+        if (record is not null && record.Holds(inputs, outputs))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
             return new BundleOutcome(null, false);
@@ -47,26 +50,20 @@ public sealed class PackageBundleTask : HostTask
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
         context.ClaimArtifacts();
         var zip = bundle.ToZip();
-        if (IsBuilt(context, host) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip))
+        if (record is not null && record.Holds(record.Inputs, outputs) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip))
         {
-            BundleInputs.Record(context.Workspace, host, inputs);
+            // Another flatnet or a change that leaves every byte as it was: only the record is new.
+            BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
             return new BundleOutcome(bundle, false);
         }
-        SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), dir =>
-        {
-            SafeFiles.RestrictToOwner(dir);
-            bundle.WriteTo(dir);
-        });
+        SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), bundle.WriteTo, context.Log);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
-        BundleInputs.Record(context.Workspace, host, inputs);
+        BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                          (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
         return new BundleOutcome(bundle, true);
     }
-
-    /// <summary>Both forms of the host's bundle are there: the zip and the folder DeployHost uploads.</summary>
-    private static bool IsBuilt(FlatnetContext context, string host) => File.Exists(context.Workspace.BundlePath(host)) && Directory.Exists(context.Workspace.BundleDirectory(host));
 
     /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
     private static IEnumerable<RenderedFile> Certificates(string pki, byte[] trustedCas) =>

@@ -8,6 +8,7 @@ public sealed class PlanTask : FlatnetTask
 {
     public override string Name => "Plan";
     public override string Description => "Validate the inventory in hosts/ and print every host's Nebula IP, routed block and WSL2 address.";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => context.Log.Info(Describe(context.Plan));
 

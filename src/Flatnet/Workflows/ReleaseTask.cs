@@ -1,3 +1,4 @@
+using Flatnet.Inventory;
 using Flatnet.Bundles;
 
 namespace Flatnet.Workflows;
@@ -19,7 +20,7 @@ public sealed class ReleaseTask : FlatnetTask
     public static ReleaseOutcome Release(FlatnetContext context, string? version, bool includeKeys = false)
     {
         if (version is null || !ReleaseArchive.VersionPattern().IsMatch(version))
-            throw new UsageError($"'{version}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH", "--release");
+            throw new UsageError($"'{Grammar.Shown(version ?? "")}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH, each a number of up to six digits, with an optional -suffix (1.2.0-rc1)", "--release");
         PackageAllTask.PackageAll(context);
         var plan = context.Plan;
         var hosts = plan.Active.Select(h => h.Name).ToList();
@@ -29,12 +30,15 @@ public sealed class ReleaseTask : FlatnetTask
         if (withKeys.Count > 0 && !includeKeys)
             throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around",
                 fix: "set keygen_on_host: true for those hosts (the key stays on the host), or pass --include-keys and keep the release secret");
+        if (withKeys.Count > 0)
+            context.Log.Warn($"release {version} carries the private keys of {string.Join(", ", withKeys)} (--include-keys): whoever gets it can join the mesh as " +
+                             "those hosts; it is written owner-only: hand it only to the people who install them, over a channel you trust, and never publish it");
         var folder = Path.Combine(context.Workspace.ArtifactsDirectory, "releases");
         var path = Path.Combine(folder, $"flatnet-{version}.zip");
         var previous = ReleaseArchive.Previous(folder, version);
         var snapshot = ReleaseArchive.Snapshot(plan);
         var changelog = ReleaseArchive.Changelog(previous is null ? null : ReleaseArchive.ReadSnapshot(previous), snapshot);
-        var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, BundleVersions.FlatnetVersion, withKeys.Count > 0);
+        var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0);
         if (File.Exists(path))
         {
             if (File.ReadAllBytes(path).AsSpan().SequenceEqual(zip))

@@ -68,8 +68,8 @@ public sealed class RemoveHostTask : HostTask
             }
             using (connection)
             {
-                var scripts = Directory.CreateTempSubdirectory("flatnet-remove-").FullName;
-                using var cleanup = TempFolders.DeleteOnExit(scripts);
+                using var scratch = TempFolders.Create(context.Workspace.ArtifactsDirectory, "remove");
+                var scripts = scratch.Path;
                 foreach (var file in context.Render(model).Where(f => f.Path.StartsWith("scripts/", StringComparison.Ordinal)))
                 {
                     var path = Path.Combine(scripts, Path.GetFileName(file.Path));
@@ -87,9 +87,11 @@ public sealed class RemoveHostTask : HostTask
         private void ProveGone(HostAddresses gone)
         {
             var others = context.Plan.Deployable.ToList();
+            var byHand = context.Plan.Active.Where(h => h.Host.Deploy.Transport == DeployTransport.None).Select(h => h.Name).ToList();
+            var unchecked_ = byHand.Count == 0 ? "" : $"; {string.Join(", ", byHand)} (installed by hand, confirmed) cannot be checked from here: run its doctor (scripts/flatnet-doctor) on each by hand";
             if (others.Count == 0)
             {
-                context.Log.Info($"{gone.Name}: removed; no other host is left to verify");
+                context.Log.Info($"{gone.Name}: removed{(byHand.Count == 0 ? "; no other host is in the mesh" : unchecked_)}");
                 return;
             }
             var matrix = VerifyPingTask.Verify(context);
@@ -102,7 +104,7 @@ public sealed class RemoveHostTask : HostTask
             if (answered.Count > 0)
                 throw new FlatnetException($"{gone.Name} still answers at {gone.OverlayAddress} from {string.Join(", ", answered)}",
                     fix: $"a peer still runs an old config: ./build.sh --target=Status shows its tunnels; re-run RemoveHost --host={gone.Name}");
-            context.Log.Info($"{gone.Name}: gone from the mesh: no host reaches {gone.OverlayAddress}; the other {others.Count} reach each other ({matrix.Results.Count} pings)");
+            context.Log.Info($"{gone.Name}: gone from the mesh: no host reaches {gone.OverlayAddress}; the other {others.Count} reach each other ({matrix.Results.Count} pings){unchecked_}");
         }
 
         /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>

@@ -24,31 +24,38 @@ public sealed class RenderAllTask : FlatnetTask
         var hosts = plan.Active.Select(h =>
         {
             var model = context.Model(h);
-            return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint));
+            return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint, context.BuildIdentity),
+                Output: new Dictionary<string, string> { ["folder"] = Path.Combine(root, model.Name) });
         }).ToList();
-        var changed = hosts.Where(h => !Directory.Exists(Path.Combine(root, h.Model.Name))
-                                       || BundleInputs.Recorded(context.Workspace, h.Model.Name, "render") != h.Inputs).ToList();
-        var gone = Directory.Exists(root)
-            ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().Where(n => hosts.All(h => h.Model.Name != n)).ToList() : [];
+        var changed = hosts.Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)).ToList();
+        // The host folders flatnet rendered there (listed beside it, .render.flatnet); without that list, an older flatnet's render/ was all flatnet's.
+        var listing = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
+        var folders = Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToList() : [];
+        var ours = File.Exists(listing) ? File.ReadAllLines(listing).ToHashSet() : folders.ToHashSet();
+        var gone = folders.Where(n => ours.Contains(n) && hosts.All(h => h.Model.Name != n)).ToList();
+        foreach (var foreign in folders.Where(n => !ours.Contains(n) && hosts.All(h => h.Model.Name != n)))
+            context.Log.Info($"{Workspace.Relative(Path.Combine(root, foreign))} is not flatnet's; left as it is");
         if (changed.Count > 0)
         {
             context.ClaimArtifacts();
             var staging = Path.Combine(context.Workspace.ArtifactsDirectory, $".render.staging-{Guid.NewGuid():N}");
-            Directory.CreateDirectory(staging);
             using (TempFolders.DeleteOnExit(staging))
             {
+                Directory.CreateDirectory(staging);
                 Render(context, changed.Select(c => c.Model), staging);
                 Directory.CreateDirectory(root);
-                foreach (var (model, inputs) in changed)
+                foreach (var (model, inputs, output) in changed)
                 {
                     var target = Path.Combine(root, model.Name);
                     if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
                     Directory.Move(Path.Combine(staging, model.Name), target);
-                    BundleInputs.Record(context.Workspace, model.Name, inputs, "render");
+                    BuildRecord.Of(inputs, output).Write(context.Workspace, model.Name, "render");
                 }
             }
         }
         foreach (var name in gone) Directory.Delete(Path.Combine(root, name), recursive: true);
+        if (changed.Count > 0 || gone.Count > 0 || !File.Exists(listing))
+            SafeFiles.WriteAllText(listing, string.Concat(hosts.Select(h => h.Model.Name + "\n")));
         context.Log.Info($"rendered {hosts.Count} host(s) into {Workspace.Relative(root)}: {hosts.Count - changed.Count} unchanged, {changed.Count} rebuilt" +
                          (gone.Count == 0 ? "" : $"; removed {string.Join(", ", gone)} (no longer in the plan)"));
         return hosts.Select(h => h.Model.Name).ToList();

@@ -44,6 +44,7 @@ public sealed class RotateCaTask : FlatnetTask
             if (waveSize < 1) throw new UsageError("must be 1 or more", "--wave-size=1 rolls out one host at a time", "--wave-size");
             var clock = Stopwatch.StartNew();
             var state = context.Ca.Rotation;
+            if (state is not null) FilesMatch(state);
             if (state is { Finished: { } finished } && !startNew)
             {
                 Log.Info($"RotateCa: the CA was rotated on {finished:yyyy-MM-dd} (to {state.NewFingerprint[..16]}…, {CaRotationState.FileName}); nothing to do. " +
@@ -63,6 +64,32 @@ public sealed class RotateCaTask : FlatnetTask
                      $"The old CA is kept at {Workspace.Relative(ca.RetiredCrtPath(state.OldFingerprint))} and {Workspace.Relative(ca.RetiredKeyPath(state.OldFingerprint))}: " +
                      "flatnet does not delete it; do so once nothing needs it.");
             return state;
+        }
+
+        /// <summary>
+        /// The record is believed only as far as the files on disk agree with it: a finished rotation's ca.crt is its new
+        /// CA; before phase 3 moves them, ca.crt is the old one and ca.next.crt the new; from then on ca.crt is the new one.
+        /// </summary>
+        private void FilesMatch(CaRotationState state)
+        {
+            var ca = context.Ca;
+            string? Print(string path) => File.Exists(path) ? context.NebulaCert.Print(path).Fingerprint : null;
+            var current = Print(ca.CrtPath);
+            var next = Print(ca.NextCrtPath);
+            var (ok, says) = state switch
+            {
+                { Finished: { } when } => (current == state.NewFingerprint, $"says the CA was replaced by {state.NewFingerprint[..16]}… on {when:yyyy-MM-dd}"),
+                { Phase: 2 } => (current == state.OldFingerprint && next == state.NewFingerprint,
+                    $"says phase 2 of 4 is under way, from {state.OldFingerprint[..16]}… to {state.NewFingerprint[..16]}…"),
+                { Phase: 3 } => (current == state.NewFingerprint || current == state.OldFingerprint && next == state.NewFingerprint,
+                    $"says phase 3 of 4 is under way, to {state.NewFingerprint[..16]}…"),
+                _ => (current == state.NewFingerprint, $"says phase 4 of 4 is under way, with {state.NewFingerprint[..16]}… signing"),
+            };
+            if (ok) return;
+            throw new StateConflict($"{CaRotationState.FileName} {says}, but {Workspace.Relative(ca.CrtPath)} is {(current is null ? "missing" : current[..16] + "…")}" +
+                                    (next is null ? "" : $" and {Workspace.Relative(ca.NextCrtPath)} is {next[..16]}…"),
+                $"put back the CA files the record speaks of (from a backup of {Workspace.Relative(Path.GetDirectoryName(ca.CrtPath)!)}); if the record is wrong and no rotation is under way, " +
+                $"delete {Workspace.Relative(CaRotationState.PathIn(Inventory))} and run {Rerun} --start-new for a new one", Workspace.Relative(CaRotationState.PathIn(Inventory)));
         }
 
         /// <summary>Phase 1: the new CA at ca.next.crt/ca.next.key (one an interrupted run made is taken as it is).</summary>

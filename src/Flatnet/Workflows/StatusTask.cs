@@ -14,6 +14,7 @@ public sealed class StatusTask : FlatnetTask
 {
     public override string Name => "Status";
     public override string Description => "Read-only, any time: one row per host: reachable, Nebula version, service, certificate days left, and per peer the tunnel (direct ADDR:PORT, relayed via RELAY, or none now); --json prints JSON; artifacts/verify/status.json.";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => Read(context, context.Arguments.Flag("json"));
 

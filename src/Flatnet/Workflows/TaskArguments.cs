@@ -38,7 +38,12 @@ public sealed class TaskArguments(IReadOnlyDictionary<string, IReadOnlyList<stri
         throw new UsageError($"'{text}' is not a whole number from {min} to {max}", $"e.g. --{name}={fallback}", "--" + name);
     }
 
-    /// <summary>A comma-separated list (--hosts=a,b); null when not given.</summary>
-    public IReadOnlyList<string>? List(string name) =>
-        Value(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+    /// <summary>A comma-separated list of names (--hosts=a,b); null when not given; one that names nothing is an error.</summary>
+    public IReadOnlyList<string>? List(string name, string what = "host")
+    {
+        var items = Value(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (items is { Length: 0 })
+            throw new UsageError($"names no {what}", $"list them separated by commas, e.g. --{name}=host-a,host-b, or leave --{name} out for all", "--" + name);
+        return items;
+    }
 }

@@ -33,10 +33,23 @@ public sealed class UpdatePeersTask : HostTask
         var updated = new List<string>();
         var current = new List<string>();
         var pending = new List<(string, string)>();
-        foreach (var peer in context.Plan.Deployable.Where(p => p.Name != host))
+        var confirmed = context.Arguments.Flag("manual-steps-done");
+        foreach (var peer in context.Plan.Active.Where(p => p.Name != host))
         {
             GenerateCertTask.Generate(context, peer.Name);
             PackageBundleTask.Package(context, peer.Name);
+            if (peer.Host.Deploy.Transport == Inventory.DeployTransport.None)
+            {
+                // Nothing reaches it but a person: its bundle is ready, and it counts once they say it is installed.
+                if (confirmed && !InstalledBundle.IsConfirmedByHand(context.Workspace, peer.Name)) InstalledBundle.ConfirmByHand(context.Workspace, peer.Name);
+                if (InstalledBundle.IsConfirmedByHand(context.Workspace, peer.Name))
+                {
+                    context.Log.Info($"{peer.Name}: installed by hand (confirmed)");
+                    current.Add(peer.Name);
+                }
+                else pending.Add((peer.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(peer.Name))}"));
+                continue;
+            }
             try
             {
                 using var connection = context.Connect(peer);
@@ -62,13 +75,16 @@ public sealed class UpdatePeersTask : HostTask
             ? $"peers of {host}: all up to date"
             : $"peers of {host}: updated {(updated.Count == 0 ? "none" : string.Join(", ", updated))}" +
               (current.Count == 0 ? "" : $"; already current {string.Join(", ", current)}"));
-        if (pending.Count > 0)
-            throw new PendingHosts($"{change}; rolled out to {rollout.Reached} of {rollout.Total} peers; pending: " +
-                                   string.Join(", ", pending.Select(p => $"{p.Item1} ({p.Item2})")),
-                pending.Any(p => p.Item2.StartsWith("failed: ", StringComparison.Ordinal))
-                    ? $"fix what failed (its output is above), then re-run {rerun}: only the pending peers are deployed again"
-                    : $"re-run {rerun} once {(pending.Count == 1 ? "it is" : "they are")} reachable: only the pending peers are deployed again", pending);
-        return rollout;
+        if (pending.Count == 0) return rollout;
+        var fixes = new List<string>();
+        if (pending.Any(p => p.Item2.StartsWith("failed: ", StringComparison.Ordinal)))
+            fixes.Add($"fix what failed (its output is above), then re-run {rerun}: only the pending peers are deployed again");
+        if (pending.Any(p => p.Item2.StartsWith("install by hand: ", StringComparison.Ordinal)))
+            fixes.Add($"install each named zip on its host (its install script, as its README says), then re-run {rerun} --manual-steps-done");
+        if (pending.Any(p => !p.Item2.StartsWith("failed: ", StringComparison.Ordinal) && !p.Item2.StartsWith("install by hand: ", StringComparison.Ordinal)))
+            fixes.Add($"re-run {rerun} once the unreachable ones are reachable: only the pending peers are deployed again");
+        throw new PendingHosts($"{change}; rolled out to {rollout.Reached} of {rollout.Total} peers; pending: " +
+                               string.Join(", ", pending.Select(p => $"{p.Item1} ({p.Item2})")), fixes, pending);
     }
 
     /// <summary>Whether the host reports, as installed and routed, the manifest of the bundle built for it here.</summary>

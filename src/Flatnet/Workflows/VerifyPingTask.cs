@@ -8,6 +8,7 @@ public sealed class VerifyPingTask : FlatnetTask
 {
     public override string Name => "VerifyPing";
     public override string Description => "Ping matrix: hosts and WSL2s to every other host's Nebula IP and WSL2; table + artifacts/verify/ping-matrix.json.";
+    public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => Verify(context);
 

@@ -97,4 +97,54 @@ public class PackagingTests
         Assert.That(Directory.Exists(Path.Combine(root, "pc-0999")), Is.False);
         Assert.That(Directory.GetDirectories(ws.Workspace.ArtifactsDirectory, ".render.staging-*"), Is.Empty);
     }
+
+    /// <summary>A bundle counts as built only when the zip and the folder are the ones recorded, whatever the notes say.</summary>
+    [Test]
+    public void AZipRestoredFromABackupOrAFolderCutShortIsRebuilt()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var zip = ws.Workspace.BundlePath("host-a");
+        var backup = File.ReadAllBytes(zip);
+        ws.Edit("host-a.yaml", "groups:", "groups: [flatnet, gateway, printers]");
+        ws.ControlPlane().PackageAll();
+        var current = File.ReadAllBytes(zip);
+        File.WriteAllBytes(zip, backup); // restored from a backup, beside newer inputs
+        var rows = ws.ControlPlane().PackageAll();
+        Assert.That(rows.Single(r => r.Host == "host-a").Written, Is.True);
+        Assert.That(File.ReadAllBytes(zip), Is.EqualTo(current));
+
+        File.Delete(Path.Combine(ws.Workspace.BundleDirectory("host-b"), "config.yaml"));
+        Assert.That(ws.ControlPlane().PackageAll().Single(r => r.Host == "host-b").Written, Is.True);
+        Assert.That(File.Exists(Path.Combine(ws.Workspace.BundleDirectory("host-b"), "config.yaml")), Is.True);
+    }
+
+    /// <summary>A new flatnet (another build of the library) renders and checks every bundle again; only changed bytes are written.</summary>
+    [Test]
+    public void AnotherBuildOfFlatnetChecksEveryBundleAgain()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        Assert.That(FlatnetBuild.Identity, Does.Match("^[0-9a-f]{64}$"), "the library's own bytes, not a fixed version number");
+        ws.Log.Lines.Clear();
+        var rows = new ControlPlane(new FlatnetContext(ws.Workspace, ws.Log) { BuildIdentity = "another build" }).PackageAll();
+        Assert.That(ws.Log.Lines, Has.None.Contains("nothing it is made from changed"));
+        Assert.That(rows.Where(r => r.Written), Is.Empty, "the same bytes are not written again");
+    }
+
+    /// <summary>RenderAll replaces the host folders it made, and leaves anything else in render/ alone.</summary>
+    [Test]
+    public void RenderAllLeavesAFolderOfSomeoneElsesAlone()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var notes = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "notes");
+        Directory.CreateDirectory(notes);
+        File.WriteAllText(Path.Combine(notes, "review.md"), "mine");
+        File.Delete(ws.HostsFile("host-c.yaml"));
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.ReadAllText(Path.Combine(notes, "review.md")), Is.EqualTo("mine"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-c")), Is.False, "a host no longer in the plan loses its folder");
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/notes is not flatnet's; left as it is"));
+    }
 }

@@ -191,4 +191,27 @@ public class HostileInventoryTests
             }
         }
     }
+
+    /// <summary>An endpoint is HOST:PORT exactly; whitespace or a sign after the port is refused at load, with its line.</summary>
+    [TestCase("198.18.0.1: 4242")]
+    [TestCase("198.18.0.1:+4242")]
+    [TestCase("198.18.0.1:4242 ")]
+    public void AnEndpointIsRefusedAtLoadUnlessItIsExactlyHostColonPort(string endpoint)
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "endpoints:", $"    endpoints: [\"{endpoint}\"]");
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
+        Assert.That(e.Message, Does.Match(@"network\.yaml: line \d+: lighthouses\[0\]\.endpoints\[0\]: .* is not HOST:PORT"));
+    }
+
+    /// <summary>A Nebula release outside the ones flatnet supports is said, with the range, not silently taken.</summary>
+    [TestCase("0.1.0")]
+    [TestCase("1.99.0")]
+    public void ANebulaVersionOutsideTheSupportedRangeIsAWarning(string version)
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-a.yaml", "# nebula_version:", $"nebula_version: {version}");
+        _ = ws.ControlPlane().Context.Plan;
+        Assert.That(ws.Log.Lines, Has.Some.Contains($"nebula_version: {version} is outside the releases flatnet supports (1.6 to 1.11)"));
+    }
 }

@@ -106,8 +106,35 @@ public class CaRotationTests
         using var ws = new TestWorkspace();
         ws.ControlPlane().GenerateCert("host-a");
         File.WriteAllText(ws.HostsFile("ca-rotation.json"), "{ not json");
-        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!;
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageBundle("host-a"))!;
         Assert.That(e.Message, Does.Contain("hosts/ca-rotation.json: not a CA rotation's state").And.Contain("fix: restore it from version control"));
+    }
+
+    /// <summary>The rotation's record is data, never a path: a fingerprint is 64 hex digits.</summary>
+    [Test]
+    public void AForgedFingerprintInTheRotationRecordIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        var forged = "/../../../.." + new string('a', 52);
+        File.WriteAllText(ws.HostsFile("ca-rotation.json"), $"{{\"old_fingerprint\": \"{forged}\", \"new_fingerprint\": \"{new string('b', 64)}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 3}}");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageBundle("host-a"))!;
+        Assert.That(e.Message, Does.Contain("ca-rotation.json").And.Contain("old_fingerprint is not a certificate fingerprint (64 hex digits)"));
+        Assert.That(Directory.GetFiles(ws.Root, "ca.*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(ws.Root, f)).Where(f => !f.StartsWith("artifacts")),
+            Is.EquivalentTo(new[] { "pki/ca.crt", "pki/ca.key" }), "nothing moved");
+    }
+
+    /// <summary>A rotation is done only when ca.crt is its new CA: a record that says so of the old CA is named, not believed.</summary>
+    [Test]
+    public void ARotationIsDoneOnlyWhenCaCrtIsTheNewCa()
+    {
+        using var ws = HandDeployedFleet();
+        var old = Fingerprint(ws, "pki/ca.crt");
+        File.WriteAllText(ws.HostsFile("ca-rotation.json"),
+            $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{new string('c', 64)}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 4, \"finished\": \"2026-12-02T00:00:00Z\"}}");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RotateCa())!;
+        Assert.That(e.Message, Does.Contain("says the CA was replaced by cccccccccccccccc").And.Contain($"pki/ca.crt is {old[..16]}"));
+        Assert.That(e.Message, Does.Contain("fix: "));
     }
 
     /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>

@@ -187,4 +187,41 @@ public class HostCertificatesTests
             "-in-pub", "host.pub", "-groups", "flatnet,gateway", "-subnets", "10.101.2.0/24",
         }));
     }
+
+    /// <summary>A certificate counts as current by what it says, not by the note beside it (request.json).</summary>
+    [Test]
+    public void AnotherHostsCertificateInTheFolderIsReSignedNotShipped()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var a = ws.Workspace.PkiDirectory("host-a");
+        var b = ws.Workspace.PkiDirectory("host-b");
+        foreach (var f in new[] { "host.crt", "host.key" }) File.Copy(Path.Combine(b, f), Path.Combine(a, f), overwrite: true);
+        var cert = ws.ControlPlane().GenerateCert("host-a");
+        Assert.That((cert.Signed, cert.Cert.Name), Is.EqualTo((true, "host-a")));
+        ws.ControlPlane().PackageBundle("host-a");
+        Assert.That(Cli.Print(Path.Combine(ws.Workspace.BundleDirectory("host-a"), "host.crt")).Name, Is.EqualTo("host-a"), "host-a's bundle never carries host-b's identity");
+    }
+
+    [Test]
+    public void AKeyThatDoesNotPairWithItsCertificateIsReSigned()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        File.Copy(Path.Combine(ws.Workspace.PkiDirectory("host-b"), "host.key"), Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.key"), overwrite: true);
+        Assert.That(ws.ControlPlane().GenerateCert("host-a").Signed, Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: its key does not pair with its certificate"));
+    }
+
+    /// <summary>GenerateCert writes its own files into pki/ and leaves anything else there alone.</summary>
+    [Test]
+    public void ResigningLeavesAFileOfSomeoneElsesInThePkiFolder()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        var notes = Path.Combine(ws.Workspace.PkiDirectory("host-a"), "notes.txt");
+        File.WriteAllText(notes, "mine");
+        ws.ControlPlane().GenerateCert("host-a", force: true);
+        Assert.That(File.ReadAllText(notes), Is.EqualTo("mine"));
+    }
 }

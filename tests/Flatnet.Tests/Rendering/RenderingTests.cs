@@ -214,7 +214,7 @@ public class RenderingTests
         ws.ControlPlane().GenerateCert("host-c");
         ws.Edit("host-c.yaml", "groups:", "groups: [flatnet]");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-c"))!;
-        Assert.That(e.Message, Does.Contain("the inventory changed since its certificate was signed").And.Contain("--target=GenerateCert --host=host-c"));
+        Assert.That(e.Message, Does.Contain("host-c: cannot package: its certificate's groups are flatnet,gateway, the inventory's flatnet").And.Contain("--target=GenerateCert --host=host-c"));
     }
 
     [Test]

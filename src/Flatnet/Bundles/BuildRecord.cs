@@ -1,0 +1,41 @@
+using System.Text.Json;
+
+namespace Flatnet.Bundles;
+
+/// <summary>
+/// What flatnet last built for a host and from what: artifacts/hosts/NAME/OUTPUT.inputs (bundle, render), the SHA-256
+/// of the inputs and of each output as it was written. An output counts as built only when its files still have those
+/// bytes: a zip restored from a backup, or a folder someone cut short, is built again, whatever the note says.
+/// </summary>
+public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, string> Outputs)
+{
+    public static string PathFor(Workspace workspace, string host, string output) => Path.Combine(workspace.HostDirectory(host), $"{output}.inputs");
+
+    public static BuildRecord? Read(Workspace workspace, string host, string output)
+    {
+        var path = PathFor(workspace, host, output);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<BuildRecord>(File.ReadAllText(path));
+        }
+        catch (JsonException)
+        {
+            return null; // an older flatnet's note, or a damaged one: the output is built again
+        }
+    }
+
+    public void Write(Workspace workspace, string host, string output) =>
+        SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n");
+
+    /// <summary>A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is missing.</summary>
+    public static string Fingerprint(string path) =>
+        File.Exists(path) ? Digest.Sha256OfFile(path) : Directory.Exists(path) ? BundleInputs.OfFolder(path) : "";
+
+    /// <summary>Made from <paramref name="inputs"/>, with every output still as it was written.</summary>
+    public bool Holds(string inputs, IReadOnlyDictionary<string, string> outputPaths) =>
+        Inputs == inputs && outputPaths.All(o => Outputs.TryGetValue(o.Key, out var sha) && sha.Length > 0 && Fingerprint(o.Value) == sha);
+
+    public static BuildRecord Of(string inputs, IReadOnlyDictionary<string, string> outputPaths) =>
+        new(inputs, outputPaths.ToDictionary(o => o.Key, o => Fingerprint(o.Value)));
+}

@@ -1,0 +1,70 @@
+using System.Collections.Concurrent;
+
+namespace Flatnet;
+
+/// <summary>
+/// One writer at a time per folder (the artifacts, the inventory): an OS file lock (flock on Linux, a share lock on
+/// Windows) on FOLDER/.flatnet-lock, which the OS releases when its holder ends however it ends. A run takes it before
+/// its first write and keeps it to the end; a second run waits a moment, then names the run that holds it. Beside it,
+/// .flatnet-lock.holder says who holds it (the lock file itself cannot be read while it is held).
+/// </summary>
+public static class RunLock
+{
+    public const string FileName = ".flatnet-lock";
+
+    /// <summary>The locks this process holds, by folder: held to the end of the process (the OS then releases them).</summary>
+    private static readonly ConcurrentDictionary<string, FileStream> Held = new();
+    private static readonly Lock Taking = new();
+
+    public static string PathFor(string folder) => Path.Combine(Path.GetFullPath(folder), FileName);
+
+    /// <summary>
+    /// Takes the lock of <paramref name="folder"/> for <paramref name="task"/>, waiting up to <paramref name="wait"/>; true when
+    /// this call took it (the caller may then sweep what a killed run left), false when this process already held it.
+    /// </summary>
+    public static bool Acquire(string folder, string task, TimeSpan wait)
+    {
+        var full = Path.GetFullPath(folder);
+        lock (Taking)
+        {
+            if (Held.ContainsKey(full)) return false;
+            Directory.CreateDirectory(full);
+            var path = PathFor(full);
+            var deadline = DateTime.UtcNow + wait;
+            while (true)
+            {
+                try
+                {
+                    Held[full] = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    break;
+                }
+                catch (IOException) when (DateTime.UtcNow < deadline)
+                {
+                    Thread.Sleep(200);
+                }
+                catch (IOException)
+                {
+                    throw new StateConflict($"{Workspace.Relative(full)} is in use by another flatnet run: {Holder(path)}",
+                        "wait for it to end and run this again; a run that was killed released it already (the OS does), so nothing needs removing",
+                        Workspace.Relative(full));
+                }
+            }
+            File.WriteAllText(path + ".holder",
+                $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n");
+            return true;
+        }
+    }
+
+    private static string Holder(string path)
+    {
+        try
+        {
+            var said = File.ReadAllText(path + ".holder").Trim();
+            return said.Length > 0 ? Terminal.Clean(said) : "its holder did not say who it is";
+        }
+        catch (IOException)
+        {
+            return "its holder did not say who it is";
+        }
+    }
+}

@@ -1,0 +1,22 @@
+namespace Flatnet;
+
+/// <summary>
+/// What reaches the operator's terminal. Text that came from a host or a file (a script's output, a peer address
+/// from the admin interface, a log line) may carry escape sequences: colours, a window title, a cleared screen, a
+/// rewritten line. Every control character but the line break and the tab is dropped before it is shown.
+/// </summary>
+public static class Terminal
+{
+    public static string Clean(string? text) =>
+        string.IsNullOrEmpty(text) || !text.Any(IsControl) ? text ?? "" : string.Concat(text.Where(c => !IsControl(c)));
+
+    private static bool IsControl(char c) => char.IsControl(c) && c is not '\n' and not '\t';
+}
+
+/// <summary>The reporter every run speaks through: each line is <see cref="Terminal.Clean"/>ed on its way out.</summary>
+public sealed class CleanReporter(IReporter inner) : IReporter
+{
+    public void Info(string message) => inner.Info(Terminal.Clean(message));
+    public void Warn(string message) => inner.Warn(Terminal.Clean(message));
+    public void Verbose(string message) => inner.Verbose(Terminal.Clean(message));
+}

@@ -1,0 +1,87 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// A run stopped at any moment (Ctrl-C, SIGTERM) leaves nothing half-made, and one killed outright (SIGKILL) leaves
+/// only what the next run sweeps: no staging or temporary file anywhere, and no file others may read that holds a key.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class InterruptedRunTests
+{
+    /// <summary>Files under <paramref name="root"/> (and flatnet's scratch in the system's temp folder) a run leaves only when stopped.</summary>
+    private static IReadOnlyList<string> Leftovers(string root) =>
+        Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories)
+            .Where(p => System.Text.RegularExpressions.Regex.IsMatch(Path.GetFileName(p), @"\.(tmp|staging|old)-[0-9a-f]{32}$|^\.ca\.staging-"))
+            .Concat(Directory.Exists(Path.Combine(root, "artifacts", ".tmp")) ? Directory.GetFileSystemEntries(Path.Combine(root, "artifacts", ".tmp")) : [])
+            .Select(p => Path.GetRelativePath(root, p)).ToList();
+
+    /// <summary>Every file that holds a private key (a key, or a zip or folder that carries one) and that others may read.</summary>
+    private static IReadOnlyList<string> KeysOthersMayRead(string root) =>
+        Directory.GetFiles(root, "*", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}hosts{Path.DirectorySeparatorChar}") || f.Contains("artifacts"))
+            .Where(f => HoldsKey(f) && (File.GetUnixFileMode(f) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+            .Select(f => Path.GetRelativePath(root, f)).ToList();
+
+    private static bool HoldsKey(string file)
+    {
+        if (file.EndsWith(".key", StringComparison.Ordinal) || file.EndsWith("_ed25519", StringComparison.Ordinal)) return true;
+        if (!file.EndsWith(".zip", StringComparison.Ordinal) && !Path.GetFileName(file).Contains(".zip.tmp-")) return false;
+        try
+        {
+            return global::Flatnet.Bundles.ReleaseArchive.PrivateKeysIn(File.ReadAllBytes(file)).Count > 0;
+        }
+        catch (InvalidDataException)
+        {
+            return true; // a zip cut short may hold a key already
+        }
+    }
+
+    private static TestWorkspace Fleet()
+    {
+        var ws = new TestWorkspace();
+        for (var i = 4; i <= 60; i++) ws.Write($"pc-{i:0000}.yaml", $"name: pc-{i:0000}\nindex: {i}\nos: windows\n");
+        return ws;
+    }
+
+    [TestCase("PackageAll", "INT")]
+    [TestCase("PackageAll", "TERM")]
+    [TestCase("Release", "INT")]
+    [TestCase("RotateCa", "INT")]
+    public void AStoppedRunLeavesNoStagingAndNoKeyOthersMayRead(string target, string signal)
+    {
+        var random = new Random(20261203 + target.Length + signal.Length);
+        using var ws = Fleet();
+        string[] args = target == "Release" ? ["--release=1.0.0", "--include-keys"] : [];
+        // A CA to rotate (its first phase makes the new one), packed by a run of its own: a process holds its lock to its end.
+        if (target == "RotateCa") Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0));
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var run = new TestHostProcess(ws, target, args);
+            Thread.Sleep(random.Next(300, 2500));
+            run.Signal(signal);
+            run.Wait();
+            // A worker may still be writing when the signal's clean-up runs: what it leaves is swept by the next run.
+            Assert.That(KeysOthersMayRead(ws.Root), Is.Empty, $"{target} stopped by SIG{signal}");
+        }
+        var normal = new TestHostProcess(ws, target == "RotateCa" ? "PackageAll" : target, args).Wait();
+        Assert.That(normal.ExitCode, Is.EqualTo(0), normal.StdErr);
+        Assert.That(Leftovers(ws.Root), Is.Empty);
+        Assert.That(KeysOthersMayRead(ws.Root), Is.Empty);
+    }
+
+    [Test]
+    public void WhatAKilledRunLeftIsSweptByTheNextRunThatHoldsTheLock()
+    {
+        using var ws = Fleet();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var run = new TestHostProcess(ws, "PackageAll");
+            Thread.Sleep(800 + attempt * 700);
+            run.Signal("KILL");
+            run.Wait();
+        }
+        var next = new TestHostProcess(ws, "PackageAll").Wait();
+        Assert.That(next.ExitCode, Is.EqualTo(0), next.StdErr);
+        Assert.That(Leftovers(ws.Root), Is.Empty);
+        Assert.That(KeysOthersMayRead(ws.Root), Is.Empty);
+    }
+}

@@ -1,0 +1,74 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// One writer at a time per artifacts folder and per inventory: an OS file lock (flock), which the OS releases when
+/// the holder dies. A second run waits a moment, then names the run that holds it; read-only targets never wait.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class RunLockTests
+{
+    /// <summary>The example network with 120 generated PCs (the issue's two PackageAll runs started together).</summary>
+    private static TestWorkspace Fleet(int count)
+    {
+        var ws = new TestWorkspace();
+        foreach (var f in Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "host-*.yaml")) File.Delete(f);
+        for (var i = 1; i <= count; i++)
+            ws.Write($"pc-{i:0000}.yaml", $"name: pc-{i:0000}\nindex: {i}\nos: windows\n");
+        return ws;
+    }
+
+    [Test]
+    public void TwoPackageAllsStartedTogetherBothSucceedOrOneNamesTheOtherAndEveryBundleIsWhole()
+    {
+        using var ws = Fleet(120);
+        using var first = new TestHostProcess(ws, "PackageAll");
+        using var second = new TestHostProcess(ws, "PackageAll");
+        var (a, b) = (first.Wait(), second.Wait());
+        foreach (var run in new[] { a, b })
+        {
+            Assert.That(run.StdErr, Does.Not.Contain("One or more errors").And.Not.Contain("Exception"), "no .NET text reaches a person");
+            if (run.ExitCode != 0)
+                Assert.That(run.StdErr, Does.Match(@"is in use by another flatnet run: PackageAll \(pid \d+, since \d\d:\d\d:\d\d\)").And.Contain("fix: "));
+        }
+        Assert.That(a.ExitCode == 0 || b.ExitCode == 0, Is.True, "one of them packed the fleet:\n" + a.StdErr + b.StdErr);
+        // Afterwards every zip and bundle folder is complete, and a third run finds nothing to do.
+        for (var i = 1; i <= 120; i++)
+        {
+            var folder = ws.Workspace.BundleDirectory($"pc-{i:0000}");
+            foreach (var file in new[] { "config.yaml", "ca.crt", "host.crt", "install.ps1", "manifest.json" })
+                Assert.That(File.Exists(Path.Combine(folder, file)), Is.True, $"pc-{i:0000}'s bundle lacks {file}");
+        }
+        var third = new TestHostProcess(ws, "PackageAll").Wait();
+        Assert.That(third.ExitCode, Is.EqualTo(0), third.StdErr);
+        Assert.That(third.StdOut, Does.Contain("120 unchanged, 0 rebuilt"));
+    }
+
+    [Test]
+    public void ASecondWriterWaitsThenNamesTheHolderAndAReaderDoesNotWait()
+    {
+        using var ws = new TestWorkspace();
+        var artifacts = ws.Workspace.ArtifactsDirectory;
+        // Another process holds the artifacts' lock (flock(1) takes the same OS lock flatnet does).
+        Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0)); // the folder exists and is flatnet's
+        var lockFile = RunLock.PathFor(artifacts);
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock") { ArgumentList = { "-x", lockFile, "sleep", "30" } })!;
+        Thread.Sleep(500);
+        var blocked = new TestHostProcess(ws, "PackageAll", "--lock-wait=1").Wait();
+        Assert.That(blocked.ExitCode, Is.EqualTo(1));
+        Assert.That(blocked.StdErr, Does.Contain("is in use by another flatnet run").And.Contain("fix: wait for it to end"));
+        var reader = new TestHostProcess(ws, "Plan").Wait();
+        Assert.That(reader.ExitCode, Is.EqualTo(0), "Plan writes nothing, so it takes no lock");
+        holder.Kill(entireProcessTree: true); // flock(1)'s command holds the lock too
+        holder.WaitForExit();
+        Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0), "the OS released the lock with its holder");
+    }
+
+    [Test]
+    public void ARunHoldsItsLocksOnceAndTheOsReleasesThemWhenItEnds()
+    {
+        using var ws = new TestWorkspace();
+        RunLock.Acquire(ws.Workspace.ArtifactsDirectory, "PackageAll", TimeSpan.Zero);
+        RunLock.Acquire(ws.Workspace.ArtifactsDirectory, "DeployHost", TimeSpan.Zero); // the same process: already held
+        Assert.That(File.ReadAllText(RunLock.PathFor(ws.Workspace.ArtifactsDirectory) + ".holder"), Does.Contain($"pid {Environment.ProcessId}"));
+    }
+}

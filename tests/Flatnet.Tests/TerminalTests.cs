@@ -1,0 +1,37 @@
+using Flatnet.Transport;
+
+namespace Flatnet.Tests;
+
+/// <summary>Text that came from a host or a file reaches the operator's terminal without control characters (no colours, titles, or cursor moves).</summary>
+public class TerminalTests
+{
+    private const string Hostile = "ok\u001b]0;owned\u0007\u001b[2J\u009b31m\r\u0008done";
+
+    [Test]
+    public void ControlCharactersAreRemovedAndLinesKept()
+    {
+        Assert.That(Terminal.Clean("line one\n" + Hostile + "\ttab"), Is.EqualTo("line one\nok]0;owned[2J31mdone\ttab"));
+    }
+
+    [Test]
+    public void WhatAHostPrintsIsCleanedWhereverItIsShown()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        var c = new RecordingConnection(cmd => new RemoteResult(cmd, 1, Hostile, Hostile));
+        var e = Assert.Throws<RemoteCommandFailed>(() => TestWorkspace.Platforms.Windows.Deploy(control.Context.Model(control.Context.Plan.Host("host-b")), "/tmp/bundle", c))!;
+        Assert.That(e.Message, Does.Not.Match(@"[\u0000-\u0008\u000b-\u001f\u007f-\u009f]"));
+        Assert.That(Flatnet.Verification.TunnelStates.FromHostmapJson("[{\"vpnAddrs\": [\"10.100.2.1\"], \"currentRemote\": \"\\u001b[2J198.18.0.12:4242\"}]").Of("10.100.2.1"),
+            Does.Not.Match(@"[\u0000-\u0008\u000b-\u001f\u007f-\u009f]"));
+    }
+
+    [Test]
+    public void EveryLineFlatnetReportsIsClean()
+    {
+        var log = new RecordingReporter();
+        var clean = new CleanReporter(log);
+        clean.Info("host-a: " + Hostile);
+        clean.Warn(Hostile);
+        Assert.That(log.Lines, Has.All.Not.Match(@"[\u0000-\u0008\u000b-\u001f\u007f-\u009f]"));
+    }
+}

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+
+namespace Flatnet.Tests;
+
+/// <summary>A run of one task in a process of its own (tests/Flatnet.TestHost), as a second person or CI job would start it.</summary>
+public sealed class TestHostProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _stdout;
+    private readonly Task<string> _stderr;
+
+    public TestHostProcess(TestWorkspace ws, string target, params string[] arguments)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "Flatnet.TestHost.dll");
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = ws.Root };
+        foreach (var a in new[] { dll, $"--target={target}", $"--root={ws.Root}" }.Concat(arguments)) psi.ArgumentList.Add(a);
+        _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the test host");
+        _stdout = _process.StandardOutput.ReadToEndAsync();
+        _stderr = _process.StandardError.ReadToEndAsync();
+    }
+
+    public int Id => _process.Id;
+
+    /// <summary>Waits for the run to end: its exit code, what it said, and its error.</summary>
+    public (int ExitCode, string StdOut, string StdErr) Wait(TimeSpan? timeout = null)
+    {
+        if (!_process.WaitForExit(timeout ?? TimeSpan.FromMinutes(3)))
+        {
+            _process.Kill(entireProcessTree: true);
+            Assert.Fail($"the test host's run did not end within {(timeout ?? TimeSpan.FromMinutes(3)).TotalSeconds} s");
+        }
+        return (_process.ExitCode, _stdout.Result, _stderr.Result);
+    }
+
+    /// <summary>Sends a signal as a terminal's Ctrl-C (SIGINT), a service manager (SIGTERM) or `kill -9` (SIGKILL) would.</summary>
+    public void Signal(string signal) => ProcessRunner.Run("kill", [$"-{signal}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+    public void Dispose()
+    {
+        if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+        _process.Dispose();
+    }
+}
