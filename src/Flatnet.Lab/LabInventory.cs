@@ -8,7 +8,7 @@ namespace Flatnet.Lab;
 /// The lab's inventory (artifacts/lab/hosts), made from the source inventory: the same hosts, groups and blocks, with
 /// lab addresses, a lab CA, pinned sshd host keys, and the Nebula release each daemon runs.
 /// </summary>
-public sealed class LabInventory(string labDirectory, string sourceInventory)
+public sealed class LabInventory(string labDirectory, string sourceInventory, LabTopology wires)
 {
     public string Directory => Path.Combine(labDirectory, "hosts");
     private string Pending => Path.Combine(labDirectory, "pending");
@@ -56,14 +56,14 @@ public sealed class LabInventory(string labDirectory, string sourceInventory)
         network.Lighthouses = [.. (network.Lighthouses ?? []).Select((l, i) =>
         {
             var doc = new LighthouseDocument
-                { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{LabTopology.Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString() };
+                { Name = l.Name, OverlayIp = l.OverlayIp, Endpoints = [$"{wires.Lan}.{i + 1}:{port}"], NebulaVersion = lighthouse.Version.ToString() };
             if (managed is null) return doc;
             doc.Managed = true;
             doc.Os = "linux";
             doc.Root = Path.Combine(labDirectory, l.Name ?? $"lighthouse{i + 1}", "flatnet");
             doc.NebulaBinary = lighthouse.Binary;
             doc.Deploy = new DeployDocument
-                { Transport = "ssh", Address = $"{LabTopology.Lan}.{i + 1}", Port = 22, User = "root", Identity = managed.ClientKey, HostKey = managed.HostKeys[i] };
+                { Transport = "ssh", Address = $"{wires.Lan}.{i + 1}", Port = 22, User = "root", Identity = managed.ClientKey, HostKey = managed.HostKeys[i] };
             return doc;
         })];
         network.Nebula = new NebulaDocument { CertTool = certTool, Linux = new LinuxNebulaDocument { Binary = machineNebula } };

@@ -18,7 +18,7 @@ public sealed class LabLighthouses
 
     private LabLighthouses(IReadOnlyList<LabLighthouse> all) => All = all;
 
-    public static LabLighthouses Create(FlatnetContext context, IReadOnlyList<NetworkNamespace> namespaces, string labDirectory, LabDaemon nebula, int? caVersion,
+    public static LabLighthouses Create(FlatnetContext context, IReadOnlyList<NetworkNamespace> namespaces, string labDirectory, string lan, LabDaemon nebula, int? caVersion,
         bool relay = true, bool managed = false)
     {
         if (caVersion is { } forced)
@@ -36,7 +36,7 @@ public sealed class LabLighthouses
             return new LabLighthouses(plan.Lighthouses.Select((l, i) =>
             {
                 var m = context.Platforms.Model(plan, plan.Host(l.Name));
-                return new LabLighthouse(l.Name, namespaces[i], $"{LabTopology.Lan}.{i + 1}", m.Paths.Config, m.Paths.Log, m.Paths.NebulaBinary);
+                return new LabLighthouse(l.Name, namespaces[i], $"{lan}.{i + 1}", m.Paths.Config, m.Paths.Log, m.Paths.NebulaBinary);
             }).ToList());
         }
         var ca = context.Ca;
@@ -53,7 +53,7 @@ public sealed class LabLighthouses
                 ca.CrtPath, ca.KeyPath, model.Paths.Cert) { OutKey = model.Paths.Key, Groups = ["lighthouse"] });
             File.WriteAllText(model.Paths.Config, context.Renderer.RenderConfig(model));
             new Nebula(nebula.Binary).Test(model.Paths.Config, lighthouse.Name);
-            lighthouses.Add(new LabLighthouse(lighthouse.Name, namespaces[i], $"{LabTopology.Lan}.{i + 1}", model.Paths.Config, model.Paths.Log, model.Paths.NebulaBinary));
+            lighthouses.Add(new LabLighthouse(lighthouse.Name, namespaces[i], $"{lan}.{i + 1}", model.Paths.Config, model.Paths.Log, model.Paths.NebulaBinary));
         }
         var result = new LabLighthouses(lighthouses);
         foreach (var l in lighthouses) result.Start(l.Name);

@@ -51,6 +51,7 @@ public sealed record LabOptions
 public sealed class LabNetwork : IDisposable
 {
     private readonly List<NetworkNamespace> _namespaces = [];
+    private readonly LabTopology _wires;
     private readonly IReporter _log;
     private readonly NebulaReleases _releases;
     private readonly LabOptions _options;
@@ -65,13 +66,18 @@ public sealed class LabNetwork : IDisposable
     public string InventoryDirectory => _inventory.Directory;
     public LabFaults Faults => new(Directory, Hosts, _sshd);
 
-    private LabNetwork(string directory, Workspace source, IReporter log, LabOptions options)
+    /// <summary>This lab's id (its namespaces are fn-ID-..., its link fnl-ID) and its LAN.</summary>
+    public string Id => _wires.Id;
+    public LabTopology Wires => _wires;
+
+    private LabNetwork(string directory, Workspace source, IReporter log, LabOptions options, LabTopology wires)
     {
+        _wires = wires;
         Directory = directory;
         _log = log;
         _options = options;
         _releases = new NebulaReleases(source.ToolsDirectory);
-        _inventory = new LabInventory(directory, source.InventoryDirectory);
+        _inventory = new LabInventory(directory, source.InventoryDirectory, wires);
         _sshd = new LabSshd(directory, options.PathPrefix);
         Workspace = source with { InventoryDirectory = _inventory.Directory, ArtifactsDirectory = Path.Combine(directory, "artifacts") };
     }
@@ -84,10 +90,11 @@ public sealed class LabNetwork : IDisposable
         var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
         SafeFiles.DeleteOwnedDirectory(directory);
         SafeFiles.CreateOwnedDirectory(directory);
-        var lab = new LabNetwork(Path.GetFullPath(directory), source, log, options);
-        foreach (var v in options.Versions.All) lab._releases.Require(v, "nebula", log);
+        var claim = LabRegistry.Claim();
+        var lab = new LabNetwork(Path.GetFullPath(directory), source, log, options, new LabTopology(claim.Id, claim.Octet));
         try
         {
+            foreach (var v in options.Versions.All) lab._releases.Require(v, "nebula", log);
             lab.Create(sourcePlan, options.Enrolled?.ToHashSet() ?? sourcePlan.Pcs.Select(h => h.Name).ToHashSet());
             return lab;
         }
@@ -98,31 +105,39 @@ public sealed class LabNetwork : IDisposable
         }
     }
 
-    /// <summary>Removes what an earlier lab left (a killed run): its namespaces and the build machine's link.</summary>
-    public static void Clean(IReporter log)
+    /// <summary>
+    /// Removes what labs whose owner is gone left (a killed run): their namespaces, processes and links. A lab that
+    /// runs, here or in another process, is never touched; a kept one (--keep) only when <paramref name="kept"/>.
+    /// </summary>
+    public static void Clean(IReporter log, bool kept = false)
     {
-        var left = NetworkNamespace.Leftovers();
-        foreach (var name in left) NetworkNamespace.Attach(name).Dispose();
-        LabTopology.RemoveBuildMachineLink();
-        if (left.Count > 0) log.Info($"lab: removed {left.Count} namespace(s) an earlier run left: {string.Join(", ", left)}");
+        var dead = LabRegistry.Dead(kept).ToHashSet();
+        var live = LabRegistry.All().Where(l => !dead.Contains(l.Id)).Select(l => l.Id).ToHashSet();
+        // A namespace or link of an id no registered lab has is an older flatnet's leftover, and dead too.
+        bool Gone(string name) => LabRegistry.IdOf(name) is { } id && !live.Contains(id);
+        var namespaces = NetworkNamespace.All().Where(Gone).ToList();
+        foreach (var name in namespaces) NetworkNamespace.Attach(name).Dispose();
+        foreach (var link in LabTopology.Links().Where(Gone)) LabTopology.RemoveLink(link);
+        foreach (var id in dead) LabRegistry.Forget(id);
+        if (namespaces.Count > 0) log.Info($"lab: removed {namespaces.Count} namespace(s) that labs no longer running left: {string.Join(", ", namespaces)}");
     }
 
     private void Create(AddressPlan sourcePlan, HashSet<string> enrolled)
     {
-        var id = Guid.NewGuid().ToString("N")[..4];
+        var id = _wires.Id;
         var lan = Add($"fn-{id}-lan");
-        LabTopology.CreateLan(lan);
+        _wires.CreateLan(lan);
         var lighthouseNamespaces = new List<NetworkNamespace>();
         for (var i = 0; i < Math.Max(1, sourcePlan.Lighthouses.Count); i++)
         {
             var ns = Add($"fn-{id}-lh{i + 1}");
-            LabTopology.Attach(lan, ns, $"{LabTopology.Lan}.{i + 1}/24");
+            LabTopology.Attach(lan, ns, $"{_wires.Lan}.{i + 1}/24");
             lighthouseNamespaces.Add(ns);
         }
         _sshd.MakeClientKey();
         // A managed lighthouse is reached like a host: its sshd's key is pinned in the lab's network.yaml.
         var lighthouseKeys = !_options.ManagedLighthouses ? [] : sourcePlan.Lighthouses.Select((l, i) =>
-            _sshd.Start(new LabHost(l.Name, lighthouseNamespaces[i], null, $"{LabTopology.Lan}.{i + 1}", LabNat.None), $"{LabTopology.Lan}.{i + 1}")).ToList();
+            _sshd.Start(new LabHost(l.Name, lighthouseNamespaces[i], null, $"{_wires.Lan}.{i + 1}", LabNat.None), $"{_wires.Lan}.{i + 1}")).ToList();
 
         var hosts = new List<LabHost>();
         var pcs = sourcePlan.Pcs.ToList();
@@ -132,7 +147,7 @@ public sealed class LabNetwork : IDisposable
             var host = Add($"fn-{id}-h{i + 1}");
             // A host with wsl: false in the inventory has no WSL2 here either.
             var wsl = source.Host.Wsl ? Add($"fn-{id}-w{i + 1}") : null;
-            var underlay = $"{LabTopology.Lan}.{11 + i}";
+            var underlay = $"{_wires.Lan}.{11 + i}";
             var kind = _options.Nat.GetValueOrDefault(source.Name, LabNat.None);
             var listen = underlay;
             if (kind == LabNat.None) LabTopology.Attach(lan, host, underlay + "/24");
@@ -154,11 +169,11 @@ public sealed class LabNetwork : IDisposable
         var certTool = versions.All.Any() ? _releases.Find(versions.All.Max(), "nebula-cert") : null;
         _inventory.WriteNetwork(Daemon(versions.ForLighthouse), certTool, Daemon(null).Binary,
             _options.ManagedLighthouses ? new LabManagedLighthouses(lighthouseKeys, _sshd.ClientKey) : null);
-        _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, Daemon(versions.ForLighthouse), versions.CaVersion,
+        _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, _wires.Lan, Daemon(versions.ForLighthouse), versions.CaVersion,
             _options.LighthousesRelay, _options.ManagedLighthouses);
         foreach (var h in hosts) LabSshd.WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");
         foreach (var l in _options.ManagedLighthouses ? Lighthouses : []) LabSshd.WaitForPort(l.Underlay, 22, $"sshd on {l.Name}");
-        _log.Info($"lab: {hosts.Count} host(s) on {LabTopology.Lan}.0/24, lighthouse(s) {string.Join(", ", Lighthouses.Select(l => l.Underlay))}; inventory {Workspace.Relative(InventoryDirectory)}");
+        _log.Info($"lab: {hosts.Count} host(s) on {_wires.Lan}.0/24, lighthouse(s) {string.Join(", ", Lighthouses.Select(l => l.Underlay))}; inventory {Workspace.Relative(InventoryDirectory)}");
     }
 
     /// <summary>Puts a host that has namespaces but is not yet in the lab's inventory into it (a new PC joining).</summary>
@@ -183,10 +198,22 @@ public sealed class LabNetwork : IDisposable
         return ns;
     }
 
+    /// <summary>Removes one lab by its id, kept or not: its namespaces (and every process in them), its link, its registration.</summary>
+    public static void Remove(string id)
+    {
+        foreach (var name in NetworkNamespace.All().Where(n => LabRegistry.IdOf(n) == id)) NetworkNamespace.Attach(name).Dispose();
+        LabTopology.RemoveLink($"fnl-{id}");
+        LabRegistry.Forget(id);
+    }
+
+    /// <summary>Leaves the lab running after this process ends (--keep): cleaning leaves it until LabClean removes kept labs.</summary>
+    public void Keep() => LabRegistry.Keep(Id);
+
     public void Dispose()
     {
         for (var i = _namespaces.Count - 1; i >= 0; i--) _namespaces[i].Dispose();
         _namespaces.Clear();
-        LabTopology.RemoveBuildMachineLink();
+        _wires.RemoveBuildMachineLink();
+        LabRegistry.Forget(Id);
     }
 }

@@ -12,7 +12,8 @@ namespace Flatnet.Lab;
 /// </summary>
 public static class LabRunner
 {
-    public static PingMatrix Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null, bool managedLighthouses = false)
+    /// <returns>The matrix the last AddHost proved, and the lab's id (its namespaces are fn-ID-...; a kept lab stays until LabClean).</returns>
+    public static (PingMatrix Matrix, string LabId) Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null, bool managedLighthouses = false)
     {
         LabPrerequisites.Ensure(log, installPackages);
         versions ??= LabVersions.MachineDefault;
@@ -33,19 +34,20 @@ public static class LabRunner
                 matrix = AddHostTask.Add(new FlatnetContext(lab.Workspace, log), host.Name);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
-            return matrix;
+            return (matrix, lab.Id);
         }
         finally
         {
             if (keep)
             {
+                lab.Keep();
                 log.Info("lab: kept running. Look around with:");
                 foreach (var l in lab.Lighthouses)
                     log.Info($"  ip netns exec {l.Namespace.Name} bash   # lighthouse {l.Name} ({l.Underlay})");
                 foreach (var h in lab.Hosts)
                     log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}){(h.Wsl is null ? "" : $"; its WSL2: ip netns exec {h.Wsl.Name} bash")}");
                 log.Info($"  ./build.sh --target=VerifyPing --inventory={Workspace.Relative(lab.InventoryDirectory)} --artifacts={Workspace.Relative(lab.Workspace.ArtifactsDirectory)}");
-                log.Info("  ./build.sh --target=LabClean   # removes it");
+                log.Info("  ./build.sh --target=LabClean   # removes it (and any other lab kept, or left by a run that ended)");
             }
             else
             {

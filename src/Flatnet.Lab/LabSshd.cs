@@ -28,11 +28,13 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
     {
         var dir = Path.Combine(labDirectory, host.Name);
         Directory.CreateDirectory(Path.Combine(dir, "etc"));
+        Directory.CreateDirectory(Path.Combine(dir, "home"));
         Directory.CreateDirectory(Path.Combine(dir, "wsl-etc"));
         var hostKey = Path.Combine(dir, "ssh_host_ed25519_key");
         SshKeygen.Ed25519(hostKey, "flatnet-lab");
         // SetEnv makes this "machine" keep its persistent files (sysctl.d) in the lab folder, never in the real /etc,
-        // and run nebula as a plain process (there is no systemd inside a namespace).
+        // and run nebula as a plain process (there is no systemd inside a namespace). HOME is the lab host's own, empty
+        // folder: the shell sshd starts reads no rc file of the build machine's account (a slow or stuck ~/.bashrc).
         File.WriteAllText(Config(host.Name), $"""
             ListenAddress {listen}
             Port 22
@@ -45,7 +47,7 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
             UsePAM no
             StrictModes no
             Subsystem sftp internal-sftp
-            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile PATH={(pathPrefix is null ? "" : pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile HOME={Path.Combine(dir, "home")} PATH={(pathPrefix is null ? "" : pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 
             """);
         host.Host.Run(Sshd, "-t", "-f", Config(host.Name));

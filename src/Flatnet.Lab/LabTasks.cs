@@ -26,10 +26,10 @@ public sealed class LabTask : FlatnetTask
 public sealed class LabCleanTask : FlatnetTask
 {
     public override string Name => "LabClean";
-    public override string Description => "Remove what a kept or interrupted lab left: its namespaces, processes and link.";
+    public override string Description => "Remove what a kept or interrupted lab left: its namespaces, processes and link (a lab that runs is left alone).";
     public override bool Writes => false;
 
-    public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log);
+    public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log, kept: true);
 }
 
 /// <summary>Benchmark: the lab's figures side by side (<see cref="LabBenchmark"/>); never a test.</summary>

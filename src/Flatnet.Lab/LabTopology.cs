@@ -1,34 +1,47 @@
-using Flatnet.Tools;
-
 namespace Flatnet.Lab;
 
 /// <summary>
-/// The lab's wires: the LAN bridge, the build machine's link to it, hosts on it (directly or behind a NAT router),
-/// and each host's "WSL2" behind a NATed veth, as Windows puts it.
-///   lan      a bridge: the LAN 198.18.0.0/24 (the build machine joins it as .254, like an admin PC)
-///   hN       host N at 198.18.0.(10+N); behind a router, the router has that address and the host 100.64.N.2
+/// One lab's wires: the LAN bridge, the build machine's link to it, hosts on it (directly or behind a NAT router),
+/// and each host's "WSL2" behind a NATed veth, as Windows puts it. Every lab has a LAN of its own, so labs run side by
+/// side and never assume they are alone (<see cref="LabRegistry"/> hands out the octet):
+///   lan      a bridge: the LAN 198.18.OCTET.0/24 (the build machine joins it as .254, like an admin PC, on link fnl-ID)
+///   hN       host N at .(10+N); behind a router, the router has that address and the host 100.64.N.2
 ///   wN       its WSL2: 172.29.16.2/20, the same range on every host (as WSL2 may pick)
 /// </summary>
-public static class LabTopology
+public sealed record LabTopology(string Id, int Octet)
 {
-    public const string Lan = "198.18.0";
+    /// <summary>The lab LANs' /16 (inside 198.18.0.0/15, set aside for benchmarks and labs; RFC 2544).</summary>
+    public const string Prefix = "198.18";
     public const string WslNetwork = "172.29.16";
-    public const string BuildMachineLink = "fnl-lab";
+
+    /// <summary>This lab's LAN, as the first three parts of an address: 198.18.OCTET.</summary>
+    public string Lan => $"{Prefix}.{Octet}";
+
+    public string BuildMachineLink => $"fnl-{Id}";
+    private string LanPeer => $"fnp-{Id}";
 
     /// <summary>The LAN bridge in <paramref name="lan"/>, and the build machine on it as .254.</summary>
-    public static void CreateLan(NetworkNamespace lan)
+    public void CreateLan(NetworkNamespace lan)
     {
         lan.Run("ip", "link", "add", "br0", "type", "bridge");
         lan.Run("ip", "link", "set", "br0", "up");
-        ProcessRunner.Run("ip", ["link", "add", BuildMachineLink, "type", "veth", "peer", "name", "fnl-peer"]).EnsureSuccess("ip link add");
-        ProcessRunner.Run("ip", ["link", "set", "fnl-peer", "netns", lan.Name]).EnsureSuccess("ip link set");
-        lan.Run("ip", "link", "set", "fnl-peer", "master", "br0");
-        lan.Run("ip", "link", "set", "fnl-peer", "up");
+        ProcessRunner.Run("ip", ["link", "add", BuildMachineLink, "type", "veth", "peer", "name", LanPeer]).EnsureSuccess("ip link add");
+        ProcessRunner.Run("ip", ["link", "set", LanPeer, "netns", lan.Name]).EnsureSuccess("ip link set");
+        lan.Run("ip", "link", "set", LanPeer, "master", "br0");
+        lan.Run("ip", "link", "set", LanPeer, "up");
         ProcessRunner.Run("ip", ["addr", "add", $"{Lan}.254/24", "dev", BuildMachineLink]).EnsureSuccess("ip addr add");
         ProcessRunner.Run("ip", ["link", "set", BuildMachineLink, "up"]).EnsureSuccess("ip link set up");
     }
 
-    public static void RemoveBuildMachineLink() => ProcessRunner.Run("ip", ["link", "delete", BuildMachineLink]);
+    public void RemoveBuildMachineLink() => RemoveLink(BuildMachineLink);
+
+    /// <summary>A build machine link of flatnet's (fnl-ID), when it exists.</summary>
+    public static void RemoveLink(string name) => ProcessRunner.Run("ip", ["link", "delete", name]);
+
+    /// <summary>Every build machine link of a lab on this machine (fnl-ID).</summary>
+    public static IReadOnlyList<string> Links() =>
+        ProcessRunner.Run("ip", ["-o", "link", "show"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(':', 3)[1].Trim().Split('@')[0]).Where(n => n.StartsWith("fnl-", StringComparison.Ordinal)).ToList();
 
     /// <summary>Plugs a node into the LAN bridge with <paramref name="address"/>.</summary>
     public static void Attach(NetworkNamespace lan, NetworkNamespace node, string address)

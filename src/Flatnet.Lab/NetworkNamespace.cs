@@ -113,8 +113,8 @@ public sealed class NetworkNamespace : IDisposable
         ProcessRunner.Run("ip", ["netns", "delete", Name]);
     }
 
-    /// <summary>Every namespace flatnet made that still exists (for tests that prove cleanup, and for Lab --clean).</summary>
-    public static IReadOnlyList<string> Leftovers() =>
+    /// <summary>Every namespace flatnet made that still exists, whichever lab or test made it.</summary>
+    public static IReadOnlyList<string> All() =>
         ProcessRunner.Run("ip", ["netns", "list"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ')[0]).Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
 

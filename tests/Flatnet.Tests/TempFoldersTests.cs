@@ -2,6 +2,7 @@ namespace Flatnet.Tests;
 
 /// <summary>A run stopped half-way leaves no staging or check folders behind.</summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[NonParallelizable] // DeleteAll is what a stopped process does: it deletes every registered folder, other tests' too
 public class TempFoldersTests
 {
     [Test]

@@ -34,6 +34,7 @@ public class PackagingTests
     private static IEnumerable<string> Signed(IEnumerable<PackedHost> rows) => rows.Where(r => r.Signed).Select(r => r.Host);
 
     [Test]
+    [NonParallelizable] // it counts the processes this test process starts
     public void PackageAllRebuildsOnlyWhatAChangeReachesAndAsksNoToolPerUnchangedHost()
     {
         using var ws = FortyHosts();

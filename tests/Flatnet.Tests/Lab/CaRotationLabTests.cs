@@ -10,7 +10,6 @@ namespace Flatnet.Tests;
 /// each restart may cost the pings of a new handshake; the README gives the figure this test allows.
 /// </summary>
 [Category("Lab")]
-[NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class CaRotationLabTests
 {

@@ -10,26 +10,9 @@ namespace Flatnet.Tests;
 /// Needs root (CI runs as root); without it these fail with the reason, they do not skip.
 /// </summary>
 [Category("Lab")]
-[NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class LabTests
 {
-    internal static void AssertNothingLeft()
-    {
-        // Killed processes may linger a moment as zombies until PID 1 reaps them.
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        string nebula;
-        do
-        {
-            nebula = ProcessRunner.Run("pgrep", ["-a", "-x", "nebula"]).StdOut.Trim();
-            if (nebula.Length == 0) break;
-            Thread.Sleep(200);
-        } while (DateTime.UtcNow < deadline);
-        Assert.That(nebula, Is.Empty, "no nebula process may outlive the lab");
-        Assert.That(NetworkNamespace.Leftovers(), Is.Empty, "no namespace may outlive the lab");
-        Assert.That(ProcessRunner.Run("ip", ["-o", "link", "show"]).StdOut, Does.Not.Contain("fnl-"), "no lab link may outlive the lab");
-    }
-
     [Test]
     public void ThreeHostsJoinOneByOneAndEveryHostAndWslReachesEveryOther()
     {
@@ -38,9 +21,10 @@ public class LabTests
         PingMatrix matrix;
         List<string> firstRun;
         var lab = Path.Combine(ws.Root, "artifacts", "lab");
+        string? labId = null;
         try
         {
-            matrix = LabRunner.Run(ws.Workspace, ws.Log, keep: true, installPackages: false);
+            (matrix, labId) = LabRunner.Run(ws.Workspace, ws.Log, keep: true, installPackages: false);
 
             // Running AddHost again on the finished mesh changes nothing anywhere.
             firstRun = ws.Log.Lines.ToList();
@@ -55,8 +39,8 @@ public class LabTests
         }
         finally
         {
-            LabNetwork.Clean(ws.Log);
-            AssertNothingLeft();
+            if (labId is not null) LabNetwork.Remove(labId); // a kept lab stays until asked
+            LabChecks.AssertNothingLeft(lab, labId);
         }
 
         Assert.That(matrix.Results, Has.Count.EqualTo(18));
@@ -64,7 +48,7 @@ public class LabTests
         foreach (var (from, to) in new[] { ("host-a", "host-b"), ("host-a/wsl", "host-c"), ("host-c/wsl", "host-b/wsl"), ("host-b", "host-c") })
             Assert.That(matrix.Results.Single(r => r.From == from && r.To == to).Ok, Is.True, $"{from} -> {to}");
         Assert.That(matrix.Results.Where(r => r.From.StartsWith("host-a") && r.To.StartsWith("host-b")).Select(r => r.Tunnel),
-            Has.All.EqualTo("direct 198.18.0.12:4242"), "hosts on one LAN talk directly, not through the relay");
+            Has.All.Match(@"^direct 198\.18\.\d+\.12:4242$"), "hosts on one LAN talk directly, not through the relay");
 
         // host-c joined a running two-host mesh: AddHost redeployed the others with its block, nobody by hand.
         Assert.That(firstRun, Does.Contain("peers of host-b: updated host-a"));
@@ -93,7 +77,12 @@ public class LabTests
         using var ws = new TestWorkspace();
         InLab(ws, lab =>
         {
-            DeployAll(lab, ws.Log);
+            var control = DeployAll(lab, ws.Log);
+
+            // The lab's hosts run commands for the lab alone: the shell sshd starts there has a home of its own, so no
+            // rc file of this machine's account (a slow or stuck ~/.bashrc) is read.
+            using (var ssh = control.Context.Connect(control.Context.Plan.Host("host-a")))
+                Assert.That(ssh.Run("printf %s \"$HOME\"").StdOut, Is.EqualTo(Path.Combine(lab.Directory, "host-a", "home")));
 
             // host-c gets a certificate from a CA of its own: a stranger with a plausible name and IP.
             var pki = Path.Combine(lab.Directory, "pki");
@@ -120,6 +109,7 @@ public class LabTests
         IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true, bool managedLighthouses = false)
     {
         LabPrerequisites.Ensure(ws.Log, install: false);
+        string? labId = null;
         try
         {
             using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
@@ -128,11 +118,12 @@ public class LabTests
                     Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay,
                     ManagedLighthouses = managedLighthouses,
                 });
+            labId = lab.Id;
             body(lab);
         }
         finally
         {
-            AssertNothingLeft();
+            LabChecks.AssertNothingLeft(Path.Combine(ws.Root, "lab"), labId);
         }
     }
 
@@ -170,11 +161,11 @@ public class LabTests
             Assert.That(status.Select(s => (s.Host, s.Reachable)), Is.EqualTo(new[] { ("host-a", true), ("host-b", true), ("host-c", true) }));
             Assert.That(status, Has.All.Property("Service").EqualTo("running"));
             Assert.That(status.Select(s => s.Routing), Is.EqualTo(new[] { "ok", "ok", "-" }), "host-c has no WSL2 to route to");
-            Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith("direct 198.18.0.12:"));
+            Assert.That(status.Single(s => s.Host == "host-a").Tunnels["host-b"], Does.StartWith($"direct {lab.Wires.Lan}.12:"));
             Assert.That(status.Single(s => s.Host == "host-a").CertificateDaysLeft, Is.InRange(360, 366));
             Assert.That(status.Single(s => s.Host == "host-a").LastHandshakes["host-b"], Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(5)),
                 "the last handshake, from host-a's Nebula log");
-            Assert.That(ws.Log.Lines, Has.Some.Match(@"direct 198\.18\.0\.12:\d+ \d+[sm] ago"), "the table says both");
+            Assert.That(ws.Log.Lines, Has.Some.Match($@"direct {System.Text.RegularExpressions.Regex.Escape(lab.Wires.Lan)}\.12:\d+ \d+[sm] ago"), "the table says both");
             Assert.That(Report(lab), Does.Contain("From Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
 
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
@@ -250,12 +241,12 @@ public class LabTests
             "    endpoints: [\"198.18.0.1:4242\"]\n", "    endpoints: [\"198.18.0.1:4242\"]\n  - name: lighthouse-2\n    overlay_ip: 10.100.0.2\n    endpoints: [\"198.18.0.2:4242\"]\n"));
         InLab(ws, lab =>
         {
-            Assert.That(lab.Lighthouses.Select(l => (l.Name, l.Underlay)), Is.EqualTo(new[] { ("lighthouse", "198.18.0.1"), ("lighthouse-2", "198.18.0.2") }));
+            Assert.That(lab.Lighthouses.Select(l => (l.Name, l.Underlay)), Is.EqualTo(new[] { ("lighthouse", $"{lab.Wires.Lan}.1"), ("lighthouse-2", $"{lab.Wires.Lan}.2") }));
 
             lab.StopLighthouse("lighthouse");
             var control = DeployAll(lab, ws.Log); // the mesh forms through lighthouse-2 alone
             Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "config", "nebula", "config.yaml")),
-                Does.Contain("\"10.100.0.2\": [\"198.18.0.2:4242\"]"));
+                Does.Contain($"\"10.100.0.2\": [\"{lab.Wires.Lan}.2:4242\"]"));
 
             lab.StartLighthouse("lighthouse");
             lab.StopLighthouse("lighthouse-2");
@@ -303,7 +294,7 @@ public class LabTests
 
     // Cone NAT: hole punching works; with relays off (use_relays: false) the tunnel is direct, through both NATs.
     // Symmetric NAT: punching cannot work; the lighthouse relays, and every ping still passes.
-    [TestCase(LabNat.Cone, false, "direct 198.18.0.1")]
+    [TestCase(LabNat.Cone, false, "direct LAN.1")] // LAN: the lab's own, 198.18.N
     [TestCase(LabNat.Symmetric, true, "relayed via 10.100.0.1")]
     public void BehindNatRoutersHostsPunchThroughOrRelay(LabNat kind, bool useRelays, string tunnel)
     {
@@ -311,6 +302,7 @@ public class LabTests
         ws.Edit("network.yaml", "use_relays:", $"use_relays: {useRelays.ToString().ToLowerInvariant()}");
         InLab(ws, lab =>
         {
+            tunnel = tunnel.Replace("LAN", lab.Wires.Lan);
             var matrix = DeployAll(lab, ws.Log).VerifyPing();
             Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
             TestContext.Out.WriteLine(matrix.ToTable());

@@ -8,7 +8,6 @@ namespace Flatnet.Tests;
 /// and every rollout reaches it before any peer, so a revoked host loses the lighthouse and its relay too.
 /// </summary>
 [Category("Lab")]
-[NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class ManagedLighthouseLabTests
 {

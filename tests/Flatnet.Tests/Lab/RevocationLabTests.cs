@@ -10,7 +10,6 @@ namespace Flatnet.Tests;
 /// RemoveHost (Nebula and routing gone from it, no route to its block left anywhere).
 /// </summary>
 [Category("Lab")]
-[NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class RevocationLabTests
 {

@@ -10,7 +10,6 @@ namespace Flatnet.Tests;
 /// host as it was.
 /// </summary>
 [Category("Lab")]
-[NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class RolloutLabTests
 {
@@ -34,17 +33,18 @@ public class RolloutLabTests
             }
 
             // Unreachable: an address on the lab's LAN that nobody has.
-            Edit("address: 198.18.0.11", "address: 198.18.0.99");
+            var lan = lab.Wires.Lan;
+            Edit($"address: {lan}.11", $"address: {lan}.99");
             var unreachable = Deploy();
             Assert.That(unreachable, Is.TypeOf<HostUnreachable>(), "an address nobody answers may answer later");
-            Assert.That(unreachable.Message, Does.Contain("host-a.yaml: deploy: cannot connect to root@198.18.0.99:22 (host-a)").And.Contain("fix: check that host-a is on"));
+            Assert.That(unreachable.Message, Does.Contain($"host-a.yaml: deploy: cannot connect to root@{lan}.99:22 (host-a)").And.Contain("fix: check that host-a is on"));
             StillAsItWas("unreachable");
 
             // A key the host does not know.
             var stranger = Path.Combine(ws.Root, "stranger");
             ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]).EnsureSuccess("ssh-keygen");
             Edit(Path.Combine(lab.Directory, "ssh", "id_ed25519"), stranger);
-            Assert.That(Deploy().Message, Does.Contain("cannot connect to root@198.18.0.11:22 (host-a)").And.Contain($"add the public key of {stranger} to root's authorized_keys on host-a"));
+            Assert.That(Deploy().Message, Does.Contain($"cannot connect to root@{lan}.11:22 (host-a)").And.Contain($"add the public key of {stranger} to root's authorized_keys on host-a"));
             StillAsItWas("wrong key");
 
             File.WriteAllText(hostFile, original);

@@ -9,7 +9,6 @@ namespace Flatnet.Tests;
 /// veth pair (WSL2 sits behind Windows the same way). Persistent files go to a temp FLATNET_ETC, never to /etc.
 /// </summary>
 [Category("Lab")]
-[NonParallelizable]
 public class RoutingScriptTests
 {
     private sealed class Rig : IDisposable
@@ -215,6 +214,6 @@ public class RoutingScriptTests
     public void NoNamespaceIsLeftBehind()
     {
         using (new Rig()) { }
-        Assert.That(NetworkNamespace.Leftovers().Where(n => n.StartsWith("fn-r")), Is.Empty);
+        Assert.That(NetworkNamespace.All().Where(n => n.StartsWith("fn-r")), Is.Empty);
     }
 }
