@@ -21,7 +21,7 @@ public sealed record BenchFigure(string Name, double Value, string Unit, string 
 public static partial class LabBenchmark
 {
     /// <summary>The benchmark's parts, each a lab (or a workspace) of its own; --part=NAME runs one.</summary>
-    public static readonly IReadOnlyList<string> Parts = ["data-path", "rollout", "packaging", "relays", "rotation"];
+    public static readonly IReadOnlyList<string> Parts = ["data-path", "rollout", "verify", "packaging", "relays", "rotation"];
 
     public static IReadOnlyList<BenchFigure> Run(Workspace source, IReporter log, bool installPackages, string? part = null)
     {
@@ -101,6 +101,7 @@ public static partial class LabBenchmark
             figures.Add(new("Rollout, 3 lab hosts (waves of 1)", TimeRollout(source, dir, 3, quiet), "s"));
             figures.Add(new("Rollout, 10 lab hosts (waves of 5)", TimeRollout(source, dir, 10, quiet, waveSize: 5), "s"));
         }
+        if (Runs("verify")) figures.AddRange(VerifyBenchmark.Run(source, dir, quiet, log));
         if (Runs("relays"))
         {
             log.Info("bench: relays per Nebula release (a cone-NAT pair with use_relays: true)");

@@ -36,7 +36,7 @@ public sealed class LabCleanTask : FlatnetTask
 public sealed class BenchmarkTask : FlatnetTask
 {
     public override string Name => "Benchmark";
-    public override string Description => "Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, relays per Nebula release, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|relays|packaging runs one.";
+    public override string Description => "Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, VerifyPing and Status at 3, 8 and 16 hosts, relays per Nebula release, RotateCa, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|verify|relays|rotation|packaging runs one.";
 
     public override void Run(FlatnetContext context) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, context.Arguments.Value("part"));
 }

@@ -48,7 +48,10 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     private string Render(string template, object model) => templates.Render(template, model).TrimEnd('\n');
 
     /// <summary>A script file on the host, run by its shell (PowerShell or bash), with switches.</summary>
-    protected string RunScriptFile(string path, string switches = "") => Command("run-script", new { Path = HostPath(path), Switches = switches });
+    protected string RunScriptFile(string path, string switches = "") => CommandLine(ScriptFile(path, switches));
+
+    /// <summary>The script that runs a script file on the host (templates/remote/OS/run-script).</summary>
+    protected string ScriptFile(string path, string switches = "") => Script("run-script", new { Path = HostPath(path), Switches = switches });
 
     /// <summary>
     /// A POSIX shell script run inside the host's WSL2, carried as data: base64 of the script, decoded and run by sh
@@ -56,11 +59,8 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// do to a command line, "echo BASE64 | base64 -d | sh" has no quote, backslash or metacharacter of theirs outside
     /// one quoted argument, so it arrives as written.
     /// </summary>
-    public string InWsl(HostModel model, string shellScript)
-    {
-        var carried = Render("remote/wsl-carrier.sh.scriban", new { Base64 = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(shellScript)) });
-        return Command("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = carried });
-    }
+    public string InWsl(HostModel model, string shellScript) =>
+        Command("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = Carried(shellScript) });
 
     private string WslRouting(HostModel model, string switchName) =>
         InWsl(model, Render("remote/wsl-routing.sh.scriban", new { Script = model.Paths.WslScriptsDir + "/wsl-routing.sh", Switch = switchName }));
@@ -70,13 +70,6 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
 
     /// <summary>What a host needs before it can make its key (Windows: nebula-cert.exe, ahead of the bundle), staged in <paramref name="scratch"/>.</summary>
     public virtual void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula, string scratch) { }
-
-    /// <summary>The Nebula release installed on the host, asked from its binary; null when none is installed yet.</summary>
-    public NebulaVersion? InstalledNebula(HostModel model, IHostConnection connection)
-    {
-        var r = connection.Run(Command("installed-nebula", new { Exe = HostPath(model.Paths.NebulaBinary) }), TimeSpan.FromSeconds(30));
-        return r.Succeeded && NebulaVersion.TryParse(r.StdOut.Trim().Split('\n')[0], out var v) ? v : null;
-    }
 
     /// <summary>Uploads the unpacked bundle to ROOT/incoming/bundle and runs its install script there.</summary>
     public RemoteResult Deploy(HostModel model, string bundleDirectory, IHostConnection connection)
@@ -113,27 +106,14 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
         var results = new List<RemoteResult>();
         if (model.Wsl)
             results.Add(Checked(connection, WslRouting(model, "--install-boot"), $"wsl-routing.sh inside {model.Name}'s WSL2"));
-        results.Add(Checked(connection, HostRouting(model, check: false), $"{HostRoutingName} on {model.Name}"));
+        results.Add(Checked(connection, CommandLine(HostRouting(model, check: false)), $"{HostRoutingName} on {model.Name}"));
         return results;
     }
 
-    /// <summary>The host side of routing, applied (check false) or only checked, changing nothing.</summary>
+    /// <summary>The host side of routing as a script, applied (check false) or only checked, changing nothing.</summary>
     protected abstract string HostRouting(HostModel model, bool check);
 
     protected abstract string HostRoutingName { get; }
-
-    /// <summary>
-    /// Status: whether the host routes its block to WSL2's current address (the routing script's own check, which
-    /// changes nothing): "ok", or the first thing it found missing; "-" for a host without WSL2.
-    /// </summary>
-    public string RoutingState(HostModel model, IHostConnection connection)
-    {
-        if (!model.Wsl) return "-";
-        var r = connection.Run(HostRouting(model, check: true), TimeSpan.FromSeconds(60));
-        if (r.Succeeded) return "ok";
-        var said = (r.StdOut + "\n" + r.StdErr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        return said.FirstOrDefault(l => l.StartsWith("missing:", StringComparison.Ordinal)) ?? said.FirstOrDefault() ?? $"check failed (exit {r.ExitCode})";
-    }
 
     /// <summary>
     /// RemoveHost on the host: the current scripts go to ROOT/scripts first (a host installed by an older flatnet has
@@ -166,20 +146,6 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// <summary>Where the person at the host looks for Nebula's own words (diagnoses name it).</summary>
     public abstract string NebulaLogs(HostModel model);
 
-    /// <summary>Pings a target from the host (or from its WSL2). Retries give a new tunnel time to come up.</summary>
-    public (bool Ok, double? RttMs, string Detail) Ping(IHostConnection connection, HostModel model, bool fromWsl, string target, int attempts = 4)
-    {
-        // A handshake takes milliseconds on a LAN; four tries a second and a half apart cover a slow first one.
-        var loop = Render("remote/ping-loop.sh.scriban", new { Target = target, Attempts = attempts });
-        var command = fromWsl ? InWsl(model, loop) : HostPing(target, attempts, loop);
-        var r = connection.Run(command, TimeSpan.FromSeconds(attempts * 4 + 10));
-        var detail = r.Succeeded ? "" : (r.StdErr + r.StdOut).Trim().Split('\n').LastOrDefault() ?? "";
-        return (r.Succeeded, RoundTripMs(r.StdOut), detail);
-    }
-
-    /// <param name="loop">the shell loop a POSIX host runs (templates/remote/ping-loop.sh.scriban).</param>
-    protected abstract string HostPing(string target, int attempts, string loop);
-
     /// <summary>
     /// The round trip from ping's output in any language: Linux prints "time=0.521 ms", English Windows "time=1ms" or
     /// "time&lt;1ms", Japanese Windows "時間 =1ms" / "時間 &lt;1ms". Only the "=" or "&lt;" before a number of "ms" is common to all.
@@ -189,24 +155,6 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
 
     [GeneratedRegex(@"[=<]\s*(\d+(?:[.,]\d+)?)\s*ms\b")]
     private static partial Regex Rtt();
-
-    /// <summary>Whether the host's Nebula runs (the service, or install.sh's pid file) and, if not, what was found instead.</summary>
-    public (bool Running, string Detail) NebulaState(HostModel model, IHostConnection connection)
-    {
-        var r = connection.Run(Command("nebula-state", new { PidFile = model.Paths.Root + "/run/nebula.pid" }), TimeSpan.FromSeconds(30));
-        return (r.Succeeded, (r.StdOut + r.StdErr).Trim().Split('\n').FirstOrDefault() ?? "");
-    }
-
-    /// <summary>The host's newest handshake lines (<see cref="HandshakeMarker"/>), wherever its Nebula logs; empty when there is no log.</summary>
-    public string HandshakeLines(HostModel model, IHostConnection connection)
-    {
-        var r = connection.Run(Command("handshake-lines", new { Log = HostPath(model.Paths.Log), Marker = HandshakeMarker, Nssm = model.ServiceManager == "nssm" }),
-            TimeSpan.FromSeconds(30));
-        return r.Succeeded ? r.StdOut : "";
-    }
-
-    /// <summary>The words of the log line Nebula writes when a handshake completes (every release from 1.6).</summary>
-    public const string HandshakeMarker = "Handshake message received";
 
     protected static RemoteResult Checked(IHostConnection connection, string command, string what)
     {

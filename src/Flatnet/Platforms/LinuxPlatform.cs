@@ -56,8 +56,8 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
         Checked(connection, Command("clear-incoming", new { Incoming = incoming }), $"clearing {incoming} on {model.Name}");
 
     /// <summary>With WSL2, host-routing.sh --watch: a background watcher keeps the route on WSL2's current address after WSL2 restarts.</summary>
-    protected override string HostRouting(HostModel model, bool check) => !model.Wsl ? Command("forwarding", new { })
-        : Command("host-routing", new { model.WslCommand, Script = model.Paths.ScriptsDir + "/host-routing.sh", Switches = check ? "--check" : "--watch" });
+    protected override string HostRouting(HostModel model, bool check) => !model.Wsl ? Script("forwarding", new { })
+        : Script("host-routing", new { model.WslCommand, Script = model.Paths.ScriptsDir + "/host-routing.sh", Switches = check ? "--check" : "--watch" });
 
     protected override string UninstallScriptByHand(HostModel model) => $"as root: bash {model.Paths.ScriptsDir}/uninstall.sh";
 
@@ -67,4 +67,7 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
     public override string NebulaLogs(HostModel model) => model.Paths.Log;
 
     protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Loop = loop });
+
+    protected override string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried) =>
+        Command("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", HostProbe = PingProbe("host", fromHost), WslCarried = wslCarried, model.WslCommand });
 }

@@ -84,7 +84,7 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     }
 
     protected override string HostRouting(HostModel model, bool check) =>
-        RunScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : "");
+        ScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : "");
 
     protected override string UninstallScriptByHand(HostModel model) =>
         $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPath(model.Paths.ScriptsDir + "/uninstall.ps1")}";
@@ -94,4 +94,12 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     public override string NebulaLogs(HostModel model) => "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)";
 
     protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Target = target, Attempts = attempts });
+
+    /// <param name="wslCarried">`echo B64 | base64 -d | sh`: no quote or backslash, so one pair of double quotes keeps it one argument for wsl.exe.</param>
+    protected override string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried) =>
+        Command("probe", new
+        {
+            Targets = fromHost, WslCarried = wslCarried,
+            WslArguments = string.Join(' ', model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Append("sh").Append("-c").Append($"\"{wslCarried}\"")),
+        });
 }

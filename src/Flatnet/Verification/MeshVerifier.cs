@@ -17,11 +17,14 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
 {
     private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
 
-    public PingMatrix Run(IReadOnlyList<HostAddresses> selected, IReadOnlyDictionary<string, IHostConnection> connections)
+    /// <param name="pairs">which pairs (from, to) are pinged; every pair of <paramref name="selected"/> when null.</param>
+    public PingMatrix Run(IReadOnlyList<HostAddresses> selected, IReadOnlyDictionary<string, IHostConnection> connections, Func<string, string, bool>? pairs = null)
     {
         // Each host is examined over its own connection, all at once; the report keeps the inventory's order.
-        var findings = selected.AsParallel().AsOrdered().Select(from => Examine(from, selected, connections[from.Name])).ToList();
-        var tunnels = findings.ToDictionary(f => f.Name, f => f.Tunnels);
+        var findings = AtOnce.Each(selected, from => Examine(from, selected.Where(to => pairs?.Invoke(from.Name, to.Name) ?? true).ToList(), connections[from.Name]));
+        var tunnels = findings.Where(f => f.Running).ToDictionary(f => f.Name, f => f.Tunnels);
+        var direct = admin is null ? null : new DirectPaths(model, platformOf, admin).Try(selected, tunnels, connections);
+        tunnels = findings.ToDictionary(f => f.Name, f => direct?.Tunnels.GetValueOrDefault(f.Name) ?? f.Tunnels);
         static string HostOf(string end) => end.Split('/')[0];
         var results = findings.SelectMany(f => f.Pings).Select(r => r with
         {
@@ -30,35 +33,41 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         return new PingMatrix(results)
         {
             Diagnoses = Diagnose(findings),
-            Notes = Relayed(results).ToList(),
+            Notes = [.. Relayed(results, direct), .. (direct?.NowDirect ?? []).Select(p => $"{p}: was relayed; asked to handshake again, now direct")],
             Hosts = findings.Select(f => new HostCheck(f.Name, f.Running, f.State, f.Running ? f.LighthousesUnreached : plan.Lighthouses.Select(l => l.Name).ToList())).ToList(),
         };
     }
 
-    private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> selected, IHostConnection c)
+    /// <summary>
+    /// One host, in one command (its platform's probe): Nebula's state and every ping from it and its WSL2, all at
+    /// once; then its admin interface, once, for the tunnels the pings made.
+    /// </summary>
+    private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> targets, IHostConnection c)
     {
         var m = model(from);
-        var platform = platformOf(from);
-        var (running, state) = platform.NebulaState(m, c);
+        var others = targets.Where(t => t.Name != from.Name).ToList();
+        // A managed lighthouse routes no host's block, so WSL2s do not reach it: it is no workload's peer.
+        var workloads = from.Host.Wsl ? others.Where(t => !t.Host.IsLighthouse).ToList() : [];
+        var fromHost = others.Select(t => new ProbeTarget(t.OverlayAddress, 4))
+            .Concat(plan.Lighthouses.Select(l => new ProbeTarget(l.OverlayAddress, 2)))
+            .GroupBy(t => t.Address).Select(g => g.MaxBy(t => t.Attempts)!).ToList();
+        var fromWsl = workloads.Select(t => new ProbeTarget(t.OverlayAddress, 4))
+            .Concat(workloads.Where(t => t.WslAddress is not null).Select(t => new ProbeTarget(t.WslAddress!, 4))).ToList();
+        var probe = platformOf(from).Probe(m, c, fromHost, fromWsl);
         var pings = new List<PingResult>();
-        foreach (var to in selected.Where(t => t.Name != from.Name))
+        PingResult Row(string fromEnd, string toEnd, string target, string side) =>
+            probe.Of(side, target) is var p ? new PingResult(fromEnd, toEnd, target, p.Ok, p.RttMs, "-", p.Detail) : null!;
+        foreach (var to in others)
         {
-            var (ok, rtt, detail) = platform.Ping(c, m, fromWsl: false, to.OverlayAddress);
-            pings.Add(new PingResult(from.Name, to.Name, to.OverlayAddress, ok, rtt, "-", detail));
-            // A managed lighthouse routes no host's block, so WSL2s do not reach it: it is no workload's peer.
-            if (!from.Host.Wsl || to.Host.IsLighthouse) continue;
-            (ok, rtt, detail) = platform.Ping(c, m, fromWsl: true, to.OverlayAddress);
-            pings.Add(new PingResult($"{from.Name}/wsl", to.Name, to.OverlayAddress, ok, rtt, "-", detail));
-            if (to.WslAddress is not { } wsl) continue;
-            (ok, rtt, detail) = platform.Ping(c, m, fromWsl: true, wsl);
-            pings.Add(new PingResult($"{from.Name}/wsl", $"{to.Name}/wsl", wsl, ok, rtt, "-", detail));
+            pings.Add(Row(from.Name, to.Name, to.OverlayAddress, "host"));
+            if (!workloads.Contains(to)) continue;
+            pings.Add(Row($"{from.Name}/wsl", to.Name, to.OverlayAddress, "wsl"));
+            if (to.WslAddress is { } wsl) pings.Add(Row($"{from.Name}/wsl", $"{to.Name}/wsl", wsl, "wsl"));
         }
-        var unreached = !running ? [] : plan.Lighthouses
-            .Where(l => !platform.Ping(c, m, fromWsl: false, l.OverlayAddress, attempts: 2).Ok)
-            .Select(l => l.Name).ToList();
+        var unreached = !probe.Running ? [] : plan.Lighthouses.Where(l => !probe.Of("host", l.OverlayAddress).Ok).Select(l => l.Name).ToList();
         // After the pings: they bring up tunnels that were not there before.
-        var tunnels = running && admin is not null ? TunnelStates.Read(c, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
-        return new HostFindings(from.Name, running, state, tunnels, unreached, pings);
+        var tunnels = probe.Running && admin is not null ? TunnelStates.Read(c, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+        return new HostFindings(from.Name, probe.Running, probe.State, tunnels, unreached, pings);
     }
 
     private List<string> Diagnose(IReadOnlyList<HostFindings> findings)
@@ -88,17 +97,18 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
     }
 
     /// <summary>
-    /// Relayed tunnels work, but every byte crosses the lighthouse. Measured in the NAT lab (docs/benchmark.md) on 1.6.1,
-    /// 1.9.3 and 1.11.0 alike: with use_relays, even hosts behind cone NAT, which could punch through, stay relayed.
+    /// Relayed tunnels work, but every byte crosses the lighthouse. Those <see cref="DirectPaths"/> asked to go direct
+    /// and stayed relayed have no direct path: a NAT that changes ports, or a firewall.
     /// </summary>
-    private IEnumerable<string> Relayed(IReadOnlyList<PingResult> results)
+    private IEnumerable<string> Relayed(IReadOnlyList<PingResult> results, DirectPaths.Outcome? direct)
     {
         var pairs = PingMatrix.RelayedPairs(results);
         if (pairs.Count == 0) yield break;
         var lighthouse = plan.Lighthouses.FirstOrDefault()?.Name ?? "the lighthouse";
-        yield return Diagnosis($"{string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}",
-            "if these hosts can reach each other's UDP " + plan.Inventory.Network.ListenPort +
-            " directly (same LAN, cone NAT, a port forward), use_relays: false in hosts/network.yaml makes the tunnel direct; Nebula keeps a relayed tunnel once it has one");
+        var tried = direct is not null && pairs.All(direct.StillRelayed.Contains);
+        yield return Diagnosis($"{string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}" +
+                               (tried ? "; a direct handshake was tried again and did not get through" : ""),
+            $"let UDP {plan.Inventory.Network.ListenPort} reach these hosts directly (a port forward on their routers, or a NAT that keeps ports); symmetric NAT needs the relay");
     }
 
     /// <summary>A diagnosis reads like every other problem flatnet reports: what is wrong, then the fix.</summary>

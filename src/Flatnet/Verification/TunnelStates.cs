@@ -1,8 +1,6 @@
 using Flatnet.Transport;
 using Flatnet.Pki;
 using System.Text.Json;
-using Renci.SshNet;
-using Renci.SshNet.Common;
 
 namespace Flatnet.Verification;
 
@@ -55,43 +53,19 @@ public sealed record TunnelStates(IReadOnlyDictionary<string, string> ByPeer)
                                                     && !remote.StartsWith("0.0.0.0:", StringComparison.Ordinal);
 
     /// <summary>
-    /// Asks one host's Nebula for its hostmap through a port forwarded over the host's SSH connection. The inner
-    /// connection authenticates with flatnet's admin key; its server is the host's own loopback, reached through the
-    /// already authenticated outer connection, so its (host-made) key is taken as it is.
-    /// Null when the interface cannot be reached (Nebula not running, an old config without it, a WinRM host).
+    /// Asks one host's Nebula for its hostmap (<see cref="NebulaAdmin"/>). Null when the interface cannot be reached
+    /// (Nebula not running, an old config without it, a WinRM host), with why.
     /// </summary>
     public static (TunnelStates? States, string Why) Read(IHostConnection connection, AdminInterface admin)
     {
-        LoopbackForward? forward;
+        var (outputs, why) = NebulaAdmin.Run(connection, admin, ["list-hostmap -json"]);
         try
         {
-            forward = connection.ForwardLoopback(admin.Port);
+            return outputs is null ? (null, why) : (FromHostmapJson(outputs[0]), "");
         }
-        catch (Exception e) when (e is SshException or System.Net.Sockets.SocketException or InvalidOperationException)
+        catch (JsonException e)
         {
-            return (null, $"could not forward a port to Nebula's admin interface ({e.Message})");
-        }
-        if (forward is null) return (null, "this transport cannot reach Nebula's admin interface");
-        using (forward)
-        {
-            try
-            {
-                using var key = new PrivateKeyFile(admin.PrivateKeyPath);
-                var info = new ConnectionInfo("127.0.0.1", forward.LocalPort, admin.User, new PrivateKeyAuthenticationMethod(admin.User, key))
-                {
-                    Timeout = TimeSpan.FromSeconds(5),
-                };
-                using var client = new SshClient(info);
-                client.Connect();
-                using var command = client.CreateCommand("list-hostmap -json");
-                command.CommandTimeout = TimeSpan.FromSeconds(10);
-                var output = command.Execute();
-                return (FromHostmapJson(output), "");
-            }
-            catch (Exception e) when (e is SshException or System.Net.Sockets.SocketException or JsonException or TimeoutException)
-            {
-                return (null, $"Nebula's admin interface did not answer ({e.Message})");
-            }
+            return (null, $"Nebula's admin interface said something other than its hostmap ({e.Message})");
         }
     }
 }

@@ -32,7 +32,7 @@ public sealed class RolloutTask : FlatnetTask
                     touched.Add(host);
                     AddHostTask.Provision(context, host);
                 }
-                Verify(context, resume is null ? done.Concat(waves[w]).ToList() : selected, lighthouseRestarted: waves[w].Any(h => plan.Host(h).Host.IsLighthouse));
+                Verify(context, resume is null ? done.Concat(waves[w]).ToList() : selected, waves[w], lighthouseRestarted: waves[w].Any(h => plan.Host(h).Host.IsLighthouse));
             }
             catch (FlatnetException e)
             {
@@ -45,22 +45,29 @@ public sealed class RolloutTask : FlatnetTask
             resume?.WaveVerified(done);
             context.Log.Info($"rollout: wave {w + 1}/{waves.Count} verified ({done.Count} of {selected.Count} hosts rolled out)");
         }
+        // Each wave proved the pairs it touched and a sample of the rest; the whole mesh is proved once, at the end.
+        if (waves.Count > 1)
+        {
+            context.Log.Info($"rollout: the whole mesh, every pair of the {selected.Count} hosts");
+            Verify(context, selected, focus: null, lighthouseRestarted: false);
+        }
         context.Log.Info($"rollout: done, {done.Count} host(s) in {waves.Count} wave(s): {string.Join(", ", done)}");
         return done;
     }
 
     /// <summary>
-    /// VerifyPing of the wave. A lighthouse that was just restarted knows no host until each reports again (within
-    /// lighthouse.interval), so until then a failure is checked again rather than taken as the wave's.
+    /// VerifyPing of the wave: the pairs with an end in it (<paramref name="focus"/>) and a sample of the others. A
+    /// lighthouse that was just restarted knows no host until each reports again (within lighthouse.interval), so
+    /// until then a failure is checked again rather than taken as the wave's.
     /// </summary>
-    private static void Verify(FlatnetContext context, IReadOnlyList<string> hosts, bool lighthouseRestarted)
+    private static void Verify(FlatnetContext context, IReadOnlyList<string> hosts, IReadOnlyCollection<string>? focus, bool lighthouseRestarted)
     {
         var deadline = DateTime.UtcNow.AddSeconds(lighthouseRestarted ? Rendering.HostModel.DefaultLighthouseInterval + 5 : 0);
         while (true)
         {
             try
             {
-                VerifyPingTask.Verify(context, hosts);
+                VerifyPingTask.Verify(context, hosts, focus);
                 return;
             }
             catch (FlatnetException e) when (e.Transient && DateTime.UtcNow < deadline)

@@ -31,12 +31,12 @@ public sealed class StatusTask : FlatnetTask
             var hosts = plan.Deployable.ToList();
             // A managed lighthouse is a host here too (deployable), so it is listed once.
             var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
-            var rows = hosts.AsParallel().AsOrdered().Select(h => Examine(h, peers)).ToList();
+            var rows = AtOnce.Each(hosts, h => Examine(h, peers));
             var text = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(JsonPath(context), text);
             if (json) context.Log.Info(text.TrimEnd());
-            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" + StatusTable.Table(rows, peers.Select(p => p.Name).ToList()));
+            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" + StatusTable.Table(rows, peers.Select(p => p.Name).ToList()) + Relayed(rows));
             var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
             if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
             return rows;
@@ -57,19 +57,32 @@ public sealed class StatusTask : FlatnetTask
             using (connection)
             {
                 var model = context.Model(host);
-                var platform = context.Platform(host);
-                var (running, state) = platform.NebulaState(model, connection);
-                var tunnels = running && context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
-                var handshakes = HandshakeLog.LastByPeer(platform.HandshakeLines(model, connection));
+                // One command asks the host everything; its admin interface is read meanwhile.
+                var reading = Task.Run(() => context.Platform(host).Read(model, connection));
+                var tunnels = context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+                var read = reading.GetAwaiter().GetResult();
+                var handshakes = HandshakeLog.LastByPeer(read.HandshakeLines);
                 return new HostStatus
                 {
                     Host = host.Name, Reachable = true, CertificateDaysLeft = days,
-                    Nebula = platform.InstalledNebula(model, connection)?.ToString() ?? "not installed",
-                    Running = running, Service = state, Routing = platform.RoutingState(model, connection),
+                    Nebula = read.Nebula?.ToString() ?? "not installed",
+                    Running = read.Running, Service = read.State, Routing = read.Routing,
                     Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
                     LastHandshakes = peers.Where(p => p.Name != host.Name && handshakes.ContainsKey(p.Overlay)).ToDictionary(p => p.Name, p => handshakes[p.Overlay]),
                 };
             }
+        }
+
+        /// <summary>Pairs of hosts (not lighthouses) that are relayed now: each may have a direct path VerifyPing can give it.</summary>
+        private string Relayed(IReadOnlyList<HostStatus> rows)
+        {
+            var lighthouses = context.Plan.Lighthouses.Select(l => l.Name).ToHashSet();
+            var pairs = rows.SelectMany(r => r.Tunnels.Where(t => t.Value.StartsWith("relayed", StringComparison.Ordinal) && !lighthouses.Contains(t.Key))
+                    .Select(t => string.CompareOrdinal(r.Host, t.Key) < 0 ? $"{r.Host} - {t.Key}" : $"{t.Key} - {r.Host}"))
+                .Distinct().ToList();
+            return pairs.Count == 0 ? ""
+                : $"\n  note: {string.Join(", ", pairs)} relayed now: every byte crosses the relay. VerifyPing asks relayed tunnels to handshake again, " +
+                  "and they end direct where the hosts can reach each other; it names those that cannot.";
         }
 
         private string CaDaysLeft()

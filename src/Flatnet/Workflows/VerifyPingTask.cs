@@ -1,3 +1,4 @@
+using Flatnet.Addressing;
 using Flatnet.Transport;
 using Flatnet.Verification;
 
@@ -18,15 +19,23 @@ public sealed class VerifyPingTask : FlatnetTask
     /// Every deployable host (or only <paramref name="hosts"/>) and its WSL2 to every other's Nebula IP and WSL2;
     /// written to artifacts/verify/ping-matrix.json. Throws naming the failing pairs and what the live state says of them.
     /// </summary>
-    public static PingMatrix Verify(FlatnetContext context, IEnumerable<string>? hosts = null)
+    /// <param name="focus">only the pairs with an end among these hosts (a wave of a rollout), and those among two
+    /// others picked at random, a sample of what the wave did not touch; every pair when null.</param>
+    public static PingMatrix Verify(FlatnetContext context, IEnumerable<string>? hosts = null, IReadOnlyCollection<string>? focus = null)
     {
         var plan = context.Plan;
         var selected = (hosts?.Select(plan.Host) ?? plan.Deployable).ToList();
+        var sample = focus is null ? [] : selected.Select(h => h.Name).Except(focus).OrderBy(_ => Random.Shared.Next()).Take(2).ToHashSet();
+        Func<string, string, bool>? pairs = focus is null ? null : (a, b) => focus.Contains(a) || focus.Contains(b) || sample.Contains(a) && sample.Contains(b);
         var connections = new Dictionary<string, IHostConnection>();
         try
         {
-            foreach (var h in selected) connections[h.Name] = context.Connect(h);
-            var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections);
+            // Connections open all at once too (each is a handshake with a host that may be slow to answer); a host
+            // that cannot be reached stops the run as before, once the others are kept for closing.
+            var opened = AtOnce.Each(selected, h => Open(context, h));
+            foreach (var (h, c) in selected.Zip(opened)) if (c.Connection is not null) connections[h.Name] = c.Connection;
+            if (opened.FirstOrDefault(o => o.Failure is not null).Failure is { } failure) throw failure;
+            var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs);
             matrix = matrix with { Lighthouses = new LighthouseCheck(plan, context.Workspace.ArtifactsDirectory, (h, c) => UpdatePeersTask.RunsBuiltBundle(context, h, c)).Check(matrix, connections) };
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(MatrixPath(context), matrix.ToJson());
@@ -45,6 +54,18 @@ public sealed class VerifyPingTask : FlatnetTask
         finally
         {
             foreach (var c in connections.Values) c.Dispose();
+        }
+    }
+
+    private static (IHostConnection? Connection, FlatnetException? Failure) Open(FlatnetContext context, HostAddresses host)
+    {
+        try
+        {
+            return (context.Connect(host), null);
+        }
+        catch (FlatnetException e)
+        {
+            return (null, e);
         }
     }
 

@@ -128,4 +128,32 @@ public class LinuxRemoteScriptsTests
         Assert.That(ok, Is.True);
         Assert.That(rtt, Is.GreaterThanOrEqualTo(0));
     }
+
+    /// <summary>Status asks a host everything in one command; each part keeps its own output and exit status.</summary>
+    [Test]
+    public void StatusReadsEverythingFromAHostInOneCommand()
+    {
+        var fake = Path.Combine(Path.GetTempPath(), $"flatnet-fake-nebula-{Guid.NewGuid():N}");
+        File.WriteAllText(fake, "#!/bin/sh\necho 'Version: 1.11.0'\n");
+        File.SetUnixFileMode(fake, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            var (ws, model) = LinuxHost(fake);
+            using var _ = ws;
+            Directory.CreateDirectory(model.Paths.LogsDir);
+            File.Copy(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.11.0-host-a.log"), model.Paths.Log);
+            var commands = 0;
+            using var bash = new LocalBash();
+            var c = new RecordingConnection(command => { commands++; return bash.Run(command); });
+            var read = Linux.Read(model, c);
+            Assert.That(commands, Is.EqualTo(1));
+            Assert.That((read.Running, read.State, read.Nebula?.ToString(), read.Routing),
+                Is.EqualTo((false, "not running (no pid file, no flatnet-nebula unit)", "1.11.0", "-")));
+            Assert.That(read.HandshakeLines.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.All.Contains(HostPlatform.HandshakeMarker).And.Not.Empty);
+        }
+        finally
+        {
+            File.Delete(fake);
+        }
+    }
 }

@@ -36,6 +36,8 @@ public class WindowsRemoteScriptsTests
         Windows.Ping(c, model, fromWsl: false, "10.100.1.1");
         Windows.Ping(c, model, fromWsl: true, "10.101.1.1");
         Windows.NebulaState(model, c);
+        Windows.Read(model, c);
+        Windows.Probe(model, c, [new ProbeTarget("10.100.1.1", 4)], [new ProbeTarget("10.101.1.1", 4)]);
         Windows.HandshakeLines(model, c);
         Windows.HandshakeLines(nssm, c);
         Windows.InstalledNebula(model, c);
@@ -52,7 +54,7 @@ public class WindowsRemoteScriptsTests
         var target = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", new string('a', 64));
         var scripts = EveryScript().Concat([winrm.Run(target, "powershell.exe -EncodedCommand QQA="), winrm.Upload(target, "/b", "F:/flatnet/incoming"),
             winrm.ReadFile(target with { CertificateSha256 = null }, "F:/flatnet/installed-manifest.json")]).ToList();
-        Assert.That(scripts, Has.Count.EqualTo(18));
+        Assert.That(scripts, Has.Count.EqualTo(20));
         var files = scripts.Select((s, i) => { var p = Path.Combine(ws.Root, $"remote-{i}.ps1"); File.WriteAllText(p, s); return p; }).ToList();
         var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
         Assert.That(check.StdOut, Does.Contain($"{files.Count} checked, 0 problem(s)"), check.StdOut + check.StdErr);
@@ -86,5 +88,44 @@ public class WindowsRemoteScriptsTests
         File.WriteAllText(Path.Combine(root, "installed-manifest.pending.json"), "{}\n");
         Assert.That(PowerShell.Command(script).ExitCode, Is.EqualTo(0));
         Assert.That(File.ReadAllText(Path.Combine(root, "installed-manifest.json")), Is.EqualTo("{}\n"));
+    }
+
+    /// <summary>
+    /// Status asks a Windows host everything in one command: each part a script file run by a PowerShell of its own, so
+    /// its `exit` ends only itself. The parts meet Windows' commands as a module the child PowerShells load on first use.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void StatusReadsEverythingFromAHostInOneCommand()
+    {
+        using var ws = new TestWorkspace();
+        var root = Path.Combine(ws.Root, "flatnet");
+        var model = HostB() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
+        Directory.CreateDirectory(Path.Combine(root, "nebula"));
+        Directory.CreateDirectory(Path.Combine(root, "scripts"));
+        File.WriteAllText(model.Paths.NebulaBinary, "#!/bin/sh\necho 'Version: 1.9.3'\n");
+        File.SetUnixFileMode(model.Paths.NebulaBinary, (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(root, "scripts", "setup-routing.ps1"), "param([switch]$Check)\n'missing: route 10.101.2.0/24 via WSL2'\nexit 1\n");
+        var module = Path.Combine(ws.Root, "modules", "FakeWindowsServices");
+        Directory.CreateDirectory(module);
+        // Get-Service as Windows answers for a stopped service; the Application log as Nebula's service fills it.
+        File.WriteAllText(Path.Combine(module, "FakeWindowsServices.psm1"),
+            "function Get-Service { param($Name, $ErrorAction) [pscustomobject]@{ Name = $Name; Status = 'Stopped' } }\n" +
+            "function Get-WinEvent { param($FilterHashtable, $MaxEvents, $ErrorAction) [pscustomobject]@{ Message = 'level=info msg=\"Handshake message received\" vpnIp=10.100.1.1' } }\n");
+        // powershell.exe is pwsh here.
+        var bin = Path.Combine(ws.Root, "bin");
+        Directory.CreateDirectory(bin);
+        File.WriteAllText(Path.Combine(bin, "powershell.exe"), "#!/bin/sh\nexec dotnet pwsh \"$@\"\n");
+        File.SetUnixFileMode(Path.Combine(bin, "powershell.exe"), (UnixFileMode)0b111_101_101);
+        var c = new RecordingConnection();
+        Windows.Read(model, c);
+        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        var run = PowerShell.Command($"$env:PSModulePath = {PowerShell.Quote(Path.Combine(ws.Root, "modules"))} + [IO.Path]::PathSeparator + $env:PSModulePath\n" +
+                                     $"$env:PATH = {PowerShell.Quote(bin)} + [IO.Path]::PathSeparator + $env:PATH\n" + script);
+        var answer = new RecordingConnection(_ => new RemoteResult("", run.ExitCode, run.StdOut, run.StdErr));
+        var read = Windows.Read(model, answer);
+        Assert.That((read.Running, read.State, read.Nebula?.ToString(), read.Routing),
+            Is.EqualTo((false, "the nebula service is Stopped", "1.9.3", "missing: route 10.101.2.0/24 via WSL2")), run.StdOut + run.StdErr);
+        Assert.That(read.HandshakeLines, Does.Contain("vpnIp=10.100.1.1"));
     }
 }
