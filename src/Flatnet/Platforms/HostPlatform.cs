@@ -60,7 +60,10 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// one quoted argument, so it arrives as written.
     /// </summary>
     public string InWsl(HostModel model, string shellScript) =>
-        Command("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = Carried(shellScript) });
+        CommandLine(AsWslOwner(model, Script("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = Carried(shellScript) })));
+
+    /// <summary>A script that talks to WSL, as it must run for WSL's owner (Windows: as that account when it is not the one logged in).</summary>
+    protected virtual string AsWslOwner(HostModel model, string script) => script;
 
     private string WslRouting(HostModel model, string switchName) =>
         InWsl(model, Render("remote/wsl-routing.sh.scriban", new { Script = model.Paths.WslScriptsDir + "/wsl-routing.sh", Switch = switchName }));

@@ -84,22 +84,33 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     }
 
     protected override string HostRouting(HostModel model, bool check) =>
-        ScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : "");
+        AsWslOwner(model, ScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : ""));
+
+    /// <summary>
+    /// WSL is its owner's: wsl.exe run as another account sees no distro (WSL keeps distros per account). When the
+    /// inventory's wsl_user is not the account flatnet logs in as, the script runs as the owner, through a one-shot
+    /// scheduled task in the owner's session (templates/_wsl-owner.ps1.scriban).
+    /// </summary>
+    protected override string AsWslOwner(HostModel model, string script) => !model.WslOwnerElsewhere ? script
+        : Script("as-wsl-owner", new { Owner = model.WslUser, Inner = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(script)) });
 
     protected override string UninstallScriptByHand(HostModel model) =>
         $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPath(model.Paths.ScriptsDir + "/uninstall.ps1")}";
 
-    public override string Doctor(HostModel model) => RunScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine");
+    public override string Doctor(HostModel model) => CommandLine(AsWslOwner(model, ScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine")));
 
     public override string NebulaLogs(HostModel model) => "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)";
 
     protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Target = target, Attempts = attempts });
 
     /// <param name="wslCarried">`echo B64 | base64 -d | sh`: no quote or backslash, so one pair of double quotes keeps it one argument for wsl.exe.</param>
-    protected override string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried) =>
-        Command("probe", new
+    protected override string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried)
+    {
+        var probe = Script("probe", new
         {
             Targets = fromHost, WslCarried = wslCarried,
             WslArguments = string.Join(' ', model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Append("sh").Append("-c").Append($"\"{wslCarried}\"")),
         });
+        return CommandLine(wslCarried.Length > 0 ? AsWslOwner(model, probe) : probe);
+    }
 }

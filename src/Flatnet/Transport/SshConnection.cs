@@ -110,7 +110,7 @@ public sealed class SshConnection : IHostConnection
             throw new RemoteCommandFailed(Describe, $"{Describe}: `{command}` did not finish within {cmd.CommandTimeout.TotalSeconds:0} s", "", -1,
                 "look at the host: a command that waits for input or a hung service stops here; run it by hand to see");
         }
-        return new RemoteResult(command, cmd.ExitStatus ?? -1, cmd.Result, cmd.Error);
+        return new RemoteResult(command, cmd.ExitStatus ?? -1, cmd.Result, Clixml.Plain(cmd.Error));
     }
 
     public void Upload(string localDirectory, string remoteDirectory)

@@ -60,7 +60,7 @@ public sealed class WinRmConnection : IHostConnection
     public RemoteResult Run(string command, TimeSpan? timeout = null)
     {
         var r = PowerShell(_scripts.Run(_target, command), timeout);
-        return new RemoteResult(command, r.ExitCode, r.StdOut, r.StdErr);
+        return new RemoteResult(command, r.ExitCode, r.StdOut, Clixml.Plain(r.StdErr));
     }
 
     public void Upload(string localDirectory, string remoteDirectory) =>

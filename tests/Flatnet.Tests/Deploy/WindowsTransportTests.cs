@@ -139,6 +139,8 @@ public class WindowsTransportTests
         const string pin = "0f1e2d3c4b5a69788796a5b4c3d2e1f00f1e2d3c4b5a69788796a5b4c3d2e1f0";
         var https = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", pin);
         var run = WinRm.Run(https, "powershell.exe -NoProfile -EncodedCommand QQA=");
+        // The session carrying the credentials checks the certificate itself: nothing skips the CA or the name.
+        Assert.That(run, Does.Not.Contain("SkipCACheck").And.Not.Contain("SkipCNCheck"));
         Assert.That(run, Is.EqualTo(
             "$ErrorActionPreference = 'Stop'\n" +
             "$tcp = New-Object System.Net.Sockets.TcpClient('192.168.1.12', 5986)\n" +
@@ -150,8 +152,12 @@ public class WindowsTransportTests
             $"if ($hash -ne '{pin}') {{ throw \"192.168.1.12:5986 presented certificate $hash, not the pinned {pin}: refusing to connect\" }}\n" +
             "$password = ConvertTo-SecureString -AsPlainText -Force -String $env:FLATNET_WINRM_PASSWORD\n" +
             "$credential = New-Object System.Management.Automation.PSCredential('HOST-B\\admin', $password)\n" +
-            "$s = New-PSSession -ComputerName '192.168.1.12' -Port 5986 -UseSSL -SessionOption (New-PSSessionOption -SkipCACheck -SkipCNCheck) -Credential $credential\n" +
-            "$r = Invoke-Command -Session $s -ArgumentList 'powershell.exe -NoProfile -EncodedCommand QQA=' -ScriptBlock { param($line) $out = cmd.exe /c $line 2>&1; @{ Out = ($out | Out-String); Code = $LASTEXITCODE } }\n" +
+            "try {\n" +
+            "    $s = New-PSSession -ComputerName '192.168.1.12' -Port 5986 -UseSSL -Credential $credential\n" +
+            "} catch {\n" +
+            "    throw \"no WinRM session to 192.168.1.12:5986: $($_.Exception.Message) (when it is about the certificate: import the listener's certificate, the one pinned, into this account's Trusted Root Certification Authorities and connect by the name it carries; docs/add-host.en.md, WinRM over HTTPS)\"\n" +
+            "}\n" +
+            "$r = Invoke-Command -Session $s -ArgumentList 'powershell.exe -NoProfile -EncodedCommand QQA=' -ScriptBlock { param($line) $ErrorActionPreference = 'Continue'; $out = cmd.exe /c $line 2>&1; @{ Out = ($out | Out-String); Code = $LASTEXITCODE } }\n" +
             "Remove-PSSession $s\n" +
             "Write-Output $r.Out\n" +
             "exit $r.Code\n"));
@@ -255,5 +261,30 @@ public class WindowsTransportTests
         ws.Edit("host-b.yaml", "transport:", "  transport: winrm\n  winrm_http: true");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().ConfigureRouting("host-b"))!;
         Assert.That(e.Message, Does.Contain("host-b.yaml: deploy.transport: winrm needs a Windows build machine").And.Contain("transport: ssh"));
+    }
+}
+
+/// <summary>
+/// What Windows' OpenSSH hands back from powershell.exe -EncodedCommand without a console: error and progress records
+/// as CLIXML on stderr (PowerShell issue 16678, "CLIXML output on stderr when running with -EncodedCommand").
+/// </summary>
+public class ClixmlTests
+{
+    [Test]
+    public void AnErrorWrittenAsClixmlReadsAsItsOwnWords()
+    {
+        const string stderr = "#< CLIXML\r\n<Objs Version=\"1.1.0.1\" xmlns=\"http://schemas.microsoft.com/powershell/2004/04\">" +
+                              "<Obj S=\"progress\" RefId=\"0\"><TN RefId=\"0\"><T>System.Management.Automation.PSCustomObject</T></TN><MS><I64 N=\"SourceId\">1</I64></MS></Obj>" +
+                              "<S S=\"Error\">install.ps1 (host-b): the new bundle did not run_x000D__x000A_</S>" +
+                              "<S S=\"Error\">At line:1 char:1_x000D__x000A_</S></Objs>";
+        Assert.That(Flatnet.Transport.Clixml.Plain(stderr), Is.EqualTo("install.ps1 (host-b): the new bundle did not run\nAt line:1 char:1\n"));
+    }
+
+    [TestCase("")]
+    [TestCase("plain text from a Linux host\n")]
+    [TestCase("#< CLIXML\r\n<Objs broken")]
+    public void AnythingElseIsLeftAsItCame(string stderr)
+    {
+        Assert.That(Flatnet.Transport.Clixml.Plain(stderr), Is.EqualTo(stderr));
     }
 }

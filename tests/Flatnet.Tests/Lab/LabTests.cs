@@ -384,12 +384,13 @@ public class LabTests
         File.WriteAllText(Path.Combine(shim, "powershell.exe"), $$"""
             #!/bin/sh
             # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
-            # flatnet sends only -EncodedCommand (base64 of UTF-16LE), as it does to a real Windows host.
+            # flatnet sends only -EncodedCommand (base64 of UTF-16LE), as it does to a real Windows host. It logs in
+            # as root (the lab's deploy.user), which owns WSL here.
             encoded=""
             while [ $# -gt 0 ]; do [ "$1" = -EncodedCommand ] && encoded=$2; shift; done
             [ -n "$encoded" ] || { echo "powershell.exe (lab): flatnet must send -EncodedCommand" >&2; exit 64; }
             export FLATNET_ENCODED="$encoded" FAKE_SERVICE_REGISTRY='{{services}}'
-            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; Reset-FakeWindows; \$env:USERNAME = 'kh'; \$FakeWindows.ServiceRegistry = \$env:FAKE_SERVICE_REGISTRY; \$FakeWindows.NebulaExe = \$env:FAKE_NEBULA_EXE; \$FakeWindows.NebulaServicePath = \$env:FAKE_NEBULA_EXE; & ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String(\$env:FLATNET_ENCODED)))); exit \$LASTEXITCODE"
+            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; \$env:USERNAME = 'root'; Reset-FakeWindows; \$FakeWindows.ServiceRegistry = \$env:FAKE_SERVICE_REGISTRY; \$FakeWindows.NebulaExe = \$env:FAKE_NEBULA_EXE; \$FakeWindows.NebulaServicePath = \$env:FAKE_NEBULA_EXE; try { & ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String(\$env:FLATNET_ENCODED)))) } finally { Remove-FakeWindows }; exit \$LASTEXITCODE"
 
             """);
         File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);

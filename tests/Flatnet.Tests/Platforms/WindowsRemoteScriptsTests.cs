@@ -22,6 +22,9 @@ public class WindowsRemoteScriptsTests
         return TestWorkspace.Platforms.Model(plan, plan.Host("host-b"));
     }
 
+    /// <summary>host-b where WSL is kh's and flatnet logs in as flatnet (deploy.user).</summary>
+    private static HostModel OwnedByKh() => HostB(ws => ws.Edit("host-b.yaml", "os:", "os: windows\nwsl_user: kh"));
+
     /// <summary>Every command flatnet sends to a Windows host, decoded to the script PowerShell runs.</summary>
     private static IReadOnlyList<string> EveryScript()
     {
@@ -38,6 +41,7 @@ public class WindowsRemoteScriptsTests
         Windows.NebulaState(model, c);
         Windows.Read(model, c);
         Windows.Probe(model, c, [new ProbeTarget("10.100.1.1", 4)], [new ProbeTarget("10.101.1.1", 4)]);
+        Windows.ConfigureRouting(OwnedByKh(), c); // as WSL's owner: two scripts through the scheduled-task runner
         Windows.HandshakeLines(model, c);
         Windows.HandshakeLines(nssm, c);
         Windows.InstalledNebula(model, c);
@@ -54,7 +58,7 @@ public class WindowsRemoteScriptsTests
         var target = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", new string('a', 64));
         var scripts = EveryScript().Concat([winrm.Run(target, "powershell.exe -EncodedCommand QQA="), winrm.Upload(target, "/b", "F:/flatnet/incoming"),
             winrm.ReadFile(target with { CertificateSha256 = null }, "F:/flatnet/installed-manifest.json")]).ToList();
-        Assert.That(scripts, Has.Count.EqualTo(20));
+        Assert.That(scripts, Has.Count.EqualTo(22));
         var files = scripts.Select((s, i) => { var p = Path.Combine(ws.Root, $"remote-{i}.ps1"); File.WriteAllText(p, s); return p; }).ToList();
         var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
         Assert.That(check.StdOut, Does.Contain($"{files.Count} checked, 0 problem(s)"), check.StdOut + check.StdErr);
@@ -127,5 +131,24 @@ public class WindowsRemoteScriptsTests
         Assert.That((read.Running, read.State, read.Nebula?.ToString(), read.Routing),
             Is.EqualTo((false, "the nebula service is Stopped", "1.9.3", "missing: route 10.101.2.0/24 via WSL2")), run.StdOut + run.StdErr);
         Assert.That(read.HandshakeLines, Does.Contain("vpnIp=10.100.1.1"));
+    }
+
+    /// <summary>
+    /// WSL keeps its distros per account (microsoft/WSL: the Lxss key of the user's registry hive), so what talks to
+    /// WSL runs as its owner: a one-shot scheduled task in the owner's session. Run under pwsh against the fake
+    /// Windows, whose wsl.exe sees no distro for any account but the owner's.
+    /// </summary>
+    [TestCase(true, 0, "172.29.1.2")]
+    [TestCase(false, 1, "WSL belongs to kh, who is not logged on to this PC")]
+    public void WhatTalksToWslRunsAsItsOwner(bool ownerLoggedOn, int exit, string said)
+    {
+        var model = OwnedByKh();
+        Assert.That(model.WslOwnerElsewhere, Is.True);
+        var script = WindowsCommandLine.DecodedScript(Windows.InWsl(model, "hostname -I"));
+        var run = PowerShell.Command($". {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1"))}\n$env:USERNAME = 'flatnet'\nReset-FakeWindows\n" +
+                                     $"$FakeWindows.WslOwner = 'kh'\n$FakeWindows.LoggedOn = @({(ownerLoggedOn ? "'flatnet', 'kh'" : "'flatnet'")})\n" +
+                                     "try {\n" + script + "\n} finally { Remove-FakeWindows }");
+        Assert.That(run.ExitCode, Is.EqualTo(exit), run.StdOut + run.StdErr);
+        Assert.That(run.StdOut + run.StdErr, Does.Contain(said));
     }
 }

@@ -34,7 +34,7 @@ public class PowerShellScriptTests
     {
         using var ws = new TestWorkspace();
         var passed = PowerShell.Pester("uninstall.Tests.ps1", new Dictionary<string, string> { ["ScriptsDir"] = Path.Combine(RenderHostB(ws), "scripts") });
-        Assert.That(passed, Is.EqualTo(4));
+        Assert.That(passed, Is.EqualTo(5));
     }
 
     [Test]
@@ -43,7 +43,7 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var script = Path.Combine(RenderHostB(ws), "scripts", "flatnet-doctor.ps1");
         var passed = PowerShell.Pester("doctor.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
-        Assert.That(passed, Is.EqualTo(2));
+        Assert.That(passed, Is.EqualTo(3));
     }
 
     [Test]
@@ -64,13 +64,20 @@ public class PowerShellScriptTests
         release.ControlPlane().GenerateCert("host-b");
         release.ControlPlane().PackageBundle("host-b");
 
+        // WSL is another account's (wsl_user: kh) than the one flatnet logs in as (deploy.user: flatnet).
+        using var owner = new TestWorkspace();
+        owner.Edit("host-b.yaml", "os:", "os: windows\nwsl_user: kh");
+        owner.ControlPlane().GenerateCert("host-b");
+        owner.ControlPlane().PackageBundle("host-b");
+
         var passed = PowerShell.Pester("install.Tests.ps1", new Dictionary<string, string>
         {
+            ["OwnerBundleDir"] = owner.Workspace.BundleDirectory("host-b"),
             ["BundleDir"] = ws.Workspace.BundleDirectory("host-b"),
             ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
             ["ReleaseBundleDir"] = release.Workspace.BundleDirectory("host-b"),
         });
-        Assert.That(passed, Is.EqualTo(16));
+        Assert.That(passed, Is.EqualTo(26));
     }
 
     [Test]

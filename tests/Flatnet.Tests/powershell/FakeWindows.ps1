@@ -10,7 +10,8 @@ $script:FakeCommands = @(
     'Get-ScheduledTask', 'Register-ScheduledTask', 'New-ScheduledTaskAction', 'New-ScheduledTaskTrigger', 'New-ScheduledTaskPrincipal',
     'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet',
     'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat',
-    'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask'
+    'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask', 'Get-Acl', 'Get-FakeAcl', 'Stop-ScheduledTask', 'Invoke-CimMethod',
+    'Assert-FakeServiceStarted'
 )
 
 function global:Reset-FakeWindows {
@@ -37,6 +38,11 @@ function global:Reset-FakeWindows {
         ServiceRegistry   = ''
         NebulaExe         = ''
         InboxWsl          = $false   # Windows' inbox WSL: no `wsl.exe --version`, cannot be started over SSH
+        WslVersion        = '2.3.26.0'  # Store WSL; before 2.0 an SSH session cannot start it either
+        # WSL's distros and VM belong to one account: wsl.exe run as any other sees none (microsoft/WSL keeps the
+        # distros in the user's registry hive, HKCU\...\Lxss, and runs the VM per user).
+        WslOwner          = $env:USERNAME   # by default the account the scripts run as owns WSL
+        LoggedOn          = @($env:USERNAME)  # accounts with an interactive session (an explorer.exe of theirs)
         Distros           = @('Ubuntu')  # what `wsl.exe -l -q` lists for the installing user
         Build             = '22631'      # Win32_OperatingSystem.BuildNumber (Windows 11 23H2)
         Elevated          = $true
@@ -45,6 +51,14 @@ function global:Reset-FakeWindows {
         # Get-NetNat: WSL's own NAT covers its 172.x network, never the stable address from the routed block.
         Nats              = @([pscustomobject]@{ Name = 'WSLNat'; InternalIPInterfaceAddressPrefix = '172.29.16.0/20' })
         IcaclsExit        = 0
+        Silent            = @()          # addresses that never answer a ping (a peer switched off)
+        # Nebula's service runs nebula.Main inside Start; on a config it cannot run (a port taken, an adapter it cannot
+        # make) it never reports Running and the service ends Stopped (cmd/nebula-service/service.go;
+        # kardianos/service service_windows.go, Execute returns (true, 1)). Here: a live config holding this text.
+        ServiceRefuses    = ''
+        # Explicit ACLs (path -> ACEs) set by icacls; a path without one inherits from its parent, and a folder in a
+        # drive's root from the root's, which grants Authenticated Users Modify (C:\ and typical data volumes).
+        Acls              = @{}
     }
     if ($Windows10) {
         Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule', 'Function:\Remove-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
@@ -79,13 +93,22 @@ function global:Format-FakeCall([string]$Name, [hashtable]$Bound) {
 
 function global:wsl.exe {
     if ($args -contains '--version') {
-        # Only the Store WSL (2.0 and later) knows --version; the inbox one prints its usage and fails.
-        $global:LASTEXITCODE = if ($global:FakeWindows.InboxWsl) { 1 } else { 0 }
-        if (-not $global:FakeWindows.InboxWsl) { 'WSL version: 2.3.26.0' }
+        # Only the Store WSL knows --version (1.0 and later); the inbox one complains on stderr and fails. A native
+        # command's stderr line is a terminating error under ErrorActionPreference Stop in Windows PowerShell 5.1
+        # when its stderr is redirected (PowerShell 7 changed that, PR #13361): Write-Error shows the same here.
+        $global:LASTEXITCODE = if ($global:FakeWindows.InboxWsl) { -1 } else { 0 }
+        if ($global:FakeWindows.InboxWsl) { Write-Error -Message 'Invalid command line option: --version' -ErrorId NativeCommandError; return }
+        "WSL version: $($global:FakeWindows.WslVersion)"
+        return
+    }
+    if ($env:USERNAME -ne $global:FakeWindows.WslOwner) {
+        # Another account's wsl.exe: no distro, whatever is asked (exit -1, as wsl.exe says it).
+        $global:LASTEXITCODE = -1
+        'Windows Subsystem for Linux has no installed distributions.'
         return
     }
     if ($args -contains 'ping') {
-        $global:LASTEXITCODE = $global:FakeWindows.WslPingExit
+        $global:LASTEXITCODE = if (@($args | Where-Object { $global:FakeWindows.Silent -contains $_ }).Count -gt 0) { 1 } else { $global:FakeWindows.WslPingExit }
         return
     }
     if ($args -contains '-l' -and $args -contains '--running') {
@@ -188,7 +211,11 @@ function global:Sync-FakeServices {
 function global:Start-FakeNebula([string]$Name) {
     $exe = $global:FakeWindows.NebulaExe
     $wintun = if ($exe) { Join-Path (Split-Path -Parent $exe) 'dist/windows/wintun/bin/amd64/wintun.dll' } else { '' }
-    $global:FakeWindows.Services[$Name].Status = if (-not $exe -or (Test-Path -LiteralPath $wintun)) { 'Running' } else { 'Stopped' }
+    $config = if ($exe) { Join-Path (Split-Path -Parent (Split-Path -Parent $exe)) 'config/nebula/config.yaml' } else { '' }
+    $refused = $global:FakeWindows.ServiceRefuses -and $config -and (Test-Path -LiteralPath $config) -and
+        (Get-Content -Raw -LiteralPath $config).Contains($global:FakeWindows.ServiceRefuses)
+    $runs = (-not $exe -or (Test-Path -LiteralPath $wintun)) -and -not $refused
+    $global:FakeWindows.Services[$Name].Status = if ($runs) { 'Running' } else { 'Stopped' }
     $global:FakeWindows.Services[$Name].Exe = $exe
 }
 
@@ -198,24 +225,35 @@ function global:Get-Service {
     if ($global:FakeWindows.Services.ContainsKey($Name)) { [pscustomobject]@{ Name = $Name; Status = $global:FakeWindows.Services[$Name].Status } }
 }
 
+# Start-Service and Restart-Service wait while the service is StartPending; one that ends anywhere but Running is
+# StartServiceFailed, a non-terminating error that ErrorActionPreference Stop turns into a throw (PowerShell's
+# Microsoft.PowerShell.Commands.Management Service.cs: DoStartService, DoWaitForStatus).
+function global:Assert-FakeServiceStarted([string]$Name, [string]$Command) {
+    if ($global:FakeWindows.Services[$Name].Status -ne 'Running') {
+        Write-Error -Message "Failed to start service '$Name ($Name)'." -Category OpenError -ErrorId "StartServiceFailed,Microsoft.PowerShell.Commands.$Command"
+    }
+}
+
 function global:Start-Service {
-    param([string]$Name)
+    [CmdletBinding()] param([string]$Name)
     Sync-FakeServices
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-Service' $PSBoundParameters))
     if (-not $global:FakeWindows.Services.ContainsKey($Name)) { throw "Cannot find any service with service name '$Name'." }
     Start-FakeNebula $Name
+    Assert-FakeServiceStarted $Name 'StartServiceCommand'
 }
 
 function global:Stop-Service {
-    param([string]$Name)
+    [CmdletBinding()] param([string]$Name)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Stop-Service' $PSBoundParameters))
     $global:FakeWindows.Services[$Name].Status = 'Stopped'
 }
 
 function global:Restart-Service {
-    param([string]$Name, [object]$ErrorAction)
+    [CmdletBinding()] param([string]$Name)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Restart-Service' $PSBoundParameters))
     Start-FakeNebula $Name
+    Assert-FakeServiceStarted $Name 'RestartServiceCommand'
 }
 
 # Windows refuses to overwrite the executable of a running process ("being used by another process").
@@ -245,16 +283,23 @@ function global:Get-NetNat {
 }
 
 function global:ping.exe {
-    $global:LASTEXITCODE = $global:FakeWindows.PingExit
+    $global:LASTEXITCODE = if (@($args | Where-Object { $global:FakeWindows.Silent -contains $_ }).Count -gt 0) { 1 } else { $global:FakeWindows.PingExit }
 }
 
 function global:Get-CimInstance {
     param([string]$ClassName, [string]$Filter)
     if ($ClassName -eq 'Win32_OperatingSystem') { return [pscustomobject]@{ BuildNumber = $global:FakeWindows.Build } }
+    # Each logged-on account runs its own explorer.exe; Invoke-CimMethod GetOwner names it.
+    if ($ClassName -eq 'Win32_Process') { return @($global:FakeWindows.LoggedOn | ForEach-Object { [pscustomobject]@{ Name = 'explorer.exe'; Owner = $_ } }) }
     Sync-FakeServices
     if ($Filter -match "Name='([^']+)'" -and $global:FakeWindows.Services.ContainsKey($Matches[1])) {
         [pscustomobject]@{ Name = $Matches[1]; PathName = $global:FakeWindows.Services[$Matches[1]].PathName }
     }
+}
+
+function global:Invoke-CimMethod {
+    param([Parameter(ValueFromPipeline)][object]$InputObject, [string]$MethodName)
+    process { if ($MethodName -eq 'GetOwner') { [pscustomobject]@{ User = $InputObject.Owner; ReturnValue = 0 } } }
 }
 
 function global:sc.exe {
@@ -269,10 +314,43 @@ function global:nssm.exe {
     $global:LASTEXITCODE = 0
 }
 
+# icacls.exe PATH [/inheritance:r] [/grant:r SID:PERM ...]: /inheritance:r makes the ACL explicit (the inherited
+# entries go), /grant:r sets one principal's entry.
 function global:icacls.exe {
     $global:FakeWindows.Changes.Add("icacls.exe $($args -join ' ')")
     $global:LASTEXITCODE = $global:FakeWindows.IcaclsExit
-    if ($global:LASTEXITCODE -ne 0) { 'No mapping between account names and security IDs was done.' }
+    if ($global:LASTEXITCODE -ne 0) { 'No mapping between account names and security IDs was done.'; return }
+    $path = [IO.Path]::GetFullPath("$($args[0])")
+    $acl = if ($global:FakeWindows.Acls.ContainsKey($path)) { $global:FakeWindows.Acls[$path] } else { @{ Protected = $false; Aces = [ordered]@{} } }
+    for ($i = 1; $i -lt $args.Count; $i++) {
+        if ($args[$i] -eq '/inheritance:r') { $acl.Protected = $true }
+        elseif ($args[$i] -eq '/grant:r') { $i++; while ($i -lt $args.Count -and "$($args[$i])" -notlike '/*') { $sid, $perm = "$($args[$i])".Split(':', 2); $acl.Aces[$sid.TrimStart('*')] = $perm; $i++ }; $i-- }
+    }
+    $global:FakeWindows.Acls[$path] = $acl
+    "processed file: $path"
+}
+
+# The ACL a path has: its own, else its nearest parent's inheritable one, else the drive root's.
+function global:Get-FakeAcl([string]$Path) {
+    for ($p = [IO.Path]::GetFullPath($Path); $p; $p = Split-Path -Parent $p) {
+        if ($global:FakeWindows.Acls.ContainsKey($p)) { return $global:FakeWindows.Acls[$p] }
+    }
+    @{ Protected = $false; Aces = [ordered]@{ 'S-1-5-32-544' = 'F'; 'S-1-5-18' = 'F'; 'S-1-5-11' = 'M'; 'S-1-5-32-545' = 'RX' } }
+}
+
+# Get-Acl as Windows answers it: whether inheritance is off (AreAccessRulesProtected), and each entry's principal (SID)
+# and rights.
+function global:Get-Acl {
+    param([string]$LiteralPath, [string]$Path)
+    $acl = Get-FakeAcl "$LiteralPath$Path"
+    $rights = @{ F = 'FullControl'; M = 'Modify, Synchronize'; RX = 'ReadAndExecute, Synchronize' }
+    $rules = @(foreach ($sid in $acl.Aces.Keys) {
+        [pscustomobject]@{ IdentityReference = [pscustomobject]@{ Value = $sid }; FileSystemRights = $rights["$($acl.Aces[$sid])".Replace('(OI)', '').Replace('(CI)', '')]; IsInherited = -not $acl.Protected }
+    })
+    $result = [pscustomobject]@{ AreAccessRulesProtected = $acl.Protected; Rules = $rules }
+    # GetAccessRules(includeExplicit, includeInherited, [SecurityIdentifier]): each rule's principal as a SID.
+    $result | Add-Member -MemberType ScriptMethod -Name GetAccessRules -Value { param($explicit, $inherited, $type) $this.Rules }
+    $result
 }
 
 function global:Get-ScheduledTask {
@@ -280,10 +358,26 @@ function global:Get-ScheduledTask {
     if ($global:FakeWindows.Tasks.ContainsKey($TaskName)) { $global:FakeWindows.Tasks[$TaskName] }
 }
 
+# A task that runs a script file (-File "...") once, as its principal in that account's interactive session, runs
+# here and now with USERNAME switched to that account; the routing watcher (which runs for ever) is only marked Running.
 function global:Start-ScheduledTask {
     param([string]$TaskName)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-ScheduledTask' $PSBoundParameters))
-    $global:FakeWindows.Tasks[$TaskName].State = 'Running'
+    $task = $global:FakeWindows.Tasks[$TaskName]
+    $user = "$($task.Principal.UserId)".Split('\')[-1]
+    if ($user -and $global:FakeWindows.LoggedOn -notcontains $user) { return }   # Interactive: it runs only in the user's session
+    $task.State = 'Running'
+    $arguments = "$(@($task.Actions)[0].Arguments)"
+    if ($arguments -match '-File "([^"]+)"$' -and $arguments -notmatch '-Watch') {
+        $me = $env:USERNAME
+        try { $env:USERNAME = $user; & $Matches[1] } finally { $env:USERNAME = $me; $task.State = 'Ready' }
+    }
+}
+
+function global:Stop-ScheduledTask {
+    param([string]$TaskName, [object]$ErrorAction)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Stop-ScheduledTask' $PSBoundParameters))
+    if ($global:FakeWindows.Tasks.ContainsKey($TaskName)) { $global:FakeWindows.Tasks[$TaskName].State = 'Ready' }
 }
 
 function global:Unregister-ScheduledTask {
@@ -307,7 +401,7 @@ function global:New-ScheduledTaskSettingsSet {
 function global:Register-ScheduledTask {
     param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal, [object]$Settings, [switch]$Force)
     if ($global:FakeWindows.Tasks.ContainsKey($TaskName) -and -not $Force) { throw "Cannot create a file when that file already exists." }
-    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$($Trigger.AtLogOn) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount) OnBattery=$(-not $Settings.DisallowStartIfOnBatteries)/$(-not $Settings.StopIfGoingOnBatteries)"
+    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$(if ($Trigger) { $Trigger.AtLogOn } else { $false }) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount) OnBattery=$(-not $Settings.DisallowStartIfOnBatteries)/$(-not $Settings.StopIfGoingOnBatteries)"
     $global:FakeWindows.Changes.Add($call)
     # What Get-ScheduledTask returns: the definition and its state (Ready until started).
     $global:FakeWindows.Tasks[$TaskName] = [pscustomobject]@{
@@ -325,9 +419,11 @@ $script:FakeKeygen = Join-Path $script:FakeWindir 'System32/OpenSSH/ssh-keygen.e
 Set-Content -Path $script:FakeKeygen -Value "#!/bin/sh`necho `"ssh-keygen.exe `$*`" >> '$script:FakeWindir/keygen-calls'`nexec ssh-keygen `"`$@`""
 chmod +x $script:FakeKeygen
 $env:WINDIR = $script:FakeWindir
+New-Item -ItemType Directory -Force -Path (Join-Path $script:FakeWindir 'ProgramData') | Out-Null
+$env:ProgramData = Join-Path $script:FakeWindir 'ProgramData'
 
 function global:Remove-FakeWindows {
     foreach ($name in $script:FakeCommands) { Remove-Item -Path "Function:\$name" -ErrorAction SilentlyContinue }
     Remove-Item -Recurse -Force -LiteralPath $script:FakeWindir -ErrorAction SilentlyContinue
-    Remove-Item Env:\WINDIR -ErrorAction SilentlyContinue
+    Remove-Item Env:\WINDIR, Env:\ProgramData -ErrorAction SilentlyContinue
 }

@@ -43,6 +43,19 @@ Describe 'flatnet-doctor.ps1' {
         @($FakeWindows.Changes) | Should -BeNullOrEmpty   # it only reads
     }
 
+    It 'passes with a peer switched off while another answers, and fails only when none does' {
+        $root = New-HealthyHost
+        $FakeWindows.Silent = @('10.100.1.1')   # host-a, switched off
+        $out = Invoke-Doctor $root -Machine
+        $LASTEXITCODE | Should -Be 0
+        @($out | Where-Object { $_ -like "ok`twsl-ping`tWSL2 reaches 10.100.3.1 from its stable address 10.101.2.1*" }).Count | Should -Be 1
+        $FakeWindows.Silent = @('10.100.1.1', '10.100.3.1', '10.100.0.1')
+        $out = Invoke-Doctor $root -Machine
+        $LASTEXITCODE | Should -Be 1
+        @($out | Where-Object { $_ -like "FAIL`twsl-ping`tWSL2 reaches none of the 2 peer(s)*" }).Count | Should -Be 1
+        @($out | Where-Object { $_ -like "FAIL`tlighthouse`tno lighthouse answers*" }).Count | Should -Be 1
+    }
+
     It 'names each problem with its fix, in machine form too, and exits 1' {
         $root = New-HealthyHost
         Remove-Item -Recurse (Join-Path $root 'nebula/dist')

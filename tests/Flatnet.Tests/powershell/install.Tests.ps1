@@ -1,10 +1,12 @@
 # Pester tests for a rendered install.ps1 (host-b of the example inventory), run against the fake Windows.
 # BundleDir: host-b's unpacked bundle (service: nebula); NssmBundleDir: the same with service: nssm;
-# ReleaseBundleDir: the same built with nebula.windows.release (it carries nebula.exe, nebula-cert.exe, wintun.dll).
+# ReleaseBundleDir: the same built with nebula.windows.release (it carries nebula.exe, nebula-cert.exe, wintun.dll);
+# OwnerBundleDir: the same with wsl_user: kh, WSL being another account's than the one flatnet logs in as (flatnet).
 param(
     [Parameter(Mandatory)][string]$BundleDir,
     [Parameter(Mandatory)][string]$NssmBundleDir,
-    [Parameter(Mandatory)][string]$ReleaseBundleDir
+    [Parameter(Mandatory)][string]$ReleaseBundleDir,
+    [Parameter(Mandatory)][string]$OwnerBundleDir
 )
 
 BeforeAll {
@@ -76,9 +78,10 @@ Describe 'install.ps1' {
             "nebula.exe -service install -config $($site.Root)/config/nebula/config.yaml")
         $changes = @($FakeWindows.Changes)
         # By SID, which every language of Windows knows (a Japanese Windows has no group called "Administrators").
-        $changes[0] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
-        $changes[1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
-        $changes[2..3] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'Start-Service Name=nebula')
+        $changes[0] | Should -BeLike 'icacls.exe */flatnet /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F `*S-1-5-32-545:(OI)(CI)RX'
+        $changes[1] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        $changes[2] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        $changes[3..5] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'sc.exe failureflag nebula 1', 'Start-Service Name=nebula')
         # Nebula's admin interface got a host key made on this host, with an empty passphrase, by Windows' ssh-keygen.exe.
         $adminKey = Join-Path $site.Root 'config/nebula/admin_host_ed25519'
         Get-Content -Raw $adminKey | Should -BeLike '*BEGIN OPENSSH PRIVATE KEY*'
@@ -115,15 +118,72 @@ Describe 'install.ps1' {
         Test-Path (Join-Path $site.Root 'nebula.old') | Should -BeFalse
     }
 
+    # Restart-Service throws StartServiceFailed when the service does not reach Running (FakeWindows.ps1 cites the
+    # source): the rollback must run all the same, with the service stopped before anything is copied back.
     It 'puts the previous config and binaries back and restarts them when the new bundle does not run' {
         $site = New-Site $BundleDir
         Invoke-Install $site | Out-Null
         $before = Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')
-        Remove-Item -Recurse (Join-Path $site.Root 'nebula/dist')   # no wintun.dll: Nebula 1.10+ does not start
-        Set-BundleFile $site 'config.yaml' ($before + "# changed`n")
-        { Invoke-Install $site } | Should -Throw '*the new bundle did not run: the nebula service is Stopped. The previous config and binaries are back*'
+        $FakeWindows.ServiceRefuses = '# refused at start'
+        Set-BundleFile $site 'config.yaml' ($before + "# refused at start`n")
+        $FakeWindows.Changes.Clear()
+        { Invoke-Install $site } | Should -Throw '*the new bundle did not run: Failed to start service ''nebula (nebula)''.*The previous config and binaries are back and the service runs them again*'
         Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml') | Should -Be $before
+        $FakeWindows.Services['nebula'].Status | Should -Be 'Running'
+        $FakeWindows.Changes.IndexOf('Stop-Service Name=nebula') | Should -BeGreaterThan $FakeWindows.Changes.IndexOf('Restart-Service Name=nebula')
         Test-Path (Join-Path $site.Root 'config/nebula.old') | Should -BeFalse
+    }
+
+    # Windows refuses to overwrite a running executable (the fake's Copy-Item too): a service that runs without its
+    # adapter must be stopped before the previous nebula.exe goes back.
+    It 'stops the service before it puts the previous binaries back' {
+        $site = New-Site $ReleaseBundleDir
+        Invoke-Install $site | Out-Null
+        $exe = (Get-FileHash (Join-Path $site.Root 'nebula/nebula.exe')).Hash
+        $FakeWindows.Interfaces.Remove(@($FakeWindows.Interfaces | Where-Object { $_.InterfaceAlias -eq 'nebula1' })[0]) | Out-Null
+        Set-BundleFile $site 'nebula/nebula.exe' "#!/bin/sh`nexit 0`n"
+        { Invoke-Install $site } | Should -Throw "*the new bundle did not run: the service runs but the adapter 'nebula1' did not appear*"
+        (Get-FileHash (Join-Path $site.Root 'nebula/nebula.exe')).Hash | Should -Be $exe
+    }
+
+    It 'on a fresh host whose first start fails, says so and leaves the service stopped' {
+        $site = New-Site $BundleDir
+        $FakeWindows.ServiceRefuses = 'listen'
+        { Invoke-Install $site } | Should -Throw '*the new bundle did not run: Failed to start service ''nebula (nebula)''.*there was no previous bundle*'
+        $FakeWindows.Services['nebula'].Status | Should -Be 'Stopped'
+    }
+
+    It 'removes the uploaded bundle (it may hold host.key) whatever the outcome' {
+        $site = New-Site $BundleDir -Incoming
+        $FakeWindows.ServiceRefuses = 'listen'
+        { Invoke-Install $site } | Should -Throw '*the new bundle did not run*'
+        Test-Path (Join-Path $site.Root 'incoming') | Should -BeFalse
+        $damaged = New-Site $BundleDir -Incoming
+        Set-BundleFile $damaged 'config.yaml' 'tampered' -Damage
+        { Invoke-Install $damaged } | Should -Throw '*bundle is damaged*'
+        Test-Path (Join-Path $damaged.Root 'incoming') | Should -BeFalse
+    }
+
+    # A folder made in a drive's root inherits the root's ACL, which lets Authenticated Users modify it: nebula.exe
+    # (run as LocalSystem) and the scripts the logon task runs elevated would be anyone's to replace.
+    It 'makes the install root Administrators and SYSTEM only, users read and run, and corrects an existing one' {
+        $site = New-Site $BundleDir
+        $out = Invoke-Install $site
+        $acl = Get-FakeAcl $site.Root
+        $acl.Protected | Should -BeTrue
+        $acl.Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18', 'S-1-5-32-545')
+        $acl.Aces['S-1-5-32-545'] | Should -Be '(OI)(CI)RX'
+        $out | Should -Contain "secured: $($site.Root) (it inherited write access for Authenticated Users (S-1-5-11) from its parent); now Administrators and SYSTEM only, users read"
+        (Get-FakeAcl (Join-Path $site.Root 'nebula/nebula.exe')).Aces.Keys | Should -Not -Contain 'S-1-5-11'
+        $FakeWindows.Changes.Clear()
+        Invoke-Install $site | Should -Not -Contain 'secured:*'
+        @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
+    }
+
+    It 'asks Windows to restart the service when it stops with an error, not only when it crashes (failureflag)' {
+        $site = New-Site $BundleDir
+        Invoke-Install $site | Out-Null
+        $FakeWindows.Changes | Should -Contain 'sc.exe failureflag nebula 1'
     }
 
     It 'stops when registering the service created none, whatever the exit code said' {
@@ -133,16 +193,63 @@ Describe 'install.ps1' {
         { Invoke-Install $site } | Should -Throw '*registering the nebula service with nebula did not create it*'
     }
 
-    It 'stops when icacls cannot restrict the key' {
+    It 'stops when icacls cannot set an ACL' {
         $site = New-Site $BundleDir
         $FakeWindows.IcaclsExit = 1332
-        { Invoke-Install $site } | Should -Throw '*icacls.exe could not restrict*host.key (exit 1332)*'
+        { Invoke-Install $site } | Should -Throw "*icacls.exe could not secure $($site.Root) (exit 1332): No mapping between account names and security IDs was done.*"
+        Test-Path (Join-Path $site.Root 'config') | Should -BeFalse
     }
 
     It 'says that the inbox WSL cannot be started over SSH' {
         $site = New-Site $BundleDir
         $FakeWindows.InboxWsl = $true
         { Invoke-Install $site } | Should -Throw '*inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store*'
+    }
+
+    It 'says that a Store WSL before 2.0 cannot be started over SSH either, by its number in any language' {
+        $site = New-Site $BundleDir
+        $FakeWindows.WslVersion = '1.2.5.0'
+        { Invoke-Install $site } | Should -Throw '*WSL 1.2.5 is installed; an SSH session needs WSL 2.0 or later: run wsl.exe --update*'
+    }
+
+    It 'stops a running routing watcher before it registers the new one' {
+        $site = New-Site $BundleDir
+        Invoke-Install $site | Out-Null
+        $FakeWindows.Tasks['flatnet routing'].Settings.StopIfGoingOnBatteries = $true   # as an older flatnet registered it
+        $FakeWindows.Changes.Clear()
+        Invoke-Install $site | Out-Null
+        $register = @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask*' })[0]
+        $FakeWindows.Changes.IndexOf('Stop-ScheduledTask TaskName=flatnet routing') | Should -BeGreaterThan -1
+        $FakeWindows.Changes.IndexOf('Stop-ScheduledTask TaskName=flatnet routing') | Should -BeLessThan $FakeWindows.Changes.IndexOf($register)
+    }
+
+    # WSL keeps distros per account (FakeWindows.ps1: WslOwner): as flatnet, wsl.exe sees none of kh's.
+    It 'checks the distros and sets up routing as WSL''s owner, in the owner''s session, when that is another account' {
+        $site = New-Site $OwnerBundleDir
+        $FakeWindows.WslOwner = 'kh'
+        $FakeWindows.LoggedOn = @('kh')
+        $out = Invoke-Install $site
+        $FakeWindows.Changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
+        @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask TaskName=flatnet as WSL owner * User=kh LogonType=Interactive RunLevel=Highest*' }).Count | Should -Be 2
+        @($FakeWindows.Tasks.Keys) | Should -Be @('flatnet routing')   # the one-shot tasks are gone
+        $FakeWindows.Tasks['flatnet routing'].Principal.UserId | Should -Be 'kh'
+        @(Get-ChildItem -Recurse (Join-Path $env:ProgramData 'flatnet') -File -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
+        $out | Should -Contain 'started: service nebula (nebula)'
+    }
+
+    It 'says the routing watcher starts at the owner''s next logon when nobody is logged on (an SSH session is not a logon)' {
+        $site = New-Site $BundleDir
+        $FakeWindows.LoggedOn = @()
+        $out = Invoke-Install $site
+        $out | Should -Contain "registered: scheduled task 'flatnet routing' (keeps routing on WSL2's current address; from flatnet's next logon on: flatnet is not logged on now, so until then run ConfigureRouting after WSL2 restarts)"
+        $FakeWindows.Tasks['flatnet routing'].State | Should -Be 'Ready'
+    }
+
+    It 'says what to do when WSL''s owner is not logged on' {
+        $site = New-Site $OwnerBundleDir
+        $FakeWindows.WslOwner = 'kh'
+        $FakeWindows.LoggedOn = @('flatnet')
+        { Invoke-Install $site } | Should -Throw '*WSL belongs to kh, who is not logged on to this PC*log on as kh (a locked screen is enough)*or make the account flatnet logs in as the owner of WSL (deploy.user: kh)*'
     }
 
     It 'stops when the account it runs as has no WSL distro, and says how to name the one that has' {
@@ -233,7 +340,7 @@ Describe 'install.ps1' {
         $site = New-Site $NssmBundleDir
         Invoke-Install $site | Out-Null
         $log = "$($site.Root)/logs/nebula.log"
-        @($FakeWindows.Changes)[2..5] | Should -Be @(
+        @($FakeWindows.Changes | Where-Object { $_ -like 'nssm.exe*' -or $_ -like 'sc.exe failure *' }) | Should -Be @(
             "nssm.exe install nebula $($site.Nebula) -config $($site.Root)/config/nebula/config.yaml",
             "nssm.exe set nebula AppStdout $log",
             "nssm.exe set nebula AppStderr $log",

@@ -37,7 +37,9 @@ Describe 'uninstall.ps1' {
     It 'takes off the watcher, the routing, the service and the keys, in that order' {
         $site = New-InstalledHost
         $out = & $site.Script -Root $site.Root
+        # A running watcher is stopped before it is unregistered: unregistering alone leaves it running.
         @($FakeWindows.Changes) | Should -Be @(
+            'Stop-ScheduledTask TaskName=flatnet routing',
             'Unregister-ScheduledTask TaskName=flatnet routing',
             'Remove-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 NextHop=172.29.1.2',
             'Remove-NetFirewallRule DisplayName=flatnet: Nebula UDP 4242',
@@ -51,6 +53,15 @@ Describe 'uninstall.ps1' {
         Test-Path (Join-Path $site.Root 'nebula/nebula.exe') | Should -BeTrue
         $out | Should -Contain 'removed: the nebula service'
         $out | Should -Contain "removed: scheduled task 'flatnet routing'"
+    }
+
+    It 'removes an upload an install never got to (it may hold host.key)' {
+        $site = New-InstalledHost
+        New-Item -ItemType Directory -Force -Path (Join-Path $site.Root 'incoming/bundle') | Out-Null
+        Set-Content -Path (Join-Path $site.Root 'incoming/bundle/host.key') -Value 'key'
+        $out = & $site.Script -Root $site.Root
+        Test-Path (Join-Path $site.Root 'incoming') | Should -BeFalse
+        $out | Should -Contain "removed: $(Join-Path $site.Root 'incoming') (an upload that was never installed)"
     }
 
     It 'judges the service by Get-Service, not by the exit code nebula.exe gives before 1.11' {

@@ -11,7 +11,9 @@
     Logs: with service: nssm, <Root>\logs\nebula.log; with Nebula's own service, the Windows Event Log.
     Safe to re-run: an unchanged bundle changes nothing. Transactional: the new config is staged, swapped in and
     checked with `nebula.exe -test`; the previous config and binaries are kept until the service runs the new ones
-    (state Running and its adapter present) and put back otherwise. Valid Windows PowerShell 5.1.
+    (state Running and its adapter present) and put back otherwise, the service stopped first, however the start
+    failed. The install root is Administrators and SYSTEM only (users read and run); the uploaded bundle is removed
+    in every outcome. Valid Windows PowerShell 5.1.
 
 .PARAMETER Root
     Where flatnet lives on this host. Default: F:\flatnet
@@ -49,212 +51,338 @@ function Get-ForeignNebulaService {
     return $null
 }
 
-# 1. The bundle must be exactly what flatnet packed.
-$manifest = Get-Content -Raw -Path (Join-Path $Here 'manifest.json') | ConvertFrom-Json
-foreach ($file in $manifest.files) {
-    $path = Join-Path $Here ($file.path -replace '/', '\')
-    if (-not (Test-Path -LiteralPath $path)) { Stop-Install "bundle is incomplete: $($file.path) is missing; fetch the bundle again" }
-    $hash = (Get-FileHash -Algorithm SHA256 -LiteralPath $path).Hash.ToLowerInvariant()
-    if ($hash -ne $file.sha256) { Stop-Install "bundle is damaged: $($file.path) does not match manifest.json; fetch the bundle again" }
+# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
+# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
+# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
+# $LASTEXITCODE is the program's.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
 }
 
-# 2. Folders, and what the bundle ships of Nebula's Windows release (nebula.exe, nebula-cert.exe, wintun.dll). A
-#    running executable cannot be overwritten on Windows, so binaries are compared first and replaced only when they
-#    differ, with the service stopped; the previous ones are kept until the new ones run.
-foreach ($dir in @($NebulaDir, (Split-Path -Parent $ConfigDir), $LogsDir, $ScriptsDir)) {
-    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+# WSL belongs to one Windows account: its distros and its VM are that account's, and wsl.exe run as another account
+# (the one flatnet logs in as) sees none of them. What talks to WSL therefore runs as the owner: here when this is
+# the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs there),
+# elevated (the owner must be an administrator: routes and forwarding need it), waited for, its output and exit code
+# handed back as if it had run here. The owner must be logged on; a locked screen is enough.
+# Whether an account has an interactive session here (its own explorer.exe): tasks that run as it in its session
+# (LogonType Interactive) start only then.
+function Test-LoggedOn([string]$Account) {
+    $name = $Account.Split('\')[-1]
+    @(Get-CimInstance -ClassName Win32_Process -Filter "Name = 'explorer.exe'" | Invoke-CimMethod -MethodName GetOwner | ForEach-Object { "$($_.User)" }) -contains $name
 }
-$shippedRoot = Join-Path $Here 'nebula'
-$shipped = @()
-if (Test-Path -LiteralPath $shippedRoot) {
-    foreach ($file in @(Get-ChildItem -Recurse -File -LiteralPath $shippedRoot)) {
-        $target = Join-Path $NebulaDir $file.FullName.Substring($shippedRoot.Length).TrimStart('\', '/')
-        if (-not (Test-Path -LiteralPath $target) -or (Get-FileHash -LiteralPath $target).Hash -ne (Get-FileHash -LiteralPath $file.FullName).Hash) {
-            $shipped += [pscustomobject]@{ Source = $file.FullName; Target = $target }
-        }
+
+function Invoke-AsWslOwner {
+    param([Parameter(Mandatory)][string]$Owner, [Parameter(Mandatory)][string]$Script, [int]$TimeoutSeconds = 120)
+    $ownerName = $Owner.Split('\')[-1]
+    if ($ownerName -eq $env:USERNAME) {
+        & ([scriptblock]::Create($Script))
+        return
     }
-}
-if (-not (Test-Path -LiteralPath $NebulaExe) -and $shipped.Count -eq 0) {
-    Stop-Install "$NebulaExe is missing. Set nebula.windows.release in hosts/network.yaml to Nebula's Windows release zip, so bundles carry nebula.exe, nebula-cert.exe and wintun.dll."
-}
-Copy-Item -Force -Path (Join-Path $Here 'scripts\*') -Destination $ScriptsDir
-
-# 3. Stage the config beside the live one; unchanged means nothing to do.
-$stage = "$ConfigDir.new"
-if (Test-Path -LiteralPath $stage) { Remove-Item -Recurse -Force -LiteralPath $stage }
-New-Item -ItemType Directory -Force -Path $stage | Out-Null
-foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
-    $source = Join-Path $Here $name
-    if (-not (Test-Path -LiteralPath $source) -and $name -eq 'host.key') { $source = Join-Path $ConfigDir $name }
-    if (-not (Test-Path -LiteralPath $source)) { Stop-Install "no $name in the bundle or in $ConfigDir; for a key made on this host run nebula-cert keygen first" }
-    Copy-Item -Force -LiteralPath $source -Destination (Join-Path $stage $name)
-}
-# Nebula's admin interface (127.0.0.1 only) needs an SSH host key: made here once, kept across installs, never sent anywhere.
-$AdminKeyName = 'admin_host_ed25519'
-$adminKey = Join-Path $stage $AdminKeyName
-if (Test-Path -LiteralPath (Join-Path $ConfigDir $AdminKeyName)) {
-    Copy-Item -Force -LiteralPath (Join-Path $ConfigDir $AdminKeyName) -Destination $adminKey
-} else {
-    $keygen = Join-Path $env:WINDIR 'System32\OpenSSH\ssh-keygen.exe'
-    if (-not (Test-Path -LiteralPath $keygen)) { Stop-Install "$keygen is missing; add Windows' OpenSSH Client (Settings > Optional features), which makes the host key of Nebula's admin interface" }
-    # One verbatim command line: Windows PowerShell 5.1 would drop the empty passphrase if it were passed as an argument of its own.
-    $made = Start-Process -FilePath $keygen -ArgumentList "-q -t ed25519 -N `"`" -C nebula-admin -f `"$adminKey`"" -NoNewWindow -Wait -PassThru
-    if ($made.ExitCode -ne 0 -or -not (Test-Path -LiteralPath $adminKey)) { Stop-Install "ssh-keygen.exe could not make the admin interface's host key (exit $($made.ExitCode))" }
-    Remove-Item -Force -LiteralPath "$adminKey.pub" -ErrorAction SilentlyContinue
-}
-$same = $shipped.Count -eq 0
-foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
-    $live = Join-Path $ConfigDir $name
-    if (-not (Test-Path -LiteralPath $live)) { $same = $false; break }
-    if ((Get-FileHash -LiteralPath $live).Hash -ne (Get-FileHash -LiteralPath (Join-Path $stage $name)).Hash) { $same = $false; break }
-}
-$service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
-if ($null -ne $service) {
-    $foreign = Get-ForeignNebulaService
-    if ($foreign) {
-        Stop-Install "a service named '$ServiceName' already exists and runs '$foreign', not flatnet's Nebula. Remove it (sc.exe delete $ServiceName) if it is a stale Nebula, or rename the other program's service."
+    if (-not (Test-LoggedOn $Owner)) {
+        throw "WSL belongs to $Owner, who is not logged on to this PC, and WSL runs in its owner's session: log on as $Owner (a locked screen is enough) and run again, or make the account flatnet logs in as the owner of WSL (deploy.user: $ownerName)"
+    }
+    $id = [guid]::NewGuid().ToString('N')
+    $dir = Join-Path $env:ProgramData "flatnet\as-wsl-owner\$id"
+    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    $inner = Join-Path $dir 'run.ps1'
+    $wrapper = Join-Path $dir 'task.ps1'
+    $out = Join-Path $dir 'output.txt'
+    $done = Join-Path $dir 'exit.txt'
+    # Its exit code is its own `exit`, else its last native command's, as when it runs here.
+    Set-Content -LiteralPath $inner -Encoding UTF8 -Value ($Script + "`nexit `$LASTEXITCODE")
+    # The task's own script: the work, its output (every stream) and its exit code, written where this session reads them.
+    Set-Content -LiteralPath $wrapper -Encoding UTF8 -Value @(
+        '$ErrorActionPreference = ''Continue''',
+        '$global:LASTEXITCODE = 0',
+        "try { & '$inner' *>&1 | ForEach-Object { `"`$_`" } | Set-Content -LiteralPath '$out' -Encoding UTF8; `$code = `$LASTEXITCODE }",
+        "catch { `"`$_`" | Add-Content -LiteralPath '$out' -Encoding UTF8; `$code = 1 }",
+        "Set-Content -LiteralPath '$done' -Value `$code")
+    $name = "flatnet as WSL owner $id"
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$wrapper`""
+    $principal = New-ScheduledTaskPrincipal -UserId $Owner -LogonType Interactive -RunLevel Highest
+    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit (New-TimeSpan -Seconds $TimeoutSeconds)
+    Register-ScheduledTask -TaskName $name -Action $action -Principal $principal -Settings $settings | Out-Null
+    try {
+        Start-ScheduledTask -TaskName $name
+        $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+        while (-not (Test-Path -LiteralPath $done) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        if (-not (Test-Path -LiteralPath $done)) {
+            throw "the task that runs as $Owner (WSL's owner) did not finish within $TimeoutSeconds s; is $Owner logged on and an administrator?"
+        }
+        if (Test-Path -LiteralPath $out) { Get-Content -LiteralPath $out }
+        $global:LASTEXITCODE = [int]"$(Get-Content -LiteralPath $done)".Trim()
+    } finally {
+        Unregister-ScheduledTask -TaskName $name -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
     }
 }
 
 # Owner-only by well-known SID (Administrators S-1-5-32-544, SYSTEM S-1-5-18): group names differ by language.
 function Set-OwnerOnly([string]$Path) {
-    $out = & icacls.exe $Path /inheritance:r /grant:r '*S-1-5-32-544:F' '*S-1-5-18:F' 2>&1
+    $out = Invoke-Native icacls.exe @($Path, '/inheritance:r', '/grant:r', '*S-1-5-32-544:F', '*S-1-5-18:F')
     if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not restrict $Path (exit $LASTEXITCODE): $out" }
 }
 
-# Running means: the service says Running, and Nebula's adapter exists (it is made only once wintun.dll loads).
-function Wait-Nebula {
-    for ($i = 0; $i -lt 20; $i++) {
-        $s = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
-        if ($null -ne $s -and "$($s.Status)" -eq 'Running' -and $null -ne (Get-NetIPInterface -InterfaceAlias $TunDevice -ErrorAction SilentlyContinue)) { return $null }
-        Start-Sleep -Milliseconds 500
-    }
-    if ($null -eq $s) { return "the $ServiceName service does not exist" }
-    if ("$($s.Status)" -ne 'Running') { return "the $ServiceName service is $($s.Status)" }
-    "the service runs but the adapter '$TunDevice' did not appear (wintun.dll missing or refused?)"
+# The root's ACL made explicit when it is not already: Administrators and SYSTEM full control, users (S-1-5-32-545)
+# read and run, inherited by everything below; what was wrong with it is said.
+function Protect-InstallRoot {
+    $names = @{ 'S-1-5-11' = 'Authenticated Users'; 'S-1-5-32-545' = 'Users'; 'S-1-1-0' = 'Everyone' }
+    $acl = Get-Acl -LiteralPath $Root
+    $writers = @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]) | Where-Object {
+        "$($_.IdentityReference.Value)" -notin @('S-1-5-32-544', 'S-1-5-18') -and "$($_.FileSystemRights)" -match 'FullControl|Modify|Write|Delete|ChangePermissions|TakeOwnership'
+    } | ForEach-Object { $sid = "$($_.IdentityReference.Value)"; if ($names.ContainsKey($sid)) { "$($names[$sid]) ($sid)" } else { $sid } } | Select-Object -Unique)
+    if ($acl.AreAccessRulesProtected -and $writers.Count -eq 0) { return }
+    $out = Invoke-Native icacls.exe @($Root, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-545:(OI)(CI)RX')
+    if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not secure $Root (exit $LASTEXITCODE): $out" }
+    $was = if ($writers.Count -gt 0) { "it $(if ($acl.AreAccessRulesProtected) { 'gave' } else { 'inherited' }) write access for $($writers -join ', ')$(if (-not $acl.AreAccessRulesProtected) { ' from its parent' })" } else { "it inherited its parent's ACL" }
+    Write-Output "secured: $Root ($was); now Administrators and SYSTEM only, users read"
 }
 
-$oldConfig = "$ConfigDir.old"
-$oldBinaries = "$NebulaDir.old"
-function Restore-Previous {
-    if (Test-Path -LiteralPath $oldConfig) {
-        if (Test-Path -LiteralPath $ConfigDir) { Remove-Item -Recurse -Force -LiteralPath $ConfigDir }
-        Move-Item -LiteralPath $oldConfig -Destination $ConfigDir
-    }
-    foreach ($file in $shipped) {
-        $kept = Join-Path $oldBinaries $file.Target.Substring($NebulaDir.Length).TrimStart('\', '/')
-        if (Test-Path -LiteralPath $kept) { Copy-Item -Force -LiteralPath $kept -Destination $file.Target }
+# Start-Service and Restart-Service throw StartServiceFailed when the service does not reach Running (Nebula's own
+# service never does on a config it cannot run): the error is kept as text, so the check and the rollback still run.
+function Invoke-ServiceStart([string]$Verb) {
+    try {
+        if ($Verb -eq 'Start') { Start-Service -Name $ServiceName } else { Restart-Service -Name $ServiceName }
+        $null
+    } catch {
+        "$($_.Exception.Message)".TrimEnd('.')
     }
 }
 
-if ($same -and $null -ne $service -and "$($service.Status)" -eq 'Running') {
-    Remove-Item -Recurse -Force -LiteralPath $stage
-    Write-Output "unchanged: $HostName already has this bundle"
-} else {
-    foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old } }
-    $stopped = $false
-    if ($shipped.Count -gt 0) {
-        if ($null -ne $service -and "$($service.Status)" -ne 'Stopped') { Stop-Service -Name $ServiceName; $stopped = $true }
-        foreach ($file in $shipped) {
-            if (Test-Path -LiteralPath $file.Target) {
-                $kept = Join-Path $oldBinaries $file.Target.Substring($NebulaDir.Length).TrimStart('\', '/')
-                New-Item -ItemType Directory -Force -Path (Split-Path -Parent $kept) | Out-Null
-                Copy-Item -Force -LiteralPath $file.Target -Destination $kept
+# The uploaded bundle may hold host.key: whatever happens below, it does not stay (a bundle unpacked by hand is its owner's).
+$incoming = Join-Path $Root 'incoming'
+$uploaded = (Test-Path -LiteralPath $incoming) -and (Resolve-Path -LiteralPath $Here).Path.StartsWith((Resolve-Path -LiteralPath $incoming).Path)
+try {
+    # 1. The bundle must be exactly what flatnet packed.
+    $manifest = Get-Content -Raw -Path (Join-Path $Here 'manifest.json') | ConvertFrom-Json
+    foreach ($file in $manifest.files) {
+        $path = Join-Path $Here ($file.path -replace '/', '\')
+        if (-not (Test-Path -LiteralPath $path)) { Stop-Install "bundle is incomplete: $($file.path) is missing; fetch the bundle again" }
+        $hash = (Get-FileHash -Algorithm SHA256 -LiteralPath $path).Hash.ToLowerInvariant()
+        if ($hash -ne $file.sha256) { Stop-Install "bundle is damaged: $($file.path) does not match manifest.json; fetch the bundle again" }
+    }
+
+    # The service called nebula must be flatnet's, before anything is touched.
+    $service = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+    if ($null -ne $service) {
+        $foreign = Get-ForeignNebulaService
+        if ($foreign) {
+            Stop-Install "a service named '$ServiceName' already exists and runs '$foreign', not flatnet's Nebula. Remove it (sc.exe delete $ServiceName) if it is a stale Nebula, or rename the other program's service."
+        }
+    }
+
+    # 2. The install root: Administrators and SYSTEM full control, users read and run, nothing inherited. A folder made
+    #    in a drive's root inherits that root's ACL, which lets Authenticated Users modify it, and nebula.exe runs as
+    #    LocalSystem and setup-routing.ps1 elevated: anyone could replace them. Then folders, and what the bundle ships of Nebula's Windows release (nebula.exe, nebula-cert.exe, wintun.dll). A
+    #    running executable cannot be overwritten on Windows, so binaries are compared first and replaced only when they
+    #    differ, with the service stopped; the previous ones are kept until the new ones run.
+    New-Item -ItemType Directory -Force -Path $Root | Out-Null
+    Protect-InstallRoot
+    foreach ($dir in @($NebulaDir, (Split-Path -Parent $ConfigDir), $LogsDir, $ScriptsDir)) {
+        New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    }
+    $shippedRoot = Join-Path $Here 'nebula'
+    $shipped = @()
+    if (Test-Path -LiteralPath $shippedRoot) {
+        foreach ($file in @(Get-ChildItem -Recurse -File -LiteralPath $shippedRoot)) {
+            $target = Join-Path $NebulaDir $file.FullName.Substring($shippedRoot.Length).TrimStart('\', '/')
+            if (-not (Test-Path -LiteralPath $target) -or (Get-FileHash -LiteralPath $target).Hash -ne (Get-FileHash -LiteralPath $file.FullName).Hash) {
+                $shipped += [pscustomobject]@{ Source = $file.FullName; Target = $target }
             }
-            New-Item -ItemType Directory -Force -Path (Split-Path -Parent $file.Target) | Out-Null
-            Copy-Item -Force -LiteralPath $file.Source -Destination $file.Target
         }
-        Write-Output "installed: Nebula's binaries ($($shipped.Count) file(s)) in $NebulaDir"
     }
-    if (Test-Path -LiteralPath $ConfigDir) { Move-Item -LiteralPath $ConfigDir -Destination $oldConfig }
-    Move-Item -LiteralPath $stage -Destination $ConfigDir
-    $test = & $NebulaExe -test -config $ConfigFile 2>&1
-    if ($LASTEXITCODE -ne 0) {
-        Restore-Previous
-        if ($stopped) { Start-Service -Name $ServiceName }
-        Stop-Install "nebula.exe -test refused the new config; the previous one is back in place. nebula said: $($test | Select-Object -Last 3)"
+    if (-not (Test-Path -LiteralPath $NebulaExe) -and $shipped.Count -eq 0) {
+        Stop-Install "$NebulaExe is missing. Set nebula.windows.release in hosts/network.yaml to Nebula's Windows release zip, so bundles carry nebula.exe, nebula-cert.exe and wintun.dll."
     }
-    Write-Output "installed: config for $HostName in $ConfigDir"
-    Set-OwnerOnly (Join-Path $ConfigDir 'host.key')
-    Set-OwnerOnly (Join-Path $ConfigDir $AdminKeyName)
+    Copy-Item -Force -Path (Join-Path $Here 'scripts\*') -Destination $ScriptsDir
 
-    # 4. The service: restarts on failure, as the spec's checklist asks. Judged by its state, never by exit codes:
-    #    `nebula.exe -service install` exits 1 after registering the service in every release before 1.11.0
-    #    (cmd/nebula-service/main.go: doService(...); os.Exit(1)).
-    if ($null -eq $service) {
-        $said = ''
-        if ($ServiceManager -eq 'nssm') {
-            # NSSM captures Nebula's output into the spec's log file.
-            & nssm.exe install $ServiceName $NebulaExe -config $ConfigFile | Out-Null
-            & nssm.exe set $ServiceName AppStdout $LogFile | Out-Null
-            & nssm.exe set $ServiceName AppStderr $LogFile | Out-Null
-        } else {
-            # Nebula's own service logs to the Windows Event Log, not to a file.
-            $said = & $NebulaExe -service install -config $ConfigFile 2>&1
-        }
-        if ($null -eq (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue)) {
-            Restore-Previous
-            Stop-Install "registering the $ServiceName service with $ServiceManager did not create it (exit $LASTEXITCODE): $said"
-        }
-        $out = & sc.exe failure $ServiceName reset= 86400 actions= restart/5000/restart/5000/restart/5000
-        if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failure could not set restart-on-failure for $ServiceName (exit $LASTEXITCODE): $out" }
-        Start-Service -Name $ServiceName
-        $verb = 'started'
+    # 3. Stage the config beside the live one; unchanged means nothing to do.
+    $stage = "$ConfigDir.new"
+    if (Test-Path -LiteralPath $stage) { Remove-Item -Recurse -Force -LiteralPath $stage }
+    New-Item -ItemType Directory -Force -Path $stage | Out-Null
+    foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
+        $source = Join-Path $Here $name
+        if (-not (Test-Path -LiteralPath $source) -and $name -eq 'host.key') { $source = Join-Path $ConfigDir $name }
+        if (-not (Test-Path -LiteralPath $source)) { Stop-Install "no $name in the bundle or in $ConfigDir; for a key made on this host run nebula-cert keygen first" }
+        Copy-Item -Force -LiteralPath $source -Destination (Join-Path $stage $name)
+    }
+    # Nebula's admin interface (127.0.0.1 only) needs an SSH host key: made here once, kept across installs, never sent anywhere.
+    $AdminKeyName = 'admin_host_ed25519'
+    $adminKey = Join-Path $stage $AdminKeyName
+    if (Test-Path -LiteralPath (Join-Path $ConfigDir $AdminKeyName)) {
+        Copy-Item -Force -LiteralPath (Join-Path $ConfigDir $AdminKeyName) -Destination $adminKey
     } else {
-        Restart-Service -Name $ServiceName
-        $verb = 'restarted'
+        $keygen = Join-Path $env:WINDIR 'System32\OpenSSH\ssh-keygen.exe'
+        if (-not (Test-Path -LiteralPath $keygen)) { Stop-Install "$keygen is missing; add Windows' OpenSSH Client (Settings > Optional features), which makes the host key of Nebula's admin interface" }
+        # One verbatim command line: Windows PowerShell 5.1 would drop the empty passphrase if it were passed as an argument of its own.
+        $made = Start-Process -FilePath $keygen -ArgumentList "-q -t ed25519 -N `"`" -C nebula-admin -f `"$adminKey`"" -NoNewWindow -Wait -PassThru
+        if ($made.ExitCode -ne 0 -or -not (Test-Path -LiteralPath $adminKey)) { Stop-Install "ssh-keygen.exe could not make the admin interface's host key (exit $($made.ExitCode))" }
+        Remove-Item -Force -LiteralPath "$adminKey.pub" -ErrorAction SilentlyContinue
     }
-    $why = Wait-Nebula
-    if ($null -ne $why) {
-        Restore-Previous
-        Restart-Service -Name $ServiceName -ErrorAction SilentlyContinue
-        Stop-Install "the new bundle did not run: $why. The previous config and binaries are back and the service was restarted with them; see the Windows Event Log (Application, source nebula)."
+    $same = $shipped.Count -eq 0
+    foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
+        $live = Join-Path $ConfigDir $name
+        if (-not (Test-Path -LiteralPath $live)) { $same = $false; break }
+        if ((Get-FileHash -LiteralPath $live).Hash -ne (Get-FileHash -LiteralPath (Join-Path $stage $name)).Hash) { $same = $false; break }
     }
-    foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old } }
-    Write-Output $(if ($verb -eq 'started') { "started: service $ServiceName ($ServiceManager)" } else { "restarted: service $ServiceName" })
-}
 
-# 5. Routing for WSL2 (needs the Nebula adapter, so after the service), now and from logon on: WSL2 gets a new
-#    address each time it starts. WSL distros and WSL's NAT belong to one Windows account (wsl_user in the
-#    inventory, else the account flatnet logs in as), so the watcher task runs as that account, elevated.
-$WslUser = 'flatnet'
-& wsl.exe --version 2>&1 | Out-Null
-if ($LASTEXITCODE -ne 0) {
-    Stop-Install "this Windows has the inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store (wsl.exe --update), then re-run"
-}
-if ($WslUser -eq $env:USERNAME) {
-    # wsl.exe writes UTF-16; Windows PowerShell 5.1 reads it as bytes, hence the NULs to drop.
-    $distros = @(& wsl.exe -l -q 2>$null | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
+
+    # Running means: the service says Running, and Nebula's adapter exists (it is made only once wintun.dll loads).
+    function Wait-Nebula {
+        for ($i = 0; $i -lt 20; $i++) {
+            $s = Get-Service -Name $ServiceName -ErrorAction SilentlyContinue
+            if ($null -ne $s -and "$($s.Status)" -eq 'Running' -and $null -ne (Get-NetIPInterface -InterfaceAlias $TunDevice -ErrorAction SilentlyContinue)) { return $null }
+            Start-Sleep -Milliseconds 500
+        }
+        if ($null -eq $s) { return "the $ServiceName service does not exist" }
+        if ("$($s.Status)" -ne 'Running') { return "the $ServiceName service is $($s.Status)" }
+        "the service runs but the adapter '$TunDevice' did not appear (wintun.dll missing or refused?)"
+    }
+
+    $oldConfig = "$ConfigDir.old"
+    $oldBinaries = "$NebulaDir.old"
+    function Restore-Previous {
+        if (Test-Path -LiteralPath $oldConfig) {
+            if (Test-Path -LiteralPath $ConfigDir) { Remove-Item -Recurse -Force -LiteralPath $ConfigDir }
+            Move-Item -LiteralPath $oldConfig -Destination $ConfigDir
+        }
+        foreach ($file in $shipped) {
+            $kept = Join-Path $oldBinaries $file.Target.Substring($NebulaDir.Length).TrimStart('\', '/')
+            if (Test-Path -LiteralPath $kept) { Copy-Item -Force -LiteralPath $kept -Destination $file.Target }
+        }
+    }
+
+    if ($same -and $null -ne $service -and "$($service.Status)" -eq 'Running') {
+        Remove-Item -Recurse -Force -LiteralPath $stage
+        Write-Output "unchanged: $HostName already has this bundle"
+    } else {
+        foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old } }
+        $stopped = $false
+        if ($shipped.Count -gt 0) {
+            if ($null -ne $service -and "$($service.Status)" -ne 'Stopped') { Stop-Service -Name $ServiceName; $stopped = $true }
+            foreach ($file in $shipped) {
+                if (Test-Path -LiteralPath $file.Target) {
+                    $kept = Join-Path $oldBinaries $file.Target.Substring($NebulaDir.Length).TrimStart('\', '/')
+                    New-Item -ItemType Directory -Force -Path (Split-Path -Parent $kept) | Out-Null
+                    Copy-Item -Force -LiteralPath $file.Target -Destination $kept
+                }
+                New-Item -ItemType Directory -Force -Path (Split-Path -Parent $file.Target) | Out-Null
+                Copy-Item -Force -LiteralPath $file.Source -Destination $file.Target
+            }
+            Write-Output "installed: Nebula's binaries ($($shipped.Count) file(s)) in $NebulaDir"
+        }
+        if (Test-Path -LiteralPath $ConfigDir) { Move-Item -LiteralPath $ConfigDir -Destination $oldConfig }
+        Move-Item -LiteralPath $stage -Destination $ConfigDir
+        $test = Invoke-Native $NebulaExe @('-test', '-config', $ConfigFile)
+        if ($LASTEXITCODE -ne 0) {
+            Restore-Previous
+            if ($stopped) { Invoke-ServiceStart 'Start' | Out-Null }
+            Stop-Install "nebula.exe -test refused the new config; the previous one is back in place. nebula said: $($test | Select-Object -Last 3)"
+        }
+        Write-Output "installed: config for $HostName in $ConfigDir"
+        Set-OwnerOnly (Join-Path $ConfigDir 'host.key')
+        Set-OwnerOnly (Join-Path $ConfigDir $AdminKeyName)
+
+        # 4. The service: restarts on failure, as the spec's checklist asks. Judged by its state, never by exit codes:
+        #    `nebula.exe -service install` exits 1 after registering the service in every release before 1.11.0
+        #    (cmd/nebula-service/main.go: doService(...); os.Exit(1)).
+        if ($null -eq $service) {
+            $said = ''
+            if ($ServiceManager -eq 'nssm') {
+                # NSSM captures Nebula's output into the spec's log file.
+                & nssm.exe install $ServiceName $NebulaExe -config $ConfigFile | Out-Null
+                & nssm.exe set $ServiceName AppStdout $LogFile | Out-Null
+                & nssm.exe set $ServiceName AppStderr $LogFile | Out-Null
+            } else {
+                # Nebula's own service logs to the Windows Event Log, not to a file.
+                $said = Invoke-Native $NebulaExe @('-service', 'install', '-config', $ConfigFile)
+            }
+            if ($null -eq (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue)) {
+                Restore-Previous
+                Stop-Install "registering the $ServiceName service with $ServiceManager did not create it (exit $LASTEXITCODE): $said"
+            }
+            # Restarted when it crashes, and (failureflag 1) when it stops with an error exit code too.
+            $out = Invoke-Native sc.exe @('failure', $ServiceName, 'reset=', '86400', 'actions=', 'restart/5000/restart/5000/restart/5000')
+            if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failure could not set restart-on-failure for $ServiceName (exit $LASTEXITCODE): $out" }
+            $out = Invoke-Native sc.exe @('failureflag', $ServiceName, '1')
+            if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failureflag could not set restart-on-error for $ServiceName (exit $LASTEXITCODE): $out" }
+            $startFailed = Invoke-ServiceStart 'Start'
+            $verb = 'started'
+        } else {
+            $startFailed = Invoke-ServiceStart 'Restart'
+            $verb = 'restarted'
+        }
+        $why = if ($startFailed) { $startFailed } else { Wait-Nebula }
+        if ($null -ne $why) {
+            # Stopped first: Windows cannot copy the previous nebula.exe over a running one.
+            Stop-Service -Name $ServiceName -ErrorAction SilentlyContinue
+            $hadPrevious = Test-Path -LiteralPath $oldConfig
+            Restore-Previous
+            if (-not $hadPrevious) {
+                Stop-Install "the new bundle did not run: $why. There was no previous bundle to go back to, so the service is stopped; see the Windows Event Log (Application, source nebula), fix the cause and run the install again."
+            }
+            $again = Invoke-ServiceStart 'Start'
+            if (-not $again) { $again = Wait-Nebula }
+            $now = if ($null -eq $again) { 'the service runs them again' } else { "the service did not start with them either ($again)" }
+            Stop-Install "the new bundle did not run: $why. The previous config and binaries are back and $now; see the Windows Event Log (Application, source nebula)."
+        }
+        foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old } }
+        Write-Output $(if ($verb -eq 'started') { "started: service $ServiceName ($ServiceManager)" } else { "restarted: service $ServiceName" })
+    }
+
+    # 5. Routing for WSL2 (needs the Nebula adapter, so after the service), now and from logon on: WSL2 gets a new
+    #    address each time it starts. WSL distros and WSL's NAT belong to one Windows account (wsl_user in the
+    #    inventory, else the account flatnet logs in as), so the watcher task runs as that account, elevated.
+    $WslUser = 'flatnet'
+    # Store WSL prints its version first (in the system's language: the number is what counts); the inbox WSL knows no
+    # --version, and Store WSL 1.x has one but cannot be started from an SSH session either.
+    $wslVersion = "$(Invoke-Native wsl.exe @('--version') | Select-Object -First 1)".Replace([string][char]0, '')
+    if ($LASTEXITCODE -ne 0 -or $wslVersion -notmatch '(\d+)\.\d+\.\d+') {
+        Stop-Install "this Windows has the inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store (wsl.exe --update), then re-run"
+    }
+    if ([int]$Matches[1] -lt 2) {
+        Stop-Install "WSL $($Matches[0]) is installed; an SSH session needs WSL 2.0 or later: run wsl.exe --update, then re-run"
+    }
+    # WSL is its owner's: the distro check and the routing run as $WslUser (here, or in $WslUser's session when that
+    # is another account; _wsl-owner.ps1.scriban). wsl.exe writes UTF-16, which 5.1 reads with NULs to drop.
+    $distros = @(Invoke-AsWslOwner -Owner $WslUser -Script 'wsl.exe -l -q' | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
+    if ($LASTEXITCODE -ne 0) { $distros = @() }   # none: wsl.exe says so in words and exits -1
     if ($distros.Count -eq 0) { Stop-Install "$WslUser has no WSL distro; install one as $WslUser (wsl.exe --install -d Ubuntu), or set wsl_user: in hosts/$HostName.yaml to the account that has it" }
-} else {
-    Write-Output "note: WSL belongs to $WslUser, not $($env:USERNAME): its distros are not checked from here; the routing watcher runs as $WslUser"
-}
-& (Join-Path $ScriptsDir 'setup-routing.ps1')
-# -Watch keeps it running, so a WSL2 restart (new address) is repaired within seconds. Task Scheduler's defaults
-# would not start it on battery and would stop it when a laptop unplugs (New-ScheduledTaskSettingsSet), so say otherwise.
-$taskArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$(Join-Path $ScriptsDir 'setup-routing.ps1')`" -Watch"
-$task = Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue
-$current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $taskArgument -and "$($task.Principal.UserId)" -eq $WslUser -and
-    -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
-if (-not $current) {
-    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $taskArgument
-    $trigger = New-ScheduledTaskTrigger -AtLogOn -User $WslUser
-    $principal = New-ScheduledTaskPrincipal -UserId $WslUser -LogonType Interactive -RunLevel Highest
-    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
-    Register-ScheduledTask -Force -TaskName $RoutingTask -Action $action -Trigger $trigger -Principal $principal -Settings $settings | Out-Null
-    Start-ScheduledTask -TaskName $RoutingTask
-    Write-Output "registered: scheduled task '$RoutingTask' (keeps routing on WSL2's current address; running now and from logon on)"
-} elseif ("$($task.State)" -ne 'Running') {
-    Start-ScheduledTask -TaskName $RoutingTask
-    Write-Output "started: scheduled task '$RoutingTask'"
-}
+    # It throws on failure; once it has run through, what its own native commands last returned does not count.
+    $routing = @(Invoke-AsWslOwner -Owner $WslUser -Script "& '$(Join-Path $ScriptsDir 'setup-routing.ps1')'; `$global:LASTEXITCODE = 0")
+    if ($LASTEXITCODE -ne 0) { Stop-Install "setup-routing.ps1 failed (exit $LASTEXITCODE): $($routing -join ' ')" }
+    $routing
+    # -Watch keeps it running, so a WSL2 restart (new address) is repaired within seconds. Task Scheduler's defaults
+    # would not start it on battery and would stop it when a laptop unplugs (New-ScheduledTaskSettingsSet), so say otherwise.
+    $taskArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$(Join-Path $ScriptsDir 'setup-routing.ps1')`" -Watch"
+    $task = Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue
+    $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $taskArgument -and "$($task.Principal.UserId)" -eq $WslUser -and
+        -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
+    if (-not $current) {
+        # Re-registering leaves a running instance running the old script: stopped first.
+        if ($null -ne $task -and "$($task.State)" -eq 'Running') { Stop-ScheduledTask -TaskName $RoutingTask }
+        $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $taskArgument
+        $trigger = New-ScheduledTaskTrigger -AtLogOn -User $WslUser
+        $principal = New-ScheduledTaskPrincipal -UserId $WslUser -LogonType Interactive -RunLevel Highest
+        $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
+        Register-ScheduledTask -Force -TaskName $RoutingTask -Action $action -Trigger $trigger -Principal $principal -Settings $settings | Out-Null
+        Start-ScheduledTask -TaskName $RoutingTask
+        # It runs in the owner's session: at once when they are logged on, else from their next logon.
+        $when = if (Test-LoggedOn $WslUser) { 'running now and from logon on' } else { "from $WslUser's next logon on: $WslUser is not logged on now, so until then run ConfigureRouting after WSL2 restarts" }
+        Write-Output "registered: scheduled task '$RoutingTask' (keeps routing on WSL2's current address; $when)"
+    } elseif ("$($task.State)" -ne 'Running') {
+        Start-ScheduledTask -TaskName $RoutingTask
+        Write-Output "started: scheduled task '$RoutingTask'"
+    }
 
-# 6. Done: what runs now is this bundle (flatnet records it once routing is in place too). The uploaded copy, which
-#    may hold host.key, is deleted when flatnet put it there; a bundle unpacked by hand is left to its owner.
-Copy-Item -Force -LiteralPath (Join-Path $Here 'manifest.json') -Destination (Join-Path $Root 'installed-manifest.pending.json')
-$incoming = Join-Path $Root 'incoming\bundle'
-if ((Test-Path -LiteralPath $incoming) -and ((Resolve-Path -LiteralPath $Here).Path -eq (Resolve-Path -LiteralPath $incoming).Path)) {
-    Remove-Item -Recurse -Force -LiteralPath $incoming
-} elseif (Test-Path -LiteralPath (Join-Path $Here 'host.key')) {
-    Write-Output "note: $(Join-Path $Here 'host.key') is a copy of this host's private key; delete it (the installed one is in $ConfigDir)"
+    # 6. Done: what runs now is this bundle (flatnet records it once routing is in place too). The uploaded copy is
+    #    removed below, whatever happened; a bundle unpacked by hand is left to its owner.
+    Copy-Item -Force -LiteralPath (Join-Path $Here 'manifest.json') -Destination (Join-Path $Root 'installed-manifest.pending.json')
+    if (-not $uploaded -and (Test-Path -LiteralPath (Join-Path $Here 'host.key'))) {
+        Write-Output "note: $(Join-Path $Here 'host.key') is a copy of this host's private key; delete it (the installed one is in $ConfigDir)"
+    }
+} finally {
+    if ($uploaded) { Remove-Item -Recurse -Force -LiteralPath $incoming -ErrorAction SilentlyContinue }
 }

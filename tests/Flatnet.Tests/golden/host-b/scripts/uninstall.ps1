@@ -45,8 +45,20 @@ function Get-ForeignNebulaService {
     return $null
 }
 
+# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
+# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
+# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
+# $LASTEXITCODE is the program's.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
 # 1. The watcher first, or it would put the route back.
 if (Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) {
+    # Unregistering leaves a running instance running: the watcher would go on putting routes back.
+    Stop-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue
     Unregister-ScheduledTask -TaskName $RoutingTask -Confirm:$false
     Write-Output "removed: scheduled task '$RoutingTask'"
     $changed++
@@ -67,7 +79,7 @@ if ($null -ne $service) {
     if ($foreign) { throw "uninstall.ps1 (${HostName}): the service '$ServiceName' runs '$foreign', not flatnet's Nebula; it is left alone" }
     if ("$($service.Status)" -ne 'Stopped') { Stop-Service -Name $ServiceName }
     # Nebula before 1.11 exits 1 after a successful -service action (cmd/nebula-service): judge by Get-Service instead.
-    if ($ServiceManager -eq 'nssm') { & nssm.exe remove $ServiceName confirm | Out-Null } else { & $NebulaExe -service uninstall 2>&1 | Out-Null }
+    if ($ServiceManager -eq 'nssm') { Invoke-Native nssm.exe @('remove', $ServiceName, 'confirm') | Out-Null } else { Invoke-Native $NebulaExe @('-service', 'uninstall') | Out-Null }
     if ($null -ne (Get-Service -Name $ServiceName -ErrorAction SilentlyContinue)) {
         throw "uninstall.ps1 (${HostName}): the $ServiceName service is still registered (exit $LASTEXITCODE); remove it with sc.exe delete $ServiceName"
     }
@@ -79,6 +91,13 @@ if ($null -ne $service) {
 if (Test-Path -LiteralPath $ConfigDir) {
     Remove-Item -Recurse -Force -LiteralPath $ConfigDir
     Write-Output "removed: $ConfigDir (config, certificates, private key)"
+    $changed++
+}
+# An upload an install never got to (it holds host.key when the bundle carried one).
+$incoming = Join-Path $Root 'incoming'
+if (Test-Path -LiteralPath $incoming) {
+    Remove-Item -Recurse -Force -LiteralPath $incoming
+    Write-Output "removed: $incoming (an upload that was never installed)"
     $changed++
 }
 foreach ($name in @('installed-manifest.json', 'installed-manifest.pending.json')) {
