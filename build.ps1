@@ -22,5 +22,21 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFi
     Set-Content -Path $stampFile -Value $stamp
 }
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
-dotnet cake build/build.cake @args
-exit $LASTEXITCODE
+# --json: Cake's own lines go to stderr and stdout carries the JSON document alone (the task writes it to the file
+# FLATNET_JSON_TO names). Colours only for a person at a terminal, never in a pipe or a CI log, nor with NO_COLOR set.
+$json = @($args | Where-Object { $_ -in '--json', '--json=true' }).Count -gt 0
+if (-not $env:NO_COLOR -and [Console]::IsOutputRedirected -and -not $json) { $env:NO_COLOR = '1' }
+if (-not $json) {
+    dotnet cake build/build.cake @args
+    exit $LASTEXITCODE
+}
+if (-not $env:NO_COLOR -and [Console]::IsErrorRedirected) { $env:NO_COLOR = '1' }
+$env:FLATNET_JSON_TO = [IO.Path]::GetTempFileName()
+try {
+    dotnet cake build/build.cake @args | ForEach-Object { [Console]::Error.WriteLine($_) }
+    $rc = $LASTEXITCODE
+    Get-Content -Raw -LiteralPath $env:FLATNET_JSON_TO
+} finally {
+    Remove-Item -LiteralPath $env:FLATNET_JSON_TO -ErrorAction SilentlyContinue
+}
+exit $rc

@@ -21,8 +21,11 @@ Task("Help")
     Information("flatnet targets (./build.sh --target=NAME [--host=HOST] [--force]):");
     foreach (var task in Tasks.OrderBy(t => t.Name))
         Information("{0}", $"  {task.Name,-18} {task.Description}");
-    Information("Common arguments: --host=NAME (host tasks), --force (re-sign/re-render), --inventory=DIR (default hosts), --artifacts=DIR (default artifacts).");
-    Information("Cake's own: --description (this list), --tree (what each target runs first), --target=NAME --dryrun.");
+    Information("Every target takes: --inventory=DIR (default hosts), --artifacts=DIR (default artifacts), --lock-wait=SECONDS (default 10); any other argument must be one the target reads.");
+    Information("--json (Status, Plan, VerifyPing, CheckCerts, PackageAll): one JSON document alone on stdout. NO_COLOR=1, or a pipe, turns colours off.");
+    Information("Cake's own: --description (this list), --tree (what each target runs first), --target=NAME --dryrun, --verbosity=quiet|normal|diagnostic.");
 });
 
+// An unknown target or argument is an error before anything runs, with the nearest name that fits.
+Flatnet.Workflows.CommandLine.Check(target, Context.Arguments.GetArguments().Keys, flatnetTasks, new[] { "Help" });
 RunTarget(target);

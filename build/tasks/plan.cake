@@ -1,2 +1,3 @@
-// Reading the inventory: nothing here writes.
+// The inventory: Init turns the example into a real fleet's; Plan reads it and writes nothing.
+FlatnetTask(new Flatnet.Workflows.InitTask());
 FlatnetTask(new Flatnet.Workflows.PlanTask());

@@ -41,7 +41,7 @@ public static partial class LabBenchmark
         SafeFiles.CreateOwnedDirectory(dir);
 
         // Three hosts with WSL2 from the inventory: two to measure between, a third to add.
-        var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
+        var sourcePlan = AddressPlan.Load(source.InventoryDirectory);
         var trio = sourcePlan.Pcs.Where(h => h.Host.Wsl).Take(3).ToList();
         if (trio.Count < 3)
             throw new FlatnetException($"the benchmark needs three hosts with WSL2 in {Workspace.Relative(source.InventoryDirectory)}, it has {trio.Count}",

@@ -87,7 +87,7 @@ public sealed class LabNetwork : IDisposable
         NetworkNamespace.RequireRoot("the lab");
         Clean(log);
         options ??= new LabOptions();
-        var sourcePlan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
+        var sourcePlan = AddressPlan.Load(source.InventoryDirectory);
         SafeFiles.DeleteOwnedDirectory(directory);
         SafeFiles.CreateOwnedDirectory(directory);
         var claim = LabRegistry.Claim();

@@ -13,6 +13,7 @@ public sealed class LabTask : FlatnetTask
 {
     public override string Name => "Lab";
     public override string Description => "Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first).";
+    public override IReadOnlyList<string> Options => ["keep", "nebula", "lighthouse-nebula", "ca-version", "managed-lighthouse"];
 
     public override void Run(FlatnetContext context)
     {
@@ -37,6 +38,7 @@ public sealed class BenchmarkTask : FlatnetTask
 {
     public override string Name => "Benchmark";
     public override string Description => "Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, VerifyPing and Status at 3, 8 and 16 hosts, relays per Nebula release, RotateCa, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|verify|relays|rotation|packaging runs one.";
+    public override IReadOnlyList<string> Options => ["part"];
 
     public override void Run(FlatnetContext context) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, context.Arguments.Value("part"));
 }

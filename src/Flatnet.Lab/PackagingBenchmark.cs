@@ -46,7 +46,7 @@ public static class PackagingBenchmark
         var hosts = Path.Combine(root, "hosts");
         Directory.CreateDirectory(hosts);
         var network = InventoryWriter.ReadNetwork(source.InventoryDirectory);
-        var plan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
+        var plan = AddressPlan.Load(source.InventoryDirectory);
         if (count > 250)
         {
             // Index N takes the overlay's third octet and the Nth routed block: widen both by two bits (up to 1,023 hosts).

@@ -19,7 +19,7 @@ public static class RelayBenchmark
 
     public static IReadOnlyList<BenchFigure> Run(Workspace source, string dir, IReporter quiet, Func<NetworkNamespace, string, (double Mbps, long Retransmits)> iperf)
     {
-        var plan = AddressPlan.Build(InventoryLoader.Load(source.InventoryDirectory));
+        var plan = AddressPlan.Load(source.InventoryDirectory);
         var trio = plan.Pcs.Take(3).ToList();
         if (trio.Count < 3) throw new FlatnetException("the relay benchmark needs three hosts in the inventory", fix: "run it on the example inventory (hosts/)");
         var (a, b, c) = (trio[0], trio[1], trio[2]);

@@ -13,6 +13,13 @@ public sealed class InventoryProblem(string inventory, IReadOnlyList<string> pro
 /// <summary>An argument on the command line that does not fit (its flag is the field).</summary>
 public sealed class UsageError(string problem, string fix, string flag) : FlatnetException(problem, fix, field: flag);
 
+/// <summary>Several arguments that do not fit, named at once, before anything ran.</summary>
+public sealed class UsageErrors(string target, IReadOnlyList<UsageError> errors)
+    : FlatnetException($"{errors.Count} arguments that {target} does not read; nothing ran:\n  " + string.Join("\n  ", errors.Select(e => e.Message.Replace("\n", "\n  "))))
+{
+    public IReadOnlyList<UsageError> Errors => errors;
+}
+
 /// <summary>
 /// flatnet could not reach a host: the connection was refused or timed out, or the host did not let flatnet in.
 /// Transient: the host may be off or asleep, and a later run may reach it.

@@ -13,6 +13,10 @@ public sealed class TestWorkspace : IDisposable
     {
         CopyDirectory(Path.Combine(RepoRoot, "hosts"), Path.Combine(Root, "hosts"));
         CopyDirectory(Path.Combine(RepoRoot, "templates"), Path.Combine(Root, "templates"));
+        // The tests' workspaces, like the lab, make their CA on first use (the example refuses to: MissingCaTests).
+        Edit("network.yaml", "create_if_missing:", "  create_if_missing: true");
+        // ... and their Windows hosts have Nebula installed by hand unless a test ships a release (FakeWindowsRelease).
+        Edit("network.yaml", "# installed_by_hand:", "    installed_by_hand: true");
         // Nebula releases are fetched once into the repository's tools/ and shared by every test.
         Workspace = Workspace.At(Root) with { ToolsDirectory = ToolsDirectory };
     }

@@ -68,6 +68,19 @@ public sealed record AddressPlan(
     /// <summary>Active hosts flatnet can reach to deploy to (a transport other than none).</summary>
     public IEnumerable<HostAddresses> Deployable => Active.Where(h => h.Host.Deploy.Transport != DeployTransport.None);
 
+    /// <summary>
+    /// The inventory in <paramref name="inventoryDirectory"/> as a plan: the files' problems and the plan's rules in one
+    /// list, so a run names every problem of every file at once (an unknown key does not hide a duplicate index).
+    /// </summary>
+    public static AddressPlan Load(string inventoryDirectory)
+    {
+        var (inventory, problems, networkRead) = InventoryLoader.Read(inventoryDirectory);
+        if (!networkRead) problems.ThrowIfAny(inventory.Directory);
+        var plan = Build(inventory, problems);
+        problems.ThrowIfAny(inventory.Directory);
+        return plan;
+    }
+
     public static AddressPlan Build(HostInventory inventory)
     {
         var problems = new InventoryProblems(inventory.Lines);
@@ -91,6 +104,6 @@ public sealed record AddressPlan(
             .Select(l => new HostAddresses(l.Lighthouse.Managed!, l.OverlayIp, inventory.Network.Overlay.PrefixLength, null)).ToList();
         foreach (var h in inventory.Hosts)
             if (rules.Host(h, hosts) is { } placed) hosts.Add(placed);
-        return new AddressPlan(inventory, inventory.Network.Overlay, lighthouses, hosts, [.. inventory.Warnings, .. problems.Warnings]);
+        return new AddressPlan(inventory, inventory.Network.Overlay, lighthouses, hosts, inventory.Warnings.Concat(problems.Warnings).Distinct().ToList());
     }
 }

@@ -17,6 +17,9 @@ public sealed class FieldLines(IReadOnlyDictionary<string, IReadOnlyDictionary<s
         return null;
     }
 
+    /// <summary>Every field of one file and its line.</summary>
+    public IReadOnlyDictionary<string, int> Of(string file) => lines.TryGetValue(file, out var map) ? map : new Dictionary<string, int>();
+
     private static string Parent(string path)
     {
         var cut = Math.Max(path.LastIndexOf('.'), path.LastIndexOf('['));

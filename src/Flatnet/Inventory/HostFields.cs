@@ -70,7 +70,7 @@ internal static class HostFields
         if (deploy.HostKey is not null) problems.Check(file, prefix + "deploy.host_key", Grammar.HostKey(deploy.HostKey.Trim()));
         return new DeploySettings(transport, deploy.Address, port, deploy.User, deploy.Identity, deploy.HostKey?.Trim(), deploy.KeygenOnHost ?? false)
         {
-            WinRmCertificate = deploy.WinrmCert?.ToLowerInvariant(), WinRmHttp = winrmHttp,
+            WinRmCertificate = deploy.WinrmCert?.ToLowerInvariant(), WinRmHttp = winrmHttp, PortGiven = deploy.Port is not null,
         };
     }
 

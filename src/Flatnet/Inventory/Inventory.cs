@@ -84,6 +84,8 @@ public sealed record NebulaSettings(string? CertTool, WindowsNebula Windows, Lin
 {
     /// <summary>Where Nebula's admin interface listens on each host's loopback (VerifyPing reads tunnel state there); 0 turns it off.</summary>
     public int AdminPort { get; init; } = DefaultAdminPort;
+    /// <summary>The public half of flatnet's admin key, recorded in the inventory so that renders are the same in every clone.</summary>
+    public string? AdminKey { get; init; }
     public const int DefaultAdminPort = 2222;
 }
 
@@ -92,6 +94,9 @@ public sealed record WindowsNebula(string Root, string? Release, string Service,
 {
     /// <summary>SHA-256 of the release zip, when the inventory pins it (Nebula publishes them in SHASUM256.txt).</summary>
     public string? ReleaseSha256 { get; init; }
+
+    /// <summary>Nebula's binaries (nebula.exe, wintun.dll) are put on every Windows host by hand: bundles carry none, on purpose.</summary>
+    public bool InstalledByHand { get; init; }
 
     /// <summary>The hosts' processor architecture, as the release names it: amd64 or arm64 (its wintun.dll folder).</summary>
     public string Arch { get; init; } = "amd64";
@@ -138,4 +143,7 @@ public sealed record DeploySettings(
 
     /// <summary>WinRM over plain HTTP (5985): only when the inventory says so; the server is then not authenticated.</summary>
     public bool WinRmHttp { get; init; }
+
+    /// <summary>Whether the inventory wrote deploy.port (else ~/.ssh/config's Port may apply, then the default).</summary>
+    public bool PortGiven { get; init; }
 }

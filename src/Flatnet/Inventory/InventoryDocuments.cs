@@ -73,6 +73,7 @@ public sealed class NebulaDocument
 {
     public string? CertTool { get; set; }
     public int? AdminPort { get; set; }
+    public string? AdminKey { get; set; }
     public WindowsNebulaDocument? Windows { get; set; }
     public LinuxNebulaDocument? Linux { get; set; }
 }
@@ -83,6 +84,7 @@ public sealed class WindowsNebulaDocument
     public string? Binaries { get; set; }
     public string? Release { get; set; }
     public string? ReleaseSha256 { get; set; }
+    public bool? InstalledByHand { get; set; }
     public string? Arch { get; set; }
     public string? Service { get; set; }
     public string? WslDistro { get; set; }

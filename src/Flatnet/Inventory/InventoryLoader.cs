@@ -18,12 +18,28 @@ public static partial class InventoryLoader
 {
     public const string NetworkFileName = "network.yaml";
 
+    // Unknown keys are found by UnknownKeys, all of them, before this reads the rest: one unknown key must not hide
+    // the file's other problems.
     private static readonly IDeserializer Yaml = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
         .WithDuplicateKeyChecking() // a key written twice is a mistake, not "the last one wins"
+        .IgnoreUnmatchedProperties()
         .Build();
 
+    /// <summary>The inventory, or every problem of every file at once (<see cref="Read"/>, then refused).</summary>
     public static HostInventory Load(string inventoryDirectory)
+    {
+        var (inventory, problems, _) = Read(inventoryDirectory);
+        problems.ThrowIfAny(inventory.Directory);
+        return inventory;
+    }
+
+    /// <summary>
+    /// Every file read and every field checked; the problems are collected, not thrown, so that the address plan's
+    /// rules add theirs to the same list (AddressPlan.Load) and one run names them all. Only a missing folder or
+    /// network.yaml stops at once. NetworkRead is false when network.yaml did not parse: there is then no plan to check.
+    /// </summary>
+    public static (HostInventory Inventory, InventoryProblems Problems, bool NetworkRead) Read(string inventoryDirectory)
     {
         var dir = Path.GetFullPath(inventoryDirectory);
         if (!System.IO.Directory.Exists(dir))
@@ -37,7 +53,8 @@ public static partial class InventoryLoader
         // Every file is read and every field checked before anything is refused, so all problems are listed at once.
         var problems = new InventoryProblems();
         var baseDir = Path.GetDirectoryName(dir) ?? dir;
-        var network = NetworkFields.ToNetwork(Workspace.Relative(networkFile), Read<NetworkDocument>(networkFile, problems) ?? new NetworkDocument(), baseDir, problems);
+        var networkDocument = Read<NetworkDocument>(networkFile, problems);
+        var network = NetworkFields.ToNetwork(Workspace.Relative(networkFile), networkDocument ?? new NetworkDocument(), baseDir, problems);
         var hosts = System.IO.Directory.GetFiles(dir, "*.yaml")
             .Where(f => Path.GetFileName(f) != NetworkFileName)
             .OrderBy(f => f, StringComparer.Ordinal)
@@ -46,8 +63,7 @@ public static partial class InventoryLoader
             .Select(h => HostFields.ToHost(Workspace.Relative(h.File), h.Document!, network, problems))
             .ToList();
         var blocklist = Blocklist.Read(Blocklist.PathIn(dir), problems);
-        problems.ThrowIfAny(dir);
-        return new HostInventory(dir, network, hosts, blocklist) { Lines = problems.Lines, Warnings = problems.Warnings };
+        return (new HostInventory(dir, network, hosts, blocklist) { Lines = problems.Lines, Warnings = problems.Warnings }, problems, networkDocument is not null);
     }
 
     /// <summary>The file's YAML as typed; a file that does not parse is a problem (with its line), and null.</summary>
@@ -57,19 +73,15 @@ public static partial class InventoryLoader
         problems.MapLines(Workspace.Relative(file), text);
         try
         {
+            var stream = new YamlDotNet.RepresentationModel.YamlStream();
+            stream.Load(new StringReader(text));
+            if (stream.Documents.Count > 0) UnknownKeys(stream.Documents[0].RootNode, typeof(T), Workspace.Relative(file), problems);
             return Yaml.Deserialize<T>(text) ?? new T();
         }
         catch (YamlException e)
         {
-            var unknown = UnknownProperty().Match(e.Message);
             var at = (int)e.Start.Line;
-            if (unknown.Success)
-            {
-                var type = typeof(T).Assembly.GetTypes().FirstOrDefault(t => t.FullName == unknown.Groups[2].Value) ?? typeof(T);
-                problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), at, null, $"unknown key '{unknown.Groups[1].Value}'",
-                    $"check the spelling; keys allowed here: {string.Join(", ", KnownKeys(type))}"));
-            }
-            else if (e.Message.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase))
+            if (e.Message.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase))
                 problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), at, null, "a key is written twice in one mapping",
                     "keep one of them: YAML does not say which would win"));
             else
@@ -113,8 +125,29 @@ public static partial class InventoryLoader
     [GeneratedRegex(@"System\.(?:Nullable`1\[\[System\.)?(\w+)")]
     private static partial Regex DotNetType();
 
-    [GeneratedRegex(@"Property '([^']+)' not found on type '([^']+)'")]
-    private static partial Regex UnknownProperty();
+    /// <summary>Every key of a mapping that its document type does not have, with its line, down through nested mappings and lists.</summary>
+    private static void UnknownKeys(YamlDotNet.RepresentationModel.YamlNode node, Type type, string file, InventoryProblems problems)
+    {
+        if (node is YamlDotNet.RepresentationModel.YamlSequenceNode list && ElementOf(type) is { } element)
+        {
+            foreach (var item in list.Children) UnknownKeys(item, element, file, problems);
+            return;
+        }
+        if (node is not YamlDotNet.RepresentationModel.YamlMappingNode map || !IsDocument(type)) return;
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .ToDictionary(p => UnderscoredNamingConvention.Instance.Apply(p.Name), p => p.PropertyType);
+        foreach (var (key, value) in map.Children)
+        {
+            if (properties.TryGetValue(key.ToString(), out var inner)) UnknownKeys(value, inner, file, problems);
+            else problems.AddRaw(FlatnetException.Format(file, (int)key.Start.Line, null, $"unknown key '{Grammar.Shown(key.ToString())}'",
+                $"check the spelling; keys allowed here: {string.Join(", ", KnownKeys(type))}"));
+        }
+    }
+
+    private static bool IsDocument(Type type) => type.IsClass && type.Namespace == typeof(NetworkDocument).Namespace;
+
+    private static Type? ElementOf(Type type) =>
+        type.IsGenericType && type.GetGenericTypeDefinition() == typeof(List<>) && IsDocument(type.GetGenericArguments()[0]) ? type.GetGenericArguments()[0] : null;
 
     private static IEnumerable<string> KnownKeys(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance)

@@ -100,8 +100,8 @@ internal static class NetworkFields
                 nebula.CertTool is null ? null : Path.GetFullPath(nebula.CertTool, baseDir),
                 new WindowsNebula(windowsRoot,
                     windows.Release is null ? null : Path.GetFullPath(windows.Release, baseDir), service, windows.WslDistro)
-                    { ReleaseSha256 = windows.ReleaseSha256?.ToLowerInvariant(), Arch = arch },
-                new LinuxNebula(linuxRoot, linuxBinary)) { AdminPort = AdminPort(nebula.AdminPort, file, problems) },
+                    { ReleaseSha256 = windows.ReleaseSha256?.ToLowerInvariant(), Arch = arch, InstalledByHand = windows.InstalledByHand ?? false },
+                new LinuxNebula(linuxRoot, linuxBinary)) { AdminPort = AdminPort(nebula.AdminPort, file, problems), AdminKey = AdminKey(nebula.AdminKey, file, problems) },
             Tuning = tuning,
         };
     }
@@ -133,6 +133,18 @@ internal static class NetworkFields
         foreach (var g in groups) problems.Check(file, field + (r.Group == g ? ".group" : ".groups"), Grammar.Word(g, "group name", "flatnet"));
         if (r.Cidr is not null) problems.Check(file, field + ".cidr", Grammar.Cidr(r.Cidr));
         return new FirewallRule(port, proto, r.Host, groups, r.Cidr);
+    }
+
+    /// <summary>nebula.admin_key: the public half of flatnet's admin key as OpenSSH writes it ("ssh-ed25519 AAAA..."), or null.</summary>
+    private static string? AdminKey(string? key, string file, InventoryProblems problems)
+    {
+        if (key is null) return null;
+        var parts = key.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        if (parts.Length >= 2 && parts[0] == "ssh-ed25519" && parts[1].Length is > 60 and < 80 && parts[1].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '='))
+            return $"{parts[0]} {parts[1]}";
+        problems.Add(file, "nebula.admin_key", $"'{Grammar.Shown(key)}' is not an ed25519 public key as OpenSSH writes it",
+            "remove the line: the next writing run records flatnet's admin key there again (from pki/nebula-admin_ed25519.pub)");
+        return null;
     }
 
     private static int AdminPort(int? port, string file, InventoryProblems problems)

@@ -16,11 +16,24 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
     public const string KeyFileName = "nebula-admin_ed25519";
     public const string HostKeyFileName = "admin_host_ed25519";
 
-    /// <summary>The admin key pair beside the CA key (made once with ssh-keygen, owner-only), for a mesh listening on <paramref name="port"/>.</summary>
-    public static AdminInterface Ensure(CaSettings ca, int port, IReporter log)
+    /// <summary>
+    /// The admin key for a mesh listening on <paramref name="port"/>. Its public half is what configs carry: the
+    /// inventory's nebula.admin_key when recorded (so that every clone renders the same configs), else the pair beside
+    /// the CA key (made once with ssh-keygen, owner-only), whose public half a writing run then records in
+    /// <paramref name="recordIn"/>'s network.yaml. The private half never leaves pki/.
+    /// </summary>
+    public static AdminInterface Ensure(CaSettings ca, int port, string? recorded, IReporter log, string? recordIn = null)
     {
         var dir = Path.GetDirectoryName(ca.KeyPath)!;
         var key = Path.Combine(dir, KeyFileName);
+        if (recorded is not null)
+        {
+            // The private half is needed only to read the hosts' tunnels; when it is here it must be the recorded key's.
+            if (File.Exists(key + ".pub") && Public(key) != recorded)
+                throw new FlatnetException($"{Workspace.Relative(key)} is not the admin key network.yaml records (nebula.admin_key); hosts trust the recorded one",
+                    fix: $"copy the matching {KeyFileName} and its .pub from the machine that recorded it, or remove nebula.admin_key and redeploy every host with the key here");
+            return new AdminInterface(port, DefaultUser, recorded, key);
+        }
         if (!File.Exists(key) || !File.Exists(key + ".pub"))
         {
             SafeFiles.RequireSecretFolder(dir, "the admin key's folder (beside ca.key)");
@@ -38,9 +51,17 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
             }
             log.Info($"made flatnet's key for Nebula's admin interface: {Workspace.Relative(key)} (owner-only; only its public half goes into configs)");
         }
+        var made = Public(key);
+        if (recordIn is not null && AdminKeyRecord.Record(recordIn, made) is { } file)
+            log.Info($"recorded the admin key's public half in {Workspace.Relative(file)} (nebula.admin_key): commit it, and every clone renders the same configs");
+        return new AdminInterface(port, DefaultUser, made, key);
+    }
+
+    private static string Public(string key)
+    {
         var pub = File.ReadAllText(key + ".pub").Trim().Split(' ');
         if (pub.Length < 2 || !pub[0].StartsWith("ssh-", StringComparison.Ordinal))
             throw new FlatnetException($"{Workspace.Relative(key + ".pub")} is not an SSH public key.", fix: $"delete {Workspace.Relative(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
-        return new AdminInterface(port, DefaultUser, $"{pub[0]} {pub[1]}", key);
+        return $"{pub[0]} {pub[1]}";
     }
 }

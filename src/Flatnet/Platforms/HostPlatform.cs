@@ -34,6 +34,9 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// <summary>A script of this OS as the command line the host's SSH server hands to its shell.</summary>
     public abstract string CommandLine(string script);
 
+    /// <summary>Where this OS's OpenSSH server keeps its authorized keys and host key, for the fixes flatnet prints.</summary>
+    public virtual Transport.SshServer SshServer => Transport.SshServer.Posix;
+
     /// <summary>A host path as the transport's file side names it.</summary>
     public virtual string RemotePath(string path) => path;
 

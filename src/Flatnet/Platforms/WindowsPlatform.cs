@@ -49,8 +49,14 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
         new("README.md", "README.md.scriban", RenderedFile.Regular),
     ];
 
+    /// <summary>Nebula's Windows release's files; a bundle without them is refused unless the inventory says they are installed by hand.</summary>
     public override IReadOnlyList<RenderedFile> ShippedNebula(NetworkSettings network) =>
-        network.Nebula.Windows.Release is null ? [] : WindowsRelease.Files(network.Nebula.Windows, network.File);
+        network.Nebula.Windows.Release is not null ? WindowsRelease.Files(network.Nebula.Windows, network.File)
+        : network.Nebula.Windows.InstalledByHand ? []
+        : throw new FlatnetException("a Windows bundle needs Nebula's Windows release (nebula.exe, nebula-cert.exe, wintun.dll), and none is set",
+            ["download nebula-windows-amd64.zip from github.com/slackhq/nebula/releases and set release: to its path (in nebula.windows)",
+             "or, if every Windows host has Nebula installed by hand, set installed_by_hand: true (in nebula.windows)"],
+            file: network.File, field: "nebula.windows.release");
 
     /// <summary>
     /// A PowerShell script as one command line that no layer can re-split or re-quote: Windows' OpenSSH hands the line
@@ -60,6 +66,14 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     /// </summary>
     public override string CommandLine(string script) =>
         "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
+
+    /// <summary>
+    /// Win32-OpenSSH's sshd_config (its default) reads an administrator's keys from
+    /// %ProgramData%\ssh\administrators_authorized_keys, not the account's own file; its host keys live beside it.
+    /// </summary>
+    public override Transport.SshServer SshServer { get; } = new(
+        user => $"C:\\ProgramData\\ssh\\administrators_authorized_keys (for an administrator like {user}; OpenSSH on Windows reads only that file for the Administrators group)",
+        "ssh-keygen -lf C:\\ProgramData\\ssh\\ssh_host_ed25519_key.pub (in PowerShell)");
 
     /// <summary>Windows' OpenSSH sftp names drives as /F:/...; the lab's stand-in roots (/path) stay as they are.</summary>
     public override string RemotePath(string path) => path.StartsWith('/') ? path : "/" + path;

@@ -5,8 +5,10 @@ using Renci.SshNet.Common;
 namespace Flatnet.Transport;
 
 /// <summary>
-/// SSH via SSH.NET. The host key is checked against the inventory's pinned fingerprint (deploy.host_key) or,
-/// when none is pinned, against ~/.ssh/known_hosts; an unknown key is refused, never trusted blindly.
+/// SSH via SSH.NET, reaching a host as the user's own ssh would (<see cref="SshTarget"/>: the inventory, then
+/// ~/.ssh/config, then ssh's defaults; key files, then the ssh-agent's keys). The host key is checked against the
+/// inventory's pinned fingerprint (deploy.host_key) or, when none is pinned, against known_hosts as ssh reads it
+/// (<see cref="KnownHosts"/>); an unknown key is refused, never trusted blindly.
 /// </summary>
 public sealed class SshConnection : IHostConnection
 {
@@ -21,31 +23,27 @@ public sealed class SshConnection : IHostConnection
         Describe = describe;
     }
 
-    public static SshConnection Open(HostEntry host)
+    public static SshConnection Open(HostEntry host, SshServer? server = null) =>
+        Open(host, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), SshAgent.FromEnvironment(), server);
+
+    /// <param name="home">whose ~/.ssh (config, keys, known_hosts) is read.</param>
+    /// <param name="agent">the ssh-agent whose keys are offered after the key files, as ssh does; null: none.</param>
+    /// <param name="server">where the host's OpenSSH keeps its files, for the fixes (its platform says; default: a POSIX sshd).</param>
+    public static SshConnection Open(HostEntry host, string home, SshAgent? agent, SshServer? server = null)
     {
-        var d = host.Deploy;
-        var user = d.User ?? Environment.UserName;
-        var describe = $"{user}@{d.Address}:{d.Port} ({host.Name})";
-        var identity = ExpandHome(d.Identity ?? "~/.ssh/id_ed25519");
-        if (!File.Exists(identity))
-            throw new FlatnetException($"no SSH key at {identity}", fix: "point deploy.identity at the private key whose public half is in the host's authorized_keys", file: host.File, field: "deploy.identity");
-        PrivateKeyFile key;
-        try
-        {
-            key = new PrivateKeyFile(identity);
-        }
-        catch (Exception e) when (e is SshException or InvalidOperationException or ArgumentException)
-        {
-            throw new FlatnetException($"{identity} is not a usable SSH private key ({e.Message})", fix: "use an unencrypted ed25519 or RSA key (ssh-keygen -t ed25519 -N '' -f FILE)", file: host.File, field: "deploy.identity", inner: e);
-        }
-        var info = new ConnectionInfo(d.Address!, d.Port, user, new PrivateKeyAuthenticationMethod(user, key))
+        server ??= SshServer.Posix;
+        var target = SshTarget.For(host, home);
+        var user = target.User;
+        var describe = $"{user}@{target.Address}:{target.Port} ({host.Name})";
+        var keys = Keys(host, target, agent, out var identity);
+        var info = new ConnectionInfo(target.Address, target.Port, user, new PrivateKeyAuthenticationMethod(user, [.. keys]))
         {
             Timeout = TimeSpan.FromSeconds(10),
         };
         FlatnetException? refusal = null;
         void Check(object? _, HostKeyEventArgs e)
         {
-            refusal = HostKeyRefusal(host, e);
+            refusal = HostKeyRefusal(host, target, server, e);
             e.CanTrust = refusal is null;
         }
         var ssh = new SshClient(info);
@@ -63,8 +61,8 @@ public sealed class SshConnection : IHostConnection
             sftp.Dispose();
             if (refusal is not null) throw refusal;
             var fix = e is SshAuthenticationException
-                ? $"add the public key of {identity} to {user}'s authorized_keys on {host.Name}"
-                : $"check that {host.Name} is on, reachable at {d.Address}:{d.Port}, and runs an SSH server";
+                ? $"add the public key of {identity} to {server.AuthorizedKeys(user)} on {host.Name}"
+                : $"check that {host.Name} is on, reachable at {target.Address}:{target.Port}, and runs an SSH server";
             // Refused credentials stay refused until someone acts; anything else (off, asleep, no route) may pass.
             if (e is SshAuthenticationException)
                 throw new FlatnetException($"cannot connect to {describe}: {e.Message}", fix, host.File, "deploy", inner: e);
@@ -73,7 +71,46 @@ public sealed class SshConnection : IHostConnection
         return new SshConnection(ssh, sftp, describe);
     }
 
-    private static FlatnetException? HostKeyRefusal(HostEntry host, HostKeyEventArgs e)
+    /// <summary>
+    /// The keys offered, in ssh's order: the inventory's deploy.identity (which must load), else ~/.ssh/config's
+    /// IdentityFile or ssh's default files, those that exist and load; then the agent's. None at all is an error that
+    /// says what was tried.
+    /// </summary>
+    private static List<IPrivateKeySource> Keys(HostEntry host, SshTarget target, SshAgent? agent, out string identity)
+    {
+        var keys = new List<IPrivateKeySource>();
+        var skipped = new List<string>();
+        foreach (var file in target.Identities)
+        {
+            if (!File.Exists(file))
+            {
+                if (host.Deploy.Identity is not null)
+                    throw new FlatnetException($"no SSH key at {file}", fix: "point deploy.identity at the private key whose public half is in the host's authorized_keys", file: host.File, field: "deploy.identity");
+                continue;
+            }
+            try
+            {
+                keys.Add(new PrivateKeyFile(file));
+            }
+            catch (Exception e) when (e is SshException or InvalidOperationException or ArgumentException)
+            {
+                if (host.Deploy.Identity is not null)
+                    throw new FlatnetException($"{file} is not a usable SSH private key ({e.Message})", fix: "use an unencrypted key (ssh-keygen -t ed25519 -N '' -f FILE), or leave deploy.identity out and load the key into ssh-agent", file: host.File, field: "deploy.identity", inner: e);
+                skipped.Add($"{file} ({(e is SshPassPhraseNullOrEmptyException ? "has a passphrase" : e.Message)})");
+            }
+        }
+        var fromAgent = agent?.Keys() ?? [];
+        keys.AddRange(fromAgent);
+        identity = keys.Count > fromAgent.Count ? string.Join(", ", target.Identities.Where(File.Exists)) : $"the ssh-agent's keys ({agent?.Endpoint})";
+        if (keys.Count == 0)
+            throw new FlatnetException($"no SSH key to offer {host.Name}: tried {string.Join(", ", target.Identities)}{(skipped.Count > 0 ? $"; could not use {string.Join(", ", skipped)}" : "")}; " +
+                                       (agent is null ? "no ssh-agent (SSH_AUTH_SOCK is not set)" : $"the ssh-agent at {agent.Endpoint} holds no ed25519 or RSA key"),
+                fix: "load your key into ssh-agent (ssh-add), or set deploy.identity to an unencrypted private key whose public half is in the host's authorized_keys",
+                file: host.File, field: "deploy.identity");
+        return keys;
+    }
+
+    private static FlatnetException? HostKeyRefusal(HostEntry host, SshTarget target, SshServer server, HostKeyEventArgs e)
     {
         var seen = "SHA256:" + e.FingerPrintSHA256;
         if (!string.IsNullOrWhiteSpace(host.Deploy.HostKey))
@@ -81,20 +118,22 @@ public sealed class SshConnection : IHostConnection
             var pinned = host.Deploy.HostKey.Trim();
             return pinned == seen ? null : new FlatnetException(file: host.File, field: "deploy.host_key", problem:
                 $"{host.Name} presented host key {seen}, not the pinned {pinned}: refusing to connect (a different machine, or a reinstalled one)",
-                fix: $"if {host.Name} was really reinstalled, check the key at its console (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub) and pin the new one");
+                fix: $"if {host.Name} was really reinstalled, check the key at its console ({server.FingerprintCommand}) and pin the new one");
         }
-        var knownHosts = ExpandHome("~/.ssh/known_hosts");
-        var blob = Convert.ToBase64String(e.HostKey);
-        var names = host.Deploy.Port == 22 ? new[] { host.Deploy.Address! } : [$"[{host.Deploy.Address}]:{host.Deploy.Port}"];
-        if (File.Exists(knownHosts))
-            foreach (var line in File.ReadLines(knownHosts))
-            {
-                var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (parts.Length >= 3 && parts[0].Split(',').Intersect(names).Any() && parts[2] == blob) return null;
-            }
-        return new FlatnetException(file: host.File, field: "deploy.host_key", problem:
-            $"{host.Name}'s host key {seen} is neither pinned nor in {knownHosts}: refusing to trust it blindly",
-            fix: $"pin it: host_key: \"{seen}\" (compare with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on {host.Name}), or add it to known_hosts");
+        var files = target.KnownHosts;
+        return KnownHosts.Check(files, target.Address, target.Port, e.HostKeyName, e.HostKey) switch
+        {
+            KnownHostVerdict.Known => null,
+            KnownHostVerdict.Revoked => new FlatnetException(file: host.File, field: "deploy.host_key", problem:
+                $"{host.Name}'s host key {seen} is marked @revoked in known_hosts: refusing to connect",
+                fix: $"check the key at {host.Name}'s console ({server.FingerprintCommand}); if the machine was reinstalled, remove the @revoked line and pin the new key"),
+            KnownHostVerdict.Changed => new FlatnetException(file: host.File, field: "deploy.host_key", problem:
+                $"{host.Name} presented host key {seen}, but known_hosts has another {e.HostKeyName} key for {target.Address}: refusing to connect (someone may be in the middle, or the host was reinstalled)",
+                fix: $"check the key at {host.Name}'s console ({server.FingerprintCommand}); if it is right, ssh-keygen -R {target.Address} and pin it: host_key: \"{seen}\""),
+            _ => new FlatnetException(file: host.File, field: "deploy.host_key", problem:
+                $"{host.Name}'s host key {seen} is neither pinned nor in {string.Join(", ", files.Where(File.Exists).DefaultIfEmpty(files[0]))}: refusing to trust it blindly",
+                fix: $"pin it: host_key: \"{seen}\" (compare with {server.FingerprintCommand} at {host.Name}), or ssh to it once and accept the key"),
+        };
     }
 
     public RemoteResult Run(string command, TimeSpan? timeout = null)
@@ -164,9 +203,6 @@ public sealed class SshConnection : IHostConnection
             if (!_sftp.Exists(current)) _sftp.CreateDirectory(current);
         }
     }
-
-    private static string ExpandHome(string path) =>
-        path.StartsWith("~/", StringComparison.Ordinal) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[2..]) : path;
 
     public void Dispose()
     {

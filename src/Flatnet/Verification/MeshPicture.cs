@@ -2,11 +2,21 @@ using Flatnet.Addressing;
 
 namespace Flatnet.Verification;
 
-/// <summary>How a link looks in the report: green direct, amber relayed, red down; grey when no tunnel is up now.</summary>
-public enum LinkState { Direct, Relayed, Down, Idle }
+/// <summary>
+/// How a link looks in the report: green direct, amber relayed, red down; grey when no tunnel is up now; pale and
+/// dotted when it was not read (the build machine could not reach an end over SSH: that says nothing of the tunnel).
+/// </summary>
+public enum LinkState { Direct, Relayed, Down, Idle, Unknown }
 
 /// <summary>A lighthouse, a host or a WSL2, and whether the last look found it working.</summary>
-public sealed record MeshNode(string Id, string Kind, string Label, string Address, bool Up, string Detail);
+public sealed record MeshNode(string Id, string Kind, string Label, string Address, bool Up, string Detail)
+{
+    /// <summary>False when the build machine could not reach it to look (SSH): drawn apart from a node that is down.</summary>
+    public bool Reached { get; init; } = true;
+}
+
+/// <summary>Something to act on, shown in the report's headline: what is wrong and what to do.</summary>
+public sealed record ReportProblem(string What, string? Fix);
 
 /// <summary>A line between two nodes, with what the last look found on it (shown as the line's tooltip).</summary>
 public sealed record MeshLink(string From, string To, LinkState State, string Detail);
@@ -21,6 +31,9 @@ public sealed record MeshPicture
     public required IReadOnlyList<MeshNode> Nodes { get; init; }
     public required IReadOnlyList<MeshLink> Links { get; init; }
     public PingMatrix? Matrix { get; init; }
+
+    /// <summary>What needs doing, as the run found it (Status's problems, VerifyPing's findings).</summary>
+    public IReadOnlyList<ReportProblem> Problems { get; init; } = [];
 
     /// <summary>
     /// From VerifyPing: a host pair is down when a ping either way failed, otherwise relayed or direct as the live
@@ -70,7 +83,10 @@ public sealed record MeshPicture
             links.Add(new MeshLink(h.Name, id, pings.Count > 0 && ok == pings.Count ? LinkState.Direct : LinkState.Down,
                 $"routed through {h.Name}: {ok} of {pings.Count} pings from {id} answered"));
         }
-        return new MeshPicture { Source = "VerifyPing", Nodes = nodes, Links = links, Matrix = matrix };
+        var problems = matrix.Diagnoses.Select(d => new ReportProblem(d, null)).ToList();
+        if (matrix.Failures.Count > 0 && problems.Count == 0)
+            problems.Add(new ReportProblem($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed", "./build.sh --target=Doctor --host=NAME on a host of a failing pair"));
+        return new MeshPicture { Source = "VerifyPing", Nodes = nodes, Links = links, Matrix = matrix, Problems = problems };
     }
 
     /// <summary>
@@ -81,7 +97,9 @@ public sealed record MeshPicture
     public static MeshPicture FromStatus(AddressPlan plan, IReadOnlyList<HostStatus> rows)
     {
         bool Up(HostStatus r) => r.Reachable && r.Running;
-        string Why(HostStatus r) => !r.Reachable ? $"{r.Host} cannot be reached over SSH" : $"{r.Host}'s nebula: {r.Service}";
+        string Why(HostStatus r) => !r.Reachable ? $"not read: the build machine cannot SSH in to {r.Host}" : $"{r.Host}'s nebula: {r.Service}";
+        // A host flatnet cannot SSH in to may be fine: its links were not read (unknown), never drawn as a broken tunnel.
+        MeshLink Off(string a, string b, HostStatus r) => new(a, b, r.Reachable ? LinkState.Down : LinkState.Unknown, Why(r));
         var byName = rows.ToDictionary(r => r.Host);
         var nodes = Lighthouses(plan, n => byName.TryGetValue(n, out var r) ? (Up(r), r.Problem ?? r.Service) : null).ToList();
         var links = new List<MeshLink>();
@@ -89,30 +107,33 @@ public sealed record MeshPicture
         foreach (var r in rows)
         {
             var h = plan.Host(r.Host);
-            nodes.Add(new MeshNode(r.Host, "host", r.Host, h.OverlayAddress, Up(r), r.Problem ?? r.Service));
+            nodes.Add(new MeshNode(r.Host, "host", r.Host, h.OverlayAddress, Up(r), r.Problem ?? r.Service) { Reached = r.Reachable });
             foreach (var lh in plan.Lighthouses)
-                links.Add(Up(r) ? Tunnel(r.Host, lh.Name, [r.Tunnels.GetValueOrDefault(lh.Name, "-")]) : new MeshLink(r.Host, lh.Name, LinkState.Down, Why(r)));
+                links.Add(Up(r) ? Tunnel(r.Host, lh.Name, [r.Tunnels.GetValueOrDefault(lh.Name, "-")]) : Off(r.Host, lh.Name, r));
         }
         foreach (var (a, b) in Pairs(rows.Select(r => r.Host).ToList()))
         {
             var (ra, rb) = (byName[a], byName[b]);
             links.Add(!Up(ra) || !Up(rb)
-                ? new MeshLink(a, b, LinkState.Down, Why(Up(ra) ? rb : ra))
+                ? Off(a, b, !Up(ra) && ra.Reachable ? ra : !Up(rb) && rb.Reachable ? rb : Up(ra) ? rb : ra)
                 : Tunnel(a, b, [ra.Tunnels.GetValueOrDefault(b, "-"), rb.Tunnels.GetValueOrDefault(a, "-")]));
         }
         foreach (var h in rows.Select(r => plan.Host(r.Host)).Where(h => h.Host.Wsl))
         {
             var id = $"{h.Name}/wsl";
             var routing = byName[h.Name].Routing;
-            nodes.Add(new MeshNode(id, "wsl", $"{h.Name} WSL2", h.WslAddress ?? "", Up(byName[h.Name]) && routing == "ok", $"routing: {routing}; VerifyPing pings every WSL2"));
+            nodes.Add(new MeshNode(id, "wsl", $"{h.Name} WSL2", h.WslAddress ?? "", Up(byName[h.Name]) && routing == "ok", $"routing: {routing}; VerifyPing pings every WSL2")
+                { Reached = byName[h.Name].Reachable });
             links.Add(routing switch
             {
                 "ok" => new MeshLink(h.Name, id, LinkState.Direct, $"{h.Name} routes its block to WSL2's current address (routing checked; VerifyPing pings it)"),
-                "-" => new MeshLink(h.Name, id, LinkState.Idle, "routing not checked (host not reached); VerifyPing pings every WSL2"),
+                "-" when !byName[h.Name].Reachable => new MeshLink(h.Name, id, LinkState.Unknown, $"not read: the build machine cannot SSH in to {h.Name}"),
+                "-" => new MeshLink(h.Name, id, LinkState.Idle, "routing not checked; VerifyPing pings every WSL2"),
                 _ => new MeshLink(h.Name, id, LinkState.Down, $"{h.Name}'s routing to WSL2: {routing}"),
             });
         }
-        return new MeshPicture { Source = "Status", Nodes = nodes, Links = links };
+        var problems = StatusTable.Problems(rows).Select(p => new ReportProblem($"{p.Host}: {p.Problem}", p.Fix)).ToList();
+        return new MeshPicture { Source = "Status", Nodes = nodes, Links = links, Problems = problems };
     }
 
     /// <summary>The lighthouses; a managed one is up or down as its own check says (<paramref name="seen"/>), an unmanaged one is drawn up.</summary>

@@ -54,7 +54,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         return sb.ToString();
     }
 
-    public string ToJson() => JsonSerializer.Serialize(new
+    public string ToJson() => JsonOutput.Document(new
     {
         passed = Results.Count(r => r.Ok),
         failed = Results.Count(r => !r.Ok),
@@ -63,5 +63,5 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         notes = Notes,
         lighthouses = Lighthouses,
         hosts = Hosts.Select(h => new { host = h.Host, running = h.Running, state = h.State, lighthouses_unreached = h.LighthousesUnreached }),
-    }, new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    });
 }

@@ -13,6 +13,7 @@ public sealed class CheckCertsTask : FlatnetTask
 {
     public override string Name => "CheckCerts";
     public override string Description => "List every certificate with its days left; fail when any has fewer than --days (default 30).";
+    public override IReadOnlyList<string> Options => ["days", "json"];
     public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => Check(context, context.Arguments.Int("days", 30, min: 0, max: 36500));
@@ -35,7 +36,13 @@ public sealed class CheckCertsTask : FlatnetTask
             if (File.Exists(crt)) Add(h.Name, crt, isCa: false);
             else context.Log.Info($"  {h.Name,-16} not signed yet");
         }
-        foreach (var r in rows)
+        if (context.WantsJson)
+            context.PrintJson(JsonOutput.Document(new
+            {
+                minimum_days = minimumDays,
+                certificates = rows.Select(r => new { name = r.Name, is_ca = r.IsCa, not_after = r.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), days_left = r.DaysLeft, expired = r.Expired, due = r.DaysLeft < minimumDays }),
+            }));
+        else foreach (var r in rows)
             context.Log.Info($"  {r.Name,-16} valid until {r.NotAfter:yyyy-MM-dd}  " +
                              (r.Expired ? "EXPIRED" : $"{r.DaysLeft,5} days left{(r.DaysLeft < minimumDays ? "  RENEW" : "")}"));
         var due = rows.Where(r => r.DaysLeft < minimumDays).ToList();

@@ -52,6 +52,7 @@ public sealed class ControlPlane(FlatnetContext context)
 
     public string DescribePlan() => PlanTask.Describe(context.Plan);
     public bool InitCa() => Writing("InitCa", () => InitCaTask.InitCa(context));
+    public IReadOnlyList<string> Init(InitChoices choices) => Writing("Init", () => InitTask.Init(context, choices));
 
     public CertOutcome GenerateCert(string host, bool force = false, string? publicKey = null) => Writing("GenerateCert", () => GenerateCertTask.Generate(context, host, force, publicKey));
     public BundleOutcome PackageBundle(string host) => Writing("PackageBundle", () => PackageBundleTask.Package(context, host));

@@ -44,13 +44,26 @@ public sealed class FlatnetContext
 
     public string BuildIdentity { get; init; } = FlatnetBuild.Identity;
 
+    /// <summary>Where --json's document goes (build.sh's FLATNET_JSON_TO, a file it then prints alone); null: the log.</summary>
+    public string? JsonTo { get; init; }
+
+    /// <summary>Whether the run asked for JSON (--json) rather than tables.</summary>
+    public bool WantsJson => Arguments.Flag("json");
+
+    /// <summary>Prints --json's document: to <see cref="JsonTo"/> when set, else as one log line.</summary>
+    public void PrintJson(string document)
+    {
+        if (JsonTo is null) Log.Info(document.TrimEnd());
+        else File.WriteAllText(JsonTo, document);
+    }
+
     /// <summary>The inventory as an address plan: loaded and validated on first use, its warnings said once.</summary>
     public AddressPlan Plan
     {
         get
         {
             if (_plan is not null) return _plan;
-            _plan = AddressPlan.Build(InventoryLoader.Load(Workspace.InventoryDirectory));
+            _plan = AddressPlan.Load(Workspace.InventoryDirectory);
             foreach (var w in _plan.Warnings) Log.Warn(w);
             // The artifacts folder must be flatnet's before any task starts (it is marked at the first write).
             SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory, mark: false);
@@ -111,9 +124,15 @@ public sealed class FlatnetContext
         public string? Templates;
     }
 
-    /// <summary>Nebula's admin interface on every host (null when network.yaml turns it off): its key is made on first use.</summary>
+    /// <summary>
+    /// Nebula's admin interface on every host (null when network.yaml turns it off): the key network.yaml records, or
+    /// one made on first use, which a writing run records there (a read-only run never edits the inventory).
+    /// </summary>
     public AdminInterface? Admin => Plan.Inventory.Network.Nebula.AdminPort == 0 ? null
-        : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Log);
+        : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Plan.Inventory.Network.Nebula.AdminKey, Log,
+            _writing ? Workspace.InventoryDirectory : null);
+
+    private bool _writing;
 
     /// <summary>
     /// The CA, and what the configs trust while a CA rotation (hosts/ca-rotation.json) is under way: read once per run;
@@ -139,7 +158,7 @@ public sealed class FlatnetContext
     public IReadOnlyList<RenderedFile> Render(HostModel model) => Renderer.Render(model, Platforms.For(model).BundleTemplates(model));
 
     /// <summary>A connection to the host over its inventory's transport.</summary>
-    public IHostConnection Connect(HostAddresses host) => HostConnections.Open(host.Host, Renderer.Templates);
+    public IHostConnection Connect(HostAddresses host) => HostConnections.Open(host.Host, Renderer.Templates, Platform(host).SshServer);
 
     /// <summary>
     /// Before a task's first write: the artifacts folder is claimed (made and marked, or refused when it is someone
@@ -151,6 +170,7 @@ public sealed class FlatnetContext
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
+        _writing = true;
         var plan = Plan; // a bad inventory stops the run here, before anything is written
         SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
         var swept = new List<string>();

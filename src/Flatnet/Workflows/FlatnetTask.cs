@@ -14,6 +14,12 @@ public abstract class FlatnetTask
     /// <summary>The tasks that run first, in order (Cake's IsDependentOn).</summary>
     public virtual IReadOnlyList<string> DependsOn => [];
 
+    /// <summary>
+    /// The arguments it reads, without dashes (--wave-size is "wave-size"): the command line accepts these for it and
+    /// for the tasks it runs first, and refuses any other (<see cref="CommandLine"/>).
+    /// </summary>
+    public virtual IReadOnlyList<string> Options => [];
+
     /// <summary>False for a task that only gathers its dependencies (AddHost).</summary>
     public virtual bool HasBody => true;
 
@@ -29,6 +35,8 @@ public abstract class FlatnetTask
 /// <summary>A task that works on one host (--host=NAME), and runs for any host when another task composes it.</summary>
 public abstract class HostTask : FlatnetTask
 {
+    public override IReadOnlyList<string> Options => ["host"];
+
     public sealed override void Run(FlatnetContext context) => Run(context, context.Arguments.Host);
 
     public abstract void Run(FlatnetContext context, string host);

@@ -13,6 +13,7 @@ public sealed class GenerateCertTask : HostTask
 {
     public override string Name => "GenerateCert";
     public override string Description => "Sign --host's certificate (IP, groups, routed block as subnets) into artifacts/hosts/HOST/pki; --force re-signs, --pub=FILE signs a key made on the host.";
+    public override IReadOnlyList<string> Options => [.. base.Options, "force", "pub"];
 
     public override void Run(FlatnetContext context, string host) =>
         Generate(context, host, context.Arguments.Flag("force"), context.Arguments.Value("pub"));

@@ -10,7 +10,8 @@ public sealed record PackedHost(string Host, bool Signed, bool Written);
 public sealed class PackageAllTask : FlatnetTask
 {
     public override string Name => "PackageAll";
-    public override string Description => "Sign (where needed) and pack every host's bundle, in parallel, with a summary table: what CI runs.";
+    public override string Description => "Sign (where needed) and pack every host's bundle, in parallel; a summary of what changed (--json: as JSON on stdout): what CI runs.";
+    public override IReadOnlyList<string> Options => ["json"];
 
     public override void Run(FlatnetContext context) => PackageAll(context);
 
@@ -21,8 +22,10 @@ public sealed class PackageAllTask : FlatnetTask
         var workers = context.ForWorkers(new SynchronizedReporter(new RecordingReporter()));
         var hosts = plan.Active.ToList();
         var results = new (PackedHost? Row, FlatnetException? Error)[hosts.Count];
+        var progress = Progress.Start("PackageAll", hosts.Count, context.Log);
         Parallel.For(0, hosts.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
         {
+            using var _ = new StepWhenDone(progress, hosts[i].Name);
             try
             {
                 var name = hosts[i].Name;
@@ -33,20 +36,41 @@ public sealed class PackageAllTask : FlatnetTask
                 results[i] = (null, e);
             }
         });
+        progress.Dispose(); // the live line is cleared before the summary
+        var failed = results.Count(r => r.Error is not null);
         var failures = results.Where(r => r.Error is not null).Select(r => r.Error!.Message).Distinct().ToList();
         if (failures.Count > 0)
-            throw new FlatnetException($"{failures.Count} host(s) could not be packed (the others were):\n  " + string.Join("\n  ", failures.Select(r => r.Replace("\n", "\n  "))));
+            throw new FlatnetException($"{failed} of {hosts.Count} host(s) could not be packed{(failed < hosts.Count ? " (the others were)" : "")}:\n  " +
+                                       string.Join("\n  ", failures.Select(r => r.Replace("\n", "\n  "))));
         var rows = results.Select(r => r.Row!).ToList();
         LighthouseConfigs.Render(context);
-        context.Log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
-        foreach (var r in rows)
+        var bundles = Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "bundles"));
+        if (context.WantsJson)
+        {
+            context.PrintJson(JsonOutput.Document(new
+            {
+                bundles, unchanged = rows.Count(r => !r.Written && !r.Signed),
+                changed = rows.Where(r => r.Written || r.Signed).Select(r => new { host = r.Host, certificate_signed = r.Signed, bundle_written = r.Written }),
+            }));
+            return rows;
+        }
+        // What changed, one row each; what did not, one count (a warm run over 300 hosts is one line).
+        var changed = rows.Where(r => r.Written || r.Signed).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
+        if (changed.Count > 0) context.Log.Info($"  {"host",-16} {"nebula ip",-16} {"block",-18} {"certificate",-12} bundle");
+        foreach (var r in changed)
         {
             var h = plan.Host(r.Host);
             context.Log.Info($"  {r.Host,-16} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {(r.Signed ? "signed" : "current"),-12} {(r.Written ? "written" : "unchanged")}");
         }
-        context.Log.Info($"{rows.Count} bundle(s) in {Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "bundles"))}: " +
+        context.Log.Info($"{rows.Count} bundle(s) in {bundles}: " +
                          $"{rows.Count(r => !r.Written)} unchanged, {rows.Count(r => r.Written)} rebuilt; {rows.Count(r => r.Signed)} certificate(s) signed");
         return rows;
     }
 
+}
+
+/// <summary>Counts a host as done for the progress line however its work ended.</summary>
+internal readonly struct StepWhenDone(Progress progress, string item) : IDisposable
+{
+    public void Dispose() => progress.Step(item);
 }

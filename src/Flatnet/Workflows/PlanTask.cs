@@ -8,9 +8,26 @@ public sealed class PlanTask : FlatnetTask
 {
     public override string Name => "Plan";
     public override string Description => "Validate the inventory in hosts/ and print every host's Nebula IP, routed block and WSL2 address.";
+    public override IReadOnlyList<string> Options => ["json"];
     public override bool Writes => false;
 
-    public override void Run(FlatnetContext context) => context.Log.Info(Describe(context.Plan));
+    public override void Run(FlatnetContext context)
+    {
+        if (context.WantsJson) context.PrintJson(Json(context.Plan));
+        else context.Log.Info(Describe(context.Plan));
+    }
+
+    /// <summary>The plan as --json prints it: the network, then every lighthouse and host with its addresses.</summary>
+    public static string Json(AddressPlan plan)
+    {
+        var net = plan.Inventory.Network;
+        return JsonOutput.Document(new
+        {
+            network = new { name = net.Name, overlay = plan.Overlay.ToString(), routed_pool = net.RoutedPool.ToString(), routed_prefix = net.RoutedPrefix, listen_port = net.ListenPort },
+            lighthouses = plan.Lighthouses.Select(l => new { name = l.Name, nebula_ip = l.OverlayAddress, endpoints = l.Lighthouse.Endpoints }),
+            hosts = plan.Hosts.Select(h => new { name = h.Name, nebula_ip = h.OverlayAddress, routed_block = h.RoutedBlock?.ToString(), wsl_address = h.WslAddress, os = h.Host.Os.ToString().ToLowerInvariant() }),
+        });
+    }
 
     public static string Describe(AddressPlan plan)
     {

@@ -14,6 +14,7 @@ public sealed class ReleaseTask : FlatnetTask
 {
     public override string Name => "Release";
     public override string Description => "PackageAll, then artifacts/releases/flatnet-VERSION.zip (--release=1.2.0; Cake owns --version): every bundle, the inventory, a changelog; --include-keys if bundles carry keys.";
+    public override IReadOnlyList<string> Options => ["release", "include-keys"];
 
     public override void Run(FlatnetContext context) => Release(context, context.Arguments.Value("release"), context.Arguments.Flag("include-keys"));
 

@@ -10,7 +10,7 @@ public sealed record RemovalOutcome(string Host, PeerRollout? Peers, bool Uninst
 
 /// <summary>
 /// RemoveHost, the reverse of AddHost: the host's certificate goes on the blocklist (so it is out of the plan), every
-/// peer is brought to a config without its block (their WSL2s drop the route too), Nebula and routing come off the host
+/// peer is brought to a config without its block (their WSL2s route the whole pool and do not change), Nebula and routing come off the host
 /// if it can be reached (and the steps by hand are printed if not), and VerifyPing proves the rest of the mesh whole
 /// and the host gone. Its inventory file is deleted only when asked. Re-running finishes what a failure left and
 /// otherwise changes nothing.
@@ -18,7 +18,8 @@ public sealed record RemovalOutcome(string Host, PeerRollout? Peers, bool Uninst
 public sealed class RemoveHostTask : HostTask
 {
     public override string Name => "RemoveHost";
-    public override string Description => "The reverse of AddHost: revoke --host, bring every other host to a config without it (their WSL2s drop its route), take Nebula and routing off it if reachable (else print the steps by hand), prove the rest with VerifyPing; --delete-inventory also deletes hosts/HOST.yaml and its artifacts.";
+    public override string Description => "The reverse of AddHost: revoke --host, bring every other host to a config without its block's route, take Nebula and routing off it if reachable (else print the steps by hand), prove the rest with VerifyPing; --delete-inventory also deletes hosts/HOST.yaml and its artifacts.";
+    public override IReadOnlyList<string> Options => [.. base.Options, "delete-inventory"];
 
     public override void Run(FlatnetContext context, string host) => Remove(context, host, context.Arguments.Flag("delete-inventory"));
 

@@ -42,7 +42,7 @@ public sealed class RenderAllTask : FlatnetTask
             using (TempFolders.DeleteOnExit(staging))
             {
                 Directory.CreateDirectory(staging);
-                Render(context, changed.Select(c => c.Model), staging);
+                Render(context, changed.Select(c => c.Model).ToList(), staging);
                 Directory.CreateDirectory(root);
                 foreach (var (model, inputs, output) in changed)
                 {
@@ -61,10 +61,11 @@ public sealed class RenderAllTask : FlatnetTask
         return hosts.Select(h => h.Model.Name).ToList();
     }
 
-    private static void Render(FlatnetContext context, IEnumerable<HostModel> models, string folder)
+    private static void Render(FlatnetContext context, IReadOnlyCollection<HostModel> models, string folder)
     {
         try
         {
+            using var progress = Progress.Start("RenderAll", models.Count, context.Log);
             Parallel.ForEach(models, m =>
             {
                 foreach (var f in context.Render(m))
@@ -73,6 +74,7 @@ public sealed class RenderAllTask : FlatnetTask
                     Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                     File.WriteAllBytes(path, f.Content);
                 }
+                progress.Step(m.Name);
             });
         }
         catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is FlatnetException))

@@ -9,6 +9,7 @@ public sealed class RolloutTask : FlatnetTask
 {
     public override string Name => "Rollout";
     public override string Description => "Deploy every host (or --hosts=a,b) in waves of --wave-size (default 1), verifying after each; stops at the first failing wave.";
+    public override IReadOnlyList<string> Options => ["hosts", "wave-size"];
 
     public override void Run(FlatnetContext context) => Roll(context, context.Arguments.List("hosts"), context.Arguments.Int("wave-size", 1));
 

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Flatnet.Pki;
 using Flatnet.Transport;
 using Flatnet.Verification;
@@ -13,30 +12,40 @@ namespace Flatnet.Workflows;
 public sealed class StatusTask : FlatnetTask
 {
     public override string Name => "Status";
-    public override string Description => "Read-only, any time: one row per host: reachable, Nebula version, service, certificate days left, and per peer the tunnel (direct ADDR:PORT, relayed via RELAY, or none now); --json prints JSON; artifacts/verify/status.json.";
+    public override string Description => "Read-only, any time: one line per host (reachable, Nebula version, service, certificate days left, routing, peers: N direct, relayed, idle, down), then each problem with its fix; fails when any host is unhealthy. " +
+                                          "--wide: per peer the tunnel (direct ADDR:PORT, relayed via RELAY); --json: JSON only on stdout; artifacts/verify/status.json.";
+    public override IReadOnlyList<string> Options => ["json", "wide"];
     public override bool Writes => false;
 
-    public override void Run(FlatnetContext context) => Read(context, context.Arguments.Flag("json"));
+    public override void Run(FlatnetContext context)
+    {
+        var problems = StatusTable.Problems(Read(context, context.WantsJson, context.Arguments.Flag("wide")));
+        if (problems.Count > 0)
+            throw new FlatnetException($"{problems.Select(p => p.Host).Distinct().Count()} host(s) unhealthy: " + string.Join("; ", problems.Select(p => $"{p.Host}: {p.Problem.Split('\n')[0]}")),
+                problems.Select(p => p.Fix).Distinct().ToList());
+    }
 
     public static string JsonPath(FlatnetContext context) => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "status.json");
 
-    public static IReadOnlyList<HostStatus> Read(FlatnetContext context, bool json = false) => new Reading(context).Read(json);
+    /// <summary>Reads every host and prints what it found; the rows, healthy or not (<see cref="Run"/> judges them).</summary>
+    public static IReadOnlyList<HostStatus> Read(FlatnetContext context, bool json = false, bool wide = false) => new Reading(context).Read(json, wide);
 
     /// <summary>One look at the mesh, with the context it was given.</summary>
     private sealed class Reading(FlatnetContext context)
     {
-        public IReadOnlyList<HostStatus> Read(bool json = false)
+        public IReadOnlyList<HostStatus> Read(bool json, bool wide)
         {
             var plan = context.Plan;
             var hosts = plan.Deployable.ToList();
             // A managed lighthouse is a host here too (deployable), so it is listed once.
             var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
-            var rows = AtOnce.Each(hosts, h => Examine(h, peers));
-            var text = JsonSerializer.Serialize(rows, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n";
+            var rows = AtOnce.Each(hosts, h => Examine(h, peers)).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
+            var text = JsonOutput.Document(new { ca = CaDaysLeft(), healthy = rows.Count - StatusTable.Problems(rows).Select(p => p.Host).Distinct().Count(), hosts = rows, problems = StatusTable.Problems(rows) });
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(JsonPath(context), text);
-            if (json) context.Log.Info(text.TrimEnd());
-            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" + StatusTable.Table(rows, peers.Select(p => p.Name).ToList()) + Relayed(rows));
+            if (json) context.PrintJson(text);
+            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" +
+                                  (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows));
             var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
             if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
             return rows;
@@ -52,7 +61,7 @@ public sealed class StatusTask : FlatnetTask
             }
             catch (FlatnetException e)
             {
-                return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0] };
+                return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0], Fix = e.Fix };
             }
             using (connection)
             {

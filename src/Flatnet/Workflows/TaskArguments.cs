@@ -20,8 +20,8 @@ public sealed class TaskArguments(IReadOnlyDictionary<string, IReadOnlyList<stri
 
     public bool Has(string name) => values.ContainsKey(name);
 
-    /// <summary>A switch: given (--force, or --force=true) or not.</summary>
-    public bool Flag(string name) => values.TryGetValue(name, out var v) && !v.Any(x => x.Equals("false", StringComparison.OrdinalIgnoreCase));
+    /// <summary>A switch: given (--force, or --force=true) or not. Cake passes a bare --force with no value (null).</summary>
+    public bool Flag(string name) => values.TryGetValue(name, out var v) && !v.Any(x => x is not null && x.Equals("false", StringComparison.OrdinalIgnoreCase));
 
     public string? Value(string name) => values.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
 

@@ -19,6 +19,7 @@ public sealed class UpdatePeersTask : HostTask
 {
     public override string Name => "UpdatePeers";
     public override string Description => "Bring every other host to the bundle built for it now (a new block is their new unsafe route); hosts that already run it are left alone.";
+    public override IReadOnlyList<string> Options => [.. base.Options, "manual-steps-done"];
     public override IReadOnlyList<string> DependsOn => ["ConfigureRouting"];
 
     public override void Run(FlatnetContext context, string host) =>

@@ -9,6 +9,7 @@ public sealed class VerifyPingTask : FlatnetTask
 {
     public override string Name => "VerifyPing";
     public override string Description => "Ping matrix: hosts and WSL2s to every other host's Nebula IP and WSL2; table + artifacts/verify/ping-matrix.json.";
+    public override IReadOnlyList<string> Options => ["json"];
     public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => Verify(context);
@@ -38,8 +39,10 @@ public sealed class VerifyPingTask : FlatnetTask
             var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs);
             matrix = matrix with { Lighthouses = new LighthouseCheck(plan, context.Workspace.ArtifactsDirectory, (h, c) => UpdatePeersTask.RunsBuiltBundle(context, h, c)).Check(matrix, connections) };
             context.ClaimArtifacts();
-            SafeFiles.WriteAllText(MatrixPath(context), matrix.ToJson());
-            context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
+            var json = matrix.ToJson();
+            SafeFiles.WriteAllText(MatrixPath(context), json);
+            if (context.WantsJson) context.PrintJson(json);
+            else context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
             context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
             if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
                 RenderLighthouseConfigs(context);

@@ -125,6 +125,20 @@ public class AddressPlanTests
     }
 
     [Test]
+    public void AnUnknownKeyHidesNothing()
+    {
+        // One file, three kinds of problem: unknown keys (one nested), a bad os, and an index another host has.
+        // Each used to hide the next; one run names them all.
+        using var ws = new TestWorkspace();
+        ws.Write("host-d.yaml", "name: host-d\nindex: 2\nos: macos\ncolour: blue\ndeploy:\n  prot: 22\n");
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
+        Assert.That(e.Problems, Has.Count.EqualTo(4), e.Message);
+        Assert.That(e.Message, Does.Contain("host-d.yaml: line 4: unknown key 'colour'").And.Contain("host-d.yaml: line 6: unknown key 'prot'")
+            .And.Contain("host-d.yaml: line 3: os: 'macos' is not supported").And.Contain("host-d.yaml: line 2: index: 2 is already used by"));
+        Assert.That(e.Message, Does.Contain("keys allowed here: transport, address"), "a nested mapping lists its own keys");
+    }
+
+    [Test]
     public void OverlayInsideWslRangeIsAWarningNotAnError()
     {
         using var ws = new TestWorkspace();

@@ -21,6 +21,22 @@ public class WindowsReleaseTests
     }
 
     [Test]
+    public void AWindowsBundleWithoutNebulaIsRefusedUnlessTheInventorySaysItIsInstalledByHand()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "installed_by_hand:", "    # installed_by_hand: true");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain("network.yaml: nebula.windows.release: a Windows bundle needs Nebula's Windows release")
+            .And.Contain("fix: download nebula-windows-amd64.zip").And.Contain("fix: or, if every Windows host has Nebula installed by hand, set installed_by_hand: true"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "bundles")) ? Directory.GetFiles(Path.Combine(ws.Workspace.ArtifactsDirectory, "bundles")) : [], Is.Empty,
+            "no bundle without nebula.exe is written");
+
+        ws.Edit("network.yaml", "# installed_by_hand:", "    installed_by_hand: true");
+        var packed = ws.ControlPlane().PackageAll();
+        Assert.That(packed, Has.All.Property("Written").True, "said on purpose: bundles carry the config, not the binaries");
+    }
+
+    [Test]
     public void AnUnpackedReleaseFolderServesTooAndArmHostsGetTheArmDll()
     {
         using var ws = new TestWorkspace();

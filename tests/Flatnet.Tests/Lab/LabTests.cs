@@ -165,8 +165,17 @@ public class LabTests
             Assert.That(status.Single(s => s.Host == "host-a").CertificateDaysLeft, Is.InRange(360, 366));
             Assert.That(status.Single(s => s.Host == "host-a").LastHandshakes["host-b"], Is.EqualTo(DateTimeOffset.UtcNow).Within(TimeSpan.FromMinutes(5)),
                 "the last handshake, from host-a's Nebula log");
-            Assert.That(ws.Log.Lines, Has.Some.Match($@"direct {System.Text.RegularExpressions.Regex.Escape(lab.Wires.Lan)}\.12:\d+ \d+[sm] ago"), "the table says both");
-            Assert.That(Report(lab), Does.Contain("From Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
+            Assert.That(ws.Log.Lines, Has.Some.Match(@"\n  host-a\s+ok\s+1\.\d+\.\d+\s.*\s3 direct, 0 relayed, 0 idle, 0 down\n"), "one line per host, its peers summed up");
+            Assert.That(ws.Log.Lines, Has.Some.Contains("3 of 3 host(s) healthy"));
+            // --json: one document, its time first, to where build.sh takes stdout from; the task passes (all healthy).
+            var jsonTo = Path.Combine(ws.Root, "status-stdout.json");
+            new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("json", "true")), JsonTo = jsonTo }).Run(new StatusTask());
+            using (var printed = JsonDocument.Parse(File.ReadAllText(jsonTo)))
+            {
+                Assert.That(printed.RootElement.GetProperty("generated_at").GetString(), Does.EndWith("Z"));
+                Assert.That((printed.RootElement.GetProperty("healthy").GetInt32(), printed.RootElement.GetProperty("hosts").GetArrayLength()), Is.EqualTo((3, 3)));
+            }
+            Assert.That(Report(lab), Does.Contain("measured by Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
 
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
             var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
@@ -200,6 +209,9 @@ public class LabTests
             var down = new ControlPlane(lab.Workspace, ws.Log).Status();
             Assert.That(down.Single(s => s.Host == "host-b").Service, Does.StartWith("not running (pid file stale"));
             Assert.That(down.Single(s => s.Host == "host-b").Tunnels.Values, Has.All.EqualTo("-"));
+            var unhealthy = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Run(new StatusTask()))!;
+            Assert.That(unhealthy.Message, Does.StartWith("1 host(s) unhealthy: host-b: nebula is not running"), "Status's exit code says a host is down");
+            Assert.That(unhealthy.Fix, Does.StartWith("./build.sh --target=Doctor --host=host-b"));
             Assert.That(Report(lab), Does.Contain(Link("host-a", "host-b", "down")).And.Contain(Link("host-b", "host-c", "down")).And.Contain(Link("host-a", "host-c", "direct")));
 
             // Its doctor names the cause first, with what to do.
@@ -311,7 +323,7 @@ public class LabTests
             TestContext.Out.WriteLine(matrix.ToTable());
             foreach (var r in matrix.Results.Where(r => r.From.StartsWith("host-a") && r.To.StartsWith("host-b") || r.From.StartsWith("host-b") && r.To.StartsWith("host-a")))
                 Assert.That(r.Tunnel, Does.StartWith(tunnel), $"{r.From} -> {r.To}");
-            Assert.That(Report(lab), Does.Contain("From VerifyPing at").And.Contain(Link("host-a", "host-b", kind == LabNat.Cone ? "direct" : "relayed")));
+            Assert.That(Report(lab), Does.Contain("measured by VerifyPing at").And.Contain(Link("host-a", "host-b", kind == LabNat.Cone ? "direct" : "relayed")));
             if (kind == LabNat.Symmetric) // VerifyPing says what a relayed tunnel costs, as a note, not a failure
             {
                 Assert.That(matrix.Notes, Has.Some.Match("host-a - host-b.* relayed through lighthouse: it works, but every byte crosses lighthouse; " +

@@ -44,7 +44,7 @@ public class RolloutLabTests
             var stranger = Path.Combine(ws.Root, "stranger");
             ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", stranger]).EnsureSuccess("ssh-keygen");
             Edit(Path.Combine(lab.Directory, "ssh", "id_ed25519"), stranger);
-            Assert.That(Deploy().Message, Does.Contain($"cannot connect to root@{lan}.11:22 (host-a)").And.Contain($"add the public key of {stranger} to root's authorized_keys on host-a"));
+            Assert.That(Deploy().Message, Does.Contain($"cannot connect to root@{lan}.11:22 (host-a)").And.Contain($"add the public key of {stranger} to ~root/.ssh/authorized_keys on host-a"));
             StillAsItWas("wrong key");
 
             File.WriteAllText(hostFile, original);

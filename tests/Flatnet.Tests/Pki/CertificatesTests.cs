@@ -8,6 +8,19 @@ namespace Flatnet.Tests;
 public class CertificatesTests
 {
     [Test]
+    public void WithoutACaTheExampleInventoryStopsInsteadOfMakingOne()
+    {
+        // A new CA the Stage 1 lighthouse does not trust would be a silent wrong artifact: only InitCa (or the lab) makes one.
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "create_if_missing:", File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "hosts", "network.yaml")).Single(l => l.TrimStart().StartsWith("create_if_missing:")));
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.StartWith("no CA at ").And.Contain("pki/ca.crt and ").And.Contain("or run ./build.sh --target=InitCa"));
+        Assert.That(ws.WrittenFiles(), Has.None.Contains("ca."));
+        Assert.That(ws.ControlPlane().InitCa(), Is.True, "InitCa makes one on purpose");
+        Assert.That(ws.ControlPlane().PackageAll(), Has.Count.EqualTo(3));
+    }
+
+    [Test]
     public void CheckCertsListsDaysLeftAndFailsBelowTheThreshold()
     {
         using var ws = new TestWorkspace();

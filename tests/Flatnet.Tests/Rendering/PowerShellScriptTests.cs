@@ -77,7 +77,7 @@ public class PowerShellScriptTests
             ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
             ["ReleaseBundleDir"] = release.Workspace.BundleDirectory("host-b"),
         });
-        Assert.That(passed, Is.EqualTo(26));
+        Assert.That(passed, Is.EqualTo(27));
     }
 
     [Test]

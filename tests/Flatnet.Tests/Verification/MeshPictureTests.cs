@@ -45,16 +45,17 @@ public class MeshPictureTests
 
         Assert.That(picture.Links.Where(l => !l.To.EndsWith("/wsl", StringComparison.Ordinal)).Select(Link), Is.EquivalentTo(new[]
         {
-            ("host-a", lighthouse, LinkState.Direct), ("host-b", lighthouse, LinkState.Down), ("host-c", lighthouse, LinkState.Relayed),
-            ("host-a", "host-b", LinkState.Down), ("host-a", "host-c", LinkState.Direct), ("host-b", "host-c", LinkState.Down),
-        }));
-        Assert.That(picture.Links.Single(l => l.From == "host-a" && l.To == "host-b").Detail, Is.EqualTo("host-b cannot be reached over SSH"));
+            ("host-a", lighthouse, LinkState.Direct), ("host-b", lighthouse, LinkState.Unknown), ("host-c", lighthouse, LinkState.Relayed),
+            ("host-a", "host-b", LinkState.Unknown), ("host-a", "host-c", LinkState.Direct), ("host-b", "host-c", LinkState.Unknown),
+        }), "the build machine not reaching host-b says nothing of its tunnels: unknown, never drawn as down");
+        Assert.That(picture.Links.Single(l => l.From == "host-a" && l.To == "host-b").Detail, Is.EqualTo("not read: the build machine cannot SSH in to host-b"));
         Assert.That(picture.Links.Where(l => l.To.EndsWith("/wsl", StringComparison.Ordinal)).Select(Link), Is.EquivalentTo(new[]
         {
-            ("host-a", "host-a/wsl", LinkState.Direct), ("host-b", "host-b/wsl", LinkState.Idle), ("host-c", "host-c/wsl", LinkState.Down),
+            ("host-a", "host-a/wsl", LinkState.Direct), ("host-b", "host-b/wsl", LinkState.Unknown), ("host-c", "host-c/wsl", LinkState.Down),
         }), "a WSL2 link is what the routing check found; an unreached host's is not claimed");
         Assert.That(picture.Links.Single(l => l.To == "host-c/wsl").Detail, Does.Contain("missing: route 10.101.3.0/24 via 172.29.1.2"));
-        Assert.That(picture.Nodes.Single(n => n.Id == "host-b").Up, Is.False);
+        Assert.That(picture.Nodes.Single(n => n.Id == "host-b"), Has.Property("Up").False.And.Property("Reached").False);
+        Assert.That(picture.Problems.Select(p => p.What), Has.Some.StartWith("host-b: cannot connect").And.Some.StartWith("host-c: routing for its WSL2"));
     }
 
     [Test]
@@ -66,6 +67,24 @@ public class MeshPictureTests
 
         Assert.That(html, Does.Not.Contain("<script").And.Contain("&lt;script&gt;alert(&#39;no route&#39;)&lt;/script&gt;"));
         Assert.That(html, Does.Not.Contain("src=").And.Not.Contain("href=").And.Not.Contain("url("), "nothing is fetched: the page works offline, from a zip or a CI artifact");
-        Assert.That(html, Does.Contain("<table id=\"matrix\">").And.Contain("From VerifyPing at 1970-01-01 00:00:00 UTC"));
+        Assert.That(html, Does.Contain("<table id=\"matrix\">").And.Contain("measured by VerifyPing at 1970-01-01 00:00:00 UTC"));
+        Assert.That(html.IndexOf("id=\"headline\"", StringComparison.Ordinal), Is.LessThan(html.IndexOf("<line", StringComparison.Ordinal)), "the headline comes before the drawing");
+        Assert.That(html, Does.Contain(">1 of 3 hosts healthy, 3 link(s) down<"), "host-b does not reach host-c, whose Nebula runs: both are counted out");
+    }
+
+    [Test]
+    public void TheLinksTableColoursEachStateAsTheLegendDoes()
+    {
+        using var ws = new TestWorkspace();
+        var plan = ws.ControlPlane().Context.Plan;
+        var picture = MeshPicture.FromMatrix(plan, MeshFixture.Matrix(plan));
+        var html = MeshReport.Html(picture, DateTimeOffset.UnixEpoch);
+        var table = html[html.IndexOf("<table id=\"links\">", StringComparison.Ordinal)..];
+        foreach (var l in picture.Links)
+        {
+            var state = l.State.ToString().ToLowerInvariant();
+            Assert.That(table, Does.Contain($"<td class=\"s-{state}\">{state}</td>"));
+        }
+        Assert.That(html, Does.Contain("td.s-relayed{background:#ffe0b2}").And.Contain("td.s-idle{background:#eeeeee}"), "amber and grey, as the legend");
     }
 }

@@ -22,6 +22,49 @@ public class StatusTests
         Assert.That(lines[3].Trim(), Is.EqualTo("cannot connect to root@198.18.0.12:22 (host-b): Connection refused"));
     }
 
+    private static HostStatus Healthy(string host, params (string Peer, string Tunnel)[] tunnels) => new()
+    {
+        Host = host, Reachable = true, Running = true, Nebula = "1.11.0", Service = "running", CertificateDaysLeft = 364, Routing = "ok",
+        Tunnels = tunnels.ToDictionary(t => t.Peer, t => t.Tunnel),
+    };
+
+    [Test]
+    public void OneLinePerHostInTheOrderAPersonCountsThenEachProblemWithItsFix()
+    {
+        var rows = new[]
+        {
+            Healthy("pc-10", ("pc-2", "direct 198.18.0.2:4242"), ("pc-1", "relayed via lighthouse"), ("lighthouse", "-")),
+            Healthy("pc-2", ("pc-10", "direct 198.18.0.10:4242"), ("pc-1", "-")),
+            new HostStatus { Host = "pc-1", Reachable = false, Problem = "cannot connect to root@198.18.0.1:22 (pc-1): Connection refused", Fix = "turn pc-1 on" },
+        };
+        var lines = StatusTable.Summary(rows).Split('\n');
+        Assert.That(lines.Skip(1).Take(3).Select(l => l.Trim().Split(' ')[0]), Is.EqualTo(new[] { "pc-1", "pc-2", "pc-10" }), "pc-2 before pc-10");
+        Assert.That(lines[3], Does.EndWith("1 direct, 1 relayed, 1 idle, 0 down"), "the lighthouse has no tunnel now: idle; pc-1 is down, but pc-10 has a relayed tunnel to it");
+        Assert.That(lines[2], Does.EndWith("1 direct, 0 relayed, 0 idle, 1 down"));
+        Assert.That(lines[4], Is.EqualTo("2 of 3 host(s) healthy; 1 problem(s):"));
+        Assert.That(lines[5], Is.EqualTo("  pc-1: cannot connect to root@198.18.0.1:22 (pc-1): Connection refused"));
+        Assert.That(lines[6], Is.EqualTo("      fix: turn pc-1 on"), "Status keeps the failure's fix");
+    }
+
+    [Test]
+    public void TwentyHostsFitOneHundredTwentyColumns()
+    {
+        var names = Enumerable.Range(1, 20).Select(i => $"office-pc-{i:00}").ToList();
+        var rows = names.Select(n => Healthy(n, names.Where(p => p != n).Select(p => (p, "direct 198.18.0.1:4242")).ToArray())
+            with { Service = "running (since 2026-12-01 08:00)", Routing = "missing: route 10.101.4.0/24" }).ToList();
+        Assert.That(StatusTable.Summary(rows).Split('\n'), Has.All.Length.LessThanOrEqualTo(120));
+    }
+
+    [Test]
+    public void AnUnhealthyHostIsAProblemAndAHealthyMeshHasNone()
+    {
+        Assert.That(StatusTable.Problems([Healthy("a"), Healthy("b")]), Is.Empty);
+        var problems = StatusTable.Problems([Healthy("a") with { Running = false, Service = "stopped" }, Healthy("b") with { Routing = "missing: forwarding" }, Healthy("c") with { CertificateDaysLeft = 0 }]);
+        Assert.That(problems.Select(p => (p.Host, p.Problem)), Is.EqualTo(new[]
+            { ("a", "nebula is not running: stopped"), ("b", "routing for its WSL2: missing: forwarding"), ("c", "its certificate has expired") }));
+        Assert.That(problems.Select(p => p.Fix), Has.All.StartWith("./build.sh --target="));
+    }
+
     [Test]
     public void APeersCellSaysHowLongAgoItsLastHandshakeWas()
     {

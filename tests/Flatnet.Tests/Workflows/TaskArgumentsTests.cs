@@ -15,6 +15,16 @@ public class TaskArgumentsTests
     }
 
     [Test]
+    public void ABareSwitchIsOnAsCakePassesIt()
+    {
+        // Cake gives `--force` (no value) as a null value; `--force=false` turns it off.
+        var bare = new TaskArguments(new Dictionary<string, IReadOnlyList<string>> { ["force"] = [null!] });
+        Assert.That(bare.Flag("force"), Is.True);
+        Assert.That(Args(("force", "false")).Flag("force"), Is.False);
+        Assert.That(Args().Flag("force"), Is.False);
+    }
+
+    [Test]
     public void AListThatNamesNoHostIsAnError()
     {
         using var ws = new TestWorkspace();

@@ -348,6 +348,12 @@ Describe 'install.ps1' {
         NebulaCalls $site | Should -Be @("nebula.exe -test -config $($site.Root)/config/nebula/config.yaml")
     }
 
+    It 'stops before writing anything when the install root''s drive does not exist (the spec''s F: on a PC without one)' {
+        $site = New-Site $BundleDir
+        { & (Join-Path $site.Bundle 'install.ps1') -Root 'Q:\flatnet' } | Should -Throw '*the install root Q:\flatnet is on drive Q:, which this PC does not have*'
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
+
     It 'says where to get nebula.exe when it is missing' {
         $site = New-Site $BundleDir -Bare
         { Invoke-Install $site } | Should -Throw '*nebula.exe is missing. Set nebula.windows.release*'

@@ -29,6 +29,12 @@ $HostName = 'host-c'
 $ServiceName = 'nebula'
 $ServiceManager = 'nebula'
 $Here = Split-Path -Parent $MyInvocation.MyCommand.Path
+# The root's drive first (Join-Path below already fails on a drive that does not exist): the spec's F: is missing
+# on most office PCs, and nothing is written before this is known.
+if ($Root -match '^([A-Za-z]):' -and -not (Test-Path -LiteralPath "$($Matches[1]):\")) {
+    throw "install.ps1 (${HostName}): the install root $Root is on drive $($Matches[1]):, which this PC does not have; set nebula.windows.root in hosts/network.yaml to a folder on a drive it has (C:\flatnet is the usual one), build the bundle again, or run this script with -Root C:\flatnet"
+}
+
 $NebulaDir = Join-Path $Root 'nebula'
 $ConfigDir = Join-Path $Root 'config\nebula'
 $LogsDir = Join-Path $Root 'logs'

@@ -1,0 +1,24 @@
+namespace Flatnet.Inventory;
+
+/// <summary>
+/// Writes nebula.admin_key into network.yaml once, as a line under its `nebula:` mapping (<see cref="YamlLines"/>),
+/// leaving every other line and comment as the user wrote it.
+/// </summary>
+public static class AdminKeyRecord
+{
+    /// <returns>The file written, or null when it already records a key.</returns>
+    public static string? Record(string inventoryDirectory, string publicKey)
+    {
+        var file = Path.Combine(inventoryDirectory, InventoryLoader.NetworkFileName);
+        var yaml = new YamlLines(file);
+        if (yaml.Get("nebula.admin_key") is not null) return null;
+        const string comment = "flatnet's admin key, public half (the private one stays in pki/); commit it";
+        if (yaml.Get("nebula") is null && !File.ReadAllLines(file).Any(l => l.StartsWith("nebula:", StringComparison.Ordinal)))
+            yaml.Set("nebula", "");
+        if (!yaml.Set("nebula.admin_key", $"\"{publicKey}\"", comment))
+            throw new FlatnetException("nebula: is written on one line, so flatnet cannot add admin_key under it",
+                $"write nebula: as a block and add the line  admin_key: \"{publicKey}\"", Workspace.Relative(file), "nebula.admin_key");
+        yaml.Save();
+        return file;
+    }
+}

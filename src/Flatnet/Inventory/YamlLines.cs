@@ -1,0 +1,81 @@
+namespace Flatnet.Inventory;
+
+/// <summary>
+/// A user's YAML file edited line by line, so that every other line and comment stays as the user wrote it: a
+/// scalar set where its key is (its trailing comment kept), or added under its parent mapping when absent. For
+/// block-style files as flatnet's examples are; a key written in flow style ({ a: b }) is left for the user.
+/// </summary>
+public sealed class YamlLines(string file)
+{
+    private readonly List<string> _lines = System.IO.File.ReadAllLines(file).ToList();
+
+    public string File => file;
+    public bool Changed { get; private set; }
+
+    /// <summary>Sets <paramref name="path"/> (e.g. nebula.windows.root, lighthouses[0].endpoints) to a YAML value as written.</summary>
+    /// <returns>False when neither the key nor its parent mapping is written in block style.</returns>
+    public bool Set(string path, string yamlValue, string? comment = null)
+    {
+        var lines = Lines();
+        if (lines.TryGetValue(path, out var at) && Split(_lines[at - 1]) is { } kept)
+        {
+            var updated = kept.Prefix + yamlValue + (comment is null ? kept.Comment : "   # " + comment);
+            if (updated == _lines[at - 1]) return true;
+            _lines[at - 1] = updated;
+            Changed = true;
+            return true;
+        }
+        var dot = path.LastIndexOf('.');
+        var parent = dot < 0 ? null : path[..dot];
+        var key = path[(dot + 1)..];
+        if (parent is null)
+        {
+            _lines.Add($"{key}: {yamlValue}" + (comment is null ? "" : "   # " + comment));
+            Changed = true;
+            return true;
+        }
+        if (!lines.TryGetValue(parent, out var parentAt) || _lines[parentAt - 1].Split('#')[0].TrimEnd().EndsWith(':') is false) return false;
+        var indent = _lines[parentAt - 1].Length - _lines[parentAt - 1].TrimStart().Length + 2;
+        _lines.Insert(parentAt, new string(' ', indent) + $"{key}: {yamlValue}" + (comment is null ? "" : "   # " + comment));
+        Changed = true;
+        return true;
+    }
+
+    /// <summary>The value of a scalar as written (without quotes or comment), or null.</summary>
+    public string? Get(string path) =>
+        Lines().TryGetValue(path, out var at) && Split(_lines[at - 1]) is { } parts ? parts.Value.Trim().Trim('"', '\'') : null;
+
+    public void Save()
+    {
+        if (Changed) SafeFiles.WriteAllText(file, string.Join("\n", _lines) + "\n");
+    }
+
+    private IReadOnlyDictionary<string, int> Lines()
+    {
+        var map = new InventoryProblems();
+        map.MapLines(file, string.Join("\n", _lines));
+        return map.Lines.Of(file);
+    }
+
+    /// <summary>`  key: value   # comment` as (prefix up to the value, value, comment with its spaces); null when the line has no `key:`.</summary>
+    private static (string Prefix, string Value, string Comment)? Split(string line)
+    {
+        var colon = line.IndexOf(": ", StringComparison.Ordinal);
+        if (colon < 0) return null;
+        var start = colon + 2;
+        while (start < line.Length && line[start] == ' ') start++;
+        var quote = '\0';
+        for (var i = start; i < line.Length; i++)
+        {
+            if (quote != '\0') { if (line[i] == quote) quote = '\0'; continue; }
+            if (line[i] is '"' or '\'') quote = line[i];
+            else if (line[i] == '#' && line[i - 1] == ' ')
+            {
+                var end = i;
+                while (end > start && line[end - 1] == ' ') end--;
+                return (line[..start], line[start..end], line[end..]);
+            }
+        }
+        return (line[..start], line[start..], "");
+    }
+}

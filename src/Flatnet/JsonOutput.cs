@@ -1,0 +1,30 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Flatnet;
+
+/// <summary>
+/// What --json prints (Status, Plan, VerifyPing, CheckCerts, PackageAll): one JSON document with the time it was
+/// made first, snake_case names. build.sh/build.ps1 give Cake's own output to stderr and this document alone to stdout
+/// (through the file FLATNET_JSON_TO names), so `./build.sh --target=Status --json | jq .` works.
+/// </summary>
+public static class JsonOutput
+{
+    public const string Variable = "FLATNET_JSON_TO";
+
+    public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    /// <summary>The document: "generated_at" (UTC, to the second), then the payload's own fields.</summary>
+    public static string Document(object payload, DateTimeOffset? now = null)
+    {
+        var fields = JsonSerializer.SerializeToNode(payload, payload.GetType(), Options) as JsonObject
+                     ?? throw new InvalidOperationException("a JSON document is an object");
+        var document = new JsonObject { ["generated_at"] = (now ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ") };
+        foreach (var (name, value) in fields.ToList())
+        {
+            fields.Remove(name);
+            document[name] = value;
+        }
+        return document.ToJsonString(Options) + "\n";
+    }
+}

@@ -1,0 +1,146 @@
+using Flatnet.Inventory;
+
+namespace Flatnet.Workflows;
+
+/// <summary>
+/// Init: from the lab's example to a real fleet in one step. Sets in hosts/network.yaml what a fleet needs (the
+/// lighthouse's LAN endpoint and overlay IP, the install root, Nebula's Windows release, no CA made on its own),
+/// copies Stage 1's CA in (the key owner-only), records the admin key, and clears the lab's host addresses, so that
+/// Plan then names what is still to fill in, per host. Every other line and comment of the files stays as written
+/// (<see cref="YamlLines"/>); a re-run with the same arguments changes nothing.
+/// </summary>
+public sealed class InitTask : FlatnetTask
+{
+    /// <summary>The example's lab addresses (the lab's underlay, 198.18.0.0/15): never a fleet's.</summary>
+    private static readonly Ipv4Network LabUnderlay = Ipv4Network.Parse("198.18.0.0/15");
+
+    public override string Name => "Init";
+    public override string Description => "Turn the example inventory into a real fleet's: --lighthouse=LAN-IP:PORT (required), --lighthouse-ip=OVERLAY-IP, --ca-crt=FILE and --ca-key=FILE (Stage 1's, copied; the key owner-only), " +
+                                          "--windows-release=ZIP, --root=C:\\flatnet (default; the spec's is F:\\flatnet). Clears the lab's host addresses; Plan then says what is still missing.";
+    public override IReadOnlyList<string> Options => ["lighthouse", "lighthouse-ip", "ca-crt", "ca-key", "windows-release", "root"];
+
+    public override void Run(FlatnetContext context)
+    {
+        var a = context.Arguments;
+        Init(context, new InitChoices(a.Value("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
+                "add --lighthouse=192.168.1.10:4242 (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
+            a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root") ?? @"C:\flatnet"));
+    }
+
+    public static IReadOnlyList<string> Init(FlatnetContext context, InitChoices choices)
+    {
+        var inventory = context.Workspace.InventoryDirectory;
+        var network = new YamlLines(Path.Combine(inventory, InventoryLoader.NetworkFileName));
+        var done = new List<string>();
+        Check(choices);
+        void Set(string path, string value, string what, string? comment = null)
+        {
+            var before = network.Get(path);
+            if (!network.Set(path, value, comment))
+                throw new FlatnetException($"cannot set {path}: its mapping is not written in block style", $"set it by hand to {value}", Workspace.Relative(network.File), path);
+            if (before != value.Trim('"', '\'')) done.Add(what);
+        }
+        Set("lighthouses[0].endpoints", $"[\"{choices.Lighthouse}\"]", $"lighthouse endpoint {choices.Lighthouse}");
+        if (choices.LighthouseIp is { } ip) Set("lighthouses[0].overlay_ip", ip, $"lighthouse overlay IP {ip}");
+        Set("ca.create_if_missing", "false", "no CA made on its own (ca.create_if_missing: false)");
+        Set("nebula.windows.root", $"'{choices.Root}'", $"install root {choices.Root}", "on the system drive; the spec's layout below it");
+        if (choices.WindowsRelease is { } release)
+            Set("nebula.windows.release", Rendering.Quoting.YamlQuote(Path.GetFullPath(release)), $"Windows release {release}");
+        network.Save();
+
+        // Stage 1's CA, copied beside the paths network.yaml names; never over a CA that is already there.
+        var ca = context.Plan.Inventory.Network.Ca;
+        if (choices.CaCrt is { } crt) done.AddRange(CopyCa(context, crt, ca.CrtPath, secret: false));
+        if (choices.CaKey is { } key) done.AddRange(CopyCa(context, key, ca.KeyPath, secret: true));
+
+        // The lab's addresses are no fleet's: cleared, so Plan names each host still to fill in.
+        foreach (var file in Directory.GetFiles(inventory, "*.yaml").Where(f => Path.GetFileName(f) != InventoryLoader.NetworkFileName).Order(StringComparer.Ordinal))
+        {
+            var host = new YamlLines(file);
+            if (host.Get("deploy.address") is { } address && IsLab(address))
+            {
+                host.Set("deploy.address", "\"\"", "its LAN address: fill in (Init cleared the lab's)");
+                host.Save();
+                done.Add($"{Path.GetFileNameWithoutExtension(file)}: lab address {address} cleared");
+            }
+        }
+        // The admin interface's key, made once and recorded in network.yaml, so every clone renders the same configs.
+        _ = context.Admin;
+        context.Log.Info(done.Count == 0 ? "Init: the inventory already says all this; nothing changed"
+            : "Init changed:\n  " + string.Join("\n  ", done));
+        context.Log.Info("still to do: " + StillToDo(context));
+        return done;
+    }
+
+    private static void Check(InitChoices choices)
+    {
+        var problems = new List<UsageError>();
+        var endpoint = choices.Lighthouse.Split(':');
+        if (endpoint.Length != 2 || !System.Net.IPAddress.TryParse(endpoint[0], out _) && Grammar.Address(endpoint[0]) is not null || !int.TryParse(endpoint[1], out var port) || port is < 1 or > 65535)
+            problems.Add(new UsageError($"'{choices.Lighthouse}' is not HOST:PORT", "e.g. --lighthouse=192.168.1.10:4242", "--lighthouse"));
+        else if (IsLab(endpoint[0]))
+            problems.Add(new UsageError($"{endpoint[0]} is the lab's address, not a lighthouse on your LAN", "give the LAN address your PCs reach Stage 1's lighthouse at", "--lighthouse"));
+        if (choices.LighthouseIp is { } overlay && !System.Net.IPAddress.TryParse(overlay, out _))
+            problems.Add(new UsageError($"'{overlay}' is not an IPv4 address", "the lighthouse's Nebula IP, e.g. --lighthouse-ip=10.100.0.1", "--lighthouse-ip"));
+        if (!System.Text.RegularExpressions.Regex.IsMatch(choices.Root, @"^[A-Za-z]:\\[^""'\r\n]*$"))
+            problems.Add(new UsageError($"'{choices.Root}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root"));
+        foreach (var (flag, file) in new[] { ("--ca-crt", choices.CaCrt), ("--ca-key", choices.CaKey), ("--windows-release", choices.WindowsRelease) })
+            if (file is not null && !File.Exists(file) && !Directory.Exists(file))
+                problems.Add(new UsageError($"{file} does not exist", "give the path of the file on this machine", flag));
+        if (problems.Count == 1) throw problems[0];
+        if (problems.Count > 1) throw new UsageErrors("Init", problems);
+    }
+
+    private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);
+
+    private static IEnumerable<string> CopyCa(FlatnetContext context, string from, string to, bool secret)
+    {
+        var bytes = File.ReadAllBytes(from);
+        if (File.Exists(to))
+        {
+            if (File.ReadAllBytes(to).SequenceEqual(bytes)) yield break;
+            throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));
+        }
+        if (secret) SafeFiles.RequireSecretFolder(Path.GetDirectoryName(to)!, "the CA key's folder");
+        else Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+        SafeFiles.WriteFile(to, path => File.WriteAllBytes(path, bytes), secret);
+        if (!secret && !context.NebulaCert.Print(to).IsCa)
+        {
+            File.Delete(to);
+            throw new UsageError($"{from} is not a CA certificate", "give Stage 1's ca.crt (nebula-cert print -path ca.crt says isCa: true)", "--ca-crt");
+        }
+        yield return $"CA {(secret ? "key" : "certificate")} copied to {Workspace.Relative(to)}{(secret ? " (owner-only)" : "")}";
+    }
+
+    /// <summary>What Plan still refuses, or what remains before AddHost.</summary>
+    private static string StillToDo(FlatnetContext context)
+    {
+        try
+        {
+            var plan = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
+            var missing = new List<string>();
+            if (!File.Exists(plan.Inventory.Network.Ca.CrtPath)) missing.Add($"copy Stage 1's ca.crt and ca.key to {Workspace.Relative(plan.Inventory.Network.Ca.CrtPath)} (or --ca-crt/--ca-key)");
+            // Each platform says whether its bundles would carry Nebula (Windows: the release, or installed_by_hand).
+            foreach (var platform in plan.Hosts.Select(h => context.Platforms.For(h.Host)).Distinct())
+            {
+                try
+                {
+                    platform.ShippedNebula(plan.Inventory.Network);
+                }
+                catch (FlatnetException e)
+                {
+                    missing.Add($"{e.Problem} (--windows-release=nebula-windows-amd64.zip)");
+                }
+            }
+            missing.AddRange(plan.Hosts.Where(h => h.Host.Deploy.HostKey is null && h.Host.Deploy.Transport == DeployTransport.Ssh).Select(h => $"{h.Name}: pin its SSH host key (deploy.host_key) or ssh to it once"));
+            return missing.Count == 0 ? "nothing: ./build.sh --target=AddHost --host=NAME" : "\n  " + string.Join("\n  ", missing);
+        }
+        catch (InventoryProblem e)
+        {
+            return "Plan names what to fill in:\n  " + string.Join("\n  ", e.Problems.Select(p => p.Replace("\n", "\n  ")));
+        }
+    }
+}
+
+/// <summary>What Init was told: the lighthouse's endpoint (and overlay IP), Stage 1's CA files, the Windows release, the install root.</summary>
+public sealed record InitChoices(string Lighthouse, string? LighthouseIp, string? CaCrt, string? CaKey, string? WindowsRelease, string Root);

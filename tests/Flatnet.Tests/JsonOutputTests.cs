@@ -1,0 +1,28 @@
+namespace Flatnet.Tests;
+
+/// <summary>--json prints one document, its time first, only to where build.sh takes stdout from.</summary>
+public class JsonOutputTests
+{
+    [Test]
+    public void ADocumentStartsWithTheTimeItWasMade()
+    {
+        var text = JsonOutput.Document(new { hosts = new[] { "a" }, NebulaIp = "10.0.0.1" }, DateTimeOffset.Parse("2026-12-03T12:00:00.7Z"));
+        Assert.That(text, Does.StartWith("{\n  \"generated_at\": \"2026-12-03T12:00:00Z\",\n  \"hosts\": [").And.Contain("\"nebula_ip\": \"10.0.0.1\""));
+    }
+
+    [TestCase("Plan")]
+    [TestCase("PackageAll")]
+    [TestCase("CheckCerts")]
+    public void JsonGoesToItsFileAndNothingElseDoes(string target)
+    {
+        using var ws = new TestWorkspace();
+        var to = Path.Combine(ws.Root, "out.json");
+        if (target == "CheckCerts") ws.ControlPlane().PackageAll();
+        ws.Log.Lines.Clear();
+        var context = new FlatnetContext(ws.Workspace, ws.Log) { Arguments = TaskArguments.Of(("json", "true")), JsonTo = to };
+        new ControlPlane(context).Run(FlatnetTasks.Named(target));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(to));
+        Assert.That(json.RootElement.GetProperty("generated_at").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"));
+        Assert.That(ws.Log.Lines, Has.None.Contains("generated_at"), "the log never carries the document");
+    }
+}

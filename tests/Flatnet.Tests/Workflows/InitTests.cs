@@ -1,0 +1,79 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Init turns the lab's example inventory into a real fleet's in one step: the lighthouse on the LAN, Stage 1's CA
+/// copied in (its key owner-only), the Windows release, an install root on the system drive, no CA made on its own;
+/// the lab's addresses cleared, so Plan names what is left, and accepts the inventory once they are filled in.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class InitTests
+{
+    /// <summary>Stage 1's CA, as its lighthouse made it, outside the workspace.</summary>
+    private static (string Crt, string Key) StageOneCa(TestWorkspace ws)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(ws.Root, "stage1")).FullName;
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "stage1-ca", "-out-crt", Path.Combine(dir, "ca.crt"), "-out-key", Path.Combine(dir, "ca.key")])
+            .EnsureSuccess("nebula-cert ca");
+        return (Path.Combine(dir, "ca.crt"), Path.Combine(dir, "ca.key"));
+    }
+
+    [Test]
+    public void TheExampleBecomesAFleetThatPlanAcceptsOnceTheAddressesAreFilledIn()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        var release = FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula-windows-amd64.zip"));
+        var choices = new InitChoices("192.168.1.10:4242", "10.100.0.1", crt, key, release, @"C:\flatnet");
+        var done = ws.ControlPlane().Init(choices);
+
+        Assert.That(done, Has.Some.StartWith("lighthouse endpoint 192.168.1.10:4242").And.Some.StartWith("install root C:\\flatnet")
+            .And.Some.StartWith("Windows release").And.Some.StartWith("CA key copied to").And.Some.StartWith("host-a: lab address 198.18.0.11 cleared"));
+        var network = File.ReadAllText(ws.HostsFile("network.yaml"));
+        Assert.That(network, Does.Contain("endpoints: [\"192.168.1.10:4242\"]").And.Contain("root: 'C:\\flatnet'").And.Contain("create_if_missing: false")
+            .And.Contain("  admin_key: \"ssh-ed25519 "));
+        Assert.That(network, Does.Contain("# Nebula's firewall, as the spec writes it"), "the user's comments stay");
+        Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki", "ca.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the CA key is owner-only");
+        Assert.That(File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.crt")), Is.EqualTo(File.ReadAllBytes(crt)));
+
+        // Plan names what is left, per host: the addresses Init cleared.
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Problems, Has.Count.EqualTo(3));
+        Assert.That(e.Problems, Has.All.Contain("deploy.address: transport ssh needs an address"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("still to do: Plan names what to fill in:"));
+
+        foreach (var (host, i) in new[] { ("host-a", 21), ("host-b", 22), ("host-c", 23) })
+            ws.Edit($"{host}.yaml", "address:", $"  address: 192.168.1.{i}");
+        var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
+        Assert.That(plan.Lighthouses[0].Lighthouse.Endpoints, Is.EqualTo(new[] { "192.168.1.10:4242" }));
+        Assert.That(plan.Inventory.Network.Nebula.Windows.Root, Is.EqualTo(@"C:\flatnet"));
+
+        // Again with the same choices: nothing changes.
+        ws.Log.Lines.Clear();
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        Assert.That(ws.ControlPlane().Init(choices), Is.Empty);
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("nothing changed"));
+    }
+
+    [Test]
+    public void BadChoicesAreNamedAtOnceAndNothingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var before = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var e = Assert.Throws<UsageErrors>(() => ws.ControlPlane().Init(new InitChoices("198.18.0.1:4242", "ten", "/nonexistent/ca.crt", null, null, "flatnet")))!;
+        Assert.That(e.Errors.Select(x => x.Field), Is.EqualTo(new[] { "--lighthouse", "--lighthouse-ip", "--root", "--ca-crt" }));
+        Assert.That(e.Errors[0].Problem, Does.Contain("is the lab's address"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before));
+        Assert.That(ws.WrittenFiles(), Has.None.Contains("pki"));
+    }
+
+    [Test]
+    public void ACaAlreadyThereIsNeverReplaced()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        var (crt, _) = StageOneCa(ws);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, null, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("already holds another CA's file; flatnet never replaces a CA"));
+    }
+}
