@@ -24,7 +24,7 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFi
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
 # --json: Cake's own lines go to stderr and stdout carries the JSON document alone (the task writes it to the file
 # FLATNET_JSON_TO names). Colours only for a person at a terminal, never in a pipe or a CI log, nor with NO_COLOR set.
-$json = @($args | Where-Object { $_ -in '--json', '--json=true' }).Count -gt 0
+$json = @($args | Where-Object { $_ -in '--json', '--json=true', '--format=md', '--format=json' }).Count -gt 0
 if (-not $env:NO_COLOR -and [Console]::IsOutputRedirected -and -not $json) { $env:NO_COLOR = '1' }
 if (-not $json) {
     dotnet cake build/build.cake @args

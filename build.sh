@@ -16,10 +16,10 @@ if [ ! -f "$out/Flatnet.dll" ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" !=
   echo "$stamp" >"$out/.source-stamp"
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
-# --json: Cake's own lines go to stderr, and stdout carries the JSON document alone (the task writes it to the file
-# FLATNET_JSON_TO names), so `./build.sh --target=Status --json | jq .` works.
+# --json (and Plan --diff --format=md): Cake's own lines go to stderr, and stdout carries the document alone (the
+# task writes it to the file FLATNET_JSON_TO names), so `./build.sh --target=Status --json | jq .` works.
 json=
-for a in "$@"; do case "$a" in --json|--json=true|--JSON) json=1 ;; esac; done
+for a in "$@"; do case "$a" in --json|--json=true|--JSON|--format=md|--format=json) json=1 ;; esac; done
 # Colours only for a person at a terminal: none in a pipe, a file or a CI log, and none when NO_COLOR is set.
 if [ -n "$json" ]; then [ -t 2 ] || export NO_COLOR="${NO_COLOR:-1}"; else [ -t 1 ] || export NO_COLOR="${NO_COLOR:-1}"; fi
 if [ -z "$json" ]; then exec dotnet cake build/build.cake "$@"; fi

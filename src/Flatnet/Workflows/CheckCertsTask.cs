@@ -37,7 +37,7 @@ public sealed class CheckCertsTask : FlatnetTask
             else context.Log.Info($"  {h.Name,-16} not signed yet");
         }
         if (context.WantsJson)
-            context.PrintJson(JsonOutput.Document(new
+            context.PrintDocument(JsonOutput.Document(new
             {
                 minimum_days = minimumDays,
                 certificates = rows.Select(r => new { name = r.Name, is_ca = r.IsCa, not_after = r.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), days_left = r.DaysLeft, expired = r.Expired, due = r.DaysLeft < minimumDays }),

@@ -50,8 +50,8 @@ public sealed class FlatnetContext
     /// <summary>Whether the run asked for JSON (--json) rather than tables.</summary>
     public bool WantsJson => Arguments.Flag("json");
 
-    /// <summary>Prints --json's document: to <see cref="JsonTo"/> when set, else as one log line.</summary>
-    public void PrintJson(string document)
+    /// <summary>Prints a document meant for a program or a file (--json, Plan --diff --format=md): to <see cref="JsonTo"/> when set, else as one log line.</summary>
+    public void PrintDocument(string document)
     {
         if (JsonTo is null) Log.Info(document.TrimEnd());
         else File.WriteAllText(JsonTo, document);

@@ -47,7 +47,7 @@ public sealed class PackageAllTask : FlatnetTask
         var bundles = Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "bundles"));
         if (context.WantsJson)
         {
-            context.PrintJson(JsonOutput.Document(new
+            context.PrintDocument(JsonOutput.Document(new
             {
                 bundles, unchanged = rows.Count(r => !r.Written && !r.Signed),
                 changed = rows.Where(r => r.Written || r.Signed).Select(r => new { host = r.Host, certificate_signed = r.Signed, bundle_written = r.Written }),

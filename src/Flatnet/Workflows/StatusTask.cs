@@ -43,7 +43,7 @@ public sealed class StatusTask : FlatnetTask
             var text = JsonOutput.Document(new { ca = CaDaysLeft(), healthy = rows.Count - StatusTable.Problems(rows).Select(p => p.Host).Distinct().Count(), hosts = rows, problems = StatusTable.Problems(rows) });
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(JsonPath(context), text);
-            if (json) context.PrintJson(text);
+            if (json) context.PrintDocument(text);
             else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" +
                                   (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows));
             var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));

@@ -41,7 +41,7 @@ public sealed class VerifyPingTask : FlatnetTask
             context.ClaimArtifacts();
             var json = matrix.ToJson();
             SafeFiles.WriteAllText(MatrixPath(context), json);
-            if (context.WantsJson) context.PrintJson(json);
+            if (context.WantsJson) context.PrintDocument(json);
             else context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
             context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
             if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))

@@ -10,7 +10,7 @@ public class NebulaCertTests
         File.ReadAllText(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-cert-print", name));
 
     [Test]
-    public void PrintJsonUpTo19IsOneObjectWithIpsAndSubnets()
+    public void PrintDocumentUpTo19IsOneObjectWithIpsAndSubnets()
     {
         var info = NebulaCertInfo.FromJson(Fixture("1.6.1-v1-host.json"));
         Assert.That((info.Name, info.Version, info.IsCa), Is.EqualTo(("host-a", 1, false)));
@@ -22,7 +22,7 @@ public class NebulaCertTests
     }
 
     [Test]
-    public void PrintJsonFrom110IsAnArrayWithNetworksAndForV2ATopLevelPublicKey()
+    public void PrintDocumentFrom110IsAnArrayWithNetworksAndForV2ATopLevelPublicKey()
     {
         var v1 = NebulaCertInfo.FromJson(Fixture("1.11.0-v1-host.json"));
         var old = NebulaCertInfo.FromJson(Fixture("1.6.1-v1-host.json"));

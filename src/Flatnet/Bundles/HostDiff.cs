@@ -1,0 +1,120 @@
+using System.Text;
+using YamlDotNet.RepresentationModel;
+
+namespace Flatnet.Bundles;
+
+/// <summary>What a host's certificate says (or would say, signed now): its groups, Nebula IP and routed block.</summary>
+public sealed record CertificateView(IReadOnlyList<string> Groups, IReadOnlyList<string> Networks, IReadOnlyList<string> Subnets);
+
+/// <summary>
+/// One host as one side of a diff sees it: its certificate, the files rendered for it (config.yaml, scripts), and
+/// the Nebula release its config is for. From a release's bundle, or rendered from an inventory.
+/// </summary>
+public sealed record HostView(string Host, CertificateView? Certificate, IReadOnlyDictionary<string, byte[]> Files, string? Nebula);
+
+/// <summary>What changes for one host: added, removed, or changed with each change in words.</summary>
+public sealed record HostChange(string Host, string Kind, IReadOnlyList<string> Changes);
+
+/// <summary>
+/// What an inventory change does to each host, as a person reads it in a pull request: "host-b: certificate: groups
+/// flatnet,gateway -> flatnet,gateway,build". config.yaml is compared by its settings (routes, firewall, lighthouses,
+/// relays, blocklist, the rest by name), other rendered files by content (scripts).
+/// </summary>
+public static class HostDiff
+{
+    // Nebula's config sections as a person names them; anything else is named by its own key.
+    private static readonly (string Prefix, string Name)[] Sections =
+    [
+        ("tun.unsafe_routes", "routes"), ("firewall", "firewall"), ("static_host_map", "lighthouses"), ("lighthouse", "lighthouses"),
+        ("relay", "relays"), ("pki.blocklist", "blocklist"), ("pki", "certificate paths"), ("sshd", "admin interface"), ("tun", "tunnel device"),
+        ("punchy", "hole punching"), ("listen", "listen port"),
+    ];
+
+    public static IReadOnlyList<HostChange> Compare(IReadOnlyList<HostView> before, IReadOnlyList<HostView> now)
+    {
+        var old = before.ToDictionary(h => h.Host);
+        var changes = new List<HostChange>();
+        foreach (var h in now.OrderBy(h => h.Host, NaturalOrder.Instance))
+        {
+            if (!old.TryGetValue(h.Host, out var was))
+            {
+                changes.Add(new HostChange(h.Host, "added", ["new host: new certificate, new bundle"]));
+                continue;
+            }
+            var what = Changes(was, h);
+            if (what.Count > 0) changes.Add(new HostChange(h.Host, "changed", what));
+        }
+        foreach (var gone in before.Where(b => now.All(h => h.Host != b.Host)).OrderBy(b => b.Host, NaturalOrder.Instance))
+            changes.Add(new HostChange(gone.Host, "removed", ["removed from the inventory: RemoveHost takes it out of the mesh"]));
+        return changes;
+    }
+
+    private static List<string> Changes(HostView was, HostView now)
+    {
+        var changes = new List<string>();
+        if (was.Certificate is { } a && now.Certificate is { } b)
+        {
+            var cert = new List<string>();
+            if (!a.Groups.Order().SequenceEqual(b.Groups.Order())) cert.Add($"groups {Join(a.Groups)} -> {Join(b.Groups)}");
+            if (!a.Networks.SequenceEqual(b.Networks)) cert.Add($"Nebula IP {Join(a.Networks)} -> {Join(b.Networks)}");
+            if (!a.Subnets.SequenceEqual(b.Subnets)) cert.Add($"routed block {Join(a.Subnets)} -> {Join(b.Subnets)}");
+            if (cert.Count > 0) changes.Add("certificate: " + string.Join("; ", cert) + " (re-signed)");
+        }
+        if (was.Files.TryGetValue("config.yaml", out var oldConfig) && now.Files.TryGetValue("config.yaml", out var newConfig) && !oldConfig.SequenceEqual(newConfig))
+        {
+            var sections = ConfigSections(oldConfig, newConfig);
+            changes.Add("config: " + (sections.Count > 0 ? string.Join(", ", sections) : "formatting") + " changed");
+        }
+        var files = now.Files.Keys.Where(f => f != "config.yaml")
+            .Where(f => !was.Files.TryGetValue(f, out var before) || !before.SequenceEqual(now.Files[f])).Order(StringComparer.Ordinal).ToList();
+        if (files.Count > 0) changes.Add("files: " + string.Join(", ", files));
+        if (was.Nebula is not null && now.Nebula is not null && was.Nebula != now.Nebula) changes.Add($"Nebula {was.Nebula} -> {now.Nebula}");
+        return changes;
+    }
+
+    /// <summary>The config's sections whose settings differ, named as a person calls them.</summary>
+    private static List<string> ConfigSections(byte[] before, byte[] now)
+    {
+        var a = Flatten(before);
+        var b = Flatten(now);
+        var paths = a.Keys.Union(b.Keys).Where(p => a.GetValueOrDefault(p) != b.GetValueOrDefault(p));
+        return paths.Select(p => Sections.FirstOrDefault(s => p == s.Prefix || p.StartsWith(s.Prefix + ".", StringComparison.Ordinal) || p.StartsWith(s.Prefix + "[", StringComparison.Ordinal)).Name
+                                 ?? p.Split('.', '[')[0])
+            .Distinct().ToList();
+    }
+
+    /// <summary>Every scalar of a YAML document by its path (tun.unsafe_routes[0].route).</summary>
+    private static Dictionary<string, string> Flatten(byte[] yaml)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(Encoding.UTF8.GetString(yaml)));
+        }
+        catch (YamlDotNet.Core.YamlException)
+        {
+            values[""] = Encoding.UTF8.GetString(yaml);
+            return values;
+        }
+        void Walk(YamlNode node, string path)
+        {
+            switch (node)
+            {
+                case YamlMappingNode map:
+                    foreach (var (k, v) in map.Children) Walk(v, path.Length == 0 ? k.ToString() : $"{path}.{k}");
+                    break;
+                case YamlSequenceNode seq:
+                    for (var i = 0; i < seq.Children.Count; i++) Walk(seq.Children[i], $"{path}[{i}]");
+                    break;
+                default:
+                    values[path] = node.ToString();
+                    break;
+            }
+        }
+        if (stream.Documents.Count > 0) Walk(stream.Documents[0].RootNode, "");
+        return values;
+    }
+
+    private static string Join(IReadOnlyList<string> items) => items.Count == 0 ? "none" : string.Join(",", items);
+}

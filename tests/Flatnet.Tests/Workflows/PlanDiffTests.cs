@@ -1,0 +1,65 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Plan --diff says what a change to hosts/ does to each host, against the last release (its bundles as shipped) or a
+/// git ref (its inventory rendered as it was), so a pull request shows "host-b: certificate" and nothing else.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class PlanDiffTests
+{
+    private static PlanDifference Diff(TestWorkspace ws, string? against = null) => PlanDiff.Compare(ws.ControlPlane().Context, against);
+
+    [Test]
+    public void ChangingOneHostsGroupsNamesThatHostsCertificateAndNoOtherHost()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        Assert.That(Diff(ws).Hosts, Is.Empty, "right after a release nothing differs");
+
+        ws.Edit("host-b.yaml", "groups:", "groups: [flatnet, gateway, build]");
+        var diff = Diff(ws);
+        Assert.That(diff.Against, Does.EndWith("releases/flatnet-1.0.0.zip"));
+        Assert.That(diff.Hosts.Select(h => (h.Host, h.Kind)), Is.EqualTo(new[] { ("host-b", "changed") }));
+        Assert.That(diff.Hosts[0].Changes, Is.EqualTo(new[] { "certificate: groups flatnet,gateway -> flatnet,gateway,build (re-signed)" }));
+        Assert.That((diff.Rollout, diff.Unchanged), Is.EqualTo((new[] { "host-b" }, 2)));
+        Assert.That(PlanDiff.Format(diff, "md"), Does.Contain("| host-b | changed | certificate: groups flatnet,gateway -> flatnet,gateway,build (re-signed) |")
+            .And.Contain("A rollout touches **host-b**; 2 other host(s) unchanged."));
+    }
+
+    [Test]
+    public void ANewHostIsAddedAndEveryPeerGetsItsRoute()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\n");
+        var diff = Diff(ws);
+        Assert.That(diff.Hosts.Select(h => (h.Host, h.Kind)), Is.EqualTo(new[] { ("host-a", "changed"), ("host-b", "changed"), ("host-c", "changed"), ("host-d", "added") }));
+        Assert.That(diff.Hosts.Take(3).Select(h => string.Join(" | ", h.Changes)), Has.All.EqualTo("config: routes changed | files: scripts/flatnet-doctor.ps1"),
+            "host-d's block is their new unsafe route, and their doctor checks it");
+        using var json = System.Text.Json.JsonDocument.Parse(PlanDiff.Format(diff, "json"));
+        Assert.That(json.RootElement.GetProperty("rollout_touches").GetArrayLength(), Is.EqualTo(4));
+    }
+
+    [Test]
+    public void AgainstAGitRefTheInventoryAsItWasIsRendered()
+    {
+        using var ws = new TestWorkspace();
+        void Git(params string[] args) => ProcessRunner.Run("git", ["-C", ws.Root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", .. args]).EnsureSuccess("git " + args[0]);
+        Git("init", "-q");
+        Git("add", "hosts", "templates");
+        Git("commit", "-q", "-m", "fleet");
+        ws.Edit("host-c.yaml", "groups:", "groups: [flatnet]");
+        var diff = Diff(ws, "HEAD");
+        Assert.That(diff.Against, Is.EqualTo("git HEAD"));
+        Assert.That(diff.Hosts.Select(h => $"{h.Host}: {string.Join("; ", h.Changes)}"), Is.EqualTo(new[] { "host-c: certificate: groups flatnet,gateway -> flatnet (re-signed)" }));
+        Assert.That(Assert.Throws<UsageError>(() => Diff(ws, "no-such-branch"))!.Message, Does.StartWith("--against: git cannot read hosts and templates at 'no-such-branch'"));
+    }
+
+    [Test]
+    public void WithoutAReleaseOrARefItSaysWhatToCompareWith()
+    {
+        using var ws = new TestWorkspace();
+        var e = Assert.Throws<UsageError>(() => Diff(ws))!;
+        Assert.That(e.Message, Does.StartWith("--against: there is no release to compare with"));
+    }
+}
