@@ -45,4 +45,7 @@ public sealed class LabFaults(string labDirectory, IReadOnlyList<LabHost> hosts,
     public void StopSsh(string host) => sshd.Stop(Host(host));
 
     public void StartSsh(string host) => sshd.Resume(Host(host));
+
+    /// <summary>The host as a PC nobody prepared for SSH (<see cref="LabSshd.MakeBare"/>); returns its sshd_config.</summary>
+    public string MakeBare(string host) => sshd.MakeBare(Host(host));
 }

@@ -19,7 +19,6 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         Directory.CreateDirectory(ClientFolder);
         SafeFiles.RestrictToOwner(ClientFolder);
         SshKeygen.Ed25519(ClientKey, "flatnet-lab");
-        File.Copy(ClientKey + ".pub", Path.Combine(ClientFolder, "authorized_keys"));
         Directory.CreateDirectory("/run/sshd"); // sshd's privilege-separation folder
     }
 
@@ -30,8 +29,10 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         Directory.CreateDirectory(Path.Combine(dir, "etc"));
         Directory.CreateDirectory(Path.Combine(dir, "home"));
         Directory.CreateDirectory(Path.Combine(dir, "wsl-etc"));
-        var hostKey = Path.Combine(dir, "ssh_host_ed25519_key");
+        var hostKey = HostKey(host.Name);
         SshKeygen.Ed25519(hostKey, "flatnet-lab");
+        // Each host's own authorized_keys (as each PC has its own), so one host can be made bare for Join.
+        File.Copy(ClientKey + ".pub", AuthorizedKeys(host.Name), overwrite: true);
         // SetEnv makes this "machine" keep its persistent files (sysctl.d) in the lab folder, never in the real /etc,
         // and run nebula as a plain process (there is no systemd inside a namespace). HOME is the lab host's own, empty
         // folder: the shell sshd starts reads no rc file of the build machine's account (a slow or stuck ~/.bashrc).
@@ -40,7 +41,7 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
             Port 22
             HostKey {hostKey}
             PidFile {PidFile(host.Name)}
-            AuthorizedKeysFile {Path.Combine(ClientFolder, "authorized_keys")}
+            AuthorizedKeysFile {AuthorizedKeys(host.Name)}
             PermitRootLogin prohibit-password
             PasswordAuthentication no
             KbdInteractiveAuthentication no
@@ -70,7 +71,20 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         host.Host.Run(Sshd, "-f", Config(host.Name), "-E", Path.Combine(labDirectory, host.Name, "sshd.log"));
     }
 
-    private string Config(string host) => Path.Combine(labDirectory, host, "sshd_config");
+    /// <summary>
+    /// The host as a PC nobody prepared: its sshd stopped, no host key, no key authorized. Its sshd_config stays,
+    /// for a join script to complete (FLATNET_SSHD_CONFIG), as an administrator completes the system's.
+    /// </summary>
+    public string MakeBare(LabHost host)
+    {
+        Stop(host);
+        foreach (var f in new[] { HostKey(host.Name), HostKey(host.Name) + ".pub", AuthorizedKeys(host.Name) }) File.Delete(f);
+        return Config(host.Name);
+    }
+
+    public string Config(string host) => Path.Combine(labDirectory, host, "sshd_config");
+    private string HostKey(string host) => Path.Combine(labDirectory, host, "ssh_host_ed25519_key");
+    private string AuthorizedKeys(string host) => Path.Combine(labDirectory, host, "authorized_keys");
     private string PidFile(string host) => Path.Combine(labDirectory, host, "sshd.pid");
     private static string Sshd => LabPrerequisites.Which("sshd")!;
 

@@ -34,6 +34,40 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// <summary>A script of this OS as the command line the host's SSH server hands to its shell.</summary>
     public abstract string CommandLine(string script);
 
+    /// <summary>A new host's file as Join writes it for this OS (its reply fills in address, account and host key).</summary>
+    public string NewHostFile(string host, int index, string? address) => $"""
+        # {host}: made by Join. Its join script's reply fills in deploy.address, deploy.user and deploy.host_key.
+        name: {host}
+        index: {index}
+        os: {Name}
+        wsl: {(NewHostHasWsl ? "true" : "false")}
+        deploy:
+          transport: ssh
+          address: "{address ?? ""}"
+          user: {NewHostUser}
+          keygen_on_host: false
+
+        """;
+
+    /// <summary>Whether a new host of this OS has a WSL2 to route (a Windows PC does; a Linux machine has none).</summary>
+    protected abstract bool NewHostHasWsl { get; }
+
+    /// <summary>The account a new host of this OS is reached as until its join reply says which.</summary>
+    protected abstract string NewHostUser { get; }
+
+    /// <summary>The join script's file name (templates/NAME.scriban): what a person runs once on a new PC of this OS.</summary>
+    public abstract string JoinScriptName { get; }
+
+    /// <summary>The line that runs the join script there, as an administrator.</summary>
+    public abstract string JoinCommand { get; }
+
+    /// <summary>The join script for <paramref name="host"/>, carrying the build machine's deploy key (public half).</summary>
+    public string JoinScript(HostEntry host, NetworkSettings network, string deployKey) =>
+        templates.Render(JoinScriptName + ".scriban", new { host.Name, Root = JoinRoot(host, network), DeployKey = deployKey, DeployUser = host.Deploy.User ?? "root" });
+
+    /// <summary>Where flatnet installs on a host of this OS (the join script creates it, locked).</summary>
+    protected abstract string JoinRoot(HostEntry host, NetworkSettings network);
+
     /// <summary>Where this OS's OpenSSH server keeps its authorized keys and host key, for the fixes flatnet prints.</summary>
     public virtual Transport.SshServer SshServer => Transport.SshServer.Posix;
 

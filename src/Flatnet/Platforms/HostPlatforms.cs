@@ -17,6 +17,11 @@ public sealed class HostPlatforms(TemplateRenderer templates)
 
     public HostPlatform For(HostModel model) => model.Os == Windows.Name ? Windows : Linux;
 
+    /// <summary>The platform an inventory's os: names (windows, linux), or null.</summary>
+    public HostPlatform? Named(string os) => new HostPlatform[] { Windows, Linux }.FirstOrDefault(p => p.Name == os);
+
+    public IReadOnlyList<string> Names => [Windows.Name, Linux.Name];
+
     /// <summary>The one typed model a host's files are rendered from; <paramref name="peers"/> (made once per plan) lists the routes to the others.</summary>
     public HostModel Model(AddressPlan plan, HostAddresses host, AdminInterface? admin = null, PeerRoutes? peers = null) =>
         HostModel.ForHost(plan, host, For(host.Host).Facts(host.Host, plan.Inventory.Network), peers ?? new PeerRoutes(plan), admin);

@@ -50,6 +50,12 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
     /// <summary>A Linux host's SSH server runs the command line with the account's shell: the script is the command line.</summary>
     public override string CommandLine(string script) => script;
 
+    public override string JoinScriptName => "join.sh";
+    protected override bool NewHostHasWsl => false;
+    protected override string NewHostUser => "root";
+    public override string JoinCommand => "sudo sh ./join.sh   (--check changes nothing)";
+    protected override string JoinRoot(HostEntry host, NetworkSettings network) => host.Root ?? network.Nebula.Linux.Root;
+
     public override string MakeKeyPair(HostModel model) => Command("make-key-pair", new { Dir = model.Paths.ConfigDir });
 
     protected override void ClearIncoming(string incoming, HostModel model, IHostConnection connection) =>

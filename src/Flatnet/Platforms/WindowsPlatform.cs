@@ -67,6 +67,12 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     public override string CommandLine(string script) =>
         "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
 
+    public override string JoinScriptName => "join.ps1";
+    protected override bool NewHostHasWsl => true;
+    protected override string NewHostUser => "flatnet";
+    public override string JoinCommand => @"powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\join.ps1   (in an elevated PowerShell; -Check changes nothing)";
+    protected override string JoinRoot(HostEntry host, NetworkSettings network) => network.Nebula.Windows.Root;
+
     /// <summary>
     /// Win32-OpenSSH's sshd_config (its default) reads an administrator's keys from
     /// %ProgramData%\ssh\administrators_authorized_keys, not the account's own file; its host keys live beside it.

@@ -19,7 +19,7 @@ public sealed class ControlPlane(FlatnetContext context)
     {
         try
         {
-            if (task.Writes) context.ForWriting(task.Name);
+            if (task.Writes) context.ForWriting(task.Name, task.NeedsValidInventory);
             task.Run(context);
         }
         catch (Exception e) when (Plain(e) is { } plain)
@@ -42,9 +42,9 @@ public sealed class ControlPlane(FlatnetContext context)
     };
 
     /// <summary>A typed entry that writes: the run holds the locks first, as <see cref="Run"/> does.</summary>
-    private T Writing<T>(string task, Func<T> run)
+    private T Writing<T>(string task, Func<T> run, bool needsPlan = true)
     {
-        context.ForWriting(task);
+        context.ForWriting(task, needsPlan);
         return run();
     }
 
@@ -53,6 +53,8 @@ public sealed class ControlPlane(FlatnetContext context)
     public string DescribePlan() => PlanTask.Describe(context.Plan);
     public bool InitCa() => Writing("InitCa", () => InitCaTask.InitCa(context));
     public IReadOnlyList<string> Init(InitChoices choices) => Writing("Init", () => InitTask.Init(context, choices));
+    public JoinOutcome Join(string host, string? address = null, string? os = null, string? home = null) => Writing("Join", () => JoinTask.Prepare(context, host, address, os, home), needsPlan: false);
+    public JoinOutcome JoinReply(string host, string reply) => Writing("Join", () => JoinTask.Answer(context, host, reply), needsPlan: false);
 
     public CertOutcome GenerateCert(string host, bool force = false, string? publicKey = null) => Writing("GenerateCert", () => GenerateCertTask.Generate(context, host, force, publicKey));
     public BundleOutcome PackageBundle(string host) => Writing("PackageBundle", () => PackageBundleTask.Package(context, host));

@@ -165,18 +165,19 @@ public sealed class FlatnetContext
     /// else's), then this run takes the artifacts' and the inventory's locks (<see cref="RunLock"/>) and keeps them to its
     /// end; the run that takes them sweeps what a killed run left (its scratch, temporaries, the CA's staging).
     /// </summary>
-    public void ForWriting(string task)
+    /// <param name="needsPlan">false for a task that mends the inventory (Join): it must be able to run while the inventory is incomplete.</param>
+    public void ForWriting(string task, bool needsPlan = true)
     {
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         _writing = true;
-        var plan = Plan; // a bad inventory stops the run here, before anything is written
+        var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
         SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
         var swept = new List<string>();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
-        if (inventoryLocked) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
+        if (inventoryLocked && plan is not null) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
         foreach (var path in swept) Log.Verbose($"removed {Workspace.Relative(path)}, which a run that was killed left");
     }
 

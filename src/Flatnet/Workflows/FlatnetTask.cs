@@ -29,6 +29,9 @@ public abstract class FlatnetTask
     /// </summary>
     public virtual bool Writes => true;
 
+    /// <summary>Whether the inventory must be valid before the task starts (all but Join, which completes it).</summary>
+    public virtual bool NeedsValidInventory => true;
+
     public abstract void Run(FlatnetContext context);
 }
 

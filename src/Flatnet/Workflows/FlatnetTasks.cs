@@ -8,7 +8,7 @@ public static class FlatnetTasks
 {
     public static IReadOnlyList<FlatnetTask> All { get; } =
     [
-        new PlanTask(), new InitTask(), new InitCaTask(), new GenerateCertTask(), new RenewCertTask(), new CheckCertsTask(), new RevokeHostTask(), new RotateCaTask(),
+        new PlanTask(), new InitTask(), new JoinTask(), new InitCaTask(), new GenerateCertTask(), new RenewCertTask(), new CheckCertsTask(), new RevokeHostTask(), new RotateCaTask(),
         new PackageBundleTask(), new RenderAllTask(), new PackageAllTask(), new ReleaseTask(),
         new DeployHostTask(), new ConfigureRoutingTask(), new UpdatePeersTask(), new AddHostTask(), new RolloutTask(), new RemoveHostTask(),
         new VerifyPingTask(), new StatusTask(), new DoctorTask(), new FetchNebulaTask(),

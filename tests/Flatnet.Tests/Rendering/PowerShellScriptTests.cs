@@ -30,6 +30,15 @@ public class PowerShellScriptTests
     }
 
     [Test]
+    public void TheJoinScriptPassesItsPesterTestsAgainstAFakeWindows()
+    {
+        using var ws = new TestWorkspace();
+        var (script, key) = JoinTests.RenderJoin(ws);
+        var passed = PowerShell.Pester("join.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script, ["DeployKey"] = key });
+        Assert.That(passed, Is.EqualTo(4));
+    }
+
+    [Test]
     public void UninstallPassesItsPesterTestsAgainstAFakeWindows()
     {
         using var ws = new TestWorkspace();
@@ -95,10 +104,11 @@ public class PowerShellScriptTests
                 File.WriteAllBytes(path, f.Content);
                 files.Add(path);
             }
-        Assert.That(files, Has.Count.EqualTo(13), "build.ps1, and install.ps1, setup-routing.ps1, flatnet-doctor.ps1 and uninstall.ps1 of each Windows host");
+        files.Add(JoinTests.RenderJoin(ws).Script);
+        Assert.That(files, Has.Count.EqualTo(14), "build.ps1, install.ps1, setup-routing.ps1, flatnet-doctor.ps1 and uninstall.ps1 of each Windows host, and a join.ps1");
         var result = Check(files);
         Assert.That(result.ExitCode, Is.EqualTo(0), result.StdOut + result.StdErr);
-        Assert.That(result.StdOut, Does.Contain("13 checked, 0 problem(s)"));
+        Assert.That(result.StdOut, Does.Contain("14 checked, 0 problem(s)"));
     }
 
     [Test]

@@ -11,12 +11,13 @@ $script:FakeCommands = @(
     'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet',
     'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat',
     'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask', 'Get-Acl', 'Get-FakeAcl', 'Stop-ScheduledTask', 'Invoke-CimMethod',
-    'Assert-FakeServiceStarted'
+    'Assert-FakeServiceStarted', 'Get-WindowsCapability', 'Add-WindowsCapability', 'Set-Service', 'Get-NetIPConfiguration', 'Set-NetFirewallRule'
 )
 
 function global:Reset-FakeWindows {
     # -Windows10: no Hyper-V firewall cmdlets, as on Windows 10.
     param([string]$WslAlias = 'vEthernet (WSL)', [switch]$Windows10)
+    if ($env:ProgramData) { Remove-Item -Recurse -Force -LiteralPath (Join-Path $env:ProgramData 'ssh') -ErrorAction SilentlyContinue }
     $global:FakeWindows = [pscustomobject]@{
         Changes       = New-Object System.Collections.Generic.List[string]
         Interfaces    = New-Object System.Collections.Generic.List[object]
@@ -59,6 +60,12 @@ function global:Reset-FakeWindows {
         # Explicit ACLs (path -> ACEs) set by icacls; a path without one inherits from its parent, and a folder in a
         # drive's root from the root's, which grants Authenticated Users Modify (C:\ and typical data volumes).
         Acls              = @{}
+        # OpenSSH Server, a Windows capability: absent on a fresh PC. Installing it registers sshd (stopped) and the
+        # firewall rule OpenSSH-Server-In-TCP for every profile; sshd's first start makes its host keys.
+        SshCapability     = 'NotPresent'
+        SshHostKey        = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKw9cIeOef7gGoadmWHo3WNj4s66U8PDdpSD9nMURlhm fake-host'  # ssh-keygen -l: SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s
+        NamedRules        = @{}   # firewall rules by Name -> Profile
+        LanAddress        = '192.168.1.23'
     }
     if ($Windows10) {
         Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule', 'Function:\Remove-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
@@ -173,8 +180,39 @@ function global:Set-ItemProperty {
 }
 
 function global:Get-NetFirewallRule {
-    param([string]$DisplayName, [object]$ErrorAction)
+    param([string]$DisplayName, [string]$Name, [object]$ErrorAction)
+    if ($Name) { if ($global:FakeWindows.NamedRules.ContainsKey($Name)) { [pscustomobject]@{ Name = $Name; Profile = $global:FakeWindows.NamedRules[$Name] } }; return }
     if ($global:FakeWindows.FirewallRules.Contains($DisplayName)) { [pscustomobject]@{ DisplayName = $DisplayName } }
+}
+
+function global:Set-NetFirewallRule {
+    param([string]$Name, [string]$Profile)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-NetFirewallRule' $PSBoundParameters))
+    $global:FakeWindows.NamedRules[$Name] = $Profile
+}
+
+function global:Get-WindowsCapability {
+    param([switch]$Online, [string]$Name)
+    [pscustomobject]@{ Name = 'OpenSSH.Server~~~~0.0.1.0'; State = $global:FakeWindows.SshCapability }
+}
+
+function global:Add-WindowsCapability {
+    param([switch]$Online, [string]$Name)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Add-WindowsCapability' $PSBoundParameters))
+    $global:FakeWindows.SshCapability = 'Installed'
+    $global:FakeWindows.Services['sshd'] = @{ Status = 'Stopped'; PathName = 'C:\Windows\System32\OpenSSH\sshd.exe' }
+    $global:FakeWindows.NamedRules['OpenSSH-Server-In-TCP'] = 'Any'
+    [pscustomobject]@{ RestartNeeded = $false }
+}
+
+function global:Set-Service {
+    param([string]$Name, [string]$StartupType)
+    $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-Service' $PSBoundParameters))
+    if (-not $global:FakeWindows.Services.ContainsKey($Name)) { throw "Service $Name was not found on computer '.'." }
+}
+
+function global:Get-NetIPConfiguration {
+    [pscustomobject]@{ IPv4DefaultGateway = [pscustomobject]@{ NextHop = '192.168.1.1' }; NetAdapter = [pscustomobject]@{ Status = 'Up' }; IPv4Address = [pscustomobject]@{ IPAddress = $global:FakeWindows.LanAddress } }
 }
 
 function global:New-NetFirewallRule {
@@ -239,6 +277,14 @@ function global:Start-Service {
     Sync-FakeServices
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-Service' $PSBoundParameters))
     if (-not $global:FakeWindows.Services.ContainsKey($Name)) { throw "Cannot find any service with service name '$Name'." }
+    if ($Name -eq 'sshd') {
+        $keys = Join-Path $env:ProgramData 'ssh'
+        New-Item -ItemType Directory -Force -Path $keys | Out-Null
+        $pub = Join-Path $keys 'ssh_host_ed25519_key.pub'
+        if (-not (Test-Path -LiteralPath $pub)) { Set-Content -LiteralPath $pub -Value $global:FakeWindows.SshHostKey }
+        $global:FakeWindows.Services[$Name].Status = 'Running'
+        return
+    }
     Start-FakeNebula $Name
     Assert-FakeServiceStarted $Name 'StartServiceCommand'
 }

@@ -146,6 +146,19 @@ function Protect-InstallRoot {
     Write-Output "secured: $Root ($was); now Administrators and SYSTEM only, users read"
 }
 
+# WSL as an SSH session can start it: Store WSL 2.0 or later. Store WSL prints its version first (in the system's
+# language: the number is what counts); the inbox WSL knows no --version, and Store WSL 1.x has one but cannot be
+# started from an SSH session either. The problem in words, or $null.
+function Get-WslVersionProblem {
+    $wslVersion = "$(Invoke-Native wsl.exe @('--version') | Select-Object -First 1)".Replace([string][char]0, '')
+    if ($LASTEXITCODE -ne 0 -or $wslVersion -notmatch '(\d+)\.\d+\.\d+') {
+        return "this Windows has the inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store (wsl.exe --update)"
+    }
+    if ([int]$Matches[1] -lt 2) { return "WSL $($Matches[0]) is installed; an SSH session needs WSL 2.0 or later: run wsl.exe --update" }
+    $null
+}
+
+
 # Start-Service and Restart-Service throw StartServiceFailed when the service does not reach Running (Nebula's own
 # service never does on a config it cannot run): the error is kept as text, so the check and the rollback still run.
 function Invoke-ServiceStart([string]$Verb) {
@@ -342,15 +355,8 @@ try {
     #    address each time it starts. WSL distros and WSL's NAT belong to one Windows account (wsl_user in the
     #    inventory, else the account flatnet logs in as), so the watcher task runs as that account, elevated.
     $WslUser = 'flatnet'
-    # Store WSL prints its version first (in the system's language: the number is what counts); the inbox WSL knows no
-    # --version, and Store WSL 1.x has one but cannot be started from an SSH session either.
-    $wslVersion = "$(Invoke-Native wsl.exe @('--version') | Select-Object -First 1)".Replace([string][char]0, '')
-    if ($LASTEXITCODE -ne 0 -or $wslVersion -notmatch '(\d+)\.\d+\.\d+') {
-        Stop-Install "this Windows has the inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store (wsl.exe --update), then re-run"
-    }
-    if ([int]$Matches[1] -lt 2) {
-        Stop-Install "WSL $($Matches[0]) is installed; an SSH session needs WSL 2.0 or later: run wsl.exe --update, then re-run"
-    }
+    $wslProblem = Get-WslVersionProblem
+    if ($wslProblem) { Stop-Install "$wslProblem, then re-run" }
     # WSL is its owner's: the distro check and the routing run as $WslUser (here, or in $WslUser's session when that
     # is another account; _wsl-owner.ps1.scriban). wsl.exe writes UTF-16, which 5.1 reads with NULs to drop.
     $distros = @(Invoke-AsWslOwner -Owner $WslUser -Script 'wsl.exe -l -q' | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })

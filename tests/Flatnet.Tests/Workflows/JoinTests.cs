@@ -1,0 +1,88 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Join: a new PC joins from its own console. On the build machine Join writes the host's file (next free index) and
+/// a join script carrying the deploy key; the PC's reply line pins its host key, address and account; then Plan
+/// accepts the inventory and AddHost can reach the host.
+/// </summary>
+public class JoinTests
+{
+    /// <summary>A deploy key of the test's own, named by the host file so the build machine's ~/.ssh is never read.</summary>
+    private static string DeployKey(TestWorkspace ws)
+    {
+        var key = Path.Combine(ws.Root, "deploy_ed25519");
+        if (!File.Exists(key)) SshKeygen.Ed25519(key, "test-deploy");
+        var pub = File.ReadAllText(key + ".pub").Split(' ');
+        return $"{pub[0]} {pub[1]} flatnet-deploy";
+    }
+
+    /// <summary>host-d's file, as a person starts it, and its join script (used by the Pester test of join.ps1).</summary>
+    public static (string Script, string Key) RenderJoin(TestWorkspace ws, string os = "windows")
+    {
+        var key = DeployKey(ws);
+        ws.Write("host-d.yaml", $"name: host-d\nindex: 4\nos: {os}\nwsl: {(os == "windows" ? "true" : "false")}\ndeploy:\n  transport: ssh\n  address: \"\"\n  user: flatnet\n  identity: {Path.Combine(ws.Root, "deploy_ed25519")}\n");
+        var outcome = ws.ControlPlane().Join("host-d");
+        return (outcome.Script!, key);
+    }
+
+    [Test]
+    public void AHostFileIsMadeWithTheNextFreeIndexAndTheScriptCarriesTheDeployKey()
+    {
+        using var ws = new TestWorkspace();
+        var key = DeployKey(ws);
+        // The account's own ~/.ssh, as ssh would pick its key: a home of the test's.
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".ssh")).Parent!.FullName;
+        File.Copy(Path.Combine(ws.Root, "deploy_ed25519.pub"), Path.Combine(home, ".ssh", "id_ed25519.pub"));
+        // host-e does not exist: Join makes it, index 4 (after host-c's 3); the key is the one this machine would use.
+        var outcome = ws.ControlPlane().Join("host-e", "192.168.1.40", home: home);
+        Assert.That(File.ReadAllText(outcome.Script!), Does.Contain($"$DeployKey = '{key}'"));
+        var file = File.ReadAllText(outcome.HostFile);
+        Assert.That(file, Does.Contain("name: host-e\nindex: 4\nos: windows\nwsl: true\n").And.Contain("address: \"192.168.1.40\""));
+        Assert.That(outcome.Script, Does.EndWith("artifacts/join/host-e/join.ps1"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\\join.ps1"));
+
+        var (script, deploy) = RenderJoin(ws);
+        Assert.That(File.ReadAllText(script), Does.Contain($"$DeployKey = '{deploy}'").And.Contain("$HostName = 'host-d'"));
+        Assert.That(File.ReadAllText(script), Does.Not.Contain("PRIVATE KEY"), "only the public half travels");
+        Assert.That(key, Is.EqualTo(deploy));
+    }
+
+    [Test]
+    public void TheReplyPinsHostKeyAddressAndAccountAndThenPlanAcceptsTheHost()
+    {
+        using var ws = new TestWorkspace();
+        RenderJoin(ws);
+        Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory), "no address yet");
+
+        const string reply = "flatnet-join host=host-d host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=192.168.1.23 user=kh wsl_user=kh wsl=2.3.26.0 build=22631";
+        var pinned = ws.ControlPlane().JoinReply("host-d", reply).Pinned;
+        Assert.That(pinned, Is.EqualTo(new[] { "address 192.168.1.23", "user kh", "host key SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s" }));
+        var host = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory).Host("host-d").Host;
+        Assert.That((host.Deploy.Address, host.Deploy.User, host.Deploy.HostKey), Is.EqualTo(("192.168.1.23", "kh", "SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s")));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("next: ./build.sh --target=AddHost --host=host-d"));
+        Assert.That(ws.ControlPlane().JoinReply("host-d", reply).Pinned, Is.Empty, "the same reply again changes nothing");
+    }
+
+    [Test]
+    public void AReplyThatIsNotThisHostsOrNotAReplyIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        RenderJoin(ws);
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "hello"))!.Message, Does.StartWith("--reply: is not a join script's reply"));
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-e host_key=SHA256:x address=1.2.3.4 user=a"))!.Message,
+            Does.StartWith("--reply: is host-e's reply, not host-d's"));
+        var e = Assert.Throws<UsageErrors>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d host_key=nope address=a;b"))!;
+        Assert.That(e.Errors.Select(x => x.Problem), Has.Some.StartWith("host_key: ").And.Some.StartWith("address: ").And.Some.StartWith("has no user="));
+    }
+
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void TheLinuxJoinScriptIsPlainShAndCarriesTheKey()
+    {
+        using var ws = new TestWorkspace();
+        var (script, key) = RenderJoin(ws, "linux");
+        Assert.That(script, Does.EndWith("join.sh"));
+        Assert.That(File.ReadAllText(script), Does.StartWith("#!/bin/sh").And.Contain($"DEPLOY_KEY='{key}'"));
+        Assert.That(ProcessRunner.Run("sh", ["-n", script]).ExitCode, Is.Zero, "it parses as POSIX sh");
+    }
+}

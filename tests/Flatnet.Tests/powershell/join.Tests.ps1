@@ -1,0 +1,63 @@
+# Pester tests for a rendered join.ps1 (host-d, joined with Join), run against the fake Windows: a fresh PC gets
+# OpenSSH Server, the deploy key where an administrator's key must be, port 22 for the LAN only, a locked install
+# root, and prints the reply line the build machine pins.
+# ScriptPath: the rendered join.ps1; DeployKey: the key it carries; Root: the install root it was rendered for.
+param(
+    [Parameter(Mandatory)][string]$ScriptPath,
+    [Parameter(Mandatory)][string]$DeployKey
+)
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    function Invoke-Join([switch]$Check) {
+        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        & $ScriptPath -Root $root -Check:$Check
+    }
+    $script:AdminKeys = Join-Path $env:ProgramData 'ssh/administrators_authorized_keys'
+}
+
+AfterAll { Remove-FakeWindows }
+
+Describe 'join.ps1' {
+    BeforeEach { Reset-FakeWindows }
+
+    It 'makes a fresh PC reachable: OpenSSH Server installed and started at boot, the deploy key in, port 22 for the LAN only, the root locked' {
+        $out = Invoke-Join
+        $changes = @($FakeWindows.Changes)
+        $changes | Should -Contain 'Add-WindowsCapability Name=OpenSSH.Server~~~~0.0.1.0 Online=True'
+        $changes | Should -Contain 'Set-Service Name=sshd StartupType=Automatic'
+        $changes | Should -Contain 'Start-Service Name=sshd'
+        $changes | Should -Contain 'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: OpenSSH Server (LAN only) LocalPort=22 Profile=Private Protocol=TCP'
+        $changes | Should -Contain 'Set-NetFirewallRule Name=OpenSSH-Server-In-TCP Profile=Private'
+        @(Get-Content -LiteralPath $AdminKeys) | Should -Contain $DeployKey
+        # OpenSSH reads an administrator's keys only from a file Administrators and SYSTEM alone may write.
+        @($changes | Where-Object { $_ -like 'icacls.exe *administrators_authorized_keys.flatnet-tmp /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F' }).Count | Should -Be 1
+        @($changes | Where-Object { $_ -like 'icacls.exe * /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F `*S-1-5-32-545:(OI)(CI)RX' }).Count | Should -Be 1
+        $out[-1] | Should -Be "flatnet-join host=host-d host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=192.168.1.23 user=$env:USERNAME wsl_user=$env:USERNAME wsl=2.3.26.0 build=22631"
+    }
+
+    It 'changes nothing when run again' {
+        $root = Join-Path $TestDrive 'again'
+        & $ScriptPath -Root $root | Out-Null
+        $FakeWindows.Changes.Clear()
+        $out = & $ScriptPath -Root $root
+        @($FakeWindows.Changes | Where-Object { $_ -notlike 'Set-Service *' }) | Should -BeNullOrEmpty
+        @(Get-Content -LiteralPath $AdminKeys | Where-Object { $_ -eq $DeployKey }).Count | Should -Be 1
+        $out[-1] | Should -BeLike 'flatnet-join host=host-d *'
+    }
+
+    It 'with -Check says what is missing and changes nothing' {
+        $out = Invoke-Join -Check
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+        $out | Should -Contain 'missing  OpenSSH Server (would be installed)'
+        ($out -join "`n") | Should -BeLike '*missing  deploy key in administrators_authorized_keys (would be added)*'
+        Test-Path -LiteralPath $AdminKeys | Should -BeFalse
+    }
+
+    It 'names every missing prerequisite at once and changes nothing' {
+        $FakeWindows.Build = '18363'
+        $FakeWindows.InboxWsl = $true
+        { & $ScriptPath -Root 'Q:\flatnet' } | Should -Throw '*3 prerequisite(s) missing (above); nothing was changed*'
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
+}
