@@ -22,9 +22,35 @@ public sealed class InitTask : FlatnetTask
     public override void Run(FlatnetContext context)
     {
         var a = context.Arguments;
-        Init(context, new InitChoices(a.Value("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
-                "add --lighthouse=192.168.1.10:4242 (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
-            a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root") ?? @"C:\flatnet"));
+        // On a terminal, what the command line leaves out is asked; elsewhere (CI, a pipe) it must be given.
+        var interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+        var choices = a.Value("lighthouse") is null && interactive
+            ? Ask(Console.In, Console.Error, a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root"))
+            : new InitChoices(a.Value("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
+                    "add --lighthouse=192.168.1.10:4242 (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
+                a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root") ?? @"C:\flatnet");
+        Init(context, choices);
+    }
+
+    /// <summary>The choices asked one by one (an empty answer takes the default shown, or leaves the item for later).</summary>
+    public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null)
+    {
+        string? Question(string text, string? given, string? fallback = null)
+        {
+            if (given is not null) return given;
+            questions.Write($"{text}{(fallback is null ? " (empty: later)" : $" [{fallback}]")}: ");
+            questions.Flush();
+            var answer = answers.ReadLine()?.Trim();
+            return string.IsNullOrEmpty(answer) ? fallback : answer;
+        }
+        var lighthouse = Question("the lighthouse's LAN address and port, as the PCs reach it (e.g. 192.168.1.10:4242)", null)
+            ?? throw new UsageError("Init needs the lighthouse's LAN endpoint", "answer with ADDRESS:PORT, or pass --lighthouse=192.168.1.10:4242", "--lighthouse");
+        return new InitChoices(lighthouse,
+            Question("the lighthouse's Nebula IP", lighthouseIp, "10.100.0.1"),
+            Question("Stage 1's ca.crt, to copy here", caCrt),
+            Question("Stage 1's ca.key (copied owner-only; empty if it stays on the lighthouse)", caKey),
+            Question("Nebula's Windows release zip (nebula-windows-amd64.zip)", release),
+            Question("the install root on the PCs", root, @"C:\flatnet")!);
     }
 
     public static IReadOnlyList<string> Init(FlatnetContext context, InitChoices choices)

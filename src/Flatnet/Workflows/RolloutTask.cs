@@ -22,6 +22,7 @@ public sealed class RolloutTask : FlatnetTask
         var selected = (hosts?.Select(h => plan.Host(h.Trim()).Name) ?? plan.Deployable.Select(h => h.Name)).ToList();
         var done = selected.Where(h => resume?.Done.Contains(h) == true).ToList();
         var waves = selected.Except(done).Chunk(waveSize).ToList();
+        var clock = System.Diagnostics.Stopwatch.StartNew(); // each wave's line says how long the rollout has run
         for (var w = 0; w < waves.Count; w++)
         {
             context.Log.Info($"rollout: wave {w + 1}/{waves.Count}: {string.Join(", ", waves[w])}");
@@ -44,7 +45,7 @@ public sealed class RolloutTask : FlatnetTask
             }
             done.AddRange(waves[w]);
             resume?.WaveVerified(done);
-            context.Log.Info($"rollout: wave {w + 1}/{waves.Count} verified ({done.Count} of {selected.Count} hosts rolled out)");
+            context.Log.Info($"rollout: wave {w + 1}/{waves.Count} verified ({done.Count} of {selected.Count} hosts rolled out, {clock.Elapsed.TotalSeconds:0} s)");
         }
         // Each wave proved the pairs it touched and a sample of the rest; the whole mesh is proved once, at the end.
         if (waves.Count > 1)
@@ -52,7 +53,7 @@ public sealed class RolloutTask : FlatnetTask
             context.Log.Info($"rollout: the whole mesh, every pair of the {selected.Count} hosts");
             Verify(context, selected, focus: null, lighthouseRestarted: false);
         }
-        context.Log.Info($"rollout: done, {done.Count} host(s) in {waves.Count} wave(s): {string.Join(", ", done)}");
+        context.Log.Info($"rollout: done, {done.Count} host(s) in {waves.Count} wave(s), {clock.Elapsed.TotalSeconds:0} s: {string.Join(", ", done)}");
         return done;
     }
 

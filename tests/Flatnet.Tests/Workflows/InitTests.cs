@@ -56,6 +56,15 @@ public class InitTests
     }
 
     [Test]
+    public void OnATerminalWhatTheCommandLineLeavesOutIsAsked()
+    {
+        var questions = new StringWriter();
+        var choices = InitTask.Ask(new StringReader("192.168.1.10:4242\n\n/stage1/ca.crt\n\nF:\\flatnet\n"), questions, caKey: "/given/ca.key");
+        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", "/stage1/ca.crt", "/given/ca.key", null, @"F:\flatnet")));
+        Assert.That(questions.ToString(), Does.Contain("the lighthouse's Nebula IP [10.100.0.1]: ").And.Not.Contain("ca.key"), "what was given is not asked");
+    }
+
+    [Test]
     public void BadChoicesAreNamedAtOnceAndNothingIsWritten()
     {
         using var ws = new TestWorkspace();
