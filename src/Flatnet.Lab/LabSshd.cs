@@ -36,21 +36,8 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         // SetEnv makes this "machine" keep its persistent files (sysctl.d) in the lab folder, never in the real /etc,
         // and run nebula as a plain process (there is no systemd inside a namespace). HOME is the lab host's own, empty
         // folder: the shell sshd starts reads no rc file of the build machine's account (a slow or stuck ~/.bashrc).
-        File.WriteAllText(Config(host.Name), $"""
-            ListenAddress {listen}
-            Port 22
-            HostKey {hostKey}
-            PidFile {PidFile(host.Name)}
-            AuthorizedKeysFile {AuthorizedKeys(host.Name)}
-            PermitRootLogin prohibit-password
-            PasswordAuthentication no
-            KbdInteractiveAuthentication no
-            UsePAM no
-            StrictModes no
-            Subsystem sftp internal-sftp
-            SetEnv FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile HOME={Path.Combine(dir, "home")} PATH={(pathPrefix is null ? "" : pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
-
-            """);
+        File.WriteAllText(Config(host.Name), ConfigText($"{listen}:22", hostKey, PidFile(host.Name), AuthorizedKeys(host.Name),
+            $"FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile HOME={Path.Combine(dir, "home")} PATH={(pathPrefix is null ? "" : pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
         host.Host.Run(Sshd, "-t", "-f", Config(host.Name));
         Resume(host);
         var print = ProcessRunner.Run("ssh-keygen", ["-l", "-E", "sha256", "-f", hostKey + ".pub"]).EnsureSuccess("ssh-keygen -l");
@@ -81,6 +68,25 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         foreach (var f in new[] { HostKey(host.Name), HostKey(host.Name) + ".pub", AuthorizedKeys(host.Name) }) File.Delete(f);
         return Config(host.Name);
     }
+
+    /// <summary>
+    /// An sshd of the lab's own, root by key only, on <paramref name="listen"/> (ADDRESS:PORT), with its files where it
+    /// is told and <paramref name="setEnv"/> as its sessions' environment: nothing of the system's sshd is read.
+    /// </summary>
+    public static string ConfigText(string listen, string hostKey, string pidFile, string authorizedKeys, string setEnv) => $"""
+        ListenAddress {listen}
+        HostKey {hostKey}
+        PidFile {pidFile}
+        AuthorizedKeysFile {authorizedKeys}
+        PermitRootLogin prohibit-password
+        PasswordAuthentication no
+        KbdInteractiveAuthentication no
+        UsePAM no
+        StrictModes no
+        Subsystem sftp internal-sftp
+        SetEnv {setEnv}
+
+        """;
 
     public string Config(string host) => Path.Combine(labDirectory, host, "sshd_config");
     private string HostKey(string host) => Path.Combine(labDirectory, host, "ssh_host_ed25519_key");

@@ -18,6 +18,13 @@ public sealed class UsageErrors(string target, IReadOnlyList<UsageError> errors)
     : FlatnetException($"{errors.Count} arguments that {target} does not read; nothing ran:\n  " + string.Join("\n  ", errors.Select(e => e.Message.Replace("\n", "\n  "))))
 {
     public IReadOnlyList<UsageError> Errors => errors;
+
+    /// <summary>Throws the one error as it is, or several as one <see cref="UsageErrors"/>; nothing when there are none.</summary>
+    public static void ThrowIfAny(string target, IReadOnlyList<UsageError> errors)
+    {
+        if (errors.Count == 1) throw errors[0];
+        if (errors.Count > 1) throw new UsageErrors(target, errors);
+    }
 }
 
 /// <summary>

@@ -14,12 +14,15 @@ public static class JsonOutput
 
     public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>A time as every document writes it: UTC, to the second (2026-12-03T12:00:00Z).</summary>
+    public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+
     /// <summary>The document: "generated_at" (UTC, to the second), then the payload's own fields.</summary>
     public static string Document(object payload, DateTimeOffset? now = null)
     {
         var fields = JsonSerializer.SerializeToNode(payload, payload.GetType(), Options) as JsonObject
                      ?? throw new InvalidOperationException("a JSON document is an object");
-        var document = new JsonObject { ["generated_at"] = (now ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ") };
+        var document = new JsonObject { ["generated_at"] = Time(now ?? DateTimeOffset.UtcNow) };
         foreach (var (name, value) in fields.ToList())
         {
             fields.Remove(name);

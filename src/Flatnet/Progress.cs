@@ -27,7 +27,7 @@ public sealed class Progress : IDisposable
     /// <summary>For this process: live on an interactive stderr (not in CI, not with NO_COLOR's plain output), else a line every 5 s.</summary>
     public static Progress Start(string what, int total, IReporter log) =>
         new(what, total, log,
-            !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null && Environment.GetEnvironmentVariable("NO_COLOR") is null ? Console.Error : null,
+            Terminal.PersonWatches && Environment.GetEnvironmentVariable("NO_COLOR") is null ? Console.Error : null,
             TimeSpan.FromSeconds(5));
 
     /// <summary>One more done; <paramref name="item"/> names it (a host).</summary>

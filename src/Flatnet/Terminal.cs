@@ -7,6 +7,12 @@ namespace Flatnet;
 /// </summary>
 public static class Terminal
 {
+    /// <summary>
+    /// Whether a person watches stderr: it is a terminal and the run is not CI's. What only a person needs (a line
+    /// rewritten in place, a question) is done only then.
+    /// </summary>
+    public static bool PersonWatches => !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+
     public static string Clean(string? text) =>
         string.IsNullOrEmpty(text) || !text.Any(IsControl) ? text ?? "" : string.Concat(text.Where(c => !IsControl(c)));
 

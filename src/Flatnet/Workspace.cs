@@ -55,4 +55,7 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
     public string IncomingPublicKey(string host) => Path.Combine(HostDirectory(host), "host.pub");
     public string BundleDirectory(string host) => Path.Combine(HostDirectory(host), "bundle");
     public string BundlePath(string host) => Path.Combine(ArtifactsDirectory, "bundles", host + ".zip");
+
+    /// <summary>Where Release keeps flatnet-VERSION.zip, and Plan --diff finds the newest to compare with.</summary>
+    public string ReleasesDirectory => Path.Combine(ArtifactsDirectory, "releases");
 }

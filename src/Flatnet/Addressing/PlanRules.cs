@@ -181,9 +181,7 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
 
     private void Claim(string file, string field, string name, uint? ip)
     {
-        if (!HostName().IsMatch(name))
-            problems.Add(file, field, $"'{name}' is not a valid host name",
-                "use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. host-c)");
+        problems.Check(file, field, Grammar.HostName(name));
         if (!_names.TryAdd(name, file))
             problems.Add(file, field, $"the name '{name}' is already used by {_names[name]}", "give every host and lighthouse its own name");
         if (ip is { } a && !_ips.TryAdd(a, $"{name} ({file})"))
@@ -214,7 +212,4 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
         foreach (var h in inventory.Hosts)
             if (Ipv4Network.TryParseAddress(h.Deploy.Address, out var a)) yield return ($"{h.Name}'s deploy address", a);
     }
-
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex HostName();
 }

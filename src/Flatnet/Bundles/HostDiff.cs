@@ -1,4 +1,5 @@
 using System.Text;
+using Flatnet.Inventory;
 using YamlDotNet.RepresentationModel;
 
 namespace Flatnet.Bundles;
@@ -83,36 +84,14 @@ public static class HostDiff
             .Distinct().ToList();
     }
 
-    /// <summary>Every scalar of a YAML document by its path (tun.unsafe_routes[0].route).</summary>
+    /// <summary>Every scalar of a YAML document by its path (tun.unsafe_routes[0].route); a text that does not parse is one value.</summary>
     private static Dictionary<string, string> Flatten(byte[] yaml)
     {
+        var text = Encoding.UTF8.GetString(yaml);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(Encoding.UTF8.GetString(yaml)));
-        }
-        catch (YamlDotNet.Core.YamlException)
-        {
-            values[""] = Encoding.UTF8.GetString(yaml);
-            return values;
-        }
-        void Walk(YamlNode node, string path)
-        {
-            switch (node)
-            {
-                case YamlMappingNode map:
-                    foreach (var (k, v) in map.Children) Walk(v, path.Length == 0 ? k.ToString() : $"{path}.{k}");
-                    break;
-                case YamlSequenceNode seq:
-                    for (var i = 0; i < seq.Children.Count; i++) Walk(seq.Children[i], $"{path}[{i}]");
-                    break;
-                default:
-                    values[path] = node.ToString();
-                    break;
-            }
-        }
-        if (stream.Documents.Count > 0) Walk(stream.Documents[0].RootNode, "");
+        var root = InventoryProblems.Parse(text);
+        if (root is null or YamlScalarNode) values[""] = text;
+        else YamlPaths.Each(root, (path, _, value) => { if (value is YamlScalarNode) values[path] = value.ToString(); });
         return values;
     }
 

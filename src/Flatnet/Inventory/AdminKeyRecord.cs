@@ -13,8 +13,6 @@ public static class AdminKeyRecord
         var yaml = new YamlLines(file);
         if (yaml.Get("nebula.admin_key") is not null) return null;
         const string comment = "flatnet's admin key, public half (the private one stays in pki/); commit it";
-        if (yaml.Get("nebula") is null && !File.ReadAllLines(file).Any(l => l.StartsWith("nebula:", StringComparison.Ordinal)))
-            yaml.Set("nebula", "");
         if (!yaml.Set("nebula.admin_key", $"\"{publicKey}\"", comment))
             throw new FlatnetException("nebula: is written on one line, so flatnet cannot add admin_key under it",
                 $"write nebula: as a block and add the line  admin_key: \"{publicKey}\"", Workspace.Relative(file), "nebula.admin_key");

@@ -69,6 +69,22 @@ public static partial class Grammar
     /// <summary>A host's install root, in its OS's path grammar.</summary>
     public static Refusal? Root(HostOs os, string value) => os == HostOs.Windows ? WindowsPath(value) : LinuxPath(value);
 
+    /// <summary>A host's (or lighthouse's) name: a DNS label in lower case, as certificates and file names carry it.</summary>
+    public static Refusal? HostName(string value) =>
+        HostNamePattern().IsMatch(value) ? null
+            : new($"'{Shown(value)}' is not a valid host name", "use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. host-c)");
+
+    /// <summary>
+    /// An OpenSSH public key line (`ssh-TYPE BASE64 [comment]`, as ssh-keygen writes a .pub) as its type and blob,
+    /// without the comment; null when the line is not one.
+    /// </summary>
+    public static (string Type, string Blob)? SshPublicKey(string line)
+    {
+        var parts = line.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length >= 2 && parts[0].StartsWith("ssh-", StringComparison.Ordinal) && parts[1].Length > 0
+               && parts[1].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '=') ? (parts[0], parts[1]) : null;
+    }
+
     /// <summary>A pinned SSH host key fingerprint as ssh-keygen -l prints it.</summary>
     public static Refusal? HostKey(string value) =>
         HostKeyPattern().IsMatch(value) ? null
@@ -106,6 +122,9 @@ public static partial class Grammar
 
     [GeneratedRegex(@"^[A-Za-z]:[\\/][A-Za-z0-9 ._\\/-]{0,200}$")]
     private static partial Regex WindowsPathPattern();
+
+    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    private static partial Regex HostNamePattern();
 
     [GeneratedRegex(@"^SHA256:[A-Za-z0-9+/]{43}=?$")]
     private static partial Regex HostKeyPattern();

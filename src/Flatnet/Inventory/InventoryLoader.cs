@@ -70,12 +70,12 @@ public static partial class InventoryLoader
     private static T? Read<T>(string file, InventoryProblems problems) where T : class, new()
     {
         var text = File.ReadAllText(file);
-        problems.MapLines(Workspace.Relative(file), text);
+        // Parsed once for lines and unknown keys; the deserializer reads the text for the values.
+        var root = InventoryProblems.Parse(text);
+        problems.MapLines(Workspace.Relative(file), root);
+        if (root is not null) UnknownKeys(root, typeof(T), Workspace.Relative(file), problems);
         try
         {
-            var stream = new YamlDotNet.RepresentationModel.YamlStream();
-            stream.Load(new StringReader(text));
-            if (stream.Documents.Count > 0) UnknownKeys(stream.Documents[0].RootNode, typeof(T), Workspace.Relative(file), problems);
             return Yaml.Deserialize<T>(text) ?? new T();
         }
         catch (YamlException e)

@@ -26,38 +26,28 @@ public sealed class InventoryProblems
     public IReadOnlyList<string> Warnings => _warnings;
 
     /// <summary>Remembers where each field of a file is written (called once per file, with its text).</summary>
-    public void MapLines(string file, string yaml)
+    public void MapLines(string file, string yaml) => MapLines(file, Parse(yaml));
+
+    /// <summary>As above, from the file's document already parsed (null: it did not parse).</summary>
+    public void MapLines(string file, YamlNode? root)
     {
         var lines = new Dictionary<string, int>();
+        if (root is not null) YamlPaths.Each(root, (path, at, _) => lines.TryAdd(path, (int)at.Start.Line));
+        _lines[file] = lines;
+    }
+
+    /// <summary>A YAML text's document, or null when it does not parse (the deserializer reports why, with its line).</summary>
+    public static YamlNode? Parse(string yaml)
+    {
         try
         {
             var stream = new YamlStream();
             stream.Load(new StringReader(yaml));
-            if (stream.Documents.Count > 0) Walk(stream.Documents[0].RootNode, "", lines);
+            return stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
         }
         catch (YamlDotNet.Core.YamlException)
         {
-            // The deserializer reports the syntax error itself, with its line.
-        }
-        _lines[file] = lines;
-    }
-
-    private static void Walk(YamlNode node, string path, Dictionary<string, int> lines)
-    {
-        if (path.Length > 0) lines.TryAdd(path, (int)node.Start.Line);
-        switch (node)
-        {
-            case YamlMappingNode map:
-                foreach (var (key, value) in map.Children)
-                {
-                    var child = path.Length == 0 ? key.ToString() : $"{path}.{key}";
-                    lines.TryAdd(child, (int)key.Start.Line);
-                    Walk(value, child, lines);
-                }
-                break;
-            case YamlSequenceNode seq:
-                for (var i = 0; i < seq.Children.Count; i++) Walk(seq.Children[i], $"{path}[{i}]", lines);
-                break;
+            return null;
         }
     }
 

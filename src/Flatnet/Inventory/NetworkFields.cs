@@ -139,9 +139,8 @@ internal static class NetworkFields
     private static string? AdminKey(string? key, string file, InventoryProblems problems)
     {
         if (key is null) return null;
-        var parts = key.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length >= 2 && parts[0] == "ssh-ed25519" && parts[1].Length is > 60 and < 80 && parts[1].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '='))
-            return $"{parts[0]} {parts[1]}";
+        if (Grammar.SshPublicKey(key) is ("ssh-ed25519", { Length: > 60 and < 80 } blob))
+            return $"ssh-ed25519 {blob}";
         problems.Add(file, "nebula.admin_key", $"'{Grammar.Shown(key)}' is not an ed25519 public key as OpenSSH writes it",
             "remove the line: the next writing run records flatnet's admin key there again (from pki/nebula-admin_ed25519.pub)");
         return null;

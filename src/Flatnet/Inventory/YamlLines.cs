@@ -12,31 +12,38 @@ public sealed class YamlLines(string file)
     public string File => file;
     public bool Changed { get; private set; }
 
-    /// <summary>Sets <paramref name="path"/> (e.g. nebula.windows.root, lighthouses[0].endpoints) to a YAML value as written.</summary>
-    /// <returns>False when neither the key nor its parent mapping is written in block style.</returns>
+    /// <summary>
+    /// Sets <paramref name="path"/> (e.g. nebula.windows.root, lighthouses[0].endpoints) to a YAML value as written.
+    /// A missing key is added under its parent mapping; a missing top-level parent is added at the end first.
+    /// </summary>
+    /// <returns>False when the parent mapping is written in flow style ({ a: b }), where no line can be added.</returns>
     public bool Set(string path, string yamlValue, string? comment = null)
     {
         var lines = Lines();
         if (lines.TryGetValue(path, out var at) && Split(_lines[at - 1]) is { } kept)
         {
             var updated = kept.Prefix + yamlValue + (comment is null ? kept.Comment : "   # " + comment);
-            if (updated == _lines[at - 1]) return true;
+            Changed |= updated != _lines[at - 1];
             _lines[at - 1] = updated;
-            Changed = true;
             return true;
         }
         var dot = path.LastIndexOf('.');
-        var parent = dot < 0 ? null : path[..dot];
-        var key = path[(dot + 1)..];
-        if (parent is null)
+        var line = $"{path[(dot + 1)..]}: {yamlValue}" + (comment is null ? "" : "   # " + comment);
+        if (dot < 0)
         {
-            _lines.Add($"{key}: {yamlValue}" + (comment is null ? "" : "   # " + comment));
+            _lines.Add(line);
             Changed = true;
             return true;
         }
+        var parent = path[..dot];
+        if (!lines.ContainsKey(parent) && !parent.Contains('.') && !parent.Contains('['))
+        {
+            _lines.Add(parent + ":");
+            lines = Lines();
+        }
         if (!lines.TryGetValue(parent, out var parentAt) || _lines[parentAt - 1].Split('#')[0].TrimEnd().EndsWith(':') is false) return false;
         var indent = _lines[parentAt - 1].Length - _lines[parentAt - 1].TrimStart().Length + 2;
-        _lines.Insert(parentAt, new string(' ', indent) + $"{key}: {yamlValue}" + (comment is null ? "" : "   # " + comment));
+        _lines.Insert(parentAt, new string(' ', indent) + line);
         Changed = true;
         return true;
     }

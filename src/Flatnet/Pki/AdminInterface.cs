@@ -62,9 +62,7 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
 
     private static string Public(string key)
     {
-        var pub = File.ReadAllText(key + ".pub").Trim().Split(' ');
-        if (pub.Length < 2 || !pub[0].StartsWith("ssh-", StringComparison.Ordinal))
-            throw new FlatnetException($"{Workspace.Relative(key + ".pub")} is not an SSH public key.", fix: $"delete {Workspace.Relative(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
-        return $"{pub[0]} {pub[1]}";
+        return Grammar.SshPublicKey(File.ReadAllText(key + ".pub")) is var (type, blob) ? $"{type} {blob}"
+            : throw new FlatnetException($"{Workspace.Relative(key + ".pub")} is not an SSH public key.", fix: $"delete {Workspace.Relative(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
     }
 }

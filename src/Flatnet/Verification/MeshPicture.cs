@@ -115,7 +115,7 @@ public sealed record MeshPicture
         {
             var (ra, rb) = (byName[a], byName[b]);
             links.Add(!Up(ra) || !Up(rb)
-                ? Off(a, b, !Up(ra) && ra.Reachable ? ra : !Up(rb) && rb.Reachable ? rb : Up(ra) ? rb : ra)
+                ? Off(a, b, new[] { ra, rb }.Where(r => !Up(r)).OrderBy(r => r.Reachable ? 0 : 1).First()) // a known-down end before one not read
                 : Tunnel(a, b, [ra.Tunnels.GetValueOrDefault(b, "-"), rb.Tunnels.GetValueOrDefault(a, "-")]));
         }
         foreach (var h in rows.Select(r => plan.Host(r.Host)).Where(h => h.Host.Wsl))

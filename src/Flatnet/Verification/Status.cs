@@ -47,7 +47,7 @@ public static class StatusTable
             lines.Add($"  {r.Host.PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(r.Nebula, 8),-8} {Cut(r.Service, 16),-16} " +
                       $"{(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-5} {Cut(r.Routing, 16),-16} {(r.Reachable ? Peers(r, rows) : "-")}");
         var problems = Problems(rows);
-        var healthy = rows.Count - problems.Select(p => p.Host).Distinct().Count();
+        var healthy = rows.Count - Unhealthy(problems);
         lines.Add($"{healthy} of {rows.Count} host(s) healthy" + (problems.Count == 0 ? "" : $"; {problems.Count} problem(s):"));
         foreach (var p in problems) lines.Add($"  {p.Host}: {p.Problem}\n      fix: {p.Fix}");
         return string.Join("\n", lines);
@@ -67,6 +67,9 @@ public static class StatusTable
         }
         return $"{direct} direct, {relayed} relayed, {idle} idle, {down} down";
     }
+
+    /// <summary>How many hosts the problems are about.</summary>
+    public static int Unhealthy(IReadOnlyList<StatusProblem> problems) => problems.Select(p => p.Host).Distinct().Count();
 
     /// <summary>What is wrong, host by host: not reached, Nebula not running, WSL2's routing incomplete, an expired certificate.</summary>
     public static IReadOnlyList<StatusProblem> Problems(IReadOnlyList<HostStatus> rows)

@@ -40,7 +40,7 @@ public sealed class CheckCertsTask : FlatnetTask
             context.PrintDocument(JsonOutput.Document(new
             {
                 minimum_days = minimumDays,
-                certificates = rows.Select(r => new { name = r.Name, is_ca = r.IsCa, not_after = r.NotAfter.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"), days_left = r.DaysLeft, expired = r.Expired, due = r.DaysLeft < minimumDays }),
+                certificates = rows.Select(r => new { name = r.Name, is_ca = r.IsCa, not_after = JsonOutput.Time(r.NotAfter), days_left = r.DaysLeft, expired = r.Expired, due = r.DaysLeft < minimumDays }),
             }));
         else foreach (var r in rows)
             context.Log.Info($"  {r.Name,-16} valid until {r.NotAfter:yyyy-MM-dd}  " +

@@ -36,13 +36,13 @@ public static class CommandLine
 
         var accepted = Accepted(named, tasks);
         var everyOption = tasks.SelectMany(t => t.Options.Select(o => (Option: o, Task: t.Name))).ToList();
+        var own = accepted.Except(Common).ToList();
+        var takes = own.Count == 0 ? $"{named} takes no arguments of its own" : $"{named} takes {string.Join(", ", own.Select(o => "--" + o))}";
         var problems = new List<UsageError>();
         foreach (var name in given.Distinct(StringComparer.OrdinalIgnoreCase))
         {
             if (accepted.Contains(name, StringComparer.OrdinalIgnoreCase) || CakeConfiguration.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
                 continue;
-            var own = accepted.Except(Common).ToList();
-            var takes = own.Count == 0 ? $"{named} takes no arguments of its own" : $"{named} takes {string.Join(", ", own.Select(o => "--" + o))}";
             var elsewhere = everyOption.Where(o => o.Option.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(o => o.Task).Distinct().ToList();
             var hint = Nearest(name, accepted) is { } near ? $"did you mean --{near}? {takes}"
                 : Nearest(name, CakeOptions) is { } cake ? $"did you mean Cake's own --{cake}? {takes}"
@@ -50,8 +50,7 @@ public static class CommandLine
                 : $"{takes}; every target takes {string.Join(", ", Common.Select(o => "--" + o))}";
             problems.Add(new UsageError($"not an argument of {named}", hint, "--" + name));
         }
-        if (problems.Count == 1) throw problems[0];
-        if (problems.Count > 1) throw new UsageErrors(named, problems);
+        UsageErrors.ThrowIfAny(named, problems);
     }
 
     /// <summary>The arguments <paramref name="target"/> reads: its own, those of every task it runs first, and the common ones.</summary>

@@ -23,7 +23,7 @@ public sealed class InitTask : FlatnetTask
     {
         var a = context.Arguments;
         // On a terminal, what the command line leaves out is asked; elsewhere (CI, a pipe) it must be given.
-        var interactive = !Console.IsInputRedirected && !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
+        var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
         var choices = a.Value("lighthouse") is null && interactive
             ? Ask(Console.In, Console.Error, a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root"))
             : new InitChoices(a.Value("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
@@ -108,13 +108,13 @@ public sealed class InitTask : FlatnetTask
             problems.Add(new UsageError($"{endpoint[0]} is the lab's address, not a lighthouse on your LAN", "give the LAN address your PCs reach Stage 1's lighthouse at", "--lighthouse"));
         if (choices.LighthouseIp is { } overlay && !System.Net.IPAddress.TryParse(overlay, out _))
             problems.Add(new UsageError($"'{overlay}' is not an IPv4 address", "the lighthouse's Nebula IP, e.g. --lighthouse-ip=10.100.0.1", "--lighthouse-ip"));
-        if (!System.Text.RegularExpressions.Regex.IsMatch(choices.Root, @"^[A-Za-z]:\\[^""'\r\n]*$"))
-            problems.Add(new UsageError($"'{choices.Root}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root"));
+        // The inventory's grammar for a Windows root, and a drive: Init writes a real fleet's, never the lab's /path.
+        if (Grammar.WindowsPath(choices.Root) is not null || choices.Root is not [var drive, ':', '\\', ..] || !char.IsAsciiLetter(drive))
+            problems.Add(new UsageError($"'{Grammar.Shown(choices.Root)}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root"));
         foreach (var (flag, file) in new[] { ("--ca-crt", choices.CaCrt), ("--ca-key", choices.CaKey), ("--windows-release", choices.WindowsRelease) })
             if (file is not null && !File.Exists(file) && !Directory.Exists(file))
                 problems.Add(new UsageError($"{file} does not exist", "give the path of the file on this machine", flag));
-        if (problems.Count == 1) throw problems[0];
-        if (problems.Count > 1) throw new UsageErrors("Init", problems);
+        UsageErrors.ThrowIfAny("Init", problems);
     }
 
     private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);

@@ -34,8 +34,7 @@ public sealed partial class JoinTask : FlatnetTask
     /// <param name="home">whose ~/.ssh holds the deploy key (default: this account's).</param>
     public static JoinOutcome Prepare(FlatnetContext context, string host, string? address = null, string? os = null, string? home = null)
     {
-        if (!HostName().IsMatch(host))
-            throw new UsageError($"'{Grammar.Shown(host)}' is not a host name", "use lower-case letters, digits and '-' (e.g. host-d)", "--host");
+        if (Grammar.HostName(host) is { } name) throw new UsageError(name.Problem, name.Fix, "--host");
         if (address is not null && Grammar.Address(address) is { } bad) throw new UsageError(bad.Problem, bad.Fix, "--address");
         var platformOf = os is null ? context.Platforms.Windows : context.Platforms.Named(os)
             ?? throw new UsageError($"'{Grammar.Shown(os)}' is not an OS flatnet deploys to", $"--os={string.Join(" or --os=", context.Platforms.Names)} (default: {context.Platforms.Windows.Name})", "--os");
@@ -84,8 +83,7 @@ public sealed partial class JoinTask : FlatnetTask
         var address = Take("address", Grammar.Address);
         var user = Take("user", Grammar.User);
         var wslUser = Take("wsl_user", Grammar.User, required: false);
-        if (problems.Count == 1) throw problems[0];
-        if (problems.Count > 1) throw new UsageErrors("Join", problems);
+        UsageErrors.ThrowIfAny("Join", problems);
 
         var file = Path.Combine(context.Workspace.InventoryDirectory, host + ".yaml");
         if (!File.Exists(file)) throw new UsageError($"there is no {Workspace.Relative(file)} to pin the reply into", $"run ./build.sh --target=Join --host={host} first", "--host");
@@ -117,14 +115,9 @@ public sealed partial class JoinTask : FlatnetTask
         var pub = target.Identities.Select(i => i + ".pub").FirstOrDefault(File.Exists)
             ?? throw new FlatnetException($"no SSH key on this machine to put on {host.Name}: looked for {string.Join(", ", target.Identities.Select(i => i + ".pub"))}",
                 "make one: ssh-keygen -t ed25519 (or set deploy.identity in the host's file), then run Join again", host.File, "deploy.identity");
-        var parts = File.ReadAllText(pub).Trim().Split(' ');
-        if (parts.Length < 2 || !parts[0].StartsWith("ssh-", StringComparison.Ordinal) || !parts[1].All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '/' or '='))
-            throw new FlatnetException($"{pub} is not an SSH public key", "make a key pair with ssh-keygen -t ed25519", host.File, "deploy.identity");
-        return $"{parts[0]} {parts[1]} flatnet-deploy";
+        return Grammar.SshPublicKey(File.ReadAllText(pub)) is var (type, blob) ? $"{type} {blob} flatnet-deploy"
+            : throw new FlatnetException($"{pub} is not an SSH public key", "make a key pair with ssh-keygen -t ed25519", host.File, "deploy.identity");
     }
-
-    [GeneratedRegex(@"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
-    private static partial Regex HostName();
 
     [GeneratedRegex(@"(\w+)=(\S+)")]
     private static partial Regex Reply();

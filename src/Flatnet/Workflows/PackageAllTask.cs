@@ -25,15 +25,18 @@ public sealed class PackageAllTask : FlatnetTask
         var progress = Progress.Start("PackageAll", hosts.Count, context.Log);
         Parallel.For(0, hosts.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(2, Environment.ProcessorCount) }, i =>
         {
-            using var _ = new StepWhenDone(progress, hosts[i].Name);
+            var name = hosts[i].Name;
             try
             {
-                var name = hosts[i].Name;
                 results[i] = (new PackedHost(name, GenerateCertTask.Generate(workers, name).Signed, PackageBundleTask.Package(workers, name).Written), null);
             }
             catch (FlatnetException e)
             {
                 results[i] = (null, e);
+            }
+            finally
+            {
+                progress.Step(name); // done, however it ended
             }
         });
         progress.Dispose(); // the live line is cleared before the summary
@@ -67,10 +70,4 @@ public sealed class PackageAllTask : FlatnetTask
         return rows;
     }
 
-}
-
-/// <summary>Counts a host as done for the progress line however its work ended.</summary>
-internal readonly struct StepWhenDone(Progress progress, string item) : IDisposable
-{
-    public void Dispose() => progress.Step(item);
 }

@@ -22,7 +22,7 @@ public static class PlanDiff
 {
     public static PlanDifference Compare(FlatnetContext context, string? against)
     {
-        var releases = Path.Combine(context.Workspace.ArtifactsDirectory, "releases");
+        var releases = context.Workspace.ReleasesDirectory;
         string label;
         IReadOnlyList<HostView> before;
         if (against is null)

@@ -34,7 +34,7 @@ public sealed class ReleaseTask : FlatnetTask
         if (withKeys.Count > 0)
             context.Log.Warn($"release {version} carries the private keys of {string.Join(", ", withKeys)} (--include-keys): whoever gets it can join the mesh as " +
                              "those hosts; it is written owner-only: hand it only to the people who install them, over a channel you trust, and never publish it");
-        var folder = Path.Combine(context.Workspace.ArtifactsDirectory, "releases");
+        var folder = context.Workspace.ReleasesDirectory;
         var path = Path.Combine(folder, $"flatnet-{version}.zip");
         var previous = ReleaseArchive.Previous(folder, version);
         var snapshot = ReleaseArchive.Snapshot(plan);

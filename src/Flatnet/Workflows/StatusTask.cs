@@ -21,7 +21,7 @@ public sealed class StatusTask : FlatnetTask
     {
         var problems = StatusTable.Problems(Read(context, context.WantsJson, context.Arguments.Flag("wide")));
         if (problems.Count > 0)
-            throw new FlatnetException($"{problems.Select(p => p.Host).Distinct().Count()} host(s) unhealthy: " + string.Join("; ", problems.Select(p => $"{p.Host}: {p.Problem.Split('\n')[0]}")),
+            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} host(s) unhealthy: " + string.Join("; ", problems.Select(p => $"{p.Host}: {p.Problem.Split('\n')[0]}")),
                 problems.Select(p => p.Fix).Distinct().ToList());
     }
 
@@ -40,11 +40,13 @@ public sealed class StatusTask : FlatnetTask
             // A managed lighthouse is a host here too (deployable), so it is listed once.
             var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
             var rows = AtOnce.Each(hosts, h => Examine(h, peers)).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
-            var text = JsonOutput.Document(new { ca = CaDaysLeft(), healthy = rows.Count - StatusTable.Problems(rows).Select(p => p.Host).Distinct().Count(), hosts = rows, problems = StatusTable.Problems(rows) });
+            var problems = StatusTable.Problems(rows);
+            var ca = CaDaysLeft(); // nebula-cert print of the CA, once
+            var text = JsonOutput.Document(new { ca, healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = rows, problems });
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(JsonPath(context), text);
             if (json) context.PrintDocument(text);
-            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {CaDaysLeft()}:\n" +
+            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {ca}:\n" +
                                   (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows));
             var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
             if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");

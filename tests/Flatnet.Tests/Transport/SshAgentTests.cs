@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Flatnet.Lab;
 using Flatnet.Transport;
 
 namespace Flatnet.Tests;
@@ -25,21 +26,9 @@ public class SshAgentTests
             SshKeygen.Ed25519(Path.Combine(dir, "hostkey"), "test-host");
             SshKeygen.Ed25519(Path.Combine(dir, "client"), "test-client");
             File.Copy(Path.Combine(dir, "client.pub"), Path.Combine(dir, "authorized_keys"));
-            File.WriteAllText(Path.Combine(dir, "sshd_config"), $"""
-                ListenAddress 127.0.0.1:{port}
-                HostKey {dir}/hostkey
-                PidFile {dir}/sshd.pid
-                AuthorizedKeysFile {dir}/authorized_keys
-                PermitRootLogin prohibit-password
-                PasswordAuthentication no
-                KbdInteractiveAuthentication no
-                UsePAM no
-                StrictModes no
-                Subsystem sftp internal-sftp
-                SetEnv HOME={dir}
-
-                """);
-            var sshd = Flatnet.Lab.LabPrerequisites.Which("sshd") ?? throw new InvalidOperationException("no sshd: the lab's prerequisites install openssh-server");
+            File.WriteAllText(Path.Combine(dir, "sshd_config"),
+                LabSshd.ConfigText($"127.0.0.1:{port}", $"{dir}/hostkey", $"{dir}/sshd.pid", $"{dir}/authorized_keys", $"HOME={dir}"));
+            var sshd = LabPrerequisites.Which("sshd") ?? throw new InvalidOperationException("no sshd: the lab's prerequisites install openssh-server");
             ProcessRunner.Run(sshd, ["-f", Path.Combine(dir, "sshd_config"), "-E", Path.Combine(dir, "sshd.log")]).EnsureSuccess("sshd");
             sshdPid = File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim();
 

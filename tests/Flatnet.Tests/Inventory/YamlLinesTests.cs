@@ -1,0 +1,42 @@
+using Flatnet.Inventory;
+
+namespace Flatnet.Tests;
+
+/// <summary>Edits to a user's YAML keep every other line and comment: a value replaced in place, a key added under its parent.</summary>
+public class YamlLinesTests
+{
+    private static (YamlLines Yaml, string File) Of(string text)
+    {
+        var file = Path.Combine(Directory.CreateTempSubdirectory("flatnet-yaml-").FullName, "network.yaml");
+        File.WriteAllText(file, text);
+        return (new YamlLines(file), file);
+    }
+
+    [Test]
+    public void AValueIsReplacedWhereItIsWrittenAndItsCommentStays()
+    {
+        var (yaml, file) = Of("# mine\nnebula:\n  windows:\n    root: 'F:\\flatnet'   # the spec's\n");
+        Assert.That(yaml.Set("nebula.windows.root", "'C:\\flatnet'"), Is.True);
+        yaml.Save();
+        Assert.That(File.ReadAllText(file), Is.EqualTo("# mine\nnebula:\n  windows:\n    root: 'C:\\flatnet'   # the spec's\n"));
+    }
+
+    [Test]
+    public void AMissingKeyGoesUnderItsParentAndAMissingTopLevelParentIsAddedFirst()
+    {
+        var (yaml, file) = Of("name: flatnet\nnebula:\n  admin_port: 2222\n");
+        Assert.That(yaml.Set("nebula.admin_key", "\"k\"", "note"), Is.True);
+        Assert.That(yaml.Set("tuning.mtu", "1300"), Is.True);
+        yaml.Save();
+        Assert.That(File.ReadAllText(file), Is.EqualTo("name: flatnet\nnebula:\n  admin_key: \"k\"   # note\n  admin_port: 2222\ntuning:\n  mtu: 1300\n"));
+    }
+
+    [Test]
+    public void AParentWrittenInFlowStyleCannotTakeALine()
+    {
+        var (yaml, file) = Of("nebula: { admin_port: 2222 }\n");
+        Assert.That(yaml.Set("nebula.admin_key", "\"k\""), Is.False);
+        yaml.Save();
+        Assert.That(File.ReadAllText(file), Is.EqualTo("nebula: { admin_port: 2222 }\n"), "nothing written");
+    }
+}
