@@ -65,6 +65,11 @@ function global:Reset-FakeWindows {
         SshCapability     = 'NotPresent'
         SshHostKey        = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKw9cIeOef7gGoadmWHo3WNj4s66U8PDdpSD9nMURlhm fake-host'  # ssh-keygen -l: SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s
         NamedRules        = @{}   # firewall rules by Name -> Profile
+        # A PC whose updates come from WSUS cannot fetch the capability: Add-WindowsCapability throws a COMException,
+        # "Add-WindowsCapability failed. Error code = 0x800f0954" (MicrosoftDocs/windowsserverdocs issues 2928, 4070, 7843).
+        SshCapabilityError = ''
+        # sshd that does not start (its port taken, a host key it cannot read): Start-Service's StartServiceFailed.
+        SshdRefuses       = $false
         LanAddress        = '192.168.1.23'
     }
     if ($Windows10) {
@@ -198,6 +203,9 @@ function global:Get-WindowsCapability {
 
 function global:Add-WindowsCapability {
     param([switch]$Online, [string]$Name)
+    if ($global:FakeWindows.SshCapabilityError) {
+        throw [System.Runtime.InteropServices.COMException]::new("Add-WindowsCapability failed. Error code = $($global:FakeWindows.SshCapabilityError)")
+    }
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Add-WindowsCapability' $PSBoundParameters))
     $global:FakeWindows.SshCapability = 'Installed'
     $global:FakeWindows.Services['sshd'] = @{ Status = 'Stopped'; PathName = 'C:\Windows\System32\OpenSSH\sshd.exe' }
@@ -282,7 +290,8 @@ function global:Start-Service {
         New-Item -ItemType Directory -Force -Path $keys | Out-Null
         $pub = Join-Path $keys 'ssh_host_ed25519_key.pub'
         if (-not (Test-Path -LiteralPath $pub)) { Set-Content -LiteralPath $pub -Value $global:FakeWindows.SshHostKey }
-        $global:FakeWindows.Services[$Name].Status = 'Running'
+        $global:FakeWindows.Services[$Name].Status = if ($global:FakeWindows.SshdRefuses) { 'Stopped' } else { 'Running' }
+        Assert-FakeServiceStarted $Name 'StartServiceCommand'
         return
     }
     Start-FakeNebula $Name

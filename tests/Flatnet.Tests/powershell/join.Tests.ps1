@@ -54,6 +54,19 @@ Describe 'join.ps1' {
         Test-Path -LiteralPath $AdminKeys | Should -BeFalse
     }
 
+    It 'says how to install OpenSSH Server when Windows Update cannot give it (WSUS: 0x800f0954) and changes nothing' {
+        # MicrosoftDocs/windowsserverdocs issues 2928, 4070, 7843: Add-WindowsCapability throws a COMException there.
+        $FakeWindows.SshCapabilityError = '0x800f0954'
+        { Invoke-Join } | Should -Throw '*OpenSSH Server could not be installed (Add-WindowsCapability failed. Error code = 0x800f0954); install it from Settings > Optional features*'
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $AdminKeys | Should -BeFalse
+    }
+
+    It 'says where to look when sshd does not start (Start-Service fails with StartServiceFailed)' {
+        $FakeWindows.SshdRefuses = $true
+        { Invoke-Join } | Should -Throw "*sshd did not start (Failed to start service 'sshd (sshd)')*Event Viewer*"
+    }
+
     It 'names every missing prerequisite at once and changes nothing' {
         $FakeWindows.Build = '18363'
         $FakeWindows.InboxWsl = $true
