@@ -14,7 +14,7 @@ public abstract partial class HostPlatform
     /// <summary>One question: the script that asks it, how long it may take, and how its answer reads.</summary>
     private sealed record Question<T>(string Script, TimeSpan Timeout, Func<RemoteResult, T> Read);
 
-    private T Ask<T>(IHostConnection connection, Question<T> q) => q.Read(connection.Run(CommandLine(q.Script), q.Timeout));
+    private T Ask<T>(IHostConnection connection, Question<T> q) => q.Read(RunScript(connection, q.Script, q.Timeout));
 
     /// <summary>
     /// Several scripts in one command, at once where the OS allows, each with its own output and exit status:
@@ -23,7 +23,7 @@ public abstract partial class HostPlatform
     private IReadOnlyList<RemoteResult> Together(IHostConnection connection, IReadOnlyList<string> scripts, TimeSpan timeout)
     {
         var carried = scripts.Select(s => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(s))).ToList();
-        var r = connection.Run(Command("together", new { Scripts = carried }), timeout);
+        var r = RunScript(connection, Script("together", new { Scripts = carried }), timeout);
         var parts = r.StdOut.Split('\n').Select(l => l.TrimEnd('\r').Split(' ')).Where(f => f.Length == 5 && f[0] == "flatnet-part").ToDictionary(f => f[1], f => f);
         string Text(string b64) => System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(b64));
         // A part the host never reported (no shell, a killed command) failed with what the command said.
@@ -90,8 +90,8 @@ public abstract partial class HostPlatform
     {
         // A handshake takes milliseconds on a LAN; four tries a second and a half apart cover a slow first one.
         var loop = Render("remote/ping-loop.sh.scriban", new { Target = target, Attempts = attempts });
-        var command = fromWsl ? InWsl(model, loop) : HostPing(target, attempts, loop);
-        var r = connection.Run(command, TimeSpan.FromSeconds(attempts * 4 + 10));
+        var script = fromWsl ? InWsl(model, loop) : HostPing(target, attempts, loop);
+        var r = RunScript(connection, script, TimeSpan.FromSeconds(attempts * 4 + 10));
         var detail = r.Succeeded ? "" : (r.StdErr + r.StdOut).Trim().Split('\n').LastOrDefault() ?? "";
         return (r.Succeeded, RoundTripMs(r.StdOut), detail);
     }
@@ -107,11 +107,11 @@ public abstract partial class HostPlatform
     {
         var wsl = model.Wsl && fromWsl.Count > 0 ? Carried(PingProbe("wsl", fromWsl)) : "";
         var attempts = fromHost.Concat(fromWsl).Select(t => t.Attempts).DefaultIfEmpty(1).Max();
-        var r = connection.Run(ProbeCommand(model, fromHost, wsl), TimeSpan.FromSeconds(attempts * 2 + 30));
+        var r = RunScript(connection, ProbeScript(model, fromHost, wsl), TimeSpan.FromSeconds(attempts * 2 + 30));
         return HostProbe.Parse(r.StdOut, r.StdErr + "\n" + r.StdOut);
     }
 
-    protected abstract string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried);
+    protected abstract string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried);
 
     /// <summary>templates/remote/ping-probe.sh: POSIX sh that pings every target at once, one JSON object per target.</summary>
     protected string PingProbe(string from, IReadOnlyList<ProbeTarget> targets) => Render("remote/ping-probe.sh.scriban", new { From = from, Targets = targets });

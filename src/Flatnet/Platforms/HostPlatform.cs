@@ -31,8 +31,37 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// <summary>Nebula's own binaries a bundle carries for this OS (none: the host's package manager installs Nebula).</summary>
     public virtual IReadOnlyList<RenderedFile> ShippedNebula(NetworkSettings network) => [];
 
-    /// <summary>A script of this OS as the command line the host's SSH server hands to its shell.</summary>
-    public abstract string CommandLine(string script);
+    /// <summary>
+    /// Runs a script of this OS on the host. Every script reaches the host as a file, written into the account's own
+    /// folder (<see cref="IHostConnection.Home"/>/.flatnet/run), and runs with a short command line of a fixed shape
+    /// (<see cref="RunFileCommand"/>), so no command line grows with the script or the fleet: Windows' OpenSSH hands a
+    /// command to cmd.exe, which refuses one over 8,191 characters (docs/windows-contract.md). The file is removed after.
+    /// </summary>
+    public RemoteResult RunScript(IHostConnection connection, string script, TimeSpan? timeout = null)
+    {
+        var file = $"{connection.Home.TrimEnd('/')}/{RunFolder}/{Guid.NewGuid():N}.{ScriptExtension}";
+        connection.WriteFile(file, ScriptFileBytes(script));
+        try
+        {
+            return connection.Run(RunFileCommand(HostPath(file)), timeout);
+        }
+        finally
+        {
+            connection.DeleteFile(file);
+        }
+    }
+
+    /// <summary>Where scripts are written before they run, below the account's home.</summary>
+    public const string RunFolder = ".flatnet/run";
+
+    /// <summary>The longest command line flatnet sends to any host: under cmd.exe's 8,191, with room to spare.</summary>
+    public const int MaxCommandLine = 8000;
+
+    /// <summary>The command line that runs a script file at <paramref name="path"/> (the host's own spelling).</summary>
+    protected abstract string RunFileCommand(string path);
+
+    /// <summary>A script's text as its file holds it.</summary>
+    protected virtual byte[] ScriptFileBytes(string script) => new System.Text.UTF8Encoding(false).GetBytes(script);
 
     /// <summary>A new host's file as Join writes it for this OS (its reply fills in address, account and host key).</summary>
     public string NewHostFile(string host, int index, string? address) => $"""
@@ -80,12 +109,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// <summary>templates/remote/OS/NAME: one script of this OS, rendered from <paramref name="model"/>.</summary>
     protected string Script(string name, object model) => Render($"remote/{Name}/{name}.{ScriptExtension}.scriban", model);
 
-    protected string Command(string name, object model) => CommandLine(Script(name, model));
-
     private string Render(string template, object model) => templates.Render(template, model).TrimEnd('\n');
-
-    /// <summary>A script file on the host, run by its shell (PowerShell or bash), with switches.</summary>
-    protected string RunScriptFile(string path, string switches = "") => CommandLine(ScriptFile(path, switches));
 
     /// <summary>The script that runs a script file on the host (templates/remote/OS/run-script).</summary>
     protected string ScriptFile(string path, string switches = "") => Script("run-script", new { Path = HostPath(path), Switches = switches });
@@ -97,7 +121,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// one quoted argument, so it arrives as written.
     /// </summary>
     public string InWsl(HostModel model, string shellScript) =>
-        CommandLine(AsWslOwner(model, Script("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = Carried(shellScript) })));
+        AsWslOwner(model, Script("in-wsl", new { model.WslCommand, Words = model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries), Carried = Carried(shellScript) }));
 
     /// <summary>A script that talks to WSL, as it must run for WSL's owner (Windows: as that account when it is not the one logged in).</summary>
     protected virtual string AsWslOwner(HostModel model, string script) => script;
@@ -106,7 +130,9 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
         InWsl(model, Render("remote/wsl-routing.sh.scriban", new { Script = model.Paths.WslScriptsDir + "/wsl-routing.sh", Switch = switchName }));
 
     /// <summary>keygen_on_host: makes the host's key pair in its config folder, once (an existing key is kept).</summary>
-    public abstract string MakeKeyPair(HostModel model);
+    public RemoteResult MakeKeyPair(HostModel model, IHostConnection connection) => RunScript(connection, MakeKeyPairScript(model));
+
+    protected abstract string MakeKeyPairScript(HostModel model);
 
     /// <summary>What a host needs before it can make its key (Windows: nebula-cert.exe, ahead of the bundle), staged in <paramref name="scratch"/>.</summary>
     public virtual void PrepareKeygen(HostModel model, IHostConnection connection, IReadOnlyList<RenderedFile> shippedNebula, string scratch) { }
@@ -117,7 +143,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
         var incoming = $"{model.Paths.Root}/incoming/bundle";
         ClearIncoming(incoming, model, connection);
         connection.Upload(bundleDirectory, RemotePath(incoming));
-        return Checked(connection, RunScriptFile($"{incoming}/{InstallScript}"), $"installing the bundle on {model.Name}");
+        return Checked(connection, ScriptFile($"{incoming}/{InstallScript}"), $"installing the bundle on {model.Name}");
     }
 
     protected abstract string InstallScript { get; }
@@ -135,7 +161,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     /// the host runs, once its routing is in place too. Without a pending manifest (routing run on its own) nothing changes.
     /// </summary>
     public void RecordInstalled(HostModel model, IHostConnection connection) =>
-        Checked(connection, Command("record-installed", new
+        Checked(connection, Script("record-installed", new
         {
             Pending = HostPath($"{model.Paths.Root}/installed-manifest.pending.json"), Installed = HostPath(InstalledManifestPath(model)),
         }), $"recording the installed bundle on {model.Name}");
@@ -146,7 +172,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
         var results = new List<RemoteResult>();
         if (model.Wsl)
             results.Add(Checked(connection, WslRouting(model, "--install-boot"), $"wsl-routing.sh inside {model.Name}'s WSL2"));
-        results.Add(Checked(connection, CommandLine(HostRouting(model, check: false)), $"{HostRoutingName} on {model.Name}"));
+        results.Add(Checked(connection, HostRouting(model, check: false), $"{HostRoutingName} on {model.Name}"));
         return results;
     }
 
@@ -165,7 +191,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
         connection.Upload(scriptsDirectory, RemotePath(model.Paths.ScriptsDir));
         var results = new List<RemoteResult>
         {
-            Checked(connection, RunScriptFile($"{model.Paths.ScriptsDir}/{UninstallScript}"), $"uninstall on {model.Name}"),
+            Checked(connection, ScriptFile($"{model.Paths.ScriptsDir}/{UninstallScript}"), $"uninstall on {model.Name}"),
         };
         if (model.Wsl)
             results.Add(Checked(connection, WslRouting(model, "--remove"), $"wsl-routing.sh --remove inside {model.Name}'s WSL2"));
@@ -181,7 +207,9 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     protected abstract string UninstallScriptByHand(HostModel model);
 
     /// <summary>The host's doctor, in machine form (one tab-separated line per check): scripts/flatnet-doctor.* of its bundle.</summary>
-    public abstract string Doctor(HostModel model);
+    public RemoteResult Doctor(HostModel model, IHostConnection connection) => RunScript(connection, DoctorScript(model), TimeSpan.FromMinutes(3));
+
+    protected abstract string DoctorScript(HostModel model);
 
     /// <summary>Where the person at the host looks for Nebula's own words (diagnoses name it).</summary>
     public abstract string NebulaLogs(HostModel model);
@@ -196,12 +224,16 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
     [GeneratedRegex(@"[=<]\s*(\d+(?:[.,]\d+)?)\s*ms\b")]
     private static partial Regex Rtt();
 
-    protected static RemoteResult Checked(IHostConnection connection, string command, string what)
+    protected RemoteResult Checked(IHostConnection connection, string script, string what)
     {
-        var r = connection.Run(command);
+        var r = RunScript(connection, script);
         if (r.Succeeded) return r;
         var said = (r.StdErr + "\n" + r.StdOut).Trim();
         var output = string.Join("\n      ", said.Split('\n').TakeLast(8));
-        throw new RemoteCommandFailed(connection.Describe, $"{what} failed (exit {r.ExitCode}) on {connection.Describe}.\n    command: {command}\n    output:\n      {output}", said, r.ExitCode);
+        throw new RemoteCommandFailed(connection.Describe, $"{what} failed (exit {r.ExitCode}) on {connection.Describe}.\n    ran: {FirstLine(script)}\n    output:\n      {output}", said, r.ExitCode);
     }
+
+    /// <summary>What a script does, for a message: its first line that is not a comment.</summary>
+    private static string FirstLine(string script) =>
+        script.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.Length > 0 && !l.StartsWith('#')) ?? "";
 }

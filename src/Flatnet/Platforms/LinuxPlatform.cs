@@ -47,8 +47,8 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
         new("README.md", "README.md.scriban", RenderedFile.Regular),
     ];
 
-    /// <summary>A Linux host's SSH server runs the command line with the account's shell: the script is the command line.</summary>
-    public override string CommandLine(string script) => script;
+    /// <summary>A Linux host's SSH server runs the command line with the account's shell; `.` runs the file in that same shell, as if it were the line.</summary>
+    protected override string RunFileCommand(string path) => ". " + Quoting.ShQuote(path);
 
     public override string JoinScriptName => "join.sh";
     protected override bool NewHostHasWsl => false;
@@ -56,10 +56,10 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
     public override string JoinCommand => "sudo sh ./join.sh   (--check changes nothing)";
     protected override string JoinRoot(HostEntry host, NetworkSettings network) => host.Root ?? network.Nebula.Linux.Root;
 
-    public override string MakeKeyPair(HostModel model) => Command("make-key-pair", new { Dir = model.Paths.ConfigDir });
+    protected override string MakeKeyPairScript(HostModel model) => Script("make-key-pair", new { Dir = model.Paths.ConfigDir });
 
     protected override void ClearIncoming(string incoming, HostModel model, IHostConnection connection) =>
-        Checked(connection, Command("clear-incoming", new { Incoming = incoming }), $"clearing {incoming} on {model.Name}");
+        Checked(connection, Script("clear-incoming", new { Incoming = incoming }), $"clearing {incoming} on {model.Name}");
 
     /// <summary>With WSL2, host-routing.sh --watch: a background watcher keeps the route on WSL2's current address after WSL2 restarts.</summary>
     protected override string HostRouting(HostModel model, bool check) => !model.Wsl ? Script("forwarding", new { })
@@ -67,13 +67,13 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
 
     protected override string UninstallScriptByHand(HostModel model) => $"as root: bash {model.Paths.ScriptsDir}/uninstall.sh";
 
-    public override string Doctor(HostModel model) =>
-        Command("doctor", new { Script = model.Paths.ScriptsDir + "/flatnet-doctor.sh", WslCommand = model.Wsl ? model.WslCommand : "" });
+    protected override string DoctorScript(HostModel model) =>
+        Script("doctor", new { Script = model.Paths.ScriptsDir + "/flatnet-doctor.sh", WslCommand = model.Wsl ? model.WslCommand : "" });
 
     public override string NebulaLogs(HostModel model) => model.Paths.Log;
 
-    protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Loop = loop });
+    protected override string HostPing(string target, int attempts, string loop) => Script("ping", new { Loop = loop });
 
-    protected override string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried) =>
-        Command("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", HostProbe = PingProbe("host", fromHost), WslCarried = wslCarried, model.WslCommand });
+    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried) =>
+        Script("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", HostProbe = PingProbe("host", fromHost), WslCarried = wslCarried, model.WslCommand });
 }

@@ -6,7 +6,7 @@ namespace Flatnet.Platforms;
 
 /// <summary>
 /// A Windows PC: the spec's layout under nebula.windows.root (F:\flatnet\...), Nebula's Windows release in its bundle,
-/// PowerShell scripts sent as -EncodedCommand through Windows' OpenSSH (whose shell is cmd.exe), WSL2 reached with
+/// PowerShell scripts written as files and run with -File through Windows' OpenSSH (whose shell is cmd.exe), WSL2 reached with
 /// wsl.exe, SFTP paths to drives as /F:/...
 /// </summary>
 public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(templates)
@@ -59,13 +59,17 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
             file: network.File, field: "nebula.windows.release");
 
     /// <summary>
-    /// A PowerShell script as one command line that no layer can re-split or re-quote: Windows' OpenSSH hands the line
-    /// to cmd.exe (cmd.exe's metacharacters: &amp; | &lt; &gt; ^ % ( ) and "), and powershell.exe then splits it by
-    /// CommandLineToArgvW rules (spaces, " and \), but base64 of the script (UTF-16LE, as -EncodedCommand takes it) is
-    /// only letters, digits, + / and =: none of them is special to either.
+    /// Windows PowerShell 5.1 runs the file it is given: `-File "PATH"` is 80-odd characters plus the path, whatever
+    /// the script, and cmd.exe (Windows' OpenSSH's shell) passes it on as it is: inside double quotes none of its
+    /// operators act, and a path with neither " nor % has nothing it would change.
     /// </summary>
-    public override string CommandLine(string script) =>
-        "powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand " + Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
+    protected override string RunFileCommand(string path) =>
+        path.IndexOfAny(['"', '%']) < 0 ? $"powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"{path}\""
+        : throw new FlatnetException($"the account's folder on the host ({path}) has a \" or % in its name, which cmd.exe would change",
+            "log in as an account whose profile folder has neither (deploy.user)");
+
+    /// <summary>UTF-8 with its byte-order mark: without one, Windows PowerShell 5.1 reads a script file in the ANSI code page.</summary>
+    protected override byte[] ScriptFileBytes(string script) => [.. System.Text.Encoding.UTF8.GetPreamble(), .. base.ScriptFileBytes(script)];
 
     public override string JoinScriptName => "join.ps1";
     protected override bool NewHostHasWsl => true;
@@ -85,10 +89,10 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     public override string RemotePath(string path) => path.StartsWith('/') ? path : "/" + path;
 
     /// <summary>A drive path in Windows' own spelling (F:\flatnet\...); the lab's stand-in roots (/path) as they are.</summary>
-    protected override string HostPath(string path) => HostPaths.Native(path);
+    protected override string HostPath(string path) => HostPaths.Native(path.Length > 2 && path[0] == '/' && path[2] == ':' ? path[1..] : path);
 
-    public override string MakeKeyPair(HostModel model) =>
-        Command("make-key-pair", new { Dir = HostPath(model.Paths.ConfigDir), CertTool = HostPath(model.Paths.NebulaDir + "/nebula-cert.exe") });
+    protected override string MakeKeyPairScript(HostModel model) =>
+        Script("make-key-pair", new { Dir = HostPath(model.Paths.ConfigDir), CertTool = HostPath(model.Paths.NebulaDir + "/nebula-cert.exe") });
 
     /// <summary>
     /// A Windows host makes its key before any bundle installed Nebula there: with nebula.windows.release, its
@@ -117,20 +121,20 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     protected override string UninstallScriptByHand(HostModel model) =>
         $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPath(model.Paths.ScriptsDir + "/uninstall.ps1")}";
 
-    public override string Doctor(HostModel model) => CommandLine(AsWslOwner(model, ScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine")));
+    protected override string DoctorScript(HostModel model) => AsWslOwner(model, ScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine"));
 
     public override string NebulaLogs(HostModel model) => "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)";
 
-    protected override string HostPing(string target, int attempts, string loop) => Command("ping", new { Target = target, Attempts = attempts });
+    protected override string HostPing(string target, int attempts, string loop) => Script("ping", new { Target = target, Attempts = attempts });
 
     /// <param name="wslCarried">`echo B64 | base64 -d | sh`: no quote or backslash, so one pair of double quotes keeps it one argument for wsl.exe.</param>
-    protected override string ProbeCommand(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried)
+    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried)
     {
         var probe = Script("probe", new
         {
             Targets = fromHost, WslCarried = wslCarried,
             WslArguments = string.Join(' ', model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Append("sh").Append("-c").Append($"\"{wslCarried}\"")),
         });
-        return CommandLine(wslCarried.Length > 0 ? AsWslOwner(model, probe) : probe);
+        return wslCarried.Length > 0 ? AsWslOwner(model, probe) : probe;
     }
 }

@@ -15,6 +15,19 @@ public interface IHostConnection : IDisposable
     string ReadFile(string remotePath);
 
     /// <summary>
+    /// The account's own folder on the host, as the file side names it (SFTP's starting folder: /C:/Users/NAME on
+    /// Windows, the home on Linux). Only the account, administrators and SYSTEM can write there, so a script written
+    /// below it can be run without a standard user having had a chance to change it.
+    /// </summary>
+    string Home { get; }
+
+    /// <summary>Writes one file (its folders made as needed), readable and writable by this account.</summary>
+    void WriteFile(string remotePath, byte[] content);
+
+    /// <summary>Removes one file if it is there.</summary>
+    void DeleteFile(string remotePath);
+
+    /// <summary>
     /// A local port that leads to <paramref name="remotePort"/> on the host's own loopback, through this connection;
     /// null when the transport cannot forward (WinRM).
     /// </summary>

@@ -16,11 +16,15 @@ public sealed class SshConnection : IHostConnection
     private readonly SftpClient _sftp;
     public string Describe { get; }
 
+    public string Home { get; }
+
     private SshConnection(SshClient ssh, SftpClient sftp, string describe)
     {
         _ssh = ssh;
         _sftp = sftp;
         Describe = describe;
+        // SFTP starts in the account's home: realpath(".") as the server spells it (/C:/Users/NAME on Windows).
+        Home = sftp.WorkingDirectory;
     }
 
     public static SshConnection Open(HostEntry host, SshServer? server = null) =>
@@ -180,6 +184,30 @@ public sealed class SshConnection : IHostConnection
     }
 
     public string ReadFile(string remotePath) => _sftp.Exists(remotePath) ? _sftp.ReadAllText(remotePath) : "";
+
+    public void WriteFile(string remotePath, byte[] content)
+    {
+        try
+        {
+            var folder = remotePath[..remotePath.LastIndexOf('/')];
+            var made = !_sftp.Exists(folder);
+            Mkdirs(folder);
+            // The account's own: on a POSIX host, no one else may list or replace what runs from here.
+            if (made) _sftp.ChangePermissions(folder, 700);
+            using (var stream = new MemoryStream(content)) _sftp.UploadFile(stream, remotePath, canOverride: true);
+            if (!OperatingSystem.IsWindows()) _sftp.ChangePermissions(remotePath, 600);
+        }
+        catch (SshException e)
+        {
+            throw new RemoteCommandFailed(Describe, $"{Describe}: cannot write {remotePath}: {e.Message}.", e.Message, -1,
+                "check that this account's home on the host exists, is its own and has room");
+        }
+    }
+
+    public void DeleteFile(string remotePath)
+    {
+        if (_sftp.Exists(remotePath)) _sftp.DeleteFile(remotePath);
+    }
 
     public LoopbackForward? ForwardLoopback(int remotePort)
     {

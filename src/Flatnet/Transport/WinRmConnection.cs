@@ -24,6 +24,11 @@ public sealed class WinRmScripts(TemplateRenderer templates)
         templates.Render("remote/winrm/upload.ps1.scriban", new { Target = target, Local = localDirectory, Remote = remoteDirectory });
 
     public string ReadFile(WinRmTarget target, string remotePath) => templates.Render("remote/winrm/read-file.ps1.scriban", new { Target = target, Path = remotePath });
+
+    /// <summary>Prints the account's profile folder on the host.</summary>
+    public string Home(WinRmTarget target) => templates.Render("remote/winrm/home.ps1.scriban", new { Target = target });
+
+    public string DeleteFile(WinRmTarget target, string remotePath) => templates.Render("remote/winrm/delete-file.ps1.scriban", new { Target = target, Path = remotePath });
 }
 
 /// <summary>
@@ -69,6 +74,30 @@ public sealed class WinRmConnection : IHostConnection
 
     public string ReadFile(string remotePath) =>
         PowerShell(_scripts.ReadFile(_target, remotePath.TrimStart('/'))).StdOut;
+
+    private string? _home;
+
+    /// <summary>The profile folder, asked once, in the file side's spelling (/C:/Users/NAME).</summary>
+    public string Home => _home ??= "/" + PowerShell(_scripts.Home(_target)).EnsureSuccess($"asking {Describe} for its profile folder").StdOut.Trim().Replace('\\', '/');
+
+    /// <summary>Through the folder copy: the file alone in a folder of its own here, copied into its folder there.</summary>
+    public void WriteFile(string remotePath, byte[] content)
+    {
+        var local = Directory.CreateTempSubdirectory("flatnet-winrm-").FullName;
+        try
+        {
+            var slash = remotePath.LastIndexOf('/');
+            File.WriteAllBytes(Path.Combine(local, remotePath[(slash + 1)..]), content);
+            Upload(local, remotePath[..slash]);
+        }
+        finally
+        {
+            Directory.Delete(local, recursive: true);
+        }
+    }
+
+    public void DeleteFile(string remotePath) =>
+        PowerShell(_scripts.DeleteFile(_target, remotePath.TrimStart('/'))).EnsureSuccess($"removing {remotePath} on {Describe}");
 
     private static ProcessResult PowerShell(string script, TimeSpan? timeout = null)
     {

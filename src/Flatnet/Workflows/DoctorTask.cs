@@ -21,7 +21,7 @@ public sealed class DoctorTask : HostTask
         var h = context.Plan.Host(host);
         var model = context.Model(h);
         using var connection = context.Connect(h);
-        var result = connection.Run(context.Platform(h).Doctor(model), TimeSpan.FromMinutes(3));
+        var result = context.Platform(h).Doctor(model, connection);
         var findings = DoctorFindings.Parse(result.StdOut);
         if (findings.Count == 0)
             throw new FlatnetException($"{host}: the doctor said nothing (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}",

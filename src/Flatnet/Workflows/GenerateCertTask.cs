@@ -68,7 +68,7 @@ public sealed class GenerateCertTask : HostTask
         using var connection = context.Connect(host);
         using (var scratch = TempFolders.Create(context.Workspace.ArtifactsDirectory, "keygen"))
             platform.PrepareKeygen(model, connection, context.ShippedNebula(platform), scratch.Path);
-        var result = connection.Run(platform.MakeKeyPair(model));
+        var result = platform.MakeKeyPair(model, connection);
         if (!result.Succeeded)
             throw new FlatnetException($"making the key on the host failed (exit {result.ExitCode}): {(result.StdErr + result.StdOut).Trim()}",
                 fix: $"install nebula-cert on {host.Name}");

@@ -19,6 +19,32 @@ public static class WindowsCommandLine
 {
     public const string CmdMetacharacters = "&|<>^()";
 
+    /// <summary>
+    /// cmd.exe's limit: "the maximum length of the string that you can use at the command prompt is 8191 characters"
+    /// (learn.microsoft.com, "Command prompt (Cmd.exe) command-line string limitation"). Windows' OpenSSH runs an exec
+    /// request as `cmd.exe /c COMMAND` (its DefaultShell), so a longer command never starts (microsoft/vscode-remote-release
+    /// #3911). docs/windows-contract.md.
+    /// </summary>
+    public const int CmdExeLimit = 8191;
+
+    /// <summary>CreateProcess's lpCommandLine: "the maximum length of this string is 32,767 characters" (learn.microsoft.com, CreateProcessW).</summary>
+    public const int CreateProcessLimit = 32767;
+
+    /// <summary>What cmd.exe answers for a command line it refuses; null when it runs it.</summary>
+    public static string? CmdExeRefusal(string line) =>
+        // `cmd.exe /c ` is part of the line cmd.exe itself receives from CreateProcess.
+        "cmd.exe /c ".Length + line.Length > CreateProcessLimit ? "The filename or extension is too long."
+        : line.Length > CmdExeLimit ? "The command line is too long." : null;
+
+    /// <summary>The script file a command line of flatnet's runs: `powershell.exe ... -File "PATH"` or `. 'PATH'`.</summary>
+    public static string ScriptFileOf(string line)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(line, "^powershell\\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File \"([^\"%]+)\"$");
+        if (m.Success) return m.Groups[1].Value;
+        m = System.Text.RegularExpressions.Regex.Match(line, "^\\. '([^']+)'$");
+        return m.Success ? m.Groups[1].Value : throw new InvalidOperationException($"`{line}` does not run a script file");
+    }
+
     /// <summary>Why cmd.exe would not pass this line on unchanged; null when it would.</summary>
     public static string? CmdExeChanges(string line)
     {

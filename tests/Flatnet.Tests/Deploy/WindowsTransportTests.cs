@@ -18,7 +18,8 @@ public class WindowsTransportTests
 
     private static readonly WinRmScripts WinRm = new(new global::Flatnet.Rendering.TemplateRenderer(Path.Combine(TestWorkspace.RepoRoot, "templates")));
 
-    private const string Encoded = "^run powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$";
+    /// <summary>Every script reaches a Windows host as a file in the account's own folder, run by a command line of one short shape.</summary>
+    private const string RunsFile = @"^run powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File ""C:\\Users\\flatnet\\\.flatnet\\run\\[0-9a-f]{32}\.ps1""$";
 
     private static string RunsScriptFile(string path) =>
         $"try {{ & '{path}' }} catch {{ [Console]::Error.WriteLine($_.ToString()); exit 1 }}\n" +
@@ -30,8 +31,8 @@ public class WindowsTransportTests
         var c = new RecordingConnection();
         Windows.Deploy(HostB(), "/tmp/bundle", c);
         Assert.That(c.Log[0], Is.EqualTo("upload bundle -> /F:/flatnet/incoming/bundle"));
-        Assert.That(c.Log[1], Does.Match(Encoded));
-        Assert.That(WindowsCommandLine.DecodedScript(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\incoming\bundle\install.ps1")));
+        Assert.That(c.Log[1], Does.Match(RunsFile));
+        Assert.That(c.ScriptOf(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\incoming\bundle\install.ps1")));
         Assert.That(c.Log, Has.Count.EqualTo(2));
     }
 
@@ -40,9 +41,9 @@ public class WindowsTransportTests
     {
         var c = new RecordingConnection();
         Windows.ConfigureRouting(HostB(), c);
-        Assert.That(c.Log, Has.Count.EqualTo(2).And.All.Match(Encoded));
-        Assert.That(WslScript(WindowsCommandLine.DecodedScript(c.Log[0]), "wsl.exe -u root -e"), Is.EqualTo("bash '/mnt/f/flatnet/scripts/wsl-routing.sh' --install-boot"));
-        Assert.That(WindowsCommandLine.DecodedScript(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\scripts\setup-routing.ps1")));
+        Assert.That(c.Log, Has.Count.EqualTo(2).And.All.Match(RunsFile));
+        Assert.That(WslScript(c.ScriptOf(c.Log[0]), "wsl.exe -u root -e"), Is.EqualTo("bash '/mnt/f/flatnet/scripts/wsl-routing.sh' --install-boot"));
+        Assert.That(c.ScriptOf(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\scripts\setup-routing.ps1")));
     }
 
     /// <summary>
@@ -79,16 +80,16 @@ public class WindowsTransportTests
         Windows.Ping(c, HostB(), fromWsl: true, "10.101.1.1");
         Assert.That((ok, ms), Is.EqualTo((true, (double?)rtt)));
         // An encoded script: cmd.exe and CommandLineToArgvW, which Windows' OpenSSH puts in between, cannot re-split it.
-        Assert.That(c.Log, Has.All.Match(Encoded));
-        Assert.That(WindowsCommandLine.DecodedScript(c.Log[0]), Is.EqualTo(
+        Assert.That(c.Log, Has.All.Match(RunsFile));
+        Assert.That(c.ScriptOf(c.Log[0]), Is.EqualTo(
             "$target = '10.100.1.1'; foreach ($i in 1..4) { ping.exe -n 1 -w 1000 $target; if ($LASTEXITCODE -eq 0) { exit 0 }; Start-Sleep -Milliseconds 500 }; exit 1"));
-        Assert.That(WslScript(WindowsCommandLine.DecodedScript(c.Log[1]), "wsl.exe -u root -e"),
+        Assert.That(WslScript(c.ScriptOf(c.Log[1]), "wsl.exe -u root -e"),
             Is.EqualTo("for i in $(seq 4); do ping -c 1 -W 1 '10.101.1.1' && exit 0; sleep 0.5; done; exit 1"));
     }
 
     /// <summary>
     /// Every command flatnet sends to a Windows host, for a root with spaces: cmd.exe passes it on unchanged and
-    /// powershell.exe receives exactly its seven words.
+    /// powershell.exe receives exactly its seven words, the last the script file.
     /// </summary>
     [Test]
     public void NoWindowsCommandCanBeChangedByCmdExeOrCommandLineToArgvW()
@@ -108,17 +109,17 @@ public class WindowsTransportTests
         Windows.InstalledNebula(model, c);
         Windows.NebulaState(model, c);
         Windows.RecordInstalled(model, c);
-        c.Run(Windows.MakeKeyPair(model));
-        var commands = c.Log.Where(l => l.StartsWith("run ")).Select(l => l[4..]).ToList();
+        Windows.MakeKeyPair(model, c);
+        var commands = c.CommandLines.ToList();
         Assert.That(commands, Has.Count.EqualTo(9));
         foreach (var command in commands)
         {
             Assert.That(WindowsCommandLine.CmdExeChanges(command), Is.Null, command);
             Assert.That(WindowsCommandLine.CommandLineToArgv(command),
-                Is.EqualTo(new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-EncodedCommand", command[(command.LastIndexOf(' ') + 1)..] }));
+                Is.EqualTo(new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", WindowsCommandLine.ScriptFileOf(command) }));
         }
-        Assert.That(WindowsCommandLine.DecodedScript(commands[0]), Does.Contain(@"& 'F:\Program Files\flat net\incoming\bundle\install.ps1'"));
-        Assert.That(WslScript(WindowsCommandLine.DecodedScript(commands[1]), model.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
+        Assert.That(c.ScriptOf(commands[0]), Does.Contain(@"& 'F:\Program Files\flat net\incoming\bundle\install.ps1'"));
+        Assert.That(WslScript(c.ScriptOf(commands[1]), model.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
     }
 
     // learn.microsoft.com/cpp/cpp/main-function-command-line-args, "Results of parsing command lines".
@@ -185,8 +186,8 @@ public class WindowsTransportTests
     {
         var c = new RecordingConnection();
         Windows.HandshakeLines(HostB(), c);
-        Assert.That(c.Log, Has.Count.EqualTo(1).And.All.Match(Encoded));
-        var script = WindowsCommandLine.DecodedScript(c.Log[0]);
+        Assert.That(c.Log, Has.Count.EqualTo(1).And.All.Match(RunsFile));
+        var script = c.ScriptOf(c.Log[0]);
         var log = File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.11.0-host-a.log"));
         var stub = "function Get-WinEvent { param($FilterHashtable, $MaxEvents, $ErrorAction) " +
                    "if ($FilterHashtable.LogName -ne 'Application' -or $FilterHashtable.ProviderName -ne 'nebula') { throw 'not the log Nebula writes to' }; " +
@@ -212,7 +213,7 @@ public class WindowsTransportTests
         var plan = ws.ControlPlane().Context.Plan;
         var c = new RecordingConnection();
         Windows.HandshakeLines(TestWorkspace.Platforms.Model(plan, plan.Host("host-b")), c);
-        var script = WindowsCommandLine.DecodedScript(c.Log.Single());
+        var script = c.Scripts.Single();
         var log = File.ReadAllLines(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.6.1-lighthouse.log"));
         var stub = "function Get-Content { param($Tail, $LiteralPath, $ErrorAction) " +
                    "if ($LiteralPath -ne 'F:\\flatnet\\logs\\nebula.log') { throw \"not the log NSSM writes: $LiteralPath\" }; " +
@@ -251,7 +252,7 @@ public class WindowsTransportTests
         Assert.That(model.WslCommand, Is.EqualTo("wsl.exe -d Ubuntu-24.04 -u root -e"));
         var c = new RecordingConnection();
         Windows.Ping(c, model, fromWsl: true, "10.101.1.1");
-        Assert.That(WindowsCommandLine.DecodedScript(c.Log[0]), Does.StartWith("& 'wsl.exe' '-d' 'Ubuntu-24.04' '-u' 'root' '-e' 'sh' '-c' 'echo "));
+        Assert.That(c.ScriptOf(c.Log[0]), Does.StartWith("& 'wsl.exe' '-d' 'Ubuntu-24.04' '-u' 'root' '-e' 'sh' '-c' 'echo "));
     }
 
     [Test]

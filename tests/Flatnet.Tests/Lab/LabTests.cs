@@ -396,13 +396,13 @@ public class LabTests
         File.WriteAllText(Path.Combine(shim, "powershell.exe"), $$"""
             #!/bin/sh
             # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
-            # flatnet sends only -EncodedCommand (base64 of UTF-16LE), as it does to a real Windows host. It logs in
-            # as root (the lab's deploy.user), which owns WSL here.
-            encoded=""
-            while [ $# -gt 0 ]; do [ "$1" = -EncodedCommand ] && encoded=$2; shift; done
-            [ -n "$encoded" ] || { echo "powershell.exe (lab): flatnet must send -EncodedCommand" >&2; exit 64; }
-            export FLATNET_ENCODED="$encoded" FAKE_SERVICE_REGISTRY='{{services}}'
-            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; \$env:USERNAME = 'root'; Reset-FakeWindows; \$FakeWindows.ServiceRegistry = \$env:FAKE_SERVICE_REGISTRY; \$FakeWindows.NebulaExe = \$env:FAKE_NEBULA_EXE; \$FakeWindows.NebulaServicePath = \$env:FAKE_NEBULA_EXE; try { & ([scriptblock]::Create([Text.Encoding]::Unicode.GetString([Convert]::FromBase64String(\$env:FLATNET_ENCODED)))) } finally { Remove-FakeWindows }; exit \$LASTEXITCODE"
+            # flatnet sends only `-File PATH`, a script it wrote over SFTP into the account's own folder, as it does to
+            # a real Windows host. It logs in as root (the lab's deploy.user), which owns WSL here.
+            file=""
+            while [ $# -gt 0 ]; do [ "$1" = -File ] && file=$2; shift; done
+            [ -n "$file" ] || { echo "powershell.exe (lab): flatnet must send -File" >&2; exit 64; }
+            export FLATNET_FILE="$file" FAKE_SERVICE_REGISTRY='{{services}}'
+            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; \$env:USERNAME = 'root'; Reset-FakeWindows; \$FakeWindows.ServiceRegistry = \$env:FAKE_SERVICE_REGISTRY; \$FakeWindows.NebulaExe = \$env:FAKE_NEBULA_EXE; \$FakeWindows.NebulaServicePath = \$env:FAKE_NEBULA_EXE; try { & \$env:FLATNET_FILE } finally { Remove-FakeWindows }; exit \$LASTEXITCODE"
 
             """);
         File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);
@@ -426,7 +426,7 @@ public class LabTests
             File.WriteAllText(networkFile, File.ReadAllText(networkFile).Replace("nebula:\n  linux:", $"nebula:\n  windows:\n    root: {root}\n    release: {release}\n  linux:"));
             // The fake Windows' service table needs to know which nebula.exe is flatnet's.
             File.WriteAllText(Path.Combine(shim, "powershell.exe"), File.ReadAllText(Path.Combine(shim, "powershell.exe"))
-                .Replace("export FLATNET_ENCODED=", $"export FAKE_NEBULA_EXE='{root}/nebula/nebula.exe' FLATNET_ENCODED="));
+                .Replace("export FLATNET_FILE=", $"export FAKE_NEBULA_EXE='{root}/nebula/nebula.exe' FLATNET_FILE="));
 
             var control = new ControlPlane(lab.Workspace, ws.Log);
             control.GenerateCert("host-a");   // the key is made on the "Windows" host by the release's nebula-cert.exe, shipped ahead

@@ -91,14 +91,15 @@ public class CertificatesTests
     }
 
     [Test]
-    public void TheKeyPairMadeOnAWindowsHostIsAnEncodedScriptWithQuotedPaths()
+    public void TheKeyPairMadeOnAWindowsHostIsAScriptFileWithQuotedPaths()
     {
         using var ws = new TestWorkspace();
         var control = ws.ControlPlane();
-        var command = TestWorkspace.Platforms.Windows.MakeKeyPair(control.Context.Model(control.Context.Plan.Host("host-b")));
-        Assert.That(command, Does.Match("^powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand [A-Za-z0-9+/=]+$"),
+        var c = new RecordingConnection();
+        TestWorkspace.Platforms.Windows.MakeKeyPair(control.Context.Model(control.Context.Plan.Host("host-b")), c);
+        Assert.That(c.CommandLines.Single(), Does.Match(@"^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File ""[^""%]+""$"),
             "nothing cmd.exe or CommandLineToArgvW could re-split");
-        var script = System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(command[(command.LastIndexOf(' ') + 1)..]));
+        var script = c.Scripts.Single();
         Assert.That(script, Does.StartWith("$dir = 'F:\\flatnet\\config\\nebula'; $certTool = 'F:\\flatnet\\nebula\\nebula-cert.exe'\n"));
         Assert.That(script, Does.Contain("is missing: install the bundle's Nebula first"));
     }

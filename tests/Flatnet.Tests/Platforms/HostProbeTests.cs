@@ -51,7 +51,11 @@ public class HostProbeTests
     /// <summary>Runs every command with bash inside the namespace, as sshd hands it to the account's shell.</summary>
     private sealed class NamespaceBash(NetworkNamespace ns, IDictionary<string, string>? environment = null) : IHostConnection
     {
+        private readonly LocalHome _home = new();
         public string Describe => ns.Name;
+        public string Home => _home.Home;
+        public void WriteFile(string remotePath, byte[] content) => _home.WriteFile(remotePath, content);
+        public void DeleteFile(string remotePath) => _home.DeleteFile(remotePath);
         public RemoteResult Run(string command, TimeSpan? timeout = null)
         {
             var prefix = string.Concat((environment ?? new Dictionary<string, string>()).Select(kv => $"export {kv.Key}={Quoting.ShQuote(kv.Value)}; "));
@@ -61,7 +65,7 @@ public class HostProbeTests
         public void Upload(string localDirectory, string remoteDirectory) => throw new NotSupportedException();
         public string ReadFile(string remotePath) => throw new NotSupportedException();
         public LoopbackForward? ForwardLoopback(int remotePort) => null;
-        public void Dispose() { }
+        public void Dispose() => _home.Dispose();
     }
 
     private static HostModel Model(TestWorkspace ws, string host, string edit)
@@ -124,7 +128,7 @@ public class HostProbeTests
         File.SetUnixFileMode(Path.Combine(bin, "wsl.exe"), (UnixFileMode)0b111_101_101);
         var c = new RecordingConnection();
         TestWorkspace.Platforms.Windows.Probe(model, c, Targets, Targets);
-        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        var script = c.Scripts.Single();
         var file = Path.Combine(ws.Root, "probe.ps1");
         File.WriteAllText(file, "function Get-Service { param($Name, $ErrorAction) if ($Name -ne 'nebula') { throw \"not Nebula's: $Name\" }; " + service + " }\n" + script);
         var run = ns.Ns.TryWithTimeout(TimeSpan.FromMinutes(2), "env", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}",

@@ -14,18 +14,28 @@ public class LinuxRemoteScriptsTests
     private static LinuxPlatform Linux => TestWorkspace.Platforms.Linux;
 
     /// <summary>A connection that runs every command with bash here, as sshd hands it to the account's shell.</summary>
-    private sealed class LocalBash : IHostConnection
+    /// <param name="pathPrefix">a folder put first on PATH, as a host's own programs are.</param>
+    private sealed class LocalBash(string? pathPrefix = null) : IHostConnection
     {
+        private readonly LocalHome _home = new();
         public string Describe => "local bash";
+
+        /// <summary>The command lines run, in order.</summary>
+        public List<string> CommandLines { get; } = [];
+
         public RemoteResult Run(string command, TimeSpan? timeout = null)
         {
-            var r = ProcessRunner.Run("bash", ["-c", command], timeout: timeout);
+            CommandLines.Add(command);
+            var r = ProcessRunner.Run("bash", ["-c", (pathPrefix is null ? "" : $"PATH={Quoting.ShQuote(pathPrefix)}:$PATH; ") + command], timeout: timeout);
             return new RemoteResult(command, r.ExitCode, r.StdOut, r.StdErr);
         }
+        public string Home => _home.Home;
+        public void WriteFile(string remotePath, byte[] content) => _home.WriteFile(remotePath, content);
+        public void DeleteFile(string remotePath) => _home.DeleteFile(remotePath);
         public void Upload(string localDirectory, string remoteDirectory) => TestWorkspace.CopyDirectory(localDirectory, remoteDirectory);
         public string ReadFile(string remotePath) => File.Exists(remotePath) ? File.ReadAllText(remotePath) : "";
         public LoopbackForward? ForwardLoopback(int remotePort) => null;
-        public void Dispose() { }
+        public void Dispose() => _home.Dispose();
     }
 
     private static (TestWorkspace Ws, HostModel Model) LinuxHost(string? nebulaBinary = null)
@@ -107,14 +117,12 @@ public class LinuxRemoteScriptsTests
     {
         var (ws, model) = LinuxHost();
         using var _ = ws;
-        using var c = new LocalBash();
-        var certTool = Path.GetDirectoryName(TestWorkspace.Nebula("1.9.3", "nebula-cert"))!;
-        var command = $"PATH={certTool}:$PATH; " + Linux.MakeKeyPair(model);
-        Assert.That(c.Run(command).Succeeded, Is.True);
+        using var c = new LocalBash(Path.GetDirectoryName(TestWorkspace.Nebula("1.9.3", "nebula-cert")));
+        Assert.That(Linux.MakeKeyPair(model, c).Succeeded, Is.True);
         var key = Path.Combine(model.Paths.ConfigDir, "host.key");
         Assert.That(File.GetUnixFileMode(key), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
         var first = File.ReadAllText(key);
-        Assert.That(c.Run(command).Succeeded, Is.True);
+        Assert.That(Linux.MakeKeyPair(model, c).Succeeded, Is.True);
         Assert.That(File.ReadAllText(key), Is.EqualTo(first), "an existing key is kept");
     }
 
@@ -142,11 +150,9 @@ public class LinuxRemoteScriptsTests
             using var _ = ws;
             Directory.CreateDirectory(model.Paths.LogsDir);
             File.Copy(Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "fixtures", "nebula-log", "1.11.0-host-a.log"), model.Paths.Log);
-            var commands = 0;
-            using var bash = new LocalBash();
-            var c = new RecordingConnection(command => { commands++; return bash.Run(command); });
+            using var c = new LocalBash();
             var read = Linux.Read(model, c);
-            Assert.That(commands, Is.EqualTo(1));
+            Assert.That(c.CommandLines, Has.Count.EqualTo(1));
             Assert.That((read.Running, read.State, read.Nebula?.ToString(), read.Routing),
                 Is.EqualTo((false, "not running (no pid file, no flatnet-nebula unit)", "1.11.0", "-")));
             Assert.That(read.HandshakeLines.Split('\n', StringSplitOptions.RemoveEmptyEntries), Has.All.Contains(HostPlatform.HandshakeMarker).And.Not.Empty);

@@ -45,9 +45,9 @@ public class WindowsRemoteScriptsTests
         Windows.HandshakeLines(model, c);
         Windows.HandshakeLines(nssm, c);
         Windows.InstalledNebula(model, c);
-        c.Run(Windows.MakeKeyPair(model));
-        c.Run(Windows.Doctor(model));
-        return c.Log.Where(l => l.StartsWith("run ", StringComparison.Ordinal)).Select(l => WindowsCommandLine.DecodedScript(l[4..])).ToList();
+        Windows.MakeKeyPair(model, c);
+        Windows.Doctor(model, c);
+        return c.Scripts;
     }
 
     [Test]
@@ -72,7 +72,7 @@ public class WindowsRemoteScriptsTests
     {
         var c = new RecordingConnection();
         Windows.NebulaState(HostB(), c);
-        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        var script = c.Scripts.Single();
         var run = PowerShell.Command("function Get-Service { param($Name, $ErrorAction) if ($Name -ne 'nebula') { throw \"not Nebula's service: $Name\" }; " + service + " }\n" + script);
         Assert.That((run.ExitCode, run.StdOut.Trim()), Is.EqualTo((exit, said)), run.StdErr);
     }
@@ -86,7 +86,7 @@ public class WindowsRemoteScriptsTests
         var model = HostB() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
         var c = new RecordingConnection();
         Windows.RecordInstalled(model, c);
-        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        var script = c.Scripts.Single();
         Assert.That(PowerShell.Command(script).ExitCode, Is.EqualTo(0));
         Assert.That(File.Exists(Path.Combine(root, "installed-manifest.json")), Is.False, "nothing pending, nothing recorded");
         File.WriteAllText(Path.Combine(root, "installed-manifest.pending.json"), "{}\n");
@@ -123,7 +123,7 @@ public class WindowsRemoteScriptsTests
         File.SetUnixFileMode(Path.Combine(bin, "powershell.exe"), (UnixFileMode)0b111_101_101);
         var c = new RecordingConnection();
         Windows.Read(model, c);
-        var script = WindowsCommandLine.DecodedScript(c.Log.Single()[4..]);
+        var script = c.Scripts.Single();
         var run = PowerShell.Command($"$env:PSModulePath = {PowerShell.Quote(Path.Combine(ws.Root, "modules"))} + [IO.Path]::PathSeparator + $env:PSModulePath\n" +
                                      $"$env:PATH = {PowerShell.Quote(bin)} + [IO.Path]::PathSeparator + $env:PATH\n" + script);
         var answer = new RecordingConnection(_ => new RemoteResult("", run.ExitCode, run.StdOut, run.StdErr));
@@ -144,7 +144,7 @@ public class WindowsRemoteScriptsTests
     {
         var model = OwnedByKh();
         Assert.That(model.WslOwnerElsewhere, Is.True);
-        var script = WindowsCommandLine.DecodedScript(Windows.InWsl(model, "hostname -I"));
+        var script = Windows.InWsl(model, "hostname -I");
         var run = PowerShell.Command($". {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1"))}\n$env:USERNAME = 'flatnet'\nReset-FakeWindows\n" +
                                      $"$FakeWindows.WslOwner = 'kh'\n$FakeWindows.LoggedOn = @({(ownerLoggedOn ? "'flatnet', 'kh'" : "'flatnet'")})\n" +
                                      "try {\n" + script + "\n} finally { Remove-FakeWindows }");
