@@ -105,7 +105,10 @@ public static partial class Grammar
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
     private static partial Regex WordPattern();
 
-    [GeneratedRegex(@"^([A-Za-z0-9][A-Za-z0-9._-]{0,62}\\)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    /// <summary>A user name as the inventory takes it (NAME or DOMAIN\NAME); join.ps1 checks the accounts it reports with it too.</summary>
+    public const string UserRegex = @"^([A-Za-z0-9][A-Za-z0-9._-]{0,62}\\)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+
+    [GeneratedRegex(UserRegex)]
     private static partial Regex UserPattern();
 
     [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]

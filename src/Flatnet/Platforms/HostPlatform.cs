@@ -92,7 +92,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
 
     /// <summary>The join script for <paramref name="host"/>, carrying the build machine's deploy key (public half).</summary>
     public string JoinScript(HostEntry host, NetworkSettings network, string deployKey) =>
-        templates.Render(JoinScriptName + ".scriban", new { host.Name, Root = JoinRoot(host, network), DeployKey = deployKey, DeployUser = host.Deploy.User ?? "root" });
+        templates.Render(JoinScriptName + ".scriban", new { host.Name, Root = JoinRoot(host, network), DeployKey = deployKey, DeployUser = host.Deploy.User ?? "root", UserPattern = Grammar.UserRegex });
 
     /// <summary>Where flatnet installs on a host of this OS (the join script creates it, locked).</summary>
     protected abstract string JoinRoot(HostEntry host, NetworkSettings network);

@@ -35,7 +35,7 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var (script, key) = JoinTests.RenderJoin(ws);
         var passed = PowerShell.Pester("join.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script, ["DeployKey"] = key });
-        Assert.That(passed, Is.EqualTo(6));
+        Assert.That(passed, Is.EqualTo(11));
     }
 
     [Test]

@@ -11,8 +11,12 @@ $script:FakeCommands = @(
     'Get-NetFirewallHyperVRule', 'New-NetFirewallHyperVRule', 'New-ScheduledTaskSettingsSet',
     'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat',
     'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask', 'Get-Acl', 'Get-FakeAcl', 'Stop-ScheduledTask', 'Invoke-CimMethod',
-    'Assert-FakeServiceStarted', 'Get-WindowsCapability', 'Add-WindowsCapability', 'Set-Service', 'Get-NetIPConfiguration', 'Set-NetFirewallRule'
+    'Assert-FakeServiceStarted', 'Get-WindowsCapability', 'Add-WindowsCapability', 'Set-Service', 'Get-NetIPConfiguration', 'Set-NetFirewallRule',
+    'Get-NetConnectionProfile', 'Get-LocalGroupMember', 'Test-FakeFirewallAllows'
 )
+
+# Windows always names the account a script runs as; pwsh on Linux sets USER only.
+if (-not $env:USERNAME) { $env:USERNAME = 'admin' }
 
 function global:Reset-FakeWindows {
     # -Windows10: no Hyper-V firewall cmdlets, as on Windows 10.
@@ -71,6 +75,16 @@ function global:Reset-FakeWindows {
         # sshd that does not start (its port taken, a host key it cannot read): Start-Service's StartServiceFailed.
         SshdRefuses       = $false
         LanAddress        = '192.168.1.23'
+        # The LAN adapter's network category (Get-NetConnectionProfile): Public, Private or DomainAuthenticated, which
+        # Windows Firewall applies as the Public, Private or Domain profile. A domain-joined office PC's LAN is
+        # DomainAuthenticated; a network Windows has not been told about is Public (docs/windows-contract.md).
+        NetworkCategory   = 'Private'
+        # Firewall rules by display name -> the profiles they apply to, as Get-NetFirewallRule's Profile prints them
+        # ('Any', 'Private', 'Domain, Private'); a rule applies only on a network whose profile it names.
+        RuleProfiles      = @{}
+        # Local accounts (Win32_UserAccount) and the members of Administrators (S-1-5-32-544).
+        Accounts          = @($env:USERNAME, 'kh', 'office-user')
+        Admins            = @($env:USERNAME)
     }
     if ($Windows10) {
         Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule', 'Function:\Remove-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
@@ -187,13 +201,36 @@ function global:Set-ItemProperty {
 function global:Get-NetFirewallRule {
     param([string]$DisplayName, [string]$Name, [object]$ErrorAction)
     if ($Name) { if ($global:FakeWindows.NamedRules.ContainsKey($Name)) { [pscustomobject]@{ Name = $Name; Profile = $global:FakeWindows.NamedRules[$Name] } }; return }
-    if ($global:FakeWindows.FirewallRules.Contains($DisplayName)) { [pscustomobject]@{ DisplayName = $DisplayName } }
+    if ($global:FakeWindows.FirewallRules.Contains($DisplayName)) {
+        [pscustomobject]@{ DisplayName = $DisplayName; Profile = $(if ($global:FakeWindows.RuleProfiles.ContainsKey($DisplayName)) { $global:FakeWindows.RuleProfiles[$DisplayName] } else { 'Any' }) }
+    }
 }
 
 function global:Set-NetFirewallRule {
-    param([string]$Name, [string]$Profile)
+    param([string]$Name, [string]$DisplayName, [string]$Profile)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-NetFirewallRule' $PSBoundParameters))
-    $global:FakeWindows.NamedRules[$Name] = $Profile
+    if ($Name) { $global:FakeWindows.NamedRules[$Name] = $Profile } else { $global:FakeWindows.RuleProfiles[$DisplayName] = $Profile }
+}
+
+# Get-NetConnectionProfile -InterfaceIndex N: the network category Windows gave the adapter's network.
+function global:Get-NetConnectionProfile {
+    param([int]$InterfaceIndex)
+    if ($InterfaceIndex -ne 5) { return }
+    [pscustomobject]@{ InterfaceIndex = 5; InterfaceAlias = 'Ethernet'; NetworkCategory = $global:FakeWindows.NetworkCategory }
+}
+
+# Get-LocalGroupMember -SID S-1-5-32-544: the administrators, each with its SID.
+function global:Get-LocalGroupMember {
+    param([string]$SID, [object]$ErrorAction)
+    if ($SID -ne 'S-1-5-32-544') { throw "Group $SID was not found." }
+    $global:FakeWindows.Admins | ForEach-Object { [pscustomobject]@{ Name = "PC\$_"; SID = "S-1-5-21-1-2-3-$_" } }
+}
+
+# Whether a firewall rule lets a connection in on the LAN: it must apply to the LAN's profile (docs/windows-contract.md).
+function global:Test-FakeFirewallAllows([string]$DisplayName) {
+    $profile = @{ DomainAuthenticated = 'Domain'; Private = 'Private'; Public = 'Public' }[$global:FakeWindows.NetworkCategory]
+    $rule = Get-NetFirewallRule -DisplayName $DisplayName
+    $rule -and ("$($rule.Profile)" -eq 'Any' -or @("$($rule.Profile)".Split(',') | ForEach-Object { $_.Trim() }) -contains $profile)
 }
 
 function global:Get-WindowsCapability {
@@ -220,7 +257,7 @@ function global:Set-Service {
 }
 
 function global:Get-NetIPConfiguration {
-    [pscustomobject]@{ IPv4DefaultGateway = [pscustomobject]@{ NextHop = '192.168.1.1' }; NetAdapter = [pscustomobject]@{ Status = 'Up' }; IPv4Address = [pscustomobject]@{ IPAddress = $global:FakeWindows.LanAddress } }
+    [pscustomobject]@{ InterfaceIndex = 5; InterfaceAlias = 'Ethernet'; IPv4DefaultGateway = [pscustomobject]@{ NextHop = '192.168.1.1' }; NetAdapter = [pscustomobject]@{ Status = 'Up' }; IPv4Address = [pscustomobject]@{ IPAddress = $global:FakeWindows.LanAddress } }
 }
 
 function global:New-NetFirewallRule {
@@ -228,6 +265,7 @@ function global:New-NetFirewallRule {
           [string[]]$RemoteAddress, [string]$Action, [string]$Profile)
     $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetFirewallRule' $PSBoundParameters))
     $global:FakeWindows.FirewallRules.Add($DisplayName)
+    $global:FakeWindows.RuleProfiles[$DisplayName] = $(if ($Profile) { $Profile } else { 'Any' })
     [pscustomobject]@{ DisplayName = $DisplayName }
 }
 
@@ -344,6 +382,10 @@ function global:ping.exe {
 function global:Get-CimInstance {
     param([string]$ClassName, [string]$Filter)
     if ($ClassName -eq 'Win32_OperatingSystem') { return [pscustomobject]@{ BuildNumber = $global:FakeWindows.Build } }
+    if ($ClassName -eq 'Win32_UserAccount') {
+        if ($Filter -match "Name = '([^']+)'" -and $global:FakeWindows.Accounts -contains $Matches[1]) { return [pscustomobject]@{ Name = $Matches[1]; SID = "S-1-5-21-1-2-3-$($Matches[1])" } }
+        return
+    }
     # Each logged-on account runs its own explorer.exe; Invoke-CimMethod GetOwner names it.
     if ($ClassName -eq 'Win32_Process') { return @($global:FakeWindows.LoggedOn | ForEach-Object { [pscustomobject]@{ Name = 'explorer.exe'; Owner = $_ } }) }
     Sync-FakeServices

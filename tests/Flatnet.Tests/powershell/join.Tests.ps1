@@ -27,8 +27,10 @@ Describe 'join.ps1' {
         $changes | Should -Contain 'Add-WindowsCapability Name=OpenSSH.Server~~~~0.0.1.0 Online=True'
         $changes | Should -Contain 'Set-Service Name=sshd StartupType=Automatic'
         $changes | Should -Contain 'Start-Service Name=sshd'
-        $changes | Should -Contain 'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: OpenSSH Server (LAN only) LocalPort=22 Profile=Private Protocol=TCP'
-        $changes | Should -Contain 'Set-NetFirewallRule Name=OpenSSH-Server-In-TCP Profile=Private'
+        $changes | Should -Contain 'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: OpenSSH Server (LAN only) LocalPort=22 Profile=Private Protocol=TCP RemoteAddress=LocalSubnet'
+        # OpenSSH's own rule (every profile as the capability installs it) loses Public only.
+        $changes | Should -Contain 'Set-NetFirewallRule Name=OpenSSH-Server-In-TCP Profile=Domain, Private'
+        Test-FakeFirewallAllows 'flatnet: OpenSSH Server (LAN only)' | Should -BeTrue
         @(Get-Content -LiteralPath $AdminKeys) | Should -Contain $DeployKey
         # OpenSSH reads an administrator's keys only from a file Administrators and SYSTEM alone may write.
         @($changes | Where-Object { $_ -like 'icacls.exe *administrators_authorized_keys.flatnet-tmp /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F' }).Count | Should -Be 1
@@ -72,5 +74,49 @@ Describe 'join.ps1' {
         $FakeWindows.InboxWsl = $true
         { & $ScriptPath -Root 'Q:\flatnet' } | Should -Throw '*3 prerequisite(s) missing (above); nothing was changed*'
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
+
+    # A domain-joined office PC: its LAN is DomainAuthenticated, which Windows Firewall applies as the Domain profile;
+    # a rule for Private alone would never let the build machine in (docs/windows-contract.md).
+    It 'on a domain-joined PC opens port 22 for the Domain profile and keeps OpenSSH''s own rule serving it' {
+        $FakeWindows.NetworkCategory = 'DomainAuthenticated'
+        $out = Invoke-Join
+        $changes = @($FakeWindows.Changes)
+        $changes | Should -Contain 'New-NetFirewallRule Action=Allow Direction=Inbound DisplayName=flatnet: OpenSSH Server (LAN only) LocalPort=22 Profile=Domain Protocol=TCP RemoteAddress=LocalSubnet'
+        Test-FakeFirewallAllows 'flatnet: OpenSSH Server (LAN only)' | Should -BeTrue
+        $FakeWindows.NamedRules['OpenSSH-Server-In-TCP'] | Should -Be 'Domain, Private'
+        $out | Should -Contain 'ok       LAN Ethernet: DomainAuthenticated network (firewall profile Domain)'
+    }
+
+    It 'never narrows a rule that already serves the Domain profile, and adds the LAN''s profile to a rule of ours that lacks it' {
+        $root = Join-Path $TestDrive 'joined-later'
+        & $ScriptPath -Root $root | Out-Null                  # joined at home: Private
+        $FakeWindows.NetworkCategory = 'DomainAuthenticated'  # then the PC joined the office's domain
+        $FakeWindows.NamedRules['OpenSSH-Server-In-TCP'] = 'Domain'
+        $FakeWindows.Changes.Clear()
+        & $ScriptPath -Root $root | Out-Null
+        $FakeWindows.NamedRules['OpenSSH-Server-In-TCP'] | Should -Be 'Domain'
+        @($FakeWindows.Changes) | Should -Not -Contain 'Set-NetFirewallRule Name=OpenSSH-Server-In-TCP Profile=Private'
+        $FakeWindows.RuleProfiles['flatnet: OpenSSH Server (LAN only)'] | Should -Be 'Private, Domain'
+        Test-FakeFirewallAllows 'flatnet: OpenSSH Server (LAN only)' | Should -BeTrue
+    }
+
+    It 'refuses a Public LAN with the fix, before changing anything' {
+        $FakeWindows.NetworkCategory = 'Public'
+        $out = & { try { Invoke-Join } catch { "threw: $($_.Exception.Message)" } }
+        ($out -join "`n") | Should -BeLike '*FAIL*the LAN (Ethernet) is a Public network*Set-NetConnectionProfile -InterfaceIndex 5 -NetworkCategory Private*threw: *1 prerequisite(s) missing (above); nothing was changed*'
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
+
+    It 'refuses an account name the reply could not carry ("John Smith" would pin "John")' {
+        { & $ScriptPath -Root (Join-Path $TestDrive 'space') -WslUser 'John Smith' } | Should -Throw '*1 prerequisite(s) missing*'
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+    }
+
+    It 'checks that the WSL owner exists and says whether it is an administrator' {
+        { & $ScriptPath -Root (Join-Path $TestDrive 'nobody') -WslUser 'nobody' } | Should -Throw '*1 prerequisite(s) missing*'
+        $out = & $ScriptPath -Root (Join-Path $TestDrive 'office') -WslUser 'office-user'
+        $out | Should -Contain 'ok       WSL owner office-user, a standard user: only the wsl.exe questions run as it; routes, forwarding and the firewall run as this account'
+        $out[-1] | Should -BeLike '* wsl_user=office-user *'
     }
 }
