@@ -102,26 +102,40 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     {
         var tool = shippedNebula.SingleOrDefault(f => f.Path == "nebula/nebula-cert.exe");
         if (tool is null) return;
+        PrepareRoot(model, connection);
         File.WriteAllBytes(Path.Combine(scratch, "nebula-cert.exe"), tool.Content);
         if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(Path.Combine(scratch, "nebula-cert.exe"), (UnixFileMode)tool.Mode);
         connection.Upload(scratch, RemotePath(model.Paths.NebulaDir));
     }
 
+    /// <summary>setup-routing.ps1 runs as the account flatnet logs in as (an administrator); it asks WSL as WSL's owner itself.</summary>
+    /// <summary>
+    /// Windows has no folder an upload may land in safely by default: before the bundle (it holds host.key) or
+    /// nebula-cert.exe goes up, the install root is made right and incoming\ made Administrators and SYSTEM only, and
+    /// an upload an install never got to is removed (templates/remote/windows/prepare-root.ps1.scriban).
+    /// </summary>
+    protected override void ClearIncoming(string incoming, HostModel model, IHostConnection connection) => PrepareRoot(model, connection);
+
+    private void PrepareRoot(HostModel model, IHostConnection connection) =>
+        Checked(connection, Script("prepare-root", new { Root = HostPath(model.Paths.Root) }), $"preparing {HostPath(model.Paths.Root)} on {model.Name}");
+
     protected override string HostRouting(HostModel model, bool check) =>
-        AsWslOwner(model, ScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : ""));
+        ScriptFile($"{model.Paths.ScriptsDir}/setup-routing.ps1", check ? "-Check" : "");
 
     /// <summary>
     /// WSL is its owner's: wsl.exe run as another account sees no distro (WSL keeps distros per account). When the
-    /// inventory's wsl_user is not the account flatnet logs in as, the script runs as the owner, through a one-shot
-    /// scheduled task in the owner's session (templates/_wsl-owner.ps1.scriban).
+    /// inventory names wsl_user, a script that only talks to WSL (a command inside it, VerifyPing's probe) runs as the
+    /// owner, unelevated, through a one-shot scheduled task in the owner's session, or in place when the account
+    /// logged in is the owner (templates/_wsl-owner.ps1.scriban).
     /// </summary>
-    protected override string AsWslOwner(HostModel model, string script) => !model.WslOwnerElsewhere ? script
-        : Script("as-wsl-owner", new { Owner = model.WslUser, Inner = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(script)) });
+    protected override string AsWslOwner(HostModel model, string script) => !model.WslOwnerNamed ? script
+        : Script("as-wsl-owner", new { Owner = model.WslUser, Staging = HostPath(model.Paths.Root + "/run"), Inner = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(script)) });
 
     protected override string UninstallScriptByHand(HostModel model) =>
         $"as Administrator: powershell.exe -NoProfile -ExecutionPolicy Bypass -File {HostPath(model.Paths.ScriptsDir + "/uninstall.ps1")}";
 
-    protected override string DoctorScript(HostModel model) => AsWslOwner(model, ScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine"));
+    /// <summary>The doctor reads as an administrator; it asks WSL as WSL's owner itself.</summary>
+    protected override string DoctorScript(HostModel model) => ScriptFile($"{model.Paths.ScriptsDir}/flatnet-doctor.ps1", "-Machine");
 
     public override string NebulaLogs(HostModel model) => "Get-Service nebula and the Windows Event Log (or logs\\nebula.log with nssm)";
 

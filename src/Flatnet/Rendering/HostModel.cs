@@ -91,10 +91,11 @@ public sealed record HostModel
     /// <summary>The Windows account that owns WSL on the host (wsl_user, else deploy.user); null: whoever installs.</summary>
     public string? WslUser { get; init; }
     /// <summary>
-    /// WSL is another account's than the one flatnet logs in as (wsl_user differs from deploy.user): what talks to WSL
-    /// runs as its owner (templates/_wsl-owner.ps1.scriban).
+    /// The inventory names WSL's owner (wsl_user, else deploy.user): what talks to WSL goes through the owner's runner
+    /// (templates/_wsl-owner.ps1.scriban), which runs it in place when the account logged in is the owner. The host
+    /// judges that ($env:USERNAME), not deploy.user: ~/.ssh/config may log in as another account.
     /// </summary>
-    public bool WslOwnerElsewhere { get; init; }
+    public bool WslOwnerNamed { get; init; }
     public required HostPaths Paths { get; init; }
     public RoutePlan? Routes { get; init; }
 
@@ -130,8 +131,7 @@ public sealed record HostModel
             Outbound = Rules(net.Firewall.Outbound, host.RoutedBlock), Inbound = Rules(net.Firewall.Inbound, host.RoutedBlock),
             Blocklist = BlockedFingerprints(plan), Tuning = net.Tuning,
             ServiceManager = net.Nebula.Windows.Service, WslDistro = net.Nebula.Windows.WslDistro, WslUser = host.Host.WslUser,
-            WslOwnerElsewhere = host.Host.Wsl && host.Host.WslUser is { } owner && host.Host.Deploy.User is { } user &&
-                                !string.Equals(owner.Split('\\')[^1], user.Split('\\')[^1], StringComparison.OrdinalIgnoreCase),
+            WslOwnerNamed = host.Host.Wsl && host.Host.WslUser is not null,
             Paths = platform.Paths,
             Routes = RoutePlan.For(plan, host),
         };

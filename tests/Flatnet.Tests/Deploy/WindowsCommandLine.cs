@@ -103,6 +103,17 @@ public static class WindowsCommandLine
     public static string PowerShell51Join(IEnumerable<string> arguments) =>
         string.Join(" ", arguments.Select(a => a.Length == 0 ? "\"\"" : a.Any(char.IsWhiteSpace) ? $"\"{a}\"" : a));
 
+    /// <summary>
+    /// The script a Windows host runs as WSL's owner: templates/remote/windows/as-wsl-owner carries it as base64 of
+    /// UTF-8 and runs it as the owner (in place when the account logged in is the owner).
+    /// </summary>
+    public static string AsWslOwnerInner(string script)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(script, @"FromBase64String\('([A-Za-z0-9+/=]+)'\)");
+        if (!m.Success) throw new InvalidOperationException("not a script run as WSL's owner:\n" + script);
+        return Encoding.UTF8.GetString(Convert.FromBase64String(m.Groups[1].Value));
+    }
+
     /// <summary>The script inside `powershell.exe ... -EncodedCommand BASE64` (base64 of UTF-16LE).</summary>
     public static string DecodedScript(string line) =>
         Encoding.Unicode.GetString(Convert.FromBase64String(line[(line.LastIndexOf(' ') + 1)..]));

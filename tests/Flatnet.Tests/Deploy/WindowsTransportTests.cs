@@ -30,10 +30,13 @@ public class WindowsTransportTests
     {
         var c = new RecordingConnection();
         Windows.Deploy(HostB(), "/tmp/bundle", c);
-        Assert.That(c.Log[0], Is.EqualTo("upload bundle -> /F:/flatnet/incoming/bundle"));
-        Assert.That(c.Log[1], Does.Match(RunsFile));
-        Assert.That(c.ScriptOf(c.Log[1]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\incoming\bundle\install.ps1")));
-        Assert.That(c.Log, Has.Count.EqualTo(2));
+        // First the root made right and incoming\ Administrators and SYSTEM only: the bundle holds host.key.
+        Assert.That(c.Log[0], Does.Match(RunsFile));
+        Assert.That(c.ScriptOf(c.Log[0]), Does.Contain("$Root = 'F:\\flatnet'").And.Contain("Protect-InstallRoot").And.Contain("New-AdminOnlyFolder $incoming"));
+        Assert.That(c.Log[1], Is.EqualTo("upload bundle -> /F:/flatnet/incoming/bundle"));
+        Assert.That(c.Log[2], Does.Match(RunsFile));
+        Assert.That(c.ScriptOf(c.Log[2]), Is.EqualTo(RunsScriptFile(@"F:\flatnet\incoming\bundle\install.ps1")));
+        Assert.That(c.Log, Has.Count.EqualTo(3));
     }
 
     [Test]
@@ -52,7 +55,7 @@ public class WindowsTransportTests
     /// </summary>
     private static string WslScript(string powershell, string wslCommand)
     {
-        var line = powershell.Split('\n')[0];
+        var line = WindowsCommandLine.AsWslOwnerInner(powershell).Split('\n')[0];
         Assert.That(line, Does.StartWith("& "));
         var arguments = System.Text.RegularExpressions.Regex.Matches(line, "'((?:[^']|'')*)'").Select(m => m.Groups[1].Value.Replace("''", "'")).ToList();
         var expected = wslCommand.Split(' ').Concat(new[] { "sh", "-c" }).ToList();
@@ -111,15 +114,15 @@ public class WindowsTransportTests
         Windows.RecordInstalled(model, c);
         Windows.MakeKeyPair(model, c);
         var commands = c.CommandLines.ToList();
-        Assert.That(commands, Has.Count.EqualTo(9));
+        Assert.That(commands, Has.Count.EqualTo(10));
         foreach (var command in commands)
         {
             Assert.That(WindowsCommandLine.CmdExeChanges(command), Is.Null, command);
             Assert.That(WindowsCommandLine.CommandLineToArgv(command),
                 Is.EqualTo(new[] { "powershell.exe", "-NoProfile", "-NonInteractive", "-ExecutionPolicy", "Bypass", "-File", WindowsCommandLine.ScriptFileOf(command) }));
         }
-        Assert.That(c.ScriptOf(commands[0]), Does.Contain(@"& 'F:\Program Files\flat net\incoming\bundle\install.ps1'"));
-        Assert.That(WslScript(c.ScriptOf(commands[1]), model.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
+        Assert.That(c.ScriptOf(commands[1]), Does.Contain(@"& 'F:\Program Files\flat net\incoming\bundle\install.ps1'"));
+        Assert.That(WslScript(c.ScriptOf(commands[2]), model.WslCommand), Is.EqualTo("bash '/mnt/f/Program Files/flat net/scripts/wsl-routing.sh' --install-boot"));
     }
 
     // learn.microsoft.com/cpp/cpp/main-function-command-line-args, "Results of parsing command lines".
@@ -252,7 +255,7 @@ public class WindowsTransportTests
         Assert.That(model.WslCommand, Is.EqualTo("wsl.exe -d Ubuntu-24.04 -u root -e"));
         var c = new RecordingConnection();
         Windows.Ping(c, model, fromWsl: true, "10.101.1.1");
-        Assert.That(c.ScriptOf(c.Log[0]), Does.StartWith("& 'wsl.exe' '-d' 'Ubuntu-24.04' '-u' 'root' '-e' 'sh' '-c' 'echo "));
+        Assert.That(WindowsCommandLine.AsWslOwnerInner(c.ScriptOf(c.Log[0])), Does.StartWith("& 'wsl.exe' '-d' 'Ubuntu-24.04' '-u' 'root' '-e' 'sh' '-c' 'echo "));
     }
 
     [Test]

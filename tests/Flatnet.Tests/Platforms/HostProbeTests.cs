@@ -130,7 +130,7 @@ public class HostProbeTests
         TestWorkspace.Platforms.Windows.Probe(model, c, Targets, Targets);
         var script = c.Scripts.Single();
         var file = Path.Combine(ws.Root, "probe.ps1");
-        File.WriteAllText(file, "function Get-Service { param($Name, $ErrorAction) if ($Name -ne 'nebula') { throw \"not Nebula's: $Name\" }; " + service + " }\n" + script);
+        File.WriteAllText(file, "$env:USERNAME = 'flatnet'   # deploy.user, who owns WSL here\nfunction Get-Service { param($Name, $ErrorAction) if ($Name -ne 'nebula') { throw \"not Nebula's: $Name\" }; " + service + " }\n" + script);
         var run = ns.Ns.TryWithTimeout(TimeSpan.FromMinutes(2), "env", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}",
             "dotnet", "pwsh", "-NoProfile", "-NonInteractive", "-File", file);
         var probe = HostProbe.Parse(run.StdOut, run.StdErr);

@@ -58,7 +58,7 @@ public class WindowsRemoteScriptsTests
         var target = new WinRmTarget("192.168.1.12", 5986, @"HOST-B\admin", new string('a', 64));
         var scripts = EveryScript().Concat([winrm.Run(target, "powershell.exe -EncodedCommand QQA="), winrm.Upload(target, "/b", "F:/flatnet/incoming"),
             winrm.ReadFile(target with { CertificateSha256 = null }, "F:/flatnet/installed-manifest.json")]).ToList();
-        Assert.That(scripts, Has.Count.EqualTo(22));
+        Assert.That(scripts, Has.Count.EqualTo(23));
         var files = scripts.Select((s, i) => { var p = Path.Combine(ws.Root, $"remote-{i}.ps1"); File.WriteAllText(p, s); return p; }).ToList();
         var check = PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
         Assert.That(check.StdOut, Does.Contain($"{files.Count} checked, 0 problem(s)"), check.StdOut + check.StdErr);
@@ -134,6 +134,37 @@ public class WindowsRemoteScriptsTests
     }
 
     /// <summary>
+    /// Before an upload: the root (new, so SFTP would have made it with the drive root's ACL) made right, incoming\
+    /// Administrators and SYSTEM only, and an upload an install never got to (it may hold host.key) removed.
+    /// </summary>
+    [Test]
+    public void BeforeAnUploadTheRootIsMadeRightAndIncomingAdminOnlyAndLeftoversRemoved()
+    {
+        using var ws = new TestWorkspace();
+        var root = Path.Combine(ws.Root, "flatnet");
+        var left = Path.Combine(root, "incoming", "bundle");
+        Directory.CreateDirectory(left);
+        File.WriteAllText(Path.Combine(left, "host.key"), "a key an install never got to");
+        var model = HostB() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
+        var c = new RecordingConnection();
+        Windows.Deploy(model, "/tmp/bundle", c);
+        var prepare = c.ScriptOf(c.Log[0]);
+        var run = PowerShell.Command($". {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1"))}\nReset-FakeWindows\n" +
+                                     "try {\n& {\n" + prepare + "\n}\n} finally {\n" +
+                                     $"foreach ($p in @({PowerShell.Quote(root)}, {PowerShell.Quote(Path.Combine(root, "incoming"))})) {{ $a = Get-FakeAcl $p; \"acl: $($a.Protected) $($a.Owner) $(@($a.Aces.Keys) -join ',')\" }}\n" +
+                                     "Remove-FakeWindows }");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.StdOut + run.StdErr);
+        Assert.That(run.StdOut, Does.Contain($"removed: {left} (an upload that was never installed; it may have held host.key)"));
+        Assert.That(Directory.Exists(left), Is.False);
+        var acls = run.StdOut.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith("acl: ", StringComparison.Ordinal)).ToList();
+        Assert.That(acls, Is.EqualTo(new[]
+        {
+            "acl: True S-1-5-32-544 S-1-5-32-544,S-1-5-18,S-1-5-32-545", // the root: users read and run
+            "acl: True S-1-5-32-544 S-1-5-32-544,S-1-5-18",              // incoming\: no users' read
+        }));
+    }
+
+    /// <summary>
     /// WSL keeps its distros per account (microsoft/WSL: the Lxss key of the user's registry hive), so what talks to
     /// WSL runs as its owner: a one-shot scheduled task in the owner's session. Run under pwsh against the fake
     /// Windows, whose wsl.exe sees no distro for any account but the owner's.
@@ -142,13 +173,21 @@ public class WindowsRemoteScriptsTests
     [TestCase(false, 1, "WSL belongs to kh, who is not logged on to this PC")]
     public void WhatTalksToWslRunsAsItsOwner(bool ownerLoggedOn, int exit, string said)
     {
-        var model = OwnedByKh();
-        Assert.That(model.WslOwnerElsewhere, Is.True);
+        using var ws = new TestWorkspace();
+        var root = Path.Combine(ws.Root, "flatnet");
+        Directory.CreateDirectory(root);
+        var model = OwnedByKh() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
+        Assert.That(model.WslOwnerNamed, Is.True);
         var script = Windows.InWsl(model, "hostname -I");
         var run = PowerShell.Command($". {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1"))}\n$env:USERNAME = 'flatnet'\nReset-FakeWindows\n" +
                                      $"$FakeWindows.WslOwner = 'kh'\n$FakeWindows.LoggedOn = @({(ownerLoggedOn ? "'flatnet', 'kh'" : "'flatnet'")})\n" +
-                                     "try {\n" + script + "\n} finally { Remove-FakeWindows }");
+                                     "try {\n" + script + "\n} finally { $FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask*' } | ForEach-Object { [Console]::Error.WriteLine(\"change: $_\") }; Remove-FakeWindows }");
         Assert.That(run.ExitCode, Is.EqualTo(exit), run.StdOut + run.StdErr);
         Assert.That(run.StdOut + run.StdErr, Does.Contain(said));
+        // Staged under the install root's run\, never under %ProgramData% (where any user can make the folder first);
+        // the owner's task ran unelevated and left nothing behind.
+        if (!ownerLoggedOn) { Assert.That(Directory.Exists(Path.Combine(root, "run")), Is.False, "nothing staged for an owner who cannot run it"); return; }
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(root, "run")), Is.Empty);
+        Assert.That(run.StdErr, Does.Match("change: Register-ScheduledTask TaskName=flatnet as WSL owner [0-9a-f]{32} .* User=kh LogonType=Interactive RunLevel=Limited "));
     }
 }

@@ -26,7 +26,7 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var script = Path.Combine(RenderHostB(ws), "scripts", "setup-routing.ps1");
         var passed = PowerShell.Pester("setup-routing.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
-        Assert.That(passed, Is.EqualTo(16));
+        Assert.That(passed, Is.EqualTo(20));
     }
 
     [Test]
@@ -86,7 +86,7 @@ public class PowerShellScriptTests
             ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
             ["ReleaseBundleDir"] = release.Workspace.BundleDirectory("host-b"),
         });
-        Assert.That(passed, Is.EqualTo(27));
+        Assert.That(passed, Is.EqualTo(28));
     }
 
     [Test]

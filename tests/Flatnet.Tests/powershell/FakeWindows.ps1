@@ -12,7 +12,7 @@ $script:FakeCommands = @(
     'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat',
     'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask', 'Get-Acl', 'Get-FakeAcl', 'Stop-ScheduledTask', 'Invoke-CimMethod',
     'Assert-FakeServiceStarted', 'Get-WindowsCapability', 'Add-WindowsCapability', 'Set-Service', 'Get-NetIPConfiguration', 'Set-NetFirewallRule',
-    'Get-NetConnectionProfile', 'Get-LocalGroupMember', 'Test-FakeFirewallAllows'
+    'Get-NetConnectionProfile', 'Get-LocalGroupMember', 'Test-FakeFirewallAllows', 'Assert-FakeElevated', 'Get-OwnFakeAcl'
 )
 
 # Windows always names the account a script runs as; pwsh on Linux sets USER only.
@@ -100,6 +100,7 @@ function global:Reset-FakeWindows {
         } | Out-Null
         New-Item -Force -Path 'function:global:New-NetFirewallHyperVRule' -Value {
             param([string]$Name, [string]$DisplayName, [string]$Direction, [string]$VMCreatorId, [string[]]$RemoteAddresses, [string]$Action)
+            Assert-FakeElevated 'New-NetFirewallHyperVRule'
             $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetFirewallHyperVRule' $PSBoundParameters))
             $global:FakeWindows.HyperVRules.Add($Name)
         } | Out-Null
@@ -115,6 +116,12 @@ function global:Format-FakeCall([string]$Name, [hashtable]$Bound) {
         "$key=$(@($Bound[$key]) -join ',')"
     }
     (@($Name) + @($parts)) -join ' '
+}
+
+# Routes, forwarding, the registry's HKLM and the firewall change only for an elevated token (an administrator's
+# elevated session, or SYSTEM); anyone else gets Windows' "Access is denied".
+function global:Assert-FakeElevated([string]$What) {
+    if (-not $global:FakeWindows.Elevated) { throw [System.UnauthorizedAccessException]::new("${What}: Access is denied.") }
 }
 
 function global:wsl.exe {
@@ -161,6 +168,7 @@ function global:Get-NetIPInterface {
 
 function global:Set-NetIPInterface {
     param([int]$InterfaceIndex, [string]$AddressFamily, [string]$Forwarding)
+    Assert-FakeElevated 'Set-NetIPInterface'
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-NetIPInterface' $PSBoundParameters))
     ($global:FakeWindows.Interfaces | Where-Object { $_.ifIndex -eq $InterfaceIndex }).Forwarding = $Forwarding
 }
@@ -172,6 +180,7 @@ function global:Get-NetRoute {
 
 function global:New-NetRoute {
     param([string]$AddressFamily, [string]$DestinationPrefix, [int]$InterfaceIndex, [string]$NextHop, [string]$PolicyStore)
+    Assert-FakeElevated 'New-NetRoute'
     $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetRoute' $PSBoundParameters))
     $route = [pscustomobject]@{ DestinationPrefix = $DestinationPrefix; NextHop = $NextHop; ifIndex = $InterfaceIndex }
     $global:FakeWindows.Routes.Add($route)
@@ -180,6 +189,7 @@ function global:New-NetRoute {
 
 function global:Remove-NetRoute {
     param([string]$AddressFamily, [string]$DestinationPrefix, [string]$NextHop, [switch]$Confirm)
+    Assert-FakeElevated 'Remove-NetRoute'
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Remove-NetRoute' $PSBoundParameters))
     foreach ($r in @($global:FakeWindows.Routes | Where-Object { $_.DestinationPrefix -eq $DestinationPrefix -and $_.NextHop -eq $NextHop })) {
         [void]$global:FakeWindows.Routes.Remove($r)
@@ -194,6 +204,7 @@ function global:Get-ItemProperty {
 
 function global:Set-ItemProperty {
     param([string]$Path, [string]$Name, [object]$Value, [string]$Type)
+    Assert-FakeElevated 'Set-ItemProperty'
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Set-ItemProperty' $PSBoundParameters))
     $global:FakeWindows.Registry["$Path\$Name"] = $Value
 }
@@ -263,6 +274,7 @@ function global:Get-NetIPConfiguration {
 function global:New-NetFirewallRule {
     param([string]$DisplayName, [string]$Direction, [string]$Protocol, [string]$LocalPort, [string]$IcmpType,
           [string[]]$RemoteAddress, [string]$Action, [string]$Profile)
+    Assert-FakeElevated 'New-NetFirewallRule'
     $global:FakeWindows.Changes.Add((Format-FakeCall 'New-NetFirewallRule' $PSBoundParameters))
     $global:FakeWindows.FirewallRules.Add($DisplayName)
     $global:FakeWindows.RuleProfiles[$DisplayName] = $(if ($Profile) { $Profile } else { 'Any' })
@@ -271,6 +283,7 @@ function global:New-NetFirewallRule {
 
 function global:Remove-NetFirewallRule {
     param([string]$DisplayName)
+    Assert-FakeElevated 'Remove-NetFirewallRule'
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Remove-NetFirewallRule' $PSBoundParameters))
     [void]$global:FakeWindows.FirewallRules.Remove($DisplayName)
 }
@@ -411,48 +424,80 @@ function global:nssm.exe {
     $global:LASTEXITCODE = 0
 }
 
-# icacls.exe PATH [/inheritance:r] [/grant:r SID:PERM ...]: /inheritance:r makes the ACL explicit (the inherited
-# entries go), /grant:r sets one principal's entry.
+# icacls.exe as Microsoft documents it (windows-commands/icacls): /grant:r replaces the grants of the SIDs it names
+# only; /inheritance:r removes only inherited entries (explicit entries of other SIDs survive); /remove SID takes a
+# SID's entries out; /setowner sets the owner (who keeps WRITE_DAC whatever the ACL says); /reset replaces a path's
+# ACL with what it inherits; /T does so for everything below too. A path's own ACL is @{ Protected; Aces; Owner }.
 function global:icacls.exe {
     $global:FakeWindows.Changes.Add("icacls.exe $($args -join ' ')")
     $global:LASTEXITCODE = $global:FakeWindows.IcaclsExit
     if ($global:LASTEXITCODE -ne 0) { 'No mapping between account names and security IDs was done.'; return }
     $path = [IO.Path]::GetFullPath("$($args[0])")
-    $acl = if ($global:FakeWindows.Acls.ContainsKey($path)) { $global:FakeWindows.Acls[$path] } else { @{ Protected = $false; Aces = [ordered]@{} } }
+    $tree = $args -contains '/T'
+    $targets = @($path) + @(if ($tree) { @($global:FakeWindows.Acls.Keys) + @(Get-ChildItem -Recurse -Force -LiteralPath $path -ErrorAction SilentlyContinue | ForEach-Object { $_.FullName }) | Where-Object { $_.StartsWith($path + [IO.Path]::DirectorySeparatorChar) } | Select-Object -Unique })
     for ($i = 1; $i -lt $args.Count; $i++) {
-        if ($args[$i] -eq '/inheritance:r') { $acl.Protected = $true }
-        elseif ($args[$i] -eq '/grant:r') { $i++; while ($i -lt $args.Count -and "$($args[$i])" -notlike '/*') { $sid, $perm = "$($args[$i])".Split(':', 2); $acl.Aces[$sid.TrimStart('*')] = $perm; $i++ }; $i-- }
+        switch ("$($args[$i])") {
+            '/reset' { foreach ($t in $targets) { $global:FakeWindows.Acls.Remove($t) } }
+            '/setowner' {
+                $i++
+                foreach ($t in $targets) { (Get-OwnFakeAcl $t).Owner = "$($args[$i])".TrimStart('*') }
+            }
+            '/inheritance:r' { (Get-OwnFakeAcl $path).Protected = $true }
+            '/remove' {
+                $i++; while ($i -lt $args.Count -and "$($args[$i])" -notlike '/*') { (Get-OwnFakeAcl $path).Aces.Remove("$($args[$i])".TrimStart('*')); $i++ }; $i--
+            }
+            '/grant:r' {
+                $i++; while ($i -lt $args.Count -and "$($args[$i])" -notlike '/*') { $sid, $perm = "$($args[$i])".Split(':', 2); (Get-OwnFakeAcl $path).Aces[$sid.TrimStart('*')] = $perm; $i++ }; $i--
+            }
+        }
     }
-    $global:FakeWindows.Acls[$path] = $acl
     "processed file: $path"
 }
 
-# The ACL a path has: its own, else its nearest parent's inheritable one, else the drive root's.
-function global:Get-FakeAcl([string]$Path) {
-    for ($p = [IO.Path]::GetFullPath($Path); $p; $p = Split-Path -Parent $p) {
-        if ($global:FakeWindows.Acls.ContainsKey($p)) { return $global:FakeWindows.Acls[$p] }
-    }
-    @{ Protected = $false; Aces = [ordered]@{ 'S-1-5-32-544' = 'F'; 'S-1-5-18' = 'F'; 'S-1-5-11' = 'M'; 'S-1-5-32-545' = 'RX' } }
+# A path's own ACL entry, made (empty, inheriting, owned by Administrators) when it has none yet.
+function global:Get-OwnFakeAcl([string]$Path) {
+    if (-not $global:FakeWindows.Acls.ContainsKey($Path)) { $global:FakeWindows.Acls[$Path] = @{ Protected = $false; Aces = [ordered]@{}; Owner = 'S-1-5-32-544' } }
+    $global:FakeWindows.Acls[$Path]
 }
 
-# Get-Acl as Windows answers it: whether inheritance is off (AreAccessRulesProtected), and each entry's principal (SID)
-# and rights.
+# The ACL a path has, as @{ Protected; Aces; Inherited; Owner }: its own entries, and (unless protected) what it
+# inherits from its nearest parent with an ACL; a folder in a drive's root inherits the root's, which grants
+# Authenticated Users Modify (C:\ and typical data volumes).
+function global:Get-FakeAcl([string]$Path) {
+    $full = [IO.Path]::GetFullPath($Path)
+    $own = if ($global:FakeWindows.Acls.ContainsKey($full)) { $global:FakeWindows.Acls[$full] } else { $null }
+    $inherited = [ordered]@{}
+    if (-not $own -or -not $own.Protected) {
+        $parent = $null
+        for ($p = Split-Path -Parent $full; $p; $p = Split-Path -Parent $p) { if ($global:FakeWindows.Acls.ContainsKey($p)) { $parent = Get-FakeAcl $p; break } }
+        $from = if ($parent) { $parent.Aces } else { [ordered]@{ 'S-1-5-32-544' = 'F'; 'S-1-5-18' = 'F'; 'S-1-5-11' = 'M'; 'S-1-5-32-545' = 'RX' } }
+        foreach ($k in $from.Keys) { $inherited[$k] = $from[$k] }
+    }
+    $aces = [ordered]@{}
+    foreach ($k in $inherited.Keys) { $aces[$k] = $inherited[$k] }
+    if ($own) { foreach ($k in $own.Aces.Keys) { $aces[$k] = $own.Aces[$k] } }
+    @{ Protected = [bool]($own -and $own.Protected); Aces = $aces; Inherited = @($inherited.Keys | Where-Object { -not $own -or -not $own.Aces.Contains($_) }); Owner = $(if ($own) { $own.Owner } else { 'S-1-5-32-544' }) }
+}
+
+# Get-Acl as Windows answers it: whether inheritance is off (AreAccessRulesProtected), the owner (GetOwner), and each
+# entry's principal (SID) and rights, explicit or inherited (GetAccessRules(includeExplicit, includeInherited, type)).
 function global:Get-Acl {
     param([string]$LiteralPath, [string]$Path)
     $acl = Get-FakeAcl "$LiteralPath$Path"
     $rights = @{ F = 'FullControl'; M = 'Modify, Synchronize'; RX = 'ReadAndExecute, Synchronize' }
     $rules = @(foreach ($sid in $acl.Aces.Keys) {
-        [pscustomobject]@{ IdentityReference = [pscustomobject]@{ Value = $sid }; FileSystemRights = $rights["$($acl.Aces[$sid])".Replace('(OI)', '').Replace('(CI)', '')]; IsInherited = -not $acl.Protected }
+        [pscustomobject]@{ IdentityReference = [pscustomobject]@{ Value = $sid }; FileSystemRights = $rights["$($acl.Aces[$sid])".Replace('(OI)', '').Replace('(CI)', '')]; IsInherited = $acl.Inherited -contains $sid }
     })
-    $result = [pscustomobject]@{ AreAccessRulesProtected = $acl.Protected; Rules = $rules }
-    # GetAccessRules(includeExplicit, includeInherited, [SecurityIdentifier]): each rule's principal as a SID.
-    $result | Add-Member -MemberType ScriptMethod -Name GetAccessRules -Value { param($explicit, $inherited, $type) $this.Rules }
+    $result = [pscustomobject]@{ AreAccessRulesProtected = $acl.Protected; Rules = $rules; OwnerSid = $acl.Owner }
+    $result | Add-Member -MemberType ScriptMethod -Name GetAccessRules -Value { param($explicit, $inherited, $type) $this.Rules | Where-Object { ($explicit -and -not $_.IsInherited) -or ($inherited -and $_.IsInherited) } }
+    $result | Add-Member -MemberType ScriptMethod -Name GetOwner -Value { param($type) [pscustomobject]@{ Value = $this.OwnerSid } }
     $result
 }
 
 function global:Get-ScheduledTask {
     param([string]$TaskName, [object]$ErrorAction)
-    if ($global:FakeWindows.Tasks.ContainsKey($TaskName)) { $global:FakeWindows.Tasks[$TaskName] }
+    # TaskName takes wildcards, as Get-ScheduledTask's does.
+    foreach ($name in @($global:FakeWindows.Tasks.Keys)) { if ($name -like $TaskName) { $global:FakeWindows.Tasks[$name] } }
 }
 
 # A task that runs a script file (-File "...") once, as its principal in that account's interactive session, runs
@@ -462,12 +507,17 @@ function global:Start-ScheduledTask {
     $global:FakeWindows.Changes.Add((Format-FakeCall 'Start-ScheduledTask' $PSBoundParameters))
     $task = $global:FakeWindows.Tasks[$TaskName]
     $user = "$($task.Principal.UserId)".Split('\')[-1]
-    if ($user -and $global:FakeWindows.LoggedOn -notcontains $user) { return }   # Interactive: it runs only in the user's session
+    # Interactive: it runs only in the user's existing session (TASK_LOGON_INTERACTIVE_TOKEN); SYSTEM needs none.
+    if ($user -and $user -ne 'SYSTEM' -and $global:FakeWindows.LoggedOn -notcontains $user) { return }
     $task.State = 'Running'
     $arguments = "$(@($task.Actions)[0].Arguments)"
-    if ($arguments -match '-File "([^"]+)"$' -and $arguments -notmatch '-Watch') {
+    if ($arguments -match '-File "([^"]+)"$' -and $arguments -notmatch '-Watch|-Report') {
+        # RunLevel Highest elevates only an administrator's token; Limited never does; SYSTEM is always elevated.
+        $elevated = $user -eq 'SYSTEM' -or ("$($task.Principal.RunLevel)" -eq 'Highest' -and $global:FakeWindows.Admins -contains $user)
         $me = $env:USERNAME
-        try { $env:USERNAME = $user; & $Matches[1] } finally { $env:USERNAME = $me; $task.State = 'Ready' }
+        $wasElevated = $global:FakeWindows.Elevated
+        try { $env:USERNAME = $user; $global:FakeWindows.Elevated = $elevated; & $Matches[1] }
+        finally { $env:USERNAME = $me; $global:FakeWindows.Elevated = $wasElevated; $task.State = 'Ready' }
     }
 }
 
@@ -485,7 +535,7 @@ function global:Unregister-ScheduledTask {
 }
 
 function global:New-ScheduledTaskAction { param([string]$Execute, [string]$Argument) [pscustomobject]@{ Execute = $Execute; Argument = $Argument } }
-function global:New-ScheduledTaskTrigger { param([switch]$AtLogOn, [string]$User) [pscustomobject]@{ AtLogOn = [bool]$AtLogOn; User = $User } }
+function global:New-ScheduledTaskTrigger { param([switch]$AtLogOn, [switch]$AtStartup, [string]$User) [pscustomobject]@{ AtLogOn = [bool]$AtLogOn; AtStartup = [bool]$AtStartup; User = $User } }
 function global:New-ScheduledTaskPrincipal { param([string]$UserId, [string]$LogonType, [string]$RunLevel) [pscustomobject]@{ UserId = $UserId; LogonType = $LogonType; RunLevel = $RunLevel } }
 
 # Task Scheduler's defaults (New-ScheduledTaskSettingsSet): no start on battery, stopped when a laptop unplugs.
@@ -498,12 +548,12 @@ function global:New-ScheduledTaskSettingsSet {
 function global:Register-ScheduledTask {
     param([string]$TaskName, [object]$Action, [object]$Trigger, [object]$Principal, [object]$Settings, [switch]$Force)
     if ($global:FakeWindows.Tasks.ContainsKey($TaskName) -and -not $Force) { throw "Cannot create a file when that file already exists." }
-    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$(if ($Trigger) { $Trigger.AtLogOn } else { $false }) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount) OnBattery=$(-not $Settings.DisallowStartIfOnBatteries)/$(-not $Settings.StopIfGoingOnBatteries)"
+    $call = "Register-ScheduledTask TaskName=$TaskName Execute=$($Action.Execute) Argument=$($Action.Argument) AtLogOn=$(if ($Trigger) { $Trigger.AtLogOn } else { $false })$(if ($Trigger) { " AtStartup=$($Trigger.AtStartup)" }) User=$($Principal.UserId) LogonType=$($Principal.LogonType) RunLevel=$($Principal.RunLevel) ExecutionTimeLimit=$($Settings.ExecutionTimeLimit) RestartCount=$($Settings.RestartCount) OnBattery=$(-not $Settings.DisallowStartIfOnBatteries)/$(-not $Settings.StopIfGoingOnBatteries)"
     $global:FakeWindows.Changes.Add($call)
     # What Get-ScheduledTask returns: the definition and its state (Ready until started).
     $global:FakeWindows.Tasks[$TaskName] = [pscustomobject]@{
         TaskName = $TaskName; State = 'Ready'; Actions = @([pscustomobject]@{ Execute = $Action.Execute; Arguments = $Action.Argument })
-        Principal = [pscustomobject]@{ UserId = $Principal.UserId }; Settings = $Settings }
+        Principal = [pscustomobject]@{ UserId = $Principal.UserId; LogonType = $Principal.LogonType; RunLevel = $Principal.RunLevel }; Settings = $Settings }
     $global:FakeWindows.Tasks[$TaskName]
 }
 

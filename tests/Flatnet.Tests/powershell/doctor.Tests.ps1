@@ -70,7 +70,7 @@ Describe 'flatnet-doctor.ps1' {
         $failed = @($out | Where-Object { $_ -like "FAIL`t*" } | ForEach-Object { ($_ -split "`t")[1] })
         $failed | Should -Be @('admin', 'nebula-service', 'wintun', 'wsl-owner', 'forwarding', 'route', 'source-nat')
         $out | Should -Contain "FAIL`tsource-nat`tNAT old-docker-nat (10.101.0.0/16) rewrites 10.101.2.1 to this host's address; peers then drop or misroute WSL2's traffic`tRemove-NetNat -Name old-docker-nat, or give it a prefix outside 10.101.2.0/24"
-        $out | Should -Contain "FAIL`troute`t10.101.2.0/24 goes to 172.29.1.9, but WSL2 is at 172.29.1.2 now`trun scripts\setup-routing.ps1; is the flatnet routing task running? (Get-ScheduledTask 'flatnet routing')"
+        $out | Should -Contain "FAIL`troute`t10.101.2.0/24 goes to 172.29.1.9, but WSL2 is at 172.29.1.2 now`trun scripts\setup-routing.ps1; are the flatnet routing and flatnet WSL address tasks running? (Get-ScheduledTask 'flatnet*')"
         @($out | Where-Object { $_ -like "FAIL`twintun`t*missing: Nebula 1.10+ does not start*" }).Count | Should -Be 1
     }
 }

@@ -78,10 +78,21 @@ Describe 'install.ps1' {
             "nebula.exe -service install -config $($site.Root)/config/nebula/config.yaml")
         $changes = @($FakeWindows.Changes)
         # By SID, which every language of Windows knows (a Japanese Windows has no group called "Administrators").
-        $changes[0] | Should -BeLike 'icacls.exe */flatnet /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F `*S-1-5-32-545:(OI)(CI)RX'
-        $changes[1] | Should -BeLike 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
-        $changes[2] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
-        $changes[3..5] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'sc.exe failureflag nebula 1', 'Start-Service Name=nebula')
+        $icacls = @($changes | Where-Object { $_ -like 'icacls.exe *' })
+        $icacls[0] | Should -BeLike 'icacls.exe */flatnet /setowner `*S-1-5-32-544 /C /Q'
+        $icacls[1] | Should -BeLike 'icacls.exe */flatnet /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F `*S-1-5-32-545:(OI)(CI)RX'
+        # config\ (keys) and run\ (what runs elevated): Administrators and SYSTEM only, from their creation.
+        function At([string]$Like) { $i = 0; foreach ($line in $icacls) { if ($line -like $Like) { return $i }; $i++ }; -1 }
+        $config = At 'icacls.exe */flatnet/config /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F'
+        $run = At 'icacls.exe */flatnet/run /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F'
+        $key = At 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        $config | Should -BeGreaterThan 1
+        $run | Should -BeGreaterThan 1
+        $key | Should -BeGreaterThan $config
+        $icacls[$key + 1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        (Get-FakeAcl (Join-Path $site.Root 'config/nebula/host.key')).Aces.Keys | Should -Not -Contain 'S-1-5-32-545'
+        $changes = @($changes | Where-Object { $_ -notlike 'icacls.exe *' })
+        $changes[0..2] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'sc.exe failureflag nebula 1', 'Start-Service Name=nebula')
         # Nebula's admin interface got a host key made on this host, with an empty passphrase, by Windows' ssh-keygen.exe.
         $adminKey = Join-Path $site.Root 'config/nebula/admin_host_ed25519'
         Get-Content -Raw $adminKey | Should -BeLike '*BEGIN OPENSSH PRIVATE KEY*'
@@ -89,8 +100,11 @@ Describe 'install.ps1' {
         Get-Content (Join-Path $env:WINDIR 'keygen-calls') | Select-Object -Last 1 | Should -BeLike '*-q -t ed25519 -N  -C nebula-admin -f */config/nebula.new/admin_host_ed25519'
         (Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')) | Should -BeLike "*host_key: `"*admin_host_ed25519`"*"
         $changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
-        # On battery too, and running now: Task Scheduler's defaults would do neither.
-        $changes[-2] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Watch AtLogOn=True User=flatnet LogonType=Interactive RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
+        # On battery too, and running now: Task Scheduler's defaults would do neither. WSL's owner reports WSL2's
+        # address with its own token; SYSTEM sets the route from it.
+        $changes[-4] | Should -Be "Register-ScheduledTask TaskName=flatnet WSL address Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Report -WslUser `"flatnet`" AtLogOn=True AtStartup=False User=flatnet LogonType=Interactive RunLevel=Limited ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
+        $changes[-3] | Should -Be 'Start-ScheduledTask TaskName=flatnet WSL address'
+        $changes[-2] | Should -Be "Register-ScheduledTask TaskName=flatnet routing Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Watch -WslUser `"flatnet`" AtLogOn=False AtStartup=True User=SYSTEM LogonType=ServiceAccount RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
         $changes[-1] | Should -Be 'Start-ScheduledTask TaskName=flatnet routing'
         $out | Should -Contain 'started: service nebula (nebula)'
         Test-Path (Join-Path $site.Root 'installed-manifest.pending.json') | Should -BeTrue
@@ -173,8 +187,34 @@ Describe 'install.ps1' {
         $acl.Protected | Should -BeTrue
         $acl.Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18', 'S-1-5-32-545')
         $acl.Aces['S-1-5-32-545'] | Should -Be '(OI)(CI)RX'
-        $out | Should -Contain "secured: $($site.Root) (it inherited write access for Authenticated Users (S-1-5-11) from its parent); now Administrators and SYSTEM only, users read"
+        $out | Should -Contain "secured: $($site.Root) (it inherited its parent's ACL; it gave access to Authenticated Users (S-1-5-11)); now Administrators and SYSTEM only, users read"
         (Get-FakeAcl (Join-Path $site.Root 'nebula/nebula.exe')).Aces.Keys | Should -Not -Contain 'S-1-5-11'
+        $FakeWindows.Changes.Clear()
+        Invoke-Install $site | Should -Not -Contain 'secured:*'
+        @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
+    }
+
+    # icacls /grant:r replaces only the SIDs it names and /inheritance:r only inherited entries: a root a standard
+    # user made first keeps its owner (who keeps WRITE_DAC), an explicit Everyone write entry and a protected child
+    # unless each is undone (docs/windows-contract.md).
+    It 'makes a hostile pre-created root right, not just reports it right: owner, a fresh ACL, children reset, keys never readable' {
+        $site = New-Site $BundleDir
+        $root = $site.Root
+        foreach ($d in 'scripts', 'config/nebula') { New-Item -ItemType Directory -Force -Path (Join-Path $root $d) | Out-Null }
+        $FakeWindows.Acls[$root] = @{ Protected = $true; Owner = 'S-1-5-21-1-2-3-eve'
+            Aces = [ordered]@{ 'S-1-5-32-544' = '(OI)(CI)F'; 'S-1-5-18' = '(OI)(CI)F'; 'S-1-5-32-545' = '(OI)(CI)RX'; 'S-1-1-0' = '(OI)(CI)M' } }
+        $FakeWindows.Acls[(Join-Path $root 'scripts')] = @{ Protected = $true; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{ 'S-1-5-21-1-2-3-eve' = '(OI)(CI)F' } }
+        $FakeWindows.Acls[(Join-Path $root 'config/nebula')] = @{ Protected = $false; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{ 'S-1-5-32-545' = '(OI)(CI)RX' } }
+        $out = Invoke-Install $site
+        $out | Should -Contain "secured: $root (its owner was S-1-5-21-1-2-3-eve; it gave access to Everyone (S-1-1-0)); now Administrators and SYSTEM only, users read"
+        $acl = Get-FakeAcl $root
+        $acl.Owner | Should -Be 'S-1-5-32-544'
+        $acl.Protected | Should -BeTrue
+        $acl.Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18', 'S-1-5-32-545')
+        $scripts = Get-FakeAcl (Join-Path $root 'scripts')
+        ($scripts.Owner, $scripts.Protected) | Should -Be @('S-1-5-32-544', $false)
+        $scripts.Aces.Keys | Should -Not -Contain 'S-1-5-21-1-2-3-eve'
+        foreach ($key in 'config/nebula', 'config/nebula/host.key') { (Get-FakeAcl (Join-Path $root $key)).Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18') }
         $FakeWindows.Changes.Clear()
         Invoke-Install $site | Should -Not -Contain 'secured:*'
         @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
@@ -196,7 +236,7 @@ Describe 'install.ps1' {
     It 'stops when icacls cannot set an ACL' {
         $site = New-Site $BundleDir
         $FakeWindows.IcaclsExit = 1332
-        { Invoke-Install $site } | Should -Throw "*icacls.exe could not secure $($site.Root) (exit 1332): No mapping between account names and security IDs was done.*"
+        { Invoke-Install $site } | Should -Throw "*icacls.exe could not make Administrators the owner of $($site.Root) (exit 1332): No mapping between account names and security IDs was done.*"
         Test-Path (Join-Path $site.Root 'config') | Should -BeFalse
     }
 
@@ -218,21 +258,29 @@ Describe 'install.ps1' {
         $FakeWindows.Tasks['flatnet routing'].Settings.StopIfGoingOnBatteries = $true   # as an older flatnet registered it
         $FakeWindows.Changes.Clear()
         Invoke-Install $site | Out-Null
-        $register = @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask*' })[0]
+        $register = @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask TaskName=flatnet routing*' })[0]
         $FakeWindows.Changes.IndexOf('Stop-ScheduledTask TaskName=flatnet routing') | Should -BeGreaterThan -1
         $FakeWindows.Changes.IndexOf('Stop-ScheduledTask TaskName=flatnet routing') | Should -BeLessThan $FakeWindows.Changes.IndexOf($register)
     }
 
     # WSL keeps distros per account (FakeWindows.ps1: WslOwner): as flatnet, wsl.exe sees none of kh's.
-    It 'checks the distros and sets up routing as WSL''s owner, in the owner''s session, when that is another account' {
+    # The usual office: kh, a standard user, owns WSL; flatnet, an administrator, deploys. Only wsl.exe runs as kh,
+    # unelevated (RunLevel Limited); the routes are set here, and SYSTEM keeps them from kh's reports.
+    It 'checks the distros as WSL''s owner, unelevated, in the owner''s session, and sets up routing itself, when the owner is a standard user' {
         $site = New-Site $OwnerBundleDir
         $FakeWindows.WslOwner = 'kh'
         $FakeWindows.LoggedOn = @('kh')
+        $FakeWindows.Admins = @('flatnet')
         $out = Invoke-Install $site
         $FakeWindows.Changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
-        @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask TaskName=flatnet as WSL owner * User=kh LogonType=Interactive RunLevel=Highest*' }).Count | Should -Be 2
-        @($FakeWindows.Tasks.Keys) | Should -Be @('flatnet routing')   # the one-shot tasks are gone
-        $FakeWindows.Tasks['flatnet routing'].Principal.UserId | Should -Be 'kh'
+        @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask TaskName=flatnet as WSL owner * User=kh LogonType=Interactive RunLevel=Limited*' }).Count | Should -Be 2
+        @($FakeWindows.Tasks.Keys | Sort-Object) | Should -Be @('flatnet routing', 'flatnet WSL address')   # the one-shot tasks are gone
+        $FakeWindows.Tasks['flatnet WSL address'].Principal.UserId | Should -Be 'kh'
+        $FakeWindows.Tasks['flatnet WSL address'].Principal.RunLevel | Should -Be 'Limited'
+        $FakeWindows.Tasks['flatnet routing'].Principal.UserId | Should -Be 'SYSTEM'
+        # kh may write where it reports WSL2's address, and nowhere else under the root.
+        (Get-FakeAcl (Join-Path $site.Root 'run/wsl')).Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18', 'S-1-5-21-1-2-3-kh')
+        (Get-FakeAcl (Join-Path $site.Root 'run')).Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18')
         @(Get-ChildItem -Recurse (Join-Path $env:ProgramData 'flatnet') -File -ErrorAction SilentlyContinue) | Should -BeNullOrEmpty
         $out | Should -Contain 'started: service nebula (nebula)'
     }
@@ -241,8 +289,9 @@ Describe 'install.ps1' {
         $site = New-Site $BundleDir
         $FakeWindows.LoggedOn = @()
         $out = Invoke-Install $site
-        $out | Should -Contain "registered: scheduled task 'flatnet routing' (keeps routing on WSL2's current address; from flatnet's next logon on: flatnet is not logged on now, so until then run ConfigureRouting after WSL2 restarts)"
-        $FakeWindows.Tasks['flatnet routing'].State | Should -Be 'Ready'
+        $out | Should -Contain "registered: scheduled task 'flatnet WSL address' (reports WSL2's address, as flatnet; from flatnet's next logon on: flatnet is not logged on now, so until then run ConfigureRouting after WSL2 restarts)"
+        $FakeWindows.Tasks['flatnet WSL address'].State | Should -Be 'Ready'
+        $out | Should -Contain "registered: scheduled task 'flatnet routing' (keeps routing on WSL2's current address, as SYSTEM; running now and from then on)"
     }
 
     It 'says what to do when WSL''s owner is not logged on' {

@@ -3,6 +3,7 @@ param([Parameter(Mandatory)][string]$ScriptPath)
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    $env:USERNAME = 'flatnet'   # the example inventory's deploy.user, so WSL is this account's
     $script:Tcpip = 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
     $script:FreshChanges = @(
         "Set-ItemProperty Name=IPEnableRouter Path=$Tcpip Type=DWord Value=1",
@@ -95,28 +96,89 @@ Describe 'setup-routing.ps1' {
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
     }
 
-    It '-Watch follows WSL2 to its new address after a restart' {
+    # The watcher is two tasks: WSL's owner reports the address (unelevated), SYSTEM applies it. The owner's half
+    # writes only its folder; SYSTEM's checks what it reads as any address.
+    It '-Report, as WSL''s owner, writes WSL2''s current address whole, and none while WSL2 is stopped' {
+        $root = Join-Path $TestDrive 'report'
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'run/wsl') | Out-Null
+        $FakeWindows.Elevated = $false   # the owner's own token
         $FakeWindows.WslNext.Enqueue('172.29.1.2')
         $FakeWindows.WslNext.Enqueue('172.29.7.9')
-        $out = & $ScriptPath -Watch -IntervalSeconds 0 -Passes 2
+        $out = & $ScriptPath -Report -Root $root -IntervalSeconds 0 -Passes 2
+        @($out)[0] | Should -BeLike 'reporting: every 0 s, *'
+        Get-Content -LiteralPath (Join-Path $root 'run/wsl/address') | Should -Be '172.29.7.9'
+        Test-Path -LiteralPath (Join-Path $root 'run/wsl/address.tmp') | Should -BeFalse
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
+        $FakeWindows.WslRunning = $false
+        & $ScriptPath -Report -Root $root -IntervalSeconds 0 -Passes 1 | Out-Null
+        Test-Path -LiteralPath (Join-Path $root 'run/wsl/address') | Should -BeFalse
+        $FakeWindows.WslQueries | Should -Be 2
+    }
+
+    It '-Watch, as SYSTEM, follows the reported address to WSL2''s new one after a restart' {
+        $root = Join-Path $TestDrive 'watch'
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'run/wsl') | Out-Null
+        Set-Content -LiteralPath (Join-Path $root 'run/wsl/address') -Value '172.29.1.2'
+        $out = & $ScriptPath -Watch -Root $root -IntervalSeconds 0 -Passes 1
+        Set-Content -LiteralPath (Join-Path $root 'run/wsl/address') -Value '172.29.7.9'
+        & $ScriptPath -Watch -Root $root -IntervalSeconds 0 -Passes 1 | Out-Null
         @($FakeWindows.Changes)[-2..-1] | Should -Be @(
             'Remove-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 NextHop=172.29.1.2',
             'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.7.9 PolicyStore=ActiveStore')
-        $out[0] | Should -Be 'watching: every 0 s while WSL2 runs'
-        @($out | Where-Object { $_ -match '^\d{4}-\d\d-\d\dT[\d:]+ set: route 10\.101\.2\.0/24 via 172\.29\.7\.9$' }).Count | Should -Be 1
+        @($out)[0] | Should -BeLike 'watching: every 0 s, the address WSL2 reports in *'
+        $FakeWindows.WslQueries | Should -Be 0   # SYSTEM never asks WSL: it is the owner's
     }
 
-    It '-Watch never starts WSL2: while no distribution runs it asks nothing and changes nothing' {
-        $FakeWindows.WslRunning = $false
-        & $ScriptPath -Watch -IntervalSeconds 0 -Passes 3 | Out-Null
+    It '-Watch never starts WSL2: with nothing reported it asks nothing and changes nothing' {
+        & $ScriptPath -Watch -Root (Join-Path $TestDrive 'nothing') -IntervalSeconds 0 -Passes 3 | Out-Null
         $FakeWindows.WslQueries | Should -Be 0
         @($FakeWindows.Changes) | Should -BeNullOrEmpty
     }
 
+    It '-Watch refuses a reported address that is not WSL2''s (inside the mesh, or not an address) and carries on' {
+        $root = Join-Path $TestDrive 'forged'
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'run/wsl') | Out-Null
+        foreach ($forged in @('10.100.3.1', '10.101.7.1', '172.29.1.2; Remove-Item C:\')) {
+            Set-Content -LiteralPath (Join-Path $root 'run/wsl/address') -Value $forged
+            $out = & $ScriptPath -Watch -Root $root -IntervalSeconds 0 -Passes 1
+            @($out | Where-Object { $_ -like '*error: *' }).Count | Should -Be 1
+        }
+        @($FakeWindows.Changes | Where-Object { $_ -like 'New-NetRoute*' }) | Should -BeNullOrEmpty
+    }
+
     It '-Watch logs a failed pass and carries on' {
+        $root = Join-Path $TestDrive 'failing'
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'run/wsl') | Out-Null
+        Set-Content -LiteralPath (Join-Path $root 'run/wsl/address') -Value '172.29.1.2'
         [void]$FakeWindows.Interfaces.RemoveAll({ param($i) $i.InterfaceAlias -eq 'nebula1' })
-        $out = & $ScriptPath -Watch -IntervalSeconds 0 -Passes 2
+        $out = & $ScriptPath -Watch -Root $root -IntervalSeconds 0 -Passes 2
         @($out | Where-Object { $_ -like "*error: No Nebula adapter 'nebula1'*" }).Count | Should -Be 2
+    }
+
+    # The usual office: a standard user owns WSL, an IT account deploys. Only wsl.exe runs as the owner, unelevated,
+    # in the owner's session; the routes and the firewall are set by the administrator running the script.
+    It 'with a standard user owning WSL asks only wsl.exe as that user, unelevated, and routes as the administrator' {
+        $root = Join-Path $TestDrive 'office'
+        New-Item -ItemType Directory -Force -Path $root | Out-Null
+        $FakeWindows.WslOwner = 'office-user'
+        $FakeWindows.LoggedOn = @('flatnet', 'office-user')
+        $out = & $ScriptPath -WslUser 'office-user' -Root $root
+        $out[-1] | Should -Be 'done: 7 change(s); WSL2 at 172.29.1.2'
+        $registered = @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask TaskName=flatnet as WSL owner *' })
+        $registered.Count | Should -Be 1
+        $registered[0] | Should -BeLike '* User=office-user LogonType=Interactive RunLevel=Limited *'
+        # Staged under the install root, in a folder of its own with a fresh ACL, and gone after; never in ProgramData.
+        @($FakeWindows.Changes | Where-Object { $_ -like "icacls.exe $root*run*owner-* /inheritance:r /grant:r ``*S-1-5-32-544:(OI)(CI)F ``*S-1-5-18:(OI)(CI)F office-user:(OI)(CI)M" }).Count | Should -Be 1
+        @(Get-ChildItem -LiteralPath (Join-Path $root 'run') -Filter 'owner-*') | Should -BeNullOrEmpty
+        @(Get-ChildItem -Recurse -LiteralPath $env:ProgramData -ErrorAction SilentlyContinue | Where-Object { $_.FullName -like '*flatnet*' }) | Should -BeNullOrEmpty
+        $FakeWindows.Tasks.Keys | Should -BeNullOrEmpty   # stopped, then removed
+    }
+
+    It 'without an elevated token it says to run it as Administrator, before it asks or changes anything' {
+        $FakeWindows.Elevated = $false
+        { & $ScriptPath } | Should -Throw '*run it as Administrator*'
+        $FakeWindows.WslQueries | Should -Be 0
+        @($FakeWindows.Changes) | Should -BeNullOrEmpty
     }
 
     It 'stops with a clear error when WSL2 does not answer' {

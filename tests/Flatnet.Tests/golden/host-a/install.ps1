@@ -43,6 +43,8 @@ $NebulaExe = Join-Path $NebulaDir 'nebula.exe'
 $ConfigFile = Join-Path $ConfigDir 'config.yaml'
 $LogFile = Join-Path $LogsDir 'nebula.log'
 $RoutingTask = 'flatnet routing'
+$ReportTask = 'flatnet WSL address'
+$WslOwnerStaging = Join-Path $Root 'run'
 $TunDevice = 'nebula1'
 
 function Stop-Install([string]$Message) { throw "install.ps1 (${HostName}): $Message" }
@@ -68,15 +70,32 @@ function Invoke-Native {
 }
 
 # WSL belongs to one Windows account: its distros and its VM are that account's, and wsl.exe run as another account
-# (the one flatnet logs in as) sees none of them. What talks to WSL therefore runs as the owner: here when this is
-# the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs there),
-# elevated (the owner must be an administrator: routes and forwarding need it), waited for, its output and exit code
-# handed back as if it had run here. The owner must be logged on; a locked screen is enough.
+# (the one flatnet logs in as) sees none of them. Only the questions put to wsl.exe therefore run as the owner: here
+# when this is the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs
+# there), with the owner's own token (RunLevel Limited: the owner may be a standard user), waited for, its output
+# and exit code handed back as if it had run here. Routes, forwarding and the firewall stay with the administrator or
+# SYSTEM that runs the calling script. The owner must be logged on (a locked screen is enough): Task Scheduler runs
+# an Interactive task only in an existing session of its user (docs/windows-contract.md).
+# The caller sets $WslOwnerStaging: a folder under the install root, which only administrators and SYSTEM can write.
+# Nothing is staged under %ProgramData%, where any user can make a folder first and own it.
+
 # Whether an account has an interactive session here (its own explorer.exe): tasks that run as it in its session
 # (LogonType Interactive) start only then.
 function Test-LoggedOn([string]$Account) {
     $name = $Account.Split('\')[-1]
     @(Get-CimInstance -ClassName Win32_Process -Filter "Name = 'explorer.exe'" | Invoke-CimMethod -MethodName GetOwner | ForEach-Object { "$($_.User)" }) -contains $name
+}
+
+# A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
+# Unregister-ScheduledTask alone leaves a running instance running.
+function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
+    foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
+        $dir = Join-Path $Staging ('owner-' + "$($task.TaskName)".Split(' ')[-1])
+        if ((Test-Path -LiteralPath $dir) -and (Get-Item -LiteralPath $dir).CreationTime -gt (Get-Date).AddSeconds(-$OlderThanSeconds)) { continue }
+        Stop-ScheduledTask -TaskName $task.TaskName -ErrorAction SilentlyContinue
+        Unregister-ScheduledTask -TaskName $task.TaskName -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+    }
 }
 
 function Invoke-AsWslOwner {
@@ -89,25 +108,41 @@ function Invoke-AsWslOwner {
     if (-not (Test-LoggedOn $Owner)) {
         throw "WSL belongs to $Owner, who is not logged on to this PC, and WSL runs in its owner's session: log on as $Owner (a locked screen is enough) and run again, or make the account flatnet logs in as the owner of WSL (deploy.user: $ownerName)"
     }
+    if (-not (Test-Path -LiteralPath (Split-Path -Parent $WslOwnerStaging))) {
+        throw "the install root $(Split-Path -Parent $WslOwnerStaging) is not there yet: deploy the bundle first (AddHost or DeployHost)"
+    }
+    # The staging folder: Administrators and SYSTEM only (no one else may even read what the owner's task runs).
+    if (-not (Test-Path -LiteralPath $WslOwnerStaging)) {
+        New-Item -ItemType Directory -Path $WslOwnerStaging | Out-Null
+        $out = Invoke-Native icacls.exe @($WslOwnerStaging, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
+        if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not restrict ${WslOwnerStaging}: $out" }
+    }
+    Remove-StaleOwnerTasks $WslOwnerStaging ($TimeoutSeconds * 2)
+    # This run's own folder, made here (so nobody made it first), then given a fresh ACL: its inherited entries go,
+    # Administrators and SYSTEM keep full control, and the owner may write the output there.
     $id = [guid]::NewGuid().ToString('N')
-    $dir = Join-Path $env:ProgramData "flatnet\as-wsl-owner\$id"
-    New-Item -ItemType Directory -Force -Path $dir | Out-Null
+    $dir = Join-Path $WslOwnerStaging "owner-$id"
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $out = Invoke-Native icacls.exe @($dir, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', "${Owner}:(OI)(CI)M")
+    if ($LASTEXITCODE -ne 0) { Remove-Item -Recurse -Force -LiteralPath $dir; throw "icacls.exe could not give $Owner its folder ${dir}: $out" }
     $inner = Join-Path $dir 'run.ps1'
     $wrapper = Join-Path $dir 'task.ps1'
-    $out = Join-Path $dir 'output.txt'
+    $output = Join-Path $dir 'output.txt'
     $done = Join-Path $dir 'exit.txt'
     # Its exit code is its own `exit`, else its last native command's, as when it runs here.
     Set-Content -LiteralPath $inner -Encoding UTF8 -Value ($Script + "`nexit `$LASTEXITCODE")
-    # The task's own script: the work, its output (every stream) and its exit code, written where this session reads them.
+    # The task's own script: the work, its output (every stream, as text) and its exit code, written to a temporary
+    # name and then renamed, so this session never reads a half-written code.
     Set-Content -LiteralPath $wrapper -Encoding UTF8 -Value @(
         '$ErrorActionPreference = ''Continue''',
         '$global:LASTEXITCODE = 0',
-        "try { & '$inner' *>&1 | ForEach-Object { `"`$_`" } | Set-Content -LiteralPath '$out' -Encoding UTF8; `$code = `$LASTEXITCODE }",
-        "catch { `"`$_`" | Add-Content -LiteralPath '$out' -Encoding UTF8; `$code = 1 }",
-        "Set-Content -LiteralPath '$done' -Value `$code")
+        "try { & '$inner' *>&1 | ForEach-Object { `"`$_`" } | Set-Content -LiteralPath '$output' -Encoding UTF8; `$code = `$LASTEXITCODE }",
+        "catch { `"`$_`" | Add-Content -LiteralPath '$output' -Encoding UTF8; `$code = 1 }",
+        "Set-Content -LiteralPath '$done.tmp' -Value `$code",
+        "Move-Item -Force -LiteralPath '$done.tmp' -Destination '$done'")
     $name = "flatnet as WSL owner $id"
     $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$wrapper`""
-    $principal = New-ScheduledTaskPrincipal -UserId $Owner -LogonType Interactive -RunLevel Highest
+    $principal = New-ScheduledTaskPrincipal -UserId $Owner -LogonType Interactive -RunLevel Limited
     $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit (New-TimeSpan -Seconds $TimeoutSeconds)
     Register-ScheduledTask -TaskName $name -Action $action -Principal $principal -Settings $settings | Out-Null
     try {
@@ -115,14 +150,21 @@ function Invoke-AsWslOwner {
         $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
         while (-not (Test-Path -LiteralPath $done) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
         if (-not (Test-Path -LiteralPath $done)) {
-            throw "the task that runs as $Owner (WSL's owner) did not finish within $TimeoutSeconds s; is $Owner logged on and an administrator?"
+            throw "the task that runs as $Owner (WSL's owner) did not finish within $TimeoutSeconds s; is $Owner logged on?"
         }
-        if (Test-Path -LiteralPath $out) { Get-Content -LiteralPath $out }
+        if (Test-Path -LiteralPath $output) { Get-Content -LiteralPath $output }
         $global:LASTEXITCODE = [int]"$(Get-Content -LiteralPath $done)".Trim()
     } finally {
+        Stop-ScheduledTask -TaskName $name -ErrorAction SilentlyContinue
         Unregister-ScheduledTask -TaskName $name -Confirm:$false -ErrorAction SilentlyContinue
         Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
     }
+}
+
+# wsl.exe with these arguments, as WSL's owner: its output, and its exit code in $LASTEXITCODE.
+function Invoke-Wsl {
+    param([Parameter(Mandatory)][string]$Owner, [Parameter(Mandatory)][string[]]$Arguments)
+    Invoke-AsWslOwner -Owner $Owner -Script ("& wsl.exe " + (($Arguments | ForEach-Object { "'" + "$_".Replace("'", "''") + "'" }) -join ' '))
 }
 
 # Owner-only by well-known SID (Administrators S-1-5-32-544, SYSTEM S-1-5-18): group names differ by language.
@@ -131,19 +173,78 @@ function Set-OwnerOnly([string]$Path) {
     if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not restrict $Path (exit $LASTEXITCODE): $out" }
 }
 
-# The root's ACL made explicit when it is not already: Administrators and SYSTEM full control, users (S-1-5-32-545)
-# read and run, inherited by everything below; what was wrong with it is said.
-function Protect-InstallRoot {
+$AdminsAndSystem = @('*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
+$TrustedSids = @('S-1-5-32-544', 'S-1-5-18')
+
+# What is wrong with a path's ACL, in words, or $null: an owner other than Administrators or SYSTEM (an owner keeps
+# WRITE_DAC whatever the ACL says), inherited entries, or an entry for anyone but $Allowed (SIDs, besides
+# Administrators and SYSTEM) or that gives them more than to read.
+function Get-AclProblem([string]$Path, [string[]]$Readers = @(), [string[]]$Writers = @()) {
     $names = @{ 'S-1-5-11' = 'Authenticated Users'; 'S-1-5-32-545' = 'Users'; 'S-1-1-0' = 'Everyone' }
-    $acl = Get-Acl -LiteralPath $Root
+    $acl = Get-Acl -LiteralPath $Path
+    $owner = "$($acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value)"
+    $problems = @()
+    if ($owner -notin $TrustedSids) { $problems += "its owner was $(if ($names.ContainsKey($owner)) { $names[$owner] } else { $owner })" }
+    if (-not $acl.AreAccessRulesProtected) { $problems += "it inherited its parent's ACL" }
     $writers = @($acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier]) | Where-Object {
-        "$($_.IdentityReference.Value)" -notin @('S-1-5-32-544', 'S-1-5-18') -and "$($_.FileSystemRights)" -match 'FullControl|Modify|Write|Delete|ChangePermissions|TakeOwnership'
+        $sid = "$($_.IdentityReference.Value)"
+        $sid -notin ($TrustedSids + $Writers) -and ($sid -notin $Readers -or "$($_.FileSystemRights)" -match 'FullControl|Modify|Write|Delete|ChangePermissions|TakeOwnership')
     } | ForEach-Object { $sid = "$($_.IdentityReference.Value)"; if ($names.ContainsKey($sid)) { "$($names[$sid]) ($sid)" } else { $sid } } | Select-Object -Unique)
-    if ($acl.AreAccessRulesProtected -and $writers.Count -eq 0) { return }
-    $out = Invoke-Native icacls.exe @($Root, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', '*S-1-5-32-545:(OI)(CI)RX')
-    if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not secure $Root (exit $LASTEXITCODE): $out" }
-    $was = if ($writers.Count -gt 0) { "it $(if ($acl.AreAccessRulesProtected) { 'gave' } else { 'inherited' }) write access for $($writers -join ', ')$(if (-not $acl.AreAccessRulesProtected) { ' from its parent' })" } else { "it inherited its parent's ACL" }
+    if ($writers.Count -gt 0) { $problems += "it gave access to $($writers -join ', ')" }
+    if ($problems.Count -eq 0) { return $null }
+    $problems -join '; '
+}
+
+# A path's ACL made exactly $Grants: owner Administrators, inheritance off, our grants, and every other explicit
+# entry removed (icacls /grant:r replaces only the SIDs it names, /inheritance:r only inherited entries).
+function Set-ExactAcl([string]$Path, [string[]]$Grants) {
+    $out = Invoke-Native icacls.exe @($Path, '/setowner', '*S-1-5-32-544', '/C', '/Q')
+    if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not make Administrators the owner of $Path (exit $LASTEXITCODE): $out" }
+    $out = Invoke-Native icacls.exe (@($Path, '/inheritance:r', '/grant:r') + $Grants)
+    if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not secure $Path (exit $LASTEXITCODE): $out" }
+    $granted = @($Grants | ForEach-Object { $_.TrimStart('*').Split(':')[0] })
+    $others = @((Get-Acl -LiteralPath $Path).GetAccessRules($true, $false, [System.Security.Principal.SecurityIdentifier]) |
+        ForEach-Object { "$($_.IdentityReference.Value)" } | Where-Object { $_ -notin $granted } | Select-Object -Unique)
+    if ($others.Count -gt 0) {
+        $out = Invoke-Native icacls.exe (@($Path, '/remove') + @($others | ForEach-Object { "*$_" }))
+        if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not remove $($others -join ', ') from $Path (exit $LASTEXITCODE): $out" }
+    }
+}
+
+# The root made right, not just reported right: owner Administrators, a fresh protected ACL (Administrators and SYSTEM
+# full control, users (S-1-5-32-545) read and run, inherited by everything below), and what is below it reset to
+# inherit, except the folders that hold keys or run elevated, which get their own admin-only ACL directly (never a
+# moment with users' read). Nothing is done when the root is already right; what was wrong is said.
+function Protect-InstallRoot {
+    $was = Get-AclProblem $Root @('S-1-5-32-545')
+    if (-not $was) { return }
+    Set-ExactAcl $Root ($AdminsAndSystem + '*S-1-5-32-545:(OI)(CI)RX')
+    foreach ($child in @(Get-ChildItem -Force -LiteralPath $Root)) {
+        if ($child.Name -notin @('config', 'incoming', 'run')) { Reset-ToInherit $child.FullName; continue }
+        Set-ExactAcl $child.FullName $AdminsAndSystem
+        foreach ($below in @(Get-ChildItem -Force -LiteralPath $child.FullName)) { Reset-ToInherit $below.FullName }
+    }
     Write-Output "secured: $Root ($was); now Administrators and SYSTEM only, users read"
+}
+
+# A path and everything below it owned by Administrators and inheriting only: its own entries and protection go.
+function Reset-ToInherit([string]$Path) {
+    $out = Invoke-Native icacls.exe @($Path, '/setowner', '*S-1-5-32-544', '/T', '/C', '/Q')
+    if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not make Administrators the owner of $Path (exit $LASTEXITCODE): $out" }
+    $out = Invoke-Native icacls.exe @($Path, '/reset', '/T', '/C', '/Q')
+    if ($LASTEXITCODE -ne 0) { Stop-Install "icacls.exe could not reset $Path to inherit (exit $LASTEXITCODE): $out" }
+}
+
+# An account's SID: Windows translates local and domain names; Win32_UserAccount knows local ones.
+function Get-AccountSid([string]$Account) {
+    try { return ([System.Security.Principal.NTAccount]::new($Account)).Translate([System.Security.Principal.SecurityIdentifier]).Value } catch { }
+    "$(@(Get-CimInstance -ClassName Win32_UserAccount -Filter "Name = '$($Account.Split('\')[-1])'") | Select-Object -First 1 -ExpandProperty SID)"
+}
+
+# A folder under the root that holds keys or what runs elevated: Administrators and SYSTEM only, from its creation.
+function New-AdminOnlyFolder([string]$Path) {
+    if (-not (Test-Path -LiteralPath $Path)) { New-Item -ItemType Directory -Path $Path | Out-Null }
+    if (Get-AclProblem $Path) { Set-ExactAcl $Path $AdminsAndSystem }
 }
 
 # WSL as an SSH session can start it: Store WSL 2.0 or later. Store WSL prints its version first (in the system's
@@ -199,7 +300,10 @@ try {
     #    differ, with the service stopped; the previous ones are kept until the new ones run.
     New-Item -ItemType Directory -Force -Path $Root | Out-Null
     Protect-InstallRoot
-    foreach ($dir in @($NebulaDir, (Split-Path -Parent $ConfigDir), $LogsDir, $ScriptsDir)) {
+    # Keys live below config\ and scripts run elevated from run\: Administrators and SYSTEM only, from their creation,
+    # so a key copied in (config\nebula.new) never inherits users' read, even for a moment.
+    foreach ($dir in @((Split-Path -Parent $ConfigDir), $WslOwnerStaging)) { New-AdminOnlyFolder $dir }
+    foreach ($dir in @($NebulaDir, $LogsDir, $ScriptsDir)) {
         New-Item -ItemType Directory -Force -Path $dir | Out-Null
     }
     $shippedRoot = Join-Path $Here 'nebula'
@@ -351,42 +455,56 @@ try {
         Write-Output $(if ($verb -eq 'started') { "started: service $ServiceName ($ServiceManager)" } else { "restarted: service $ServiceName" })
     }
 
-    # 5. Routing for WSL2 (needs the Nebula adapter, so after the service), now and from logon on: WSL2 gets a new
+    # 5. Routing for WSL2 (needs the Nebula adapter, so after the service), now and from then on: WSL2 gets a new
     #    address each time it starts. WSL distros and WSL's NAT belong to one Windows account (wsl_user in the
-    #    inventory, else the account flatnet logs in as), so the watcher task runs as that account, elevated.
+    #    inventory, else the account flatnet logs in as), which may be a standard user: only the questions put to
+    #    wsl.exe run as it; routes, forwarding and the firewall are set here, as this administrator, and by SYSTEM.
     $WslUser = 'flatnet'
     $wslProblem = Get-WslVersionProblem
     if ($wslProblem) { Stop-Install "$wslProblem, then re-run" }
-    # WSL is its owner's: the distro check and the routing run as $WslUser (here, or in $WslUser's session when that
-    # is another account; _wsl-owner.ps1.scriban). wsl.exe writes UTF-16, which 5.1 reads with NULs to drop.
-    $distros = @(Invoke-AsWslOwner -Owner $WslUser -Script 'wsl.exe -l -q' | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
+    # WSL is its owner's: the distro check runs as $WslUser (here, or in $WslUser's session when that is another
+    # account; _wsl-owner.ps1.scriban). wsl.exe writes UTF-16, which 5.1 reads with NULs to drop.
+    $distros = @(Invoke-Wsl -Owner $WslUser -Arguments @('-l', '-q') | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
     if ($LASTEXITCODE -ne 0) { $distros = @() }   # none: wsl.exe says so in words and exits -1
     if ($distros.Count -eq 0) { Stop-Install "$WslUser has no WSL distro; install one as $WslUser (wsl.exe --install -d Ubuntu), or set wsl_user: in hosts/$HostName.yaml to the account that has it" }
+    # Where the owner's task reports WSL2's address for SYSTEM's watcher: a folder made here, its ACL fresh
+    # (Administrators, SYSTEM, and the owner, who writes there; no one else).
+    $reportDir = Join-Path $WslOwnerStaging 'wsl'
+    $ownerSid = Get-AccountSid $WslUser
+    if (-not $ownerSid) { Stop-Install "$WslUser (WSL's owner) is not an account of this PC or its domain; set wsl_user: in hosts/$HostName.yaml to the account that runs WSL" }
+    if (-not (Test-Path -LiteralPath $reportDir)) { New-Item -ItemType Directory -Path $reportDir | Out-Null }
+    if (Get-AclProblem $reportDir -Writers @($ownerSid)) { Set-ExactAcl $reportDir ($AdminsAndSystem + "*${ownerSid}:(OI)(CI)M") }
     # It throws on failure; once it has run through, what its own native commands last returned does not count.
-    $routing = @(Invoke-AsWslOwner -Owner $WslUser -Script "& '$(Join-Path $ScriptsDir 'setup-routing.ps1')'; `$global:LASTEXITCODE = 0")
-    if ($LASTEXITCODE -ne 0) { Stop-Install "setup-routing.ps1 failed (exit $LASTEXITCODE): $($routing -join ' ')" }
+    $setupRouting = Join-Path $ScriptsDir 'setup-routing.ps1'
+    $routing = @(& $setupRouting -WslUser $WslUser -Root $Root)
     $routing
-    # -Watch keeps it running, so a WSL2 restart (new address) is repaired within seconds. Task Scheduler's defaults
-    # would not start it on battery and would stop it when a laptop unplugs (New-ScheduledTaskSettingsSet), so say otherwise.
-    $taskArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$(Join-Path $ScriptsDir 'setup-routing.ps1')`" -Watch"
-    $task = Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue
-    $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $taskArgument -and "$($task.Principal.UserId)" -eq $WslUser -and
-        -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
-    if (-not $current) {
-        # Re-registering leaves a running instance running the old script: stopped first.
-        if ($null -ne $task -and "$($task.State)" -eq 'Running') { Stop-ScheduledTask -TaskName $RoutingTask }
-        $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $taskArgument
-        $trigger = New-ScheduledTaskTrigger -AtLogOn -User $WslUser
-        $principal = New-ScheduledTaskPrincipal -UserId $WslUser -LogonType Interactive -RunLevel Highest
-        $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
-        Register-ScheduledTask -Force -TaskName $RoutingTask -Action $action -Trigger $trigger -Principal $principal -Settings $settings | Out-Null
-        Start-ScheduledTask -TaskName $RoutingTask
-        # It runs in the owner's session: at once when they are logged on, else from their next logon.
-        $when = if (Test-LoggedOn $WslUser) { 'running now and from logon on' } else { "from $WslUser's next logon on: $WslUser is not logged on now, so until then run ConfigureRouting after WSL2 restarts" }
-        Write-Output "registered: scheduled task '$RoutingTask' (keeps routing on WSL2's current address; $when)"
-    } elseif ("$($task.State)" -ne 'Running') {
-        Start-ScheduledTask -TaskName $RoutingTask
-        Write-Output "started: scheduled task '$RoutingTask'"
+    # Two tasks keep the route on WSL2's current address after it restarts: the owner's reports the address (from
+    # logon, unelevated), SYSTEM's applies it (from startup). Task Scheduler's defaults would not start them on
+    # battery and would stop them when a laptop unplugs (New-ScheduledTaskSettingsSet), so say otherwise.
+    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
+    $tasks = @(
+        @{ Name = $ReportTask; Mode = 'Report'; User = $WslUser; Trigger = (New-ScheduledTaskTrigger -AtLogOn -User $WslUser)
+           Principal = (New-ScheduledTaskPrincipal -UserId $WslUser -LogonType Interactive -RunLevel Limited); What = "reports WSL2's address, as $WslUser" },
+        @{ Name = $RoutingTask; Mode = 'Watch'; User = 'SYSTEM'; Trigger = (New-ScheduledTaskTrigger -AtStartup)
+           Principal = (New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest); What = "keeps routing on WSL2's current address, as SYSTEM" })
+    foreach ($t in $tasks) {
+        $taskArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$setupRouting`" -$($t.Mode) -WslUser `"$WslUser`""
+        $task = Get-ScheduledTask -TaskName $t.Name -ErrorAction SilentlyContinue
+        $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $taskArgument -and "$($task.Principal.UserId)" -eq $t.User -and
+            "$($task.Principal.RunLevel)" -eq "$($t.Principal.RunLevel)" -and -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
+        if (-not $current) {
+            # Re-registering leaves a running instance running the old script: stopped first.
+            if ($null -ne $task -and "$($task.State)" -eq 'Running') { Stop-ScheduledTask -TaskName $t.Name }
+            $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $taskArgument
+            Register-ScheduledTask -Force -TaskName $t.Name -Action $action -Trigger $t.Trigger -Principal $t.Principal -Settings $settings | Out-Null
+            Start-ScheduledTask -TaskName $t.Name
+            # The owner's runs in the owner's session: at once when they are logged on, else from their next logon.
+            $when = if ($t.User -eq 'SYSTEM' -or (Test-LoggedOn $WslUser)) { 'running now and from then on' } else { "from $WslUser's next logon on: $WslUser is not logged on now, so until then run ConfigureRouting after WSL2 restarts" }
+            Write-Output "registered: scheduled task '$($t.Name)' ($($t.What); $when)"
+        } elseif ("$($task.State)" -ne 'Running') {
+            Start-ScheduledTask -TaskName $t.Name
+            Write-Output "started: scheduled task '$($t.Name)'"
+        }
     }
 
     # 6. Done: what runs now is this bundle (flatnet records it once routing is in place too). The uploaded copy is

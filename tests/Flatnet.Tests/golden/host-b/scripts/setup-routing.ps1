@@ -1,4 +1,3 @@
-#Requires -RunAsAdministrator
 <#
 .SYNOPSIS
     setup-routing.ps1 for host-b: lets WSL2 reach the Nebula network, and the other hosts reach WSL2.
@@ -27,9 +26,19 @@
 .PARAMETER Check
     Change nothing; list what is missing and exit 1 if anything is.
 
+.PARAMETER WslUser
+    The Windows account that owns WSL here. Only the questions put to wsl.exe run as it (a standard user is enough);
+    routes, forwarding and the firewall are set by the account that runs this script (an administrator, or SYSTEM).
+
 .PARAMETER Watch
-    Keep running: every -IntervalSeconds, while a WSL distribution is running, re-apply what is missing, so the
-    route follows WSL2 to its new address after a restart. Never starts WSL itself. The logon task runs this.
+    Keep running: every -IntervalSeconds, re-apply what is missing for the address WSL2 last reported (-Report
+    writes it), so the route follows WSL2 to its new address after a restart. Never starts WSL itself. The task
+    'flatnet routing' runs this as SYSTEM from startup.
+
+.PARAMETER Report
+    Keep running as WSL's owner: every -IntervalSeconds, while a WSL distribution is running, write WSL2's current
+    address where -Watch reads it (ROOT\run\wsl\address; only administrators, SYSTEM and the owner can write there).
+    The task 'flatnet WSL address' runs this as the owner from logon, with the owner's own (unelevated) token.
 
 .PARAMETER Passes
     With -Watch, stop after this many passes (0, the default, runs until stopped).
@@ -43,6 +52,9 @@ param(
     [string]$WslIp,
     [switch]$Check,
     [switch]$Watch,
+    [switch]$Report,
+    [string]$WslUser = 'flatnet',
+    [string]$Root = 'F:\flatnet',
     [int]$IntervalSeconds = 5,
     [int]$Passes = 0,
     [switch]$Remove
@@ -60,6 +72,10 @@ $PingRule = 'flatnet: ICMPv4 echo from the overlay'
 $WslFirewallRule = 'flatnet-overlay-to-wsl'
 $WslVmCreatorId = '{40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'  # WSL's id in the Hyper-V firewall
 $TcpipParameters = 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
+
+# Joined without asking for the drive (Join-Path would): -Check must run before the root is there.
+$WslOwnerStaging = [IO.Path]::Combine($Root, 'run')
+$ReportedAddress = [IO.Path]::Combine($WslOwnerStaging, 'wsl', 'address')
 
 $script:Changed = 0
 $script:Missing = 0
@@ -84,10 +100,118 @@ function Test-InPrefix([string]$Address, [string]$Prefix) {  # is Address inside
     ((& $toNumber $Address) -band $mask) -eq ((& $toNumber $parts[0]) -band $mask)
 }
 
+# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
+# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
+# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
+# $LASTEXITCODE is the program's.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
+# WSL belongs to one Windows account: its distros and its VM are that account's, and wsl.exe run as another account
+# (the one flatnet logs in as) sees none of them. Only the questions put to wsl.exe therefore run as the owner: here
+# when this is the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs
+# there), with the owner's own token (RunLevel Limited: the owner may be a standard user), waited for, its output
+# and exit code handed back as if it had run here. Routes, forwarding and the firewall stay with the administrator or
+# SYSTEM that runs the calling script. The owner must be logged on (a locked screen is enough): Task Scheduler runs
+# an Interactive task only in an existing session of its user (docs/windows-contract.md).
+# The caller sets $WslOwnerStaging: a folder under the install root, which only administrators and SYSTEM can write.
+# Nothing is staged under %ProgramData%, where any user can make a folder first and own it.
+
+# Whether an account has an interactive session here (its own explorer.exe): tasks that run as it in its session
+# (LogonType Interactive) start only then.
+function Test-LoggedOn([string]$Account) {
+    $name = $Account.Split('\')[-1]
+    @(Get-CimInstance -ClassName Win32_Process -Filter "Name = 'explorer.exe'" | Invoke-CimMethod -MethodName GetOwner | ForEach-Object { "$($_.User)" }) -contains $name
+}
+
+# A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
+# Unregister-ScheduledTask alone leaves a running instance running.
+function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
+    foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
+        $dir = Join-Path $Staging ('owner-' + "$($task.TaskName)".Split(' ')[-1])
+        if ((Test-Path -LiteralPath $dir) -and (Get-Item -LiteralPath $dir).CreationTime -gt (Get-Date).AddSeconds(-$OlderThanSeconds)) { continue }
+        Stop-ScheduledTask -TaskName $task.TaskName -ErrorAction SilentlyContinue
+        Unregister-ScheduledTask -TaskName $task.TaskName -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+    }
+}
+
+function Invoke-AsWslOwner {
+    param([Parameter(Mandatory)][string]$Owner, [Parameter(Mandatory)][string]$Script, [int]$TimeoutSeconds = 120)
+    $ownerName = $Owner.Split('\')[-1]
+    if ($ownerName -eq $env:USERNAME) {
+        & ([scriptblock]::Create($Script))
+        return
+    }
+    if (-not (Test-LoggedOn $Owner)) {
+        throw "WSL belongs to $Owner, who is not logged on to this PC, and WSL runs in its owner's session: log on as $Owner (a locked screen is enough) and run again, or make the account flatnet logs in as the owner of WSL (deploy.user: $ownerName)"
+    }
+    if (-not (Test-Path -LiteralPath (Split-Path -Parent $WslOwnerStaging))) {
+        throw "the install root $(Split-Path -Parent $WslOwnerStaging) is not there yet: deploy the bundle first (AddHost or DeployHost)"
+    }
+    # The staging folder: Administrators and SYSTEM only (no one else may even read what the owner's task runs).
+    if (-not (Test-Path -LiteralPath $WslOwnerStaging)) {
+        New-Item -ItemType Directory -Path $WslOwnerStaging | Out-Null
+        $out = Invoke-Native icacls.exe @($WslOwnerStaging, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
+        if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not restrict ${WslOwnerStaging}: $out" }
+    }
+    Remove-StaleOwnerTasks $WslOwnerStaging ($TimeoutSeconds * 2)
+    # This run's own folder, made here (so nobody made it first), then given a fresh ACL: its inherited entries go,
+    # Administrators and SYSTEM keep full control, and the owner may write the output there.
+    $id = [guid]::NewGuid().ToString('N')
+    $dir = Join-Path $WslOwnerStaging "owner-$id"
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $out = Invoke-Native icacls.exe @($dir, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', "${Owner}:(OI)(CI)M")
+    if ($LASTEXITCODE -ne 0) { Remove-Item -Recurse -Force -LiteralPath $dir; throw "icacls.exe could not give $Owner its folder ${dir}: $out" }
+    $inner = Join-Path $dir 'run.ps1'
+    $wrapper = Join-Path $dir 'task.ps1'
+    $output = Join-Path $dir 'output.txt'
+    $done = Join-Path $dir 'exit.txt'
+    # Its exit code is its own `exit`, else its last native command's, as when it runs here.
+    Set-Content -LiteralPath $inner -Encoding UTF8 -Value ($Script + "`nexit `$LASTEXITCODE")
+    # The task's own script: the work, its output (every stream, as text) and its exit code, written to a temporary
+    # name and then renamed, so this session never reads a half-written code.
+    Set-Content -LiteralPath $wrapper -Encoding UTF8 -Value @(
+        '$ErrorActionPreference = ''Continue''',
+        '$global:LASTEXITCODE = 0',
+        "try { & '$inner' *>&1 | ForEach-Object { `"`$_`" } | Set-Content -LiteralPath '$output' -Encoding UTF8; `$code = `$LASTEXITCODE }",
+        "catch { `"`$_`" | Add-Content -LiteralPath '$output' -Encoding UTF8; `$code = 1 }",
+        "Set-Content -LiteralPath '$done.tmp' -Value `$code",
+        "Move-Item -Force -LiteralPath '$done.tmp' -Destination '$done'")
+    $name = "flatnet as WSL owner $id"
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$wrapper`""
+    $principal = New-ScheduledTaskPrincipal -UserId $Owner -LogonType Interactive -RunLevel Limited
+    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit (New-TimeSpan -Seconds $TimeoutSeconds)
+    Register-ScheduledTask -TaskName $name -Action $action -Principal $principal -Settings $settings | Out-Null
+    try {
+        Start-ScheduledTask -TaskName $name
+        $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+        while (-not (Test-Path -LiteralPath $done) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        if (-not (Test-Path -LiteralPath $done)) {
+            throw "the task that runs as $Owner (WSL's owner) did not finish within $TimeoutSeconds s; is $Owner logged on?"
+        }
+        if (Test-Path -LiteralPath $output) { Get-Content -LiteralPath $output }
+        $global:LASTEXITCODE = [int]"$(Get-Content -LiteralPath $done)".Trim()
+    } finally {
+        Stop-ScheduledTask -TaskName $name -ErrorAction SilentlyContinue
+        Unregister-ScheduledTask -TaskName $name -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+    }
+}
+
+# wsl.exe with these arguments, as WSL's owner: its output, and its exit code in $LASTEXITCODE.
+function Invoke-Wsl {
+    param([Parameter(Mandatory)][string]$Owner, [Parameter(Mandatory)][string[]]$Arguments)
+    Invoke-AsWslOwner -Owner $Owner -Script ("& wsl.exe " + (($Arguments | ForEach-Object { "'" + "$_".Replace("'", "''") + "'" }) -join ' '))
+}
+
 function Get-WslAddress {
     $wslArgs = @()
     if ($Distro) { $wslArgs += @('-d', $Distro) }
-    $output = & wsl.exe @wslArgs -e hostname -I
+    $output = Invoke-Wsl -Owner $WslUser -Arguments ($wslArgs + @('-e', 'hostname', '-I'))
     if ($LASTEXITCODE -ne 0 -or -not $output) {
         throw "WSL2 did not answer 'hostname -I' (exit $LASTEXITCODE). Start it with wsl.exe and re-run, or pass -WslIp."
     }
@@ -104,7 +228,9 @@ function Invoke-Routing {
 
     # --- WSL2's current address ------------------------------------------------------------------------------
     $script:WslTarget = if ($WslIp) { $WslIp } else { Get-WslAddress }
+    if ($script:WslTarget -notmatch '^\d{1,3}(\.\d{1,3}){3}$') { throw "'$($script:WslTarget)' is not an IPv4 address for WSL2." }
     if (Test-InPrefix $script:WslTarget $OwnBlock) { throw "$($script:WslTarget) is inside ${OwnBlock}: that is WSL2's stable address, not the one to route to." }
+    foreach ($range in $PeerRanges) { if (Test-InPrefix $script:WslTarget $range) { throw "$($script:WslTarget) is inside the mesh's $range, not an address of WSL2's own network." } }
 
     # --- adapters ----------------------------------------------------------------------------------------------
     # Windows 10 names it 'vEthernet (WSL)', Windows 11 'vEthernet (WSL (Hyper-V firewall))'.
@@ -192,6 +318,12 @@ function Remove-Routing {
     }
 }
 
+# Routes, forwarding and the firewall change only for an elevated token (an administrator's elevated session, or
+# SYSTEM's; High or System mandatory level, whatever the language of Windows); -Report and -Check change nothing.
+if (-not $Report -and -not $Check -and "$(Invoke-Native whoami.exe @('/groups'))" -notmatch 'S-1-16-(12288|16384)') {
+    throw 'setup-routing.ps1 sets routes, forwarding and firewall rules: run it as Administrator (WSL''s owner runs only -Report)'
+}
+
 if ($Remove) {
     Remove-Routing
     if ($script:Changed -eq 0) { Write-Output "nothing to remove: routing for host-b is not in place" }
@@ -200,17 +332,40 @@ if ($Remove) {
 }
 
 function Test-WslRunning {
-    $running = & wsl.exe -l --running -q
+    $running = Invoke-Wsl -Owner $WslUser -Arguments @('-l', '--running', '-q')
     return ($LASTEXITCODE -eq 0) -and ("$running" -replace '[\s\x00]', '').Length -gt 0
 }
 
-if ($Watch) {
-    Write-Output "watching: every $IntervalSeconds s while WSL2 runs"
+# As WSL's owner: WSL2's current address, written whole (a temporary name, then renamed) for the SYSTEM watcher;
+# none while WSL2 is stopped.
+if ($Report) {
+    Write-Output "reporting: every $IntervalSeconds s, WSL2's address to $ReportedAddress"
     $pass = 0
     while ($Passes -eq 0 -or $pass -lt $Passes) {
         $pass++
-        if (Test-WslRunning) {
+        try {
+            if (Test-WslRunning) {
+                Set-Content -LiteralPath "$ReportedAddress.tmp" -Value (Get-WslAddress) -Encoding ascii
+                Move-Item -Force -LiteralPath "$ReportedAddress.tmp" -Destination $ReportedAddress
+            } elseif (Test-Path -LiteralPath $ReportedAddress) { Remove-Item -Force -LiteralPath $ReportedAddress }
+        } catch {
+            Write-Output "$(Get-Date -Format s) error: $($_.Exception.Message)"
+        }
+        if ($Passes -eq 0 -or $pass -lt $Passes) { Start-Sleep -Seconds $IntervalSeconds }
+    }
+    exit 0
+}
+
+# As SYSTEM: the route follows the address the owner's task last reported, checked as any address is.
+if ($Watch) {
+    Write-Output "watching: every $IntervalSeconds s, the address WSL2 reports in $ReportedAddress"
+    $pass = 0
+    while ($Passes -eq 0 -or $pass -lt $Passes) {
+        $pass++
+        $reported = if (Test-Path -LiteralPath $ReportedAddress) { "$(Get-Content -LiteralPath $ReportedAddress -TotalCount 1)".Trim() } else { '' }
+        if ($reported) {
             $script:Changed = 0
+            $WslIp = $reported
             try {
                 foreach ($line in @(Invoke-Routing)) { Write-Output "$(Get-Date -Format s) $line" }
             } catch {

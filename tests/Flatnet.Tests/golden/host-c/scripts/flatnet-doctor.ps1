@@ -28,6 +28,130 @@ $NebulaRule = 'flatnet: Nebula UDP 4242'
 $OwnBlock = '10.101.3.0/24'
 $WslAddress = '10.101.3.1'
 $WslArgs = @('-u', 'root')
+# WSL is its owner's: only the questions put to wsl.exe run as it (_wsl-owner.ps1.scriban); the rest is read here.
+$WslUser = 'flatnet'
+$WslOwnerStaging = [IO.Path]::Combine($Root, 'run')
+# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
+# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
+# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
+# $LASTEXITCODE is the program's.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
+# WSL belongs to one Windows account: its distros and its VM are that account's, and wsl.exe run as another account
+# (the one flatnet logs in as) sees none of them. Only the questions put to wsl.exe therefore run as the owner: here
+# when this is the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs
+# there), with the owner's own token (RunLevel Limited: the owner may be a standard user), waited for, its output
+# and exit code handed back as if it had run here. Routes, forwarding and the firewall stay with the administrator or
+# SYSTEM that runs the calling script. The owner must be logged on (a locked screen is enough): Task Scheduler runs
+# an Interactive task only in an existing session of its user (docs/windows-contract.md).
+# The caller sets $WslOwnerStaging: a folder under the install root, which only administrators and SYSTEM can write.
+# Nothing is staged under %ProgramData%, where any user can make a folder first and own it.
+
+# Whether an account has an interactive session here (its own explorer.exe): tasks that run as it in its session
+# (LogonType Interactive) start only then.
+function Test-LoggedOn([string]$Account) {
+    $name = $Account.Split('\')[-1]
+    @(Get-CimInstance -ClassName Win32_Process -Filter "Name = 'explorer.exe'" | Invoke-CimMethod -MethodName GetOwner | ForEach-Object { "$($_.User)" }) -contains $name
+}
+
+# A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
+# Unregister-ScheduledTask alone leaves a running instance running.
+function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
+    foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
+        $dir = Join-Path $Staging ('owner-' + "$($task.TaskName)".Split(' ')[-1])
+        if ((Test-Path -LiteralPath $dir) -and (Get-Item -LiteralPath $dir).CreationTime -gt (Get-Date).AddSeconds(-$OlderThanSeconds)) { continue }
+        Stop-ScheduledTask -TaskName $task.TaskName -ErrorAction SilentlyContinue
+        Unregister-ScheduledTask -TaskName $task.TaskName -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+    }
+}
+
+function Invoke-AsWslOwner {
+    param([Parameter(Mandatory)][string]$Owner, [Parameter(Mandatory)][string]$Script, [int]$TimeoutSeconds = 120)
+    $ownerName = $Owner.Split('\')[-1]
+    if ($ownerName -eq $env:USERNAME) {
+        & ([scriptblock]::Create($Script))
+        return
+    }
+    if (-not (Test-LoggedOn $Owner)) {
+        throw "WSL belongs to $Owner, who is not logged on to this PC, and WSL runs in its owner's session: log on as $Owner (a locked screen is enough) and run again, or make the account flatnet logs in as the owner of WSL (deploy.user: $ownerName)"
+    }
+    if (-not (Test-Path -LiteralPath (Split-Path -Parent $WslOwnerStaging))) {
+        throw "the install root $(Split-Path -Parent $WslOwnerStaging) is not there yet: deploy the bundle first (AddHost or DeployHost)"
+    }
+    # The staging folder: Administrators and SYSTEM only (no one else may even read what the owner's task runs).
+    if (-not (Test-Path -LiteralPath $WslOwnerStaging)) {
+        New-Item -ItemType Directory -Path $WslOwnerStaging | Out-Null
+        $out = Invoke-Native icacls.exe @($WslOwnerStaging, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
+        if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not restrict ${WslOwnerStaging}: $out" }
+    }
+    Remove-StaleOwnerTasks $WslOwnerStaging ($TimeoutSeconds * 2)
+    # This run's own folder, made here (so nobody made it first), then given a fresh ACL: its inherited entries go,
+    # Administrators and SYSTEM keep full control, and the owner may write the output there.
+    $id = [guid]::NewGuid().ToString('N')
+    $dir = Join-Path $WslOwnerStaging "owner-$id"
+    New-Item -ItemType Directory -Path $dir | Out-Null
+    $out = Invoke-Native icacls.exe @($dir, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', "${Owner}:(OI)(CI)M")
+    if ($LASTEXITCODE -ne 0) { Remove-Item -Recurse -Force -LiteralPath $dir; throw "icacls.exe could not give $Owner its folder ${dir}: $out" }
+    $inner = Join-Path $dir 'run.ps1'
+    $wrapper = Join-Path $dir 'task.ps1'
+    $output = Join-Path $dir 'output.txt'
+    $done = Join-Path $dir 'exit.txt'
+    # Its exit code is its own `exit`, else its last native command's, as when it runs here.
+    Set-Content -LiteralPath $inner -Encoding UTF8 -Value ($Script + "`nexit `$LASTEXITCODE")
+    # The task's own script: the work, its output (every stream, as text) and its exit code, written to a temporary
+    # name and then renamed, so this session never reads a half-written code.
+    Set-Content -LiteralPath $wrapper -Encoding UTF8 -Value @(
+        '$ErrorActionPreference = ''Continue''',
+        '$global:LASTEXITCODE = 0',
+        "try { & '$inner' *>&1 | ForEach-Object { `"`$_`" } | Set-Content -LiteralPath '$output' -Encoding UTF8; `$code = `$LASTEXITCODE }",
+        "catch { `"`$_`" | Add-Content -LiteralPath '$output' -Encoding UTF8; `$code = 1 }",
+        "Set-Content -LiteralPath '$done.tmp' -Value `$code",
+        "Move-Item -Force -LiteralPath '$done.tmp' -Destination '$done'")
+    $name = "flatnet as WSL owner $id"
+    $action = New-ScheduledTaskAction -Execute 'powershell.exe' -Argument "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$wrapper`""
+    $principal = New-ScheduledTaskPrincipal -UserId $Owner -LogonType Interactive -RunLevel Limited
+    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -ExecutionTimeLimit (New-TimeSpan -Seconds $TimeoutSeconds)
+    Register-ScheduledTask -TaskName $name -Action $action -Principal $principal -Settings $settings | Out-Null
+    try {
+        Start-ScheduledTask -TaskName $name
+        $deadline = (Get-Date).AddSeconds($TimeoutSeconds)
+        while (-not (Test-Path -LiteralPath $done) -and (Get-Date) -lt $deadline) { Start-Sleep -Milliseconds 200 }
+        if (-not (Test-Path -LiteralPath $done)) {
+            throw "the task that runs as $Owner (WSL's owner) did not finish within $TimeoutSeconds s; is $Owner logged on?"
+        }
+        if (Test-Path -LiteralPath $output) { Get-Content -LiteralPath $output }
+        $global:LASTEXITCODE = [int]"$(Get-Content -LiteralPath $done)".Trim()
+    } finally {
+        Stop-ScheduledTask -TaskName $name -ErrorAction SilentlyContinue
+        Unregister-ScheduledTask -TaskName $name -Confirm:$false -ErrorAction SilentlyContinue
+        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+    }
+}
+
+# wsl.exe with these arguments, as WSL's owner: its output, and its exit code in $LASTEXITCODE.
+function Invoke-Wsl {
+    param([Parameter(Mandatory)][string]$Owner, [Parameter(Mandatory)][string[]]$Arguments)
+    Invoke-AsWslOwner -Owner $Owner -Script ("& wsl.exe " + (($Arguments | ForEach-Object { "'" + "$_".Replace("'", "''") + "'" }) -join ' '))
+}
+
+# WSL as an SSH session can start it: Store WSL 2.0 or later. Store WSL prints its version first (in the system's
+# language: the number is what counts); the inbox WSL knows no --version, and Store WSL 1.x has one but cannot be
+# started from an SSH session either. The problem in words, or $null.
+function Get-WslVersionProblem {
+    $wslVersion = "$(Invoke-Native wsl.exe @('--version') | Select-Object -First 1)".Replace([string][char]0, '')
+    if ($LASTEXITCODE -ne 0 -or $wslVersion -notmatch '(\d+)\.\d+\.\d+') {
+        return "this Windows has the inbox WSL, which an SSH session cannot start; install WSL 2.0 or later from the Microsoft Store (wsl.exe --update)"
+    }
+    if ([int]$Matches[1] -lt 2) { return "WSL $($Matches[0]) is installed; an SSH session needs WSL 2.0 or later: run wsl.exe --update" }
+    $null
+}
+
+
 
 $findings = New-Object System.Collections.Generic.List[object]
 function Report([string]$Status, [string]$Check, [string]$Detail, [string]$Fix = '') {
@@ -73,13 +197,16 @@ if ($Lighthouses.Count -gt 0 -and $answering.Count -eq 0) { Report 'FAIL' 'light
 elseif ($silent.Count -gt 0) { Report 'warn' 'lighthouse' "$($answering -join ', ') answer(s) through the tunnel; $($silent -join ', ') do(es) not" 'check the silent lighthouse: it runs, and its UDP port is reachable from here' }
 else { Report 'ok' 'lighthouse' "$($Lighthouses -join ', ') answer(s) through the tunnel" }
 
-& wsl.exe --version 2>&1 | Out-Null
-if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-version' 'WSL 2.0 or later (from the Store)' }
-else { Report 'FAIL' 'wsl-version' 'the inbox WSL: an SSH session cannot start it' 'wsl.exe --update (WSL from the Microsoft Store)' }
+# The number counts: Store WSL 1.x answers --version too, but an SSH session cannot start it.
+$wslProblem = Get-WslVersionProblem
+if (-not $wslProblem) { Report 'ok' 'wsl-version' 'WSL 2.0 or later (from the Store)' }
+else { Report 'FAIL' 'wsl-version' $wslProblem 'wsl.exe --update (WSL from the Microsoft Store)' }
 
-$distros = @(& wsl.exe -l -q 2>$null | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
-if ($distros.Count -gt 0) { Report 'ok' 'wsl-owner' "$($env:USERNAME) has $($distros -join ', ')" }
-else { Report 'FAIL' 'wsl-owner' "$($env:USERNAME) has no WSL distro" 'run this as the account that uses WSL, or set wsl_user: in the host''s inventory file' }
+$listed = @(try { Invoke-Wsl -Owner $WslUser -Arguments @('-l', '-q') } catch { $global:LASTEXITCODE = 1 })
+if ($LASTEXITCODE -ne 0) { $listed = @() }
+$distros = @($listed | ForEach-Object { "$_".Replace([string][char]0, '').Trim() } | Where-Object { $_ })
+if ($distros.Count -gt 0) { Report 'ok' 'wsl-owner' "$WslUser has $($distros -join ', ')" }
+else { Report 'FAIL' 'wsl-owner' "$WslUser has no WSL distro (or is not logged on)" 'log on as the account that uses WSL (a locked screen is enough), or set wsl_user: in the host''s inventory file' }
 
 $wslConfig = if ($env:USERPROFILE) { Join-Path $env:USERPROFILE '.wslconfig' } else { '' }
 if ($wslConfig -and (Test-Path -LiteralPath $wslConfig) -and ((Get-Content -Raw -LiteralPath $wslConfig) -match '(?im)^\s*networkingMode\s*=\s*mirrored')) {
@@ -98,10 +225,10 @@ $router = Get-ItemProperty -Path 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\
 if ($null -ne $router -and $router.IPEnableRouter -eq 1) { Report 'ok' 'ip-enable-router' 'IPEnableRouter=1' }
 else { Report 'FAIL' 'ip-enable-router' 'IPEnableRouter is not 1' 'run scripts\setup-routing.ps1, then reboot once' }
 
-$wslNow = "$(& wsl.exe @WslArgs -e hostname -I 2>$null)" -split '\s+' | Where-Object { $_ -match '^\d{1,3}(\.\d{1,3}){3}$' -and $_ -ne $WslAddress } | Select-Object -First 1
+$wslNow = "$(try { Invoke-Wsl -Owner $WslUser -Arguments ($WslArgs + @('-e', 'hostname', '-I')) } catch { })" -split '\s+' | Where-Object { $_ -match '^\d{1,3}(\.\d{1,3}){3}$' -and $_ -ne $WslAddress } | Select-Object -First 1
 $route = @(Get-NetRoute -AddressFamily IPv4 -DestinationPrefix $OwnBlock -ErrorAction SilentlyContinue)
 if ($route.Count -eq 0) { Report 'FAIL' 'route' "no route of $OwnBlock to WSL2" 'run scripts\setup-routing.ps1' }
-elseif ($wslNow -and "$($route[0].NextHop)" -ne $wslNow) { Report 'FAIL' 'route' "$OwnBlock goes to $($route[0].NextHop), but WSL2 is at $wslNow now" 'run scripts\setup-routing.ps1; is the flatnet routing task running? (Get-ScheduledTask ''flatnet routing'')' }
+elseif ($wslNow -and "$($route[0].NextHop)" -ne $wslNow) { Report 'FAIL' 'route' "$OwnBlock goes to $($route[0].NextHop), but WSL2 is at $wslNow now" 'run scripts\setup-routing.ps1; are the flatnet routing and flatnet WSL address tasks running? (Get-ScheduledTask ''flatnet*'')' }
 else { Report 'ok' 'route' "$OwnBlock -> $($route[0].NextHop)" }
 
 if (Get-Command -Name Get-NetFirewallHyperVRule -ErrorAction SilentlyContinue) {
@@ -127,13 +254,13 @@ else { Report 'FAIL' 'source-nat' "NAT $($rewriting[0].Name) ($($rewriting[0].In
 if ($Peers.Count -gt 0) {
     $peer = $null
     foreach ($candidate in $Peers) {
-        & wsl.exe @WslArgs -e ping -c 1 -W 2 -I $WslAddress $candidate | Out-Null
+        try { Invoke-Wsl -Owner $WslUser -Arguments ($WslArgs + @('-e', 'ping', '-c', '1', '-W', '2', '-I', $WslAddress, $candidate)) | Out-Null } catch { $global:LASTEXITCODE = 1 }
         if ($LASTEXITCODE -eq 0) { $peer = $candidate; break }
     }
     if ($null -ne $peer) { Report 'ok' 'wsl-ping' "WSL2 reaches $peer from its stable address $WslAddress" }
     else { Report 'FAIL' 'wsl-ping' "WSL2 reaches none of the $($Peers.Count) peer(s) from $WslAddress ($($Peers -join ', '))" 'run wsl-routing.sh --check inside WSL2, and check that the certificate carries the block (GenerateCert --force); are the peers on?' }
     if ($null -eq $peer) { $peer = $Peers[0] }
-    & wsl.exe @WslArgs -e ping -c 1 -W 2 -M do -s ($Mtu - 28) -I $WslAddress $peer | Out-Null
+    try { Invoke-Wsl -Owner $WslUser -Arguments ($WslArgs + @('-e', 'ping', '-c', '1', '-W', '2', '-M', 'do', '-s', "$($Mtu - 28)", '-I', $WslAddress, $peer)) | Out-Null } catch { $global:LASTEXITCODE = 1 }
     if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-mtu' "a $Mtu-byte packet from WSL2 crosses unfragmented" }
     else { Report 'FAIL' 'wsl-mtu' "a $Mtu-byte packet from WSL2 does not cross" 'lower tuning.mtu in hosts/network.yaml (1300 crosses most links)' }
 } else { Report 'warn' 'wsl-ping' 'no peer to ping yet' }

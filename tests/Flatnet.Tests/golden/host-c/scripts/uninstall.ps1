@@ -7,7 +7,7 @@
     Rendered by flatnet-automation. Run as Administrator:
         powershell.exe -NoProfile -ExecutionPolicy Bypass -File <Root>\scripts\uninstall.ps1
     Removes what flatnet set up on this host, and nothing else:
-      - the scheduled task 'flatnet routing' (the routing watcher);
+      - the scheduled tasks 'flatnet routing' (the routing watcher) and 'flatnet WSL address' (its WSL owner's half);
       - routing: the block's route and flatnet's firewall rules (setup-routing.ps1 -Remove);
       - the nebula service (stopped, then unregistered; a service of that name that runs another program is refused);
       - <Root>\config\nebula: the config, the certificates, the private key and the admin interface's key;
@@ -55,12 +55,14 @@ function Invoke-Native {
     & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
 }
 
-# 1. The watcher first, or it would put the route back.
-if (Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) {
+# 1. The watchers first, or they would put the route back: SYSTEM's, which sets it, and the WSL owner's, which
+#    reports WSL2's address (and the one-shot tasks of a killed run as WSL's owner).
+foreach ($task in @(@(Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) + @(Get-ScheduledTask -TaskName 'flatnet WSL address' -ErrorAction SilentlyContinue) + @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue))) {
+    if ($null -eq $task) { continue }
     # Unregistering leaves a running instance running: the watcher would go on putting routes back.
-    Stop-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue
-    Unregister-ScheduledTask -TaskName $RoutingTask -Confirm:$false
-    Write-Output "removed: scheduled task '$RoutingTask'"
+    Stop-ScheduledTask -TaskName $task.TaskName -ErrorAction SilentlyContinue
+    Unregister-ScheduledTask -TaskName $task.TaskName -Confirm:$false
+    Write-Output "removed: scheduled task '$($task.TaskName)'"
     $changed++
 }
 
