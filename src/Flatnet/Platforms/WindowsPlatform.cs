@@ -68,8 +68,12 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
         : throw new FlatnetException($"the account's folder on the host ({path}) has a \" or % in its name, which cmd.exe would change",
             "log in as an account whose profile folder has neither (deploy.user)");
 
-    /// <summary>UTF-8 with its byte-order mark: without one, Windows PowerShell 5.1 reads a script file in the ANSI code page.</summary>
-    protected override byte[] ScriptFileBytes(string script) => [.. System.Text.Encoding.UTF8.GetPreamble(), .. base.ScriptFileBytes(script)];
+    /// <summary>
+    /// UTF-8 with its byte-order mark (without one, Windows PowerShell 5.1 reads a script file in the ANSI code page),
+    /// its output set to UTF-8 first (templates/remote/windows/script-file.ps1.scriban).
+    /// </summary>
+    protected override byte[] ScriptFileBytes(string script) =>
+        [.. System.Text.Encoding.UTF8.GetPreamble(), .. base.ScriptFileBytes(Script("script-file", new { Script = script }))];
 
     public override string JoinScriptName => "join.ps1";
     protected override bool NewHostHasWsl => true;

@@ -17,7 +17,7 @@ internal sealed class RecordingConnection(Func<string, RemoteResult>? answer = n
     /// <summary>Every command line run, in order.</summary>
     public IEnumerable<string> CommandLines => Log.Where(l => l.StartsWith("run ", StringComparison.Ordinal)).Select(l => l[4..]);
 
-    /// <summary>The script each command line ran, in order, without its byte-order mark.</summary>
+    /// <summary>The script each command line ran, in order, without its byte-order mark and the line that sets UTF-8 output.</summary>
     public IReadOnlyList<string> Scripts => CommandLines.Select(ScriptOf).ToList();
 
     public string Describe => "recording";
@@ -37,8 +37,12 @@ internal sealed class RecordingConnection(Func<string, RemoteResult>? answer = n
         var path = WindowsCommandLine.ScriptFileOf(line);
         var hostPath = Written.Keys.SingleOrDefault(k => k == path || k.TrimStart('/').Replace('/', '\\') == path)
             ?? throw new InvalidOperationException($"`{line}` runs {path}, which was never written");
-        return Written[hostPath].TrimStart('\uFEFF');
+        var text = Written[hostPath].TrimStart('\uFEFF');
+        return text.StartsWith(WindowsScriptPreamble, StringComparison.Ordinal) ? text[WindowsScriptPreamble.Length..] : text;
     }
+
+    /// <summary>The line every Windows script file starts with (templates/remote/windows/script-file.ps1.scriban): output in UTF-8.</summary>
+    public const string WindowsScriptPreamble = "try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }\n";
 
     public void Upload(string localDirectory, string remoteDirectory) => Log.Add($"upload {Path.GetFileName(localDirectory)} -> {remoteDirectory}");
     public string ReadFile(string remotePath)

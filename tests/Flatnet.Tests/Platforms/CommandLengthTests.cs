@@ -63,6 +63,9 @@ public class CommandLengthTests
             Assert.That(lines, Has.Count.GreaterThanOrEqualTo(16), $"{h.Name}: every kind was sent");
             Assert.That(lines, Has.All.Length.LessThan(HostPlatform.MaxCommandLine), h.Name);
             Assert.That(c.Scripts, Has.Count.EqualTo(lines.Count), "each command line runs a script written for it");
+            if (platform is WindowsPlatform)
+                // Windows PowerShell 5.1 writes redirected output in the OEM code page (932 on Japanese Windows).
+                Assert.That(c.Written.Values, Has.All.StartsWith("\uFEFF" + RecordingConnection.WindowsScriptPreamble));
             longest = Math.Max(longest, lines.Max(l => l.Length));
         }
         TestContext.Out.WriteLine($"longest command line: {longest} characters");

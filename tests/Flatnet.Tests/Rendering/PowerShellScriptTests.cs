@@ -26,7 +26,7 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var script = Path.Combine(RenderHostB(ws), "scripts", "setup-routing.ps1");
         var passed = PowerShell.Pester("setup-routing.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
-        Assert.That(passed, Is.EqualTo(20));
+        Assert.That(passed, Is.EqualTo(21));
     }
 
     [Test]
@@ -52,7 +52,7 @@ public class PowerShellScriptTests
         using var ws = new TestWorkspace();
         var script = Path.Combine(RenderHostB(ws), "scripts", "flatnet-doctor.ps1");
         var passed = PowerShell.Pester("doctor.Tests.ps1", new Dictionary<string, string> { ["ScriptPath"] = script });
-        Assert.That(passed, Is.EqualTo(3));
+        Assert.That(passed, Is.EqualTo(5));
     }
 
     [Test]
@@ -86,7 +86,7 @@ public class PowerShellScriptTests
             ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
             ["ReleaseBundleDir"] = release.Workspace.BundleDirectory("host-b"),
         });
-        Assert.That(passed, Is.EqualTo(28));
+        Assert.That(passed, Is.EqualTo(29));
     }
 
     [Test]

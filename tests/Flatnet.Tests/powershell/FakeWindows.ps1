@@ -85,6 +85,7 @@ function global:Reset-FakeWindows {
         # Local accounts (Win32_UserAccount) and the members of Administrators (S-1-5-32-544).
         Accounts          = @($env:USERNAME, 'kh', 'office-user')
         Admins            = @($env:USERNAME)
+        FailureFlags      = @{}   # service -> sc.exe failureflag (restart when it stops with an error exit code)
     }
     if ($Windows10) {
         Remove-Item -Path 'Function:\New-NetFirewallHyperVRule', 'Function:\Get-NetFirewallHyperVRule', 'Function:\Remove-NetFirewallHyperVRule' -ErrorAction SilentlyContinue
@@ -412,9 +413,16 @@ function global:Invoke-CimMethod {
     process { if ($MethodName -eq 'GetOwner') { [pscustomobject]@{ User = $InputObject.Owner; ReturnValue = 0 } } }
 }
 
+# sc.exe: `failureflag NAME 1` is kept per service; `qfailureflag NAME` answers as sc.exe prints it (a query: no change).
 function global:sc.exe {
-    $global:FakeWindows.Changes.Add("sc.exe $($args -join ' ')")
     $global:LASTEXITCODE = 0
+    if ($args[0] -eq 'qfailureflag') {
+        '[SC] QueryServiceConfig2 SUCCESS', '', "SERVICE_NAME: $($args[1])"
+        "        FAILURE_ACTIONS_ON_NONCRASH_FAILURES: $(if ($global:FakeWindows.FailureFlags[$args[1]]) { 'TRUE' } else { 'FALSE' })"
+        return
+    }
+    $global:FakeWindows.Changes.Add("sc.exe $($args -join ' ')")
+    if ($args[0] -eq 'failureflag') { $global:FakeWindows.FailureFlags[$args[1]] = "$($args[2])" -eq '1' }
 }
 
 function global:nssm.exe {

@@ -73,4 +73,19 @@ Describe 'flatnet-doctor.ps1' {
         $out | Should -Contain "FAIL`troute`t10.101.2.0/24 goes to 172.29.1.9, but WSL2 is at 172.29.1.2 now`trun scripts\setup-routing.ps1; are the flatnet routing and flatnet WSL address tasks running? (Get-ScheduledTask 'flatnet*')"
         @($out | Where-Object { $_ -like "FAIL`twintun`t*missing: Nebula 1.10+ does not start*" }).Count | Should -Be 1
     }
+
+    It 'fails a Store WSL before 2.0 by its number, which an SSH session cannot start, though it answers --version' {
+        $root = New-HealthyHost
+        $FakeWindows.WslVersion = '1.2.5.0'
+        $out = Invoke-Doctor $root -Machine
+        $out | Should -Contain "FAIL`twsl-version`tWSL 1.2.5 is installed; an SSH session needs WSL 2.0 or later: run wsl.exe --update`twsl.exe --update (WSL from the Microsoft Store)"
+    }
+
+    It 'with Nebula 1.11 needs no Windows Firewall rule: Nebula lets its own traffic past it' {
+        $root = New-HealthyHost
+        $FakeWindows.FirewallRules.Clear()
+        $env:FAKE_NEBULA_VERSION = '1.11.0'
+        try { $out = Invoke-Doctor $root -Machine } finally { Remove-Item Env:\FAKE_NEBULA_VERSION }
+        $out | Should -Contain "ok`tfirewall`tNebula 1.11 or later lets its own traffic past Windows Defender Firewall (windows_bypass_wdf)`t"
+    }
 }

@@ -40,7 +40,8 @@ BeforeAll {
 
     function Invoke-Install($Site) { & (Join-Path $Site.Bundle 'install.ps1') -Root $Site.Root }
 
-    function NebulaCalls($Site) { if (Test-Path $Site.Calls) { @(Get-Content $Site.Calls) } else { @() } }
+    # What nebula.exe was asked to do; asking its version (setup-routing.ps1 does) changes nothing.
+    function NebulaCalls($Site) { if (Test-Path $Site.Calls) { @(Get-Content $Site.Calls | Where-Object { $_ -ne 'nebula.exe -version' }) } else { @() } }
 
     # Changes one bundle file and, unless -Damage, its manifest entry, as a newer flatnet bundle would.
     function Set-BundleFile($Site, [string]$Name, [string]$Text, [switch]$Damage) {
@@ -341,6 +342,21 @@ Describe 'install.ps1' {
         NebulaCalls $site | Should -BeNullOrEmpty
         $out | Should -Contain 'unchanged: host-b already has this bundle'
         $out | Should -Contain 'unchanged: routing for host-b was already in place (WSL2 at 172.29.1.2)'
+    }
+
+    It 'gives a service an older flatnet registered the restart-on-error it lacked (failureflag), once' {
+        $site = New-Site $BundleDir
+        Invoke-Install $site | Out-Null
+        $FakeWindows.FailureFlags['nebula'] = $false   # as flatnet before failureflag registered it
+        $FakeWindows.Changes.Clear()
+        Set-BundleFile $site 'config.yaml' ((Get-Content -Raw (Join-Path $site.Bundle 'config.yaml')) + "# newer`n")
+        $out = Invoke-Install $site
+        $FakeWindows.Changes | Should -Contain 'sc.exe failureflag nebula 1'
+        $out | Should -Contain 'set: service nebula restarts when it stops with an error too (failureflag)'
+        $FakeWindows.Changes.Clear()
+        Set-BundleFile $site 'config.yaml' ((Get-Content -Raw (Join-Path $site.Bundle 'config.yaml')) + "# newer still`n")
+        Invoke-Install $site | Out-Null
+        @($FakeWindows.Changes | Where-Object { $_ -like 'sc.exe *' }) | Should -BeNullOrEmpty
     }
 
     It 'swaps in a changed config and restarts the service' {

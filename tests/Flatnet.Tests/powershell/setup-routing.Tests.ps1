@@ -174,6 +174,22 @@ Describe 'setup-routing.ps1' {
         $FakeWindows.Tasks.Keys | Should -BeNullOrEmpty   # stopped, then removed
     }
 
+    # Nebula 1.11 puts WFP permit filters on its adapter and listen port (windows_bypass_wdf, on by default): Windows
+    # Firewall rules no longer decide what reaches it, so none are made for it; 1.6 to 1.10 get them.
+    It 'with Nebula 1.11 makes no Windows Firewall rule for Nebula''s traffic, which Nebula lets past the firewall itself' {
+        $root = Join-Path $TestDrive 'nebula-1.11'
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'nebula') | Out-Null
+        Copy-Item -Path (Join-Path $PSScriptRoot 'fake-nebula.exe') -Destination (Join-Path $root 'nebula/nebula.exe')
+        $env:FAKE_NEBULA_VERSION = '1.11.0'
+        try { $out = & $ScriptPath -Root $root } finally { Remove-Item Env:\FAKE_NEBULA_VERSION }
+        @($FakeWindows.Changes | Where-Object { $_ -like 'New-NetFirewallRule*' }) | Should -BeNullOrEmpty
+        $FakeWindows.Changes | Should -Contain 'New-NetFirewallHyperVRule Action=Allow Direction=Inbound DisplayName=flatnet: overlay to WSL2 Name=flatnet-overlay-to-wsl RemoteAddresses=10.100.0.0/16,10.101.0.0/16 VMCreatorId={40E0AC32-46A5-438A-A0B2-2B479E8F2E90}'
+        $out[-1] | Should -Be 'done: 5 change(s); WSL2 at 172.29.1.2'
+        $FakeWindows.Changes.Clear()
+        & $ScriptPath -Root $root | Out-Null   # 1.9.3 again: its rules are made
+        @($FakeWindows.Changes | Where-Object { $_ -like 'New-NetFirewallRule*' }).Count | Should -Be 2
+    }
+
     It 'without an elevated token it says to run it as Administrator, before it asks or changes anything' {
         $FakeWindows.Elevated = $false
         { & $ScriptPath } | Should -Throw '*run it as Administrator*'

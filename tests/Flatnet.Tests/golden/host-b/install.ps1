@@ -271,6 +271,15 @@ function Invoke-ServiceStart([string]$Verb) {
     }
 }
 
+# Restarted when it crashes, and (failureflag 1) when it stops with an error exit code too: `sc.exe failure` alone
+# acts only on a crash.
+function Set-RestartOnFailure {
+    $out = Invoke-Native sc.exe @('failure', $ServiceName, 'reset=', '86400', 'actions=', 'restart/5000/restart/5000/restart/5000')
+    if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failure could not set restart-on-failure for $ServiceName (exit $LASTEXITCODE): $out" }
+    $out = Invoke-Native sc.exe @('failureflag', $ServiceName, '1')
+    if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failureflag could not set restart-on-error for $ServiceName (exit $LASTEXITCODE): $out" }
+}
+
 # The uploaded bundle may hold host.key: whatever happens below, it does not stay (a bundle unpacked by hand is its owner's).
 $incoming = Join-Path $Root 'incoming'
 $uploaded = (Test-Path -LiteralPath $incoming) -and (Resolve-Path -LiteralPath $Here).Path.StartsWith((Resolve-Path -LiteralPath $incoming).Path)
@@ -426,14 +435,15 @@ try {
                 Restore-Previous
                 Stop-Install "registering the $ServiceName service with $ServiceManager did not create it (exit $LASTEXITCODE): $said"
             }
-            # Restarted when it crashes, and (failureflag 1) when it stops with an error exit code too.
-            $out = Invoke-Native sc.exe @('failure', $ServiceName, 'reset=', '86400', 'actions=', 'restart/5000/restart/5000/restart/5000')
-            if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failure could not set restart-on-failure for $ServiceName (exit $LASTEXITCODE): $out" }
-            $out = Invoke-Native sc.exe @('failureflag', $ServiceName, '1')
-            if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failureflag could not set restart-on-error for $ServiceName (exit $LASTEXITCODE): $out" }
+            Set-RestartOnFailure
             $startFailed = Invoke-ServiceStart 'Start'
             $verb = 'started'
         } else {
+            # A service an older flatnet registered was restarted only when it crashed: failureflag is set now.
+            if ("$(Invoke-Native sc.exe @('qfailureflag', $ServiceName))" -notmatch 'NONCRASH_FAILURES\s*:\s*TRUE') {
+                Set-RestartOnFailure
+                Write-Output "set: service $ServiceName restarts when it stops with an error too (failureflag)"
+            }
             $startFailed = Invoke-ServiceStart 'Restart'
             $verb = 'restarted'
         }

@@ -31,16 +31,6 @@ $WslArgs = @('-u', 'root')
 # WSL is its owner's: only the questions put to wsl.exe run as it (_wsl-owner.ps1.scriban); the rest is read here.
 $WslUser = 'flatnet'
 $WslOwnerStaging = [IO.Path]::Combine($Root, 'run')
-# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
-# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
-# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
-# $LASTEXITCODE is the program's.
-function Invoke-Native {
-    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
-    $ErrorActionPreference = 'Continue'
-    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
-}
-
 # WSL belongs to one Windows account: its distros and its VM are that account's, and wsl.exe run as another account
 # (the one flatnet logs in as) sees none of them. Only the questions put to wsl.exe therefore run as the owner: here
 # when this is the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs
@@ -153,6 +143,30 @@ function Get-WslVersionProblem {
 
 
 
+# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
+# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
+# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
+# $LASTEXITCODE is the program's.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
+# Whether this host's Nebula lets its own traffic past Windows Defender Firewall: from 1.11.0, WFP permit filters on
+# its adapter and its listen port do (tun.windows_bypass_wdf, listen.windows_bypass_wdf, on by default; slackhq/nebula
+# CHANGELOG 1.11.0, #1710), and Windows Firewall rules no longer decide what reaches it. Asked from nebula.exe itself.
+# Asked once per run.
+$script:NebulaBypassesWdf = $null
+function Test-NebulaBypassesWdf {
+    if ($null -ne $script:NebulaBypassesWdf) { return $script:NebulaBypassesWdf }
+    $exe = [IO.Path]::Combine($Root, 'nebula', 'nebula.exe')
+    $version = if (Test-Path -LiteralPath $exe) { "$(Invoke-Native $exe @('-version') | Select-Object -First 1)" } else { '' }
+    $script:NebulaBypassesWdf = $version -match '(\d+)\.(\d+)\.\d+' -and ([int]$Matches[1] -gt 1 -or [int]$Matches[2] -ge 11)
+    $script:NebulaBypassesWdf
+}
+
+
 $findings = New-Object System.Collections.Generic.List[object]
 function Report([string]$Status, [string]$Check, [string]$Detail, [string]$Fix = '') {
     $findings.Add([pscustomobject]@{ status = $Status; check = $Check; detail = $Detail; fix = $Fix })
@@ -187,7 +201,8 @@ if ($null -eq $adapter) { Report 'FAIL' 'adapter' "no adapter '$TunDevice'" 'Neb
 elseif ([int]$adapter.NlMtu -ne $Mtu) { Report 'FAIL' 'adapter' "'$TunDevice' has MTU $($adapter.NlMtu), the config says $Mtu" 'Restart-Service nebula' }
 else { Report 'ok' 'adapter' "'$TunDevice', MTU $Mtu" }
 
-if (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue) { Report 'ok' 'firewall' $NebulaRule }
+if (Test-NebulaBypassesWdf) { Report 'ok' 'firewall' 'Nebula 1.11 or later lets its own traffic past Windows Defender Firewall (windows_bypass_wdf)' }
+elseif (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue) { Report 'ok' 'firewall' $NebulaRule }
 else { Report 'FAIL' 'firewall' "no Windows Firewall rule '$NebulaRule'" 'run scripts\setup-routing.ps1 (ConfigureRouting)' }
 
 # One lighthouse that answers is enough for new tunnels: one switched off is a warning, none answering a failure.

@@ -221,6 +221,20 @@ function Get-WslAddress {
     throw "WSL2 printed no address outside $OwnBlock ('$output'). Is its network up? Pass -WslIp to override."
 }
 
+# Whether this host's Nebula lets its own traffic past Windows Defender Firewall: from 1.11.0, WFP permit filters on
+# its adapter and its listen port do (tun.windows_bypass_wdf, listen.windows_bypass_wdf, on by default; slackhq/nebula
+# CHANGELOG 1.11.0, #1710), and Windows Firewall rules no longer decide what reaches it. Asked from nebula.exe itself.
+# Asked once per run.
+$script:NebulaBypassesWdf = $null
+function Test-NebulaBypassesWdf {
+    if ($null -ne $script:NebulaBypassesWdf) { return $script:NebulaBypassesWdf }
+    $exe = [IO.Path]::Combine($Root, 'nebula', 'nebula.exe')
+    $version = if (Test-Path -LiteralPath $exe) { "$(Invoke-Native $exe @('-version') | Select-Object -First 1)" } else { '' }
+    $script:NebulaBypassesWdf = $version -match '(\d+)\.(\d+)\.\d+' -and ([int]$Matches[1] -gt 1 -or [int]$Matches[2] -ge 11)
+    $script:NebulaBypassesWdf
+}
+
+
 # One pass: everything below, each step only when it is missing.
 function Invoke-Routing {
     # Closures below (GetNewClosure) capture only this function's own variables: bind what they use here.
@@ -277,12 +291,17 @@ function Invoke-Routing {
     }
 
     # --- Windows Firewall ----------------------------------------------------------------------------------------
-    if (-not (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue)) {
+    # Nebula 1.11 lets its own traffic past Windows Defender Firewall itself (WFP permit filters on its adapter and
+    # listen port: tun.windows_bypass_wdf, listen.windows_bypass_wdf, on by default; its CHANGELOG, #1710): the two
+    # rules below are for 1.6 to 1.10, which need them.
+    if (Test-NebulaBypassesWdf) { }
+    elseif (-not (Get-NetFirewallRule -DisplayName $NebulaRule -ErrorAction SilentlyContinue)) {
         Invoke-Step "firewall rule '$NebulaRule'" {
             New-NetFirewallRule -DisplayName $NebulaRule -Direction Inbound -Protocol UDP -LocalPort $ListenPort -Action Allow -Profile Any | Out-Null
         }
     }
-    if (-not (Get-NetFirewallRule -DisplayName $PingRule -ErrorAction SilentlyContinue)) {
+    if (Test-NebulaBypassesWdf) { }
+    elseif (-not (Get-NetFirewallRule -DisplayName $PingRule -ErrorAction SilentlyContinue)) {
         Invoke-Step "firewall rule '$PingRule'" {
             New-NetFirewallRule -DisplayName $PingRule -Direction Inbound -Protocol ICMPv4 -IcmpType 8 -RemoteAddress $PeerRanges -Action Allow -Profile Any | Out-Null
         }
