@@ -4,7 +4,12 @@
 # The library is published again only when its source or the Cake scripts changed (a stamp of their contents), and
 # Cake reuses its compiled script until then, so a task starts in a few seconds.
 $ErrorActionPreference = 'Stop'
-Set-Location -LiteralPath $PSScriptRoot
+# PowerShell reads `--hosts=a,b` as an array and would hand Cake `--hosts=a b`: each argument is rejoined with commas,
+# as build.sh passes it.
+$argv = @(foreach ($a in $args) { if ($a -is [array]) { $a -join ',' } else { "$a" } })
+# The caller's own folder is theirs again when this ends.
+Push-Location -LiteralPath $PSScriptRoot
+try {
 dotnet tool restore | Out-Null
 if ($LASTEXITCODE -ne 0) { throw 'dotnet tool restore failed' }
 $out = 'artifacts/tools/flatnet'
@@ -24,19 +29,27 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFi
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
 # --json: Cake's own lines go to stderr and stdout carries the JSON document alone (the task writes it to the file
 # FLATNET_JSON_TO names). Colours only for a person at a terminal, never in a pipe or a CI log, nor with NO_COLOR set.
-$json = @($args | Where-Object { $_ -in '--json', '--json=true', '--format=md', '--format=json' }).Count -gt 0
+$json = @($argv | Where-Object { $_ -in '--json', '--json=true', '--format=md', '--format=json' }).Count -gt 0
 if (-not $env:NO_COLOR -and [Console]::IsOutputRedirected -and -not $json) { $env:NO_COLOR = '1' }
 if (-not $json) {
-    dotnet cake build/build.cake @args
-    exit $LASTEXITCODE
-}
-if (-not $env:NO_COLOR -and [Console]::IsErrorRedirected) { $env:NO_COLOR = '1' }
-$env:FLATNET_JSON_TO = [IO.Path]::GetTempFileName()
-try {
-    dotnet cake build/build.cake @args | ForEach-Object { [Console]::Error.WriteLine($_) }
+    dotnet cake build/build.cake @argv
     $rc = $LASTEXITCODE
-    Get-Content -Raw -LiteralPath $env:FLATNET_JSON_TO
+} else {
+    if (-not $env:NO_COLOR -and [Console]::IsErrorRedirected) { $env:NO_COLOR = '1' }
+    $env:FLATNET_JSON_TO = [IO.Path]::GetTempFileName()
+    try {
+        dotnet cake build/build.cake @argv | ForEach-Object { [Console]::Error.WriteLine($_) }
+        $rc = $LASTEXITCODE
+        # The document's bytes as the task wrote them (UTF-8): Windows PowerShell 5.1 would re-encode text it reads.
+        $bytes = [IO.File]::ReadAllBytes($env:FLATNET_JSON_TO)
+        $stdout = [Console]::OpenStandardOutput()
+        $stdout.Write($bytes, 0, $bytes.Length)
+        $stdout.Flush()
+    } finally {
+        Remove-Item -LiteralPath $env:FLATNET_JSON_TO -ErrorAction SilentlyContinue
+    }
+}
 } finally {
-    Remove-Item -LiteralPath $env:FLATNET_JSON_TO -ErrorAction SilentlyContinue
+    Pop-Location
 }
 exit $rc

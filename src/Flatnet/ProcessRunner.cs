@@ -24,6 +24,17 @@ public static class ProcessRunner
     /// <summary>How many programs this process has started: what the incremental-build tests count.</summary>
     public static long Started => Interlocked.Read(ref _started);
 
+    /// <summary>A program's file name on this build machine: NAME.exe on Windows (CreateProcess finds no other), NAME elsewhere.</summary>
+    public static string Executable(string name) => OperatingSystem.IsWindows() && !name.EndsWith(".exe", StringComparison.OrdinalIgnoreCase) ? name + ".exe" : name;
+
+    /// <summary>
+    /// A program of Windows' own by its full path (System32), never by a bare name: CreateProcess looks in the current
+    /// folder (the repository) before System32 and PATH (learn.microsoft.com: CreateProcessW, lpApplicationName).
+    /// Elsewhere, the name as PATH finds it.
+    /// </summary>
+    public static string OfWindows(string relativeToSystem32, string elsewhere) =>
+        OperatingSystem.IsWindows() ? Path.Combine(Environment.SystemDirectory, relativeToSystem32) : elsewhere;
+
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
         TimeSpan? timeout = null, string? stdin = null)
     {
@@ -32,6 +43,10 @@ public static class ProcessRunner
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = stdin is not null,
+            // The tools flatnet runs (nebula, nebula-cert, ssh-keygen, its own PowerShell scripts) write UTF-8; on
+            // Windows the default would be the console's OEM code page (dotnet/runtime#55990).
+            StandardOutputEncoding = System.Text.Encoding.UTF8,
+            StandardErrorEncoding = System.Text.Encoding.UTF8,
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
         };

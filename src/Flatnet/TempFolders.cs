@@ -108,11 +108,11 @@ public static partial class TempFolders
         return path;
     }
 
-    /// <summary>A folder only its owner may enter, from the moment it exists (0700; on Windows the profile's ACLs apply).</summary>
+    /// <summary>A folder only its owner may enter, from the moment it exists (0700; on Windows a protected ACL of the owner alone).</summary>
     public static void CreateOwnerOnly(string path)
     {
         if (Directory.Exists(path)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
+        if (OperatingSystem.IsWindows()) OwnerOnlyOnWindows.CreateDirectory(path);
         else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }
 
@@ -136,6 +136,9 @@ public static partial class TempFolders
             // The default action (ending the process) still follows: the handler only cleans up first.
             Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DeleteAllOnSignal()));
             Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteAllOnSignal()));
+            // A closed terminal (SIGHUP; on Windows, a closed console window: CTRL_CLOSE_EVENT) and SIGQUIT too.
+            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => DeleteAllOnSignal()));
+            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, _ => DeleteAllOnSignal()));
             AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
         }
     }

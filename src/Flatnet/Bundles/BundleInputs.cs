@@ -42,9 +42,11 @@ public static class BundleInputs
     public static string OfFolder(string folder)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var file in Directory.GetFiles(folder, "*", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+        // Relative paths with '/', in the order of those paths: the same fingerprint on a Windows build machine.
+        foreach (var (file, name) in Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
+                     .Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/'))).OrderBy(f => f.Item2, StringComparer.Ordinal))
         {
-            sha.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(folder, file) + "\n"));
+            sha.AppendData(Encoding.UTF8.GetBytes(name + "\n"));
             sha.AppendData(File.ReadAllBytes(file));
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());

@@ -12,6 +12,8 @@ public sealed class ToolLocator(string? toolsDirectory)
         if (!string.IsNullOrEmpty(configuredPath))
         {
             if (File.Exists(configuredPath)) return configuredPath;
+            // A shared network.yaml may name tools/nebula-cert for Linux and Windows build machines alike.
+            if (File.Exists(ProcessRunner.Executable(configuredPath))) return ProcessRunner.Executable(configuredPath);
             throw new FlatnetException($"{name} not found at {configuredPath} (set by {configuredField}).", fix: $"correct {configuredField}, or remove it to search tools/ and PATH");
         }
         looked.Add($"{configuredField} (not set)");
@@ -25,7 +27,7 @@ public sealed class ToolLocator(string? toolsDirectory)
 
     private IEnumerable<string> Candidates(string name)
     {
-        var exe = OperatingSystem.IsWindows() ? name + ".exe" : name;
+        var exe = ProcessRunner.Executable(name);
         if (toolsDirectory is not null) yield return Path.Combine(toolsDirectory, exe);
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             yield return Path.Combine(dir, exe);

@@ -14,6 +14,11 @@ public sealed record SshTarget(string Address, int Port, string User, IReadOnlyL
     /// <summary>The private keys ssh tries when none is named (ssh(1), -i), in its order.</summary>
     public static readonly IReadOnlyList<string> DefaultIdentities = ["id_ed25519", "id_ecdsa", "id_rsa"];
 
+    /// <summary>The system-wide known_hosts: Win32-OpenSSH keeps it under %ProgramData%\ssh; on Windows, /etc/... would be a folder on the current drive anyone may create.</summary>
+    private static string SystemKnownHosts => OperatingSystem.IsWindows()
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.CommonApplicationData), "ssh", "ssh_known_hosts")
+        : "/etc/ssh/ssh_known_hosts";
+
     public static SshTarget For(HostEntry host, string home)
     {
         var d = host.Deploy;
@@ -23,7 +28,7 @@ public sealed record SshTarget(string Address, int Port, string User, IReadOnlyL
             : DefaultIdentities.Select(f => Path.Combine(home, ".ssh", f)).ToList();
         var knownHosts = (config.GetValueOrDefault("userknownhostsfile")?.SelectMany(v => v.Split(' ', StringSplitOptions.RemoveEmptyEntries)).Select(f => Expand(f, home))
                           ?? [Path.Combine(home, ".ssh", "known_hosts"), Path.Combine(home, ".ssh", "known_hosts2")])
-            .Append("/etc/ssh/ssh_known_hosts").ToList();
+            .Append(SystemKnownHosts).ToList();
         var port = d.PortGiven ? d.Port : config.GetValueOrDefault("port")?[0] is { } p && int.TryParse(p, out var n) && n is > 0 and < 65536 ? n : d.Port;
         return new SshTarget(
             config.GetValueOrDefault("hostname")?[0] ?? d.Address!,

@@ -175,9 +175,10 @@ public sealed class SshConnection : IHostConnection
         foreach (var file in Directory.GetFiles(localDirectory))
         {
             var remote = remoteDirectory.TrimEnd('/') + "/" + Path.GetFileName(file);
-            using (var stream = File.OpenRead(file)) _sftp.UploadFile(stream, remote, canOverride: true);
-            // SSH.NET takes the mode as octal digits written in decimal (755 for rwxr-xr-x).
-            if (!OperatingSystem.IsWindows()) _sftp.ChangePermissions(remote, short.Parse(Convert.ToString((int)File.GetUnixFileMode(file) & 0x1FF, 8)));
+            // The file's mode here (on a Windows build machine, which has none: the owner's alone), set on the file while
+            // it is still empty: sftp-server creates a file 0666 less its umask, and host.key must never be readable.
+            var mode = OperatingSystem.IsWindows() ? 600 : int.Parse(Convert.ToString((int)File.GetUnixFileMode(file) & 0x1FF, 8));
+            using (var stream = File.OpenRead(file)) WriteWithMode(remote, stream, (short)mode);
         }
         foreach (var dir in Directory.GetDirectories(localDirectory))
             UploadTree(dir, remoteDirectory.TrimEnd('/') + "/" + Path.GetFileName(dir));
@@ -194,14 +195,21 @@ public sealed class SshConnection : IHostConnection
             Mkdirs(folder);
             // The account's own: on a POSIX host, no one else may list or replace what runs from here.
             if (made) _sftp.ChangePermissions(folder, 700);
-            using (var stream = new MemoryStream(content)) _sftp.UploadFile(stream, remotePath, canOverride: true);
-            if (!OperatingSystem.IsWindows()) _sftp.ChangePermissions(remotePath, 600);
+            using (var stream = new MemoryStream(content)) WriteWithMode(remotePath, stream, 600);
         }
         catch (SshException e)
         {
             throw new RemoteCommandFailed(Describe, $"{Describe}: cannot write {remotePath}: {e.Message}.", e.Message, -1,
                 "check that this account's home on the host exists, is its own and has room");
         }
+    }
+
+    /// <summary>Empty first, then <paramref name="mode"/> (octal digits as decimal: 600), then the content, which never has sftp-server's default mode (Windows': the root's ACL).</summary>
+    private void WriteWithMode(string remotePath, Stream content, short mode)
+    {
+        _sftp.WriteAllBytes(remotePath, []);
+        _sftp.ChangePermissions(remotePath, mode);
+        _sftp.UploadFile(content, remotePath, canOverride: true);
     }
 
     public void DeleteFile(string remotePath)

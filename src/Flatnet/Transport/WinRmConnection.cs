@@ -102,7 +102,7 @@ public sealed class WinRmConnection : IHostConnection
     private static ProcessResult PowerShell(string script, TimeSpan? timeout = null)
     {
         var encoded = Convert.ToBase64String(Encoding.Unicode.GetBytes(script));
-        return ProcessRunner.Run("powershell.exe", ["-NoProfile", "-NonInteractive", "-EncodedCommand", encoded], timeout: timeout);
+        return ProcessRunner.Run(ProcessRunner.OfWindows(@"WindowsPowerShell\v1.0\powershell.exe", "powershell.exe"), ["-NoProfile", "-NonInteractive", "-EncodedCommand", encoded], timeout: timeout);
     }
 
     public void Dispose() { }

@@ -14,10 +14,10 @@ public sealed class NebulaReleases(string toolsDirectory)
 
     public string Folder(NebulaVersion version) => Path.Combine(Root, version.ToString());
 
-    /// <summary>The binary ("nebula" or "nebula-cert") of a release that is already here, or null.</summary>
+    /// <summary>The binary ("nebula" or "nebula-cert"; on a Windows build machine nebula.exe, nebula-cert.exe) of a release that is already here, or null.</summary>
     public string? Find(NebulaVersion version, string program)
     {
-        var path = Path.Combine(Folder(version), program);
+        var path = Path.Combine(Folder(version), ProcessRunner.Executable(program));
         return File.Exists(path) ? path : null;
     }
 
@@ -45,6 +45,9 @@ public sealed class NebulaReleases(string toolsDirectory)
     /// <summary>Puts release <paramref name="version"/> in tools/nebula/VERSION (whole or not at all); a no-op when it is there.</summary>
     public void Fetch(NebulaVersion version, IReporter log)
     {
+        if (OperatingSystem.IsWindows() && (Find(version, "nebula") is null || Find(version, "nebula-cert") is null))
+            throw new FlatnetException($"Nebula {version} is not in {Workspace.Relative(Folder(version))}, and a Windows build machine cannot fetch it from Debian's archive",
+                fix: $"unpack nebula-windows-amd64.zip of release {version} (github.com/slackhq/nebula/releases) into {Workspace.Relative(Folder(version))} (nebula.exe and nebula-cert.exe)");
         Directory.CreateDirectory(Root);
         using var _ = FileLock(Path.Combine(Root, ".lock"));
         if (Find(version, "nebula") is not null && Find(version, "nebula-cert") is not null) return;
