@@ -27,5 +27,5 @@ Task("Help")
 });
 
 // An unknown target or argument is an error before anything runs, with the nearest name that fits.
-Flatnet.Workflows.CommandLine.Check(target, Context.Arguments.GetArguments().Keys, flatnetTasks, new[] { "Help" });
+Flatnet.Workflows.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" });
 RunTarget(target);

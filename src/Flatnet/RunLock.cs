@@ -30,6 +30,12 @@ public static class RunLock
             if (Held.ContainsKey(full)) return false;
             Directory.CreateDirectory(full);
             var path = PathFor(full);
+            // The lock file is opened for writing and the holder written: a link in their place (a clone may carry one)
+            // would make flatnet open or overwrite whatever it points at.
+            foreach (var own in new[] { path, path + ".holder" })
+                if (new FileInfo(own).LinkTarget is { } target)
+                    throw new StateConflict($"{Workspace.Relative(own)} is a link (to {Terminal.Clean(target)}), not flatnet's lock file; nothing was written",
+                        $"remove it (rm {Workspace.Relative(own)}) and run this again; flatnet makes it itself", Workspace.Relative(full));
             var deadline = DateTime.UtcNow + wait;
             while (true)
             {
@@ -49,8 +55,7 @@ public static class RunLock
                         Workspace.Relative(full));
                 }
             }
-            File.WriteAllText(path + ".holder",
-                $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n");
+            SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n");
             return true;
         }
     }
@@ -59,6 +64,7 @@ public static class RunLock
     {
         try
         {
+            if (new FileInfo(path + ".holder").LinkTarget is not null) return "its holder did not say who it is";
             var said = File.ReadAllText(path + ".holder").Trim();
             return said.Length > 0 ? Terminal.Clean(said) : "its holder did not say who it is";
         }

@@ -71,4 +71,23 @@ public class RunLockTests
         RunLock.Acquire(ws.Workspace.ArtifactsDirectory, "DeployHost", TimeSpan.Zero); // the same process: already held
         Assert.That(File.ReadAllText(RunLock.PathFor(ws.Workspace.ArtifactsDirectory) + ".holder"), Does.Contain($"pid {Environment.ProcessId}"));
     }
+
+    /// <summary>
+    /// A link where the lock or its holder file goes (a clone can carry one, committed with git add -f) is refused:
+    /// nothing is opened or written through it.
+    /// </summary>
+    [TestCase(".flatnet-lock.holder")]
+    [TestCase(".flatnet-lock")]
+    public void ALinkInPlaceOfTheLockIsRefusedAndNothingIsWrittenThroughIt(string name)
+    {
+        using var ws = new TestWorkspace();
+        var victim = Path.Combine(ws.Root, "victim");
+        File.WriteAllText(victim, "precious\n");
+        var link = Path.Combine(ws.Root, "hosts", name);
+        File.Delete(link); // a working tree's own, copied with hosts/
+        File.CreateSymbolicLink(link, victim);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain($"hosts/{name} is a link").And.Contain("nothing was written"));
+        Assert.That(File.ReadAllText(victim), Is.EqualTo("precious\n"));
+    }
 }

@@ -107,4 +107,31 @@ public class SafeFilesTests
         Assert.That(File.ReadAllText(Path.Combine(target, "operator-notes.txt")), Is.EqualTo("mine"));
         Assert.That(ws.Log.Lines, Has.Some.Contains("operator-notes.txt").And.Some.Contains("not flatnet's"));
     }
+
+    /// <summary>At every depth: a file the user put in a subfolder flatnet writes survives the replacement too.</summary>
+    [Test]
+    public void AReplacedFolderKeepsAtEveryDepthWhatFlatnetDidNotWrite()
+    {
+        using var ws = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "hosts", "h3", "bundle");
+        void Fill(string dir, string text)
+        {
+            Directory.CreateDirectory(Path.Combine(dir, "scripts"));
+            File.WriteAllText(Path.Combine(dir, "config.yaml"), text);
+            File.WriteAllText(Path.Combine(dir, "scripts", "install.sh"), text);
+        }
+        SafeFiles.ReplaceDirectory(target, d => Fill(d, "one"));
+        File.WriteAllText(Path.Combine(target, "scripts", "extra.sh"), "mine");
+        File.WriteAllText(Path.Combine(target, "keep.txt"), "notes");
+        SafeFiles.ReplaceDirectory(target, d => Fill(d, "two"), ws.Log);
+        Assert.That(File.ReadAllText(Path.Combine(target, "scripts", "install.sh")), Is.EqualTo("two"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "scripts", "extra.sh")), Is.EqualTo("mine"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "keep.txt")), Is.EqualTo("notes"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("scripts/extra.sh is not flatnet's; left as it is"));
+        // What flatnet no longer writes goes; the user's file stays.
+        SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "three"), ws.Log);
+        Assert.That(File.Exists(Path.Combine(target, "scripts", "install.sh")), Is.False);
+        Assert.That(File.ReadAllText(Path.Combine(target, "scripts", "extra.sh")), Is.EqualTo("mine"));
+    }
 }

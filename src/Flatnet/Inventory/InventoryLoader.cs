@@ -55,6 +55,15 @@ public static partial class InventoryLoader
         var baseDir = Path.GetDirectoryName(dir) ?? dir;
         var networkDocument = Read<NetworkDocument>(networkFile, problems);
         var network = NetworkFields.ToNetwork(Workspace.Relative(networkFile), networkDocument ?? new NetworkDocument(), baseDir, problems);
+        foreach (var stray in System.IO.Directory.GetFiles(dir).Where(f => !f.EndsWith(".yaml", StringComparison.Ordinal)).OrderBy(f => f, StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(stray);
+            if (name.EndsWith(".yml", StringComparison.OrdinalIgnoreCase) || name.EndsWith(".YAML", StringComparison.Ordinal))
+                problems.AddRaw(FlatnetException.Format(Workspace.Relative(stray), null, null, "not read: flatnet reads hosts/*.yaml",
+                    $"rename it {Path.GetFileNameWithoutExtension(name)}.yaml if it describes a host, or move it out of {Workspace.Relative(dir)}"));
+            else if (name.Contains(".yaml", StringComparison.Ordinal) || name.EndsWith('~') || name.StartsWith(".#", StringComparison.Ordinal))
+                problems.Warn(Workspace.Relative(stray), "", "not read (an editor's backup or a copy?): flatnet reads hosts/*.yaml", "delete it, or move it out of the inventory folder");
+        }
         var hosts = System.IO.Directory.GetFiles(dir, "*.yaml")
             .Where(f => Path.GetFileName(f) != NetworkFileName)
             .OrderBy(f => f, StringComparer.Ordinal)
@@ -69,7 +78,24 @@ public static partial class InventoryLoader
     /// <summary>The file's YAML as typed; a file that does not parse is a problem (with its line), and null.</summary>
     private static T? Read<T>(string file, InventoryProblems problems) where T : class, new()
     {
-        var text = File.ReadAllText(file);
+        if (Unreadable(file) is { } why)
+        {
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, why.Problem, why.Fix));
+            return null;
+        }
+        var text = ReadBounded(file);
+        if (text is null)
+        {
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"larger than any inventory file ({MaxFileBytes / 1024} KiB at most): it is not read",
+                "a host's file is a few lines; compare with the examples in hosts/"));
+            return null;
+        }
+        if (Aliased(text) is { } line)
+        {
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), line, null, "a YAML alias (*name): flatnet's inventory takes none",
+                "write the value out where the alias is (an alias can make a file of a few lines expand without end)"));
+            return null;
+        }
         // Parsed once for lines and unknown keys; the deserializer reads the text for the values.
         var root = InventoryProblems.Parse(text);
         problems.MapLines(Workspace.Relative(file), root);
@@ -89,6 +115,35 @@ public static partial class InventoryLoader
                     "compare with the example in README.md"));
             return null;
         }
+    }
+
+    /// <summary>The largest inventory file flatnet reads: a host's file is a few hundred bytes, network.yaml a few KiB.</summary>
+    public const int MaxFileBytes = 256 * 1024;
+
+    /// <summary>Why a file is not read at all, or null: a link (a committed link to /etc/shadow would have its lines printed as unknown keys).</summary>
+    private static (string Problem, string Fix)? Unreadable(string file) =>
+        new FileInfo(file).LinkTarget is not null ? ("a link, not a file of the inventory's own: it is not read", "put the file itself in the inventory folder") : null;
+
+    /// <summary>The file's text, read up to <see cref="MaxFileBytes"/> (a device or a huge file never whole); null when it is longer.</summary>
+    private static string? ReadBounded(string file)
+    {
+        using var reader = new StreamReader(file);
+        var buffer = new char[MaxFileBytes + 1];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        return read > MaxFileBytes ? null : new string(buffer, 0, read);
+    }
+
+    /// <summary>The line of the first YAML alias in <paramref name="text"/>, or null (a text that does not parse has none here: the parse says why).</summary>
+    private static int? Aliased(string text)
+    {
+        try
+        {
+            var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+            while (parser.MoveNext())
+                if (parser.Current is YamlDotNet.Core.Events.AnchorAlias alias) return (int)alias.Start.Line;
+        }
+        catch (YamlException) { }
+        return null;
     }
 
     /// <summary>What the YAML parser objects to, in words a user can act on: never a .NET type name.</summary>

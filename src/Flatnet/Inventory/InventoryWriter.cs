@@ -32,6 +32,6 @@ public static class InventoryWriter
     {
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var header = string.Concat(comment.Split('\n').Select(l => "# " + l.Replace("\r", "") + "\n"));
-        File.WriteAllText(path, header + Yaml.Serialize(document));
+        SafeFiles.WriteAllText(path, header + Yaml.Serialize(document)); // a new file renamed in: a link there is replaced, never followed
     }
 }

@@ -22,8 +22,8 @@ public static class CommandLine
     private static readonly string[] CakeConfiguration = ["settings_", "paths_", "nuget_", "roslyn_"];
 
     /// <summary>
-    /// Throws a <see cref="UsageError"/> naming every argument that fits nowhere (or the unknown target), before any
-    /// task runs. <paramref name="tasks"/> are the registered tasks; <paramref name="otherTargets"/> those that take no
+    /// Throws a <see cref="UsageError"/> naming every argument that fits nowhere or is given twice (or the unknown
+    /// target), before any task runs. <paramref name="given"/> names each argument once per value it was given. <paramref name="tasks"/> are the registered tasks; <paramref name="otherTargets"/> those that take no
     /// arguments of their own (Help).
     /// </summary>
     public static void Check(string target, IEnumerable<string> given, IReadOnlyList<FlatnetTask> tasks, IEnumerable<string> otherTargets)
@@ -50,6 +50,10 @@ public static class CommandLine
                 : $"{takes}; every target takes {string.Join(", ", Common.Select(o => "--" + o))}";
             problems.Add(new UsageError($"not an argument of {named}", hint, "--" + name));
         }
+        // Given twice, an argument would quietly mean its last value (--host=h1 --host=h2 acts on h2).
+        foreach (var twice in given.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+            problems.Add(new UsageError($"given {twice.Count()} times; a target reads it once",
+                $"give --{twice.Key} once{(twice.Key.Equals("host", StringComparison.OrdinalIgnoreCase) ? " (a target that works on several hosts takes --hosts=a,b)" : "")}", "--" + twice.Key));
         UsageErrors.ThrowIfAny(named, problems);
     }
 

@@ -63,11 +63,26 @@ public sealed partial class JoinTask : FlatnetTask
         return new JoinOutcome(file, path, []);
     }
 
+    /// <summary>A reply is one line of a few hundred characters: a file is read up to 64 KiB (never /dev/zero whole), its reply line taken.</summary>
+    private static string ReplyIn(string file)
+    {
+        const int Limit = 64 * 1024;
+        var buffer = new char[Limit + 1];
+        using var reader = new StreamReader(file);
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        if (read > Limit)
+            throw new UsageError($"{Workspace.Relative(file)} is longer than a join script's output ({Limit / 1024} KiB at most)", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
+        return new string(buffer, 0, read).Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal)) ?? "";
+    }
+
     /// <summary>Pins the reply's fields into hosts/NAME.yaml; the inventory must then be one Plan accepts.</summary>
     public static JoinOutcome Answer(FlatnetContext context, string host, string reply)
     {
-        if (File.Exists(reply)) reply = File.ReadLines(reply).FirstOrDefault(l => l.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal)) ?? "";
-        var fields = Reply().Matches(reply.Trim()).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        if (File.Exists(reply)) reply = ReplyIn(reply);
+        var matches = Reply().Matches(reply.Trim()).ToList();
+        if (matches.GroupBy(m => m.Groups[1].Value).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new UsageError($"names {Grammar.Shown(twice.Key)}= twice, so it is not one join script's reply", "pass the last line join.ps1 (or join.sh) printed, as it printed it", "--reply");
+        var fields = matches.ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         if (!reply.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal) || !fields.ContainsKey("host"))
             throw new UsageError("is not a join script's reply", "pass the line join.ps1 (or join.sh) printed, starting with flatnet-join, or the file holding it", "--reply");
         if (fields["host"] != host)

@@ -3,7 +3,7 @@ using Flatnet.Rendering;
 
 namespace Flatnet.Workflows;
 
-/// <summary>What PackageBundle did; Bundle is null when nothing the bundle is made from changed (it was not even assembled).</summary>
+/// <summary>What PackageBundle did; Bundle is null when nothing the bundle is made from changed (and the zip on disk is exactly it).</summary>
 public sealed record BundleOutcome(HostBundle? Bundle, bool Written);
 
 /// <summary>
@@ -40,17 +40,19 @@ public sealed class PackageBundleTask : HostTask
         // Built means: made from these inputs, and the zip and the folder DeployHost uploads still hold those very bytes.
         var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = context.Workspace.BundleDirectory(host) };
         var record = BuildRecord.Read(context.Workspace, host, "bundle");
-        if (record is not null && record.Holds(inputs, outputs))
+        // The record only spares nebula -test: the bundle is assembled again (same inputs, same bytes) and the zip and
+        // folder on disk must be exactly it. A record anyone could write never vouches for a zip it did not check.
+        var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
+        var zip = bundle.ToZip();
+        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
             return new BundleOutcome(null, false);
         }
 
         check.Run(model, pki, trustedCas, checker);
-        var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
         context.ClaimArtifacts();
-        var zip = bundle.ToZip();
-        if (record is not null && record.Holds(record.Inputs, outputs) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip))
+        if (record is not null && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
         {
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
@@ -64,6 +66,11 @@ public sealed class PackageBundleTask : HostTask
                          (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
         return new BundleOutcome(bundle, true);
     }
+
+    /// <summary>Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every file of the bundle as it is.</summary>
+    private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
+        File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip) &&
+        bundle.Files.All(f => File.Exists(Path.Combine(folder, f.Path)) && File.ReadAllBytes(Path.Combine(folder, f.Path)).AsSpan().SequenceEqual(f.Content));
 
     /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
     private static IEnumerable<RenderedFile> Certificates(string pki, byte[] trustedCas) =>

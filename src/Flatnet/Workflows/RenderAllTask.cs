@@ -28,12 +28,15 @@ public sealed class RenderAllTask : FlatnetTask
                 Output: new Dictionary<string, string> { ["folder"] = Path.Combine(root, model.Name) });
         }).ToList();
         var changed = hosts.Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)).ToList();
-        // The host folders flatnet rendered there (listed beside it, .render.flatnet); without that list, an older flatnet's render/ was all flatnet's.
-        var listing = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
+        // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
+        // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
+        var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
+        var older = File.Exists(olderList) ? File.ReadAllLines(olderList).ToHashSet() : [];
         var folders = Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToList() : [];
-        var ours = File.Exists(listing) ? File.ReadAllLines(listing).ToHashSet() : folders.ToHashSet();
-        var gone = folders.Where(n => ours.Contains(n) && hosts.All(h => h.Model.Name != n)).ToList();
-        foreach (var foreign in folders.Where(n => !ours.Contains(n) && hosts.All(h => h.Model.Name != n)))
+        string Listing(string name) => Path.Combine(context.Workspace.HostDirectory(name), "render.files");
+        bool Ours(string name) => File.Exists(Listing(name)) || older.Contains(name);
+        var gone = folders.Where(n => Ours(n) && hosts.All(h => h.Model.Name != n)).ToList();
+        foreach (var foreign in folders.Where(n => !Ours(n) && hosts.All(h => h.Model.Name != n)))
             context.Log.Info($"{Workspace.Relative(Path.Combine(root, foreign))} is not flatnet's; left as it is");
         if (changed.Count > 0)
         {
@@ -44,20 +47,22 @@ public sealed class RenderAllTask : FlatnetTask
                 Directory.CreateDirectory(staging);
                 Render(context, changed.Select(c => c.Model).ToList(), staging);
                 Directory.CreateDirectory(root);
+                // Each host's folder replaced whole, keeping at every depth what flatnet did not write there.
                 foreach (var (model, inputs, output) in changed)
                 {
-                    var target = Path.Combine(root, model.Name);
-                    if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
-                    Directory.Move(Path.Combine(staging, model.Name), target);
+                    SafeFiles.ReplaceDirectory(Path.Combine(root, model.Name), dir =>
+                    {
+                        foreach (var entry in Directory.GetFileSystemEntries(Path.Combine(staging, model.Name)))
+                            if (Directory.Exists(entry)) Directory.Move(entry, Path.Combine(dir, Path.GetFileName(entry)));
+                            else File.Move(entry, Path.Combine(dir, Path.GetFileName(entry)));
+                    }, context.Log, Listing(model.Name));
                     BuildRecord.Of(inputs, output).Write(context.Workspace, model.Name, "render");
                 }
             }
         }
-        foreach (var name in gone) Directory.Delete(Path.Combine(root, name), recursive: true);
-        if (changed.Count > 0 || gone.Count > 0 || !File.Exists(listing))
-            SafeFiles.WriteAllText(listing, string.Concat(hosts.Select(h => h.Model.Name + "\n")));
+        var removed = gone.Where(name => SafeFiles.DeleteWritten(Path.Combine(root, name), Listing(name), context.Log)).ToList();
         context.Log.Info($"rendered {hosts.Count} host(s) into {Workspace.Relative(root)}: {hosts.Count - changed.Count} unchanged, {changed.Count} rebuilt" +
-                         (gone.Count == 0 ? "" : $"; removed {string.Join(", ", gone)} (no longer in the plan)"));
+                         (removed.Count == 0 ? "" : $"; removed {string.Join(", ", removed)} (no longer in the plan)"));
         return hosts.Select(h => h.Model.Name).ToList();
     }
 

@@ -149,4 +149,42 @@ public class PackagingTests
         Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-c")), Is.False, "a host no longer in the plan loses its folder");
         Assert.That(ws.Log.Lines, Has.Some.Contains("render/notes is not flatnet's; left as it is"));
     }
+
+    /// <summary>
+    /// A cache record anyone with write access could forge never vouches for a zip: the bundle is assembled again and
+    /// must be the zip byte for byte, so a tampered zip with its hash written into bundle.inputs is rebuilt, and
+    /// Release ships the real one.
+    /// </summary>
+    [Test]
+    public void AForgedCacheRecordCannotShipATamperedBundle()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var zipPath = ws.Workspace.BundlePath("host-b");
+        var honest = File.ReadAllBytes(zipPath);
+        using (var zip = System.IO.Compression.ZipFile.Open(zipPath, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.GetEntry("config.yaml")!;
+            string text;
+            using (var r = new StreamReader(entry.Open())) text = r.ReadToEnd();
+            Assert.That(text, Does.Contain("proto: \"icmp\""));
+            entry.Delete();
+            using var w = new StreamWriter(zip.CreateEntry("config.yaml").Open());
+            w.Write(text.Replace("proto: \"icmp\"", "proto: \"any\""));
+        }
+        var recordPath = BuildRecord.PathFor(ws.Workspace, "host-b", "bundle");
+        var record = BuildRecord.Read(ws.Workspace, "host-b", "bundle")!;
+        var forged = record with { Outputs = new Dictionary<string, string>(record.Outputs) { ["zip"] = Digest.Sha256OfFile(zipPath) } };
+        File.WriteAllText(recordPath, System.Text.Json.JsonSerializer.Serialize(forged) + "\n");
+
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().PackageAll();
+        Assert.That(File.ReadAllBytes(zipPath), Is.EqualTo(honest), "rebuilt from its inputs");
+        Assert.That(ws.Log.Lines, Has.None.Contains("host-b: bundle is up to date"));
+        var release = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        using var shipped = System.IO.Compression.ZipFile.OpenRead(release.Path);
+        using var inner = new MemoryStream();
+        shipped.GetEntry("bundles/host-b.zip")!.Open().CopyTo(inner);
+        Assert.That(inner.ToArray(), Is.EqualTo(honest));
+    }
 }

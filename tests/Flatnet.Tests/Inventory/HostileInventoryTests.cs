@@ -1,4 +1,5 @@
 using YamlDotNet.RepresentationModel;
+using Flatnet.Inventory;
 
 namespace Flatnet.Tests;
 
@@ -213,5 +214,50 @@ public class HostileInventoryTests
         ws.Edit("host-a.yaml", "# nebula_version:", $"nebula_version: {version}");
         _ = ws.ControlPlane().Context.Plan;
         Assert.That(ws.Log.Lines, Has.Some.Contains($"nebula_version: {version} is outside the releases flatnet supports (1.6 to 1.11)"));
+    }
+
+    /// <summary>"Billion laughs": nine lines of aliases expanding without end (Plan ran 120 s and took 6.4 GB). No alias is read.</summary>
+    [Test]
+    public void AYamlAliasIsRefusedBeforeItCanExpand()
+    {
+        using var ws = new TestWorkspace();
+        var laughs = new System.Text.StringBuilder("name: host-c\nindex: 3\nos: linux\nwsl: false\na0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n");
+        for (var i = 1; i < 9; i++) laughs.Append($"a{i}: &a{i} [*a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}, *a{i - 1}]\n");
+        ws.Write("host-c.yaml", laughs.ToString());
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Message, Does.Contain("hosts/host-c.yaml: line 6: a YAML alias (*name): flatnet's inventory takes none"));
+        TestContext.Out.WriteLine($"refused in {started.ElapsedMilliseconds} ms");
+    }
+
+    /// <summary>A host file that is a link is not read (a committed link to /etc/shadow had its lines printed as unknown keys), nor a file of megabytes.</summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void ALinkedOrHugeHostFileIsNotReadAndNothingOfItIsPrinted()
+    {
+        using var ws = new TestWorkspace();
+        var secret = Path.Combine(ws.Root, "shadow");
+        File.WriteAllText(secret, "root:$y$j9T$secret:19000:0:99999:7:::\n");
+        File.Delete(ws.HostsFile("host-c.yaml"));
+        File.CreateSymbolicLink(ws.HostsFile("host-c.yaml"), secret);
+        ws.Write("host-d.yaml", "name: host-d\nindex: 4\n" + new string('#', InventoryLoader.MaxFileBytes) + "\n");
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Message, Does.Contain("hosts/host-c.yaml: a link, not a file of the inventory's own: it is not read"));
+        Assert.That(e.Message, Does.Contain("hosts/host-d.yaml: larger than any inventory file (256 KiB at most)"));
+        Assert.That(e.Message, Does.Not.Contain("root:").And.Not.Contain("secret"));
+    }
+
+    /// <summary>hosts/h7.yml was ignored without a word; an editor's backup is named and left.</summary>
+    [Test]
+    public void AHostFileFlatnetWouldNotReadIsNamed()
+    {
+        using var ws = new TestWorkspace();
+        File.Move(ws.HostsFile("host-c.yaml"), ws.HostsFile("host-c.yml"));
+        File.WriteAllText(ws.HostsFile("host-a.yaml~"), "name: host-a\n");
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Message, Does.Contain("hosts/host-c.yml: not read: flatnet reads hosts/*.yaml").And.Contain("rename it host-c.yaml"));
+        File.Move(ws.HostsFile("host-c.yml"), ws.HostsFile("host-c.yaml"));
+        var inventory = InventoryLoader.Read(ws.Workspace.InventoryDirectory).Inventory;
+        Assert.That(inventory.Warnings, Has.Some.Contains("host-a.yaml~").And.Some.Contains("an editor's backup"));
     }
 }

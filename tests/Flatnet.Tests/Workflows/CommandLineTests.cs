@@ -82,4 +82,15 @@ public class CommandLineTests
             Assert.That(CommandLine.Accepted(task.Name, Registered), Is.SupersetOf(read), task.Name);
         }
     }
+
+    /// <summary>An argument given twice would quietly mean its last value: --host=h1 --host=h2 acted on h2.</summary>
+    [Test]
+    public void AnArgumentGivenTwiceIsRefused()
+    {
+        var e = Assert.Throws<UsageError>(() => Check("DeployHost", "host", "host"))!;
+        Assert.That(e.Message, Does.Contain("--host: given 2 times; a target reads it once").And.Contain("--hosts=a,b"));
+        e = Assert.Throws<UsageError>(() => Check("Plan", "inventory", "inventory"))!;
+        Assert.That(e.Message, Does.Contain("--inventory: given 2 times"));
+        Assert.DoesNotThrow(() => Check("DeployHost", "host"));
+    }
 }

@@ -73,6 +73,20 @@ public class JoinTests
             Does.StartWith("--reply: is host-e's reply, not host-d's"));
         var e = Assert.Throws<UsageErrors>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d host_key=nope address=a;b"))!;
         Assert.That(e.Errors.Select(x => x.Problem), Has.Some.StartWith("host_key: ").And.Some.StartWith("address: ").And.Some.StartWith("has no user="));
+        // A field given twice is no reply join.ps1 prints (it was a .NET message: "An item with the same key...").
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d user=a user=b"))!.Message,
+            Does.StartWith("--reply: names user= twice"));
+    }
+
+    /// <summary>A reply file is read up to 64 KiB: `--reply=/dev/zero` took 5.6 GB in 10 s.</summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AReplyFileIsReadOnlyAsFarAsAReplyGoes()
+    {
+        using var ws = new TestWorkspace();
+        RenderJoin(ws);
+        var e = Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "/dev/zero"))!;
+        Assert.That(e.Message, Does.Contain("is longer than a join script's output (64 KiB at most)"));
     }
 
     [Test]

@@ -1,0 +1,50 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// RenderAll replaces each host's folder under artifacts/render whole, and touches only what it wrote there, at every
+/// depth, judged by its own listing of what it wrote (artifacts/hosts/NAME/render.files), never by folder names.
+/// </summary>
+public class RenderAllTests
+{
+    [Test]
+    public void WhatTheUserPutInARenderFolderSurvivesAtEveryDepth()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var root = Path.Combine(ws.Workspace.ArtifactsDirectory, "render");
+        File.WriteAllText(Path.Combine(root, "host-b", "keep.txt"), "notes");
+        File.WriteAllText(Path.Combine(root, "host-b", "scripts", "extra.sh"), "x");
+        Directory.CreateDirectory(Path.Combine(root, "notes"));
+        File.WriteAllText(Path.Combine(root, "notes", "a.txt"), "mine");
+
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243"); // every host is rendered again
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith("0 unchanged, 3 rebuilt"));
+        Assert.That(File.ReadAllText(Path.Combine(root, "host-b", "config.yaml")), Does.Contain("4243"));
+        Assert.That(File.ReadAllText(Path.Combine(root, "host-b", "keep.txt")), Is.EqualTo("notes"));
+        Assert.That(File.ReadAllText(Path.Combine(root, "host-b", "scripts", "extra.sh")), Is.EqualTo("x"));
+        Assert.That(File.ReadAllText(Path.Combine(root, "notes", "a.txt")), Is.EqualTo("mine"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b/scripts/extra.sh is not flatnet's; left as it is"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/notes is not flatnet's; left as it is"));
+    }
+
+    [Test]
+    public void AHostThatLeavesTakesOnlyFlatnetsFilesWithIt()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var root = Path.Combine(ws.Workspace.ArtifactsDirectory, "render");
+        File.WriteAllText(Path.Combine(root, "host-c", "scripts", "mine.sh"), "mine");
+        File.Delete(ws.HostsFile("host-c.yaml"));
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.ReadAllText(Path.Combine(root, "host-c", "scripts", "mine.sh")), Is.EqualTo("mine"));
+        Assert.That(File.Exists(Path.Combine(root, "host-c", "config.yaml")), Is.False, "flatnet's files are gone");
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-c holds files flatnet did not write"));
+        File.Delete(Path.Combine(root, "host-c", "scripts", "mine.sh"));
+        File.Delete(ws.HostsFile("host-a.yaml"));
+        ws.ControlPlane().RenderAll();
+        Assert.That(Directory.Exists(Path.Combine(root, "host-a")), Is.False, "nothing else was in it");
+    }
+}
