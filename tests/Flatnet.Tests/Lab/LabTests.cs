@@ -398,6 +398,9 @@ public class LabTests
             # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
             # flatnet sends only `-File PATH`, a script it wrote over SFTP into the account's own folder, as it does to
             # a real Windows host. It logs in as root (the lab's deploy.user), which owns WSL here.
+            # Windows' OpenSSH runs the line through cmd.exe, which refuses more than 8,191 characters (docs/windows-contract.md).
+            line="powershell.exe $*"
+            [ ${#line} -le 8191 ] || { echo "The command line is too long." >&2; exit 1; }
             file=""
             while [ $# -gt 0 ]; do [ "$1" = -File ] && file=$2; shift; done
             [ -n "$file" ] || { echo "powershell.exe (lab): flatnet must send -File" >&2; exit 64; }

@@ -186,6 +186,8 @@ public class WindowsRemoteScriptsTests
         Assert.That(run.StdOut + run.StdErr, Does.Contain(said));
         // Staged under the install root's run\, never under %ProgramData% (where any user can make the folder first);
         // the owner's task ran unelevated and left nothing behind.
+        // The owner's exit code is written under a temporary name, then renamed: never read half-written ([int]"" is 0).
+        Assert.That(script, Does.Contain("\"Set-Content -LiteralPath '$done.tmp' -Value `$code\"").And.Contain("\"Move-Item -Force -LiteralPath '$done.tmp' -Destination '$done'\""));
         if (!ownerLoggedOn) { Assert.That(Directory.Exists(Path.Combine(root, "run")), Is.False, "nothing staged for an owner who cannot run it"); return; }
         Assert.That(Directory.GetFileSystemEntries(Path.Combine(root, "run")), Is.Empty);
         Assert.That(run.StdErr, Does.Match("change: Register-ScheduledTask TaskName=flatnet as WSL owner [0-9a-f]{32} .* User=kh LogonType=Interactive RunLevel=Limited "));

@@ -172,6 +172,27 @@ Describe 'setup-routing.ps1' {
         @(Get-ChildItem -LiteralPath (Join-Path $root 'run') -Filter 'owner-*') | Should -BeNullOrEmpty
         @(Get-ChildItem -Recurse -LiteralPath $env:ProgramData -ErrorAction SilentlyContinue | Where-Object { $_.FullName -like '*flatnet*' }) | Should -BeNullOrEmpty
         $FakeWindows.Tasks.Keys | Should -BeNullOrEmpty   # stopped, then removed
+        $name = [regex]::Match($registered[0], 'TaskName=(flatnet as WSL owner [0-9a-f]{32})').Groups[1].Value
+        $stop = $FakeWindows.Changes.IndexOf("Stop-ScheduledTask TaskName=$name")
+        $stop | Should -BeGreaterThan -1
+        $stop | Should -BeLessThan $FakeWindows.Changes.IndexOf("Unregister-ScheduledTask TaskName=$name")
+    }
+
+    # A run killed while the owner's task ran leaves the task (maybe running: Unregister-ScheduledTask alone would
+    # leave it so) and its folder; the next run as the owner stops and removes it, and the folder.
+    It 'sweeps what a killed run as WSL''s owner left: the task stopped, then removed, and its folder' {
+        $root = Join-Path $TestDrive 'swept'
+        $stale = Join-Path $root 'run/owner-0123456789abcdef0123456789abcdef'
+        New-Item -ItemType Directory -Force -Path $stale | Out-Null
+        (Get-Item -LiteralPath $stale).CreationTime = (Get-Date).AddHours(-1)
+        $FakeWindows.WslOwner = 'office-user'
+        $FakeWindows.LoggedOn = @('flatnet', 'office-user')
+        Register-ScheduledTask -TaskName 'flatnet as WSL owner 0123456789abcdef0123456789abcdef' -Action (New-ScheduledTaskAction -Execute 'powershell.exe' -Argument '-Watch') -Principal (New-ScheduledTaskPrincipal -UserId 'office-user' -LogonType Interactive -RunLevel Limited) | Out-Null
+        $FakeWindows.Tasks['flatnet as WSL owner 0123456789abcdef0123456789abcdef'].State = 'Running'
+        & $ScriptPath -WslUser 'office-user' -Root $root | Out-Null
+        $FakeWindows.Changes | Should -Contain 'Stop-ScheduledTask TaskName=flatnet as WSL owner 0123456789abcdef0123456789abcdef'
+        $FakeWindows.Tasks.Keys | Should -BeNullOrEmpty
+        Test-Path -LiteralPath $stale | Should -BeFalse
     }
 
     # Nebula 1.11 puts WFP permit filters on its adapter and listen port (windows_bypass_wdf, on by default): Windows
