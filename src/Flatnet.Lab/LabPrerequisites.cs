@@ -15,8 +15,8 @@ public static class LabPrerequisites
         ("kill", "procps"), ("pgrep", "procps"), ("sysctl", "procps"),
     ];
 
-    /// <summary>The report's browser test: Debian's chromium, run in a network namespace of its own.</summary>
-    private static readonly (string Program, string Package)[] Browser = [("chromium", "chromium"), ("unshare", "util-linux")];
+    /// <summary>The tests beyond the lab: Debian's chromium for the report's browser test (run in a network namespace of its own), ShellCheck for the rendered shell scripts.</summary>
+    private static readonly (string Program, string Package)[] Browser = [("chromium", "chromium"), ("unshare", "util-linux"), ("shellcheck", "shellcheck")];
 
     public static void Ensure(IReporter log, bool install, bool browser = false)
     {

@@ -95,7 +95,15 @@ public sealed class FlatnetContext
     public Nebula NebulaFor(string name, NebulaVersion? runs)
     {
         if (runs is not { } wanted || wanted == Nebula.Version) return Nebula;
-        if (Releases.Find(wanted, "nebula") is { } exact) return NebulaAt(exact);
+        if (Releases.Find(wanted, "nebula") is { } exact)
+        {
+            // tools/nebula/VERSION is a folder anyone may fill: the binary must be that release, or checks lie.
+            var found = NebulaAt(exact);
+            if (found.Version != wanted)
+                throw new FlatnetException($"{Workspace.Relative(exact)} is nebula {found.Version}, not the {wanted} its folder names; {name}'s config would be checked with the wrong release",
+                    $"delete {Workspace.Relative(Path.GetDirectoryName(exact)!)} and run ./build.sh --target=FetchNebula --nebula={wanted}");
+            return found;
+        }
         Log.Verbose($"{name}: its config is checked with nebula {Nebula.Version}, not the {wanted} it runs " +
                     $"(./build.sh --target=FetchNebula --nebula={wanted} puts that release in tools/nebula/)");
         return Nebula;

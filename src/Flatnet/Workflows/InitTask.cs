@@ -76,6 +76,9 @@ public sealed class InitTask : FlatnetTask
 
         // Stage 1's CA, copied beside the paths network.yaml names; never over a CA that is already there.
         var ca = context.Plan.Inventory.Network.Ca;
+        // The folder that will hold ca.key is made owner-only whichever file comes first (pki/ was 0755 with --ca-crt alone).
+        if (choices.CaCrt is not null && Path.GetDirectoryName(Path.GetFullPath(ca.CrtPath)) == Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath)))
+            SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
         if (choices.CaCrt is { } crt) done.AddRange(CopyCa(context, crt, ca.CrtPath, secret: false));
         if (choices.CaKey is { } key) done.AddRange(CopyCa(context, key, ca.KeyPath, secret: true));
 

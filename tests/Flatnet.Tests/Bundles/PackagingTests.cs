@@ -187,4 +187,16 @@ public class PackagingTests
         shipped.GetEntry("bundles/host-b.zip")!.Open().CopyTo(inner);
         Assert.That(inner.ToArray(), Is.EqualTo(honest));
     }
+
+    /// <summary>An empty host.key was blamed on the config ("correct hosts/ or templates/config.yaml.scriban"): the key is named.</summary>
+    [Test]
+    public void AnEmptyHostKeyIsNamedAsSuchWithTheCommandThatMakesANewOne()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        File.WriteAllText(Path.Combine(ws.Workspace.PkiDirectory("host-b"), "host.key"), "");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain("pki/host.key is empty, so host-b's certificate has no key to go with it")
+            .And.Contain("fix: ./build.sh --target=GenerateCert --host=host-b --force"));
+    }
 }

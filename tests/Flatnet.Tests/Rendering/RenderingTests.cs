@@ -43,6 +43,29 @@ public class RenderingTests
             linux.Context.Renderer.RenderConfig(HostModel.ForLighthouse(linuxPlan, linuxPlan.Lighthouses[0], TestWorkspace.Platforms.Linux.LighthouseFacts("/opt/flatnet", linuxPlan.Inventory.Network.Nebula.Linux.Binary)))), RenderedFile.Regular));
     }
 
+    /// <summary>
+    /// ShellCheck (Debian's, 0.9) on every shell script a bundle carries, at warning level: an unused variable once
+    /// hid that uninstall.sh's --check said nothing of what it found (SC2034).
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void EveryRenderedShellScriptPassesShellCheck()
+    {
+        var shellcheck = global::Flatnet.Lab.LabPrerequisites.Which("shellcheck")
+                         ?? throw new AssertionException("shellcheck is not installed: ./build.sh --target=Test installs it (by hand: apt-get install shellcheck)");
+        using var ws = new TestWorkspace();
+        var files = RenderExample().Where(r => r.File.Path.EndsWith(".sh", StringComparison.Ordinal)).Select(r =>
+        {
+            var path = Path.Combine(ws.Root, "sh", r.Case, r.File.Path);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllBytes(path, r.File.Content);
+            return path;
+        }).ToList();
+        Assert.That(files, Has.Count.GreaterThanOrEqualTo(8), "install, routing, doctor and uninstall scripts of the Linux hosts, WSL2's of every host");
+        var run = ProcessRunner.Run(shellcheck, new[] { "-S", "warning", "-f", "gcc" }.Concat(files));
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.StdOut + run.StdErr);
+    }
+
     [Test]
     public void TemplatesMatchTheReviewedGoldenFiles()
     {

@@ -28,3 +28,24 @@ public class NebulaVersionTests
         Assert.That(NebulaVersion.Parse("1.9.7").ReadsV2Certificates, Is.False);
     }
 }
+
+/// <summary>tools/nebula/VERSION is a folder anyone may fill: the binary found there must be that release.</summary>
+public class NebulaReleasesTests
+{
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void ABinaryOfAnotherReleaseInAVersionFolderIsRefusedNotUsedSilently()
+    {
+        using var ws = new TestWorkspace();
+        var tools = Path.Combine(ws.Root, "tools");
+        Directory.CreateDirectory(Path.Combine(tools, "nebula", "1.9.3"));
+        File.Copy(TestWorkspace.Nebula("1.6.1"), Path.Combine(tools, "nebula", "1.9.3", "nebula"));
+        File.SetUnixFileMode(Path.Combine(tools, "nebula", "1.9.3", "nebula"), (UnixFileMode)0b111_101_101);
+        ws.Edit("host-a.yaml", "os:", "os: linux\nnebula_version: 1.9.3");
+        ws.Edit("host-a.yaml", "wsl:", "wsl: false");
+        var control = new ControlPlane(ws.Workspace with { ToolsDirectory = tools }, ws.Log);
+        control.GenerateCert("host-a");
+        var e = Assert.Throws<FlatnetException>(() => control.PackageBundle("host-a"))!;
+        Assert.That(e.Message, Does.Contain("tools/nebula/1.9.3/nebula is nebula 1.6.1, not the 1.9.3 its folder names"));
+    }
+}

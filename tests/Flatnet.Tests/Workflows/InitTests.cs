@@ -33,6 +33,7 @@ public class InitTests
             .And.Contain("  admin_key: \"ssh-ed25519 "));
         Assert.That(network, Does.Contain("# Nebula's firewall, as the spec writes it"), "the user's comments stay");
         Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki", "ca.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the CA key is owner-only");
+        Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "its folder too, from creation");
         Assert.That(File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.crt")), Is.EqualTo(File.ReadAllBytes(crt)));
 
         // Plan names what is left, per host: the addresses Init cleared.

@@ -109,7 +109,7 @@ if [ -n "$wsl" ]; then
   fi
   if [ -n "$peer" ]; then
     size=$((MTU - 28))
-    if in_wsl ping -c 1 -W 2 -M do -s "$size" -I "$WSL_ADDRESS" "$peer" >/dev/null 2>&1; then
+    if in_wsl ping -c 1 -W 2 -M "do" -s "$size" -I "$WSL_ADDRESS" "$peer" >/dev/null 2>&1; then
       report ok wsl-mtu "a $MTU-byte packet from WSL2 crosses unfragmented"
     else
       report FAIL wsl-mtu "a $MTU-byte packet from WSL2 does not cross" "lower tuning.mtu in hosts/network.yaml (1300 crosses most links)"

@@ -14,7 +14,6 @@ NEBULA='/usr/bin/nebula'
 TUN='nebula1'
 MTU=1300
 LIGHTHOUSES='10.100.0.1'
-PEERS='10.100.1.1 10.100.2.1'
 
 wsl=""
 machine=0

@@ -15,7 +15,7 @@ set -eu
 ROOT='/opt/flatnet'
 CONFIG_DIR='/opt/flatnet/config/nebula'
 UNIT=flatnet-nebula
-check=0
+changed=0
 
 case "${1:-}" in
   "") ;;
@@ -23,21 +23,10 @@ case "${1:-}" in
   *) echo "uninstall.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 esac
 
-# Shared by the routing scripts: every change goes through step, so --check can list it instead.
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
-changed=0
-missing=0
-step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one change
-  desc=$1; shift
-  if [ "$check" = 1 ]; then echo "missing: $desc"; missing=1; return 0; fi
-  echo "set: $desc"
-  "$@"
-  changed=1
-}
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
-
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
 # 1. Nebula stops, and nothing starts it again.
