@@ -103,8 +103,13 @@ PIDFILE='/opt/flatnet'/run/host-routing.pid
 
 if [ "$remove" = 1 ]; then
   # What apply() and --watch set, and nothing else. The watcher goes first, or it would put the route back.
+  # Its whole process group (setsid made it the leader): a pass caught half-way, in a subshell of its own, would
+  # otherwise live on and put the route back after it is deleted below. Gone before anything else is.
   if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
-    kill "$(cat "$PIDFILE")"; echo "removed: the routing watcher (pid $(cat "$PIDFILE"))"; changed=1
+    pid=$(cat "$PIDFILE")
+    kill -- "-$pid" 2>/dev/null || kill "$pid"
+    for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
+    echo "removed: the routing watcher (pid $pid)"; changed=1
   fi
   rm -f "$PIDFILE"
   if [ -n "$(ip -4 route show exact "$OWN_BLOCK")" ]; then
