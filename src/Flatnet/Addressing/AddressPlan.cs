@@ -56,8 +56,11 @@ public sealed record AddressPlan(
     /// <summary>The PCs: every host but the managed lighthouses (which <see cref="Hosts"/> lists first).</summary>
     public IEnumerable<HostAddresses> Pcs => Hosts.Where(h => !h.Host.IsLighthouse);
 
-    /// <summary>Hosts whose certificate is not revoked: the ones every bundle, check and release is for.</summary>
-    public IEnumerable<HostAddresses> Active => Hosts.Where(h => !Inventory.IsRevoked(h.Name));
+    /// <summary>
+    /// Hosts whose certificate is not revoked and that are not awaiting their join reply: the ones every bundle, check
+    /// and release is for. A pending host keeps its index and addresses (nothing else may take them).
+    /// </summary>
+    public IEnumerable<HostAddresses> Active => Hosts.Where(h => !Inventory.IsRevoked(h.Name) && !h.Host.Deploy.AwaitingJoin);
 
     /// <summary>The Nebula daemons of the mesh: the lighthouses (declared in network.yaml: Stage 1's is not flatnet's) and every active host (declared in its file).</summary>
     public MeshVersions Daemons => new(

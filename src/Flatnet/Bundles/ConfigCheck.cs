@@ -76,10 +76,16 @@ public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, 
             if (File.Exists(key)) return key;
             SafeFiles.ClaimArtifacts(artifactsDirectory);
             Directory.CreateDirectory(Path.GetDirectoryName(key)!);
-            var temp = key + $".tmp-{Guid.NewGuid():N}";
-            SshKeygen.Ed25519(temp, "flatnet-config-check");
-            File.Delete(temp + ".pub");
-            File.Move(temp, key, overwrite: true);
+            // Named as every temporary of flatnet's (.NAME.tmp-GUID, which the next run sweeps after a SIGKILL) and
+            // registered, so that a run stopped while ssh-keygen writes removes it on its way out.
+            var temp = Path.Combine(Path.GetDirectoryName(key)!, $".{AdminInterface.HostKeyFileName}.tmp-{Guid.NewGuid():N}");
+            using (TempFolders.DeleteOnExit(temp))
+            using (TempFolders.DeleteOnExit(temp + ".pub"))
+            {
+                SshKeygen.Ed25519(temp, "flatnet-config-check");
+                File.Delete(temp + ".pub");
+                File.Move(temp, key, overwrite: true);
+            }
             return key;
         }
     }

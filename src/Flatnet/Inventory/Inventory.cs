@@ -138,6 +138,9 @@ public sealed record HostEntry
 public sealed record DeploySettings(
     DeployTransport Transport, string? Address, int Port, string? User, string? Identity, string? HostKey, bool KeygenOnHost)
 {
+    /// <summary>Written by Join and its reply not back yet (no address, no pinned host key): pending, left out of the fleet.</summary>
+    public bool AwaitingJoin { get; init; }
+
     /// <summary>WinRM over HTTPS (the default): the SHA-256 of the host's listener certificate, pinned like an SSH host key.</summary>
     public string? WinRmCertificate { get; init; }
 

@@ -38,16 +38,14 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
         {
             SafeFiles.RequireSecretFolder(dir, "the admin key's folder (beside ca.key)");
             var staging = Path.Combine(dir, $".{KeyFileName}.tmp-{Guid.NewGuid():N}");
-            try
+            // Registered, so that a run stopped while ssh-keygen writes (Ctrl-C, SIGTERM) removes them on its way out too.
+            using (TempFolders.DeleteOnExit(staging))
+            using (TempFolders.DeleteOnExit(staging + ".pub"))
             {
                 SshKeygen.Ed25519(staging, "flatnet-nebula-admin");
                 SafeFiles.RestrictToOwner(staging);
                 File.Move(staging + ".pub", key + ".pub", overwrite: true);
                 File.Move(staging, key, overwrite: true);
-            }
-            finally
-            {
-                foreach (var f in new[] { staging, staging + ".pub" }.Where(File.Exists)) File.Delete(f);
             }
             log.Info($"made flatnet's key for Nebula's admin interface: {Workspace.Relative(key)} (owner-only; only its public half goes into configs)");
         }

@@ -74,7 +74,7 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
           transport: ssh
           address: "{address ?? ""}"
           user: {NewHostUser}
-          keygen_on_host: false
+          keygen_on_host: true     # the private key is made on the host at its first AddHost and never leaves it
 
         """;
 

@@ -40,7 +40,14 @@ public abstract class HostTask : FlatnetTask
 {
     public override IReadOnlyList<string> Options => ["host"];
 
-    public sealed override void Run(FlatnetContext context) => Run(context, context.Arguments.Host);
+    public sealed override void Run(FlatnetContext context)
+    {
+        var host = context.Arguments.Host;
+        if (context.Plan.Hosts.FirstOrDefault(h => h.Name == host) is { Host.Deploy.AwaitingJoin: true })
+            throw new UsageError($"{host} awaits its join reply: it has no address yet",
+                $"run its join script on the PC, then ./build.sh --target=Join --host={host} --reply=\"flatnet-join ...\"", "--host");
+        Run(context, host);
+    }
 
     public abstract void Run(FlatnetContext context, string host);
 }

@@ -34,6 +34,14 @@ public sealed class GenerateCertTask : HostTask
         return Certificates(context).Generate(h, plan.Inventory.Network.CertDuration, force, publicKey);
     }
 
+    /// <summary>
+    /// keygen_on_host, and the host has not made its key yet: no public key here, no certificate signed. PackageAll
+    /// and Release leave such a host pending (its first AddHost makes the key there) instead of reaching out to it.
+    /// </summary>
+    public static bool AwaitsKeyFromHost(FlatnetContext context, HostAddresses host) =>
+        host.Host.Deploy.KeygenOnHost && !File.Exists(context.Workspace.IncomingPublicKey(host.Name)) &&
+        !File.Exists(Path.Combine(context.Workspace.PkiDirectory(host.Name), "host.crt"));
+
     /// <summary>Why the host's certificate in artifacts cannot be packed as it is; null when it is current.</summary>
     public static string? WhyNotCurrent(FlatnetContext context, HostAddresses host) => Certificates(context).WhyNotCurrent(host);
 

@@ -5,8 +5,8 @@ namespace Flatnet.Workflows;
 /// <summary>
 /// Init: from the lab's example to a real fleet in one step. Sets in hosts/network.yaml what a fleet needs (the
 /// lighthouse's LAN endpoint and overlay IP, the install root, Nebula's Windows release, no CA made on its own),
-/// copies Stage 1's CA in (the key owner-only), records the admin key, and clears the lab's host addresses, so that
-/// Plan then names what is still to fill in, per host. Every other line and comment of the files stays as written
+/// copies Stage 1's CA in (the key owner-only), records the admin key, and removes the lab's example hosts (or, with
+/// --keep-examples, clears their addresses, so that Plan names what is still to fill in, per host). Every other line and comment of the files stays as written
 /// (<see cref="YamlLines"/>); a re-run with the same arguments changes nothing.
 /// </summary>
 public sealed class InitTask : FlatnetTask
@@ -16,8 +16,8 @@ public sealed class InitTask : FlatnetTask
 
     public override string Name => "Init";
     public override string Description => "Turn the example inventory into a real fleet's: --lighthouse=LAN-IP:PORT (required), --lighthouse-ip=OVERLAY-IP, --ca-crt=FILE and --ca-key=FILE (Stage 1's, copied; the key owner-only), " +
-                                          "--windows-release=ZIP, --root=C:\\flatnet (default; the spec's is F:\\flatnet). Clears the lab's host addresses; Plan then says what is still missing.";
-    public override IReadOnlyList<string> Options => ["lighthouse", "lighthouse-ip", "ca-crt", "ca-key", "windows-release", "root"];
+                                          "--windows-release=ZIP, --root=C:\\flatnet (default; the spec's is F:\\flatnet). Removes the lab's example hosts (--keep-examples: clears their addresses); Plan then says what is still missing.";
+    public override IReadOnlyList<string> Options => ["lighthouse", "lighthouse-ip", "ca-crt", "ca-key", "windows-release", "root", "keep-examples"];
 
     public override void Run(FlatnetContext context)
     {
@@ -25,15 +25,15 @@ public sealed class InitTask : FlatnetTask
         // On a terminal, what the command line leaves out is asked; elsewhere (CI, a pipe) it must be given.
         var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
         var choices = a.Value("lighthouse") is null && interactive
-            ? Ask(Console.In, Console.Error, a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root"))
+            ? Ask(Console.In, Console.Error, a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null)
             : new InitChoices(a.Value("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
                     "add --lighthouse=192.168.1.10:4242 (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
-                a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root") ?? @"C:\flatnet");
+                a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
         Init(context, choices);
     }
 
     /// <summary>The choices asked one by one (an empty answer takes the default shown, or leaves the item for later).</summary>
-    public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null)
+    public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null)
     {
         string? Question(string text, string? given, string? fallback = null)
         {
@@ -50,7 +50,8 @@ public sealed class InitTask : FlatnetTask
             Question("Stage 1's ca.crt, to copy here", caCrt),
             Question("Stage 1's ca.key (copied owner-only; empty if it stays on the lighthouse)", caKey),
             Question("Nebula's Windows release zip (nebula-windows-amd64.zip)", release),
-            Question("the install root on the PCs", root, @"C:\flatnet")!);
+            Question("the install root on the PCs", root, @"C:\flatnet")!,
+            keepExamples ?? Question("the lab's example hosts (host-a, host-b, host-c): remove them from hosts/? y/n", null, "y") is not ("y" or "Y" or "yes"));
     }
 
     public static IReadOnlyList<string> Init(FlatnetContext context, InitChoices choices)
@@ -59,6 +60,10 @@ public sealed class InitTask : FlatnetTask
         var network = new YamlLines(Path.Combine(inventory, InventoryLoader.NetworkFileName));
         var done = new List<string>();
         Check(choices);
+        // Everything that could refuse is checked before anything is written: all or nothing.
+        var ca = InventoryLoader.Read(inventory).Inventory.Network.Ca;
+        Preflight(context, choices.CaCrt, ca.CrtPath, "--ca-crt", isCa: true);
+        Preflight(context, choices.CaKey, ca.KeyPath, "--ca-key", isCa: false);
         void Set(string path, string value, string what, string? comment = null)
         {
             var before = network.Get(path);
@@ -75,26 +80,33 @@ public sealed class InitTask : FlatnetTask
         network.Save();
 
         // Stage 1's CA, copied beside the paths network.yaml names; never over a CA that is already there.
-        var ca = context.Plan.Inventory.Network.Ca;
         // The folder that will hold ca.key is made owner-only whichever file comes first (pki/ was 0755 with --ca-crt alone).
         if (choices.CaCrt is not null && Path.GetDirectoryName(Path.GetFullPath(ca.CrtPath)) == Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath)))
             SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
         if (choices.CaCrt is { } crt) done.AddRange(CopyCa(context, crt, ca.CrtPath, secret: false));
         if (choices.CaKey is { } key) done.AddRange(CopyCa(context, key, ca.KeyPath, secret: true));
 
-        // The lab's addresses are no fleet's: cleared, so Plan names each host still to fill in.
+        // The lab's example hosts (a lab address, 198.18.0.0/15, is never a fleet's) go, so the first Join takes index 1
+        // and nothing waits for their addresses; with --keep-examples their addresses are cleared for Plan to name.
         foreach (var file in Directory.GetFiles(inventory, "*.yaml").Where(f => Path.GetFileName(f) != InventoryLoader.NetworkFileName).Order(StringComparer.Ordinal))
         {
             var host = new YamlLines(file);
-            if (host.Get("deploy.address") is { } address && IsLab(address))
+            if (host.Get("deploy.address") is not { } address || !IsLab(address)) continue;
+            var name = Path.GetFileNameWithoutExtension(file);
+            if (!choices.KeepExamples)
             {
-                host.Set("deploy.address", "\"\"", "its LAN address: fill in (Init cleared the lab's)");
-                host.Save();
-                done.Add($"{Path.GetFileNameWithoutExtension(file)}: lab address {address} cleared");
+                File.Delete(file);
+                done.Add($"{name}: the lab's example host removed from {Workspace.Relative(inventory)} (git checkout -- {Workspace.Relative(file)} brings it back)");
+                continue;
             }
+            host.Set("deploy.address", "\"\"", "its LAN address: fill in (Init cleared the lab's)");
+            host.Save();
+            done.Add($"{name}: lab address {address} cleared");
         }
         // The admin interface's key, made once and recorded in network.yaml, so every clone renders the same configs.
-        _ = context.Admin;
+        var written = InventoryLoader.Read(inventory).Inventory.Network;
+        if (written.Nebula.AdminPort != 0)
+            Pki.AdminInterface.Ensure(written.Ca, written.Nebula.AdminPort, written.Nebula.AdminKey, context.Log, inventory);
         context.Log.Info(done.Count == 0 ? "Init: the inventory already says all this; nothing changed"
             : "Init changed:\n  " + string.Join("\n  ", done));
         context.Log.Info("still to do: " + StillToDo(context));
@@ -121,6 +133,16 @@ public sealed class InitTask : FlatnetTask
     }
 
     private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);
+
+    /// <summary>A CA file Init would copy: refused before anything is written when another CA's file is there, or ca.crt is no CA.</summary>
+    private static void Preflight(FlatnetContext context, string? from, string to, string flag, bool isCa)
+    {
+        if (from is null) return;
+        if (File.Exists(to) && !File.ReadAllBytes(to).SequenceEqual(File.ReadAllBytes(from)))
+            throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA, and nothing was changed", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));
+        if (isCa && !context.NebulaCert.Print(from).IsCa)
+            throw new UsageError($"{from} is not a CA certificate; nothing was changed", "give Stage 1's ca.crt (nebula-cert print -path ca.crt says isCa: true)", flag);
+    }
 
     private static IEnumerable<string> CopyCa(FlatnetContext context, string from, string to, bool secret)
     {
@@ -172,4 +194,5 @@ public sealed class InitTask : FlatnetTask
 }
 
 /// <summary>What Init was told: the lighthouse's endpoint (and overlay IP), Stage 1's CA files, the Windows release, the install root.</summary>
-public sealed record InitChoices(string Lighthouse, string? LighthouseIp, string? CaCrt, string? CaKey, string? WindowsRelease, string Root);
+/// <param name="KeepExamples">keep the lab's example hosts (their addresses cleared) instead of removing them.</param>
+public sealed record InitChoices(string Lighthouse, string? LighthouseIp, string? CaCrt, string? CaKey, string? WindowsRelease, string Root, bool KeepExamples = false);

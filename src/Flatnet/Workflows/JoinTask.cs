@@ -46,14 +46,24 @@ public sealed partial class JoinTask : FlatnetTask
             var (known, _, _) = InventoryLoader.Read(inventory);
             var index = known.Hosts.Select(h => h.Index ?? 0).DefaultIfEmpty(0).Max() + 1;
             SafeFiles.WriteAllText(file, platformOf.NewHostFile(host, index, address));
-            context.Log.Info($"wrote {Workspace.Relative(file)} (index {index}; its reply fills in the rest)");
         }
         var (read, problems, networkRead) = InventoryLoader.Read(inventory);
         if (!networkRead) problems.ThrowIfAny(inventory);
         var entry = read.Hosts.SingleOrDefault(h => h.Name == host)
                     ?? throw new FlatnetException($"{Workspace.Relative(file)} does not describe {host}", "its name: must be the file's name", Workspace.Relative(file), "name");
         var platform = context.Platforms.For(entry);
-        var script = platform.JoinScript(entry, read.Network, DeployKey(entry, home ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile)));
+        string deployKey;
+        try
+        {
+            deployKey = DeployKey(entry, home ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+        }
+        catch (FlatnetException) when (made)
+        {
+            File.Delete(file); // all or nothing: the host's file goes with the refusal
+            throw;
+        }
+        if (made) context.Log.Info($"wrote {Workspace.Relative(file)} (index {entry.Index}; its reply fills in the rest)");
+        var script = platform.JoinScript(entry, read.Network, deployKey);
         var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
         context.ClaimArtifacts();
         SafeFiles.WriteAllText(path, script);

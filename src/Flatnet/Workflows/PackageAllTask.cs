@@ -1,7 +1,7 @@
 namespace Flatnet.Workflows;
 
-/// <summary>A host's row in PackageAll's summary.</summary>
-public sealed record PackedHost(string Host, bool Signed, bool Written);
+/// <summary>A host's row in PackageAll's summary; Pending says why it has no bundle yet (and what completes it).</summary>
+public sealed record PackedHost(string Host, bool Signed, bool Written, string? Pending = null);
 
 /// <summary>
 /// PackageAll: every host's certificate (signed only where needed) and bundle, in parallel, with a summary table. What
@@ -28,7 +28,11 @@ public sealed class PackageAllTask : FlatnetTask
             var name = hosts[i].Name;
             try
             {
-                results[i] = (new PackedHost(name, GenerateCertTask.Generate(workers, name).Signed, PackageBundleTask.Package(workers, name).Written), null);
+                // A host that makes its own key and has not yet: no certificate can be signed for it here, and flatnet
+                // does not reach out to it (a CI runner cannot): its first AddHost makes the key there, then it packs.
+                results[i] = GenerateCertTask.AwaitsKeyFromHost(workers, hosts[i])
+                    ? (new PackedHost(name, false, false, $"its key is made on it at its first AddHost (./build.sh --target=AddHost --host={name})"), null)
+                    : (new PackedHost(name, GenerateCertTask.Generate(workers, name).Signed, PackageBundleTask.Package(workers, name).Written), null);
             }
             catch (FlatnetException e)
             {
@@ -45,7 +49,9 @@ public sealed class PackageAllTask : FlatnetTask
         if (failures.Count > 0)
             throw new FlatnetException($"{failed} of {hosts.Count} host(s) could not be packed{(failed < hosts.Count ? " (the others were)" : "")}:\n  " +
                                        string.Join("\n  ", failures.Select(r => r.Replace("\n", "\n  "))));
-        var rows = results.Select(r => r.Row!).ToList();
+        var all = results.Select(r => r.Row!).ToList();
+        var pending = all.Where(r => r.Pending is not null).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
+        var rows = all.Where(r => r.Pending is null).ToList();
         LighthouseConfigs.Render(context);
         var bundles = Workspace.Relative(Path.Combine(context.Workspace.ArtifactsDirectory, "bundles"));
         if (context.WantsJson)
@@ -54,8 +60,9 @@ public sealed class PackageAllTask : FlatnetTask
             {
                 bundles, unchanged = rows.Count(r => !r.Written && !r.Signed),
                 changed = rows.Where(r => r.Written || r.Signed).Select(r => new { host = r.Host, certificate_signed = r.Signed, bundle_written = r.Written }),
+                pending = pending.Select(r => new { host = r.Host, why = r.Pending }),
             }));
-            return rows;
+            return all;
         }
         // What changed, one row each; what did not, one count (a warm run over 300 hosts is one line).
         var changed = rows.Where(r => r.Written || r.Signed).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
@@ -65,9 +72,11 @@ public sealed class PackageAllTask : FlatnetTask
             var h = plan.Host(r.Host);
             context.Log.Info($"  {r.Host,-16} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {(r.Signed ? "signed" : "current"),-12} {(r.Written ? "written" : "unchanged")}");
         }
+        foreach (var r in pending) context.Log.Info($"  {r.Host}: pending: {r.Pending}");
         context.Log.Info($"{rows.Count} bundle(s) in {bundles}: " +
-                         $"{rows.Count(r => !r.Written)} unchanged, {rows.Count(r => r.Written)} rebuilt; {rows.Count(r => r.Signed)} certificate(s) signed");
-        return rows;
+                         $"{rows.Count(r => !r.Written)} unchanged, {rows.Count(r => r.Written)} rebuilt; {rows.Count(r => r.Signed)} certificate(s) signed" +
+                         (pending.Count == 0 ? "" : $"; {pending.Count} pending ({string.Join(", ", pending.Select(r => r.Host))})"));
+        return all;
     }
 
 }

@@ -22,9 +22,11 @@ public sealed class ReleaseTask : FlatnetTask
     {
         if (version is null || !ReleaseArchive.VersionPattern().IsMatch(version))
             throw new UsageError($"'{Grammar.Shown(version ?? "")}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH, each a number of up to six digits, with an optional -suffix (1.2.0-rc1)", "--release");
-        PackageAllTask.PackageAll(context);
+        var packed = PackageAllTask.PackageAll(context);
         var plan = context.Plan;
-        var hosts = plan.Active.Select(h => h.Name).ToList();
+        // A host still to make its key has no bundle yet: the release ships the others and names it.
+        var hosts = packed.Where(r => r.Pending is null).Select(r => r.Host).ToList();
+        var pending = packed.Where(r => r.Pending is not null).ToList();
         // The very zips that ship are inspected, not the unpacked folders beside them.
         var bundles = hosts.Select(h => (Host: h, Zip: File.ReadAllBytes(context.Workspace.BundlePath(h)))).ToList();
         var withKeys = bundles.Where(b => ReleaseArchive.PrivateKeysIn(b.Zip).Count > 0).Select(b => b.Host).ToList();
@@ -52,6 +54,7 @@ public sealed class ReleaseTask : FlatnetTask
         }
         context.ClaimArtifacts();
         SafeFiles.WriteFile(path, temp => File.WriteAllBytes(temp, zip), secret: withKeys.Count > 0);
+        foreach (var r in pending) context.Log.Info($"release {version}: {r.Host} is not in it yet: {r.Pending}");
         context.Log.Info($"release {version}: {Workspace.Relative(path)}, {hosts.Count} bundle(s)" +
                          (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
         return new ReleaseOutcome(path, true, changelog);

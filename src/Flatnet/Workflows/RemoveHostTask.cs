@@ -19,7 +19,8 @@ public sealed class RemoveHostTask : HostTask
 {
     public override string Name => "RemoveHost";
     public override string Description => "The reverse of AddHost: revoke --host, bring every other host to a config without its block's route, take Nebula and routing off it if reachable (else print the steps by hand), prove the rest with VerifyPing; --delete-inventory also deletes hosts/HOST.yaml and its artifacts.";
-    public override IReadOnlyList<string> Options => [.. base.Options, "delete-inventory"];
+    // --manual-steps-done: the peers installed by hand are, as the pending list's fix says (UpdatePeersTask.Update).
+    public override IReadOnlyList<string> Options => [.. base.Options, "delete-inventory", "manual-steps-done"];
 
     public override void Run(FlatnetContext context, string host) => Remove(context, host, context.Arguments.Flag("delete-inventory"));
 

@@ -12,6 +12,9 @@ public sealed class RevokeHostTask : HostTask
     public override string Name => "RevokeHost";
     public override string Description => "Revoke --host's certificate: add it to hosts/blocklist.txt (every config's pki.blocklist) and bring every other host to it; unreachable ones stay pending until a re-run.";
 
+    // --manual-steps-done: the peers installed by hand are, as the pending list's fix says (UpdatePeersTask.Update).
+    public override IReadOnlyList<string> Options => [.. base.Options, "manual-steps-done"];
+
     public override void Run(FlatnetContext context, string host) => Revoke(context, host);
 
     public static string Revoke(FlatnetContext context, string host)

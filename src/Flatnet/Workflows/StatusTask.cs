@@ -42,12 +42,17 @@ public sealed class StatusTask : FlatnetTask
             var rows = AtOnce.Each(hosts, h => Examine(h, peers)).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
             var problems = StatusTable.Problems(rows);
             var ca = CaDaysLeft(); // nebula-cert print of the CA, once
-            var text = JsonOutput.Document(new { ca, healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = rows, problems });
+            // Hosts flatnet does not reach are named, never silently left out: installed by hand, or awaiting their join reply.
+            var byHand = plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
+            var awaiting = plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
+            var text = JsonOutput.Document(new { ca, healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = rows, problems, installed_by_hand = byHand, awaiting_join = awaiting });
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(JsonPath(context), text);
             if (json) context.PrintDocument(text);
             else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {ca}:\n" +
-                                  (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows));
+                                  (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows) +
+                                  (byHand.Count == 0 ? "" : $"\n  not read: {string.Join(", ", byHand)}: installed by hand (transport: none); run scripts/flatnet-doctor there") +
+                                  (awaiting.Count == 0 ? "" : $"\n  pending: {string.Join(", ", awaiting)}: awaiting the join reply (./build.sh --target=Join --host=NAME --reply=...)"));
             var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
             if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
             return rows;

@@ -26,6 +26,7 @@ public class ConvergenceTests
         var e = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RevokeHost("host-a"))!;
         Assert.That(e.Message, Does.Match(@"host-b \(install by hand: \S*artifacts/bundles/host-b\.zip\)").And.Match(@"host-c \(install by hand: \S*artifacts/bundles/host-c\.zip\)"));
         Assert.That(e.Message, Does.Contain("fix: ").And.Contain("--manual-steps-done"));
+        PrintedCommandsTests.AssertAccepted(string.Join("\n", e.Fixes)); // RevokeHost refused the flag its own fix printed
         Assert.That(Config(ws, "host-b"), Does.Contain(fingerprint), "host-b's bundle refuses host-a's certificate");
         Assert.That(Config(ws, "host-c"), Does.Contain(fingerprint));
 
@@ -43,5 +44,17 @@ public class ConvergenceTests
         Assert.That(e.Message, Does.Match(@"install by hand: \S*artifacts/bundles/host-b\.zip").And.Contain("host-c"));
         Assert.That(ws.Log.Lines, Has.None.Contains("no other host is left to verify"));
         Assert.That(Config(ws, "host-b"), Does.Not.Contain("10.101.1.0/24"), "host-b's bundle no longer routes host-a's block");
+    }
+
+    /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
+    [Test]
+    public void StatusNamesTheHostsItDoesNotReadInsteadOfCountingNone()
+    {
+        using var ws = HandInstalledFleet();
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().Status();
+        Assert.That(ws.Log.Lines, Has.Some.Contains("not read: host-a, host-b, host-c: installed by hand (transport: none); run scripts/flatnet-doctor there"));
+        var json = File.ReadAllText(StatusTask.JsonPath(ws.ControlPlane().Context));
+        Assert.That(json, Does.Contain("\"installed_by_hand\": [").And.Contain("\"host-b\""));
     }
 }

@@ -1,3 +1,4 @@
+using Flatnet.Inventory;
 namespace Flatnet.Tests;
 
 /// <summary>
@@ -18,7 +19,7 @@ public class InitTests
     }
 
     [Test]
-    public void TheExampleBecomesAFleetThatPlanAcceptsOnceTheAddressesAreFilledIn()
+    public void TheExampleBecomesAFleetWithoutTheLabsHostsAndARerunChangesNothing()
     {
         using var ws = new TestWorkspace();
         var (crt, key) = StageOneCa(ws);
@@ -27,7 +28,8 @@ public class InitTests
         var done = ws.ControlPlane().Init(choices);
 
         Assert.That(done, Has.Some.StartWith("lighthouse endpoint 192.168.1.10:4242").And.Some.StartWith("install root C:\\flatnet")
-            .And.Some.StartWith("Windows release").And.Some.StartWith("CA key copied to").And.Some.StartWith("host-a: lab address 198.18.0.11 cleared"));
+            .And.Some.StartWith("Windows release").And.Some.StartWith("CA key copied to")
+            .And.Some.Match(@"^host-a: the lab's example host removed from \S*hosts \(git checkout -- \S*hosts/host-a\.yaml brings it back\)$"));
         var network = File.ReadAllText(ws.HostsFile("network.yaml"));
         Assert.That(network, Does.Contain("endpoints: [\"192.168.1.10:4242\"]").And.Contain("root: 'C:\\flatnet'").And.Contain("create_if_missing: false")
             .And.Contain("  admin_key: \"ssh-ed25519 "));
@@ -35,20 +37,13 @@ public class InitTests
         Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki", "ca.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the CA key is owner-only");
         Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "its folder too, from creation");
         Assert.That(File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.crt")), Is.EqualTo(File.ReadAllBytes(crt)));
-
-        // Plan names what is left, per host: the addresses Init cleared.
-        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
-        Assert.That(e.Problems, Has.Count.EqualTo(3));
-        Assert.That(e.Problems, Has.All.Contain("deploy.address: transport ssh needs an address"));
-        Assert.That(ws.Log.Lines, Has.Some.Contains("still to do: Plan names what to fill in:"));
-
-        foreach (var (host, i) in new[] { ("host-a", 21), ("host-b", 22), ("host-c", 23) })
-            ws.Edit($"{host}.yaml", "address:", $"  address: 192.168.1.{i}");
+        // The lab's hosts are gone: nothing waits for their addresses, and the first Join takes index 1.
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").Select(Path.GetFileName), Is.EqualTo(new[] { "network.yaml" }));
         var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
         Assert.That(plan.Lighthouses[0].Lighthouse.Endpoints, Is.EqualTo(new[] { "192.168.1.10:4242" }));
         Assert.That(plan.Inventory.Network.Nebula.Windows.Root, Is.EqualTo(@"C:\flatnet"));
 
-        // Again with the same choices: nothing changes.
+        // Again with the same choices: nothing changes, and it is not an error.
         ws.Log.Lines.Clear();
         var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
         Assert.That(ws.ControlPlane().Init(choices), Is.Empty);
@@ -56,12 +51,27 @@ public class InitTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("nothing changed"));
     }
 
+    /// <summary>With --keep-examples the lab's hosts stay, their addresses cleared: pending hosts, named, that block nothing.</summary>
+    [Test]
+    public void WithKeepExamplesTheLabsHostsStayWithTheirAddressesClearedAndWaitAsPending()
+    {
+        using var ws = new TestWorkspace();
+        var done = ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet", KeepExamples: true));
+        Assert.That(done, Has.Some.StartWith("host-a: lab address 198.18.0.11 cleared"));
+        var (inventory, problems, _) = InventoryLoader.Read(ws.Workspace.InventoryDirectory);
+        Assert.That(inventory.Warnings.Count(w => w.Contains("pending: awaits its join reply")), Is.EqualTo(3));
+        var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
+        Assert.That(plan.Active, Is.Empty, "pending hosts are left out of the fleet");
+        Assert.That(plan.Hosts.Select(h => h.Name), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }), "they keep their indexes");
+        Assert.That(ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet", KeepExamples: true)), Is.Empty);
+    }
+
     [Test]
     public void OnATerminalWhatTheCommandLineLeavesOutIsAsked()
     {
         var questions = new StringWriter();
-        var choices = InitTask.Ask(new StringReader("192.168.1.10:4242\n\n/stage1/ca.crt\n\nF:\\flatnet\n"), questions, caKey: "/given/ca.key");
-        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", "/stage1/ca.crt", "/given/ca.key", null, @"F:\flatnet")));
+        var choices = InitTask.Ask(new StringReader("192.168.1.10:4242\n\n/stage1/ca.crt\n\nF:\\flatnet\nn\n"), questions, caKey: "/given/ca.key");
+        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", "/stage1/ca.crt", "/given/ca.key", null, @"F:\flatnet", KeepExamples: true)));
         Assert.That(questions.ToString(), Does.Contain("the lighthouse's Nebula IP [10.100.0.1]: ").And.Not.Contain("ca.key"), "what was given is not asked");
     }
 
@@ -83,7 +93,10 @@ public class InitTests
         using var ws = new TestWorkspace();
         ws.ControlPlane().InitCa();
         var (crt, _) = StageOneCa(ws);
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, null, null, @"C:\flatnet")))!;
-        Assert.That(e.Message, Does.Contain("already holds another CA's file; flatnet never replaces a CA"));
+        Assert.That(e.Message, Does.Contain("already holds another CA's file; flatnet never replaces a CA, and nothing was changed"));
+        // All or nothing: the refusal came before any write (the lighthouse endpoint was rewritten first, once).
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
     }
 }

@@ -52,7 +52,12 @@ public class JoinTests
     {
         using var ws = new TestWorkspace();
         RenderJoin(ws);
-        Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory), "no address yet");
+        // Awaiting its reply, host-d is pending: named, left out of the fleet, and it blocks nothing.
+        var pending = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
+        Assert.That(pending.Active.Select(h => h.Name), Does.Not.Contain("host-d"));
+        Assert.That(pending.Inventory.Warnings, Has.Some.Contains("host-d.yaml").And.Some.Contains("pending: awaits its join reply"));
+        Assert.That(Assert.Throws<UsageError>(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-d"))).Run(new DeployHostTask()))!.Message,
+            Does.StartWith("--host: host-d awaits its join reply"));
 
         const string reply = "flatnet-join host=host-d host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=192.168.1.23 user=kh wsl_user=kh wsl=2.3.26.0 build=22631";
         var pinned = ws.ControlPlane().JoinReply("host-d", reply).Pinned;

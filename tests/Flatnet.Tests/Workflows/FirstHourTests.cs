@@ -1,0 +1,38 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// The first hour, as README tells a new office admin: Init, Join for the first PC and its reply, PackageAll,
+/// Release, all on the build machine, before the new PC can be reached. Nothing refuses: the PC, which makes its own
+/// key (Join's default), is pending until its first AddHost, and named with the command that completes it.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class FirstHourTests
+{
+    [Test]
+    public void InitJoinPackageAllAndReleaseRunThroughBeforeTheNewPcCanBeReached()
+    {
+        using var ws = new TestWorkspace();
+        var stage1 = Directory.CreateDirectory(Path.Combine(ws.Root, "stage1")).FullName;
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "stage1-ca", "-out-crt", Path.Combine(stage1, "ca.crt"), "-out-key", Path.Combine(stage1, "ca.key")])
+            .EnsureSuccess("nebula-cert ca");
+        ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, Path.Combine(stage1, "ca.crt"), Path.Combine(stage1, "ca.key"), null, @"C:\flatnet"));
+
+        // Join writes pc-1's file (index 1: the lab's hosts are gone) with this test's deploy key, then its reply.
+        Directory.CreateDirectory(Path.Combine(ws.Root, ".ssh"));
+        SshKeygen.Ed25519(Path.Combine(ws.Root, ".ssh", "id_ed25519"), "the admin's own key");
+        var join = ws.ControlPlane().Join("pc-1", home: ws.Root);
+        Assert.That(File.ReadAllText(ws.HostsFile("pc-1.yaml")), Does.Contain("index: 1").And.Contain("keygen_on_host: true"));
+        Assert.That(join.Script, Is.Not.Null);
+        ws.ControlPlane().JoinReply("pc-1", "flatnet-join host=pc-1 host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=127.0.0.1 user=admin wsl_user=office-user wsl=2.3.26.0 build=22631");
+        ws.Edit("pc-1.yaml", "address:", "  address: \"127.0.0.1\"\n  port: 9   # closed: nothing of this test may reach it");
+
+        // PackageAll and Release: pc-1 makes its key at its first AddHost; nothing reaches out to it, nothing refuses.
+        ws.Log.Lines.Clear();
+        var packed = ws.ControlPlane().PackageAll();
+        Assert.That(packed.Single().Pending, Does.Contain("its key is made on it at its first AddHost (./build.sh --target=AddHost --host=pc-1)"));
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith(": 0 unchanged, 0 rebuilt; 0 certificate(s) signed; 1 pending (pc-1)"));
+        var release = ws.ControlPlane().Release("1.0.0");
+        Assert.That(File.Exists(release.Path), Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("release 1.0.0: pc-1 is not in it yet: its key is made on it at its first AddHost"));
+    }
+}
