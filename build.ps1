@@ -13,6 +13,12 @@ try {
 dotnet tool restore | Out-Null
 if ($LASTEXITCODE -ne 0) { throw 'dotnet tool restore failed' }
 $out = 'artifacts/tools/flatnet'
+# The library is published into the repository's own folder, never through a link (a clone may carry one): checked
+# before anything is written there.
+foreach ($d in @('artifacts', 'artifacts/tools', $out)) {
+    $item = Get-Item -LiteralPath $d -Force -ErrorAction SilentlyContinue
+    if ($item -and $item.LinkType) { throw "build.ps1: $d is a link (to $($item.Target)), not a folder of this repository's; nothing was written. Fix: remove it and run this again" }
+}
 $sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab -Include *.cs, *.csproj | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
     @(Get-Item .config/dotnet-tools.json) + @(Get-ChildItem -File build/*.cake) + @(Get-ChildItem -File build/tasks/*.cake)
 $lines = $sources | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }

@@ -7,6 +7,14 @@ set -euo pipefail
 cd "$(dirname "$0")"
 dotnet tool restore >/dev/null
 out=artifacts/tools/flatnet
+# The library is published into the repository's own folder, never through a link (a clone may carry one): checked
+# before anything is written there.
+for d in artifacts artifacts/tools "$out"; do
+  if [ -L "$d" ]; then
+    echo "build.sh: $d is a link (to $(readlink "$d")), not a folder of this repository's; nothing was written. Fix: remove it (rm $d) and run this again" >&2
+    exit 1
+  fi
+done
 stamp=$( { find src/Flatnet src/Flatnet.Lab -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
            sha256sum .config/dotnet-tools.json build/*.cake build/tasks/*.cake; } | sha256sum | cut -d' ' -f1)
 if [ ! -f "$out/Flatnet.dll" ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" != "$stamp" ]; then

@@ -23,13 +23,23 @@ public sealed class CheckCertsTask : FlatnetTask
     {
         var plan = context.Plan;
         var rows = new List<CertificateDue>();
+        var broken = new List<string>();
+        // One certificate nebula-cert cannot read is named, and every other is still reported.
         void Add(string name, string crt, bool isCa)
         {
-            var info = context.NebulaCert.Print(crt);
-            rows.Add(new CertificateDue(name, info.NotAfter, info.DaysLeft, isCa));
+            try
+            {
+                var info = context.NebulaCert.Print(crt);
+                rows.Add(new CertificateDue(isCa ? "CA " + info.Name : name, info.NotAfter, info.DaysLeft, isCa));
+            }
+            catch (FlatnetException)
+            {
+                broken.Add(name);
+                context.Log.Warn($"  {name,-16} {Workspace.Relative(crt)} is not a certificate nebula-cert can read");
+            }
         }
         context.Ca.RequireExisting();
-        Add("CA " + plan.Inventory.Network.Ca.Name, context.Ca.CrtPath, isCa: true);
+        Add("CA", context.Ca.CrtPath, isCa: true);
         foreach (var h in plan.Active)
         {
             var crt = Path.Combine(context.Workspace.PkiDirectory(h.Name), "host.crt");
@@ -46,14 +56,19 @@ public sealed class CheckCertsTask : FlatnetTask
             context.Log.Info($"  {r.Name,-16} valid until {r.NotAfter:yyyy-MM-dd}  " +
                              (r.Expired ? "EXPIRED" : $"{r.DaysLeft,5} days left{(r.DaysLeft < minimumDays ? "  RENEW" : "")}"));
         var due = rows.Where(r => r.DaysLeft < minimumDays).ToList();
-        if (due.Count == 0) return rows;
+        if (due.Count == 0 && broken.Count == 0) return rows;
         var fixes = new List<string>();
+        if (broken.Count > 0)
+            fixes.Add($"for a host whose certificate is damaged: ./build.sh --target=GenerateCert --host=NAME --force ({string.Join(", ", broken)})");
         if (due.Any(d => d.IsCa))
             fixes.Add("for the CA: ./build.sh --target=RotateCa replaces it without an outage (a new CA, trusted beside the old one, every host re-signed, then the old one dropped; " +
                       "a re-run continues where it stopped)");
         if (due.Any(d => !d.IsCa))
             fixes.Add("for a host: ./build.sh --target=RenewCert --host=NAME, then AddHost --host=NAME deploys it");
-        throw new FlatnetException($"{due.Count} certificate(s) expired or expire within {minimumDays} days: " +
-                                   string.Join(", ", due.Select(d => d.Expired ? $"{d.Name} (EXPIRED)" : d.Name)), fixes);
+        throw new FlatnetException(string.Join("; ", new[]
+            {
+                due.Count == 0 ? null : $"{due.Count} certificate(s) expired or expire within {minimumDays} days: " + string.Join(", ", due.Select(d => d.Expired ? $"{d.Name} (EXPIRED)" : d.Name)),
+                broken.Count == 0 ? null : $"{broken.Count} certificate(s) nebula-cert cannot read: {string.Join(", ", broken)}",
+            }.OfType<string>()), fixes);
     }
 }

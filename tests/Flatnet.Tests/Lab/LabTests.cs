@@ -298,8 +298,11 @@ public class LabTests
             TestContext.Out.WriteLine($"WSL2 address change repaired in {started.Elapsed.TotalSeconds:0.0} s (watch interval 5 s)");
 
             Assert.That(a.Host.Run("ip", "-4", "route", "show", "exact", "10.101.1.0/24").StdOut, Does.Contain($"via {LabTopology.WslNetwork}.7"));
-            Assert.That(File.ReadAllText(Path.Combine(lab.Directory, "host-a", "flatnet", "logs", "routing.log")),
-                Does.Contain($"set: route 10.101.1.0/24 via {LabTopology.WslNetwork}.7 (was: 10.101.1.0/24 via {LabTopology.WslNetwork}.2"));
+            // The watcher logs a pass once the pass is over, a moment after its route changed: read until it has.
+            var log = Path.Combine(lab.Directory, "host-a", "flatnet", "logs", "routing.log");
+            var logged = $"set: route 10.101.1.0/24 via {LabTopology.WslNetwork}.7 (was: 10.101.1.0/24 via {LabTopology.WslNetwork}.2";
+            for (var i = 0; i < 50 && !File.ReadAllText(log).Contains(logged); i++) Thread.Sleep(100);
+            Assert.That(File.ReadAllText(log), Does.Contain(logged));
             Assert.That(new ControlPlane(lab.Workspace, ws.Log).VerifyPing().Failures, Is.Empty);
         });
     }

@@ -36,6 +36,20 @@ public class CertificatesTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("RENEW"));
     }
 
+    /// <summary>One damaged host.crt aborted CheckCerts with nebula-cert's raw text: it is named, and every other certificate reported.</summary>
+    [Test]
+    public void ACertificateNebulaCertCannotReadIsNamedAndTheOthersStillReported()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-a");
+        control.GenerateCert("host-b");
+        File.WriteAllText(Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.crt"), "-----BEGIN NEBULA CERTIFICATE-----\ngarbage\n-----END NEBULA CERTIFICATE-----\n");
+        var e = Assert.Throws<FlatnetException>(() => control.CheckCerts(30))!;
+        Assert.That(e.Message, Does.StartWith("1 certificate(s) nebula-cert cannot read: host-a").And.Contain("fix: for a host whose certificate is damaged: ./build.sh --target=GenerateCert --host=NAME --force (host-a)"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b").And.Some.Contains("days left"));
+    }
+
     [Test]
     public void RenewCertResigns()
     {

@@ -12,10 +12,8 @@ public class FirstHourTests
     public void InitJoinPackageAllAndReleaseRunThroughBeforeTheNewPcCanBeReached()
     {
         using var ws = new TestWorkspace();
-        var stage1 = Directory.CreateDirectory(Path.Combine(ws.Root, "stage1")).FullName;
-        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "stage1-ca", "-out-crt", Path.Combine(stage1, "ca.crt"), "-out-key", Path.Combine(stage1, "ca.key")])
-            .EnsureSuccess("nebula-cert ca");
-        ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, Path.Combine(stage1, "ca.crt"), Path.Combine(stage1, "ca.key"), null, @"C:\flatnet"));
+        var (crt, key) = InitTests.StageOneCa(ws);
+        ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet"));
 
         // Join writes pc-1's file (index 1: the lab's hosts are gone) with this test's deploy key, then its reply.
         Directory.CreateDirectory(Path.Combine(ws.Root, ".ssh"));

@@ -10,7 +10,7 @@ namespace Flatnet.Tests;
 public class InitTests
 {
     /// <summary>Stage 1's CA, as its lighthouse made it, outside the workspace.</summary>
-    private static (string Crt, string Key) StageOneCa(TestWorkspace ws)
+    internal static (string Crt, string Key) StageOneCa(TestWorkspace ws)
     {
         var dir = Directory.CreateDirectory(Path.Combine(ws.Root, "stage1")).FullName;
         ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "stage1-ca", "-out-crt", Path.Combine(dir, "ca.crt"), "-out-key", Path.Combine(dir, "ca.key")])
