@@ -138,7 +138,7 @@ public sealed class FlatnetContext
     /// </summary>
     public AdminInterface? Admin => Plan.Inventory.Network.Nebula.AdminPort == 0 ? null
         : _admin ??= AdminInterface.Ensure(Plan.Inventory.Network.Ca, Plan.Inventory.Network.Nebula.AdminPort, Plan.Inventory.Network.Nebula.AdminKey, Log,
-            _writing ? Workspace.InventoryDirectory : null);
+            _writing ? Workspace.InventoryDirectory : null, generatedInventory: SafeFiles.IsInsideOwned(Workspace.InventoryDirectory));
 
     private bool _writing;
 

@@ -62,4 +62,24 @@ public class AdminKeyTests
         var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Contain("nebula.admin_key: ").And.Contain("is not an ed25519 public key"));
     }
+
+    /// <summary>
+    /// The advice to record the admin key came 21 times in one lab run, and in the lab, whose generated inventory
+    /// cannot be committed: once a run, and never for an inventory flatnet generated under its artifacts.
+    /// </summary>
+    [Test]
+    public void TheAdviceToRecordTheAdminKeyIsGivenOnceARunAndNeverForAGeneratedInventory()
+    {
+        using var ws = new TestWorkspace();
+        for (var i = 0; i < 3; i++) _ = new ControlPlane(ws.Workspace, ws.Log).Context.Admin; // read-only runs: nothing recorded
+        Assert.That(ws.Log.Lines.Count(l => l.Contains("records no admin key")), Is.EqualTo(1));
+
+        using var lab = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(lab.Workspace.ArtifactsDirectory);
+        var generated = Path.Combine(lab.Workspace.ArtifactsDirectory, "lab", "hosts");
+        TestWorkspace.CopyDirectory(Path.Combine(lab.Root, "hosts"), generated);
+        // As the lab runs: --inventory=artifacts/lab/hosts --artifacts=artifacts/lab/artifacts.
+        _ = new ControlPlane(lab.Workspace with { InventoryDirectory = generated, ArtifactsDirectory = Path.Combine(lab.Workspace.ArtifactsDirectory, "lab", "artifacts") }, lab.Log).Context.Admin;
+        Assert.That(lab.Log.Lines, Has.None.Contains("records no admin key"));
+    }
 }
