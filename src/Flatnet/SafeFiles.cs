@@ -17,6 +17,8 @@ public static class SafeFiles
     public static void ReplaceDirectory(string target, Action<string> fill, IReporter? log = null, string? listing = null)
     {
         listing ??= Listing(target);
+        if (TempFolders.IsLink(target))
+            throw new StateConflict($"{Workspace.Relative(target)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(target)}) and run this again", Workspace.Relative(target));
         var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
         RequireInsideOwned(parent);
         Directory.CreateDirectory(parent);
@@ -52,6 +54,11 @@ public static class SafeFiles
     public static bool DeleteWritten(string target, string listing, IReporter? log = null)
     {
         RequireInsideOwned(Path.GetDirectoryName(Path.GetFullPath(target))!);
+        if (TempFolders.IsLink(target))
+        {
+            log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is");
+            return false;
+        }
         var written = Written(listing);
         foreach (var (path, folder) in Below(target).Reverse().ToList())
         {
@@ -120,7 +127,10 @@ public static class SafeFiles
     private static void Claim(string artifacts, bool mark)
     {
         if (File.Exists(Path.Combine(artifacts, OwnedMarker))) return;
-        if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(e => Directory.Exists(e) && ArtifactsFolders.Contains(Path.GetFileName(e))))
+        // An older flatnet's unmarked artifacts hold only its folders; a project's hosts/ (an inventory: files) or
+        // tools/ (binaries) of the same names is not that, and is never adopted.
+        if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(e => Directory.Exists(e) && ArtifactsFolders.Contains(Path.GetFileName(e))
+                && (Path.GetFileName(e) != "hosts" || !Directory.EnumerateFiles(e).Any()) && (Path.GetFileName(e) != "tools" || Directory.EnumerateFileSystemEntries(e).All(t => Path.GetFileName(t) == "flatnet"))))
         {
             if (mark) CreateOwnedDirectory(artifacts);
             return;

@@ -23,6 +23,7 @@ public static partial class TempFolders
     public static Scratch Create(string artifactsDirectory, string prefix)
     {
         var root = ScratchRoot(artifactsDirectory);
+        if (IsLink(root)) File.Delete(root); // flatnet's scratch, never written through a link a clone carried
         CreateOwnerOnly(root);
         var path = Path.Combine(root, $"{prefix}-{Guid.NewGuid():N}");
         var lease = DeleteOnExit(path);
@@ -72,7 +73,9 @@ public static partial class TempFolders
         var swept = new List<string>();
         if (!Directory.Exists(directory)) return swept;
         var scratch = ScratchRoot(directory);
-        if (Directory.Exists(scratch))
+        // A link in place of .tmp (a clone can carry one) is removed itself; what it points at is never touched.
+        if (IsLink(scratch)) swept.Add(Remove(scratch));
+        else if (Directory.Exists(scratch))
             foreach (var entry in Directory.EnumerateFileSystemEntries(scratch).Where(e => !IsRegistered(e)))
                 swept.Add(Remove(entry));
         foreach (var entry in Walk(directory).ToList())
@@ -92,7 +95,8 @@ public static partial class TempFolders
         foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
         {
             yield return entry;
-            if (Directory.Exists(entry) && !File.Exists(Path.Combine(entry, SafeFiles.OwnedMarker)) && !LeftoverName().IsMatch(Path.GetFileName(entry)))
+            // Never through a link: what it points at is not flatnet's, at any depth.
+            if (Directory.Exists(entry) && !IsLink(entry) && !File.Exists(Path.Combine(entry, SafeFiles.OwnedMarker)) && !LeftoverName().IsMatch(Path.GetFileName(entry)))
                 foreach (var inner in Walk(entry)) yield return inner;
         }
     }
@@ -103,10 +107,13 @@ public static partial class TempFolders
 
     private static string Remove(string path)
     {
-        if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        // A link is removed itself (File.Delete), never emptied through (Directory.Delete recursive would follow it).
+        if (Directory.Exists(path) && !IsLink(path)) Directory.Delete(path, recursive: true);
         else File.Delete(path);
         return path;
     }
+
+    public static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     /// <summary>A folder only its owner may enter, from the moment it exists (0700; on Windows a protected ACL of the owner alone).</summary>
     public static void CreateOwnerOnly(string path)

@@ -44,7 +44,7 @@ public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, 
                 OutKey = key, Groups = info.Groups, Subnets = info.Subnets, Duration = "1h",
             });
         }
-        else if (!File.ReadAllText(key).Contains("PRIVATE KEY-----", StringComparison.Ordinal))
+        else if (!InputFiles.ReadAllText(key, InputFiles.KeyLimit, "the host's private key").Contains("PRIVATE KEY-----", StringComparison.Ordinal))
             // nebula -test would blame the config ("correct hosts/ or templates/"): the key is what is wrong.
             throw new FlatnetException($"{Workspace.Relative(key)} is {(new FileInfo(key).Length == 0 ? "empty" : "not a Nebula private key")}, so {model.Name}'s certificate has no key to go with it",
                 $"./build.sh --target=GenerateCert --host={model.Name} --force (a new key pair and certificate), or set keygen_on_host: true to make the key on the host");

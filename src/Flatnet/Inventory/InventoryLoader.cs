@@ -64,9 +64,10 @@ public static partial class InventoryLoader
             else if (name.Contains(".yaml", StringComparison.Ordinal) || name.EndsWith('~') || name.StartsWith(".#", StringComparison.Ordinal))
                 problems.Warn(Workspace.Relative(stray), "", "not read (an editor's backup or a copy?): flatnet reads hosts/*.yaml", "delete it, or move it out of the inventory folder");
         }
+        // In the order a person counts (pc-2 before pc-10): every list, table, JSON and picture follows the plan's order.
         var hosts = System.IO.Directory.GetFiles(dir, "*.yaml")
             .Where(f => Path.GetFileName(f) != NetworkFileName)
-            .OrderBy(f => f, StringComparer.Ordinal)
+            .OrderBy(f => Path.GetFileName(f), NaturalOrder.Instance)
             .Select(f => (File: f, Document: Read<HostDocument>(f, problems)))
             .Where(h => h.Document is not null) // a file that does not parse is one problem, not many
             .Select(h => HostFields.ToHost(Workspace.Relative(h.File), h.Document!, network, problems))
@@ -90,10 +91,9 @@ public static partial class InventoryLoader
                 "a host's file is a few lines; compare with the examples in hosts/"));
             return null;
         }
-        if (Aliased(text) is { } line)
+        if (Unsafe(text) is { } refused)
         {
-            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), line, null, "a YAML alias (*name): flatnet's inventory takes none",
-                "write the value out where the alias is (an alias can make a file of a few lines expand without end)"));
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), refused.Line, null, refused.Problem, refused.Fix));
             return null;
         }
         // Parsed once for lines and unknown keys; the deserializer reads the text for the values.
@@ -122,7 +122,8 @@ public static partial class InventoryLoader
 
     /// <summary>Why a file is not read at all, or null: a link (a committed link to /etc/shadow would have its lines printed as unknown keys).</summary>
     private static (string Problem, string Fix)? Unreadable(string file) =>
-        new FileInfo(file).LinkTarget is not null ? ("a link, not a file of the inventory's own: it is not read", "put the file itself in the inventory folder") : null;
+        new FileInfo(file).LinkTarget is not null ? ("a link, not a file of the inventory's own: it is not read", "put the file itself in the inventory folder")
+        : InputFiles.NotRegular(file) is { } why ? ($"{why}: it is not read", "put the host's file itself in the inventory folder") : null;
 
     /// <summary>The file's text, read up to <see cref="MaxFileBytes"/> (a device or a huge file never whole); null when it is longer.</summary>
     private static string? ReadBounded(string file)
@@ -133,14 +134,32 @@ public static partial class InventoryLoader
         return read > MaxFileBytes ? null : new string(buffer, 0, read);
     }
 
-    /// <summary>The line of the first YAML alias in <paramref name="text"/>, or null (a text that does not parse has none here: the parse says why).</summary>
-    private static int? Aliased(string text)
+    /// <summary>An inventory file nests a few levels: deeper, the deserializer's recursion ends the process (a stack overflow).</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>
+    /// The first thing in <paramref name="text"/> no inventory file has and that would cost without end, read as YAML
+    /// events before anything is built from them: an alias (*name, "billion laughs"), or nesting deeper than
+    /// <see cref="MaxDepth"/>. Null when there is none (a text that does not parse has none here: the parse says why).
+    /// </summary>
+    private static (int Line, string Problem, string Fix)? Unsafe(string text)
     {
         try
         {
             var parser = new YamlDotNet.Core.Parser(new StringReader(text));
+            var depth = 0;
             while (parser.MoveNext())
-                if (parser.Current is YamlDotNet.Core.Events.AnchorAlias alias) return (int)alias.Start.Line;
+                switch (parser.Current)
+                {
+                    case YamlDotNet.Core.Events.AnchorAlias alias:
+                        return ((int)alias.Start.Line, "a YAML alias (*name): flatnet's inventory takes none",
+                            "write the value out where the alias is (an alias can make a file of a few lines expand without end)");
+                    case YamlDotNet.Core.Events.NodeEvent and (YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart) when ++depth > MaxDepth:
+                        return ((int)parser.Current.Start.Line, $"nested deeper than any inventory file ({MaxDepth} levels at most)", "compare with the examples in hosts/");
+                    case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
+                        depth--;
+                        break;
+                }
         }
         catch (YamlException) { }
         return null;

@@ -34,12 +34,15 @@ public static class WindowsRelease
         return wanted.Select(w => new RenderedFile("nebula/" + w, found[w], RenderedFile.Executable)).ToList();
     }
 
+    /// <summary>Nebula's Windows release is some 30 MiB: nothing read from it is larger.</summary>
+    private const long MaxBytes = 512L * 1024 * 1024;
+
     private static Dictionary<string, byte[]> FromFolder(string folder, IReadOnlyList<string> wanted) =>
-        wanted.Where(w => File.Exists(Path.Combine(folder, w))).ToDictionary(w => w, w => File.ReadAllBytes(Path.Combine(folder, w)));
+        wanted.Where(w => File.Exists(Path.Combine(folder, w))).ToDictionary(w => w, w => InputFiles.ReadAllBytes(Path.Combine(folder, w), MaxBytes, "a file of Nebula's Windows release"));
 
     private static Dictionary<string, byte[]> FromZip(string zip, IReadOnlyList<string> wanted, string? sha256, string networkFile)
     {
-        var bytes = File.ReadAllBytes(zip);
+        var bytes = InputFiles.ReadAllBytes(zip, MaxBytes, "Nebula's Windows release", "nebula.windows.release");
         if (sha256 is not null && Digest.Sha256(bytes) != sha256)
             throw new FlatnetException($"{Workspace.Relative(zip)} has SHA-256 {Digest.Sha256(bytes)}, not the pinned {sha256}",
                 fix: "download the release again from github.com/slackhq/nebula/releases; if you meant another release, pin its line from SHASUM256.txt",

@@ -49,11 +49,21 @@ public sealed class TemplateRenderer(string templatesDirectory)
         var path = Path.Combine(templatesDirectory, templateName);
         if (!File.Exists(path))
             throw new FlatnetException($"template {Workspace.Relative(path)} is missing.", fix: $"run from the repository root (templates/ ships with flatnet)");
-        var template = Template.Parse(File.ReadAllText(path).ReplaceLineEndings("\n"), path);
+        var template = Template.Parse(TemplateText(path), path);
         if (template.HasErrors)
             throw new FlatnetException($"{Workspace.Relative(path)} does not parse:\n    " + string.Join("\n    ", template.Messages));
         return _cache.GetOrAdd(templateName, template);
     }
+
+    /// <summary>
+    /// A template's text. A link is refused: a committed link to a secret (templates/README.md.scriban -> a token)
+    /// would render it into every bundle, release and host.
+    /// </summary>
+    private static string TemplateText(string path) =>
+        new FileInfo(path).LinkTarget is { } target
+            ? throw new FlatnetException($"template {Workspace.Relative(path)} is a link (to {Terminal.Clean(target)}), not flatnet's template: nothing is rendered from it",
+                "restore the file itself: git checkout -- templates/")
+            : InputFiles.ReadAllText(path, 1024 * 1024, "a template").ReplaceLineEndings("\n");
 
     /// <summary>Resolves includes to files in templates/, and nowhere else.</summary>
     private sealed class FolderLoader(string folder) : Scriban.Runtime.ITemplateLoader
@@ -66,8 +76,7 @@ public sealed class TemplateRenderer(string templatesDirectory)
             return path;
         }
 
-        public string Load(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) =>
-            File.ReadAllText(templatePath).ReplaceLineEndings("\n");
+        public string Load(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) => TemplateText(templatePath);
 
         public ValueTask<string?> LoadAsync(TemplateContext context, Scriban.Parsing.SourceSpan callerSpan, string templatePath) =>
             ValueTask.FromResult<string?>(Load(context, callerSpan, templatePath));

@@ -23,8 +23,7 @@ public sealed class SshConnection : IHostConnection
         _ssh = ssh;
         _sftp = sftp;
         Describe = describe;
-        // SFTP starts in the account's home: realpath(".") as the server spells it (/C:/Users/NAME on Windows).
-        Home = sftp.WorkingDirectory;
+        Home = sftp.WorkingDirectory; // SFTP starts in the account's home: realpath(".") as the server spells it (/C:/Users/NAME)
     }
 
     public static SshConnection Open(HostEntry host, SshServer? server = null) =>
@@ -172,6 +171,9 @@ public sealed class SshConnection : IHostConnection
     private void UploadTree(string localDirectory, string remoteDirectory)
     {
         Mkdirs(remoteDirectory);
+        // A link in a folder bound for a host would carry whatever it points at (a key, a token): never sent.
+        if (Directory.GetFileSystemEntries(localDirectory).FirstOrDefault(e => new FileInfo(e).LinkTarget is not null) is { } link)
+            throw new FlatnetException($"{Workspace.Relative(link)} is a link, not a file flatnet wrote: nothing more was sent to {Describe}", $"remove it (rm {Workspace.Relative(link)}) and run this again");
         foreach (var file in Directory.GetFiles(localDirectory))
         {
             var remote = remoteDirectory.TrimEnd('/') + "/" + Path.GetFileName(file);
@@ -193,8 +195,7 @@ public sealed class SshConnection : IHostConnection
             var folder = remotePath[..remotePath.LastIndexOf('/')];
             var made = !_sftp.Exists(folder);
             Mkdirs(folder);
-            // The account's own: on a POSIX host, no one else may list or replace what runs from here.
-            if (made) _sftp.ChangePermissions(folder, 700);
+            if (made) _sftp.ChangePermissions(folder, 700); // the account's own: no one else may list or replace what runs from here
             using (var stream = new MemoryStream(content)) WriteWithMode(remotePath, stream, 600);
         }
         catch (SshException e)

@@ -30,6 +30,8 @@ public sealed class GenerateCertTask : HostTask
                 file: Workspace.Relative(Blocklist.PathIn(context.Workspace.InventoryDirectory)), field: host);
         if (publicKey is null && h.Host.Deploy.KeygenOnHost)
             publicKey = HostMadePublicKey(context, h);
+        // nebula-cert would block on a FIFO, or read /dev/zero for ever: a public key is a small regular file.
+        if (publicKey is not null) _ = InputFiles.ReadAllBytes(publicKey, InputFiles.KeyLimit, "the host's public key", "--pub");
         InitCaTask.EnsureCa(context);
         return Certificates(context).Generate(h, plan.Inventory.Network.CertDuration, force, publicKey);
     }

@@ -129,6 +129,10 @@ public sealed class InitTask : FlatnetTask
         foreach (var (flag, file) in new[] { ("--ca-crt", choices.CaCrt), ("--ca-key", choices.CaKey), ("--windows-release", choices.WindowsRelease) })
             if (file is not null && !File.Exists(file) && !Directory.Exists(file))
                 problems.Add(new UsageError($"{file} does not exist", "give the path of the file on this machine", flag));
+            else if (file is not null && !Directory.Exists(file) && InputFiles.NotRegular(file) is { } why)
+                problems.Add(new UsageError($"{file} is {why}", "give the path of the file itself", flag));
+            else if (file is not null && flag != "--windows-release" && File.Exists(file) && new FileInfo(file).Length > InputFiles.KeyLimit)
+                problems.Add(new UsageError($"{file} is larger than a CA's file ({InputFiles.KeyLimit / 1024} KiB at most)", "give Stage 1's ca.crt or ca.key", flag));
         UsageErrors.ThrowIfAny("Init", problems);
     }
 
@@ -138,7 +142,7 @@ public sealed class InitTask : FlatnetTask
     private static void Preflight(FlatnetContext context, string? from, string to, string flag, bool isCa)
     {
         if (from is null) return;
-        if (File.Exists(to) && !File.ReadAllBytes(to).SequenceEqual(File.ReadAllBytes(from)))
+        if (File.Exists(to) && !File.ReadAllBytes(to).SequenceEqual(InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, flag)))
             throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA, and nothing was changed", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));
         if (isCa && !context.NebulaCert.Print(from).IsCa)
             throw new UsageError($"{from} is not a CA certificate; nothing was changed", "give Stage 1's ca.crt (nebula-cert print -path ca.crt says isCa: true)", flag);
@@ -146,7 +150,7 @@ public sealed class InitTask : FlatnetTask
 
     private static IEnumerable<string> CopyCa(FlatnetContext context, string from, string to, bool secret)
     {
-        var bytes = File.ReadAllBytes(from);
+        var bytes = InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, secret ? "--ca-key" : "--ca-crt");
         if (File.Exists(to))
         {
             if (File.ReadAllBytes(to).SequenceEqual(bytes)) yield break;

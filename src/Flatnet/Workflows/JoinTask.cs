@@ -77,6 +77,7 @@ public sealed partial class JoinTask : FlatnetTask
     private static string ReplyIn(string file)
     {
         const int Limit = 64 * 1024;
+        if (InputFiles.NotRegular(file) is { } why) throw new UsageError($"{Workspace.Relative(file)} is {why}: it is not read", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
         var buffer = new char[Limit + 1];
         using var reader = new StreamReader(file);
         var read = reader.ReadBlock(buffer, 0, buffer.Length);
@@ -111,6 +112,9 @@ public sealed partial class JoinTask : FlatnetTask
         UsageErrors.ThrowIfAny("Join", problems);
 
         var file = Path.Combine(context.Workspace.InventoryDirectory, host + ".yaml");
+        // A link there would have its target rewritten (and its text, a token or a key, left ready to commit).
+        if (new FileInfo(file).LinkTarget is not null)
+            throw new FlatnetException($"{Workspace.Relative(file)} is a link, not the host's own file: nothing was written", "put the host's file itself there", Workspace.Relative(file));
         if (!File.Exists(file)) throw new UsageError($"there is no {Workspace.Relative(file)} to pin the reply into", $"run ./build.sh --target=Join --host={host} first", "--host");
         var yaml = new YamlLines(file);
         var pinned = new List<string>();

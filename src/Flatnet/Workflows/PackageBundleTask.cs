@@ -76,6 +76,6 @@ public sealed class PackageBundleTask : HostTask
     private static IEnumerable<RenderedFile> Certificates(string pki, byte[] trustedCas) =>
         new[] { new RenderedFile("ca.crt", trustedCas, RenderedFile.Regular) }.Concat(
             new[] { "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
-                .Select(n => new RenderedFile(n, File.ReadAllBytes(Path.Combine(pki, n)), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular)));
+                .Select(n => new RenderedFile(n, InputFiles.ReadAllBytes(Path.Combine(pki, n), InputFiles.KeyLimit, $"the host's {n}"), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular)));
 
 }

@@ -169,4 +169,15 @@ public class AddressPlanTests
     [TestCase("fe80::/64")]
     public void MalformedNetworksAreRefused(string text) =>
         Assert.That(Ipv4Network.TryParse(text, out _, out var error), Is.False, error);
+
+    /// <summary>Plan, VerifyPing, report.html and the lab listed pc-1, pc-10, pc-2: the plan itself is in the order a person counts.</summary>
+    [Test]
+    public void HostsAreInTheOrderAPersonCountsThem()
+    {
+        using var ws = new TestWorkspace();
+        foreach (var f in Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "host-*.yaml")) File.Delete(f);
+        foreach (var i in new[] { 10, 2, 1, 11 }) ws.Write($"pc-{i}.yaml", $"name: pc-{i}\nindex: {i}\nos: windows\n");
+        var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
+        Assert.That(plan.Hosts.Select(h => h.Name), Is.EqualTo(new[] { "pc-1", "pc-2", "pc-10", "pc-11" }));
+    }
 }

@@ -1,0 +1,36 @@
+namespace Flatnet;
+
+/// <summary>
+/// Files flatnet reads because a person or a clone supplies them (a CA, a reply, a public key, the Windows release, a
+/// pki file): only a regular file, and never more than a limit. A FIFO would block the run for ever holding its locks,
+/// and /dev/zero fill the memory; both are refused before they are opened.
+/// </summary>
+public static class InputFiles
+{
+    /// <summary>Why <paramref name="path"/> is not a regular file flatnet may read, in words; null when it is one.</summary>
+    public static string? NotRegular(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists) return Directory.Exists(path) ? "a folder, not a file" : "not there";
+        if (info.Length > 0 || OperatingSystem.IsWindows()) return null;
+        // A FIFO or a device has no size either: stat says which it is (only for the rare file of no size).
+        var type = ProcessRunner.Run("stat", ["-L", "-c", "%F", path]).StdOut.Trim();
+        return type is "regular empty file" or "regular file" ? null : $"a {type}, not a regular file";
+    }
+
+    /// <summary>The bytes of a regular file of at most <paramref name="limit"/> bytes; anything else refused, naming <paramref name="what"/>.</summary>
+    public static byte[] ReadAllBytes(string path, long limit, string what, string? field = null)
+    {
+        if (NotRegular(path) is { } why)
+            throw new FlatnetException($"{Workspace.Relative(path)} ({what}) is {why}: it is not read", "give the path of the file itself", field: field);
+        if (new FileInfo(path).Length > limit)
+            throw new FlatnetException($"{Workspace.Relative(path)} ({what}) is larger than any such file ({limit / 1024} KiB at most): it is not read", "give the path of the file itself", field: field);
+        return File.ReadAllBytes(path);
+    }
+
+    public static string ReadAllText(string path, long limit, string what, string? field = null) =>
+        System.Text.Encoding.UTF8.GetString(ReadAllBytes(path, limit, what, field));
+
+    /// <summary>Keys, certificates and public keys are a few KiB at most.</summary>
+    public const long KeyLimit = 64 * 1024;
+}

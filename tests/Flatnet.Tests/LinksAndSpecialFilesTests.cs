@@ -1,0 +1,122 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// A second battery against state found that links to folders were followed (a sweep emptied what artifacts/.tmp
+/// pointed at; a linked render folder had its target's files deleted or moved), a committed template link rendered a
+/// secret into every bundle, and a FIFO or /dev/zero given as an input hung or filled the memory. Each is refused.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class LinksAndSpecialFilesTests
+{
+    /// <summary>A folder of the user's outside the workspace, with a file in it: it must come out untouched.</summary>
+    private static string Victim(TestWorkspace ws)
+    {
+        var victim = Directory.CreateDirectory(Path.Combine(ws.Root, "victim", "sub")).Parent!.FullName;
+        File.WriteAllText(Path.Combine(victim, "precious.txt"), "mine");
+        File.WriteAllText(Path.Combine(victim, "sub", ".foo.tmp-0123456789abcdef0123456789abcdef"), "mine too");
+        return victim;
+    }
+
+    private static void AssertUntouched(string victim)
+    {
+        Assert.That(File.ReadAllText(Path.Combine(victim, "precious.txt")), Is.EqualTo("mine"));
+        Assert.That(File.Exists(Path.Combine(victim, "sub", ".foo.tmp-0123456789abcdef0123456789abcdef")), Is.True);
+    }
+
+    [Test]
+    public void TheSweepRemovesALinkInPlaceOfItsScratchFolderAndNeverWalksThroughLinks()
+    {
+        using var ws = new TestWorkspace();
+        var victim = Victim(ws);
+        ws.ControlPlane().RenderAll();
+        Directory.CreateSymbolicLink(Path.Combine(ws.Workspace.ArtifactsDirectory, ".tmp"), victim);
+        Directory.CreateSymbolicLink(Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "zz-link"), victim);
+        ws.ControlPlane().RenderAll();
+        ws.ControlPlane().PackageAll(); // its scratch (the config checks) goes in .tmp
+        AssertUntouched(victim);
+        Assert.That(Directory.GetFileSystemEntries(victim), Has.Length.EqualTo(2), "nothing was written into it either");
+        Assert.That(TempFolders.IsLink(Path.Combine(ws.Workspace.ArtifactsDirectory, ".tmp")), Is.False);
+    }
+
+    [Test]
+    public void AHostsRenderFolderThatIsALinkIsNeitherWrittenThroughNorEmptied()
+    {
+        using var ws = new TestWorkspace();
+        var victim = Victim(ws);
+        ws.ControlPlane().RenderAll();
+        var render = Path.Combine(ws.Workspace.ArtifactsDirectory, "render");
+        foreach (var host in new[] { "host-a", "host-c" })
+        {
+            Directory.Delete(Path.Combine(render, host), recursive: true);
+            Directory.CreateSymbolicLink(Path.Combine(render, host), victim);
+        }
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("render/host-a is a link, not a folder of flatnet's: nothing was written through it"));
+        AssertUntouched(victim);
+        // A host that leaves, whose folder is a link: left as it is, its target untouched.
+        Directory.Delete(Path.Combine(render, "host-a"));
+        File.Delete(ws.HostsFile("host-c.yaml"));
+        ws.ControlPlane().RenderAll();
+        AssertUntouched(victim);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-c is a link, not a folder of flatnet's; left as it is"));
+    }
+
+    [Test]
+    public void ATemplateThatIsALinkRendersNothing()
+    {
+        using var ws = new TestWorkspace();
+        var secret = Path.Combine(ws.Root, "secret");
+        File.WriteAllText(secret, "TOPSECRET");
+        var template = Path.Combine(ws.Root, "templates", "README.md.scriban");
+        File.Delete(template);
+        File.CreateSymbolicLink(template, secret);
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("README.md.scriban is a link").And.Not.Contain("TOPSECRET"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "render")) ? Directory.GetFiles(Path.Combine(ws.Workspace.ArtifactsDirectory, "render"), "*", SearchOption.AllDirectories).Where(f => File.ReadAllText(f).Contains("TOPSECRET")) : [], Is.Empty);
+    }
+
+    [Test]
+    public void AFifoOrADeviceGivenAsAnInputIsRefusedWithoutBeingOpened()
+    {
+        using var ws = new TestWorkspace();
+        var fifo = Path.Combine(ws.Root, "fifo");
+        ProcessRunner.Run("mkfifo", [fifo]).EnsureSuccess("mkfifo");
+        File.Delete(ws.HostsFile("host-c.yaml"));
+        ProcessRunner.Run("mkfifo", [ws.HostsFile("host-c.yaml")]).EnsureSuccess("mkfifo");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var plan = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(plan.Message, Does.Contain("hosts/host-c.yaml: a fifo, not a regular file: it is not read"));
+        File.Delete(ws.HostsFile("host-c.yaml"));
+
+        var before = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var init = Assert.Throws<UsageErrors>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, fifo, "/dev/zero", fifo, @"C:\flatnet")))!;
+        Assert.That(init.Errors.Select(x => x.Field), Is.EqualTo(new[] { "--ca-crt", "--ca-key", "--windows-release" }));
+        Assert.That(init.Errors.Select(x => x.Problem), Has.Some.Contains("a fifo, not a regular file").And.Some.Contains("character special file"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before), "nothing was written");
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "nothing blocked");
+    }
+
+    [Test]
+    public void AHostFileNestedDeeperThanAnyInventoryIsRefusedBeforeItIsBuilt()
+    {
+        using var ws = new TestWorkspace();
+        ws.Write("host-c.yaml", "name: host-c\nindex: 3\ngroups: " + new string('[', 5000) + new string(']', 5000) + "\n");
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Message, Does.Contain("hosts/host-c.yaml: line 3: nested deeper than any inventory file (32 levels at most)"));
+    }
+
+    [Test]
+    public void AJoinReplyNeverRewritesTheTargetOfALinkedHostFile()
+    {
+        using var ws = new TestWorkspace();
+        var kubeconfig = Path.Combine(ws.Root, "kubeconfig");
+        File.WriteAllText(kubeconfig, "token: TOPSECRET\n");
+        File.CreateSymbolicLink(ws.HostsFile("pc-9.yaml"), kubeconfig);
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().JoinReply("pc-9",
+            "flatnet-join host=pc-9 host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=192.168.7.9 user=bob"))!;
+        Assert.That(e.Message, Does.Contain("hosts/pc-9.yaml is a link, not the host's own file: nothing was written"));
+        Assert.That(File.ReadAllText(kubeconfig), Is.EqualTo("token: TOPSECRET\n"));
+        Assert.That(TempFolders.IsLink(ws.HostsFile("pc-9.yaml")), Is.True);
+    }
+}
