@@ -61,7 +61,7 @@ public static class PlanDiff
             foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("bundles/", StringComparison.Ordinal) && e.FullName.EndsWith(".zip", StringComparison.Ordinal)))
             {
                 var host = Path.GetFileNameWithoutExtension(entry.Name);
-                using var inner = new ZipArchive(entry.Open(), ZipArchiveMode.Read);
+                using var inner = new ZipArchive(new MemoryStream(Read(entry)), ZipArchiveMode.Read);
                 var files = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal))
                     .ToDictionary(e => e.FullName, Read);
                 CertificateView? certificate = null;
@@ -153,11 +153,21 @@ public static class PlanDiff
 
     private static string Md(string text) => Terminal.Clean(text).Replace("|", "\\|").Replace("<", "&lt;").Replace("\n", " ");
 
+    /// <summary>A bundle's file is a few KiB (a config of a thousand peers, a few hundred): what inflates past this is no release of flatnet's.</summary>
+    private const int MaxEntryBytes = 16 * 1024 * 1024;
+
+    /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB).</summary>
     private static byte[] Read(ZipArchiveEntry entry)
     {
         using var stream = entry.Open();
         using var copy = new MemoryStream();
-        stream.CopyTo(copy);
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if (copy.Length + n > MaxEntryBytes)
+                throw new UsageError($"{entry.FullName} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            copy.Write(buffer, 0, n);
+        }
         return copy.ToArray();
     }
 

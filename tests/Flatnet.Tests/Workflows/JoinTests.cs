@@ -91,6 +91,10 @@ public class JoinTests
         using var ws = new TestWorkspace();
         RenderJoin(ws);
         var e = Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "/dev/zero"))!;
+        Assert.That(e.Message, Does.Contain("/dev/zero is a character special file, not a regular file: it is not read"));
+        var huge = Path.Combine(ws.Root, "reply.txt");
+        File.WriteAllText(huge, new string('x', 70 * 1024));
+        e = Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", huge))!;
         Assert.That(e.Message, Does.Contain("is longer than a join script's output (64 KiB at most)"));
     }
 

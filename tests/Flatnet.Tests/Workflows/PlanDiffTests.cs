@@ -62,4 +62,23 @@ public class PlanDiffTests
         var e = Assert.Throws<UsageError>(() => Diff(ws))!;
         Assert.That(e.Message, Does.StartWith("--against: there is no release to compare with"));
     }
+
+    /// <summary>A crafted release (1.5 MB whose config inflated to 1.5 GiB) took 5.4 GB: an entry is read only so far.</summary>
+    [Test]
+    public void AReleaseWhoseEntriesInflateWithoutBoundIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        var bomb = Path.Combine(ws.Root, "bomb.zip");
+        using (var outer = System.IO.Compression.ZipFile.Open(bomb, System.IO.Compression.ZipArchiveMode.Create))
+        using (var innerStream = outer.CreateEntry("bundles/host-a.zip").Open())
+        using (var inner = new System.IO.Compression.ZipArchive(innerStream, System.IO.Compression.ZipArchiveMode.Create))
+        using (var config = inner.CreateEntry("config.yaml").Open())
+        {
+            var zeros = new byte[1024 * 1024];
+            for (var i = 0; i < 40; i++) config.Write(zeros);
+        }
+        Assert.That(new FileInfo(bomb).Length, Is.LessThan(1024 * 1024));
+        var e = Assert.Throws<UsageError>(() => Diff(ws, bomb))!;
+        Assert.That(e.Message, Does.Contain("inflates past 16 MiB: not a release of flatnet's"));
+    }
 }
