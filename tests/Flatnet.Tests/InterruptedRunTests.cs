@@ -84,4 +84,16 @@ public class InterruptedRunTests
         Assert.That(Leftovers(ws.Root), Is.Empty);
         Assert.That(KeysOthersMayRead(ws.Root), Is.Empty);
     }
+
+    /// <summary>The inventory's files are written under a new name, then renamed: a killed run's temporary there is swept too.</summary>
+    [Test]
+    public void WhatAKilledRunLeftInTheInventoryIsSweptByTheNextWritingRun()
+    {
+        using var ws = new TestWorkspace();
+        var left = ws.HostsFile(".network.yaml.tmp-0123456789abcdef0123456789abcdef");
+        File.WriteAllText(left, "half a network.yaml");
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.Exists(left), Is.False);
+        Assert.That(File.Exists(ws.HostsFile("network.yaml")), Is.True);
+    }
 }
