@@ -220,7 +220,7 @@ public static class SafeFiles
         if (foreign || (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
             throw new FlatnetException($"{Workspace.Relative(folder)} ({what}): " +
                                        (foreign ? "the folder belongs to another user" : $"others may write into this folder (mode {Convert.ToString((int)mode, 8)})") +
-                                       ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: "point it at a folder of your own that only you can write (flatnet makes a missing one owner-only), e.g. pki/");
+                                       ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: $"make it yours alone (chmod 700 {Workspace.Relative(folder)}), or point it at a folder of your own that only you can write (flatnet makes a missing one owner-only)");
     }
 
     private static uint Owner(string path) => ProcessRunner.Run("stat", ["-c", "%u", path]).StdOut.Trim() is var s && uint.TryParse(s, out var u) ? u : uint.MaxValue;

@@ -33,7 +33,8 @@ public static partial class ReleaseArchive
         return new string(head, 0, n).Contains("PRIVATE KEY-----", StringComparison.Ordinal);
     }
 
-    public static SortedDictionary<string, string> Snapshot(AddressPlan plan)
+    /// <param name="shipped">the hosts whose bundles the release carries; another host is listed as pending (null: all).</param>
+    public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null)
     {
         var net = plan.Inventory.Network;
         var s = new SortedDictionary<string, string>(StringComparer.Ordinal)
@@ -43,7 +44,8 @@ public static partial class ReleaseArchive
         };
         foreach (var lh in plan.Lighthouses) s[$"lighthouse {lh.Name}"] = $"{lh.OverlayAddress} at {string.Join(", ", lh.Lighthouse.Endpoints)}";
         foreach (var h in plan.Hosts)
-            s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}";
+            s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}" +
+                                  (shipped is null || shipped.Contains(h.Name) || plan.Inventory.IsRevoked(h.Name) ? "" : ", pending (no bundle in this release)");
         foreach (var b in plan.Inventory.Blocklist.Entries) s[$"revoked {b.Name}"] = b.Fingerprint;
         return s;
     }
@@ -63,7 +65,17 @@ public static partial class ReleaseArchive
 
     public static IReadOnlyDictionary<string, string>? ReadSnapshot(string releaseZip)
     {
-        using var zip = ZipFile.OpenRead(releaseZip);
+        ZipArchive zip;
+        try
+        {
+            zip = ZipFile.OpenRead(releaseZip);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is not a release zip ({e.Message}), so the changes since it cannot be read",
+                $"move it out of {Workspace.Relative(Path.GetDirectoryName(releaseZip)!)} (flatnet never deletes a release), then run this again");
+        }
+        using var _ = zip;
         var entry = zip.GetEntry("inventory.json");
         if (entry is null) return null;
         using var stream = entry.Open();

@@ -62,6 +62,9 @@ public sealed class InitTask : FlatnetTask
         Check(choices);
         // Everything that could refuse is checked before anything is written: all or nothing.
         var ca = InventoryLoader.Read(inventory).Inventory.Network.Ca;
+        // The key's folder, when it is there already, must be safe before anything is written (it is never chmod-ed).
+        if ((choices.CaCrt ?? choices.CaKey) is not null && Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath))))
+            SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
         Preflight(context, choices.CaCrt, ca.CrtPath, "--ca-crt", isCa: true);
         Preflight(context, choices.CaKey, ca.KeyPath, "--ca-key", isCa: false);
         void Set(string path, string value, string what, string? comment = null)

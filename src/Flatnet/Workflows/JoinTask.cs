@@ -132,7 +132,16 @@ public sealed partial class JoinTask : FlatnetTask
         yaml.Save();
         context.Log.Info(pinned.Count == 0 ? $"{host}: {Workspace.Relative(file)} already says all this"
             : $"{host}: pinned {string.Join(", ", pinned)} in {Workspace.Relative(file)}");
-        _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory); // every problem left, named now
+        // Every problem left, named now; the pins above are written (never "nothing was written" after them).
+        try
+        {
+            _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
+        }
+        catch (InventoryProblem e)
+        {
+            throw new FlatnetException($"{host}: the reply is pinned in {Workspace.Relative(file)}, but the inventory still has {e.Problems.Count} problem(s) before AddHost can run:\n    " +
+                                       string.Join("\n    ", e.Problems.Select(p => p.Replace("\n", "\n    "))), "fix them as each says, then ./build.sh --target=Plan");
+        }
         context.Log.Info($"next: ./build.sh --target=AddHost --host={host}");
         return new JoinOutcome(file, null, pinned);
     }

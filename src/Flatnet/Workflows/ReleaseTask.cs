@@ -39,7 +39,7 @@ public sealed class ReleaseTask : FlatnetTask
         var folder = context.Workspace.ReleasesDirectory;
         var path = Path.Combine(folder, $"flatnet-{version}.zip");
         var previous = ReleaseArchive.Previous(folder, version);
-        var snapshot = ReleaseArchive.Snapshot(plan);
+        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet());
         var changelog = ReleaseArchive.Changelog(previous is null ? null : ReleaseArchive.ReadSnapshot(previous), snapshot);
         var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0);
         if (File.Exists(path))

@@ -32,5 +32,13 @@ public class FirstHourTests
         var release = ws.ControlPlane().Release("1.0.0");
         Assert.That(File.Exists(release.Path), Is.True);
         Assert.That(ws.Log.Lines, Has.Some.Contains("release 1.0.0: pc-1 is not in it yet: its key is made on it at its first AddHost"));
+        using var shipped = System.IO.Compression.ZipFile.OpenRead(release.Path);
+        using var inventory = new StreamReader(shipped.GetEntry("inventory.json")!.Open());
+        Assert.That(inventory.ReadToEnd(), Does.Contain("pending (no bundle in this release)"), "the release's inventory says pc-1 is not in it");
+
+        // A release zip that is not one (a clone's, a half copy) is named, with what to do, never a raw zip error.
+        File.WriteAllText(Path.Combine(Path.GetDirectoryName(release.Path)!, "flatnet-2.0.0.zip"), "not a zip");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("2.0.1"))!;
+        Assert.That(e.Message, Does.Contain("flatnet-2.0.0.zip is not a release zip").And.Contain("move it out of"));
     }
 }

@@ -87,6 +87,21 @@ public class InitTests
         Assert.That(ws.WrittenFiles(), Has.None.Contains("pki"));
     }
 
+    /// <summary>A CA key folder others may write was refused after network.yaml had been saved: refused first, with the chmod.</summary>
+    [Test]
+    public void AnUnsafeCaKeyFolderIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        Directory.CreateDirectory(Path.Combine(ws.Root, "pki"));
+        File.SetUnixFileMode(Path.Combine(ws.Root, "pki"), (UnixFileMode)0b111_111_111);
+        var before = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("others may write into this folder").And.Contain("chmod 700"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before));
+        Assert.That(File.Exists(ws.HostsFile("host-a.yaml")), Is.True, "nothing removed either");
+    }
+
     [Test]
     public void ACaAlreadyThereIsNeverReplaced()
     {

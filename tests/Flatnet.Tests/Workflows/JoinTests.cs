@@ -83,6 +83,20 @@ public class JoinTests
             Does.StartWith("--reply: names user= twice"));
     }
 
+    /// <summary>A reply pinned while another host's file is broken said "nothing was written": it says what it wrote, and what is left.</summary>
+    [Test]
+    public void AReplyPinnedBesideAnotherBrokenHostSaysWhatItWroteAndWhatIsLeft()
+    {
+        using var ws = new TestWorkspace();
+        RenderJoin(ws);
+        ws.Edit("host-a.yaml", "index:", "index: nine");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().JoinReply("host-d",
+            "flatnet-join host=host-d host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=192.168.1.23 user=kh"))!;
+        Assert.That(e.Message, Does.StartWith("host-d: the reply is pinned in").And.Contain("still has 1 problem(s) before AddHost can run").And.Contain("host-a.yaml"));
+        Assert.That(e.Message, Does.Not.Contain("nothing was written"));
+        Assert.That(File.ReadAllText(ws.HostsFile("host-d.yaml")), Does.Contain("192.168.1.23"));
+    }
+
     /// <summary>A reply file is read up to 64 KiB: `--reply=/dev/zero` took 5.6 GB in 10 s.</summary>
     [Test]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
