@@ -11,11 +11,28 @@ public sealed class DeployHostTask : HostTask
     public override string Description => "Push --host's bundle over its transport (SSH; host key checked) and run its install script there.";
     public override IReadOnlyList<string> DependsOn => ["PackageBundle"];
 
+    // --manual-steps-done: a host installed by hand (transport: none) has its bundle installed, as a person says.
+    public override IReadOnlyList<string> Options => [.. base.Options, "manual-steps-done"];
+
     public override void Run(FlatnetContext context, string host)
     {
         var h = context.Plan.Host(host);
+        if (InstalledByHand(context, h)) return;
         using var connection = context.Connect(h);
         Deploy(context, h, connection);
+    }
+
+    /// <summary>
+    /// A host flatnet cannot reach (transport: none) whose bundle a person says is installed (--manual-steps-done):
+    /// recorded as such, so the chain (ConfigureRouting, UpdatePeers, a RevokeHost's re-run) goes on. Without the
+    /// flag, connecting refuses as before, with the install-by-hand fix.
+    /// </summary>
+    public static bool InstalledByHand(FlatnetContext context, HostAddresses h)
+    {
+        if (h.Host.Deploy.Transport != Inventory.DeployTransport.None || !context.Arguments.Flag("manual-steps-done")) return false;
+        Verification.InstalledBundle.ConfirmByHand(context.Workspace, h.Name);
+        context.Log.Info($"{h.Name}: installed by hand (confirmed by --manual-steps-done): {Workspace.Relative(context.Workspace.BundlePath(h.Name))}");
+        return true;
     }
 
     public static void Deploy(FlatnetContext context, HostAddresses h, IHostConnection connection)

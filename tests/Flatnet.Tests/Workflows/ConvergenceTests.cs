@@ -57,4 +57,20 @@ public class ConvergenceTests
         var json = File.ReadAllText(StatusTask.JsonPath(ws.ControlPlane().Context));
         Assert.That(json, Does.Contain("\"installed_by_hand\": [").And.Contain("\"host-b\""));
     }
+
+    /// <summary>
+    /// UpdatePeers --host=X --manual-steps-done for a host installed by hand failed in its DeployHost dependency, so a
+    /// run with hand-installed hosts never succeeded: the chain goes through once the person says they installed it.
+    /// </summary>
+    [Test]
+    public void TheChainOfAHostInstalledByHandGoesThroughOnceThePersonSaysItIsInstalled()
+    {
+        using var ws = HandInstalledFleet();
+        var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-a"), ("manual-steps-done", "true")));
+        foreach (var task in new FlatnetTask[] { new DeployHostTask(), new ConfigureRoutingTask(), new UpdatePeersTask() })
+            Assert.DoesNotThrow(() => confirmed.Run(task), task.Name);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: installed by hand (confirmed by --manual-steps-done)"));
+        var unconfirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-a")));
+        Assert.That(Assert.Throws<FlatnetException>(() => unconfirmed.Run(new DeployHostTask()))!.Message, Does.Contain("installed by hand (transport: none)"));
+    }
 }
