@@ -54,11 +54,7 @@ public static class SafeFiles
     public static bool DeleteWritten(string target, string listing, IReporter? log = null)
     {
         RequireInsideOwned(Path.GetDirectoryName(Path.GetFullPath(target))!);
-        if (TempFolders.IsLink(target))
-        {
-            log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is");
-            return false;
-        }
+        if (TempFolders.IsLink(target)) { log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is"); return false; }
         var written = Written(listing);
         foreach (var (path, folder) in Below(target).Reverse().ToList())
         {
@@ -148,6 +144,7 @@ public static class SafeFiles
     public static void WriteFile(string path, Action<string> write, bool secret = false)
     {
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        RequireNoLinkOnTheWay(dir);
         Directory.CreateDirectory(dir);
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
         using (TempFolders.DeleteOnExit(temp))
@@ -170,6 +167,14 @@ public static class SafeFiles
         }
         var mode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
         new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
+    }
+
+    /// <summary>No folder between flatnet's artifacts and <paramref name="dir"/> may be a link (one at artifacts/bundles sent every key where it pointed).</summary>
+    private static void RequireNoLinkOnTheWay(string dir)
+    {
+        for (var d = new DirectoryInfo(dir); d is not null && !File.Exists(Path.Combine(d.FullName, OwnedMarker)); d = d.Parent)
+            if (d.LinkTarget is not null && IsInsideOwned(d.FullName))
+                throw new StateConflict($"{Workspace.Relative(d.FullName)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(d.FullName)}) and run this again", Workspace.Relative(d.FullName));
     }
 
     public static void WriteAllText(string path, string text, bool secret = false) =>

@@ -119,4 +119,60 @@ public class LinksAndSpecialFilesTests
         Assert.That(File.ReadAllText(kubeconfig), Is.EqualTo("token: TOPSECRET\n"));
         Assert.That(TempFolders.IsLink(ws.HostsFile("pc-9.yaml")), Is.True);
     }
+
+    /// <summary>A third battery: a link at artifacts/bundles took every host's zip (and key) where it pointed.</summary>
+    [Test]
+    public void AFolderOnTheWayThatIsALinkIsNeverWrittenThrough()
+    {
+        using var ws = new TestWorkspace();
+        var victim = Victim(ws);
+        ws.ControlPlane().PackageAll();
+        var bundles = Path.Combine(ws.Workspace.ArtifactsDirectory, "bundles");
+        Directory.Delete(bundles, recursive: true);
+        Directory.CreateSymbolicLink(bundles, victim);
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain("bundles is a link, not a folder of flatnet's: nothing was written through it"));
+        Assert.That(Directory.GetFileSystemEntries(victim), Has.Length.EqualTo(2), "no zip reached it");
+    }
+
+    /// <summary>Two links to . in a bundle folder made its fingerprint walk without end: a link counts as itself.</summary>
+    [Test]
+    public void LinksInABundleFolderAreNeverWalkedThrough()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var bundle = ws.Workspace.BundleDirectory("host-a");
+        Directory.CreateSymbolicLink(Path.Combine(bundle, "l1"), ".");
+        Directory.CreateSymbolicLink(Path.Combine(bundle, "l2"), ".");
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        ws.ControlPlane().PackageAll();
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)));
+    }
+
+    /// <summary>A FIFO hung the run wherever flatnet read without asking what the file was: templates, pki, the blocklist, a release.</summary>
+    [Test]
+    public void AFifoAnywhereFlatnetReadsIsRefusedWithoutBeingOpened()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        void Fifo(string path) { File.Delete(path); ProcessRunner.Run("mkfifo", [path]).EnsureSuccess("mkfifo"); }
+
+        Fifo(Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.key"));
+        Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!.Message, Does.Contain("a fifo, not a regular file"));
+        File.Delete(Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.key"));
+
+        Fifo(Path.Combine(ws.Root, "hosts", "blocklist.txt"));
+        Assert.That(Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!.Message, Does.Contain("blocklist.txt: a fifo, not a regular file: it is not read"));
+        File.Delete(Path.Combine(ws.Root, "hosts", "blocklist.txt"));
+
+        var release = Path.Combine(ws.Root, "release.zip");
+        Fifo(release);
+        Assert.That(Assert.Throws<UsageError>(() => PlanDiff.Compare(ws.ControlPlane().Context, release))!.Message, Does.Contain("a fifo, not a regular file"));
+
+        Fifo(Path.Combine(ws.Root, "templates", "README.md.scriban"));
+        Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!.Message, Does.Contain("a fifo, not a regular file"));
+        Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "nothing blocked");
+    }
 }

@@ -42,14 +42,23 @@ public static class BundleInputs
     public static string OfFolder(string folder)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // Relative paths with '/', in the order of those paths: the same fingerprint on a Windows build machine.
-        foreach (var (file, name) in Directory.GetFiles(folder, "*", SearchOption.AllDirectories)
-                     .Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/'))).OrderBy(f => f.Item2, StringComparer.Ordinal))
+        // Relative paths with '/', in the order of those paths: the same fingerprint on a Windows build machine. A link
+        // counts as itself (its name and where it points), never followed (two links to . made this run without end);
+        // a file of no size is never opened (a FIFO or a device has none, and opening one blocks or never ends).
+        foreach (var (file, name) in Entries(folder).Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/'))).OrderBy(f => f.Item2, StringComparer.Ordinal))
         {
             sha.AppendData(Encoding.UTF8.GetBytes(name + "\n"));
-            sha.AppendData(File.ReadAllBytes(file));
+            var info = new FileInfo(file);
+            sha.AppendData(info.LinkTarget is { } target ? Encoding.UTF8.GetBytes("-> " + target) : info.Length == 0 ? [] : File.ReadAllBytes(file));
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    private static IEnumerable<string> Entries(string folder)
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(folder))
+            if (Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null) foreach (var inner in Entries(entry)) yield return inner;
+            else yield return entry;
     }
 
     /// <summary>Files' paths and contents (a release's files, hashed once per run).</summary>

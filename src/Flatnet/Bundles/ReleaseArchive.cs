@@ -65,6 +65,9 @@ public static partial class ReleaseArchive
 
     public static IReadOnlyDictionary<string, string>? ReadSnapshot(string releaseZip)
     {
+        if (InputFiles.NotRegular(releaseZip) is { } why)
+            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is {why}, so the changes since it cannot be read",
+                $"move it out of {Workspace.Relative(Path.GetDirectoryName(releaseZip)!)} (flatnet never deletes a release), then run this again");
         ZipArchive zip;
         try
         {

@@ -25,6 +25,11 @@ public sealed record Blocklist(IReadOnlyList<RevokedCert> Entries)
     public static Blocklist Read(string file, InventoryProblems problems)
     {
         if (!File.Exists(file)) return Empty;
+        if (InputFiles.NotRegular(file) is { } why)
+        {
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"{why}: it is not read", "put the blocklist file itself there (RevokeHost writes it)"));
+            return Empty;
+        }
         var list = new List<RevokedCert>();
         var n = 0;
         foreach (var raw in File.ReadLines(file))

@@ -148,6 +148,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     {
         var keyFile = wanted.KeySource == LocalKey ? Path.Combine(dir, "host.key") : publicKey ?? Path.Combine(dir, "host.pub");
         if (!File.Exists(keyFile)) return wanted.KeySource == LocalKey ? "its key (host.key) is missing" : "the host's public key (host.pub) is missing";
+        if (InputFiles.NotRegular(keyFile) is { } why) return $"{Path.GetFileName(keyFile)} is {why}";
         var key = NebulaKeys.PublicKeyHex(keyFile);
         return key is null || key == info.PublicKey.ToLowerInvariant() ? null : "its key does not pair with its certificate";
     }

@@ -173,6 +173,8 @@ public static class PlanDiff
 
     private static ZipArchive OpenZip(string path)
     {
+        if (InputFiles.NotRegular(path) is { } why)
+            throw new UsageError($"{Workspace.Relative(path)} is {why}: it is not read", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
         try
         {
             return ZipFile.OpenRead(path);
