@@ -118,6 +118,23 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _checkedPairs = new();
 
     /// <summary>
+    /// What nebula-cert says when this key cannot sign for this certificate, or null when they are one CA. The throw-away
+    /// signing happens in an owner-only folder made inside <paramref name="scratchParent"/> (it holds a certificate the CA
+    /// signed, and its key, for the moment of the check) and removed after.
+    /// </summary>
+    public static string? PairProblem(NebulaCert nebulaCert, string crt, string key, string scratchParent)
+    {
+        var scratch = Path.Combine(scratchParent, $".ca-pair.staging-{Guid.NewGuid():N}");
+        using (TempFolders.DeleteOnExit(scratch))
+        {
+            TempFolders.CreateOwnerOnly(scratch);
+            var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", crt, key, Path.Combine(scratch, "c.crt"))
+                { OutKey = Path.Combine(scratch, "c.key"), Duration = "1m" });
+            return r.Succeeded ? null : (r.StdErr + r.StdOut).Trim();
+        }
+    }
+
+    /// <summary>
     /// ca.crt and ca.key must be one CA: nebula-cert sign refuses a key that does not match the certificate, so a
     /// throw-away signing (in a temporary folder) proves the pair. Checked once per run for the pair of files as they are now.
     /// </summary>
@@ -125,16 +142,8 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     {
         var id = $"{CrtPath}|{File.GetLastWriteTimeUtc(CrtPath):O}|{KeyPath}|{File.GetLastWriteTimeUtc(KeyPath):O}";
         if (_checkedPairs.ContainsKey(id)) return;
-        // Beside the key, owner-only: it holds a certificate the real CA signed, and its key, for the moment of the check.
-        var scratch = Path.Combine(Path.GetDirectoryName(KeyPath)!, $".ca-pair.staging-{Guid.NewGuid():N}");
-        using (TempFolders.DeleteOnExit(scratch))
-        {
-            TempFolders.CreateOwnerOnly(scratch);
-            var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", CrtPath, KeyPath, Path.Combine(scratch, "c.crt"))
-                { OutKey = Path.Combine(scratch, "c.key"), Duration = "1m" });
-            if (!r.Succeeded)
-                throw new FlatnetException($"{Workspace.Relative(KeyPath)} does not belong to the CA {Workspace.Relative(CrtPath)} ('{ca.Name}'): nebula-cert said {(r.StdErr + r.StdOut).Trim()}.", fix: "copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
-        }
+        if (PairProblem(nebulaCert, CrtPath, KeyPath, Path.GetDirectoryName(KeyPath)!) is { } said)
+            throw new FlatnetException($"{Workspace.Relative(KeyPath)} does not belong to the CA {Workspace.Relative(CrtPath)} ('{ca.Name}'): nebula-cert said {said}.", fix: "copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
         _checkedPairs[id] = true;
     }
 }

@@ -67,6 +67,13 @@ public sealed class InitTask : FlatnetTask
             SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
         Preflight(context, choices.CaCrt, ca.CrtPath, "--ca-crt", isCa: true);
         Preflight(context, choices.CaKey, ca.KeyPath, "--ca-key", isCa: false);
+        // ca.crt and ca.key must be one CA (given, or already there): a key of another CA would sign hosts the lighthouse refuses.
+        if ((choices.CaCrt ?? choices.CaKey) is not null
+            && (choices.CaCrt ?? (File.Exists(ca.CrtPath) ? ca.CrtPath : null)) is { } pairCrt
+            && (choices.CaKey ?? (File.Exists(ca.KeyPath) ? ca.KeyPath : null)) is { } pairKey
+            && PairProblem(context, pairCrt, pairKey) is { } said)
+            throw new UsageError($"{pairKey} is not the key of the CA {pairCrt}; nothing was changed (nebula-cert said {said})",
+                "give ca.crt and ca.key of the same CA, both from Stage 1's lighthouse", choices.CaKey is null ? "--ca-crt" : "--ca-key");
         void Set(string path, string value, string what, string? comment = null)
         {
             var before = network.Get(path);
@@ -150,6 +157,10 @@ public sealed class InitTask : FlatnetTask
         if (isCa && !context.NebulaCert.Print(from).IsCa)
             throw new UsageError($"{from} is not a CA certificate; nothing was changed", "give Stage 1's ca.crt (nebula-cert print -path ca.crt says isCa: true)", flag);
     }
+
+    /// <summary>The pair check runs in an owner-only folder of the system's temporary folder: nothing of the workspace is written yet.</summary>
+    private static string? PairProblem(FlatnetContext context, string crt, string key) =>
+        Pki.CertificateAuthority.PairProblem(context.NebulaCert, Path.GetFullPath(crt), Path.GetFullPath(key), Path.GetTempPath());
 
     private static IEnumerable<string> CopyCa(FlatnetContext context, string from, string to, bool secret)
     {

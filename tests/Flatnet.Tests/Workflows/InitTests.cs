@@ -114,4 +114,20 @@ public class InitTests
         // All or nothing: the refusal came before any write (the lighthouse endpoint was rewritten first, once).
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
     }
+
+    /// <summary>A ca.key of another CA was copied, and every host it signed would have been refused by the lighthouse.</summary>
+    [Test]
+    public void AKeyOfAnotherCaIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, _) = StageOneCa(ws);
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other")).FullName;
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "other-ca", "-out-crt", Path.Combine(other, "ca.crt"), "-out-key", Path.Combine(other, "ca.key")])
+            .EnsureSuccess("nebula-cert ca");
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        var e = Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, Path.Combine(other, "ca.key"), null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("is not the key of the CA").And.Contain("nothing was changed").And.Contain("fix: give ca.crt and ca.key of the same CA"));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")) || File.Exists(Path.Combine(ws.Root, "pki", "ca.crt")), Is.False, "no CA file copied");
+    }
 }
