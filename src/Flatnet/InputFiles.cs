@@ -28,6 +28,18 @@ public static class InputFiles
         return File.ReadAllBytes(path);
     }
 
+    /// <summary>
+    /// The text of a file read up to <paramref name="limit"/> characters, never further (a device or a huge file is
+    /// never read whole); null when there is more. The caller has checked it is a regular file.
+    /// </summary>
+    public static string? ReadTextUpTo(string path, int limit)
+    {
+        using var reader = new StreamReader(path);
+        var buffer = new char[limit + 1];
+        var read = reader.ReadBlock(buffer, 0, buffer.Length);
+        return read > limit ? null : new string(buffer, 0, read);
+    }
+
     public static string ReadAllText(string path, long limit, string what, string? field = null) =>
         System.Text.Encoding.UTF8.GetString(ReadAllBytes(path, limit, what, field));
 

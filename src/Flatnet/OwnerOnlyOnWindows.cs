@@ -16,13 +16,8 @@ internal static class OwnerOnlyOnWindows
 {
     private static SecurityIdentifier Me => WindowsIdentity.GetCurrent().User!;
 
-    public static void CreateFile(string path)
-    {
-        var security = new FileSecurity();
-        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-        security.AddAccessRule(new FileSystemAccessRule(Me, FileSystemRights.FullControl, AccessControlType.Allow));
-        new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.FullControl, FileShare.None, 4096, FileOptions.None, security).Dispose();
-    }
+    public static void CreateFile(string path) =>
+        new FileInfo(path).Create(FileMode.CreateNew, FileSystemRights.FullControl, FileShare.None, 4096, FileOptions.None, FileSecurityOfMine()).Dispose();
 
     public static void CreateDirectory(string path) => FolderSecurity().CreateDirectory(path);
 
@@ -30,13 +25,7 @@ internal static class OwnerOnlyOnWindows
     public static void Restrict(string path)
     {
         if (Directory.Exists(path)) new DirectoryInfo(path).SetAccessControl(FolderSecurity());
-        else
-        {
-            var security = new FileSecurity();
-            security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
-            security.AddAccessRule(new FileSystemAccessRule(Me, FileSystemRights.FullControl, AccessControlType.Allow));
-            new FileInfo(path).SetAccessControl(security);
-        }
+        else new FileInfo(path).SetAccessControl(FileSecurityOfMine());
     }
 
     /// <summary>Who besides this user, SYSTEM and Administrators may read or change <paramref name="path"/>; empty when no one.</summary>
@@ -53,6 +42,15 @@ internal static class OwnerOnlyOnWindows
     private static string Name(IdentityReference sid)
     {
         try { return sid.Translate(typeof(NTAccount)).Value; } catch (IdentityNotMappedException) { return sid.Value; }
+    }
+
+    /// <summary>A file's ACL: protected from the folder's rules, this user alone.</summary>
+    private static FileSecurity FileSecurityOfMine()
+    {
+        var security = new FileSecurity();
+        security.SetAccessRuleProtection(isProtected: true, preserveInheritance: false);
+        security.AddAccessRule(new FileSystemAccessRule(Me, FileSystemRights.FullControl, AccessControlType.Allow));
+        return security;
     }
 
     private static DirectorySecurity FolderSecurity()

@@ -64,7 +64,7 @@ public static class RunLock
     {
         try
         {
-            if (new FileInfo(path + ".holder").LinkTarget is not null) return "its holder did not say who it is";
+            if (TempFolders.IsLink(path + ".holder")) return "its holder did not say who it is";
             var said = File.ReadAllText(path + ".holder").Trim();
             return said.Length > 0 ? Terminal.Clean(said) : "its holder did not say who it is";
         }

@@ -4,92 +4,8 @@ namespace Flatnet;
 /// Writes that never leave a half-made result: everything is built in a staging folder beside the target,
 /// then swapped in with renames. Secrets are made owner-only before they get their final name.
 /// </summary>
-public static class SafeFiles
+public static partial class SafeFiles
 {
-    /// <summary>
-    /// Builds a folder with <paramref name="fill"/> and puts it at <paramref name="target"/>, replacing the old one whole.
-    /// It only works inside a folder flatnet made (the artifacts folder carries the marker): whatever path it is
-    /// handed, it never replaces or deletes a folder of someone else's. What flatnet wrote there last time is listed
-    /// in <paramref name="listing"/> (default: beside it, .NAME.flatnet), file by file at every depth; any other file
-    /// found in it is someone else's and is kept where it was, with a note. Without a listing (the first run), only
-    /// what flatnet writes now is flatnet's.
-    /// </summary>
-    public static void ReplaceDirectory(string target, Action<string> fill, IReporter? log = null, string? listing = null)
-    {
-        listing ??= Listing(target);
-        if (TempFolders.IsLink(target))
-            throw new StateConflict($"{Workspace.Relative(target)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(target)}) and run this again", Workspace.Relative(target));
-        var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
-        RequireInsideOwned(parent);
-        Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.staging-{Guid.NewGuid():N}");
-        var old = Path.Combine(parent, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
-        using (TempFolders.DeleteOnExit(staging))
-        using (TempFolders.DeleteOnExit(old))
-        {
-            TempFolders.CreateOwnerOnly(staging); // it may hold a key from its first file on
-            fill(staging);
-            var written = FilesBelow(staging);
-            if (Directory.Exists(target))
-            {
-                var ours = Written(listing);
-                foreach (var file in FilesBelow(target).Where(f => !written.Contains(f) && !ours.Contains(f)))
-                {
-                    var keep = Path.Combine(staging, file);
-                    Directory.CreateDirectory(Path.GetDirectoryName(keep)!);
-                    File.Move(Path.Combine(target, file), keep);
-                    log?.Warn($"{Workspace.Relative(Path.Combine(target, file))} is not flatnet's; left as it is");
-                }
-                Directory.Move(target, old);
-            }
-            Directory.Move(staging, target);
-            WriteAllText(listing, string.Concat(written.Order(StringComparer.Ordinal).Select(f => f + "\n")));
-        }
-    }
-
-    /// <summary>
-    /// Deletes what flatnet wrote in <paramref name="target"/> (<paramref name="listing"/> says which files), and the
-    /// folder when nothing else is left; anything else stays, with a note. Returns whether the folder is gone.
-    /// </summary>
-    public static bool DeleteWritten(string target, string listing, IReporter? log = null)
-    {
-        RequireInsideOwned(Path.GetDirectoryName(Path.GetFullPath(target))!);
-        if (TempFolders.IsLink(target)) { log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is"); return false; }
-        var written = Written(listing);
-        foreach (var (path, folder) in Below(target).Reverse().ToList())
-        {
-            var full = Path.Combine(target, path);
-            if (!folder && written.Contains(path)) File.Delete(full);
-            else if (folder && !Directory.EnumerateFileSystemEntries(full).Any()) Directory.Delete(full);
-        }
-        File.Delete(listing);
-        if (!Directory.EnumerateFileSystemEntries(target).Any()) { Directory.Delete(target); return true; }
-        log?.Warn($"{Workspace.Relative(target)} holds files flatnet did not write ({string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3))}...); left as it is");
-        return false;
-    }
-
-    private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
-
-    /// <summary>What a listing says flatnet wrote: paths with '/'; none when there is no listing.</summary>
-    private static HashSet<string> Written(string listing) =>
-        File.Exists(listing) ? File.ReadAllLines(listing).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
-
-    /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
-    private static HashSet<string> FilesBelow(string folder) =>
-        Below(folder).Where(e => !e.Folder).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
-
-    /// <summary>What is below a folder, deepest last; a link is an entry of its own, never descended into.</summary>
-    private static IEnumerable<(string Path, bool Folder)> Below(string folder, string relative = "")
-    {
-        foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(folder, relative)))
-        {
-            var path = relative.Length == 0 ? Path.GetFileName(entry) : relative + "/" + Path.GetFileName(entry);
-            var isFolder = Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null;
-            yield return (path, isFolder);
-            if (isFolder) foreach (var e in Below(folder, path)) yield return e;
-        }
-    }
-
     /// <summary>True when the path is a folder flatnet made, or lies inside one.</summary>
     public static bool IsInsideOwned(string path)
     {
@@ -120,13 +36,19 @@ public static class SafeFiles
 
     private static readonly Lock ClaimLock = new();
 
+    /// <summary>
+    /// An entry an older flatnet's unmarked artifacts hold: only its folders; a project's hosts/ (an inventory: files)
+    /// or tools/ (binaries) of the same names is not that, and is never adopted.
+    /// </summary>
+    private static bool IsOlderFlatnetsFolder(string entry) => Path.GetFileName(entry) is var name
+        && Directory.Exists(entry) && ArtifactsFolders.Contains(name)
+        && (name != "hosts" || !Directory.EnumerateFiles(entry).Any())
+        && (name != "tools" || Directory.EnumerateFileSystemEntries(entry).All(t => Path.GetFileName(t) == "flatnet"));
+
     private static void Claim(string artifacts, bool mark)
     {
         if (File.Exists(Path.Combine(artifacts, OwnedMarker))) return;
-        // An older flatnet's unmarked artifacts hold only its folders; a project's hosts/ (an inventory: files) or
-        // tools/ (binaries) of the same names is not that, and is never adopted.
-        if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(e => Directory.Exists(e) && ArtifactsFolders.Contains(Path.GetFileName(e))
-                && (Path.GetFileName(e) != "hosts" || !Directory.EnumerateFiles(e).Any()) && (Path.GetFileName(e) != "tools" || Directory.EnumerateFileSystemEntries(e).All(t => Path.GetFileName(t) == "flatnet"))))
+        if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(IsOlderFlatnetsFolder))
         {
             if (mark) CreateOwnedDirectory(artifacts);
             return;
@@ -174,8 +96,11 @@ public static class SafeFiles
     {
         for (var d = new DirectoryInfo(dir); d is not null && !File.Exists(Path.Combine(d.FullName, OwnedMarker)); d = d.Parent)
             if (d.LinkTarget is not null && IsInsideOwned(d.FullName))
-                throw new StateConflict($"{Workspace.Relative(d.FullName)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(d.FullName)}) and run this again", Workspace.Relative(d.FullName));
+                throw LinkRefused(d.FullName);
     }
+
+    private static StateConflict LinkRefused(string folder) =>
+        new($"{Workspace.Relative(folder)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(folder)}) and run this again", Workspace.Relative(folder));
 
     public static void WriteAllText(string path, string text, bool secret = false) =>
         WriteFile(path, t => File.WriteAllText(t, text), secret);

@@ -57,7 +57,7 @@ public static class BundleInputs
     private static IEnumerable<string> Entries(string folder)
     {
         foreach (var entry in Directory.EnumerateFileSystemEntries(folder))
-            if (Directory.Exists(entry) && new FileInfo(entry).LinkTarget is null) foreach (var inner in Entries(entry)) yield return inner;
+            if (Directory.Exists(entry) && !TempFolders.IsLink(entry)) foreach (var inner in Entries(entry)) yield return inner;
             else yield return entry;
     }
 

@@ -65,9 +65,9 @@ public static partial class ReleaseArchive
 
     public static IReadOnlyDictionary<string, string>? ReadSnapshot(string releaseZip)
     {
+        var moveIt = $"move it out of {Workspace.Relative(Path.GetDirectoryName(releaseZip)!)} (flatnet never deletes a release), then run this again";
         if (InputFiles.NotRegular(releaseZip) is { } why)
-            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is {why}, so the changes since it cannot be read",
-                $"move it out of {Workspace.Relative(Path.GetDirectoryName(releaseZip)!)} (flatnet never deletes a release), then run this again");
+            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is {why}, so the changes since it cannot be read", moveIt);
         ZipArchive zip;
         try
         {
@@ -75,8 +75,7 @@ public static partial class ReleaseArchive
         }
         catch (InvalidDataException e)
         {
-            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is not a release zip ({e.Message}), so the changes since it cannot be read",
-                $"move it out of {Workspace.Relative(Path.GetDirectoryName(releaseZip)!)} (flatnet never deletes a release), then run this again");
+            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is not a release zip ({e.Message}), so the changes since it cannot be read", moveIt);
         }
         using var _ = zip;
         var entry = zip.GetEntry("inventory.json");

@@ -84,7 +84,7 @@ public static partial class InventoryLoader
             problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, why.Problem, why.Fix));
             return null;
         }
-        var text = ReadBounded(file);
+        var text = InputFiles.ReadTextUpTo(file, MaxFileBytes);
         if (text is null)
         {
             problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"larger than any inventory file ({MaxFileBytes / 1024} KiB at most): it is not read",
@@ -122,17 +122,8 @@ public static partial class InventoryLoader
 
     /// <summary>Why a file is not read at all, or null: a link (a committed link to /etc/shadow would have its lines printed as unknown keys).</summary>
     private static (string Problem, string Fix)? Unreadable(string file) =>
-        new FileInfo(file).LinkTarget is not null ? ("a link, not a file of the inventory's own: it is not read", "put the file itself in the inventory folder")
+        TempFolders.IsLink(file) ? ("a link, not a file of the inventory's own: it is not read", "put the file itself in the inventory folder")
         : InputFiles.NotRegular(file) is { } why ? ($"{why}: it is not read", "put the host's file itself in the inventory folder") : null;
-
-    /// <summary>The file's text, read up to <see cref="MaxFileBytes"/> (a device or a huge file never whole); null when it is longer.</summary>
-    private static string? ReadBounded(string file)
-    {
-        using var reader = new StreamReader(file);
-        var buffer = new char[MaxFileBytes + 1];
-        var read = reader.ReadBlock(buffer, 0, buffer.Length);
-        return read > MaxFileBytes ? null : new string(buffer, 0, read);
-    }
 
     /// <summary>An inventory file nests a few levels: deeper, the deserializer's recursion ends the process (a stack overflow).</summary>
     public const int MaxDepth = 32;

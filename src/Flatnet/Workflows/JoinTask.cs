@@ -78,12 +78,9 @@ public sealed partial class JoinTask : FlatnetTask
     {
         const int Limit = 64 * 1024;
         if (InputFiles.NotRegular(file) is { } why) throw new UsageError($"{Workspace.Relative(file)} is {why}: it is not read", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
-        var buffer = new char[Limit + 1];
-        using var reader = new StreamReader(file);
-        var read = reader.ReadBlock(buffer, 0, buffer.Length);
-        if (read > Limit)
-            throw new UsageError($"{Workspace.Relative(file)} is longer than a join script's output ({Limit / 1024} KiB at most)", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
-        return new string(buffer, 0, read).Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal)) ?? "";
+        var text = InputFiles.ReadTextUpTo(file, Limit)
+                   ?? throw new UsageError($"{Workspace.Relative(file)} is longer than a join script's output ({Limit / 1024} KiB at most)", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
+        return text.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal)) ?? "";
     }
 
     /// <summary>Pins the reply's fields into hosts/NAME.yaml; the inventory must then be one Plan accepts.</summary>
@@ -113,7 +110,7 @@ public sealed partial class JoinTask : FlatnetTask
 
         var file = Path.Combine(context.Workspace.InventoryDirectory, host + ".yaml");
         // A link there would have its target rewritten (and its text, a token or a key, left ready to commit).
-        if (new FileInfo(file).LinkTarget is not null)
+        if (TempFolders.IsLink(file))
             throw new FlatnetException($"{Workspace.Relative(file)} is a link, not the host's own file: nothing was written", "put the host's file itself there", Workspace.Relative(file));
         if (!File.Exists(file)) throw new UsageError($"there is no {Workspace.Relative(file)} to pin the reply into", $"run ./build.sh --target=Join --host={host} first", "--host");
         var yaml = new YamlLines(file);

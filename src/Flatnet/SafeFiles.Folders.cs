@@ -1,0 +1,88 @@
+namespace Flatnet;
+
+/// <summary>Folders flatnet rebuilds or removes whole, and the listing of what it wrote in each: nothing of anyone else's goes with them.</summary>
+public static partial class SafeFiles
+{
+    /// <summary>
+    /// Builds a folder with <paramref name="fill"/> and puts it at <paramref name="target"/>, replacing the old one whole.
+    /// It only works inside a folder flatnet made (the artifacts folder carries the marker): whatever path it is
+    /// handed, it never replaces or deletes a folder of someone else's. What flatnet wrote there last time is listed
+    /// in <paramref name="listing"/> (default: beside it, .NAME.flatnet), file by file at every depth; any other file
+    /// found in it is someone else's and is kept where it was, with a note. Without a listing (the first run), only
+    /// what flatnet writes now is flatnet's.
+    /// </summary>
+    public static void ReplaceDirectory(string target, Action<string> fill, IReporter? log = null, string? listing = null)
+    {
+        listing ??= Listing(target);
+        if (TempFolders.IsLink(target)) throw LinkRefused(target);
+        var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
+        RequireInsideOwned(parent);
+        Directory.CreateDirectory(parent);
+        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.staging-{Guid.NewGuid():N}");
+        var old = Path.Combine(parent, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
+        using (TempFolders.DeleteOnExit(staging))
+        using (TempFolders.DeleteOnExit(old))
+        {
+            TempFolders.CreateOwnerOnly(staging); // it may hold a key from its first file on
+            fill(staging);
+            var written = FilesBelow(staging);
+            if (Directory.Exists(target))
+            {
+                var ours = Written(listing);
+                foreach (var file in FilesBelow(target).Where(f => !written.Contains(f) && !ours.Contains(f)))
+                {
+                    var keep = Path.Combine(staging, file);
+                    Directory.CreateDirectory(Path.GetDirectoryName(keep)!);
+                    File.Move(Path.Combine(target, file), keep);
+                    log?.Warn($"{Workspace.Relative(Path.Combine(target, file))} is not flatnet's; left as it is");
+                }
+                Directory.Move(target, old);
+            }
+            Directory.Move(staging, target);
+            WriteAllText(listing, string.Concat(written.Order(StringComparer.Ordinal).Select(f => f + "\n")));
+        }
+    }
+
+    /// <summary>
+    /// Deletes what flatnet wrote in <paramref name="target"/> (<paramref name="listing"/> says which files), and the
+    /// folder when nothing else is left; anything else stays, with a note. Returns whether the folder is gone.
+    /// </summary>
+    public static bool DeleteWritten(string target, string listing, IReporter? log = null)
+    {
+        RequireInsideOwned(Path.GetDirectoryName(Path.GetFullPath(target))!);
+        if (TempFolders.IsLink(target)) { log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is"); return false; }
+        var written = Written(listing);
+        foreach (var (path, folder) in Below(target).Reverse().ToList())
+        {
+            var full = Path.Combine(target, path);
+            if (!folder && written.Contains(path)) File.Delete(full);
+            else if (folder && !Directory.EnumerateFileSystemEntries(full).Any()) Directory.Delete(full);
+        }
+        File.Delete(listing);
+        if (!Directory.EnumerateFileSystemEntries(target).Any()) { Directory.Delete(target); return true; }
+        log?.Warn($"{Workspace.Relative(target)} holds files flatnet did not write ({string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3))}...); left as it is");
+        return false;
+    }
+
+    private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
+
+    /// <summary>What a listing says flatnet wrote: paths with '/'; none when there is no listing.</summary>
+    private static HashSet<string> Written(string listing) =>
+        File.Exists(listing) ? File.ReadAllLines(listing).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
+
+    /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
+    private static HashSet<string> FilesBelow(string folder) =>
+        Below(folder).Where(e => !e.Folder).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>What is below a folder, deepest last; a link is an entry of its own, never descended into.</summary>
+    private static IEnumerable<(string Path, bool Folder)> Below(string folder, string relative = "")
+    {
+        foreach (var entry in Directory.EnumerateFileSystemEntries(Path.Combine(folder, relative)))
+        {
+            var path = relative.Length == 0 ? Path.GetFileName(entry) : relative + "/" + Path.GetFileName(entry);
+            var isFolder = Directory.Exists(entry) && !TempFolders.IsLink(entry);
+            yield return (path, isFolder);
+            if (isFolder) foreach (var e in Below(folder, path)) yield return e;
+        }
+    }
+}
