@@ -38,3 +38,6 @@ void FlatnetTask(Flatnet.Workflows.FlatnetTask task)
     foreach (var dependency in task.DependsOn) builder.IsDependentOn(dependency);
     if (task.HasBody) builder.Does(() => flatnet.Run(task));
 }
+
+// The run is over, however it ended: every connection it opened to a host closes.
+Teardown(_ => flatnet.Dispose());

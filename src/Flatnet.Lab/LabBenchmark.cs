@@ -50,7 +50,7 @@ public static partial class LabBenchmark
         if (Runs("data-path"))
         using (var lab = LabNetwork.Build(source, Path.Combine(dir, "lab"), quiet, new LabOptions { Enrolled = [first.Name, second.Name] }))
         {
-            var context = new FlatnetContext(lab.Workspace, quiet);
+            using var context = new FlatnetContext(lab.Workspace, quiet);
             foreach (var h in new[] { first.Name, second.Name }) AddHostTask.Provision(context, h);
             VerifyPingTask.Verify(context);
             var a = lab.Hosts.Single(h => h.Name == first.Name);
@@ -90,7 +90,7 @@ public static partial class LabBenchmark
             b.Host.KillAll("nebula");
             lab.Enroll(third.Name);
             var watch = Stopwatch.StartNew();
-            AddHostTask.Add(new FlatnetContext(lab.Workspace, quiet), third.Name);
+            using (var adding = new FlatnetContext(lab.Workspace, quiet)) AddHostTask.Add(adding, third.Name);
             figures.Add(new($"AddHost {third.Name}, start to verified mesh", watch.Elapsed.TotalSeconds, "s", "3 hosts, includes UpdatePeers"));
             figures.Add(new("WSL2 address change repair", WslRepair(lab, first, second), "s", "watch interval 5 s"));
         }
@@ -166,7 +166,7 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(inventory, Path.Combine(dir, $"lab-{hosts}"), log))
         {
             var watch = Stopwatch.StartNew();
-            RolloutTask.Roll(new FlatnetContext(lab.Workspace, log), waveSize: waveSize);
+            using (var context = new FlatnetContext(lab.Workspace, log)) RolloutTask.Roll(context, waveSize: waveSize);
             return watch.Elapsed.TotalSeconds;
         }
     }

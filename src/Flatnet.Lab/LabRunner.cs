@@ -25,13 +25,15 @@ public static class LabRunner
             foreach (var lighthouse in managedLighthouses ? lab.Lighthouses : [])
             {
                 log.Info($"lab: AddHost {lighthouse.Name} (a managed lighthouse)");
-                AddHostTask.Add(new FlatnetContext(lab.Workspace, log), lighthouse.Name);
+                using var context = new FlatnetContext(lab.Workspace, log);
+                AddHostTask.Add(context, lighthouse.Name);
             }
             foreach (var host in lab.Hosts)
             {
                 lab.Enroll(host.Name);
                 log.Info($"lab: AddHost {host.Name}");
-                matrix = AddHostTask.Add(new FlatnetContext(lab.Workspace, log), host.Name);
+                using var context = new FlatnetContext(lab.Workspace, log);
+                matrix = AddHostTask.Add(context, host.Name);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             return (matrix, lab.Id);

@@ -32,7 +32,7 @@ public static class RelayBenchmark
                 Nat = new Dictionary<string, LabNat> { [a.Name] = LabNat.Cone, [b.Name] = LabNat.Cone },
             };
             using var lab = LabNetwork.Build(source, Path.Combine(dir, $"relays-{version}"), quiet, options);
-            var context = new FlatnetContext(lab.Workspace, quiet);
+            using var context = new FlatnetContext(lab.Workspace, quiet);
             foreach (var h in trio) AddHostTask.Provision(context, h.Name);
             VerifyPingTask.Verify(context);
             Thread.Sleep(Settle);
@@ -54,7 +54,7 @@ public static class RelayBenchmark
 
     private static TunnelStates Tunnels(FlatnetContext context, string host)
     {
-        using var connection = context.Connect(context.Plan.Host(host));
+        var connection = context.Connection(context.Plan.Host(host));
         return context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
     }
 

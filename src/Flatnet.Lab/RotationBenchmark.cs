@@ -15,7 +15,7 @@ public static class RotationBenchmark
     public static IReadOnlyList<BenchFigure> Run(Workspace source, string dir, IReporter quiet, HostAddresses from, HostAddresses to)
     {
         using var lab = LabNetwork.Build(source, Path.Combine(dir, "lab-rotation"), quiet, new LabOptions { ManagedLighthouses = true });
-        var context = new FlatnetContext(lab.Workspace, quiet);
+        using var context = new FlatnetContext(lab.Workspace, quiet);
         foreach (var h in context.Plan.Hosts) AddHostTask.Provision(context, h.Name);
         VerifyPingTask.Verify(context);
         var figures = new List<BenchFigure>();
@@ -24,7 +24,7 @@ public static class RotationBenchmark
         {
             using var ping = ContinuousPing.Start(lab.Hosts.Single(h => h.Name == from.Name).WslNamespace, to.WslAddress!);
             var watch = Stopwatch.StartNew();
-            RotateCaTask.Rotate(new FlatnetContext(lab.Workspace, quiet), startNew: startNew, waveSize: waveSize);
+            using (var rotating = new FlatnetContext(lab.Workspace, quiet)) RotateCaTask.Rotate(rotating, startNew: startNew, waveSize: waveSize);
             var seconds = watch.Elapsed.TotalSeconds;
             var count = ping.Stop();
             var label = waveSize == 1 ? "waves of 1" : $"one wave of {waveSize}";

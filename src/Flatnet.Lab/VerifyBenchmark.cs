@@ -19,11 +19,11 @@ public static class VerifyBenchmark
             log.Info($"bench: VerifyPing and Status on {size} lab hosts");
             var inventory = PackagingBenchmark.GeneratedInventory(source, Path.Combine(dir, $"inventory-verify-{size}"), size);
             using var lab = LabNetwork.Build(inventory, Path.Combine(dir, $"lab-verify-{size}"), quiet);
-            var context = new FlatnetContext(lab.Workspace, quiet);
+            using var context = new FlatnetContext(lab.Workspace, quiet);
             RolloutTask.Roll(context, waveSize: size);
             var pings = VerifyPingTask.Verify(context).Results.Count;
-            var verify = Timed(() => VerifyPingTask.Verify(new FlatnetContext(lab.Workspace, quiet)));
-            var status = Timed(() => StatusTask.Read(new FlatnetContext(lab.Workspace, quiet)));
+            var verify = Timed(() => { using var fresh = new FlatnetContext(lab.Workspace, quiet); VerifyPingTask.Verify(fresh); });
+            var status = Timed(() => { using var fresh = new FlatnetContext(lab.Workspace, quiet); StatusTask.Read(fresh); });
             figures.Add(new($"VerifyPing, {size} lab hosts", verify, "s", $"{pings} pings; goal on 8 hosts < 10 s"));
             figures.Add(new($"Status, {size} lab hosts", status, "s", "goal on 8 hosts < 4 s"));
             SafeFiles.DeleteOwnedDirectory(inventory.Root);

@@ -15,7 +15,7 @@ public sealed class ConfigureRoutingTask : HostTask
         var h = context.Plan.Host(host);
         // Installed by hand, as the person says: its routing is its install script's (the bundle carries it).
         if (h.Host.Deploy.Transport == Inventory.DeployTransport.None && context.Arguments.Flag("manual-steps-done")) return;
-        using var connection = context.Connect(h);
+        var connection = context.Connection(h);
         ConfigureRouting(context, h, connection);
     }
 

@@ -7,7 +7,7 @@ namespace Flatnet.Workflows;
 /// The library's front door: the Cake adapter runs each task through <see cref="Run"/>, and the tests and the lab
 /// call the typed entry points below, one line each into the task of that name, and get its outcome back.
 /// </summary>
-public sealed class ControlPlane(FlatnetContext context)
+public sealed class ControlPlane(FlatnetContext context) : IDisposable
 {
     public ControlPlane(Workspace workspace, IReporter log, TaskArguments? arguments = null)
         : this(new FlatnetContext(workspace, log) { Arguments = arguments ?? TaskArguments.None }) { }
@@ -41,11 +41,27 @@ public sealed class ControlPlane(FlatnetContext context)
         _ => null,
     };
 
-    /// <summary>A typed entry that writes: the run holds the locks first, as <see cref="Run"/> does.</summary>
-    private T Writing<T>(string task, Func<T> run, bool needsPlan = true)
+    /// <summary>The Cake run is over (its teardown): every host's connection closes.</summary>
+    public void Dispose() => context.Dispose();
+
+    /// <summary>A typed entry that writes: the run holds the locks first, as <see cref="Run"/> does; its connections close at its end.</summary>
+    private T Writing<T>(string task, Func<T> run, bool needsPlan = true) => Reading(() =>
     {
         context.ForWriting(task, needsPlan);
         return run();
+    });
+
+    /// <summary>A typed entry is one run: the connections it opened close at its end.</summary>
+    private T Reading<T>(Func<T> run)
+    {
+        try
+        {
+            return run();
+        }
+        finally
+        {
+            context.Dispose();
+        }
     }
 
     private void Writing(string task, Action run) => Writing(task, () => { run(); return 0; });
@@ -61,9 +77,9 @@ public sealed class ControlPlane(FlatnetContext context)
     public void DeployHost(string host) => Writing("DeployHost", () => new DeployHostTask().Run(context, host));
     public void ConfigureRouting(string host) => Writing("ConfigureRouting", () => new ConfigureRoutingTask().Run(context, host));
     public void UpdatePeers(string host) => Writing("UpdatePeers", () => new UpdatePeersTask().Run(context, host));
-    public PingMatrix VerifyPing(IEnumerable<string>? hosts = null) => VerifyPingTask.Verify(context, hosts);
-    public IReadOnlyList<DoctorFinding> Doctor(string host) => DoctorTask.Examine(context, host);
-    public IReadOnlyList<HostStatus> Status(bool json = false) => StatusTask.Read(context, json);
+    public PingMatrix VerifyPing(IEnumerable<string>? hosts = null) => Reading(() => VerifyPingTask.Verify(context, hosts));
+    public IReadOnlyList<DoctorFinding> Doctor(string host) => Reading(() => DoctorTask.Examine(context, host));
+    public IReadOnlyList<HostStatus> Status(bool json = false) => Reading(() => StatusTask.Read(context, json));
     public PingMatrix AddHost(string host) => Writing("AddHost", () => AddHostTask.Add(context, host));
     public void Provision(string host) => Writing("AddHost", () => AddHostTask.Provision(context, host));
 

@@ -18,7 +18,7 @@ public sealed class DeployHostTask : HostTask
     {
         var h = context.Plan.Host(host);
         if (InstalledByHand(context, h)) return;
-        using var connection = context.Connect(h);
+        var connection = context.Connection(h);
         Deploy(context, h, connection);
     }
 

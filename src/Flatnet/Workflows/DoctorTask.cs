@@ -20,7 +20,7 @@ public sealed class DoctorTask : HostTask
     {
         var h = context.Plan.Host(host);
         var model = context.Model(h);
-        using var connection = context.Connect(h);
+        var connection = context.Connection(h);
         var result = context.Platform(h).Doctor(model, connection);
         var findings = DoctorFindings.Parse(result.StdOut);
         if (findings.Count == 0)

@@ -16,7 +16,7 @@ namespace Flatnet.Workflows;
 /// inventory loaded into an address plan (once: a bad inventory stops every task before any write), and the located
 /// tools. Workflows take it in their constructor; nothing else is shared between them.
 /// </summary>
-public sealed class FlatnetContext
+public sealed class FlatnetContext : IDisposable
 {
     private AddressPlan? _plan;
     private NebulaCert? _nebulaCert;
@@ -27,6 +27,7 @@ public sealed class FlatnetContext
     private PeerRoutes? _peerRoutes;
     private CertificateAuthority? _ca;
     private RunMemo _memo = new();
+    private System.Collections.Concurrent.ConcurrentDictionary<string, Provisioning.HostRun> _hosts = new();
 
     public FlatnetContext(Workspace workspace, IReporter log)
     {
@@ -77,6 +78,7 @@ public sealed class FlatnetContext
         _plan = null;
         _peerRoutes = null;
         _ca = null;
+        foreach (var run in _hosts.Values) run.Forget();
     }
 
     public NebulaCert NebulaCert =>
@@ -156,8 +158,12 @@ public sealed class FlatnetContext
 
     public HostPlatform Platform(HostAddresses host) => Platforms.For(host.Host);
 
-    /// <summary>The one typed model a host's files are rendered from.</summary>
-    public HostModel Model(HostAddresses host) => Platforms.Model(Plan, host, Admin, PeerRoutes);
+    /// <summary>The host in this run: its model made once, its one connection (<see cref="Provisioning.HostRun"/>).</summary>
+    public Provisioning.HostRun Run(HostAddresses host) =>
+        _hosts.GetOrAdd(host.Name, name => new Provisioning.HostRun(name, h => Platforms.Model(Plan, h, Admin, PeerRoutes), Open));
+
+    /// <summary>The one typed model a host's files are rendered from, made once per run.</summary>
+    public HostModel Model(HostAddresses host) => Run(host).Model(host);
 
     /// <summary>Every active host's block as the others route it, made once per plan (each host's model lists the others').</summary>
     public PeerRoutes PeerRoutes => _peerRoutes ??= new PeerRoutes(Plan);
@@ -165,8 +171,22 @@ public sealed class FlatnetContext
     /// <summary>Every file of a host's bundle that is rendered from a template (its platform lists them).</summary>
     public IReadOnlyList<RenderedFile> Render(HostModel model) => Renderer.Render(model, Platforms.For(model).BundleTemplates(model));
 
-    /// <summary>A connection to the host over its inventory's transport.</summary>
-    public IHostConnection Connect(HostAddresses host) => HostConnections.Open(host.Host, Renderer.Templates, Platform(host).SshServer);
+    /// <summary>
+    /// The host's connection over its inventory's transport: the run's one, opened on first use; steps never close it,
+    /// the run does at its end (<see cref="Dispose"/>).
+    /// </summary>
+    public IHostConnection Connection(HostAddresses host) => Run(host).Connection(host);
+
+    /// <summary>How a connection is opened (the tests record instead of connecting).</summary>
+    public Func<HostEntry, TemplateRenderer, SshServer?, IHostConnection> Connector { get; init; } = HostConnections.Open;
+
+    private IHostConnection Open(HostAddresses host) => Connector(host.Host, Renderer.Templates, Platform(host).SshServer);
+
+    /// <summary>The run is over: every host's connection closes.</summary>
+    public void Dispose()
+    {
+        foreach (var run in _hosts.Values) run.Dispose();
+    }
 
     /// <summary>
     /// Before a task's first write: the artifacts folder is claimed (made and marked, or refused when it is someone
@@ -216,5 +236,7 @@ public sealed class FlatnetContext
         _peerRoutes = resolved._peerRoutes;
         _ca = resolved._ca;
         _memo = resolved._memo;
+        _hosts = resolved._hosts;
+        Connector = resolved.Connector;
     }
 }

@@ -75,7 +75,7 @@ public sealed class GenerateCertTask : HostTask
     {
         var model = context.Model(host);
         var platform = context.Platform(host);
-        using var connection = context.Connect(host);
+        var connection = context.Connection(host);
         using (var scratch = TempFolders.Create(context.Workspace.ArtifactsDirectory, "keygen"))
             platform.PrepareKeygen(model, connection, context.ShippedNebula(platform), scratch.Path);
         var result = platform.MakeKeyPair(model, connection);

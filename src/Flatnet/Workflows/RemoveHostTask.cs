@@ -60,7 +60,7 @@ public sealed class RemoveHostTask : HostTask
             IHostConnection connection;
             try
             {
-                connection = context.Connect(h);
+                connection = context.Connection(h);
             }
             catch (FlatnetException e)
             {
@@ -68,7 +68,7 @@ public sealed class RemoveHostTask : HostTask
                                  $"When it is back, run {rerun}; or on {h.Name}, {context.Platform(h).UninstallByHand(model)}");
                 return false;
             }
-            using (connection)
+            // the run's connection: the run closes it
             {
                 using var scratch = TempFolders.Create(context.Workspace.ArtifactsDirectory, "remove");
                 var scripts = scratch.Path;
@@ -100,7 +100,7 @@ public sealed class RemoveHostTask : HostTask
             var answered = new List<string>();
             foreach (var o in others)
             {
-                using var c = context.Connect(o);
+                var c = context.Connection(o);
                 if (context.Platform(o).Ping(c, context.Model(o), fromWsl: false, gone.OverlayAddress, attempts: 2).Ok) answered.Add(o.Name);
             }
             if (answered.Count > 0)

@@ -64,13 +64,13 @@ public sealed class StatusTask : FlatnetTask
             IHostConnection connection;
             try
             {
-                connection = context.Connect(host);
+                connection = context.Connection(host);
             }
             catch (FlatnetException e)
             {
                 return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0], Fix = e.Fix };
             }
-            using (connection)
+            // the run's connection: the run closes it
             {
                 var model = context.Model(host);
                 // One command asks the host everything; its admin interface is read meanwhile.

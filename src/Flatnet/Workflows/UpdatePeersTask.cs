@@ -53,7 +53,7 @@ public sealed class UpdatePeersTask : HostTask
             }
             try
             {
-                using var connection = context.Connect(peer);
+                var connection = context.Connection(peer);
                 if (RunsBuiltBundle(context, peer, connection))
                 {
                     current.Add(peer.Name);

@@ -29,42 +29,35 @@ public sealed class VerifyPingTask : FlatnetTask
         var sample = focus is null ? [] : selected.Select(h => h.Name).Except(focus).OrderBy(_ => Random.Shared.Next()).Take(2).ToHashSet();
         Func<string, string, bool>? pairs = focus is null ? null : (a, b) => focus.Contains(a) || focus.Contains(b) || sample.Contains(a) && sample.Contains(b);
         var connections = new Dictionary<string, IHostConnection>();
-        try
-        {
-            // Connections open all at once too (each is a handshake with a host that may be slow to answer); a host
-            // that cannot be reached stops the run as before, once the others are kept for closing.
-            var opened = AtOnce.Each(selected, h => Open(context, h));
-            foreach (var (h, c) in selected.Zip(opened)) if (c.Connection is not null) connections[h.Name] = c.Connection;
-            if (opened.FirstOrDefault(o => o.Failure is not null).Failure is { } failure) throw failure;
-            var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs);
-            matrix = matrix with { Lighthouses = new LighthouseCheck(plan, context.Workspace.ArtifactsDirectory, (h, c) => UpdatePeersTask.RunsBuiltBundle(context, h, c)).Check(matrix, connections) };
-            context.ClaimArtifacts();
-            var json = matrix.ToJson();
-            SafeFiles.WriteAllText(MatrixPath(context), json);
-            if (context.WantsJson) context.PrintDocument(json);
-            else context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
-            context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
-            if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
-                RenderLighthouseConfigs(context);
-            if (matrix.Failures.Count > 0)
-                throw new VerificationFailed($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed: " +
-                                           string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +
-                                           string.Concat(matrix.Findings.Select(d => "\n  " + d)),
-                    matrix.Diagnoses.Count > 0 ? null
-                        : "check both hosts' nebula logs, `setup-routing.ps1 -Check` / `wsl-routing.sh --check`, and the firewall");
-            return matrix;
-        }
-        finally
-        {
-            foreach (var c in connections.Values) c.Dispose();
-        }
+        // Connections open all at once too (each is a handshake with a host that may be slow to answer), or are the run's
+        // already (AddHost's steps opened them); a host that cannot be reached stops the run as before.
+        var opened = AtOnce.Each(selected, h => Open(context, h));
+        foreach (var (h, c) in selected.Zip(opened)) if (c.Connection is not null) connections[h.Name] = c.Connection;
+        if (opened.FirstOrDefault(o => o.Failure is not null).Failure is { } failure) throw failure;
+        var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs);
+        matrix = matrix with { Lighthouses = new LighthouseCheck(plan, context.Workspace.ArtifactsDirectory, (h, c) => UpdatePeersTask.RunsBuiltBundle(context, h, c)).Check(matrix, connections) };
+        context.ClaimArtifacts();
+        var json = matrix.ToJson();
+        SafeFiles.WriteAllText(MatrixPath(context), json);
+        if (context.WantsJson) context.PrintDocument(json);
+        else context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
+        context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
+        if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
+            RenderLighthouseConfigs(context);
+        if (matrix.Failures.Count > 0)
+            throw new VerificationFailed($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed: " +
+                                       string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +
+                                       string.Concat(matrix.Findings.Select(d => "\n  " + d)),
+                matrix.Diagnoses.Count > 0 ? null
+                    : "check both hosts' nebula logs, `setup-routing.ps1 -Check` / `wsl-routing.sh --check`, and the firewall");
+        return matrix;
     }
 
     private static (IHostConnection? Connection, FlatnetException? Failure) Open(FlatnetContext context, HostAddresses host)
     {
         try
         {
-            return (context.Connect(host), null);
+            return (context.Connection(host), null);
         }
         catch (FlatnetException e)
         {

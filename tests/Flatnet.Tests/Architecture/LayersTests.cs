@@ -13,7 +13,7 @@ public class LayersTests
     public static readonly string[] Order =
     [
         "Flatnet", "Flatnet.Versions", "Flatnet.Tools", "Flatnet.Inventory", "Flatnet.Addressing", "Flatnet.Pki",
-        "Flatnet.Rendering", "Flatnet.Transport", "Flatnet.Platforms", "Flatnet.Bundles", "Flatnet.Verification", "Flatnet.Workflows",
+        "Flatnet.Rendering", "Flatnet.Transport", "Flatnet.Platforms", "Flatnet.Bundles", "Flatnet.Verification", "Flatnet.Provisioning", "Flatnet.Workflows",
     ];
 
     private static IEnumerable<TestCaseData> Layers() => Order.Select((name, i) => new TestCaseData(i).SetArgDisplayNames(name));

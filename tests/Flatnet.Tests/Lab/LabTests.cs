@@ -81,8 +81,8 @@ public class LabTests
 
             // The lab's hosts run commands for the lab alone: the shell sshd starts there has a home of its own, so no
             // rc file of this machine's account (a slow or stuck ~/.bashrc) is read.
-            using (var ssh = control.Context.Connect(control.Context.Plan.Host("host-a")))
-                Assert.That(ssh.Run("printf %s \"$HOME\"").StdOut, Is.EqualTo(Path.Combine(lab.Directory, "host-a", "home")));
+            using (var hostA = new FlatnetContext(lab.Workspace, ws.Log))
+                Assert.That(hostA.Connection(hostA.Plan.Host("host-a")).Run("printf %s \"$HOME\"").StdOut, Is.EqualTo(Path.Combine(lab.Directory, "host-a", "home")));
 
             // host-c gets a certificate from a CA of its own: a stranger with a plausible name and IP.
             var pki = Path.Combine(lab.Directory, "pki");
