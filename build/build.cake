@@ -3,14 +3,6 @@
 //   ./build.sh --target=Help                      list the targets
 //   ./build.sh --target=GenerateCert --host=host-b
 #load "flatnet.cake"
-#load "tasks/plan.cake"
-#load "tasks/pki.cake"
-#load "tasks/bundle.cake"
-#load "tasks/deploy.cake"
-#load "tasks/verify.cake"
-#load "tasks/lab.cake"
-#load "tasks/test.cake"
-#load "tasks/tools.cake"
 
 var target = Argument("target", "Help");
 
@@ -27,5 +19,5 @@ Task("Help")
 });
 
 // An unknown target or argument is an error before anything runs, with the nearest name that fits.
-Flatnet.Workflows.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" });
+Flatnet.Tasks.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" });
 RunTarget(target);

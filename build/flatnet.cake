@@ -20,24 +20,24 @@ public class CakeReporter : Flatnet.IReporter
 // Cake runs with build/ as its working folder; flatnet works from the repository root, and says paths relative to it.
 var repoRoot = Context.Environment.WorkingDirectory.Combine("..").Collapse().FullPath;
 System.Environment.CurrentDirectory = repoRoot;
-var flatnet = new Flatnet.Workflows.ControlPlane(new Flatnet.Workflows.FlatnetContext(
+var flatnet = new Flatnet.Provisioning.FlatnetContext(
     Flatnet.Workspace.At(repoRoot, Argument<string>("inventory", null), Argument<string>("artifacts", null)), new CakeReporter(Context))
 {
-    Arguments = new Flatnet.Workflows.TaskArguments(Context.Arguments.GetArguments().ToDictionary(a => a.Key, a => (IReadOnlyList<string>)a.Value.ToList())),
+    Arguments = new Flatnet.Provisioning.TaskArguments(Context.Arguments.GetArguments().ToDictionary(a => a.Key, a => (IReadOnlyList<string>)a.Value.ToList())),
     // build.sh/build.ps1 name a file for --json's document and print it alone on stdout.
     JsonTo = System.Environment.GetEnvironmentVariable(Flatnet.JsonOutput.Variable) is { Length: > 0 } jsonTo ? jsonTo : null,
-});
+};
 
-// One line per task in build/tasks/*.cake registers a task of the library (or the lab): its name, description and
-// dependencies come from the task class, its body is one call into the library.
-var flatnetTasks = new List<Flatnet.Workflows.FlatnetTask>();
-void FlatnetTask(Flatnet.Workflows.FlatnetTask task)
+// Every task of the library and the lab, found by reflection (Flatnet.Tasks.TaskGraph): its name, description and
+// dependencies are attributes of its class, its body one call into the library. The graph is declared there, once.
+var flatnetTasks = Flatnet.Tasks.TaskGraph.Discover(typeof(Flatnet.Lab.LabTask).Assembly);
+foreach (var task in flatnetTasks)
 {
-    flatnetTasks.Add(task);
     var builder = Task(task.Name).Description(task.Description);
     foreach (var dependency in task.DependsOn) builder.IsDependentOn(dependency);
-    if (task.HasBody) builder.Does(() => flatnet.Run(task));
+    if (task.HasBody) builder.Does(() => Flatnet.Tasks.TaskGraph.Run(flatnet, task));
 }
 
-// The run is over, however it ended: every connection it opened to a host closes.
-Teardown(_ => flatnet.Dispose());
+// The run is over, however it ended: every connection it opened to a host closes (at the process's exit, so that Cake
+// prints no teardown of its own).
+System.AppDomain.CurrentDomain.ProcessExit += (_, _) => flatnet.Dispose();

@@ -1,4 +1,4 @@
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -51,8 +51,8 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(source, Path.Combine(dir, "lab"), quiet, new LabOptions { Enrolled = [first.Name, second.Name] }))
         {
             using var context = new FlatnetContext(lab.Workspace, quiet);
-            foreach (var h in new[] { first.Name, second.Name }) AddHostTask.Provision(context, h);
-            VerifyPingTask.Verify(context);
+            foreach (var h in new[] { first.Name, second.Name }) HostPipeline.Provision(context, h);
+            MeshVerification.Verify(context);
             var a = lab.Hosts.Single(h => h.Name == first.Name);
             var b = lab.Hosts.Single(h => h.Name == second.Name);
             b.Host.Run("iperf3", "-s", "-D");
@@ -90,7 +90,7 @@ public static partial class LabBenchmark
             b.Host.KillAll("nebula");
             lab.Enroll(third.Name);
             var watch = Stopwatch.StartNew();
-            using (var adding = new FlatnetContext(lab.Workspace, quiet)) AddHostTask.Add(adding, third.Name);
+            using (var adding = new FlatnetContext(lab.Workspace, quiet)) HostPipeline.Add(adding, third.Name);
             figures.Add(new($"AddHost {third.Name}, start to verified mesh", watch.Elapsed.TotalSeconds, "s", "3 hosts, includes UpdatePeers"));
             figures.Add(new("WSL2 address change repair", WslRepair(lab, first, second), "s", "watch interval 5 s"));
         }
@@ -166,7 +166,7 @@ public static partial class LabBenchmark
         using (var lab = LabNetwork.Build(inventory, Path.Combine(dir, $"lab-{hosts}"), log))
         {
             var watch = Stopwatch.StartNew();
-            using (var context = new FlatnetContext(lab.Workspace, log)) RolloutTask.Roll(context, waveSize: waveSize);
+            using (var context = new FlatnetContext(lab.Workspace, log)) Rollouts.Roll(context, waveSize: waveSize);
             return watch.Elapsed.TotalSeconds;
         }
     }

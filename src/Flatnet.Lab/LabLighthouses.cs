@@ -1,4 +1,4 @@
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
@@ -27,7 +27,7 @@ public sealed class LabLighthouses
             Directory.CreateDirectory(Path.GetDirectoryName(settings.KeyPath)!);
             context.NebulaCert.Ca(new NebulaCertCaSettings(settings.Name, settings.CrtPath, settings.KeyPath) { CertificateVersion = forced });
         }
-        InitCaTask.InitCa(context);
+        CaSetup.Init(context);
         context.Ca.RequireUsable(); // a CA some daemon cannot read stops the lab here, before anything runs
         var plan = context.Plan;
         if (managed)

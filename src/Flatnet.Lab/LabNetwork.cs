@@ -1,4 +1,4 @@
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Tools;

@@ -1,5 +1,5 @@
 using Flatnet.Verification;
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 using Flatnet.Inventory;
 
 namespace Flatnet.Lab;
@@ -26,14 +26,14 @@ public static class LabRunner
             {
                 log.Info($"lab: AddHost {lighthouse.Name} (a managed lighthouse)");
                 using var context = new FlatnetContext(lab.Workspace, log);
-                AddHostTask.Add(context, lighthouse.Name);
+                HostPipeline.Add(context, lighthouse.Name);
             }
             foreach (var host in lab.Hosts)
             {
                 lab.Enroll(host.Name);
                 log.Info($"lab: AddHost {host.Name}");
                 using var context = new FlatnetContext(lab.Workspace, log);
-                matrix = AddHostTask.Add(context, host.Name);
+                matrix = HostPipeline.Add(context, host.Name);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             return (matrix, lab.Id);

@@ -1,18 +1,13 @@
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
+using Flatnet.Tasks;
 
 namespace Flatnet.Lab;
 
-/// <summary>The lab's Cake tasks, registered one line each like the library's (<see cref="FlatnetTasks"/>).</summary>
-public static class LabTasks
-{
-    public static IReadOnlyList<FlatnetTask> All { get; } = [new LabTask(), new LabCleanTask(), new BenchmarkTask(), new TestTask()];
-}
-
 /// <summary>Lab: the local lab; every example host joins with the real AddHost chain over SSH (<see cref="LabRunner"/>).</summary>
+[TaskName("Lab")]
+[TaskDescription("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first).")]
 public sealed class LabTask : FlatnetTask
 {
-    public override string Name => "Lab";
-    public override string Description => "Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first).";
     public override IReadOnlyList<string> Options => ["keep", "nebula", "lighthouse-nebula", "ca-version", "managed-lighthouse"];
 
     public override void Run(FlatnetContext context)
@@ -24,30 +19,30 @@ public sealed class LabTask : FlatnetTask
 }
 
 /// <summary>LabClean: what a kept or interrupted lab left.</summary>
+[TaskName("LabClean")]
+[TaskDescription("Remove what a kept or interrupted lab left: its namespaces, processes and link (a lab that runs is left alone).")]
 public sealed class LabCleanTask : FlatnetTask
 {
-    public override string Name => "LabClean";
-    public override string Description => "Remove what a kept or interrupted lab left: its namespaces, processes and link (a lab that runs is left alone).";
     public override bool Writes => false;
 
     public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log, kept: true);
 }
 
 /// <summary>Benchmark: the lab's figures side by side (<see cref="LabBenchmark"/>); never a test.</summary>
+[TaskName("Benchmark")]
+[TaskDescription("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, VerifyPing and Status at 3, 8 and 16 hosts, relays per Nebula release, RotateCa, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|verify|relays|rotation|packaging runs one.")]
 public sealed class BenchmarkTask : FlatnetTask
 {
-    public override string Name => "Benchmark";
-    public override string Description => "Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, VerifyPing and Status at 3, 8 and 16 hosts, relays per Nebula release, RotateCa, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|verify|relays|rotation|packaging runs one.";
     public override IReadOnlyList<string> Options => ["part"];
 
     public override void Run(FlatnetContext context) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, context.Arguments.Value("part"));
 }
 
 /// <summary>Test: what the tests need on a fresh machine, then the tests themselves (what CI runs).</summary>
+[TaskName("Test")]
+[TaskDescription("Install what the tests need (Debian packages incl. chromium, as root; build.sh restored pwsh; the tested Nebula releases) and run them: dotnet test flatnet.sln.")]
 public sealed class TestTask : FlatnetTask
 {
-    public override string Name => "Test";
-    public override string Description => "Install what the tests need (Debian packages incl. chromium, as root; build.sh restored pwsh; the tested Nebula releases) and run them: dotnet test flatnet.sln.";
     public override bool Writes => false;
 
     public override void Run(FlatnetContext context)

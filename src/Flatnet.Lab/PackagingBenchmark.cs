@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 
 namespace Flatnet.Lab;
 

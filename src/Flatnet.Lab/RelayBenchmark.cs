@@ -1,4 +1,4 @@
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Verification;
@@ -33,10 +33,10 @@ public static class RelayBenchmark
             };
             using var lab = LabNetwork.Build(source, Path.Combine(dir, $"relays-{version}"), quiet, options);
             using var context = new FlatnetContext(lab.Workspace, quiet);
-            foreach (var h in trio) AddHostTask.Provision(context, h.Name);
-            VerifyPingTask.Verify(context);
+            foreach (var h in trio) HostPipeline.Provision(context, h.Name);
+            MeshVerification.Verify(context);
             Thread.Sleep(Settle);
-            VerifyPingTask.Verify(context, [a.Name]); // traffic again: a tunnel that can go direct has had every chance
+            MeshVerification.Verify(context, [a.Name]); // traffic again: a tunnel that can go direct has had every chance
             var tunnels = Tunnels(context, a.Name);
             var labB = lab.Hosts.Single(h => h.Name == b.Name);
             var labC = lab.Hosts.Single(h => h.Name == c.Name);

@@ -1,4 +1,4 @@
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 using System.Diagnostics;
 using Flatnet.Addressing;
 using Flatnet.Pki;
@@ -16,15 +16,15 @@ public static class RotationBenchmark
     {
         using var lab = LabNetwork.Build(source, Path.Combine(dir, "lab-rotation"), quiet, new LabOptions { ManagedLighthouses = true });
         using var context = new FlatnetContext(lab.Workspace, quiet);
-        foreach (var h in context.Plan.Hosts) AddHostTask.Provision(context, h.Name);
-        VerifyPingTask.Verify(context);
+        foreach (var h in context.Plan.Hosts) HostPipeline.Provision(context, h.Name);
+        MeshVerification.Verify(context);
         var figures = new List<BenchFigure>();
         var everyone = context.Plan.Hosts.Count;
         foreach (var (waveSize, startNew) in new[] { (1, false), (everyone, true) })
         {
             using var ping = ContinuousPing.Start(lab.Hosts.Single(h => h.Name == from.Name).WslNamespace, to.WslAddress!);
             var watch = Stopwatch.StartNew();
-            using (var rotating = new FlatnetContext(lab.Workspace, quiet)) RotateCaTask.Rotate(rotating, startNew: startNew, waveSize: waveSize);
+            using (var rotating = new FlatnetContext(lab.Workspace, quiet)) CaRotation.Rotate(rotating, startNew: startNew, waveSize: waveSize);
             var seconds = watch.Elapsed.TotalSeconds;
             var count = ping.Stop();
             var label = waveSize == 1 ? "waves of 1" : $"one wave of {waveSize}";

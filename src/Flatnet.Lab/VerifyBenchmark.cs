@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
 
 namespace Flatnet.Lab;
 
@@ -20,10 +20,10 @@ public static class VerifyBenchmark
             var inventory = PackagingBenchmark.GeneratedInventory(source, Path.Combine(dir, $"inventory-verify-{size}"), size);
             using var lab = LabNetwork.Build(inventory, Path.Combine(dir, $"lab-verify-{size}"), quiet);
             using var context = new FlatnetContext(lab.Workspace, quiet);
-            RolloutTask.Roll(context, waveSize: size);
-            var pings = VerifyPingTask.Verify(context).Results.Count;
-            var verify = Timed(() => { using var fresh = new FlatnetContext(lab.Workspace, quiet); VerifyPingTask.Verify(fresh); });
-            var status = Timed(() => { using var fresh = new FlatnetContext(lab.Workspace, quiet); StatusTask.Read(fresh); });
+            Rollouts.Roll(context, waveSize: size);
+            var pings = MeshVerification.Verify(context).Results.Count;
+            var verify = Timed(() => { using var fresh = new FlatnetContext(lab.Workspace, quiet); MeshVerification.Verify(fresh); });
+            var status = Timed(() => { using var fresh = new FlatnetContext(lab.Workspace, quiet); FleetStatus.Read(fresh); });
             figures.Add(new($"VerifyPing, {size} lab hosts", verify, "s", $"{pings} pings; goal on 8 hosts < 10 s"));
             figures.Add(new($"Status, {size} lab hosts", status, "s", "goal on 8 hosts < 4 s"));
             SafeFiles.DeleteOwnedDirectory(inventory.Root);

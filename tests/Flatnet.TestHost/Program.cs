@@ -2,7 +2,8 @@
 // Runs one task of the library in a process of its own, as the Cake script would; prints what the task says and
 // exits 1 with the problem (and its fixes) on stderr when it fails.
 using Flatnet;
-using Flatnet.Workflows;
+using Flatnet.Provisioning;
+using Flatnet.Tasks;
 
 var values = args.Where(a => a.StartsWith("--", StringComparison.Ordinal))
     .Select(a => a[2..].Split('=', 2))
@@ -12,7 +13,9 @@ string? Value(string name) => values.TryGetValue(name, out var v) ? v[^1] : null
 try
 {
     var workspace = Workspace.At(Value("root") ?? Environment.CurrentDirectory, Value("inventory"), Value("artifacts"));
-    new ControlPlane(workspace, new ConsoleReporter(), new TaskArguments(values)).Run(FlatnetTasks.Named(Value("target") ?? "Plan"));
+    var target = Value("target") ?? "Plan";
+    using var context = new FlatnetContext(workspace, new ConsoleReporter()) { Arguments = new TaskArguments(values) };
+    TaskGraph.Run(context, TaskGraph.Discover().Single(t => t.Name == target));
     return 0;
 }
 catch (FlatnetException e)

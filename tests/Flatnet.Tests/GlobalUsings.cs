@@ -1,3 +1,4 @@
 global using NUnit.Framework;
 global using Flatnet.Tools;
-global using Flatnet.Workflows;
+global using Flatnet.Provisioning;
+global using Flatnet.Tasks;

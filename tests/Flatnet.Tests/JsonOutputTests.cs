@@ -20,7 +20,7 @@ public class JsonOutputTests
         if (target == "CheckCerts") ws.ControlPlane().PackageAll();
         ws.Log.Lines.Clear();
         var context = new FlatnetContext(ws.Workspace, ws.Log) { Arguments = TaskArguments.Of(("json", "true")), JsonTo = to };
-        new ControlPlane(context).Run(FlatnetTasks.Named(target));
+        new ControlPlane(context).Run(TaskRuns.Named(target));
         using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(to));
         Assert.That(json.RootElement.GetProperty("generated_at").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"));
         Assert.That(ws.Log.Lines, Has.None.Contains("generated_at"), "the log never carries the document");

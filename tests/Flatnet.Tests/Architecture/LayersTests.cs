@@ -3,9 +3,10 @@ using NetArchTest.Rules;
 namespace Flatnet.Tests;
 
 /// <summary>
-/// The library is layered: each namespace may use the ones below it and never one above, so a change to a workflow
-/// never reaches the core and the core reads bottom-up with no cycles. Workflows, the top, is the only layer that
-/// composes the others (one class per Cake task). docs/architecture.md draws the same order.
+/// The library is layered: each namespace may use the ones below it and never one above, so a change to a task never
+/// reaches the core and the core reads bottom-up with no cycles. Provisioning composes the layers below it (a run, its
+/// hosts, the steps and the services across hosts); Tasks, the top, is thin: one class per Cake task over Provisioning.
+/// docs/architecture.md draws the same order.
 /// </summary>
 public class LayersTests
 {
@@ -13,7 +14,7 @@ public class LayersTests
     public static readonly string[] Order =
     [
         "Flatnet", "Flatnet.Versions", "Flatnet.Tools", "Flatnet.Inventory", "Flatnet.Addressing", "Flatnet.Pki",
-        "Flatnet.Rendering", "Flatnet.Transport", "Flatnet.Platforms", "Flatnet.Bundles", "Flatnet.Verification", "Flatnet.Provisioning", "Flatnet.Workflows",
+        "Flatnet.Rendering", "Flatnet.Transport", "Flatnet.Platforms", "Flatnet.Bundles", "Flatnet.Verification", "Flatnet.Provisioning", "Flatnet.Tasks",
     ];
 
     private static IEnumerable<TestCaseData> Layers() => Order.Select((name, i) => new TestCaseData(i).SetArgDisplayNames(name));

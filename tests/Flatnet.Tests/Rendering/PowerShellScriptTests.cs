@@ -136,7 +136,7 @@ public class PowerShellScriptTests
     {
         using var ws = new TestWorkspace();
         var repo = Path.Combine(ws.Root, "repo");
-        foreach (var dir in new[] { "src/Flatnet", "src/Flatnet.Lab", ".config", "build/tasks" }) Directory.CreateDirectory(Path.Combine(repo, dir));
+        foreach (var dir in new[] { "src/Flatnet", "src/Flatnet.Lab", ".config", "build" }) Directory.CreateDirectory(Path.Combine(repo, dir));
         File.WriteAllText(Path.Combine(repo, ".config", "dotnet-tools.json"), "{}\n");
         File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.ps1"), Path.Combine(repo, "build.ps1"));
         var calls = Path.Combine(ws.Root, "dotnet-calls");

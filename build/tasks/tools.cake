@@ -1,2 +1,0 @@
-// Nebula releases as tools, fetched from Debian's archive.
-FlatnetTask(new Flatnet.Workflows.FetchNebulaTask());

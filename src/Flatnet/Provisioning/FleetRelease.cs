@@ -1,0 +1,56 @@
+using Flatnet.Inventory;
+using Flatnet.Bundles;
+
+namespace Flatnet.Provisioning;
+
+public sealed record ReleaseOutcome(string Path, bool Written, IReadOnlyList<string> Changes);
+
+/// <summary>
+/// Release: PackageAll, then artifacts/releases/flatnet-VERSION.zip with every bundle, the inventory it
+/// was made from and a changelog against the previous release. Reproducible: the same inventory and version give
+/// the same bytes. A release is made to be handed around, so bundles carrying a private key need --include-keys.
+/// </summary>
+public static class FleetRelease
+{
+    public static ReleaseOutcome Release(FlatnetContext context, string? version, bool includeKeys = false)
+    {
+        if (version is null || !ReleaseArchive.VersionPattern().IsMatch(version))
+            throw new UsageError($"'{Grammar.Shown(version ?? "")}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH, each a number of up to six digits, with an optional -suffix (1.2.0-rc1)", "--release");
+        var packed = FleetPackaging.PackageAll(context);
+        var plan = context.Plan;
+        // A host still to make its key has no bundle yet: the release ships the others and names it.
+        var hosts = packed.Where(r => r.Pending is null).Select(r => r.Host).ToList();
+        var pending = packed.Where(r => r.Pending is not null).ToList();
+        // The very zips that ship are inspected, not the unpacked folders beside them.
+        var bundles = hosts.Select(h => (Host: h, Zip: File.ReadAllBytes(context.Workspace.BundlePath(h)))).ToList();
+        var withKeys = bundles.Where(b => ReleaseArchive.PrivateKeysIn(b.Zip).Count > 0).Select(b => b.Host).ToList();
+        if (withKeys.Count > 0 && !includeKeys)
+            throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around",
+                fix: "set keygen_on_host: true for those hosts (the key stays on the host), or pass --include-keys and keep the release secret");
+        if (withKeys.Count > 0)
+            context.Log.Warn($"release {version} carries the private keys of {string.Join(", ", withKeys)} (--include-keys): whoever gets it can join the mesh as " +
+                             "those hosts; it is written owner-only: hand it only to the people who install them, over a channel you trust, and never publish it");
+        var folder = context.Workspace.ReleasesDirectory;
+        var path = Path.Combine(folder, $"flatnet-{version}.zip");
+        var previous = ReleaseArchive.Previous(folder, version);
+        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet());
+        var changelog = ReleaseArchive.Changelog(previous is null ? null : ReleaseArchive.ReadSnapshot(previous), snapshot);
+        var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0);
+        if (File.Exists(path))
+        {
+            if (File.ReadAllBytes(path).AsSpan().SequenceEqual(zip))
+            {
+                context.Log.Info($"release {version}: {Workspace.Relative(path)} is up to date");
+                return new ReleaseOutcome(path, false, changelog);
+            }
+            throw new FlatnetException($"release {version} already exists at {Workspace.Relative(path)} with other contents",
+                fix: "pick a new --release; a published version never changes");
+        }
+        context.ClaimArtifacts();
+        SafeFiles.WriteFile(path, temp => File.WriteAllBytes(temp, zip), secret: withKeys.Count > 0);
+        foreach (var r in pending) context.Log.Info($"release {version}: {r.Host} is not in it yet: {r.Pending}");
+        context.Log.Info($"release {version}: {Workspace.Relative(path)}, {hosts.Count} bundle(s)" +
+                         (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
+        return new ReleaseOutcome(path, true, changelog);
+    }
+}

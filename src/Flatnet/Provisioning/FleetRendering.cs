@@ -1,0 +1,87 @@
+using Flatnet.Bundles;
+using Flatnet.Rendering;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>
+/// RenderAll: every host's rendered files (no certificates, no keys) in artifacts/render/NAME/, for review and for diffs
+/// between CI runs. Deterministic: the same inventory gives the same files. Incremental: a host whose model, peers'
+/// routes, templates and flatnet are unchanged keeps its folder (artifacts/hosts/NAME/render.inputs); the changed
+/// ones are rendered into a staging folder first, so a problem in any host writes nothing.
+/// </summary>
+public static class FleetRendering
+{
+    public static IReadOnlyList<string> RenderAll(FlatnetContext context)
+    {
+        var plan = context.Plan;
+        var root = Path.Combine(context.Workspace.ArtifactsDirectory, "render");
+        var peers = context.PeerRoutes.Fingerprint;
+        var hosts = plan.Active.Select(h =>
+        {
+            var model = context.Model(h);
+            return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint, context.BuildIdentity),
+                Output: new Dictionary<string, string> { ["folder"] = Path.Combine(root, model.Name) });
+        }).ToList();
+        var changed = hosts.Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)).ToList();
+        // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
+        // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
+        var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
+        var older = File.Exists(olderList) ? File.ReadAllLines(olderList).ToHashSet() : [];
+        var folders = Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToList() : [];
+        string Listing(string name) => Path.Combine(context.Workspace.HostDirectory(name), "render.files");
+        bool Ours(string name) => File.Exists(Listing(name)) || older.Contains(name);
+        var gone = folders.Where(n => Ours(n) && hosts.All(h => h.Model.Name != n)).ToList();
+        foreach (var foreign in folders.Where(n => !Ours(n) && hosts.All(h => h.Model.Name != n)))
+            context.Log.Info($"{Workspace.Relative(Path.Combine(root, foreign))} is not flatnet's; left as it is");
+        if (changed.Count > 0)
+        {
+            context.ClaimArtifacts();
+            var staging = Path.Combine(context.Workspace.ArtifactsDirectory, $".render.staging-{Guid.NewGuid():N}");
+            using (TempFolders.DeleteOnExit(staging))
+            {
+                Directory.CreateDirectory(staging);
+                Render(context, changed.Select(c => c.Model).ToList(), staging);
+                Directory.CreateDirectory(root);
+                // Each host's folder replaced whole, keeping at every depth what flatnet did not write there.
+                foreach (var (model, inputs, output) in changed)
+                {
+                    SafeFiles.ReplaceDirectory(Path.Combine(root, model.Name), dir =>
+                    {
+                        foreach (var entry in Directory.GetFileSystemEntries(Path.Combine(staging, model.Name)))
+                            if (Directory.Exists(entry)) Directory.Move(entry, Path.Combine(dir, Path.GetFileName(entry)));
+                            else File.Move(entry, Path.Combine(dir, Path.GetFileName(entry)));
+                    }, context.Log, Listing(model.Name));
+                    BuildRecord.Of(inputs, output).Write(context.Workspace, model.Name, "render");
+                }
+            }
+        }
+        var removed = gone.Where(name => SafeFiles.DeleteWritten(Path.Combine(root, name), Listing(name), context.Log)).ToList();
+        context.Log.Info($"rendered {hosts.Count} host(s) into {Workspace.Relative(root)}: {hosts.Count - changed.Count} unchanged, {changed.Count} rebuilt" +
+                         (removed.Count == 0 ? "" : $"; removed {string.Join(", ", removed)} (no longer in the plan)"));
+        return hosts.Select(h => h.Model.Name).ToList();
+    }
+
+    private static void Render(FlatnetContext context, IReadOnlyCollection<HostModel> models, string folder)
+    {
+        try
+        {
+            using var progress = Progress.Start("RenderAll", models.Count, context.Log);
+            Parallel.ForEach(models, m =>
+            {
+                foreach (var f in context.Render(m))
+                {
+                    var path = Path.Combine(folder, m.Name, f.Path);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    File.WriteAllBytes(path, f.Content);
+                }
+                progress.Step(m.Name);
+            });
+        }
+        catch (AggregateException e) when (e.Flatten().InnerExceptions.All(x => x is FlatnetException))
+        {
+            // Every host's own reason, once each: never .NET's "One or more errors occurred".
+            var reasons = e.Flatten().InnerExceptions.Select(x => x.Message).Distinct().ToList();
+            throw new FlatnetException($"{reasons.Count} problem(s) rendering; nothing was written:\n  " + string.Join("\n  ", reasons.Select(r => r.Replace("\n", "\n  "))));
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using Flatnet.Pki;
+using Flatnet.Transport;
+using Flatnet.Verification;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>
+/// Status (read-only, any time): one row per host, from the live hosts and the inventory: reachable, the
+/// Nebula it runs, its service or process, its certificate's days left, and per peer whether a tunnel is up, direct
+/// or relayed (from Nebula's admin interface). Printed as a table and kept as artifacts/verify/status.json.
+/// </summary>
+public static class FleetStatus
+{
+    /// <summary>Status's verdict: every unhealthy host named with its first problem, and each fix once.</summary>
+    public static void RequireHealthy(IReadOnlyList<HostStatus> rows)
+    {
+        var problems = StatusTable.Problems(rows);
+        if (problems.Count > 0)
+            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} host(s) unhealthy: " + string.Join("; ", problems.Select(p => $"{p.Host}: {p.Problem.Split('\n')[0]}")),
+                problems.Select(p => p.Fix).Distinct().ToList());
+    }
+
+    public static string JsonPath(FlatnetContext context) => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "status.json");
+
+    /// <summary>Reads every host and prints what it found; the rows, healthy or not (<see cref="RequireHealthy"/> judges them).</summary>
+    public static IReadOnlyList<HostStatus> Read(FlatnetContext context, bool json = false, bool wide = false) => new Reading(context).Read(json, wide);
+
+    /// <summary>One look at the mesh, with the context it was given.</summary>
+    private sealed class Reading(FlatnetContext context)
+    {
+        public IReadOnlyList<HostStatus> Read(bool json, bool wide)
+        {
+            var plan = context.Plan;
+            var hosts = plan.Deployable.ToList();
+            // A managed lighthouse is a host here too (deployable), so it is listed once.
+            var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
+            var rows = AtOnce.Each(hosts, h => Examine(h, peers)).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
+            var problems = StatusTable.Problems(rows);
+            var ca = CaDaysLeft(); // nebula-cert print of the CA, once
+            // Hosts flatnet does not reach are named, never silently left out: installed by hand, or awaiting their join reply.
+            var byHand = plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
+            var awaiting = plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
+            var text = JsonOutput.Document(new { ca, healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = rows, problems, installed_by_hand = byHand, awaiting_join = awaiting });
+            context.ClaimArtifacts();
+            SafeFiles.WriteAllText(JsonPath(context), text);
+            if (json) context.PrintDocument(text);
+            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {ca}:\n" +
+                                  (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows) +
+                                  (byHand.Count == 0 ? "" : $"\n  not read: {string.Join(", ", byHand)}: installed by hand (transport: none); run scripts/flatnet-doctor there") +
+                                  (awaiting.Count == 0 ? "" : $"\n  pending: {string.Join(", ", awaiting)}: awaiting the join reply (./build.sh --target=Join --host=NAME --reply=...)"));
+            var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
+            if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
+            return rows;
+        }
+
+        private HostStatus Examine(Addressing.HostAddresses host, IReadOnlyList<(string Name, string Overlay)> peers)
+        {
+            var days = CertificateDaysLeft(host.Name);
+            IHostConnection connection;
+            try
+            {
+                connection = context.Connection(host);
+            }
+            catch (FlatnetException e)
+            {
+                return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0], Fix = e.Fix };
+            }
+            // the run's connection: the run closes it
+            {
+                var model = context.Model(host);
+                // One command asks the host everything; its admin interface is read meanwhile.
+                var reading = Task.Run(() => context.Platform(host).Read(model, connection));
+                var tunnels = context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+                var read = reading.GetAwaiter().GetResult();
+                var handshakes = HandshakeLog.LastByPeer(read.HandshakeLines);
+                return new HostStatus
+                {
+                    Host = host.Name, Reachable = true, CertificateDaysLeft = days,
+                    Nebula = read.Nebula?.ToString() ?? "not installed",
+                    Running = read.Running, Service = read.State, Routing = read.Routing,
+                    Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
+                    LastHandshakes = peers.Where(p => p.Name != host.Name && handshakes.ContainsKey(p.Overlay)).ToDictionary(p => p.Name, p => handshakes[p.Overlay]),
+                };
+            }
+        }
+
+        /// <summary>Pairs of hosts (not lighthouses) that are relayed now: each may have a direct path VerifyPing can give it.</summary>
+        private string Relayed(IReadOnlyList<HostStatus> rows)
+        {
+            var lighthouses = context.Plan.Lighthouses.Select(l => l.Name).ToHashSet();
+            var pairs = rows.SelectMany(r => r.Tunnels.Where(t => t.Value.StartsWith("relayed", StringComparison.Ordinal) && !lighthouses.Contains(t.Key))
+                    .Select(t => string.CompareOrdinal(r.Host, t.Key) < 0 ? $"{r.Host} - {t.Key}" : $"{t.Key} - {r.Host}"))
+                .Distinct().ToList();
+            return pairs.Count == 0 ? ""
+                : $"\n  note: {string.Join(", ", pairs)} relayed now: every byte crosses the relay. VerifyPing asks relayed tunnels to handshake again, " +
+                  "and they end direct where the hosts can reach each other; it names those that cannot.";
+        }
+
+        private string CaDaysLeft()
+        {
+            var ca = context.Ca.CrtPath;
+            var rotation = context.Ca.Rotation is { Finished: null } r
+                ? $"; RotateCa under way, phase {r.Phase} of 4 ({CaRotationState.Phases[r.Phase - 1]}): run ./build.sh --target=RotateCa to go on" : "";
+            return (File.Exists(ca) ? $"{context.NebulaCert.Print(ca).DaysLeft} days left" : "not here") + rotation;
+        }
+
+        private int? CertificateDaysLeft(string host)
+        {
+            var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
+            return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+using System.Text.RegularExpressions;
+using Flatnet.Inventory;
+using Flatnet.Transport;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>What Join did: the host file (made or kept), the join script written, or the reply's fields pinned.</summary>
+public sealed record JoinOutcome(string HostFile, string? Script, IReadOnlyList<string> Pinned);
+
+/// <summary>
+/// Join: a new PC joins from its own console, as with `tailscale up`. On the build machine, Join --host=NAME writes
+/// hosts/NAME.yaml when it does not exist (the next free index) and a join script for that host (join.ps1 for
+/// Windows, join.sh for Linux) that carries this machine's deploy key; a person runs it once on the PC as an
+/// administrator, and it prints one reply line. Join --host=NAME --reply="..." pins what the reply says (the SSH
+/// host key, the LAN address, the account, WSL's owner) into hosts/NAME.yaml; then AddHost --host=NAME does the rest.
+/// </summary>
+public static partial class HostJoin
+{
+    /// <summary>The host's file (made when missing) and its join script.</summary>
+    /// <param name="home">whose ~/.ssh holds the deploy key (default: this account's).</param>
+    public static JoinOutcome Prepare(FlatnetContext context, string host, string? address = null, string? os = null, string? home = null)
+    {
+        if (Grammar.HostName(host) is { } name) throw new UsageError(name.Problem, name.Fix, "--host");
+        if (address is not null && Grammar.Address(address) is { } bad) throw new UsageError(bad.Problem, bad.Fix, "--address");
+        var platformOf = os is null ? context.Platforms.Windows : context.Platforms.Named(os)
+            ?? throw new UsageError($"'{Grammar.Shown(os)}' is not an OS flatnet deploys to", $"--os={string.Join(" or --os=", context.Platforms.Names)} (default: {context.Platforms.Windows.Name})", "--os");
+        var inventory = context.Workspace.InventoryDirectory;
+        var file = Path.Combine(inventory, host + ".yaml");
+        var made = !File.Exists(file);
+        if (made)
+        {
+            var (known, _, _) = InventoryLoader.Read(inventory);
+            var index = known.Hosts.Select(h => h.Index ?? 0).DefaultIfEmpty(0).Max() + 1;
+            SafeFiles.WriteAllText(file, platformOf.NewHostFile(host, index, address));
+        }
+        var (read, problems, networkRead) = InventoryLoader.Read(inventory);
+        if (!networkRead) problems.ThrowIfAny(inventory);
+        var entry = read.Hosts.SingleOrDefault(h => h.Name == host)
+                    ?? throw new FlatnetException($"{Workspace.Relative(file)} does not describe {host}", "its name: must be the file's name", Workspace.Relative(file), "name");
+        var platform = context.Platforms.For(entry);
+        string deployKey;
+        try
+        {
+            deployKey = DeployKey(entry, home ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
+        }
+        catch (FlatnetException) when (made)
+        {
+            File.Delete(file); // all or nothing: the host's file goes with the refusal
+            throw;
+        }
+        if (made) context.Log.Info($"wrote {Workspace.Relative(file)} (index {entry.Index}; its reply fills in the rest)");
+        var script = platform.JoinScript(entry, read.Network, deployKey);
+        var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
+        context.ClaimArtifacts();
+        SafeFiles.WriteAllText(path, script);
+        context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half). Copy it to {host} and run it once there as an administrator:\n" +
+                         $"  {platform.JoinCommand}\n" +
+                         $"It prints one line; give it back here: ./build.sh --target=Join --host={host} --reply=\"flatnet-join host={host} ...\"");
+        return new JoinOutcome(file, path, []);
+    }
+
+    /// <summary>A reply is one line of a few hundred characters: a file is read up to 64 KiB (never /dev/zero whole), its reply line taken.</summary>
+    private static string ReplyIn(string file)
+    {
+        const int Limit = 64 * 1024;
+        if (InputFiles.NotRegular(file) is { } why) throw new UsageError($"{Workspace.Relative(file)} is {why}: it is not read", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
+        var text = InputFiles.ReadTextUpTo(file, Limit)
+                   ?? throw new UsageError($"{Workspace.Relative(file)} is longer than a join script's output ({Limit / 1024} KiB at most)", "pass the reply line itself, or the file join.ps1's output was saved to", "--reply");
+        return text.Split('\n').Select(l => l.TrimEnd('\r')).FirstOrDefault(l => l.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal)) ?? "";
+    }
+
+    /// <summary>Pins the reply's fields into hosts/NAME.yaml; the inventory must then be one Plan accepts.</summary>
+    public static JoinOutcome Answer(FlatnetContext context, string host, string reply)
+    {
+        if (File.Exists(reply)) reply = ReplyIn(reply);
+        var matches = Reply().Matches(reply.Trim()).ToList();
+        if (matches.GroupBy(m => m.Groups[1].Value).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new UsageError($"names {Grammar.Shown(twice.Key)}= twice, so it is not one join script's reply", "pass the last line join.ps1 (or join.sh) printed, as it printed it", "--reply");
+        var fields = matches.ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        if (!reply.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal) || !fields.ContainsKey("host"))
+            throw new UsageError("is not a join script's reply", "pass the line join.ps1 (or join.sh) printed, starting with flatnet-join, or the file holding it", "--reply");
+        if (fields["host"] != host)
+            throw new UsageError($"is {Grammar.Shown(fields["host"])}'s reply, not {host}'s", $"run Join --host={Grammar.Shown(fields["host"])} with it, or give {host}'s", "--reply");
+        var problems = new List<UsageError>();
+        string? Take(string key, Func<string, Grammar.Refusal?> check, bool required = true)
+        {
+            if (!fields.TryGetValue(key, out var value)) { if (required) problems.Add(new UsageError($"has no {key}=", "run the join script again: its last line is the whole reply", "--reply")); return null; }
+            if (check(value) is { } refusal) { problems.Add(new UsageError($"{key}: {refusal.Problem}", refusal.Fix, "--reply")); return null; }
+            return value;
+        }
+        var hostKey = Take("host_key", Grammar.HostKey);
+        var address = Take("address", Grammar.Address);
+        var user = Take("user", Grammar.User);
+        var wslUser = Take("wsl_user", Grammar.User, required: false);
+        UsageErrors.ThrowIfAny("Join", problems);
+
+        var file = Path.Combine(context.Workspace.InventoryDirectory, host + ".yaml");
+        // A link there would have its target rewritten (and its text, a token or a key, left ready to commit).
+        if (TempFolders.IsLink(file))
+            throw new FlatnetException($"{Workspace.Relative(file)} is a link, not the host's own file: nothing was written", "put the host's file itself there", Workspace.Relative(file));
+        if (!File.Exists(file)) throw new UsageError($"there is no {Workspace.Relative(file)} to pin the reply into", $"run ./build.sh --target=Join --host={host} first", "--host");
+        var yaml = new YamlLines(file);
+        var pinned = new List<string>();
+        void Pin(string path, string value, string what)
+        {
+            if (yaml.Get(path) == value) return;
+            if (!yaml.Set(path, Rendering.Quoting.YamlQuote(value)))
+                throw new FlatnetException($"cannot set {path}: its mapping is not written in block style", $"set it by hand to {value}", Workspace.Relative(file), path);
+            pinned.Add(what);
+        }
+        Pin("deploy.address", address!, $"address {address}");
+        Pin("deploy.user", user!, $"user {user}");
+        Pin("deploy.host_key", hostKey!, $"host key {hostKey}");
+        if (wslUser is not null && wslUser != user) Pin("wsl_user", wslUser, $"WSL owner {wslUser}");
+        yaml.Save();
+        context.Log.Info(pinned.Count == 0 ? $"{host}: {Workspace.Relative(file)} already says all this"
+            : $"{host}: pinned {string.Join(", ", pinned)} in {Workspace.Relative(file)}");
+        // Every problem left, named now; the pins above are written (never "nothing was written" after them).
+        try
+        {
+            _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
+        }
+        catch (InventoryProblem e)
+        {
+            throw new FlatnetException($"{host}: the reply is pinned in {Workspace.Relative(file)}, but the inventory still has {e.Problems.Count} problem(s) before AddHost can run:\n    " +
+                                       string.Join("\n    ", e.Problems.Select(p => p.Replace("\n", "\n    "))), "fix them as each says, then ./build.sh --target=Plan");
+        }
+        context.Log.Info($"next: ./build.sh --target=AddHost --host={host}");
+        return new JoinOutcome(file, null, pinned);
+    }
+
+    /// <summary>The public half of the key this machine reaches the host with (as ssh would pick it: <see cref="SshTarget"/>).</summary>
+    private static string DeployKey(HostEntry host, string home)
+    {
+        var target = SshTarget.For(host, home);
+        var pub = target.Identities.Select(i => i + ".pub").FirstOrDefault(File.Exists)
+            ?? throw new FlatnetException($"no SSH key on this machine to put on {host.Name}: looked for {string.Join(", ", target.Identities.Select(i => i + ".pub"))}",
+                "make one: ssh-keygen -t ed25519 (or set deploy.identity in the host's file), then run Join again", host.File, "deploy.identity");
+        return Grammar.SshPublicKey(File.ReadAllText(pub)) is var (type, blob) ? $"{type} {blob} flatnet-deploy"
+            : throw new FlatnetException($"{pub} is not an SSH public key", "make a key pair with ssh-keygen -t ed25519", host.File, "deploy.identity");
+    }
+
+    [GeneratedRegex(@"(\w+)=(\S+)")]
+    private static partial Regex Reply();
+}

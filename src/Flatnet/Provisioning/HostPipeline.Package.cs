@@ -1,0 +1,75 @@
+using Flatnet.Bundles;
+using Flatnet.Rendering;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>What PackageBundle did; Bundle is null when nothing the bundle is made from changed (and the zip on disk is exactly it).</summary>
+public sealed record BundleOutcome(HostBundle? Bundle, bool Written);
+
+/// <summary>
+/// Package (PackageBundle): renders the host's files, checks its config with `nebula -test`, and writes
+/// artifacts/hosts/NAME/bundle/ and artifacts/bundles/NAME.zip. Needs a current certificate (GenerateCert). An
+/// unchanged bundle is not rewritten.
+/// </summary>
+public static partial class HostPipeline
+{
+    public static BundleOutcome Package(FlatnetContext context, string host)
+    {
+        var plan = context.Plan;
+        var h = plan.Host(host);
+        if (WhyNotCurrent(context, h) is { } why)
+            throw new FlatnetException($"{host}: cannot package: {why}.", fix: $"./build.sh --target=GenerateCert --host={host} (AddHost and PackageBundle run it first)");
+
+        var model = context.Model(h);
+        var pki = context.Workspace.PkiDirectory(host);
+        var check = context.ConfigCheck;
+        var checker = context.NebulaFor(h.Name, h.Host.NebulaVersion);
+        var trustedCas = context.Ca.TrustedPem();
+        var certificates = BundleCertificates(pki, trustedCas).ToList();
+        var versions = new BundleVersions(FlatnetBuild.Version, context.NebulaCert.Version.ToString(), checker.Version.ToString());
+        var platform = context.Platform(h);
+        var inputs = BundleInputs.Of(model, context.PeerRoutes.Fingerprint, context.TemplatesFingerprint, context.BuildIdentity, certificates,
+            context.ShippedNebulaFingerprint(platform), versions);
+        var zipPath = context.Workspace.BundlePath(host);
+        // Built means: made from these inputs, and the zip and the folder DeployHost uploads still hold those very bytes.
+        var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = context.Workspace.BundleDirectory(host) };
+        var record = BuildRecord.Read(context.Workspace, host, "bundle");
+        // The record only spares nebula -test: the bundle is assembled again (same inputs, same bytes) and the zip and
+        // folder on disk must be exactly it. A record anyone could write never vouches for a zip it did not check.
+        var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
+        var zip = bundle.ToZip();
+        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
+        {
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
+            return new BundleOutcome(null, false);
+        }
+
+        check.Run(model, pki, trustedCas, checker);
+        context.ClaimArtifacts();
+        if (record is not null && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
+        {
+            // Another flatnet or a change that leaves every byte as it was: only the record is new.
+            BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
+            return new BundleOutcome(bundle, false);
+        }
+        SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), bundle.WriteTo, context.Log);
+        SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
+        BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
+        context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
+                         (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
+        return new BundleOutcome(bundle, true);
+    }
+
+    /// <summary>Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every file of the bundle as it is.</summary>
+    private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
+        File.Exists(zipPath) && File.ReadAllBytes(zipPath).AsSpan().SequenceEqual(zip) &&
+        bundle.Files.All(f => File.Exists(Path.Combine(folder, f.Path)) && File.ReadAllBytes(Path.Combine(folder, f.Path)).AsSpan().SequenceEqual(f.Content));
+
+    /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
+    private static IEnumerable<RenderedFile> BundleCertificates(string pki, byte[] trustedCas) =>
+        new[] { new RenderedFile("ca.crt", trustedCas, RenderedFile.Regular) }.Concat(
+            new[] { "host.crt", "host.key" }.Where(n => File.Exists(Path.Combine(pki, n)))
+                .Select(n => new RenderedFile(n, InputFiles.ReadAllBytes(Path.Combine(pki, n), InputFiles.KeyLimit, $"the host's {n}"), n.EndsWith(".key") ? RenderedFile.Secret : RenderedFile.Regular)));
+
+}

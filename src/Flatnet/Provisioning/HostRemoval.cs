@@ -1,0 +1,120 @@
+using Flatnet.Transport;
+using Flatnet.Addressing;
+using Flatnet.Inventory;
+using Flatnet.Rendering;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>What RemoveHost did: the peers it brought to the plan without the host, whether the host itself was reached.</summary>
+public sealed record RemovalOutcome(string Host, PeerRollout? Peers, bool Uninstalled, bool InventoryDeleted);
+
+/// <summary>
+/// Host removal (RemoveHost), the reverse of AddHost: the host's certificate goes on the blocklist (so it is out of the plan), every
+/// peer is brought to a config without its block (their WSL2s route the whole pool and do not change), Nebula and routing come off the host
+/// if it can be reached (and the steps by hand are printed if not), and VerifyPing proves the rest of the mesh whole
+/// and the host gone. Its inventory file is deleted only when asked. Re-running finishes what a failure left and
+/// otherwise changes nothing.
+/// </summary>
+public static class HostRemoval
+{
+    public static RemovalOutcome Remove(FlatnetContext context, string host, bool deleteInventory) => new Removal(context).Remove(host, deleteInventory);
+
+    /// <summary>One removal: what it does with the context it was given.</summary>
+    private sealed class Removal(FlatnetContext context)
+    {
+        public RemovalOutcome Remove(string host, bool deleteInventory)
+        {
+            var inventory = context.Plan.Inventory;
+            if (context.Plan.Hosts.All(h => h.Name != host) && inventory.IsRevoked(host))
+            {
+                context.Log.Info($"{host}: not in the inventory, and its certificate is on the blocklist: already removed, nothing to do");
+                return new RemovalOutcome(host, null, Uninstalled: false, InventoryDeleted: false);
+            }
+            var h = context.Plan.Host(host); // "no host named ..." when it never was
+            var model = context.Model(h);
+            Revocation.Record(context, host);
+            var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
+            var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);
+            var uninstalled = Uninstall(h, model, rerun);
+            ProveGone(h);
+            if (deleteInventory) DeleteInventory(h);
+            else context.Log.Info($"{host}: {Workspace.Relative(h.Host.File)} stays, for the record (its address stays taken); --delete-inventory deletes it");
+            return new RemovalOutcome(host, peers, uninstalled, deleteInventory);
+        }
+
+        /// <summary>Nebula and routing off the host. An unreachable host is not an error: its certificate is refused everywhere already.</summary>
+        private bool Uninstall(HostAddresses h, HostModel model, string rerun)
+        {
+            if (h.Host.Deploy.Transport == DeployTransport.None)
+            {
+                context.Log.Warn($"{h.Name}: flatnet does not deploy to it (transport: none); take Nebula off it by hand, {context.Platform(h).UninstallByHand(model)}");
+                return false;
+            }
+            IHostConnection connection;
+            try
+            {
+                connection = context.Connection(h);
+            }
+            catch (FlatnetException e)
+            {
+                context.Log.Warn($"{h.Name}: {e.Problem.Split('\n')[0]}. Its Nebula is still installed there, but every peer refuses its certificate now. " +
+                                 $"When it is back, run {rerun}; or on {h.Name}, {context.Platform(h).UninstallByHand(model)}");
+                return false;
+            }
+            // the run's connection: the run closes it
+            {
+                using var scratch = TempFolders.Create(context.Workspace.ArtifactsDirectory, "remove");
+                var scripts = scratch.Path;
+                foreach (var file in context.Render(model).Where(f => f.Path.StartsWith("scripts/", StringComparison.Ordinal)))
+                {
+                    var path = Path.Combine(scripts, Path.GetFileName(file.Path));
+                    File.WriteAllBytes(path, file.Content);
+                    if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)file.Mode);
+                }
+                foreach (var result in context.Platform(h).Uninstall(model, scripts, connection))
+                    foreach (var line in result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries))
+                        context.Log.Info($"{h.Name}: {line.TrimEnd('\r')}");
+            }
+            return true;
+        }
+
+        /// <summary>The others reach each other (VerifyPing), and none of them reaches the removed host's Nebula IP.</summary>
+        private void ProveGone(HostAddresses gone)
+        {
+            var others = context.Plan.Deployable.ToList();
+            var byHand = context.Plan.Active.Where(h => h.Host.Deploy.Transport == DeployTransport.None).Select(h => h.Name).ToList();
+            var unchecked_ = byHand.Count == 0 ? "" : $"; {string.Join(", ", byHand)} (installed by hand, confirmed) cannot be checked from here: run its doctor (scripts/flatnet-doctor) on each by hand";
+            if (others.Count == 0)
+            {
+                context.Log.Info($"{gone.Name}: removed{(byHand.Count == 0 ? "; no other host is in the mesh" : unchecked_)}");
+                return;
+            }
+            var matrix = MeshVerification.Verify(context);
+            var answered = new List<string>();
+            foreach (var o in others)
+            {
+                var c = context.Connection(o);
+                if (context.Platform(o).Ping(c, context.Model(o), fromWsl: false, gone.OverlayAddress, attempts: 2).Ok) answered.Add(o.Name);
+            }
+            if (answered.Count > 0)
+                throw new FlatnetException($"{gone.Name} still answers at {gone.OverlayAddress} from {string.Join(", ", answered)}",
+                    fix: $"a peer still runs an old config: ./build.sh --target=Status shows its tunnels; re-run RemoveHost --host={gone.Name}");
+            context.Log.Info($"{gone.Name}: gone from the mesh: no host reaches {gone.OverlayAddress}; the other {others.Count} reach each other ({matrix.Results.Count} pings){unchecked_}");
+        }
+
+        /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>
+        private void DeleteInventory(HostAddresses h)
+        {
+            File.Delete(Path.GetFullPath(h.Host.File));
+            context.Log.Info($"{h.Name}: deleted {h.Host.File}");
+            var artifacts = context.Workspace.HostDirectory(h.Name);
+            if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))
+            {
+                Directory.Delete(artifacts, recursive: true);
+                File.Delete(context.Workspace.BundlePath(h.Name));
+                context.Log.Info($"{h.Name}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})");
+            }
+            context.InventoryChanged();
+        }
+    }
+}

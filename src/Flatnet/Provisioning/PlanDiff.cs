@@ -1,0 +1,187 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Flatnet.Bundles;
+using Flatnet.Inventory;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>What Plan --diff found: against what, each host's change, and the hosts a rollout would touch.</summary>
+public sealed record PlanDifference(string Against, IReadOnlyList<HostChange> Hosts, int Unchanged)
+{
+    public IReadOnlyList<string> Rollout => Hosts.Where(h => h.Kind != "removed").Select(h => h.Host).ToList();
+}
+
+/// <summary>
+/// Plan --diff: what the inventory now in hosts/ changes against a baseline, host by host, for a pull request. The
+/// baseline is a release (default: the newest in artifacts/releases; --against=FILE.zip) whose bundles are read as
+/// they shipped, or a git ref (--against=main) whose inventory and templates are rendered as they were. Now is
+/// rendered from hosts/ without signing anything: no CA key is needed, so CI can run it on every pull request.
+/// </summary>
+public static class PlanDiff
+{
+    public static PlanDifference Compare(FlatnetContext context, string? against)
+    {
+        var releases = context.Workspace.ReleasesDirectory;
+        string label;
+        IReadOnlyList<HostView> before;
+        if (against is null)
+        {
+            var newest = ReleaseArchive.Previous(releases, "")
+                ?? throw new UsageError("there is no release to compare with in " + Workspace.Relative(releases),
+                    "run ./build.sh --target=Release --release=1.0.0 once, or pass --against=RELEASE.zip or a git ref (--against=main)", "--against");
+            (label, before) = (Workspace.Relative(newest), FromRelease(context, newest));
+        }
+        else if (File.Exists(against))
+            (label, before) = (Workspace.Relative(Path.GetFullPath(against)), FromRelease(context, against));
+        else
+            (label, before) = ($"git {against}", FromGit(context, against));
+        var now = Rendered(context);
+        var changes = HostDiff.Compare(before, now);
+        return new PlanDifference(label, changes, now.Count - changes.Count(c => c.Kind != "removed"));
+    }
+
+    /// <summary>Each host as the inventory would build it now (certificate as it would be signed, files as rendered).</summary>
+    public static IReadOnlyList<HostView> Rendered(FlatnetContext context) =>
+        context.Plan.Active.Select(h =>
+        {
+            var files = context.Render(context.Model(h)).ToDictionary(f => f.Path, f => f.Content);
+            var certificate = new CertificateView(h.Host.Groups, [h.OverlayCidr], h.RoutedBlock is { } block ? [block.ToString()] : []);
+            return new HostView(h.Name, certificate, files, h.Host.NebulaVersion?.ToString());
+        }).ToList();
+
+    /// <summary>Each host as a release shipped it: its bundle's files, its certificate as signed, the Nebula its config was checked with.</summary>
+    private static IReadOnlyList<HostView> FromRelease(FlatnetContext context, string release)
+    {
+        var views = new List<HostView>();
+        using var zip = OpenZip(release);
+        var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
+        try
+        {
+            foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("bundles/", StringComparison.Ordinal) && e.FullName.EndsWith(".zip", StringComparison.Ordinal)))
+            {
+                var host = Path.GetFileNameWithoutExtension(entry.Name);
+                using var inner = new ZipArchive(new MemoryStream(Read(entry)), ZipArchiveMode.Read);
+                var files = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal))
+                    .ToDictionary(e => e.FullName, Read);
+                CertificateView? certificate = null;
+                if (files.TryGetValue("host.crt", out var crt))
+                {
+                    var path = Path.Combine(scratch, host + ".crt");
+                    File.WriteAllBytes(path, crt);
+                    var info = context.NebulaCert.Print(path);
+                    certificate = new CertificateView(info.Groups, info.Ips, info.Subnets);
+                }
+                string? nebula = null;
+                if (files.TryGetValue("manifest.json", out var manifest))
+                    using (var json = JsonDocument.Parse(manifest))
+                        if (json.RootElement.TryGetProperty("versions", out var v) && v.TryGetProperty("nebula_checked_with", out var n)) nebula = n.GetString();
+                views.Add(new HostView(host, certificate, files, nebula));
+            }
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+        return views;
+    }
+
+    /// <summary>Each host as the inventory and templates at a git ref would build it (the same admin key unless that inventory records another).</summary>
+    private static IReadOnlyList<HostView> FromGit(FlatnetContext context, string reference)
+    {
+        if (reference.StartsWith('-') || reference.Any(char.IsControl))
+            throw new UsageError($"'{Grammar.Shown(reference)}' is neither a release zip nor a git ref", "pass --against=RELEASE.zip, or a branch, tag or commit", "--against");
+        var root = context.Workspace.Root;
+        var top = ProcessRunner.Run("git", ["-C", root, "rev-parse", "--show-toplevel"]);
+        if (top.ExitCode != 0)
+            throw new UsageError($"{reference} is not a file, and {Workspace.Relative(root)} is not a git checkout to read it from", "pass --against=RELEASE.zip", "--against");
+        var gitRoot = top.StdOut.Trim();
+        var inventory = Path.GetRelativePath(gitRoot, context.Workspace.InventoryDirectory).Replace('\\', '/');
+        var templates = Path.GetRelativePath(gitRoot, context.Workspace.TemplatesDirectory).Replace('\\', '/');
+        var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
+        try
+        {
+            var tar = Path.Combine(scratch, "ref.tar");
+            var archive = ProcessRunner.Run("git", ["-C", gitRoot, "archive", "--format=tar", "-o", tar, reference, "--", inventory, templates]);
+            if (archive.ExitCode != 0)
+                throw new UsageError($"git cannot read {inventory} and {templates} at '{Grammar.Shown(reference)}': {archive.StdErr.Trim()}",
+                    "pass a branch, tag or commit that has them (git log --oneline), or --against=RELEASE.zip", "--against");
+            var tree = Path.Combine(scratch, "tree");
+            Directory.CreateDirectory(tree);
+            System.Formats.Tar.TarFile.ExtractToDirectory(tar, tree, overwriteFiles: false);
+            var thenInventory = Path.Combine(tree, inventory);
+            if (context.Admin is { } admin) AdminKeyRecord.Record(thenInventory, admin.AuthorizedKey);
+            var then = new FlatnetContext(new Workspace(tree, thenInventory, Path.Combine(scratch, "artifacts")) { ToolsDirectory = context.Workspace.ToolsDirectory }, new RecordingReporter());
+            return Rendered(then);
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    /// <summary>The difference as text (the log), Markdown (a pull-request comment) or JSON.</summary>
+    public static string Format(PlanDifference d, string format) => format switch
+    {
+        "md" => Markdown(d),
+        "json" => JsonOutput.Document(new
+        {
+            against = d.Against,
+            hosts = d.Hosts.Select(h => new { host = h.Host, change = h.Kind, details = h.Changes }),
+            unchanged = d.Unchanged,
+            rollout_touches = d.Rollout,
+        }),
+        _ => Text(d),
+    };
+
+    private static string Text(PlanDifference d)
+    {
+        var sb = new StringBuilder($"Plan --diff against {d.Against}:\n");
+        if (d.Hosts.Count == 0) return sb.Append("  no host changes; a rollout would touch none").ToString();
+        foreach (var h in d.Hosts) sb.Append($"  {h.Host}: {h.Kind}: {string.Join("; ", h.Changes)}\n");
+        return sb.Append($"  a rollout touches {string.Join(", ", d.Rollout)}; {d.Unchanged} other host(s) unchanged").ToString();
+    }
+
+    private static string Markdown(PlanDifference d)
+    {
+        var sb = new StringBuilder($"### flatnet: what this change does\n\nAgainst `{d.Against}`.\n\n");
+        if (d.Hosts.Count == 0) return sb.Append("No host changes; a rollout would touch none.\n").ToString();
+        sb.Append("| host | change | what |\n|---|---|---|\n");
+        foreach (var h in d.Hosts) sb.Append($"| {Md(h.Host)} | {h.Kind} | {string.Join("<br>", h.Changes.Select(Md))} |\n");
+        return sb.Append($"\nA rollout touches **{string.Join(", ", d.Rollout.Select(Md))}**; {d.Unchanged} other host(s) unchanged.\n").ToString();
+    }
+
+    private static string Md(string text) => Terminal.Clean(text).Replace("|", "\\|").Replace("<", "&lt;").Replace("\n", " ");
+
+    /// <summary>A bundle's file is a few KiB (a config of a thousand peers, a few hundred): what inflates past this is no release of flatnet's.</summary>
+    private const int MaxEntryBytes = 16 * 1024 * 1024;
+
+    /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB).</summary>
+    private static byte[] Read(ZipArchiveEntry entry)
+    {
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if (copy.Length + n > MaxEntryBytes)
+                throw new UsageError($"{entry.FullName} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            copy.Write(buffer, 0, n);
+        }
+        return copy.ToArray();
+    }
+
+    private static ZipArchive OpenZip(string path)
+    {
+        if (InputFiles.NotRegular(path) is { } why)
+            throw new UsageError($"{Workspace.Relative(path)} is {why}: it is not read", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+        try
+        {
+            return ZipFile.OpenRead(path);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new UsageError($"{Workspace.Relative(path)} is not a release zip ({e.Message})", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+        }
+    }
+}

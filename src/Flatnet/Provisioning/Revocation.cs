@@ -1,0 +1,48 @@
+using Flatnet.Inventory;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>
+/// Revocation (RevokeHost): puts the host's certificate fingerprint in hosts/blocklist.txt, which every config carries as
+/// pki.blocklist, and brings every other host to the config that refuses it. A peer that cannot be reached stays
+/// pending, and re-running RevokeHost deploys to it.
+/// </summary>
+public static class Revocation
+{
+    public static string Revoke(FlatnetContext context, string host)
+    {
+        var fingerprint = Record(context, host);
+        PeerConvergence.Update(context, host, $"the revocation of {host} is recorded", $"./build.sh --target=RevokeHost --host={host}");
+        return fingerprint;
+    }
+
+    /// <summary>
+    /// Puts the host's certificate on the blocklist (once), and renders the lighthouse's config with it before any
+    /// peer is touched. From here on the host is out of the plan: no bundle, route or check is made for it.
+    /// </summary>
+    public static string Record(FlatnetContext context, string host)
+    {
+        context.Plan.Host(host);
+        var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
+        if (!File.Exists(crt))
+            throw new FlatnetException($"{host}: no certificate at {Workspace.Relative(crt)} to revoke.",
+                fix: $"run from the workspace that signed it, or add its fingerprint (nebula-cert print) to hosts/{Blocklist.FileName} by hand");
+        var fingerprint = context.NebulaCert.Print(crt).Fingerprint;
+        var file = Blocklist.PathIn(context.Workspace.InventoryDirectory);
+        if (context.Plan.Inventory.Blocklist.Contains(fingerprint))
+            context.Log.Info($"{host}: certificate {fingerprint[..16]}... is already revoked; making sure every peer has it");
+        else
+        {
+            Blocklist.Append(file, fingerprint, host, DateTime.UtcNow);
+            context.Log.Info($"{host}: revoked certificate {fingerprint} ({Workspace.Relative(file)})");
+            context.InventoryChanged(); // the blocklist is in every host's config
+        }
+        // The lighthouses go first: a managed one is first in every rollout; an unmanaged one's config for its operator
+        // carries the new blocklist before any peer is touched.
+        var lighthouses = LighthouseConfigs.Render(context);
+        if (lighthouses.Count > 0)
+            context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it " +
+                             $"(kill -HUP, or restart the service); see {string.Join(", ", lighthouses.Select(Workspace.Relative))}");
+        return fingerprint;
+    }
+}

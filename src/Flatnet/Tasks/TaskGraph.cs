@@ -1,0 +1,65 @@
+using System.Reflection;
+using Flatnet.Provisioning;
+
+namespace Flatnet.Tasks;
+
+/// <summary>
+/// The task graph: every <see cref="FlatnetTask"/> of the library (and of the assemblies given, the lab's), found by
+/// reflection, and what running one target runs, in Cake's order.
+/// </summary>
+public static class TaskGraph
+{
+    /// <summary>Every task, by name: the library's and those of <paramref name="more"/>.</summary>
+    public static IReadOnlyList<FlatnetTask> Discover(params Assembly[] more) =>
+        new[] { typeof(FlatnetTask).Assembly }.Concat(more).Distinct()
+            .SelectMany(a => a.GetTypes())
+            .Where(t => t.IsSubclassOf(typeof(FlatnetTask)) && !t.IsAbstract)
+            .Select(t => (FlatnetTask)Activator.CreateInstance(t)!)
+            .OrderBy(t => t.Name, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>
+    /// What running <paramref name="target"/> runs, in Cake's order: each dependency (depth first, in the order
+    /// declared, each once) before the task that needs it, the target last.
+    /// </summary>
+    public static IReadOnlyList<FlatnetTask> Chain(IReadOnlyList<FlatnetTask> tasks, string target)
+    {
+        var order = new List<FlatnetTask>();
+        FlatnetTask Named(string name) => tasks.SingleOrDefault(t => t.Name == name) ?? throw new InvalidOperationException($"no task named {name}");
+        void Visit(FlatnetTask task)
+        {
+            if (order.Contains(task)) return;
+            foreach (var dependency in task.DependsOn) Visit(Named(dependency));
+            order.Add(task);
+        }
+        Visit(Named(target));
+        return order;
+    }
+
+    /// <summary>Runs one task's body as the graph does (Cake runs its dependencies first); a writing task holds the locks first.</summary>
+    public static void Run(FlatnetContext context, FlatnetTask task)
+    {
+        try
+        {
+            if (task.Writes) context.ForWriting(task.Name, task.NeedsValidInventory);
+            task.Run(context);
+        }
+        catch (Exception e) when (Plain(e) is { } plain)
+        {
+            throw plain;
+        }
+    }
+
+    /// <summary>
+    /// What a person reads instead of .NET's words when the disk or the system refuses (no room, no permission, a file
+    /// in the way) or parallel work fails: the problem in plain words, never a type name or "One or more errors occurred".
+    /// </summary>
+    private static FlatnetException? Plain(Exception e) => e switch
+    {
+        AggregateException a when a.Flatten().InnerExceptions is var inner && inner.Count > 0 =>
+            inner.Select(Plain).FirstOrDefault(p => p is not null) ?? inner.OfType<FlatnetException>().FirstOrDefault(),
+        IOException or UnauthorizedAccessException => new FlatnetException($"the system refused a file operation: {e.Message}",
+            fix: "check that the folder is yours, writable, and that the disk has room; nothing half-written was kept", inner: e),
+        _ => null,
+    };
+}

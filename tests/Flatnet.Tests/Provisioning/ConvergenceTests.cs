@@ -1,0 +1,76 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// A change that reaches every config (a revocation, a removal, a new host's block) counts as rolled out only when
+/// every peer has it, the ones installed by hand included: their bundles are rebuilt, named, and pending until a
+/// person says they are installed.
+/// </summary>
+public class ConvergenceTests
+{
+    /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>
+    private static TestWorkspace HandInstalledFleet()
+    {
+        var ws = new TestWorkspace();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
+        ws.ControlPlane().PackageAll();
+        return ws;
+    }
+
+    private static string Config(TestWorkspace ws, string host) => File.ReadAllText(Path.Combine(ws.Workspace.BundleDirectory(host), "config.yaml"));
+
+    [Test]
+    public void ARevocationRebuildsThePeersInstalledByHandAndStaysPendingUntilTheyAreInstalled()
+    {
+        using var ws = HandInstalledFleet();
+        var fingerprint = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.crt")).Fingerprint;
+        var e = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RevokeHost("host-a"))!;
+        Assert.That(e.Message, Does.Match(@"host-b \(install by hand: \S*artifacts/bundles/host-b\.zip\)").And.Match(@"host-c \(install by hand: \S*artifacts/bundles/host-c\.zip\)"));
+        Assert.That(e.Message, Does.Contain("fix: ").And.Contain("--manual-steps-done"));
+        PrintedCommandsTests.AssertAccepted(string.Join("\n", e.Fixes)); // RevokeHost refused the flag its own fix printed
+        Assert.That(Config(ws, "host-b"), Does.Contain(fingerprint), "host-b's bundle refuses host-a's certificate");
+        Assert.That(Config(ws, "host-c"), Does.Contain(fingerprint));
+
+        // The person installed them and says so: the revocation is done everywhere, and stays done.
+        Assert.DoesNotThrow(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true"))).RevokeHost("host-a"));
+        Assert.DoesNotThrow(() => ws.ControlPlane().RevokeHost("host-a"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b: installed by hand (confirmed)"));
+    }
+
+    [Test]
+    public void RemoveHostNamesThePeersInstalledByHandInsteadOfSayingNoneIsLeft()
+    {
+        using var ws = HandInstalledFleet();
+        var e = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RemoveHost("host-a"))!;
+        Assert.That(e.Message, Does.Match(@"install by hand: \S*artifacts/bundles/host-b\.zip").And.Contain("host-c"));
+        Assert.That(ws.Log.Lines, Has.None.Contains("no other host is left to verify"));
+        Assert.That(Config(ws, "host-b"), Does.Not.Contain("10.101.1.0/24"), "host-b's bundle no longer routes host-a's block");
+    }
+
+    /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
+    [Test]
+    public void StatusNamesTheHostsItDoesNotReadInsteadOfCountingNone()
+    {
+        using var ws = HandInstalledFleet();
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().Status();
+        Assert.That(ws.Log.Lines, Has.Some.Contains("not read: host-a, host-b, host-c: installed by hand (transport: none); run scripts/flatnet-doctor there"));
+        var json = File.ReadAllText(FleetStatus.JsonPath(ws.ControlPlane().Context));
+        Assert.That(json, Does.Contain("\"installed_by_hand\": [").And.Contain("\"host-b\""));
+    }
+
+    /// <summary>
+    /// UpdatePeers --host=X --manual-steps-done for a host installed by hand failed in its DeployHost dependency, so a
+    /// run with hand-installed hosts never succeeded: the chain goes through once the person says they installed it.
+    /// </summary>
+    [Test]
+    public void TheChainOfAHostInstalledByHandGoesThroughOnceThePersonSaysItIsInstalled()
+    {
+        using var ws = HandInstalledFleet();
+        var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-a"), ("manual-steps-done", "true")));
+        foreach (var task in new FlatnetTask[] { new DeployHostTask(), new ConfigureRoutingTask(), new UpdatePeersTask() })
+            Assert.DoesNotThrow(() => confirmed.Run(task), task.Name);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: installed by hand (confirmed by --manual-steps-done)"));
+        var unconfirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-a")));
+        Assert.That(Assert.Throws<FlatnetException>(() => unconfirmed.Run(new DeployHostTask()))!.Message, Does.Contain("installed by hand (transport: none)"));
+    }
+}

@@ -1,0 +1,133 @@
+using Flatnet.Inventory;
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Init turns the lab's example inventory into a real fleet's in one step: the lighthouse on the LAN, Stage 1's CA
+/// copied in (its key owner-only), the Windows release, an install root on the system drive, no CA made on its own;
+/// the lab's addresses cleared, so Plan names what is left, and accepts the inventory once they are filled in.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class InitTests
+{
+    /// <summary>Stage 1's CA, as its lighthouse made it, outside the workspace.</summary>
+    internal static (string Crt, string Key) StageOneCa(TestWorkspace ws)
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(ws.Root, "stage1")).FullName;
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "stage1-ca", "-out-crt", Path.Combine(dir, "ca.crt"), "-out-key", Path.Combine(dir, "ca.key")])
+            .EnsureSuccess("nebula-cert ca");
+        return (Path.Combine(dir, "ca.crt"), Path.Combine(dir, "ca.key"));
+    }
+
+    [Test]
+    public void TheExampleBecomesAFleetWithoutTheLabsHostsAndARerunChangesNothing()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        var release = FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula-windows-amd64.zip"));
+        var choices = new InitChoices("192.168.1.10:4242", "10.100.0.1", crt, key, release, @"C:\flatnet");
+        var done = ws.ControlPlane().Init(choices);
+
+        Assert.That(done, Has.Some.StartWith("lighthouse endpoint 192.168.1.10:4242").And.Some.StartWith("install root C:\\flatnet")
+            .And.Some.StartWith("Windows release").And.Some.StartWith("CA key copied to")
+            .And.Some.Match(@"^host-a: the lab's example host removed from \S*hosts \(git checkout -- \S*hosts/host-a\.yaml brings it back\)$"));
+        var network = File.ReadAllText(ws.HostsFile("network.yaml"));
+        Assert.That(network, Does.Contain("endpoints: [\"192.168.1.10:4242\"]").And.Contain("root: 'C:\\flatnet'").And.Contain("create_if_missing: false")
+            .And.Contain("  admin_key: \"ssh-ed25519 "));
+        Assert.That(network, Does.Contain("# Nebula's firewall, as the spec writes it"), "the user's comments stay");
+        Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki", "ca.key")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite), "the CA key is owner-only");
+        Assert.That(File.GetUnixFileMode(Path.Combine(ws.Root, "pki")), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute), "its folder too, from creation");
+        Assert.That(File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.crt")), Is.EqualTo(File.ReadAllBytes(crt)));
+        // The lab's hosts are gone: nothing waits for their addresses, and the first Join takes index 1.
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").Select(Path.GetFileName), Is.EqualTo(new[] { "network.yaml" }));
+        var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
+        Assert.That(plan.Lighthouses[0].Lighthouse.Endpoints, Is.EqualTo(new[] { "192.168.1.10:4242" }));
+        Assert.That(plan.Inventory.Network.Nebula.Windows.Root, Is.EqualTo(@"C:\flatnet"));
+
+        // Again with the same choices: nothing changes, and it is not an error.
+        ws.Log.Lines.Clear();
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        Assert.That(ws.ControlPlane().Init(choices), Is.Empty);
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("nothing changed"));
+    }
+
+    /// <summary>With --keep-examples the lab's hosts stay, their addresses cleared: pending hosts, named, that block nothing.</summary>
+    [Test]
+    public void WithKeepExamplesTheLabsHostsStayWithTheirAddressesClearedAndWaitAsPending()
+    {
+        using var ws = new TestWorkspace();
+        var done = ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet", KeepExamples: true));
+        Assert.That(done, Has.Some.StartWith("host-a: lab address 198.18.0.11 cleared"));
+        var (inventory, problems, _) = InventoryLoader.Read(ws.Workspace.InventoryDirectory);
+        Assert.That(inventory.Warnings.Count(w => w.Contains("pending: awaits its join reply")), Is.EqualTo(3));
+        var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
+        Assert.That(plan.Active, Is.Empty, "pending hosts are left out of the fleet");
+        Assert.That(plan.Hosts.Select(h => h.Name), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }), "they keep their indexes");
+        Assert.That(ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet", KeepExamples: true)), Is.Empty);
+    }
+
+    [Test]
+    public void OnATerminalWhatTheCommandLineLeavesOutIsAsked()
+    {
+        var questions = new StringWriter();
+        var choices = FleetInit.Ask(new StringReader("192.168.1.10:4242\n\n/stage1/ca.crt\n\nF:\\flatnet\nn\n"), questions, caKey: "/given/ca.key");
+        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", "/stage1/ca.crt", "/given/ca.key", null, @"F:\flatnet", KeepExamples: true)));
+        Assert.That(questions.ToString(), Does.Contain("the lighthouse's Nebula IP [10.100.0.1]: ").And.Not.Contain("ca.key"), "what was given is not asked");
+    }
+
+    [Test]
+    public void BadChoicesAreNamedAtOnceAndNothingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var before = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var e = Assert.Throws<UsageErrors>(() => ws.ControlPlane().Init(new InitChoices("198.18.0.1:4242", "ten", "/nonexistent/ca.crt", null, null, "flatnet")))!;
+        Assert.That(e.Errors.Select(x => x.Field), Is.EqualTo(new[] { "--lighthouse", "--lighthouse-ip", "--root", "--ca-crt" }));
+        Assert.That(e.Errors[0].Problem, Does.Contain("is the lab's address"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before));
+        Assert.That(ws.WrittenFiles(), Has.None.Contains("pki"));
+    }
+
+    /// <summary>A CA key folder others may write was refused after network.yaml had been saved: refused first, with the chmod.</summary>
+    [Test]
+    public void AnUnsafeCaKeyFolderIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        Directory.CreateDirectory(Path.Combine(ws.Root, "pki"));
+        File.SetUnixFileMode(Path.Combine(ws.Root, "pki"), (UnixFileMode)0b111_111_111);
+        var before = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("others may write into this folder").And.Contain("chmod 700"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before));
+        Assert.That(File.Exists(ws.HostsFile("host-a.yaml")), Is.True, "nothing removed either");
+    }
+
+    [Test]
+    public void ACaAlreadyThereIsNeverReplaced()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa();
+        var (crt, _) = StageOneCa(ws);
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, null, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("already holds another CA's file; flatnet never replaces a CA, and nothing was changed"));
+        // All or nothing: the refusal came before any write (the lighthouse endpoint was rewritten first, once).
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+    }
+
+    /// <summary>A ca.key of another CA was copied, and every host it signed would have been refused by the lighthouse.</summary>
+    [Test]
+    public void AKeyOfAnotherCaIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, _) = StageOneCa(ws);
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other")).FullName;
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "other-ca", "-out-crt", Path.Combine(other, "ca.crt"), "-out-key", Path.Combine(other, "ca.key")])
+            .EnsureSuccess("nebula-cert ca");
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        var e = Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, Path.Combine(other, "ca.key"), null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("is not the key of the CA").And.Contain("nothing was changed").And.Contain("fix: give ca.crt and ca.key of the same CA"));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")) || File.Exists(Path.Combine(ws.Root, "pki", "ca.crt")), Is.False, "no CA file copied");
+    }
+}
