@@ -8,7 +8,7 @@
 #r "../artifacts/tools/flatnet/Flatnet.dll"
 #r "../artifacts/tools/flatnet/Flatnet.Lab.dll"
 
-public class CakeReporter : Flatnet.IReporter
+public class CakeReporter : Flatnet.Output.IReporter
 {
     private readonly ICakeContext _context;
     public CakeReporter(ICakeContext context) { _context = context; }
@@ -25,7 +25,7 @@ var flatnet = new Flatnet.Provisioning.FlatnetContext(
 {
     Arguments = new Flatnet.Provisioning.TaskArguments(Context.Arguments.GetArguments().ToDictionary(a => a.Key, a => (IReadOnlyList<string>)a.Value.ToList())),
     // build.sh/build.ps1 name a file for --json's document and print it alone on stdout.
-    JsonTo = System.Environment.GetEnvironmentVariable(Flatnet.JsonOutput.Variable) is { Length: > 0 } jsonTo ? jsonTo : null,
+    JsonTo = System.Environment.GetEnvironmentVariable(Flatnet.Output.JsonOutput.Variable) is { Length: > 0 } jsonTo ? jsonTo : null,
 };
 
 // Every task of the library and the lab, found by reflection (Flatnet.Tasks.TaskGraph): its name, description and

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
-using Flatnet.Tools;
+using Flatnet.Processes;
 
 namespace Flatnet.Lab;
 

@@ -6,9 +6,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
-using Flatnet.Verification;
-using Flatnet.Rendering;
-using Flatnet.Tools;
+using Flatnet.Output;
+using Flatnet.Processes;
+using Flatnet.Files;
 
 namespace Flatnet.Lab;
 

@@ -1,5 +1,4 @@
 using Flatnet.Provisioning;
-using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
 

@@ -1,8 +1,9 @@
 using Flatnet.Provisioning;
 using Flatnet.Addressing;
-using Flatnet.Inventory;
 using Flatnet.Tools;
 using Flatnet.Versions;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Lab;
 

@@ -1,4 +1,5 @@
-using Flatnet.Tools;
+using Flatnet.Output;
+using Flatnet.Processes;
 
 namespace Flatnet.Lab;
 

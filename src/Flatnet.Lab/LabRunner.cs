@@ -1,6 +1,6 @@
 using Flatnet.Verification;
 using Flatnet.Provisioning;
-using Flatnet.Inventory;
+using Flatnet.Output;
 
 namespace Flatnet.Lab;
 

@@ -1,5 +1,7 @@
 using System.Net.Sockets;
 using Flatnet.Tools;
+using Flatnet.Processes;
+using Flatnet.Files;
 
 namespace Flatnet.Lab;
 

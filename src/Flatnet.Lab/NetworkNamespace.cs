@@ -1,4 +1,4 @@
-using Flatnet.Tools;
+using Flatnet.Processes;
 
 namespace Flatnet.Lab;
 

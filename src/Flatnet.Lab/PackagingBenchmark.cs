@@ -2,6 +2,8 @@ using System.Diagnostics;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Provisioning;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Lab;
 

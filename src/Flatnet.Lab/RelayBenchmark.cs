@@ -1,8 +1,8 @@
 using Flatnet.Provisioning;
 using Flatnet.Addressing;
-using Flatnet.Inventory;
 using Flatnet.Verification;
 using Flatnet.Versions;
+using Flatnet.Output;
 
 namespace Flatnet.Lab;
 

@@ -1,8 +1,7 @@
 using Flatnet.Provisioning;
 using System.Diagnostics;
 using Flatnet.Addressing;
-using Flatnet.Pki;
-using Flatnet.Verification;
+using Flatnet.Output;
 
 namespace Flatnet.Lab;
 

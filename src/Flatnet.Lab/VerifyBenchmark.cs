@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Flatnet.Provisioning;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Lab;
 

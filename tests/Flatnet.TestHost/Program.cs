@@ -4,6 +4,7 @@
 using Flatnet;
 using Flatnet.Provisioning;
 using Flatnet.Tasks;
+using Flatnet.Output;
 
 var values = args.Where(a => a.StartsWith("--", StringComparison.Ordinal))
     .Select(a => a[2..].Split('=', 2))

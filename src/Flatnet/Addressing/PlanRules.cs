@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Flatnet.Inventory;
 
 namespace Flatnet.Addressing;

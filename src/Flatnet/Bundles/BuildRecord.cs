@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Flatnet.Files;
 
 namespace Flatnet.Bundles;
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Flatnet.Rendering;
+using Flatnet.Files;
 
 namespace Flatnet.Bundles;
 

@@ -1,6 +1,7 @@
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
+using Flatnet.Files;
 
 namespace Flatnet.Bundles;
 

@@ -1,6 +1,7 @@
 using System.Text;
 using Flatnet.Inventory;
 using YamlDotNet.RepresentationModel;
+using Flatnet.Output;
 
 namespace Flatnet.Bundles;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flatnet.Addressing;
 using Flatnet.Rendering;
+using Flatnet.Files;
 
 namespace Flatnet.Bundles;
 

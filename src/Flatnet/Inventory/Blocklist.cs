@@ -1,3 +1,5 @@
+using Flatnet.Files;
+
 namespace Flatnet.Inventory;
 
 /// <summary>A revoked certificate: no host accepts it any more (Nebula's pki.blocklist).</summary>

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Flatnet.Addressing;
 
 namespace Flatnet.Inventory;
 

@@ -1,17 +1,17 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using Flatnet.Addressing;
-using Flatnet.Versions;
 using YamlDotNet.Core;
 using YamlDotNet.Serialization;
 using YamlDotNet.Serialization.NamingConventions;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Inventory;
 
 /// <summary>
 /// Reads hosts/network.yaml and every other hosts/*.yaml (one host each) into an <see cref="HostInventory"/>.
 /// Shape errors (unknown keys, wrong types, missing required fields) are reported here with file and line;
-/// address-plan rules (overlaps, duplicates) are <see cref="AddressPlan"/>'s job.
+/// address-plan rules (overlaps, duplicates) are the address plan's job.
 /// Relative paths in network.yaml are taken from the folder that holds the inventory folder (the repo root for hosts/).
 /// </summary>
 public static partial class InventoryLoader

@@ -1,5 +1,3 @@
-using Flatnet.Versions;
-
 namespace Flatnet.Inventory;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using Flatnet.Files;
+
 namespace Flatnet.Inventory;
 
 /// <summary>

@@ -1,5 +1,7 @@
 using Flatnet.Inventory;
 using Flatnet.Tools;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Pki;
 

@@ -1,6 +1,8 @@
 using Flatnet.Tools;
 using Flatnet.Inventory;
 using Flatnet.Versions;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Pki;
 

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Flatnet.Addressing;
 using Flatnet.Tools;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Pki;
 

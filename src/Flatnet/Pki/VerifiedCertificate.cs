@@ -1,5 +1,6 @@
 using Flatnet.Tools;
 using System.Text.Json;
+using Flatnet.Files;
 
 namespace Flatnet.Pki;
 

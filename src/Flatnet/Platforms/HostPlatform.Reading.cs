@@ -1,6 +1,7 @@
 using Flatnet.Rendering;
 using Flatnet.Transport;
 using Flatnet.Versions;
+using Flatnet.Output;
 
 namespace Flatnet.Platforms;
 

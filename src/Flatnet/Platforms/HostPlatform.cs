@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using Flatnet.Inventory;
 using Flatnet.Rendering;
 using Flatnet.Transport;
-using Flatnet.Versions;
 
 namespace Flatnet.Platforms;
 

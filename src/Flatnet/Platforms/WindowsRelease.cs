@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using Flatnet.Inventory;
 using Flatnet.Rendering;
+using Flatnet.Files;
 
 namespace Flatnet.Platforms;
 

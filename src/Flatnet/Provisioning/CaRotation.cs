@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Flatnet.Inventory;
 using Flatnet.Pki;
 using Flatnet.Tools;
+using Flatnet.Output;
 
 namespace Flatnet.Provisioning;
 

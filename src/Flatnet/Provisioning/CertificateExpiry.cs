@@ -1,4 +1,4 @@
-using Flatnet.Pki;
+using Flatnet.Output;
 
 namespace Flatnet.Provisioning;
 

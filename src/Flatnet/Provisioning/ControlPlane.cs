@@ -1,5 +1,6 @@
 using Flatnet.Pki;
 using Flatnet.Verification;
+using Flatnet.Output;
 
 namespace Flatnet.Provisioning;
 

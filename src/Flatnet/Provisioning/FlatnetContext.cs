@@ -6,8 +6,9 @@ using Flatnet.Inventory;
 using Flatnet.Pki;
 using Flatnet.Rendering;
 using Flatnet.Tools;
-using Flatnet.Verification;
 using Flatnet.Versions;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -1,4 +1,6 @@
 using Flatnet.Inventory;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

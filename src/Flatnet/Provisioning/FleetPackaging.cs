@@ -1,3 +1,5 @@
+using Flatnet.Output;
+
 namespace Flatnet.Provisioning;
 
 /// <summary>A host's row in PackageAll's summary; Pending says why it has no bundle yet (and what completes it).</summary>

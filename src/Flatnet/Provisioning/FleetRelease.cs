@@ -1,5 +1,6 @@
 using Flatnet.Inventory;
 using Flatnet.Bundles;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

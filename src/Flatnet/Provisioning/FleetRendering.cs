@@ -1,5 +1,7 @@
 using Flatnet.Bundles;
 using Flatnet.Rendering;
+using Flatnet.Output;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

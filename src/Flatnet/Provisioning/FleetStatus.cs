@@ -1,6 +1,9 @@
 using Flatnet.Pki;
 using Flatnet.Transport;
 using Flatnet.Verification;
+using Flatnet.Output;
+using Flatnet.Processes;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Flatnet.Verification;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Flatnet.Inventory;
 using Flatnet.Transport;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -1,6 +1,7 @@
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Pki;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

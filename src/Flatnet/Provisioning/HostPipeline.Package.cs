@@ -1,5 +1,6 @@
 using Flatnet.Bundles;
 using Flatnet.Rendering;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -2,6 +2,7 @@ using Flatnet.Transport;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
 using Flatnet.Rendering;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -1,4 +1,5 @@
 using Flatnet.Rendering;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

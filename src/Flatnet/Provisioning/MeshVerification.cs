@@ -1,6 +1,8 @@
 using Flatnet.Addressing;
 using Flatnet.Transport;
 using Flatnet.Verification;
+using Flatnet.Processes;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

@@ -1,4 +1,3 @@
-using Flatnet.Addressing;
 using Flatnet.Verification;
 
 namespace Flatnet.Provisioning;

@@ -3,6 +3,9 @@ using System.Text;
 using System.Text.Json;
 using Flatnet.Bundles;
 using Flatnet.Inventory;
+using Flatnet.Output;
+using Flatnet.Processes;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 

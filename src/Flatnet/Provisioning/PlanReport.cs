@@ -1,5 +1,6 @@
 using System.Text;
 using Flatnet.Addressing;
+using Flatnet.Output;
 
 namespace Flatnet.Provisioning;
 

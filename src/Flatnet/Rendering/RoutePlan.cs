@@ -1,4 +1,5 @@
 using Flatnet.Addressing;
+using Flatnet.Inventory;
 
 namespace Flatnet.Rendering;
 

@@ -1,5 +1,7 @@
 using Scriban;
 using Scriban.Runtime;
+using Flatnet.Files;
+using Flatnet.Output;
 
 namespace Flatnet.Rendering;
 

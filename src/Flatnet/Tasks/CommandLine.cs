@@ -1,3 +1,5 @@
+using Flatnet.Output;
+
 namespace Flatnet.Tasks;
 
 /// <summary>

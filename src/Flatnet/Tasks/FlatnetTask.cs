@@ -57,7 +57,7 @@ public abstract class FlatnetTask
 
     /// <summary>
     /// Whether the task writes (artifacts, the inventory, the CA): such a task holds the artifacts' and the inventory's
-    /// locks for the rest of the run (<see cref="RunLock"/>). Read-only tasks (Plan, Status, VerifyPing, Doctor) never wait.
+    /// locks for the rest of the run (<see cref="Files.RunLock"/>). Read-only tasks (Plan, Status, VerifyPing, Doctor) never wait.
     /// </summary>
     public virtual bool Writes => true;
 

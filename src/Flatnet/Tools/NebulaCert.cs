@@ -1,6 +1,6 @@
 using System.Text.Json;
-using Flatnet.Tools;
 using Flatnet.Versions;
+using Flatnet.Processes;
 
 namespace Flatnet.Tools;
 

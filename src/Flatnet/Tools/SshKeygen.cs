@@ -1,3 +1,5 @@
+using Flatnet.Processes;
+
 namespace Flatnet.Tools;
 
 /// <summary>ssh-keygen, for the few SSH keys flatnet makes (the lab's, the admin interface's, the config check's).</summary>

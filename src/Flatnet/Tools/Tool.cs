@@ -1,3 +1,5 @@
+using Flatnet.Processes;
+
 namespace Flatnet.Tools;
 
 /// <summary>Settings every tool call shares. Each command of a tool has its own record deriving from this.</summary>

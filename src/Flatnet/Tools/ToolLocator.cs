@@ -1,3 +1,5 @@
+using Flatnet.Processes;
+
 namespace Flatnet.Tools;
 
 /// <summary>

@@ -172,7 +172,7 @@ public sealed class SshConnection : IHostConnection
     {
         Mkdirs(remoteDirectory);
         // A link in a folder bound for a host would carry whatever it points at (a key, a token): never sent.
-        if (Directory.GetFileSystemEntries(localDirectory).FirstOrDefault(TempFolders.IsLink) is { } link)
+        if (Directory.GetFileSystemEntries(localDirectory).FirstOrDefault(Files.TempFolders.IsLink) is { } link)
             throw new FlatnetException($"{Workspace.Relative(link)} is a link, not a file flatnet wrote: nothing more was sent to {Describe}", $"remove it (rm {Workspace.Relative(link)}) and run this again");
         foreach (var file in Directory.GetFiles(localDirectory))
         {

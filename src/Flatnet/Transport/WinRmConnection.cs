@@ -1,6 +1,7 @@
 using System.Text;
 using Flatnet.Inventory;
 using Flatnet.Rendering;
+using Flatnet.Processes;
 
 namespace Flatnet.Transport;
 

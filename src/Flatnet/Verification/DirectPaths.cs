@@ -3,6 +3,7 @@ using Flatnet.Pki;
 using Flatnet.Platforms;
 using Flatnet.Rendering;
 using Flatnet.Transport;
+using Flatnet.Processes;
 
 namespace Flatnet.Verification;
 

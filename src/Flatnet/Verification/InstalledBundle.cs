@@ -1,6 +1,7 @@
 using Flatnet.Platforms;
 using Flatnet.Rendering;
 using Flatnet.Transport;
+using Flatnet.Files;
 
 namespace Flatnet.Verification;
 

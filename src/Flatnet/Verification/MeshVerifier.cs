@@ -2,8 +2,8 @@ using Flatnet.Transport;
 using Flatnet.Platforms;
 using Flatnet.Pki;
 using Flatnet.Addressing;
-using Flatnet.Inventory;
 using Flatnet.Rendering;
+using Flatnet.Processes;
 
 namespace Flatnet.Verification;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using Flatnet.Output;
 
 namespace Flatnet.Verification;
 

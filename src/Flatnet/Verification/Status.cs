@@ -1,6 +1,4 @@
-using Flatnet.Transport;
-using System.Text.Json;
-using Flatnet.Pki;
+using Flatnet.Output;
 
 namespace Flatnet.Verification;
 
@@ -33,7 +31,7 @@ public sealed record StatusProblem(string Host, string Problem, string Fix);
 
 /// <summary>
 /// Status for a person: one line per host (as `tailscale status` does), its peers summed up, then one line per
-/// problem with its fix; the full peer matrix (<see cref="Table"/>) with --wide.
+/// problem with its fix; the full peer matrix (<see cref="Table(IReadOnlyList{HostStatus}, IReadOnlyList{string})"/>) with --wide.
 /// </summary>
 public static class StatusTable
 {

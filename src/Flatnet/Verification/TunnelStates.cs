@@ -1,6 +1,7 @@
 using Flatnet.Transport;
 using Flatnet.Pki;
 using System.Text.Json;
+using Flatnet.Output;
 
 namespace Flatnet.Verification;
 

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
-using Flatnet.Inventory;
-using Flatnet.Tools;
+using Flatnet.Output;
+using Flatnet.Processes;
 
 namespace Flatnet.Versions;
 

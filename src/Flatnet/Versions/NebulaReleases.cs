@@ -1,5 +1,6 @@
-using Flatnet.Inventory;
-using Flatnet.Tools;
+using Flatnet.Output;
+using Flatnet.Processes;
+using Flatnet.Files;
 
 namespace Flatnet.Versions;
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Flatnet.Processes;
 
 namespace Flatnet.Versions;
 

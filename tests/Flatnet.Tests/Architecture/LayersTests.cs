@@ -10,10 +10,14 @@ namespace Flatnet.Tests;
 /// </summary>
 public class LayersTests
 {
-    /// <summary>Bottom first. "Flatnet" is the root namespace: errors, the reporter, files, processes, addresses.</summary>
+    /// <summary>
+    /// Bottom first. Output (the reporter, the terminal, JSON, natural order) is below everything, then the root
+    /// "Flatnet" (the failures, the workspace, the build's identity), then processes and files (safe writes, locks,
+    /// temporary folders): the hall, before the rooms.
+    /// </summary>
     public static readonly string[] Order =
     [
-        "Flatnet", "Flatnet.Versions", "Flatnet.Tools", "Flatnet.Inventory", "Flatnet.Addressing", "Flatnet.Pki",
+        "Flatnet.Output", "Flatnet", "Flatnet.Processes", "Flatnet.Files", "Flatnet.Versions", "Flatnet.Tools", "Flatnet.Inventory", "Flatnet.Addressing", "Flatnet.Pki",
         "Flatnet.Rendering", "Flatnet.Transport", "Flatnet.Platforms", "Flatnet.Bundles", "Flatnet.Verification", "Flatnet.Provisioning", "Flatnet.Tasks",
     ];
 
@@ -22,7 +26,10 @@ public class LayersTests
     [TestCaseSource(nameof(Layers))]
     public void ANamespaceUsesOnlyTheOnesBelowIt(int layer)
     {
-        var above = Order.Skip(layer + 1).ToArray();
+        // NetArchTest matches a namespace as a prefix, and every namespace starts with the root's name: the root is
+        // named by its types.
+        var root = typeof(FlatnetException).Assembly.GetTypes().Where(t => t.Namespace == "Flatnet" && !t.IsNested).Select(t => t.FullName!).ToArray();
+        var above = Order.Skip(layer + 1).SelectMany(n => n == "Flatnet" ? root : [n]).ToArray();
         if (above.Length == 0) Assert.Pass("the top layer may use every other");
         var result = Types.InAssembly(typeof(FlatnetException).Assembly)
             .That().ResideInNamespaceMatching("^" + System.Text.RegularExpressions.Regex.Escape(Order[layer]) + "$")
@@ -37,6 +44,28 @@ public class LayersTests
         var namespaces = typeof(FlatnetException).Assembly.GetTypes().Select(t => t.Namespace).OfType<string>()
             .Where(n => n.StartsWith("Flatnet", StringComparison.Ordinal)).Distinct();
         Assert.That(namespaces, Is.SubsetOf(Order));
+    }
+
+    /// <summary>
+    /// What a reader sees agrees with what the compiler sees: the using lines of every file name only layers below its
+    /// own, so no two namespaces use each other by either measure (IDE0005 makes a using nothing needs an error).
+    /// </summary>
+    [Test]
+    public void TheUsingLinesNameOnlyLayersBelow()
+    {
+        var wrong = Directory.GetFiles(Path.Combine(TestWorkspace.RepoRoot, "src"), "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}") && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}"))
+            .SelectMany(f =>
+            {
+                var text = File.ReadAllText(f);
+                var own = System.Text.RegularExpressions.Regex.Match(text, @"^namespace ([\w.]+);", System.Text.RegularExpressions.RegexOptions.Multiline).Groups[1].Value;
+                var level = own == "Flatnet.Lab" ? Order.Length : Array.IndexOf(Order, own);
+                return System.Text.RegularExpressions.Regex.Matches(text, @"^using (Flatnet[\w.]*);", System.Text.RegularExpressions.RegexOptions.Multiline)
+                    .Select(m => m.Groups[1].Value)
+                    .Where(used => used == "Flatnet.Lab" || Array.IndexOf(Order, used) >= level)
+                    .Select(used => $"{Path.GetRelativePath(TestWorkspace.RepoRoot, f)} ({own}) uses {used}");
+            });
+        Assert.That(wrong, Is.Empty);
     }
 
     [Test]

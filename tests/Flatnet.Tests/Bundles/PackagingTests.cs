@@ -42,12 +42,12 @@ public class PackagingTests
         Assert.That(Rebuilt(ws.ControlPlane().PackageAll()).Count(), Is.EqualTo(40));
 
         // Nothing changed: nothing is signed, checked or zipped; each tool is asked once per run, no host costs a process.
-        var before = global::Flatnet.ProcessRunner.Started;
+        var before = global::Flatnet.Processes.ProcessRunner.Started;
         ws.Log.Lines.Clear();
         var warm = ws.ControlPlane().PackageAll();
         Assert.That(Rebuilt(warm).Concat(Signed(warm)), Is.Empty);
         // (A run is a new process: nothing is remembered from the run before, so the CA's key is matched again.)
-        Assert.That(global::Flatnet.ProcessRunner.Started - before, Is.LessThanOrEqualTo(6),
+        Assert.That(global::Flatnet.Processes.ProcessRunner.Started - before, Is.LessThanOrEqualTo(6),
             "per run, not per host: the CA's print, the CA key's match, nebula-cert -version, nebula -version, and the unmanaged lighthouse's config check (sign a twin, nebula -test)");
         Assert.That(ws.Log.Lines.Last(), Does.Contain("40 unchanged, 0 rebuilt; 0 certificate(s) signed"));
 

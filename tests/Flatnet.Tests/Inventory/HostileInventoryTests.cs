@@ -38,7 +38,7 @@ public class HostileInventoryTests
     private static readonly Lazy<string> AdminKey = new(() =>
     {
         var dir = Directory.CreateTempSubdirectory("flatnet-admin-key-").FullName;
-        global::Flatnet.ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(dir, "nebula-admin_ed25519")]).EnsureSuccess("ssh-keygen");
+        global::Flatnet.Processes.ProcessRunner.Run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", Path.Combine(dir, "nebula-admin_ed25519")]).EnsureSuccess("ssh-keygen");
         return dir;
     });
 
@@ -100,7 +100,7 @@ public class HostileInventoryTests
             File.WriteAllText(Path.Combine(scratch.FullName, "install.sh"), rendered[Path.Combine("host-a", "install.sh")]);
             File.SetUnixFileMode(scratch.FullName, (UnixFileMode)0b111_111_111);
             // As an unprivileged user, in a folder of its own: --help prints the header and does nothing else.
-            var r = global::Flatnet.ProcessRunner.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "bash", "install.sh", "--help"], scratch.FullName);
+            var r = global::Flatnet.Processes.ProcessRunner.Run("setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "bash", "install.sh", "--help"], scratch.FullName);
             Assert.That(r.ExitCode, Is.EqualTo(0), r.StdErr);
             Assert.That(r.StdOut, Does.Contain("Usage: install.sh"));
             Assert.That(Directory.GetFileSystemEntries(scratch.FullName).Select(Path.GetFileName), Is.EquivalentTo(new[] { "install.sh" }));

@@ -45,7 +45,7 @@ public class CaRotationTests
         var command = Regex.Match(wait3.Message, "`(nebula-cert sign [^`]*)`").Groups[1].Value;
         var nebulaCert = ws.ControlPlane().Context.NebulaCert;
         var operator_ = Directory.CreateDirectory(Path.Combine(ws.Root, "operator")).FullName;
-        var typed = global::Flatnet.ProcessRunner.Run("sh", ["-c", nebulaCert.Executable + command["nebula-cert".Length..]], operator_);
+        var typed = global::Flatnet.Processes.ProcessRunner.Run("sh", ["-c", nebulaCert.Executable + command["nebula-cert".Length..]], operator_);
         Assert.That(typed.ExitCode, Is.EqualTo(0), typed.StdErr);
         Assert.That(nebulaCert.Verify(Path.Combine(ws.Root, "pki/ca.crt"), Path.Combine(operator_, "lighthouse.crt")).Ok, Is.True);
         var lighthouse = nebulaCert.Print(Path.Combine(operator_, "lighthouse.crt"));

@@ -122,7 +122,7 @@ public class PowerShellScriptTests
         Assert.That(result.StdOut, Does.Contain("bad.ps1:1: PowerShell 7 only").And.Contain("bad.ps1:2:").And.Contain("bad.ps1:3:").And.Contain("bad.ps1:4:"));
     }
 
-    private static Flatnet.ProcessResult Check(IEnumerable<string> files) =>
+    private static ProcessResult Check(IEnumerable<string> files) =>
         PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
 
     /// <summary>

@@ -1,4 +1,6 @@
-namespace Flatnet;
+using Flatnet.Processes;
+
+namespace Flatnet.Files;
 
 /// <summary>
 /// Files flatnet reads because a person or a clone supplies them (a CA, a reply, a public key, the Windows release, a

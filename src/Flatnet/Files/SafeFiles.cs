@@ -1,4 +1,6 @@
-namespace Flatnet;
+using Flatnet.Processes;
+
+namespace Flatnet.Files;
 
 /// <summary>
 /// Writes that never leave a half-made result: everything is built in a staging folder beside the target,

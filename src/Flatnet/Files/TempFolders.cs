@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
-namespace Flatnet;
+namespace Flatnet.Files;
 
 /// <summary>
 /// What lives only while one step runs: a folder in ARTIFACTS/.tmp (a config check, a certificate being signed), or a

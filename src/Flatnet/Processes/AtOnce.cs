@@ -1,4 +1,4 @@
-namespace Flatnet;
+namespace Flatnet.Processes;
 
 /// <summary>Work that waits on hosts, done for every host at once: a thread each, whatever the cores, since it computes nothing.</summary>
 public static class AtOnce

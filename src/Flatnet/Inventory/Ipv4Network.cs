@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Flatnet;
+namespace Flatnet.Inventory;
 
 /// <summary>An IPv4 network in CIDR form (10.100.0.0/16). Values are kept as host-order uint for easy maths.</summary>
 public readonly record struct Ipv4Network(uint Network, int PrefixLength)

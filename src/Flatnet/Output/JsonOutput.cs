@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Flatnet;
+namespace Flatnet.Output;
 
 /// <summary>
 /// What --json prints (Status, Plan, VerifyPing, CheckCerts, PackageAll): one JSON document with the time it was

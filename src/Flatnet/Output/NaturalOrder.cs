@@ -1,4 +1,4 @@
-namespace Flatnet;
+namespace Flatnet.Output;
 
 /// <summary>
 /// Names in the order a person counts them: pc-2 before pc-10 before pc-100 (runs of digits compare as numbers),

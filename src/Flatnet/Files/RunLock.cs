@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
+using Flatnet.Output;
 
-namespace Flatnet;
+namespace Flatnet.Files;
 
 /// <summary>
 /// One writer at a time per folder (the artifacts, the inventory): an OS file lock (flock on Linux, a share lock on

@@ -2,7 +2,7 @@ using System.Runtime.Versioning;
 using System.Security.AccessControl;
 using System.Security.Principal;
 
-namespace Flatnet;
+namespace Flatnet.Files;
 
 /// <summary>
 /// On a Windows build machine, a file that may hold a key is made with an ACL of its owner alone, protected from the

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Flatnet;
+namespace Flatnet.Processes;
 
 public sealed record ProcessResult(string Command, int ExitCode, string StdOut, string StdErr)
 {

@@ -1,4 +1,4 @@
-namespace Flatnet;
+namespace Flatnet.Output;
 
 /// <summary>Where the library says what it does. The Cake script adapts this to Cake's log; tests collect it.</summary>
 public interface IReporter

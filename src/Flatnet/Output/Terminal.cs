@@ -1,4 +1,4 @@
-namespace Flatnet;
+namespace Flatnet.Output;
 
 /// <summary>
 /// What reaches the operator's terminal. Text that came from a host or a file (a script's output, a peer address

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Flatnet;
+namespace Flatnet.Output;
 
 /// <summary>
 /// Progress on long work (PackageAll, RenderAll over hundreds of hosts): on a terminal, one live line rewritten in

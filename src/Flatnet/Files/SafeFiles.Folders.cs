@@ -1,4 +1,6 @@
-namespace Flatnet;
+using Flatnet.Output;
+
+namespace Flatnet.Files;
 
 /// <summary>Folders flatnet rebuilds or removes whole, and the listing of what it wrote in each: nothing of anyone else's goes with them.</summary>
 public static partial class SafeFiles
