@@ -88,7 +88,9 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         File.Copy(ca.CrtPath, Path.Combine(scratch.Path, "ca.crt"));
         File.WriteAllText(Path.Combine(scratch.Path, "request.json"), request.ToJson());
         var (ok, reason) = nebulaCert.Verify(Path.Combine(scratch.Path, "ca.crt"), outCrt);
-        if (!ok) throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}");
+        if (!ok)
+            throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}",
+                fix: "check that network.yaml's ca.crt and ca.key are one CA's pair (nebula-cert print -path on the crt), then sign again with --force");
 
         TempFolders.CreateOwnerOnly(dir);
         // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.

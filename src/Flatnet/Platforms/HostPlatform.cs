@@ -229,7 +229,8 @@ public abstract partial class HostPlatform(TemplateRenderer templates)
         if (r.Succeeded) return r;
         var said = (r.StdErr + "\n" + r.StdOut).Trim();
         var output = string.Join("\n      ", said.Split('\n').TakeLast(8));
-        throw new RemoteCommandFailed(connection.Describe, $"{what} failed (exit {r.ExitCode}) on {connection.Describe}.\n    ran: {FirstLine(script)}\n    output:\n      {output}", said, r.ExitCode);
+        throw new RemoteCommandFailed(connection.Describe, $"{what} failed (exit {r.ExitCode}) on {connection.Describe}.\n    ran: {FirstLine(script)}\n    output:\n      {output}", said, r.ExitCode,
+            "the host's own words are above; ./build.sh --target=Doctor with its --host checks it step by step");
     }
 
     /// <summary>What a script does, for a message: its first line that is not a comment.</summary>

@@ -12,7 +12,8 @@ public sealed record ProcessResult(string Command, int ExitCode, string StdOut, 
         if (Succeeded) return this;
         var output = string.Join("\n", new[] { StdErr.Trim(), StdOut.Trim() }.Where(s => s.Length > 0));
         throw new ToolFailed($"{what} failed (exit {ExitCode}).\n  command: {Command}" +
-                                   (output.Length > 0 ? "\n  output:\n    " + output.Replace("\n", "\n    ") : ""));
+                                   (output.Length > 0 ? "\n  output:\n    " + output.Replace("\n", "\n    ") : ""),
+            fix: output.Length > 0 ? "the tool's own words are above; run the command by hand to see the rest" : "run the command above by hand to see why");
     }
 }
 
@@ -73,7 +74,8 @@ public static class ProcessRunner
         if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
         {
             p.Kill(entireProcessTree: true);
-            throw new ToolFailed($"{Path.GetFileName(fileName)} did not finish within {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s.\n  command: {command}");
+            throw new ToolFailed($"{Path.GetFileName(fileName)} did not finish within {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds:0} s.\n  command: {command}",
+                fix: "run the command by hand: it may wait for input, a lock or the network");
         }
         return new ProcessResult(command, p.ExitCode, stdout.Result, stderr.Result);
     }

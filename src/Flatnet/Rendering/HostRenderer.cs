@@ -27,7 +27,8 @@ public sealed class HostRenderer(TemplateRenderer templates)
         var text = templates.Render(template, model);
         // Windows PowerShell 5.1 reads a BOM-less script as the ANSI code page; keep scripts ASCII so that never matters.
         if (path.EndsWith(".ps1", StringComparison.Ordinal) && text.Any(c => c > 127))
-            throw new FlatnetException($"templates/{template} rendered non-ASCII text for {model.Name}; keep .ps1 output ASCII for Windows PowerShell 5.1");
+            throw new FlatnetException($"templates/{template} rendered non-ASCII text for {model.Name}; keep .ps1 output ASCII for Windows PowerShell 5.1",
+                fix: $"find the non-ASCII character in templates/{template} or in {model.Name}'s inventory values that it prints, and write it in ASCII");
         return new RenderedFile(path, System.Text.Encoding.UTF8.GetBytes(text), mode);
     }
 }

@@ -53,7 +53,8 @@ public sealed class TemplateRenderer(string templatesDirectory)
             throw new FlatnetException($"template {Workspace.Relative(path)} is missing.", fix: $"run from the repository root (templates/ ships with flatnet)");
         var template = Template.Parse(TemplateText(path), path);
         if (template.HasErrors)
-            throw new FlatnetException($"{Workspace.Relative(path)} does not parse:\n    " + string.Join("\n    ", template.Messages));
+            throw new FlatnetException($"{Workspace.Relative(path)} does not parse:\n    " + string.Join("\n    ", template.Messages),
+                fix: "correct the template at the line and column named (Scriban's syntax), or restore it with git checkout -- templates/");
         return _cache.GetOrAdd(templateName, template);
     }
 
@@ -74,7 +75,8 @@ public sealed class TemplateRenderer(string templatesDirectory)
         {
             var path = Path.GetFullPath(Path.Combine(folder, templateName));
             if (!path.StartsWith(Path.GetFullPath(folder) + Path.DirectorySeparatorChar, StringComparison.Ordinal) || !File.Exists(path))
-                throw new FlatnetException($"{callerSpan.FileName}: include '{templateName}' is not a file in templates/");
+                throw new FlatnetException($"{callerSpan.FileName}: include '{templateName}' is not a file in templates/",
+                    fix: "name a template by its path below templates/ (as the other includes do), or restore it with git checkout -- templates/");
             return path;
         }
 

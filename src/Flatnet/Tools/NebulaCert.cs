@@ -102,7 +102,8 @@ public sealed record NebulaCertInfo
         var root = doc.RootElement;
         if (root.ValueKind == JsonValueKind.Array)
         {
-            if (root.GetArrayLength() == 0) throw new FlatnetException("nebula-cert print -json printed no certificate");
+            if (root.GetArrayLength() == 0) throw new FlatnetException("nebula-cert print -json printed no certificate",
+                fix: "the file holds no certificate: sign it again (./build.sh --target=GenerateCert --host=NAME --force)");
             root = root[0];
         }
         var d = root.GetProperty("details");

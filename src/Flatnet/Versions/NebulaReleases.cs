@@ -65,7 +65,9 @@ public sealed class NebulaReleases(string toolsDirectory)
             Directory.Delete(unpacked, recursive: true);
             File.Delete(deb);
             var got = NebulaVersion.OfProgram(Path.Combine(staging, "nebula"), $"nebula {version}");
-            if (got != version) throw new FlatnetException($"Debian's package for Nebula {version} holds Nebula {got}");
+            if (got != version)
+                throw new FlatnetException($"Debian's package for Nebula {version} holds Nebula {got}",
+                    fix: $"put that release's nebula and nebula-cert in {Workspace.Relative(Folder(version))} by hand (from github.com/slackhq/nebula/releases), or pin a release Debian ships right");
             Directory.Move(staging, Folder(version));
             log.Info($"nebula {version}: fetched from Debian's archive into {Workspace.Relative(Folder(version))}");
         }

@@ -50,7 +50,8 @@ public readonly partial record struct NebulaVersion(int Major, int Minor, int Pa
             .ToList();
 
     public static NebulaVersion Parse(string text) =>
-        TryParse(text, out var v) ? v : throw new FlatnetException($"'{text}' is not a Nebula version like 1.11.0");
+        TryParse(text, out var v) ? v : throw new FlatnetException($"'{text}' is not a Nebula version like 1.11.0",
+            fix: $"write MAJOR.MINOR.PATCH, e.g. {string.Join(", ", Tested)}");
 
     /// <summary>`nebula -version` and `nebula-cert -version` both print "Version: X.Y.Z".</summary>
     public static NebulaVersion OfProgram(string executable, string what)
