@@ -19,8 +19,9 @@ foreach ($d in @('artifacts', 'artifacts/tools', $out)) {
     $item = Get-Item -LiteralPath $d -Force -ErrorAction SilentlyContinue
     if ($item -and $item.LinkType) { throw "build.ps1: $d is a link (to $($item.Target)), not a folder of this repository's; nothing was written. Fix: remove it and run this again" }
 }
-$sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab -Include *.cs, *.csproj | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
-    @(Get-Item .config/dotnet-tools.json) + @(Get-ChildItem -File build/*.cake)
+$sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab -Include *.cs, *.csproj, *.props | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
+    @(Get-ChildItem -File -Path src/Flatnet.Lab/windows) +
+    @(Get-Item .config/dotnet-tools.json, src/Directory.Build.props) + @(Get-ChildItem -File build/*.cake)
 $lines = $sources | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }
 $sha = [System.Security.Cryptography.SHA256]::Create()
 $stamp = [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes(($lines -join "`n")))).Replace('-', '')

@@ -15,8 +15,8 @@ for d in artifacts artifacts/tools "$out"; do
     exit 1
   fi
 done
-stamp=$( { find src/Flatnet src/Flatnet.Lab -type f \( -name '*.cs' -o -name '*.csproj' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
-           sha256sum .config/dotnet-tools.json build/*.cake; } | sha256sum | cut -d' ' -f1)
+stamp=$( { find src/Flatnet src/Flatnet.Lab -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
+           sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake; } | sha256sum | cut -d' ' -f1)
 if [ ! -f "$out/Flatnet.dll" ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" != "$stamp" ]; then
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }

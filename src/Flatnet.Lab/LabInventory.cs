@@ -14,7 +14,8 @@ public sealed class LabInventory(string labDirectory, string sourceInventory, La
     private string Pending => Path.Combine(labDirectory, "pending");
 
     /// <summary>Writes a host's file into the inventory, or (<paramref name="enrolled"/> false) sets it aside for <see cref="Enroll"/>.</summary>
-    public void WriteHost(HostAddresses source, LabHost lab, string hostKey, string clientKey, LabDaemon nebula, bool enrolled)
+    /// <param name="windows">a Windows stand-in (<see cref="LabWindows"/>): os: windows, Nebula from the lab's Windows release, WSL2 reached by wsl.exe.</param>
+    public void WriteHost(HostAddresses source, LabHost lab, string hostKey, string clientKey, LabDaemon nebula, bool enrolled, bool windows = false)
     {
         var doc = new HostDocument
         {
@@ -22,13 +23,13 @@ public sealed class LabInventory(string labDirectory, string sourceInventory, La
             Index = source.Host.Index,
             OverlayIp = source.Host.OverlayIp,
             RoutedBlock = source.Host.RoutedBlock,
-            Os = "linux",
+            Os = windows ? "windows" : "linux",
             Groups = source.Host.Groups.ToList(),
             Wsl = source.Host.Wsl,
             NebulaVersion = nebula.Version.ToString(),
-            NebulaBinary = nebula.Binary,
-            Root = Path.Combine(labDirectory, source.Name, "flatnet"),
-            WslCommand = lab.Wsl is null ? null : $"ip netns exec {lab.Wsl.Name} env FLATNET_ETC={Path.Combine(labDirectory, source.Name, "wsl-etc")}",
+            NebulaBinary = windows ? null : nebula.Binary,
+            Root = LabWindows.Root(labDirectory, source.Name),
+            WslCommand = lab.Wsl is null || windows ? null : $"ip netns exec {lab.Wsl.Name} env FLATNET_ETC={Path.Combine(labDirectory, source.Name, "wsl-etc")}",
             Deploy = new DeployDocument
             {
                 Transport = "ssh", Address = lab.Underlay, Port = 22, User = "root",
@@ -36,7 +37,7 @@ public sealed class LabInventory(string labDirectory, string sourceInventory, La
             },
         };
         InventoryWriter.WriteHost(enrolled ? Directory : Pending, doc,
-            $"Lab stand-in for {source.Name}: namespace {lab.Host.Name} (LAN {lab.Underlay}), {(lab.Wsl is null ? "no WSL2" : "its WSL2 " + lab.Wsl.Name)}, Nebula {nebula.Version}. Made by the Lab target.");
+            $"Lab stand-in for {source.Name}{(windows ? " (Windows: cmd.exe, PowerShell and wsl.exe stand-ins)" : "")}: namespace {lab.Host.Name} (LAN {lab.Underlay}), {(lab.Wsl is null ? "no WSL2" : "its WSL2 " + lab.Wsl.Name)}, Nebula {nebula.Version}. Made by the Lab target.");
     }
 
     /// <summary>Puts a host that has namespaces but is not yet in the inventory into it (a new PC joining).</summary>
@@ -48,7 +49,8 @@ public sealed class LabInventory(string labDirectory, string sourceInventory, La
     }
 
     /// <summary>network.yaml: the source's, with the lab's CA, the lab lighthouses' LAN endpoints and releases, and the tools to use.</summary>
-    public void WriteNetwork(LabDaemon lighthouse, string? certTool, string machineNebula, LabManagedLighthouses? managed = null)
+    /// <param name="windowsRelease">the lab's Nebula Windows release, when it has Windows stand-ins (<see cref="LabWindows.Release"/>).</param>
+    public void WriteNetwork(LabDaemon lighthouse, string? certTool, string machineNebula, LabManagedLighthouses? managed = null, string? windowsRelease = null)
     {
         var network = InventoryWriter.ReadNetwork(sourceInventory);
         network.Ca = new CaDocument { Name = "flatnet-lab-ca", Crt = "pki/ca.crt", Key = "pki/ca.key", CreateIfMissing = true };
@@ -66,7 +68,11 @@ public sealed class LabInventory(string labDirectory, string sourceInventory, La
                 { Transport = "ssh", Address = $"{wires.Lan}.{i + 1}", Port = 22, User = "root", Identity = managed.ClientKey, HostKey = managed.HostKeys[i] };
             return doc;
         })];
-        network.Nebula = new NebulaDocument { CertTool = certTool, Linux = new LinuxNebulaDocument { Binary = machineNebula } };
+        network.Nebula = new NebulaDocument
+        {
+            CertTool = certTool, Linux = new LinuxNebulaDocument { Binary = machineNebula },
+            Windows = windowsRelease is null ? null : new WindowsNebulaDocument { Release = windowsRelease },
+        };
         InventoryWriter.WriteNetwork(Directory, network, "The lab's network, made by the Lab target from hosts/network.yaml: lab CA, lab lighthouse address.");
     }
 }

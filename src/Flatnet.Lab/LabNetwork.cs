@@ -27,12 +27,12 @@ public sealed record LabOptions
     /// <summary>Hosts in the lab's inventory from the start (all when null); the others get namespaces and sshd but
     /// join the inventory only when <see cref="LabNetwork.Enroll"/> is called, as a new PC would.</summary>
     public IEnumerable<string>? Enrolled { get; init; }
-    /// <summary>Folders put first on the PATH of every SSH session on the lab's hosts (tests give a "Windows" host a powershell.exe).</summary>
-    public string? PathPrefix { get; init; }
     /// <summary>Hosts put behind their own NAT router, and which kind.</summary>
     public IReadOnlyDictionary<string, LabNat> Nat { get; init; } = new Dictionary<string, LabNat>();
     /// <summary>Which Nebula release each daemon runs (fetched into tools/nebula/ when missing).</summary>
     public LabVersions Versions { get; init; } = LabVersions.MachineDefault;
+    /// <summary>Hosts that are Windows stand-ins (<see cref="LabWindows"/>): os: windows in the lab's inventory, reached as Windows' OpenSSH is.</summary>
+    public IReadOnlyCollection<string> Windows { get; init; } = [];
     /// <summary>False: the lab's lighthouses run with relay.am_relay: false, as a Stage 1 lighthouse may.</summary>
     public bool LighthousesRelay { get; init; } = true;
 
@@ -79,7 +79,7 @@ public sealed class LabNetwork : IDisposable
         _options = options;
         _releases = new NebulaReleases(source.ToolsDirectory);
         _inventory = new LabInventory(directory, source.InventoryDirectory, wires);
-        _sshd = new LabSshd(directory, options.PathPrefix);
+        _sshd = new LabSshd(directory);
         Workspace = source with { InventoryDirectory = _inventory.Directory, ArtifactsDirectory = Path.Combine(directory, "artifacts") };
     }
 
@@ -142,6 +142,12 @@ public sealed class LabNetwork : IDisposable
 
         var hosts = new List<LabHost>();
         var pcs = sourcePlan.Pcs.ToList();
+        var versions = _options.Versions;
+        // nebula-cert: the newest release in play (it reads every certificate version the others do), else this machine's.
+        var certTool = versions.All.Any() ? _releases.Find(versions.All.Max(), "nebula-cert") : null;
+        var unknown = _options.Windows.Except(pcs.Select(p => p.Name)).ToList();
+        if (unknown.Count > 0)
+            throw new UsageError($"names no host of the inventory: {string.Join(", ", unknown)}", $"name hosts of {Workspace.Relative(InventoryDirectory)}: {string.Join(", ", pcs.Select(p => p.Name))}", "--windows");
         for (var i = 0; i < pcs.Count; i++)
         {
             var source = pcs[i];
@@ -161,15 +167,17 @@ public sealed class LabNetwork : IDisposable
             if (wsl is not null) LabTopology.ConnectWsl(host, wsl);
             var lab = new LabHost(source.Name, host, wsl, underlay, kind);
             hosts.Add(lab);
-            var hostKey = _sshd.Start(lab, listen);
-            _inventory.WriteHost(source, lab, hostKey, _sshd.ClientKey, Daemon(_options.Versions.ForHost(i)), enrolled.Contains(source.Name));
+            var daemon = Daemon(versions.ForHost(i));
+            var windows = _options.Windows.Contains(source.Name)
+                ? LabWindows.Prepare(Directory, lab, daemon, certTool ?? LabPrerequisites.Which("nebula-cert") ?? throw new FlatnetException("lab: nebula-cert is not installed", fix: "apt-get install nebula"))
+                : null;
+            var hostKey = _sshd.Start(lab, listen, windows);
+            _inventory.WriteHost(source, lab, hostKey, _sshd.ClientKey, daemon, enrolled.Contains(source.Name), windows: windows is not null);
         }
         Hosts = hosts;
-        var versions = _options.Versions;
-        // nebula-cert: the newest release in play (it reads every certificate version the others do), else this machine's.
-        var certTool = versions.All.Any() ? _releases.Find(versions.All.Max(), "nebula-cert") : null;
         _inventory.WriteNetwork(Daemon(versions.ForLighthouse), certTool, Daemon(null).Binary,
-            _options.ManagedLighthouses ? new LabManagedLighthouses(lighthouseKeys, _sshd.ClientKey) : null);
+            _options.ManagedLighthouses ? new LabManagedLighthouses(lighthouseKeys, _sshd.ClientKey) : null,
+            _options.Windows.Count > 0 ? LabWindows.Release(Directory) : null);
         _lighthouses = LabLighthouses.Create(new FlatnetContext(Workspace, _log), lighthouseNamespaces, Directory, _wires.Lan, Daemon(versions.ForLighthouse), versions.CaVersion,
             _options.LighthousesRelay, _options.ManagedLighthouses);
         foreach (var h in hosts) LabSshd.WaitForPort(h.Underlay, 22, $"sshd on {h.Name}");

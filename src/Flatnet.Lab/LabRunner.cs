@@ -13,12 +13,14 @@ namespace Flatnet.Lab;
 public static class LabRunner
 {
     /// <returns>The matrix the last AddHost proved, and the lab's id (its namespaces are fn-ID-...; a kept lab stays until LabClean).</returns>
-    public static (PingMatrix Matrix, string LabId) Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null, bool managedLighthouses = false)
+    /// <param name="windows">hosts that are Windows stand-ins (<see cref="LabWindows"/>).</param>
+    public static (PingMatrix Matrix, string LabId) Run(Workspace source, IReporter log, bool keep, bool installPackages, LabVersions? versions = null, bool managedLighthouses = false,
+        IReadOnlyCollection<string>? windows = null)
     {
         LabPrerequisites.Ensure(log, installPackages);
         versions ??= LabVersions.MachineDefault;
         log.Info($"lab: Nebula versions: {versions}");
-        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, new LabOptions { Enrolled = [], Versions = versions, ManagedLighthouses = managedLighthouses });
+        var lab = LabNetwork.Build(source, Path.Combine(source.ArtifactsDirectory, "lab"), log, new LabOptions { Enrolled = [], Versions = versions, ManagedLighthouses = managedLighthouses, Windows = windows ?? [] });
         try
         {
             var matrix = new PingMatrix([]);

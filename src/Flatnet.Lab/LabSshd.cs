@@ -10,7 +10,7 @@ namespace Flatnet.Lab;
 /// keeps its config, host key, pid and log in the host's lab folder; stopping and starting one stands in for a PC
 /// that is off or unreachable.
 /// </summary>
-public sealed class LabSshd(string labDirectory, string? pathPrefix)
+public sealed class LabSshd(string labDirectory)
 {
     public string ClientFolder => Path.Combine(labDirectory, "ssh");
     public string ClientKey => Path.Combine(ClientFolder, "id_ed25519");
@@ -25,7 +25,8 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
     }
 
     /// <summary>Configures and starts the host's sshd on <paramref name="listen"/>; returns its host key's SHA256 fingerprint (to pin).</summary>
-    public string Start(LabHost host, string listen)
+    /// <param name="windows">a Windows stand-in's programs (<see cref="LabWindows.Prepare"/>): every command goes through its cmd.exe, as Windows' OpenSSH sends it to cmd.exe.</param>
+    public string Start(LabHost host, string listen, string? windows = null)
     {
         var dir = Path.Combine(labDirectory, host.Name);
         Directory.CreateDirectory(Path.Combine(dir, "etc"));
@@ -39,7 +40,8 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         // and run nebula as a plain process (there is no systemd inside a namespace). HOME is the lab host's own, empty
         // folder: the shell sshd starts reads no rc file of the build machine's account (a slow or stuck ~/.bashrc).
         File.WriteAllText(Config(host.Name), ConfigText($"{listen}:22", hostKey, PidFile(host.Name), AuthorizedKeys(host.Name),
-            $"FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile HOME={Path.Combine(dir, "home")} PATH={(pathPrefix is null ? "" : pathPrefix + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"));
+            $"FLATNET_ETC={Path.Combine(dir, "etc")} FLATNET_SERVICE=pidfile HOME={Path.Combine(dir, "home")} PATH={(windows is null ? "" : windows + ":")}/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            windows is null ? null : Path.Combine(windows, "cmd.exe")));
         host.Host.Run(Sshd, "-t", "-f", Config(host.Name));
         Resume(host);
         var print = ProcessRunner.Run("ssh-keygen", ["-l", "-E", "sha256", "-f", hostKey + ".pub"]).EnsureSuccess("ssh-keygen -l");
@@ -75,7 +77,8 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
     /// An sshd of the lab's own, root by key only, on <paramref name="listen"/> (ADDRESS:PORT), with its files where it
     /// is told and <paramref name="setEnv"/> as its sessions' environment: nothing of the system's sshd is read.
     /// </summary>
-    public static string ConfigText(string listen, string hostKey, string pidFile, string authorizedKeys, string setEnv) => $"""
+    /// <param name="shell">a program every command goes through (ForceCommand, the command in SSH_ORIGINAL_COMMAND), SFTP included.</param>
+    public static string ConfigText(string listen, string hostKey, string pidFile, string authorizedKeys, string setEnv, string? shell = null) => $"""
         ListenAddress {listen}
         HostKey {hostKey}
         PidFile {pidFile}
@@ -85,8 +88,9 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
         KbdInteractiveAuthentication no
         UsePAM no
         StrictModes no
-        Subsystem sftp internal-sftp
+        Subsystem sftp {(shell is null ? "internal-sftp" : SftpServer)}
         SetEnv {setEnv}
+        {(shell is null ? "" : "ForceCommand " + shell)}
 
         """;
 
@@ -95,6 +99,10 @@ public sealed class LabSshd(string labDirectory, string? pathPrefix)
     private string AuthorizedKeys(string host) => Path.Combine(labDirectory, host, "authorized_keys");
     private string PidFile(string host) => Path.Combine(labDirectory, host, "sshd.pid");
     private static string Sshd => LabPrerequisites.Which("sshd")!;
+
+    /// <summary>OpenSSH's SFTP server as a program (a forced command cannot run the in-process one).</summary>
+    private static string SftpServer => new[] { "/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server", "/usr/libexec/sftp-server" }.FirstOrDefault(File.Exists)
+        ?? throw new FlatnetException("lab: OpenSSH's sftp-server is not installed; the Windows stand-in needs it", fix: "apt-get install openssh-sftp-server");
 
     public static void WaitForPort(string address, int port, string what)
     {

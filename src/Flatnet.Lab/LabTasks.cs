@@ -5,16 +5,16 @@ namespace Flatnet.Lab;
 
 /// <summary>Lab: the local lab; every example host joins with the real AddHost chain over SSH (<see cref="LabRunner"/>).</summary>
 [TaskName("Lab")]
-[TaskDescription("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first).")]
+[TaskDescription("Build the local lab (namespaces, real nebula + sshd), AddHost every example host, print the ping matrix, tear down (--keep leaves it up). --nebula=V[,V..] (hosts), --lighthouse-nebula=V, --ca-version=1|2, --managed-lighthouse (flatnet deploys the lighthouse over SSH, first), --windows=host-c[,host-b] (those hosts are Windows stand-ins: cmd.exe, PowerShell and wsl.exe as Windows runs them).")]
 public sealed class LabTask : FlatnetTask
 {
-    public override IReadOnlyList<string> Options => ["keep", "nebula", "lighthouse-nebula", "ca-version", "managed-lighthouse"];
+    public override IReadOnlyList<string> Options => ["keep", "nebula", "lighthouse-nebula", "ca-version", "managed-lighthouse", "windows"];
 
     public override void Run(FlatnetContext context)
     {
         var a = context.Arguments;
         LabRunner.Run(context.Workspace, context.Log, a.Flag("keep"), installPackages: true,
-            LabVersions.Parse(a.Value("nebula"), a.Value("lighthouse-nebula"), a.Value("ca-version")), a.Flag("managed-lighthouse"));
+            LabVersions.Parse(a.Value("nebula"), a.Value("lighthouse-nebula"), a.Value("ca-version")), a.Flag("managed-lighthouse"), a.List("windows"));
     }
 }
 

@@ -7,6 +7,9 @@ public static class PowerShell
 {
     public static string TestsDirectory => Path.Combine(TestWorkspace.RepoRoot, "tests", "Flatnet.Tests", "powershell");
 
+    /// <summary>The fake Windows the Pester tests and the lab's Windows stand-in load (src/Flatnet.Lab/windows/).</summary>
+    public static string FakeWindows => Path.Combine(TestWorkspace.RepoRoot, "src", "Flatnet.Lab", "windows", "FakeWindows.ps1");
+
     public static string PesterModule
     {
         get

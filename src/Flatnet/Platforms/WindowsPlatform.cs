@@ -17,7 +17,7 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     protected override string UninstallScript => "uninstall.ps1";
     protected override string HostRoutingName => "setup-routing.ps1";
 
-    public override PlatformFacts Facts(HostEntry host, NetworkSettings network) => new(Name, Paths(network.Nebula.Windows.Root),
+    public override PlatformFacts Facts(HostEntry host, NetworkSettings network) => new(Name, Paths(host.Root ?? network.Nebula.Windows.Root),
         // Hyper-V/WSL virtual switches and Nebula's own adapter: addresses other hosts cannot reach.
         ["vEthernet.*", HostModel.DefaultTunDevice],
         // With nebula.windows.wsl_distro, the same distro setup-routing.ps1 uses (-d), not whichever is the default.
@@ -79,7 +79,7 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     protected override bool NewHostHasWsl => true;
     protected override string NewHostUser => "flatnet";
     public override string JoinCommand => @"powershell.exe -NoProfile -ExecutionPolicy Bypass -File .\join.ps1   (in an elevated PowerShell; -Check changes nothing)";
-    protected override string JoinRoot(HostEntry host, NetworkSettings network) => network.Nebula.Windows.Root;
+    protected override string JoinRoot(HostEntry host, NetworkSettings network) => host.Root ?? network.Nebula.Windows.Root;
 
     /// <summary>
     /// Win32-OpenSSH's sshd_config (its default) reads an administrator's keys from

@@ -105,7 +105,7 @@ public class LabTests
     }
 
     /// <summary>Builds a lab for one test, hands it over, and proves afterwards that nothing of it is left.</summary>
-    internal static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null, string? pathPrefix = null,
+    internal static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null,
         IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true, bool managedLighthouses = false)
     {
         LabPrerequisites.Ensure(ws.Log, install: false);
@@ -115,7 +115,7 @@ public class LabTests
             using var lab = LabNetwork.Build(ws.Workspace, Path.Combine(ws.Root, "lab"), ws.Log,
                 new LabOptions
                 {
-                    Enrolled = enrolled, PathPrefix = pathPrefix, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay,
+                    Enrolled = enrolled, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay,
                     ManagedLighthouses = managedLighthouses,
                 });
             labId = lab.Id;
@@ -382,76 +382,4 @@ public class LabTests
             Assert.That(unknown.Message, Does.Contain("is neither pinned nor in").And.Contain($"pin it: host_key: \"{pinned}\""));
         });
     }
-
-    [Test]
-    [Category("Windows")]
-    public void AWindowsHostIsDeployedOverSshThroughPowerShell()
-    {
-        using var ws = new TestWorkspace();
-        // The lab's sshd stands in for Windows' OpenSSH Server; its powershell.exe is real pwsh with the fake Windows.
-        var pwsh = Path.Combine(Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages"),
-            "powershell", "7.6.9", "tools", "net10.0", "any", "unix", "pwsh.dll");
-        Assert.That(File.Exists(pwsh), Is.True, $"pwsh is not at {pwsh}; run `dotnet tool restore`");
-        var shim = Path.Combine(ws.Root, "winshim");
-        Directory.CreateDirectory(shim);
-        var services = Path.Combine(ws.Root, "windows-services");
-        File.WriteAllText(Path.Combine(shim, "powershell.exe"), $$"""
-            #!/bin/sh
-            # Windows PowerShell on the lab's "Windows" host: real pwsh, Windows-only commands from FakeWindows.ps1.
-            # flatnet sends only `-File PATH`, a script it wrote over SFTP into the account's own folder, as it does to
-            # a real Windows host. It logs in as root (the lab's deploy.user), which owns WSL here.
-            # Windows' OpenSSH runs the line through cmd.exe, which refuses more than 8,191 characters (docs/windows-contract.md).
-            line="powershell.exe $*"
-            [ ${#line} -le 8191 ] || { echo "The command line is too long." >&2; exit 1; }
-            file=""
-            while [ $# -gt 0 ]; do [ "$1" = -File ] && file=$2; shift; done
-            [ -n "$file" ] || { echo "powershell.exe (lab): flatnet must send -File" >&2; exit 64; }
-            export FLATNET_FILE="$file" FAKE_SERVICE_REGISTRY='{{services}}'
-            exec {{LabPrerequisites.Which("dotnet")}} {{pwsh}} -NoProfile -NonInteractive -Command ". '{{Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1")}}'; \$env:USERNAME = 'root'; Reset-FakeWindows; \$FakeWindows.ServiceRegistry = \$env:FAKE_SERVICE_REGISTRY; \$FakeWindows.NebulaExe = \$env:FAKE_NEBULA_EXE; \$FakeWindows.NebulaServicePath = \$env:FAKE_NEBULA_EXE; try { & \$env:FLATNET_FILE } finally { Remove-FakeWindows }; exit \$LASTEXITCODE"
-
-            """);
-        File.SetUnixFileMode(Path.Combine(shim, "powershell.exe"), (UnixFileMode)0b111_101_101);
-        // Nebula's Windows release as the user downloads it: here its nebula.exe checks configs with the real nebula
-        // and registers its service as 1.6-1.10 do (exit 1 on success); its nebula-cert.exe is the real nebula-cert.
-        var release = Path.Combine(ws.Root, "nebula-windows-amd64.zip");
-        using (var zip = System.IO.Compression.ZipFile.Open(release, System.IO.Compression.ZipArchiveMode.Create))
-        {
-            void Add(string name, string text) { using var w = new StreamWriter(zip.CreateEntry(name).Open()); w.Write(text); }
-            Add("nebula.exe", $"#!/bin/sh\n[ \"$1\" = -test ] && exec nebula \"$@\"\n[ \"$1 $2\" = '-service install' ] && echo nebula >> '{services}'\nexit 1\n");
-            Add("nebula-cert.exe", "#!/bin/sh\nexec nebula-cert \"$@\"\n");
-            Add("dist/windows/wintun/bin/amd64/wintun.dll", "wintun");
-        }
-        InLab(ws, lab =>
-        {
-            var root = Path.Combine(lab.Directory, "host-a", "flatnet");
-            var hostFile = Path.Combine(lab.InventoryDirectory, "host-a.yaml");
-            File.WriteAllLines(hostFile, File.ReadAllLines(hostFile).Where(l => !l.StartsWith("nebula_binary:"))
-                .Select(l => l == "os: linux" ? "os: windows" : l.StartsWith("  keygen_on_host:") ? "  keygen_on_host: true" : l));
-            var networkFile = Path.Combine(lab.InventoryDirectory, "network.yaml");
-            File.WriteAllText(networkFile, File.ReadAllText(networkFile).Replace("nebula:\n  linux:", $"nebula:\n  windows:\n    root: {root}\n    release: {release}\n  linux:"));
-            // The fake Windows' service table needs to know which nebula.exe is flatnet's.
-            File.WriteAllText(Path.Combine(shim, "powershell.exe"), File.ReadAllText(Path.Combine(shim, "powershell.exe"))
-                .Replace("export FLATNET_FILE=", $"export FAKE_NEBULA_EXE='{root}/nebula/nebula.exe' FLATNET_FILE="));
-
-            var control = new ControlPlane(lab.Workspace, ws.Log);
-            control.GenerateCert("host-a");   // the key is made on the "Windows" host by the release's nebula-cert.exe, shipped ahead
-            control.PackageBundle("host-a");
-            control.DeployHost("host-a");
-
-            Assert.That(ws.Log.Lines, Does.Contain("host-a: key pair made on the host; fetched only its public key"));
-            Assert.That(File.Exists(Path.Combine(lab.Workspace.BundleDirectory("host-a"), "host.key")), Is.False, "the key never left the host");
-            Assert.That(ws.Log.Lines, Does.Contain($"host-a: installed: Nebula's binaries (2 file(s)) in {root}/nebula"), "nebula.exe and wintun.dll; nebula-cert.exe was there already");
-            Assert.That(File.Exists(Path.Combine(root, "nebula", "dist", "windows", "wintun", "bin", "amd64", "wintun.dll")), Is.True);
-            Assert.That(ws.Log.Lines, Does.Contain($"host-a: installed: config for host-a in {root}/config/nebula"));
-            Assert.That(ws.Log.Lines, Does.Contain("host-a: started: service nebula (nebula)"), "registered although nebula.exe -service install exited 1");
-            Assert.That(ws.Log.Lines, Does.Contain("host-a: done: 7 change(s); WSL2 at 172.29.1.2"));
-            Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-a: registered: scheduled task 'flatnet routing'"));
-            Assert.That(Directory.Exists(Path.Combine(root, "incoming", "bundle")), Is.False, "the uploaded bundle is gone once installed");
-            foreach (var f in new[] { "config.yaml", "ca.crt", "host.crt" })
-                Assert.That(File.ReadAllBytes(Path.Combine(root, "config", "nebula", f)),
-                    Is.EqualTo(File.ReadAllBytes(Path.Combine(lab.Workspace.BundleDirectory("host-a"), f))), f);
-        }, pathPrefix: shim);
-    }
-
 }

@@ -23,6 +23,15 @@ public class WindowsRemoteScriptsTests
     }
 
     /// <summary>host-b where WSL is kh's and flatnet logs in as flatnet (deploy.user).</summary>
+    /// <summary>A PC's own root (root: in its file) is where its files go, as on Linux; the network's is the default. The lab's stand-in found it ignored.</summary>
+    [Test]
+    public void AHostsOwnRootIsWhereItsFilesGo()
+    {
+        Assert.That(HostB().Paths.Root, Is.EqualTo("F:/flatnet"), "network.yaml's nebula.windows.root");
+        var own = HostB(ws => ws.Edit("host-b.yaml", "os:", "os: windows\nroot: D:\\data\\flatnet"));
+        Assert.That((own.Paths.Root, own.Paths.ConfigDir, own.Paths.NebulaBinary, own.Paths.WslScriptsDir), Is.EqualTo(("D:/data/flatnet", "D:/data/flatnet/config/nebula", "D:/data/flatnet/nebula/nebula.exe", "/mnt/d/data/flatnet/scripts")));
+    }
+
     private static HostModel OwnedByKh() => HostB(ws => ws.Edit("host-b.yaml", "os:", "os: windows\nwsl_user: kh"));
 
     /// <summary>Every command flatnet sends to a Windows host, decoded to the script PowerShell runs.</summary>
@@ -149,7 +158,7 @@ public class WindowsRemoteScriptsTests
         var c = new RecordingConnection();
         Windows.Deploy(model, "/tmp/bundle", c);
         var prepare = c.ScriptOf(c.Log[0]);
-        var run = PowerShell.Command($". {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1"))}\nReset-FakeWindows\n" +
+        var run = PowerShell.Command($". {PowerShell.Quote(PowerShell.FakeWindows)}\nReset-FakeWindows\n" +
                                      "try {\n& {\n" + prepare + "\n}\n} finally {\n" +
                                      $"foreach ($p in @({PowerShell.Quote(root)}, {PowerShell.Quote(Path.Combine(root, "incoming"))})) {{ $a = Get-FakeAcl $p; \"acl: $($a.Protected) $($a.Owner) $(@($a.Aces.Keys) -join ',')\" }}\n" +
                                      "Remove-FakeWindows }");
@@ -179,7 +188,7 @@ public class WindowsRemoteScriptsTests
         var model = OwnedByKh() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
         Assert.That(model.WslOwnerNamed, Is.True);
         var script = Windows.InWsl(model, "hostname -I");
-        var run = PowerShell.Command($". {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "FakeWindows.ps1"))}\n$env:USERNAME = 'flatnet'\nReset-FakeWindows\n" +
+        var run = PowerShell.Command($". {PowerShell.Quote(PowerShell.FakeWindows)}\n$env:USERNAME = 'flatnet'\nReset-FakeWindows\n" +
                                      $"$FakeWindows.WslOwner = 'kh'\n$FakeWindows.LoggedOn = @({(ownerLoggedOn ? "'flatnet', 'kh'" : "'flatnet'")})\n" +
                                      "try {\n" + script + "\n} finally { $FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask*' } | ForEach-Object { [Console]::Error.WriteLine(\"change: $_\") }; Remove-FakeWindows }");
         Assert.That(run.ExitCode, Is.EqualTo(exit), run.StdOut + run.StdErr);

@@ -2,7 +2,7 @@
 param([Parameter(Mandatory)][string]$ScriptPath)
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    . (Join-Path $PSScriptRoot '../../../src/Flatnet.Lab/windows/FakeWindows.ps1')
     $env:USERNAME = 'flatnet'
 
     # A host as install.ps1 and setup-routing.ps1 leave it: Nebula running with wintun, forwarding on, the

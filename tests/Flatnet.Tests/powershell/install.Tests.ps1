@@ -10,7 +10,7 @@ param(
 )
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    . (Join-Path $PSScriptRoot '../../../src/Flatnet.Lab/windows/FakeWindows.ps1')
     $env:USERNAME = 'flatnet'   # the example inventory's deploy.user, so WSL is this account's
 
     # A fresh copy of a bundle and a fresh install root. Unless -Bare, Nebula's binaries were put there by hand

@@ -8,7 +8,7 @@ param(
 )
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    . (Join-Path $PSScriptRoot '../../../src/Flatnet.Lab/windows/FakeWindows.ps1')
     function Invoke-Join([switch]$Check) {
         $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
         & $ScriptPath -Root $root -Check:$Check

@@ -2,7 +2,7 @@
 param([Parameter(Mandatory)][string]$ScriptPath)
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    . (Join-Path $PSScriptRoot '../../../src/Flatnet.Lab/windows/FakeWindows.ps1')
     $env:USERNAME = 'flatnet'   # the example inventory's deploy.user, so WSL is this account's
     $script:Tcpip = 'HKLM:\SYSTEM\CurrentControlSet\Services\Tcpip\Parameters'
     $script:FreshChanges = @(

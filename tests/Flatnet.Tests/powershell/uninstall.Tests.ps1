@@ -3,7 +3,7 @@
 param([Parameter(Mandatory)][string]$ScriptsDir)
 
 BeforeAll {
-    . (Join-Path $PSScriptRoot 'FakeWindows.ps1')
+    . (Join-Path $PSScriptRoot '../../../src/Flatnet.Lab/windows/FakeWindows.ps1')
     $env:USERNAME = 'flatnet'   # the example inventory's deploy.user, so WSL is this account's
 
     # A host as install.ps1 and setup-routing.ps1 leave it: flatnet's Nebula service running, the watcher task

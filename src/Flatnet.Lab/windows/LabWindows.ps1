@@ -1,0 +1,186 @@
+# The fake Windows (FakeWindows.ps1) made real for one lab host, loaded after it by the stand-in's powershell.exe.
+# What a cmdlet can do for real on Linux it does to the host's network namespace; the rest keeps the fake's state,
+# saved in the host's lab folder between commands as Windows keeps it between sessions:
+#   - Get-NetIPInterface, Set-NetIPInterface: the namespace's links under Windows' names ('vEthernet (WSL)' is the
+#     link to the WSL2 namespace, 'Ethernet' the LAN, 'nebula1' Nebula's tun), and each link's own IPv4 forwarding,
+#     which is per interface as on Windows;
+#   - Get-NetRoute, New-NetRoute, Remove-NetRoute: the namespace's routing table;
+#   - Nebula's service (Start-, Stop-, Restart-, Get-Service): the real nebula of the host's release, on /dev/net/tun
+#     in place of wintun, its output in the Application log that Get-WinEvent reads;
+#   - wsl.exe: the command runs in the host's WSL2 namespace (the stand-in's wsl.exe); ping.exe: the real ping.
+# Environment (host.env): FLATNET_LAB_STATE (this host's state folder), FLATNET_LAB_ROOT (its install root),
+# FLATNET_LAB_NEBULA (its nebula), FLATNET_LAB_BIN (the stand-in's programs).
+
+$global:LabState = Join-Path $env:FLATNET_LAB_STATE 'fake-windows.json'
+$global:LabNebulaPid = Join-Path $env:FLATNET_LAB_STATE 'nebula.pid'
+$global:LabNebulaLog = Join-Path $env:FLATNET_LAB_STATE 'nebula.log'
+$global:LabAliases = [ordered]@{ 'vEthernet (WSL)' = 'veth-wsl'; 'nebula1' = 'nebula1'; 'Ethernet' = 'lan0' }
+# What the fake keeps that Windows keeps between sessions.
+$global:LabKept = @('Services', 'Tasks', 'Registry', 'FirewallRules', 'RuleProfiles', 'NamedRules', 'HyperVRules', 'Acls', 'FailureFlags', 'SshCapability')
+$global:LabFakeWsl = ${function:global:wsl.exe}
+
+function global:Enter-LabWindows {
+    $env:USERNAME = 'root'   # the lab logs in as root, which owns WSL2 here
+    Reset-FakeWindows
+    $FakeWindows.ServiceRegistry = $env:FAKE_SERVICE_REGISTRY
+    $FakeWindows.NebulaExe = Join-Path $env:FLATNET_LAB_ROOT 'nebula/nebula.exe'
+    $FakeWindows.NebulaServicePath = $FakeWindows.NebulaExe
+    $FakeWindows.LanAddress = $env:FLATNET_LAB_LAN_ADDRESS
+    if (-not (Test-Path -LiteralPath $global:LabState)) { return }
+    $saved = Get-Content -Raw -LiteralPath $global:LabState | ConvertFrom-Json -AsHashtable
+    foreach ($name in $global:LabKept) {
+        if (-not $saved.ContainsKey($name)) { continue }
+        $kept = $FakeWindows.$name
+        if ($kept -is [System.Collections.IList]) { foreach ($item in @($saved[$name])) { [void]$kept.Add($item) } }
+        elseif ($kept -is [System.Collections.IDictionary]) { foreach ($key in $saved[$name].Keys) { $kept[$key] = $saved[$name][$key] } }
+        else { $FakeWindows.$name = $saved[$name] }
+    }
+}
+
+function global:Exit-LabWindows {
+    $kept = [ordered]@{}
+    foreach ($name in $global:LabKept) { $kept[$name] = $FakeWindows.$name }
+    $kept | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $global:LabState
+    Remove-FakeWindows
+}
+
+function global:Get-LabLink([string]$Alias) {
+    $dev = $global:LabAliases[$Alias]
+    $link = @(ip -j link show | ConvertFrom-Json) | Where-Object { $_.ifname -eq $dev }
+    if (-not $link) { return }
+    $forwarding = (Get-Content -LiteralPath "/proc/sys/net/ipv4/conf/$dev/forwarding").Trim()
+    [pscustomobject]@{ InterfaceAlias = $Alias; ifIndex = [int]$link.ifindex; AddressFamily = 'IPv4'
+        Forwarding = $(if ($forwarding -eq '1') { 'Enabled' } else { 'Disabled' }); NlMtu = [int]$link.mtu; Device = $dev }
+}
+
+function global:Get-NetIPInterface {
+    param([string]$AddressFamily, [string]$InterfaceAlias, [object]$ErrorAction)
+    foreach ($alias in $global:LabAliases.Keys) {
+        if ($InterfaceAlias -and $InterfaceAlias -ne $alias) { continue }
+        Get-LabLink $alias
+    }
+}
+
+function global:Get-LabDevice([int]$Index) {
+    $link = @(ip -j link show | ConvertFrom-Json) | Where-Object { $_.ifindex -eq $Index }
+    if (-not $link) { throw "No MSFT_NetIPInterface objects found with property 'InterfaceIndex' equal to '$Index'." }
+    $link.ifname
+}
+
+function global:Set-NetIPInterface {
+    param([int]$InterfaceIndex, [string]$AddressFamily, [string]$Forwarding)
+    Assert-FakeElevated 'Set-NetIPInterface'
+    $FakeWindows.Changes.Add((Format-FakeCall 'Set-NetIPInterface' $PSBoundParameters))
+    $dev = Get-LabDevice $InterfaceIndex
+    sysctl -q -w "net.ipv4.conf.$dev.forwarding=$(if ($Forwarding -eq 'Enabled') { 1 } else { 0 })" | Out-Null
+}
+
+function global:Get-NetRoute {
+    param([string]$AddressFamily, [string]$DestinationPrefix, [object]$ErrorAction)
+    $routes = if ($DestinationPrefix) { @(ip -j route show exact $DestinationPrefix | ConvertFrom-Json) } else { @(ip -j route show | ConvertFrom-Json) }
+    $links = @(ip -j link show | ConvertFrom-Json)
+    foreach ($r in $routes) {
+        $prefix = if ($r.dst -eq 'default') { '0.0.0.0/0' } elseif ($r.dst -notlike '*/*') { "$($r.dst)/32" } else { $r.dst }
+        [pscustomobject]@{ DestinationPrefix = $prefix; NextHop = $(if ($r.gateway) { $r.gateway } else { '0.0.0.0' })
+            ifIndex = [int](($links | Where-Object { $_.ifname -eq $r.dev }).ifindex) }
+    }
+}
+
+function global:New-NetRoute {
+    param([string]$AddressFamily, [string]$DestinationPrefix, [int]$InterfaceIndex, [string]$NextHop, [string]$PolicyStore)
+    Assert-FakeElevated 'New-NetRoute'
+    $FakeWindows.Changes.Add((Format-FakeCall 'New-NetRoute' $PSBoundParameters))
+    $dev = Get-LabDevice $InterfaceIndex
+    $via = if ($NextHop -and $NextHop -ne '0.0.0.0') { @('via', $NextHop) } else { @() }
+    ip route add $DestinationPrefix @via dev $dev
+    if ($LASTEXITCODE -ne 0) { throw "New-NetRoute: Instance MSFT_NetRoute already exists" }
+    [pscustomobject]@{ DestinationPrefix = $DestinationPrefix; NextHop = $NextHop; ifIndex = $InterfaceIndex }
+}
+
+function global:Remove-NetRoute {
+    param([string]$AddressFamily, [string]$DestinationPrefix, [string]$NextHop, [switch]$Confirm)
+    Assert-FakeElevated 'Remove-NetRoute'
+    $FakeWindows.Changes.Add((Format-FakeCall 'Remove-NetRoute' $PSBoundParameters))
+    $via = if ($NextHop -and $NextHop -ne '0.0.0.0') { @('via', $NextHop) } else { @() }
+    ip route del $DestinationPrefix @via 2>$null
+}
+
+# Nebula's service: the real nebula, started as Windows' Service Control Manager would start nebula.exe -service run.
+function global:Test-LabNebula {
+    (Test-Path -LiteralPath $global:LabNebulaPid) -and (Test-Path "/proc/$((Get-Content -LiteralPath $global:LabNebulaPid).Trim())")
+}
+
+function global:Stop-LabNebula {
+    if (Test-LabNebula) {
+        $id = (Get-Content -LiteralPath $global:LabNebulaPid).Trim()
+        kill $id 2>$null
+        for ($i = 0; $i -lt 50 -and (Test-Path "/proc/$id"); $i++) { Start-Sleep -Milliseconds 100 }
+    }
+    Remove-Item -LiteralPath $global:LabNebulaPid -ErrorAction SilentlyContinue
+}
+
+function global:Start-FakeNebula([string]$Name) {
+    Stop-LabNebula
+    $exe = $FakeWindows.NebulaExe
+    # Nebula starts only with wintun.dll beside nebula.exe (overlay/tun_windows.go).
+    $wintun = Join-Path (Split-Path -Parent $exe) 'dist/windows/wintun/bin/amd64/wintun.dll'
+    $config = Join-Path $env:FLATNET_LAB_ROOT 'config/nebula/config.yaml'
+    if ((Test-Path -LiteralPath $wintun) -and (Test-Path -LiteralPath $config)) {
+        sh -c 'setsid "$1" -config "$2" >>"$3" 2>&1 </dev/null & echo $! >"$4"' sh $env:FLATNET_LAB_NEBULA $config $global:LabNebulaLog $global:LabNebulaPid
+        # Running once its tun is up; a config it cannot run ends the process, and the service Stopped.
+        for ($i = 0; $i -lt 50 -and (Test-LabNebula) -and -not (Get-LabLink 'nebula1'); $i++) { Start-Sleep -Milliseconds 100 }
+    }
+    $FakeWindows.Services[$Name].Status = if (Test-LabNebula) { 'Running' } else { 'Stopped' }
+    $FakeWindows.Services[$Name].Exe = $exe
+}
+
+function global:Get-Service {
+    param([string]$Name, [object]$ErrorAction)
+    Sync-FakeServices
+    if (-not $FakeWindows.Services.ContainsKey($Name)) { return }
+    if ($Name -eq 'nebula') { $FakeWindows.Services[$Name].Status = if (Test-LabNebula) { 'Running' } else { 'Stopped' } }
+    [pscustomobject]@{ Name = $Name; Status = $FakeWindows.Services[$Name].Status }
+}
+
+function global:Stop-Service {
+    [CmdletBinding()] param([string]$Name)
+    $FakeWindows.Changes.Add((Format-FakeCall 'Stop-Service' $PSBoundParameters))
+    if ($Name -eq 'nebula') { Stop-LabNebula }
+    if ($FakeWindows.Services.ContainsKey($Name)) { $FakeWindows.Services[$Name].Status = 'Stopped' }
+}
+
+# Nebula's service writes each log line to the Application event log; here, its output file.
+function global:Get-WinEvent {
+    param([hashtable]$FilterHashtable, [int]$MaxEvents, [object]$ErrorAction)
+    if (-not (Test-Path -LiteralPath $global:LabNebulaLog)) { return }
+    $lines = @(Get-Content -Tail $MaxEvents -LiteralPath $global:LabNebulaLog)
+    [array]::Reverse($lines)   # newest first, as Get-WinEvent returns them
+    foreach ($line in $lines) { [pscustomobject]@{ Message = $line } }
+}
+
+function global:wsl.exe {
+    if ($args -contains '--version' -or $args -contains '-l' -or $args -contains '--list' -or $env:USERNAME -ne $FakeWindows.WslOwner) { & $global:LabFakeWsl @args; return }
+    & (Join-Path $env:FLATNET_LAB_BIN 'wsl.exe') @args
+}
+
+# ping.exe -n COUNT -w MS [-l SIZE] [-f] TARGET: the real ping, its replies in Windows' words.
+function global:ping.exe {
+    $count = 4; $wait = 1000; $size = 32; $df = $false; $target = $null
+    for ($i = 0; $i -lt $args.Count; $i++) {
+        switch -CaseSensitive ("$($args[$i])") {
+            '-n' { $count = [int]$args[++$i] }
+            '-w' { $wait = [int]$args[++$i] }
+            '-l' { $size = [int]$args[++$i] }
+            '-f' { $df = $true }
+            default { $target = "$($args[$i])" }
+        }
+    }
+    $options = @('-c', $count, '-W', [math]::Max(1, [math]::Ceiling($wait / 1000)), '-s', $size) + $(if ($df) { @('-M', 'do') } else { @() })
+    $out = @(ping @options $target 2>&1)
+    $code = $LASTEXITCODE
+    foreach ($line in $out) {
+        if ("$line" -match 'bytes from ([0-9.]+).*ttl=(\d+) time=([0-9.]+) ms') { "Reply from $($Matches[1]): bytes=$size time=$($Matches[3])ms TTL=$($Matches[2])" }
+    }
+    if ($code -ne 0) { 'Request timed out.' }
+    $global:LASTEXITCODE = $code
+}
