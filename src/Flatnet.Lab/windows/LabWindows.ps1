@@ -7,7 +7,8 @@
 #   - Get-NetRoute, New-NetRoute, Remove-NetRoute: the namespace's routing table;
 #   - Nebula's service (Start-, Stop-, Restart-, Get-Service): the real nebula of the host's release, on /dev/net/tun
 #     in place of wintun, its output in the Application log that Get-WinEvent reads;
-#   - wsl.exe: the command runs in the host's WSL2 namespace (the stand-in's wsl.exe); ping.exe: the real ping.
+#   - wsl.exe: the command runs in the host's WSL2 namespace (the stand-in's wsl.exe); ping.exe: the real ping;
+#   - the routing watcher's scheduled tasks: loops of their own, as their principal, until stopped or unregistered.
 # Environment (host.env): FLATNET_LAB_STATE (this host's state folder), FLATNET_LAB_ROOT (its install root),
 # FLATNET_LAB_NEBULA (its nebula), FLATNET_LAB_BIN (the stand-in's programs).
 
@@ -18,9 +19,15 @@ $global:LabAliases = [ordered]@{ 'vEthernet (WSL)' = 'veth-wsl'; 'nebula1' = 'ne
 # What the fake keeps that Windows keeps between sessions.
 $global:LabKept = @('Services', 'Tasks', 'Registry', 'FirewallRules', 'RuleProfiles', 'NamedRules', 'HyperVRules', 'Acls', 'FailureFlags', 'SshCapability')
 $global:LabFakeWsl = ${function:global:wsl.exe}
+$global:LabFakeStartTask = ${function:global:Start-ScheduledTask}
+$global:LabFakeStopTask = ${function:global:Stop-ScheduledTask}
+$global:LabFakeUnregisterTask = ${function:global:Unregister-ScheduledTask}
 
 function global:Enter-LabWindows {
-    $env:USERNAME = 'root'   # the lab logs in as root, which owns WSL2 here
+    # The lab logs in as root, which owns WSL2 here; a scheduled task runs as its principal (SYSTEM, or WSL2's owner).
+    $env:USERNAME = if ($env:FLATNET_LAB_USER) { $env:FLATNET_LAB_USER } else { 'root' }
+    # A task's loop runs for ever beside the commands that follow: what it does is real, and it saves no fake state.
+    $global:LabSaves = -not $env:FLATNET_LAB_TASK
     Reset-FakeWindows
     $FakeWindows.ServiceRegistry = $env:FAKE_SERVICE_REGISTRY
     $FakeWindows.NebulaExe = Join-Path $env:FLATNET_LAB_ROOT 'nebula/nebula.exe'
@@ -38,6 +45,7 @@ function global:Enter-LabWindows {
 }
 
 function global:Exit-LabWindows {
+    if (-not $global:LabSaves) { Remove-FakeWindows; return }
     $kept = [ordered]@{}
     foreach ($name in $global:LabKept) { $kept[$name] = $FakeWindows.$name }
     $kept | ConvertTo-Json -Depth 8 | Set-Content -LiteralPath $global:LabState
@@ -113,7 +121,7 @@ function global:Test-LabNebula {
 function global:Stop-LabNebula {
     if (Test-LabNebula) {
         $id = (Get-Content -LiteralPath $global:LabNebulaPid).Trim()
-        kill $id 2>$null
+        /bin/kill $id 2>$null
         for ($i = 0; $i -lt 50 -and (Test-Path "/proc/$id"); $i++) { Start-Sleep -Milliseconds 100 }
     }
     Remove-Item -LiteralPath $global:LabNebulaPid -ErrorAction SilentlyContinue
@@ -183,4 +191,67 @@ function global:ping.exe {
     }
     if ($code -ne 0) { 'Request timed out.' }
     $global:LASTEXITCODE = $code
+}
+
+# A script's parameters as powershell.exe -File takes them after the path (one per line): -Name value, or -Switch.
+function global:ConvertTo-LabParameters([string]$Lines) {
+    $words = @("$Lines" -split "`n" | Where-Object { $_ -ne '' })
+    $parameters = @{}
+    for ($i = 0; $i -lt $words.Count; $i++) {
+        if (-not $words[$i].StartsWith('-')) { throw "powershell.exe (lab stand-in): '$($words[$i])' is not a -Name" }
+        $name = $words[$i].Substring(1)
+        if ($i + 1 -lt $words.Count -and -not $words[$i + 1].StartsWith('-')) { $parameters[$name] = $words[++$i] } else { $parameters[$name] = $true }
+    }
+    $parameters
+}
+
+# The routing watcher's tasks (-Watch as SYSTEM, -Report as WSL2's owner) run as Task Scheduler runs them: a loop
+# of their own, as their principal, until stopped; the one-shot tasks run as the fake runs them.
+function global:Get-LabTaskPid([string]$TaskName) { Join-Path $env:FLATNET_LAB_STATE "task-$($TaskName -replace '[^A-Za-z0-9]', '_').pid" }
+
+function global:Test-LabTask([string]$TaskName) {
+    $file = Get-LabTaskPid $TaskName
+    (Test-Path -LiteralPath $file) -and (Test-Path "/proc/$((Get-Content -LiteralPath $file).Trim())")
+}
+
+function global:Stop-LabTask([string]$TaskName) {
+    $file = Get-LabTaskPid $TaskName
+    if (Test-LabTask $TaskName) { /bin/kill -- "-$((Get-Content -LiteralPath $file).Trim())" 2>$null }   # its process group: pwsh and what it runs
+    Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue
+}
+
+function global:Start-ScheduledTask {
+    param([string]$TaskName)
+    $task = $FakeWindows.Tasks[$TaskName]
+    $arguments = if ($task) { "$(@($task.Actions)[0].Arguments)" } else { '' }
+    if ($arguments -notmatch ' -(Watch|Report)\b') { & $global:LabFakeStartTask -TaskName $TaskName; return }
+    $FakeWindows.Changes.Add((Format-FakeCall 'Start-ScheduledTask' $PSBoundParameters))
+    Stop-LabTask $TaskName
+    $user = "$($task.Principal.UserId)".Split('\')[-1]
+    $words = @([regex]::Matches($arguments, '"([^"]*)"|(\S+)') | ForEach-Object { if ($_.Groups[1].Success) { $_.Groups[1].Value } else { $_.Groups[2].Value } })
+    $log = Join-Path $env:FLATNET_LAB_STATE "task-$($TaskName -replace '[^A-Za-z0-9]', '_').log"
+    sh -c 'u=$1; p=$2; l=$3; shift 3; FLATNET_LAB_USER=$u FLATNET_LAB_TASK=1 setsid "$@" >>"$l" 2>&1 </dev/null & echo $! >"$p"' sh $user (Get-LabTaskPid $TaskName) $log (Join-Path $env:FLATNET_LAB_BIN 'powershell.exe') @words
+    $task.State = 'Running'
+}
+
+function global:Get-ScheduledTask {
+    param([string]$TaskName, [object]$ErrorAction)
+    foreach ($name in @($FakeWindows.Tasks.Keys)) {
+        if ($name -notlike $TaskName) { continue }
+        $task = $FakeWindows.Tasks[$name]
+        if ("$(@($task.Actions)[0].Arguments)" -match ' -(Watch|Report)\b') { $task.State = if (Test-LabTask $name) { 'Running' } else { 'Ready' } }
+        $task
+    }
+}
+
+function global:Stop-ScheduledTask {
+    param([string]$TaskName, [object]$ErrorAction)
+    Stop-LabTask $TaskName
+    & $global:LabFakeStopTask -TaskName $TaskName -ErrorAction SilentlyContinue
+}
+
+function global:Unregister-ScheduledTask {
+    param([string]$TaskName, [switch]$Confirm)
+    Stop-LabTask $TaskName
+    & $global:LabFakeUnregisterTask -TaskName $TaskName -Confirm:$Confirm
 }

@@ -106,7 +106,7 @@ public class LabTests
 
     /// <summary>Builds a lab for one test, hands it over, and proves afterwards that nothing of it is left.</summary>
     internal static void InLab(TestWorkspace ws, Action<LabNetwork> body, IEnumerable<string>? enrolled = null,
-        IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true, bool managedLighthouses = false)
+        IReadOnlyDictionary<string, LabNat>? nat = null, bool lighthousesRelay = true, bool managedLighthouses = false, IReadOnlyCollection<string>? windows = null)
     {
         LabPrerequisites.Ensure(ws.Log, install: false);
         string? labId = null;
@@ -116,7 +116,7 @@ public class LabTests
                 new LabOptions
                 {
                     Enrolled = enrolled, Nat = nat ?? new Dictionary<string, LabNat>(), LighthousesRelay = lighthousesRelay,
-                    ManagedLighthouses = managedLighthouses,
+                    ManagedLighthouses = managedLighthouses, Windows = windows ?? [],
                 });
             labId = lab.Id;
             body(lab);

@@ -1,5 +1,4 @@
 using Flatnet.Lab;
-using Flatnet.Transport;
 
 namespace Flatnet.Tests;
 
@@ -7,46 +6,47 @@ namespace Flatnet.Tests;
 /// The Windows path whole, over SSH, with real packets: host-c is a Windows stand-in (<see cref="LabWindows"/>) whose
 /// sshd runs every command as Windows' OpenSSH does, through cmd.exe, then PowerShell with the fake Windows acting on
 /// its namespaces. AddHost makes its key there, installs with install.ps1, routes with setup-routing.ps1 and
-/// wsl.exe, and the mesh is proved from it and to it. Needs root, namespaces and pwsh (build.sh restores it).
+/// wsl.exe, and the mesh is proved from it and to it; its watcher's tasks keep the route when WSL2 moves. Needs root,
+/// namespaces and pwsh (build.sh restores it).
 /// </summary>
 [Category("Lab")]
 [Category("Windows")]
+// Every command on the stand-in starts a PowerShell: it runs alone, not beside the other labs.
+[NonParallelizable]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class WindowsStandInLabTests
 {
     [Test]
-    public void AWindowsStandInJoinsTheMeshThroughCmdExeAndPowerShell()
+    public void AWindowsStandInJoinsARunningMeshThroughCmdExeAndPowerShell()
     {
         using var ws = new TestWorkspace();
         ws.Edit("host-c.yaml", "keygen_on_host:", "  keygen_on_host: true"); // made on the PC by the release's nebula-cert.exe
-        var lab = Path.Combine(ws.Root, "artifacts", "lab");
-        string? labId = null;
-        try
+        LabTests.InLab(ws, lab =>
         {
-            var (matrix, id) = LabRunner.Run(ws.Workspace, ws.Log, keep: true, installPackages: false, windows: ["host-c"]);
-            labId = id;
-            Assert.That(matrix.Results, Has.Count.EqualTo(18));
-            Assert.That(matrix.Failures, Is.Empty, matrix.ToTable());
-            Assert.That(File.ReadAllLines(Path.Combine(lab, "hosts", "host-c.yaml")), Does.Contain("os: windows"));
+            LabTests.DeployAll(lab, ws.Log);
+            lab.Enroll("host-c");
+            var matrix = new ControlPlane(lab.Workspace, ws.Log).AddHost("host-c");
+            Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
+            Assert.That(File.ReadAllLines(Path.Combine(lab.InventoryDirectory, "host-c.yaml")), Does.Contain("os: windows"));
 
             // The Windows chain, in order, on the stand-in: its key made there, install.ps1, setup-routing.ps1, WSL2 through wsl.exe.
             Assert.That(ws.Log.Lines, Does.Contain("host-c: key pair made on the host; fetched only its public key"));
             Assert.That(ws.Log.Lines, Does.Contain("host-c: started: service nebula (nebula)"));
             Assert.That(ws.Log.Lines, Does.Contain("host-c: set: forwarding on 'nebula1' (now)"));
-            Assert.That(ws.Log.Lines, Does.Contain("host-c: set: route 10.101.3.0/24 via 172.29.16.2"));
-            Assert.That(ws.Log.Lines, Has.Some.StartsWith("host-c: set: route 10.100.0.0/16 via 172.29.16.1 dev eth0"), "wsl-routing.sh ran inside its WSL2");
-            var route = ProcessRunner.Run("ip", ["netns", "exec", $"fn-{id}-h3", "ip", "-4", "route", "show", "10.101.3.0/24"]).EnsureSuccess("ip route");
-            Assert.That(route.StdOut, Does.Contain("via 172.29.16.2 dev veth-wsl"), "New-NetRoute changed the namespace's routing table");
-            Assert.That(File.Exists(Path.Combine(lab, "host-c", "flatnet", "config", "nebula", "host.key")), Is.True, "the key stayed on the PC");
+            Assert.That(ws.Log.Lines, Does.Contain($"host-c: set: route 10.101.3.0/24 via {LabTopology.WslNetwork}.2"));
+            Assert.That(ws.Log.Lines, Has.Some.StartsWith($"host-c: set: route 10.100.0.0/16 via {LabTopology.WslNetwork}.1 dev eth0"), "wsl-routing.sh ran inside its WSL2");
+            Assert.That(ws.Log.Lines, Does.Contain("peers of host-c: updated host-a, host-b"));
+            var c = lab.Hosts.Single(h => h.Name == "host-c");
+            Assert.That(c.Host.Run("ip", "-4", "route", "show", "exact", "10.101.3.0/24").StdOut, Does.Contain($"via {LabTopology.WslNetwork}.2 dev veth-wsl"),
+                "New-NetRoute changed the namespace's routing table");
+            Assert.That(File.Exists(Path.Combine(lab.Directory, "host-c", "flatnet", "config", "nebula", "host.key")), Is.True, "the key stayed on the PC");
 
             // Every line sent went through cmd.exe, and each is short whatever the fleet (docs/windows-contract.md).
-            var lines = File.ReadAllLines(Path.Combine(lab, "host-c", "windows", "state", "cmd.log"));
+            var lines = File.ReadAllLines(Path.Combine(lab.Directory, "host-c", "windows", "state", "cmd.log"));
             Assert.That(lines, Is.Not.Empty);
             Assert.That(lines.Select(l => l[(l.IndexOf(' ') + 1)..]), Has.All.StartWith("powershell.exe ").Or.EndsWith("sftp-server"));
             Assert.That(lines.Max(l => int.Parse(l[..l.IndexOf(' ')])), Is.LessThan(8000));
-
-            var labWorkspace = ws.Workspace with { InventoryDirectory = Path.Combine(lab, "hosts"), ArtifactsDirectory = Path.Combine(lab, "artifacts") };
-            using (var context = new FlatnetContext(labWorkspace, ws.Log))
+            using (var context = new FlatnetContext(lab.Workspace, ws.Log))
             {
                 var connection = context.Connection(context.Plan.Host("host-c"));
                 // A line over cmd.exe's 8,191 characters fails there as it fails on Windows, and nothing runs.
@@ -58,17 +58,22 @@ public class WindowsStandInLabTests
             }
 
             // Status reads the stand-in as it reads a PC: its service, its Nebula, its tunnels.
-            var rows = new ControlPlane(labWorkspace, ws.Log).Status();
-            var c = rows.Single(r => r.Host == "host-c");
-            Assert.That((c.Reachable, c.Running), Is.EqualTo((true, true)));
-            Assert.That(c.Tunnels.Values, Has.All.StartWith("direct"));
-        }
-        finally
-        {
-            // A lab kept by a run that failed half-way says its namespaces in the log; it goes too.
-            labId ??= ws.Log.Lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"ip netns exec fn-(\w+)-h1 ")).FirstOrDefault(m => m.Success)?.Groups[1].Value;
-            if (labId is not null) LabNetwork.Remove(labId);
-            LabChecks.AssertNothingLeft(lab, labId);
-        }
+            var status = new ControlPlane(lab.Workspace, ws.Log).Status().Single(r => r.Host == "host-c");
+            Assert.That((status.Reachable, status.Running), Is.EqualTo((true, true)));
+            Assert.That(status.Tunnels.Values, Has.All.StartWith("direct"));
+
+            // WSL2 restarts with a new address: the watcher's two tasks (WSL2's owner reports it, SYSTEM routes to it),
+            // loops of their own on the stand-in, move the route; host-b reaches host-c's WSL2 again.
+            var started = System.Diagnostics.Stopwatch.StartNew();
+            lab.Faults.RestartWsl("host-c", 7);
+            var b = lab.Hosts.Single(h => h.Name == "host-b");
+            while (!c.Host.Run("ip", "-4", "route", "show", "exact", "10.101.3.0/24").StdOut.Contains($"via {LabTopology.WslNetwork}.7 ")
+                   || b.Host.Try("ping", "-c", "1", "-W", "1", "10.101.3.1").ExitCode != 0)
+            {
+                Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(40)), "host-c's route never followed WSL2 to its new address");
+                Thread.Sleep(200);
+            }
+            TestContext.Out.WriteLine($"WSL2 address change on the Windows stand-in repaired in {started.Elapsed.TotalSeconds:0.0} s");
+        }, enrolled: ["host-a", "host-b"], windows: ["host-c"]);
     }
 }

@@ -136,8 +136,9 @@ public class PowerShellScriptTests
     {
         using var ws = new TestWorkspace();
         var repo = Path.Combine(ws.Root, "repo");
-        foreach (var dir in new[] { "src/Flatnet", "src/Flatnet.Lab", ".config", "build" }) Directory.CreateDirectory(Path.Combine(repo, dir));
+        foreach (var dir in new[] { "src/Flatnet", "src/Flatnet.Lab/windows", ".config", "build" }) Directory.CreateDirectory(Path.Combine(repo, dir));
         File.WriteAllText(Path.Combine(repo, ".config", "dotnet-tools.json"), "{}\n");
+        File.WriteAllText(Path.Combine(repo, "src", "Directory.Build.props"), "<Project />\n");
         File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.ps1"), Path.Combine(repo, "build.ps1"));
         var calls = Path.Combine(ws.Root, "dotnet-calls");
         var run = PowerShell.Command(
