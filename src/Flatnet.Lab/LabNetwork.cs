@@ -169,7 +169,8 @@ public sealed class LabNetwork : IDisposable
             hosts.Add(lab);
             var daemon = Daemon(versions.ForHost(i));
             var windows = _options.Windows.Contains(source.Name)
-                ? LabWindows.Prepare(Directory, lab, daemon, certTool ?? LabPrerequisites.Which("nebula-cert") ?? throw new FlatnetException("lab: nebula-cert is not installed", fix: "apt-get install nebula"))
+                ? LabWindows.Prepare(Directory, lab, daemon, certTool ?? LabPrerequisites.Which("nebula-cert") ?? throw new FlatnetException("lab: nebula-cert is not installed", fix: "apt-get install nebula"),
+                    (_sshd.Config(source.Name), _sshd.PidFile(source.Name), _sshd.Log(source.Name)))
                 : null;
             var hostKey = _sshd.Start(lab, listen, windows);
             _inventory.WriteHost(source, lab, hostKey, _sshd.ClientKey, daemon, enrolled.Contains(source.Name), windows: windows is not null);

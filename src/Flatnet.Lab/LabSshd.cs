@@ -29,6 +29,9 @@ public sealed class LabSshd(string labDirectory)
     public string Start(LabHost host, string listen, string? windows = null)
     {
         var dir = Path.Combine(labDirectory, host.Name);
+        // A Windows stand-in keeps its host key and the administrators' keys where Windows' OpenSSH does.
+        if (windows is not null) _programData[host.Name] = Path.Combine(LabWindows.ProgramData(labDirectory, host.Name), "ssh");
+        Directory.CreateDirectory(Path.GetDirectoryName(HostKey(host.Name))!);
         Directory.CreateDirectory(Path.Combine(dir, "etc"));
         Directory.CreateDirectory(Path.Combine(dir, "home"));
         Directory.CreateDirectory(Path.Combine(dir, "wsl-etc"));
@@ -59,7 +62,7 @@ public sealed class LabSshd(string labDirectory)
     /// <summary>Starts a stopped sshd again with its own config and host key.</summary>
     public void Resume(LabHost host)
     {
-        host.Host.Run(Sshd, "-f", Config(host.Name), "-E", Path.Combine(labDirectory, host.Name, "sshd.log"));
+        host.Host.Run(Sshd, "-f", Config(host.Name), "-E", Log(host.Name));
     }
 
     /// <summary>
@@ -95,11 +98,13 @@ public sealed class LabSshd(string labDirectory)
         """;
 
     public string Config(string host) => Path.Combine(labDirectory, host, "sshd_config");
-    private string HostKey(string host) => Path.Combine(labDirectory, host, "ssh_host_ed25519_key");
-    private string AuthorizedKeys(string host) => Path.Combine(labDirectory, host, "authorized_keys");
-    private string PidFile(string host) => Path.Combine(labDirectory, host, "sshd.pid");
-    private static string Sshd => LabPrerequisites.Which("sshd")!;
-
+    private readonly Dictionary<string, string> _programData = [];
+    private string HostKey(string host) => Path.Combine(_programData.GetValueOrDefault(host) ?? Path.Combine(labDirectory, host), "ssh_host_ed25519_key");
+    private string AuthorizedKeys(string host) =>
+        _programData.TryGetValue(host, out var ssh) ? Path.Combine(ssh, "administrators_authorized_keys") : Path.Combine(labDirectory, host, "authorized_keys");
+    public string PidFile(string host) => Path.Combine(labDirectory, host, "sshd.pid");
+    public string Log(string host) => Path.Combine(labDirectory, host, "sshd.log");
+    public static string Sshd => LabPrerequisites.Which("sshd")!;
     /// <summary>OpenSSH's SFTP server as a program (a forced command cannot run the in-process one).</summary>
     private static string SftpServer => new[] { "/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server", "/usr/libexec/sftp-server" }.FirstOrDefault(File.Exists)
         ?? throw new FlatnetException("lab: OpenSSH's sftp-server is not installed; the Windows stand-in needs it", fix: "apt-get install openssh-sftp-server");

@@ -20,7 +20,8 @@ public static class LabWindows
     private static readonly string[] Files = ["cmd.exe", "powershell.exe", "wsl.exe", "FakeWindows.ps1", "LabWindows.ps1"];
 
     /// <summary>The stand-in's programs for one host, and what they need to know of it; returns the folder to put first on its PATH.</summary>
-    public static string Prepare(string labDirectory, LabHost host, LabDaemon nebula, string nebulaCert)
+    /// <param name="sshd">the host's sshd: its config, pid file and log, which the stand-in's Start-Service sshd starts (a bare PC's join.ps1).</param>
+    public static string Prepare(string labDirectory, LabHost host, LabDaemon nebula, string nebulaCert, (string Config, string PidFile, string Log) sshd)
     {
         var folder = Path.Combine(labDirectory, host.Name, "windows");
         var bin = Path.Combine(folder, "bin");
@@ -43,10 +44,15 @@ public static class LabWindows
             ("FLATNET_LAB_NEBULA", nebula.Binary), ("FLATNET_LAB_NEBULA_CERT", nebulaCert),
             ("FLATNET_LAB_DOTNET", LabPrerequisites.Which("dotnet") ?? throw new FlatnetException("lab: dotnet is not on PATH", fix: "run the lab through ./build.sh")),
             ("FLATNET_LAB_PWSH", Pwsh()), ("FAKE_SERVICE_REGISTRY", Path.Combine(state, "services")),
+            ("FLATNET_LAB_PROGRAMDATA", ProgramData(labDirectory, host.Name)), ("FLATNET_LAB_SSHD", LabSshd.Sshd),
+            ("FLATNET_LAB_SSHD_CONFIG", sshd.Config), ("FLATNET_LAB_SSHD_PID", sshd.PidFile), ("FLATNET_LAB_SSHD_LOG", sshd.Log),
         };
         File.WriteAllLines(Path.Combine(bin, "host.env"), values.Select(v => $"export {v.Name}='{v.Value}'"));
         return bin;
     }
+
+    /// <summary>The stand-in's %ProgramData%: OpenSSH's host key and administrators_authorized_keys are in its ssh\ folder, as on Windows.</summary>
+    public static string ProgramData(string labDirectory, string host) => Path.Combine(labDirectory, host, "windows", "ProgramData");
 
     /// <summary>The stand-in's install root: a folder of the host's own in the lab (pwsh on Linux has no C:).</summary>
     public static string Root(string labDirectory, string host) => Path.Combine(labDirectory, host, "flatnet");

@@ -8,7 +8,8 @@
 #   - Nebula's service (Start-, Stop-, Restart-, Get-Service): the real nebula of the host's release, on /dev/net/tun
 #     in place of wintun, its output in the Application log that Get-WinEvent reads;
 #   - wsl.exe: the command runs in the host's WSL2 namespace (the stand-in's wsl.exe); ping.exe: the real ping;
-#   - the routing watcher's scheduled tasks: loops of their own, as their principal, until stopped or unregistered.
+#   - the routing watcher's scheduled tasks: loops of their own, as their principal, until stopped or unregistered;
+#   - OpenSSH Server's service: the lab's sshd of this host, its files in %ProgramData%\ssh as on Windows.
 # Environment (host.env): FLATNET_LAB_STATE (this host's state folder), FLATNET_LAB_ROOT (its install root),
 # FLATNET_LAB_NEBULA (its nebula), FLATNET_LAB_BIN (the stand-in's programs).
 
@@ -19,6 +20,7 @@ $global:LabAliases = [ordered]@{ 'vEthernet (WSL)' = 'veth-wsl'; 'nebula1' = 'ne
 # What the fake keeps that Windows keeps between sessions.
 $global:LabKept = @('Services', 'Tasks', 'Registry', 'FirewallRules', 'RuleProfiles', 'NamedRules', 'HyperVRules', 'Acls', 'FailureFlags', 'SshCapability')
 $global:LabFakeWsl = ${function:global:wsl.exe}
+$global:LabFakeStartService = ${function:global:Start-Service}
 $global:LabFakeStartTask = ${function:global:Start-ScheduledTask}
 $global:LabFakeStopTask = ${function:global:Stop-ScheduledTask}
 $global:LabFakeUnregisterTask = ${function:global:Unregister-ScheduledTask}
@@ -29,6 +31,8 @@ function global:Enter-LabWindows {
     # A task's loop runs for ever beside the commands that follow: what it does is real, and it saves no fake state.
     $global:LabSaves = -not $env:FLATNET_LAB_TASK
     Reset-FakeWindows
+    # %ProgramData%: OpenSSH's files, where the lab's sshd for this host reads them (after the fake's reset, which clears its own).
+    $env:ProgramData = $env:FLATNET_LAB_PROGRAMDATA
     $FakeWindows.ServiceRegistry = $env:FAKE_SERVICE_REGISTRY
     $FakeWindows.NebulaExe = Join-Path $env:FLATNET_LAB_ROOT 'nebula/nebula.exe'
     $FakeWindows.NebulaServicePath = $FakeWindows.NebulaExe
@@ -142,11 +146,34 @@ function global:Start-FakeNebula([string]$Name) {
     $FakeWindows.Services[$Name].Exe = $exe
 }
 
+# OpenSSH Server's service (once join.ps1 has added the capability): the lab's sshd for this host, with its host key
+# made at its first start in %ProgramData%\ssh, as Windows' sshd makes it.
+function global:Test-LabSshd {
+    (Test-Path -LiteralPath $env:FLATNET_LAB_SSHD_PID) -and (Test-Path "/proc/$((Get-Content -LiteralPath $env:FLATNET_LAB_SSHD_PID).Trim())")
+}
+
+function global:Start-Service {
+    [CmdletBinding()] param([string]$Name)
+    if ($Name -ne 'sshd') { & $global:LabFakeStartService -Name $Name; return }
+    Sync-FakeServices
+    $FakeWindows.Changes.Add((Format-FakeCall 'Start-Service' $PSBoundParameters))
+    if (-not $FakeWindows.Services.ContainsKey($Name)) { throw "Cannot find any service with service name '$Name'." }
+    $keys = Join-Path $env:ProgramData 'ssh'
+    New-Item -ItemType Directory -Force -Path $keys | Out-Null
+    $key = Join-Path $keys 'ssh_host_ed25519_key'
+    if (-not (Test-Path -LiteralPath $key)) { ssh-keygen -q -t ed25519 -N '' -C 'flatnet-lab' -f $key | Out-Null }
+    if (-not (Test-LabSshd)) { & $env:FLATNET_LAB_SSHD -f $env:FLATNET_LAB_SSHD_CONFIG -E $env:FLATNET_LAB_SSHD_LOG }
+    for ($i = 0; $i -lt 50 -and -not (Test-LabSshd); $i++) { Start-Sleep -Milliseconds 100 }
+    $FakeWindows.Services[$Name].Status = if (Test-LabSshd) { 'Running' } else { 'Stopped' }
+    Assert-FakeServiceStarted $Name 'StartServiceCommand'
+}
+
 function global:Get-Service {
     param([string]$Name, [object]$ErrorAction)
     Sync-FakeServices
     if (-not $FakeWindows.Services.ContainsKey($Name)) { return }
     if ($Name -eq 'nebula') { $FakeWindows.Services[$Name].Status = if (Test-LabNebula) { 'Running' } else { 'Stopped' } }
+    if ($Name -eq 'sshd') { $FakeWindows.Services[$Name].Status = if (Test-LabSshd) { 'Running' } else { 'Stopped' } }
     [pscustomobject]@{ Name = $Name; Status = $FakeWindows.Services[$Name].Status }
 }
 

@@ -5,7 +5,7 @@ namespace Flatnet.Tests;
 /// <summary>
 /// The Windows path whole, over SSH, with real packets: host-c is a Windows stand-in (<see cref="LabWindows"/>) whose
 /// sshd runs every command as Windows' OpenSSH does, through cmd.exe, then PowerShell with the fake Windows acting on
-/// its namespaces. AddHost makes its key there, installs with install.ps1, routes with setup-routing.ps1 and
+/// its namespaces. It starts bare and joins with join.ps1; AddHost makes its key there, installs with install.ps1, routes with setup-routing.ps1 and
 /// wsl.exe, and the mesh is proved from it and to it; its watcher's tasks keep the route when WSL2 moves. Needs root,
 /// namespaces and pwsh (build.sh restores it).
 /// </summary>
@@ -17,14 +17,29 @@ namespace Flatnet.Tests;
 public class WindowsStandInLabTests
 {
     [Test]
-    public void AWindowsStandInJoinsARunningMeshThroughCmdExeAndPowerShell()
+    public void ABareWindowsPcJoinsWithJoinPs1AndAddHostPutsItInTheMeshThroughCmdExeAndPowerShell()
     {
         using var ws = new TestWorkspace();
         ws.Edit("host-c.yaml", "keygen_on_host:", "  keygen_on_host: true"); // made on the PC by the release's nebula-cert.exe
         LabTests.InLab(ws, lab =>
         {
             LabTests.DeployAll(lab, ws.Log);
+
+            // host-c is a PC nobody prepared: no OpenSSH Server, no host key, no key authorized. Its join.ps1, run at
+            // its console as an administrator, installs OpenSSH (whose first start makes the host key in
+            // %ProgramData%\ssh), authorizes the build machine's key and prints the reply; Join --reply pins it.
+            lab.Faults.MakeBare("host-c");
             lab.Enroll("host-c");
+            var script = new ControlPlane(lab.Workspace, ws.Log).Join("host-c").Script!;
+            Assert.That(script, Does.EndWith("join/host-c/join.ps1"));
+            var c = lab.Hosts.Single(h => h.Name == "host-c");
+            var powershell = Path.Combine(lab.Directory, "host-c", "windows", "bin", "powershell.exe");
+            var joined = c.Host.Run(powershell, "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", script);
+            var reply = joined.StdOut.Trim().Split('\n')[^1];
+            Assert.That(reply, Does.StartWith("flatnet-join host=host-c host_key=SHA256:").And.Contain($" address={c.Underlay} user=root"), joined.StdOut);
+            Assert.That(joined.StdOut, Does.Contain("OpenSSH Server installed").And.Contain("deploy key added to administrators_authorized_keys"));
+            Assert.That(new ControlPlane(lab.Workspace, ws.Log).JoinReply("host-c", reply).Pinned, Has.Some.StartWith("host key SHA256:"));
+
             var matrix = new ControlPlane(lab.Workspace, ws.Log).AddHost("host-c");
             Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
             Assert.That(File.ReadAllLines(Path.Combine(lab.InventoryDirectory, "host-c.yaml")), Does.Contain("os: windows"));
@@ -36,7 +51,6 @@ public class WindowsStandInLabTests
             Assert.That(ws.Log.Lines, Does.Contain($"host-c: set: route 10.101.3.0/24 via {LabTopology.WslNetwork}.2"));
             Assert.That(ws.Log.Lines, Has.Some.StartsWith($"host-c: set: route 10.100.0.0/16 via {LabTopology.WslNetwork}.1 dev eth0"), "wsl-routing.sh ran inside its WSL2");
             Assert.That(ws.Log.Lines, Does.Contain("peers of host-c: updated host-a, host-b"));
-            var c = lab.Hosts.Single(h => h.Name == "host-c");
             Assert.That(c.Host.Run("ip", "-4", "route", "show", "exact", "10.101.3.0/24").StdOut, Does.Contain($"via {LabTopology.WslNetwork}.2 dev veth-wsl"),
                 "New-NetRoute changed the namespace's routing table");
             Assert.That(File.Exists(Path.Combine(lab.Directory, "host-c", "flatnet", "config", "nebula", "host.key")), Is.True, "the key stayed on the PC");
