@@ -90,11 +90,16 @@ public static partial class HostPipeline
     /// <summary>The host's packed bundle pushed over its connection and installed by its install script.</summary>
     public static void Deploy(FlatnetContext context, HostAddresses h)
     {
-        var connection = context.Connection(h);
         var bundle = context.Workspace.BundleDirectory(h.Name);
         if (!File.Exists(Path.Combine(bundle, "manifest.json")))
             throw new FlatnetException($"{h.Name}: no bundle at {Workspace.Relative(bundle)}.",
                 fix: $"./build.sh --target=PackageBundle --host={h.Name} (DeployHost runs it first in the graph)");
+        // Only the bundle travels: the folder must hold exactly what its manifest lists, as PackageBundle wrote it.
+        if (Bundles.BundleFolder.Problem(bundle) is { } wrong)
+            throw new StateConflict($"{h.Name}: {Workspace.Relative(bundle)} is not the bundle flatnet built ({wrong}); nothing was uploaded",
+                $"take out what flatnet did not put there, or delete the folder and run ./build.sh --target=PackageBundle --host={h.Name}; then deploy again",
+                Workspace.Relative(bundle));
+        var connection = context.Connection(h);
         var model = context.Model(h);
         var platform = context.Platform(h);
         if (h.Host.NebulaVersion is null && platform.InstalledNebula(model, connection) is { } installed)

@@ -1,0 +1,45 @@
+using System.Text.Json;
+using Flatnet.Files;
+
+namespace Flatnet.Bundles;
+
+/// <summary>
+/// The unpacked bundle DeployHost uploads (artifacts/hosts/NAME/bundle/), checked just before it travels: exactly
+/// the files its manifest.json lists, each with the SHA-256 the manifest records, and nothing else: no file added
+/// beside them, no link. PackageBundle, which runs first, rebuilds a folder whose listed files changed; what it does
+/// not look at (an added file, a link) is refused here, so nothing but the bundle reaches the host.
+/// </summary>
+public static class BundleFolder
+{
+    /// <summary>Null when the folder is exactly its manifest's files; else what is wrong with it.</summary>
+    public static string? Problem(string folder)
+    {
+        var manifestPath = Path.Combine(folder, "manifest.json");
+        if (!File.Exists(manifestPath) || TempFolders.IsLink(manifestPath)) return "it has no manifest.json of its own";
+        Dictionary<string, string> listed;
+        try
+        {
+            using var manifest = JsonDocument.Parse(InputFiles.ReadAllBytes(manifestPath, InputFiles.KeyLimit * 64, "the bundle's manifest.json"));
+            listed = manifest.RootElement.GetProperty("files").EnumerateArray()
+                .ToDictionary(f => f.GetProperty("path").GetString()!, f => f.GetProperty("sha256").GetString()!);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            return "its manifest.json is not a bundle's manifest";
+        }
+        var problems = new List<string>();
+        foreach (var entry in Directory.EnumerateFileSystemEntries(folder, "*", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(folder, entry).Replace('\\', '/');
+            if (TempFolders.IsLink(entry)) problems.Add($"{relative} is a link");
+            else if (File.Exists(entry) && relative != "manifest.json" && !listed.ContainsKey(relative)) problems.Add($"{relative} is not in its manifest");
+        }
+        foreach (var (path, sha256) in listed)
+        {
+            var file = Path.Combine(folder, path);
+            if (!File.Exists(file)) problems.Add($"{path} is missing");
+            else if (!TempFolders.IsLink(file) && Digest.Sha256(File.ReadAllBytes(file)) != sha256) problems.Add($"{path} is not the file its manifest records");
+        }
+        return problems.Count == 0 ? null : string.Join("; ", problems);
+    }
+}
