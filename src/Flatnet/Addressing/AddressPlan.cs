@@ -99,6 +99,7 @@ public sealed record AddressPlan(
         rules.OverlayFitsThePlan();
         rules.RoutedPoolLiesApart();
         rules.RoutedPrefixFitsThePool();
+        rules.UnderlayLiesOutsideTheMesh();
         rules.MtuIsUsable();
         rules.ListenPortIsAPort();
         var lighthouses = rules.Lighthouses();

@@ -113,21 +113,31 @@ public static partial class HostJoin
         Pin("deploy.user", user!, $"user {user}");
         Pin("deploy.host_key", hostKey!, $"host key {hostKey}");
         if (wslUser is not null && wslUser != user) Pin("wsl_user", wslUser, $"WSL owner {wslUser}");
+        var before = File.ReadAllText(file);
         yaml.Save();
-        context.Log.Info(pinned.Count == 0 ? $"{host}: {Workspace.Relative(file)} already says all this"
-            : $"{host}: pinned {string.Join(", ", pinned)} in {Workspace.Relative(file)}");
-        // Every problem left, named now; the pins above are written (never "nothing was written" after them).
+        // Every problem left, named now. One the reply brought into the host's own file (an address inside the mesh)
+        // takes the pins back: the file is as it was, and the reply is refused.
         try
         {
             _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
         }
+        catch (InventoryProblem e) when (e.Problems.Where(p => p.StartsWith(Workspace.Relative(file) + ":", StringComparison.Ordinal) || p.StartsWith(file + ":", StringComparison.Ordinal)).ToList() is { Count: > 0 } own)
+        {
+            if (pinned.Count > 0) SafeFiles.WriteAllText(file, before);
+            throw new InventoryProblem(context.Workspace.InventoryDirectory, own);
+        }
         catch (InventoryProblem e)
         {
+            LogPinned();
             throw new FlatnetException($"{host}: the reply is pinned in {Workspace.Relative(file)}, but the inventory still has {e.Problems.Count} problem(s) before AddHost can run:\n    " +
                                        string.Join("\n    ", e.Problems.Select(p => p.Replace("\n", "\n    "))), "fix them as each says, then ./build.sh --target=Plan");
         }
+        LogPinned();
         context.Log.Info($"next: ./build.sh --target=AddHost --host={host}");
         return new JoinOutcome(file, null, pinned);
+
+        void LogPinned() => context.Log.Info(pinned.Count == 0 ? $"{host}: {Workspace.Relative(file)} already says all this"
+            : $"{host}: pinned {string.Join(", ", pinned)} in {Workspace.Relative(file)}");
     }
 
     /// <summary>The public half of the key this machine reaches the host with (as ssh would pick it: <see cref="SshTarget"/>).</summary>

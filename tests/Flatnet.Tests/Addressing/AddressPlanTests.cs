@@ -91,6 +91,11 @@ public class AddressPlanTests
             "network.yaml: line 10: overlay: '10.100.0.0' is not an IPv4 network in CIDR form");
         yield return Case("missing network file", ws => File.Delete(ws.HostsFile("network.yaml")),
             "network.yaml: missing");
+        yield return Case("deploy address inside the routed pool", ws => ws.Edit("host-b.yaml", "address:", "  address: 10.101.1.5"),
+            "host-b.yaml: line 10: deploy.address: 10.101.1.5 is inside routed_pool 10.101.0.0/16, which is reached through Nebula, not the LAN",
+            "fix: give the address the machine has on the LAN");
+        yield return Case("lighthouse endpoint inside the overlay", ws => ws.Edit("network.yaml", "endpoints:", "    endpoints: [\"10.100.0.1:4242\"]"),
+            "network.yaml: line 41: lighthouses[0].endpoints: 10.100.0.1 is inside the overlay 10.100.0.0/16");
         yield return Case("group with a comma", ws => ws.Edit("host-b.yaml", "groups:", "groups: [\"flatnet,gateway\"]"),
             "host-b.yaml: line 5: groups: 'flatnet,gateway' is not a usable group name");
     }

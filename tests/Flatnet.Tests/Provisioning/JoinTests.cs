@@ -83,6 +83,19 @@ public class JoinTests
             Does.StartWith("--reply: names user= twice"));
     }
 
+    /// <summary>A reply whose LAN address lies inside the mesh (the routed pool, the overlay) is refused, and the host's file stays as it was.</summary>
+    [Test]
+    public void AReplyWhoseAddressIsInsideTheMeshIsRefusedAndNothingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        RenderJoin(ws);
+        var before = File.ReadAllText(ws.HostsFile("host-d.yaml"));
+        var e = Assert.Throws<InventoryProblem>(() => ws.ControlPlane().JoinReply("host-d",
+            "flatnet-join host=host-d host_key=SHA256:fn1wY+62XahAJh01G76wyxGnqauNqz9WZb2055jI55s address=10.101.2.9 user=kh"))!;
+        Assert.That(e.Message, Does.Contain("deploy.address: 10.101.2.9 is inside routed_pool 10.101.0.0/16"));
+        Assert.That(File.ReadAllText(ws.HostsFile("host-d.yaml")), Is.EqualTo(before));
+    }
+
     /// <summary>A reply pinned while another host's file is broken said "nothing was written": it says what it wrote, and what is left.</summary>
     [Test]
     public void AReplyPinnedBesideAnotherBrokenHostSaysWhatItWroteAndWhatIsLeft()
