@@ -1,3 +1,4 @@
+using Flatnet.Output;
 using Flatnet.Processes;
 
 namespace Flatnet.Files;
@@ -18,6 +19,22 @@ public static class InputFiles
         // A FIFO or a device has no size either: stat says which it is (only for the rare file of no size).
         var type = ProcessRunner.Run("stat", ["-L", "-c", "%F", path]).StdOut.Trim();
         return type is "regular empty file" or "regular file" ? null : $"a {type}, not a regular file";
+    }
+
+    /// <summary>
+    /// A folder only flatnet writes (a host's pki/): every entry a regular file, never a link, a folder or a FIFO
+    /// that would be read or written through. Anything else is refused, every entry at once, before anything in it is read.
+    /// </summary>
+    public static void RequireOwnFiles(string folder, string fix)
+    {
+        if (TempFolders.IsLink(folder))
+            throw new FlatnetException($"{Workspace.Relative(folder)} is a link (to {Terminal.Clean(new DirectoryInfo(folder).LinkTarget ?? "?")}), not a folder flatnet made: nothing in it is read or written", fix);
+        if (!Directory.Exists(folder)) return;
+        var wrong = Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal)
+            .Select(e => (Name: Path.GetFileName(e), Why: TempFolders.IsLink(e) ? $"a link (to {Terminal.Clean(new FileInfo(e).LinkTarget ?? "?")})" : Directory.Exists(e) ? "a folder" : NotRegular(e)))
+            .Where(e => e.Why is not null).ToList();
+        if (wrong.Count > 0)
+            throw new FlatnetException($"{Workspace.Relative(folder)}: {string.Join("; ", wrong.Select(w => $"{w.Name} is {w.Why}"))}, not a file flatnet wrote: nothing in it is read or written", fix);
     }
 
     /// <summary>The bytes of a regular file of at most <paramref name="limit"/> bytes; anything else refused, naming <paramref name="what"/>.</summary>

@@ -46,7 +46,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     {
         var caInfo = ca.RequireUsable();
         SafeFiles.ClaimArtifacts(workspace.ArtifactsDirectory); // the first write of a run marks the folder as flatnet's
-        var dir = workspace.PkiDirectory(host.Name);
+        var dir = OwnPkiDirectory(host.Name);
         if (publicKey is not null && !File.Exists(publicKey))
             throw new FlatnetException($"--pub: {publicKey} does not exist.", fix: $"run `nebula-cert keygen -out-key host.key -out-pub host.pub` on {host.Name} and copy host.pub here");
         var request = new SignRequest(host.Name, host.OverlayCidr, host.Host.Groups, host.CertificateSubnets,
@@ -95,7 +95,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         TempFolders.CreateOwnerOnly(dir);
         // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.
         File.Delete(Path.Combine(dir, publicKey is null ? "host.pub" : "host.key"));
-        File.Delete(VerifiedCertificate.PathIn(dir));
+        File.Delete(VerifiedCertificate.LegacyPathIn(dir));
         foreach (var name in new[] { "host.key", "host.pub", "ca.crt", "host.crt", "request.json" })
             if (File.Exists(Path.Combine(scratch.Path, name)))
                 File.Move(Path.Combine(scratch.Path, name), Path.Combine(dir, name), overwrite: true);
@@ -104,10 +104,21 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         return info;
     }
 
+    /// <summary>The host's pki/ folder, checked to hold only files of flatnet's own (no link, no FIFO) before anything there is read.</summary>
+    public string OwnPkiDirectory(string host) => OwnPkiDirectory(workspace, host);
+
+    /// <summary>As above, for a reader without the CA at hand (CheckCerts, Status, RevokeHost).</summary>
+    public static string OwnPkiDirectory(Workspace workspace, string host)
+    {
+        var dir = workspace.PkiDirectory(host);
+        InputFiles.RequireOwnFiles(dir, $"remove what is not flatnet's (flatnet writes this folder itself), then ./build.sh --target=GenerateCert --host={host} --force");
+        return dir;
+    }
+
     /// <summary>Null when the host's signed cert is the one the inventory asks for, signed by a CA the configs trust; otherwise why not.</summary>
     public string? WhyNotCurrent(HostAddresses host)
     {
-        var dir = workspace.PkiDirectory(host.Name);
+        var dir = OwnPkiDirectory(host.Name);
         var crt = Path.Combine(dir, "host.crt");
         var note = File.Exists(Path.Combine(dir, "request.json")) ? SignRequest.FromJson(File.ReadAllText(Path.Combine(dir, "request.json"))) : null;
         if (note is null || !File.Exists(crt)) return "it has no certificate yet";

@@ -1,37 +1,50 @@
 using Flatnet.Tools;
 using System.Text.Json;
-using Flatnet.Files;
 
 namespace Flatnet.Pki;
 
 /// <summary>
-/// What nebula-cert last said of a host's certificate (artifacts/hosts/NAME/pki/verified.json): that it verified
-/// against the CA, and what `print` showed. Keyed by both files' SHA-256, so a changed certificate or CA is asked
-/// again; a certificate past its notAfter is never taken from here. It spares two processes per host and run.
+/// What nebula-cert said of a certificate's very bytes: what `print` showed, and that `verify` passed against a CA's
+/// very bytes. It spares two processes per host and run. The memos live in this account's own cache
+/// ($XDG_CACHE_HOME/flatnet/verified, else ~/.cache/flatnet/verified, owner-only), named by the files' SHA-256:
+/// never beside the certificate, where whoever can write the working tree could write a memo for a certificate of
+/// another CA. A certificate past its notAfter is never taken from here.
 /// </summary>
 public static class VerifiedCertificate
 {
-    private sealed record Memo(string Ca, string Crt, NebulaCertInfo Info);
+    /// <summary>The memo an older flatnet kept beside the certificate (artifacts/hosts/NAME/pki/verified.json): never read, removed when the host is signed again.</summary>
+    public static string LegacyPathIn(string pkiDirectory) => Path.Combine(pkiDirectory, "verified.json");
 
-    public static string PathIn(string pkiDirectory) => Path.Combine(pkiDirectory, "verified.json");
-
-    /// <summary>The certificate's details when nebula-cert verified these very files against this very CA, and it has not expired since.</summary>
-    public static NebulaCertInfo? Recall(string pkiDirectory, string caCrt) =>
-        File.Exists(caCrt) && Read(pkiDirectory) is { } memo && memo.Ca == Digest.Sha256OfFile(caCrt) && memo.Info.NotAfter > DateTimeOffset.UtcNow ? memo.Info : null;
-
-    /// <summary>What `print` showed of these very certificate bytes (whichever CA it was checked against): who signed it, for whom.</summary>
-    public static NebulaCertInfo? Printed(string pkiDirectory) => Read(pkiDirectory)?.Info;
-
-    /// <summary>The memo, when it speaks of the host.crt that is there now.</summary>
-    private static Memo? Read(string pkiDirectory)
+    /// <summary>The certificate's details when nebula-cert verified these very bytes against this very CA, and it has not expired since.</summary>
+    public static NebulaCertInfo? Recall(string pkiDirectory, string caCrt)
     {
-        var path = PathIn(pkiDirectory);
         var crt = Path.Combine(pkiDirectory, "host.crt");
-        if (!File.Exists(path) || !File.Exists(crt)) return null;
+        if (!File.Exists(caCrt) || !File.Exists(crt)) return null;
+        var crtHash = Digest.Sha256OfFile(crt);
+        return File.Exists(Memo($"{crtHash}.verified-by.{Digest.Sha256OfFile(caCrt)}")) && PrintOf(crtHash) is { } info && info.NotAfter > DateTimeOffset.UtcNow ? info : null;
+    }
+
+    /// <summary>What `print` showed of the certificate there now (whichever CA it was checked against): who signed it, for whom.</summary>
+    public static NebulaCertInfo? Printed(string pkiDirectory)
+    {
+        var crt = Path.Combine(pkiDirectory, "host.crt");
+        return File.Exists(crt) ? PrintOf(Digest.Sha256OfFile(crt)) : null;
+    }
+
+    /// <summary>Records what nebula-cert said of the certificate there now: its print, and that it verified against <paramref name="caCrt"/>.</summary>
+    public static void Remember(string pkiDirectory, string caCrt, NebulaCertInfo info)
+    {
+        var crtHash = Digest.Sha256OfFile(Path.Combine(pkiDirectory, "host.crt"));
+        Write($"{crtHash}.print.json", JsonSerializer.Serialize(info));
+        Write($"{crtHash}.verified-by.{Digest.Sha256OfFile(caCrt)}", "");
+    }
+
+    private static NebulaCertInfo? PrintOf(string crtHash)
+    {
         try
         {
-            var memo = JsonSerializer.Deserialize<Memo>(File.ReadAllText(path));
-            return memo is not null && memo.Crt == Digest.Sha256OfFile(crt) ? memo : null;
+            var path = Memo($"{crtHash}.print.json");
+            return File.Exists(path) ? JsonSerializer.Deserialize<NebulaCertInfo>(File.ReadAllText(path)) : null;
         }
         catch (JsonException)
         {
@@ -39,6 +52,25 @@ public static class VerifiedCertificate
         }
     }
 
-    public static void Remember(string pkiDirectory, string caCrt, NebulaCertInfo info) =>
-        SafeFiles.WriteAllText(PathIn(pkiDirectory), JsonSerializer.Serialize(new Memo(Digest.Sha256OfFile(caCrt), Digest.Sha256OfFile(Path.Combine(pkiDirectory, "host.crt")), info)));
+    private static string Folder
+    {
+        get
+        {
+            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+            return Path.Combine(cache, "flatnet", "verified");
+        }
+    }
+
+    private static string Memo(string name) => Path.Combine(Folder, name);
+
+    /// <summary>Written under a new name, then renamed: a reader sees a whole memo or none.</summary>
+    private static void Write(string name, string text)
+    {
+        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(Folder);
+        else Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var temp = Memo($".{name}.{Guid.NewGuid():N}");
+        File.WriteAllText(temp, text);
+        File.Move(temp, Memo(name), overwrite: true);
+    }
 }

@@ -1,3 +1,4 @@
+using Flatnet.Pki;
 using Flatnet.Output;
 
 namespace Flatnet.Provisioning;
@@ -35,7 +36,17 @@ public static class CertificateExpiry
         Add("CA", context.Ca.CrtPath, isCa: true);
         foreach (var h in plan.Active)
         {
-            var crt = Path.Combine(context.Workspace.PkiDirectory(h.Name), "host.crt");
+            string crt;
+            try
+            {
+                crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, h.Name), "host.crt");
+            }
+            catch (FlatnetException e)
+            {
+                broken.Add(h.Name);
+                context.Log.Warn($"  {h.Name,-16} {e.Problem}");
+                continue;
+            }
             if (File.Exists(crt)) Add(h.Name, crt, isCa: false);
             else context.Log.Info($"  {h.Name,-16} not signed yet");
         }

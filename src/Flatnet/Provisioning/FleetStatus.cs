@@ -109,8 +109,16 @@ public static class FleetStatus
 
         private int? CertificateDaysLeft(string host)
         {
-            var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
-            return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
+            try
+            {
+                var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt");
+                return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
+            }
+            catch (FlatnetException e)
+            {
+                context.Log.Warn($"{host}: its certificate's days are not known: {e.Problem}");
+                return null;
+            }
         }
     }
 }

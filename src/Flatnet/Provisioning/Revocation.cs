@@ -1,3 +1,4 @@
+using Flatnet.Pki;
 using Flatnet.Inventory;
 
 namespace Flatnet.Provisioning;
@@ -23,7 +24,7 @@ public static class Revocation
     public static string Record(FlatnetContext context, string host)
     {
         context.Plan.Host(host);
-        var crt = Path.Combine(context.Workspace.PkiDirectory(host), "host.crt");
+        var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt");
         if (!File.Exists(crt))
             throw new FlatnetException($"{host}: no certificate at {Workspace.Relative(crt)} to revoke.",
                 fix: $"run from the workspace that signed it, or add its fingerprint (nebula-cert print) to hosts/{Blocklist.FileName} by hand");

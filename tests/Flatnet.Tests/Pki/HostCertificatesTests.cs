@@ -65,7 +65,36 @@ public class HostCertificatesTests
         Assert.That(Cli.Verify(Path.Combine(ws.Root, "pki/ca.crt"), crt).Ok, Is.True);
         Assert.That(Mode(Path.Combine(outcome.Directory, "host.key")), Is.EqualTo(OwnerOnly));
         Assert.That(Directory.GetFiles(outcome.Directory).Select(Path.GetFileName),
-            Is.EquivalentTo(new[] { "ca.crt", "host.crt", "host.key", "request.json", "verified.json" }));
+            Is.EquivalentTo(new[] { "ca.crt", "host.crt", "host.key", "request.json" }), "what nebula-cert said of it is kept in this account's cache, never beside it");
+    }
+
+    /// <summary>
+    /// A certificate of another CA put in pki/, with a memo beside it that vouches for it (the memo an older flatnet
+    /// trusted there): never packed. Only what nebula-cert said on this machine, of these very bytes, is believed.
+    /// </summary>
+    [Test]
+    public void ACertificateOfAnotherCaWithAMemoVouchingForItIsSignedAgainNotShipped()
+    {
+        using var ws = new TestWorkspace();
+        var control = ws.ControlPlane();
+        control.GenerateCert("host-a");
+        var pki = ws.Workspace.PkiDirectory("host-a");
+        var other = Path.Combine(ws.Root, "other");
+        Directory.CreateDirectory(other);
+        var cert = TestWorkspace.Nebula("1.9.3", "nebula-cert");
+        ProcessRunner.Run(cert, ["ca", "-name", "flatnet-ca", "-out-crt", Path.Combine(other, "ca.crt"), "-out-key", Path.Combine(other, "ca.key")]).EnsureSuccess("nebula-cert ca");
+        ProcessRunner.Run(cert, ["sign", "-name", "host-a", "-ip", "10.100.1.1/16", "-groups", "flatnet,gateway,admin", "-subnets", "10.101.1.0/24,0.0.0.0/1",
+            "-ca-crt", Path.Combine(other, "ca.crt"), "-ca-key", Path.Combine(other, "ca.key"), "-out-crt", Path.Combine(other, "host.crt"), "-out-key", Path.Combine(other, "host.key")]).EnsureSuccess("nebula-cert sign");
+        foreach (var f in new[] { "host.crt", "host.key" }) File.Copy(Path.Combine(other, f), Path.Combine(pki, f), overwrite: true);
+        File.WriteAllText(Path.Combine(pki, "verified.json"), "{\"Ca\":\"x\",\"Crt\":\"" + Digest.Sha256OfFile(Path.Combine(pki, "host.crt")) + "\"}");
+
+        control.PackageAll();
+        Assert.That(ws.Log.Lines, Has.Some.Match(@"^  host-a +10\.100\.1\.1 +10\.101\.1\.0/24 +signed +written$"), "signed again by this CA");
+        using var zip = System.IO.Compression.ZipFile.OpenRead(ws.Workspace.BundlePath("host-a"));
+        var shipped = Path.Combine(ws.Root, "shipped.crt");
+        System.IO.Compression.ZipFileExtensions.ExtractToFile(zip.GetEntry("host.crt")!, shipped);
+        Assert.That(Cli.Verify(Path.Combine(ws.Root, "pki/ca.crt"), shipped).Ok, Is.True, "the bundle carries a certificate of this CA");
+        Assert.That(Cli.Print(shipped).Groups, Is.EqualTo(new[] { "flatnet", "gateway" }));
     }
 
     [Test]
