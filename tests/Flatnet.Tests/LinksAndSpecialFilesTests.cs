@@ -38,6 +38,34 @@ public class LinksAndSpecialFilesTests
         Assert.That(TempFolders.IsLink(Path.Combine(ws.Workspace.ArtifactsDirectory, ".tmp")), Is.False);
     }
 
+    /// <summary>A link anywhere on the way, not only at the last folder: render/ itself, a host's folder above its pki/.</summary>
+    [Test]
+    public void AFolderOnTheWayThatIsALinkIsNeitherWrittenThroughNorEmptied()
+    {
+        using var ws = new TestWorkspace();
+        var victim = Victim(ws);
+        var control = ws.ControlPlane();
+        control.RenderAll();
+        var render = Path.Combine(ws.Workspace.ArtifactsDirectory, "render");
+        Directory.Delete(render, recursive: true);
+        Directory.CreateDirectory(Path.Combine(victim, "host-a"));
+        Directory.CreateSymbolicLink(render, victim);
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!.Message, Does.Contain("render is a link, not a folder of flatnet's"));
+        Assert.That(Directory.GetFileSystemEntries(Path.Combine(victim, "host-a")), Is.Empty, "nothing written into the link's target");
+        Directory.Delete(Path.Combine(victim, "host-a"));
+        AssertUntouched(victim);
+
+        ws.ControlPlane().GenerateCert("host-b");
+        var host = ws.Workspace.HostDirectory("host-b");
+        var outside = Path.Combine(ws.Root, "outside-host-b");
+        Directory.Move(host, outside);
+        Directory.CreateSymbolicLink(host, outside);
+        var before = File.ReadAllBytes(Path.Combine(outside, "pki", "host.crt"));
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-b", force: true))!.Message, Does.Contain("host-b is a link, not a folder of flatnet's"));
+        Assert.That(File.ReadAllBytes(Path.Combine(outside, "pki", "host.crt")), Is.EqualTo(before), "the certificate outside was not re-signed in place");
+    }
+
     [Test]
     public void AHostsRenderFolderThatIsALinkIsNeitherWrittenThroughNorEmptied()
     {
@@ -170,6 +198,21 @@ public class LinksAndSpecialFilesTests
         var release = Path.Combine(ws.Root, "release.zip");
         Fifo(release);
         Assert.That(Assert.Throws<UsageError>(() => PlanDiff.Compare(ws.ControlPlane().Context, release))!.Message, Does.Contain("a fifo, not a regular file"));
+
+        // The state flatnet keeps in artifacts and hosts/: its records, requests, listings, zips and the rotation's record.
+        foreach (var state in new[]
+                 {
+                     Path.Combine(ws.Workspace.HostDirectory("host-b"), "bundle.inputs"), Path.Combine(ws.Workspace.PkiDirectory("host-b"), "request.json"),
+                     ws.Workspace.BundlePath("host-b"), Path.Combine(ws.Root, "hosts", "ca-rotation.json"),
+                 })
+        {
+            var kept = state + ".kept";
+            if (File.Exists(state)) File.Move(state, kept);
+            Fifo(state);
+            Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain("a fifo, not a regular file"), state);
+            File.Delete(state);
+            if (File.Exists(kept)) File.Move(kept, state);
+        }
 
         Fifo(Path.Combine(ws.Root, "templates", "README.md.scriban"));
         Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!.Message, Does.Contain("a fifo, not a regular file"));

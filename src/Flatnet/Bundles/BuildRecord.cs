@@ -18,7 +18,7 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
         if (!File.Exists(path)) return null;
         try
         {
-            return JsonSerializer.Deserialize<BuildRecord>(File.ReadAllText(path));
+            return JsonSerializer.Deserialize<BuildRecord>(InputFiles.ReadAllText(path, InputFiles.StateLimit, "a build record"));
         }
         catch (JsonException)
         {
@@ -30,8 +30,14 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
         SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n");
 
     /// <summary>A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is missing.</summary>
-    public static string Fingerprint(string path) =>
-        File.Exists(path) ? Digest.Sha256OfFile(path) : Directory.Exists(path) ? BundleInputs.OfFolder(path) : "";
+    /// A link counts as itself (where it points), never followed; a file of no size is never opened (a FIFO has none).
+    public static string Fingerprint(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.LinkTarget is { } target) return "link:" + Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(target));
+        if (info.Exists) return Digest.Sha256(info.Length == 0 ? [] : File.ReadAllBytes(path));
+        return Directory.Exists(path) ? BundleInputs.OfFolder(path) : "";
+    }
 
     /// <summary>Made from <paramref name="inputs"/>, with every output still as it was written.</summary>
     public bool Holds(string inputs, IReadOnlyDictionary<string, string> outputPaths) =>

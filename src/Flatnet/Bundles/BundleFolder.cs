@@ -32,13 +32,14 @@ public static class BundleFolder
         {
             var relative = Path.GetRelativePath(folder, entry).Replace('\\', '/');
             if (TempFolders.IsLink(entry)) problems.Add($"{relative} is a link");
+            else if (File.Exists(entry) && InputFiles.NotRegular(entry) is { } why) problems.Add($"{relative} is {why}");
             else if (File.Exists(entry) && relative != "manifest.json" && !listed.ContainsKey(relative)) problems.Add($"{relative} is not in its manifest");
         }
         foreach (var (path, sha256) in listed)
         {
             var file = Path.Combine(folder, path);
             if (!File.Exists(file)) problems.Add($"{path} is missing");
-            else if (!TempFolders.IsLink(file) && Digest.Sha256(File.ReadAllBytes(file)) != sha256) problems.Add($"{path} is not the file its manifest records");
+            else if (!TempFolders.IsLink(file) && InputFiles.NotRegular(file) is null && Digest.Sha256(File.ReadAllBytes(file)) != sha256) problems.Add($"{path} is not the file its manifest records");
         }
         return problems.Count == 0 ? null : string.Join("; ", problems);
     }

@@ -37,6 +37,16 @@ public static class InputFiles
             throw new FlatnetException($"{Workspace.Relative(folder)}: {string.Join("; ", wrong.Select(w => $"{w.Name} is {w.Why}"))}, not a file flatnet wrote: nothing in it is read or written", fix);
     }
 
+    /// <summary>The most a state file flatnet wrote may hold (a record, a listing, a request): larger is not flatnet's.</summary>
+    public const long StateLimit = 4 * 1024 * 1024;
+
+    /// <summary>The most a bundle or release zip may hold (Nebula's Windows binaries are in it).</summary>
+    public const long ZipLimit = 1024L * 1024 * 1024;
+
+    /// <summary>The text of a regular file of at most <paramref name="limit"/> bytes, as <see cref="ReadAllBytes"/> refuses anything else.</summary>
+    public static string ReadAllText(string path, long limit, string what, string? field = null) =>
+        System.Text.Encoding.UTF8.GetString(ReadAllBytes(path, limit, what, field));
+
     /// <summary>The bytes of a regular file of at most <paramref name="limit"/> bytes; anything else refused, naming <paramref name="what"/>.</summary>
     public static byte[] ReadAllBytes(string path, long limit, string what, string? field = null)
     {
@@ -58,9 +68,6 @@ public static class InputFiles
         var read = reader.ReadBlock(buffer, 0, buffer.Length);
         return read > limit ? null : new string(buffer, 0, read);
     }
-
-    public static string ReadAllText(string path, long limit, string what, string? field = null) =>
-        System.Text.Encoding.UTF8.GetString(ReadAllBytes(path, limit, what, field));
 
     /// <summary>Keys, certificates and public keys are a few KiB at most.</summary>
     public const long KeyLimit = 64 * 1024;

@@ -19,6 +19,7 @@ public static partial class SafeFiles
         if (TempFolders.IsLink(target)) throw LinkRefused(target);
         var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
         RequireInsideOwned(parent);
+        RequireNoLinkOnTheWay(parent);
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.staging-{Guid.NewGuid():N}");
         var old = Path.Combine(parent, $".{Path.GetFileName(target)}.old-{Guid.NewGuid():N}");
@@ -52,6 +53,7 @@ public static partial class SafeFiles
     public static bool DeleteWritten(string target, string listing, IReporter? log = null)
     {
         RequireInsideOwned(Path.GetDirectoryName(Path.GetFullPath(target))!);
+        RequireNoLinkOnTheWay(Path.GetDirectoryName(Path.GetFullPath(target))!);
         if (TempFolders.IsLink(target)) { log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is"); return false; }
         var written = Written(listing);
         foreach (var (path, folder) in Below(target).Reverse().ToList())
@@ -70,7 +72,7 @@ public static partial class SafeFiles
 
     /// <summary>What a listing says flatnet wrote: paths with '/'; none when there is no listing.</summary>
     private static HashSet<string> Written(string listing) =>
-        File.Exists(listing) ? File.ReadAllLines(listing).Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
+        File.Exists(listing) ? InputFiles.ReadAllText(listing, InputFiles.StateLimit, "flatnet's listing of what it wrote").Split('\n').Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
 
     /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
     private static HashSet<string> FilesBelow(string folder) =>

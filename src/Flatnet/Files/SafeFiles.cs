@@ -93,8 +93,11 @@ public static partial class SafeFiles
         new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
     }
 
-    /// <summary>No folder between flatnet's artifacts and <paramref name="dir"/> may be a link (one at artifacts/bundles sent every key where it pointed).</summary>
-    private static void RequireNoLinkOnTheWay(string dir)
+    /// <summary>
+    /// No folder between flatnet's artifacts and <paramref name="dir"/> may be a link (one at artifacts/bundles sent
+    /// every key where it pointed): every write, move and delete in the artifacts walks the whole way first.
+    /// </summary>
+    public static void RequireNoLinkOnTheWay(string dir)
     {
         for (var d = new DirectoryInfo(dir); d is not null && !File.Exists(Path.Combine(d.FullName, OwnedMarker)); d = d.Parent)
             if (d.LinkTarget is not null && IsInsideOwned(d.FullName))
@@ -102,7 +105,7 @@ public static partial class SafeFiles
     }
 
     private static StateConflict LinkRefused(string folder) =>
-        new($"{Workspace.Relative(folder)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(folder)}) and run this again", Workspace.Relative(folder));
+        new($"{Workspace.Relative(folder)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(folder)}) and run this again");
 
     public static void WriteAllText(string path, string text, bool secret = false) =>
         WriteFile(path, t => File.WriteAllText(t, text), secret);

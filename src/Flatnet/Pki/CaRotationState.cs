@@ -48,7 +48,7 @@ public sealed record CaRotationState(string OldFingerprint, string NewFingerprin
         string? why;
         try
         {
-            var state = JsonSerializer.Deserialize<CaRotationState>(File.ReadAllText(path), Json);
+            var state = JsonSerializer.Deserialize<CaRotationState>(InputFiles.ReadAllText(path, InputFiles.StateLimit, "the CA rotation's record"), Json);
             // Data, never a path: a fingerprint names the retired CA's files (ca.retired-FP.crt), so it must be one.
             why = state is null ? "it is empty"
                 : !IsFingerprint(state.OldFingerprint) ? "old_fingerprint is not a certificate fingerprint (64 hex digits)"

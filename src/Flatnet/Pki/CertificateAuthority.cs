@@ -35,13 +35,13 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     /// </summary>
     public byte[] TrustedPem()
     {
-        var own = File.ReadAllText(CrtPath);
+        var own = InputFiles.ReadAllText(CrtPath, InputFiles.KeyLimit, "the CA's certificate", "ca.crt");
         if (rotation is not { TrustsBoth: true }) return System.Text.Encoding.UTF8.GetBytes(own);
         var other = rotation.Swapped ? RetiredCrtPath(rotation.OldFingerprint) : NextCrtPath;
         if (!File.Exists(other))
             throw new FlatnetException($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but its other CA {Workspace.Relative(other)} is missing",
                 fix: $"restore {Workspace.Relative(other)} (from a backup of this folder), then run ./build.sh --target=RotateCa to finish the rotation");
-        return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + File.ReadAllText(other).TrimEnd('\n') + "\n");
+        return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA").TrimEnd('\n') + "\n");
     }
 
     /// <summary>The old CA while phase 3 re-signs the hosts: a certificate it signed is still current, until its host's turn.</summary>
@@ -107,6 +107,10 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     {
         if (!File.Exists(CrtPath) || !File.Exists(KeyPath))
             throw new FlatnetException($"no CA at {Workspace.Relative(CrtPath)} and {Workspace.Relative(KeyPath)}.", fix: "copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA");
+        // nebula-cert would block on a FIFO, or read /dev/zero for ever: the CA is two small regular files.
+        foreach (var (path, what) in new[] { (CrtPath, "the CA's certificate"), (KeyPath, "the CA's key") })
+            if (InputFiles.NotRegular(path) is { } why)
+                throw new FlatnetException($"{Workspace.Relative(path)} ({what}) is {why}: it is not read", "put the CA's file itself there (network.yaml's ca.crt and ca.key name them)");
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(KeyPath) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
             throw new FlatnetException($"{Workspace.Relative(KeyPath)}: the CA key can be read or changed by others (mode {Convert.ToString((int)File.GetUnixFileMode(KeyPath), 8)}); " +
                                        "whoever reads it can sign hosts into the mesh.", fix: $"chmod 600 {Workspace.Relative(KeyPath)} (and check who copied it where)");

@@ -92,6 +92,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}",
                 fix: "check that network.yaml's ca.crt and ca.key are one CA's pair (nebula-cert print -path on the crt), then sign again with --force");
 
+        SafeFiles.RequireNoLinkOnTheWay(dir);
         TempFolders.CreateOwnerOnly(dir);
         // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.
         File.Delete(Path.Combine(dir, publicKey is null ? "host.pub" : "host.key"));
@@ -120,7 +121,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     {
         var dir = OwnPkiDirectory(host.Name);
         var crt = Path.Combine(dir, "host.crt");
-        var note = File.Exists(Path.Combine(dir, "request.json")) ? SignRequest.FromJson(File.ReadAllText(Path.Combine(dir, "request.json"))) : null;
+        var note = File.Exists(Path.Combine(dir, "request.json")) ? SignRequest.FromJson(InputFiles.ReadAllText(Path.Combine(dir, "request.json"), InputFiles.StateLimit, "the signing request")) : null;
         if (note is null || !File.Exists(crt)) return "it has no certificate yet";
         var caInfo = ca.RequireUsable();
         // While RotateCa re-signs the hosts, one the old CA signed is current until its turn: every config trusts both.
@@ -171,6 +172,6 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     private static SignRequest? ReadNote(string dir)
     {
         var path = Path.Combine(dir, "request.json");
-        return File.Exists(path) ? SignRequest.FromJson(File.ReadAllText(path)) : null;
+        return File.Exists(path) ? SignRequest.FromJson(InputFiles.ReadAllText(path, InputFiles.StateLimit, "the signing request")) : null;
     }
 }

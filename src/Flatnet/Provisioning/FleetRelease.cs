@@ -23,7 +23,7 @@ public static class FleetRelease
         var hosts = packed.Where(r => r.Pending is null).Select(r => r.Host).ToList();
         var pending = packed.Where(r => r.Pending is not null).ToList();
         // The very zips that ship are inspected, not the unpacked folders beside them.
-        var bundles = hosts.Select(h => (Host: h, Zip: File.ReadAllBytes(context.Workspace.BundlePath(h)))).ToList();
+        var bundles = hosts.Select(h => (Host: h, Zip: InputFiles.ReadAllBytes(context.Workspace.BundlePath(h), InputFiles.ZipLimit, $"{h}'s bundle"))).ToList();
         var withKeys = bundles.Where(b => ReleaseArchive.PrivateKeysIn(b.Zip).Count > 0).Select(b => b.Host).ToList();
         if (withKeys.Count > 0 && !includeKeys)
             throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around",
@@ -39,7 +39,7 @@ public static class FleetRelease
         var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0);
         if (File.Exists(path))
         {
-            if (File.ReadAllBytes(path).AsSpan().SequenceEqual(zip))
+            if (InputFiles.ReadAllBytes(path, InputFiles.ZipLimit, "the release").AsSpan().SequenceEqual(zip))
             {
                 context.Log.Info($"release {version}: {Workspace.Relative(path)} is up to date");
                 return new ReleaseOutcome(path, false, changelog);

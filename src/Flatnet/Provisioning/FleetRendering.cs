@@ -28,7 +28,7 @@ public static class FleetRendering
         // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
         // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
         var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
-        var older = File.Exists(olderList) ? File.ReadAllLines(olderList).ToHashSet() : [];
+        var older = File.Exists(olderList) ? InputFiles.ReadAllText(olderList, InputFiles.StateLimit, "an older flatnet's list of its render folders").Split('\n').ToHashSet() : [];
         var folders = Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToList() : [];
         string Listing(string name) => Path.Combine(context.Workspace.HostDirectory(name), "render.files");
         bool Ours(string name) => File.Exists(Listing(name)) || older.Contains(name);

@@ -19,7 +19,7 @@ public static class InstalledBundle
 
     public static bool IsConfirmedByHand(Workspace workspace, string host) =>
         File.Exists(ByHandPath(workspace, host)) && File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
-        && File.ReadAllText(ByHandPath(workspace, host)).Trim() == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
+        && Files.InputFiles.ReadAllText(ByHandPath(workspace, host), Files.InputFiles.StateLimit, "the by-hand confirmation").Trim() == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
 
     public static void ConfirmByHand(Workspace workspace, string host) =>
         SafeFiles.WriteAllText(ByHandPath(workspace, host), Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json")) + "\n");
