@@ -46,32 +46,6 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
                 $"use a prefix from /{Pool.PrefixLength} to /30; the default is /24");
     }
 
-    /// <summary>
-    /// The LAN is not the mesh: a host's deploy address or a lighthouse's endpoint inside the overlay or the routed
-    /// pool would be reached through Nebula (every WSL2 routes the pool through Windows, every peer routes a block into
-    /// its host), the very tunnel that address is there to bring up.
-    /// </summary>
-    public void UnderlayLiesOutsideTheMesh()
-    {
-        foreach (var (file, field, text) in Underlay())
-        {
-            if (!Ipv4Network.TryParseAddress(text, out var a)) continue;
-            var inside = Overlay.Contains(a) ? $"the overlay {Overlay}" : Pool.Contains(a) ? $"routed_pool {Pool}" : null;
-            if (inside is not null)
-                problems.Add(file, field, $"{text} is inside {inside}, which is reached through Nebula, not the LAN",
-                    "give the address the machine has on the LAN (or its DNS name), as `ipconfig` (Windows) or `ip -4 addr` (Linux) shows it there");
-        }
-    }
-
-    private IEnumerable<(string File, string Field, string Address)> Underlay()
-    {
-        for (var i = 0; i < Net.Lighthouses.Count; i++)
-            foreach (var ep in Net.Lighthouses[i].Endpoints)
-                yield return (Net.File, $"lighthouses[{i}].endpoints", ep[..Math.Max(0, ep.LastIndexOf(':'))]);
-        foreach (var h in inventory.Hosts)
-            if (h.Deploy.Address is { } address) yield return (h.File, "deploy.address", address);
-    }
-
     public void MtuIsUsable()
     {
         if (Net.Tuning.Mtu is < 576 or > 9000)

@@ -165,7 +165,9 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         var keyFile = wanted.KeySource == LocalKey ? Path.Combine(dir, "host.key") : publicKey ?? Path.Combine(dir, "host.pub");
         if (!File.Exists(keyFile)) return wanted.KeySource == LocalKey ? "its key (host.key) is missing" : "the host's public key (host.pub) is missing";
         if (InputFiles.NotRegular(keyFile) is { } why) return $"{Path.GetFileName(keyFile)} is {why}";
+        if (!NebulaKeys.IsKey(keyFile)) return $"{Workspace.Relative(keyFile)} is {(new FileInfo(keyFile).Length == 0 ? "empty" : "not a key nebula-cert made")}";
         var key = NebulaKeys.PublicKeyHex(keyFile);
+        // null: a key of another curve (P256), which this check does not read; nebula -test pairs it.
         return key is null || key == info.PublicKey.ToLowerInvariant() ? null : "its key does not pair with its certificate";
     }
 

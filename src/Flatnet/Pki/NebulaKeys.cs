@@ -21,6 +21,18 @@ public static class NebulaKeys
         return pem.Contains("X25519 PUBLIC KEY", StringComparison.Ordinal) ? Convert.ToHexStringLower(bytes) : null;
     }
 
+    /// <summary>
+    /// Whether a key file is one key as nebula-cert writes it (one NEBULA ... KEY block of 32 bytes or more), of
+    /// whichever curve; a damaged or doubled one is not, and never counts as pairing with a certificate.
+    /// </summary>
+    public static bool IsKey(string keyFile)
+    {
+        if (!File.Exists(keyFile)) return false;
+        var pem = File.ReadAllText(keyFile);
+        var begins = pem.Split('\n').Count(l => l.StartsWith("-----BEGIN NEBULA", StringComparison.Ordinal) && l.TrimEnd().EndsWith("KEY-----", StringComparison.Ordinal));
+        return begins == 1 && Body(pem) is { Length: >= 32 };
+    }
+
     private static byte[]? Body(string pem)
     {
         var lines = pem.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Where(l => !l.StartsWith("-----", StringComparison.Ordinal));

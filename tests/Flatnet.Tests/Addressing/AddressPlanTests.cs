@@ -94,6 +94,10 @@ public class AddressPlanTests
         yield return Case("deploy address inside the routed pool", ws => ws.Edit("host-b.yaml", "address:", "  address: 10.101.1.5"),
             "host-b.yaml: line 10: deploy.address: 10.101.1.5 is inside routed_pool 10.101.0.0/16, which is reached through Nebula, not the LAN",
             "fix: give the address the machine has on the LAN");
+        yield return Case("deploy address nobody answers at", ws => ws.Edit("host-b.yaml", "address:", "  address: 0.0.0.0"),
+            "host-b.yaml: line 10: deploy.address: 0.0.0.0 is \"this network\" (0.0.0.0/8): no other machine is reached there");
+        yield return Case("two hosts at one address", ws => ws.Edit("host-c.yaml", "address:", "  address: 198.18.0.12"),
+            "host-c.yaml: line 10: deploy.address: 198.18.0.12 (port 22) is also host-b's deploy address");
         yield return Case("lighthouse endpoint inside the overlay", ws => ws.Edit("network.yaml", "endpoints:", "    endpoints: [\"10.100.0.1:4242\"]"),
             "network.yaml: line 41: lighthouses[0].endpoints: 10.100.0.1 is inside the overlay 10.100.0.0/16");
         yield return Case("group with a comma", ws => ws.Edit("host-b.yaml", "groups:", "groups: [\"flatnet,gateway\"]"),

@@ -196,7 +196,10 @@ public class PackagingTests
         ws.ControlPlane().PackageAll();
         File.WriteAllText(Path.Combine(ws.Workspace.PkiDirectory("host-b"), "host.key"), "");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-b"))!;
-        Assert.That(e.Message, Does.Contain("pki/host.key is empty, so host-b's certificate has no key to go with it")
-            .And.Contain("fix: ./build.sh --target=GenerateCert --host=host-b --force"));
+        Assert.That(e.Message, Does.Contain("host-b: cannot package: ").And.Contain("pki/host.key is empty")
+            .And.Contain("fix: ./build.sh --target=GenerateCert --host=host-b"));
+        // Which then makes a new key pair, as the fix says.
+        Assert.That(ws.ControlPlane().GenerateCert("host-b").Signed, Is.True);
+        Assert.That(ws.ControlPlane().PackageBundle("host-b").Written, Is.True);
     }
 }

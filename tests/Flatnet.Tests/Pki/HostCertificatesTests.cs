@@ -113,6 +113,21 @@ public class HostCertificatesTests
         Assert.That(forced.Cert.Fingerprint, Is.Not.EqualTo(first.Cert.Fingerprint));
     }
 
+    /// <summary>A damaged host.key (a short body, two keys in one file) never counts as pairing: the host is signed again with a new key.</summary>
+    [TestCase("-----BEGIN NEBULA X25519 PRIVATE KEY-----\nAAAA\n-----END NEBULA X25519 PRIVATE KEY-----\n")]
+    [TestCase(null)]
+    public void ADamagedKeyIsMadeAgainNotTakenAsPairing(string? damaged)
+    {
+        using var ws = new TestWorkspace();
+        var first = ws.ControlPlane().GenerateCert("host-c");
+        var key = Path.Combine(first.Directory, "host.key");
+        File.WriteAllText(key, damaged ?? File.ReadAllText(key) + File.ReadAllText(key));
+        var again = ws.ControlPlane().GenerateCert("host-c");
+        Assert.That(again.Signed, Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host.key is not a key nebula-cert made"));
+        Assert.That(global::Flatnet.Pki.NebulaKeys.IsKey(key), Is.True);
+    }
+
     [Test]
     public void ChangedInventoryResigns()
     {
