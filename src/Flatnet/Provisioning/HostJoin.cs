@@ -44,10 +44,11 @@ public static partial class HostJoin
         {
             deployKey = DeployKey(entry, home ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile));
         }
-        catch (FlatnetException) when (made)
+        catch (FlatnetException e) when (made)
         {
-            File.Delete(file); // all or nothing: the host's file goes with the refusal
-            throw;
+            File.Delete(file); // all or nothing: the host's file goes with the refusal, and the refusal names no file that is gone
+            throw new FlatnetException($"{host}: {e.Problem}; nothing was written",
+                $"make one: ssh-keygen -t ed25519, then run Join again (a key elsewhere: write {Workspace.Relative(file)} with deploy.identity naming it, then Join)", inner: e);
         }
         if (made) context.Log.Info($"wrote {Workspace.Relative(file)} (index {entry.Index}; its reply fills in the rest)");
         var script = platform.JoinScript(entry, read.Network, deployKey);

@@ -83,6 +83,18 @@ public class JoinTests
             Does.StartWith("--reply: names user= twice"));
     }
 
+    /// <summary>Without a key on this machine, Join writes nothing, and its refusal names no file it took back.</summary>
+    [Test]
+    public void WithoutAKeyJoinWritesNothingAndNamesNoFileItTookBack()
+    {
+        using var ws = new TestWorkspace();
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "empty-home")).FullName;
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Join("pc-9", home: home))!;
+        Assert.That(e.Message, Does.StartWith("pc-9: no SSH key on this machine").And.Contain("nothing was written").And.Contain("fix: make one: ssh-keygen -t ed25519"));
+        Assert.That(e.Message, Does.Not.StartWith("hosts/pc-9.yaml").And.Not.Contain("in the host's file"));
+        Assert.That(File.Exists(ws.HostsFile("pc-9.yaml")), Is.False);
+    }
+
     /// <summary>A reply whose LAN address lies inside the mesh (the routed pool, the overlay) is refused, and the host's file stays as it was.</summary>
     [Test]
     public void AReplyWhoseAddressIsInsideTheMeshIsRefusedAndNothingIsWritten()
