@@ -48,12 +48,13 @@ public class RolloutLabTests
             StillAsItWas("wrong key");
 
             File.WriteAllText(hostFile, original);
-            // Corrupted between packaging and the host: install.sh refuses it before touching anything.
+            // Corrupted between packaging and the upload: refused here, before anything travels (install.sh's own
+            // SHA256SUMS check stays behind it, for what changes on the way).
             new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a");
             File.AppendAllText(Path.Combine(lab.Workspace.BundleDirectory("host-a"), "config.yaml"), "# tampered\n");
             var damaged = Deploy();
-            Assert.That(damaged, Is.TypeOf<RemoteCommandFailed>(), "the host answered, and its install script refused");
-            Assert.That(damaged.Message, Does.Contain("installing the bundle on host-a failed").And.Contain("bundle is damaged"));
+            Assert.That(damaged, Is.TypeOf<StateConflict>(), "refused on the build machine");
+            Assert.That(damaged.Message, Does.Contain("is not the bundle flatnet built (config.yaml is not the file its manifest records); nothing was uploaded"));
             StillAsItWas("corrupt bundle");
 
             // An install root that cannot be written: a file stands where its folder would be.

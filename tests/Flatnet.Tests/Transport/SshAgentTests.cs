@@ -30,6 +30,8 @@ public class SshAgentTests
                 LabSshd.ConfigText($"127.0.0.1:{port}", $"{dir}/hostkey", $"{dir}/sshd.pid", $"{dir}/authorized_keys", $"HOME={dir}"));
             var sshd = LabPrerequisites.Which("sshd") ?? throw new InvalidOperationException("no sshd: the lab's prerequisites install openssh-server");
             ProcessRunner.Run(sshd, ["-f", Path.Combine(dir, "sshd_config"), "-E", Path.Combine(dir, "sshd.log")]).EnsureSuccess("sshd");
+            // sshd writes its pid file once it is in the background: a moment after the command returns.
+            for (var i = 0; i < 50 && !File.Exists(Path.Combine(dir, "sshd.pid")); i++) Thread.Sleep(100);
             sshdPid = File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim();
 
             // The agent holds the client key; the key file itself is then removed, so only the agent can sign.
