@@ -64,6 +64,8 @@ public class SshAgentTests
         }
         finally
         {
+            // An sshd that started but failed the test before its pid was read is ended too, by its pid file.
+            sshdPid ??= File.Exists(Path.Combine(dir, "sshd.pid")) ? File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim() : null;
             foreach (var pid in new[] { agentPid, sshdPid }.Where(p => !string.IsNullOrEmpty(p))) ProcessRunner.Run("kill", [pid!]);
             Directory.Delete(dir, recursive: true);
         }
