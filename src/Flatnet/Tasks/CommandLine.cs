@@ -59,21 +59,12 @@ public static class CommandLine
         UsageErrors.ThrowIfAny(named, problems);
     }
 
-    /// <summary>The arguments <paramref name="target"/> reads: its own, those of every task it runs first, and the common ones.</summary>
-    public static IReadOnlyList<string> Accepted(string target, IReadOnlyList<FlatnetTask> tasks)
-    {
-        var byName = tasks.ToDictionary(t => t.Name, StringComparer.OrdinalIgnoreCase);
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var options = new List<string>();
-        void Visit(string name)
-        {
-            if (!seen.Add(name) || !byName.TryGetValue(name, out var task)) return;
-            foreach (var dependency in task.DependsOn) Visit(dependency);
-            options.AddRange(task.Options);
-        }
-        Visit(target);
-        return options.Concat(Common).Distinct().ToList();
-    }
+    /// <summary>
+    /// The arguments <paramref name="target"/> reads: its own, those of every task it runs first (<see cref="TaskGraph.Chain"/>),
+    /// and the common ones; a target of the script's own (Help) reads only the common ones.
+    /// </summary>
+    public static IReadOnlyList<string> Accepted(string target, IReadOnlyList<FlatnetTask> tasks) =>
+        (tasks.Any(t => t.Name == target) ? TaskGraph.Chain(tasks, target).SelectMany(t => t.Options) : []).Concat(Common).Distinct().ToList();
 
     /// <summary>The candidate a typo most likely meant: within two edits (or one for short words), or null.</summary>
     public static string? Nearest(string typed, IEnumerable<string> candidates) =>
