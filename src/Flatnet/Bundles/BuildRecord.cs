@@ -29,13 +29,14 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
     public void Write(Workspace workspace, string host, string output) =>
         SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n");
 
-    /// <summary>A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is missing.</summary>
-    /// A link counts as itself (where it points), never followed; a file of no size is never opened (a FIFO has none).
+    /// <summary>
+    /// A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is
+    /// missing. Each file counts as <see cref="BundleInputs.ContentOf"/> says: a link never followed, a file of no size never opened.
+    /// </summary>
     public static string Fingerprint(string path)
     {
         var info = new FileInfo(path);
-        if (info.LinkTarget is { } target) return "link:" + Digest.Sha256(System.Text.Encoding.UTF8.GetBytes(target));
-        if (info.Exists) return Digest.Sha256(info.Length == 0 ? [] : File.ReadAllBytes(path));
+        if (info.LinkTarget is not null || info.Exists) return Digest.Sha256(BundleInputs.ContentOf(info));
         return Directory.Exists(path) ? BundleInputs.OfFolder(path) : "";
     }
 

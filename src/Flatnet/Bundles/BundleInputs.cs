@@ -43,17 +43,22 @@ public static class BundleInputs
     public static string OfFolder(string folder)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        // Relative paths with '/', in the order of those paths: the same fingerprint on a Windows build machine. A link
-        // counts as itself (its name and where it points), never followed (two links to . made this run without end);
-        // a file of no size is never opened (a FIFO or a device has none, and opening one blocks or never ends).
+        // Relative paths with '/', in the order of those paths: the same fingerprint on a Windows build machine. Each
+        // entry as ContentOf counts it (a link never followed: two links to . made this run without end).
         foreach (var (file, name) in Entries(folder).Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/'))).OrderBy(f => f.Item2, StringComparer.Ordinal))
         {
             sha.AppendData(Encoding.UTF8.GetBytes(name + "\n"));
-            var info = new FileInfo(file);
-            sha.AppendData(info.LinkTarget is { } target ? Encoding.UTF8.GetBytes("-> " + target) : info.Length == 0 ? [] : File.ReadAllBytes(file));
+            sha.AppendData(ContentOf(new FileInfo(file)));
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
+
+    /// <summary>
+    /// What a file counts as in a fingerprint: a link its target's name, never followed; a file of no size nothing,
+    /// never opened (a FIFO or a device has none, and opening one blocks or never ends); any other file its bytes.
+    /// </summary>
+    public static byte[] ContentOf(FileInfo info) =>
+        info.LinkTarget is { } target ? Encoding.UTF8.GetBytes("-> " + target) : info.Length == 0 ? [] : File.ReadAllBytes(info.FullName);
 
     private static IEnumerable<string> Entries(string folder)
     {
