@@ -117,10 +117,13 @@ function global:Remove-NetRoute {
     ip route del $DestinationPrefix @via 2>$null
 }
 
-# Nebula's service: the real nebula, started as Windows' Service Control Manager would start nebula.exe -service run.
-function global:Test-LabNebula {
-    (Test-Path -LiteralPath $global:LabNebulaPid) -and (Test-Path "/proc/$((Get-Content -LiteralPath $global:LabNebulaPid).Trim())")
+# A process the stand-in started (Nebula's service, sshd, a task's loop) runs while its pid file names a live process.
+function global:Test-LabPidFile([string]$File) {
+    (Test-Path -LiteralPath $File) -and (Test-Path "/proc/$((Get-Content -LiteralPath $File).Trim())")
 }
+
+# Nebula's service: the real nebula, started as Windows' Service Control Manager would start nebula.exe -service run.
+function global:Test-LabNebula { Test-LabPidFile $global:LabNebulaPid }
 
 function global:Stop-LabNebula {
     if (Test-LabNebula) {
@@ -148,9 +151,7 @@ function global:Start-FakeNebula([string]$Name) {
 
 # OpenSSH Server's service (once join.ps1 has added the capability): the lab's sshd for this host, with its host key
 # made at its first start in %ProgramData%\ssh, as Windows' sshd makes it.
-function global:Test-LabSshd {
-    (Test-Path -LiteralPath $env:FLATNET_LAB_SSHD_PID) -and (Test-Path "/proc/$((Get-Content -LiteralPath $env:FLATNET_LAB_SSHD_PID).Trim())")
-}
+function global:Test-LabSshd { Test-LabPidFile $env:FLATNET_LAB_SSHD_PID }
 
 function global:Start-Service {
     [CmdletBinding()] param([string]$Name)
@@ -234,15 +235,15 @@ function global:ConvertTo-LabParameters([string]$Lines) {
 
 # The routing watcher's tasks (-Watch as SYSTEM, -Report as WSL2's owner) run as Task Scheduler runs them: a loop
 # of their own, as their principal, until stopped; the one-shot tasks run as the fake runs them.
-function global:Get-LabTaskPid([string]$TaskName) { Join-Path $env:FLATNET_LAB_STATE "task-$($TaskName -replace '[^A-Za-z0-9]', '_').pid" }
+function global:Get-LabTaskFile([string]$TaskName, [string]$Extension) { Join-Path $env:FLATNET_LAB_STATE "task-$($TaskName -replace '[^A-Za-z0-9]', '_').$Extension" }
 
-function global:Test-LabTask([string]$TaskName) {
-    $file = Get-LabTaskPid $TaskName
-    (Test-Path -LiteralPath $file) -and (Test-Path "/proc/$((Get-Content -LiteralPath $file).Trim())")
-}
+# Whether a task is the watcher's (it runs for ever) rather than a one-shot.
+function global:Test-LabLoopTask([object]$Task) { $Task -and "$(@($Task.Actions)[0].Arguments)" -match ' -(Watch|Report)\b' }
+
+function global:Test-LabTask([string]$TaskName) { Test-LabPidFile (Get-LabTaskFile $TaskName 'pid') }
 
 function global:Stop-LabTask([string]$TaskName) {
-    $file = Get-LabTaskPid $TaskName
+    $file = Get-LabTaskFile $TaskName 'pid'
     if (Test-LabTask $TaskName) { /bin/kill -- "-$((Get-Content -LiteralPath $file).Trim())" 2>$null }   # its process group: pwsh and what it runs
     Remove-Item -LiteralPath $file -ErrorAction SilentlyContinue
 }
@@ -250,14 +251,12 @@ function global:Stop-LabTask([string]$TaskName) {
 function global:Start-ScheduledTask {
     param([string]$TaskName)
     $task = $FakeWindows.Tasks[$TaskName]
-    $arguments = if ($task) { "$(@($task.Actions)[0].Arguments)" } else { '' }
-    if ($arguments -notmatch ' -(Watch|Report)\b') { & $global:LabFakeStartTask -TaskName $TaskName; return }
+    if (-not (Test-LabLoopTask $task)) { & $global:LabFakeStartTask -TaskName $TaskName; return }
     $FakeWindows.Changes.Add((Format-FakeCall 'Start-ScheduledTask' $PSBoundParameters))
     Stop-LabTask $TaskName
     $user = "$($task.Principal.UserId)".Split('\')[-1]
-    $words = @([regex]::Matches($arguments, '"([^"]*)"|(\S+)') | ForEach-Object { if ($_.Groups[1].Success) { $_.Groups[1].Value } else { $_.Groups[2].Value } })
-    $log = Join-Path $env:FLATNET_LAB_STATE "task-$($TaskName -replace '[^A-Za-z0-9]', '_').log"
-    sh -c 'u=$1; p=$2; l=$3; shift 3; FLATNET_LAB_USER=$u FLATNET_LAB_TASK=1 setsid "$@" >>"$l" 2>&1 </dev/null & echo $! >"$p"' sh $user (Get-LabTaskPid $TaskName) $log (Join-Path $env:FLATNET_LAB_BIN 'powershell.exe') @words
+    $words = @([regex]::Matches("$(@($task.Actions)[0].Arguments)", '"([^"]*)"|(\S+)') | ForEach-Object { if ($_.Groups[1].Success) { $_.Groups[1].Value } else { $_.Groups[2].Value } })
+    sh -c 'u=$1; p=$2; l=$3; shift 3; FLATNET_LAB_USER=$u FLATNET_LAB_TASK=1 setsid "$@" >>"$l" 2>&1 </dev/null & echo $! >"$p"' sh $user (Get-LabTaskFile $TaskName 'pid') (Get-LabTaskFile $TaskName 'log') (Join-Path $env:FLATNET_LAB_BIN 'powershell.exe') @words
     $task.State = 'Running'
 }
 
@@ -266,7 +265,7 @@ function global:Get-ScheduledTask {
     foreach ($name in @($FakeWindows.Tasks.Keys)) {
         if ($name -notlike $TaskName) { continue }
         $task = $FakeWindows.Tasks[$name]
-        if ("$(@($task.Actions)[0].Arguments)" -match ' -(Watch|Report)\b') { $task.State = if (Test-LabTask $name) { 'Running' } else { 'Ready' } }
+        if (Test-LabLoopTask $task) { $task.State = if (Test-LabTask $name) { 'Running' } else { 'Ready' } }
         $task
     }
 }
