@@ -19,5 +19,5 @@ Task("Help")
 });
 
 // An unknown target or argument is an error before anything runs, with the nearest name that fits.
-Flatnet.Tasks.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" });
+Flatnet.Tasks.FinalError.Guard(flatnet.Log, "the command line", () => Flatnet.Tasks.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" }));
 RunTarget(target);

@@ -15,6 +15,7 @@ public class CakeReporter : Flatnet.Output.IReporter
     public void Info(string message) => _context.Information("{0}", message);
     public void Warn(string message) => _context.Warning("{0}", message);
     public void Verbose(string message) => _context.Verbose("{0}", message);
+    public void Error(string message) => _context.Error("{0}", message);
 }
 
 // Cake runs with build/ as its working folder; flatnet works from the repository root, and says paths relative to it.
@@ -35,7 +36,7 @@ foreach (var task in flatnetTasks)
 {
     var builder = Task(task.Name).Description(task.Description);
     foreach (var dependency in task.DependsOn) builder.IsDependentOn(dependency);
-    if (task.HasBody) builder.Does(() => Flatnet.Tasks.TaskGraph.Run(flatnet, task));
+    if (task.HasBody) builder.Does(() => Flatnet.Tasks.TaskGraph.RunAtConsole(flatnet, task));
 }
 
 // The run is over, however it ended: every connection it opened to a host closes (at the process's exit, so that Cake

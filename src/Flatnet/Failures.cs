@@ -123,3 +123,9 @@ public sealed class PendingHosts(string problem, IReadOnlyList<string> fixes, IR
 {
     public IReadOnlyList<(string Host, string Why)> Pending => pending;
 }
+
+/// <summary>The one short line that ends a failed run (Tasks.FinalError); the problem itself, printed above it, is <see cref="Exception.InnerException"/>.</summary>
+public sealed class FailureHeadline(string headline, FlatnetException details) : FlatnetException(headline, inner: details)
+{
+    public FlatnetException Details => details;
+}

@@ -6,6 +6,8 @@ public interface IReporter
     void Info(string message);
     void Warn(string message);
     void Verbose(string message);
+    /// <summary>A line of a failure's details, printed above the run's one short final error line.</summary>
+    void Error(string message);
 }
 
 public sealed class ConsoleReporter : IReporter
@@ -13,6 +15,7 @@ public sealed class ConsoleReporter : IReporter
     public void Info(string message) => Console.WriteLine(message);
     public void Warn(string message) => Console.Error.WriteLine("warning: " + message);
     public void Verbose(string message) { }
+    public void Error(string message) => Console.Error.WriteLine(message);
 }
 
 /// <summary>Keeps every line; for tests and for callers that print a summary afterwards.</summary>
@@ -22,6 +25,7 @@ public sealed class RecordingReporter : IReporter
     public void Info(string message) => Lines.Add(message);
     public void Warn(string message) => Lines.Add("warning: " + message);
     public void Verbose(string message) => Lines.Add("verbose: " + message);
+    public void Error(string message) => Lines.Add("error: " + message);
 }
 
 /// <summary>Lets several threads report through one reporter without interleaving or corrupting it.</summary>
@@ -31,4 +35,5 @@ public sealed class SynchronizedReporter(IReporter inner) : IReporter
     public void Info(string message) { lock (_lock) inner.Info(message); }
     public void Warn(string message) { lock (_lock) inner.Warn(message); }
     public void Verbose(string message) { lock (_lock) inner.Verbose(message); }
+    public void Error(string message) { lock (_lock) inner.Error(message); }
 }

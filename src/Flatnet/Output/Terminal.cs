@@ -25,4 +25,5 @@ public sealed class CleanReporter(IReporter inner) : IReporter
     public void Info(string message) => inner.Info(Terminal.Clean(message));
     public void Warn(string message) => inner.Warn(Terminal.Clean(message));
     public void Verbose(string message) => inner.Verbose(Terminal.Clean(message));
+    public void Error(string message) => inner.Error(Terminal.Clean(message));
 }

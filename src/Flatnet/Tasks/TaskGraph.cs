@@ -51,6 +51,13 @@ public static class TaskGraph
     }
 
     /// <summary>
+    /// <see cref="Run"/> for a person at a console (the Cake script): a failure's details are printed in full, and the
+    /// run ends on one short line that points up to them (<see cref="FinalError"/>).
+    /// </summary>
+    public static void RunAtConsole(FlatnetContext context, FlatnetTask task) =>
+        FinalError.Guard(context.Log, task.Name + " stopped", () => Run(context, task));
+
+    /// <summary>
     /// What a person reads instead of .NET's words when the disk or the system refuses (no room, no permission, a file
     /// in the way) or parallel work fails: the problem in plain words, never a type name or "One or more errors occurred".
     /// </summary>
