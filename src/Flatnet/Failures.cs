@@ -67,16 +67,17 @@ public sealed class InventoryProblem(string inventory, IReadOnlyList<string> pro
 public sealed class UsageError(string problem, string fix, string flag) : FlatnetException(problem, fix, field: flag);
 
 /// <summary>Several arguments that do not fit, named at once, before anything ran.</summary>
-public sealed class UsageErrors(string target, IReadOnlyList<UsageError> errors)
-    : FlatnetException($"{errors.Count} arguments that {target} does not read; nothing ran:\n  " + string.Join("\n  ", errors.Select(e => e.Message.Replace("\n", "\n  "))))
+/// <param name="complaint">what is wrong with them: <c>does not read</c> (unknown), or <c>cannot use</c> (a value that does not fit).</param>
+public sealed class UsageErrors(string target, IReadOnlyList<UsageError> errors, string complaint = "does not read")
+    : FlatnetException($"{errors.Count} arguments that {target} {complaint}; nothing ran:\n  " + string.Join("\n  ", errors.Select(e => e.Message.Replace("\n", "\n  "))))
 {
     public IReadOnlyList<UsageError> Errors => errors;
 
     /// <summary>Throws the one error as it is, or several as one <see cref="UsageErrors"/>; nothing when there are none.</summary>
-    public static void ThrowIfAny(string target, IReadOnlyList<UsageError> errors)
+    public static void ThrowIfAny(string target, IReadOnlyList<UsageError> errors, string complaint = "does not read")
     {
         if (errors.Count == 1) throw errors[0];
-        if (errors.Count > 1) throw new UsageErrors(target, errors);
+        if (errors.Count > 1) throw new UsageErrors(target, errors, complaint);
     }
 }
 

@@ -16,41 +16,102 @@ public static class FleetInit
     /// <summary>The example's lab addresses (the lab's underlay, 198.18.0.0/15): never a fleet's.</summary>
     private static readonly Ipv4Network LabUnderlay = Ipv4Network.Parse("198.18.0.0/15");
 
+    /// <summary>The lighthouse's port when the answer gives none: Nebula's own (examples/config.yml's listen.port).</summary>
+    public const int DefaultLighthousePort = 4242;
+
     /// <summary>
     /// What Init is to do, from the command line; on a terminal, what the command line leaves out is asked; elsewhere
-    /// (CI, a pipe) it must be given.
+    /// (CI, a pipe) it must be given. A flag and an answer follow one rule each (<see cref="Rules"/>).
     /// </summary>
     public static InitChoices Choices(TaskArguments a)
     {
         var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
+        string? Given(string flag) => a.Value(flag) is { } v ? Rules[flag].Normalize(v) : null;
         return a.Value("lighthouse") is null && interactive
-            ? Ask(Console.In, Console.Error, a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null)
-            : new InitChoices(a.Value("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
-                    "add --lighthouse=192.168.1.10:4242 (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
-                a.Value("lighthouse-ip"), a.Value("ca-crt"), a.Value("ca-key"), a.Value("windows-release"), a.Value("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
+            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null)
+            : new InitChoices(Given("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
+                    $"add --lighthouse=192.168.1.10:{DefaultLighthousePort} (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
+                Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
     }
 
-    /// <summary>The choices asked one by one (an empty answer takes the default shown, or leaves the item for later).</summary>
+    /// <summary>
+    /// The choices asked one by one. Each answer is checked when it is given, by the rule its flag follows, and asked
+    /// again until it fits; an empty answer takes the default shown, or leaves the item for later. Nothing is written
+    /// until the last answer.
+    /// </summary>
     public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null)
     {
-        string? Question(string text, string? given, string? fallback = null)
+        string? Question(string text, string flag, string? given, string? fallback = null, string empty = "later", bool required = false)
         {
             if (given is not null) return given;
-            questions.Write($"{text}{(fallback is null ? " (empty: later)" : $" [{fallback}]")}: ");
-            questions.Flush();
-            var answer = answers.ReadLine()?.Trim();
-            return string.IsNullOrEmpty(answer) ? fallback : answer;
+            while (true)
+            {
+                questions.Write($"{text} [{fallback ?? "empty: " + empty}]: ");
+                questions.Flush();
+                var answer = answers.ReadLine()?.Trim();
+                if (answer is null) return fallback;   // no more answers (the input ended): what is left stays for later
+                if (answer.Length == 0 && (fallback is not null || !required)) return fallback;
+                var value = answer.Length == 0 ? "" : Rules[flag].Normalize(answer);
+                if ((answer.Length == 0 ? new UsageError("an answer is needed", "", flag) : Rules[flag].Problem(value)) is not { } problem) return value;
+                questions.WriteLine($"  {problem.Problem}{(problem.Fix is { Length: > 0 } fix ? $" ({fix})" : "")}; try again");
+            }
         }
-        var lighthouse = Question("the lighthouse's LAN address and port, as the PCs reach it (e.g. 192.168.1.10:4242)", null)
-            ?? throw new UsageError("Init needs the lighthouse's LAN endpoint", "answer with ADDRESS:PORT, or pass --lighthouse=192.168.1.10:4242", "--lighthouse");
+        var lighthouse = Question($"the lighthouse's LAN address and port, as the PCs reach it (e.g. 192.168.1.10:{DefaultLighthousePort})", "lighthouse", null, required: true)
+            ?? throw new UsageError("Init needs the lighthouse's LAN endpoint", $"answer with ADDRESS:PORT, or pass --lighthouse=192.168.1.10:{DefaultLighthousePort}", "--lighthouse");
         return new InitChoices(lighthouse,
-            Question("the lighthouse's Nebula IP", lighthouseIp, "10.100.0.1"),
-            Question("Stage 1's ca.crt, to copy here", caCrt),
-            Question("Stage 1's ca.key (copied owner-only; empty if it stays on the lighthouse)", caKey),
-            Question("Nebula's Windows release zip (nebula-windows-amd64.zip)", release),
-            Question("the install root on the PCs", root, @"C:\flatnet")!,
-            keepExamples ?? Question("the lab's example hosts (host-a, host-b, host-c): remove them from hosts/? y/n", null, "y") is not ("y" or "Y" or "yes"));
+            Question("the lighthouse's Nebula IP", "lighthouse-ip", lighthouseIp, "10.100.0.1"),
+            Question("Stage 1's ca.crt, to copy here", "ca-crt", caCrt),
+            Question("Stage 1's ca.key, copied owner-only", "ca-key", caKey, empty: "it stays on the lighthouse, or later"),
+            Question("Nebula's Windows release zip (nebula-windows-amd64.zip)", "windows-release", release),
+            Question("the install root on the PCs", "root", root, @"C:\flatnet")!,
+            keepExamples ?? Question("the lab's example hosts (host-a, host-b, host-c): remove them from hosts/? y/n", "keep-examples", null, "y") is not ("y" or "Y" or "yes"));
     }
+
+    /// <summary>One flag's rule: how a value is written down (a port added, ~ expanded), and what is wrong with it.</summary>
+    private sealed record Rule(Func<string, string> Normalize, Func<string, UsageError?> Problem);
+
+    private static string Same(string value) => value;
+
+    /// <summary>The rule of each flag Init reads, for the command line and for the questions alike.</summary>
+    private static readonly IReadOnlyDictionary<string, Rule> Rules = new Dictionary<string, Rule>
+    {
+        ["lighthouse"] = new(WithPort, LighthouseProblem),
+        ["lighthouse-ip"] = new(Same, ip => System.Net.IPAddress.TryParse(ip, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? null
+            : new UsageError($"'{Grammar.Shown(ip)}' is not an IPv4 address", "the lighthouse's Nebula IP, e.g. --lighthouse-ip=10.100.0.1", "--lighthouse-ip")),
+        ["root"] = new(Same, root => Grammar.WindowsPath(root) is null && root is [var drive, ':', '\\', ..] && char.IsAsciiLetter(drive) ? null
+            : new UsageError($"'{Grammar.Shown(root)}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root")),
+        ["ca-crt"] = new(HomeExpanded, file => FileProblem("--ca-crt", file)),
+        ["ca-key"] = new(HomeExpanded, file => FileProblem("--ca-key", file)),
+        ["windows-release"] = new(HomeExpanded, file => FileProblem("--windows-release", file)),
+        ["keep-examples"] = new(Same, yes => yes is "y" or "Y" or "yes" or "n" or "N" or "no" ? null : new UsageError($"'{Grammar.Shown(yes)}' is neither y nor n", "", "--keep-examples")),
+    };
+
+    /// <summary>ADDRESS alone means Nebula's own port.</summary>
+    private static string WithPort(string endpoint) =>
+        endpoint.Contains(':') || endpoint.Length == 0 ? endpoint : $"{endpoint}:{DefaultLighthousePort}";
+
+    /// <summary>~/ is this account's home, as a shell would have said it (a flag's `=~/x` and an answer are not expanded by one).</summary>
+    private static string HomeExpanded(string path) =>
+        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..].TrimStart('/'))
+            : path;
+
+    private static UsageError? LighthouseProblem(string lighthouse)
+    {
+        var endpoint = lighthouse.Split(':');
+        if (endpoint.Length != 2 || !System.Net.IPAddress.TryParse(endpoint[0], out _) && Grammar.Address(endpoint[0]) is not null || !int.TryParse(endpoint[1], out var port) || port is < 1 or > 65535)
+            return new UsageError($"'{Grammar.Shown(lighthouse)}' is not HOST:PORT", $"e.g. --lighthouse=192.168.1.10:{DefaultLighthousePort}", "--lighthouse");
+        return IsLab(endpoint[0])
+            ? new UsageError($"{endpoint[0]} is the lab's address, not a lighthouse on your LAN", "give the LAN address your PCs reach Stage 1's lighthouse at", "--lighthouse")
+            : null;
+    }
+
+    private static UsageError? FileProblem(string flag, string file) =>
+        !File.Exists(file) && !Directory.Exists(file) ? new UsageError($"{Grammar.Shown(file)} does not exist", "give the path of the file on this machine", flag)
+        : !Directory.Exists(file) && InputFiles.NotRegular(file) is { } why ? new UsageError($"{file} is {why}", "give the path of the file itself", flag)
+        : flag != "--windows-release" && File.Exists(file) && new FileInfo(file).Length > InputFiles.KeyLimit
+            ? new UsageError($"{file} is larger than a CA's file ({InputFiles.KeyLimit / 1024} KiB at most)", "give Stage 1's ca.crt or ca.key", flag)
+        : null;
 
     public static IReadOnlyList<string> Init(FlatnetContext context, InitChoices choices)
     {
@@ -121,27 +182,15 @@ public static class FleetInit
         return done;
     }
 
+    /// <summary>Every choice against its flag's rule, all named at once, before anything is written.</summary>
     private static void Check(InitChoices choices)
     {
-        var problems = new List<UsageError>();
-        var endpoint = choices.Lighthouse.Split(':');
-        if (endpoint.Length != 2 || !System.Net.IPAddress.TryParse(endpoint[0], out _) && Grammar.Address(endpoint[0]) is not null || !int.TryParse(endpoint[1], out var port) || port is < 1 or > 65535)
-            problems.Add(new UsageError($"'{choices.Lighthouse}' is not HOST:PORT", "e.g. --lighthouse=192.168.1.10:4242", "--lighthouse"));
-        else if (IsLab(endpoint[0]))
-            problems.Add(new UsageError($"{endpoint[0]} is the lab's address, not a lighthouse on your LAN", "give the LAN address your PCs reach Stage 1's lighthouse at", "--lighthouse"));
-        if (choices.LighthouseIp is { } overlay && !System.Net.IPAddress.TryParse(overlay, out _))
-            problems.Add(new UsageError($"'{overlay}' is not an IPv4 address", "the lighthouse's Nebula IP, e.g. --lighthouse-ip=10.100.0.1", "--lighthouse-ip"));
-        // The inventory's grammar for a Windows root, and a drive: Init writes a real fleet's, never the lab's /path.
-        if (Grammar.WindowsPath(choices.Root) is not null || choices.Root is not [var drive, ':', '\\', ..] || !char.IsAsciiLetter(drive))
-            problems.Add(new UsageError($"'{Grammar.Shown(choices.Root)}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root"));
-        foreach (var (flag, file) in new[] { ("--ca-crt", choices.CaCrt), ("--ca-key", choices.CaKey), ("--windows-release", choices.WindowsRelease) })
-            if (file is not null && !File.Exists(file) && !Directory.Exists(file))
-                problems.Add(new UsageError($"{file} does not exist", "give the path of the file on this machine", flag));
-            else if (file is not null && !Directory.Exists(file) && InputFiles.NotRegular(file) is { } why)
-                problems.Add(new UsageError($"{file} is {why}", "give the path of the file itself", flag));
-            else if (file is not null && flag != "--windows-release" && File.Exists(file) && new FileInfo(file).Length > InputFiles.KeyLimit)
-                problems.Add(new UsageError($"{file} is larger than a CA's file ({InputFiles.KeyLimit / 1024} KiB at most)", "give Stage 1's ca.crt or ca.key", flag));
-        UsageErrors.ThrowIfAny("Init", problems);
+        var given = new (string Flag, string? Value)[]
+        {
+            ("lighthouse", choices.Lighthouse), ("lighthouse-ip", choices.LighthouseIp), ("root", choices.Root),
+            ("ca-crt", choices.CaCrt), ("ca-key", choices.CaKey), ("windows-release", choices.WindowsRelease),
+        };
+        UsageErrors.ThrowIfAny("Init", [.. given.Where(g => g.Value is not null).Select(g => Rules[g.Flag].Problem(g.Value!)).OfType<UsageError>()], "cannot use");
     }
 
     private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);
@@ -179,27 +228,40 @@ public static class FleetInit
         yield return $"CA {(secret ? "key" : "certificate")} copied to {Workspace.Relative(to)}{(secret ? " (owner-only)" : "")}";
     }
 
-    /// <summary>What Plan still refuses, or what remains before AddHost.</summary>
+    /// <summary>
+    /// What is left before the first host is in the mesh, each with its command, in the order a person does it: the CA,
+    /// Nebula's Windows release (Join makes Windows hosts), this machine's SSH key (Join puts it on each PC), then
+    /// the PCs to join, the replies awaited, and AddHost. What Plan refuses, when it refuses.
+    /// </summary>
     private static string StillToDo(FlatnetContext context)
     {
         try
         {
             var plan = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
+            var network = plan.Inventory.Network;
             var missing = new List<string>();
-            if (!File.Exists(plan.Inventory.Network.Ca.CrtPath)) missing.Add($"copy Stage 1's ca.crt and ca.key to {Workspace.Relative(plan.Inventory.Network.Ca.CrtPath)} (or --ca-crt/--ca-key)");
-            // Each platform says whether its bundles would carry Nebula (Windows: the release, or installed_by_hand).
-            foreach (var platform in plan.Hosts.Select(h => context.Platforms.For(h.Host)).Distinct())
+            if (!File.Exists(network.Ca.CrtPath)) missing.Add($"copy Stage 1's ca.crt and ca.key to {Workspace.Relative(network.Ca.CrtPath)} (or --ca-crt/--ca-key)");
+            // Each platform says whether its bundles would carry Nebula (Windows: the release, or installed_by_hand);
+            // Windows always, since the PCs Join adds are Windows unless told otherwise.
+            foreach (var platform in plan.Hosts.Select(h => context.Platforms.For(h.Host)).Prepend(context.Platforms.For(HostOs.Windows)).Distinct())
             {
                 try
                 {
-                    platform.ShippedNebula(plan.Inventory.Network);
+                    platform.ShippedNebula(network);
                 }
                 catch (FlatnetException e)
                 {
                     missing.Add($"{e.Problem} (--windows-release=nebula-windows-amd64.zip)");
                 }
             }
-            missing.AddRange(plan.Hosts.Where(h => h.Host.Deploy.HostKey is null && h.Host.Deploy.Transport == DeployTransport.Ssh).Select(h => $"{h.Name}: pin its SSH host key (deploy.host_key) or ssh to it once"));
+            var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+            if (!Transport.SshTarget.DefaultIdentities.Any(k => File.Exists(Path.Combine(home, ".ssh", k + ".pub"))))
+                missing.Add("make this machine's SSH key, which Join puts on each PC: ssh-keygen -t ed25519");
+            missing.AddRange(plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin && !plan.Inventory.IsRevoked(h.Name))
+                .Select(h => $"{h.Name}: run its join script there, then give the reply back: ./build.sh --target=Join --reply=REPLY"));
+            missing.AddRange(plan.Active.Where(h => h.Host.Deploy.HostKey is null && h.Host.Deploy.Transport == DeployTransport.Ssh).Select(h => $"{h.Name}: pin its SSH host key (deploy.host_key) or ssh to it once"));
+            if (!plan.Hosts.Any())
+                missing.Add("join your first PC: ./build.sh --target=Join --host=pc-1 (then run the join script it writes on that PC)");
             return missing.Count == 0 ? "nothing: ./build.sh --target=AddHost --host=NAME" : "\n  " + string.Join("\n  ", missing);
         }
         catch (InventoryProblem e)

@@ -39,6 +39,11 @@ public class InitTests
         Assert.That(File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.crt")), Is.EqualTo(File.ReadAllBytes(crt)));
         // The lab's hosts are gone: nothing waits for their addresses, and the first Join takes index 1.
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").Select(Path.GetFileName), Is.EqualTo(new[] { "network.yaml" }));
+        var toDo = ws.Log.Lines.Single(l => l.StartsWith("still to do:"));
+        Assert.That(toDo, Does.Contain("join your first PC: ./build.sh --target=Join --host=pc-1").And.Not.Contain("AddHost"), "with no host left, the next step is Join");
+        Assert.That(toDo, Does.Not.Contain("Windows release"), "the release was given");
+        var hasKey = global::Flatnet.Transport.SshTarget.DefaultIdentities.Any(k => File.Exists(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".ssh", k + ".pub")));
+        Assert.That(toDo.Contains("ssh-keygen -t ed25519"), Is.EqualTo(!hasKey), "this machine's SSH key is asked for exactly when it has none");
         var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
         Assert.That(plan.Lighthouses[0].Lighthouse.Endpoints, Is.EqualTo(new[] { "192.168.1.10:4242" }));
         Assert.That(plan.Inventory.Network.Nebula.Windows.Root, Is.EqualTo(@"C:\flatnet"));
@@ -69,10 +74,62 @@ public class InitTests
     [Test]
     public void OnATerminalWhatTheCommandLineLeavesOutIsAsked()
     {
+        using var ws = new TestWorkspace();
+        var crt = Path.Combine(ws.Root, "stage1-ca.crt");
+        File.WriteAllText(crt, "a certificate");
         var questions = new StringWriter();
-        var choices = FleetInit.Ask(new StringReader("192.168.1.10:4242\n\n/stage1/ca.crt\n\nF:\\flatnet\nn\n"), questions, caKey: "/given/ca.key");
-        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", "/stage1/ca.crt", "/given/ca.key", null, @"F:\flatnet", KeepExamples: true)));
+        var choices = FleetInit.Ask(new StringReader($"192.168.1.10:4242\n\n{crt}\n\nF:\\flatnet\nn\n"), questions, caKey: "/given/ca.key");
+        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", crt, "/given/ca.key", null, @"F:\flatnet", KeepExamples: true)));
         Assert.That(questions.ToString(), Does.Contain("the lighthouse's Nebula IP [10.100.0.1]: ").And.Not.Contain("ca.key"), "what was given is not asked");
+    }
+
+    [Test]
+    public void WithoutTheWindowsReleaseTheToDoListAsksForItEvenBeforeTheFirstHost()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("network.yaml", "installed_by_hand: true", "    # installed_by_hand: true");   // as the example ships
+        ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet"));
+        var toDo = ws.Log.Lines.Single(l => l.StartsWith("still to do:"));
+        Assert.That(toDo, Does.Contain("--windows-release=nebula-windows-amd64.zip").And.Contain("copy Stage 1's ca.crt").And.Contain("--target=Join --host=pc-1"));
+    }
+
+    [Test]
+    public void EachAnswerIsCheckedWhenGivenAndAskedAgainUntilItFits()
+    {
+        using var ws = new TestWorkspace();
+        var questions = new StringWriter();
+        var answers = string.Join("\n", "198.18.0.1", "192.168.1.10", "ten", "10.100.0.1", "/nope/ca.crt", "", "", "", "flatnet", "", "maybe", "y") + "\n";
+
+        var choices = FleetInit.Ask(new StringReader(answers), questions);
+
+        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", null, null, null, @"C:\flatnet", KeepExamples: false)),
+            "an address alone takes Nebula's port 4242; each bad answer was asked again, and the empty ones left for later");
+        var said = questions.ToString();
+        Assert.That(said, Does.Contain("198.18.0.1 is the lab's address, not a lighthouse on your LAN"));
+        Assert.That(said, Does.Contain("'ten' is not an IPv4 address"));
+        Assert.That(said, Does.Contain("/nope/ca.crt does not exist"));
+        Assert.That(said, Does.Contain("'flatnet' is not a Windows folder on a drive"));
+        Assert.That(said, Does.Contain("'maybe' is neither y nor n"));
+        Assert.That(said, Does.Contain("Stage 1's ca.key, copied owner-only [empty: it stays on the lighthouse, or later]: "), "one empty-answer note, not two");
+    }
+
+    [Test]
+    public void ATildeInAnAnswerOrAFlagIsThisAccountsHome()
+    {
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var file = Path.Combine(home, $".flatnet-init-test-{Guid.NewGuid():N}.crt");
+        File.WriteAllText(file, "x");
+        try
+        {
+            var tilde = "~/" + Path.GetFileName(file);
+            Assert.That(FleetInit.Ask(new StringReader($"192.168.1.10\n\n{tilde}\n"), new StringWriter()).CaCrt, Is.EqualTo(file));
+            Assert.That(FleetInit.Choices(TaskArguments.Of(("lighthouse", "192.168.1.10"), ("ca-crt", tilde))),
+                Is.EqualTo(new InitChoices("192.168.1.10:4242", null, file, null, null, @"C:\flatnet")));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
     }
 
     [Test]
