@@ -19,38 +19,52 @@ public static class FleetStatus
     {
         var problems = StatusTable.Problems(rows);
         if (problems.Count > 0)
-            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} host(s) unhealthy: " + string.Join("; ", problems.Select(p => $"{p.Host}: {p.Problem.Split('\n')[0]}")),
+            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} of {rows.Count} host(s) unhealthy: " + string.Join(", ", problems.Select(p => p.Host).Distinct()),
                 problems.Select(p => p.Fix).Distinct().ToList());
     }
 
     public static string JsonPath(FlatnetContext context) => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "status.json");
 
-    /// <summary>Reads every host and prints what it found; the rows, healthy or not (<see cref="RequireHealthy"/> judges them).</summary>
-    public static IReadOnlyList<HostStatus> Read(FlatnetContext context, bool json = false, bool wide = false) => new Reading(context).Read(json, wide);
+    /// <summary>
+    /// Reads every host (or the one <paramref name="only"/> names) and prints what it found; the rows, healthy or not
+    /// (<see cref="RequireHealthy"/> judges them).
+    /// </summary>
+    public static IReadOnlyList<HostStatus> Read(FlatnetContext context, bool json = false, bool wide = false, string? only = null) => new Reading(context).Read(json, wide, only);
 
     /// <summary>One look at the mesh, with the context it was given.</summary>
     private sealed class Reading(FlatnetContext context)
     {
-        public IReadOnlyList<HostStatus> Read(bool json, bool wide)
+        public IReadOnlyList<HostStatus> Read(bool json, bool wide, string? only)
         {
             var plan = context.Plan;
-            var hosts = plan.Deployable.ToList();
+            // A name not in the inventory gets the inventory's own "no host named" with the nearest name.
+            if (only is not null && plan.Host(only) is var named && !plan.Deployable.Contains(named))
+                throw new UsageError($"{only} is not one Status reads: revoked, awaiting its join reply, or installed by hand",
+                    "leave --host out to read every host (Status names those it does not read)", "--host");
+            var hosts = plan.Deployable.Where(h => only is null || h.Name == only).ToList();
             // A managed lighthouse is a host here too (deployable), so it is listed once.
-            var peers = hosts.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
+            var peers = plan.Deployable.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
             var rows = AtOnce.Each(hosts, h => Examine(h, peers)).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
             var problems = StatusTable.Problems(rows);
-            var ca = CaDaysLeft(); // nebula-cert print of the CA, once
+            var (caDays, rotation) = CaDaysLeft(); // nebula-cert print of the CA, once
+            var caShown = (caDays is { } d ? $"{d} days left" : "not here") + (rotation is null ? "" : $"; {rotation}");
             // Hosts flatnet does not reach are named, never silently left out: installed by hand, or awaiting their join reply.
-            var byHand = plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
-            var awaiting = plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
-            var text = JsonOutput.Document(new { ca, healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = rows, problems, installed_by_hand = byHand, awaiting_join = awaiting });
+            var byHand = only is not null ? [] : plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
+            var awaiting = only is not null ? [] : plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
+            var now = DateTimeOffset.UtcNow;
+            var text = JsonOutput.Document(new
+            {
+                ca = new { days_left = caDays, rotation },
+                healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = StatusTable.JsonHosts(rows, now), problems,
+                installed_by_hand = byHand, awaiting_join = awaiting,
+            }, now);
             context.ClaimArtifacts();
             SafeFiles.WriteAllText(JsonPath(context), text);
             if (json) context.PrintDocument(text);
-            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {ca}:\n" +
-                                  (wide ? StatusTable.Table(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList()) : StatusTable.Summary(rows)) + Relayed(rows) +
-                                  (byHand.Count == 0 ? "" : $"\n  not read: {string.Join(", ", byHand)}: installed by hand (transport: none); run scripts/flatnet-doctor there") +
-                                  (awaiting.Count == 0 ? "" : $"\n  pending: {string.Join(", ", awaiting)}: awaiting the join reply (./build.sh --target=Join --host=NAME --reply=...)"));
+            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {caShown}:\n" +
+                                  (wide ? StatusTable.Wide(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList(), now) : StatusTable.Summary(rows)) + Relayed(rows) +
+                                  (byHand.Count == 0 ? "" : "\n" + StatusTable.Wrap($"  not read: {string.Join(", ", byHand)}: installed by hand (transport: none); run scripts/flatnet-doctor there", "    ")) +
+                                  (awaiting.Count == 0 ? "" : "\n" + StatusTable.Wrap($"  pending: {string.Join(", ", awaiting)}: awaiting the join reply (./build.sh --target=Join --host=NAME --reply=...)", "    ")));
             var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
             if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
             return rows;
@@ -95,16 +109,17 @@ public static class FleetStatus
                     .Select(t => string.CompareOrdinal(r.Host, t.Key) < 0 ? $"{r.Host} - {t.Key}" : $"{t.Key} - {r.Host}"))
                 .Distinct().ToList();
             return pairs.Count == 0 ? ""
-                : $"\n  note: {string.Join(", ", pairs)} relayed now: every byte crosses the relay. VerifyPing asks relayed tunnels to handshake again, " +
-                  "and they end direct where the hosts can reach each other; it names those that cannot.";
+                : "\n" + StatusTable.Wrap($"  note: {string.Join(", ", pairs)} relayed now: every byte crosses the relay. VerifyPing asks relayed tunnels to handshake again, " +
+                  "and they end direct where the hosts can reach each other; it names those that cannot.", "    ");
         }
 
-        private string CaDaysLeft()
+        /// <summary>The CA's days left (null: no CA here), and what a rotation under way still needs.</summary>
+        private (int? Days, string? Rotation) CaDaysLeft()
         {
             var ca = context.Ca.CrtPath;
             var rotation = context.Ca.Rotation is { Finished: null } r
-                ? $"; RotateCa under way, phase {r.Phase} of 4 ({CaRotationState.Phases[r.Phase - 1]}): run ./build.sh --target=RotateCa to go on" : "";
-            return (File.Exists(ca) ? $"{context.NebulaCert.Print(ca).DaysLeft} days left" : "not here") + rotation;
+                ? $"RotateCa under way, phase {r.Phase} of 4 ({CaRotationState.Phases[r.Phase - 1]}): run ./build.sh --target=RotateCa to go on" : null;
+            return (File.Exists(ca) ? context.NebulaCert.Print(ca).DaysLeft : null, rotation);
         }
 
         private int? CertificateDaysLeft(string host)

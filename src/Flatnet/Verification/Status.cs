@@ -31,39 +31,62 @@ public sealed record StatusProblem(string Host, string Problem, string Fix);
 
 /// <summary>
 /// Status for a person: one line per host (as `tailscale status` does), its peers summed up, then one line per
-/// problem with its fix; the full peer matrix (<see cref="Table(IReadOnlyList{HostStatus}, IReadOnlyList{string})"/>) with --wide.
+/// problem with its fix; with --wide, one block per host with a line per peer (as `netbird status -d`). Every line fits
+/// <see cref="Columns"/>: a long problem or fix wraps, a long name or state is cut (the problem line says it whole).
 /// </summary>
 public static class StatusTable
 {
-    /// <summary>One line per host in natural order, then the problems, each with its fix. Fits 120 columns for names up to 16.</summary>
+    /// <summary>The widest line Status prints, in every mode.</summary>
+    public const int Columns = TextWidth.Columns;
+
+    /// <summary>One line per host in natural order, then the problems (each with its fix) and the verdict.</summary>
     public static string Summary(IReadOnlyList<HostStatus> rows)
     {
-        var sorted = rows.OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
-        var width = Math.Max(4, sorted.Select(r => r.Host.Length).DefaultIfEmpty(0).Max());
-        var lines = new List<string> { $"  {"host".PadRight(width)} {"ssh",-4} {"nebula",-8} {"service",-16} {"cert",-5} {"routing",-16} peers" };
+        var sorted = Sorted(rows);
+        var width = Math.Clamp(sorted.Select(r => r.Host.Length).DefaultIfEmpty(0).Max(), 4, 24);
+        var lines = new List<string> { $"  {"host".PadRight(width)} {"ssh",-4} {"nebula",-7} {"service",-20} {"cert",-5} {"routing",-12} peers" };
         foreach (var r in sorted)
-            lines.Add($"  {r.Host.PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(r.Nebula, 8),-8} {Cut(r.Service, 16),-16} " +
-                      $"{(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-5} {Cut(r.Routing, 16),-16} {(r.Reachable ? Peers(r, rows) : "-")}");
-        var problems = Problems(rows);
-        var healthy = rows.Count - Unhealthy(problems);
-        lines.Add($"{healthy} of {rows.Count} host(s) healthy" + (problems.Count == 0 ? "" : $"; {problems.Count} problem(s):"));
-        foreach (var p in problems) lines.Add($"  {p.Host}: {p.Problem}\n      fix: {p.Fix}");
+            lines.Add($"  {Cut(r.Host, width).PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(Version(r), 7),-7} {Cut(r.Service, 20),-20} " +
+                      $"{Days(r),-5} {Cut(r.Routing, 12),-12} {(r.Up ? Peers(r, rows) : "-")}");
+        lines.AddRange(Verdict(rows));
+        return string.Join("\n", lines);
+    }
+
+    /// <summary>
+    /// --wide: one block per host, its state on the first line and then a line per peer: the tunnel now (direct
+    /// ADDR:PORT, relayed via RELAY, idle, down) and how long ago the last handshake was; then the verdict.
+    /// </summary>
+    public static string Wide(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names) => Wide(rows, names, DateTimeOffset.UtcNow);
+
+    public static string Wide(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names, DateTimeOffset now)
+    {
+        var lines = new List<string>();
+        var width = Math.Clamp(names.Select(n => n.Length).DefaultIfEmpty(0).Max(), 4, 24);
+        foreach (var r in Sorted(rows))
+        {
+            lines.Add(Cut($"  {r.Host}: ssh {(r.Reachable ? "ok" : "DOWN")}, nebula {Version(r)}, {r.Service}, cert {Days(r)}, routing {r.Routing}", Columns));
+            if (!r.Up)
+            {
+                lines.Add($"      no tunnels read: {(r.Reachable ? "its Nebula is not running" : "not reached")}");
+                continue;
+            }
+            foreach (var peer in names.Where(n => n != r.Host))
+            {
+                var t = Tunnel.Of(r, peer, rows);
+                var handshake = r.LastHandshakes.TryGetValue(peer, out var at) ? "handshake " + HandshakeLog.Ago(at, now) : "";
+                lines.Add($"      {Cut(peer, width).PadRight(width)} {Cut(t.Shown, 44),-44} {handshake}".TrimEnd());
+            }
+        }
+        lines.AddRange(Verdict(rows));
         return string.Join("\n", lines);
     }
 
     /// <summary>A host's peers summed up: "3 direct, 1 relayed, 1 idle, 0 down" (idle: no tunnel now, Nebula makes one on demand; down: the peer's Nebula is not up).</summary>
     public static string Peers(HostStatus row, IReadOnlyList<HostStatus> rows)
     {
-        var up = rows.ToDictionary(r => r.Host, r => r.Up);
-        int direct = 0, relayed = 0, idle = 0, down = 0;
-        foreach (var (peer, tunnel) in row.Tunnels)
-        {
-            if (tunnel.StartsWith("direct", StringComparison.Ordinal)) direct++;
-            else if (tunnel.StartsWith("relayed", StringComparison.Ordinal)) relayed++;
-            else if (up.TryGetValue(peer, out var isUp) && !isUp) down++;
-            else idle++;
-        }
-        return $"{direct} direct, {relayed} relayed, {idle} idle, {down} down";
+        var kinds = row.Tunnels.Keys.Select(peer => Tunnel.Of(row, peer, rows).Kind).ToList();
+        int Count(TunnelKind kind) => kinds.Count(k => k == kind);
+        return $"{Count(TunnelKind.Direct)} direct, {Count(TunnelKind.Relayed)} relayed, {Count(TunnelKind.Idle)} idle, {Count(TunnelKind.Down)} down";
     }
 
     /// <summary>How many hosts the problems are about.</summary>
@@ -73,7 +96,7 @@ public static class StatusTable
     public static IReadOnlyList<StatusProblem> Problems(IReadOnlyList<HostStatus> rows)
     {
         var problems = new List<StatusProblem>();
-        foreach (var r in rows.OrderBy(r => r.Host, NaturalOrder.Instance))
+        foreach (var r in Sorted(rows))
         {
             if (!r.Reachable)
             {
@@ -90,20 +113,66 @@ public static class StatusTable
         return problems;
     }
 
-    /// <summary>The table: per peer its tunnel now and, after it, how long ago the last handshake was ("direct 198.18.0.12:4242 4m ago").</summary>
-    public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names) => Table(rows, names, DateTimeOffset.UtcNow);
+    /// <summary>Status's JSON: numbers as numbers, each tunnel an object (kind, endpoint, via, seconds since its last handshake).</summary>
+    public static IReadOnlyList<object> JsonHosts(IReadOnlyList<HostStatus> rows, DateTimeOffset now) =>
+        Sorted(rows).Select(r => (object)new
+        {
+            host = r.Host, reachable = r.Reachable, running = r.Running,
+            nebula = r.Nebula == "-" ? null : r.Nebula, service = r.Service == "-" ? null : r.Service,
+            certificate_days_left = r.CertificateDaysLeft, routing = r.Routing == "-" ? null : r.Routing,
+            tunnels = r.Tunnels.Keys.Order(NaturalOrder.Instance).Select(peer => Tunnel.Of(r, peer, rows) is var t ? new
+            {
+                peer, kind = t.Kind.ToString().ToLowerInvariant(), endpoint = t.Endpoint, via = t.Via,
+                seconds_since_handshake = r.LastHandshakes.TryGetValue(peer, out var at) ? (long?)Math.Max(0, (long)(now - at).TotalSeconds) : null,
+            } : null).ToList(),
+            problem = r.Problem, fix = r.Fix,
+        }).ToList();
 
-    public static string Table(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names, DateTimeOffset now)
+    /// <summary>The problems, each wrapped to <see cref="Columns"/>, and the verdict's line, which always ends the table.</summary>
+    private static IEnumerable<string> Verdict(IReadOnlyList<HostStatus> rows)
     {
-        string Cell(HostStatus r, string peer) => peer == r.Host ? ""
-            : r.Tunnels.GetValueOrDefault(peer, "-") + (r.LastHandshakes.TryGetValue(peer, out var t) ? " " + HandshakeLog.Ago(t, now) : "");
-        var lines = new List<string> { $"  {"host",-12} {"ssh",-5} {"nebula",-14} {"service",-22} {"cert",-6} {"routing",-24} " + string.Join(" ", names.Select(n => $"{n,-34}")) };
-        foreach (var r in rows.OrderBy(r => r.Host, NaturalOrder.Instance))
-            lines.Add($"  {r.Host,-12} {(r.Reachable ? "ok" : "DOWN"),-5} {r.Nebula,-14} {Cut(r.Service, 22),-22} {(r.CertificateDaysLeft is { } d ? d + "d" : "-"),-6} {Cut(r.Routing, 24),-24} " +
-                      string.Join(" ", names.Select(n => $"{Cell(r, n),-34}")) +
-                      (r.Problem is null ? "" : $"\n      {r.Problem}"));
-        return string.Join("\n", lines);
+        var problems = Problems(rows);
+        foreach (var p in problems)
+        {
+            yield return Wrap($"  {p.Host}: {p.Problem}", "      ");
+            yield return Wrap($"      fix: {p.Fix}", "           ");
+        }
+        var healthy = rows.Count - Unhealthy(problems);
+        yield return $"{healthy} of {rows.Count} host(s) healthy" + (problems.Count == 0 ? "" : $"; {problems.Count} problem(s) above");
     }
 
-    private static string Cut(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "~";
+    private static List<HostStatus> Sorted(IReadOnlyList<HostStatus> rows) => rows.OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
+
+    private static string Version(HostStatus r) => r.Nebula == "not installed" ? "none" : r.Nebula;
+
+    private static string Days(HostStatus r) => r.CertificateDaysLeft is { } d ? d + "d" : "-";
+
+    private static string Cut(string s, int width) => TextWidth.Cut(s, width);
+
+    public static string Wrap(string text, string indent) => TextWidth.Wrap(text, indent, Columns);
+}
+
+/// <summary>What a tunnel is now, as a host's Nebula says: direct, relayed, idle (none now, made on demand), or down (the peer's Nebula is not up).</summary>
+public enum TunnelKind { Direct, Relayed, Idle, Down }
+
+/// <summary>One host's tunnel to one peer: its kind, the peer's address it goes to (direct), or the relay it crosses.</summary>
+public sealed record Tunnel(TunnelKind Kind, string? Endpoint, string? Via)
+{
+    /// <summary>As a person reads it: "direct 198.18.0.12:4242", "relayed via lighthouse", "idle", "down".</summary>
+    public string Shown => Kind switch
+    {
+        TunnelKind.Direct => $"direct {Endpoint}",
+        TunnelKind.Relayed => $"relayed via {Via}",
+        TunnelKind.Idle => "idle (none now; made on demand)",
+        _ => "down (its Nebula is not up)",
+    };
+
+    /// <summary><paramref name="row"/>'s tunnel to <paramref name="peer"/>, from its words ("direct ADDR:PORT", "relayed via RELAY", "-") and whether the peer is up.</summary>
+    public static Tunnel Of(HostStatus row, string peer, IReadOnlyList<HostStatus> rows)
+    {
+        var said = row.Tunnels.GetValueOrDefault(peer, "-");
+        if (said.StartsWith("direct ", StringComparison.Ordinal)) return new(TunnelKind.Direct, said["direct ".Length..], null);
+        if (said.StartsWith("relayed via ", StringComparison.Ordinal)) return new(TunnelKind.Relayed, null, said["relayed via ".Length..]);
+        return rows.FirstOrDefault(r => r.Host == peer) is { Up: false } ? new(TunnelKind.Down, null, null) : new(TunnelKind.Idle, null, null);
+    }
 }

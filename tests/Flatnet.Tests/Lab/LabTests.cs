@@ -174,7 +174,16 @@ public class LabTests
             {
                 Assert.That(printed.RootElement.GetProperty("generated_at").GetString(), Does.EndWith("Z"));
                 Assert.That((printed.RootElement.GetProperty("healthy").GetInt32(), printed.RootElement.GetProperty("hosts").GetArrayLength()), Is.EqualTo((3, 3)));
+                Assert.That(printed.RootElement.GetProperty("ca").GetProperty("days_left").GetInt32(), Is.GreaterThan(300), "days as a number");
+                var toB = printed.RootElement.GetProperty("hosts")[0].GetProperty("tunnels").EnumerateArray().Single(t => t.GetProperty("peer").GetString() == "host-b");
+                Assert.That((toB.GetProperty("kind").GetString(), toB.GetProperty("endpoint").GetString()), Is.EqualTo(("direct", $"{lab.Wires.Lan}.12:4242")));
             }
+            // --host: that host alone (its peers still all listed), and a mistyped name gets the nearest.
+            new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("host", "host-b"), ("json", "true")), JsonTo = jsonTo }).Run(new StatusTask());
+            using (var printed = JsonDocument.Parse(File.ReadAllText(jsonTo)))
+                Assert.That(printed.RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("host").GetString()), Is.EqualTo(new[] { "host-b" }));
+            Assert.That(Assert.Throws<FlatnetException>(() => new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("host", "host-bb")) }).Run(new StatusTask()))!.Message,
+                Does.Contain("host-b"));
             Assert.That(Report(lab), Does.Contain("measured by Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
 
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
@@ -189,7 +198,7 @@ public class LabTests
             var withoutLighthouse = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
             Assert.That(withoutLighthouse.Failures, Is.Empty, withoutLighthouse.ToTable());
             Assert.That(withoutLighthouse.Diagnoses, Has.One.StartWith(
-                "lighthouse lighthouse (10.100.0.1) unreachable from every host - new tunnels cannot form; existing ones keep working"));
+                "lighthouse (10.100.0.1) unreachable from every host - new tunnels cannot form; existing ones keep working"));
             Assert.That(withoutLighthouse.ToTable(), Does.Contain("unreachable from every host"));
             lab.StartLighthouse("lighthouse");
 
