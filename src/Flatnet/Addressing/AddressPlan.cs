@@ -7,6 +7,7 @@ namespace Flatnet.Addressing;
 public sealed record LighthouseAddresses(Lighthouse Lighthouse, uint OverlayIp)
 {
     public string Name => Lighthouse.Name;
+    public string Called => Lighthouse.Called;
     public string OverlayAddress => Ipv4Network.FormatAddress(OverlayIp);
 }
 

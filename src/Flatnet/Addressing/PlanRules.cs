@@ -71,7 +71,7 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
             var ip = OverlayAddress(Net.File, $"lighthouses[{i}].overlay_ip", lh.OverlayIp);
             Claim(Net.File, $"lighthouses[{i}].name", lh.Name, ip);
             if (lh.Endpoints.Count == 0)
-                problems.Add(Net.File, $"lighthouses[{i}].endpoints", $"lighthouse {lh.Name} has no endpoint", "list its LAN or public address with the port, e.g. \"192.168.1.10:4242\"");
+                problems.Add(Net.File, $"lighthouses[{i}].endpoints", $"{lh.Called} has no endpoint", "list its LAN or public address with the port, e.g. \"192.168.1.10:4242\"");
             if (ip is { } a) lighthouses.Add(new LighthouseAddresses(lh, a));
         }
         return lighthouses;
@@ -207,7 +207,7 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
     {
         foreach (var lh in Net.Lighthouses)
             foreach (var ep in lh.Endpoints)
-                if (Ipv4Network.TryParseAddress(ep[..Math.Max(0, ep.LastIndexOf(':'))], out var a)) yield return ($"lighthouse {lh.Name}'s endpoint", a);
+                if (Ipv4Network.TryParseAddress(ep[..Math.Max(0, ep.LastIndexOf(':'))], out var a)) yield return ($"{lh.Called}'s endpoint", a);
         foreach (var h in inventory.Hosts)
             if (Ipv4Network.TryParseAddress(h.Deploy.Address, out var a)) yield return ($"{h.Name}'s deploy address", a);
     }

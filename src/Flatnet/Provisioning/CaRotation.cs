@@ -192,12 +192,12 @@ public static class CaRotation
                 var caFile = Workspace.Relative(Path.Combine(LighthouseConfigs.Folder(context, l.Name), "ca.crt"));
                 steps.Add(phase switch
                 {
-                    2 => $"lighthouse {l.Name}: copy {caFile} (the old and the new CA) over the file its pki.ca names, and reload Nebula (kill -HUP, or restart the service)",
-                    3 => $"lighthouse {l.Name}: its certificate must be signed by the new CA before the old one is dropped: here, " +
+                    2 => $"{l.Called}: copy {caFile} (the old and the new CA) over the file its pki.ca names, and reload Nebula (kill -HUP, or restart the service)",
+                    3 => $"{l.Called}: its certificate must be signed by the new CA before the old one is dropped: here, " +
                          $"`{Rendering.Quoting.ForPerson("nebula-cert", SignLighthouse(l, ca).Arguments())}` " +
                          "(add -groups as its current certificate has them: `nebula-cert print -path host.crt` on it), " +
                          $"then copy {l.Name}.crt and {l.Name}.key over its pki.cert and pki.key and restart Nebula",
-                    _ => $"lighthouse {l.Name}: copy {caFile} (only the new CA now) over the file its pki.ca names, and reload Nebula",
+                    _ => $"{l.Called}: copy {caFile} (only the new CA now) over the file its pki.ca names, and reload Nebula",
                 });
             }
             return steps;

@@ -23,7 +23,7 @@ public sealed class LighthouseCheck(AddressPlan plan, string artifactsDirectory,
             var relayed = PingMatrix.RelayedPairs(matrix.Results, lh.OverlayAddress);
             var relays = relayed.Count > 0 ? $"relays {string.Join(", ", relayed)}"
                 : plan.Inventory.Network.UseRelays ? "no tunnel relayed through it now" : "relays off (use_relays: false)";
-            lines.Add($"lighthouse {lh.Name}: reached by {reached} of {pcs.Count} hosts; {relays}; {Blocklist(lh, revoked, connections)}");
+            lines.Add($"{lh.Called}: reached by {reached} of {pcs.Count} hosts; {relays}; {Blocklist(lh, revoked, connections)}");
         }
         return lines;
     }

@@ -57,7 +57,7 @@ public sealed record MeshPicture
             {
                 var reached = check is not null && !check.LighthousesUnreached.Contains(lh.Name);
                 links.Add(new MeshLink(h.Name, lh.Name, reached ? LinkState.Direct : LinkState.Down,
-                    reached ? $"{h.Name} reaches lighthouse {lh.Name}" : $"{h.Name} does not reach lighthouse {lh.Name}"));
+                    reached ? $"{h.Name} reaches {lh.Called}" : $"{h.Name} does not reach {lh.Called}"));
             }
         }
         foreach (var (a, b) in Pairs(names))

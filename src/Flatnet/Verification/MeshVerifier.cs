@@ -87,9 +87,9 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
             if (from.Count == 0) continue;
             var endpoints = string.Join(", ", lh.Lighthouse.Endpoints);
             diagnoses.Add(from.Count == running.Count
-                ? Diagnosis($"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from every host - new tunnels cannot form; existing ones keep working",
+                ? Diagnosis($"{lh.Called} ({lh.OverlayAddress}) unreachable from every host - new tunnels cannot form; existing ones keep working",
                   $"check that the lighthouse's nebula runs and that UDP {endpoints} reaches it from the hosts")
-                : Diagnosis($"lighthouse {lh.Name} ({lh.OverlayAddress}) unreachable from {string.Join(", ", from)}",
+                : Diagnosis($"{lh.Called} ({lh.OverlayAddress}) unreachable from {string.Join(", ", from)}",
                   $"check that {string.Join(", ", from)} reach UDP {endpoints} (firewall, NAT, the LAN route)"));
         }
         diagnoses.AddRange(NoPath(running));

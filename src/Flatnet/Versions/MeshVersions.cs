@@ -3,7 +3,10 @@ namespace Flatnet.Versions;
 /// <summary>One Nebula daemon of the mesh, the release it runs (null: not known yet) and where flatnet learnt it.</summary>
 public sealed record Daemon(string Name, string Role, NebulaVersion? Version, string Source)
 {
-    public override string ToString() => Version is { } v ? $"{Role} {Name} runs {v} ({Source})" : $"{Role} {Name} (version not declared)";
+    /// <summary>"host pc-1", "lighthouse office-1"; a lighthouse whose name says so already is not called so twice ("lighthouse", not "lighthouse lighthouse").</summary>
+    public string Called => Role == "lighthouse" && Name.Contains(Role, StringComparison.OrdinalIgnoreCase) ? Name : $"{Role} {Name}";
+
+    public override string ToString() => Version is { } v ? $"{Called} runs {v} ({Source})" : $"{Called} (version not declared)";
 }
 
 /// <summary>

@@ -151,7 +151,7 @@ public class HostileInventoryTests
     }
 
     [TestCase("192.0.0.0/2", false, "lies outside routed_pool 10.101.0.0/16; every peer would route it into host-c")]
-    [TestCase("198.18.0.0/24", true, "covers lighthouse lighthouse's endpoint (198.18.0.1)")]
+    [TestCase("198.18.0.0/24", true, "covers lighthouse's endpoint (198.18.0.1)")]
     public void ARoutedBlockCannotSwallowTheLanOrTheLighthouse(string block, bool outside, string words)
     {
         using var ws = new TestWorkspace();

@@ -29,7 +29,7 @@ public class ManagedLighthouseLabTests
             Assert.That(matrix.Results.Single(r => r.From == "host-a" && r.To == "host-b").Tunnel, Does.StartWith("relayed via 10.100.0.1"), matrix.ToTable());
             Assert.That(Report(lab), Does.Contain(Link("host-a", "host-b", "relayed")));
             // CheckLighthouse: reached by every host, relaying the pair, running the bundle (and blocklist) built for it.
-            Assert.That(matrix.Lighthouses.Single(), Does.StartWith("lighthouse lighthouse: reached by 3 of 3 hosts; relays ").And.Contain("host-a - host-b")
+            Assert.That(matrix.Lighthouses.Single(), Does.StartWith("lighthouse: reached by 3 of 3 hosts; relays ").And.Contain("host-a - host-b")
                 .And.EndWith("runs the bundle built for it, so it refuses the 0 revoked certificate(s)"));
 
             // RevokeHost: the lighthouse is the first to get the blocklist; then host-b reaches nobody, not even through the relay.
@@ -43,7 +43,7 @@ public class ManagedLighthouseLabTests
             Assert.That(Reaches(lab, "host-b", "10.100.3.1"), Is.False, "host-b -> host-c");
             var others = new ControlPlane(lab.Workspace, ws.Log).VerifyPing();
             Assert.That(others.Failures, Is.Empty, others.ToTable());
-            Assert.That(others.Lighthouses.Single(), Does.StartWith("lighthouse lighthouse: reached by 2 of 2 hosts;")
+            Assert.That(others.Lighthouses.Single(), Does.StartWith("lighthouse: reached by 2 of 2 hosts;")
                 .And.EndWith("runs the bundle built for it, so it refuses the 1 revoked certificate(s)"));
         }, nat: new Dictionary<string, LabNat> { ["host-a"] = LabNat.Symmetric, ["host-b"] = LabNat.Symmetric }, managedLighthouses: true);
     }

@@ -45,7 +45,7 @@ public class VersionMatrixLabTests
         using var ws = new TestWorkspace();
         var e = Assert.Throws<FlatnetException>(() => Run(ws, LabVersions.Parse("1.11.0", "1.6.1", "2")))!;
         Assert.That(e.Message, Does.Contain("is a v2 certificate, which Nebula before 1.10.0 cannot read"));
-        Assert.That(e.Message, Does.Contain("lighthouse lighthouse runs 1.6.1"));
+        Assert.That(e.Message, Does.Contain("lighthouse runs 1.6.1"));
         Assert.That(e.Message, Does.Contain("fix: upgrade those daemons to Nebula 1.10 or later, or use a v1 CA"));
         var artifacts = Path.Combine(ws.Root, "artifacts", "lab", "artifacts");
         Assert.That(Directory.Exists(Path.Combine(artifacts, "bundles")) || Directory.Exists(Path.Combine(artifacts, "hosts")), Is.False, "nothing was signed or packed");

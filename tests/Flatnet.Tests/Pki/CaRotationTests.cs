@@ -21,7 +21,7 @@ public class CaRotationTests
         var wait2 = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa())!;
         Assert.That(wait2.Message, Does.StartWith("RotateCa: phase 2 of 4 (make every config trust the old and the new CA) done for every host flatnet deploys; before phase 3")
             .And.Contain("host host-a (deploy.transport none): install ").And.Contain("artifacts/bundles/host-a.zip on it as you did before")
-            .And.Contain("lighthouse lighthouse: copy ").And.Contain("artifacts/lighthouses/lighthouse/ca.crt (the old and the new CA) over the file its pki.ca names")
+            .And.Contain("lighthouse: copy ").And.Contain("artifacts/lighthouses/lighthouse/ca.crt (the old and the new CA) over the file its pki.ca names")
             .And.Contain("fix: do the above, then ./build.sh --target=RotateCa --manual-steps-done"));
         var newCa = Fingerprint(ws, "pki/ca.next.crt");
         Assert.That(Fingerprint(ws, "pki/ca.crt"), Is.EqualTo(oldCa), "the old CA still signs in phase 2");
@@ -38,7 +38,7 @@ public class CaRotationTests
         var wait3 = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa(manualStepsDone: true))!;
         Assert.That(wait3.Message, Does.StartWith("RotateCa: phase 3 of 4 (re-sign every host with the new CA) done")
             .And.Contain("(it carries the certificate the new CA signed)")
-            .And.Contain("lighthouse lighthouse: its certificate must be signed by the new CA before the old one is dropped: here, `nebula-cert sign -name lighthouse ")
+            .And.Contain("lighthouse: its certificate must be signed by the new CA before the old one is dropped: here, `nebula-cert sign -name lighthouse ")
             .And.Contain("/pki/ca.crt -ca-key ").And.Contain("/pki/ca.key -out-crt lighthouse.crt -out-key lighthouse.key`"));
         Assert.That(Fingerprint(ws, "pki/ca.crt"), Is.EqualTo(newCa));
         // The printed command works as typed: it makes the lighthouse a certificate of the new CA, with its name and IP.
@@ -61,7 +61,7 @@ public class CaRotationTests
         Assert.That(done.Finished, Is.Not.Null);
         Assert.That(BundleFile(ws, "host-c", "ca.crt"), Is.EqualTo(File.ReadAllText(Path.Combine(ws.Root, "pki/ca.crt"))));
         Assert.That(CasIn(File.ReadAllText(Path.Combine(ws.Root, "artifacts/lighthouses/lighthouse/ca.crt"))), Is.EqualTo(1));
-        Assert.That(ws.Log.Lines, Has.Some.Contains("RotateCa: by hand: lighthouse lighthouse: copy ").And.Some.Contains("artifacts/lighthouses/lighthouse/ca.crt (only the new CA now)"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("RotateCa: by hand: lighthouse: copy ").And.Some.Contains("artifacts/lighthouses/lighthouse/ca.crt (only the new CA now)"));
         Assert.That(ws.Log.Lines, Has.Some.StartsWith("RotateCa: done in ").And.Some.Contains($"pki/ca.retired-{oldCa[..12]}.crt and "));
         Assert.That(ws.ControlPlane().CheckCerts(30).Select(r => r.Name), Has.Member("host-a"));
 

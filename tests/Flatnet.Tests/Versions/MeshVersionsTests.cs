@@ -17,7 +17,7 @@ public class MeshVersionsTests
     {
         var refusal = Mesh(V161, V1110, V193, null).Refusal(2, "pki/ca.crt")!.Message;
         Assert.That(refusal, Does.Contain("the CA pki/ca.crt is a v2 certificate, which Nebula before 1.10.0 cannot read"));
-        Assert.That(refusal, Does.Contain("lighthouse lighthouse runs 1.6.1 (hosts/network.yaml: lighthouses: nebula_version)"));
+        Assert.That(refusal, Does.Contain("lighthouse runs 1.6.1 (hosts/network.yaml: lighthouses: nebula_version)"));
         Assert.That(refusal, Does.Contain("host host-b runs 1.9.3 (hosts/host-b.yaml: nebula_version)"));
         Assert.That(refusal, Does.Not.Contain("host-a").And.Not.Contain("host-c"), "1.11.0 reads v2; an undeclared version is asked at deploy");
         Assert.That(refusal, Does.Contain("fix: upgrade those daemons to Nebula 1.10 or later, or use a v1 CA").And.Contain("nebula-cert ca -version 1"));
