@@ -22,6 +22,9 @@ public sealed class HostPlatforms(TemplateRenderer templates)
 
     public IReadOnlyList<string> Names => [Windows.Name, Linux.Name];
 
+    /// <summary>Every platform, Join's default (Windows) first.</summary>
+    public IReadOnlyList<HostPlatform> All => [Windows, Linux];
+
     /// <summary>The one typed model a host's files are rendered from; <paramref name="peers"/> (made once per plan) lists the routes to the others.</summary>
     public HostModel Model(AddressPlan plan, HostAddresses host, AdminInterface? admin = null, PeerRoutes? peers = null) =>
         HostModel.ForHost(plan, host, For(host.Host).Facts(host.Host, plan.Inventory.Network), peers ?? new PeerRoutes(plan), admin);

@@ -1,5 +1,4 @@
 using Flatnet.Inventory;
-using Flatnet.Output;
 using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
@@ -11,107 +10,10 @@ namespace Flatnet.Provisioning;
 /// --keep-examples, clears their addresses, so that Plan names what is still to fill in, per host). Every other line and comment of the files stays as written
 /// (<see cref="YamlLines"/>); a re-run with the same arguments changes nothing.
 /// </summary>
-public static class FleetInit
+public static partial class FleetInit
 {
     /// <summary>The example's lab addresses (the lab's underlay, 198.18.0.0/15): never a fleet's.</summary>
     private static readonly Ipv4Network LabUnderlay = Ipv4Network.Parse("198.18.0.0/15");
-
-    /// <summary>The lighthouse's port when the answer gives none: Nebula's own (examples/config.yml's listen.port).</summary>
-    public const int DefaultLighthousePort = 4242;
-
-    /// <summary>
-    /// What Init is to do, from the command line; on a terminal, what the command line leaves out is asked; elsewhere
-    /// (CI, a pipe) it must be given. A flag and an answer follow one rule each (<see cref="Rules"/>).
-    /// </summary>
-    public static InitChoices Choices(TaskArguments a)
-    {
-        var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
-        string? Given(string flag) => a.Value(flag) is { } v ? Rules[flag].Normalize(v) : null;
-        return a.Value("lighthouse") is null && interactive
-            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null)
-            : new InitChoices(Given("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
-                    $"add --lighthouse=192.168.1.10:{DefaultLighthousePort} (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
-                Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
-    }
-
-    /// <summary>
-    /// The choices asked one by one. Each answer is checked when it is given, by the rule its flag follows, and asked
-    /// again until it fits; an empty answer takes the default shown, or leaves the item for later. Nothing is written
-    /// until the last answer.
-    /// </summary>
-    public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null)
-    {
-        string? Question(string text, string flag, string? given, string? fallback = null, string empty = "later", bool required = false)
-        {
-            if (given is not null) return given;
-            while (true)
-            {
-                questions.Write($"{text} [{fallback ?? "empty: " + empty}]: ");
-                questions.Flush();
-                var answer = answers.ReadLine()?.Trim();
-                if (answer is null) return fallback;   // no more answers (the input ended): what is left stays for later
-                if (answer.Length == 0 && (fallback is not null || !required)) return fallback;
-                var value = answer.Length == 0 ? "" : Rules[flag].Normalize(answer);
-                if ((answer.Length == 0 ? new UsageError("an answer is needed", "", flag) : Rules[flag].Problem(value)) is not { } problem) return value;
-                questions.WriteLine($"  {problem.Problem}{(problem.Fix is { Length: > 0 } fix ? $" ({fix})" : "")}; try again");
-            }
-        }
-        var lighthouse = Question($"the lighthouse's LAN address and port, as the PCs reach it (e.g. 192.168.1.10:{DefaultLighthousePort})", "lighthouse", null, required: true)
-            ?? throw new UsageError("Init needs the lighthouse's LAN endpoint", $"answer with ADDRESS:PORT, or pass --lighthouse=192.168.1.10:{DefaultLighthousePort}", "--lighthouse");
-        return new InitChoices(lighthouse,
-            Question("the lighthouse's Nebula IP", "lighthouse-ip", lighthouseIp, "10.100.0.1"),
-            Question("Stage 1's ca.crt, to copy here", "ca-crt", caCrt),
-            Question("Stage 1's ca.key, copied owner-only", "ca-key", caKey, empty: "it stays on the lighthouse, or later"),
-            Question("Nebula's Windows release zip (nebula-windows-amd64.zip)", "windows-release", release),
-            Question("the install root on the PCs", "root", root, @"C:\flatnet")!,
-            keepExamples ?? Question("the lab's example hosts (host-a, host-b, host-c): remove them from hosts/? y/n", "keep-examples", null, "y") is not ("y" or "Y" or "yes"));
-    }
-
-    /// <summary>One flag's rule: how a value is written down (a port added, ~ expanded), and what is wrong with it.</summary>
-    private sealed record Rule(Func<string, string> Normalize, Func<string, UsageError?> Problem);
-
-    private static string Same(string value) => value;
-
-    /// <summary>The rule of each flag Init reads, for the command line and for the questions alike.</summary>
-    private static readonly IReadOnlyDictionary<string, Rule> Rules = new Dictionary<string, Rule>
-    {
-        ["lighthouse"] = new(WithPort, LighthouseProblem),
-        ["lighthouse-ip"] = new(Same, ip => System.Net.IPAddress.TryParse(ip, out var a) && a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? null
-            : new UsageError($"'{Grammar.Shown(ip)}' is not an IPv4 address", "the lighthouse's Nebula IP, e.g. --lighthouse-ip=10.100.0.1", "--lighthouse-ip")),
-        ["root"] = new(Same, root => Grammar.WindowsPath(root) is null && root is [var drive, ':', '\\', ..] && char.IsAsciiLetter(drive) ? null
-            : new UsageError($"'{Grammar.Shown(root)}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root")),
-        ["ca-crt"] = new(HomeExpanded, file => FileProblem("--ca-crt", file)),
-        ["ca-key"] = new(HomeExpanded, file => FileProblem("--ca-key", file)),
-        ["windows-release"] = new(HomeExpanded, file => FileProblem("--windows-release", file)),
-        ["keep-examples"] = new(Same, yes => yes is "y" or "Y" or "yes" or "n" or "N" or "no" ? null : new UsageError($"'{Grammar.Shown(yes)}' is neither y nor n", "", "--keep-examples")),
-    };
-
-    /// <summary>ADDRESS alone means Nebula's own port.</summary>
-    private static string WithPort(string endpoint) =>
-        endpoint.Contains(':') || endpoint.Length == 0 ? endpoint : $"{endpoint}:{DefaultLighthousePort}";
-
-    /// <summary>~/ is this account's home, as a shell would have said it (a flag's `=~/x` and an answer are not expanded by one).</summary>
-    private static string HomeExpanded(string path) =>
-        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..].TrimStart('/'))
-            : path;
-
-    private static UsageError? LighthouseProblem(string lighthouse)
-    {
-        var endpoint = lighthouse.Split(':');
-        if (endpoint.Length != 2 || !System.Net.IPAddress.TryParse(endpoint[0], out _) && Grammar.Address(endpoint[0]) is not null || !int.TryParse(endpoint[1], out var port) || port is < 1 or > 65535)
-            return new UsageError($"'{Grammar.Shown(lighthouse)}' is not HOST:PORT", $"e.g. --lighthouse=192.168.1.10:{DefaultLighthousePort}", "--lighthouse");
-        return IsLab(endpoint[0])
-            ? new UsageError($"{endpoint[0]} is the lab's address, not a lighthouse on your LAN", "give the LAN address your PCs reach Stage 1's lighthouse at", "--lighthouse")
-            : null;
-    }
-
-    private static UsageError? FileProblem(string flag, string file) =>
-        !File.Exists(file) && !Directory.Exists(file) ? new UsageError($"{Grammar.Shown(file)} does not exist", "give the path of the file on this machine", flag)
-        : !Directory.Exists(file) && InputFiles.NotRegular(file) is { } why ? new UsageError($"{file} is {why}", "give the path of the file itself", flag)
-        : flag != "--windows-release" && File.Exists(file) && new FileInfo(file).Length > InputFiles.KeyLimit
-            ? new UsageError($"{file} is larger than a CA's file ({InputFiles.KeyLimit / 1024} KiB at most)", "give Stage 1's ca.crt or ca.key", flag)
-        : null;
 
     public static IReadOnlyList<string> Init(FlatnetContext context, InitChoices choices)
     {
@@ -182,17 +84,6 @@ public static class FleetInit
         return done;
     }
 
-    /// <summary>Every choice against its flag's rule, all named at once, before anything is written.</summary>
-    private static void Check(InitChoices choices)
-    {
-        var given = new (string Flag, string? Value)[]
-        {
-            ("lighthouse", choices.Lighthouse), ("lighthouse-ip", choices.LighthouseIp), ("root", choices.Root),
-            ("ca-crt", choices.CaCrt), ("ca-key", choices.CaKey), ("windows-release", choices.WindowsRelease),
-        };
-        UsageErrors.ThrowIfAny("Init", [.. given.Where(g => g.Value is not null).Select(g => Rules[g.Flag].Problem(g.Value!)).OfType<UsageError>()], "cannot use");
-    }
-
     private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);
 
     /// <summary>A CA file Init would copy: refused before anything is written when another CA's file is there, or ca.crt is no CA.</summary>
@@ -241,9 +132,9 @@ public static class FleetInit
             var network = plan.Inventory.Network;
             var missing = new List<string>();
             if (!File.Exists(network.Ca.CrtPath)) missing.Add($"copy Stage 1's ca.crt and ca.key to {Workspace.Relative(network.Ca.CrtPath)} (or --ca-crt/--ca-key)");
-            // Each platform says whether its bundles would carry Nebula (Windows: the release, or installed_by_hand);
-            // Windows always, since the PCs Join adds are Windows unless told otherwise.
-            foreach (var platform in plan.Hosts.Select(h => context.Platforms.For(h.Host)).Prepend(context.Platforms.For(HostOs.Windows)).Distinct())
+            // Each platform says whether its bundles would carry Nebula (Windows: the release, or installed_by_hand):
+            // every platform, hosts or not, since the PCs Join adds next are Windows unless told otherwise.
+            foreach (var platform in context.Platforms.All)
             {
                 try
                 {
