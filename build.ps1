@@ -34,6 +34,12 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFi
     Set-Content -Path $stampFile -Value $stamp
 }
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
+# --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example
+# (.\build.ps1 --target=Plan --help), or the list of targets.
+if (@($argv | Where-Object { $_ -in '--help', '-h', '-?' }).Count -gt 0) {
+    $named = @($argv | Where-Object { $_ -like '--target=*' }) + @(for ($i = 0; $i -lt $argv.Count - 1; $i++) { if ($argv[$i] -eq '--target') { "--target=$($argv[$i + 1])" } })
+    $argv = @('--target=Help') + @($named | Select-Object -First 1 | ForEach-Object { "--topic=$($_.Substring(9))" })
+}
 # --json: Cake's own lines go to stderr and stdout carries the JSON document alone (the task writes it to the file
 # FLATNET_JSON_TO names). Colours only for a person at a terminal, never in a pipe or a CI log, nor with NO_COLOR set.
 $json = @($argv | Where-Object { $_ -in '--json', '--json=true', '--format=md', '--format=json' }).Count -gt 0

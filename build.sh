@@ -24,6 +24,15 @@ if [ ! -f "$out/Flatnet.dll" ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" !=
   echo "$stamp" >"$out/.source-stamp"
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
+# --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example
+# (./build.sh --target=Plan --help), or the list of targets.
+help= target= prev=
+for a in "$@"; do
+  case "$a" in --help|-h|'-?') help=1 ;; --target=*) target=${a#--target=} ;; esac
+  if [ "$prev" = --target ]; then target=$a; fi
+  prev=$a
+done
+if [ -n "$help" ]; then set -- --target=Help ${target:+"--topic=$target"}; fi
 # --json (and Plan --diff --format=md): Cake's own lines go to stderr, and stdout carries the document alone (the
 # task writes it to the file FLATNET_JSON_TO names), so `./build.sh --target=Status --json | jq .` works.
 json=

@@ -10,6 +10,15 @@ public sealed class LabTask : FlatnetTask
 {
     public override IReadOnlyList<string> Options => ["keep", "nebula", "lighthouse-nebula", "ca-version", "managed-lighthouse", "windows"];
 
+    public override IReadOnlyDictionary<string, string> OptionHelp => new Dictionary<string, string>
+    {
+        ["keep"] = "leave the lab up (./build.sh --target=LabClean removes it)",
+        ["lighthouse-nebula"] = "V: the lighthouse's Nebula release",
+        ["ca-version"] = "1|2: the CA's certificate version",
+        ["managed-lighthouse"] = "flatnet deploys the lighthouse over SSH, first",
+        ["windows"] = "HOST[,HOST..]: these hosts are Windows stand-ins",
+    };
+
     public override void Run(FlatnetContext context)
     {
         var a = context.Arguments;
@@ -34,6 +43,11 @@ public sealed class LabCleanTask : FlatnetTask
 public sealed class BenchmarkTask : FlatnetTask
 {
     public override IReadOnlyList<string> Options => ["part"];
+
+    public override IReadOnlyDictionary<string, string> OptionHelp => new Dictionary<string, string>
+    {
+        ["part"] = "data-path|rollout|verify|relays|rotation|packaging: one part only",
+    };
 
     public override void Run(FlatnetContext context) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, context.Arguments.Value("part"));
 }

@@ -20,6 +20,9 @@ public static class CommandLine
     // Cake's own options: Cake takes them before the script runs, so they arrive here only misspelt (--dry-run).
     private static readonly string[] CakeOptions = ["dryrun", "verbosity", "description", "tree", "exclusive", "debug", "info", "version", "bootstrap", "skip-bootstrap"];
 
+    // What build.sh and build.ps1 take before Cake sees it: --help becomes --target=Help --topic=TARGET.
+    private static readonly string[] Wrapper = ["help"];
+
     // Cake's configuration, overridable from the command line as --section_key=value (Cake's own documentation).
     private static readonly string[] CakeConfiguration = ["settings_", "paths_", "nuget_", "roslyn_"];
 
@@ -43,7 +46,7 @@ public static class CommandLine
         var problems = new List<UsageError>();
         foreach (var name in given.Distinct(StringComparer.OrdinalIgnoreCase))
         {
-            if (accepted.Contains(name, StringComparer.OrdinalIgnoreCase) || CakeConfiguration.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
+            if (accepted.Contains(name, StringComparer.OrdinalIgnoreCase) || Wrapper.Contains(name) || CakeConfiguration.Any(p => name.StartsWith(p, StringComparison.OrdinalIgnoreCase)))
                 continue;
             var elsewhere = everyOption.Where(o => o.Option.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(o => o.Task).Distinct().ToList();
             var hint = Nearest(name, accepted) is { } near ? $"did you mean --{near}? {takes}"
@@ -61,10 +64,10 @@ public static class CommandLine
 
     /// <summary>
     /// The arguments <paramref name="target"/> reads: its own, those of every task it runs first (<see cref="TaskGraph.Chain"/>),
-    /// and the common ones; a target of the script's own (Help) reads only the common ones.
+    /// and the common ones; Help, the script's own, reads --topic.
     /// </summary>
     public static IReadOnlyList<string> Accepted(string target, IReadOnlyList<FlatnetTask> tasks) =>
-        (tasks.Any(t => t.Name == target) ? TaskGraph.Chain(tasks, target).SelectMany(t => t.Options) : []).Concat(Common).Distinct().ToList();
+        (tasks.Any(t => t.Name == target) ? TaskGraph.Chain(tasks, target).SelectMany(t => t.Options) : target == "Help" ? ["topic"] : []).Concat(Common).Distinct().ToList();
 
     /// <summary>The candidate a typo most likely meant: within two edits (or one for short words), or null.</summary>
     public static string? Nearest(string typed, IEnumerable<string> candidates) =>

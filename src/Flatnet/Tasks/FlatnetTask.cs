@@ -52,6 +52,12 @@ public abstract class FlatnetTask
     /// </summary>
     public virtual IReadOnlyList<string> Options => [];
 
+    /// <summary>
+    /// What its options mean, for those only it reads (the lab's); an option several targets read is explained once,
+    /// in <see cref="Help.Options"/>.
+    /// </summary>
+    public virtual IReadOnlyDictionary<string, string> OptionHelp => new Dictionary<string, string>();
+
     /// <summary>False for a task that only gathers its dependencies (AddHost).</summary>
     public virtual bool HasBody => true;
 
