@@ -3,7 +3,8 @@ using Flatnet.Output;
 namespace Flatnet.Provisioning;
 
 /// <summary>A host's row in PackageAll's summary; Pending says why it has no bundle yet (and what completes it).</summary>
-public sealed record PackedHost(string Host, bool Signed, bool Written, string? Pending = null);
+/// <param name="ZipSha256">the SHA-256 of the bundle zip PackageAll checked against a fresh assembly (null: pending).</param>
+public sealed record PackedHost(string Host, bool Signed, bool Written, string? Pending = null, string? ZipSha256 = null);
 
 /// <summary>
 /// PackageAll: every host's certificate (signed only where needed) and bundle, in parallel, with a summary table. What
@@ -28,7 +29,8 @@ public static class FleetPackaging
                 // does not reach out to it (a CI runner cannot): its first AddHost makes the key there, then it packs.
                 results[i] = HostPipeline.AwaitsKeyFromHost(workers, hosts[i])
                     ? (new PackedHost(name, false, false, $"its key is made on it at its first AddHost (./build.sh --target=AddHost --host={name})"), null)
-                    : (new PackedHost(name, HostPipeline.Certify(workers, name).Signed, HostPipeline.Package(workers, name).Written), null);
+                    : (HostPipeline.Certify(workers, name).Signed is var signed && HostPipeline.Package(workers, name) is var packed
+                        ? new PackedHost(name, signed, packed.Written, ZipSha256: packed.ZipSha256) : null, null);
             }
             catch (FlatnetException e)
             {

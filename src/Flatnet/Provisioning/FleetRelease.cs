@@ -22,8 +22,10 @@ public static class FleetRelease
         // A host still to make its key has no bundle yet: the release ships the others and names it.
         var hosts = packed.Where(r => r.Pending is null).Select(r => r.Host).ToList();
         var pending = packed.Where(r => r.Pending is not null).ToList();
-        // The very zips that ship are inspected, not the unpacked folders beside them.
-        var bundles = hosts.Select(h => (Host: h, Zip: InputFiles.ReadAllBytes(context.Workspace.BundlePath(h), InputFiles.ZipLimit, $"{h}'s bundle"))).ToList();
+        // The very zips that ship are inspected, not the unpacked folders beside them: each is read once, and shipped
+        // only when those bytes are the ones PackageAll just checked against a fresh assembly (a zip swapped on disk
+        // in between is refused, never shipped).
+        var bundles = packed.Where(r => r.Pending is null).Select(r => (Host: r.Host, Zip: Checked(context, r))).ToList();
         var withKeys = bundles.Where(b => ReleaseArchive.PrivateKeysIn(b.Zip).Count > 0).Select(b => b.Host).ToList();
         if (withKeys.Count > 0 && !includeKeys)
             throw new FlatnetException($"the bundles of {string.Join(", ", withKeys)} carry their private key (made here), and a release is for handing around",
@@ -53,5 +55,16 @@ public static class FleetRelease
         context.Log.Info($"release {version}: {Workspace.Relative(path)}, {hosts.Count} bundle(s)" +
                          (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
         return new ReleaseOutcome(path, true, changelog);
+    }
+
+    /// <summary>The bundle zip of <paramref name="packed"/>'s host, read once; refused unless it is the zip PackageAll checked.</summary>
+    public static byte[] Checked(FlatnetContext context, PackedHost packed)
+    {
+        var path = context.Workspace.BundlePath(packed.Host);
+        var zip = InputFiles.ReadAllBytes(path, InputFiles.ZipLimit, $"{packed.Host}'s bundle");
+        if (Digest.Sha256(zip) != packed.ZipSha256)
+            throw new StateConflict($"{Workspace.Relative(path)} changed on disk after PackageAll checked it (something else writes there); nothing was released",
+                "stop whatever writes into artifacts/bundles, then run Release again", Workspace.Relative(path));
+        return zip;
     }
 }

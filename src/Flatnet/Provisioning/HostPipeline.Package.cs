@@ -5,7 +5,8 @@ using Flatnet.Files;
 namespace Flatnet.Provisioning;
 
 /// <summary>What PackageBundle did; Bundle is null when nothing the bundle is made from changed (and the zip on disk is exactly it).</summary>
-public sealed record BundleOutcome(HostBundle? Bundle, bool Written);
+/// <param name="ZipSha256">the SHA-256 of the zip this run checked (or wrote) byte for byte: what may ship.</param>
+public sealed record BundleOutcome(HostBundle? Bundle, bool Written, string ZipSha256);
 
 /// <summary>
 /// Package (PackageBundle): renders the host's files, checks its config with `nebula -test`, and writes
@@ -42,7 +43,7 @@ public static partial class HostPipeline
         if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
-            return new BundleOutcome(null, false);
+            return new BundleOutcome(null, false, Digest.Sha256(zip));
         }
 
         check.Run(model, pki, trustedCas, checker);
@@ -52,14 +53,14 @@ public static partial class HostPipeline
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
-            return new BundleOutcome(bundle, false);
+            return new BundleOutcome(bundle, false, Digest.Sha256(zip));
         }
         SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), bundle.WriteTo, context.Log);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
         BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                          (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
-        return new BundleOutcome(bundle, true);
+        return new BundleOutcome(bundle, true, Digest.Sha256(zip));
     }
 
     /// <summary>Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every file of the bundle as it is.</summary>

@@ -8,13 +8,14 @@ public class PackagingTests
     {
         using var ws = new TestWorkspace();
         var first = ws.ControlPlane().PackageAll();
-        Assert.That(first, Is.EqualTo(new[] { new PackedHost("host-a", true, true), new PackedHost("host-b", true, true), new PackedHost("host-c", true, true) }));
+        Assert.That(first.Select(r => (r.Host, r.Signed, r.Written)), Is.EqualTo(new[] { ("host-a", true, true), ("host-b", true, true), ("host-c", true, true) }));
         var zips = first.Select(r => File.ReadAllBytes(ws.Workspace.BundlePath(r.Host))).ToList();
+        Assert.That(first.Select(r => r.ZipSha256), Is.EqualTo(zips.Select(Digest.Sha256)), "each row names the zip it checked");
         Assert.That(ws.Log.Lines, Has.Some.Match(@"^\s+host-b\s.*signed\s+written"), "what changed is listed, one row each");
 
         ws.Log.Lines.Clear();
         var second = ws.ControlPlane().PackageAll();
-        Assert.That(second, Is.EqualTo(new[] { new PackedHost("host-a", false, false), new PackedHost("host-b", false, false), new PackedHost("host-c", false, false) }));
+        Assert.That(second.Select(r => (r.Host, r.Signed, r.Written)), Is.EqualTo(new[] { ("host-a", false, false), ("host-b", false, false), ("host-c", false, false) }));
         Assert.That(second.Select(r => File.ReadAllBytes(ws.Workspace.BundlePath(r.Host))), Is.EqualTo(zips));
         Assert.That(ws.Log.Lines, Has.None.Contains("host-b"), "an unchanged host is a count, not a row");
         Assert.That(ws.Log.Lines.Last(), Does.Contain("3 bundle(s) in").And.Contain("3 unchanged, 0 rebuilt; 0 certificate(s) signed"));

@@ -65,4 +65,21 @@ public class ReleasingTests
         Assert.That(e.Message, Does.Contain("carry their private key"));
         Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "releases")), Is.False);
     }
+
+    /// <summary>A zip swapped on disk between PackageAll's check and Release's read shipped in 3 of 5 races (battery 5).</summary>
+    [Test]
+    public void AZipSwappedAfterPackageAllCheckedItIsRefusedNeverShipped()
+    {
+        using var ws = new TestWorkspace();
+        var packed = ws.ControlPlane().PackageAll().Single(p => p.Host == "host-b");
+        using var context = new FlatnetContext(ws.Workspace, ws.Log);
+        Assert.That(FleetRelease.Checked(context, packed), Is.EqualTo(File.ReadAllBytes(ws.Workspace.BundlePath("host-b"))), "the checked bytes ship");
+
+        var zip = ws.Workspace.BundlePath("host-b");
+        var forged = File.ReadAllBytes(zip);
+        forged[^1] ^= 1;
+        File.WriteAllBytes(zip, forged);
+        var e = Assert.Throws<StateConflict>(() => FleetRelease.Checked(context, packed))!;
+        Assert.That(e.Message, Does.Contain("host-b.zip changed on disk after PackageAll checked it").And.Contain("nothing was released"));
+    }
 }
