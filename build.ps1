@@ -15,9 +15,12 @@ if ($LASTEXITCODE -ne 0) { throw 'dotnet tool restore failed' }
 $out = 'artifacts/tools/flatnet'
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.
-foreach ($d in @('artifacts', 'artifacts/tools', $out)) {
+# The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
+# there would have its target written or deleted.
+$inside = if (Test-Path -LiteralPath $out) { @(Get-ChildItem -LiteralPath $out -Recurse -Force -Attributes ReparsePoint | ForEach-Object { $_.FullName }) } else { @() }
+foreach ($d in @('artifacts', 'artifacts/tools', $out, 'build/tools', 'build/tools/cache') + $inside) {
     $item = Get-Item -LiteralPath $d -Force -ErrorAction SilentlyContinue
-    if ($item -and $item.LinkType) { throw "build.ps1: $d is a link (to $($item.Target)), not a folder of this repository's; nothing was written. Fix: remove it and run this again" }
+    if ($item -and $item.LinkType) { throw "build.ps1: $d is a link (to $($item.Target)), not a file of this repository's; nothing was written. Fix: remove it and run this again" }
 }
 $sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab -Include *.cs, *.csproj, *.props | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
     @(Get-ChildItem -File -Path src/Flatnet.Lab/windows) +
@@ -31,7 +34,9 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFi
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
     # Cake's compiled script was made against the library it replaces.
     if (Test-Path build/tools/cache) { Remove-Item -Recurse -Force build/tools/cache }
-    Set-Content -Path $stampFile -Value $stamp
+    # A new file, renamed over the stamp: never written through.
+    Set-Content -LiteralPath "$stampFile.new" -Value $stamp
+    Move-Item -LiteralPath "$stampFile.new" -Destination $stampFile -Force
 }
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
 # --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example

@@ -9,9 +9,11 @@ dotnet tool restore >/dev/null
 out=artifacts/tools/flatnet
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.
-for d in artifacts artifacts/tools "$out"; do
+# The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
+# there would have its target written or deleted.
+for d in artifacts artifacts/tools "$out" build/tools build/tools/cache $( [ -d "$out" ] && find "$out" -type l ); do
   if [ -L "$d" ]; then
-    echo "build.sh: $d is a link (to $(readlink "$d")), not a folder of this repository's; nothing was written. Fix: remove it (rm $d) and run this again" >&2
+    echo "build.sh: $d is a link (to $(readlink "$d")), not a file of this repository's; nothing was written. Fix: remove it (rm $d) and run this again" >&2
     exit 1
   fi
 done
@@ -21,7 +23,7 @@ if [ ! -f "$out/Flatnet.dll" ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" !=
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }
   rm -rf build/tools/cache   # Cake's compiled script was made against the library it replaces
-  echo "$stamp" >"$out/.source-stamp"
+  echo "$stamp" >"$out/.source-stamp.new" && mv -f "$out/.source-stamp.new" "$out/.source-stamp"   # a new file, renamed: never written through
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
 # --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example

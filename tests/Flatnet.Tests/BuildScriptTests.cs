@@ -1,0 +1,32 @@
+using Flatnet.Processes;
+
+namespace Flatnet.Tests;
+
+/// <summary>
+/// build.sh writes only into the repository's own files: a link committed where it writes (its library folder, a
+/// file in it such as the stamp, Cake's cache in build/tools) is refused before anything is written, its target untouched.
+/// </summary>
+public class BuildScriptTests
+{
+    [TestCase("artifacts/tools/flatnet/.source-stamp")]
+    [TestCase("artifacts/tools/flatnet/Flatnet.dll")]
+    [TestCase("build/tools")]
+    public void ALinkWhereBuildShWritesIsRefusedAndItsTargetUntouched(string link)
+    {
+        using var ws = new TestWorkspace();
+        File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.sh"), Path.Combine(ws.Root, "build.sh"));
+        Directory.CreateDirectory(Path.Combine(ws.Root, ".config"));
+        File.Copy(Path.Combine(TestWorkspace.RepoRoot, ".config", "dotnet-tools.json"), Path.Combine(ws.Root, ".config", "dotnet-tools.json"));
+        var victim = Path.Combine(ws.Root, "victim");
+        File.WriteAllText(victim, "precious");
+        var at = Path.Combine(ws.Root, link);
+        Directory.CreateDirectory(Path.GetDirectoryName(at)!);
+        File.CreateSymbolicLink(at, victim);
+
+        var r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
+
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"build.sh: {link} is a link (to {victim})").And.Contain("nothing was written"));
+        Assert.That(File.ReadAllText(victim), Is.EqualTo("precious"));
+    }
+}
