@@ -24,7 +24,10 @@ public static class FleetRendering
             return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint, context.BuildIdentity),
                 Output: new Dictionary<string, string> { ["folder"] = Path.Combine(root, model.Name) });
         }).ToList();
-        var changed = hosts.Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)).ToList();
+        // A record only says what the folder was made from; a record anyone could write never vouches for what is in
+        // it: each host is rendered again (in memory), and its folder must hold those very bytes.
+        var changed = hosts.Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)
+                                       || !IsOnDisk(context, h.Model, h.Output["folder"])).ToList();
         // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
         // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
         var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
@@ -62,6 +65,11 @@ public static class FleetRendering
                          (removed.Count == 0 ? "" : $"; removed {string.Join(", ", removed)} (no longer in the plan)"));
         return hosts.Select(h => h.Model.Name).ToList();
     }
+
+    /// <summary>Whether <paramref name="folder"/> holds every file rendered for <paramref name="model"/> now, byte for byte (none of them a link).</summary>
+    private static bool IsOnDisk(FlatnetContext context, HostModel model, string folder) =>
+        context.Render(model).All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
+                                       && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
 
     private static void Render(FlatnetContext context, IReadOnlyCollection<HostModel> models, string folder)
     {

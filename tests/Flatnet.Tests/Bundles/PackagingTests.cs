@@ -152,6 +152,29 @@ public class PackagingTests
     }
 
     /// <summary>
+    /// An edited render whose hash was written into render.inputs stayed "unchanged" (battery 5): the folder must hold
+    /// what rendering gives now, so it is rendered again.
+    /// </summary>
+    [Test]
+    public void AForgedRenderRecordCannotKeepAnEditedRender()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var folder = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-a");
+        var config = Path.Combine(folder, "config.yaml");
+        var rendered = File.ReadAllText(config);
+        File.WriteAllText(config, rendered.Replace("proto: \"icmp\"", "proto: \"any\""));
+        Assert.That(File.ReadAllText(config), Is.Not.EqualTo(rendered), "the test edits the firewall");
+        var record = BuildRecord.Read(ws.Workspace, "host-a", "render")!;
+        (record with { Outputs = new Dictionary<string, string> { ["folder"] = BuildRecord.Fingerprint(folder) } }).Write(ws.Workspace, "host-a", "render");
+
+        ws.ControlPlane().RenderAll();
+
+        Assert.That(File.ReadAllText(config), Is.EqualTo(rendered));
+        Assert.That(ws.Log.Lines.Last(), Does.Contain("1 rebuilt"));
+    }
+
+    /// <summary>
     /// A cache record anyone with write access could forge never vouches for a zip: the bundle is assembled again and
     /// must be the zip byte for byte, so a tampered zip with its hash written into bundle.inputs is rebuilt, and
     /// Release ships the real one.
