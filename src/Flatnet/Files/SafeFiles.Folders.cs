@@ -32,17 +32,30 @@ public static partial class SafeFiles
             if (Directory.Exists(target))
             {
                 var ours = Written(listing);
-                foreach (var file in FilesBelow(target).Where(f => !written.Contains(f) && !ours.Contains(f)))
+                var foreign = FilesBelow(target).Where(f => !written.Contains(f) && !ours.Contains(f)).Order(StringComparer.Ordinal).ToList();
+                if (foreign.Count > 0)
                 {
-                    var keep = Path.Combine(staging, file);
-                    Directory.CreateDirectory(Path.GetDirectoryName(keep)!);
-                    File.Move(Path.Combine(target, file), keep);
-                    log?.Warn($"{Workspace.Relative(Path.Combine(target, file))} is not flatnet's; left as it is");
+                    // The user's files never move: a folder that is removed when a run stops (staging, old) never
+                    // holds them. flatnet's own files are replaced in place around them instead; the listing names
+                    // old and new meanwhile, so a run stopped half-way leaves nothing the next one takes for the user's.
+                    WriteAllText(listing, Lines(ours.Union(written)));
+                    foreach (var file in ours.Except(written).Where(f => File.Exists(Path.Combine(target, f)) || TempFolders.IsLink(Path.Combine(target, f))))
+                        File.Delete(Path.Combine(target, file));
+                    foreach (var file in written.Order(StringComparer.Ordinal))
+                    {
+                        var to = Path.Combine(target, file);
+                        RequireNoLinkOnTheWay(Path.GetDirectoryName(to)!); // a link the user put in place of a folder of flatnet's
+                        Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+                        File.Move(Path.Combine(staging, file), to, overwrite: true); // a rename: a link there is replaced, never followed
+                    }
+                    foreach (var file in foreign) log?.Warn($"{Workspace.Relative(Path.Combine(target, file))} is not flatnet's; left as it is");
+                    WriteAllText(listing, Lines(written));
+                    return;
                 }
                 Directory.Move(target, old);
             }
             Directory.Move(staging, target);
-            WriteAllText(listing, string.Concat(written.Order(StringComparer.Ordinal).Select(f => f + "\n")));
+            WriteAllText(listing, Lines(written));
         }
     }
 
@@ -67,6 +80,8 @@ public static partial class SafeFiles
         log?.Warn($"{Workspace.Relative(target)} holds files flatnet did not write ({string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3))}...); left as it is");
         return false;
     }
+
+    private static string Lines(IEnumerable<string> files) => string.Concat(files.Order(StringComparer.Ordinal).Select(f => f + "\n"));
 
     private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
 
