@@ -53,17 +53,32 @@ public class InterruptedRunTests
         string[] args = target == "Release" ? ["--release=1.0.0", "--include-keys"] : [];
         // A CA to rotate (its first phase makes the new one), packed by a run of its own: a process holds its lock to its end.
         if (target == "RotateCa") Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0));
+        // The user's notes in bundle folders a stopped run was replacing: never moved into what a stop removes.
+        var notes = new List<string>();
         for (var attempt = 0; attempt < 3; attempt++)
         {
+            // (not for RotateCa, whose deploys rightly refuse a bundle folder holding more than its manifest)
+            foreach (var bundle in target != "RotateCa" && Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "hosts")) ? Directory.GetDirectories(Path.Combine(ws.Workspace.ArtifactsDirectory, "hosts")) : [])
+                if (Directory.Exists(Path.Combine(bundle, "bundle")) && !File.Exists(Path.Combine(bundle, "bundle", "notes.txt")))
+                {
+                    File.WriteAllText(Path.Combine(bundle, "bundle", "notes.txt"), "mine");
+                    notes.Add(Path.Combine(bundle, "bundle", "notes.txt"));
+                }
             using var run = new TestHostProcess(ws, target, args);
             Thread.Sleep(random.Next(300, 2500));
             run.Signal(signal);
-            run.Wait();
+            var stopped = run.Wait();
+            // It ends there (or had ended): never going on in folders the clean-up removed, nor failing as if the disk had.
+            // (RotateCa here fails on its own at its first deploy, having no SSH key: its code may be 1, for that reason only.)
+            Assert.That(stopped.StdErr, Does.Not.Contain("the system refused a file operation"), "a stop is not reported as a disk problem");
+            if (target != "RotateCa") Assert.That(stopped.ExitCode, Is.EqualTo(0).Or.EqualTo(signal == "INT" ? 130 : 143), stopped.StdErr);
+            if (stopped.ExitCode > 128) Assert.That(stopped.StdErr, Does.Contain($"flatnet: stopped by SIG{signal}; what this run had half-written was removed"));
             // A worker may still be writing when the signal's clean-up runs: what it leaves is swept by the next run.
             Assert.That(KeysOthersMayRead(ws.Root), Is.Empty, $"{target} stopped by SIG{signal}");
         }
         var normal = new TestHostProcess(ws, target == "RotateCa" ? "PackageAll" : target, args).Wait();
         Assert.That(normal.ExitCode, Is.EqualTo(0), normal.StdErr);
+        Assert.That(notes.Where(n => !File.Exists(n)), Is.Empty, "the user's files survive every stop");
         Assert.That(Leftovers(ws.Root), Is.Empty);
         Assert.That(KeysOthersMayRead(ws.Root), Is.Empty);
     }

@@ -135,19 +135,49 @@ public static partial class TempFolders
         catch (UnauthorizedAccessException) { }
     }
 
+    /// <summary>
+    /// From now on a signal (Ctrl-C, SIGTERM, a closed terminal) stops the run: what it registered goes, and it exits
+    /// 128 + the signal's number. Every run says so at its start, before it has anything to clean up, so that no
+    /// signal is taken by someone else's handler and ignored.
+    /// </summary>
+    public static void StopRunOnSignal() => Hook();
+
     private static void Hook()
     {
         lock (HookLock)
         {
             if (Hooks.Count > 0) return;
-            // The default action (ending the process) still follows: the handler only cleans up first.
-            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, _ => DeleteAllOnSignal()));
-            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGTERM, _ => DeleteAllOnSignal()));
-            // A closed terminal (SIGHUP; on Windows, a closed console window: CTRL_CLOSE_EVENT) and SIGQUIT too.
-            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGHUP, _ => DeleteAllOnSignal()));
-            Hooks.Add(PosixSignalRegistration.Create(PosixSignal.SIGQUIT, _ => DeleteAllOnSignal()));
+            // The run ends here, after its clean-up, whoever else listens (Cake cancels Ctrl-C for itself, and a run
+            // that went on would work in folders just removed): exit code 128 + the signal's number, as a shell's.
+            foreach (var (signal, number) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
+                // A closed terminal is SIGHUP (on Windows, a closed console window: CTRL_CLOSE_EVENT).
+                Hooks.Add(PosixSignalRegistration.Create(signal, context => Stop(context, number)));
             AppDomain.CurrentDomain.ProcessExit += (_, _) => DeleteAll();
         }
+    }
+
+    private static volatile bool stopping;
+
+    /// <summary>
+    /// A signal is stopping the run: a failure from now on is the clean-up's doing (a worker's folder removed under
+    /// it), not a problem to report; the run waits for the stop to end it (<see cref="AwaitStopIfStopping"/>).
+    /// </summary>
+    public static bool Stopping => stopping;
+
+    /// <summary>Never returns while a signal stops the run: the stop exits the process, with its own line and code.</summary>
+    public static void AwaitStopIfStopping()
+    {
+        if (stopping) Thread.Sleep(Timeout.Infinite);
+    }
+
+    /// <summary>A signal stops the run: what it had half-written goes, it says so in one line, and it exits.</summary>
+    private static void Stop(PosixSignalContext context, int number)
+    {
+        context.Cancel = true;
+        stopping = true;
+        DeleteAllOnSignal();
+        Console.Error.WriteLine($"flatnet: stopped by SIG{context.Signal.ToString()[3..]}; what this run had half-written was removed, and a re-run starts again");
+        Environment.Exit(128 + number);
     }
 
     private sealed class Lease(string path) : IDisposable

@@ -39,10 +39,16 @@ public static class TaskGraph
     /// <summary>Runs one task's body as the graph does (Cake runs its dependencies first); a writing task holds the locks first.</summary>
     public static void Run(FlatnetContext context, FlatnetTask task)
     {
+        Files.TempFolders.StopRunOnSignal(); // Ctrl-C stops the run, also before it has anything to clean up
         try
         {
             if (task.Writes) context.ForWriting(task.Name, task.NeedsValidInventory);
             task.Run(context);
+        }
+        catch (Exception) when (Files.TempFolders.Stopping)
+        {
+            Files.TempFolders.AwaitStopIfStopping(); // a stopped run ends with the stop's own line and code, not this
+            throw;
         }
         catch (Exception e) when (Plain(e) is { } plain)
         {
