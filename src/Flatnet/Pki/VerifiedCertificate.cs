@@ -62,15 +62,32 @@ public static class VerifiedCertificate
         }
     }
 
-    private static string Memo(string name) => Path.Combine(Folder, name);
+    /// <summary>A memo's path; none (nothing is recalled) when the folder is not this account's alone: a link, or others may write there.</summary>
+    private static string? Memo(string name) => Usable(Folder) ? Path.Combine(Folder, name) : null;
 
-    /// <summary>Written under a new name, then renamed: a reader sees a whole memo or none.</summary>
+    private static bool Usable(string folder) =>
+        !Directory.Exists(folder) || new DirectoryInfo(folder).LinkTarget is null
+        && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(folder) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0);
+
+    /// <summary>
+    /// Written under a new name, then renamed: a reader sees a whole memo or none. A cache is a saving, never a
+    /// condition: a home that cannot be written (a system account, a read-only container, a file in the way) or a
+    /// folder others may write only costs the nebula-cert runs it would have spared, never the run.
+    /// </summary>
     private static void Write(string name, string text)
     {
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(Folder);
-        else Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var temp = Memo($".{name}.{Guid.NewGuid():N}");
-        File.WriteAllText(temp, text);
-        File.Move(temp, Memo(name), overwrite: true);
+        try
+        {
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(Folder);
+            else Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!Usable(Folder)) return;
+            var temp = Path.Combine(Folder, $".{name}.{Guid.NewGuid():N}");
+            File.WriteAllText(temp, text);
+            File.Move(temp, Path.Combine(Folder, name), overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Not kept: the next run asks nebula-cert again.
+        }
     }
 }
