@@ -31,12 +31,12 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
 
     /// <summary>
     /// A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is
-    /// missing. Each file counts as <see cref="BundleInputs.ContentOf"/> says: a link never followed, a file of no size never opened.
+    /// missing. Each file counts as <see cref="BundleInputs.AppendContent"/> says: a link never followed, a file of no size never opened.
     /// </summary>
     public static string Fingerprint(string path)
     {
         var info = new FileInfo(path);
-        if (info.LinkTarget is not null || info.Exists) return Digest.Sha256(BundleInputs.ContentOf(info));
+        if (info.LinkTarget is not null || info.Exists) return BundleInputs.DigestOf(info);
         return Directory.Exists(path) ? BundleInputs.OfFolder(path) : "";
     }
 

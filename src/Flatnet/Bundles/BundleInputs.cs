@@ -44,11 +44,11 @@ public static class BundleInputs
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         // Relative paths with '/', in the order of those paths: the same fingerprint on a Windows build machine. Each
-        // entry as ContentOf counts it (a link never followed: two links to . made this run without end).
+        // entry as AppendContent counts it (a link never followed: two links to . made this run without end).
         foreach (var (file, name) in Entries(folder).Select(f => (f, Path.GetRelativePath(folder, f).Replace('\\', '/'))).OrderBy(f => f.Item2, StringComparer.Ordinal))
         {
             sha.AppendData(Encoding.UTF8.GetBytes(name + "\n"));
-            sha.AppendData(ContentOf(new FileInfo(file)));
+            AppendContent(sha, new FileInfo(file));
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
@@ -57,8 +57,25 @@ public static class BundleInputs
     /// What a file counts as in a fingerprint: a link its target's name, never followed; a file of no size nothing,
     /// never opened (a FIFO or a device has none, and opening one blocks or never ends); any other file its bytes.
     /// </summary>
-    public static byte[] ContentOf(FileInfo info) =>
-        info.LinkTarget is { } target ? Encoding.UTF8.GetBytes("-> " + target) : info.Length == 0 ? [] : File.ReadAllBytes(info.FullName);
+    /// <remarks>A file is streamed into the hash, never read whole: a user's file of any size kept in a folder flatnet writes costs time, not memory.</remarks>
+    public static void AppendContent(IncrementalHash sha, FileInfo info)
+    {
+        if (info.LinkTarget is { } target) sha.AppendData(Encoding.UTF8.GetBytes("-> " + target));
+        else if (info.Length > 0)
+        {
+            using var stream = new FileStream(info.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var buffer = new byte[1 << 16];
+            for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;) sha.AppendData(buffer, 0, n);
+        }
+    }
+
+    /// <summary>The SHA-256 of what one file counts as (<see cref="AppendContent"/>).</summary>
+    public static string DigestOf(FileInfo info)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        AppendContent(sha, info);
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
 
     private static IEnumerable<string> Entries(string folder)
     {

@@ -66,7 +66,8 @@ public static partial class HostPipeline
     /// <summary>Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every file of the bundle as it is.</summary>
     private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
         File.Exists(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
-        bundle.Files.All(f => File.Exists(Path.Combine(folder, f.Path)) && InputFiles.NotRegular(Path.Combine(folder, f.Path)) is null && File.ReadAllBytes(Path.Combine(folder, f.Path)).AsSpan().SequenceEqual(f.Content));
+        bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
+                              && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
 
     /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
     private static IEnumerable<RenderedFile> BundleCertificates(string pki, byte[] trustedCas) =>

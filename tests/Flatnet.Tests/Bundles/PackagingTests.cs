@@ -151,6 +151,22 @@ public class PackagingTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("render/notes is not flatnet's; left as it is"));
     }
 
+    /// <summary>A user's file over 2 GB kept in a render folder stopped the whole fleet's RenderAll (battery 5): it is streamed, never read whole.</summary>
+    [Test]
+    public void AHugeFileOfTheUsersInARenderFolderIsKeptAndCostsNoMemory()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var big = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-a", "big.img");
+        using (var f = File.Create(big)) f.SetLength((2L << 30) + 4096); // sparse: no disk, 2 GiB and a page
+        File.Delete(Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-a", "config.yaml"));
+
+        Assert.DoesNotThrow(() => ws.ControlPlane().RenderAll());
+
+        Assert.That(new FileInfo(big).Length, Is.EqualTo((2L << 30) + 4096));
+        Assert.That(File.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-a", "config.yaml")), Is.True);
+    }
+
     /// <summary>
     /// An edited render whose hash was written into render.inputs stayed "unchanged" (battery 5): the folder must hold
     /// what rendering gives now, so it is rendered again.
