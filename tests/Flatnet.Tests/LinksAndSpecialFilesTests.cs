@@ -218,4 +218,20 @@ public class LinksAndSpecialFilesTests
         Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!.Message, Does.Contain("a fifo, not a regular file"));
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "nothing blocked");
     }
+
+    /// <summary>"The file '.../.tmp' already exists" with the disk-room fix was all a file there gave (battery 5).</summary>
+    [TestCase("file")]
+    [TestCase("fifo")]
+    public void AFileInPlaceOfTheScratchFolderIsNamedAndLeftAlone(string kind)
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll(); // the artifacts are flatnet's
+        var scratch = Path.Combine(ws.Workspace.ArtifactsDirectory, ".tmp");
+        if (Directory.Exists(scratch)) Directory.Delete(scratch, recursive: true);
+        if (kind == "file") File.WriteAllText(scratch, "mine");
+        else Assert.That(global::Flatnet.Processes.ProcessRunner.Run("mkfifo", [scratch]).ExitCode, Is.EqualTo(0));
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-b", force: true))!;
+        Assert.That(e.Message, Does.Contain("artifacts/.tmp is a").And.Contain("not the folder where flatnet keeps its scratch").And.Contain("fix: remove it"));
+        Assert.That(File.Exists(scratch), Is.True, "left as it is");
+    }
 }

@@ -81,8 +81,24 @@ public static partial class ReleaseArchive
         using var _ = zip;
         var entry = zip.GetEntry("inventory.json");
         if (entry is null) return null;
+        // The whole snapshot is a few KiB; a bomb is cut at the state limit, and what is not flatnet's snapshot is named.
         using var stream = entry.Open();
-        return JsonSerializer.Deserialize<Dictionary<string, string>>(stream);
+        using var bounded = new MemoryStream();
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if (bounded.Length + n > InputFiles.StateLimit)
+                throw new FlatnetException($"{Workspace.Relative(releaseZip)}: its inventory.json inflates past {InputFiles.StateLimit / 1024} KiB: not a release of flatnet's, so the changes since it cannot be read", moveIt);
+            bounded.Write(buffer, 0, n);
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(bounded.ToArray());
+        }
+        catch (JsonException)
+        {
+            throw new FlatnetException($"{Workspace.Relative(releaseZip)}: its inventory.json is not the inventory snapshot a release of flatnet's holds, so the changes since it cannot be read", moveIt);
+        }
     }
 
     /// <summary>The newest release in the folder other than <paramref name="version"/>, by version number.</summary>

@@ -24,6 +24,9 @@ public static partial class TempFolders
     {
         var root = ScratchRoot(artifactsDirectory);
         if (IsLink(root)) File.Delete(root); // flatnet's scratch, never written through a link a clone carried
+        if (File.Exists(root))
+            throw new StateConflict($"{Workspace.Relative(root)} is {InputFiles.NotRegular(root) ?? "a file"}, not the folder where flatnet keeps its scratch; nothing was written",
+                $"remove it (rm {Workspace.Relative(root)}) and run this again", Workspace.Relative(root));
         CreateOwnerOnly(root);
         var path = Path.Combine(root, $"{prefix}-{Guid.NewGuid():N}");
         var lease = DeleteOnExit(path);

@@ -6,6 +6,7 @@ using Flatnet.Inventory;
 using Flatnet.Output;
 using Flatnet.Processes;
 using Flatnet.Files;
+using Flatnet.Tools;
 
 namespace Flatnet.Provisioning;
 
@@ -58,28 +59,49 @@ public static class PlanDiff
     {
         var views = new List<HostView>();
         using var zip = OpenZip(release);
+        var shown = Workspace.Relative(Path.GetFullPath(release));
+        UsageError NotOurs(string what) => new($"{shown}: {what}: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+        var budget = new InflateBudget(MaxReleaseBytes);
+        // A read-only run keeps its scratch in the system's temporary folder (owner-only): artifacts/.tmp is swept by
+        // whichever writing run holds the lock.
         var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
         try
         {
             foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("bundles/", StringComparison.Ordinal) && e.FullName.EndsWith(".zip", StringComparison.Ordinal)))
             {
                 var host = Path.GetFileNameWithoutExtension(entry.Name);
-                using var inner = new ZipArchive(new MemoryStream(Read(entry)), ZipArchiveMode.Read);
-                var files = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal))
-                    .ToDictionary(e => e.FullName, Read);
-                CertificateView? certificate = null;
-                if (files.TryGetValue("host.crt", out var crt))
+                ZipArchive inner;
+                try { inner = new ZipArchive(new MemoryStream(Read(entry, budget)), ZipArchiveMode.Read); }
+                catch (InvalidDataException) { throw NotOurs($"{Terminal.Clean(entry.FullName)} is not a zip"); }
+                using (inner)
                 {
-                    var path = Path.Combine(scratch, host + ".crt");
-                    File.WriteAllBytes(path, crt);
-                    var info = context.NebulaCert.Print(path);
-                    certificate = new CertificateView(info.Groups, info.Ips, info.Subnets);
+                    var entries = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal)).ToList();
+                    if (entries.GroupBy(e => e.FullName).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                        throw NotOurs($"{Terminal.Clean(entry.FullName)} holds {Terminal.Clean(twice.Key)} twice");
+                    var files = entries.ToDictionary(e => e.FullName, e => Read(e, budget));
+                    CertificateView? certificate = null;
+                    if (files.TryGetValue("host.crt", out var crt))
+                    {
+                        var path = Path.Combine(scratch, host + ".crt");
+                        File.WriteAllBytes(path, crt);
+                        NebulaCertInfo info;
+                        try { info = context.NebulaCert.Print(path); }
+                        catch (ToolFailed) { throw NotOurs($"{Terminal.Clean(host)}'s host.crt is not a certificate nebula-cert can read"); }
+                        certificate = new CertificateView(info.Groups, info.Ips, info.Subnets);
+                    }
+                    string? nebula = null;
+                    if (files.TryGetValue("manifest.json", out var manifest))
+                    {
+                        try
+                        {
+                            using var json = JsonDocument.Parse(manifest);
+                            if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("versions", out var v) && v.ValueKind == JsonValueKind.Object
+                                && v.TryGetProperty("nebula_checked_with", out var n) && n.ValueKind == JsonValueKind.String) nebula = n.GetString();
+                        }
+                        catch (JsonException) { throw NotOurs($"{Terminal.Clean(host)}'s manifest.json is not JSON"); }
+                    }
+                    views.Add(new HostView(host, certificate, files, nebula));
                 }
-                string? nebula = null;
-                if (files.TryGetValue("manifest.json", out var manifest))
-                    using (var json = JsonDocument.Parse(manifest))
-                        if (json.RootElement.TryGetProperty("versions", out var v) && v.TryGetProperty("nebula_checked_with", out var n)) nebula = n.GetString();
-                views.Add(new HostView(host, certificate, files, nebula));
             }
         }
         finally
@@ -159,8 +181,20 @@ public static class PlanDiff
     /// <summary>A bundle's file is a few KiB (a config of a thousand peers, a few hundred): what inflates past this is no release of flatnet's.</summary>
     private const int MaxEntryBytes = 16 * 1024 * 1024;
 
-    /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB).</summary>
-    private static byte[] Read(ZipArchiveEntry entry)
+    /// <summary>
+    /// All of a release's bundles together: a thousand hosts' bundles are well under it (Nebula's binaries are not
+    /// read). 300 entries of 15 MiB each, each under the entry's limit, took 8.9 GB before there was one (battery 5).
+    /// </summary>
+    private const long MaxReleaseBytes = 512L * 1024 * 1024;
+
+    /// <summary>What is left to inflate of a release: every entry read takes from it.</summary>
+    private sealed class InflateBudget(long bytes)
+    {
+        public long Left { get; set; } = bytes;
+    }
+
+    /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB), and within what is left of the release's <paramref name="budget"/>.</summary>
+    private static byte[] Read(ZipArchiveEntry entry, InflateBudget budget)
     {
         using var stream = entry.Open();
         using var copy = new MemoryStream();
@@ -168,7 +202,9 @@ public static class PlanDiff
         for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
         {
             if (copy.Length + n > MaxEntryBytes)
-                throw new UsageError($"{entry.FullName} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+                throw new UsageError($"{Terminal.Clean(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            if ((budget.Left -= n) < 0)
+                throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
             copy.Write(buffer, 0, n);
         }
         return copy.ToArray();

@@ -82,4 +82,19 @@ public class ReleasingTests
         var e = Assert.Throws<StateConflict>(() => FleetRelease.Checked(context, packed))!;
         Assert.That(e.Message, Does.Contain("host-b.zip changed on disk after PackageAll checked it").And.Contain("nothing was released"));
     }
+
+    /// <summary>"The JSON value could not be converted to System.String. Path: $.a" was all a damaged previous release said (battery 5).</summary>
+    [Test]
+    public void APreviousReleaseWhoseSnapshotIsNotFlatnetsIsNamed()
+    {
+        using var ws = new TestWorkspace();
+        var releases = ws.Workspace.ReleasesDirectory;
+        Directory.CreateDirectory(releases);
+        using (var zip = System.IO.Compression.ZipFile.Open(Path.Combine(releases, "flatnet-0.9.0.zip"), System.IO.Compression.ZipArchiveMode.Create))
+        using (var w = new StreamWriter(zip.CreateEntry("inventory.json").Open()))
+            w.Write("{\"a\": 1}");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.0", includeKeys: true))!;
+        Assert.That(e.Message, Does.Contain("flatnet-0.9.0.zip: its inventory.json is not the inventory snapshot a release of flatnet's holds").And.Contain("fix: move it out of"));
+        Assert.That(e.Message, Does.Not.Contain("System."));
+    }
 }
