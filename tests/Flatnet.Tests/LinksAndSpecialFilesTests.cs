@@ -234,4 +234,28 @@ public class LinksAndSpecialFilesTests
         Assert.That(e.Message, Does.Contain("artifacts/.tmp is a").And.Contain("not the folder where flatnet keeps its scratch").And.Contain("fix: remove it"));
         Assert.That(File.Exists(scratch), Is.True, "left as it is");
     }
+
+    /// <summary>A templates/ folder that is a link was used silently, while a file link inside it was refused (battery 5).</summary>
+    [Test]
+    public void ATemplatesFolderThatIsALinkIsRefusedAsATemplateLinkIs()
+    {
+        using var ws = new TestWorkspace();
+        var elsewhere = Path.Combine(ws.Root, "elsewhere");
+        Directory.Move(Path.Combine(ws.Root, "templates"), elsewhere);
+        Directory.CreateSymbolicLink(Path.Combine(ws.Root, "templates"), elsewhere);
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("templates is a link (to ").And.Contain("not flatnet's templates: nothing is rendered from it"));
+    }
+
+    /// <summary>A blocklist that is a link (to pki/ca.key, say) was read (battery 5): it is refused as a host's file is.</summary>
+    [Test]
+    public void ABlocklistThatIsALinkIsNotRead()
+    {
+        using var ws = new TestWorkspace();
+        var secret = Path.Combine(ws.Root, "secret");
+        File.WriteAllText(secret, "TOPSECRET\n");
+        File.CreateSymbolicLink(ws.HostsFile("blocklist.txt"), secret);
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Message, Does.Contain("blocklist.txt: a link (to ").And.Contain("not flatnet's blocklist: it is not read").And.Not.Contain("TOPSECRET"));
+    }
 }

@@ -13,6 +13,14 @@ public class TerminalTests
         Assert.That(Terminal.Clean("line one\n" + Hostile + "\ttab"), Is.EqualTo("line one\nok]0;owned[2J31mdone\ttab"));
     }
 
+    /// <summary>A bidi override in a group name was printed raw (battery 5): "office\u202Enimda" reads as "officeadmin".</summary>
+    [Test]
+    public void BidiControlsThatReorderWhatIsShownAreRemoved()
+    {
+        Assert.That(Terminal.Clean("office\u202Enimda \u2066x\u2069 \u202Ay\u202C"), Is.EqualTo("officenimda x y"));
+        Assert.That(Terminal.Clean("日本語 café"), Is.EqualTo("日本語 café"), "other text is as it was");
+    }
+
     [Test]
     public void WhatAHostPrintsIsCleanedWhereverItIsShown()
     {

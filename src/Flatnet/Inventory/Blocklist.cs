@@ -1,3 +1,4 @@
+using Flatnet.Output;
 using Flatnet.Files;
 
 namespace Flatnet.Inventory;
@@ -27,6 +28,13 @@ public sealed record Blocklist(IReadOnlyList<RevokedCert> Entries)
     public static Blocklist Read(string file, InventoryProblems problems)
     {
         if (!File.Exists(file)) return Empty;
+        // A link is refused as for a host's file: its target (a key, say) is nobody's blocklist, and is never read.
+        if (new FileInfo(file).LinkTarget is { } target)
+        {
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"a link (to {Terminal.Clean(target)}), not flatnet's blocklist: it is not read",
+                "put the blocklist file itself there (RevokeHost writes it)"));
+            return Empty;
+        }
         if (InputFiles.NotRegular(file) is { } why)
         {
             problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"{why}: it is not read", "put the blocklist file itself there (RevokeHost writes it)"));

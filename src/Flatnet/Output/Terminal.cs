@@ -3,7 +3,8 @@ namespace Flatnet.Output;
 /// <summary>
 /// What reaches the operator's terminal. Text that came from a host or a file (a script's output, a peer address
 /// from the admin interface, a log line) may carry escape sequences: colours, a window title, a cleared screen, a
-/// rewritten line. Every control character but the line break and the tab is dropped before it is shown.
+/// rewritten line, or reorder it (a bidi override). Every control character but the line break and the tab, and
+/// every bidi control, is dropped before it is shown.
 /// </summary>
 public static class Terminal
 {
@@ -16,7 +17,11 @@ public static class Terminal
     public static string Clean(string? text) =>
         string.IsNullOrEmpty(text) || !text.Any(IsControl) ? text ?? "" : string.Concat(text.Where(c => !IsControl(c)));
 
-    private static bool IsControl(char c) => char.IsControl(c) && c is not '\n' and not '\t';
+    /// <summary>
+    /// A control character (but the line break and the tab), or one that reorders what a terminal shows: the bidi
+    /// embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069), with which a name can read as another.
+    /// </summary>
+    private static bool IsControl(char c) => char.IsControl(c) && c is not '\n' and not '\t' || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
 }
 
 /// <summary>The reporter every run speaks through: each line is <see cref="Terminal.Clean"/>ed on its way out.</summary>

@@ -49,6 +49,7 @@ public sealed class TemplateRenderer(string templatesDirectory)
     {
         if (_cache.TryGetValue(templateName, out var cached)) return cached;
         var path = Path.Combine(templatesDirectory, templateName);
+        RequireNoFolderLink(path);
         if (!File.Exists(path))
             throw new FlatnetException($"template {Workspace.Relative(path)} is missing.", fix: $"run from the repository root (templates/ ships with flatnet)");
         var template = Template.Parse(TemplateText(path), path);
@@ -56,6 +57,16 @@ public sealed class TemplateRenderer(string templatesDirectory)
             throw new FlatnetException($"{Workspace.Relative(path)} does not parse:\n    " + string.Join("\n    ", template.Messages),
                 fix: "correct the template at the line and column named (Scriban's syntax), or restore it with git checkout -- templates/");
         return _cache.GetOrAdd(templateName, template);
+    }
+
+    /// <summary>A link in place of templates/ or a folder in it is refused as a template file's is: what it points at is nobody's templates.</summary>
+    private void RequireNoFolderLink(string path)
+    {
+        var root = Path.GetFullPath(templatesDirectory).TrimEnd(Path.DirectorySeparatorChar);
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); dir is not null && dir.Length >= root.Length; dir = Path.GetDirectoryName(dir))
+            if (new DirectoryInfo(dir).LinkTarget is { } target)
+                throw new FlatnetException($"{Workspace.Relative(dir)} is a link (to {Terminal.Clean(target)}), not flatnet's templates: nothing is rendered from it",
+                    "restore the folder itself: git checkout -- templates/");
     }
 
     /// <summary>

@@ -24,9 +24,13 @@ public sealed class Nebula(string executable) : Tool<NebulaTestSettings>(executa
     public void Test(string config, string what)
     {
         var result = Run(new NebulaTestSettings(config), throwOnFailure: false);
-        if (!result.Succeeded)
-            throw new FlatnetException($"{what}: nebula {Version} -test refused the rendered config.\n    nebula said: " +
-                                       string.Join("\n      ", (result.StdErr + result.StdOut).Trim().Split('\n').TakeLast(4)) +
-                                       "", fix: $"correct hosts/ or templates/config.yaml.scriban; nothing was written");
+        if (result.Succeeded) return;
+        var said = string.Join("\n      ", (result.StdErr + result.StdOut).Trim().Split('\n').TakeLast(4));
+        // Nebula blames a key that does not go with the certificate (one copied or linked over host.key) in its own
+        // words: the key is then what to fix, not the inventory.
+        IReadOnlyList<string> fixes = said.Contains("key", StringComparison.OrdinalIgnoreCase)
+            ? [$"if {what}'s host.key was replaced (it must be the key its certificate was signed for): ./build.sh --target=GenerateCert --host={what} --force", "else correct hosts/ or templates/config.yaml.scriban; nothing was written"]
+            : ["correct hosts/ or templates/config.yaml.scriban; nothing was written"];
+        throw new FlatnetException($"{what}: nebula {Version} -test refused the rendered config.\n    nebula said: " + said, fixes);
     }
 }
