@@ -18,20 +18,23 @@ $out = 'artifacts/tools/flatnet'
 # The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
 # there would have its target written or deleted.
 $inside = if (Test-Path -LiteralPath $out) { @(Get-ChildItem -LiteralPath $out -Recurse -Force -Attributes ReparsePoint | ForEach-Object { $_.FullName }) } else { @() }
-foreach ($d in @('artifacts', 'artifacts/tools', $out, 'build/tools', 'build/tools/cache') + $inside) {
+foreach ($d in @('artifacts', 'artifacts/tools', $out, 'build/tools', 'build/tools/cache', 'build/tools/Modules') + $inside) {
     $item = Get-Item -LiteralPath $d -Force -ErrorAction SilentlyContinue
     if ($item -and $item.LinkType) { throw "build.ps1: $d is a link (to $($item.Target)), not a file of this repository's; nothing was written. Fix: remove it and run this again" }
 }
-$sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab -Include *.cs, *.csproj, *.props | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
+$sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab, src/Cake.Flatnet.Module -Include *.cs, *.csproj, *.props | Where-Object { $_.FullName -notmatch '[\\/](obj|bin)[\\/]' }) +
     @(Get-ChildItem -File -Path src/Flatnet.Lab/windows) +
     @(Get-Item .config/dotnet-tools.json, src/Directory.Build.props) + @(Get-ChildItem -File build/*.cake)
 $lines = $sources | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }
 $sha = [System.Security.Cryptography.SHA256]::Create()
 $stamp = [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes(($lines -join "`n")))).Replace('-', '')
 $stampFile = Join-Path $out '.source-stamp'
-if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path $stampFile) -or (Get-Content -Raw $stampFile).Trim() -ne $stamp) {
+if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or -not (Test-Path $stampFile) -or (Get-Content -Raw $stampFile).Trim() -ne $stamp) {
     dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o $out --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
+    # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
+    dotnet build src/Cake.Flatnet.Module/Cake.Flatnet.Module.csproj -c Release -o build/tools/Modules/Cake.Flatnet.Module --nologo -v quiet | Out-Null
+    if ($LASTEXITCODE -ne 0) { throw "build.ps1: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" }
     # Cake's compiled script was made against the library it replaces.
     if (Test-Path build/tools/cache) { Remove-Item -Recurse -Force build/tools/cache }
     # A new file, renamed over the stamp: never written through.

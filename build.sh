@@ -11,17 +11,20 @@ out=artifacts/tools/flatnet
 # before anything is written there.
 # The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
 # there would have its target written or deleted.
-for d in artifacts artifacts/tools "$out" build/tools build/tools/cache $( [ -d "$out" ] && find "$out" -type l ); do
+for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/tools/Modules $( [ -d "$out" ] && find "$out" -type l ); do
   if [ -L "$d" ]; then
     echo "build.sh: $d is a link (to $(readlink "$d")), not a file of this repository's; nothing was written. Fix: remove it (rm $d) and run this again" >&2
     exit 1
   fi
 done
-stamp=$( { find src/Flatnet src/Flatnet.Lab -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
+stamp=$( { find src/Flatnet src/Flatnet.Lab src/Cake.Flatnet.Module -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
            sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake; } | sha256sum | cut -d' ' -f1)
-if [ ! -f "$out/Flatnet.dll" ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" != "$stamp" ]; then
+if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" != "$stamp" ]; then
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }
+  # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
+  dotnet build src/Cake.Flatnet.Module/Cake.Flatnet.Module.csproj -c Release -o build/tools/Modules/Cake.Flatnet.Module --nologo -v quiet >/dev/null \
+    || { echo "build.sh: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" >&2; exit 1; }
   rm -rf build/tools/cache   # Cake's compiled script was made against the library it replaces
   echo "$stamp" >"$out/.source-stamp.new" && mv -f "$out/.source-stamp.new" "$out/.source-stamp"   # a new file, renamed: never written through
 fi

@@ -29,4 +29,19 @@ public class BuildScriptTests
         Assert.That(r.StdErr, Does.Contain($"build.sh: {link} is a link (to {victim})").And.Contain("nothing was written"));
         Assert.That(File.ReadAllText(victim), Is.EqualTo("precious"));
     }
+
+    /// <summary>
+    /// Cake's report module is built against the Cake.Core of the very Cake tool the repository pins (Cake loads its
+    /// own and a module made for another would not load), and both bootstraps put it where Cake looks for modules.
+    /// </summary>
+    [Test]
+    public void TheReportModuleIsBuiltForThePinnedCakeWhereCakeLooksForModules()
+    {
+        var manifest = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(TestWorkspace.RepoRoot, ".config", "dotnet-tools.json")));
+        var pinned = manifest.RootElement.GetProperty("tools").GetProperty("cake.tool").GetProperty("version").GetString();
+        var project = File.ReadAllText(Path.Combine(TestWorkspace.RepoRoot, "src", "Cake.Flatnet.Module", "Cake.Flatnet.Module.csproj"));
+        Assert.That(project, Does.Contain($"<CakeVersion>{pinned}</CakeVersion>"));
+        foreach (var script in new[] { "build.sh", "build.ps1" })
+            Assert.That(File.ReadAllText(Path.Combine(TestWorkspace.RepoRoot, script)), Does.Contain("-o build/tools/Modules/Cake.Flatnet.Module"), script);
+    }
 }
