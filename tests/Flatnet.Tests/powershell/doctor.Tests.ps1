@@ -54,6 +54,9 @@ Describe 'flatnet-doctor.ps1' {
         $LASTEXITCODE | Should -Be 1
         @($out | Where-Object { $_ -like "FAIL`twsl-ping`tWSL2 reaches none of the 2 peer(s)*" }).Count | Should -Be 1
         @($out | Where-Object { $_ -like "FAIL`tlighthouse`tno lighthouse answers*" }).Count | Should -Be 1
+        # With no path at all, lowering the MTU would fix nothing: it is not measured, and not blamed.
+        @($out | Where-Object { $_ -like "warn`twsl-mtu`tnot measured: no peer answers a plain ping*" }).Count | Should -Be 1
+        @($out | Where-Object { $_ -like "*lower tuning.mtu*" }).Count | Should -Be 0
     }
 
     It 'names each problem with its fix, in machine form too, and exits 1' {

@@ -274,10 +274,13 @@ if ($Peers.Count -gt 0) {
     }
     if ($null -ne $peer) { Report 'ok' 'wsl-ping' "WSL2 reaches $peer from its stable address $WslAddress" }
     else { Report 'FAIL' 'wsl-ping' "WSL2 reaches none of the $($Peers.Count) peer(s) from $WslAddress ($($Peers -join ', '))" 'run wsl-routing.sh --check inside WSL2, and check that the certificate carries the block (GenerateCert --force); are the peers on?' }
-    if ($null -eq $peer) { $peer = $Peers[0] }
-    try { Invoke-Wsl -Owner $WslUser -Arguments ($WslArgs + @('-e', 'ping', '-c', '1', '-W', '2', '-M', 'do', '-s', "$($Mtu - 28)", '-I', $WslAddress, $peer)) | Out-Null } catch { $global:LASTEXITCODE = 1 }
-    if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-mtu' "a $Mtu-byte packet from WSL2 crosses unfragmented" }
-    else { Report 'FAIL' 'wsl-mtu' "a $Mtu-byte packet from WSL2 does not cross" 'lower tuning.mtu in hosts/network.yaml (1300 crosses most links)' }
+    # The MTU is measured only over a path a plain ping crosses: with Nebula down or the peers off, a lower MTU fixes nothing.
+    if ($null -eq $peer) { Report 'warn' 'wsl-mtu' 'not measured: no peer answers a plain ping (see wsl-ping first)' }
+    else {
+        try { Invoke-Wsl -Owner $WslUser -Arguments ($WslArgs + @('-e', 'ping', '-c', '1', '-W', '2', '-M', 'do', '-s', "$($Mtu - 28)", '-I', $WslAddress, $peer)) | Out-Null } catch { $global:LASTEXITCODE = 1 }
+        if ($LASTEXITCODE -eq 0) { Report 'ok' 'wsl-mtu' "a $Mtu-byte packet from WSL2 crosses unfragmented" }
+        else { Report 'FAIL' 'wsl-mtu' "a $Mtu-byte packet from WSL2 does not cross" 'lower tuning.mtu in hosts/network.yaml (1300 crosses most links)' }
+    }
 } else { Report 'warn' 'wsl-ping' 'no peer to ping yet' }
 
 $logs = Join-Path $Root 'logs'

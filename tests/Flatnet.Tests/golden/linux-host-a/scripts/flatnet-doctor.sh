@@ -104,10 +104,14 @@ if [ -n "$wsl" ]; then
     report warn wsl-ping "no peer to ping yet"
   elif in_wsl ping -c 1 -W 2 -I "$WSL_ADDRESS" "$peer" >/dev/null 2>&1; then
     report ok wsl-ping "WSL2 reaches $peer from its stable address $WSL_ADDRESS"
+    reached=1
   else
     report FAIL wsl-ping "WSL2 does not reach $peer from $WSL_ADDRESS" "run wsl-routing.sh --check inside WSL2, and check that the certificate carries $OWN_BLOCK (GenerateCert --force)"
   fi
-  if [ -n "$peer" ]; then
+  # The MTU is measured only over a path a plain ping crosses: with Nebula down or the peer off, a lower MTU fixes nothing.
+  if [ -n "$peer" ] && [ "${reached:-0}" != 1 ]; then
+    report warn wsl-mtu "not measured: $peer does not answer a plain ping (see wsl-ping first)"
+  elif [ -n "$peer" ]; then
     size=$((MTU - 28))
     if in_wsl ping -c 1 -W 2 -M "do" -s "$size" -I "$WSL_ADDRESS" "$peer" >/dev/null 2>&1; then
       report ok wsl-mtu "a $MTU-byte packet from WSL2 crosses unfragmented"
