@@ -30,6 +30,7 @@ $sha = [System.Security.Cryptography.SHA256]::Create()
 $stamp = [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes(($lines -join "`n")))).Replace('-', '')
 $stampFile = Join-Path $out '.source-stamp'
 if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or -not (Test-Path $stampFile) -or (Get-Content -Raw $stampFile).Trim() -ne $stamp) {
+    [Console]::Error.WriteLine('build.ps1: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s')
     dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o $out --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
     # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
