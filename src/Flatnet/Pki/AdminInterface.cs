@@ -55,14 +55,11 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
         var made = Public(key);
         if (recordIn is not null && AdminKeyRecord.Record(recordIn, made) is { } file)
             log.Info($"recorded the admin key's public half in {Workspace.Relative(file)} (nebula.admin_key): commit it, and every clone renders the same configs");
-        else if (recordIn is null && !generatedInventory && Warned.TryAdd(key, 0))
+        else if (recordIn is null && !generatedInventory && SaidOnce.First("no admin key: " + key))
             log.Warn($"the inventory records no admin key (nebula.admin_key), so configs rendered here use {Workspace.Relative(key)}.pub and differ from another clone's; " +
                      "run ./build.sh --target=InitCa (or any target that writes) once and commit network.yaml");
         return new AdminInterface(port, DefaultUser, made, key);
     }
-
-    /// <summary>The keys warned about in this process: the advice is given once a run, not once per host or task.</summary>
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> Warned = new();
 
     private static string Public(string key)
     {

@@ -1,3 +1,4 @@
+using Flatnet.Output;
 using Flatnet.Bundles;
 using Flatnet.Rendering;
 using Flatnet.Files;
@@ -59,7 +60,8 @@ public static partial class HostPipeline
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
         BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
-                         (bundle.ContainsPrivateKey ? "; it carries host.key (made here), so it is owner-only: move it to the host over a secure channel" : "; no private key inside"));
+                         (!bundle.ContainsPrivateKey ? "; no private key inside"
+                             : "; it carries host.key (made here), so it is owner-only" + (SaidOnce.First("bundle carries a key") ? ": move such a bundle to its host over a secure channel only" : "")));
         return new BundleOutcome(bundle, true, Digest.Sha256(zip));
     }
 
