@@ -28,14 +28,15 @@ public static class LabRunner
             {
                 log.Info($"lab: AddHost {lighthouse.Name} (a managed lighthouse)");
                 using var context = new FlatnetContext(lab.Workspace, log);
-                HostPipeline.Add(context, lighthouse.Name);
+                HostPipeline.Add(context, lighthouse.Name, table: false);
             }
+            // Each AddHost proves the mesh it makes; only the last one's table is printed, the proof of the whole lab.
             foreach (var host in lab.Hosts)
             {
                 lab.Enroll(host.Name);
                 log.Info($"lab: AddHost {host.Name}");
                 using var context = new FlatnetContext(lab.Workspace, log);
-                matrix = HostPipeline.Add(context, host.Name);
+                matrix = HostPipeline.Add(context, host.Name, table: host == lab.Hosts[^1]);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             return (matrix, lab.Id);

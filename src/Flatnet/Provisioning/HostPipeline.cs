@@ -67,11 +67,12 @@ public static partial class HostPipeline
     }
 
     /// <summary>AddHost: every step, then every peer brought to the plan with the host, then the matrix that proves it.</summary>
-    public static PingMatrix Add(FlatnetContext context, string host)
+    /// <param name="table">the matrix's whole table in the log; false for a host added on the way to another (the lab's).</param>
+    public static PingMatrix Add(FlatnetContext context, string host, bool table = true)
     {
         Provision(context, host);
         PeerConvergence.Update(context, host);
-        return MeshVerification.Verify(context);
+        return MeshVerification.Verify(context, table: table);
     }
 
     /// <summary>

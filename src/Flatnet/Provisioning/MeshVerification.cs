@@ -17,7 +17,9 @@ public static class MeshVerification
     /// </summary>
     /// <param name="focus">only the pairs with an end among these hosts (a wave of a rollout), and those among two
     /// others picked at random, a sample of what the wave did not touch; every pair when null.</param>
-    public static PingMatrix Verify(FlatnetContext context, IEnumerable<string>? hosts = null, IReadOnlyCollection<string>? focus = null)
+    /// <param name="table">the whole table in the log (the proof a person reads at the end); false: one line, for a
+    /// step on the way (a rollout's wave, a lab's host before the last), and the table still in ping-matrix.json.</param>
+    public static PingMatrix Verify(FlatnetContext context, IEnumerable<string>? hosts = null, IReadOnlyCollection<string>? focus = null, bool table = true)
     {
         var plan = context.Plan;
         var selected = (hosts?.Select(plan.Host) ?? plan.Deployable).ToList();
@@ -35,7 +37,9 @@ public static class MeshVerification
         var json = matrix.ToJson();
         SafeFiles.WriteAllText(MatrixPath(context), json);
         if (context.WantsJson) context.PrintDocument(json);
-        else context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
+        else if (table) context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
+        else context.Log.Info(matrix.Results.Count == 0 ? "verified: nothing to ping yet (one host, and no other among those checked)"
+            : $"verified: {matrix.Results.Count - matrix.Failures.Count} of {matrix.Results.Count} pings answered ({Workspace.Relative(MatrixPath(context))})");
         context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
         if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
             RenderLighthouseConfigs(context);

@@ -15,6 +15,19 @@ public static class Rollouts
         var plan = context.Plan;
         var selected = (hosts?.Select(h => plan.Host(h.Trim()).Name) ?? plan.Deployable.Select(h => h.Name)).ToList();
         var done = selected.Where(h => resume?.Done.Contains(h) == true).ToList();
+        if (resume is null)
+        {
+            // A host that already runs the bundle built for it now is left alone (its peers count it as rolled out):
+            // a rollout with nothing changed does nothing, and says so.
+            var current = selected.Where(h => RunsItsBundle(context, h)).ToList();
+            if (current.Count == selected.Count)
+            {
+                context.Log.Info($"rollout: nothing to do: {(selected.Count == 1 ? selected[0] + " runs" : $"all {selected.Count} hosts run")} the bundle built for {(selected.Count == 1 ? "it" : "them")} now");
+                return [];
+            }
+            if (current.Count > 0) context.Log.Info($"rollout: {string.Join(", ", current)} already run the bundle built for them now; left alone");
+            done.AddRange(current);
+        }
         var waves = selected.Except(done).Chunk(waveSize).ToList();
         var clock = System.Diagnostics.Stopwatch.StartNew(); // each wave's line says how long the rollout has run
         for (var w = 0; w < waves.Count; w++)
@@ -28,7 +41,7 @@ public static class Rollouts
                     touched.Add(host);
                     HostPipeline.Provision(context, host);
                 }
-                Verify(context, resume is null ? done.Concat(waves[w]).ToList() : selected, waves[w], lighthouseRestarted: waves[w].Any(h => plan.Host(h).Host.IsLighthouse));
+                Verify(context, resume is null ? done.Concat(waves[w]).ToList() : selected, waves[w], lighthouseRestarted: waves[w].Any(h => plan.Host(h).Host.IsLighthouse), table: waves.Count == 1);
             }
             catch (FlatnetException e)
             {
@@ -51,19 +64,35 @@ public static class Rollouts
         return done;
     }
 
+    /// <summary>Whether the host reports, installed and routed, the bundle built for it now (signed and packed first); a host not reached is not.</summary>
+    private static bool RunsItsBundle(FlatnetContext context, string host)
+    {
+        try
+        {
+            HostPipeline.Certify(context, host);
+            HostPipeline.Package(context, host);
+            var h = context.Plan.Host(host);
+            return HostPipeline.IsCurrent(context, h, context.Connection(h));
+        }
+        catch (FlatnetException)
+        {
+            return false; // its wave says why, as before
+        }
+    }
+
     /// <summary>
     /// VerifyPing of the wave: the pairs with an end in it (<paramref name="focus"/>) and a sample of the others. A
     /// lighthouse that was just restarted knows no host until each reports again (within lighthouse.interval), so
     /// until then a failure is checked again rather than taken as the wave's.
     /// </summary>
-    private static void Verify(FlatnetContext context, IReadOnlyList<string> hosts, IReadOnlyCollection<string>? focus, bool lighthouseRestarted)
+    private static void Verify(FlatnetContext context, IReadOnlyList<string> hosts, IReadOnlyCollection<string>? focus, bool lighthouseRestarted, bool table = true)
     {
         var deadline = DateTime.UtcNow.AddSeconds(lighthouseRestarted ? Rendering.HostModel.DefaultLighthouseInterval + 5 : 0);
         while (true)
         {
             try
             {
-                MeshVerification.Verify(context, hosts, focus);
+                MeshVerification.Verify(context, hosts, focus, table);
                 return;
             }
             catch (FlatnetException e) when (e.Transient && DateTime.UtcNow < deadline)

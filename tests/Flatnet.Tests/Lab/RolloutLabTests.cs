@@ -78,6 +78,13 @@ public class RolloutLabTests
             Assert.That(done, Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
             Assert.That(ws.Log.Lines, Does.Contain("rollout: wave 1/2: host-a, host-b"));
             Assert.That(ws.Log.Lines, Has.Some.Match(@"^rollout: wave 2/2 verified \(3 of 3 hosts rolled out, \d+ s\)$"), "each wave says how far and how long");
+            Assert.That(ws.Log.Lines.Count(l => l.StartsWith("ping matrix (", StringComparison.Ordinal)), Is.EqualTo(1), "one table, at the end; each wave says one line");
+
+            // Nothing changed since: a second rollout touches no host, and says so.
+            ws.Log.Lines.Clear();
+            Assert.That(new ControlPlane(lab.Workspace, ws.Log).Rollout(waveSize: 2), Is.Empty);
+            Assert.That(ws.Log.Lines, Has.Some.EqualTo("rollout: nothing to do: all 3 hosts run the bundle built for them now"));
+            Assert.That(ws.Log.Lines, Has.None.Contains("deploying to"));
         });
     }
 
