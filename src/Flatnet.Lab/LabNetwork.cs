@@ -91,7 +91,7 @@ public sealed class LabNetwork : IDisposable
         var sourcePlan = AddressPlan.Load(source.InventoryDirectory);
         SafeFiles.DeleteOwnedDirectory(directory);
         SafeFiles.CreateOwnedDirectory(directory);
-        var claim = LabRegistry.Claim();
+        var claim = LabRegistry.Claim(directory);
         var lab = new LabNetwork(Path.GetFullPath(directory), source, log, options, new LabTopology(claim.Id, claim.Octet));
         try
         {
@@ -110,9 +110,11 @@ public sealed class LabNetwork : IDisposable
     /// Removes what labs whose owner is gone left (a killed run): their namespaces, processes and links. A lab that
     /// runs, here or in another process, is never touched; a kept one (--keep) only when <paramref name="kept"/>.
     /// </summary>
-    public static void Clean(IReporter log, bool kept = false)
+    /// <param name="keptIn">with <paramref name="kept"/>: only the kept labs of this lab folder (a checkout's
+    /// artifacts/lab), never another checkout's; null: every kept lab.</param>
+    public static void Clean(IReporter log, bool kept = false, string? keptIn = null)
     {
-        var dead = LabRegistry.Dead(kept).ToHashSet();
+        var dead = LabRegistry.Dead(kept, keptIn).ToHashSet();
         var live = LabRegistry.All().Where(l => !dead.Contains(l.Id)).Select(l => l.Id).ToHashSet();
         // A namespace or link of an id no registered lab has is an older flatnet's leftover, and dead too.
         bool Gone(string name) => LabRegistry.IdOf(name) is { } id && !live.Contains(id);
@@ -121,6 +123,8 @@ public sealed class LabNetwork : IDisposable
         foreach (var link in LabTopology.Links().Where(Gone)) LabTopology.RemoveLink(link);
         foreach (var id in dead) LabRegistry.Forget(id);
         if (namespaces.Count > 0) log.Info($"lab: removed {namespaces.Count} namespace(s) that labs no longer running left: {string.Join(", ", namespaces)}");
+        if (kept && keptIn is not null && LabRegistry.All().Where(l => l.Kept && !dead.Contains(l.Id)).ToList() is { Count: > 0 } others)
+            log.Info($"lab: left running, kept by another checkout: {string.Join(", ", others.Select(l => $"fn-{l.Id} ({l.Directory ?? "its folder not recorded"})"))}; --all removes those too");
     }
 
     private void Create(AddressPlan sourcePlan, HashSet<string> enrolled)

@@ -14,14 +14,15 @@ public static partial class LabRegistry
     public const string Folder = "/run/flatnet-lab";
 
     /// <summary>One registered lab: its id (fn-ID-... namespaces, fnl-ID link), its owner, its LAN octet.</summary>
-    public sealed record Entry(string Id, int Pid, long Started, int Octet, bool Kept)
+    /// <param name="Directory">the lab's own folder (a checkout's artifacts/lab): whose lab it is, for LabClean.</param>
+    public sealed record Entry(string Id, int Pid, long Started, int Octet, bool Kept, string? Directory = null)
     {
         /// <summary>Kept, or its owner still runs (the same process: a pid the system gave to another since does not count).</summary>
         public bool Alive => Kept || StartOf(Pid) == Started;
     }
 
     /// <summary>Registers a new lab for this process: an id no namespace uses and a LAN no live lab or route of this machine has.</summary>
-    public static Entry Claim()
+    public static Entry Claim(string? directory = null)
     {
         Directory.CreateDirectory(Folder);
         using var _ = Locked();
@@ -32,7 +33,7 @@ public static partial class LabRegistry
         while (labs.Any(l => l.Id == id) || namespaces.Any(n => n.StartsWith($"fn-{id}-", StringComparison.Ordinal)));
         var routes = ProcessRunner.Run("ip", ["-4", "route", "show"]).StdOut;
         var octet = Enumerable.Range(0, 256).First(o => labs.All(l => !l.Alive || l.Octet != o) && !routes.Contains($"{LabTopology.Prefix}.{o}.", StringComparison.Ordinal));
-        var entry = new Entry(id, Environment.ProcessId, StartOf(Environment.ProcessId), octet, Kept: false);
+        var entry = new Entry(id, Environment.ProcessId, StartOf(Environment.ProcessId), octet, Kept: false, directory is null ? null : Path.GetFullPath(directory));
         Write(entry);
         return entry;
     }
@@ -66,9 +67,12 @@ public static partial class LabRegistry
             : Directory.GetFiles(Folder).Select(Path.GetFileName).OfType<string>().Where(n => IdPattern().IsMatch(n))
                 .Select(Read).OfType<Entry>().ToList();
 
-    /// <summary>The ids of labs whose owner is gone (and, when asked, kept ones): what cleaning may remove.</summary>
-    public static IReadOnlyList<string> Dead(bool includeKept) =>
-        All().Where(l => !l.Alive || includeKept && l.Kept).Select(l => l.Id).ToList();
+    /// <summary>
+    /// The ids of labs whose owner is gone (and, when asked, kept ones: those of the lab folder <paramref name="keptIn"/>
+    /// only, or every kept lab when it is null): what cleaning may remove.
+    /// </summary>
+    public static IReadOnlyList<string> Dead(bool includeKept, string? keptIn = null) =>
+        All().Where(l => !l.Alive || includeKept && l.Kept && (keptIn is null || l.Directory == Path.GetFullPath(keptIn))).Select(l => l.Id).ToList();
 
     /// <summary>The lab id a namespace or link of flatnet's carries (fn-ID-..., fnl-ID), or null.</summary>
     public static string? IdOf(string name) => NameWithId().Match(name) is { Success: true } m ? m.Groups[1].Value : null;
@@ -76,13 +80,14 @@ public static partial class LabRegistry
     private static Entry? Read(string id)
     {
         var parts = File.ReadAllText(Path.Combine(Folder, id)).Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var directory = parts.Skip(3).FirstOrDefault(p => p.StartsWith("dir=", StringComparison.Ordinal)) is { } d ? Uri.UnescapeDataString(d[4..]) : null;
         return parts.Length >= 3 && int.TryParse(parts[0], CultureInfo.InvariantCulture, out var pid) && long.TryParse(parts[1], CultureInfo.InvariantCulture, out var started)
                && int.TryParse(parts[2], CultureInfo.InvariantCulture, out var octet)
-            ? new Entry(id, pid, started, octet, parts.Length > 3 && parts[3] == "kept") : null;
+            ? new Entry(id, pid, started, octet, parts.Skip(3).Contains("kept"), directory) : null;
     }
 
     private static void Write(Entry e) =>
-        File.WriteAllText(Path.Combine(Folder, e.Id), $"{e.Pid} {e.Started} {e.Octet}{(e.Kept ? " kept" : "")}\n");
+        File.WriteAllText(Path.Combine(Folder, e.Id), $"{e.Pid} {e.Started} {e.Octet}{(e.Kept ? " kept" : "")}{(e.Directory is null ? "" : " dir=" + Uri.EscapeDataString(e.Directory))}\n");
 
     /// <summary>When a process started (/proc/PID/stat, field 22, in clock ticks since boot); -1 when it is gone.</summary>
     private static long StartOf(int pid)

@@ -52,7 +52,7 @@ public static class LabRunner
                 foreach (var h in lab.Hosts)
                     log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}){(h.Wsl is null ? "" : $"; its WSL2: ip netns exec {h.Wsl.Name} bash")}");
                 log.Info($"  ./build.sh --target=VerifyPing --inventory={Workspace.Relative(lab.InventoryDirectory)} --artifacts={Workspace.Relative(lab.Workspace.ArtifactsDirectory)}");
-                log.Info("  ./build.sh --target=LabClean   # removes it (and any other lab kept, or left by a run that ended)");
+                log.Info("  ./build.sh --target=LabClean   # removes it, and what any interrupted lab left (--all: other checkouts' kept labs too)");
             }
             else
             {

@@ -29,12 +29,20 @@ public sealed class LabTask : FlatnetTask
 
 /// <summary>LabClean: what a kept or interrupted lab left.</summary>
 [TaskName("LabClean")]
-[TaskDescription("Remove what a kept or interrupted lab left: its namespaces, processes and link (a lab that runs is left alone).")]
+[TaskDescription("Remove what this checkout's kept lab, and any interrupted lab, left: namespaces, processes and links (a lab that runs is left alone, and so is another checkout's kept lab unless --all).")]
 public sealed class LabCleanTask : FlatnetTask
 {
     public override bool Writes => false;
 
-    public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log, kept: true);
+    public override IReadOnlyList<string> Options => ["all"];
+
+    public override IReadOnlyDictionary<string, string> OptionHelp => new Dictionary<string, string>
+    {
+        ["all"] = "also every other checkout's kept lab on this machine",
+    };
+
+    public override void Run(FlatnetContext context) => LabNetwork.Clean(context.Log, kept: true,
+        keptIn: context.Arguments.Flag("all") ? null : Path.Combine(context.Workspace.ArtifactsDirectory, "lab"));
 }
 
 /// <summary>Benchmark: the lab's figures side by side (<see cref="LabBenchmark"/>); never a test.</summary>
