@@ -111,8 +111,12 @@ public static partial class InventoryLoader
                 problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), at, null, "a key is written twice in one mapping",
                     "keep one of them: YAML does not say which would win"));
             else
-                problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), at, null, $"not valid here: {PlainReason(e)}",
-                    "compare with the example in README.md"));
+            {
+                // A tab in an indentation is what the parser blames something else for: named first, at its own line.
+                var tab = text.Split('\n').Select((l, i) => (Line: i + 1, Lead: l[..(l.Length - l.TrimStart().Length)])).FirstOrDefault(l => l.Lead.Contains('\t'));
+                var (problem, fix) = tab.Line > 0 ? ("a tab in the indentation", "indent with spaces, never tabs") : Syntax(e);
+                problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), tab.Line > 0 ? tab.Line : at, null, problem, fix));
+            }
             return null;
         }
     }
@@ -157,6 +161,25 @@ public static partial class InventoryLoader
     }
 
     /// <summary>What the YAML parser objects to, in words a user can act on: never a .NET type name.</summary>
+    /// <summary>
+    /// What a YAML error means in an inventory file, and its fix: the parser's words name its own state ("while
+    /// scanning a plain scalar value, found invalid mapping"); a person needs the usual causes. A value of the wrong
+    /// kind says which kind the key takes (<see cref="PlainReason"/>).
+    /// </summary>
+    private static (string Problem, string Fix) Syntax(YamlException e)
+    {
+        var said = (e.InnerException?.Message ?? e.Message).Split('\n')[0];
+        bool Says(string words) => said.Contains(words, StringComparison.OrdinalIgnoreCase);
+        if (Says("quoted scalar") || Says("end of stream"))
+            return ("a quote is opened here and not closed", "close the quote on the same line (\"192.0.2.10:22\"), or leave the quotes out");
+        if (Says("cannot start any token"))
+            return ("a character YAML does not take at the start of a value", "quote a value that starts with @, ` or %");
+        if (Says("indentation") || Says("invalid mapping") || Says("expected key") || Says("mapping values are not allowed") || Says("block end"))
+            return ("the indentation or a ':' here does not fit the lines around it",
+                "indent a key as far as the keys beside it (two spaces under its parent, as under deploy:), write key: value with a space after the colon, and quote a value that holds ': '");
+        return ($"not valid here: {PlainReason(e)}", "compare with the examples in hosts/ (host-a.yaml)");
+    }
+
     private static string PlainReason(YamlException e)
     {
         switch (e.InnerException)

@@ -85,6 +85,12 @@ public class AddressPlanTests
             "host-b.yaml: line 3: unknown key 'indx'", "keys allowed here: name, index, os");
         yield return Case("wrong type", ws => ws.Edit("host-b.yaml", "index:", "index: two"),
             "host-b.yaml: line 3: not valid here");
+        yield return Case("a quote left open", ws => ws.Edit("host-b.yaml", "os:", "os: \"windows"),
+            "host-b.yaml: line 4: a quote is opened here and not closed", "fix: close the quote on the same line");
+        yield return Case("a key indented too far", ws => ws.Edit("host-b.yaml", "os:", "   os: windows"),
+            "host-b.yaml: line 4: the indentation or a ':' here does not fit the lines around it", "fix: indent a key as far as the keys beside it");
+        yield return Case("a tab", ws => ws.Edit("host-b.yaml", "os:", "os:\twindows\n\tgroups: []"),
+            "host-b.yaml: line 5: a tab in the indentation", "fix: indent with spaces, never tabs");
         yield return Case("unknown os", ws => ws.Edit("host-b.yaml", "os:", "os: macos"),
             "host-b.yaml: line 4: os: 'macos' is not supported", "fix: use windows or linux");
         yield return Case("bad overlay cidr", ws => ws.Edit("network.yaml", "overlay:", "overlay: 10.100.0.0"),
