@@ -12,9 +12,10 @@ namespace Flatnet.Verification;
 /// label outward of its node; links green direct, amber relayed, red down, grey idle, pale dotted not read (the build
 /// machine could not SSH in: nothing is known of those tunnels). Below: every problem with its fix, VerifyPing's
 /// matrix, and every link in words, coloured as the legend says. Every value from the inventory or a host goes
-/// through the HTML encoder. The drawing grows with the number of hosts, so 20 stay legible.
+/// through the HTML encoder. The ring is drawn up to <see cref="RingLimit"/> hosts; past it, a grid with a cell per link
+/// (MeshReport.Grid.cs), legible at 50 hosts, and the failed pings listed instead of a matrix of hundreds of columns.
 /// </summary>
-public static class MeshReport
+public static partial class MeshReport
 {
     /// <summary>The headline band above the drawing, in pixels.</summary>
     public const int Band = 96;
@@ -36,6 +37,14 @@ public static class MeshReport
         var wslRing = hostRing + 110;
         var width = (int)Math.Max(960, 2 * (wslRing + 150));
         return (width, (int)(Band + 2 * (wslRing + 70)), hostRing, wslRing);
+    }
+
+    /// <summary>The drawing's size, ring or grid: the page's first element, a screenshot's size.</summary>
+    public static (int Width, int Height) DrawingSize(MeshPicture picture)
+    {
+        if (IsGrid(picture)) return GridSize(picture);
+        var (width, height, _, _) = Size(picture);
+        return (width, height);
     }
 
     /// <summary>Where each node sits on the drawing (pixels from the page's top-left corner: the drawing is the page's first element).</summary>
@@ -62,8 +71,9 @@ public static class MeshReport
 
     public static string Html(MeshPicture picture, DateTimeOffset when)
     {
-        var at = Layout(picture);
-        var (width, height, _, _) = Size(picture);
+        var grid = IsGrid(picture);
+        var at = grid ? new Dictionary<string, (double X, double Y)>() : Layout(picture);
+        var (width, height) = DrawingSize(picture);
         var (cx, cy) = (width / 2.0, Band + (height - Band) / 2.0);
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>flatnet: the mesh</title>\n<style>\n")
@@ -76,10 +86,13 @@ public static class MeshReport
             .Append("td,th{border:1px solid #ccc;padding:3px 6px;font-size:12px;text-align:center} th{background:#f5f5f5}\n")
             .Append("td.ok{background:#c8e6c9} td.fail{background:#ffcdd2;font-weight:bold} td.none{background:#eee;color:#999}\n")
             .Append("td.s-direct{background:#c8e6c9} td.s-relayed{background:#ffe0b2} td.s-down{background:#ffcdd2;font-weight:bold} td.s-idle{background:#eeeeee} td.s-unknown{background:#eceff1;color:#607d8b}\n")
-            .Append("#problems li{margin:4px 0} #problems .fix{color:#444} .key{display:inline-block;width:22px;height:6px;margin:0 4px 2px 12px}\n</style></head><body>\n");
+            .Append("#problems li{margin:4px 0} #problems .fix{color:#444} .key{display:inline-block;width:22px;height:6px;margin:0 4px 2px 12px}\n")
+            .Append("td{white-space:nowrap} .cell{stroke:#fff;stroke-width:1} .cell.direct{fill:#2e9d3a} .cell.relayed{fill:#f0a000} .cell.down{fill:#d32f2f} .cell.idle{fill:#9e9e9e} .cell.unknown{fill:#b0bec5} .cell.self{fill:#f5f5f5}\n")
+            .Append(".colhead{font-size:10px;fill:#444} .rowhead{font-size:12px;fill:#222} .rowhead.r-down{fill:#b71c1c;font-weight:bold} .rowhead.r-unreached{fill:#607d8b;font-style:italic}\n</style></head><body>\n");
 
         html.Append($"<svg id=\"mesh\" xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\">\n");
         Headline(html, picture, when);
+        if (grid) GridDrawing(html, picture);
         // Host-to-host links first, the spokes to lighthouses and WSL2s over them: each host's own links stay visible.
         foreach (var l in picture.Links.Where(l => at.ContainsKey(l.From) && at.ContainsKey(l.To)).OrderBy(l => IsSpoke(picture, l) ? 1 : 0))
         {
@@ -115,9 +128,14 @@ public static class MeshReport
                 html.Append($"<li>{E(p.What)}{(p.Fix is null ? "" : $"<br><span class=\"fix\">fix: {E(p.Fix)}</span>")}</li>\n");
             html.Append("</ul>\n");
         }
-        if (picture.Matrix is { } matrix) Grid(html, picture, matrix);
+        if (picture.Matrix is { } matrix)
+        {
+            if (grid) FailedPairs(html, matrix);
+            else Grid(html, picture, matrix);
+        }
+        // Every link in words, the ones to act on first.
         html.Append("<h2>Links</h2>\n<table id=\"links\"><tr><th>from</th><th>to</th><th>state</th><th>found</th></tr>\n");
-        foreach (var l in picture.Links)
+        foreach (var l in picture.Links.OrderBy(l => l.State switch { LinkState.Down => 0, LinkState.Unknown => 1, LinkState.Relayed => 2, LinkState.Idle => 3, _ => 4 }))
             html.Append($"<tr><td>{E(l.From)}</td><td>{E(l.To)}</td><td class=\"s-{Css(l.State)}\">{Css(l.State)}</td><td style=\"text-align:left\">{E(l.Detail)}</td></tr>\n");
         html.Append("</table>\n</main></body></html>\n");
         return html.ToString();
@@ -127,12 +145,7 @@ public static class MeshReport
     private static void Headline(StringBuilder html, MeshPicture picture, DateTimeOffset when)
     {
         var hosts = picture.Nodes.Where(n => n.Kind == "host").ToList();
-        // Healthy: reached, its Nebula up, and no link down to its WSL2 or to a peer that is up (a link to a host that
-        // is itself down is that host's problem, not this one's).
-        var up = picture.Nodes.Where(n => n.Up && n.Reached).Select(n => n.Id).ToHashSet();
-        bool Healthy(MeshNode h) => up.Contains(h.Id) && !picture.Links.Any(l => l.State == LinkState.Down &&
-            (l.From == h.Id && (up.Contains(l.To) || l.To == h.Id + "/wsl") || l.To == h.Id && up.Contains(l.From)));
-        var healthy = hosts.Count(Healthy);
+        var healthy = hosts.Count(h => IsHealthy(picture, h));
         var down = picture.Links.Count(l => l.State == LinkState.Down);
         var head = $"{healthy} of {hosts.Count} hosts healthy" + (down > 0 ? $", {down} link(s) down" : "") + (picture.Problems.Count == 0 && down == 0 ? ": nothing to do" : "");
         html.Append($"<text id=\"headline\" class=\"head\" x=\"24\" y=\"32\">{E(head)}</text>\n");
@@ -142,6 +155,17 @@ public static class MeshReport
         if (first is not null)
             html.Append($"<text class=\"problem\" x=\"24\" y=\"74\">{E(Cut(first.What, 110))}{(first.Fix is null ? "" : $" - fix: {E(Cut(first.Fix, 80))}")}" +
                         $"{(picture.Problems.Count > 1 ? $" (and {picture.Problems.Count - 1} more below)" : "")}</text>\n");
+    }
+
+    /// <summary>
+    /// Reached, its Nebula up, and no link down to its WSL2 or to a peer that is up (a link to a host that is itself
+    /// down is that host's problem, not this one's).
+    /// </summary>
+    public static bool IsHealthy(MeshPicture picture, MeshNode host)
+    {
+        bool Up(string id) => picture.Nodes.Any(n => n.Id == id && n.Up && n.Reached);
+        return Up(host.Id) && !picture.Links.Any(l => l.State == LinkState.Down &&
+            (l.From == host.Id && (Up(l.To) || l.To == host.Id + "/wsl") || l.To == host.Id && Up(l.From)));
     }
 
     private static bool IsSpoke(MeshPicture picture, MeshLink l) =>
