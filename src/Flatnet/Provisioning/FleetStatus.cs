@@ -52,20 +52,28 @@ public static class FleetStatus
             var byHand = only is not null ? [] : plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
             var awaiting = only is not null ? [] : plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
             var now = DateTimeOffset.UtcNow;
+            var expiring = StatusTable.Expiring(rows, caDays);
             var text = JsonOutput.Document(new
             {
                 ca = new { days_left = caDays, rotation },
-                healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = StatusTable.JsonHosts(rows, now), problems,
+                healthy = rows.Count - StatusTable.Unhealthy(problems), hosts = StatusTable.JsonHosts(rows, now), problems, expiring,
                 installed_by_hand = byHand, awaiting_join = awaiting,
             }, now);
-            context.ClaimArtifacts();
-            SafeFiles.WriteAllText(JsonPath(context), text);
+            // status.json and report.html describe the whole mesh: a look at one host (--host) leaves them as they are.
+            if (only is null)
+            {
+                context.ClaimArtifacts();
+                SafeFiles.WriteAllText(JsonPath(context), text);
+            }
             if (json) context.PrintDocument(text);
-            else context.Log.Info($"status ({Workspace.Relative(JsonPath(context))}), CA {caShown}:\n" +
+            // What expires soon heads the report: the mesh works today, and the command keeps it so.
+            else context.Log.Info($"status ({(only is null ? Workspace.Relative(JsonPath(context)) : $"{only} only; status.json and report.html keep the whole mesh")}), CA {caShown}:\n" +
+                                  string.Concat(expiring.Select(e => StatusTable.Wrap($"  renew soon: {e.Host}: {e.Problem}; fix: {e.Fix}", "      ") + "\n")) +
                                   (wide ? StatusTable.Wide(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList(), now) : StatusTable.Summary(rows)) + Relayed(rows) +
                                   (byHand.Count == 0 ? "" : "\n" + StatusTable.Wrap($"  not read: {string.Join(", ", byHand)}: installed by hand (transport: none); run scripts/flatnet-doctor there", "    ")) +
                                   (awaiting.Count == 0 ? "" : "\n" + StatusTable.Wrap($"  pending: {string.Join(", ", awaiting)}: awaiting the join reply (./build.sh --target=Join --host=NAME --reply=...)", "    ")));
-            var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows));
+            if (only is not null) return rows;
+            var report = MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromStatus(plan, rows, caDays));
             if (!json) context.Log.Info($"the mesh at a glance: {Workspace.Relative(report)}");
             return rows;
         }

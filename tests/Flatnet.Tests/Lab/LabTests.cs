@@ -182,6 +182,8 @@ public class LabTests
             new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("host", "host-b"), ("json", "true")), JsonTo = jsonTo }).Run(new StatusTask());
             using (var printed = JsonDocument.Parse(File.ReadAllText(jsonTo)))
                 Assert.That(printed.RootElement.GetProperty("hosts").EnumerateArray().Select(h => h.GetProperty("host").GetString()), Is.EqualTo(new[] { "host-b" }));
+            using (var kept = JsonDocument.Parse(File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "status.json"))))
+                Assert.That(kept.RootElement.GetProperty("hosts").GetArrayLength(), Is.EqualTo(3), "status.json keeps the whole mesh");
             Assert.That(Assert.Throws<FlatnetException>(() => new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("host", "host-bb")) }).Run(new StatusTask()))!.Message,
                 Does.Contain("host-b"));
             Assert.That(Report(lab), Does.Contain("measured by Status at").And.Contain(Link("host-a", "host-b", "direct")).And.Contain(Link("host-a", "lighthouse", "direct")));
