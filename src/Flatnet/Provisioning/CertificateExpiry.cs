@@ -68,7 +68,7 @@ public static class CertificateExpiry
             fixes.Add("for the CA: ./build.sh --target=RotateCa replaces it without an outage (a new CA, trusted beside the old one, every host re-signed, then the old one dropped; " +
                       "a re-run continues where it stopped)");
         if (due.Any(d => !d.IsCa))
-            fixes.Add("for a host: ./build.sh --target=RenewCert --host=NAME, then AddHost --host=NAME deploys it");
+            fixes.Add($"for the hosts: ./build.sh --target=RenewCerts --within={minimumDays} re-signs every one due and rolls them out in verified waves");
         throw new FlatnetException(string.Join("; ", new[]
             {
                 due.Count == 0 ? null : $"{due.Count} certificate(s) expired or expire within {minimumDays} days: " + string.Join(", ", due.Select(d => d.Expired ? $"{d.Name} (EXPIRED)" : d.Name)),

@@ -61,6 +61,7 @@ public sealed class ControlPlane(FlatnetContext context) : IDisposable
     public RemovalOutcome RemoveHost(string host, bool deleteInventory = false) => Writing("RemoveHost", () => HostRemoval.Remove(context, host, deleteInventory));
     public IReadOnlyList<CertificateDue> CheckCerts(int minimumDays) => CertificateExpiry.Check(context, minimumDays);
     public CertOutcome RenewCert(string host) => Writing("RenewCert", () => HostPipeline.Certify(context, host, force: true));
+    public IReadOnlyList<string> RenewCerts(int withinDays = CertificateRenewal.WarnDays, int waveSize = 1) => Writing("RenewCerts", () => CertificateRenewal.Renew(context, withinDays, waveSize));
     public CaRotationState RotateCa(bool manualStepsDone = false, bool startNew = false, int waveSize = 1) => Writing("RotateCa", () => CaRotation.Rotate(context, manualStepsDone, startNew, waveSize));
 
     public IReadOnlyList<string> RenderAll() => Writing("RenderAll", () => FleetRendering.RenderAll(context));

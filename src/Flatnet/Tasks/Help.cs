@@ -17,7 +17,7 @@ public static class Help
         ("Start here", ["Init", "Join", "AddHost", "Plan", "Status"]),
         ("A host", ["GenerateCert", "PackageBundle", "DeployHost", "ConfigureRouting", "Doctor", "RenewCert", "RevokeHost", "RemoveHost"]),
         ("The fleet", ["PackageAll", "RenderAll", "Release", "Rollout", "UpdatePeers", "VerifyPing", "CheckCerts"]),
-        ("Day two", ["RotateCa", "InitCa", "FetchNebula"]),
+        ("Day two", ["RenewCerts", "RotateCa", "InitCa", "FetchNebula"]),
         ("The lab", ["Lab", "LabClean", "Benchmark", "Test"]),
         ("This list", ["Help"]),
     ];
@@ -55,6 +55,7 @@ public static class Help
         ["release"] = "VERSION: the release's version, e.g. 1.2.0",
         ["include-keys"] = "let bundles that carry private keys into the release (default: refused)",
         ["delete-inventory"] = "also delete hosts/HOST.yaml and its artifacts",
+        ["within"] = "DAYS: renew what expires within this many days (default 30)",
         ["wave-size"] = "N: hosts per wave, each wave verified (default 1)",
         ["start-new"] = "begin another rotation after a finished one",
     };
@@ -71,6 +72,7 @@ public static class Help
         ["CheckCerts"] = "./build.sh --target=CheckCerts --days=60",
         ["FetchNebula"] = "./build.sh --target=FetchNebula --nebula=1.11.0",
         ["RotateCa"] = "./build.sh --target=RotateCa --wave-size=2",
+        ["RenewCerts"] = "./build.sh --target=RenewCerts --within=30 --wave-size=2",
         ["Lab"] = "./build.sh --target=Lab --windows=host-c --nebula=1.11.0,1.9.3",
         ["Benchmark"] = "./build.sh --target=Benchmark --part=verify",
         ["Help"] = "./build.sh --target=Plan --help",

@@ -94,7 +94,8 @@ public sealed record MeshPicture
     /// running hosts a link is what the live tunnel is, or idle when there is none now (Nebula makes tunnels on
     /// demand, so idle is not a fault). A WSL2 link is what the routing script's check found (Status does not ping).
     /// </summary>
-    public static MeshPicture FromStatus(AddressPlan plan, IReadOnlyList<HostStatus> rows)
+    /// <param name="caDaysLeft">the CA's days left, for the headline's warning from 30 days before it expires.</param>
+    public static MeshPicture FromStatus(AddressPlan plan, IReadOnlyList<HostStatus> rows, int? caDaysLeft = null)
     {
         bool Up(HostStatus r) => r.Reachable && r.Running;
         string Why(HostStatus r) => !r.Reachable ? $"not read: the build machine cannot SSH in to {r.Host}" : $"{r.Host}'s nebula: {r.Service}";
@@ -132,7 +133,7 @@ public sealed record MeshPicture
                 _ => new MeshLink(h.Name, id, LinkState.Down, $"{h.Name}'s routing to WSL2: {routing}"),
             });
         }
-        var problems = StatusTable.Problems(rows).Select(p => new ReportProblem($"{p.Host}: {p.Problem}", p.Fix)).ToList();
+        var problems = StatusTable.Problems(rows).Concat(StatusTable.Expiring(rows, caDaysLeft)).Select(p => new ReportProblem($"{p.Host}: {p.Problem}", p.Fix)).ToList();
         return new MeshPicture { Source = "Status", Nodes = nodes, Links = links, Problems = problems };
     }
 

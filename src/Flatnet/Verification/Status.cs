@@ -108,9 +108,26 @@ public static class StatusTable
             if (r.Routing is not ("ok" or "-"))
                 problems.Add(new(r.Host, $"routing for its WSL2: {r.Routing}", $"./build.sh --target=ConfigureRouting --host={r.Host}"));
             if (r.CertificateDaysLeft is <= 0)
-                problems.Add(new(r.Host, "its certificate has expired", $"./build.sh --target=RenewCert --host={r.Host}, then AddHost --host={r.Host}"));
+                problems.Add(new(r.Host, "its certificate has expired", "./build.sh --target=RenewCerts (re-signs it and rolls it out)"));
         }
         return problems;
+    }
+
+    /// <summary>How many days before expiry Status and report.html warn (RenewCerts' default too).</summary>
+    public const int ExpiryWarningDays = 30;
+
+    /// <summary>
+    /// Certificates to renew before they expire (within <see cref="ExpiryWarningDays"/>, not yet expired): each host's,
+    /// and the CA's (<paramref name="caDaysLeft"/>). Warnings with their command, not failures: the mesh works today.
+    /// </summary>
+    public static IReadOnlyList<StatusProblem> Expiring(IReadOnlyList<HostStatus> rows, int? caDaysLeft)
+    {
+        var soon = new List<StatusProblem>();
+        if (caDaysLeft is > 0 and < ExpiryWarningDays)
+            soon.Add(new("the CA", $"expires in {caDaysLeft} day(s), and every host certificate with it", "./build.sh --target=RotateCa (a new CA without an outage)"));
+        foreach (var r in Sorted(rows).Where(r => r.CertificateDaysLeft is > 0 and < ExpiryWarningDays))
+            soon.Add(new(r.Host, $"its certificate expires in {r.CertificateDaysLeft} day(s)", $"./build.sh --target=RenewCerts --within={ExpiryWarningDays}"));
+        return soon;
     }
 
     /// <summary>Status's JSON: numbers as numbers, each tunnel an object (kind, endpoint, via, seconds since its last handshake).</summary>

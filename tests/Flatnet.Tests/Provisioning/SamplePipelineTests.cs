@@ -171,6 +171,24 @@ public class SamplePipelineTests
         Assert.That(File.Exists(Path.Combine(repo.Ws.Root, "pki", "ca.key")), Is.False);
     }
 
+    /// <summary>The weekly job renews what is due; on a fleet just signed nothing is, and it connects to no host to say so.</summary>
+    [Test]
+    public void TheScheduledJobRenewsWhatIsDueAndSaysWhenNothingIs()
+    {
+        Assert.That(File.ReadAllText(Ci("github-actions.yml")), Does.Contain("schedule:").And.Contain("--target=RenewCerts --within=30"));
+        Assert.That(JobText("gitlab-ci.yml", "renew"), Does.Contain("$CI_PIPELINE_SOURCE == \"schedule\"").And.Contain("--target=RenewCerts --within=30"));
+        using var repo = new Repository();
+        repo.Ws.Edit("network.yaml", "create_if_missing:", "  create_if_missing: false");
+        CaInSecrets(repo);
+        var workflow = Load("github-actions.yml");
+        Run(repo, "docs/ci/write-ca.sh");
+        Run(repo, "./build.sh --target=PackageAll"); // every host signed just now
+        repo.Ws.Log.Lines.Clear();
+        foreach (var (condition, run) in Steps(workflow, "renew").Where(s => Holds(s.If, repo))) Run(repo, run);
+        Assert.That(repo.Ws.Log.Lines, Has.Some.StartWith("RenewCerts: nothing to renew: no host certificate has fewer than 30 days left"));
+        Assert.That(File.Exists(Path.Combine(repo.Ws.Root, "pki", "ca.key")), Is.False);
+    }
+
     /// <summary>GitLab's File variables hold a path, not the PEM (a multi-line value cannot be masked): write-ca.sh takes either.</summary>
     [Test]
     public void TheCaFromAFileVariableIsWrittenOwnerOnly()

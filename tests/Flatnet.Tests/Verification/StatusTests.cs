@@ -94,6 +94,19 @@ public class StatusTests
         Assert.That(tunnels[2].GetProperty("seconds_since_handshake").ValueKind, Is.EqualTo(System.Text.Json.JsonValueKind.Null));
     }
 
+    /// <summary>Expiry never by surprise: from 30 days before, Status and report.html say what expires and the command that renews it.</summary>
+    [Test]
+    public void ACertificateOrTheCaDueWithinThirtyDaysIsAWarningWithItsCommand()
+    {
+        var rows = new[] { Healthy("a") with { CertificateDaysLeft = 12 }, Healthy("b") with { CertificateDaysLeft = 0 }, Healthy("c") };
+        var soon = StatusTable.Expiring(rows, caDaysLeft: 20);
+        Assert.That(soon.Select(p => (p.Host, p.Problem)), Is.EqualTo(new[]
+            { ("the CA", "expires in 20 day(s), and every host certificate with it"), ("a", "its certificate expires in 12 day(s)") }), "an expired one is a problem, not a warning");
+        Assert.That(soon.Select(p => p.Fix), Is.EqualTo(new[] { "./build.sh --target=RotateCa (a new CA without an outage)", "./build.sh --target=RenewCerts --within=30" }));
+        Assert.That(StatusTable.Problems(rows).Single().Fix, Does.StartWith("./build.sh --target=RenewCerts"));
+        Assert.That(StatusTable.Unhealthy(StatusTable.Problems(rows)), Is.EqualTo(1), "a warning is not unhealthy");
+    }
+
     [Test]
     public void AnUnhealthyHostIsAProblemAndAHealthyMeshHasNone()
     {

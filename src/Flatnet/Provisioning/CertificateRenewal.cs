@@ -1,0 +1,56 @@
+using Flatnet.Output;
+using Flatnet.Pki;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>
+/// RenewCerts: every host certificate with fewer than N days left re-signed (a key made on the host stays there: its
+/// public key is signed again) and rolled out in verified waves, so that expiry, the outage Nebula's users meet most,
+/// never comes by surprise. Meant to run on a schedule (the sample pipelines' weekly job); with nothing due it does
+/// nothing and says when the next is due.
+/// </summary>
+public static class CertificateRenewal
+{
+    /// <summary>How many days before expiry Status, report.html and RenewCerts' default call a certificate due.</summary>
+    public const int WarnDays = 30;
+
+    /// <summary>The hosts renewed (and rolled out); none when nothing was due.</summary>
+    public static IReadOnlyList<string> Renew(FlatnetContext context, int withinDays, int waveSize)
+    {
+        var plan = context.Plan;
+        context.Ca.RequireExisting();
+        var ca = context.NebulaCert.Print(context.Ca.CrtPath);
+        // A host's certificate never outlives the CA that signed it: the CA's own expiry is RotateCa's work.
+        if (ca.DaysLeft < withinDays)
+            context.Log.Warn($"the CA itself expires in {ca.DaysLeft} day(s) ({ca.NotAfter:yyyy-MM-dd}): renewed hosts cannot outlast it; ./build.sh --target=RotateCa replaces it without an outage");
+        var left = new List<(string Host, int Days)>();
+        foreach (var h in plan.Active)
+        {
+            var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, h.Name), "host.crt");
+            if (File.Exists(crt)) left.Add((h.Name, context.NebulaCert.Print(crt).DaysLeft));
+        }
+        var due = left.Where(l => l.Days < withinDays).OrderBy(l => l.Host, NaturalOrder.Instance).ToList();
+        if (due.Count == 0)
+        {
+            var soonest = left.OrderBy(l => l.Days).FirstOrDefault();
+            context.Log.Info($"RenewCerts: nothing to renew: no host certificate has fewer than {withinDays} days left" +
+                             (soonest.Host is null ? "" : $" (the soonest: {soonest.Host}, {soonest.Days} days)"));
+            return [];
+        }
+        foreach (var (host, days) in due)
+        {
+            HostPipeline.Certify(context, host, force: true);
+            context.Log.Info($"RenewCerts: {host} re-signed ({days} day(s) were left)");
+        }
+        // Installed by hand: renewed here, deployed by a person (the bundle says how); the others in verified waves.
+        var byHand = due.Select(d => d.Host).Where(h => plan.Host(h).Host.Deploy.Transport == Inventory.DeployTransport.None).ToList();
+        foreach (var host in byHand)
+        {
+            HostPipeline.Package(context, host);
+            context.Log.Info($"RenewCerts: {host} is installed by hand: install {Workspace.Relative(context.Workspace.BundlePath(host))} there before {DateTimeOffset.UtcNow.AddDays(due.First(d => d.Host == host).Days):yyyy-MM-dd}");
+        }
+        var rolled = due.Select(d => d.Host).Except(byHand).ToList();
+        if (rolled.Count > 0) Rollouts.Roll(context, rolled, waveSize);
+        return due.Select(d => d.Host).ToList();
+    }
+}
