@@ -16,8 +16,11 @@ public static class LabPrerequisites
         ("kill", "procps"), ("pgrep", "procps"), ("sysctl", "procps"),
     ];
 
-    /// <summary>The tests beyond the lab: Debian's chromium for the report's browser test (run in a network namespace of its own), ShellCheck for the rendered shell scripts.</summary>
-    private static readonly (string Program, string Package)[] Browser = [("chromium", "chromium"), ("unshare", "util-linux"), ("shellcheck", "shellcheck")];
+    /// <summary>
+    /// The tests beyond the lab: Debian's chromium for the report's browser test (run in a network namespace of its
+    /// own), ShellCheck for the rendered shell scripts, promtool (Debian's prometheus) for the metrics files.
+    /// </summary>
+    private static readonly (string Program, string Package)[] Browser = [("chromium", "chromium"), ("unshare", "util-linux"), ("shellcheck", "shellcheck"), ("promtool", "prometheus")];
 
     public static void Ensure(IReporter log, bool install, bool browser = false)
     {

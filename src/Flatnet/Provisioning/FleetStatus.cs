@@ -19,7 +19,8 @@ public static class FleetStatus
     {
         var problems = StatusTable.Problems(rows);
         if (problems.Count > 0)
-            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} of {rows.Count} host(s) unhealthy: " + string.Join(", ", problems.Select(p => p.Host).Distinct()),
+            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} of {rows.Count} host(s) unhealthy: " +
+                                       string.Join("; ", problems.GroupBy(p => p.Host).Select(g => $"{g.Key}: {g.First().Problem.Split('\n')[0]}")),
                 problems.Select(p => p.Fix).Distinct().ToList());
     }
 
@@ -46,7 +47,7 @@ public static class FleetStatus
             var peers = plan.Deployable.Select(h => (h.Name, h.OverlayAddress)).Concat(plan.Lighthouses.Select(l => (l.Name, l.OverlayAddress))).DistinctBy(p => p.Name).ToList();
             var rows = AtOnce.Each(hosts, h => Examine(h, peers)).OrderBy(r => r.Host, NaturalOrder.Instance).ToList();
             var problems = StatusTable.Problems(rows);
-            var (caDays, rotation) = CaDaysLeft(); // nebula-cert print of the CA, once
+            var (caDays, rotation, caNotAfter) = CaDaysLeft(); // nebula-cert print of the CA, once
             var caShown = (caDays is { } d ? $"{d} days left" : "not here") + (rotation is null ? "" : $"; {rotation}");
             // Hosts flatnet does not reach are named, never silently left out: installed by hand, or awaiting their join reply.
             var byHand = only is not null ? [] : plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None).Select(h => h.Name).Order(NaturalOrder.Instance).ToList();
@@ -64,6 +65,7 @@ public static class FleetStatus
             {
                 context.ClaimArtifacts();
                 SafeFiles.WriteAllText(JsonPath(context), text);
+                Metrics.Write(context, "status.prom", MeshMetrics.OfStatus(rows, caNotAfter, now));
             }
             if (json) context.PrintDocument(text);
             // What expires soon heads the report: the mesh works today, and the command keeps it so.
@@ -80,7 +82,8 @@ public static class FleetStatus
 
         private HostStatus Examine(Addressing.HostAddresses host, IReadOnlyList<(string Name, string Overlay)> peers)
         {
-            var days = CertificateDaysLeft(host.Name);
+            var certificate = Certificate(host.Name);
+            var (days, notAfter) = (certificate?.DaysLeft, certificate?.NotAfter);
             IHostConnection connection;
             try
             {
@@ -88,7 +91,7 @@ public static class FleetStatus
             }
             catch (FlatnetException e)
             {
-                return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, Problem = e.Problem.Split('\n')[0], Fix = e.Fix };
+                return new HostStatus { Host = host.Name, Reachable = false, CertificateDaysLeft = days, CertificateNotAfter = notAfter, Problem = e.Problem.Split('\n')[0], Fix = e.Fix };
             }
             // the run's connection: the run closes it
             {
@@ -100,7 +103,7 @@ public static class FleetStatus
                 var handshakes = HandshakeLog.LastByPeer(read.HandshakeLines);
                 return new HostStatus
                 {
-                    Host = host.Name, Reachable = true, CertificateDaysLeft = days,
+                    Host = host.Name, Reachable = true, CertificateDaysLeft = days, CertificateNotAfter = notAfter,
                     Nebula = read.Nebula?.ToString() ?? "not installed",
                     Running = read.Running, Service = read.State, Routing = read.Routing,
                     Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
@@ -122,20 +125,22 @@ public static class FleetStatus
         }
 
         /// <summary>The CA's days left (null: no CA here), and what a rotation under way still needs.</summary>
-        private (int? Days, string? Rotation) CaDaysLeft()
+        private (int? Days, string? Rotation, DateTimeOffset? NotAfter) CaDaysLeft()
         {
             var ca = context.Ca.CrtPath;
             var rotation = context.Ca.Rotation is { Finished: null } r
                 ? $"RotateCa under way, phase {r.Phase} of 4 ({CaRotationState.Phases[r.Phase - 1]}): run ./build.sh --target=RotateCa to go on" : null;
-            return (File.Exists(ca) ? context.NebulaCert.Print(ca).DaysLeft : null, rotation);
+            var info = File.Exists(ca) ? context.NebulaCert.Print(ca) : null;
+            return (info?.DaysLeft, rotation, info?.NotAfter);
         }
 
-        private int? CertificateDaysLeft(string host)
+        /// <summary>The host's certificate as signed here: its days left and when it expires (null: none, or not readable).</summary>
+        private Tools.NebulaCertInfo? Certificate(string host)
         {
             try
             {
                 var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt");
-                return File.Exists(crt) ? context.NebulaCert.Print(crt).DaysLeft : null;
+                return File.Exists(crt) ? context.NebulaCert.Print(crt) : null;
             }
             catch (FlatnetException e)
             {

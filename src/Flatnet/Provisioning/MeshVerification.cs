@@ -36,6 +36,7 @@ public static class MeshVerification
         context.ClaimArtifacts();
         var json = matrix.ToJson();
         SafeFiles.WriteAllText(MatrixPath(context), json);
+        Metrics.Write(context, "ping.prom", MeshMetrics.OfPings(matrix, DateTimeOffset.UtcNow));
         if (context.WantsJson) context.PrintDocument(json);
         else if (table) context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
         else context.Log.Info(matrix.Results.Count == 0 ? "verified: nothing to ping yet (one host, and no other among those checked)"

@@ -33,6 +33,7 @@ public static class Help
         ["host"] = "NAME: the host, as its file hosts/NAME.yaml names it",
         ["hosts"] = "A,B: these hosts only (default: every host)",
         ["json"] = "one JSON document alone on stdout (./build.sh ... --json | jq .)",
+        ["metrics"] = "FILE: the mesh's metrics in Prometheus' text format there too (e.g. node_exporter's textfile folder); always in artifacts/verify/*.prom",
         ["wide"] = "a line per peer: the tunnel now and its last handshake",
         ["days"] = "N: fail when a certificate has fewer days left (default 30)",
         ["force"] = "sign again even when the certificate is current",

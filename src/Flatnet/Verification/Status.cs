@@ -12,6 +12,8 @@ public sealed record HostStatus
     public string Nebula { get; init; } = "-";
     public string Service { get; init; } = "-";
     public int? CertificateDaysLeft { get; init; }
+    /// <summary>When its certificate expires (null: none signed here), for the metrics' seconds to expiry.</summary>
+    public DateTimeOffset? CertificateNotAfter { get; init; }
     /// <summary>The host's routing for its WSL2 (the routing script's own check): "ok", what is missing, or "-" (no WSL2, or not reached).</summary>
     public string Routing { get; init; } = "-";
     /// <summary>Peer (host or lighthouse) name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>

@@ -167,6 +167,14 @@ public class LabTests
                 "the last handshake, from host-a's Nebula log");
             Assert.That(ws.Log.Lines, Has.Some.Match(@"\n  host-a\s+ok\s+1\.\d+\.\d+\s.*\s3 direct, 0 relayed, 0 idle, 0 down\n"), "one line per host, its peers summed up");
             Assert.That(ws.Log.Lines, Has.Some.Contains("3 of 3 host(s) healthy"));
+            // The metrics for the office's monitoring: promtool reads them, and --metrics=FILE puts them where a textfile collector looks.
+            var textfile = Path.Combine(ws.Root, "textfile", "flatnet.prom");
+            new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("metrics", textfile)) }).Run(new StatusTask());
+            var metrics = File.ReadAllText(textfile);
+            var promtool = global::Flatnet.Processes.ProcessRunner.Run(global::Flatnet.Lab.LabPrerequisites.Which("promtool") ?? "promtool", ["check", "metrics"], stdin: metrics);
+            Assert.That(promtool.ExitCode, Is.Zero, promtool.StdOut + promtool.StdErr);
+            Assert.That(metrics, Does.Contain("flatnet_nebula_running{host=\"host-c\"} 1\n").And.Contain("flatnet_tunnels{host=\"host-a\",kind=\"direct\"} 3\n"));
+            Assert.That(File.ReadAllText(Path.Combine(lab.Workspace.ArtifactsDirectory, "verify", "status.prom")), Does.Contain("flatnet_hosts_healthy 3\n"));
             // --json: one document, its time first, to where build.sh takes stdout from; the task passes (all healthy).
             var jsonTo = Path.Combine(ws.Root, "status-stdout.json");
             new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("json", "true")), JsonTo = jsonTo }).Run(new StatusTask());
@@ -221,7 +229,7 @@ public class LabTests
             Assert.That(down.Single(s => s.Host == "host-b").Service, Does.StartWith("not running (pid file stale"));
             Assert.That(down.Single(s => s.Host == "host-b").Tunnels.Values, Has.All.EqualTo("-"));
             var unhealthy = Assert.Throws<FlatnetException>(() => new ControlPlane(lab.Workspace, ws.Log).Run(new StatusTask()))!;
-            Assert.That(unhealthy.Message, Does.StartWith("1 host(s) unhealthy: host-b: nebula is not running"), "Status's exit code says a host is down");
+            Assert.That(unhealthy.Message, Does.StartWith("1 of 3 host(s) unhealthy: host-b: nebula is not running"), "Status's exit code says a host is down");
             Assert.That(unhealthy.Fix, Does.StartWith("./build.sh --target=Doctor --host=host-b"));
             Assert.That(Report(lab), Does.Contain(Link("host-a", "host-b", "down")).And.Contain(Link("host-b", "host-c", "down")).And.Contain(Link("host-a", "host-c", "direct")));
 
