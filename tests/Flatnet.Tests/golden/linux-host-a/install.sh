@@ -76,6 +76,10 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
+# Only the host's own certificate (and key) changed, as a renewal changes them: the running Nebula takes them on
+# SIGHUP (it reloads pki), and its tunnels stay up. Anything else (the config, the CAs it trusts) is a restart.
+reload=0
+if [ "$same" = 0 ] && cmp -s "$stage/config.yaml" "$CONFIG_DIR/config.yaml" && cmp -s "$stage/ca.crt" "$CONFIG_DIR/ca.crt"; then reload=1; fi
 if [ "$same" = 1 ]; then
   rm -rf "$stage"
   if [ "$start" = 0 ] || running; then echo "unchanged: host-a already has this bundle"; exit 0; fi
@@ -93,6 +97,13 @@ else
   echo "installed: config for host-a in $CONFIG_DIR"
 fi
 [ "$start" = 1 ] || exit 0
+if [ "$reload" = 1 ] && running; then
+  if [ "$service" = systemd ]; then systemctl reload "$UNIT"; else kill -HUP "$(cat "$ROOT/run/nebula.pid")"; fi
+  sleep 1
+  running || die "nebula stopped on reload; see its log, and run this again (it then restarts Nebula)"
+  echo "reloaded: nebula for host-a took its new certificate (SIGHUP: its tunnels stay up)"
+  exit 0
+fi
 
 # 5. (Re)start Nebula.
 if [ "$service" = systemd ]; then
