@@ -21,7 +21,7 @@ public sealed record BenchFigure(string Name, double Value, string Unit, string 
 public static partial class LabBenchmark
 {
     /// <summary>The benchmark's parts, each a lab (or a workspace) of its own; --part=NAME runs one.</summary>
-    public static readonly IReadOnlyList<string> Parts = ["data-path", "rollout", "verify", "packaging", "relays", "rotation"];
+    public static readonly IReadOnlyList<string> Parts = ["data-path", "rollout", "verify", "packaging", "relays", "rotation", "join"];
 
     public static IReadOnlyList<BenchFigure> Run(Workspace source, IReporter log, bool installPackages, string? part = null)
     {
@@ -113,6 +113,11 @@ public static partial class LabBenchmark
             figures.AddRange(RotationBenchmark.Run(source, dir, quiet, first, third));
         }
         if (Runs("packaging")) PackagingBenchmark.Run(source, dir, quiet, figures, log);
+        if (Runs("join"))
+        {
+            log.Info("bench: join to first ping (a bare PC: its join script, the reply, AddHost step by step)");
+            figures.AddRange(JoinBenchmark.Run(source, dir, quiet, first, second, third));
+        }
 
         Write(dir, figures, log);
         return figures;

@@ -47,14 +47,14 @@ public sealed class LabCleanTask : FlatnetTask
 
 /// <summary>Benchmark: the lab's figures side by side (<see cref="LabBenchmark"/>); never a test.</summary>
 [TaskName("Benchmark")]
-[TaskDescription("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, VerifyPing and Status at 3, 8 and 16 hosts, relays per Nebula release, RotateCa, 1,000-host packaging (cold, warm, one change). --part=data-path|rollout|verify|relays|rotation|packaging runs one.")]
+[TaskDescription("Lab figures side by side: throughput and latency (underlay, Nebula defaults, ours, WSL), AddHost, repair, Rollout, VerifyPing and Status at 3, 8 and 16 hosts, relays per Nebula release, RotateCa, 1,000-host packaging (cold, warm, one change), join to first ping (a bare PC, split by step). --part=data-path|rollout|verify|relays|rotation|packaging|join runs one.")]
 public sealed class BenchmarkTask : FlatnetTask
 {
     public override IReadOnlyList<string> Options => ["part"];
 
     public override IReadOnlyDictionary<string, string> OptionHelp => new Dictionary<string, string>
     {
-        ["part"] = "data-path|rollout|verify|relays|rotation|packaging: one part only",
+        ["part"] = "data-path|rollout|verify|relays|rotation|packaging|join: one part only",
     };
 
     public override void Run(FlatnetContext context) => LabBenchmark.Run(context.Workspace, context.Log, installPackages: true, context.Arguments.Value("part"));
