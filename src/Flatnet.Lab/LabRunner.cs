@@ -31,10 +31,11 @@ public static class LabRunner
                 HostPipeline.Add(context, lighthouse.Name, table: false);
             }
             // Each AddHost proves the mesh it makes; only the last one's table is printed, the proof of the whole lab.
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             foreach (var host in lab.Hosts)
             {
                 lab.Enroll(host.Name);
-                log.Info($"lab: AddHost {host.Name}");
+                log.Info($"lab: AddHost {host.Name} ({lab.Hosts.ToList().IndexOf(host) + 1} of {lab.Hosts.Count}, {clock.Elapsed.TotalSeconds:0} s so far)");
                 using var context = new FlatnetContext(lab.Workspace, log);
                 matrix = HostPipeline.Add(context, host.Name, table: host == lab.Hosts[^1]);
             }

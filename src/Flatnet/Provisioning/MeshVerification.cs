@@ -39,7 +39,7 @@ public static class MeshVerification
         Metrics.Write(context, "ping.prom", MeshMetrics.OfPings(matrix, DateTimeOffset.UtcNow));
         if (context.WantsJson) context.PrintDocument(json);
         else if (table) context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
-        else context.Log.Info(matrix.Results.Count == 0 ? "verified: nothing to ping yet (one host, and no other among those checked)"
+        else context.Log.Info(matrix.Results.Count == 0 ? "verified: nothing to ping yet (no pair among the hosts checked)"
             : $"verified: {matrix.Results.Count - matrix.Failures.Count} of {matrix.Results.Count} pings answered ({Workspace.Relative(MatrixPath(context))})");
         context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
         if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
