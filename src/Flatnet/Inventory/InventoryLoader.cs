@@ -107,6 +107,15 @@ public static partial class InventoryLoader
         catch (YamlException e)
         {
             var at = (int)e.Start.Line;
+            // An unclosed [ or { ("index: [5", "wsl: {true"): YamlDotNet gives up in its own state's words, or reads on
+            // into the next lines and blames a value; the line that opened it is named.
+            var open = text.Split('\n').Select((l, i) => (Line: i + 1, Text: l.Split('#')[0])).FirstOrDefault(l => l.Text.Count(c => c is '[' or '{') > l.Text.Count(c => c is ']' or '}'));
+            if (open.Line > 0 && (e.InnerException is InvalidOperationException || open.Line <= at))
+            {
+                problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), open.Line, null, "a [ or { is opened and not closed",
+                    "close it on the same line ([a, b] or {key: value}), or write the value without brackets"));
+                return null;
+            }
             if (e.Message.Contains("Duplicate key", StringComparison.OrdinalIgnoreCase))
                 problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), at, null, "a key is written twice in one mapping",
                     "keep one of them: YAML does not say which would win"));
@@ -156,7 +165,7 @@ public static partial class InventoryLoader
                         break;
                 }
         }
-        catch (YamlException) { }
+        catch (Exception e) when (e is YamlException or InvalidOperationException) { } // the parse below says why
         return null;
     }
 

@@ -45,9 +45,9 @@ public sealed class InventoryProblems
             stream.Load(new StringReader(yaml));
             return stream.Documents.Count > 0 ? stream.Documents[0].RootNode : null;
         }
-        catch (YamlDotNet.Core.YamlException)
+        catch (Exception e) when (e is YamlDotNet.Core.YamlException or InvalidOperationException)
         {
-            return null;
+            return null; // the deserializer's own parse names the problem and its line
         }
     }
 

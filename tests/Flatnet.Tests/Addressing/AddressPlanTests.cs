@@ -87,6 +87,10 @@ public class AddressPlanTests
             "host-b.yaml: line 3: not valid here");
         yield return Case("a quote left open", ws => ws.Edit("host-b.yaml", "os:", "os: \"windows"),
             "host-b.yaml: line 4: a quote is opened here and not closed", "fix: close the quote on the same line");
+        yield return Case("a bracket left open", ws => ws.Write("host-d.yaml", "name: host-d\nos: windows\nindex: [4\n"),
+            "host-d.yaml: line 3: a [ or { is opened and not closed", "fix: close it on the same line");
+        yield return Case("a brace left open", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\nwsl: {true\ndeploy:\n  address: 192.168.77.15\n"),
+            "host-d.yaml: line 4: a [ or { is opened and not closed", "fix: close it on the same line");
         yield return Case("a key indented too far", ws => ws.Edit("host-b.yaml", "os:", "   os: windows"),
             "host-b.yaml: line 4: the indentation or a ':' here does not fit the lines around it", "fix: indent a key as far as the keys beside it");
         yield return Case("a tab", ws => ws.Edit("host-b.yaml", "os:", "os:\twindows\n\tgroups: []"),
