@@ -18,10 +18,11 @@ public static class FleetStatus
     public static void RequireHealthy(IReadOnlyList<HostStatus> rows)
     {
         var problems = StatusTable.Problems(rows);
-        if (problems.Count > 0)
-            throw new FlatnetException($"{StatusTable.Unhealthy(problems)} of {rows.Count} host(s) unhealthy: " +
-                                       string.Join("; ", problems.GroupBy(p => p.Host).Select(g => $"{g.Key}: {g.First().Problem.Split('\n')[0]}")),
-                problems.Select(p => p.Fix).Distinct().ToList());
+        if (problems.Count == 0) return;
+        // One line: the table above (or --json's document) has each problem with its fix; they are not said again.
+        var hosts = problems.Select(p => p.Host).Distinct().ToList();
+        var which = hosts.Count == 1 ? $"{hosts[0]}: {TextWidth.Cut(problems[0].Problem.Split('\n')[0], 80)}" : string.Join(", ", hosts);
+        throw new FlatnetException($"{hosts.Count} of {rows.Count} host(s) unhealthy: {which}; each problem and its fix is above");
     }
 
     public static string JsonPath(FlatnetContext context) => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", "status.json");

@@ -107,6 +107,18 @@ public class StatusTests
         Assert.That(StatusTable.Unhealthy(StatusTable.Problems(rows)), Is.EqualTo(1), "a warning is not unhealthy");
     }
 
+    /// <summary>Ten hosts down made a 732-column line of every problem again, after the table had said each with its fix.</summary>
+    [Test]
+    public void StatusFailsOnOneLineThatNamesTheHostsAndPointsUp()
+    {
+        var rows = Enumerable.Range(1, 10).Select(i => new HostStatus { Host = $"pc-{i}", Reachable = false,
+            Problem = $"cannot connect to flatnet@127.0.0.1:{i} (pc-{i}): Connection refused", Fix = $"turn pc-{i} on" }).ToList();
+        var e = Assert.Throws<FlatnetException>(() => global::Flatnet.Provisioning.FleetStatus.RequireHealthy(rows))!;
+        Assert.That(e.Message, Is.EqualTo("10 of 10 host(s) unhealthy: pc-1, pc-2, pc-3, pc-4, pc-5, pc-6, pc-7, pc-8, pc-9, pc-10; each problem and its fix is above"));
+        var one = Assert.Throws<FlatnetException>(() => global::Flatnet.Provisioning.FleetStatus.RequireHealthy([rows[1], Healthy("pc-11")]))!;
+        Assert.That(one.Message, Does.StartWith("1 of 2 host(s) unhealthy: pc-2: cannot connect to flatnet@127.0.0.1:2"));
+    }
+
     [Test]
     public void AnUnhealthyHostIsAProblemAndAHealthyMeshHasNone()
     {
