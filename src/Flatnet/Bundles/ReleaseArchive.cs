@@ -38,7 +38,8 @@ public static partial class ReleaseArchive
     public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null)
     {
         var net = plan.Inventory.Network;
-        var s = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        // In the order a person counts (pc-2 before pc-10), in inventory.json and the changelog alike.
+        var s = new SortedDictionary<string, string>(Output.NaturalOrder.Instance)
         {
             ["network"] = $"overlay {plan.Overlay}, blocks from {net.RoutedPool} /{net.RoutedPrefix}, port {net.ListenPort}, relays {(net.UseRelays ? "on" : "off")}, " +
                           $"mtu {net.Tuning.Mtu}, tx_queue {net.Tuning.TxQueue}",
@@ -60,7 +61,7 @@ public static partial class ReleaseArchive
             if (!previous.TryGetValue(key, out var old)) lines.Add($"- added {key}: {value}");
             else if (old != value) lines.Add($"- changed {key}: {old} -> {value}");
         }
-        lines.AddRange(previous.Keys.Where(k => !current.ContainsKey(k)).Select(k => $"- removed {k}: {previous[k]}"));
+        lines.AddRange(previous.Keys.Where(k => !current.ContainsKey(k)).Order(Output.NaturalOrder.Instance).Select(k => $"- removed {k}: {previous[k]}"));
         return lines.Count == 0 ? ["- no inventory changes (bundles rebuilt)"] : lines;
     }
 

@@ -97,4 +97,18 @@ public class ReleasingTests
         Assert.That(e.Message, Does.Contain("flatnet-0.9.0.zip: its inventory.json is not the inventory snapshot a release of flatnet's holds").And.Contain("fix: move it out of"));
         Assert.That(e.Message, Does.Not.Contain("System."));
     }
+
+    /// <summary>The changelog and inventory.json listed pc-10 before pc-2, the one place left in ordinal order (the first-hour walk).</summary>
+    [Test]
+    public void TheReleasesInventoryIsInTheOrderAPersonCounts()
+    {
+        using var ws = new TestWorkspace();
+        ws.Write("pc-10.yaml", "name: pc-10\nindex: 10\nos: windows\n");
+        ws.Write("pc-2.yaml", "name: pc-2\nindex: 12\nos: windows\n");
+        var snapshot = ReleaseArchive.Snapshot(global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory));
+        var hosts = snapshot.Keys.Where(k => k.StartsWith("host ", StringComparison.Ordinal)).ToList();
+        Assert.That(hosts, Is.EqualTo(new[] { "host host-a", "host host-b", "host host-c", "host pc-2", "host pc-10" }));
+        Assert.That(ReleaseArchive.Changelog(null, snapshot).Where(l => l.StartsWith("- host pc-", StringComparison.Ordinal)).Select(l => l.Split(':')[0]),
+            Is.EqualTo(new[] { "- host pc-2", "- host pc-10" }));
+    }
 }
