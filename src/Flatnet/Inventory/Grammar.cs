@@ -22,9 +22,12 @@ public static partial class Grammar
             : new($"'{Shown(value)}' is not a user name", @"use NAME or DOMAIN\NAME with letters, digits, '.', '_' or '-'");
 
     /// <summary>A DNS name or IPv4 address (deploy.address, an endpoint's host).</summary>
+    /// <remarks>Digits and dots are an IPv4 address, all four parts of it: "192.168.77" would be read as 192.168.0.77.</remarks>
     public static Refusal? Address(string value) =>
-        HostPattern().IsMatch(value) && value.Length <= 253 ? null
-            : new($"'{Shown(value)}' is not a host name or IPv4 address", "write it like 192.168.1.13 or host-c.lan");
+        HostPattern().IsMatch(value) && value.Length <= 253
+        && (value.Any(c => c is not (>= '0' and <= '9') and not '.') || value.Split('.') is { Length: 4 } parts && parts.All(p => p.Length is > 0 and <= 3 && int.Parse(p, System.Globalization.CultureInfo.InvariantCulture) <= 255))
+            ? null
+            : new($"'{Shown(value)}' is not a host name or IPv4 address", "write it like 192.168.1.13 (four numbers) or host-c.lan");
 
     public static Refusal? Port(int value, string example = "22") =>
         value is >= 1 and <= 65535 ? null : new($"{value} is not a port", $"use 1 to 65535, e.g. {example}");

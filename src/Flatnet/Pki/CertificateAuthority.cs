@@ -105,8 +105,13 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
 
     public NebulaCertInfo RequireExisting()
     {
+        // Stage 1's ca.crt alone (its key left on the lighthouse) is the usual half: the key is what is asked for,
+        // never a new CA, which the lighthouse would refuse.
+        if (File.Exists(CrtPath) && !File.Exists(KeyPath))
+            throw new FlatnetException($"{Workspace.Relative(CrtPath)} is here but not its key, {Workspace.Relative(KeyPath)}: signing a host needs it",
+                $"copy Stage 1's ca.key from the lighthouse to {Workspace.Relative(KeyPath)} (owner-only: chmod 600), or ./build.sh --target=Init --ca-key=FILE");
         if (!File.Exists(CrtPath) || !File.Exists(KeyPath))
-            throw new FlatnetException($"no CA at {Workspace.Relative(CrtPath)} and {Workspace.Relative(KeyPath)}.", fix: "copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA");
+            throw new FlatnetException($"no CA at {Workspace.Relative(CrtPath)} and {Workspace.Relative(KeyPath)}.", fix: "copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA (only for a mesh with no lighthouse yet)");
         // nebula-cert would block on a FIFO, or read /dev/zero for ever: the CA is two small regular files.
         foreach (var (path, what) in new[] { (CrtPath, "the CA's certificate"), (KeyPath, "the CA's key") })
             if (InputFiles.NotRegular(path) is { } why)

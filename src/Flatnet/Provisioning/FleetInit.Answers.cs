@@ -90,8 +90,10 @@ public static partial class FleetInit
     private static UsageError? LighthouseProblem(string lighthouse)
     {
         var endpoint = lighthouse.Split(':');
-        if (endpoint.Length != 2 || !System.Net.IPAddress.TryParse(endpoint[0], out _) && Grammar.Address(endpoint[0]) is not null || !int.TryParse(endpoint[1], out var port) || port is < 1 or > 65535)
+        if (endpoint.Length != 2 || Grammar.Address(endpoint[0]) is not null || !int.TryParse(endpoint[1], out var port))
             return new UsageError($"'{Grammar.Shown(lighthouse)}' is not HOST:PORT", $"e.g. --lighthouse=192.168.1.10:{DefaultLighthousePort}", "--lighthouse");
+        if (Grammar.Port(port, DefaultLighthousePort.ToString(System.Globalization.CultureInfo.InvariantCulture)) is { } badPort)
+            return new UsageError(badPort.Problem, badPort.Fix, "--lighthouse");
         return IsLab(endpoint[0])
             ? new UsageError($"{endpoint[0]} is the lab's address, not a lighthouse on your LAN", "give the LAN address your PCs reach Stage 1's lighthouse at", "--lighthouse")
             : null;
@@ -102,7 +104,17 @@ public static partial class FleetInit
         : !Directory.Exists(file) && InputFiles.NotRegular(file) is { } why ? new UsageError($"{file} is {why}", "give the path of the file itself", flag)
         : flag != "--windows-release" && File.Exists(file) && new FileInfo(file).Length > InputFiles.KeyLimit
             ? new UsageError($"{file} is larger than a CA's file ({InputFiles.KeyLimit / 1024} KiB at most)", "give Stage 1's ca.crt or ca.key", flag)
+        : flag == "--windows-release" && File.Exists(file) && !IsZip(file)
+            ? new UsageError($"{file} is not a zip", "give nebula-windows-amd64.zip of the release your hosts run (or the folder it unpacks to)", flag)
         : null;
+
+    /// <summary>A zip starts with PK\x03\x04 (or PK\x05\x06, an empty one).</summary>
+    private static bool IsZip(string file)
+    {
+        var head = new byte[4];
+        using var stream = File.OpenRead(file);
+        return stream.Read(head, 0, 4) == 4 && head[0] == 'P' && head[1] == 'K' && head[2] is 3 or 5;
+    }
 
     /// <summary>Every choice against its flag's rule, all named at once, before anything is written.</summary>
     private static void Check(InitChoices choices)

@@ -22,7 +22,12 @@ public static partial class FleetInit
         var done = new List<string>();
         Check(choices);
         // Everything that could refuse is checked before anything is written: all or nothing.
-        var ca = InventoryLoader.Read(inventory).Inventory.Network.Ca;
+        var before = InventoryLoader.Read(inventory).Inventory.Network;
+        var ca = before.Ca;
+        // The lighthouse's Nebula IP is one of the overlay's: another would be written, then refused by every target.
+        if (choices.LighthouseIp is { } overlayIp && Ipv4Network.TryParseAddress(overlayIp, out var lhIp) && !before.Overlay.Contains(lhIp))
+            throw new UsageError($"{overlayIp} is not in the overlay {before.Overlay} (network.yaml); nothing was changed",
+                $"give the lighthouse's Nebula IP, inside {before.Overlay} (Stage 1's: nebula-cert print -path its host.crt shows it)", "--lighthouse-ip");
         // The key's folder, when it is there already, must be safe before anything is written (it is never chmod-ed).
         if ((choices.CaCrt ?? choices.CaKey) is not null && Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath))))
             SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
@@ -46,8 +51,9 @@ public static partial class FleetInit
         if (choices.LighthouseIp is { } ip) Set("lighthouses[0].overlay_ip", ip, $"lighthouse overlay IP {ip}");
         Set("ca.create_if_missing", "false", "no CA made on its own (ca.create_if_missing: false)");
         Set("nebula.windows.root", $"'{choices.Root}'", $"install root {choices.Root}", "on the system drive; the spec's layout below it");
+        // Inside the repository, the release's path is written relative to it, as every clone has it.
         if (choices.WindowsRelease is { } release)
-            Set("nebula.windows.release", Rendering.Quoting.YamlQuote(Path.GetFullPath(release)), $"Windows release {release}");
+            Set("nebula.windows.release", Rendering.Quoting.YamlQuote(RepositoryPath(context, release)), $"Windows release {release}");
         network.Save();
 
         // Stage 1's CA, copied beside the paths network.yaml names; never over a CA that is already there.
@@ -82,6 +88,14 @@ public static partial class FleetInit
             : "Init changed:\n  " + string.Join("\n  ", done));
         context.Log.Info("still to do: " + StillToDo(context));
         return done;
+    }
+
+    /// <summary>A path as network.yaml takes it: relative to the inventory folder's parent (the repository) when inside it.</summary>
+    private static string RepositoryPath(FlatnetContext context, string file)
+    {
+        var full = Path.GetFullPath(file);
+        var relative = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(context.Workspace.InventoryDirectory))!, full);
+        return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative.Replace('\\', '/');
     }
 
     private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);
@@ -148,8 +162,10 @@ public static partial class FleetInit
             var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
             if (!Transport.SshTarget.DefaultIdentities.Any(k => File.Exists(Path.Combine(home, ".ssh", k + ".pub"))))
                 missing.Add("make this machine's SSH key, which Join puts on each PC: ssh-keygen -t ed25519");
+            if (File.Exists(network.Ca.CrtPath) && !File.Exists(network.Ca.KeyPath))
+                missing.Add($"signing a host needs Stage 1's ca.key at {Workspace.Relative(network.Ca.KeyPath)} (owner-only) when PackageAll or AddHost runs; copy it there then (or --ca-key)");
             missing.AddRange(plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin && !plan.Inventory.IsRevoked(h.Name))
-                .Select(h => $"{h.Name}: run its join script there, then give the reply back: ./build.sh --target=Join --reply=REPLY"));
+                .Select(h => $"{h.Name}: ./build.sh --target=Join --host={h.Name} writes its join script; run it there, then ./build.sh --target=Join --host={h.Name} --reply=REPLY"));
             missing.AddRange(plan.Active.Where(h => h.Host.Deploy.HostKey is null && h.Host.Deploy.Transport == DeployTransport.Ssh).Select(h => $"{h.Name}: pin its SSH host key (deploy.host_key) or ssh to it once"));
             if (!plan.Hosts.Any())
                 missing.Add("join your first PC: ./build.sh --target=Join --host=pc-1 (then run the join script it writes on that PC)");

@@ -94,7 +94,7 @@ public static partial class HostJoin
         var address = Take("address", Grammar.Address);
         var user = Take("user", Grammar.User);
         var wslUser = Take("wsl_user", Grammar.User, required: false);
-        UsageErrors.ThrowIfAny("Join", problems);
+        UsageErrors.ThrowIfAny("Join", problems, "cannot use (in its --reply)");
 
         var file = Path.Combine(context.Workspace.InventoryDirectory, host + ".yaml");
         // A link there would have its target rewritten (and its text, a token or a key, left ready to commit).

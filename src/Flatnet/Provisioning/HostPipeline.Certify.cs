@@ -22,11 +22,13 @@ public static partial class HostPipeline
             throw new FlatnetException($"{host} was revoked, so flatnet will not sign a new certificate for it",
                 fix: $"to re-admit it, remove its line from {Blocklist.FileName}; to retire it, RemoveHost or delete hosts/{host}.yaml",
                 file: Workspace.Relative(Blocklist.PathIn(context.Workspace.InventoryDirectory)), field: host);
+        // The CA first: without it nothing can be signed, and the host is not asked for a key (a 10 s SSH timeout
+        // that then hid the missing CA).
+        CaSetup.Ensure(context);
         if (publicKey is null && h.Host.Deploy.KeygenOnHost)
             publicKey = HostMadePublicKey(context, h);
         // nebula-cert would block on a FIFO, or read /dev/zero for ever: a public key is a small regular file.
         if (publicKey is not null) _ = InputFiles.ReadAllBytes(publicKey, InputFiles.KeyLimit, "the host's public key", "--pub");
-        CaSetup.Ensure(context);
         return CertificatesOf(context).Generate(h, plan.Inventory.Network.CertDuration, force, publicKey);
     }
 

@@ -65,7 +65,7 @@ public static class Help
     private static readonly IReadOnlyDictionary<string, string> Examples = new Dictionary<string, string>
     {
         ["Init"] = "./build.sh --target=Init --lighthouse=192.168.1.10 --ca-crt=~/stage1/ca.crt --windows-release=~/nebula-windows-amd64.zip",
-        ["Join"] = "./build.sh --target=Join --host=pc-1, then ./build.sh --target=Join --reply=\"flatnet-join host=pc-1 ...\"",
+        ["Join"] = "./build.sh --target=Join --host=pc-1, then ./build.sh --target=Join --host=pc-1 --reply=\"flatnet-join host=pc-1 ...\"",
         ["Plan"] = "./build.sh --target=Plan --diff --format=md",
         ["Status"] = "./build.sh --target=Status --wide --host=pc-1",
         ["Release"] = "./build.sh --target=Release --release=1.0.0",

@@ -17,6 +17,12 @@ public class CertificatesTests
         Assert.That(e.Message, Does.StartWith("no CA at ").And.Contain("pki/ca.crt and ").And.Contain("or run ./build.sh --target=InitCa"));
         Assert.That(ws.WrittenFiles(), Has.None.Contains("ca."));
         Assert.That(ws.ControlPlane().InitCa(), Is.True, "InitCa makes one on purpose");
+        // Stage 1's ca.crt without its key (left on the lighthouse): the key is asked for, never a new CA.
+        var key = Path.Combine(ws.Root, "pki", "ca.key");
+        File.Move(key, key + ".away");
+        Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!.Message,
+            Does.Contain("pki/ca.crt is here but not its key, ").And.Contain("fix: copy Stage 1's ca.key").And.Not.Contain("InitCa"));
+        File.Move(key + ".away", key);
         Assert.That(ws.ControlPlane().PackageAll(), Has.Count.EqualTo(3));
     }
 

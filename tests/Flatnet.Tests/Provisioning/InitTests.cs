@@ -93,6 +93,23 @@ public class InitTests
         Assert.That(toDo, Does.Contain("--windows-release=nebula-windows-amd64.zip").And.Contain("copy Stage 1's ca.crt").And.Contain("--target=Join --host=pc-1"));
     }
 
+    /// <summary>The first-hour walk: a lighthouse IP outside the overlay was written, then refused by Init itself and every target after.</summary>
+    [Test]
+    public void ALighthouseIpOutsideTheOverlayOrAReleaseThatIsNoZipIsRefusedBeforeAnyWrite()
+    {
+        using var ws = new TestWorkspace();
+        var before = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var e = Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", "10.200.0.1", null, null, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.StartWith("--lighthouse-ip: 10.200.0.1 is not in the overlay 10.100.0.0/16 (network.yaml); nothing was changed"));
+        var pem = Path.Combine(ws.Root, "ca.crt");
+        File.WriteAllText(pem, "-----BEGIN NEBULA CERTIFICATE-----\n");
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, pem, @"C:\flatnet")))!.Message,
+            Does.Contain("--windows-release: ").And.Contain("is not a zip"));
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("lighthouse.lan:99999", null, null, null, null, @"C:\flatnet")))!.Message,
+            Does.Contain("99999 is not a port"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before));
+    }
+
     [Test]
     public void EachAnswerIsCheckedWhenGivenAndAskedAgainUntilItFits()
     {

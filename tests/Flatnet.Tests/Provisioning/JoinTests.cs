@@ -78,6 +78,10 @@ public class JoinTests
             Does.StartWith("--reply: is host-e's reply, not host-d's"));
         var e = Assert.Throws<UsageErrors>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d host_key=nope address=a;b"))!;
         Assert.That(e.Errors.Select(x => x.Problem), Has.Some.StartWith("host_key: ").And.Some.StartWith("address: ").And.Some.StartWith("has no user="));
+        Assert.That(e.Message, Does.StartWith("3 arguments that Join cannot use (in its --reply)"), "fields of the reply, not arguments Join does not read");
+        // Three numbers are no IPv4 address (.NET would read 192.168.77 as 192.168.0.77).
+        var three = Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d host_key=SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA address=192.168.77 user=a"))!;
+        Assert.That(three.Message, Does.Contain("address: '192.168.77' is not a host name or IPv4 address"));
         // A field given twice is no reply join.ps1 prints (it was a .NET message: "An item with the same key...").
         Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d user=a user=b"))!.Message,
             Does.StartWith("--reply: names user= twice"));
