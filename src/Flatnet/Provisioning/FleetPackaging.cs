@@ -71,9 +71,9 @@ public static class FleetPackaging
             context.Log.Info($"  {r.Host,-16} {h.OverlayAddress,-16} {(h.RoutedBlock?.ToString() ?? "-"),-18} {(r.Signed ? "signed" : "current"),-12} {(r.Written ? "written" : "unchanged")}");
         }
         foreach (var r in pending) context.Log.Info($"  {r.Host}: pending: {r.Pending}");
-        context.Log.Info($"{rows.Count} bundle(s) in {bundles}: " +
+        context.Log.Info(TextWidth.Wrap($"{rows.Count} bundle(s) in {bundles}: " +
                          $"{rows.Count(r => !r.Written)} unchanged, {rows.Count(r => r.Written)} rebuilt; {rows.Count(r => r.Signed)} certificate(s) signed" +
-                         (pending.Count == 0 ? "" : $"; {pending.Count} pending ({string.Join(", ", pending.Select(r => r.Host))})"));
+                         (pending.Count == 0 ? "" : $"; {pending.Count} pending ({string.Join(", ", pending.Select(r => r.Host))})"), "  "));
         return all;
     }
 

@@ -1,3 +1,4 @@
+using Flatnet.Output;
 using Flatnet.Inventory;
 using Flatnet.Bundles;
 using Flatnet.Files;
@@ -51,7 +52,9 @@ public static class FleetRelease
         }
         context.ClaimArtifacts();
         SafeFiles.WriteFile(path, temp => File.WriteAllBytes(temp, zip), secret: withKeys.Count > 0);
-        foreach (var r in pending) context.Log.Info($"release {version}: {r.Host} is not in it yet: {r.Pending}");
+        // PackageAll named each pending host and why; the release says which it leaves out, once.
+        if (pending.Count > 0)
+            context.Log.Info(TextWidth.Wrap($"release {version}: not in it yet: {string.Join(", ", pending.Select(r => r.Host))} (pending, as PackageAll said above)", "  "));
         context.Log.Info($"release {version}: {Workspace.Relative(path)}, {hosts.Count} bundle(s)" +
                          (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
         return new ReleaseOutcome(path, true, changelog);

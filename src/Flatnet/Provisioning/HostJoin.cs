@@ -55,7 +55,8 @@ public static partial class HostJoin
         var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
         context.ClaimArtifacts();
         SafeFiles.WriteAllText(path, script);
-        context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half). Copy it to {host} and run it once there as an administrator:\n" +
+        context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half).\n" +
+                         $"Copy it to {host} and run it once there as an administrator:\n" +
                          $"  {platform.JoinCommand}\n" +
                          $"It prints one line; give it back here: ./build.sh --target=Join --host={host} --reply=\"flatnet-join host={host} ...\"");
         return new JoinOutcome(file, path, []);
