@@ -134,4 +134,25 @@ public class SafeFilesTests
         Assert.That(File.Exists(Path.Combine(target, "scripts", "install.sh")), Is.False);
         Assert.That(File.ReadAllText(Path.Combine(target, "scripts", "extra.sh")), Is.EqualTo("mine"));
     }
+
+    /// <summary>A forged listing ("../../victim", "/abs/victim") made the in-place update delete files anywhere (battery 6).</summary>
+    [Test]
+    public void AForgedListingNeverDeletesAnythingOutsideTheFolder()
+    {
+        using var ws = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "h3");
+        SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "one"));
+        File.WriteAllText(Path.Combine(target, "keep.txt"), "mine"); // the user's: the update is in place
+        var victim = Path.Combine(ws.Root, "victim");
+        File.WriteAllText(victim, "precious");
+        var listing = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", ".h3.flatnet");
+        File.WriteAllText(listing, $"config.yaml\n../../../victim\n{victim}\n");
+
+        SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "two"), ws.Log);
+
+        Assert.That(File.ReadAllText(victim), Is.EqualTo("precious"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "keep.txt")), Is.EqualTo("mine"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "config.yaml")), Is.EqualTo("two"));
+    }
 }

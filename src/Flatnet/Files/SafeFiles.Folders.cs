@@ -39,8 +39,13 @@ public static partial class SafeFiles
                     // holds them. flatnet's own files are replaced in place around them instead; the listing names
                     // old and new meanwhile, so a run stopped half-way leaves nothing the next one takes for the user's.
                     WriteAllText(listing, Lines(ours.Union(written)));
-                    foreach (var file in ours.Except(written).Where(f => File.Exists(Path.Combine(target, f)) || TempFolders.IsLink(Path.Combine(target, f))))
+                    // Only files found below the folder (never through a link) that the listing names: a listing is
+                    // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.
+                    foreach (var file in FilesBelow(target).Where(f => ours.Contains(f) && !written.Contains(f)))
+                    {
+                        RequireNoLinkOnTheWay(Path.GetDirectoryName(Path.Combine(target, file))!);
                         File.Delete(Path.Combine(target, file));
+                    }
                     foreach (var file in written.Order(StringComparer.Ordinal))
                     {
                         var to = Path.Combine(target, file);
