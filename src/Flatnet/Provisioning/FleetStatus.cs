@@ -39,6 +39,9 @@ public static class FleetStatus
         public IReadOnlyList<HostStatus> Read(bool json, bool wide, string? only)
         {
             var plan = context.Plan;
+            var metrics = Metrics.Target(context); // checked before any host is read
+            if (metrics is not null && only is not null)
+                throw new UsageError("--metrics describes the whole mesh, and --host reads one host", "leave one of them out", "--metrics");
             // A name not in the inventory gets the inventory's own "no host named" with the nearest name.
             if (only is not null && plan.Host(only) is var named && !plan.Deployable.Contains(named))
                 throw new UsageError($"{only} is not one Status reads: revoked, awaiting its join reply, or installed by hand",
@@ -66,7 +69,7 @@ public static class FleetStatus
             {
                 context.ClaimArtifacts();
                 SafeFiles.WriteAllText(JsonPath(context), text);
-                Metrics.Write(context, "status.prom", MeshMetrics.OfStatus(rows, caNotAfter, now));
+                Metrics.Write(context, "status.prom", MeshMetrics.OfStatus(rows, caNotAfter, now), metrics);
             }
             if (json) context.PrintDocument(text);
             // What expires soon heads the report: the mesh works today, and the command keeps it so.

@@ -22,6 +22,7 @@ public static class MeshVerification
     public static PingMatrix Verify(FlatnetContext context, IEnumerable<string>? hosts = null, IReadOnlyCollection<string>? focus = null, bool table = true)
     {
         var plan = context.Plan;
+        var metrics = Metrics.Target(context); // checked before any host is reached
         var selected = (hosts?.Select(plan.Host) ?? plan.Deployable).ToList();
         var sample = focus is null ? [] : selected.Select(h => h.Name).Except(focus).OrderBy(_ => Random.Shared.Next()).Take(2).ToHashSet();
         Func<string, string, bool>? pairs = focus is null ? null : (a, b) => focus.Contains(a) || focus.Contains(b) || sample.Contains(a) && sample.Contains(b);
@@ -36,7 +37,7 @@ public static class MeshVerification
         context.ClaimArtifacts();
         var json = matrix.ToJson();
         SafeFiles.WriteAllText(MatrixPath(context), json);
-        Metrics.Write(context, "ping.prom", MeshMetrics.OfPings(matrix, DateTimeOffset.UtcNow));
+        Metrics.Write(context, "ping.prom", MeshMetrics.OfPings(matrix, DateTimeOffset.UtcNow), metrics);
         if (context.WantsJson) context.PrintDocument(json);
         else if (table) context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());
         else context.Log.Info(matrix.Results.Count == 0 ? "verified: nothing to ping yet (no pair among the hosts checked)"

@@ -11,13 +11,38 @@ public static class Metrics
 {
     public static string PathOf(FlatnetContext context, string name) => Path.Combine(context.Workspace.ArtifactsDirectory, "verify", name);
 
-    public static void Write(FlatnetContext context, string name, string text)
+    /// <summary>
+    /// The file --metrics names, checked before any host is read: a *.prom file (what a textfile collector reads), not
+    /// a device, a link or a folder (a rename would replace /dev/null), outside flatnet's own folders, in a folder that
+    /// exists. ~ is this account's home; a relative path is the repository's. Null without --metrics.
+    /// </summary>
+    public static string? Target(FlatnetContext context)
+    {
+        if (!context.Arguments.Has("metrics")) return null;
+        var given = context.Arguments.Value("metrics") ?? "";
+        var path = given == "~" || given.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), given[1..].TrimStart('/')) : given;
+        UsageError Refused(string problem, string fix) => new($"'{Inventory.Grammar.Shown(given)}' {problem}; nothing was read or written", fix, "--metrics");
+        if (path.Length == 0 || !path.EndsWith(".prom", StringComparison.Ordinal))
+            throw Refused("is not a .prom file", "name a file ending in .prom (node_exporter's textfile collector reads only those), e.g. --metrics=/var/lib/node_exporter/textfile/flatnet.prom");
+        var full = Path.GetFullPath(path);
+        if (TempFolders.IsLink(full) || Directory.Exists(full) || File.Exists(full) && InputFiles.NotRegular(full) is not null)
+            throw Refused("is a link, a folder or a device, not a file flatnet may replace", "name a new file, or one flatnet wrote before");
+        foreach (var own in new[] { context.Workspace.InventoryDirectory, context.Workspace.ArtifactsDirectory, Path.GetDirectoryName(context.Ca.KeyPath)! })
+            if (full.StartsWith(Path.GetFullPath(own).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                throw Refused($"is inside {Workspace.Relative(own)}, flatnet's own", "name a file outside the inventory, pki/ and the artifacts (artifacts/verify/*.prom is written anyway)");
+        if (!Directory.Exists(Path.GetDirectoryName(full)))
+            throw Refused("is in a folder that does not exist", "make the folder first (the collector's, e.g. /var/lib/node_exporter/textfile)");
+        return full;
+    }
+
+    public static void Write(FlatnetContext context, string name, string text, string? target = null)
     {
         SafeFiles.WriteAllText(PathOf(context, name), text);
-        if (context.Arguments.Value("metrics") is { Length: > 0 } file)
+        if (target is not null)
         {
-            SafeFiles.WriteAllText(file, text);
-            context.Log.Info($"metrics: {file}");
+            SafeFiles.WriteAllText(target, text);
+            context.Log.Info($"metrics: {target}");
         }
     }
 }

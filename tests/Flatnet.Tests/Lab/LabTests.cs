@@ -168,7 +168,7 @@ public class LabTests
             Assert.That(ws.Log.Lines, Has.Some.Match(@"\n  host-a\s+ok\s+1\.\d+\.\d+\s.*\s3 direct, 0 relayed, 0 idle, 0 down\n"), "one line per host, its peers summed up");
             Assert.That(ws.Log.Lines, Has.Some.Contains("3 of 3 host(s) healthy"));
             // The metrics for the office's monitoring: promtool reads them, and --metrics=FILE puts them where a textfile collector looks.
-            var textfile = Path.Combine(ws.Root, "textfile", "flatnet.prom");
+            var textfile = Path.Combine(Directory.CreateDirectory(Path.Combine(ws.Root, "textfile")).FullName, "flatnet.prom");
             new ControlPlane(new FlatnetContext(lab.Workspace, ws.Log) { Arguments = TaskArguments.Of(("metrics", textfile)) }).Run(new StatusTask());
             var metrics = File.ReadAllText(textfile);
             var promtool = global::Flatnet.Processes.ProcessRunner.Run(global::Flatnet.Lab.LabPrerequisites.Which("promtool") ?? "promtool", ["check", "metrics"], stdin: metrics);

@@ -52,4 +52,29 @@ public class MeshMetricsTests
             .And.Contain("flatnet_ping_success{from=\"pc-1/wsl\",to=\"pc-2\",target=\"10.100.2.1\"} 0\n")
             .And.Contain("flatnet_ping_rtt_seconds{from=\"pc-1\",to=\"pc-2\",target=\"10.100.2.1\"} 0.0015\n"));
     }
+
+    /// <summary>--metrics=/dev/null became a regular file (a rename replaces what is there), and flatnet's own files could be named (battery 6).</summary>
+    [TestCase("/dev/null", "is not a .prom file")]
+    [TestCase("/tmp/flatnet-no-such-folder/x.prom", "is in a folder that does not exist")]
+    [TestCase("ARTIFACTS/verify/x.prom", "is inside ")]
+    [TestCase("HOSTS/x.prom", "is inside ")]
+    [TestCase("FOLDER.prom", "is a link, a folder or a device")]
+    public void AMetricsFileIsRefusedBeforeAnyHostIsReadUnlessItIsAProFileOfItsOwn(string given, string said)
+    {
+        using var ws = new TestWorkspace();
+        Directory.CreateDirectory(Path.Combine(ws.Root, "FOLDER.prom"));
+        var path = given.Replace("ARTIFACTS", ws.Workspace.ArtifactsDirectory).Replace("HOSTS", ws.Workspace.InventoryDirectory).Replace("FOLDER.prom", Path.Combine(ws.Root, "FOLDER.prom"));
+        using var context = new global::Flatnet.Provisioning.FlatnetContext(ws.Workspace, ws.Log) { Arguments = global::Flatnet.Provisioning.TaskArguments.Of(("metrics", path)) };
+        var e = Assert.Throws<UsageError>(() => global::Flatnet.Provisioning.Metrics.Target(context))!;
+        Assert.That(e.Message, Does.StartWith("--metrics: ").And.Contain(said).And.Contain("nothing was read or written"));
+        Assert.That(File.Exists("/dev/null") || Directory.Exists("/dev"), Is.True);
+    }
+
+    [Test]
+    public void AMetricsFileInAFolderOfItsOwnIsTakenWithTildeAsHome()
+    {
+        using var ws = new TestWorkspace();
+        using var context = new global::Flatnet.Provisioning.FlatnetContext(ws.Workspace, ws.Log) { Arguments = global::Flatnet.Provisioning.TaskArguments.Of(("metrics", "~/flatnet.prom")) };
+        Assert.That(global::Flatnet.Provisioning.Metrics.Target(context), Is.EqualTo(Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "flatnet.prom")));
+    }
 }
