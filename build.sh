@@ -11,7 +11,8 @@ out=artifacts/tools/flatnet
 # before anything is written there.
 # The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
 # there would have its target written or deleted.
-for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/tools/Modules $( [ -d "$out" ] && find "$out" -type l ); do
+for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/tools/Modules $( [ -d "$out" ] && find "$out" -type l ) \
+         $( [ -d build/tools/Modules ] && find build/tools/Modules -mindepth 1 -type l ); do
   if [ -L "$d" ]; then
     echo "build.sh: $d is a link (to $(readlink "$d")), not a file of this repository's; nothing was written. Fix: remove it (rm $d) and run this again" >&2
     exit 1

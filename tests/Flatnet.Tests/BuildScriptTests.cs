@@ -11,6 +11,7 @@ public class BuildScriptTests
     [TestCase("artifacts/tools/flatnet/.source-stamp")]
     [TestCase("artifacts/tools/flatnet/Flatnet.dll")]
     [TestCase("build/tools")]
+    [TestCase("build/tools/Modules/Cake.Flatnet.Module")]
     public void ALinkWhereBuildShWritesIsRefusedAndItsTargetUntouched(string link)
     {
         using var ws = new TestWorkspace();
