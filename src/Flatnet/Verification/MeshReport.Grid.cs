@@ -18,12 +18,17 @@ public static partial class MeshReport
     /// <summary>Whether this picture is drawn as a grid (more than <see cref="RingLimit"/> hosts).</summary>
     public static bool IsGrid(MeshPicture picture) => picture.Nodes.Count(n => n.Kind == "host") > RingLimit;
 
-    /// <summary>The rows (hosts, problems first) and the columns (the same hosts, then each lighthouse, then "WSL2").</summary>
+    /// <summary>Past this many hosts the grid draws only the hosts with a problem (a row each): a million cells is no picture.</summary>
+    public const int GridLimit = 200;
+
+    /// <summary>The rows (hosts, problems first; past <see cref="GridLimit"/>, only those) and the columns (the same hosts, then each lighthouse, then "WSL2").</summary>
     public static (IReadOnlyList<MeshNode> Rows, IReadOnlyList<string> Columns) GridAxes(MeshPicture picture)
     {
         var hosts = picture.Nodes.Where(n => n.Kind == "host").ToList();
-        var troubled = hosts.Where(h => !IsHealthy(picture, h)).ToHashSet();
+        var healthy = HealthyHosts(picture);
+        var troubled = hosts.Where(h => !healthy.Contains(h.Id)).ToHashSet();
         var rows = hosts.Where(troubled.Contains).Concat(hosts.Where(h => !troubled.Contains(h))).ToList();
+        if (rows.Count > GridLimit) rows = rows.Where(troubled.Contains).Take(GridLimit).ToList();
         var columns = rows.Select(r => r.Id).Concat(picture.Nodes.Where(n => n.Kind == "lighthouse").Select(n => n.Id)).Append("WSL2").ToList();
         return (rows, columns);
     }
@@ -52,17 +57,28 @@ public static partial class MeshReport
     }
 
     /// <summary>The link a cell stands for: the two hosts' (either way), the host's to a lighthouse, or to its WSL2; none on the diagonal.</summary>
-    public static MeshLink? LinkOf(MeshPicture picture, string from, string column)
+    public static MeshLink? LinkOf(MeshPicture picture, string from, string column) => LinkOf(Index(picture), from, column);
+
+    private static MeshLink? LinkOf(IReadOnlyDictionary<(string, string), MeshLink> links, string from, string column)
     {
         if (from == column) return null;
         var to = column == "WSL2" ? from + "/wsl" : column;
-        return picture.Links.FirstOrDefault(l => l.From == from && l.To == to || l.From == to && l.To == from);
+        return links.GetValueOrDefault((from, to)) ?? links.GetValueOrDefault((to, from));
+    }
+
+    /// <summary>Every link by its two ends, looked up once per cell (a search per cell made 1,000 hosts a run of minutes).</summary>
+    private static IReadOnlyDictionary<(string, string), MeshLink> Index(MeshPicture picture)
+    {
+        var index = new Dictionary<(string, string), MeshLink>();
+        foreach (var l in picture.Links) index.TryAdd((l.From, l.To), l);
+        return index;
     }
 
     private static void GridDrawing(StringBuilder html, MeshPicture picture)
     {
         var (rows, columns) = GridAxes(picture);
         var cells = GridCells(picture);
+        var links = Index(picture);
         var left = Margin + LabelWidth(rows);
         var lighthouses = picture.Nodes.Where(n => n.Kind == "lighthouse").ToList();
         // Column heads: a host's row number (its name is on its row), L1.. for the lighthouses (named below the grid's
@@ -73,7 +89,8 @@ public static partial class MeshReport
                 : columns[c] == "WSL2" ? "W" : $"L{c - rows.Count + 1}";
             html.Append($"<text class=\"colhead\" x=\"{N(left + c * Stride + Cell / 2.0)}\" y=\"{N(Band + HeaderRows - 6)}\" text-anchor=\"middle\">{E(head)}</text>\n");
         }
-        html.Append($"<text class=\"sub\" x=\"{Margin}\" y=\"{Band + 14}\">each row: a host and its links to every other host (by row number), " +
+        var hosts = picture.Nodes.Count(n => n.Kind == "host");
+        html.Append($"<text class=\"sub\" x=\"{Margin}\" y=\"{Band + 14}\">{(rows.Count < hosts ? $"the {rows.Count} of {hosts} hosts with a problem only; " : "")}each row: a host and its links to every other host (by row number), " +
                     $"{E(string.Join(", ", lighthouses.Select((l, i) => $"L{i + 1} = {l.Label} {l.Address}")))}, and W = its WSL2; hosts with a problem first</text>\n");
         for (var r = 0; r < rows.Count; r++)
         {
@@ -85,7 +102,7 @@ public static partial class MeshReport
             foreach (var column in columns)
             {
                 var (cx, cy) = cells[(row.Id, column)];
-                var link = LinkOf(picture, row.Id, column);
+                var link = LinkOf(links, row.Id, column);
                 var css = link is null ? "self" : Css(link.State);
                 html.Append($"<rect class=\"cell {css}\" data-from=\"{E(row.Id)}\" data-to=\"{E(column)}\" data-state=\"{css}\" x=\"{N(cx - Cell / 2.0)}\" y=\"{N(cy - Cell / 2.0)}\" width=\"{Cell}\" height=\"{Cell}\">" +
                             (link is null ? "" : $"<title>{E(link.From)} - {E(link.To)}: {E(link.Detail)}</title>") + "</rect>\n");

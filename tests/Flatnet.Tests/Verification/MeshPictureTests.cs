@@ -87,4 +87,28 @@ public class MeshPictureTests
         }
         Assert.That(html, Does.Contain("td.s-relayed{background:#ffe0b2}").And.Contain("td.s-idle{background:#eeeeee}"), "amber and grey, as the legend");
     }
+
+    /// <summary>
+    /// 1,000 hosts: Status ran for over ten minutes drawing the grid (a search of every link for every cell) and would
+    /// have written a page of a million cells. Past MeshReport.GridLimit the grid is the hosts with a problem, and the
+    /// links table the links that are not direct.
+    /// </summary>
+    [Test]
+    public void AThousandHostsMakeAPageOfTheirProblemsNotOfEveryCell()
+    {
+        var names = Enumerable.Range(1, 1000).Select(i => $"pc-{i}").ToList();
+        var nodes = names.Select((n, i) => new MeshNode(n, "host", n, $"10.100.{i / 250}.{i % 250 + 1}", Up: n != "pc-7", "running")).ToList();
+        var links = new List<MeshLink>();
+        for (var a = 0; a < names.Count; a++)
+            for (var b = a + 1; b < names.Count; b++)
+                links.Add(new MeshLink(names[a], names[b], names[a] == "pc-7" || names[b] == "pc-7" ? LinkState.Down : LinkState.Direct, ""));
+        var picture = new MeshPicture { Source = "Status", Nodes = nodes, Links = links };
+
+        var html = MeshReport.Html(picture, DateTimeOffset.UnixEpoch);
+
+        Assert.That(html.Length, Is.LessThan(2_000_000), "a page of its problems");
+        Assert.That(html, Does.Contain(">999 of 1000 hosts healthy, 999 link(s) down<"));
+        Assert.That(html, Does.Contain("the 1 of 1000 hosts with a problem only"));
+        Assert.That(MeshReport.GridAxes(picture).Rows.Select(r => r.Id), Is.EqualTo(new[] { "pc-7" }));
+    }
 }
