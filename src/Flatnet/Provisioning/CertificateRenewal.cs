@@ -24,11 +24,22 @@ public static class CertificateRenewal
         if (ca.DaysLeft < withinDays)
             context.Log.Warn($"the CA itself expires in {ca.DaysLeft} day(s) ({ca.NotAfter:yyyy-MM-dd}): renewed hosts cannot outlast it; ./build.sh --target=RotateCa replaces it without an outage");
         var left = new List<(string Host, int Days)>();
+        var unsigned = new List<string>();
+        var capped = new List<string>();
         foreach (var h in plan.Active)
         {
             var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, h.Name), "host.crt");
-            if (File.Exists(crt)) left.Add((h.Name, context.NebulaCert.Print(crt).DaysLeft));
+            if (!File.Exists(crt)) { unsigned.Add(h.Name); continue; }
+            var info = context.NebulaCert.Print(crt);
+            // A certificate that already lasts as long as the CA cannot be renewed past it: signing it again each week
+            // would change every host for nothing. The CA's own end is RotateCa's.
+            if (info.NotAfter >= ca.NotAfter.AddDays(-1)) capped.Add(h.Name);
+            else left.Add((h.Name, info.DaysLeft));
         }
+        if (unsigned.Count > 0)
+            context.Log.Info(TextWidth.Wrap($"RenewCerts: not signed here yet, so nothing to renew: {string.Join(", ", unsigned.Order(NaturalOrder.Instance))} (AddHost or PackageAll signs them)", "  "));
+        if (capped.Count > 0 && ca.DaysLeft < withinDays)
+            context.Log.Info(TextWidth.Wrap($"RenewCerts: {string.Join(", ", capped.Order(NaturalOrder.Instance))} already last as long as the CA ({ca.NotAfter:yyyy-MM-dd}); RotateCa renews them with it", "  "));
         var due = left.Where(l => l.Days < withinDays).OrderBy(l => l.Host, NaturalOrder.Instance).ToList();
         if (due.Count == 0)
         {
@@ -37,10 +48,22 @@ public static class CertificateRenewal
                              (soonest.Host is null ? "" : $" (the soonest: {soonest.Host}, {soonest.Days} days)"));
             return [];
         }
-        foreach (var (host, days) in due)
+        // Each host re-signed and packed on its own: one that cannot be (its key still to be made on it, say) is named
+        // at the end, and never leaves another re-signed with its old bundle.
+        var failed = new List<string>();
+        foreach (var (host, days) in due.ToList())
         {
-            HostPipeline.Certify(context, host, force: true);
-            context.Log.Info($"RenewCerts: {host} re-signed ({days} day(s) were left)");
+            try
+            {
+                HostPipeline.Certify(context, host, force: true);
+                HostPipeline.Package(context, host);
+                context.Log.Info($"RenewCerts: {host} re-signed ({days} day(s) were left)");
+            }
+            catch (FlatnetException e)
+            {
+                failed.Add($"{host}: {e.Message.Replace("\n", "\n  ")}");
+                due.RemoveAll(d => d.Host == host);
+            }
         }
         // Installed by hand: renewed here, deployed by a person (the bundle says how); the others in verified waves.
         var byHand = due.Select(d => d.Host).Where(h => plan.Host(h).Host.Deploy.Transport == Inventory.DeployTransport.None).ToList();
@@ -51,6 +74,9 @@ public static class CertificateRenewal
         }
         var rolled = due.Select(d => d.Host).Except(byHand).ToList();
         if (rolled.Count > 0) Rollouts.Roll(context, rolled, waveSize);
+        if (failed.Count > 0)
+            throw new FlatnetException($"{failed.Count} host(s) due could not be renewed (the others were{(rolled.Count > 0 ? ", and rolled out" : "")}):\n  " + string.Join("\n  ", failed),
+                "fix each as its own line says, then run RenewCerts again: it renews what is still due");
         return due.Select(d => d.Host).ToList();
     }
 }

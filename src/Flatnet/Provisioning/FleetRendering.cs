@@ -26,8 +26,10 @@ public static class FleetRendering
         }).ToList();
         // A record only says what the folder was made from; a record anyone could write never vouches for what is in
         // it: each host is rendered again (in memory), and its folder must hold those very bytes.
-        var changed = hosts.Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)
-                                       || !IsOnDisk(context, h.Model, h.Output["folder"])).ToList();
+        // (In parallel: a warm run over 1,000 hosts renders each again to compare.)
+        var changed = hosts.AsParallel().AsOrdered()
+            .Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)
+                        || !IsOnDisk(context, h.Model, h.Output["folder"])).ToList();
         // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
         // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
         var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");

@@ -16,6 +16,7 @@ public class RenewCertsLabTests
     public void EveryCertificateDueIsRenewedInVerifiedWavesWhileTwoWsl2sKeepPinging()
     {
         using var ws = new TestWorkspace();
+        File.AppendAllText(ws.HostsFile("network.yaml"), "cert_duration: 1440h   # 60 days: host certificates end before the CA, so they can be renewed\n");
         InLab(ws, lab =>
         {
             var control = DeployAll(lab, ws.Log);

@@ -15,12 +15,13 @@ public class CertificateRenewalTests
     public void NothingDueIsSaidWithTheSoonestAndNothingIsSigned()
     {
         using var ws = new TestWorkspace();
+        File.AppendAllText(ws.HostsFile("network.yaml"), "cert_duration: 4320h   # 180 days\n");
         ws.ControlPlane().PackageAll();
         var before = Fingerprint(ws, "host-a");
 
         Assert.That(ws.ControlPlane().RenewCerts(withinDays: 30), Is.Empty);
 
-        Assert.That(ws.Log.Lines, Has.Some.Match(@"^RenewCerts: nothing to renew: no host certificate has fewer than 30 days left \(the soonest: host-\w, 36\d days\)$"));
+        Assert.That(ws.Log.Lines, Has.Some.Match(@"^RenewCerts: nothing to renew: no host certificate has fewer than 30 days left \(the soonest: host-\w, 1\d\d days\)$"));
         Assert.That(Fingerprint(ws, "host-a"), Is.EqualTo(before));
     }
 
@@ -29,6 +30,7 @@ public class CertificateRenewalTests
     {
         using var ws = new TestWorkspace();
         foreach (var host in new[] { "host-a.yaml", "host-b.yaml", "host-c.yaml" }) ws.Edit(host, "transport:", "  transport: none");
+        File.AppendAllText(ws.HostsFile("network.yaml"), "cert_duration: 720h   # 30 days: host certificates end before the CA\n");
         ws.ControlPlane().PackageAll();
         var before = new[] { "host-a", "host-b", "host-c" }.ToDictionary(h => h, h => Fingerprint(ws, h));
 
@@ -38,5 +40,45 @@ public class CertificateRenewalTests
         Assert.That(before.Where(b => Fingerprint(ws, b.Key) == b.Value), Is.Empty, "every one re-signed");
         Assert.That(ws.Log.Lines, Has.Some.Match(@"^RenewCerts: host-b is installed by hand: install \S*bundles/host-b\.zip there before \d{4}-\d\d-\d\d$"));
         Assert.That(ws.ControlPlane().PackageAll().Where(p => p.Written), Is.Empty, "the bundles carry the new certificates already");
+    }
+
+    /// <summary>
+    /// Without cert_duration a host certificate ends with the CA (nebula-cert's default): signing it again cannot make
+    /// it last longer, and a weekly job would change every host for nothing (battery 6). RotateCa is what renews them.
+    /// </summary>
+    [Test]
+    public void ACertificateThatEndsWithTheCaIsNotReSignedAndTheReasonIsSaid()
+    {
+        using var ws = new TestWorkspace();
+        foreach (var host in new[] { "host-a.yaml", "host-b.yaml", "host-c.yaml" }) ws.Edit(host, "transport:", "  transport: none");
+        ws.ControlPlane().PackageAll();
+        var before = Fingerprint(ws, "host-a");
+
+        Assert.That(ws.ControlPlane().RenewCerts(withinDays: 400), Is.Empty);
+
+        Assert.That(Fingerprint(ws, "host-a"), Is.EqualTo(before));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a, host-b, host-c already last as long as the CA"));
+    }
+
+    /// <summary>A host that cannot be renewed (its key still to be made on it) stopped the run and left those re-signed before it with their old bundles (battery 6).</summary>
+    [Test]
+    public void AHostThatCannotBeRenewedIsNamedAndTheOthersAreRenewedWhole()
+    {
+        using var ws = new TestWorkspace();
+        foreach (var host in new[] { "host-a.yaml", "host-b.yaml", "host-c.yaml" }) ws.Edit(host, "transport:", "  transport: none");
+        File.AppendAllText(ws.HostsFile("network.yaml"), "cert_duration: 720h\n");
+        ws.ControlPlane().PackageAll();
+        ws.Edit("host-b.yaml", "keygen_on_host:", "  keygen_on_host: true"); // and no host.pub here: it cannot be signed
+
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenewCerts(withinDays: 400))!;
+
+        Assert.That(e.Message, Does.StartWith("1 host(s) due could not be renewed (the others were):").And.Contain("host-b: "));
+        foreach (var host in new[] { "host-a", "host-c" })
+        {
+            using var zip = System.IO.Compression.ZipFile.OpenRead(ws.Workspace.BundlePath(host));
+            using var shipped = new StreamReader(zip.GetEntry("host.crt")!.Open());
+            Assert.That(shipped.ReadToEnd(), Is.EqualTo(File.ReadAllText(Path.Combine(HostCertificates.OwnPkiDirectory(ws.Workspace, host), "host.crt"))),
+                $"{host} was packed with its new certificate");
+        }
     }
 }
