@@ -57,13 +57,11 @@ internal static class HostFields
         // A host Join wrote whose reply has not come back (no address, no pinned host key) is pending, not wrong: the
         // fleet's targets leave it out with this note, and it never blocks the others.
         var awaitingJoin = prefix.Length == 0 && transport != DeployTransport.None && string.IsNullOrWhiteSpace(deploy.Address) && string.IsNullOrWhiteSpace(deploy.HostKey);
-        if (awaitingJoin)
-            problems.Warn(file, "deploy.address", "pending: awaits its join reply (no address yet); fleet targets leave it out",
-                $"run its join script on the PC, then ./build.sh --target=Join --host={Path.GetFileNameWithoutExtension(file)} --reply=\"flatnet-join ...\"");
-        else if (transport != DeployTransport.None && string.IsNullOrWhiteSpace(deploy.Address))
+        // Pending is said once for all such hosts by whoever uses the plan (FlatnetContext.Plan), not here per host.
+        if (!awaitingJoin && transport != DeployTransport.None && string.IsNullOrWhiteSpace(deploy.Address))
             problems.Add(file, prefix + "deploy.address", $"transport {deploy.Transport} needs an address",
                 "set deploy.address to the host's LAN address or DNS name, or set deploy.transport: none");
-        else if (deploy.Address is not null) problems.Check(file, prefix + "deploy.address", Grammar.Address(deploy.Address));
+        else if (!string.IsNullOrWhiteSpace(deploy.Address)) problems.Check(file, prefix + "deploy.address", Grammar.Address(deploy.Address));
         var winrmHttp = deploy.WinrmHttp ?? false;
         var port = deploy.Port ?? (transport != DeployTransport.WinRm ? 22 : winrmHttp ? 5985 : 5986);
         if (transport == DeployTransport.WinRm && !winrmHttp && deploy.WinrmCert is null)

@@ -68,6 +68,10 @@ public sealed class FlatnetContext : IDisposable
             if (_plan is not null) return _plan;
             _plan = AddressPlan.Load(Workspace.InventoryDirectory);
             foreach (var w in _plan.Warnings) Log.Warn(w);
+            // Hosts Join wrote whose reply has not come back: one line for them all (a line and a fix each was 24 lines for 12 PCs).
+            if (_plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).ToList() is { Count: > 0 } pending)
+                Log.Info(TextWidth.Wrap($"pending, awaiting their join reply (fleet targets leave them out): {string.Join(", ", pending)}; " +
+                                        "run each one's join script on its PC, then ./build.sh --target=Join --host=NAME --reply=\"flatnet-join ...\"", "  "));
             // The artifacts folder must be flatnet's before any task starts (it is marked at the first write).
             SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory, mark: false);
             return _plan;

@@ -64,7 +64,8 @@ public class InitTests
         var done = ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet", KeepExamples: true));
         Assert.That(done, Has.Some.StartWith("host-a: lab address 198.18.0.11 cleared"));
         var (inventory, problems, _) = InventoryLoader.Read(ws.Workspace.InventoryDirectory);
-        Assert.That(inventory.Warnings.Count(w => w.Contains("pending: awaits its join reply")), Is.EqualTo(3));
+        Assert.That(inventory.Hosts.Count(h => h.Deploy.AwaitingJoin), Is.EqualTo(3));
+        Assert.That(inventory.Warnings, Has.None.Contains("join reply"), "pending is said once, by the plan's user, not per host");
         var plan = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
         Assert.That(plan.Active, Is.Empty, "pending hosts are left out of the fleet");
         Assert.That(plan.Hosts.Select(h => h.Name), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }), "they keep their indexes");

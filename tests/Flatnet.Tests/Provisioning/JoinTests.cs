@@ -55,7 +55,10 @@ public class JoinTests
         // Awaiting its reply, host-d is pending: named, left out of the fleet, and it blocks nothing.
         var pending = global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory);
         Assert.That(pending.Active.Select(h => h.Name), Does.Not.Contain("host-d"));
-        Assert.That(pending.Inventory.Warnings, Has.Some.Contains("host-d.yaml").And.Some.Contains("pending: awaits its join reply"));
+        Assert.That(pending.Hosts.Single(h => h.Name == "host-d").Host.Deploy.AwaitingJoin, Is.True);
+        _ = ws.ControlPlane().Context.Plan;
+        Assert.That(ws.Log.Lines.Count(l => l.Contains("awaiting their join reply")), Is.EqualTo(1), "said once, for every pending host");
+        Assert.That(ws.Log.Lines, Has.Some.StartWith("pending, awaiting their join reply (fleet targets leave them out): host-d;"));
         Assert.That(Assert.Throws<UsageError>(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-d"))).Run(new DeployHostTask()))!.Message,
             Does.StartWith("--host: host-d awaits its join reply"));
 
