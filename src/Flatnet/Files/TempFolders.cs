@@ -160,6 +160,7 @@ public static partial class TempFolders
     }
 
     private static volatile bool stopping;
+    private static int stops;
 
     /// <summary>
     /// A signal is stopping the run: a failure from now on is the clean-up's doing (a worker's folder removed under
@@ -177,6 +178,8 @@ public static partial class TempFolders
     private static void Stop(PosixSignalContext context, int number)
     {
         context.Cancel = true;
+        // Once: a signal to the process group reaches this process twice (directly, and forwarded by dotnet's launcher).
+        if (Interlocked.Exchange(ref stops, 1) == 1) return;
         stopping = true;
         DeleteAllOnSignal();
         Console.Error.WriteLine($"flatnet: stopped by SIG{context.Signal.ToString()[3..]}; what this run had half-written was removed, and a re-run starts again");
