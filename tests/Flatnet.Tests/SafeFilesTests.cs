@@ -155,4 +155,28 @@ public class SafeFilesTests
         Assert.That(File.ReadAllText(Path.Combine(target, "keep.txt")), Is.EqualTo("mine"));
         Assert.That(File.ReadAllText(Path.Combine(target, "config.yaml")), Is.EqualTo("two"));
     }
+
+    /// <summary>A user's folder where flatnet writes a file stopped the update half-way in .NET's words, claiming nothing was kept (battery 6).</summary>
+    [Test]
+    public void AUsersFolderWhereFlatnetWritesAFileStopsTheUpdateBeforeAnythingMoves()
+    {
+        using var ws = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "h4");
+        void Fill(string dir, string text)
+        {
+            File.WriteAllText(Path.Combine(dir, "README.md"), text);
+            File.WriteAllText(Path.Combine(dir, "config.yaml"), text);
+        }
+        SafeFiles.ReplaceDirectory(target, d => Fill(d, "one"));
+        File.WriteAllText(Path.Combine(target, "keep.txt"), "mine");
+        File.Delete(Path.Combine(target, "config.yaml"));
+        Directory.CreateDirectory(Path.Combine(target, "config.yaml"));
+
+        var e = Assert.Throws<StateConflict>(() => SafeFiles.ReplaceDirectory(target, d => Fill(d, "two"), ws.Log))!;
+
+        Assert.That(e.Message, Does.Contain("config.yaml is a folder of yours where flatnet writes a file; nothing was changed"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "README.md")), Is.EqualTo("one"), "nothing moved");
+        Assert.That(File.ReadAllText(Path.Combine(target, "keep.txt")), Is.EqualTo("mine"));
+    }
 }

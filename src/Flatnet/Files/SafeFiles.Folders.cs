@@ -38,6 +38,20 @@ public static partial class SafeFiles
                     // The user's files never move: a folder that is removed when a run stops (staging, old) never
                     // holds them. flatnet's own files are replaced in place around them instead; the listing names
                     // old and new meanwhile, so a run stopped half-way leaves nothing the next one takes for the user's.
+                    // Where flatnet writes a file, a folder of the user's (or a file where it needs a folder) stops
+                    // the update before anything moves, named as such.
+                    foreach (var file in written)
+                    {
+                        var parts = file.Split('/');
+                        for (var depth = 1; depth <= parts.Length; depth++)
+                        {
+                            var at = Path.Combine(target, Path.Combine(parts[..depth]));
+                            var mustBeFolder = depth < parts.Length;
+                            if (mustBeFolder ? File.Exists(at) : Directory.Exists(at) && !TempFolders.IsLink(at))
+                                throw new StateConflict($"{Workspace.Relative(at)} is a {(mustBeFolder ? "file" : "folder")} of yours where flatnet writes {(mustBeFolder ? "a folder" : "a file")}; nothing was changed",
+                                    $"move it aside (it is not flatnet's), then run this again", Workspace.Relative(at));
+                        }
+                    }
                     WriteAllText(listing, Lines(ours.Union(written)));
                     // Only files found below the folder (never through a link) that the listing names: a listing is
                     // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.
