@@ -17,10 +17,11 @@ $out = 'artifacts/tools/flatnet'
 # before anything is written there.
 # The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
 # there would have its target written or deleted.
-$inside = @(foreach ($folder in @($out, 'build/tools/Modules')) {
+$projects = @(Get-ChildItem -Directory -Path src -Force | ForEach-Object { Join-Path $_.FullName 'bin'; Join-Path $_.FullName 'obj' })
+$inside = @(foreach ($folder in @($out, 'build/tools/Modules', 'build/tools/cache') + $projects) {
     if (Test-Path -LiteralPath $folder) { Get-ChildItem -LiteralPath $folder -Recurse -Force -Attributes ReparsePoint | ForEach-Object { $_.FullName } }
 })
-foreach ($d in @('artifacts', 'artifacts/tools', $out, 'build/tools', 'build/tools/cache', 'build/tools/Modules') + $inside) {
+foreach ($d in @('artifacts', 'artifacts/tools', $out, 'build/tools', 'build/tools/cache', 'build/tools/Modules') + $projects + $inside) {
     $item = Get-Item -LiteralPath $d -Force -ErrorAction SilentlyContinue
     if ($item -and $item.LinkType) { throw "build.ps1: $d is a link (to $($item.Target)), not a file of this repository's; nothing was written. Fix: remove it and run this again" }
 }

@@ -9,10 +9,11 @@ dotnet tool restore >/dev/null
 out=artifacts/tools/flatnet
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.
-# The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
-# there would have its target written or deleted.
+# The same for every file in it (the stamp, a DLL), for Cake's script cache and modules in build/tools, and for the
+# projects' bin/ and obj/ that dotnet writes: a link committed there would have its target written or deleted.
 for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/tools/Modules $( [ -d "$out" ] && find "$out" -type l ) \
-         $( [ -d build/tools/Modules ] && find build/tools/Modules -mindepth 1 -type l ); do
+         $( for t in build/tools/Modules build/tools/cache; do [ -d "$t" ] && find "$t" -mindepth 1 -type l; done ) \
+         src/*/bin src/*/obj $( find src -mindepth 2 -maxdepth 4 \( -name bin -o -name obj \) -prune -type d -exec find {} -type l \; 2>/dev/null ); do
   if [ -L "$d" ]; then
     echo "build.sh: $d is a link (to $(readlink "$d")), not a file of this repository's; nothing was written. Fix: remove it (rm $d) and run this again" >&2
     exit 1

@@ -12,6 +12,8 @@ public class BuildScriptTests
     [TestCase("artifacts/tools/flatnet/Flatnet.dll")]
     [TestCase("build/tools")]
     [TestCase("build/tools/Modules/Cake.Flatnet.Module")]
+    [TestCase("build/tools/cache/build.dll")]
+    [TestCase("src/Cake.Flatnet.Module/obj")]
     public void ALinkWhereBuildShWritesIsRefusedAndItsTargetUntouched(string link)
     {
         using var ws = new TestWorkspace();
