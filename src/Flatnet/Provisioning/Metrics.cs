@@ -28,12 +28,29 @@ public static class Metrics
         var full = Path.GetFullPath(path);
         if (TempFolders.IsLink(full) || Directory.Exists(full) || File.Exists(full) && InputFiles.NotRegular(full) is not null)
             throw Refused("is a link, a folder or a device, not a file flatnet may replace", "name a new file, or one flatnet wrote before");
+        // Compared as the folders really are: a parent reached through a link (/tmp/x -> hosts) is that folder.
+        var real = Real(Path.GetDirectoryName(full)!) + Path.DirectorySeparatorChar;
         foreach (var own in new[] { context.Workspace.InventoryDirectory, context.Workspace.ArtifactsDirectory, Path.GetDirectoryName(context.Ca.KeyPath)! })
-            if (full.StartsWith(Path.GetFullPath(own).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            if (real.StartsWith(Real(own).TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
                 throw Refused($"is inside {Workspace.Relative(own)}, flatnet's own", "name a file outside the inventory, pki/ and the artifacts (artifacts/verify/*.prom is written anyway)");
         if (!Directory.Exists(Path.GetDirectoryName(full)))
             throw Refused("is in a folder that does not exist", "make the folder first (the collector's, e.g. /var/lib/node_exporter/textfile)");
         return full;
+    }
+
+    /// <summary>A folder's path with every link on the way resolved (as far as the folders exist).</summary>
+    private static string Real(string folder)
+    {
+        var path = Path.GetFullPath(folder);
+        var parts = path.Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries);
+        var resolved = Path.GetPathRoot(path) ?? "/";
+        foreach (var part in parts)
+        {
+            var next = Path.Combine(resolved, part);
+            var info = new DirectoryInfo(next);
+            resolved = info.Exists && info.ResolveLinkTarget(returnFinalTarget: true) is { } target ? Real(target.FullName) : next;
+        }
+        return resolved;
     }
 
     public static void Write(FlatnetContext context, string name, string text, string? target = null)

@@ -59,11 +59,13 @@ public class MeshMetricsTests
     [TestCase("ARTIFACTS/verify/x.prom", "is inside ")]
     [TestCase("HOSTS/x.prom", "is inside ")]
     [TestCase("FOLDER.prom", "is a link, a folder or a device")]
+    [TestCase("LINKTOHOSTS/x.prom", "is inside ")]
     public void AMetricsFileIsRefusedBeforeAnyHostIsReadUnlessItIsAProFileOfItsOwn(string given, string said)
     {
         using var ws = new TestWorkspace();
         Directory.CreateDirectory(Path.Combine(ws.Root, "FOLDER.prom"));
-        var path = given.Replace("ARTIFACTS", ws.Workspace.ArtifactsDirectory).Replace("HOSTS", ws.Workspace.InventoryDirectory).Replace("FOLDER.prom", Path.Combine(ws.Root, "FOLDER.prom"));
+        Directory.CreateSymbolicLink(Path.Combine(ws.Root, "elsewhere"), ws.Workspace.InventoryDirectory); // a parent that is a link to hosts/
+        var path = given.Replace("LINKTOHOSTS", Path.Combine(ws.Root, "elsewhere")).Replace("ARTIFACTS", ws.Workspace.ArtifactsDirectory).Replace("HOSTS", ws.Workspace.InventoryDirectory).Replace("FOLDER.prom", Path.Combine(ws.Root, "FOLDER.prom"));
         using var context = new global::Flatnet.Provisioning.FlatnetContext(ws.Workspace, ws.Log) { Arguments = global::Flatnet.Provisioning.TaskArguments.Of(("metrics", path)) };
         var e = Assert.Throws<UsageError>(() => global::Flatnet.Provisioning.Metrics.Target(context))!;
         Assert.That(e.Message, Does.StartWith("--metrics: ").And.Contain(said).And.Contain("nothing was read or written"));
