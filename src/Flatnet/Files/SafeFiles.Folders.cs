@@ -67,7 +67,7 @@ public static partial class SafeFiles
                         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
                         File.Move(Path.Combine(staging, file), to, overwrite: true); // a rename: a link there is replaced, never followed
                     }
-                    foreach (var file in foreign) log?.Warn($"{Workspace.Relative(Path.Combine(target, file))} is not flatnet's; left as it is");
+                    foreach (var file in foreign) log?.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(target, file)))} is not flatnet's; left as it is");
                     WriteAllText(listing, Lines(written));
                     return;
                 }
@@ -96,7 +96,7 @@ public static partial class SafeFiles
         }
         File.Delete(listing);
         if (!Directory.EnumerateFileSystemEntries(target).Any()) { Directory.Delete(target); return true; }
-        log?.Warn($"{Workspace.Relative(target)} holds files flatnet did not write ({string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3))}...); left as it is");
+        log?.Warn($"{Terminal.OneLine(Workspace.Relative(target))} holds files flatnet did not write ({Terminal.OneLine(string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3)))}...); left as it is");
         return false;
     }
 

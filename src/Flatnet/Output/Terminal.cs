@@ -14,6 +14,13 @@ public static class Terminal
     /// </summary>
     public static bool PersonWatches => !Console.IsErrorRedirected && Environment.GetEnvironmentVariable("CI") is null;
 
+    /// <summary>
+    /// A name from the disk or a host (a file's name can hold a line break) on one line: line breaks and tabs shown
+    /// as \n, \r, \t, so no name can add a line of its own ("    fix: ...") to what a person reads.
+    /// </summary>
+    public static string OneLine(string? text) =>
+        Clean((text ?? "").Replace("\n", "\\n").Replace("\r", "\\r").Replace("\t", "\\t"));
+
     public static string Clean(string? text) =>
         string.IsNullOrEmpty(text) || !text.Any(IsControl) ? text ?? "" : string.Concat(text.Where(c => !IsControl(c)));
 

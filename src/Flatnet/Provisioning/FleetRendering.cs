@@ -39,7 +39,7 @@ public static class FleetRendering
         bool Ours(string name) => File.Exists(Listing(name)) || older.Contains(name);
         var gone = folders.Where(n => Ours(n) && hosts.All(h => h.Model.Name != n)).ToList();
         foreach (var foreign in folders.Where(n => !Ours(n) && hosts.All(h => h.Model.Name != n)))
-            context.Log.Info($"{Workspace.Relative(Path.Combine(root, foreign))} is not flatnet's; left as it is");
+            context.Log.Info($"{Terminal.OneLine(Workspace.Relative(Path.Combine(root, foreign)))} is not flatnet's; left as it is");
         if (changed.Count > 0)
         {
             context.ClaimArtifacts();

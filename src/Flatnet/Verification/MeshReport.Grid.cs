@@ -21,6 +21,9 @@ public static partial class MeshReport
     /// <summary>Past this many hosts the grid draws only the hosts with a problem (a row each): a million cells is no picture.</summary>
     public const int GridLimit = 200;
 
+    /// <summary>Past <see cref="GridLimit"/> hosts, the most rows with a problem drawn (the first, in the order above).</summary>
+    public const int ProblemRows = 60;
+
     /// <summary>The rows (hosts, problems first; past <see cref="GridLimit"/>, only those) and the columns (the same hosts, then each lighthouse, then "WSL2").</summary>
     public static (IReadOnlyList<MeshNode> Rows, IReadOnlyList<string> Columns) GridAxes(MeshPicture picture)
     {
@@ -28,7 +31,7 @@ public static partial class MeshReport
         var healthy = HealthyHosts(picture);
         var troubled = hosts.Where(h => !healthy.Contains(h.Id)).ToHashSet();
         var rows = hosts.Where(troubled.Contains).Concat(hosts.Where(h => !troubled.Contains(h))).ToList();
-        if (rows.Count > GridLimit) rows = rows.Where(troubled.Contains).Take(GridLimit).ToList();
+        if (rows.Count > GridLimit) rows = rows.Where(troubled.Contains).Take(ProblemRows).ToList();
         var columns = rows.Select(r => r.Id).Concat(picture.Nodes.Where(n => n.Kind == "lighthouse").Select(n => n.Id)).Append("WSL2").ToList();
         return (rows, columns);
     }
@@ -90,7 +93,7 @@ public static partial class MeshReport
             html.Append($"<text class=\"colhead\" x=\"{N(left + c * Stride + Cell / 2.0)}\" y=\"{N(Band + HeaderRows - 6)}\" text-anchor=\"middle\">{E(head)}</text>\n");
         }
         var hosts = picture.Nodes.Count(n => n.Kind == "host");
-        html.Append($"<text class=\"sub\" x=\"{Margin}\" y=\"{Band + 14}\">{(rows.Count < hosts ? $"the {rows.Count} of {hosts} hosts with a problem only; " : "")}each row: a host and its links to every other host (by row number), " +
+        html.Append($"<text class=\"sub\" x=\"{Margin}\" y=\"{Band + 14}\">{(rows.Count < hosts ? $"{rows.Count} of the {hosts} hosts, those with a problem first; " : "")}each row: a host and its links to every other host (by row number), " +
                     $"{E(string.Join(", ", lighthouses.Select((l, i) => $"L{i + 1} = {l.Label} {l.Address}")))}, and W = its WSL2; hosts with a problem first</text>\n");
         for (var r = 0; r < rows.Count; r++)
         {

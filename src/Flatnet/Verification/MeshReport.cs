@@ -17,6 +17,9 @@ namespace Flatnet.Verification;
 /// </summary>
 public static partial class MeshReport
 {
+    /// <summary>Past this many links to list, the links table counts them per host and state.</summary>
+    public const int MaxListedLinks = 400;
+
     /// <summary>The headline band above the drawing, in pixels.</summary>
     public const int Band = 96;
     private const int ShownProblems = 3;
@@ -136,8 +139,18 @@ public static partial class MeshReport
         // Every link in words, the ones to act on first; past GridLimit hosts only those that are not direct (half a
         // million rows is no page).
         var many = picture.Nodes.Count(n => n.Kind == "host") > GridLimit;
+        var listed = picture.Links.Where(l => !many || l.State != LinkState.Direct).OrderBy(l => l.State switch { LinkState.Down => 0, LinkState.Unknown => 1, LinkState.Relayed => 2, LinkState.Idle => 3, _ => 4 }).ToList();
+        if (listed.Count > MaxListedLinks)
+        {
+            // Past this many, the links are counted per host and state (a fleet seen from off its network: every pair unknown).
+            html.Append($"<h2>Links</h2>\n<p>{listed.Count} links{(many ? " that are not direct" : "")}, counted per host and state.</p>\n<table id=\"links\"><tr><th>host</th><th>state</th><th>links</th></tr>\n");
+            foreach (var g in listed.GroupBy(l => (l.From, l.State)).OrderBy(g => g.Key.State).ThenBy(g => g.Key.From, Output.NaturalOrder.Instance))
+                html.Append($"<tr><td>{E(g.Key.From)}</td><td class=\"s-{Css(g.Key.State)}\">{Css(g.Key.State)}</td><td>{g.Count()}</td></tr>\n");
+            html.Append("</table>\n</main></body></html>\n");
+            return html.ToString();
+        }
         html.Append($"<h2>Links</h2>\n{(many ? "<p>Only the links that are not direct.</p>\n" : "")}<table id=\"links\"><tr><th>from</th><th>to</th><th>state</th><th>found</th></tr>\n");
-        foreach (var l in picture.Links.Where(l => !many || l.State != LinkState.Direct).OrderBy(l => l.State switch { LinkState.Down => 0, LinkState.Unknown => 1, LinkState.Relayed => 2, LinkState.Idle => 3, _ => 4 }))
+        foreach (var l in listed)
             html.Append($"<tr><td>{E(l.From)}</td><td>{E(l.To)}</td><td class=\"s-{Css(l.State)}\">{Css(l.State)}</td><td style=\"text-align:left\">{E(l.Detail)}</td></tr>\n");
         html.Append("</table>\n</main></body></html>\n");
         return html.ToString();

@@ -108,7 +108,8 @@ public class MeshPictureTests
 
         Assert.That(html.Length, Is.LessThan(2_000_000), "a page of its problems");
         Assert.That(html, Does.Contain(">999 of 1000 hosts healthy, 999 link(s) down<"));
-        Assert.That(html, Does.Contain("the 1 of 1000 hosts with a problem only"));
+        Assert.That(html, Does.Contain("1 of the 1000 hosts, those with a problem first"));
+        Assert.That(html, Does.Contain("999 links that are not direct, counted per host and state"), "999 rows would be too many");
         Assert.That(MeshReport.GridAxes(picture).Rows.Select(r => r.Id), Is.EqualTo(new[] { "pc-7" }));
     }
 }
