@@ -21,9 +21,11 @@ public static class MeshMetrics
         text.Family("flatnet_certificate_expiry_seconds", "Seconds until the host's certificate expires (negative: expired).",
             rows.Where(r => r.CertificateNotAfter is not null).Select(r => (Host(r.Host), Seconds(r.CertificateNotAfter!.Value - now))));
         if (caNotAfter is { } ca) text.Family("flatnet_ca_expiry_seconds", "Seconds until the CA that signs every host expires.", [("", Seconds(ca - now))]);
+        var notUp = Tunnel.NotUp(rows);
         text.Family("flatnet_tunnels", "The host's tunnels to its peers now, by kind (direct, relayed, idle, down), as its Nebula says.",
-            rows.Where(r => r.Up).SelectMany(r => Enum.GetValues<TunnelKind>().Select(k =>
-                ($"host=\"{Escape(r.Host)}\",kind=\"{k.ToString().ToLowerInvariant()}\"", (double)r.Tunnels.Keys.Count(p => Tunnel.Of(r, p, rows).Kind == k)))));
+            rows.Where(r => r.Up).Select(r => (r.Host, Kinds: r.Tunnels.Keys.Select(p => Tunnel.Of(r, p, notUp).Kind).ToList()))
+                .SelectMany(r => Enum.GetValues<TunnelKind>().Select(k =>
+                    ($"host=\"{Escape(r.Host)}\",kind=\"{k.ToString().ToLowerInvariant()}\"", (double)r.Kinds.Count(x => x == k)))));
         text.Family("flatnet_hosts", "Hosts Status read.", [("", rows.Count)]);
         text.Family("flatnet_hosts_healthy", "Hosts with no problem (reached, Nebula running, routing complete, certificate valid).", [("", rows.Count - StatusTable.Unhealthy(StatusTable.Problems(rows)))]);
         text.Family("flatnet_status_timestamp_seconds", "When Status read the hosts (Unix time).", [("", now.ToUnixTimeSeconds())]);

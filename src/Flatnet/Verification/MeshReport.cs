@@ -174,12 +174,9 @@ public static partial class MeshReport
     }
 
     /// <summary>
-    /// Reached, its Nebula up, and no link down to its WSL2 or to a peer that is up (a link to a host that is itself
-    /// down is that host's problem, not this one's).
+    /// The healthy hosts: reached, their Nebula up, and no link down to their WSL2 or to a peer that is up (a link to a
+    /// host that is itself down is that host's problem, not this one's). One pass over the nodes and one over the links.
     /// </summary>
-    public static bool IsHealthy(MeshPicture picture, MeshNode host) => HealthyHosts(picture).Contains(host.Id);
-
-    /// <summary>The hosts <see cref="IsHealthy"/> says are, found in one pass over the nodes and one over the links.</summary>
     public static IReadOnlySet<string> HealthyHosts(MeshPicture picture)
     {
         var up = picture.Nodes.Where(n => n.Up && n.Reached).Select(n => n.Id).ToHashSet();

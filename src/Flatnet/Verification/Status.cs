@@ -45,11 +45,12 @@ public static class StatusTable
     public static string Summary(IReadOnlyList<HostStatus> rows)
     {
         var sorted = Sorted(rows);
+        var notUp = Tunnel.NotUp(rows);
         var width = Math.Clamp(sorted.Select(r => r.Host.Length).DefaultIfEmpty(0).Max(), 4, 24);
         var lines = new List<string> { $"  {"host".PadRight(width)} {"ssh",-4} {"nebula",-7} {"service",-20} {"cert",-5} {"routing",-12} peers" };
         foreach (var r in sorted)
             lines.Add($"  {Cut(r.Host, width).PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(Version(r), 7),-7} {Cut(r.Service, 20),-20} " +
-                      $"{Days(r),-5} {Cut(r.Routing, 12),-12} {(r.Up ? Peers(r, rows) : "-")}");
+                      $"{Days(r),-5} {Cut(r.Routing, 12),-12} {(r.Up ? Peers(r, notUp) : "-")}");
         lines.AddRange(Verdict(rows));
         return string.Join("\n", lines);
     }
@@ -63,6 +64,7 @@ public static class StatusTable
     public static string Wide(IReadOnlyList<HostStatus> rows, IReadOnlyList<string> names, DateTimeOffset now)
     {
         var lines = new List<string>();
+        var notUp = Tunnel.NotUp(rows);
         var width = Math.Clamp(names.Select(n => n.Length).DefaultIfEmpty(0).Max(), 4, 24);
         foreach (var r in Sorted(rows))
         {
@@ -74,7 +76,7 @@ public static class StatusTable
             }
             foreach (var peer in names.Where(n => n != r.Host))
             {
-                var t = Tunnel.Of(r, peer, rows);
+                var t = Tunnel.Of(r, peer, notUp);
                 var handshake = r.LastHandshakes.TryGetValue(peer, out var at) ? "handshake " + HandshakeLog.Ago(at, now) : "";
                 lines.Add($"      {Cut(peer, width).PadRight(width)} {Cut(t.Shown, 44),-44} {handshake}".TrimEnd());
             }
@@ -84,9 +86,9 @@ public static class StatusTable
     }
 
     /// <summary>A host's peers summed up: "3 direct, 1 relayed, 1 idle, 0 down" (idle: no tunnel now, Nebula makes one on demand; down: the peer's Nebula is not up).</summary>
-    public static string Peers(HostStatus row, IReadOnlyList<HostStatus> rows)
+    public static string Peers(HostStatus row, IReadOnlySet<string> notUp)
     {
-        var kinds = row.Tunnels.Keys.Select(peer => Tunnel.Of(row, peer, rows).Kind).ToList();
+        var kinds = row.Tunnels.Keys.Select(peer => Tunnel.Of(row, peer, notUp).Kind).ToList();
         int Count(TunnelKind kind) => kinds.Count(k => k == kind);
         return $"{Count(TunnelKind.Direct)} direct, {Count(TunnelKind.Relayed)} relayed, {Count(TunnelKind.Idle)} idle, {Count(TunnelKind.Down)} down";
     }
@@ -133,13 +135,15 @@ public static class StatusTable
     }
 
     /// <summary>Status's JSON: numbers as numbers, each tunnel an object (kind, endpoint, via, seconds since its last handshake).</summary>
-    public static IReadOnlyList<object> JsonHosts(IReadOnlyList<HostStatus> rows, DateTimeOffset now) =>
+    public static IReadOnlyList<object> JsonHosts(IReadOnlyList<HostStatus> rows, DateTimeOffset now) => JsonHosts(rows, Tunnel.NotUp(rows), now);
+
+    private static IReadOnlyList<object> JsonHosts(IReadOnlyList<HostStatus> rows, IReadOnlySet<string> notUp, DateTimeOffset now) =>
         Sorted(rows).Select(r => (object)new
         {
             host = r.Host, reachable = r.Reachable, running = r.Running,
             nebula = r.Nebula == "-" ? null : r.Nebula, service = r.Service == "-" ? null : r.Service,
             certificate_days_left = r.CertificateDaysLeft, routing = r.Routing == "-" ? null : r.Routing,
-            tunnels = r.Tunnels.Keys.Order(NaturalOrder.Instance).Select(peer => Tunnel.Of(r, peer, rows) is var t ? new
+            tunnels = r.Tunnels.Keys.Order(NaturalOrder.Instance).Select(peer => Tunnel.Of(r, peer, notUp) is var t ? new
             {
                 peer, kind = t.Kind.ToString().ToLowerInvariant(), endpoint = t.Endpoint, via = t.Via,
                 seconds_since_handshake = r.LastHandshakes.TryGetValue(peer, out var at) ? (long?)Math.Max(0, (long)(now - at).TotalSeconds) : null,
@@ -186,12 +190,18 @@ public sealed record Tunnel(TunnelKind Kind, string? Endpoint, string? Via)
         _ => "down (its Nebula is not up)",
     };
 
-    /// <summary><paramref name="row"/>'s tunnel to <paramref name="peer"/>, from its words ("direct ADDR:PORT", "relayed via RELAY", "-") and whether the peer is up.</summary>
-    public static Tunnel Of(HostStatus row, string peer, IReadOnlyList<HostStatus> rows)
+    /// <summary>
+    /// <paramref name="row"/>'s tunnel to <paramref name="peer"/>, from its words ("direct ADDR:PORT", "relayed via
+    /// RELAY", "-") and whether the peer is among the hosts whose Nebula is not up (<see cref="NotUp"/>, made once).
+    /// </summary>
+    public static Tunnel Of(HostStatus row, string peer, IReadOnlySet<string> notUp)
     {
         var said = row.Tunnels.GetValueOrDefault(peer, "-");
         if (said.StartsWith("direct ", StringComparison.Ordinal)) return new(TunnelKind.Direct, said["direct ".Length..], null);
         if (said.StartsWith("relayed via ", StringComparison.Ordinal)) return new(TunnelKind.Relayed, null, said["relayed via ".Length..]);
-        return rows.FirstOrDefault(r => r.Host == peer) is { Up: false } ? new(TunnelKind.Down, null, null) : new(TunnelKind.Idle, null, null);
+        return notUp.Contains(peer) ? new(TunnelKind.Down, null, null) : new(TunnelKind.Idle, null, null);
     }
+
+    /// <summary>The hosts read whose Nebula is not up (a search of the rows for every peer made Status cubic in the hosts).</summary>
+    public static IReadOnlySet<string> NotUp(IReadOnlyList<HostStatus> rows) => rows.Where(r => !r.Up).Select(r => r.Host).ToHashSet();
 }
