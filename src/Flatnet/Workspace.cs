@@ -31,6 +31,15 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
             throw new FlatnetException(string.Join("\n", problems), fix: "keep them apart, e.g. --inventory=hosts --artifacts=artifacts (the defaults)");
     }
 
+    /// <summary>
+    /// A path a person typed, with ~ as this account's home, as a shell would have said it: neither an answer to a
+    /// question nor a flag's `=~/x` is expanded by one.
+    /// </summary>
+    public static string HomeExpanded(string path) =>
+        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
+            ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..].TrimStart('/'))
+            : path;
+
     /// <summary>A path as messages show it: relative to the current folder when it is below it, else absolute.</summary>
     public static string Relative(string path)
     {

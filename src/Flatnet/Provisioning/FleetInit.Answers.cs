@@ -71,21 +71,15 @@ public static partial class FleetInit
             : new UsageError($"'{Grammar.Shown(ip)}' is not an IPv4 address", "the lighthouse's Nebula IP, e.g. --lighthouse-ip=10.100.0.1", "--lighthouse-ip")),
         ["root"] = new(Same, root => Grammar.WindowsPath(root) is null && root is [var drive, ':', '\\', ..] && char.IsAsciiLetter(drive) ? null
             : new UsageError($"'{Grammar.Shown(root)}' is not a Windows folder on a drive", @"e.g. --root=C:\flatnet", "--root")),
-        ["ca-crt"] = new(HomeExpanded, file => FileProblem("--ca-crt", file)),
-        ["ca-key"] = new(HomeExpanded, file => FileProblem("--ca-key", file)),
-        ["windows-release"] = new(HomeExpanded, file => FileProblem("--windows-release", file)),
+        ["ca-crt"] = new(Workspace.HomeExpanded, file => FileProblem("--ca-crt", file)),
+        ["ca-key"] = new(Workspace.HomeExpanded, file => FileProblem("--ca-key", file)),
+        ["windows-release"] = new(Workspace.HomeExpanded, file => FileProblem("--windows-release", file)),
         ["keep-examples"] = new(Same, yes => yes is "y" or "Y" or "yes" or "n" or "N" or "no" ? null : new UsageError($"'{Grammar.Shown(yes)}' is neither y nor n", "", "--keep-examples")),
     };
 
     /// <summary>ADDRESS alone means Nebula's own port.</summary>
     private static string WithPort(string endpoint) =>
         endpoint.Contains(':') || endpoint.Length == 0 ? endpoint : $"{endpoint}:{DefaultLighthousePort}";
-
-    /// <summary>~/ is this account's home, as a shell would have said it (a flag's `=~/x` and an answer are not expanded by one).</summary>
-    private static string HomeExpanded(string path) =>
-        path == "~" || path.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path[1..].TrimStart('/'))
-            : path;
 
     private static UsageError? LighthouseProblem(string lighthouse)
     {

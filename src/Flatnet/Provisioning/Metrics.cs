@@ -20,8 +20,7 @@ public static class Metrics
     {
         if (!context.Arguments.Has("metrics")) return null;
         var given = context.Arguments.Value("metrics") ?? "";
-        var path = given == "~" || given.StartsWith("~/", StringComparison.Ordinal)
-            ? Path.Join(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), given[1..].TrimStart('/')) : given;
+        var path = Workspace.HomeExpanded(given);
         UsageError Refused(string problem, string fix) => new($"'{Inventory.Grammar.Shown(given)}' {problem}; nothing was read or written", fix, "--metrics");
         if (path.Length == 0 || !path.EndsWith(".prom", StringComparison.Ordinal))
             throw Refused("is not a .prom file", "name a file ending in .prom (node_exporter's textfile collector reads only those), e.g. --metrics=/var/lib/node_exporter/textfile/flatnet.prom");
