@@ -86,7 +86,7 @@ public static partial class FleetInit
             Pki.AdminInterface.Ensure(written.Ca, written.Nebula.AdminPort, written.Nebula.AdminKey, context.Log, inventory);
         context.Log.Info(done.Count == 0 ? "Init: the inventory already says all this; nothing changed"
             : "Init changed:\n  " + string.Join("\n  ", done));
-        context.Log.Info("still to do: " + StillToDo(context));
+        context.Log.Info("still to do:" + (StillToDo(context) is var toDo && toDo.StartsWith('\n') ? toDo : " " + toDo));
         return done;
     }
 
