@@ -75,7 +75,7 @@ public static class FleetStatus
             // What expires soon heads the report: the mesh works today, and the command keeps it so.
             else context.Log.Info($"status ({(only is null ? Workspace.Relative(JsonPath(context)) : $"{only} only; status.json and report.html keep the whole mesh")}), CA {caShown}:\n" +
                                   string.Concat(expiring.Select(e => StatusTable.Wrap($"  renew soon: {e.Host}: {e.Problem}; fix: {e.Fix}", "      ") + "\n")) +
-                                  (wide ? StatusTable.Wide(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList(), now) : StatusTable.Summary(rows)) + Relayed(rows) +
+                                  (wide ? StatusTable.Wide(rows, peers.Select(p => p.Name).OrderBy(n => n, NaturalOrder.Instance).ToList(), now) : StatusTable.Summary(rows)) + Relayed(rows) + Unread(rows) +
                                   (byHand.Count == 0 ? "" : "\n" + StatusTable.Wrap($"  not read: {string.Join(", ", byHand)}: installed by hand (transport: none); run scripts/flatnet-doctor there", "    ")) +
                                   (awaiting.Count == 0 ? "" : "\n" + StatusTable.Wrap($"  pending: {string.Join(", ", awaiting)}: awaiting the join reply (./build.sh --target=Join --host=NAME --reply=...)", "    ")));
             if (only is not null) return rows;
@@ -102,7 +102,7 @@ public static class FleetStatus
                 var model = context.Model(host);
                 // One command asks the host everything; its admin interface is read meanwhile.
                 var reading = Task.Run(() => context.Platform(host).Read(model, connection));
-                var tunnels = context.Admin is { } admin ? TunnelStates.Read(connection, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
+                var (tunnels, unread) = context.Admin is { } admin ? TunnelStates.Read(connection, admin) : (TunnelStates.Unknown, "");
                 var read = reading.GetAwaiter().GetResult();
                 var handshakes = HandshakeLog.LastByPeer(read.HandshakeLines);
                 return new HostStatus
@@ -110,7 +110,8 @@ public static class FleetStatus
                     Host = host.Name, Reachable = true, CertificateDaysLeft = days, CertificateNotAfter = notAfter,
                     Nebula = read.Nebula?.ToString() ?? "not installed",
                     Running = read.Running, Service = read.State, Routing = read.Routing,
-                    Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels.Of(p.Overlay)),
+                    Tunnels = peers.Where(p => p.Name != host.Name).ToDictionary(p => p.Name, p => tunnels?.Of(p.Overlay) ?? TunnelStates.Unread),
+                    TunnelsUnread = tunnels is null ? unread : null,
                     LastHandshakes = peers.Where(p => p.Name != host.Name && handshakes.ContainsKey(p.Overlay)).ToDictionary(p => p.Name, p => handshakes[p.Overlay]),
                 };
             }
@@ -127,6 +128,10 @@ public static class FleetStatus
                 : "\n" + StatusTable.Wrap($"  note: {string.Join(", ", pairs)} relayed now: every byte crosses the relay. VerifyPing asks relayed tunnels to handshake again, " +
                   "and they end direct where the hosts can reach each other; it names those that cannot.", "    ");
         }
+
+        /// <summary>Hosts whose tunnels could not be read: said, never shown as idle.</summary>
+        private static string Unread(IReadOnlyList<HostStatus> rows) => string.Concat(rows.Where(r => r.Up && r.TunnelsUnread is not null)
+            .Select(r => "\n" + StatusTable.Wrap($"  note: {r.Host}: its tunnels could not be read, so they show as unknown: {r.TunnelsUnread}", "    ")));
 
         /// <summary>The CA's days left (null: no CA here), and what a rotation under way still needs.</summary>
         private (int? Days, string? Rotation, DateTimeOffset? NotAfter) CaDaysLeft()

@@ -22,7 +22,7 @@ public static class MeshMetrics
             rows.Where(r => r.CertificateNotAfter is not null).Select(r => (Host(r.Host), Seconds(r.CertificateNotAfter!.Value - now))));
         if (caNotAfter is { } ca) text.Family("flatnet_ca_expiry_seconds", "Seconds until the CA that signs every host expires.", [("", Seconds(ca - now))]);
         var notUp = Tunnel.NotUp(rows);
-        text.Family("flatnet_tunnels", "The host's tunnels to its peers now, by kind (direct, relayed, idle, down), as its Nebula says.",
+        text.Family("flatnet_tunnels", "The host's tunnels to its peers now, by kind (direct, relayed, idle, down; unknown when its admin interface did not answer), as its Nebula says.",
             rows.Where(r => r.Up).Select(r => (r.Host, Kinds: r.Tunnels.Keys.Select(p => Tunnel.Of(r, p, notUp).Kind).ToList()))
                 .SelectMany(r => Enum.GetValues<TunnelKind>().Select(k =>
                     ($"host=\"{Escape(r.Host)}\",kind=\"{k.ToString().ToLowerInvariant()}\"", (double)r.Kinds.Count(x => x == k)))));

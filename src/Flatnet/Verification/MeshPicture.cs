@@ -145,13 +145,14 @@ public sealed record MeshPicture
 
     private static bool IsLighthouse(AddressPlan plan, string name) => plan.Lighthouses.Any(l => l.Name == name);
 
-    /// <summary>Relayed when any side says so (the bytes cross the relay either way), direct when one side names the remote, idle when neither has a tunnel.</summary>
+    /// <summary>Relayed when any side says so (the bytes cross the relay either way), direct when one side names the remote, unknown when a side could not be read, idle when neither has a tunnel.</summary>
     private static MeshLink Tunnel(string a, string b, IEnumerable<string> tunnels)
     {
-        var seen = tunnels.Where(t => t != "-").Distinct().ToList();
+        var seen = tunnels.Where(t => t is not ("-" or TunnelStates.Unread)).Distinct().ToList();
         var relayed = seen.FirstOrDefault(t => t.StartsWith("relayed", StringComparison.Ordinal));
         if (relayed is not null) return new MeshLink(a, b, LinkState.Relayed, relayed);
         if (seen.Count > 0) return new MeshLink(a, b, LinkState.Direct, string.Join("; ", seen));
+        if (tunnels.Contains(TunnelStates.Unread)) return new MeshLink(a, b, LinkState.Unknown, "its host's tunnels could not be read");
         return new MeshLink(a, b, LinkState.Idle, "no tunnel now (Nebula makes one on demand)");
     }
 

@@ -15,25 +15,27 @@ namespace Flatnet.Verification;
 /// </summary>
 public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, Func<HostAddresses, HostPlatform> platformOf, AdminInterface? admin, string lighthouseConfigs = "artifacts/lighthouses")
 {
-    private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
+    private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, string TunnelsUnread, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
 
     /// <param name="pairs">which pairs (from, to) are pinged; every pair of <paramref name="selected"/> when null.</param>
     public PingMatrix Run(IReadOnlyList<HostAddresses> selected, IReadOnlyDictionary<string, IHostConnection> connections, Func<string, string, bool>? pairs = null)
     {
         // Each host is examined over its own connection, all at once; the report keeps the inventory's order.
         var findings = AtOnce.Each(selected, from => Examine(from, selected.Where(to => pairs?.Invoke(from.Name, to.Name) ?? true).ToList(), connections[from.Name]));
-        var tunnels = findings.Where(f => f.Running).ToDictionary(f => f.Name, f => f.Tunnels);
+        var tunnels = findings.Where(f => f.Running && f.TunnelsUnread.Length == 0).ToDictionary(f => f.Name, f => f.Tunnels);
         var direct = admin is null ? null : new DirectPaths(model, platformOf, admin).Try(selected, tunnels, connections);
         tunnels = findings.ToDictionary(f => f.Name, f => direct?.Tunnels.GetValueOrDefault(f.Name) ?? f.Tunnels);
+        var unread = findings.Where(f => f.TunnelsUnread.Length > 0).Select(f => f.Name).ToHashSet();
         static string HostOf(string end) => end.Split('/')[0];
         var results = findings.SelectMany(f => f.Pings).Select(r => r with
         {
-            Tunnel = r.Ok ? tunnels[HostOf(r.From)].Of(plan.Host(HostOf(r.To)).OverlayAddress) : "-",
+            Tunnel = !r.Ok ? "-" : unread.Contains(HostOf(r.From)) ? TunnelStates.Unread : tunnels[HostOf(r.From)].Of(plan.Host(HostOf(r.To)).OverlayAddress),
         }).ToList();
         return new PingMatrix(results)
         {
             Diagnoses = Diagnose(findings),
-            Notes = [.. Relayed(results, direct), .. (direct?.NowDirect ?? []).Select(p => $"{p}: was relayed; asked to handshake again, now direct")],
+            Notes = [.. Relayed(results, direct), .. (direct?.NowDirect ?? []).Select(p => $"{p}: was relayed; asked to handshake again, now direct"),
+                     .. findings.Where(f => unread.Contains(f.Name)).Select(f => $"{f.Name}: its tunnels could not be read, so they show as unknown: {f.TunnelsUnread}")],
             Hosts = findings.Select(f => new HostCheck(f.Name, f.Running, f.State, f.Running ? f.LighthousesUnreached : plan.Lighthouses.Select(l => l.Name).ToList())).ToList(),
         };
     }
@@ -66,8 +68,8 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         }
         var unreached = !probe.Running ? [] : plan.Lighthouses.Where(l => !probe.Of("host", l.OverlayAddress).Ok).Select(l => l.Name).ToList();
         // After the pings: they bring up tunnels that were not there before.
-        var tunnels = probe.Running && admin is not null ? TunnelStates.Read(c, admin).States ?? TunnelStates.Unknown : TunnelStates.Unknown;
-        return new HostFindings(from.Name, probe.Running, probe.State, tunnels, unreached, pings);
+        var (tunnels, unread) = probe.Running && admin is not null ? TunnelStates.Read(c, admin) : (TunnelStates.Unknown, "");
+        return new HostFindings(from.Name, probe.Running, probe.State, tunnels ?? TunnelStates.Unknown, tunnels is null ? unread : "", unreached, pings);
     }
 
     private List<string> Diagnose(IReadOnlyList<HostFindings> findings)

@@ -18,6 +18,8 @@ public sealed record HostStatus
     public string Routing { get; init; } = "-";
     /// <summary>Peer (host or lighthouse) name -> "direct ADDR:PORT", "relayed via RELAY", or "-" (no tunnel now; Nebula makes them on demand).</summary>
     public IReadOnlyDictionary<string, string> Tunnels { get; init; } = new Dictionary<string, string>();
+    /// <summary>Why its tunnels could not be read (its Nebula's admin interface did not answer); null when they were. Its tunnels then say "unknown".</summary>
+    public string? TunnelsUnread { get; init; }
     /// <summary>Peer name -> when its last handshake with this host completed, as the host's Nebula log says (absent: none logged).</summary>
     public IReadOnlyDictionary<string, DateTimeOffset> LastHandshakes { get; init; } = new Dictionary<string, DateTimeOffset>();
     public string? Problem { get; init; }
@@ -90,7 +92,8 @@ public static class StatusTable
     {
         var kinds = row.Tunnels.Keys.Select(peer => Tunnel.Of(row, peer, notUp).Kind).ToList();
         int Count(TunnelKind kind) => kinds.Count(k => k == kind);
-        return $"{Count(TunnelKind.Direct)} direct, {Count(TunnelKind.Relayed)} relayed, {Count(TunnelKind.Idle)} idle, {Count(TunnelKind.Down)} down";
+        return row.TunnelsUnread is not null ? "tunnels unknown (not read)"
+            : $"{Count(TunnelKind.Direct)} direct, {Count(TunnelKind.Relayed)} relayed, {Count(TunnelKind.Idle)} idle, {Count(TunnelKind.Down)} down";
     }
 
     /// <summary>How many hosts the problems are about.</summary>
@@ -148,6 +151,7 @@ public static class StatusTable
                 peer, kind = t.Kind.ToString().ToLowerInvariant(), endpoint = t.Endpoint, via = t.Via,
                 seconds_since_handshake = r.LastHandshakes.TryGetValue(peer, out var at) ? (long?)Math.Max(0, (long)(now - at).TotalSeconds) : null,
             } : null).ToList(),
+            tunnels_unread = r.Up ? r.TunnelsUnread : null,
             problem = r.Problem, fix = r.Fix,
         }).ToList();
 
@@ -175,8 +179,8 @@ public static class StatusTable
     public static string Wrap(string text, string indent) => TextWidth.Wrap(text, indent, Columns);
 }
 
-/// <summary>What a tunnel is now, as a host's Nebula says: direct, relayed, idle (none now, made on demand), or down (the peer's Nebula is not up).</summary>
-public enum TunnelKind { Direct, Relayed, Idle, Down }
+/// <summary>What a tunnel is now, as a host's Nebula says: direct, relayed, idle (none now, made on demand), down (the peer's Nebula is not up), or unknown (the host's Nebula did not say).</summary>
+public enum TunnelKind { Direct, Relayed, Idle, Down, Unknown }
 
 /// <summary>One host's tunnel to one peer: its kind, the peer's address it goes to (direct), or the relay it crosses.</summary>
 public sealed record Tunnel(TunnelKind Kind, string? Endpoint, string? Via)
@@ -187,6 +191,7 @@ public sealed record Tunnel(TunnelKind Kind, string? Endpoint, string? Via)
         TunnelKind.Direct => $"direct {Endpoint}",
         TunnelKind.Relayed => $"relayed via {Via}",
         TunnelKind.Idle => "idle (none now; made on demand)",
+        TunnelKind.Unknown => "unknown (its admin interface did not answer)",
         _ => "down (its Nebula is not up)",
     };
 
@@ -199,6 +204,7 @@ public sealed record Tunnel(TunnelKind Kind, string? Endpoint, string? Via)
         var said = row.Tunnels.GetValueOrDefault(peer, "-");
         if (said.StartsWith("direct ", StringComparison.Ordinal)) return new(TunnelKind.Direct, said["direct ".Length..], null);
         if (said.StartsWith("relayed via ", StringComparison.Ordinal)) return new(TunnelKind.Relayed, null, said["relayed via ".Length..]);
+        if (row.TunnelsUnread is not null) return new(TunnelKind.Unknown, null, null);
         return notUp.Contains(peer) ? new(TunnelKind.Down, null, null) : new(TunnelKind.Idle, null, null);
     }
 

@@ -15,6 +15,9 @@ public sealed record TunnelStates(IReadOnlyDictionary<string, string> ByPeer)
 
     public string Of(string peerOverlayIp) => ByPeer.GetValueOrDefault(peerOverlayIp, "-");
 
+    /// <summary>What a tunnel is said to be when its host's admin interface did not answer: not "-", which says there is none.</summary>
+    public const string Unread = "unknown";
+
     /// <summary>
     /// `list-hostmap -json`: an array of Nebula's ControlHostInfo (control.go). The peer is "vpnIp" up to 1.9 and
     /// "vpnAddrs" from 1.10; "currentRemote" is the UDP address in use (empty or null when relayed; an object up to 1.9);
@@ -60,6 +63,12 @@ public sealed record TunnelStates(IReadOnlyDictionary<string, string> ByPeer)
     public static (TunnelStates? States, string Why) Read(IHostConnection connection, AdminInterface admin)
     {
         var (outputs, why) = NebulaAdmin.Run(connection, admin, ["list-hostmap -json"]);
+        // Once more after a pause: a loaded host (or build machine) can miss the admin interface's 5 s handshake.
+        if (outputs is null && why.StartsWith("Nebula's admin interface did not answer", StringComparison.Ordinal))
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+            (outputs, why) = NebulaAdmin.Run(connection, admin, ["list-hostmap -json"]);
+        }
         try
         {
             return outputs is null ? (null, why) : (FromHostmapJson(outputs[0]), "");

@@ -48,7 +48,7 @@ public class LabTests
         foreach (var (from, to) in new[] { ("host-a", "host-b"), ("host-a/wsl", "host-c"), ("host-c/wsl", "host-b/wsl"), ("host-b", "host-c") })
             Assert.That(matrix.Results.Single(r => r.From == from && r.To == to).Ok, Is.True, $"{from} -> {to}");
         Assert.That(matrix.Results.Where(r => r.From.StartsWith("host-a") && r.To.StartsWith("host-b")).Select(r => r.Tunnel),
-            Has.All.Match(@"^direct 198\.18\.\d+\.12:4242$"), "hosts on one LAN talk directly, not through the relay");
+            Has.All.Match(@"^direct 198\.18\.\d+\.12:4242$"), "hosts on one LAN talk directly, not through the relay\n" + matrix.ToTable());
 
         // host-c joined a running two-host mesh: AddHost redeployed the others with its block, nobody by hand.
         Assert.That(firstRun, Does.Contain("peers of host-b: updated host-a"));

@@ -51,6 +51,23 @@ public class StatusTests
     }
 
     [Test]
+    public void AHostWhoseTunnelsCouldNotBeReadSaysUnknownNeverIdle()
+    {
+        var rows = new[]
+        {
+            Healthy("pc-1", ("pc-2", TunnelStates.Unread)) with { TunnelsUnread = "Nebula's admin interface did not answer (timed out)" },
+            Healthy("pc-2", ("pc-1", "-")),
+        };
+        var lines = StatusTable.Summary(rows).Split('\n');
+        Assert.That(lines[1], Does.EndWith("tunnels unknown (not read)"));
+        Assert.That(lines[2], Does.EndWith("0 direct, 0 relayed, 1 idle, 0 down"));
+        Assert.That(Tunnel.Of(rows[0], "pc-2", Tunnel.NotUp(rows)).Shown, Is.EqualTo("unknown (its admin interface did not answer)"));
+        var json = System.Text.Json.JsonSerializer.Serialize(StatusTable.JsonHosts(rows, DateTimeOffset.UnixEpoch));
+        Assert.That(json, Does.Contain("\"kind\":\"unknown\"").And.Contain("\"tunnels_unread\":\"Nebula\\u0027s admin interface did not answer (timed out)\""));
+        Assert.That(MeshMetrics.OfStatus(rows, null, DateTimeOffset.UnixEpoch), Does.Contain("flatnet_tunnels{host=\"pc-1\",kind=\"unknown\"} 1"));
+    }
+
+    [Test]
     public void TwentyHostsWithLongNamesAndLongProblemsFitOneHundredTwentyColumnsInEveryMode()
     {
         var names = Enumerable.Range(1, 20).Select(i => $"office-{(i % 2 == 0 ? "reception-desk-" : "")}pc-{i:00}").ToList();
