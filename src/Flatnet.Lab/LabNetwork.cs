@@ -120,6 +120,7 @@ public sealed class LabNetwork : IDisposable
         bool Gone(string name) => LabRegistry.IdOf(name) is { } id && !live.Contains(id);
         var namespaces = NetworkNamespace.All().Where(Gone).ToList();
         foreach (var name in namespaces) NetworkNamespace.Attach(name).Dispose();
+        foreach (var name in NetworkNamespace.EtcLeft().Where(Gone)) NetworkNamespace.RemoveEtc(name);
         foreach (var link in LabTopology.Links().Where(Gone)) LabTopology.RemoveLink(link);
         foreach (var id in dead) LabRegistry.Forget(id);
         if (namespaces.Count > 0) log.Info($"lab: removed {namespaces.Count} namespace(s) that labs no longer running left: {string.Join(", ", namespaces)}");
@@ -136,6 +137,7 @@ public sealed class LabNetwork : IDisposable
         for (var i = 0; i < Math.Max(1, sourcePlan.Lighthouses.Count); i++)
         {
             var ns = Add($"fn-{id}-lh{i + 1}");
+            if (i < sourcePlan.Lighthouses.Count) ns.BindEtc("hosts", Path.Combine(Directory, sourcePlan.Lighthouses[i].Name, "etc", "hosts"), LabEtc.LinuxHosts);
             LabTopology.Attach(lan, ns, $"{_wires.Lan}.{i + 1}/24");
             lighthouseNamespaces.Add(ns);
         }
@@ -158,6 +160,11 @@ public sealed class LabNetwork : IDisposable
             var host = Add($"fn-{id}-h{i + 1}");
             // A host with wsl: false in the inventory has no WSL2 here either.
             var wsl = source.Host.Wsl ? Add($"fn-{id}-w{i + 1}") : null;
+            // Each "machine" resolves names with a hosts file of its own, in the lab folder, which the install writes.
+            var windowsHost = _options.Windows.Contains(source.Name);
+            host.BindEtc("hosts", windowsHost ? LabWindows.HostsFile(Directory, source.Name) : Path.Combine(Directory, source.Name, "etc", "hosts"),
+                windowsHost ? LabEtc.WindowsHosts : LabEtc.LinuxHosts);
+            wsl?.BindEtc("hosts", Path.Combine(Directory, source.Name, "wsl-etc", "hosts"), LabEtc.LinuxHosts);
             var underlay = $"{_wires.Lan}.{11 + i}";
             var kind = _options.Nat.GetValueOrDefault(source.Name, LabNat.None);
             var listen = underlay;

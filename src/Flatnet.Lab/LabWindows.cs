@@ -44,12 +44,17 @@ public static class LabWindows
             ("FLATNET_LAB_NEBULA", nebula.Binary), ("FLATNET_LAB_NEBULA_CERT", nebulaCert),
             ("FLATNET_LAB_DOTNET", LabPrerequisites.Which("dotnet") ?? throw new FlatnetException("lab: dotnet is not on PATH", fix: "run the lab through ./build.sh")),
             ("FLATNET_LAB_PWSH", Pwsh()), ("FAKE_SERVICE_REGISTRY", Path.Combine(state, "services")),
-            ("FLATNET_LAB_PROGRAMDATA", ProgramData(labDirectory, host.Name)), ("FLATNET_LAB_SSHD", LabSshd.Sshd),
+            ("FLATNET_LAB_PROGRAMDATA", ProgramData(labDirectory, host.Name)), ("FLATNET_LAB_SYSTEMROOT", SystemRoot(labDirectory, host.Name)), ("FLATNET_LAB_SSHD", LabSshd.Sshd),
             ("FLATNET_LAB_SSHD_CONFIG", sshd.Config), ("FLATNET_LAB_SSHD_PID", sshd.PidFile), ("FLATNET_LAB_SSHD_LOG", sshd.Log),
         };
         File.WriteAllLines(Path.Combine(bin, "host.env"), values.Select(v => $"export {v.Name}='{v.Value}'"));
         return bin;
     }
+
+    /// <summary>The stand-in's %SystemRoot% (its System32\drivers\etc\hosts is what the host's namespace resolves with).</summary>
+    public static string SystemRoot(string labDirectory, string host) => Path.Combine(labDirectory, host, "windows", "SystemRoot");
+
+    public static string HostsFile(string labDirectory, string host) => Path.Combine(SystemRoot(labDirectory, host), "System32", "drivers", "etc", "hosts");
 
     /// <summary>The stand-in's %ProgramData%: OpenSSH's host key and administrators_authorized_keys are in its ssh\ folder, as on Windows.</summary>
     public static string ProgramData(string labDirectory, string host) => Path.Combine(labDirectory, host, "windows", "ProgramData");

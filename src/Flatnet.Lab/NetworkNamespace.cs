@@ -107,11 +107,46 @@ public sealed class NetworkNamespace : IDisposable
         }
     }
 
+    /// <summary>Where `ip netns exec` finds files it binds over /etc inside this namespace (iproute2's ip-netns(8)).</summary>
+    public string EtcFolder => Path.Combine(EtcRoot, Name);
+
+    public const string EtcRoot = "/etc/netns";
+
+    /// <summary>
+    /// Makes /etc/<paramref name="name"/> inside the namespace the file <paramref name="file"/> (made with
+    /// <paramref name="content"/> when it does not exist): every `ip netns exec` from then on binds it over /etc's own,
+    /// so what runs there reads and writes this file, never the build machine's. Call it before anything runs there.
+    /// </summary>
+    public void BindEtc(string name, string file, string content)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        if (!File.Exists(file)) File.WriteAllText(file, content);
+        Directory.CreateDirectory(EtcFolder);
+        var link = Path.Combine(EtcFolder, name);
+        if (File.Exists(link) || Directory.Exists(link)) File.Delete(link);
+        File.CreateSymbolicLink(link, file); // mount(2) follows it: the bind is of the file itself
+    }
+
     public void Dispose()
     {
         KillAll(); // nebula, sshd: nothing may outlive the namespace
         ProcessRunner.Run("ip", ["netns", "delete", Name]);
+        RemoveEtc(Name);
     }
+
+    /// <summary>Removes /etc/netns/NAME of a namespace flatnet made (its links only: what they point to is the lab folder's).</summary>
+    public static void RemoveEtc(string name)
+    {
+        var folder = Path.Combine(EtcRoot, name);
+        if (!name.StartsWith(Prefix, StringComparison.Ordinal) || !Directory.Exists(folder)) return;
+        foreach (var entry in new DirectoryInfo(folder).EnumerateFileSystemInfos())
+            if (entry.LinkTarget is not null) entry.Delete();
+        if (!Directory.EnumerateFileSystemEntries(folder).Any()) Directory.Delete(folder);
+    }
+
+    /// <summary>The /etc/netns folders of namespaces flatnet made that are still there (a run killed between the two).</summary>
+    public static IReadOnlyList<string> EtcLeft() =>
+        Directory.Exists(EtcRoot) ? Directory.EnumerateDirectories(EtcRoot).Select(d => Path.GetFileName(d)).Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).ToList() : [];
 
     /// <summary>Every namespace flatnet made that still exists, whichever lab or test made it.</summary>
     public static IReadOnlyList<string> All() =>

@@ -12,7 +12,8 @@ $script:FakeCommands = @(
     'Stop-Service', 'Start-ScheduledTask', 'Copy-Item', 'whoami.exe', 'ping.exe', 'Get-NetNat',
     'Remove-NetFirewallRule', 'Remove-NetFirewallHyperVRule', 'Unregister-ScheduledTask', 'Get-Acl', 'Get-FakeAcl', 'Stop-ScheduledTask', 'Invoke-CimMethod',
     'Assert-FakeServiceStarted', 'Get-WindowsCapability', 'Add-WindowsCapability', 'Set-Service', 'Get-NetIPConfiguration', 'Set-NetFirewallRule',
-    'Get-NetConnectionProfile', 'Get-LocalGroupMember', 'Test-FakeFirewallAllows', 'Assert-FakeElevated', 'Get-OwnFakeAcl'
+    'Get-NetConnectionProfile', 'Get-LocalGroupMember', 'Test-FakeFirewallAllows', 'Assert-FakeElevated', 'Get-OwnFakeAcl',
+    'Clear-DnsClientCache', 'Get-FakeHostsFile'
 )
 
 # Windows always names the account a script runs as; pwsh on Linux sets USER only.
@@ -22,6 +23,7 @@ function global:Reset-FakeWindows {
     # -Windows10: no Hyper-V firewall cmdlets, as on Windows 10.
     param([string]$WslAlias = 'vEthernet (WSL)', [switch]$Windows10)
     if ($env:ProgramData) { Remove-Item -Recurse -Force -LiteralPath (Join-Path $env:ProgramData 'ssh') -ErrorAction SilentlyContinue }
+    if ($script:FakeHosts) { [IO.File]::WriteAllText($script:FakeHosts, $script:StockHosts) }
     $global:FakeWindows = [pscustomobject]@{
         Changes       = New-Object System.Collections.Generic.List[string]
         Interfaces    = New-Object System.Collections.Generic.List[object]
@@ -574,11 +576,20 @@ $script:FakeKeygen = Join-Path $script:FakeWindir 'System32/OpenSSH/ssh-keygen.e
 Set-Content -Path $script:FakeKeygen -Value "#!/bin/sh`necho `"ssh-keygen.exe `$*`" >> '$script:FakeWindir/keygen-calls'`nexec ssh-keygen `"`$@`""
 chmod +x $script:FakeKeygen
 $env:WINDIR = $script:FakeWindir
+# %SystemRoot% is %WINDIR%; its System32\drivers\etc\hosts holds what a fresh Windows ships (comments, CRLF, ANSI).
+$env:SystemRoot = $script:FakeWindir
+$script:FakeHosts = Join-Path $script:FakeWindir 'System32/drivers/etc/hosts'
+New-Item -ItemType Directory -Force -Path (Split-Path -Parent $script:FakeHosts) | Out-Null
+$script:StockHosts = "# Copyright (c) 1993-2009 Microsoft Corp.`r`n#`r`n# This is a sample HOSTS file used by Microsoft TCP/IP for Windows.`r`n#`r`n" +
+    "# localhost name resolution is handled within DNS itself.`r`n#`t127.0.0.1       localhost`r`n#`t::1             localhost`r`n"
+function global:Get-FakeHostsFile { $script:FakeHosts }
+# The DNS Client's cache: clearing it is recorded (it may hold "no such name" for a name looked up before).
+function global:Clear-DnsClientCache { $global:FakeWindows.Changes.Add('Clear-DnsClientCache') }
 New-Item -ItemType Directory -Force -Path (Join-Path $script:FakeWindir 'ProgramData') | Out-Null
 $env:ProgramData = Join-Path $script:FakeWindir 'ProgramData'
 
 function global:Remove-FakeWindows {
     foreach ($name in $script:FakeCommands) { Remove-Item -Path "Function:\$name" -ErrorAction SilentlyContinue }
     Remove-Item -Recurse -Force -LiteralPath $script:FakeWindir -ErrorAction SilentlyContinue
-    Remove-Item Env:\WINDIR, Env:\ProgramData -ErrorAction SilentlyContinue
+    Remove-Item Env:\WINDIR, Env:\SystemRoot, Env:\ProgramData -ErrorAction SilentlyContinue
 }

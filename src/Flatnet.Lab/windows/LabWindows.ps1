@@ -9,7 +9,8 @@
 #     in place of wintun, its output in the Application log that Get-WinEvent reads;
 #   - wsl.exe: the command runs in the host's WSL2 namespace (the stand-in's wsl.exe); ping.exe: the real ping;
 #   - the routing watcher's scheduled tasks: loops of their own, as their principal, until stopped or unregistered;
-#   - OpenSSH Server's service: the lab's sshd of this host, its files in %ProgramData%\ssh as on Windows.
+#   - OpenSSH Server's service: the lab's sshd of this host, its files in %ProgramData%\ssh as on Windows;
+#   - %SystemRoot%\System32\drivers\etc\hosts: the file the host's namespace resolves names with.
 # Environment (host.env): FLATNET_LAB_STATE (this host's state folder), FLATNET_LAB_ROOT (its install root),
 # FLATNET_LAB_NEBULA (its nebula), FLATNET_LAB_BIN (the stand-in's programs).
 
@@ -33,6 +34,9 @@ function global:Enter-LabWindows {
     Reset-FakeWindows
     # %ProgramData%: OpenSSH's files, where the lab's sshd for this host reads them (after the fake's reset, which clears its own).
     $env:ProgramData = $env:FLATNET_LAB_PROGRAMDATA
+    # %SystemRoot%: its System32\drivers\etc\hosts is the file this host's namespace resolves names with (the lab
+    # binds it over the namespace's /etc/hosts), as Windows' DNS Client reads its hosts file.
+    $env:SystemRoot = $env:FLATNET_LAB_SYSTEMROOT
     $FakeWindows.ServiceRegistry = $env:FAKE_SERVICE_REGISTRY
     $FakeWindows.NebulaExe = Join-Path $env:FLATNET_LAB_ROOT 'nebula/nebula.exe'
     $FakeWindows.NebulaServicePath = $FakeWindows.NebulaExe

@@ -109,6 +109,7 @@ public sealed record AddressPlan(
             .Select(l => new HostAddresses(l.Lighthouse.Managed!, l.OverlayIp, inventory.Network.Overlay.PrefixLength, null)).ToList();
         foreach (var h in inventory.Hosts)
             if (rules.Host(h, hosts) is { } placed) hosts.Add(placed);
+        rules.WslNamesAreFree(hosts);
         return new AddressPlan(inventory, inventory.Network.Overlay, lighthouses, hosts, inventory.Warnings.Concat(problems.Warnings).Distinct().ToList());
     }
 }

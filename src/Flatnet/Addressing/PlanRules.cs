@@ -89,6 +89,22 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
         return ip is { } a ? new HostAddresses(h, a, Overlay.PrefixLength, block) : null;
     }
 
+    /// <summary>With names on, a WSL2's name (host-c-wsl) is a DNS label no host or lighthouse already has.</summary>
+    public void WslNamesAreFree(IReadOnlyList<HostAddresses> hosts)
+    {
+        if (!Net.Names.Enabled) return;
+        foreach (var h in hosts.Where(h => h.Host.Wsl && !h.Host.IsLighthouse))
+        {
+            var wsl = h.Name + MeshNames.WslEnding;
+            if (wsl.Length > 63)
+                problems.Add(h.Host.File, "name", $"'{h.Name}' is too long for its WSL2's name '{wsl}' (a DNS label has at most 63 characters)",
+                    "shorten the host's name to 59 characters or fewer, or set names: {enabled: false} in network.yaml");
+            else if (_names.TryGetValue(wsl, out var owner))
+                problems.Add(h.Host.File, "name", $"its WSL2's name '{wsl}' is the name of {Workspace.Relative(owner)}",
+                    $"rename one of them, or set names: {{enabled: false}} in {Workspace.Relative(Net.File)}");
+        }
+    }
+
     private void FileNameIsTheHostsName(HostEntry h)
     {
         var stem = Path.GetFileNameWithoutExtension(h.File);

@@ -76,6 +76,11 @@ public static partial class Grammar
         HostNamePattern().IsMatch(value) ? null
             : new($"'{Shown(value)}' is not a valid host name", "use lower-case letters, digits and '-', starting and ending with a letter or digit (e.g. host-c)");
 
+    /// <summary>A suffix for the mesh's names (names.suffix): DNS labels as host names are, joined by dots (office.lan).</summary>
+    public static Refusal? DnsSuffix(string value) =>
+        value.Length <= 180 && value.Split('.').All(label => HostNamePattern().IsMatch(label)) ? null
+            : new($"'{Shown(value)}' is not a name suffix", "use lower-case DNS labels joined by dots (e.g. office.lan), or leave it out for bare names (host-c)");
+
     /// <summary>
     /// An OpenSSH public key line (`ssh-TYPE BASE64 [comment]`, as ssh-keygen writes a .pub) as its type and blob,
     /// without the comment; null when the line is not one.

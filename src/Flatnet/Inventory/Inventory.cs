@@ -41,6 +41,16 @@ public sealed record NetworkSettings
     public required FirewallPolicy Firewall { get; init; }
     public required NebulaSettings Nebula { get; init; }
     public required Tuning Tuning { get; init; }
+    public MeshNaming Names { get; init; } = MeshNaming.Default;
+}
+
+/// <summary>
+/// Names for the mesh (names: in network.yaml): every host and WSL2 by name (host-c, host-c-wsl), under
+/// <see cref="Suffix"/> when one is set (host-c.office.lan), in a block flatnet keeps in each host's hosts file.
+/// </summary>
+public sealed record MeshNaming(bool Enabled, string? Suffix)
+{
+    public static MeshNaming Default { get; } = new(true, null);
 }
 
 /// <summary>

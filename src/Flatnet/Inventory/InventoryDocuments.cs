@@ -19,6 +19,13 @@ public sealed class NetworkDocument
     public FirewallDocument? Firewall { get; set; }
     public NebulaDocument? Nebula { get; set; }
     public TuningDocument? Tuning { get; set; }
+    public NamesDocument? Names { get; set; }
+}
+
+public sealed class NamesDocument
+{
+    public bool? Enabled { get; set; }
+    public string? Suffix { get; set; }
 }
 
 public sealed class TuningDocument

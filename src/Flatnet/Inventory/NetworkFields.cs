@@ -73,6 +73,9 @@ internal static class NetworkFields
             if (buffer is < 1 or > 1 << 30)
                 problems.Add(file, field, $"{buffer} is not a socket buffer size", $"use 1 to 1073741824 bytes; flatnet's default is {Tuning.Flatnet.ReadBuffer} (32 MiB)");
 
+        var names = d.Names is null ? MeshNaming.Default : new MeshNaming(d.Names.Enabled ?? true, string.IsNullOrEmpty(d.Names.Suffix) ? null : d.Names.Suffix);
+        if (names.Suffix is { } suffix) problems.Check(file, "names.suffix", Grammar.DnsSuffix(suffix));
+
         return new NetworkSettings
         {
             File = file,
@@ -101,6 +104,7 @@ internal static class NetworkFields
                     { ReleaseSha256 = windows.ReleaseSha256?.ToLowerInvariant(), Arch = arch, InstalledByHand = windows.InstalledByHand ?? false },
                 new LinuxNebula(linuxRoot, linuxBinary)) { AdminPort = AdminPort(nebula.AdminPort, file, problems), AdminKey = AdminKey(nebula.AdminKey, file, problems) },
             Tuning = tuning,
+            Names = names,
         };
     }
 

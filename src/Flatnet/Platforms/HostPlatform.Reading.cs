@@ -102,20 +102,23 @@ public abstract partial class HostPlatform
 
     /// <summary>
     /// VerifyPing on this host in one command: Nebula's state, and every ping from it (<paramref name="fromHost"/>) and
-    /// from its WSL2 (<paramref name="fromWsl"/>), all at once.
+    /// from its WSL2 (<paramref name="fromWsl"/>), all at once; and <paramref name="names"/> as the host and its WSL2
+    /// resolve them (none: no names asked).
     /// </summary>
-    public HostProbe Probe(HostModel model, IHostConnection connection, IReadOnlyList<ProbeTarget> fromHost, IReadOnlyList<ProbeTarget> fromWsl)
+    public HostProbe Probe(HostModel model, IHostConnection connection, IReadOnlyList<ProbeTarget> fromHost, IReadOnlyList<ProbeTarget> fromWsl, IReadOnlyList<string>? names = null)
     {
-        var wsl = model.Wsl && fromWsl.Count > 0 ? Carried(PingProbe("wsl", fromWsl)) : "";
+        names ??= [];
+        var wsl = model.Wsl && (fromWsl.Count > 0 || names.Count > 0) ? Carried(PingProbe("wsl", fromWsl, names)) : "";
         var attempts = fromHost.Concat(fromWsl).Select(t => t.Attempts).DefaultIfEmpty(1).Max();
-        var r = RunScript(connection, ProbeScript(model, fromHost, wsl), TimeSpan.FromSeconds(attempts * 2 + 30));
+        var r = RunScript(connection, ProbeScript(model, fromHost, wsl, names), TimeSpan.FromSeconds(attempts * 2 + 30));
         return HostProbe.Parse(r.StdOut, r.StdErr + "\n" + r.StdOut);
     }
 
-    protected abstract string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried);
+    protected abstract string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried, IReadOnlyList<string> names);
 
-    /// <summary>templates/remote/ping-probe.sh: POSIX sh that pings every target at once, one JSON object per target.</summary>
-    protected string PingProbe(string from, IReadOnlyList<ProbeTarget> targets) => Render("remote/ping-probe.sh.scriban", new { From = from, Targets = targets });
+    /// <summary>templates/remote/ping-probe.sh: POSIX sh that pings every target at once, one JSON object per target, and resolves every name.</summary>
+    protected string PingProbe(string from, IReadOnlyList<ProbeTarget> targets, IReadOnlyList<string> names) =>
+        Render("remote/ping-probe.sh.scriban", new { From = from, Targets = targets, Names = names });
 
     /// <summary>A shell script as `echo BASE64 | base64 -d | sh`: it crosses every quoting layer as written.</summary>
     protected string Carried(string shellScript) =>

@@ -10,12 +10,18 @@ public sealed record ProbeTarget(string Address, int Attempts);
 /// <summary>One ping of a probe: from the host or its WSL2 ("host", "wsl"), to a target.</summary>
 public sealed record ProbePing(string From, string Target, bool Ok, double? RttMs, string Detail);
 
+/// <summary>One name as the host or its WSL2 ("host", "wsl") resolves it: its IPv4 address, or "" when it does not resolve.</summary>
+public sealed record ProbeName(string From, string Name, string Address);
+
 /// <summary>
 /// What one host said of itself in one command (templates/remote/OS/probe.*): whether its Nebula runs, and every ping
 /// from it and from its WSL2, made at once. VerifyPing's cost grows with the hosts, not with the pairs.
 /// </summary>
 public sealed record HostProbe(bool Running, string State, IReadOnlyList<ProbePing> Pings)
 {
+    /// <summary>The names the probe resolved (none when none were asked).</summary>
+    public IReadOnlyList<ProbeName> Names { get; init; } = [];
+
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, NumberHandling = JsonNumberHandling.AllowReadingFromString };
 
     /// <summary>The probe's JSON document; a host that printed none (no shell, a script that could not start) says why in <paramref name="said"/>.</summary>
@@ -29,6 +35,7 @@ public sealed record HostProbe(bool Running, string State, IReadOnlyList<ProbePi
                 {
                     State = Terminal.Clean(probe.State),
                     Pings = (probe.Pings ?? []).Select(p => p with { Detail = Terminal.Clean(p.Detail ?? ""), From = p.From ?? "host", Target = p.Target ?? "" }).ToList(),
+                    Names = (probe.Names ?? []).Select(n => new ProbeName(n.From ?? "host", Terminal.Clean(n.Name ?? ""), Terminal.Clean(n.Address ?? ""))).ToList(),
                 };
         }
         catch (JsonException)

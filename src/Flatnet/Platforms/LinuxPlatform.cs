@@ -44,6 +44,8 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
         ],
         new("scripts/flatnet-doctor.sh", "flatnet-doctor.sh.scriban", RenderedFile.Executable),
         new("scripts/uninstall.sh", "uninstall.sh.scriban", RenderedFile.Executable),
+        // The mesh's names, which the install writes into the hosts file (and wsl-routing.sh into WSL2's).
+        new("scripts/names.hosts", "names.hosts.scriban", RenderedFile.Regular),
         new("README.md", "README.md.scriban", RenderedFile.Regular),
     ];
 
@@ -74,6 +76,6 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
 
     protected override string HostPing(string target, int attempts, string loop) => Script("ping", new { Loop = loop });
 
-    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried) =>
-        Script("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", HostProbe = PingProbe("host", fromHost), WslCarried = wslCarried, model.WslCommand });
+    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried, IReadOnlyList<string> names) =>
+        Script("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", HostProbe = PingProbe("host", fromHost, names), WslCarried = wslCarried, model.WslCommand });
 }

@@ -46,6 +46,8 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
         new("scripts/flatnet-doctor.ps1", "flatnet-doctor.ps1.scriban", RenderedFile.Executable),
         // RemoveHost runs it; a person taking the host out by hand does too.
         new("scripts/uninstall.ps1", "uninstall.ps1.scriban", RenderedFile.Executable),
+        // The mesh's names, which the install writes into the hosts file (and wsl-routing.sh into WSL2's).
+        new("scripts/names.hosts", "names.hosts.scriban", RenderedFile.Regular),
         new("README.md", "README.md.scriban", RenderedFile.Regular),
     ];
 
@@ -146,11 +148,11 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
     protected override string HostPing(string target, int attempts, string loop) => Script("ping", new { Target = target, Attempts = attempts });
 
     /// <param name="wslCarried">`echo B64 | base64 -d | sh`: no quote or backslash, so one pair of double quotes keeps it one argument for wsl.exe.</param>
-    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried)
+    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried, IReadOnlyList<string> names)
     {
         var probe = Script("probe", new
         {
-            Targets = fromHost, WslCarried = wslCarried,
+            Targets = fromHost, WslCarried = wslCarried, Names = names,
             WslArguments = string.Join(' ', model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Append("sh").Append("-c").Append($"\"{wslCarried}\"")),
         });
         return wslCarried.Length > 0 ? AsWslOwner(model, probe) : probe;

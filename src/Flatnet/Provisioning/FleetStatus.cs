@@ -104,6 +104,8 @@ public static class FleetStatus
                 var reading = Task.Run(() => context.Platform(host).Read(model, connection));
                 var (tunnels, unread) = context.Admin is { } admin ? TunnelStates.Read(connection, admin) : (TunnelStates.Unknown, "");
                 var read = reading.GetAwaiter().GetResult();
+                // A Nebula that does not run has no tunnels: its silent admin interface says nothing more.
+                if (!read.Running) (tunnels, unread) = (TunnelStates.Unknown, "");
                 var handshakes = HandshakeLog.LastByPeer(read.HandshakeLines);
                 return new HostStatus
                 {

@@ -32,7 +32,7 @@ public static class MeshVerification
         var opened = AtOnce.Each(selected, h => Open(context, h));
         foreach (var (h, c) in selected.Zip(opened)) if (c.Connection is not null) connections[h.Name] = c.Connection;
         if (opened.FirstOrDefault(o => o.Failure is not null).Failure is { } failure) throw failure;
-        var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs);
+        var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs, focus);
         matrix = matrix with { Lighthouses = new LighthouseCheck(plan, context.Workspace.ArtifactsDirectory, (h, c) => HostPipeline.IsCurrent(context, h, c)).Check(matrix, connections) };
         context.ClaimArtifacts();
         var json = matrix.ToJson();
@@ -45,6 +45,9 @@ public static class MeshVerification
         context.Log.Info($"the mesh at a glance: {Workspace.Relative(MeshReport.Write(context.Workspace.ArtifactsDirectory, MeshPicture.FromMatrix(plan, matrix)))}");
         if (matrix.Diagnoses.Any(d => d.Contains("relay.am_relay: true on", StringComparison.Ordinal)))
             RenderLighthouseConfigs(context);
+        if (matrix.Failures.Count == 0 && matrix.NameFailures.Count > 0)
+            throw new VerificationFailed($"every ping answered, but {matrix.NameFailures.Count} of {matrix.Names.Count} names do not resolve as planned" +
+                                         string.Concat(matrix.Findings.Select(d => "\n  " + d)), null);
         if (matrix.Failures.Count > 0)
             throw new VerificationFailed($"{matrix.Failures.Count} of {matrix.Results.Count} pings failed: " +
                                        string.Join("; ", matrix.Failures.Select(f => $"{f.From} -> {f.To} ({f.Target}){(f.Detail.Length > 0 ? ": " + f.Detail : "")}")) +

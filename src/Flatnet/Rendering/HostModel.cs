@@ -109,6 +109,9 @@ public sealed record HostModel
     /// <summary>The Nebula interface's name; Nebula names the adapter after tun.dev on Windows and Linux alike.</summary>
     public const string DefaultTunDevice = "nebula1";
 
+    /// <summary>The names this host's hosts file (and its WSL2's) carries in flatnet's block (<see cref="MeshNames"/>); none on a lighthouse.</summary>
+    public IReadOnlyList<NameEntry> Names { get; init; } = [];
+
     /// <summary>Nebula's admin interface on this host; null renders none (VerifyPing then cannot say direct or relayed).</summary>
     public AdminModel? Admin { get; init; }
 
@@ -134,6 +137,7 @@ public sealed record HostModel
             WslOwnerNamed = host.Host.Wsl && host.Host.WslUser is not null,
             Paths = platform.Paths,
             Routes = RoutePlan.For(plan, host),
+            Names = lighthouse ? [] : MeshNames.SeenFrom(plan, host.Name),
         };
         return admin is null ? model : model with
         {

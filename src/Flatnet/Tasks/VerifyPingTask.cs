@@ -4,7 +4,7 @@ namespace Flatnet.Tasks;
 
 /// <summary>VerifyPing: the ping matrix over the mesh (<see cref="MeshVerification"/>).</summary>
 [TaskName("VerifyPing")]
-[TaskDescription("Ping matrix: hosts and WSL2s to every other host's Nebula IP and WSL2; table + artifacts/verify/ping-matrix.json, and ping.prom (Prometheus; --metrics=FILE there too).")]
+[TaskDescription("Ping matrix: hosts and WSL2s to every other host's Nebula IP and WSL2, and every name of the mesh resolved from each; table + artifacts/verify/ping-matrix.json, and ping.prom (Prometheus; --metrics=FILE there too).")]
 public sealed class VerifyPingTask : FlatnetTask
 {
     public override IReadOnlyList<string> Options => ["json", "metrics"];

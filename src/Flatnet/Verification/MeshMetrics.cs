@@ -39,6 +39,9 @@ public static class MeshMetrics
         static string Pair(PingResult r) => $"from=\"{Escape(r.From)}\",to=\"{Escape(r.To)}\",target=\"{Escape(r.Target)}\"";
         text.Family("flatnet_ping_success", "Whether the ping from one end to the other was answered (1) or lost (0).", matrix.Results.Select(r => (Pair(r), Bool(r.Ok))));
         text.Family("flatnet_ping_rtt_seconds", "The answered ping's round trip.", matrix.Results.Where(r => r.Ok && r.RttMs is not null).Select(r => (Pair(r), r.RttMs!.Value / 1000)));
+        if (matrix.Names.Count > 0)
+            text.Family("flatnet_name_resolves", "Whether a host or WSL2 resolves a name of the mesh to its planned address (1) or not (0).",
+                matrix.Names.Select(n => ($"from=\"{Escape(n.From)}\",name=\"{Escape(n.Name)}\"", Bool(n.Ok))));
         text.Family("flatnet_ping_timestamp_seconds", "When VerifyPing pinged (Unix time).", [("", now.ToUnixTimeSeconds())]);
         return text.ToString();
     }

@@ -15,13 +15,19 @@ namespace Flatnet.Verification;
 /// </summary>
 public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel> model, Func<HostAddresses, HostPlatform> platformOf, AdminInterface? admin, string lighthouseConfigs = "artifacts/lighthouses")
 {
-    private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, string TunnelsUnread, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings);
+    private sealed record HostFindings(string Name, bool Running, string State, TunnelStates Tunnels, string TunnelsUnread, IReadOnlyList<string> LighthousesUnreached, List<PingResult> Pings)
+    {
+        public IReadOnlyList<NameCheck> Names { get; init; } = [];
+    }
 
     /// <param name="pairs">which pairs (from, to) are pinged; every pair of <paramref name="selected"/> when null.</param>
-    public PingMatrix Run(IReadOnlyList<HostAddresses> selected, IReadOnlyDictionary<string, IHostConnection> connections, Func<string, string, bool>? pairs = null)
+    /// <param name="namesFrom">the hosts (and their WSL2s) whose names are checked; every one of <paramref name="selected"/> when null.</param>
+    public PingMatrix Run(IReadOnlyList<HostAddresses> selected, IReadOnlyDictionary<string, IHostConnection> connections, Func<string, string, bool>? pairs = null,
+        IReadOnlyCollection<string>? namesFrom = null)
     {
         // Each host is examined over its own connection, all at once; the report keeps the inventory's order.
-        var findings = AtOnce.Each(selected, from => Examine(from, selected.Where(to => pairs?.Invoke(from.Name, to.Name) ?? true).ToList(), connections[from.Name]));
+        var findings = AtOnce.Each(selected, from => Examine(from, selected.Where(to => pairs?.Invoke(from.Name, to.Name) ?? true).ToList(), connections[from.Name],
+            namesFrom?.Contains(from.Name) ?? true));
         var tunnels = findings.Where(f => f.Running && f.TunnelsUnread.Length == 0).ToDictionary(f => f.Name, f => f.Tunnels);
         var direct = admin is null ? null : new DirectPaths(model, platformOf, admin).Try(selected, tunnels, connections);
         tunnels = findings.ToDictionary(f => f.Name, f => direct?.Tunnels.GetValueOrDefault(f.Name) ?? f.Tunnels);
@@ -33,7 +39,8 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         }).ToList();
         return new PingMatrix(results)
         {
-            Diagnoses = Diagnose(findings),
+            Diagnoses = [.. Diagnose(findings), .. NamesDiagnoses(findings)],
+            Names = findings.SelectMany(f => f.Names).ToList(),
             Notes = [.. Relayed(results, direct), .. (direct?.NowDirect ?? []).Select(p => $"{p}: was relayed; asked to handshake again, now direct"),
                      .. findings.Where(f => unread.Contains(f.Name)).Select(f => $"{f.Name}: its tunnels could not be read, so they show as unknown: {f.TunnelsUnread}")],
             Hosts = findings.Select(f => new HostCheck(f.Name, f.Running, f.State, f.Running ? f.LighthousesUnreached : plan.Lighthouses.Select(l => l.Name).ToList())).ToList(),
@@ -44,9 +51,10 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
     /// One host, in one command (its platform's probe): Nebula's state and every ping from it and its WSL2, all at
     /// once; then its admin interface, once, for the tunnels the pings made.
     /// </summary>
-    private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> targets, IHostConnection c)
+    private HostFindings Examine(HostAddresses from, IReadOnlyList<HostAddresses> targets, IHostConnection c, bool checkNames)
     {
         var m = model(from);
+        var names = checkNames ? m.Names : [];
         var others = targets.Where(t => t.Name != from.Name).ToList();
         // A managed lighthouse routes no host's block, so WSL2s do not reach it: it is no workload's peer.
         var workloads = from.Host.Wsl ? others.Where(t => !t.Host.IsLighthouse).ToList() : [];
@@ -55,7 +63,7 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
             .GroupBy(t => t.Address).Select(g => g.MaxBy(t => t.Attempts)!).ToList();
         var fromWsl = workloads.Select(t => new ProbeTarget(t.OverlayAddress, 4))
             .Concat(workloads.Where(t => t.WslAddress is not null).Select(t => new ProbeTarget(t.WslAddress!, 4))).ToList();
-        var probe = platformOf(from).Probe(m, c, fromHost, fromWsl);
+        var probe = platformOf(from).Probe(m, c, fromHost, fromWsl, names.Select(n => n.Name).ToList());
         var pings = new List<PingResult>();
         PingResult Row(string fromEnd, string toEnd, string target, string side) =>
             probe.Of(side, target) is var p ? new PingResult(fromEnd, toEnd, target, p.Ok, p.RttMs, "-", p.Detail) : null!;
@@ -69,7 +77,11 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         var unreached = !probe.Running ? [] : plan.Lighthouses.Where(l => !probe.Of("host", l.OverlayAddress).Ok).Select(l => l.Name).ToList();
         // After the pings: they bring up tunnels that were not there before.
         var (tunnels, unread) = probe.Running && admin is not null ? TunnelStates.Read(c, admin) : (TunnelStates.Unknown, "");
-        return new HostFindings(from.Name, probe.Running, probe.State, tunnels ?? TunnelStates.Unknown, tunnels is null ? unread : "", unreached, pings);
+        // Each name from the host and from its WSL2, as it resolved it ("" when the probe said nothing of it).
+        string Resolved(string side, string name) => probe.Names.FirstOrDefault(n => n.From == side && n.Name == name)?.Address ?? "";
+        var checks = names.Select(n => new NameCheck(from.Name, n.Name, n.Address, Resolved("host", n.Name)))
+            .Concat(from.Host.Wsl ? names.Select(n => new NameCheck($"{from.Name}/wsl", n.Name, n.Address, Resolved("wsl", n.Name))) : []).ToList();
+        return new HostFindings(from.Name, probe.Running, probe.State, tunnels ?? TunnelStates.Unknown, tunnels is null ? unread : "", unreached, pings) { Names = checks };
     }
 
     private List<string> Diagnose(IReadOnlyList<HostFindings> findings)
@@ -111,6 +123,23 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         yield return Diagnosis($"{string.Join(", ", pairs)} {(pairs.Count == 1 ? "is" : "are")} relayed through {lighthouse}: it works, but every byte crosses {lighthouse}" +
                                (tried ? "; a direct handshake was tried again and did not get through" : ""),
             $"let UDP {plan.Inventory.Network.ListenPort} reach these hosts directly (a port forward on their routers, or a NAT that keeps ports); symmetric NAT needs the relay");
+    }
+
+    /// <summary>
+    /// Names a host or WSL2 does not resolve, or resolves elsewhere: its hosts file lacks flatnet's block or holds an
+    /// older one (a bundle not installed since), or something earlier in the resolver's order answers for the name.
+    /// </summary>
+    private static IEnumerable<string> NamesDiagnoses(IReadOnlyList<HostFindings> findings)
+    {
+        foreach (var from in findings.SelectMany(f => f.Names).Where(n => !n.Ok).GroupBy(n => n.From))
+        {
+            var host = from.Key.Split('/')[0];
+            var wsl = from.Key.Contains('/');
+            var shown = from.Take(6).Select(n => n.Resolved.Length == 0 ? n.Name : $"{n.Name} (gives {n.Resolved}, not {n.Expected})").ToList();
+            yield return Diagnosis($"{from.Key}: {from.Count()} name(s) of the mesh do not resolve as planned: {string.Join(", ", shown)}{(from.Count() > 6 ? ", ..." : "")}",
+                wsl ? $"./build.sh --target=ConfigureRouting --host={host} writes them into its WSL2's /etc/hosts; ./build.sh --target=Doctor --host={host} checks it"
+                    : $"./build.sh --target=DeployHost --host={host} writes them into its hosts file; ./build.sh --target=Doctor --host={host} checks it");
+        }
     }
 
     /// <summary>A diagnosis reads like every other problem flatnet reports: what is wrong, then the fix.</summary>

@@ -6,6 +6,12 @@ namespace Flatnet.Verification;
 /// <summary>One ping: from a host or its WSL2, to another host's Nebula IP or another WSL2's stable address.</summary>
 public sealed record PingResult(string From, string To, string Target, bool Ok, double? RttMs, string Tunnel, string Detail);
 
+/// <summary>One name of the mesh as one host or WSL2 resolves it: the address it should give, and the one it gave ("" for none).</summary>
+public sealed record NameCheck(string From, string Name, string Expected, string Resolved)
+{
+    public bool Ok => Resolved == Expected;
+}
+
 /// <summary>What VerifyPing found of one host besides its pings: whether its Nebula runs, and which lighthouses it cannot reach.</summary>
 public sealed record HostCheck(string Host, bool Running, string State, IReadOnlyList<string> LighthousesUnreached);
 
@@ -16,6 +22,11 @@ public sealed record HostCheck(string Host, bool Running, string State, IReadOnl
 public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
 {
     public IReadOnlyList<PingResult> Failures => Results.Where(r => !r.Ok).ToList();
+
+    /// <summary>The mesh's names as each host and WSL2 checked resolves them (none when names are off).</summary>
+    public IReadOnlyList<NameCheck> Names { get; init; } = [];
+
+    public IReadOnlyList<NameCheck> NameFailures => Names.Where(n => !n.Ok).ToList();
 
     /// <summary>
     /// The host pairs (not their WSL2s) whose answered pings went through a relay (through the one at
@@ -50,6 +61,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
             sb.AppendLine($"  {r.From,-16} {r.To,-16} {r.Target,-14} {(r.Ok ? "ok" : "FAIL"),-7} {(r.RttMs is { } ms ? $"{ms:0.000} ms" : "-"),9}  {r.Tunnel}");
         foreach (var l in Lighthouses) sb.AppendLine("  " + l);
         sb.Append($"  {Results.Count(r => r.Ok)} of {Results.Count} pairs reach each other");
+        if (Names.Count > 0) sb.Append($"\n  names: {Names.Count(n => n.Ok)} of {Names.Count} resolve");
         foreach (var d in Findings) sb.Append("\n  " + d.Replace("\n", "\n  "));
         return sb.ToString();
     }
@@ -59,6 +71,7 @@ public sealed record PingMatrix(IReadOnlyList<PingResult> Results)
         passed = Results.Count(r => r.Ok),
         failed = Results.Count(r => !r.Ok),
         results = Results.Select(r => new { from = r.From, to = r.To, target = r.Target, ok = r.Ok, rtt_ms = r.RttMs, tunnel = r.Tunnel, detail = r.Detail }),
+        names = Names.Select(n => new { from = n.From, name = n.Name, expected = n.Expected, resolved = n.Resolved.Length == 0 ? null : n.Resolved, ok = n.Ok }),
         diagnoses = Diagnoses,
         notes = Notes,
         lighthouses = Lighthouses,

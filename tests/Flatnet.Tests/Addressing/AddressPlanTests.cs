@@ -42,6 +42,10 @@ public class AddressPlanTests
             "host-c.yaml: index: 2 is already used by", "host-b.yaml", "fix: give every host its own index");
         yield return Case("duplicate name", ws => ws.Write("host-d.yaml", "name: host-b\nindex: 4\n"),
             "host-d.yaml: name: the name 'host-b' is already used by", "does not match the file name");
+        yield return Case("a host named like another's WSL2", ws => ws.Write("host-a-wsl.yaml", "name: host-a-wsl\nindex: 4\n"),
+            "host-a.yaml: name: its WSL2's name 'host-a-wsl' is the name of", "host-a-wsl.yaml", "fix: rename one of them, or set names: {enabled: false}");
+        yield return Case("a name suffix that is no DNS name", ws => ws.Edit("network.yaml", "listen_port:", "listen_port: 4242\nnames: {suffix: Office_LAN}"),
+            "network.yaml: ", "names.suffix: 'Office_LAN' is not a name suffix", "fix: use lower-case DNS labels joined by dots");
         yield return Case("duplicate overlay ip", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\noverlay_ip: 10.100.2.1\n"),
             "host-d.yaml: overlay_ip: 10.100.2.1 is already used by host-b");
         yield return Case("overlay ip outside the overlay", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\noverlay_ip: 10.200.4.1\n"),

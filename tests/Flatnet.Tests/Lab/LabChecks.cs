@@ -26,11 +26,16 @@ internal static class LabChecks
         if (labId is not null)
         {
             Assert.That(NetworkNamespace.All().Where(n => LabRegistry.IdOf(n) == labId), Is.Empty, "no namespace may outlive the lab");
+            Assert.That(NetworkNamespace.EtcLeft().Where(n => LabRegistry.IdOf(n) == labId), Is.Empty, "no /etc/netns folder may outlive the lab");
             Assert.That(LabTopology.Links(), Has.None.EqualTo($"fnl-{labId}"), "no lab link may outlive the lab");
             Assert.That(LabRegistry.All().Select(l => l.Id), Has.None.EqualTo(labId), "the lab is no longer registered");
         }
+        // Other fixtures' labs start and end meanwhile: what is listed first and still there after the owners are
+        // read is what counts (a lab registered after the first listing is not in it; one ended meanwhile is gone).
+        static List<string> Listed() => [.. NetworkNamespace.All(), .. LabTopology.Links(), .. NetworkNamespace.EtcLeft()];
+        var before = Listed();
         var live = LabRegistry.All().Where(l => l.Alive).Select(l => l.Id).ToHashSet();
-        Assert.That(NetworkNamespace.All().Concat(LabTopology.Links()).Where(n => LabRegistry.IdOf(n) is { } id && !live.Contains(id)), Is.Empty,
+        Assert.That(before.Intersect(Listed()).Where(n => LabRegistry.IdOf(n) is { } id && !live.Contains(id)), Is.Empty,
             "nothing of a lab is left without an owner");
     }
 }

@@ -26,6 +26,16 @@ public class LabTests
         {
             (matrix, labId) = LabRunner.Run(ws.Workspace, ws.Log, keep: true, installPackages: false);
 
+            // Names: every host and WSL2 by name, from every host and WSL2 (the namespaces resolve with their own hosts files).
+            Assert.That((matrix.Names.Count, matrix.NameFailures), Is.EqualTo((30, Array.Empty<NameCheck>())), "5 names from each of 3 hosts and 3 WSL2s");
+            foreach (var (ns, name) in new[] { ("w1", "host-c-wsl"), ("h2", "host-a-wsl"), ("w3", "host-b"), ("h1", "host-c") })
+            {
+                var ping = ProcessRunner.Run("ip", ["netns", "exec", $"fn-{labId}-{ns}", "ping", "-c", "1", "-W", "3", name]);
+                Assert.That(ping.ExitCode, Is.EqualTo(0), $"ping {name} from {ns}: {ping.StdOut}{ping.StdErr}");
+            }
+            Assert.That(File.ReadAllText(Path.Combine(lab, "host-a", "etc", "hosts")), Does.StartWith(LabEtc.LinuxHosts), "the user's own lines stay as they were");
+            Assert.That(File.ReadAllText(Path.Combine(lab, "host-a", "wsl-etc", "hosts")), Does.StartWith(LabEtc.LinuxHosts).And.Contain("10.101.3.1 host-c-wsl"));
+
             // Running AddHost again on the finished mesh changes nothing anywhere.
             firstRun = ws.Log.Lines.ToList();
             ws.Log.Lines.Clear();
@@ -68,7 +78,7 @@ public class LabTests
         Assert.That((json.GetProperty("passed").GetInt32(), json.GetProperty("failed").GetInt32()), Is.EqualTo((18, 0)));
         var rows = json.GetProperty("results").EnumerateArray().Select(r => (r.GetProperty("from").GetString(), r.GetProperty("to").GetString(), r.GetProperty("ok").GetBoolean())).ToList();
         Assert.That(rows, Is.EqualTo(matrix.Results.Select(r => ((string?)r.From, (string?)r.To, r.Ok)).ToList()));
-        Assert.That(matrix.ToTable(), Does.EndWith("18 of 18 pairs reach each other"));
+        Assert.That(matrix.ToTable(), Does.EndWith("18 of 18 pairs reach each other\n  names: 30 of 30 resolve"));
     }
 
     [Test]
@@ -208,7 +218,7 @@ public class LabTests
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
             var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
             Assert.That(healthy.Select(f => f.Check), Is.EqualTo(new[]
-                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "forwarding", "route", "source-nat", "wsl-ping", "wsl-mtu" }));
+                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "names", "forwarding", "route", "source-nat", "wsl-ping", "wsl-mtu" }));
             Assert.That(healthy, Has.All.Property("Status").EqualTo("ok"), string.Join("\n", healthy));
             Assert.That(new ControlPlane(lab.Workspace, ws.Log).Doctor("host-c").Select(f => f.Check), Has.None.StartWith("wsl"));
 

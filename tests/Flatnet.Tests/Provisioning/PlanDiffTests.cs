@@ -34,8 +34,8 @@ public class PlanDiffTests
         ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\n");
         var diff = Diff(ws);
         Assert.That(diff.Hosts.Select(h => (h.Host, h.Kind)), Is.EqualTo(new[] { ("host-a", "changed"), ("host-b", "changed"), ("host-c", "changed"), ("host-d", "added") }));
-        Assert.That(diff.Hosts.Take(3).Select(h => string.Join(" | ", h.Changes)), Has.All.EqualTo("config: routes changed | files: scripts/flatnet-doctor.ps1"),
-            "host-d's block is their new unsafe route, and their doctor checks it");
+        Assert.That(diff.Hosts.Take(3).Select(h => string.Join(" | ", h.Changes)), Has.All.EqualTo("config: routes changed | files: scripts/flatnet-doctor.ps1, scripts/names.hosts"),
+            "host-d's block is their new unsafe route, their doctor checks it, and host-d is among their names");
         using var json = System.Text.Json.JsonDocument.Parse(PlanDiff.Format(diff, "json"));
         Assert.That(json.RootElement.GetProperty("rollout_touches").GetArrayLength(), Is.EqualTo(4));
     }

@@ -43,7 +43,7 @@ public class PowerShellScriptTests
     {
         using var ws = new TestWorkspace();
         var passed = PowerShell.Pester("uninstall.Tests.ps1", new Dictionary<string, string> { ["ScriptsDir"] = Path.Combine(RenderHostB(ws), "scripts") });
-        Assert.That(passed, Is.EqualTo(5));
+        Assert.That(passed, Is.EqualTo(6));
     }
 
     [Test]
@@ -86,7 +86,7 @@ public class PowerShellScriptTests
             ["NssmBundleDir"] = nssm.Workspace.BundleDirectory("host-b"),
             ["ReleaseBundleDir"] = release.Workspace.BundleDirectory("host-b"),
         });
-        Assert.That(passed, Is.EqualTo(29));
+        Assert.That(passed, Is.EqualTo(30));
     }
 
     [Test]

@@ -89,6 +89,48 @@ public class RoutingScriptTests
     }
 
     [Test]
+    public void WslRoutingKeepsTheMeshsNamesInWslsHostsFileAndNeverTouchesTheUsersOwnLines()
+    {
+        using var rig = new Rig();
+        var hosts = Path.Combine(rig.Etc, "hosts");
+        const string mine = "127.0.0.1 localhost\n192.0.2.80 office-printer   # the user's own\n\n# a comment of theirs\n";
+        File.WriteAllText(hosts, mine);
+
+        var first = rig.WslRouting();
+        Assert.That(first.StdOut, Does.Contain($"set: names (5) in {hosts}"), first.StdErr);
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + File.ReadAllText(Path.Combine(rig.Scripts, "names.hosts"))));
+        Assert.That(File.ReadAllLines(hosts), Does.Contain("10.101.1.1 host-a-wsl").And.Contain("10.100.3.1 host-c").And.None.EndsWith(" host-b"),
+            "every other host and WSL2, never its own host");
+        Assert.That(rig.WslRouting().StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
+        Assert.That(rig.WslRouting("--check").ExitCode, Is.EqualTo(0));
+
+        // A line edited inside flatnet's block is put back; one the user adds below it stays.
+        File.WriteAllText(hosts, File.ReadAllText(hosts).Replace("10.100.3.1 host-c", "10.9.9.9 host-c") + "192.0.2.81 nas\n");
+        var check = rig.WslRouting("--check");
+        Assert.That((check.ExitCode, check.StdOut), Is.EqualTo((1, $"missing: names (5) in {hosts}\n")));
+        Assert.That(rig.WslRouting().StdOut, Does.Contain($"set: names (5) in {hosts}"));
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + "192.0.2.81 nas\n" + File.ReadAllText(Path.Combine(rig.Scripts, "names.hosts"))));
+
+        // --remove takes flatnet's block out and leaves every line of the user's, byte for byte.
+        Assert.That(rig.WslRouting("--remove").StdOut, Does.Contain($"removed: names from {hosts}"));
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + "192.0.2.81 nas\n"));
+
+        // A hosts file that is a link is another tool's: never written through.
+        var elsewhere = Path.Combine(rig.Ws.Root, "elsewhere");
+        File.WriteAllText(elsewhere, "keep\n");
+        File.Delete(hosts);
+        File.CreateSymbolicLink(hosts, elsewhere);
+        Assert.That(rig.WslRouting().StdOut, Does.Contain($"warning: names: {hosts} is a symbolic link"));
+        Assert.That(File.ReadAllText(elsewhere), Is.EqualTo("keep\n"));
+
+        // Half a block (its END line deleted by hand) is named, not guessed at.
+        File.Delete(hosts);
+        File.WriteAllText(hosts, mine + "# BEGIN flatnet names (old)\n10.100.3.1 host-c\n");
+        Assert.That(rig.WslRouting().StdOut, Does.Contain("has flatnet's BEGIN and END lines out of pairs (1 0)"));
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + "# BEGIN flatnet names (old)\n10.100.3.1 host-c\n"));
+    }
+
+    [Test]
     public void WslRoutingRemovesTheRoutesAnOlderFlatnetSetPerBlockAndNothingElse()
     {
         using var rig = new Rig();

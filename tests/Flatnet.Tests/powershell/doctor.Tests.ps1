@@ -14,6 +14,10 @@ BeforeAll {
         New-Item -ItemType Directory -Force -Path (Split-Path -Parent $wintun), (Join-Path $root 'logs') | Out-Null
         Copy-Item -Path (Join-Path $PSScriptRoot 'fake-nebula.exe') -Destination (Join-Path $root 'nebula/nebula.exe')
         Set-Content -Path $wintun -Value 'wintun'
+        # The mesh's names, as install.ps1 leaves them: names.hosts beside the doctor, its block in the hosts file.
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'scripts') | Out-Null
+        Copy-Item -Path (Join-Path (Split-Path -Parent $ScriptPath) 'names.hosts') -Destination (Join-Path $root 'scripts/names.hosts')
+        Add-Content -NoNewline -Path (Get-FakeHostsFile) -Value ((Get-Content -Raw (Join-Path $root 'scripts/names.hosts')) -replace "`n", "`r`n")
         $FakeWindows.Services['nebula'] = @{ Status = 'Running'; PathName = "$root/nebula/nebula.exe" }
         $FakeWindows.FirewallRules.Add('flatnet: Nebula UDP 4242')
         $FakeWindows.HyperVRules.Add('flatnet-overlay-to-wsl')
@@ -36,10 +40,10 @@ Describe 'flatnet-doctor.ps1' {
         $checks = @($out | Where-Object { $_ -match '^(ok|warn|FAIL) ' })
         @($checks | Where-Object { $_ -notmatch '^ok ' }) | Should -BeNullOrEmpty
         ($checks | ForEach-Object { ($_ -split '\s+')[1].TrimEnd(':') }) | Should -Be @(
-            'windows', 'admin', 'nebula-service', 'nebula-version', 'wintun', 'adapter', 'firewall', 'lighthouse',
+            'windows', 'admin', 'nebula-service', 'nebula-version', 'wintun', 'adapter', 'firewall', 'lighthouse', 'names',
             'wsl-version', 'wsl-owner', 'wsl-networking', 'wsl-adapter', 'forwarding', 'ip-enable-router', 'route',
             'hyperv-firewall', 'source-nat', 'wsl-ping', 'wsl-mtu')
-        (Get-Content -Raw (Join-Path $root 'logs/doctor.json') | ConvertFrom-Json).Count | Should -Be 19
+        (Get-Content -Raw (Join-Path $root 'logs/doctor.json') | ConvertFrom-Json).Count | Should -Be 20
         @($FakeWindows.Changes) | Should -BeNullOrEmpty   # it only reads
     }
 

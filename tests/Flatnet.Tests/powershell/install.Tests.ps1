@@ -330,6 +330,31 @@ Describe 'install.ps1' {
         Test-Path (Join-Path $byHand.Bundle 'install.ps1') | Should -BeTrue
     }
 
+    It 'writes the mesh''s names into Windows'' hosts file, keeps every other byte of it, and clears the DNS cache' {
+        $hosts = Get-FakeHostsFile
+        # A user's own entry, in the ANSI code page (0xE9: é in Windows-1252), and no newline at the end.
+        $mine = [byte[]]([Text.Encoding]::ASCII.GetBytes("127.0.0.1 localhost`r`n192.0.2.80 caf") + 0xE9 + [Text.Encoding]::ASCII.GetBytes(" # the office printer"))
+        [IO.File]::WriteAllBytes($hosts, $mine)
+        $site = New-Site $BundleDir
+        $out = Invoke-Install $site
+        $out | Should -Contain "set: names (5) in $hosts"
+        $after = [IO.File]::ReadAllBytes($hosts)
+        $after[0..($mine.Length - 1)] | Should -Be $mine
+        $text = [Text.Encoding]::GetEncoding(28591).GetString($after)
+        $text | Should -BeLike "*office printer`r`n# BEGIN flatnet names (*`r`n10.100.1.1 host-a`r`n*10.101.3.1 host-c-wsl`r`n# END flatnet names`r`n"
+        $text | Should -Not -Match '(?m)^10\.100\.2\.1 host-b'
+        $after | Should -Not -Contain 0   # ANSI, never UTF-16 (Windows' DNS Client would read no name from that)
+        @($FakeWindows.Changes) | Should -Contain 'Clear-DnsClientCache'
+
+        # Run again: nothing written, the cache left alone. Edited inside the block: put back as it was.
+        $FakeWindows.Changes.Clear()
+        Invoke-Install $site | Out-Null
+        @($FakeWindows.Changes) | Should -Not -Contain 'Clear-DnsClientCache'
+        [IO.File]::WriteAllText($hosts, $text.Replace('10.100.3.1 host-c', '10.9.9.9 host-c'), [Text.Encoding]::GetEncoding(28591))
+        Invoke-Install $site | Should -Contain "set: names (5) in $hosts"
+        [IO.File]::ReadAllBytes($hosts) | Should -Be $after
+    }
+
     It 'changes nothing when run again with the same bundle' {
         $site = New-Site $BundleDir
         Invoke-Install $site | Out-Null

@@ -72,6 +72,16 @@ Describe 'uninstall.ps1' {
         Remove-Item Env:\FAKE_NEBULA_INSTALL_EXIT
     }
 
+    It 'takes flatnet''s names out of Windows'' hosts file and leaves every line of the user''s' {
+        $site = New-InstalledHost
+        $hosts = Get-FakeHostsFile
+        $mine = "127.0.0.1 localhost`r`n192.0.2.80 printer`r`n"
+        [IO.File]::WriteAllText($hosts, $mine + "# BEGIN flatnet names (flatnet writes these lines for host-b)`r`n10.100.1.1 host-a`r`n# END flatnet names`r`n192.0.2.81 nas`r`n")
+        $out = & $site.Script -Root $site.Root
+        $out | Should -Contain "removed: names from $hosts"
+        [IO.File]::ReadAllText($hosts) | Should -Be ($mine + "192.0.2.81 nas`r`n")
+    }
+
     It 'has nothing to remove the second time' {
         $site = New-InstalledHost
         & $site.Script -Root $site.Root | Out-Null

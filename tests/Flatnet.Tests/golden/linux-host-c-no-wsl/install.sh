@@ -5,6 +5,7 @@
 # Usage: install.sh [--service systemd|pidfile] [--no-start]
 #   --service  how Nebula runs: a systemd unit (default where systemd runs) or a plain process with a pid file
 #   --no-start place the files only
+# Also writes the mesh's names (host-b, host-b-wsl, ...) into /etc/hosts, in a block of flatnet's own.
 # Safe to re-run: an unchanged bundle changes nothing. Transactional: the new config is staged, swapped in and
 # checked with `nebula -test`; if the check fails the previous config is put back and Nebula keeps running.
 set -eu
@@ -30,6 +31,35 @@ done
 case "$service" in systemd|pidfile) ;; *) echo "install.sh: --service must be systemd or pidfile" >&2; exit 2 ;; esac
 
 die() { echo "install.sh (host-c): $*" >&2; exit 1; }
+# The mesh's names in a hosts file: flatnet's block, between its BEGIN and END lines, replaced as a whole; every
+# other line stays as it is. Written in place, never replaced: /etc/hosts may be a bind mount (WSL, a container)
+# and keeps its owner and mode; a symbolic link is never written through.
+# set_names FILE [set|check|remove] [NAMES]: NAMES (a names.hosts beside these scripts) holds the block, empty with
+# names off; prints what it did (set:, removed:), or what is missing (missing:) with check.
+set_names() {
+  f=$1; mode=${2:-set}; block=${3:-}
+  if [ "$mode" != remove ] && [ ! -f "$block" ]; then echo "warning: names: ${block:-names.hosts} is missing, so the names in $f stay as they are"; return 0; fi
+  count=0; [ "$mode" = remove ] || count=$(grep -cv '^#' "$block" || true)
+  if [ -L "$f" ]; then echo "warning: names: $f is a symbolic link (another tool keeps it), so flatnet does not write its names there"; return 0; fi
+  [ -e "$f" ] || { [ "$mode" = set ] && [ "$count" -gt 0 ]; } || return 0
+  pairs=$(awk 'index($0, "# BEGIN flatnet names") == 1 { b++ } index($0, "# END flatnet names") == 1 { e++ } END { print b + 0, e + 0 }' "$f" 2>/dev/null || echo "0 0")
+  case "$pairs" in
+    "0 0"|"1 1") ;;
+    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs ($pairs); delete those lines and the names between them, then run this again"; return 0 ;;
+  esac
+  want=$(mktemp) || die "mktemp failed"
+  { [ -e "$f" ] && awk 'index($0, "# BEGIN flatnet names") == 1 { skip = 1 } !skip { print } index($0, "# END flatnet names") == 1 { skip = 0 }' "$f"
+    [ "$mode" = remove ] || cat "$block"; } >"$want"
+  if cmp -s "$want" "$f"; then rm -f "$want"; return 0; fi
+  # shellcheck disable=SC2034 # missing and changed are the caller's (_shell-steps' --check and its summary)
+  if [ "$mode" = check ]; then rm -f "$want"; echo "missing: names ($count) in $f"; missing=1; return 0; fi
+  cat "$want" >"$f"
+  rm -f "$want"
+  if [ "$count" = 0 ]; then echo "removed: names from $f"; else echo "set: names ($count) in $f"; fi
+  # shellcheck disable=SC2034
+  changed=1
+}
+
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 [ -x "$NEBULA" ] || die "$NEBULA not found; install Nebula (Debian/Ubuntu: apt-get install nebula) or set nebula.linux.binary in hosts/network.yaml"
 
@@ -53,6 +83,9 @@ done
   || die "no host.key: this bundle carries none and $CONFIG_DIR has none; make it on the host (nebula-cert keygen) first"
 chmod 600 "$stage/host.key"
 install -m 0755 "$here"/scripts/*.sh "$ROOT/scripts/"
+install -m 0644 "$here/scripts/names.hosts" "$ROOT/scripts/"
+# The mesh's names (every other host and WSL2: scripts/names.hosts) in this host's hosts file; FLATNET_ETC says where it is (/etc).
+set_names "${FLATNET_ETC:-/etc}/hosts" set "$ROOT/scripts/names.hosts"
 
 # 3. Unchanged? Then leave the running Nebula alone.
 same=1

@@ -166,6 +166,45 @@ function Test-NebulaBypassesWdf {
     $script:NebulaBypassesWdf
 }
 
+# The mesh's names in Windows' hosts file (%SystemRoot%\System32\drivers\etc\hosts): flatnet's block, between its
+# BEGIN and END lines, replaced as a whole. Every other byte stays as it was: the file is read and written as
+# Latin-1, which maps each byte to one character and back, whatever code page it was saved in (the DNS Client reads
+# it as ANSI; Out-File's UTF-16 would break every entry). Written in place (opened, truncated, written), so its ACL,
+# owner and attributes stay; a read-only hosts file (a security tool's attrib +r) is reported, not forced. The DNS
+# Client rereads the file on its own; its cache may still hold "no such name" for a name looked up before, so it is
+# cleared (Clear-DnsClientCache). Mode: Set, Check (changes nothing; returns what is missing) or Remove.
+function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
+    if (-not $env:SystemRoot) { return "warning: names: %SystemRoot% is not set, so Windows' hosts file is unknown; names are not written" }
+    $file = [IO.Path]::Combine($env:SystemRoot, 'System32', 'drivers', 'etc', 'hosts')
+    if ($Mode -ne 'Remove' -and -not (Test-Path -LiteralPath $Block -PathType Leaf)) { return "warning: names: $Block is missing, so the names in $file stay as they are" }
+    $latin1 = [Text.Encoding]::GetEncoding(28591)
+    $names = if ($Mode -eq 'Remove') { '' } else { [IO.File]::ReadAllText($Block, $latin1) }
+    $count = @($names -split "`n" | Where-Object { $_.Trim() -and -not $_.StartsWith('#') }).Count
+    $exists = Test-Path -LiteralPath $file -PathType Leaf
+    if (-not $exists -and ($Mode -eq 'Remove' -or $count -eq 0)) { return }
+    $item = if ($exists) { Get-Item -Force -LiteralPath $file } else { $null }
+    if ($null -ne $item -and ($item.Attributes -band [IO.FileAttributes]::ReparsePoint)) { return "warning: names: $file is a link (another tool keeps it), so flatnet does not write its names there" }
+    $text = if ($exists) { [IO.File]::ReadAllText($file, $latin1) } else { '' }
+    $begins = [regex]::Matches($text, '(?m)^# BEGIN flatnet names').Count
+    $ends = [regex]::Matches($text, '(?m)^# END flatnet names').Count
+    if ($begins -ne $ends -or $begins -gt 1) { return "warning: names: $file has flatnet's BEGIN and END lines out of pairs ($begins $ends); delete those lines and the names between them, then run this again" }
+    $want = [regex]::Replace($text, '(?ms)^# BEGIN flatnet names.*?^# END flatnet names[^\n]*(\n|\z)', '')
+    if ($count -gt 0) {
+        if ($want.Length -gt 0 -and -not $want.EndsWith("`n")) { $want += "`r`n" }
+        $want += (($names.TrimEnd() -split "`r?`n") -join "`r`n") + "`r`n"
+    }
+    if ($want -ceq $text) { return }
+    if ($Mode -eq 'Check') { return "missing: names ($count) in $file" }
+    if ($null -ne $item -and ($item.Attributes -band [IO.FileAttributes]::ReadOnly)) {
+        return "warning: names: $file is read-only (attrib +r, often a security tool's), so the names are not written; run attrib -r `"$file`" as Administrator, then install again"
+    }
+    $bytes = $latin1.GetBytes($want)
+    $stream = [IO.File]::Open($file, [IO.FileMode]::OpenOrCreate, [IO.FileAccess]::ReadWrite, [IO.FileShare]::Read)
+    try { $stream.SetLength(0); $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
+    try { Clear-DnsClientCache } catch { }
+    if ($count -eq 0) { "removed: names from $file" } else { "set: names ($count) in $file" }
+}
+
 
 $findings = New-Object System.Collections.Generic.List[object]
 function Report([string]$Status, [string]$Check, [string]$Detail, [string]$Fix = '') {
@@ -211,6 +250,16 @@ $silent = @($Lighthouses | Where-Object { $answering -notcontains $_ })
 if ($Lighthouses.Count -gt 0 -and $answering.Count -eq 0) { Report 'FAIL' 'lighthouse' "no lighthouse answers ($($Lighthouses -join ', '))" 'check that the lighthouse runs and that its UDP port is reachable from here (firewall, NAT)' }
 elseif ($silent.Count -gt 0) { Report 'warn' 'lighthouse' "$($answering -join ', ') answer(s) through the tunnel; $($silent -join ', ') do(es) not" 'check the silent lighthouse: it runs, and its UDP port is reachable from here' }
 else { Report 'ok' 'lighthouse' "$($Lighthouses -join ', ') answer(s) through the tunnel" }
+
+# The mesh's names: flatnet's block in Windows' hosts file is this bundle's (VerifyPing asks Windows to resolve each).
+$namesFile = Join-Path $Root 'scripts\names.hosts'
+$entries = @(if (Test-Path -LiteralPath $namesFile) { Get-Content -LiteralPath $namesFile | Where-Object { $_ -and -not $_.StartsWith('#') } })
+$said = @(if (Test-Path -LiteralPath $namesFile) { Set-MeshNames -Mode Check -Block $namesFile })
+if (-not (Test-Path -LiteralPath $namesFile)) { Report 'warn' 'names' "$namesFile is missing (a bundle from before names)" }
+elseif ($said.Count -gt 0 -and "$($said[0])" -like 'missing:*') { Report 'FAIL' 'names' "Windows' hosts file lacks the mesh's $($entries.Count) names, or holds older ones" 'deploy the bundle again (DeployHost); install.ps1 writes them' }
+elseif ($said.Count -gt 0) { Report 'FAIL' 'names' ("$($said[0])" -replace '^warning: names: ', '') 'correct the hosts file as said, then deploy the bundle again (DeployHost)' }
+elseif ($entries.Count -eq 0) { Report 'ok' 'names' 'names are off (names: in hosts/network.yaml)' }
+else { Report 'ok' 'names' "the mesh's $($entries.Count) names are in Windows' hosts file" }
 
 # The number counts: Store WSL 1.x answers --version too, but an SSH session cannot start it.
 $wslProblem = Get-WslVersionProblem

@@ -11,7 +11,8 @@
       - routing: the block's route and flatnet's firewall rules (setup-routing.ps1 -Remove);
       - the nebula service (stopped, then unregistered; a service of that name that runs another program is refused);
       - <Root>\config\nebula: the config, the certificates, the private key and the admin interface's key;
-      - the record of the installed bundle (installed-manifest.json).
+      - the record of the installed bundle (installed-manifest.json);
+      - the mesh's names: flatnet's block in Windows' hosts file (every other line stays).
     Keeps: nebula.exe and wintun.dll, the logs, these scripts, IPEnableRouter. Delete <Root> by hand when nothing
     there is needed. WSL2's side is wsl-routing.sh --remove, inside WSL2. Idempotent: with nothing left it says so.
     Valid Windows PowerShell 5.1.
@@ -53,6 +54,45 @@ function Invoke-Native {
     param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
     $ErrorActionPreference = 'Continue'
     & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
+# The mesh's names in Windows' hosts file (%SystemRoot%\System32\drivers\etc\hosts): flatnet's block, between its
+# BEGIN and END lines, replaced as a whole. Every other byte stays as it was: the file is read and written as
+# Latin-1, which maps each byte to one character and back, whatever code page it was saved in (the DNS Client reads
+# it as ANSI; Out-File's UTF-16 would break every entry). Written in place (opened, truncated, written), so its ACL,
+# owner and attributes stay; a read-only hosts file (a security tool's attrib +r) is reported, not forced. The DNS
+# Client rereads the file on its own; its cache may still hold "no such name" for a name looked up before, so it is
+# cleared (Clear-DnsClientCache). Mode: Set, Check (changes nothing; returns what is missing) or Remove.
+function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
+    if (-not $env:SystemRoot) { return "warning: names: %SystemRoot% is not set, so Windows' hosts file is unknown; names are not written" }
+    $file = [IO.Path]::Combine($env:SystemRoot, 'System32', 'drivers', 'etc', 'hosts')
+    if ($Mode -ne 'Remove' -and -not (Test-Path -LiteralPath $Block -PathType Leaf)) { return "warning: names: $Block is missing, so the names in $file stay as they are" }
+    $latin1 = [Text.Encoding]::GetEncoding(28591)
+    $names = if ($Mode -eq 'Remove') { '' } else { [IO.File]::ReadAllText($Block, $latin1) }
+    $count = @($names -split "`n" | Where-Object { $_.Trim() -and -not $_.StartsWith('#') }).Count
+    $exists = Test-Path -LiteralPath $file -PathType Leaf
+    if (-not $exists -and ($Mode -eq 'Remove' -or $count -eq 0)) { return }
+    $item = if ($exists) { Get-Item -Force -LiteralPath $file } else { $null }
+    if ($null -ne $item -and ($item.Attributes -band [IO.FileAttributes]::ReparsePoint)) { return "warning: names: $file is a link (another tool keeps it), so flatnet does not write its names there" }
+    $text = if ($exists) { [IO.File]::ReadAllText($file, $latin1) } else { '' }
+    $begins = [regex]::Matches($text, '(?m)^# BEGIN flatnet names').Count
+    $ends = [regex]::Matches($text, '(?m)^# END flatnet names').Count
+    if ($begins -ne $ends -or $begins -gt 1) { return "warning: names: $file has flatnet's BEGIN and END lines out of pairs ($begins $ends); delete those lines and the names between them, then run this again" }
+    $want = [regex]::Replace($text, '(?ms)^# BEGIN flatnet names.*?^# END flatnet names[^\n]*(\n|\z)', '')
+    if ($count -gt 0) {
+        if ($want.Length -gt 0 -and -not $want.EndsWith("`n")) { $want += "`r`n" }
+        $want += (($names.TrimEnd() -split "`r?`n") -join "`r`n") + "`r`n"
+    }
+    if ($want -ceq $text) { return }
+    if ($Mode -eq 'Check') { return "missing: names ($count) in $file" }
+    if ($null -ne $item -and ($item.Attributes -band [IO.FileAttributes]::ReadOnly)) {
+        return "warning: names: $file is read-only (attrib +r, often a security tool's), so the names are not written; run attrib -r `"$file`" as Administrator, then install again"
+    }
+    $bytes = $latin1.GetBytes($want)
+    $stream = [IO.File]::Open($file, [IO.FileMode]::OpenOrCreate, [IO.FileAccess]::ReadWrite, [IO.FileShare]::Read)
+    try { $stream.SetLength(0); $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
+    try { Clear-DnsClientCache } catch { }
+    if ($count -eq 0) { "removed: names from $file" } else { "set: names ($count) in $file" }
 }
 
 # 1. The watchers first, or they would put the route back: SYSTEM's, which sets it, and the WSL owner's, which
@@ -106,5 +146,8 @@ foreach ($name in @('installed-manifest.json', 'installed-manifest.pending.json'
     $path = Join-Path $Root $name
     if (Test-Path -LiteralPath $path) { Remove-Item -Force -LiteralPath $path; $changed++ }
 }
+
+# 5. The mesh's names in Windows' hosts file (every other line stays).
+foreach ($line in @(Set-MeshNames -Mode Remove)) { Write-Output $line; if ("$line" -like 'removed:*') { $changed++ } }
 
 if ($changed -eq 0) { Write-Output "nothing to remove: flatnet's Nebula is not installed on $HostName" }

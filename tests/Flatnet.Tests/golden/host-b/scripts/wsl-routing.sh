@@ -6,16 +6,19 @@
 # to it. Instead WSL2 takes the stable address 10.101.2.1 from host-b's routed block 10.101.2.0/24;
 # Windows routes that block to WSL2's current address (setup-routing.ps1), and WSL2 sends the overlay and the
 # routed pool (every host's block) to Windows with the stable address as source, so replies come back through
-# Nebula. Two routes, whatever the fleet's size: a host joining or leaving changes nothing here.
+# Nebula. Two routes, whatever the fleet's size: a host joining or leaving changes no route here, only the
+# mesh's names, which this script keeps in WSL2's /etc/hosts (names.hosts beside it: every other host and WSL2), in a
+# block of flatnet's own (WSL regenerates /etc/hosts from Windows' hosts file at its start, generateHosts; this
+# script runs after that, from the [boot] command, and puts the block back either way).
 #
 # Usage: wsl-routing.sh [--check] [--install-boot] | --remove
 #   --check         change nothing; exit 1 if anything is missing
 #   --install-boot  also make WSL run this script at every start ([boot] command in /etc/wsl.conf)
-#   --remove        undo it (RemoveHost): the routes from the stable address, the address, and this script in the
-#                   [boot] command (another program's command there is kept)
+#   --remove        undo it (RemoveHost): the routes from the stable address, the address, the names, and this
+#                   script in the [boot] command (another program's command there is kept)
 # Routes from the stable address that the plan does not have (one per host's block, as flatnet set them before
 # the pool route) are deleted: that source is flatnet's alone, so no other route is ever touched.
-# Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where wsl.conf lives.
+# Idempotent: a second run changes nothing. FLATNET_ETC (default /etc) is where wsl.conf and hosts live.
 set -eu
 
 WSL_ADDRESS='10.101.2.1'
@@ -53,6 +56,35 @@ alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead pr
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
+# The mesh's names in a hosts file: flatnet's block, between its BEGIN and END lines, replaced as a whole; every
+# other line stays as it is. Written in place, never replaced: /etc/hosts may be a bind mount (WSL, a container)
+# and keeps its owner and mode; a symbolic link is never written through.
+# set_names FILE [set|check|remove] [NAMES]: NAMES (a names.hosts beside these scripts) holds the block, empty with
+# names off; prints what it did (set:, removed:), or what is missing (missing:) with check.
+set_names() {
+  f=$1; mode=${2:-set}; block=${3:-}
+  if [ "$mode" != remove ] && [ ! -f "$block" ]; then echo "warning: names: ${block:-names.hosts} is missing, so the names in $f stay as they are"; return 0; fi
+  count=0; [ "$mode" = remove ] || count=$(grep -cv '^#' "$block" || true)
+  if [ -L "$f" ]; then echo "warning: names: $f is a symbolic link (another tool keeps it), so flatnet does not write its names there"; return 0; fi
+  [ -e "$f" ] || { [ "$mode" = set ] && [ "$count" -gt 0 ]; } || return 0
+  pairs=$(awk 'index($0, "# BEGIN flatnet names") == 1 { b++ } index($0, "# END flatnet names") == 1 { e++ } END { print b + 0, e + 0 }' "$f" 2>/dev/null || echo "0 0")
+  case "$pairs" in
+    "0 0"|"1 1") ;;
+    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs ($pairs); delete those lines and the names between them, then run this again"; return 0 ;;
+  esac
+  want=$(mktemp) || die "mktemp failed"
+  { [ -e "$f" ] && awk 'index($0, "# BEGIN flatnet names") == 1 { skip = 1 } !skip { print } index($0, "# END flatnet names") == 1 { skip = 0 }' "$f"
+    [ "$mode" = remove ] || cat "$block"; } >"$want"
+  if cmp -s "$want" "$f"; then rm -f "$want"; return 0; fi
+  # shellcheck disable=SC2034 # missing and changed are the caller's (_shell-steps' --check and its summary)
+  if [ "$mode" = check ]; then rm -f "$want"; echo "missing: names ($count) in $f"; missing=1; return 0; fi
+  cat "$want" >"$f"
+  rm -f "$want"
+  if [ "$count" = 0 ]; then echo "removed: names from $f"; else echo "set: names ($count) in $f"; fi
+  # shellcheck disable=SC2034
+  changed=1
+}
+
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 command -v ip >/dev/null 2>&1 || die "the ip command is missing; install iproute2"
 
@@ -88,6 +120,7 @@ if [ "$remove" = 1 ]; then
     set_boot_command "${rest:+command = \"$rest\"}"
     echo "removed: this script from the [boot] command in $conf${rest:+ (kept: $rest)}"; changed=1
   fi
+  set_names "$ETC/hosts" remove
   [ "$changed" = 0 ] && echo "nothing to remove: WSL2 routing for host-b is not in place"
   exit 0
 fi
@@ -143,6 +176,9 @@ if [ "$boot" = 1 ]; then
     fi
   fi
 fi
+
+names="$(dirname "$0")/names.hosts"
+if [ "$check" = 1 ]; then set_names "$ETC/hosts" check "$names"; else set_names "$ETC/hosts" set "$names"; fi
 
 if [ "$check" = 1 ]; then
   [ "$missing" = 0 ] && echo "ok: WSL2 routing for host-b is in place" && exit 0

@@ -70,6 +70,23 @@ for lh in $LIGHTHOUSES; do
   else report FAIL lighthouse "$lh does not answer" "check that the lighthouse runs and that its UDP port is reachable from here (firewall, NAT)"; fi
 done
 
+# The mesh's names: flatnet's block in the hosts file is this bundle's, and the resolver answers with it.
+hosts="${FLATNET_ETC:-/etc}/hosts"
+names="$ROOT/scripts/names.hosts"
+count=$(grep -cv '^#' "$names" 2>/dev/null || true)
+if [ ! -f "$names" ]; then
+  report warn names "$names is missing (a bundle from before names)"
+elif ! awk 'index($0, "# BEGIN flatnet names") == 1 { p = 1 } p { print } index($0, "# END flatnet names") == 1 { p = 0 }' "$hosts" 2>/dev/null | cmp -s - "$names"; then
+  report FAIL names "$hosts lacks the mesh's $count names, or holds older ones" "run the bundle's install.sh again (DeployHost)"
+elif [ "$count" = 0 ]; then
+  report ok names "names are off (names: in hosts/network.yaml)"
+else
+  first=$(grep -v '^#' "$names" | head -n 1)
+  got=$(getent ahostsv4 "${first#* }" 2>/dev/null | awk 'NR == 1 { print $1 }')
+  [ "$got" = "${first%% *}" ] && report ok names "$count names in $hosts; ${first#* } resolves to ${first%% *}" \
+    || report FAIL names "${first#* } resolves to ${got:-nothing}, not ${first%% *}" "check that the hosts: line of /etc/nsswitch.conf lists files first"
+fi
+
 [ "$(sysctl -n net.ipv4.ip_forward 2>/dev/null)" = 1 ] && report ok forwarding "net.ipv4.ip_forward=1" \
   || report FAIL forwarding "IPv4 forwarding is off" "run scripts/host-routing.sh (ConfigureRouting)"
 

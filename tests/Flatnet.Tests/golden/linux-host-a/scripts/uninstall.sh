@@ -6,7 +6,8 @@
 #   - Nebula: the flatnet-nebula systemd unit, or the process of /opt/flatnet/run/nebula.pid;
 #   - host routing: the watcher, the block's route and flatnet's sysctl.d file (host-routing.sh --remove);
 #   - /opt/flatnet/config/nebula: the config, the certificates, the private key and the admin interface's key;
-#   - the record of the installed bundle (installed-manifest.json).
+#   - the record of the installed bundle (installed-manifest.json);
+#   - the mesh's names: flatnet's block in /etc/hosts (every other line stays).
 # Keeps: the nebula binary (Debian's package or the user's), the logs and these scripts; delete
 # /opt/flatnet by hand when nothing there is needed. WSL2's side is wsl-routing.sh --remove, inside WSL2.
 # Idempotent: on a host with nothing left it says so.
@@ -27,6 +28,35 @@ die() { echo "$(basename "$0"): $*" >&2; exit 1; }
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
+# The mesh's names in a hosts file: flatnet's block, between its BEGIN and END lines, replaced as a whole; every
+# other line stays as it is. Written in place, never replaced: /etc/hosts may be a bind mount (WSL, a container)
+# and keeps its owner and mode; a symbolic link is never written through.
+# set_names FILE [set|check|remove] [NAMES]: NAMES (a names.hosts beside these scripts) holds the block, empty with
+# names off; prints what it did (set:, removed:), or what is missing (missing:) with check.
+set_names() {
+  f=$1; mode=${2:-set}; block=${3:-}
+  if [ "$mode" != remove ] && [ ! -f "$block" ]; then echo "warning: names: ${block:-names.hosts} is missing, so the names in $f stay as they are"; return 0; fi
+  count=0; [ "$mode" = remove ] || count=$(grep -cv '^#' "$block" || true)
+  if [ -L "$f" ]; then echo "warning: names: $f is a symbolic link (another tool keeps it), so flatnet does not write its names there"; return 0; fi
+  [ -e "$f" ] || { [ "$mode" = set ] && [ "$count" -gt 0 ]; } || return 0
+  pairs=$(awk 'index($0, "# BEGIN flatnet names") == 1 { b++ } index($0, "# END flatnet names") == 1 { e++ } END { print b + 0, e + 0 }' "$f" 2>/dev/null || echo "0 0")
+  case "$pairs" in
+    "0 0"|"1 1") ;;
+    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs ($pairs); delete those lines and the names between them, then run this again"; return 0 ;;
+  esac
+  want=$(mktemp) || die "mktemp failed"
+  { [ -e "$f" ] && awk 'index($0, "# BEGIN flatnet names") == 1 { skip = 1 } !skip { print } index($0, "# END flatnet names") == 1 { skip = 0 }' "$f"
+    [ "$mode" = remove ] || cat "$block"; } >"$want"
+  if cmp -s "$want" "$f"; then rm -f "$want"; return 0; fi
+  # shellcheck disable=SC2034 # missing and changed are the caller's (_shell-steps' --check and its summary)
+  if [ "$mode" = check ]; then rm -f "$want"; echo "missing: names ($count) in $f"; missing=1; return 0; fi
+  cat "$want" >"$f"
+  rm -f "$want"
+  if [ "$count" = 0 ]; then echo "removed: names from $f"; else echo "set: names ($count) in $f"; fi
+  # shellcheck disable=SC2034
+  changed=1
+}
+
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
 # 1. Nebula stops, and nothing starts it again.
@@ -60,6 +90,9 @@ fi
 for f in installed-manifest.json installed-manifest.pending.json; do
   if [ -e "$ROOT/$f" ]; then rm -f "$ROOT/$f"; changed=1; fi
 done
+
+# 4. The mesh's names.
+set_names "${FLATNET_ETC:-/etc}/hosts" remove
 
 [ "$changed" = 0 ] && echo "nothing to remove: flatnet's Nebula is not installed on host-a"
 exit 0
