@@ -1,3 +1,4 @@
+using Flatnet.Processes;
 using Flatnet.Tools;
 using System.Text.Json;
 
@@ -62,12 +63,35 @@ public static class VerifiedCertificate
         }
     }
 
-    /// <summary>A memo's path; none (nothing is recalled) when the folder is not this account's alone: a link, or others may write there.</summary>
+    /// <summary>A memo's path; none (nothing is recalled) when the folder is not this account's alone (<see cref="Usable"/>).</summary>
     private static string? Memo(string name) => Usable(Folder) ? Path.Combine(Folder, name) : null;
 
-    private static bool Usable(string folder) =>
-        !Directory.Exists(folder) || new DirectoryInfo(folder).LinkTarget is null
-        && (OperatingSystem.IsWindows() || (File.GetUnixFileMode(folder) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) == 0);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> OwnedByThisAccount = new();
+
+    /// <summary>
+    /// The memos' folder and the two above it (flatnet/, the cache root) are this account's alone: no link among them,
+    /// none writable by group or others, and each owned by this account. Else a folder another account made first (a
+    /// shared XDG_CACHE_HOME under /tmp, a link to someone's folder) could vouch for a certificate of another CA.
+    /// Links and modes are read at every use; owners once per run (stat(1), which does not follow links: an owner
+    /// changes only by root's hand). Anything that cannot be told means "not usable".
+    /// </summary>
+    private static bool Usable(string folder)
+    {
+        if (!Directory.Exists(folder)) return true; // nothing to recall yet; Write asks again once it has made it
+        var chain = new[] { folder, Path.GetDirectoryName(folder)!, Path.GetDirectoryName(Path.GetDirectoryName(folder)!)! };
+        if (chain.Any(f => new DirectoryInfo(f).LinkTarget is not null)) return false;
+        if (OperatingSystem.IsWindows()) return true; // a profile folder is its user's (its ACL)
+        if (!OperatingSystem.IsLinux()) return false; // stat(1) and /proc as Linux has them: elsewhere the cache is not used
+        if (chain.Any(f => OperatingSystem.IsLinux() && (File.GetUnixFileMode(f) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)) return false;
+        return OwnedByThisAccount.GetOrAdd(string.Join('\0', chain), _ =>
+        {
+            var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))
+                ?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is { Length: >= 3 } u ? u[2] : null;
+            var stat = ProcessRunner.Run("stat", ["-c", "%u", "--", .. chain]);
+            return uid is not null && stat.ExitCode == 0 && stat.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries) is var owners
+                   && owners.Length == chain.Length && owners.All(o => o.Trim() == uid);
+        });
+    }
 
     /// <summary>
     /// Written under a new name, then renamed: a reader sees a whole memo or none. A cache is a saving, never a

@@ -46,4 +46,31 @@ public class VerifiedCertificateTests
             Assert.That(global::Flatnet.Pki.VerifiedCertificate.Recall(pki, caCrt), Is.Null, "anyone could have written those memos");
         });
     }
+
+    /// <summary>Battery 8: memos in a folder another account made (a shared XDG_CACHE_HOME) vouched for a certificate of another CA.</summary>
+    [Test]
+    public void ACacheAnotherAccountOwnsOrOneReachedThroughALinkIsNeverBelieved()
+    {
+        using var ws = new TestWorkspace();
+        var good = Path.Combine(ws.Root, "good");
+        var pki = global::Flatnet.Pki.HostCertificates.OwnPkiDirectory(ws.Workspace, "host-b");
+        var caCrt = Path.Combine(ws.Root, "pki", "ca.crt");
+        WithCache(good, () => ws.ControlPlane().GenerateCert("host-b", force: true));
+
+        // The same memos, in folders owned by nobody (mode 0755: nobody else may write there, but nobody could have).
+        var foreign = Path.Combine(ws.Root, "foreign");
+        Directory.CreateDirectory(Path.Combine(foreign, "flatnet", "verified"));
+        foreach (var memo in Directory.GetFiles(Path.Combine(good, "flatnet", "verified")))
+            File.Copy(memo, Path.Combine(foreign, "flatnet", "verified", Path.GetFileName(memo)));
+        var chown = global::Flatnet.Processes.ProcessRunner.Run("chown", ["-R", "nobody", foreign]);
+        Assert.That(chown.ExitCode, Is.EqualTo(0), "the suite runs as root (CI does): " + chown.StdErr);
+        WithCache(foreign, () => Assert.That(global::Flatnet.Pki.VerifiedCertificate.Recall(pki, caCrt), Is.Null, "another account's folder vouches for nothing"));
+
+        // ~/.cache/flatnet as a link to a folder with the right memos: not believed either.
+        var linked = Path.Combine(ws.Root, "linked");
+        Directory.CreateDirectory(linked);
+        Directory.CreateSymbolicLink(Path.Combine(linked, "flatnet"), Path.Combine(good, "flatnet"));
+        WithCache(linked, () => Assert.That(global::Flatnet.Pki.VerifiedCertificate.Recall(pki, caCrt), Is.Null, "a link may lead anywhere"));
+        WithCache(good, () => Assert.That(global::Flatnet.Pki.VerifiedCertificate.Recall(pki, caCrt), Is.Not.Null, "this account's own folder is believed"));
+    }
 }
