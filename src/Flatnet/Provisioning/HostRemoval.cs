@@ -103,18 +103,34 @@ public static class HostRemoval
             context.Log.Info($"{gone.Name}: gone from the mesh: no host reaches {gone.OverlayAddress}; the other {others.Count} reach each other ({matrix.Results.Count} pings){unchecked_}");
         }
 
+        /// <summary>
+        /// What flatnet writes in a host's artifacts folder, as a listing for <see cref="SafeFiles.DeleteWritten"/>: the
+        /// files of its pki/, its bundle and render folders as their own listings name them, its build records and
+        /// marks. Anything else there is someone else's and stays.
+        /// </summary>
+        private static string FlatnetsOwn(string artifacts)
+        {
+            string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json", "pki/verified.json",
+                "host.pub", "installed-by-hand", "render.files", ".bundle.flatnet", ".render.flatnet"];
+            string[] listed(string folder, string listing) => File.Exists(Path.Combine(artifacts, listing))
+                ? File.ReadAllLines(Path.Combine(artifacts, listing)).Where(l => l.Length > 0).Select(l => $"{folder}/{l}").ToArray() : [];
+            var records = Directory.EnumerateFiles(artifacts, "*.inputs").Select(Path.GetFileName).OfType<string>();
+            var listing = Path.Combine(Path.GetTempPath(), $"flatnet-own-{Guid.NewGuid():N}");
+            File.WriteAllLines(listing, [.. own, .. records, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")]);
+            return listing;
+        }
+
         /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>
         private void DeleteInventory(HostAddresses h)
         {
             File.Delete(Path.GetFullPath(h.Host.File));
             context.Log.Info($"{h.Name}: deleted {h.Host.File}");
             var artifacts = context.Workspace.HostDirectory(h.Name);
+            File.Delete(context.Workspace.BundlePath(h.Name));
             if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))
-            {
-                Directory.Delete(artifacts, recursive: true);
-                File.Delete(context.Workspace.BundlePath(h.Name));
-                context.Log.Info($"{h.Name}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})");
-            }
+                context.Log.Info(SafeFiles.DeleteWritten(artifacts, FlatnetsOwn(artifacts), context.Log)
+                    ? $"{h.Name}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})"
+                    : $"{h.Name}: deleted its key, certificate and bundle; {Workspace.Relative(artifacts)} stays for the files above, which flatnet did not write");
             context.InventoryChanged();
         }
     }

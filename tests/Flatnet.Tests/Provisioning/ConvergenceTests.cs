@@ -46,6 +46,22 @@ public class ConvergenceTests
         Assert.That(Config(ws, "host-b"), Does.Not.Contain("10.101.1.0/24"), "host-b's bundle no longer routes host-a's block");
     }
 
+    /// <summary>Battery 8: --delete-inventory deleted the user's own files in the host's artifacts folder, without a word.</summary>
+    [Test]
+    public void RemoveHostDeleteInventoryDeletesWhatFlatnetMadeForTheHostAndKeepsTheUsersFiles()
+    {
+        using var ws = HandInstalledFleet();
+        var artifacts = ws.Workspace.HostDirectory("host-c");
+        File.WriteAllText(Path.Combine(artifacts, "notes.txt"), "the user's own\n");
+        var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
+        confirmed.RemoveHost("host-c", deleteInventory: true);
+        Assert.That(File.ReadAllText(Path.Combine(artifacts, "notes.txt")), Is.EqualTo("the user's own\n"));
+        Assert.That(Directory.GetFileSystemEntries(artifacts, "*", SearchOption.AllDirectories).Select(Path.GetFileName), Is.EqualTo(new[] { "notes.txt" }),
+            "its key, certificate, bundle folder and build records are gone");
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-c")), Is.False);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("notes.txt").And.Some.Contains("host-c: deleted its key, certificate and bundle; ").And.None.Contains("deleted its key, certificate and bundle (artifacts"));
+    }
+
     /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
     [Test]
     public void StatusNamesTheHostsItDoesNotReadInsteadOfCountingNone()
