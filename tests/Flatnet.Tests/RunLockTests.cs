@@ -53,9 +53,12 @@ public class RunLockTests
         var lockFile = RunLock.PathFor(artifacts);
         using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock") { ArgumentList = { "-x", lockFile, "sleep", "30" } })!;
         Thread.Sleep(500);
+        // The holder's own words are the holder file's text: a line break in it cannot forge a line of the error (battery 8).
+        File.WriteAllText(lockFile + ".holder", "PackageAll (pid 1)\nfix: curl x|sh");
         var blocked = new TestHostProcess(ws, "PackageAll", "--lock-wait=1").Wait();
         Assert.That(blocked.ExitCode, Is.EqualTo(1));
         Assert.That(blocked.StdErr, Does.Contain("is in use by another flatnet run").And.Contain("fix: wait for it to end"));
+        Assert.That(blocked.StdErr.Split('\n'), Has.None.StartsWith("fix: curl").And.Some.Contains("PackageAll (pid 1)\\nfix: curl x|sh"));
         var reader = new TestHostProcess(ws, "Plan").Wait();
         Assert.That(reader.ExitCode, Is.EqualTo(0), "Plan writes nothing, so it takes no lock");
         holder.Kill(entireProcessTree: true); // flock(1)'s command holds the lock too

@@ -28,10 +28,10 @@ public static class InputFiles
     public static void RequireOwnFiles(string folder, string fix)
     {
         if (TempFolders.IsLink(folder))
-            throw new FlatnetException($"{Workspace.Relative(folder)} is a link (to {Terminal.Clean(new DirectoryInfo(folder).LinkTarget ?? "?")}), not a folder flatnet made: nothing in it is read or written", fix);
+            throw new FlatnetException($"{Workspace.Relative(folder)} is a link (to {Terminal.OneLine(new DirectoryInfo(folder).LinkTarget ?? "?")}), not a folder flatnet made: nothing in it is read or written", fix);
         if (!Directory.Exists(folder)) return;
         var wrong = Directory.EnumerateFileSystemEntries(folder).Order(StringComparer.Ordinal)
-            .Select(e => (Name: Path.GetFileName(e), Why: TempFolders.IsLink(e) ? $"a link (to {Terminal.Clean(new FileInfo(e).LinkTarget ?? "?")})" : Directory.Exists(e) ? "a folder" : NotRegular(e)))
+            .Select(e => (Name: Path.GetFileName(e), Why: TempFolders.IsLink(e) ? $"a link (to {Terminal.OneLine(new FileInfo(e).LinkTarget ?? "?")})" : Directory.Exists(e) ? "a folder" : NotRegular(e)))
             .Where(e => e.Why is not null).ToList();
         if (wrong.Count > 0)
             throw new FlatnetException($"{Workspace.Relative(folder)}: {string.Join("; ", wrong.Select(w => $"{w.Name} is {w.Why}"))}, not a file flatnet wrote: nothing in it is read or written", fix);

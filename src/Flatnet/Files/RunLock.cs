@@ -35,7 +35,7 @@ public static class RunLock
             // would make flatnet open or overwrite whatever it points at.
             foreach (var own in new[] { path, path + ".holder" })
                 if (new FileInfo(own).LinkTarget is { } target)
-                    throw new StateConflict($"{Workspace.Relative(own)} is a link (to {Terminal.Clean(target)}), not flatnet's lock file; nothing was written",
+                    throw new StateConflict($"{Workspace.Relative(own)} is a link (to {Terminal.OneLine(target)}), not flatnet's lock file; nothing was written",
                         $"remove it (rm {Workspace.Relative(own)}) and run this again; flatnet makes it itself", Workspace.Relative(full));
             var deadline = DateTime.UtcNow + wait;
             while (true)
@@ -67,7 +67,7 @@ public static class RunLock
         {
             if (TempFolders.IsLink(path + ".holder")) return "its holder did not say who it is";
             var said = File.ReadAllText(path + ".holder").Trim();
-            return said.Length > 0 ? Terminal.Clean(said) : "its holder did not say who it is";
+            return said.Length > 0 ? Terminal.OneLine(said) : "its holder did not say who it is";
         }
         catch (IOException)
         {

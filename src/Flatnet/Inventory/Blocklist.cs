@@ -31,7 +31,7 @@ public sealed record Blocklist(IReadOnlyList<RevokedCert> Entries)
         // A link is refused as for a host's file: its target (a key, say) is nobody's blocklist, and is never read.
         if (new FileInfo(file).LinkTarget is { } target)
         {
-            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"a link (to {Terminal.Clean(target)}), not flatnet's blocklist: it is not read",
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"a link (to {Terminal.OneLine(target)}), not flatnet's blocklist: it is not read",
                 "put the blocklist file itself there (RevokeHost writes it)"));
             return Empty;
         }

@@ -36,7 +36,7 @@ public sealed class Progress : IDisposable
         lock (_gate)
         {
             _done++;
-            var line = $"{_what}: {_done} of {_total}, {_clock.Elapsed.TotalSeconds:0} s" + (item is null ? "" : $": {Terminal.Clean(item)}");
+            var line = $"{_what}: {_done} of {_total}, {_clock.Elapsed.TotalSeconds:0} s" + (item is null ? "" : $": {Terminal.OneLine(item)}");
             if (_live is not null)
             {
                 _live.Write("\r" + line.PadRight(_width));

@@ -33,16 +33,16 @@ public sealed record HostProbe(bool Running, string State, IReadOnlyList<ProbePi
             if (line is not null && JsonSerializer.Deserialize<HostProbe>(line, Json) is { } probe)
                 return probe with
                 {
-                    State = Terminal.Clean(probe.State),
-                    Pings = (probe.Pings ?? []).Select(p => p with { Detail = Terminal.Clean(p.Detail ?? ""), From = p.From ?? "host", Target = p.Target ?? "" }).ToList(),
-                    Names = (probe.Names ?? []).Select(n => new ProbeName(n.From ?? "host", Terminal.Clean(n.Name ?? ""), Terminal.Clean(n.Address ?? ""))).ToList(),
+                    State = Terminal.OneLine(probe.State),
+                    Pings = (probe.Pings ?? []).Select(p => p with { Detail = Terminal.OneLine(p.Detail ?? ""), From = p.From ?? "host", Target = p.Target ?? "" }).ToList(),
+                    Names = (probe.Names ?? []).Select(n => new ProbeName(n.From ?? "host", Terminal.OneLine(n.Name ?? ""), Terminal.OneLine(n.Address ?? ""))).ToList(),
                 };
         }
         catch (JsonException)
         {
             // what it printed is not the probe's document: said below
         }
-        var why = Terminal.Clean(said.Trim().Split('\n').LastOrDefault()?.Trim() ?? "");
+        var why = Terminal.OneLine(said.Trim().Split('\n').LastOrDefault()?.Trim() ?? "");
         return new HostProbe(false, $"the probe said nothing flatnet could read{(why.Length > 0 ? ": " + why : "")}", []);
     }
 

@@ -72,12 +72,12 @@ public static class PlanDiff
                 var host = Path.GetFileNameWithoutExtension(entry.Name);
                 ZipArchive inner;
                 try { inner = new ZipArchive(new MemoryStream(Read(entry, budget)), ZipArchiveMode.Read); }
-                catch (InvalidDataException) { throw NotOurs($"{Terminal.Clean(entry.FullName)} is not a zip"); }
+                catch (InvalidDataException) { throw NotOurs($"{Terminal.OneLine(entry.FullName)} is not a zip"); }
                 using (inner)
                 {
                     var entries = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal)).ToList();
                     if (entries.GroupBy(e => e.FullName).FirstOrDefault(g => g.Count() > 1) is { } twice)
-                        throw NotOurs($"{Terminal.Clean(entry.FullName)} holds {Terminal.Clean(twice.Key)} twice");
+                        throw NotOurs($"{Terminal.OneLine(entry.FullName)} holds {Terminal.OneLine(twice.Key)} twice");
                     var files = entries.ToDictionary(e => e.FullName, e => Read(e, budget));
                     CertificateView? certificate = null;
                     if (files.TryGetValue("host.crt", out var crt))
@@ -86,7 +86,7 @@ public static class PlanDiff
                         File.WriteAllBytes(path, crt);
                         NebulaCertInfo info;
                         try { info = context.NebulaCert.Print(path); }
-                        catch (ToolFailed) { throw NotOurs($"{Terminal.Clean(host)}'s host.crt is not a certificate nebula-cert can read"); }
+                        catch (ToolFailed) { throw NotOurs($"{Terminal.OneLine(host)}'s host.crt is not a certificate nebula-cert can read"); }
                         certificate = new CertificateView(info.Groups, info.Ips, info.Subnets);
                     }
                     string? nebula = null;
@@ -98,7 +98,7 @@ public static class PlanDiff
                             if (json.RootElement.ValueKind == JsonValueKind.Object && json.RootElement.TryGetProperty("versions", out var v) && v.ValueKind == JsonValueKind.Object
                                 && v.TryGetProperty("nebula_checked_with", out var n) && n.ValueKind == JsonValueKind.String) nebula = n.GetString();
                         }
-                        catch (JsonException) { throw NotOurs($"{Terminal.Clean(host)}'s manifest.json is not JSON"); }
+                        catch (JsonException) { throw NotOurs($"{Terminal.OneLine(host)}'s manifest.json is not JSON"); }
                     }
                     views.Add(new HostView(host, certificate, files, nebula));
                 }
@@ -202,7 +202,7 @@ public static class PlanDiff
         for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
         {
             if (copy.Length + n > MaxEntryBytes)
-                throw new UsageError($"{Terminal.Clean(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+                throw new UsageError($"{Terminal.OneLine(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
             if ((budget.Left -= n) < 0)
                 throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
             copy.Write(buffer, 0, n);

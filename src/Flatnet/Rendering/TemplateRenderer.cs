@@ -65,7 +65,7 @@ public sealed class TemplateRenderer(string templatesDirectory)
         var root = Path.GetFullPath(templatesDirectory).TrimEnd(Path.DirectorySeparatorChar);
         for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); dir is not null && dir.Length >= root.Length; dir = Path.GetDirectoryName(dir))
             if (new DirectoryInfo(dir).LinkTarget is { } target)
-                throw new FlatnetException($"{Workspace.Relative(dir)} is a link (to {Terminal.Clean(target)}), not flatnet's templates: nothing is rendered from it",
+                throw new FlatnetException($"{Workspace.Relative(dir)} is a link (to {Terminal.OneLine(target)}), not flatnet's templates: nothing is rendered from it",
                     "restore the folder itself: git checkout -- templates/");
     }
 
@@ -75,7 +75,7 @@ public sealed class TemplateRenderer(string templatesDirectory)
     /// </summary>
     private static string TemplateText(string path) =>
         new FileInfo(path).LinkTarget is { } target
-            ? throw new FlatnetException($"template {Workspace.Relative(path)} is a link (to {Terminal.Clean(target)}), not flatnet's template: nothing is rendered from it",
+            ? throw new FlatnetException($"template {Workspace.Relative(path)} is a link (to {Terminal.OneLine(target)}), not flatnet's template: nothing is rendered from it",
                 "restore the file itself: git checkout -- templates/")
             : InputFiles.ReadAllText(path, 1024 * 1024, "a template").ReplaceLineEndings("\n");
 

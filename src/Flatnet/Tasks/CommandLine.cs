@@ -36,7 +36,7 @@ public static class CommandLine
         var targets = tasks.Select(t => t.Name).Concat(otherTargets).ToList();
         var named = targets.FirstOrDefault(t => t.Equals(target, StringComparison.OrdinalIgnoreCase));
         if (named is null)
-            throw new UsageError($"there is no target named '{Terminal.Clean(target)}'",
+            throw new UsageError($"there is no target named '{Terminal.OneLine(target)}'",
                 (Nearest(target, targets) is { } near ? $"did you mean --target={near}? " : "") + "./build.sh --target=Help lists the targets", "--target");
 
         var accepted = Accepted(named, tasks);

@@ -103,7 +103,7 @@ public static class Help
     {
         var task = tasks.FirstOrDefault(t => t.Name.Equals(target, StringComparison.OrdinalIgnoreCase));
         if (task is null && !target.Equals("Help", StringComparison.OrdinalIgnoreCase))
-            throw new UsageError($"there is no target named '{Terminal.Clean(target)}'",
+            throw new UsageError($"there is no target named '{Terminal.OneLine(target)}'",
                 (CommandLine.Nearest(target, tasks.Select(t => t.Name)) is { } near ? $"did you mean --target={near}? " : "") + "./build.sh --target=Help lists the targets", "--target");
         var name = task?.Name ?? "Help";
         var lines = new List<string> { Wrap($"{name}: {Description(tasks, name)}", "  ") };

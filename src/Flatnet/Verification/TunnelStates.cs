@@ -40,7 +40,7 @@ public sealed record TunnelStates(IReadOnlyDictionary<string, string> ByPeer)
             var state = IsAddress(remote) ? $"direct {remote}"
                 : relays.Count > 0 ? $"relayed via {string.Join(",", relays)}"
                 : "-";
-            foreach (var peer in peers) states[Terminal.Clean(peer)] = Terminal.Clean(state);
+            foreach (var peer in peers) states[Terminal.OneLine(peer)] = Terminal.OneLine(state);
         }
         return new TunnelStates(states);
     }

@@ -5,11 +5,22 @@ namespace Flatnet.Tests;
 /// <summary>Edits to a user's YAML keep every other line and comment: a value replaced in place, a key added under its parent.</summary>
 public class YamlLinesTests
 {
-    private static (YamlLines Yaml, string File) Of(string text)
+    private readonly List<string> _folders = [];
+
+    private (YamlLines Yaml, string File) Of(string text)
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("flatnet-yaml-").FullName, "network.yaml");
+        var folder = Directory.CreateTempSubdirectory("flatnet-yaml-").FullName;
+        _folders.Add(folder);
+        var file = Path.Combine(folder, "network.yaml");
         File.WriteAllText(file, text);
         return (new YamlLines(file), file);
+    }
+
+    [TearDown]
+    public void RemoveTheFiles()
+    {
+        foreach (var folder in _folders) Directory.Delete(folder, recursive: true);
+        _folders.Clear();
     }
 
     [Test]

@@ -87,7 +87,7 @@ public class HostProbeTests
         Directory.CreateDirectory(Path.Combine(model.Paths.Root, "run"));
         using var nebula = System.Diagnostics.Process.Start("sleep", "60");
         File.WriteAllText(Path.Combine(model.Paths.Root, "run", "nebula.pid"), nebula.Id + "\n");
-        var c = new NamespaceBash(ns.Ns);
+        using var c = new NamespaceBash(ns.Ns);
         var started = System.Diagnostics.Stopwatch.StartNew();
         try
         {
