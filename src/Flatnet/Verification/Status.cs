@@ -165,7 +165,8 @@ public static class StatusTable
             yield return Wrap($"      fix: {p.Fix}", "           ");
         }
         var healthy = rows.Count - Unhealthy(problems);
-        yield return $"{healthy} of {rows.Count} host(s) healthy" + (problems.Count == 0 ? "" : $"; {problems.Count} problem(s) above");
+        yield return rows.Count == 0 ? "no host read from here: nothing to call healthy or not (the hosts flatnet does not reach are named below)"
+            : $"{healthy} of {rows.Count} host(s) healthy" + (problems.Count == 0 ? "" : $"; {problems.Count} problem(s) above");
     }
 
     private static List<HostStatus> Sorted(IReadOnlyList<HostStatus> rows) => rows.OrderBy(r => r.Host, NaturalOrder.Instance).ToList();

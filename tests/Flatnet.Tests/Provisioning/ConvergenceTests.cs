@@ -70,6 +70,7 @@ public class ConvergenceTests
         ws.Log.Lines.Clear();
         ws.ControlPlane().Status();
         Assert.That(ws.Log.Lines, Has.Some.Contains("not read: host-a, host-b, host-c: installed by hand (transport: none); run scripts/flatnet-doctor there"));
+        Assert.That(string.Join("\n", ws.Log.Lines), Does.Not.Contain("0 of 0").And.Contain("no host read from here"));
         var json = File.ReadAllText(FleetStatus.JsonPath(ws.ControlPlane().Context));
         Assert.That(json, Does.Contain("\"installed_by_hand\": [").And.Contain("\"host-b\""));
     }
