@@ -16,6 +16,7 @@ public static class FleetPackaging
     {
         var plan = context.Plan;
         CaSetup.Ensure(context);
+        OrphanedHosts.Warn(context);
         var workers = context.ForWorkers(new SynchronizedReporter(new RecordingReporter()));
         var hosts = plan.Active.ToList();
         var results = new (PackedHost? Row, FlatnetException? Error)[hosts.Count];

@@ -23,7 +23,8 @@ public static class Revocation
     /// </summary>
     public static string Record(FlatnetContext context, string host)
     {
-        context.Plan.Host(host);
+        // A name no file of the inventory has any more, whose certificate flatnet signed (OrphanedHosts), is revoked too.
+        if (!OrphanedHosts.Find(context).Contains(host)) context.Plan.Host(host);
         var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt");
         if (!File.Exists(crt))
             throw new FlatnetException($"{host}: no certificate at {Workspace.Relative(crt)} to revoke.",

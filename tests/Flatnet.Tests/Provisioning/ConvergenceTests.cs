@@ -62,6 +62,25 @@ public class ConvergenceTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("notes.txt").And.Some.Contains("host-c: deleted its key, certificate and bundle; ").And.None.Contains("deleted its key, certificate and bundle (artifacts"));
     }
 
+    /// <summary>Battery 8: a host renamed by hand left its old certificate valid, unnamed, and impossible to revoke.</summary>
+    [Test]
+    public void AHostRenamedByHandIsNamedAtPackageAllAndItsOldCertificateCanBeRevoked()
+    {
+        using var ws = HandInstalledFleet();
+        File.Move(Path.Combine(ws.Root, "hosts", "host-c.yaml"), Path.Combine(ws.Root, "hosts", "host-d.yaml"));
+        ws.Edit("host-d.yaml", "name:", "name: host-d");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().PackageAll();
+        Assert.That(ws.Log.Lines, Has.Some.Contains("hosts now, but the certificate flatnet signed for it (10.100.3.1/16) is valid until")
+            .And.Some.Contains("fix: ./build.sh --target=RevokeHost --host=host-c"));
+
+        var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
+        confirmed.RevokeHost("host-c");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().PackageAll();
+        Assert.That(ws.Log.Lines, Has.None.Contains("host-c is in no file"), "revoked: nothing left to warn of");
+    }
+
     /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
     [Test]
     public void StatusNamesTheHostsItDoesNotReadInsteadOfCountingNone()
