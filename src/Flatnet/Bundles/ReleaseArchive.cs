@@ -62,7 +62,7 @@ public static partial class ReleaseArchive
             else if (old != value) lines.Add($"- changed {key}: {old} -> {value}");
         }
         lines.AddRange(previous.Keys.Where(k => !current.ContainsKey(k)).Order(Output.NaturalOrder.Instance).Select(k => $"- removed {k}: {previous[k]}"));
-        return lines.Count == 0 ? ["- no inventory changes (bundles rebuilt)"] : lines;
+        return lines.Count == 0 ? ["- no inventory changes"] : lines;
     }
 
     public static IReadOnlyDictionary<string, string>? ReadSnapshot(string releaseZip)
@@ -108,10 +108,30 @@ public static partial class ReleaseArchive
         if (!Directory.Exists(folder)) return null;
         return Directory.GetFiles(folder, "flatnet-*.zip")
             .Select(f => (File: f, Version: Path.GetFileNameWithoutExtension(f)["flatnet-".Length..]))
-            .Where(r => r.Version != version && VersionPattern().IsMatch(r.Version))
-            .OrderBy(r => System.Version.Parse(r.Version.Split('-', '+')[0]))
-            .ThenBy(r => r.Version, StringComparer.Ordinal)
+            .Where(r => VersionPattern().IsMatch(r.Version) && CompareVersions(r.Version, version) < 0)
+            .OrderBy(r => r.Version, Comparer<string>.Create(CompareVersions))
             .Select(r => r.File).LastOrDefault();
+    }
+
+    /// <summary>
+    /// Release order as Semantic Versioning has it: MAJOR.MINOR.PATCH as numbers, a pre-release (1.0.0-rc1) before its
+    /// release (1.0.0), build metadata (+...) not counted; equal ones in ordinal order, so the order is total.
+    /// </summary>
+    public static int CompareVersions(string a, string b)
+    {
+        static (Version Core, string? Pre) Parts(string v)
+        {
+            var noBuild = v.Split('+')[0];
+            var dash = noBuild.IndexOf('-');
+            return dash < 0 ? (Version.Parse(noBuild), null) : (Version.Parse(noBuild[..dash]), noBuild[(dash + 1)..]);
+        }
+        var (ca, pa) = Parts(a);
+        var (cb, pb) = Parts(b);
+        var order = ca.CompareTo(cb);
+        if (order != 0) return order;
+        if (pa is null != pb is null) return pa is null ? 1 : -1;
+        order = string.CompareOrdinal(pa ?? "", pb ?? "");
+        return order != 0 ? order : string.CompareOrdinal(a, b);
     }
 
     public static byte[] Build(string version, IReadOnlyList<(string Host, byte[] Zip)> bundles, SortedDictionary<string, string> snapshot,

@@ -56,6 +56,25 @@ public class ReleasingTests
     }
 
     [Test]
+    public void AReleasesChangesAreSinceTheReleaseBeforeItInVersionOrder()
+    {
+        Assert.That(new[] { "1.0.0", "1.0.0-rc1", "10.0.0", "2.0.0", "1.0.0+build.7", "1.0.1-beta" }.Order(Comparer<string>.Create(global::Flatnet.Bundles.ReleaseArchive.CompareVersions)),
+            Is.EqualTo(new[] { "1.0.0-rc1", "1.0.0", "1.0.0+build.7", "1.0.1-beta", "2.0.0", "10.0.0" }));
+
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.1.0", includeKeys: true);
+        ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\ndeploy:\n  transport: none\n");
+        ws.ControlPlane().Release("2.0.0", includeKeys: true);
+        // A fix released on the 1.x line after 2.0.0 is compared with 1.1.0, not with the newer 2.0.0.
+        var fix = ws.ControlPlane().Release("1.1.1", includeKeys: true);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("changes since flatnet-1.1.0:"));
+        Assert.That(fix.Changes, Does.Contain("- added host host-d: windows, 10.100.4.1/16, block 10.101.4.0/24, groups flatnet,gateway"));
+        // Asked again, an earlier release is the same release: up to date, whatever came after it.
+        File.Delete(Path.Combine(ws.Root, "hosts", "host-d.yaml"));
+        Assert.That(ws.ControlPlane().Release("1.1.0", includeKeys: true).Written, Is.False);
+    }
+
+    [Test]
     public void AReleaseInspectsTheZipsItShipsNotTheFoldersBesideThem()
     {
         using var ws = new TestWorkspace();
