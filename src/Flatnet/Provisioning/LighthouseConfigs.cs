@@ -25,15 +25,26 @@ public static class LighthouseConfigs
         {
             var model = HostModel.ForLighthouse(plan, lighthouse, context.Platforms.Linux.LighthouseFacts(Directory, "/usr/bin/nebula"));
             model = model with { Paths = model.Paths.WithPki(Directory) };
-            check.RunWithTwin(model, model.OverlayCidr, ["lighthouse"], context.NebulaFor(lighthouse.Name, lighthouse.Lighthouse.NebulaVersion));
-            context.ClaimArtifacts();
-            SafeFiles.ReplaceDirectory(Folder(context, lighthouse.Name), dir =>
+            var nebula = context.NebulaFor(lighthouse.Name, lighthouse.Lighthouse.NebulaVersion);
+            var files = new Dictionary<string, byte[]>
             {
-                File.WriteAllText(Path.Combine(dir, "config.yaml"), context.Renderer.RenderConfig(model));
-                File.WriteAllBytes(Path.Combine(dir, "ca.crt"), context.Ca.TrustedPem());
-                File.WriteAllText(Path.Combine(dir, "README.md"), context.Renderer.Templates.Render("lighthouse-README.md.scriban", model));
+                ["config.yaml"] = System.Text.Encoding.UTF8.GetBytes(context.Renderer.RenderConfig(model)),
+                ["ca.crt"] = context.Ca.TrustedPem(),
+                ["README.md"] = System.Text.Encoding.UTF8.GetBytes(context.Renderer.Templates.Render("lighthouse-README.md.scriban", model)),
+                // Which nebula checked it: the same config checked by another release is checked again.
+                [".checked-with"] = System.Text.Encoding.UTF8.GetBytes(nebula.Version + "\n"),
+            };
+            var folder = Folder(context, lighthouse.Name);
+            written.Add(Path.Combine(folder, "config.yaml"));
+            // The same files as last time: nothing is written or checked again (a run changes only what changed).
+            if (files.All(f => File.Exists(Path.Combine(folder, f.Key)) && !TempFolders.IsLink(Path.Combine(folder, f.Key))
+                               && File.ReadAllBytes(Path.Combine(folder, f.Key)).AsSpan().SequenceEqual(f.Value))) continue;
+            check.RunWithTwin(model, model.OverlayCidr, ["lighthouse"], nebula);
+            context.ClaimArtifacts();
+            SafeFiles.ReplaceDirectory(folder, dir =>
+            {
+                foreach (var (name, bytes) in files) File.WriteAllBytes(Path.Combine(dir, name), bytes);
             }, context.Log);
-            written.Add(Path.Combine(Folder(context, lighthouse.Name), "config.yaml"));
         }
         if (written.Count > 0)
             context.Log.Info($"lighthouse config(s) for their operators: {string.Join(", ", written.Select(Workspace.Relative))}");

@@ -23,6 +23,28 @@ public class LighthouseConfigsTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("lighthouse config(s) for their operators: "));
     }
 
+    /// <summary>Battery 8: every PackageAll rewrote the lighthouse's folder with the same bytes, signed a throwaway certificate and ran nebula -test.</summary>
+    [Test]
+    public void AnUnchangedLighthouseConfigIsNeitherWrittenNorCheckedAgain()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var config = new FileInfo(Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses", "lighthouse", "config.yaml"));
+        var written = (config.LastWriteTimeUtc, File.ReadAllText(config.FullName));
+        File.WriteAllText(Path.Combine(config.DirectoryName!, "notes.txt"), "the operator's own\n");
+        Thread.Sleep(20);
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().PackageAll();
+        config.Refresh();
+        Assert.That((config.LastWriteTimeUtc, File.ReadAllText(config.FullName)), Is.EqualTo(written));
+        Assert.That(ws.Log.Lines, Has.None.Contains("notes.txt"), "said once, when the folder was last written");
+
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        ws.ControlPlane().PackageAll();
+        Assert.That(File.ReadAllText(config.FullName), Does.Contain("port: 4243"), "a change is written");
+        Assert.That(File.ReadAllText(Path.Combine(config.DirectoryName!, "notes.txt")), Is.EqualTo("the operator's own\n"));
+    }
+
     [Test]
     public void ARevocationReachesTheLighthousesConfigFirst()
     {
