@@ -11,6 +11,12 @@ public sealed class YamlLines(string file)
 {
     private readonly List<string> _lines = System.IO.File.ReadAllLines(file).ToList();
 
+    // The file's own line ending, byte order mark and final line break, kept as they were: an edit changes its lines only.
+    private readonly byte[] _bytes = System.IO.File.ReadAllBytes(file);
+    private string NewLine => _bytes.AsSpan().IndexOf("\r\n"u8) >= 0 ? "\r\n" : "\n";
+    private bool Bom => _bytes.AsSpan().StartsWith("\uFEFF"u8);
+    private bool EndsWithBreak => _bytes.Length == 0 || _bytes[^1] == (byte)'\n';
+
     public string File => file;
     public bool Changed { get; private set; }
 
@@ -56,7 +62,9 @@ public sealed class YamlLines(string file)
 
     public void Save()
     {
-        if (Changed) SafeFiles.WriteAllText(file, string.Join("\n", _lines) + "\n");
+        if (!Changed) return;
+        var text = string.Join(NewLine, _lines) + (EndsWithBreak ? NewLine : "");
+        SafeFiles.WriteFile(file, t => System.IO.File.WriteAllText(t, text, new System.Text.UTF8Encoding(Bom)));
     }
 
     private IReadOnlyDictionary<string, int> Lines()

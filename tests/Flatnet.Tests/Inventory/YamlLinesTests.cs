@@ -23,6 +23,18 @@ public class YamlLinesTests
         _folders.Clear();
     }
 
+    /// <summary>Battery 8: Init rewrote every line of a CRLF file and dropped its byte order mark.</summary>
+    [Test]
+    public void AFileWithCrlfAndAByteOrderMarkKeepsThemAndEveryOtherByte()
+    {
+        var (yaml, file) = Of("");
+        System.IO.File.WriteAllBytes(file, [0xEF, 0xBB, 0xBF, .. "# mine\r\nlisten_port: 4242\r\nname: flatnet"u8]);
+        yaml = new YamlLines(file);
+        Assert.That(yaml.Set("listen_port", "4343"), Is.True);
+        yaml.Save();
+        Assert.That(System.IO.File.ReadAllBytes(file), Is.EqualTo(new byte[] { 0xEF, 0xBB, 0xBF }.Concat("# mine\r\nlisten_port: 4343\r\nname: flatnet"u8.ToArray())));
+    }
+
     [Test]
     public void AValueIsReplacedWhereItIsWrittenAndItsCommentStays()
     {
