@@ -1,3 +1,5 @@
+using Flatnet.Files;
+using Flatnet.Verification;
 using Flatnet.Output;
 using Flatnet.Pki;
 
@@ -43,6 +45,7 @@ public static class CertificateRenewal
         var due = left.Where(l => l.Days < withinDays).OrderBy(l => l.Host, NaturalOrder.Instance).ToList();
         if (due.Count == 0)
         {
+            PendingByHand(context);
             var soonest = left.OrderBy(l => l.Days).FirstOrDefault();
             context.Log.Info($"RenewCerts: nothing to renew: no host certificate has fewer than {withinDays} days left" +
                              (soonest.Host is null ? "" : $" (the soonest: {soonest.Host}, {soonest.Days} days)"));
@@ -65,18 +68,51 @@ public static class CertificateRenewal
                 due.RemoveAll(d => d.Host == host);
             }
         }
-        // Installed by hand: renewed here, deployed by a person (the bundle says how); the others in verified waves.
+        // Installed by hand: renewed here, deployed by a person (the bundle says how), and pending until they say it is
+        // installed (a later run must not forget it: the host runs the old certificate until then); the others in
+        // verified waves.
         var byHand = due.Select(d => d.Host).Where(h => plan.Host(h).Host.Deploy.Transport == Inventory.DeployTransport.None).ToList();
         foreach (var host in byHand)
         {
             HostPipeline.Package(context, host);
-            context.Log.Info($"RenewCerts: {host} is installed by hand: install {Workspace.Relative(context.Workspace.BundlePath(host))} there before {DateTimeOffset.UtcNow.AddDays(due.First(d => d.Host == host).Days):yyyy-MM-dd}");
+            SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{DateTimeOffset.UtcNow.AddDays(due.First(d => d.Host == host).Days):yyyy-MM-dd}\n");
         }
         var rolled = due.Select(d => d.Host).Except(byHand).ToList();
         if (rolled.Count > 0) Rollouts.Roll(context, rolled, waveSize);
         if (failed.Count > 0)
             throw new FlatnetException($"{failed.Count} host(s) due could not be renewed (the others were{(rolled.Count > 0 ? ", and rolled out" : "")}):\n  " + string.Join("\n  ", failed),
                 "fix each as its own line says, then run RenewCerts again: it renews what is still due");
+        PendingByHand(context);
         return due.Select(d => d.Host).ToList();
+    }
+
+    /// <summary>A host installed by hand whose renewed bundle a person has not said is installed: the day its old certificate ends.</summary>
+    private static string AwaitingInstall(FlatnetContext context, string host) => Path.Combine(context.Workspace.HostDirectory(host), "renewal-awaiting-install");
+
+    /// <summary>
+    /// The hosts installed by hand whose renewal is not installed yet, named on every run until a person says so
+    /// (--manual-steps-done, which records it): as UpdatePeers and RevokeHost keep such hosts pending.
+    /// </summary>
+    private static void PendingByHand(FlatnetContext context)
+    {
+        var confirmed = context.Arguments.Flag("manual-steps-done");
+        var pending = new List<(string Host, string Why)>();
+        foreach (var h in context.Plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None))
+        {
+            var marker = AwaitingInstall(context, h.Name);
+            if (!File.Exists(marker)) continue;
+            if (confirmed && !InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name)) InstalledBundle.ConfirmByHand(context.Workspace, h.Name);
+            if (InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name))
+            {
+                File.Delete(marker);
+                context.Log.Info($"RenewCerts: {h.Name}: its renewed certificate is installed (confirmed)");
+                continue;
+            }
+            var by = InputFiles.ReadAllText(marker, InputFiles.StateLimit, "the renewal's record").Trim();
+            pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}, before {Output.Terminal.OneLine(by)}, when the certificate it runs ends"));
+        }
+        if (pending.Count > 0)
+            throw new PendingHosts($"renewed, but installed by hand and not yet installed: {string.Join(", ", pending.Select(p => $"{p.Host} ({p.Why})"))}",
+                ["install each named zip on its host (its install script, as its README says), then run ./build.sh --target=RenewCerts --manual-steps-done"], pending);
     }
 }

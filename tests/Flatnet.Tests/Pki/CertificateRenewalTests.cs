@@ -34,12 +34,22 @@ public class CertificateRenewalTests
         ws.ControlPlane().PackageAll();
         var before = new[] { "host-a", "host-b", "host-c" }.ToDictionary(h => h, h => Fingerprint(ws, h));
 
-        var renewed = ws.ControlPlane().RenewCerts(withinDays: 400);
+        var pending = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RenewCerts(withinDays: 400))!;
 
-        Assert.That(renewed, Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
         Assert.That(before.Where(b => Fingerprint(ws, b.Key) == b.Value), Is.Empty, "every one re-signed");
-        Assert.That(ws.Log.Lines, Has.Some.Match(@"^RenewCerts: host-b is installed by hand: install \S*bundles/host-b\.zip there before \d{4}-\d\d-\d\d$"));
+        Assert.That(pending.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
+        Assert.That(pending.Message, Does.Match(@"host-b \(install by hand: \S*bundles/host-b\.zip, before \d{4}-\d\d-\d\d, when the certificate it runs ends\)"));
         Assert.That(ws.ControlPlane().PackageAll().Where(p => p.Written), Is.Empty, "the bundles carry the new certificates already");
+
+        // Battery 8: the next run said "nothing to renew" while the hosts still ran the old certificates.
+        var again = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RenewCerts(withinDays: 10))!; // 30-day certificates, just renewed
+        Assert.That(again.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
+        Assert.That(string.Join("\n", again.Fixes), Does.Contain("--manual-steps-done"));
+        PrintedCommandsTests.AssertAccepted(string.Join("\n", again.Fixes));
+        var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
+        Assert.That(confirmed.RenewCerts(withinDays: 10), Is.Empty);
+        Assert.That(ws.Log.Lines, Has.Some.EqualTo("RenewCerts: host-b: its renewed certificate is installed (confirmed)"));
+        Assert.DoesNotThrow(() => ws.ControlPlane().RenewCerts(withinDays: 10), "confirmed: nothing pending any more");
     }
 
     /// <summary>
