@@ -108,13 +108,16 @@ public abstract partial class HostPlatform
     public HostProbe Probe(HostModel model, IHostConnection connection, IReadOnlyList<ProbeTarget> fromHost, IReadOnlyList<ProbeTarget> fromWsl, IReadOnlyList<string>? names = null)
     {
         names ??= [];
-        var wsl = model.Wsl && (fromWsl.Count > 0 || names.Count > 0) ? Carried(PingProbe("wsl", fromWsl, names)) : "";
+        // WSL2's part reaches it on its standard input, never in a command line: it grows with the fleet, and a command
+        // line has limits (CreateProcess 32,767 characters on Windows, one argument 131,072 bytes on Linux).
+        var wsl = model.Wsl && (fromWsl.Count > 0 || names.Count > 0) ? PingProbe("wsl", fromWsl, names) : "";
         var attempts = fromHost.Concat(fromWsl).Select(t => t.Attempts).DefaultIfEmpty(1).Max();
         var r = RunScript(connection, ProbeScript(model, fromHost, wsl, names), TimeSpan.FromSeconds(attempts * 2 + 30));
         return HostProbe.Parse(r.StdOut, r.StdErr + "\n" + r.StdOut);
     }
 
-    protected abstract string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried, IReadOnlyList<string> names);
+    /// <param name="wslScript">the POSIX sh script WSL2 runs from its standard input ("" for none).</param>
+    protected abstract string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslScript, IReadOnlyList<string> names);
 
     /// <summary>templates/remote/ping-probe.sh: POSIX sh that pings every target at once, one JSON object per target, and resolves every name.</summary>
     protected string PingProbe(string from, IReadOnlyList<ProbeTarget> targets, IReadOnlyList<string> names) =>

@@ -147,14 +147,14 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
 
     protected override string HostPing(string target, int attempts, string loop) => Script("ping", new { Target = target, Attempts = attempts });
 
-    /// <param name="wslCarried">`echo B64 | base64 -d | sh`: no quote or backslash, so one pair of double quotes keeps it one argument for wsl.exe.</param>
-    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslCarried, IReadOnlyList<string> names)
+    protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslScript, IReadOnlyList<string> names)
     {
         var probe = Script("probe", new
         {
-            Targets = fromHost, WslCarried = wslCarried, Names = names,
-            WslArguments = string.Join(' ', model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Append("sh").Append("-c").Append($"\"{wslCarried}\"")),
+            Targets = fromHost, WslScript = wslScript, Names = names,
+            // sh -s: WSL2's part is read from wsl.exe's standard input (the probe writes it there), whatever its size.
+            WslArguments = string.Join(' ', model.WslCommand.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Append("sh").Append("-s")),
         });
-        return wslCarried.Length > 0 ? AsWslOwner(model, probe) : probe;
+        return wslScript.Length > 0 ? AsWslOwner(model, probe) : probe;
     }
 }

@@ -72,6 +72,36 @@ public class CommandLengthTests
     }
 
     /// <summary>
+    /// VerifyPing's probe gives WSL2 a script that grows with the fleet (a ping and a name per peer): it reaches WSL2 on
+    /// its standard input, so the command that starts it (wsl.exe's CreateProcess line, 32,767 characters; one Linux
+    /// argument, 131,072 bytes) stays the same size for 300 hosts as for 3.
+    /// </summary>
+    [Test]
+    public void TheProbesWslPartTravelsOnStandardInputWhateverTheFleetsSize()
+    {
+        using var ws = Office();
+        var plan = ws.ControlPlane().Context.Plan;
+        var targets = Enumerable.Range(1, 600).Select(i => new ProbeTarget($"10.{100 + i % 2}.{i / 2 % 250}.1", 4)).ToList();
+        var names = Enumerable.Range(1, 600).Select(i => $"office-workstation-{i:000}-wsl").ToList();
+        foreach (var h in new[] { plan.Host("pc-1"), plan.Host("lx-21") })
+        {
+            var model = TestWorkspace.Platforms.Model(plan, h);
+            var platform = TestWorkspace.Platforms.For(model);
+            var c = new RecordingConnection(home: platform is WindowsPlatform ? "/C:/Users/it-admin" : "/root");
+            platform.Probe(model, c, targets, targets, names);
+            var written = string.Join("\n", c.Written.Values);
+            // A script run as WSL2's owner travels inside its task's script, base64 (a file, never a command line).
+            var script = written + string.Concat(System.Text.RegularExpressions.Regex.Matches(written, @"FromBase64String\('([A-Za-z0-9+/=]+)'\)")
+                .Select(m => "\n" + System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(m.Groups[1].Value))));
+            Assert.That(script, Does.Contain("office-workstation-600-wsl"), "the names are asked");
+            var starts = script.Split('\n').Where(l => l.Contains("$wsl.Arguments =") || l.Contains("sh -s")).ToList();
+            Assert.That(starts, Is.Not.Empty.And.All.Length.LessThan(300), $"{h.Name}: {string.Join(" | ", starts)}");
+            Assert.That(script, Does.Not.Contain("base64 -d"), "nothing carried inside a command line");
+            Assert.That(written.Length, Is.GreaterThan(20_000), "the script itself does grow with the fleet: it is a file");
+        }
+    }
+
+    /// <summary>
     /// What the design replaced: the same probe sent inline (-EncodedCommand, base64 of UTF-16) for one PC of the
     /// 20 with its owner elsewhere is far over cmd.exe's limit, and the test connection refuses it as cmd.exe does.
     /// </summary>
