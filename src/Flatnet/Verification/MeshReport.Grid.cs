@@ -113,11 +113,16 @@ public static partial class MeshReport
         }
     }
 
+    /// <summary>The names' line of the matrix's heading: how many resolve as planned, and those that do not (their fixes are among the problems).</summary>
+    private static string NamesLine(PingMatrix matrix) => matrix.Names.Count == 0 ? ""
+        : $" Names: {matrix.Names.Count(n => n.Ok)} of {matrix.Names.Count} resolve" +
+          (matrix.NameFailures.Count == 0 ? "." : $"; not: {E(string.Join(", ", matrix.NameFailures.Take(10).Select(n => $"{n.Name} from {n.From}")))}{(matrix.NameFailures.Count > 10 ? ", ..." : "")}.");
+
     /// <summary>Past <see cref="RingLimit"/> hosts the ping matrix is hundreds of columns: the pairs that failed, listed; the whole matrix is ping-matrix.json.</summary>
     private static void FailedPairs(StringBuilder html, PingMatrix matrix)
     {
         html.Append($"<h2>Ping matrix</h2>\n<p>{matrix.Results.Count(r => r.Ok)} of {matrix.Results.Count} pairs reach each other" +
-                    " (every pair: artifacts/verify/ping-matrix.json).</p>\n");
+                    $" (every pair: artifacts/verify/ping-matrix.json).{NamesLine(matrix)}</p>\n");
         if (matrix.Failures.Count == 0) return;
         html.Append("<table id=\"matrix\"><tr><th>from</th><th>to</th><th>target</th><th>found</th></tr>\n");
         foreach (var f in matrix.Failures)

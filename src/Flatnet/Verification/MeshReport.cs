@@ -197,7 +197,7 @@ public static partial class MeshReport
     {
         var ends = picture.Nodes.Where(n => n.Kind != "lighthouse").Select(n => n.Id).ToList();
         var results = matrix.Results.GroupBy(r => (r.From, r.To)).ToDictionary(g => g.Key, g => g.First());
-        html.Append($"<h2>Ping matrix</h2>\n<p>{matrix.Results.Count(r => r.Ok)} of {matrix.Results.Count} pairs reach each other.</p>\n<table id=\"matrix\"><tr><th>from \\ to</th>");
+        html.Append($"<h2>Ping matrix</h2>\n<p>{matrix.Results.Count(r => r.Ok)} of {matrix.Results.Count} pairs reach each other.{NamesLine(matrix)}</p>\n<table id=\"matrix\"><tr><th>from \\ to</th>");
         foreach (var to in ends) html.Append($"<th>{E(to)}</th>");
         html.Append("</tr>\n");
         foreach (var from in ends)

@@ -70,6 +70,9 @@ public class MeshPictureTests
         Assert.That(html, Does.Contain("<table id=\"matrix\">").And.Contain("measured by VerifyPing at 1970-01-01 00:00:00 UTC"));
         Assert.That(html.IndexOf("id=\"headline\"", StringComparison.Ordinal), Is.LessThan(html.IndexOf("<line", StringComparison.Ordinal)), "the headline comes before the drawing");
         Assert.That(html, Does.Contain(">1 of 3 hosts healthy, 3 link(s) down<"), "host-b does not reach host-c, whose Nebula runs: both are counted out");
+
+        var named = MeshFixture.Matrix(plan) with { Names = [new("host-a", "host-b", "10.100.2.1", "10.100.2.1"), new("host-a/wsl", "host-c-wsl", "10.101.3.1", "")] };
+        Assert.That(MeshReport.Html(MeshPicture.FromMatrix(plan, named), DateTimeOffset.UnixEpoch), Does.Contain("Names: 1 of 2 resolve; not: host-c-wsl from host-a/wsl."));
     }
 
     [Test]
