@@ -102,13 +102,14 @@ public static partial class ReleaseArchive
         }
     }
 
-    /// <summary>The newest release in the folder other than <paramref name="version"/>, by version number.</summary>
-    public static string? Previous(string folder, string version)
+    /// <summary>The release just before <paramref name="version"/> in version order (<see cref="CompareVersions"/>).</summary>
+    /// <param name="version">the release whose predecessor is asked; null: the newest release there is.</param>
+    public static string? Previous(string folder, string? version)
     {
         if (!Directory.Exists(folder)) return null;
         return Directory.GetFiles(folder, "flatnet-*.zip")
             .Select(f => (File: f, Version: Path.GetFileNameWithoutExtension(f)["flatnet-".Length..]))
-            .Where(r => VersionPattern().IsMatch(r.Version) && CompareVersions(r.Version, version) < 0)
+            .Where(r => VersionPattern().IsMatch(r.Version) && (version is null || CompareVersions(r.Version, version) < 0))
             .OrderBy(r => r.Version, Comparer<string>.Create(CompareVersions))
             .Select(r => r.File).LastOrDefault();
     }

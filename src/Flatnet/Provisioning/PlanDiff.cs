@@ -31,7 +31,7 @@ public static class PlanDiff
         IReadOnlyList<HostView> before;
         if (against is null)
         {
-            var newest = ReleaseArchive.Previous(releases, "")
+            var newest = ReleaseArchive.Previous(releases, null)
                 ?? throw new UsageError("there is no release to compare with in " + Workspace.Relative(releases),
                     "run ./build.sh --target=Release --release=1.0.0 once, or pass --against=RELEASE.zip or a git ref (--against=main)", "--against");
             (label, before) = (Workspace.Relative(newest), FromRelease(context, newest));

@@ -44,7 +44,7 @@ public class AddressPlanTests
             "host-d.yaml: name: the name 'host-b' is already used by", "does not match the file name");
         yield return Case("a host named like another's WSL2", ws => ws.Write("host-a-wsl.yaml", "name: host-a-wsl\nindex: 4\n"),
             "host-a.yaml: name: its WSL2's name 'host-a-wsl' is the name of", "host-a-wsl.yaml", "fix: rename one of them, or set names: {enabled: false}");
-        yield return Case("a name suffix that is no DNS name", ws => ws.Edit("network.yaml", "listen_port:", "listen_port: 4242\nnames: {suffix: Office_LAN}"),
+        yield return Case("a name suffix that is no DNS name", ws => ws.Edit("network.yaml", "# suffix: office.lan", "  suffix: Office_LAN"),
             "network.yaml: ", "names.suffix: 'Office_LAN' is not a name suffix", "fix: use lower-case DNS labels joined by dots");
         yield return Case("duplicate overlay ip", ws => ws.Write("host-d.yaml", "name: host-d\nindex: 4\noverlay_ip: 10.100.2.1\n"),
             "host-d.yaml: overlay_ip: 10.100.2.1 is already used by host-b");

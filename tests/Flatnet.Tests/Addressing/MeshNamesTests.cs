@@ -20,11 +20,11 @@ public class MeshNamesTests
     public void ASuffixNamesEveryoneUnderItAndOffLeavesTheBlockEmpty()
     {
         using var ws = new TestWorkspace();
-        ws.Edit("network.yaml", "listen_port:", "listen_port: 4242\nnames: {suffix: office.lan}");
+        ws.Edit("network.yaml", "# suffix: office.lan", "  suffix: office.lan");
         Assert.That(MeshNames.SeenFrom(ws.ControlPlane().Context.Plan, "host-a").Select(n => n.Name),
             Is.EqualTo(new[] { "lighthouse.office.lan", "host-b.office.lan", "host-c.office.lan", "host-b-wsl.office.lan", "host-c-wsl.office.lan" }));
 
-        ws.Edit("network.yaml", "names:", "names: {enabled: false}");
+        ws.Edit("network.yaml", "enabled:", "  enabled: false");
         var control = ws.ControlPlane();
         Assert.That(MeshNames.SeenFrom(control.Context.Plan, "host-a"), Is.Empty);
         // names.hosts is then empty: the install takes out a block an earlier bundle wrote, and writes none.
