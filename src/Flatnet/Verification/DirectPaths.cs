@@ -37,14 +37,24 @@ public sealed class DirectPaths(Func<HostAddresses, HostModel> model, Func<HostA
         AtOnce.Each(involved, h => NebulaAdmin.Run(connections[h.Name], admin, peersOf[h.Name].Select(p => $"close-tunnel -local-only {p.OverlayAddress}").ToList()));
         AtOnce.Each(involved, h => platformOf(h).Probe(model(h), connections[h.Name], peersOf[h.Name].Select(p => new ProbeTarget(p.OverlayAddress, 6)).ToList(), []));
         var after = tunnels.ToDictionary(kv => kv.Key, kv => kv.Value);
-        foreach (var (h, read) in involved.Zip(AtOnce.Each(involved, h => TunnelStates.Read(connections[h.Name], admin).States)))
-            if (read is not null) after[h.Name] = read;
+        // The pings answered, so each pair has a tunnel: one that reads as none yet is still settling (a handshake
+        // finishing on a loaded host): read again, a few times, a second apart.
+        for (var attempt = 0; attempt < 4; attempt++)
+        {
+            if (attempt > 0) Thread.Sleep(TimeSpan.FromSeconds(1));
+            foreach (var (h, read) in involved.Zip(AtOnce.Each(involved, h => TunnelStates.Read(connections[h.Name], admin).States)))
+                if (read is not null) after[h.Name] = read;
+            if (pairs.All(p => Known(after, p.A, p.B) && Known(after, p.B, p.A))) break;
+        }
         var names = pairs.Select(p => (Pair: $"{p.A.Name} - {p.B.Name}", Direct: Direct(after, p.A, p.B) && Direct(after, p.B, p.A))).ToList();
         return new Outcome(after, names.Where(n => n.Direct).Select(n => n.Pair).ToList(), names.Where(n => !n.Direct).Select(n => n.Pair).ToList());
     }
 
     private static bool Relayed(IReadOnlyDictionary<string, TunnelStates> tunnels, HostAddresses from, HostAddresses to) =>
         tunnels[from.Name].Of(to.OverlayAddress).StartsWith("relayed", StringComparison.Ordinal);
+
+    private static bool Known(IReadOnlyDictionary<string, TunnelStates> tunnels, HostAddresses from, HostAddresses to) =>
+        tunnels[from.Name].Of(to.OverlayAddress) != "-";
 
     private static bool Direct(IReadOnlyDictionary<string, TunnelStates> tunnels, HostAddresses from, HostAddresses to) =>
         tunnels[from.Name].Of(to.OverlayAddress).StartsWith("direct", StringComparison.Ordinal);

@@ -77,6 +77,12 @@ public sealed class MeshVerifier(AddressPlan plan, Func<HostAddresses, HostModel
         var unreached = !probe.Running ? [] : plan.Lighthouses.Where(l => !probe.Of("host", l.OverlayAddress).Ok).Select(l => l.Name).ToList();
         // After the pings: they bring up tunnels that were not there before.
         var (tunnels, unread) = probe.Running && admin is not null ? TunnelStates.Read(c, admin) : (TunnelStates.Unknown, "");
+        // A ping answered, so its tunnel exists: one that reads as none yet is still settling on a loaded host.
+        if (tunnels is not null && admin is not null && pings.Any(p => p.Ok && p.From == from.Name && tunnels.Of(p.Target) == "-"))
+        {
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+            tunnels = TunnelStates.Read(c, admin).States ?? tunnels;
+        }
         // Each name from the host and from its WSL2, as it resolved it ("" when the probe said nothing of it).
         string Resolved(string side, string name) => probe.Names.FirstOrDefault(n => n.From == side && n.Name == name)?.Address ?? "";
         var checks = names.Select(n => new NameCheck(from.Name, n.Name, n.Address, Resolved("host", n.Name)))
