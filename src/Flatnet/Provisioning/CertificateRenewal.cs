@@ -101,8 +101,7 @@ public static class CertificateRenewal
         {
             var marker = AwaitingInstall(context, h.Name);
             if (!File.Exists(marker)) continue;
-            if (confirmed && !InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name)) InstalledBundle.ConfirmByHand(context.Workspace, h.Name);
-            if (InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name))
+            if (confirmed ? InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name))
             {
                 File.Delete(marker);
                 context.Log.Info($"RenewCerts: {h.Name}: its renewed certificate is installed (confirmed)");

@@ -138,7 +138,16 @@ public sealed class FlatnetContext : IDisposable
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<RenderedFile>> ShippedNebula = new();
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShippedNebulaDigest = new();
         public string? Templates;
+        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> BundlesWritten = new();
     }
+
+    /// <summary>
+    /// The hosts whose bundle this run wrote anew. --manual-steps-done says that the bundles named before are installed
+    /// by hand: never one built in the very run that says so (battery 9: a renewal made and confirmed at once).
+    /// </summary>
+    public bool BundleWrittenThisRun(string host) => _memo.BundlesWritten.ContainsKey(host);
+
+    public void BundleWritten(string host) => _memo.BundlesWritten[host] = true;
 
     /// <summary>
     /// Nebula's admin interface on every host (null when network.yaml turns it off): the key network.yaml records, or

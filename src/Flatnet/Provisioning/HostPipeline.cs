@@ -83,7 +83,9 @@ public static partial class HostPipeline
     private static bool InstalledByHand(FlatnetContext context, HostAddresses h)
     {
         if (h.Host.Deploy.Transport != Inventory.DeployTransport.None || !context.Arguments.Flag("manual-steps-done")) return false;
-        InstalledBundle.ConfirmByHand(context.Workspace, h.Name);
+        if (!InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)))
+            throw new FlatnetException($"{h.Name}: its bundle was built anew in this very run, so it cannot be installed yet: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}",
+                fix: $"install that zip on {h.Name} (its install script), then run this again with --manual-steps-done");
         context.Log.Info($"{h.Name}: installed by hand (confirmed by --manual-steps-done): {Workspace.Relative(context.Workspace.BundlePath(h.Name))}");
         return true;
     }

@@ -62,8 +62,7 @@ public static class PeerConvergence
             if (peer.Host.Deploy.Transport == Inventory.DeployTransport.None)
             {
                 // Nothing reaches it but a person: its bundle is ready, and it counts once they say it is installed.
-                if (confirmed && !InstalledBundle.IsConfirmedByHand(context.Workspace, peer.Name)) InstalledBundle.ConfirmByHand(context.Workspace, peer.Name);
-                if (InstalledBundle.IsConfirmedByHand(context.Workspace, peer.Name))
+                if (confirmed ? InstalledBundle.Confirm(context.Workspace, peer.Name, context.BundleWrittenThisRun(peer.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, peer.Name))
                 {
                     context.Log.Info($"{peer.Name}: installed by hand (confirmed)");
                     current.Add(peer.Name);

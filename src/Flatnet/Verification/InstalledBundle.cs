@@ -21,6 +21,16 @@ public static class InstalledBundle
         File.Exists(ByHandPath(workspace, host)) && File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
         && Files.InputFiles.ReadAllText(ByHandPath(workspace, host), Files.InputFiles.StateLimit, "the by-hand confirmation").Trim() == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
 
+    /// <summary>
+    /// --manual-steps-done for <paramref name="host"/>: its bundle is recorded as installed by hand, unless this run
+    /// wrote it (<paramref name="writtenThisRun"/>): nobody can have installed a bundle made a moment ago. Returns whether it is confirmed now.
+    /// </summary>
+    public static bool Confirm(Workspace workspace, string host, bool writtenThisRun)
+    {
+        if (!IsConfirmedByHand(workspace, host) && !writtenThisRun) ConfirmByHand(workspace, host);
+        return IsConfirmedByHand(workspace, host);
+    }
+
     public static void ConfirmByHand(Workspace workspace, string host) =>
         SafeFiles.WriteAllText(ByHandPath(workspace, host), Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json")) + "\n");
 

@@ -50,6 +50,10 @@ public class CertificateRenewalTests
         Assert.That(confirmed.RenewCerts(withinDays: 10), Is.Empty);
         Assert.That(ws.Log.Lines, Has.Some.EqualTo("RenewCerts: host-b: its renewed certificate is installed (confirmed)"));
         Assert.DoesNotThrow(() => ws.ControlPlane().RenewCerts(withinDays: 10), "confirmed: nothing pending any more");
+
+        // Battery 9: a host renewed in the very run that says the earlier ones are installed is not confirmed with them.
+        var renewedNow = Assert.Throws<PendingHosts>(() => confirmed.RenewCerts(withinDays: 400))!;
+        Assert.That(renewedNow.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }), "renewed a moment ago: nobody installed them yet");
     }
 
     /// <summary>

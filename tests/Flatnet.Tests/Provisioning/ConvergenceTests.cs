@@ -53,6 +53,8 @@ public class ConvergenceTests
         using var ws = HandInstalledFleet();
         var artifacts = ws.Workspace.HostDirectory("host-c");
         File.WriteAllText(Path.Combine(artifacts, "notes.txt"), "the user's own\n");
+        // The peers' new bundles are named first; a person installs them, then says so.
+        Assert.Throws<PendingHosts>(() => ws.ControlPlane().RemoveHost("host-c", deleteInventory: true));
         var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
         confirmed.RemoveHost("host-c", deleteInventory: true);
         Assert.That(File.ReadAllText(Path.Combine(artifacts, "notes.txt")), Is.EqualTo("the user's own\n"));
@@ -74,6 +76,7 @@ public class ConvergenceTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("hosts now, but the certificate flatnet signed for it (10.100.3.1/16) is valid until")
             .And.Some.Contains("fix: ./build.sh --target=RevokeHost --host=host-c"));
 
+        Assert.Throws<PendingHosts>(() => ws.ControlPlane().RevokeHost("host-c")); // the peers' new bundles, named
         var confirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
         confirmed.RevokeHost("host-c");
         ws.Log.Lines.Clear();

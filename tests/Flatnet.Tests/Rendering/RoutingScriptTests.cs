@@ -126,8 +126,31 @@ public class RoutingScriptTests
         // Half a block (its END line deleted by hand) is named, not guessed at.
         File.Delete(hosts);
         File.WriteAllText(hosts, mine + "# BEGIN flatnet names (old)\n10.100.3.1 host-c\n");
-        Assert.That(rig.WslRouting().StdOut, Does.Contain("has flatnet's BEGIN and END lines out of pairs (1 0)"));
+        Assert.That(rig.WslRouting().StdOut, Does.Contain("has flatnet's BEGIN and END lines out of pairs or out of order (1 BEGIN, 0 END)"));
         Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + "# BEGIN flatnet names (old)\n10.100.3.1 host-c\n"));
+
+        // Battery 9: an END line before the BEGIN line had everything from BEGIN to the file's end deleted.
+        var reversed = mine + "# END flatnet names\nuser1 x\n# BEGIN flatnet names\nuser3 z\nuser4 w\n";
+        File.WriteAllText(hosts, reversed);
+        Assert.That(rig.WslRouting().StdOut, Does.Contain("(1 BEGIN, 1 END, END first)"));
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(reversed));
+
+        // Names off (or --remove) on a file with no block and no last line break: not a byte changes, nothing said.
+        File.WriteAllText(hosts, "127.0.0.1 localhost");
+        var removed = rig.WslRouting("--remove");
+        Assert.That((removed.StdOut.Contains("names"), File.ReadAllText(hosts)), Is.EqualTo((false, "127.0.0.1 localhost")));
+
+        // An immutable hosts file (chattr +i) is named with its fix; the script goes on.
+        File.WriteAllText(hosts, mine);
+        Assert.That(global::Flatnet.Processes.ProcessRunner.Run("chattr", ["+i", hosts]).ExitCode, Is.EqualTo(0), "chattr works on the test machine's file system");
+        try
+        {
+            var immutable = rig.WslRouting();
+            Assert.That(immutable.ExitCode, Is.EqualTo(0), immutable.StdErr);
+            Assert.That(immutable.StdOut, Does.Contain($"warning: names: {hosts} cannot be written"));
+        }
+        finally { global::Flatnet.Processes.ProcessRunner.Run("chattr", ["-i", hosts]); }
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine));
     }
 
     [Test]

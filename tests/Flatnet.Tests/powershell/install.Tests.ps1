@@ -353,6 +353,12 @@ Describe 'install.ps1' {
         [IO.File]::WriteAllText($hosts, $text.Replace('10.100.3.1 host-c', '10.9.9.9 host-c'), [Text.Encoding]::GetEncoding(28591))
         Invoke-Install $site | Should -Contain "set: names (5) in $hosts"
         [IO.File]::ReadAllBytes($hosts) | Should -Be $after
+
+        # An END line before the BEGIN line is no block of flatnet's: named, and the file left exactly as it is.
+        $reversed = "127.0.0.1 localhost`r`n# END flatnet names`r`nmine 1`r`n# BEGIN flatnet names`r`nmine 2`r`n"
+        [IO.File]::WriteAllText($hosts, $reversed)
+        Invoke-Install $site | Should -Contain "warning: names: $hosts has flatnet's BEGIN and END lines out of pairs or out of order (1 BEGIN, 1 END); delete those lines and the names between them, then run this again"
+        [IO.File]::ReadAllText($hosts) | Should -Be $reversed
     }
 
     It 'changes nothing when run again with the same bundle' {

@@ -42,18 +42,26 @@ set_names() {
   count=0; [ "$mode" = remove ] || count=$(grep -cv '^#' "$block" || true)
   if [ -L "$f" ]; then echo "warning: names: $f is a symbolic link (another tool keeps it), so flatnet does not write its names there"; return 0; fi
   [ -e "$f" ] || { [ "$mode" = set ] && [ "$count" -gt 0 ]; } || return 0
-  pairs=$(awk 'index($0, "# BEGIN flatnet names") == 1 { b++ } index($0, "# END flatnet names") == 1 { e++ } END { print b + 0, e + 0 }' "$f" 2>/dev/null || echo "0 0")
+  # One BEGIN line, then one END line, or neither: anything else is not a block of flatnet's, and nothing is guessed.
+  pairs=$(awk 'index($0, "# BEGIN flatnet names") == 1 { b++; if (!bl) bl = NR } index($0, "# END flatnet names") == 1 { e++; if (!el) el = NR }
+    END { print b + 0 " BEGIN, " e + 0 " END" ((b == 1 && e == 1 && el < bl) ? ", END first" : "") }' "$f" 2>/dev/null || echo "0 BEGIN, 0 END")
   case "$pairs" in
-    "0 0"|"1 1") ;;
-    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs ($pairs); delete those lines and the names between them, then run this again"; return 0 ;;
+    "0 BEGIN, 0 END"|"1 BEGIN, 1 END") ;;
+    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs or out of order ($pairs); delete those lines and the names between them, then run this again"; return 0 ;;
   esac
+  # No block there and none to write: the file stays as it is, byte for byte (even without a last line break).
+  [ "$pairs" != "0 BEGIN, 0 END" ] || [ "$count" -gt 0 ] || return 0
   want=$(mktemp) || die "mktemp failed"
   { [ -e "$f" ] && awk 'index($0, "# BEGIN flatnet names") == 1 { skip = 1 } !skip { print } index($0, "# END flatnet names") == 1 { skip = 0 }' "$f"
     [ "$mode" = remove ] || cat "$block"; } >"$want"
   if cmp -s "$want" "$f"; then rm -f "$want"; return 0; fi
   # shellcheck disable=SC2034 # missing and changed are the caller's (_shell-steps' --check and its summary)
   if [ "$mode" = check ]; then rm -f "$want"; echo "missing: names ($count) in $f"; missing=1; return 0; fi
-  cat "$want" >"$f"
+  if ! cat "$want" 2>/dev/null >"$f"; then
+    rm -f "$want"
+    echo "warning: names: $f cannot be written (read-only, or immutable: lsattr shows it, chattr -i undoes it), so its names stay as they were"
+    return 0
+  fi
   rm -f "$want"
   if [ "$count" = 0 ]; then echo "removed: names from $f"; else echo "set: names ($count) in $f"; fi
   # shellcheck disable=SC2034

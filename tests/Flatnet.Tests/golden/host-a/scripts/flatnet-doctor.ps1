@@ -187,7 +187,8 @@ function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
     $text = if ($exists) { [IO.File]::ReadAllText($file, $latin1) } else { '' }
     $begins = [regex]::Matches($text, '(?m)^# BEGIN flatnet names').Count
     $ends = [regex]::Matches($text, '(?m)^# END flatnet names').Count
-    if ($begins -ne $ends -or $begins -gt 1) { return "warning: names: $file has flatnet's BEGIN and END lines out of pairs ($begins $ends); delete those lines and the names between them, then run this again" }
+    $inOrder = $begins -eq 0 -or [regex]::Match($text, '(?m)^# BEGIN flatnet names').Index -lt [regex]::Match($text, '(?m)^# END flatnet names').Index
+    if ($begins -ne $ends -or $begins -gt 1 -or -not $inOrder) { return "warning: names: $file has flatnet's BEGIN and END lines out of pairs or out of order ($begins BEGIN, $ends END); delete those lines and the names between them, then run this again" }
     $want = [regex]::Replace($text, '(?ms)^# BEGIN flatnet names.*?^# END flatnet names[^\n]*(\n|\z)', '')
     if ($count -gt 0) {
         if ($want.Length -gt 0 -and -not $want.EndsWith("`n")) { $want += "`r`n" }
