@@ -15,8 +15,12 @@ namespace Flatnet.Bundles;
 /// </summary>
 public static partial class ReleaseArchive
 {
-    /// <summary>MAJOR.MINOR.PATCH, each up to six digits (releases are sorted as System.Version, whose parts are ints), and an optional -suffix.</summary>
-    [GeneratedRegex(@"^\d{1,6}\.\d{1,6}\.\d{1,6}([-+][0-9A-Za-z.-]{1,64})?$")]
+    /// <summary>
+    /// A release's version as Semantic Versioning writes one: MAJOR.MINOR.PATCH without leading zeros, each up to six
+    /// digits, and an optional pre-release (-rc.1) whose numeric parts have no leading zeros either. No build metadata
+    /// (+...): SemVer orders 1.1.0+a and 1.1.0 alike, so they would be two releases of one version.
+    /// </summary>
+    [GeneratedRegex(@"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})(-((0|[1-9]\d{0,8}|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d{0,8}|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$")]
     public static partial Regex VersionPattern();
 
     /// <summary>The private keys a bundle zip carries (any *.key, and any SSH private key), by entry name.</summary>
@@ -118,6 +122,21 @@ public static partial class ReleaseArchive
     /// Release order as Semantic Versioning has it: MAJOR.MINOR.PATCH as numbers, a pre-release (1.0.0-rc1) before its
     /// release (1.0.0), build metadata (+...) not counted; equal ones in ordinal order, so the order is total.
     /// </summary>
+    /// <summary>SemVer 11.4: dot-separated identifiers in turn; numeric ones as numbers (rc.2 before rc.10) and before alphanumeric ones; fewer identifiers first.</summary>
+    private static int ComparePreRelease(string a, string b)
+    {
+        var (x, y) = (a.Split('.'), b.Split('.'));
+        for (var i = 0; i < Math.Min(x.Length, y.Length); i++)
+        {
+            var (nx, ny) = (x[i].All(char.IsAsciiDigit), y[i].All(char.IsAsciiDigit));
+            var order = nx && ny ? x[i].Length != y[i].Length ? x[i].Length.CompareTo(y[i].Length) : string.CompareOrdinal(x[i], y[i])
+                : nx != ny ? (nx ? -1 : 1)
+                : string.CompareOrdinal(x[i], y[i]);
+            if (order != 0) return order;
+        }
+        return x.Length.CompareTo(y.Length);
+    }
+
     public static int CompareVersions(string a, string b)
     {
         static (Version Core, string? Pre) Parts(string v)
@@ -131,7 +150,7 @@ public static partial class ReleaseArchive
         var order = ca.CompareTo(cb);
         if (order != 0) return order;
         if (pa is null != pb is null) return pa is null ? 1 : -1;
-        order = string.CompareOrdinal(pa ?? "", pb ?? "");
+        order = ComparePreRelease(pa ?? "", pb ?? "");
         return order != 0 ? order : string.CompareOrdinal(a, b);
     }
 

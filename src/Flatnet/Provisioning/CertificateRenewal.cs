@@ -100,15 +100,19 @@ public static class CertificateRenewal
         foreach (var h in context.Plan.Active.Where(h => h.Host.Deploy.Transport == Inventory.DeployTransport.None))
         {
             var marker = AwaitingInstall(context, h.Name);
-            if (!File.Exists(marker)) continue;
+            // Anything at the record's place counts (a folder or a link too: a renewal is never forgotten by accident),
+            // and only a date read from a plain file is ever shown: a link could lead to any file, a key included.
+            if (!File.Exists(marker) && !Directory.Exists(marker) && !TempFolders.IsLink(marker)) continue;
             if (confirmed ? InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name))
             {
-                File.Delete(marker);
+                if (Directory.Exists(marker) && !TempFolders.IsLink(marker)) context.Log.Warn($"{Workspace.Relative(marker)} is a folder, not flatnet's record; left as it is");
+                else File.Delete(marker);
                 context.Log.Info($"RenewCerts: {h.Name}: its renewed certificate is installed (confirmed)");
                 continue;
             }
-            var by = InputFiles.ReadAllText(marker, InputFiles.StateLimit, "the renewal's record").Trim();
-            pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}, before {Output.Terminal.OneLine(by)}, when the certificate it runs ends"));
+            var by = TempFolders.IsLink(marker) || !File.Exists(marker) ? "" : InputFiles.ReadAllText(marker, InputFiles.StateLimit, "the renewal's record").Trim();
+            var day = System.Text.RegularExpressions.Regex.IsMatch(by, @"^\d{4}-\d\d-\d\d$") ? $", before {by}, when the certificate it runs ends" : "";
+            pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}{day}"));
         }
         if (pending.Count > 0)
             throw new PendingHosts($"renewed, but installed by hand and not yet installed: {string.Join(", ", pending.Select(p => $"{p.Host} ({p.Why})"))}",

@@ -17,7 +17,7 @@ public static class FleetRelease
     public static ReleaseOutcome Release(FlatnetContext context, string? version, bool includeKeys = false)
     {
         if (version is null || !ReleaseArchive.VersionPattern().IsMatch(version))
-            throw new UsageError($"'{Grammar.Shown(version ?? "")}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH, each a number of up to six digits, with an optional -suffix (1.2.0-rc1)", "--release");
+            throw new UsageError($"'{Grammar.Shown(version ?? "")}' is not a version like 1.2.0", "pass --release=MAJOR.MINOR.PATCH (Semantic Versioning: numbers without leading zeros, up to six digits each), with an optional pre-release (1.2.0-rc.1), no +build", "--release");
         var packed = FleetPackaging.PackageAll(context);
         var plan = context.Plan;
         // A host still to make its key has no bundle yet: the release ships the others and names it.

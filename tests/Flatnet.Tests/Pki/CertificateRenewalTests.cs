@@ -41,6 +41,15 @@ public class CertificateRenewalTests
         Assert.That(pending.Message, Does.Match(@"host-b \(install by hand: \S*bundles/host-b\.zip, before \d{4}-\d\d-\d\d, when the certificate it runs ends\)"));
         Assert.That(ws.ControlPlane().PackageAll().Where(p => p.Written), Is.Empty, "the bundles carry the new certificates already");
 
+        // Battery 9: the record is shown only as a date read from a plain file: a link to the CA key shows nothing of it.
+        var record = Path.Combine(ws.Workspace.HostDirectory("host-b"), "renewal-awaiting-install");
+        File.Delete(record);
+        File.CreateSymbolicLink(record, Path.Combine(ws.Root, "pki", "ca.key"));
+        var linked = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RenewCerts(withinDays: 10))!;
+        Assert.That(linked.Message, Does.Not.Contain("PRIVATE KEY").And.Contain("host-b (install by hand: "));
+        File.Delete(record);
+        File.WriteAllText(record, "2026-12-24\n");
+
         // Battery 8: the next run said "nothing to renew" while the hosts still ran the old certificates.
         var again = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RenewCerts(withinDays: 10))!; // 30-day certificates, just renewed
         Assert.That(again.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
