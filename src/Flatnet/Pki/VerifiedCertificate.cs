@@ -57,7 +57,8 @@ public static class VerifiedCertificate
     {
         get
         {
-            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg ? xdg
+            // A relative XDG_CACHE_HOME is ignored, as the XDG Base Directory specification says (it would land in the working tree).
+            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg) ? xdg
                 : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
             return Path.Combine(cache, "flatnet", "verified");
         }

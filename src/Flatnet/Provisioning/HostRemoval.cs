@@ -127,7 +127,9 @@ public static class HostRemoval
             context.Log.Info($"{h.Name}: deleted {h.Host.File}");
             var artifacts = context.Workspace.HostDirectory(h.Name);
             File.Delete(context.Workspace.BundlePath(h.Name));
-            if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))
+            if (TempFolders.IsLink(artifacts))
+                context.Log.Warn($"{h.Name}: {Workspace.Relative(artifacts)} is a link, not a folder flatnet made: nothing was deleted through it (its key and certificate, if they are behind it, are yours to delete)");
+            else if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))
                 context.Log.Info(SafeFiles.DeleteWritten(artifacts, FlatnetsOwn(artifacts), context.Log)
                     ? $"{h.Name}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})"
                     : $"{h.Name}: deleted its key, certificate and bundle; {Workspace.Relative(artifacts)} stays for the files above, which flatnet did not write");

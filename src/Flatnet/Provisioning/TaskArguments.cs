@@ -26,8 +26,16 @@ public sealed class TaskArguments(IReadOnlyDictionary<string, IReadOnlyList<stri
     public string? Value(string name) => values.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
 
     /// <summary>--host=NAME, which the per-host tasks need.</summary>
-    public string Host => Value("host") is { Length: > 0 } host ? host
-        : throw new UsageError("this target works on one host", "add --host=NAME; ./build.sh --target=Plan lists the hosts", "--host");
+    public string Host => OptionalHost ?? throw new UsageError("this target works on one host", "add --host=NAME; ./build.sh --target=Plan lists the hosts", "--host");
+
+    /// <summary>
+    /// --host=NAME when given (Status reads every host without it): a host's name as the inventory's grammar has it,
+    /// so a path (../x), a line break or a name no inventory could hold is refused as what it is, never looked up.
+    /// </summary>
+    public string? OptionalHost => Value("host") is { Length: > 0 } host ? NameOf(host, "--host") : null;
+
+    private static string NameOf(string name, string flag) => Inventory.Grammar.HostName(name) is null ? name
+        : throw new UsageError($"'{Inventory.Grammar.Shown(name)}' is not a host's name", "host names are lower-case letters, digits and '-' (host-c); ./build.sh --target=Plan lists them", flag);
 
     /// <summary>A whole number within a range, or the default when not given.</summary>
     public int Int(string name, int fallback, int min = 1, int max = int.MaxValue)
@@ -44,6 +52,6 @@ public sealed class TaskArguments(IReadOnlyDictionary<string, IReadOnlyList<stri
         var items = Value(name)?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         if (items is { Length: 0 })
             throw new UsageError($"names no {what}", $"list them separated by commas, e.g. --{name}=host-a,host-b, or leave --{name} out for all", "--" + name);
-        return items;
+        return what == "host" ? items?.Select(i => NameOf(i, "--" + name)).ToList() : items;
     }
 }

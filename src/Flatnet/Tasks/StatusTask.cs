@@ -12,5 +12,5 @@ public sealed class StatusTask : FlatnetTask
     public override bool Writes => false;
 
     public override void Run(FlatnetContext context) =>
-        FleetStatus.RequireHealthy(FleetStatus.Read(context, context.WantsJson, context.Arguments.Flag("wide"), context.Arguments.Value("host")));
+        FleetStatus.RequireHealthy(FleetStatus.Read(context, context.WantsJson, context.Arguments.Flag("wide"), context.Arguments.OptionalHost));
 }

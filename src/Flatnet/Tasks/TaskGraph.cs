@@ -90,6 +90,8 @@ public static class TaskGraph
         {
             _ when path is not null && Directory.Exists(path) && e.Message.Contains("directory", StringComparison.OrdinalIgnoreCase) =>
                 ($"{shown} is a folder where flatnet writes a file", $"move it aside (flatnet did not make it), {again}"),
+            _ when path is not null && File.Exists(path) && e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase) =>
+                ($"{shown} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {again}"),
             _ when path is not null && FileOnTheWay(path) is { } file =>
                 ($"{Output.Terminal.OneLine(Workspace.Relative(file))} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {again}"),
             UnauthorizedAccessException => ($"{(shown.Length > 0 ? shown : "a file")}: permission denied",

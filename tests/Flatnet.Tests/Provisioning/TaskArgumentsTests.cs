@@ -14,6 +14,20 @@ public class TaskArgumentsTests
         Assert.That(Args(("wave-size", "3")).Int("wave-size", 1), Is.EqualTo(3));
     }
 
+    /// <summary>Battery 9: --host=../../etc was looked up as a file name, and a line break in it forged a 'fix:' line.</summary>
+    [TestCase("../../etc")]
+    [TestCase("host-c/../host-a")]
+    [TestCase("host-a\nfix: rm -rf /")]
+    [TestCase("Host-A")]
+    public void AHostThatIsNoHostsNameIsRefusedAsSuch(string host)
+    {
+        var e = Assert.Throws<UsageError>(() => _ = Args(("host", host)).Host)!;
+        Assert.That(e.Message, Does.StartWith("--host: '").And.Contain("is not a host's name").And.Not.Contain(".yaml"));
+        Assert.That(e.Message.Split('\n').Where(l => l.TrimStart().StartsWith("fix:")), Has.Exactly(1).Items, "one fix, flatnet's");
+        Assert.That(Assert.Throws<UsageError>(() => Args(("hosts", "host-a," + host)).List("hosts"))!.Field, Is.EqualTo("--hosts"));
+        Assert.That(Args(("host", "host-c")).Host, Is.EqualTo("host-c"));
+    }
+
     [Test]
     public void ABareSwitchIsOnAsCakePassesIt()
     {

@@ -25,4 +25,22 @@ public class SystemRefusalTests
             .And.Contain("fix: move it aside (flatnet did not make it), then run the same command again"));
         Assert.That(run.StdErr, Does.Not.Contain("nothing half-written").And.Not.Contain("Is a directory :"));
     }
+
+    /// <summary>Battery 9: a file where artifacts/bundles goes was "the system refused a file operation ... already exists".</summary>
+    [Test]
+    public void AFileWhereFlatnetNeedsAFolderIsNamedAsSuch()
+    {
+        using var ws = new TestWorkspace();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
+        Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0));
+        var bundles = Path.Combine(ws.Workspace.ArtifactsDirectory, "bundles");
+        Directory.Delete(bundles, recursive: true);
+        File.WriteAllText(bundles, "mine\n");
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+
+        var run = new TestHostProcess(ws, "PackageAll").Wait();
+        Assert.That(run.ExitCode, Is.EqualTo(1));
+        Assert.That(run.StdErr, Does.Contain("artifacts/bundles is a file where flatnet needs a folder").And.Contain("fix: move it aside"));
+        Assert.That(File.ReadAllText(bundles), Is.EqualTo("mine\n"));
+    }
 }
