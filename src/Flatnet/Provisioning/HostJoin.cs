@@ -28,6 +28,13 @@ public static partial class HostJoin
         var inventory = context.Workspace.InventoryDirectory;
         var file = Path.Combine(inventory, host + ".yaml");
         var made = !File.Exists(file);
+        // Where its join script goes, checked before the host's file is written: something of the user's in the way
+        // stops Join with nothing written (a folder where the script goes, a file where its folder goes).
+        var scriptFolder = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host);
+        var scriptAt = Path.Combine(scriptFolder, platformOf.JoinScriptName);
+        if (File.Exists(scriptFolder) || Directory.Exists(scriptAt) && !TempFolders.IsLink(scriptAt))
+            throw new StateConflict($"{Workspace.Relative(File.Exists(scriptFolder) ? scriptFolder : scriptAt)} is a {(File.Exists(scriptFolder) ? "file" : "folder")} of yours where Join writes {(File.Exists(scriptFolder) ? "a folder" : "the join script")}; nothing was written",
+                "move it aside (flatnet did not make it), then run Join again", Workspace.Relative(File.Exists(scriptFolder) ? scriptFolder : scriptAt));
         if (made)
         {
             var (known, _, _) = InventoryLoader.Read(inventory);
@@ -54,7 +61,8 @@ public static partial class HostJoin
         var script = platform.JoinScript(entry, read.Network, deployKey);
         var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
         context.ClaimArtifacts();
-        SafeFiles.WriteAllText(path, script);
+        // The same script as last time stays as it is (a run changes only what changed).
+        if (!File.Exists(path) || TempFolders.IsLink(path) || File.ReadAllText(path) != script) SafeFiles.WriteAllText(path, script);
         context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half).\n" +
                          $"Copy it to {host} and run it once there as an administrator:\n" +
                          $"  {platform.JoinCommand}\n" +

@@ -45,6 +45,16 @@ public class JoinTests
         Assert.That(File.ReadAllText(script), Does.Contain($"$DeployKey = '{deploy}'").And.Contain("$HostName = 'host-d'"));
         Assert.That(File.ReadAllText(script), Does.Not.Contain("PRIVATE KEY"), "only the public half travels");
         Assert.That(key, Is.EqualTo(deploy));
+
+        // Battery 9: Join again writes nothing when the script is the same; a folder where a new host's script goes stops it before its file is made.
+        var written = File.GetLastWriteTimeUtc(outcome.Script!);
+        Thread.Sleep(20);
+        ws.ControlPlane().Join("host-e", "192.168.1.40", home: home);
+        Assert.That(File.GetLastWriteTimeUtc(outcome.Script!), Is.EqualTo(written));
+        Directory.CreateDirectory(Path.Combine(ws.Workspace.ArtifactsDirectory, "join", "host-f", "join.ps1"));
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Join("host-f", "192.168.1.41", home: home))!;
+        Assert.That(e.Message, Does.Contain("artifacts/join/host-f/join.ps1 is a folder of yours where Join writes the join script; nothing was written"));
+        Assert.That(File.Exists(ws.HostsFile("host-f.yaml")), Is.False);
     }
 
     [Test]
