@@ -94,6 +94,18 @@ public static class VerifiedCertificate
         });
     }
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Pruned = new();
+
+    /// <summary>The cache is kept bounded, once a run: memos a year old, and past <see cref="MaxMemos"/> the oldest, go (each only costs a nebula-cert run if asked again).</summary>
+    private static void Prune(string folder)
+    {
+        var memos = new DirectoryInfo(folder).EnumerateFiles().Where(f => f.LinkTarget is null).OrderByDescending(f => f.LastWriteTimeUtc).ToList();
+        foreach (var (memo, i) in memos.Select((m, i) => (m, i)))
+            if (i >= MaxMemos || memo.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-365)) memo.Delete();
+    }
+
+    public const int MaxMemos = 10_000;
+
     /// <summary>
     /// Written under a new name, then renamed: a reader sees a whole memo or none. A cache is a saving, never a
     /// condition: a home that cannot be written (a system account, a read-only container, a file in the way) or a
@@ -109,6 +121,7 @@ public static class VerifiedCertificate
             var temp = Path.Combine(Folder, $".{name}.{Guid.NewGuid():N}");
             File.WriteAllText(temp, text);
             File.Move(temp, Path.Combine(Folder, name), overwrite: true);
+            if (Pruned.TryAdd(Folder, true)) Prune(Folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

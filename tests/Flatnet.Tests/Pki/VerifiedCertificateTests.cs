@@ -47,6 +47,23 @@ public class VerifiedCertificateTests
         });
     }
 
+    /// <summary>Battery 9: the cache was never pruned (54,000 memos after a day of test runs): a run keeps it bounded.</summary>
+    [Test]
+    public void TheCacheIsKeptBoundedAndAYearOldMemoGoes()
+    {
+        using var ws = new TestWorkspace();
+        var cache = Path.Combine(ws.Root, "cache");
+        var folder = Path.Combine(cache, "flatnet", "verified");
+        Directory.CreateDirectory(folder);
+        var old = Path.Combine(folder, "old.print.json");
+        File.WriteAllText(old, "{}");
+        File.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddDays(-400));
+        for (var i = 0; i < global::Flatnet.Pki.VerifiedCertificate.MaxMemos + 50; i++) File.WriteAllText(Path.Combine(folder, $"{i:x8}.print.json"), "{}");
+        WithCache(cache, () => ws.ControlPlane().GenerateCert("host-b", force: true));
+        Assert.That(File.Exists(old), Is.False);
+        Assert.That(Directory.GetFiles(folder), Has.Length.LessThanOrEqualTo(global::Flatnet.Pki.VerifiedCertificate.MaxMemos + 2));
+    }
+
     /// <summary>Battery 8: memos in a folder another account made (a shared XDG_CACHE_HOME) vouched for a certificate of another CA.</summary>
     [Test]
     public void ACacheAnotherAccountOwnsOrOneReachedThroughALinkIsNeverBelieved()
