@@ -46,7 +46,6 @@ public sealed class FlatnetContext : IDisposable
     public TaskArguments Arguments { get; init; } = TaskArguments.None;
 
     public string BuildIdentity { get; init; } = FlatnetBuild.Identity;
-
     /// <summary>Where --json's document goes (build.sh's FLATNET_JSON_TO, a file it then prints alone); null: the log.</summary>
     public string? JsonTo { get; init; }
 
@@ -54,11 +53,7 @@ public sealed class FlatnetContext : IDisposable
     public bool WantsJson => Arguments.Flag("json");
 
     /// <summary>Prints a document meant for a program or a file (--json, Plan --diff --format=md): to <see cref="JsonTo"/> when set, else as one log line.</summary>
-    public void PrintDocument(string document)
-    {
-        if (JsonTo is null) Log.Info(document.TrimEnd());
-        else File.WriteAllText(JsonTo, document);
-    }
+    public void PrintDocument(string document) { if (JsonTo is null) Log.Info(document.TrimEnd()); else File.WriteAllText(JsonTo, document); }
 
     /// <summary>The inventory as an address plan: loaded and validated on first use, its warnings said once.</summary>
     public AddressPlan Plan
@@ -131,7 +126,7 @@ public sealed class FlatnetContext : IDisposable
     /// <summary>The templates' SHA-256 (names and contents), once per run: part of every bundle's inputs.</summary>
     public string TemplatesFingerprint => _memo.Templates ??= Bundles.BundleInputs.OfFolder(Workspace.TemplatesDirectory);
 
-    /// <summary>What one run asks once and every worker shares: tool instances, the Windows release, the templates' hash.</summary>
+    /// <summary>What one run asks once and every worker shares: tool instances, the Windows release, the templates' hash, the bundles written.</summary>
     private sealed class RunMemo
     {
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Nebula> Nebulas = new();
@@ -141,12 +136,8 @@ public sealed class FlatnetContext : IDisposable
         public readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> BundlesWritten = new();
     }
 
-    /// <summary>
-    /// The hosts whose bundle this run wrote anew. --manual-steps-done says that the bundles named before are installed
-    /// by hand: never one built in the very run that says so (battery 9: a renewal made and confirmed at once).
-    /// </summary>
+    /// <summary>Whether this run wrote the host's bundle anew: --manual-steps-done never confirms such a bundle (nobody installed it yet).</summary>
     public bool BundleWrittenThisRun(string host) => _memo.BundlesWritten.ContainsKey(host);
-
     public void BundleWritten(string host) => _memo.BundlesWritten[host] = true;
 
     /// <summary>

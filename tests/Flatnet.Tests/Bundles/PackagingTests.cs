@@ -81,7 +81,9 @@ public class PackagingTests
         var last = File.ReadAllText(Path.Combine(root, "pc-1000", "config.yaml"));
         Assert.That(last, Does.Contain("Nebula config for pc-1000 (10.103.232.1/14)"));
         Assert.That(last.Split("- route: ").Length - 1, Is.EqualTo(999), "every other host's block is an unsafe route");
-        Assert.That(File.ReadAllText(Path.Combine(root, "pc-0001", "scripts", "wsl-routing.sh")), Has.Length.LessThan(10_000), "WSL2 routes the pool, not each block");
+        Assert.That(File.ReadAllText(Path.Combine(root, "pc-0001", "scripts", "wsl-routing.sh")), Has.Length.LessThan(12_000), "WSL2 routes the pool, not each block");
+        Assert.That(File.ReadAllLines(Path.Combine(root, "pc-0001", "scripts", "names.hosts")), Has.Length.EqualTo(999 + 999 + 1 + 2),
+            "the names (every other host, its WSL2, the lighthouse; BEGIN and END) are data beside the scripts, not in them");
 
         // Incremental: an unchanged host keeps its folder; a host's groups change only its own files.
         ws.Log.Lines.Clear();
