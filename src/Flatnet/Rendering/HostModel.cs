@@ -112,6 +112,9 @@ public sealed record HostModel
     /// <summary>The names this host's hosts file (and its WSL2's) carries in flatnet's block (<see cref="MeshNames"/>); none on a lighthouse.</summary>
     public IReadOnlyList<NameEntry> Names { get; init; } = [];
 
+    /// <summary><see cref="Names"/> as the hosts file's lines ("ADDRESS NAME"), joined once: a fleet's worth of lines per host.</summary>
+    public string NameLines => string.Join("\n", Names.Select(n => $"{n.Address} {n.Name}"));
+
     /// <summary>Nebula's admin interface on this host; null renders none (VerifyPing then cannot say direct or relayed).</summary>
     public AdminModel? Admin { get; init; }
 
