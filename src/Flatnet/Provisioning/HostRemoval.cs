@@ -26,6 +26,7 @@ public static class HostRemoval
         public RemovalOutcome Remove(string host, bool deleteInventory)
         {
             var inventory = context.Plan.Inventory;
+            if (context.Plan.Hosts.All(h => h.Name != host) && OrphanedHosts.Find(context).Contains(host)) return RemoveOrphan(host, deleteInventory);
             if (context.Plan.Hosts.All(h => h.Name != host) && inventory.IsRevoked(host))
             {
                 context.Log.Info($"{host}: not in the inventory, and its certificate is on the blocklist: already removed, nothing to do");
@@ -125,15 +126,36 @@ public static class HostRemoval
         {
             File.Delete(Path.GetFullPath(h.Host.File));
             context.Log.Info($"{h.Name}: deleted {h.Host.File}");
-            var artifacts = context.Workspace.HostDirectory(h.Name);
-            File.Delete(context.Workspace.BundlePath(h.Name));
+            DeleteArtifacts(h.Name);
+            context.InventoryChanged();
+        }
+
+        /// <summary>What flatnet made for the host (its key, certificate and bundles), and nothing of anyone else's.</summary>
+        private void DeleteArtifacts(string host)
+        {
+            var artifacts = context.Workspace.HostDirectory(host);
+            File.Delete(context.Workspace.BundlePath(host));
             if (TempFolders.IsLink(artifacts))
-                context.Log.Warn($"{h.Name}: {Workspace.Relative(artifacts)} is a link, not a folder flatnet made: nothing was deleted through it (its key and certificate, if they are behind it, are yours to delete)");
+                context.Log.Warn($"{host}: {Workspace.Relative(artifacts)} is a link, not a folder flatnet made: nothing was deleted through it (its key and certificate, if they are behind it, are yours to delete)");
             else if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))
                 context.Log.Info(SafeFiles.DeleteWritten(artifacts, FlatnetsOwn(artifacts), context.Log)
-                    ? $"{h.Name}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})"
-                    : $"{h.Name}: deleted its key, certificate and bundle; {Workspace.Relative(artifacts)} stays for the files above, which flatnet did not write");
-            context.InventoryChanged();
+                    ? $"{host}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})"
+                    : $"{host}: deleted its key, certificate and bundle; {Workspace.Relative(artifacts)} stays for the files above, which flatnet did not write");
+        }
+
+        /// <summary>
+        /// A host no file of the inventory describes any more (renamed or deleted by hand), whose certificate flatnet
+        /// signed: revoked and rolled out as any removal; it cannot be reached (no address is known), so taking Nebula
+        /// off it is said as a step by hand; --delete-inventory deletes what flatnet made for it.
+        /// </summary>
+        private RemovalOutcome RemoveOrphan(string host, bool deleteInventory)
+        {
+            Revocation.Record(context, host);
+            var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
+            var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);
+            context.Log.Warn($"{host}: no file of the inventory describes it, so flatnet cannot reach it: take Nebula off it by hand (its scripts\\uninstall.ps1, or scripts/uninstall.sh)");
+            if (deleteInventory) DeleteArtifacts(host);
+            return new RemovalOutcome(host, peers, Uninstalled: false, InventoryDeleted: deleteInventory);
         }
     }
 }

@@ -82,6 +82,12 @@ public class ConvergenceTests
         ws.Log.Lines.Clear();
         ws.ControlPlane().PackageAll();
         Assert.That(ws.Log.Lines, Has.None.Contains("host-c is in no file"), "revoked: nothing left to warn of");
+
+        // Battery 9: RemoveHost of the old name said "already removed" and left its key and bundle for good.
+        confirmed.RemoveHost("host-c", deleteInventory: true);
+        Assert.That(Directory.Exists(ws.Workspace.HostDirectory("host-c")), Is.False);
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-c")), Is.False);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-c: no file of the inventory describes it, so flatnet cannot reach it"));
     }
 
     /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
