@@ -33,8 +33,8 @@ public class LabTests
                 var ping = ProcessRunner.Run("ip", ["netns", "exec", $"fn-{labId}-{ns}", "ping", "-c", "1", "-W", "3", name]);
                 Assert.That(ping.ExitCode, Is.EqualTo(0), $"ping {name} from {ns}: {ping.StdOut}{ping.StdErr}");
             }
-            Assert.That(File.ReadAllText(Path.Combine(lab, "host-a", "etc", "hosts")), Does.StartWith(LabEtc.LinuxHosts), "the user's own lines stay as they were");
-            Assert.That(File.ReadAllText(Path.Combine(lab, "host-a", "wsl-etc", "hosts")), Does.StartWith(LabEtc.LinuxHosts).And.Contain("10.101.3.1 host-c-wsl"));
+            Assert.That(File.ReadAllText(Path.Combine(lab, "host-a", "etc", "hosts")), Does.EndWith(LabEtc.LinuxHosts).And.StartWith("# BEGIN flatnet names"), "the user's own lines stay as they were, after flatnet's block");
+            Assert.That(File.ReadAllText(Path.Combine(lab, "host-a", "wsl-etc", "hosts")), Does.EndWith(LabEtc.LinuxHosts).And.Contain("10.101.3.1 host-c-wsl"));
 
             // Running AddHost again on the finished mesh changes nothing anywhere.
             firstRun = ws.Log.Lines.ToList();

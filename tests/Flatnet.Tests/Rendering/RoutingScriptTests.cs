@@ -98,7 +98,7 @@ public class RoutingScriptTests
 
         var first = rig.WslRouting();
         Assert.That(first.StdOut, Does.Contain($"set: names (5) in {hosts}"), first.StdErr);
-        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + File.ReadAllText(Path.Combine(rig.Scripts, "names.hosts"))));
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(File.ReadAllText(Path.Combine(rig.Scripts, "names.hosts")) + mine), "flatnet's names first, before any copy WSL makes of Windows' entries");
         Assert.That(File.ReadAllLines(hosts), Does.Contain("10.101.1.1 host-a-wsl").And.Contain("10.100.3.1 host-c").And.None.EndsWith(" host-b"),
             "every other host and WSL2, never its own host");
         Assert.That(rig.WslRouting().StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
@@ -109,7 +109,7 @@ public class RoutingScriptTests
         var check = rig.WslRouting("--check");
         Assert.That((check.ExitCode, check.StdOut), Is.EqualTo((1, $"missing: names (5) in {hosts}\n")));
         Assert.That(rig.WslRouting().StdOut, Does.Contain($"set: names (5) in {hosts}"));
-        Assert.That(File.ReadAllText(hosts), Is.EqualTo(mine + "192.0.2.81 nas\n" + File.ReadAllText(Path.Combine(rig.Scripts, "names.hosts"))));
+        Assert.That(File.ReadAllText(hosts), Is.EqualTo(File.ReadAllText(Path.Combine(rig.Scripts, "names.hosts")) + mine + "192.0.2.81 nas\n"));
 
         // --remove takes flatnet's block out and leaves every line of the user's, byte for byte.
         Assert.That(rig.WslRouting("--remove").StdOut, Does.Contain($"removed: names from {hosts}"));

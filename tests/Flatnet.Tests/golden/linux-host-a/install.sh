@@ -31,8 +31,8 @@ done
 case "$service" in systemd|pidfile) ;; *) echo "install.sh: --service must be systemd or pidfile" >&2; exit 2 ;; esac
 
 die() { echo "install.sh (host-a): $*" >&2; exit 1; }
-# The mesh's names in a hosts file: flatnet's block, between its BEGIN and END lines, replaced as a whole; every
-# other line stays as it is. Written in place, never replaced: /etc/hosts may be a bind mount (WSL, a container)
+# The mesh's names in a hosts file: flatnet's block, between its BEGIN and END lines, replaced as a whole and kept at
+# the top; every other line stays as it is. Written in place, never replaced: /etc/hosts may be a bind mount (WSL, a container)
 # and keeps its owner and mode; a symbolic link is never written through.
 # set_names FILE [set|check|remove] [NAMES]: NAMES (a names.hosts beside these scripts) holds the block, empty with
 # names off; prints what it did (set:, removed:), or what is missing (missing:) with check.
@@ -52,8 +52,10 @@ set_names() {
   # No block there and none to write: the file stays as it is, byte for byte (even without a last line break).
   [ "$pairs" != "0 BEGIN, 0 END" ] || [ "$count" -gt 0 ] || return 0
   want=$(mktemp) || die "mktemp failed"
-  { [ -e "$f" ] && awk 'index($0, "# BEGIN flatnet names") == 1 { skip = 1 } !skip { print } index($0, "# END flatnet names") == 1 { skip = 0 }' "$f"
-    [ "$mode" = remove ] || cat "$block"; } >"$want"
+  # The block goes first: WSL copies Windows' hosts entries into /etc/hosts at its start (without flatnet's markers),
+  # and glibc answers with the first line that names a host, so flatnet's current names must come before any copy.
+  { [ "$mode" = remove ] || cat "$block"
+    [ -e "$f" ] && awk 'index($0, "# BEGIN flatnet names") == 1 { skip = 1 } !skip { print } index($0, "# END flatnet names") == 1 { skip = 0 }' "$f"; } >"$want"
   if cmp -s "$want" "$f"; then rm -f "$want"; return 0; fi
   # shellcheck disable=SC2034 # missing and changed are the caller's (_shell-steps' --check and its summary)
   if [ "$mode" = check ]; then rm -f "$want"; echo "missing: names ($count) in $f"; missing=1; return 0; fi

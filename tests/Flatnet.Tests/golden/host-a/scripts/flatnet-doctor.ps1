@@ -185,6 +185,10 @@ function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
     $item = if ($exists) { Get-Item -Force -LiteralPath $file } else { $null }
     if ($null -ne $item -and ($item.Attributes -band [IO.FileAttributes]::ReparsePoint)) { return "warning: names: $file is a link (another tool keeps it), so flatnet does not write its names there" }
     $text = if ($exists) { [IO.File]::ReadAllText($file, $latin1) } else { '' }
+    # A hosts file saved as UTF-16 (its byte order mark, as Latin-1): single-byte lines appended to it would make a mixed file.
+    if ($text.StartsWith([string][char]0xFF + [char]0xFE) -or $text.StartsWith([string][char]0xFE + [char]0xFF)) {
+        return "warning: names: $file is saved as UTF-16, which Windows' DNS Client does not read as names; save it as ANSI (Notepad: Save as, Encoding ANSI), then install again"
+    }
     $begins = [regex]::Matches($text, '(?m)^# BEGIN flatnet names').Count
     $ends = [regex]::Matches($text, '(?m)^# END flatnet names').Count
     $inOrder = $begins -eq 0 -or [regex]::Match($text, '(?m)^# BEGIN flatnet names').Index -lt [regex]::Match($text, '(?m)^# END flatnet names').Index
@@ -200,9 +204,15 @@ function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
         return "warning: names: $file is read-only (attrib +r, often a security tool's), so the names are not written; run attrib -r `"$file`" as Administrator, then install again"
     }
     $bytes = $latin1.GetBytes($want)
-    $stream = [IO.File]::Open($file, [IO.FileMode]::OpenOrCreate, [IO.FileAccess]::ReadWrite, [IO.FileShare]::Read)
-    try { $stream.SetLength(0); $stream.Write($bytes, 0, $bytes.Length) } finally { $stream.Dispose() }
-    try { Clear-DnsClientCache } catch { }
+    # Written over the old bytes, then cut to length: the file is never empty in between. A tool that holds it locked
+    # (Spybot's, ZoneAlarm's "lock hosts file") or an ACL that denies writing is a warning, never the install's end.
+    try {
+        $stream = [IO.File]::Open($file, [IO.FileMode]::OpenOrCreate, [IO.FileAccess]::ReadWrite, [IO.FileShare]::Read)
+        try { $stream.Write($bytes, 0, $bytes.Length); $stream.SetLength($bytes.Length) } finally { $stream.Dispose() }
+    } catch [IO.IOException], [UnauthorizedAccessException] {
+        return "warning: names: $file cannot be written ($($_.Exception.Message.Trim())): a tool that locks the hosts file, or its ACL; unlock it, then install again"
+    }
+    try { Clear-DnsClientCache -ErrorAction Stop } catch { }
     if ($count -eq 0) { "removed: names from $file" } else { "set: names ($count) in $file" }
 }
 
