@@ -26,6 +26,7 @@ public static class CertificateRenewal
         if (ca.DaysLeft < withinDays)
             context.Log.Warn($"the CA itself expires in {ca.DaysLeft} day(s) ({ca.NotAfter:yyyy-MM-dd}): renewed hosts cannot outlast it; ./build.sh --target=RotateCa replaces it without an outage");
         var left = new List<(string Host, int Days)>();
+        var ends = new Dictionary<string, DateTimeOffset>(); // each certificate's own end, for the day a renewal by hand is due
         var unsigned = new List<string>();
         var capped = new List<string>();
         foreach (var h in plan.Active)
@@ -36,7 +37,7 @@ public static class CertificateRenewal
             // A certificate that already lasts as long as the CA cannot be renewed past it: signing it again each week
             // would change every host for nothing. The CA's own end is RotateCa's.
             if (info.NotAfter >= ca.NotAfter.AddDays(-1)) capped.Add(h.Name);
-            else left.Add((h.Name, info.DaysLeft));
+            else { left.Add((h.Name, info.DaysLeft)); ends[h.Name] = info.NotAfter; }
         }
         if (unsigned.Count > 0)
             context.Log.Info(TextWidth.Wrap($"RenewCerts: not signed here yet, so nothing to renew: {string.Join(", ", unsigned.Order(NaturalOrder.Instance))} (AddHost or PackageAll signs them)", "  "));
@@ -75,7 +76,7 @@ public static class CertificateRenewal
         foreach (var host in byHand)
         {
             HostPipeline.Package(context, host);
-            SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{DateTimeOffset.UtcNow.AddDays(due.First(d => d.Host == host).Days):yyyy-MM-dd}\n");
+            SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{ends[host].UtcDateTime:yyyy-MM-dd}\n");
         }
         var rolled = due.Select(d => d.Host).Except(byHand).ToList();
         if (rolled.Count > 0) Rollouts.Roll(context, rolled, waveSize);
@@ -110,9 +111,11 @@ public static class CertificateRenewal
                 context.Log.Info($"RenewCerts: {h.Name}: its renewed certificate is installed (confirmed)");
                 continue;
             }
-            var by = TempFolders.IsLink(marker) || !File.Exists(marker) ? "" : InputFiles.ReadAllText(marker, InputFiles.StateLimit, "the renewal's record").Trim();
-            var day = System.Text.RegularExpressions.Regex.IsMatch(by, @"^\d{4}-\d\d-\d\d$") ? $", before {by}, when the certificate it runs ends" : "";
-            pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}{day}"));
+            // Only a small plain file is read: anything else (a link, a folder, a FIFO, a huge file) keeps the host pending, no date shown.
+            var by = TempFolders.IsLink(marker) || InputFiles.NotRegular(marker) is not null || new FileInfo(marker).Length > 64 ? "" : File.ReadAllText(marker).Trim();
+            var day = System.Text.RegularExpressions.Regex.IsMatch(by, @"^\d{4}-\d\d-\d\d$") ? $", by {by}, when the certificate it runs ends" : "";
+            var now = confirmed && context.BundleWrittenThisRun(h.Name) ? "; renewed in this very run, so --manual-steps-done counts it from the next run" : "";
+            pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}{day}{now}"));
         }
         if (pending.Count > 0)
             throw new PendingHosts($"renewed, but installed by hand and not yet installed: {string.Join(", ", pending.Select(p => $"{p.Host} ({p.Why})"))}",

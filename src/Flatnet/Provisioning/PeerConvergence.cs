@@ -67,7 +67,8 @@ public static class PeerConvergence
                     context.Log.Info($"{peer.Name}: installed by hand (confirmed)");
                     current.Add(peer.Name);
                 }
-                else pending.Add(new PendingPeer(peer.Name, PendingReason.InstallByHand, Workspace.Relative(context.Workspace.BundlePath(peer.Name))));
+                else pending.Add(new PendingPeer(peer.Name, PendingReason.InstallByHand, Workspace.Relative(context.Workspace.BundlePath(peer.Name)) +
+                    (confirmed && context.BundleWrittenThisRun(peer.Name) ? "; built in this very run, so --manual-steps-done counts it from the next run" : "")));
                 continue;
             }
             try

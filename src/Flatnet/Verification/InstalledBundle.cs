@@ -19,6 +19,7 @@ public static class InstalledBundle
 
     public static bool IsConfirmedByHand(Workspace workspace, string host) =>
         File.Exists(ByHandPath(workspace, host)) && File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
+        && Files.InputFiles.NotRegular(ByHandPath(workspace, host)) is null && new FileInfo(ByHandPath(workspace, host)).Length < 1024 // a FIFO or a huge file is no confirmation
         && Files.InputFiles.ReadAllText(ByHandPath(workspace, host), Files.InputFiles.StateLimit, "the by-hand confirmation").Trim() == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
 
     /// <summary>

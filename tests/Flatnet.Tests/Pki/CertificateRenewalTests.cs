@@ -38,7 +38,7 @@ public class CertificateRenewalTests
 
         Assert.That(before.Where(b => Fingerprint(ws, b.Key) == b.Value), Is.Empty, "every one re-signed");
         Assert.That(pending.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
-        Assert.That(pending.Message, Does.Match(@"host-b \(install by hand: \S*bundles/host-b\.zip, before \d{4}-\d\d-\d\d, when the certificate it runs ends\)"));
+        Assert.That(pending.Message, Does.Match(@"host-b \(install by hand: \S*bundles/host-b\.zip, by \d{4}-\d\d-\d\d, when the certificate it runs ends\)"));
         Assert.That(ws.ControlPlane().PackageAll().Where(p => p.Written), Is.Empty, "the bundles carry the new certificates already");
 
         // Battery 9: the record is shown only as a date read from a plain file: a link to the CA key shows nothing of it.

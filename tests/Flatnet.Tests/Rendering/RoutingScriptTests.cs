@@ -103,6 +103,7 @@ public class RoutingScriptTests
             "every other host and WSL2, never its own host");
         Assert.That(rig.WslRouting().StdOut.Trim(), Is.EqualTo("unchanged: WSL2 routing for host-b was already in place"));
         Assert.That(rig.WslRouting("--check").ExitCode, Is.EqualTo(0));
+        Assert.That(Directory.GetFiles(rig.Etc, "*.flatnet-old"), Is.Empty, "the copy kept aside while writing is gone once the file is whole");
 
         // A line edited inside flatnet's block is put back; one the user adds below it stays.
         File.WriteAllText(hosts, File.ReadAllText(hosts).Replace("10.100.3.1 host-c", "10.9.9.9 host-c") + "192.0.2.81 nas\n");

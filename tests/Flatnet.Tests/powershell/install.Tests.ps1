@@ -357,7 +357,7 @@ Describe 'install.ps1' {
         # An END line before the BEGIN line is no block of flatnet's: named, and the file left exactly as it is.
         $reversed = "127.0.0.1 localhost`r`n# END flatnet names`r`nmine 1`r`n# BEGIN flatnet names`r`nmine 2`r`n"
         [IO.File]::WriteAllText($hosts, $reversed)
-        Invoke-Install $site | Should -Contain "warning: names: $hosts has flatnet's BEGIN and END lines out of pairs or out of order (1 BEGIN, 1 END); delete those lines and the names between them, then run this again"
+        Invoke-Install $site | Should -Contain "warning: names: $hosts has flatnet's BEGIN and END lines out of pairs or out of order (1 BEGIN, 1 END); remove flatnet's BEGIN and END lines by hand (and flatnet's names beside them), then install again"
         [IO.File]::ReadAllText($hosts) | Should -Be $reversed
     }
 

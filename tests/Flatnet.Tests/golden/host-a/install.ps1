@@ -96,7 +96,7 @@ function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
     $begins = [regex]::Matches($text, '(?m)^# BEGIN flatnet names').Count
     $ends = [regex]::Matches($text, '(?m)^# END flatnet names').Count
     $inOrder = $begins -eq 0 -or [regex]::Match($text, '(?m)^# BEGIN flatnet names').Index -lt [regex]::Match($text, '(?m)^# END flatnet names').Index
-    if ($begins -ne $ends -or $begins -gt 1 -or -not $inOrder) { return "warning: names: $file has flatnet's BEGIN and END lines out of pairs or out of order ($begins BEGIN, $ends END); delete those lines and the names between them, then run this again" }
+    if ($begins -ne $ends -or $begins -gt 1 -or -not $inOrder) { return "warning: names: $file has flatnet's BEGIN and END lines out of pairs or out of order ($begins BEGIN, $ends END); remove flatnet's BEGIN and END lines by hand (and flatnet's names beside them), then install again" }
     $want = [regex]::Replace($text, '(?ms)^# BEGIN flatnet names.*?^# END flatnet names[^\n]*(\n|\z)', '')
     if ($count -gt 0) {
         if ($want.Length -gt 0 -and -not $want.EndsWith("`n")) { $want += "`r`n" }

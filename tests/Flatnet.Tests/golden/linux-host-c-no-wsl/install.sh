@@ -47,7 +47,7 @@ set_names() {
     END { print b + 0 " BEGIN, " e + 0 " END" ((b == 1 && e == 1 && el < bl) ? ", END first" : "") }' "$f" 2>/dev/null || echo "0 BEGIN, 0 END")
   case "$pairs" in
     "0 BEGIN, 0 END"|"1 BEGIN, 1 END") ;;
-    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs or out of order ($pairs); delete those lines and the names between them, then run this again"; return 0 ;;
+    *) echo "warning: names: $f has flatnet's BEGIN and END lines out of pairs or out of order ($pairs); remove flatnet's BEGIN and END lines by hand (and flatnet's names beside them), then run this again"; return 0 ;;
   esac
   # No block there and none to write: the file stays as it is, byte for byte (even without a last line break).
   [ "$pairs" != "0 BEGIN, 0 END" ] || [ "$count" -gt 0 ] || return 0
@@ -59,12 +59,19 @@ set_names() {
   if cmp -s "$want" "$f"; then rm -f "$want"; return 0; fi
   # shellcheck disable=SC2034 # missing and changed are the caller's (_shell-steps' --check and its summary)
   if [ "$mode" = check ]; then rm -f "$want"; echo "missing: names ($count) in $f"; missing=1; return 0; fi
-  if ! cat "$want" 2>/dev/null >"$f"; then
-    rm -f "$want"
-    echo "warning: names: $f cannot be written (read-only, or immutable: lsattr shows it, chattr -i undoes it), so its names stay as they were"
+  # In place, but never half: the file as it was is kept beside it until the new one is whole, and put back if not.
+  if [ -e "$f" ] && ! cp -p "$f" "$f.flatnet-old" 2>/dev/null; then
+    rm -f "$want" "$f.flatnet-old"
+    echo "warning: names: $f cannot be copied aside first (its folder read-only, or no room), so its names stay as they were"
     return 0
   fi
-  rm -f "$want"
+  if ! cat "$want" 2>/dev/null >"$f"; then
+    if [ -e "$f.flatnet-old" ]; then cat "$f.flatnet-old" 2>/dev/null >"$f" || true; fi
+    rm -f "$want" "$f.flatnet-old"
+    echo "warning: names: $f cannot be written (read-only, immutable: lsattr shows it, chattr -i undoes it; or no room), so its names stay as they were"
+    return 0
+  fi
+  rm -f "$want" "$f.flatnet-old"
   if [ "$count" = 0 ]; then echo "removed: names from $f"; else echo "set: names ($count) in $f"; fi
   # shellcheck disable=SC2034
   changed=1
