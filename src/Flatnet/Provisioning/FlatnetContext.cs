@@ -18,7 +18,7 @@ namespace Flatnet.Provisioning;
 /// (<see cref="HostRun"/>: its model and its one connection, closed when the run is disposed). Every task and service
 /// of the run takes it; nothing else is shared between them.
 /// </summary>
-public sealed class FlatnetContext : IDisposable
+public sealed partial class FlatnetContext : IDisposable
 {
     private AddressPlan? _plan;
     private NebulaCert? _nebulaCert;
@@ -41,7 +41,6 @@ public sealed class FlatnetContext : IDisposable
 
     public Workspace Workspace { get; }
     public IReporter Log { get; }
-
     /// <summary>The command line's arguments, as the task being run reads them.</summary>
     public TaskArguments Arguments { get; init; } = TaskArguments.None;
 
@@ -126,19 +125,6 @@ public sealed class FlatnetContext : IDisposable
     /// <summary>The templates' SHA-256 (names and contents), once per run: part of every bundle's inputs.</summary>
     public string TemplatesFingerprint => _memo.Templates ??= Bundles.BundleInputs.OfFolder(Workspace.TemplatesDirectory);
 
-    /// <summary>What one run asks once and every worker shares: tool instances, the Windows release, the templates' hash, the bundles written.</summary>
-    private sealed class RunMemo
-    {
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, Nebula> Nebulas = new();
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<RenderedFile>> ShippedNebula = new();
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> ShippedNebulaDigest = new();
-        public string? Templates;
-        public readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> BundlesWritten = new();
-    }
-
-    /// <summary>Whether this run wrote the host's bundle anew: --manual-steps-done never confirms such a bundle (nobody installed it yet).</summary>
-    public bool BundleWrittenThisRun(string host) => _memo.BundlesWritten.ContainsKey(host);
-    public void BundleWritten(string host) => _memo.BundlesWritten[host] = true;
 
     /// <summary>
     /// Nebula's admin interface on every host (null when network.yaml turns it off): the key network.yaml records, or

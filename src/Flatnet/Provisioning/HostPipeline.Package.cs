@@ -37,6 +37,9 @@ public static partial class HostPipeline
         // Built means: made from these inputs, and the zip and the folder DeployHost uploads still hold those very bytes.
         var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = context.Workspace.BundleDirectory(host) };
         var record = BuildRecord.Read(context.Workspace, host, "bundle");
+        // Packed already in this run from these very inputs, and its zip and folder are still what was packed (a
+        // rollout checks a host's bundle, then provisions it): nothing to assemble or say again.
+        if (context.PackedThisRun(host, inputs) is { } earlier && record is not null && record.Holds(inputs, outputs)) return earlier with { Written = false };
         // The record only spares nebula -test: the bundle is assembled again (same inputs, same bytes) and the zip and
         // folder on disk must be exactly it. A record anyone could write never vouches for a zip it did not check.
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
@@ -44,7 +47,7 @@ public static partial class HostPipeline
         if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
-            return new BundleOutcome(null, false, Digest.Sha256(zip));
+            return context.Packed(host, inputs, new BundleOutcome(null, false, Digest.Sha256(zip)));
         }
 
         check.Run(model, pki, trustedCas, checker);
@@ -54,7 +57,7 @@ public static partial class HostPipeline
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
-            return new BundleOutcome(bundle, false, Digest.Sha256(zip));
+            return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
         context.BundleWritten(host);
         SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), bundle.WriteTo, context.Log);
@@ -63,7 +66,7 @@ public static partial class HostPipeline
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                          (!bundle.ContainsPrivateKey ? "; no private key inside"
                              : "; it carries host.key (made here), so it is owner-only" + (SaidOnce.First("bundle carries a key") ? ": move such a bundle to its host over a secure channel only" : "")));
-        return new BundleOutcome(bundle, true, Digest.Sha256(zip));
+        return context.Packed(host, inputs, new BundleOutcome(bundle, true, Digest.Sha256(zip)));
     }
 
     /// <summary>Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every file of the bundle as it is.</summary>

@@ -37,6 +37,7 @@ public class CertificateRenewalTests
         var pending = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RenewCerts(withinDays: 400))!;
 
         Assert.That(before.Where(b => Fingerprint(ws, b.Key) == b.Value), Is.Empty, "every one re-signed");
+        Assert.That(ws.Log.Lines, Has.None.Contains("host-b: bundle is up to date"), "packed once in the run, and said once");
         Assert.That(pending.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
         Assert.That(pending.Message, Does.Match(@"host-b \(install by hand: \S*bundles/host-b\.zip, by \d{4}-\d\d-\d\d, when the certificate it runs ends\)"));
         Assert.That(ws.ControlPlane().PackageAll().Where(p => p.Written), Is.Empty, "the bundles carry the new certificates already");

@@ -252,6 +252,8 @@ public class RenderingTests
         var firstWrite = File.GetLastWriteTimeUtc(zipPath);
 
         control.PackageBundle("host-c");
+        Assert.That(ws.Log.Lines.Count(l => l.StartsWith("host-c: bundle", StringComparison.Ordinal)), Is.EqualTo(1), "packed once a run: a second ask in the same run says nothing again");
+        ws.ControlPlane().PackageBundle("host-c"); // the next run
         Assert.That(File.GetLastWriteTimeUtc(zipPath), Is.EqualTo(firstWrite), "an unchanged bundle is not rewritten");
         Assert.That(ws.Log.Lines, Has.Some.Contains("bundle is up to date"));
         File.Delete(zipPath);
