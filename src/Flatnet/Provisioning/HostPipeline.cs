@@ -54,7 +54,11 @@ public static partial class HostPipeline
             case HostStep.Route:
                 var routed = context.Plan.Host(host);
                 // Installed by hand, as the person says: its routing is its install script's (the bundle carries it).
-                if (routed.Host.Deploy.Transport == Inventory.DeployTransport.None && arguments.Flag("manual-steps-done")) return;
+                if (routed.Host.Deploy.Transport == Inventory.DeployTransport.None && arguments.Flag("manual-steps-done"))
+                {
+                    context.Log.Info($"{host}: routing is set up by its install script there (installed by hand); nothing to do from here");
+                    return;
+                }
                 ConfigureRouting(context, routed);
                 break;
         }

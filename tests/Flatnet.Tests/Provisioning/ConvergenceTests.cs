@@ -115,6 +115,8 @@ public class ConvergenceTests
         foreach (var task in new FlatnetTask[] { new DeployHostTask(), new ConfigureRoutingTask(), new UpdatePeersTask() })
             Assert.DoesNotThrow(() => confirmed.Run(task), task.Name);
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: installed by hand (confirmed by --manual-steps-done)"));
+        Assert.That(ws.Log.Lines, Has.Some.EqualTo("host-a: routing is set up by its install script there (installed by hand); nothing to do from here"),
+            "ConfigureRouting says why it does nothing (battery 10)");
         var unconfirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-a")));
         Assert.That(Assert.Throws<FlatnetException>(() => unconfirmed.Run(new DeployHostTask()))!.Message, Does.Contain("installed by hand (transport: none)"));
     }
