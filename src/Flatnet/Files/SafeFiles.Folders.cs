@@ -82,19 +82,26 @@ public static partial class SafeFiles
     /// Deletes what flatnet wrote in <paramref name="target"/> (<paramref name="listing"/> says which files), and the
     /// folder when nothing else is left; anything else stays, with a note. Returns whether the folder is gone.
     /// </summary>
-    public static bool DeleteWritten(string target, string listing, IReporter? log = null)
+    public static bool DeleteWritten(string target, string listing, IReporter? log = null) =>
+        DeleteWritten(target, () => Written(listing), log, done: () => File.Delete(listing));
+
+    /// <summary>The same, with what flatnet wrote there given as paths below the folder (with '/'), not read from a listing.</summary>
+    public static bool DeleteWritten(string target, IReadOnlySet<string> written, IReporter? log = null) =>
+        DeleteWritten(target, () => written, log, done: null);
+
+    private static bool DeleteWritten(string target, Func<IReadOnlySet<string>> writtenThere, IReporter? log, Action? done)
     {
         RequireInsideOwned(Path.GetDirectoryName(Path.GetFullPath(target))!);
         RequireNoLinkOnTheWay(Path.GetDirectoryName(Path.GetFullPath(target))!);
         if (TempFolders.IsLink(target)) { log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is"); return false; }
-        var written = Written(listing);
+        var written = writtenThere();
         foreach (var (path, folder) in Below(target).Reverse().ToList())
         {
             var full = Path.Combine(target, path);
             if (!folder && written.Contains(path)) File.Delete(full);
             else if (folder && !Directory.EnumerateFileSystemEntries(full).Any()) Directory.Delete(full);
         }
-        File.Delete(listing);
+        done?.Invoke();
         if (!Directory.EnumerateFileSystemEntries(target).Any()) { Directory.Delete(target); return true; }
         log?.Warn($"{Terminal.OneLine(Workspace.Relative(target))} holds files flatnet did not write ({Terminal.OneLine(string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3)))}...); left as it is");
         return false;

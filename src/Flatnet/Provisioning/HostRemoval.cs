@@ -105,20 +105,18 @@ public static class HostRemoval
         }
 
         /// <summary>
-        /// What flatnet writes in a host's artifacts folder, as a listing for <see cref="SafeFiles.DeleteWritten"/>: the
-        /// files of its pki/, its bundle and render folders as their own listings name them, its build records and
+        /// What flatnet writes in a host's artifacts folder, for SafeFiles.DeleteWritten:
+        /// the files of its pki/, its bundle and render folders as their own listings name them, its build records and
         /// marks. Anything else there is someone else's and stays.
         /// </summary>
-        private static string FlatnetsOwn(string artifacts)
+        private static HashSet<string> FlatnetsOwn(string artifacts)
         {
             string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json", "pki/verified.json",
                 "host.pub", "installed-by-hand", "render.files", ".bundle.flatnet", ".render.flatnet"];
             string[] listed(string folder, string listing) => File.Exists(Path.Combine(artifacts, listing))
                 ? File.ReadAllLines(Path.Combine(artifacts, listing)).Where(l => l.Length > 0).Select(l => $"{folder}/{l}").ToArray() : [];
             var records = Directory.EnumerateFiles(artifacts, "*.inputs").Select(Path.GetFileName).OfType<string>();
-            var listing = Path.Combine(Path.GetTempPath(), $"flatnet-own-{Guid.NewGuid():N}");
-            File.WriteAllLines(listing, [.. own, .. records, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")]);
-            return listing;
+            return [.. own, .. records, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
         }
 
         /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>
