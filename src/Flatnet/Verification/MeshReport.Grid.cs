@@ -51,6 +51,11 @@ public static partial class MeshReport
     public static IReadOnlyDictionary<(string From, string To), (double X, double Y)> GridCells(MeshPicture picture)
     {
         var (rows, columns) = GridAxes(picture);
+        return GridCells(rows, columns);
+    }
+
+    private static Dictionary<(string, string), (double, double)> GridCells(IReadOnlyList<MeshNode> rows, IReadOnlyList<string> columns)
+    {
         var left = Margin + LabelWidth(rows);
         var cells = new Dictionary<(string, string), (double, double)>();
         for (var r = 0; r < rows.Count; r++)
@@ -80,7 +85,7 @@ public static partial class MeshReport
     private static void GridDrawing(StringBuilder html, MeshPicture picture)
     {
         var (rows, columns) = GridAxes(picture);
-        var cells = GridCells(picture);
+        var cells = GridCells(rows, columns);
         var links = Index(picture);
         var left = Margin + LabelWidth(rows);
         var lighthouses = picture.Nodes.Where(n => n.Kind == "lighthouse").ToList();
