@@ -73,11 +73,7 @@ public static class CertificateRenewal
         // installed (a later run must not forget it: the host runs the old certificate until then); the others in
         // verified waves.
         var byHand = due.Select(d => d.Host).Where(h => plan.Host(h).Host.Deploy.Transport == Inventory.DeployTransport.None).ToList();
-        foreach (var host in byHand)
-        {
-            HostPipeline.Package(context, host);
-            SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{ends[host].UtcDateTime:yyyy-MM-dd}\n");
-        }
+        foreach (var host in byHand) SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{ends[host].UtcDateTime:yyyy-MM-dd}\n");
         var rolled = due.Select(d => d.Host).Except(byHand).ToList();
         if (rolled.Count > 0) Rollouts.Roll(context, rolled, waveSize);
         if (failed.Count > 0)

@@ -28,8 +28,10 @@ public static class InstalledBundle
     /// </summary>
     public static bool Confirm(Workspace workspace, string host, bool writtenThisRun)
     {
-        if (!IsConfirmedByHand(workspace, host) && !writtenThisRun) ConfirmByHand(workspace, host);
-        return IsConfirmedByHand(workspace, host);
+        if (IsConfirmedByHand(workspace, host)) return true;
+        if (writtenThisRun) return false;
+        ConfirmByHand(workspace, host);
+        return true;
     }
 
     public static void ConfirmByHand(Workspace workspace, string host) =>
