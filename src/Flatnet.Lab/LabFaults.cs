@@ -41,6 +41,36 @@ public sealed class LabFaults(string labDirectory, IReadOnlyList<LabHost> hosts,
         throw new FlatnetException($"lab: {wslConf} has no [boot] command", fix: "run wsl-routing.sh --install-boot in that WSL2 (ConfigureRouting does)");
     }
 
+    /// <summary>
+    /// The host's Nebula stops, as at a power cut: the process its install started (run/nebula.pid) ends, and every
+    /// tunnel it had is gone; <see cref="StartNebula"/> starts the same command line again, as the boot would.
+    /// Nothing of flatnet's runs for either.
+    /// </summary>
+    public void StopNebula(string host) =>
+        Host(host).Host.Run("sh", "-c", "pid=$(cat \"$1/run/nebula.pid\"); tr '\\0' ' ' <\"/proc/$pid/cmdline\" >\"$1/run/nebula.cmdline\"; kill \"$pid\"; " +
+                                        "while kill -0 \"$pid\" 2>/dev/null; do sleep 0.1; done", "sh", NebulaRoot(host));
+
+    /// <remarks>A Nebula just stopped may hold its device a moment longer on a loaded machine: one that exits at once is started again, as install.sh does.</remarks>
+    public void StartNebula(string host) =>
+        Host(host).Host.Run("sh", "-c", "for try in 1 2 3 4 5; do " +
+                                        "setsid $(cat \"$1/run/nebula.cmdline\") >>\"$1/logs/nebula.log\" 2>&1 </dev/null & echo $! >\"$1/run/nebula.pid\"; " +
+                                        "sleep 1; kill -0 \"$(cat \"$1/run/nebula.pid\")\" 2>/dev/null && exit 0; done; echo \"nebula would not start\" >&2; exit 1",
+            "sh", NebulaRoot(host));
+
+    private string NebulaRoot(string host) => Path.Combine(labDirectory, host, "flatnet");
+
+    /// <summary>
+    /// The NAT router in front of the host forgets every mapping, as after its own restart or a new WAN link (or an
+    /// hour without traffic): its LAN side goes down and up, and the kernel drops the connections it masqueraded
+    /// there (nf_nat_masquerade, on NETDEV_DOWN). A host on the LAN has no router: nothing to forget.
+    /// </summary>
+    public void RouterForgets(string host)
+    {
+        if (Host(host).Router is not { } router) return;
+        router.Run("ip", "link", "set", "lan0", "down");
+        router.Run("ip", "link", "set", "lan0", "up");
+    }
+
     /// <summary>The host's SSH server stops: flatnet cannot reach it, its nebula runs on.</summary>
     public void StopSsh(string host) => sshd.Stop(Host(host));
 

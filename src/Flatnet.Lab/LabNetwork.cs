@@ -11,6 +11,9 @@ namespace Flatnet.Lab;
 /// its LAN address (behind a NAT router, the router's: SSH to it is forwarded to the host) and the Nebula it runs.</summary>
 public sealed record LabHost(string Name, NetworkNamespace Host, NetworkNamespace? Wsl, string Underlay, LabNat Nat)
 {
+    /// <summary>The NAT router in front of the host; none on the LAN.</summary>
+    public NetworkNamespace? Router { get; init; }
+
     public NetworkNamespace WslNamespace => Wsl ?? throw new FlatnetException($"lab: {Name} has no WSL2 (wsl: false in its inventory file)");
 }
 
@@ -168,15 +171,16 @@ public sealed class LabNetwork : IDisposable
             var underlay = $"{_wires.Lan}.{11 + i}";
             var kind = _options.Nat.GetValueOrDefault(source.Name, LabNat.None);
             var listen = underlay;
+            NetworkNamespace? router = null;
             if (kind == LabNat.None) LabTopology.Attach(lan, host, underlay + "/24");
             else
             {
-                var router = Add($"fn-{id}-r{i + 1}");
+                router = Add($"fn-{id}-r{i + 1}");
                 LabTopology.Attach(lan, router, underlay + "/24");
                 listen = LabTopology.BehindNat(router, host, i + 1, kind);
             }
             if (wsl is not null) LabTopology.ConnectWsl(host, wsl);
-            var lab = new LabHost(source.Name, host, wsl, underlay, kind);
+            var lab = new LabHost(source.Name, host, wsl, underlay, kind) { Router = router };
             hosts.Add(lab);
             var daemon = Daemon(versions.ForHost(i));
             var windows = _options.Windows.Contains(source.Name)

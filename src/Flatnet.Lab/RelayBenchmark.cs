@@ -10,12 +10,17 @@ namespace Flatnet.Lab;
 /// Relays cost: per Nebula release, two hosts behind cone NAT (what most home and office routers do) with
 /// use_relays: true, and a third on the LAN. After the pings that make the tunnels, and time for hole punching to
 /// win or lose against the relay, it reads from host-a's Nebula whether its tunnel to host-b ended direct or relayed,
-/// and measures that pair's throughput against the host-a - host-c pair. Figures, never assertions.
+/// and measures that pair's throughput against the host-a - host-c pair. Then every Nebula restarts behind routers that
+/// forgot their mappings, and it reads on the hosts how long their own watchers take to get both pairs direct with no
+/// flatnet command (<see cref="DirectByItself"/>). Figures, never assertions.
 /// </summary>
 public static class RelayBenchmark
 {
     /// <summary>How long the tunnels get to settle after the first pings (punchy retries, relay handover).</summary>
     public static readonly TimeSpan Settle = TimeSpan.FromSeconds(20);
+
+    /// <summary>How long the watchers get after the restart before a pair is called still relayed.</summary>
+    public static readonly TimeSpan AfterRestartLimit = TimeSpan.FromSeconds(120);
 
     public static IReadOnlyList<BenchFigure> Run(Workspace source, string dir, IReporter quiet, Func<NetworkNamespace, string, (double Mbps, long Retransmits)> iperf)
     {
@@ -48,6 +53,14 @@ public static class RelayBenchmark
             var coneState = tunnels.Of(b.OverlayAddress);
             figures.Add(new($"Nebula {version}: cone-NAT pair, use_relays: true", conePair.Mbps, "Mbit/s", $"ends {Kind(coneState)} ({coneState})"));
             figures.Add(new($"Nebula {version}: NAT host to LAN host", lanPair.Mbps, "Mbit/s", $"{Kind(tunnels.Of(c.OverlayAddress))} ({tunnels.Of(c.OverlayAddress)})"));
+            // Then a power cut, the hosts' own traffic, and no flatnet command: the hosts' watchers alone.
+            var direct = new DirectByItself(lab);
+            var restarted = direct.PowerCut([(b.Name, a.Name), (c.Name, a.Name)]);
+            var watch = direct.UntilDirect(restarted, [(a.Name, b.Name), (a.Name, c.Name)], AfterRestartLimit);
+            foreach (var (pair, label) in new[] { ($"{a.Name} - {b.Name}", "cone-NAT pair"), ($"{a.Name} - {c.Name}", "NAT-to-LAN pair") })
+                figures.Add(watch.DirectAt.TryGetValue(pair, out var at)
+                    ? new($"Nebula {version}: {label}, after a restart, no flatnet command", at.TotalSeconds, "s", $"direct within {at.TotalSeconds:F0} s{(watch.CameUpRelayed ? " (came up relayed)" : "")}")
+                    : new($"Nebula {version}: {label}, after a restart, no flatnet command", watch.Elapsed.TotalSeconds, "s", $"still relayed after {watch.Elapsed.TotalSeconds:F0} s"));
         }
         return figures;
     }

@@ -575,6 +575,9 @@ New-Item -ItemType Directory -Force -Path (Join-Path $script:FakeWindir 'System3
 $script:FakeKeygen = Join-Path $script:FakeWindir 'System32/OpenSSH/ssh-keygen.exe'
 Set-Content -Path $script:FakeKeygen -Value "#!/bin/sh`necho `"ssh-keygen.exe `$*`" >> '$script:FakeWindir/keygen-calls'`nexec ssh-keygen `"`$@`""
 chmod +x $script:FakeKeygen
+# ssh.exe beside it, as the OpenSSH Client installs it: the real ssh (the direct-paths watcher talks to Nebula's admin interface with it).
+Set-Content -Path (Join-Path $script:FakeWindir 'System32/OpenSSH/ssh.exe') -Value "#!/bin/sh`nexec ssh `"`$@`""
+chmod +x (Join-Path $script:FakeWindir 'System32/OpenSSH/ssh.exe')
 $env:WINDIR = $script:FakeWindir
 # %SystemRoot% is %WINDIR%; its System32\drivers\etc\hosts holds what a fresh Windows ships (comments, CRLF, ANSI).
 $env:SystemRoot = $script:FakeWindir

@@ -17,6 +17,9 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
     public const string DefaultUser = "flatnet";
     public const string KeyFileName = "nebula-admin_ed25519";
     public const string HostKeyFileName = "admin_host_ed25519";
+    /// <summary>The host's own watcher (scripts/direct-paths), whose key is made on the host and never leaves it.</summary>
+    public const string WatcherUser = "flatnet-watcher";
+    public const string WatcherKeyFileName = "watcher_ed25519";
 
     /// <summary>
     /// The admin key for a mesh listening on <paramref name="port"/>. Its public half is what configs carry: the

@@ -42,6 +42,8 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
             new("scripts/host-routing.sh", "host-routing.sh.scriban", RenderedFile.Executable),
             new("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", RenderedFile.Executable),
         ],
+        // With the admin interface, the watcher that moves relayed tunnels to direct ones between flatnet's runs.
+        .. model.Admin is null ? Array.Empty<BundleTemplate>() : [new BundleTemplate("scripts/direct-paths.sh", "direct-paths.sh.scriban", RenderedFile.Executable)],
         new("scripts/flatnet-doctor.sh", "flatnet-doctor.sh.scriban", RenderedFile.Executable),
         new("scripts/uninstall.sh", "uninstall.sh.scriban", RenderedFile.Executable),
         // The mesh's names, which the install writes into the hosts file (and wsl-routing.sh into WSL2's).

@@ -43,6 +43,8 @@ public sealed class WindowsPlatform(TemplateRenderer templates) : HostPlatform(t
             new("scripts/wsl-routing.sh", "wsl-routing.sh.scriban", RenderedFile.Executable),
         ],
         // The doctor checks, read-only, what the host needs; the person at the host runs it too.
+        // With the admin interface, the watcher that moves relayed tunnels to direct ones between flatnet's runs.
+        .. model.Admin is null ? Array.Empty<BundleTemplate>() : [new BundleTemplate("scripts/direct-paths.ps1", "direct-paths.ps1.scriban", RenderedFile.Executable)],
         new("scripts/flatnet-doctor.ps1", "flatnet-doctor.ps1.scriban", RenderedFile.Executable),
         // RemoveHost runs it; a person taking the host out by hand does too.
         new("scripts/uninstall.ps1", "uninstall.ps1.scriban", RenderedFile.Executable),

@@ -13,8 +13,21 @@ public sealed record UnsafeRouteModel(string Route, string Via, string Host);
 /// <summary>LocalCidr: which of this host's addresses the rule admits; null = its Nebula IP (and, before 1.10, anything).</summary>
 public sealed record FirewallRuleModel(string Port, string Proto, string? Host, IReadOnlyList<string> Groups, string? Cidr, string? LocalCidr = null);
 
-/// <summary>Nebula's admin interface as the config names it: 127.0.0.1 only, flatnet's key only (see Pki/AdminInterface).</summary>
-public sealed record AdminModel(string Listen, string HostKey, string User, string AuthorizedKey);
+/// <summary>
+/// Nebula's admin interface as the config names it: 127.0.0.1 only, flatnet's key and the host's own watcher's only
+/// (see Pki/AdminInterface). The watcher's key is made on the host, whose install writes it over WatcherPlaceholder.
+/// </summary>
+public sealed record AdminModel(int Port, string HostKey, string User, string AuthorizedKey, string ConfigDir)
+{
+    public string Listen => $"127.0.0.1:{Port}";
+    public string WatcherUser => Pki.AdminInterface.WatcherUser;
+    public string WatcherKey => $"{ConfigDir}/{Pki.AdminInterface.WatcherKeyFileName}";
+    public string WatcherKnownHosts => $"{ConfigDir}/watcher_known_hosts";
+    /// <summary>The comment that marks the one line (`keys: []  # ...`) the install writes the watcher's key into.</summary>
+    public string WatcherPlaceholder => "flatnet-watcher key: written here at install, made on this host";
+    /// <summary>Seconds between the watcher's looks, on the clock: both ends of a tunnel look in the same second.</summary>
+    public int WatchInterval => 20;
+}
 
 /// <summary>Where the files live on the host, in the host's own path style. WslScriptsDir: the same scripts seen from WSL2.</summary>
 public sealed record HostPaths
@@ -144,8 +157,8 @@ public sealed record HostModel
         };
         return admin is null ? model : model with
         {
-            Admin = new AdminModel($"127.0.0.1:{admin.Port}", $"{model.Paths.ConfigDir}/{Pki.AdminInterface.HostKeyFileName}",
-                admin.User, admin.AuthorizedKey),
+            Admin = new AdminModel(admin.Port, $"{model.Paths.ConfigDir}/{Pki.AdminInterface.HostKeyFileName}",
+                admin.User, admin.AuthorizedKey, model.Paths.ConfigDir),
         };
     }
 

@@ -77,7 +77,7 @@ public class PackagingTests
         var rendered = ws.ControlPlane().RenderAll();
         Assert.That(rendered, Has.Count.EqualTo(1000));
         var root = Path.Combine(ws.Root, "artifacts", "render");
-        Assert.That(Directory.GetFiles(root, "*", SearchOption.AllDirectories), Has.Length.EqualTo(8000));
+        Assert.That(Directory.GetFiles(root, "*", SearchOption.AllDirectories), Has.Length.EqualTo(9000), "9 files a host, the direct-paths watcher among them");
         var last = File.ReadAllText(Path.Combine(root, "pc-1000", "config.yaml"));
         Assert.That(last, Does.Contain("Nebula config for pc-1000 (10.103.232.1/14)"));
         Assert.That(last.Split("- route: ").Length - 1, Is.EqualTo(999), "every other host's block is an unsafe route");

@@ -218,7 +218,7 @@ public class LabTests
             // The doctor of a healthy host: every check ok, the WSL ones included (host-c has none to check).
             var healthy = new ControlPlane(lab.Workspace, ws.Log).Doctor("host-a");
             Assert.That(healthy.Select(f => f.Check), Is.EqualTo(new[]
-                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "names", "forwarding", "route", "source-nat", "wsl-ping", "wsl-mtu" }));
+                { "root", "nebula-version", "nebula-running", "adapter", "lighthouse", "names", "direct-paths", "forwarding", "route", "source-nat", "wsl-ping", "wsl-mtu" }));
             Assert.That(healthy, Has.All.Property("Status").EqualTo("ok"), string.Join("\n", healthy));
             Assert.That(new ControlPlane(lab.Workspace, ws.Log).Doctor("host-c").Select(f => f.Check), Has.None.StartWith("wsl"));
 
@@ -381,7 +381,24 @@ public class LabTests
             if (kind == LabNat.Cone)
                 Assert.That(matrix.Results.Where(r => r.To.StartsWith("host-b")).Select(r => r.Tunnel), Has.None.Contains("100.64."),
                     "host-b is reached at its router's address, never its inside one: the packets really crossed both NATs");
+            if (kind == LabNat.Cone && useRelays) AfterEveryNebulaRestartsTheTunnelsGoDirectByThemselves(lab);
         }, nat: new Dictionary<string, LabNat> { ["host-a"] = kind, ["host-b"] = kind });
+    }
+
+    // Direct by itself: every host's Nebula restarts and the NAT routers forget their mappings (as after a power cut),
+    // the hosts' own traffic follows (the LAN host reaching out first, as an office server would), and no flatnet
+    // command runs. Each host's watcher (scripts/direct-paths.sh, started by its install) finds its relayed tunnels
+    // and gets them direct: the cone-NAT pair (host-a - host-b) and the NAT-to-LAN pair (host-a - host-c), within
+    // 60 s (the watcher looks every 20 s), read on the hosts themselves.
+    private static void AfterEveryNebulaRestartsTheTunnelsGoDirectByThemselves(LabNetwork lab)
+    {
+        var direct = new DirectByItself(lab);
+        var restarted = direct.PowerCut([("host-b", "host-a"), ("host-c", "host-a"), ("host-c", "host-b")]);
+        var watch = direct.UntilDirect(restarted, [("host-a", "host-b"), ("host-a", "host-c")], TimeSpan.FromSeconds(60));
+        TestContext.Out.WriteLine(watch);
+        Assert.That(watch.AllDirect, $"both pairs direct on both ends within 60 s: {watch}");
+        Assert.That(watch.CameUpRelayed, $"the tunnels came up relayed, as after a real power cut: {watch}");
+        Assert.That(direct.Moved("host-a", "host-b") && direct.Moved("host-a", "host-c"), $"host-a's own watcher moved both: {watch}");
     }
 
     [Test]

@@ -55,6 +55,12 @@ public class WindowsStandInLabTests
                 "New-NetRoute changed the namespace's routing table");
             Assert.That(File.Exists(Path.Combine(lab.Directory, "host-c", "flatnet", "config", "nebula", "host.key")), Is.True, "the key stayed on the PC");
 
+            // Its direct-paths watcher runs as SYSTEM's scheduled task, and reads its own Nebula through ssh.exe with the
+            // key made there (the stand-in's ssh.exe is the real ssh): every tunnel direct, all three on the LAN.
+            Assert.That(ws.Log.Lines, Does.Contain("host-c: registered: scheduled task 'flatnet direct paths' (relayed tunnels tried direct every 20 s, as SYSTEM; running now and from then on)"));
+            var tunnels = c.Host.Run(powershell, "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", Path.Combine(lab.Directory, "host-c", "flatnet", "scripts", "direct-paths.ps1"), "-Status").StdOut;
+            Assert.That(tunnels, Does.Match(@"10\.100\.1\.1 direct [0-9.]+:4242").And.Match(@"10\.100\.2\.1 direct [0-9.]+:4242"), tunnels);
+
             // Every line sent went through cmd.exe, and each is short whatever the fleet (docs/windows-contract.md).
             var lines = File.ReadAllLines(Path.Combine(lab.Directory, "host-c", "windows", "state", "cmd.log"));
             Assert.That(lines, Is.Not.Empty);

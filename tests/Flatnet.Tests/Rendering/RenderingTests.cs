@@ -148,9 +148,9 @@ public class RenderingTests
     {
         var rendered = RenderExample().ToList();
         Assert.That(rendered.Where(r => r.Case == "host-b").Select(r => r.File.Path), Is.EquivalentTo(new[]
-            { "config.yaml", "install.ps1", "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.ps1", "scripts/uninstall.ps1", "scripts/names.hosts", "README.md" }));
+            { "config.yaml", "install.ps1", "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/direct-paths.ps1", "scripts/flatnet-doctor.ps1", "scripts/uninstall.ps1", "scripts/names.hosts", "README.md" }));
         Assert.That(rendered.Where(r => r.Case == "linux-host-a").Select(r => r.File.Path), Is.EquivalentTo(new[]
-            { "config.yaml", "install.sh", "scripts/host-routing.sh", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.sh", "scripts/uninstall.sh", "scripts/names.hosts", "README.md" }));
+            { "config.yaml", "install.sh", "scripts/host-routing.sh", "scripts/wsl-routing.sh", "scripts/direct-paths.sh", "scripts/flatnet-doctor.sh", "scripts/uninstall.sh", "scripts/names.hosts", "README.md" }));
     }
 
     [Test]
@@ -266,7 +266,7 @@ public class RenderingTests
         Assert.That(names, Is.EquivalentTo(new[]
         {
             "README.md", "SHA256SUMS", "ca.crt", "config.yaml", "host.crt", "host.key", "install.ps1", "manifest.json",
-            "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/flatnet-doctor.ps1", "scripts/uninstall.ps1", "scripts/names.hosts",
+            "scripts/setup-routing.ps1", "scripts/wsl-routing.sh", "scripts/direct-paths.ps1", "scripts/flatnet-doctor.ps1", "scripts/uninstall.ps1", "scripts/names.hosts",
         }));
         Assert.That(names, Has.None.Contains("ca.key"));
         var caKey = File.ReadAllBytes(Path.Combine(ws.Root, "pki", "ca.key"));

@@ -68,9 +68,18 @@ Describe 'install.ps1' {
         $site = New-Site $BundleDir
         $out = Invoke-Install $site
 
-        foreach ($f in 'config.yaml', 'ca.crt', 'host.crt', 'host.key') {
+        foreach ($f in 'ca.crt', 'host.crt', 'host.key') {
             (Get-FileHash (Join-Path $site.Root "config/nebula/$f")).Hash | Should -Be (Get-FileHash (Join-Path $site.Bundle $f)).Hash
         }
+        # The config is the bundle's, with one line more said: the public half of the watcher's key, made here.
+        $watcherKey = Join-Path $site.Root 'config/nebula/watcher_ed25519'
+        $watcherPublic = (ssh-keygen -y -f $watcherKey) -replace ' [^ ]*$', ''
+        $installed = Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')
+        $installed | Should -Be ((Get-Content -Raw (Join-Path $site.Bundle 'config.yaml')).Replace(
+            "keys: []  # flatnet-watcher key: written here at install, made on this host", "keys: [`"$watcherPublic`"]  # flatnet-watcher key: written here at install, made on this host"))
+        $installed | Should -Match '    - user: "flatnet-watcher"\n      keys: \["ssh-ed25519 [A-Za-z0-9+/=]+"\]  # '
+        # The watcher pins the admin interface's own host key.
+        Get-Content (Join-Path $site.Root 'config/nebula/watcher_known_hosts') | Should -Be "[127.0.0.1]:2222 $((ssh-keygen -y -f (Join-Path $site.Root 'config/nebula/admin_host_ed25519')) -replace ' [^ ]*$', '')"
         Test-Path (Join-Path $site.Root 'scripts/setup-routing.ps1') | Should -BeTrue
         Test-Path (Join-Path $site.Root 'scripts/wsl-routing.sh') | Should -BeTrue
         Test-Path (Join-Path $site.Root 'logs') | Should -BeTrue
@@ -91,6 +100,10 @@ Describe 'install.ps1' {
         $run | Should -BeGreaterThan 1
         $key | Should -BeGreaterThan $config
         $icacls[$key + 1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        # The watcher's key is owned by Administrators (SYSTEM's ssh.exe refuses a key another account owns), theirs and SYSTEM's only.
+        $icacls[$key + 2] | Should -BeLike 'icacls.exe */config/nebula/watcher_ed25519 /setowner `*S-1-5-32-544 /C /Q'
+        $icacls[$key + 3] | Should -BeLike 'icacls.exe */config/nebula/watcher_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
+        (Get-FakeAcl $watcherKey).Owner | Should -Be 'S-1-5-32-544'
         (Get-FakeAcl (Join-Path $site.Root 'config/nebula/host.key')).Aces.Keys | Should -Not -Contain 'S-1-5-32-545'
         $changes = @($changes | Where-Object { $_ -notlike 'icacls.exe *' })
         $changes[0..2] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'sc.exe failureflag nebula 1', 'Start-Service Name=nebula')
@@ -98,9 +111,16 @@ Describe 'install.ps1' {
         $adminKey = Join-Path $site.Root 'config/nebula/admin_host_ed25519'
         Get-Content -Raw $adminKey | Should -BeLike '*BEGIN OPENSSH PRIVATE KEY*'
         Test-Path "$adminKey.pub" | Should -BeFalse
-        Get-Content (Join-Path $env:WINDIR 'keygen-calls') | Select-Object -Last 1 | Should -BeLike '*-q -t ed25519 -N  -C nebula-admin -f */config/nebula.new/admin_host_ed25519'
+        # Both keys made on this host, with an empty passphrase, by Windows' ssh-keygen.exe; their public halves read back.
+        $made = @(Get-Content (Join-Path $env:WINDIR 'keygen-calls') | Where-Object { $_ -like '*-q -t ed25519*' })
+        $made[-2] | Should -BeLike '*-q -t ed25519 -N  -C nebula-admin -f */config/nebula.new/admin_host_ed25519'
+        $made[-1] | Should -BeLike '*-q -t ed25519 -N  -C flatnet-watcher -f */config/nebula.new/watcher_ed25519'
         (Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml')) | Should -BeLike "*host_key: `"*admin_host_ed25519`"*"
         $changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
+        # The direct-paths watcher: SYSTEM's, from startup, for ever, on battery too, and running now.
+        $changes | Should -Contain "Register-ScheduledTask TaskName=flatnet direct paths Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/direct-paths.ps1`" -Watch AtLogOn=False AtStartup=True User=SYSTEM LogonType=ServiceAccount RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
+        $changes | Should -Contain 'Start-ScheduledTask TaskName=flatnet direct paths'
+        $out | Should -Contain "registered: scheduled task 'flatnet direct paths' (relayed tunnels tried direct every 20 s, as SYSTEM; running now and from then on)"
         # On battery too, and running now: Task Scheduler's defaults would do neither. WSL's owner reports WSL2's
         # address with its own token; SYSTEM sets the route from it.
         $changes[-4] | Should -Be "Register-ScheduledTask TaskName=flatnet WSL address Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Report -WslUser `"flatnet`" AtLogOn=True AtStartup=False User=flatnet LogonType=Interactive RunLevel=Limited ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
@@ -275,7 +295,7 @@ Describe 'install.ps1' {
         $out = Invoke-Install $site
         $FakeWindows.Changes | Should -Contain 'New-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 InterfaceIndex=17 NextHop=172.29.1.2 PolicyStore=ActiveStore'
         @($FakeWindows.Changes | Where-Object { $_ -like 'Register-ScheduledTask TaskName=flatnet as WSL owner * User=kh LogonType=Interactive RunLevel=Limited*' }).Count | Should -Be 2
-        @($FakeWindows.Tasks.Keys | Sort-Object) | Should -Be @('flatnet routing', 'flatnet WSL address')   # the one-shot tasks are gone
+        @($FakeWindows.Tasks.Keys | Sort-Object) | Should -Be @('flatnet direct paths', 'flatnet routing', 'flatnet WSL address')   # the one-shot tasks are gone
         $FakeWindows.Tasks['flatnet WSL address'].Principal.UserId | Should -Be 'kh'
         $FakeWindows.Tasks['flatnet WSL address'].Principal.RunLevel | Should -Be 'Limited'
         $FakeWindows.Tasks['flatnet routing'].Principal.UserId | Should -Be 'SYSTEM'
@@ -397,7 +417,11 @@ Describe 'install.ps1' {
         $newConfig = (Get-Content -Raw (Join-Path $site.Bundle 'config.yaml')) + "# changed`n"
         Set-BundleFile $site 'config.yaml' $newConfig
         $out = Invoke-Install $site
-        Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml') | Should -Be $newConfig
+        Get-Content -Raw (Join-Path $site.Root 'config/nebula/config.yaml') | Should -Be ($newConfig.Replace('keys: []  #', "keys: [`"$((ssh-keygen -y -f (Join-Path $site.Root 'config/nebula/watcher_ed25519')) -replace ' [^ ]*$', '')`"]  #"))
+        # The watcher runs this bundle's script: restarted with the new config.
+        $FakeWindows.Changes | Should -Contain 'Stop-ScheduledTask TaskName=flatnet direct paths'
+        $FakeWindows.Changes | Should -Contain 'Start-ScheduledTask TaskName=flatnet direct paths'
+        $out | Should -Contain "restarted: scheduled task 'flatnet direct paths'"
         $FakeWindows.Changes | Should -Contain 'Restart-Service Name=nebula'
         $FakeWindows.Changes | Should -Not -Contain 'Start-Service Name=nebula'
         $out | Should -Contain 'restarted: service nebula'

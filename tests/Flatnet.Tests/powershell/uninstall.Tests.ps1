@@ -25,6 +25,7 @@ BeforeAll {
         $FakeWindows.Services['nebula'].Status = 'Running'
         & (Join-Path $root 'scripts/setup-routing.ps1') | Out-Null
         $FakeWindows.Tasks['flatnet routing'] = [pscustomobject]@{ TaskName = 'flatnet routing'; State = 'Running' }
+        $FakeWindows.Tasks['flatnet direct paths'] = [pscustomobject]@{ TaskName = 'flatnet direct paths'; State = 'Running' }
         $FakeWindows.Changes.Clear()
         [pscustomobject]@{ Root = $root; Script = Join-Path $root 'scripts/uninstall.ps1'; Calls = $env:FAKE_NEBULA_CALLS }
     }
@@ -35,13 +36,15 @@ AfterAll { Remove-FakeWindows }
 Describe 'uninstall.ps1' {
     BeforeEach { Reset-FakeWindows }
 
-    It 'takes off the watcher, the routing, the service and the keys, in that order' {
+    It 'takes off the watchers, the routing, the service and the keys, in that order' {
         $site = New-InstalledHost
         $out = & $site.Script -Root $site.Root
         # A running watcher is stopped before it is unregistered: unregistering alone leaves it running.
         @($FakeWindows.Changes) | Should -Be @(
             'Stop-ScheduledTask TaskName=flatnet routing',
             'Unregister-ScheduledTask TaskName=flatnet routing',
+            'Stop-ScheduledTask TaskName=flatnet direct paths',
+            'Unregister-ScheduledTask TaskName=flatnet direct paths',
             'Remove-NetRoute AddressFamily=IPv4 DestinationPrefix=10.101.2.0/24 NextHop=172.29.1.2',
             'Remove-NetFirewallRule DisplayName=flatnet: Nebula UDP 4242',
             'Remove-NetFirewallRule DisplayName=flatnet: ICMPv4 echo from the overlay',
@@ -54,6 +57,7 @@ Describe 'uninstall.ps1' {
         Test-Path (Join-Path $site.Root 'nebula/nebula.exe') | Should -BeTrue
         $out | Should -Contain 'removed: the nebula service'
         $out | Should -Contain "removed: scheduled task 'flatnet routing'"
+        $out | Should -Contain "removed: scheduled task 'flatnet direct paths'"
     }
 
     It 'removes an upload an install never got to (it may hold host.key)' {

@@ -44,6 +44,7 @@ $NebulaExe = Join-Path $NebulaDir 'nebula.exe'
 $ConfigFile = Join-Path $ConfigDir 'config.yaml'
 $LogFile = Join-Path $LogsDir 'nebula.log'
 $RoutingTask = 'flatnet routing'
+$DirectTask = 'flatnet direct paths'
 $ReportTask = 'flatnet WSL address'
 $WslOwnerStaging = Join-Path $Root 'run'
 $TunDevice = 'nebula1'
@@ -379,6 +380,8 @@ try {
     if (-not (Test-Path -LiteralPath $NebulaExe) -and $shipped.Count -eq 0) {
         Stop-Install "$NebulaExe is missing. Set nebula.windows.release in hosts/network.yaml to Nebula's Windows release zip, so bundles carry nebula.exe, nebula-cert.exe and wintun.dll."
     }
+    $directScript = Join-Path $ScriptsDir 'direct-paths.ps1'
+    $directBefore = if (Test-Path -LiteralPath $directScript) { (Get-FileHash -LiteralPath $directScript).Hash } else { '' }
     Copy-Item -Force -Path (Join-Path $Here 'scripts\*') -Destination $ScriptsDir
 
     # 3. Stage the config beside the live one; unchanged means nothing to do.
@@ -391,18 +394,37 @@ try {
         if (-not (Test-Path -LiteralPath $source)) { Stop-Install "no $name in the bundle or in $ConfigDir; for a key made on this host run nebula-cert keygen first" }
         Copy-Item -Force -LiteralPath $source -Destination (Join-Path $stage $name)
     }
-    # Nebula's admin interface (127.0.0.1 only) needs an SSH host key: made here once, kept across installs, never sent anywhere.
+    # Nebula's admin interface (127.0.0.1 only) needs an SSH host key, and the host's own watcher (direct-paths.ps1) a
+    # key to log in there: both made here once, kept across installs, never sent anywhere.
+    $keygen = Join-Path $env:WINDIR 'System32\OpenSSH\ssh-keygen.exe'
+    function Get-KeyFile([string]$Name, [string]$Comment, [string]$What) {
+        $key = Join-Path $stage $Name
+        if (Test-Path -LiteralPath (Join-Path $ConfigDir $Name)) {
+            Copy-Item -Force -LiteralPath (Join-Path $ConfigDir $Name) -Destination $key
+        } else {
+            if (-not (Test-Path -LiteralPath $keygen)) { Stop-Install "$keygen is missing; add Windows' OpenSSH Client (Settings > Optional features), which makes $What" }
+            # One verbatim command line: Windows PowerShell 5.1 would drop the empty passphrase if it were passed as an argument of its own.
+            $made = Start-Process -FilePath $keygen -ArgumentList "-q -t ed25519 -N `"`" -C $Comment -f `"$key`"" -NoNewWindow -Wait -PassThru
+            if ($made.ExitCode -ne 0 -or -not (Test-Path -LiteralPath $key)) { Stop-Install "ssh-keygen.exe could not make $What (exit $($made.ExitCode))" }
+            Remove-Item -Force -LiteralPath "$key.pub" -ErrorAction SilentlyContinue
+        }
+        $public = @(Invoke-Native $keygen @('-y', '-f', $key)) -join ''
+        if ($LASTEXITCODE -ne 0 -or $public -notmatch '^(ssh-ed25519 [A-Za-z0-9+/=]+)') { Stop-Install "ssh-keygen.exe could not read $What ($public)" }
+        $Matches[1]
+    }
     $AdminKeyName = 'admin_host_ed25519'
-    $adminKey = Join-Path $stage $AdminKeyName
-    if (Test-Path -LiteralPath (Join-Path $ConfigDir $AdminKeyName)) {
-        Copy-Item -Force -LiteralPath (Join-Path $ConfigDir $AdminKeyName) -Destination $adminKey
+    $adminPublic = Get-KeyFile $AdminKeyName 'nebula-admin' "the host key of Nebula's admin interface"
+    $WatcherKeyName = 'watcher_ed25519'
+    $watcherPublic = Get-KeyFile $WatcherKeyName 'flatnet-watcher' "the watcher's key"
+    # The watcher pins the admin interface's host key, and its own key goes into the config's one empty line for it.
+    [IO.File]::WriteAllText((Join-Path $stage 'watcher_known_hosts'), "[127.0.0.1]:2222 $adminPublic`n")
+    $placeholder = '      keys: []  # flatnet-watcher key: written here at install, made on this host'
+    $stagedConfig = Join-Path $stage 'config.yaml'
+    $lines = [IO.File]::ReadAllText($stagedConfig) -split "`n"
+    if (@($lines | Where-Object { $_ -eq $placeholder }).Count -eq 1) {
+        [IO.File]::WriteAllText($stagedConfig, (($lines | ForEach-Object { if ($_ -eq $placeholder) { $_.Replace('keys: []', "keys: [`"$watcherPublic`"]") } else { $_ } }) -join "`n"))
     } else {
-        $keygen = Join-Path $env:WINDIR 'System32\OpenSSH\ssh-keygen.exe'
-        if (-not (Test-Path -LiteralPath $keygen)) { Stop-Install "$keygen is missing; add Windows' OpenSSH Client (Settings > Optional features), which makes the host key of Nebula's admin interface" }
-        # One verbatim command line: Windows PowerShell 5.1 would drop the empty passphrase if it were passed as an argument of its own.
-        $made = Start-Process -FilePath $keygen -ArgumentList "-q -t ed25519 -N `"`" -C nebula-admin -f `"$adminKey`"" -NoNewWindow -Wait -PassThru
-        if ($made.ExitCode -ne 0 -or -not (Test-Path -LiteralPath $adminKey)) { Stop-Install "ssh-keygen.exe could not make the admin interface's host key (exit $($made.ExitCode))" }
-        Remove-Item -Force -LiteralPath "$adminKey.pub" -ErrorAction SilentlyContinue
+        Write-Output "warning: config.yaml has no line for the watcher's key ($($placeholder.Trim())), so the direct-paths watcher cannot log in; build the bundle again (PackageAll) and deploy it"
     }
     $same = $shipped.Count -eq 0
     foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
@@ -467,6 +489,9 @@ try {
         Write-Output "installed: config for $HostName in $ConfigDir"
         Set-OwnerOnly (Join-Path $ConfigDir 'host.key')
         Set-OwnerOnly (Join-Path $ConfigDir $AdminKeyName)
+        # Owned by Administrators too: ssh.exe, run by SYSTEM, refuses a private key that another account owns or may
+        # read (Win32-OpenSSH, w32-sshfileperm.c), and a key an administrator makes may be that administrator's own.
+        Set-ExactAcl (Join-Path $ConfigDir $WatcherKeyName) @('*S-1-5-32-544:F', '*S-1-5-18:F')
 
         # 4. The service: restarts on failure, as the spec's checklist asks. Judged by its state, never by exit codes:
         #    `nebula.exe -service install` exits 1 after registering the service in every release before 1.11.0
@@ -519,6 +544,29 @@ try {
     # 4b. The mesh's names (every other host and WSL2: scripts/names.hosts) in Windows' hosts file; WSL2 gets them from
     #     wsl-routing.sh below (and from this file at its next start, generateHosts).
     Set-MeshNames -Mode Set -Block (Join-Path $ScriptsDir 'names.hosts')
+
+    # 4c. The direct-paths watcher (scripts\direct-paths.ps1 -Watch), as SYSTEM from startup: it moves relayed tunnels
+    #     to direct ones between flatnet's runs. Registered when missing or different; restarted when this install
+    #     changed Nebula or the script (it then runs this bundle's); started when it does not run. Task Scheduler's
+    #     defaults would not start it on battery and would stop it when a laptop unplugs, so say otherwise.
+    $directArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$directScript`" -Watch"
+    $task = Get-ScheduledTask -TaskName $DirectTask -ErrorAction SilentlyContinue
+    $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $directArgument -and "$($task.Principal.UserId)" -eq 'SYSTEM' -and
+        -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
+    $running = $null -ne $task -and "$($task.State)" -eq 'Running'
+    $renewed = -not $same -or $directBefore -ne (Get-FileHash -LiteralPath $directScript).Hash
+    if (-not $current) {
+        if ($running) { Stop-ScheduledTask -TaskName $DirectTask }
+        $directSettings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
+        Register-ScheduledTask -Force -TaskName $DirectTask -Action (New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $directArgument) `
+            -Trigger (New-ScheduledTaskTrigger -AtStartup) -Principal (New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest) -Settings $directSettings | Out-Null
+        Start-ScheduledTask -TaskName $DirectTask
+        Write-Output "registered: scheduled task '$DirectTask' (relayed tunnels tried direct every 20 s, as SYSTEM; running now and from then on)"
+    } elseif ($renewed -or -not $running) {
+        if ($running) { Stop-ScheduledTask -TaskName $DirectTask }
+        Start-ScheduledTask -TaskName $DirectTask
+        Write-Output "$(if ($running) { 'restarted' } else { 'started' }): scheduled task '$DirectTask'"
+    }
 
     # 5. Routing for WSL2 (needs the Nebula adapter, so after the service), now and from then on: WSL2 gets a new
     #    address each time it starts. WSL distros and WSL's NAT belong to one Windows account (wsl_user in the

@@ -109,6 +109,27 @@ else
   rm -f "$stage/$(basename "$ADMIN_KEY").pub"
 fi
 chmod 600 "$stage/$(basename "$ADMIN_KEY")"
+# The host's own watcher (scripts/direct-paths.sh) logs in there with a key made here too: its public half goes into
+# the staged config's one empty "keys: []" line for flatnet-watcher, its host's key is pinned beside it.
+WATCHER_KEY='/opt/flatnet/config/nebula/watcher_ed25519'
+if [ -e "$WATCHER_KEY" ]; then
+  cp -p "$WATCHER_KEY" "$stage/"
+else
+  ssh-keygen -q -t ed25519 -N '' -C flatnet-watcher -f "$stage/$(basename "$WATCHER_KEY")" </dev/null >/dev/null || die "ssh-keygen failed to make $WATCHER_KEY"
+  rm -f "$stage/$(basename "$WATCHER_KEY").pub"
+fi
+chmod 600 "$stage/$(basename "$WATCHER_KEY")"
+watcher_public=$(ssh-keygen -y -f "$stage/$(basename "$WATCHER_KEY")" | awk '{ print $1 " " $2 }') || die "ssh-keygen could not read $WATCHER_KEY"
+admin_public=$(ssh-keygen -y -f "$stage/$(basename "$ADMIN_KEY")" | awk '{ print $1 " " $2 }') || die "ssh-keygen could not read $ADMIN_KEY"
+printf '[127.0.0.1]:%s %s\n' 2222 "$admin_public" >"$stage/$(basename '/opt/flatnet/config/nebula/watcher_known_hosts')"
+if awk -v key="$watcher_public" -v line='      keys: []  # flatnet-watcher key: written here at install, made on this host' \
+  '$0 == line { sub(/\[\]/, "[\"" key "\"]"); n++ } { print } END { exit n != 1 }' "$stage/config.yaml" >"$stage/config.yaml.tmp"; then
+  mv "$stage/config.yaml.tmp" "$stage/config.yaml"
+else
+  rm -f "$stage/config.yaml.tmp"
+  echo "warning: config.yaml has no line for the watcher's key (keys: []  # flatnet-watcher key: written here at install, made on this host), so the direct-paths watcher cannot log in; build the bundle again (PackageAll) and deploy it"
+fi
+cmp -s "$here/scripts/direct-paths.sh" "$ROOT/scripts/direct-paths.sh" 2>/dev/null && watcher_new=0 || watcher_new=1
 install -m 0755 "$here"/scripts/*.sh "$ROOT/scripts/"
 install -m 0644 "$here/scripts/names.hosts" "$ROOT/scripts/"
 # The mesh's names (every other host and WSL2: scripts/names.hosts) in this host's hosts file; FLATNET_ETC says where it is (/etc).
@@ -126,13 +147,46 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
+# The direct-paths watcher runs beside Nebula (a unit of its own under systemd): restarted when this bundle changed
+# anything, so that it runs this bundle's script; started if it is not running.
+watcher() {  # watcher restart|ensure (ensure restarts it too when this bundle brought a new script)
+  [ "$1" = ensure ] && [ "$watcher_new" = 1 ] && set -- restart
+  if [ "$service" = systemd ]; then
+    if [ ! -e "/etc/systemd/system/$UNIT-direct-paths.service" ]; then
+      cat >"/etc/systemd/system/$UNIT-direct-paths.service.tmp" <<UNIT
+[Unit]
+Description=flatnet: relayed tunnels tried direct (host-a)
+After=$UNIT.service
+
+[Service]
+ExecStart=/bin/bash $ROOT/scripts/direct-paths.sh --watch-loop
+Restart=always
+RestartSec=5
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+      mv "/etc/systemd/system/$UNIT-direct-paths.service.tmp" "/etc/systemd/system/$UNIT-direct-paths.service"
+      systemctl daemon-reload
+      systemctl enable "$UNIT-direct-paths" >/dev/null
+    fi
+    if [ "$1" = restart ]; then systemctl restart "$UNIT-direct-paths"; else systemctl start "$UNIT-direct-paths"; fi
+  else
+    [ "$1" = ensure ] || bash "$ROOT/scripts/direct-paths.sh" --remove >/dev/null
+    bash "$ROOT/scripts/direct-paths.sh" --watch >/dev/null
+  fi
+  [ "$1" = ensure ] || echo "watching: relayed tunnels are tried direct every 20 s ($ROOT/scripts/direct-paths.sh --status lists the tunnels)"
+}
 # Only the host's own certificate (and key) changed, as a renewal changes them: the running Nebula takes them on
 # SIGHUP (it reloads pki), and its tunnels stay up. Anything else (the config, the CAs it trusts) is a restart.
 reload=0
 if [ "$same" = 0 ] && cmp -s "$stage/config.yaml" "$CONFIG_DIR/config.yaml" && cmp -s "$stage/ca.crt" "$CONFIG_DIR/ca.crt"; then reload=1; fi
 if [ "$same" = 1 ]; then
   rm -rf "$stage"
-  if [ "$start" = 0 ] || running; then echo "unchanged: host-a already has this bundle"; exit 0; fi
+  if [ "$start" = 0 ] || running; then
+    [ "$start" = 0 ] || watcher ensure
+    echo "unchanged: host-a already has this bundle"; exit 0
+  fi
 else
   # 4. Swap, check, or roll back.
   rm -rf "$CONFIG_DIR.old"
@@ -151,6 +205,7 @@ if [ "$reload" = 1 ] && running; then
   if [ "$service" = systemd ]; then systemctl reload "$UNIT"; else kill -HUP "$(cat "$ROOT/run/nebula.pid")"; fi
   sleep 1
   running || die "nebula stopped on reload; see its log, and run this again (it then restarts Nebula)"
+  watcher restart
   echo "reloaded: nebula for host-a took its new certificate (SIGHUP: its tunnels stay up)"
   exit 0
 fi
@@ -193,5 +248,6 @@ else
   start_nebula || { sleep 2; start_nebula; } \
     || die "nebula exited at once, twice; see $ROOT/logs/nebula.log (is another nebula holding port 4242 or nebula1? pgrep -a nebula)"
 fi
+watcher restart
 if [ "$service" = systemd ]; then where="journalctl -u $UNIT"; else where="$ROOT/logs/nebula.log"; fi
 echo "started: nebula for host-a ($service), log in $where"

@@ -116,13 +116,17 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
+watcher() { :; }
 # Only the host's own certificate (and key) changed, as a renewal changes them: the running Nebula takes them on
 # SIGHUP (it reloads pki), and its tunnels stay up. Anything else (the config, the CAs it trusts) is a restart.
 reload=0
 if [ "$same" = 0 ] && cmp -s "$stage/config.yaml" "$CONFIG_DIR/config.yaml" && cmp -s "$stage/ca.crt" "$CONFIG_DIR/ca.crt"; then reload=1; fi
 if [ "$same" = 1 ]; then
   rm -rf "$stage"
-  if [ "$start" = 0 ] || running; then echo "unchanged: host-c already has this bundle"; exit 0; fi
+  if [ "$start" = 0 ] || running; then
+    [ "$start" = 0 ] || watcher ensure
+    echo "unchanged: host-c already has this bundle"; exit 0
+  fi
 else
   # 4. Swap, check, or roll back.
   rm -rf "$CONFIG_DIR.old"
@@ -141,6 +145,7 @@ if [ "$reload" = 1 ] && running; then
   if [ "$service" = systemd ]; then systemctl reload "$UNIT"; else kill -HUP "$(cat "$ROOT/run/nebula.pid")"; fi
   sleep 1
   running || die "nebula stopped on reload; see its log, and run this again (it then restarts Nebula)"
+  watcher restart
   echo "reloaded: nebula for host-c took its new certificate (SIGHUP: its tunnels stay up)"
   exit 0
 fi
@@ -183,5 +188,6 @@ else
   start_nebula || { sleep 2; start_nebula; } \
     || die "nebula exited at once, twice; see $ROOT/logs/nebula.log (is another nebula holding port 4242 or nebula1? pgrep -a nebula)"
 fi
+watcher restart
 if [ "$service" = systemd ]; then where="journalctl -u $UNIT"; else where="$ROOT/logs/nebula.log"; fi
 echo "started: nebula for host-c ($service), log in $where"

@@ -272,6 +272,11 @@ elseif ($said.Count -gt 0) { Report 'FAIL' 'names' ("$($said[0])" -replace '^war
 elseif ($entries.Count -eq 0) { Report 'ok' 'names' 'names are off (names: in hosts/network.yaml)' }
 else { Report 'ok' 'names' "the mesh's $($entries.Count) names are in Windows' hosts file" }
 
+# The watcher that moves relayed tunnels to direct ones between flatnet's runs (scripts\direct-paths.ps1).
+$directTask = Get-ScheduledTask -TaskName 'flatnet direct paths' -ErrorAction SilentlyContinue
+if ($null -ne $directTask -and "$($directTask.State)" -eq 'Running') { Report 'ok' 'direct-paths' "the scheduled task 'flatnet direct paths' runs; scripts\direct-paths.ps1 -Status lists the tunnels" }
+else { Report 'warn' 'direct-paths' "the scheduled task 'flatnet direct paths' does not run: a relayed tunnel stays relayed until VerifyPing" "deploy the bundle again (DeployHost), or Start-ScheduledTask 'flatnet direct paths'" }
+
 # The number counts: Store WSL 1.x answers --version too, but an SSH session cannot start it.
 $wslProblem = Get-WslVersionProblem
 if (-not $wslProblem) { Report 'ok' 'wsl-version' 'WSL 2.0 or later (from the Store)' }

@@ -7,10 +7,11 @@
     Rendered by flatnet-automation. Run as Administrator:
         powershell.exe -NoProfile -ExecutionPolicy Bypass -File <Root>\scripts\uninstall.ps1
     Removes what flatnet set up on this host, and nothing else:
-      - the scheduled tasks 'flatnet routing' (the routing watcher) and 'flatnet WSL address' (its WSL owner's half);
+      - the scheduled tasks 'flatnet routing' (the routing watcher) and 'flatnet WSL address' (its WSL owner's half),
+        and 'flatnet direct paths' (the watcher that moves relayed tunnels to direct ones);
       - routing: the block's route and flatnet's firewall rules (setup-routing.ps1 -Remove);
       - the nebula service (stopped, then unregistered; a service of that name that runs another program is refused);
-      - <Root>\config\nebula: the config, the certificates, the private key and the admin interface's key;
+      - <Root>\config\nebula: the config, the certificates, the private key and the admin interface's keys;
       - the record of the installed bundle (installed-manifest.json);
       - the mesh's names: flatnet's block in Windows' hosts file (every other line stays).
     Keeps: nebula.exe and wintun.dll, the logs, these scripts, IPEnableRouter. Delete <Root> by hand when nothing
@@ -107,8 +108,9 @@ function Set-MeshNames([string]$Mode = 'Set', [string]$Block = '') {
 }
 
 # 1. The watchers first, or they would put the route back: SYSTEM's, which sets it, and the WSL owner's, which
-#    reports WSL2's address (and the one-shot tasks of a killed run as WSL's owner).
-foreach ($task in @(@(Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) + @(Get-ScheduledTask -TaskName 'flatnet WSL address' -ErrorAction SilentlyContinue) + @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue))) {
+#    reports WSL2's address (and the one-shot tasks of a killed run as WSL's owner); the direct-paths watcher too.
+foreach ($task in @(@(Get-ScheduledTask -TaskName $RoutingTask -ErrorAction SilentlyContinue) + @(Get-ScheduledTask -TaskName 'flatnet WSL address' -ErrorAction SilentlyContinue) +
+                    @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue) + @(Get-ScheduledTask -TaskName 'flatnet direct paths' -ErrorAction SilentlyContinue))) {
     if ($null -eq $task) { continue }
     # Unregistering leaves a running instance running: the watcher would go on putting routes back.
     Stop-ScheduledTask -TaskName $task.TaskName -ErrorAction SilentlyContinue

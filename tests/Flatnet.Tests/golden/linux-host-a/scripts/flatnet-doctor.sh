@@ -87,6 +87,16 @@ else
     || report FAIL names "${first#* } resolves to ${got:-nothing}, not ${first%% *}" "check that the hosts: line of /etc/nsswitch.conf lists files first"
 fi
 
+# The watcher that moves relayed tunnels to direct ones between flatnet's runs (scripts/direct-paths.sh).
+watcher=$(cat "$ROOT/run/direct-paths.pid" 2>/dev/null || true)
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula-direct-paths 2>/dev/null; then
+  report ok direct-paths "the flatnet-nebula-direct-paths unit is active; $ROOT/scripts/direct-paths.sh --status lists the tunnels"
+elif [ -n "$watcher" ] && kill -0 "$watcher" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$watcher/status" 2>/dev/null; then
+  report ok direct-paths "watcher $watcher; $ROOT/scripts/direct-paths.sh --status lists the tunnels"
+else
+  report warn direct-paths "the watcher does not run: a relayed tunnel stays relayed until VerifyPing" "run the bundle's install.sh again (DeployHost), or $ROOT/scripts/direct-paths.sh --watch"
+fi
+
 [ "$(sysctl -n net.ipv4.ip_forward 2>/dev/null)" = 1 ] && report ok forwarding "net.ipv4.ip_forward=1" \
   || report FAIL forwarding "IPv4 forwarding is off" "run scripts/host-routing.sh (ConfigureRouting)"
 

@@ -4,6 +4,7 @@
 #
 # Removes what flatnet set up on this host, and nothing else:
 #   - Nebula: the flatnet-nebula systemd unit, or the process of /opt/flatnet/run/nebula.pid;
+#   - the direct-paths watcher (direct-paths.sh --remove);
 #   - host routing: the watcher, the block's route and flatnet's sysctl.d file (host-routing.sh --remove);
 #   - /opt/flatnet/config/nebula: the config, the certificates, the private key and the admin interface's key;
 #   - the record of the installed bundle (installed-manifest.json);
@@ -76,7 +77,11 @@ set_names() {
 
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
-# 1. Nebula stops, and nothing starts it again.
+# 1. Nebula stops, and nothing starts it again; its watcher first.
+if [ -e "$ROOT/scripts/direct-paths.sh" ]; then
+  out=$(bash "$ROOT/scripts/direct-paths.sh" --remove) || die "direct-paths.sh --remove failed: $out"
+  [ -z "$out" ] || { printf '%s\n' "$out"; changed=1; }
+fi
 if [ -e "/etc/systemd/system/$UNIT.service" ]; then
   systemctl disable --now "$UNIT" >/dev/null 2>&1 || true
   rm -f "/etc/systemd/system/$UNIT.service"

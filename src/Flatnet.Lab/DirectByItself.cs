@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Flatnet.Addressing;
+
+namespace Flatnet.Lab;
+
+/// <summary>
+/// What the hosts' own watchers (scripts/direct-paths.sh, started by every install) do between flatnet's runs, seen
+/// the way a user would: a power cut (every Nebula stops, the NAT routers forget their mappings, every Nebula starts
+/// again), the hosts' own traffic, and no flatnet command; then each pair's tunnel read on the hosts themselves
+/// (`direct-paths.sh --status`, which asks the host's own Nebula) until both ends say direct.
+/// </summary>
+public sealed class DirectByItself(LabNetwork lab)
+{
+    /// <summary>How the tunnels went: when they were all direct (or the limit passed), what was seen and when, and the watchers' logs.</summary>
+    /// <param name="DirectAt">per pair ("a - b"), when both its ends first read direct.</param>
+    public sealed record Watch(TimeSpan Elapsed, bool AllDirect, bool CameUpRelayed, IReadOnlyList<string> Seen, string Logs, IReadOnlyDictionary<string, TimeSpan> DirectAt)
+    {
+        public override string ToString() =>
+            $"{Elapsed.TotalSeconds:F0} s after every Nebula restarted:\n  {string.Join("\n  ", Seen)}\nwatchers' logs:\n{Logs}";
+    }
+
+    private readonly IReadOnlyDictionary<string, string> _overlay =
+        AddressPlan.Load(lab.InventoryDirectory).Pcs.ToDictionary(h => h.Name, h => h.OverlayAddress);
+
+    /// <summary>
+    /// Every Nebula stops, every NAT router forgets, every Nebula starts; then each of <paramref name="traffic"/> (from,
+    /// to) pings for as long as the lab lives, the way an office's own traffic would reach out first.
+    /// </summary>
+    public Stopwatch PowerCut(IEnumerable<(string From, string To)> traffic)
+    {
+        var restarted = Stopwatch.StartNew();
+        foreach (var h in lab.Hosts) lab.Faults.StopNebula(h.Name);
+        foreach (var h in lab.Hosts) lab.Faults.RouterForgets(h.Name);
+        foreach (var h in lab.Hosts) lab.Faults.StartNebula(h.Name);
+        foreach (var (from, to) in traffic)
+            Host(from).Host.Start(Path.Combine(lab.Directory, from, $"traffic-{to}.log"), "sh", "-c", $"while :; do ping -c 1 -W 1 {_overlay[to]}; sleep 0.5; done");
+        return restarted;
+    }
+
+    /// <summary>Reads <paramref name="pairs"/> (both directions each) once a second until all are direct or <paramref name="limit"/> has passed.</summary>
+    public Watch UntilDirect(Stopwatch restarted, IReadOnlyList<(string A, string B)> pairs, TimeSpan limit)
+    {
+        var ends = pairs.SelectMany(p => new[] { (From: p.A, To: p.B), (From: p.B, To: p.A) }).ToList();
+        var seen = new List<string>();
+        var directAt = new Dictionary<string, TimeSpan>();
+        IReadOnlyList<string> last = [];
+        while (true)
+        {
+            var now = ends.Select(e => $"{e.From} -> {e.To}: {Tunnel(e.From, e.To)}").ToList();
+            foreach (var (a, b) in pairs)
+                if (!directAt.ContainsKey($"{a} - {b}") && now.Count(n => (n.StartsWith($"{a} -> {b}:") || n.StartsWith($"{b} -> {a}:")) && n.Contains(": direct ")) == 2)
+                    directAt[$"{a} - {b}"] = restarted.Elapsed;
+            if (!now.SequenceEqual(last)) seen.AddRange(now.Select(n => $"{restarted.Elapsed.TotalSeconds:F0} s  {n}"));
+            last = now;
+            if (now.All(n => n.Contains(": direct ", StringComparison.Ordinal)) || restarted.Elapsed > limit) break;
+            Thread.Sleep(TimeSpan.FromSeconds(1));
+        }
+        var elapsed = restarted.Elapsed;
+        var allDirect = last.All(n => n.Contains(": direct ", StringComparison.Ordinal));
+        // The watcher writes its log a second after the tunnel changes (it reads the tunnels once more).
+        for (var i = 0; allDirect && i < 10 && !pairs.All(p => Moved(p.A, p.B) || Moved(p.B, p.A)); i++) Thread.Sleep(TimeSpan.FromSeconds(0.5));
+        var logs = string.Join("\n", lab.Hosts.Select(h => $"{h.Name}: {Log(h.Name)}"));
+        return new Watch(elapsed, allDirect, seen.Any(s => s.Contains("relayed via", StringComparison.Ordinal)), seen, logs, directAt);
+    }
+
+    /// <summary>The tunnel from one host to another as the first host's Nebula says now: "direct ADDR:PORT", "relayed via RELAY", or "-".</summary>
+    public string Tunnel(string from, string to)
+    {
+        var status = Host(from).Host.Try("bash", Path.Combine(lab.Directory, from, "flatnet", "scripts", "direct-paths.sh"), "--status").StdOut;
+        var prefix = _overlay[to] + " ";
+        return status.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..] ?? "-";
+    }
+
+    /// <summary>Whether <paramref name="from"/>'s own watcher logged moving its tunnel to <paramref name="to"/> to direct.</summary>
+    public bool Moved(string from, string to) => Log(from).Contains($"{_overlay[to]}: direct now", StringComparison.Ordinal);
+
+    private string Log(string name)
+    {
+        var path = Path.Combine(lab.Directory, name, "flatnet", "logs", "direct-paths.log");
+        return File.Exists(path) ? File.ReadAllText(path) : "(no log)";
+    }
+
+    private LabHost Host(string name) => lab.Hosts.Single(h => h.Name == name);
+}

@@ -1,0 +1,144 @@
+<#
+.SYNOPSIS
+    direct-paths.ps1 for host-c: moves this host's relayed tunnels to direct ones, by itself, between flatnet's runs.
+
+.DESCRIPTION
+    Rendered by flatnet-automation; the Windows twin of direct-paths.sh. install.ps1 registers the scheduled task
+    'flatnet direct paths', which runs it with -Watch as SYSTEM from startup.
+    Why: Nebula keeps a relayed tunnel once it has one, though the two hosts could reach each other directly (behind
+    cone NAT, or a NAT host and a LAN host): every byte then crosses the lighthouse. Every 20 seconds, on the
+    clock (so that both ends of a tunnel act in the same second), the watcher asks this host's Nebula for its tunnels,
+    closes the relayed ones on this side and pings through them: both ends' first packets open their NATs for each
+    other, and the handshakes that follow go direct. Where they cannot (symmetric NAT), the relay carries the tunnel
+    again within a second, and the next try for that peer waits twice as long (up to 640 s).
+    It talks only to Nebula's admin interface on 127.0.0.1 (Windows' OpenSSH Client, ssh.exe), with a key made on
+    this host at install. Log: <Root>\logs\direct-paths.log, only what it moved, with the time. Valid Windows PowerShell 5.1.
+
+.PARAMETER Status
+    This host's tunnels now, as its Nebula says: peer, then "direct ADDR:PORT" or "relayed via RELAY".
+.PARAMETER Once
+    One pass now, whatever the clock.
+.PARAMETER Watch
+    Run for ever (the scheduled task).
+#>
+[CmdletBinding()]
+param([switch]$Status, [switch]$Once, [switch]$Watch)
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version 2.0
+
+$Root = Split-Path -Parent (Split-Path -Parent $MyInvocation.MyCommand.Path)
+$ConfigDir = Join-Path $Root 'config\nebula'
+$Key = Join-Path $ConfigDir 'watcher_ed25519'
+$Known = Join-Path $ConfigDir 'watcher_known_hosts'
+$Port = 2222
+$User = 'flatnet-watcher'
+$Interval = 20
+$Log = Join-Path $Root 'logs\direct-paths.log'
+$Ssh = Join-Path $env:WINDIR 'System32\OpenSSH\ssh.exe'
+
+# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
+# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
+# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
+# $LASTEXITCODE is the program's.
+function Invoke-Native {
+    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
+    $ErrorActionPreference = 'Continue'
+    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
+
+# One command to this host's Nebula (its sshd, 127.0.0.1 only), its host key pinned at install; $null when it does
+# not answer. ssh.exe reads /dev/null as NUL: no user config, no global known hosts.
+function Invoke-Admin([string]$Command) {
+    $out = Invoke-Native $Ssh @('-F', '/dev/null', '-i', $Key, '-p', "$Port", '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
+        '-o', 'StrictHostKeyChecking=yes', '-o', "UserKnownHostsFile=$Known", '-o', 'GlobalKnownHostsFile=/dev/null',
+        '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', "$User@127.0.0.1", $Command)
+    if ($LASTEXITCODE -ne 0) { return $null }
+    ($out | Out-String)
+}
+
+# Each tunnel as Peer and State ("direct ADDR:PORT" or "relayed via RELAY"), from list-hostmap -json: Nebula's
+# ControlHostInfo (control.go). The peer is vpnIp up to 1.9, vpnAddrs from 1.10; currentRemote is an object up to
+# 1.9 and a string from 1.10, and names no address when relayed. $null when Nebula does not answer.
+function Get-Tunnels {
+    $json = Invoke-Admin 'list-hostmap -json'
+    if ($null -eq $json) { return $null }
+    $parsed = $json | ConvertFrom-Json
+    $tunnels = @()
+    foreach ($h in $parsed) {
+        $names = @($h.PSObject.Properties | ForEach-Object { $_.Name })
+        $peer = if ($names -contains 'vpnIp' -and $h.vpnIp) { "$($h.vpnIp)" } elseif ($names -contains 'vpnAddrs' -and @($h.vpnAddrs).Count -gt 0) { "$(@($h.vpnAddrs)[0])" } else { '' }
+        if (-not $peer) { continue }
+        $remote = ''
+        if ($names -contains 'currentRemote' -and $null -ne $h.currentRemote) {
+            $r = $h.currentRemote
+            $remote = if ($r -is [string]) { $r } elseif (@($r.PSObject.Properties | ForEach-Object { $_.Name }) -contains 'ip') { "$($r.ip):$($r.port)" } else { '' }
+        }
+        $relays = if ($names -contains 'currentRelaysToMe' -and $null -ne $h.currentRelaysToMe) { @($h.currentRelaysToMe) -join ',' } else { '' }
+        if (($remote -match '^[0-9.]+:[0-9]+$' -and $remote -notmatch '^0\.0\.0\.0:') -or $remote -match '^\[.*\]:[0-9]+$') { $state = "direct $remote" }
+        elseif ($relays) { $state = "relayed via $relays" }
+        else { continue }
+        $tunnels += [pscustomobject]@{ Peer = $peer; State = $state }
+    }
+    , $tunnels
+}
+
+# One look, and one try for each relayed peer that is due: a peer is tried when the slot number is a multiple of
+# 2^(its failed tries), so both ends, counting the same tries, stay in step. A tunnel gone is forgotten.
+function Invoke-Pass([long]$Slot, [hashtable]$Failures) {
+    $now = Get-Tunnels
+    if ($null -eq $now) { return @("Nebula's admin interface did not answer (is the nebula service running?)") }
+    $relayed = @($now | Where-Object { $_.State -like 'relayed*' } | ForEach-Object { $_.Peer })
+    foreach ($peer in @($Failures.Keys)) { if ($relayed -notcontains $peer) { $Failures.Remove($peer) } }
+    $due = @($relayed | Where-Object { $Slot % [long][math]::Pow(2, $(if ($Failures.ContainsKey($_)) { $Failures[$_] } else { 0 })) -eq 0 })
+    if ($due.Count -eq 0) { return @() }
+    foreach ($peer in $due) { Invoke-Admin "close-tunnel -local-only $peer" | Out-Null }
+    # Three rounds of pings, every peer at once in each (.NET's Ping: IcmpSendEcho2 on Windows, no process per ping).
+    for ($round = 0; $round -lt 3; $round++) {
+        $pings = @($due | ForEach-Object { (New-Object System.Net.NetworkInformation.Ping).SendPingAsync($_, 1000) })
+        try { [void][System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$pings, 2000) } catch { }
+        Start-Sleep -Milliseconds 200
+    }
+    Start-Sleep -Seconds 1
+    $after = Get-Tunnels
+    foreach ($peer in $due) {
+        $state = if ($null -ne $after) { @($after | Where-Object { $_.Peer -eq $peer } | ForEach-Object { $_.State })[0..0] -join '' } else { '' }
+        if ($state -like 'direct*') {
+            $Failures.Remove($peer)
+            "${peer}: direct now ($state), was relayed"
+        } else {
+            $f = [math]::Min(5, $(if ($Failures.ContainsKey($peer)) { $Failures[$peer] } else { 0 }) + 1)
+            $Failures[$peer] = $f
+            $was = if ($state) { $state } else { 'without a tunnel' }
+            "${peer}: still $was after a direct try; next try in $($Interval * [math]::Pow(2, $f)) s or less"
+        }
+    }
+}
+
+if ($Status) {
+    $now = Get-Tunnels
+    if ($null -eq $now) { throw "direct-paths.ps1: Nebula's admin interface on 127.0.0.1:$Port did not answer: is the nebula service running? (Get-Service nebula)" }
+    if ($now.Count -eq 0) { 'no tunnels' } else { foreach ($t in $now) { "$($t.Peer) $($t.State)" } }
+} elseif ($Once) {
+    Invoke-Pass 0 @{}
+} elseif ($Watch) {
+    $failures = @{}
+    $last = ''
+    while ($true) {
+        # Sleep to the next slot boundary, to the millisecond.
+        $period = $Interval * 1000
+        $wait = $period - ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() % $period)
+        if ($wait -lt 50) { $wait += $period }
+        Start-Sleep -Milliseconds $wait
+        $slot = [long][math]::Floor([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() / $Interval)
+        $out = try { @(Invoke-Pass $slot $failures) -join "`n" } catch { "a pass failed: $($_.Exception.Message)" }
+        # What changed, with the time; the same words twice in a row (Nebula stopped for a day) once.
+        if ($out -and $out -ne $last) {
+            $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
+            Add-Content -LiteralPath $Log -Value (@($out -split "`n") | ForEach-Object { "$stamp $_" })
+        }
+        $last = $out
+    }
+} else {
+    throw 'direct-paths.ps1: say -Status, -Once or -Watch (Get-Help .\direct-paths.ps1)'
+}

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# direct-paths.sh for host-a: moves this host's relayed tunnels to direct ones, by itself, between flatnet's runs.
+# Rendered by flatnet-automation; the Linux twin of direct-paths.ps1. install.sh starts it with --watch.
+#
+# Why: Nebula keeps a relayed tunnel once it has one, though the two hosts could reach each other directly (behind
+# cone NAT, or a NAT host and a LAN host): every byte then crosses the lighthouse. Every 20 seconds, on the
+# clock (so that both ends of a tunnel act in the same second), the watcher asks this host's Nebula for its tunnels,
+# closes the relayed ones on this side and pings through them: both ends' first packets open their NATs for each
+# other, and the handshakes that follow go direct. Where they cannot (symmetric NAT), the relay carries the tunnel
+# again within a second, and the next try for that peer waits twice as long (up to 640 s).
+# It talks only to Nebula's admin interface on 127.0.0.1, with a key made on this host at install.
+#
+# Usage: direct-paths.sh --status | --once | --watch | --remove
+#   --status   this host's tunnels now, as its Nebula says: peer, then "direct ADDR:PORT" or "relayed via RELAY"
+#   --once     one pass now, whatever the clock
+#   --watch    keep one watcher running in the background (pid in /opt/flatnet/run/direct-paths.pid,
+#              log in /opt/flatnet/logs/direct-paths.log: only what it moved, with the time)
+#   --remove   stop the watcher (uninstall.sh runs it)
+set -eu -o pipefail
+
+ROOT='/opt/flatnet'
+LOGS='/opt/flatnet/logs'
+KEY='/opt/flatnet/config/nebula/watcher_ed25519'
+KNOWN='/opt/flatnet/config/nebula/watcher_known_hosts'
+PORT=2222
+USER_NAME='flatnet-watcher'
+INTERVAL=20
+PIDFILE="$ROOT/run/direct-paths.pid"
+STATE="$ROOT/run/direct-paths.state"
+
+mode=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --status|--once|--watch|--remove|--watch-loop) mode=${1#--} ;;
+    -h|--help) awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
+    *) echo "direct-paths.sh: unknown argument '$1' (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+[ -n "$mode" ] || { echo "direct-paths.sh: say --status, --once, --watch or --remove (try --help)" >&2; exit 2; }
+
+die() { echo "direct-paths.sh: $*" >&2; exit 1; }
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+[ "$(id -u)" = 0 ] || die "run as root: sudo $0"
+
+# One command to this host's Nebula (its sshd, 127.0.0.1 only); its host key pinned in KNOWN at install.
+admin() {
+  ssh -F /dev/null -i "$KEY" -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
+    -o UserKnownHostsFile="$KNOWN" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR \
+    "$USER_NAME@127.0.0.1" "$@" </dev/null
+}
+
+# "PEER direct ADDR:PORT" or "PEER relayed via RELAY", one line a tunnel, from list-hostmap -pretty: Nebula's
+# ControlHostInfo (control.go), objects at four spaces, their fields at eight. The peer is vpnIp up to 1.9, vpnAddrs
+# from 1.10; currentRemote is an object up to 1.9 and a string from 1.10, and names no address when relayed.
+tunnels() {
+  admin list-hostmap -pretty 2>/dev/null | awk '
+    function val(s) { sub(/^[^:]*: */, "", s); sub(/,$/, "", s); gsub(/"/, "", s); return s }
+    /^    [{]/ { peer = ""; remote = ""; rip = ""; relays = ""; field = ""; next }
+    /^    [}]/ {
+      if (peer == "") next
+      if (remote ~ /^[0-9.]+:[0-9]+$/ && remote !~ /^0\.0\.0\.0:/ || remote ~ /^\[.*\]:[0-9]+$/) print peer, "direct", remote
+      else if (relays != "") print peer, "relayed via", relays
+      next
+    }
+    /^        "/ {
+      field = $0; sub(/^ *"/, "", field); sub(/".*/, "", field); v = val($0)
+      if (field == "vpnIp") peer = v
+      else if (field == "currentRemote" && v != "{" && v != "null") remote = v
+      next
+    }
+    /^            [^ ]/ {
+      v = $0; sub(/^ */, "", v); sub(/,$/, "", v)
+      if (field == "vpnAddrs" && peer == "") { gsub(/"/, "", v); peer = v }
+      else if (field == "currentRelaysToMe") { gsub(/"/, "", v); relays = relays (relays == "" ? "" : ",") v }
+      else if (field == "currentRemote") { if (v ~ /^"ip"/) rip = val(v); else if (v ~ /^"port"/) remote = rip ":" val(v) }
+    }'
+}
+
+# Peers tried before and still relayed: "PEER FAILURES"; a peer is tried when the slot number is a multiple of
+# 2^FAILURES (both ends count the same tries, so they stay in step). A tunnel gone is forgotten.
+failures() { awk -v p="$1" '$1 == p { print $2; found = 1 } END { if (!found) print 0 }' "$STATE" 2>/dev/null || echo 0; }
+
+pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
+  slot=$1
+  now=$(tunnels) || { echo "Nebula's admin interface did not answer (is Nebula running?)"; return 0; }
+  relayed=$(printf '%s\n' "$now" | awk '$2 == "relayed" { print $1 }')
+  due=""
+  for peer in $relayed; do
+    f=$(failures "$peer")
+    [ $(( slot % (1 << f) )) = 0 ] && due="$due $peer"
+  done
+  next_state=""
+  if [ -n "$due" ]; then
+    for peer in $due; do admin close-tunnel -local-only "$peer" >/dev/null 2>&1 || true; done
+    for peer in $due; do ping -c 3 -i 0.2 -W 1 -q "$peer" >/dev/null 2>&1 & done
+    wait
+    sleep 1
+    after=$(tunnels) || after=""
+    for peer in $due; do
+      state=$(printf '%s\n' "$after" | awk -v p="$peer" '$1 == p { $1 = ""; sub(/^ /, ""); print; exit }')
+      case "$state" in
+        direct*) echo "$peer: direct now ($state), was relayed" ;;
+        *) f=$(( $(failures "$peer") + 1 )); [ "$f" -le 5 ] || f=5
+           echo "$peer: still ${state:-without a tunnel} after a direct try; next try in $(( INTERVAL << f )) s or less"
+           next_state="$next_state$peer $f
+" ;;
+      esac
+    done
+  fi
+  # Peers not tried this time keep their count while they stay relayed.
+  for peer in $relayed; do
+    case " $due " in *" $peer "*) ;; *) next_state="$next_state$peer $(failures "$peer")
+" ;; esac
+  done
+  printf '%s' "$next_state" >"$STATE.tmp" && mv -f "$STATE.tmp" "$STATE"
+}
+
+slot_now() { echo $(( $(date +%s) / INTERVAL )); }
+
+case "$mode" in
+  status)
+    out=$(tunnels) || die "Nebula's admin interface on 127.0.0.1:$PORT did not answer: is Nebula running? (its log: $LOGS/nebula.log)"
+    [ -n "$out" ] && printf '%s\n' "$out" || echo "no tunnels"
+    ;;
+  once) pass 0 ;;
+  watch-loop)
+    rm -f "$STATE"
+    last=""
+    while :; do
+      # Sleep to the next slot boundary, to the millisecond where date has them (GNU date's %N).
+      sleep "$(date +%s.%N | awk -v i="$INTERVAL" '{ r = i - ($1 % i); if (r < 0.05) r += i; printf "%.3f", r }')"
+      out=$(pass "$(slot_now)" 2>&1) || true
+      # What changed, with the time; the same words twice in a row (Nebula stopped for a day) once.
+      [ -n "$out" ] && [ "$out" != "$last" ] && printf '%s\n' "$out" | sed "s/^/$(date -u +%Y-%m-%dT%H:%M:%SZ) /"
+      last=$out
+    done
+    ;;
+  watch)
+    if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then echo "watching: already (pid $(cat "$PIDFILE"))"; exit 0; fi
+    mkdir -p "$ROOT/run" "$LOGS"
+    setsid bash "$0" --watch-loop >>"$LOGS/direct-paths.log" 2>&1 </dev/null &
+    echo $! >"$PIDFILE"
+    echo "watching: relayed tunnels are tried direct every ${INTERVAL}s (pid $!), log in $LOGS/direct-paths.log"
+    ;;
+  remove)
+    unit=/etc/systemd/system/flatnet-nebula-direct-paths.service
+    if [ -e "$unit" ]; then
+      systemctl disable --now flatnet-nebula-direct-paths >/dev/null 2>&1 || true
+      rm -f "$unit"
+      systemctl daemon-reload 2>/dev/null || true
+      echo "removed: the flatnet-nebula-direct-paths systemd unit"
+    fi
+    if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
+      pid=$(cat "$PIDFILE")
+      kill -- "-$pid" 2>/dev/null || kill "$pid"
+      for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
+      echo "removed: the direct-paths watcher (pid $pid)"
+    fi
+    rm -f "$PIDFILE" "$STATE" "$STATE.tmp"
+    ;;
+esac
+exit 0
