@@ -14,5 +14,5 @@ Task("Help")
         : Flatnet.Tasks.Help.List(flatnetTasks))));
 
 // An unknown target or argument is an error before anything runs, with the nearest name that fits.
-Flatnet.Tasks.FinalError.Guard(flatnet.Log, "the command line", () => Flatnet.Tasks.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" }));
+Flatnet.Tasks.FinalError.Guard(flatnet.Log, "the command line", () => Flatnet.Tasks.CommandLine.Check(target, Context.Arguments.GetArguments().SelectMany(a => a.Value.DefaultIfEmpty(null).Select(_ => a.Key)), flatnetTasks, new[] { "Help" }, System.Environment.GetCommandLineArgs()));
 RunTarget(target);

@@ -48,8 +48,11 @@ public class FlatnetException : Exception
             file is null ? "" : file + ": ",
             line is null ? "" : $"line {line}: ",
             field is null ? "" : field + ": ");
-        // A problem may quote a host's words: nothing in it may drive the terminal (Terminal.Clean).
-        return Terminal.Clean(where + problem + string.Concat(fixes.Select(f => "\n    fix: " + f)));
+        // A problem may quote a host's words or a file's name: nothing in it may drive the terminal, and no name may start
+        // a line of its own that reads as flatnet's (a file named "h\n    fix: ..."): the place and each fix are one line
+        // (Terminal.OneLine), and a name quoted in a problem is quoted with Terminal.OneLine where it is written.
+        // (A problem may list others, each on its line with its own fix, as those were formatted here: its lines stay.)
+        return Terminal.OneLine(where) + Terminal.Clean(problem) + string.Concat(fixes.Select(f => "\n    fix: " + Terminal.OneLine(f)));
     }
 }
 

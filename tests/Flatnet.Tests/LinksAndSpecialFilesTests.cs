@@ -214,6 +214,17 @@ public class LinksAndSpecialFilesTests
             if (File.Exists(kept)) File.Move(kept, state);
         }
 
+        // Battery 11: an orphan's folder (no host file names it) whose certificate is a FIFO or /dev/zero: PackageAll
+        // warns of orphans by printing their certificates, which blocked the run or read 2 GB.
+        var orphan = Path.Combine(ws.Workspace.ArtifactsDirectory, "hosts", "host-q", "pki");
+        Directory.CreateDirectory(orphan);
+        Fifo(Path.Combine(orphan, "host.crt"));
+        Assert.DoesNotThrow(() => ws.ControlPlane().PackageAll());
+        File.Delete(Path.Combine(orphan, "host.crt"));
+        File.CreateSymbolicLink(Path.Combine(orphan, "host.crt"), "/dev/zero");
+        Assert.DoesNotThrow(() => ws.ControlPlane().PackageAll());
+        Directory.Delete(Path.GetDirectoryName(orphan)!, recursive: true);
+
         Fifo(Path.Combine(ws.Root, "templates", "README.md.scriban"));
         Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!.Message, Does.Contain("a fifo, not a regular file"));
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "nothing blocked");

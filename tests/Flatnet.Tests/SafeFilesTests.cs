@@ -179,4 +179,31 @@ public class SafeFilesTests
         Assert.That(File.ReadAllText(Path.Combine(target, "README.md")), Is.EqualTo("one"), "nothing moved");
         Assert.That(File.ReadAllText(Path.Combine(target, "keep.txt")), Is.EqualTo("mine"));
     }
+
+    /// <summary>Battery 11: a link in place of a folder flatnet writes into was refused only half-way, the files before it already new.</summary>
+    [Test]
+    public void ALinkWhereFlatnetWritesIntoAFolderStopsTheUpdateBeforeAnythingMoves()
+    {
+        using var ws = new TestWorkspace();
+        SafeFiles.ClaimArtifacts(ws.Workspace.ArtifactsDirectory);
+        var target = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "h5");
+        void Fill(string dir, string text)
+        {
+            File.WriteAllText(Path.Combine(dir, "README.md"), text);
+            Directory.CreateDirectory(Path.Combine(dir, "scripts"));
+            File.WriteAllText(Path.Combine(dir, "scripts", "x.sh"), text);
+        }
+        SafeFiles.ReplaceDirectory(target, d => Fill(d, "one"));
+        File.WriteAllText(Path.Combine(target, "keep.txt"), "mine"); // so the folder is updated in place
+        var elsewhere = Path.Combine(ws.Root, "elsewhere");
+        Directory.CreateDirectory(elsewhere);
+        Directory.Delete(Path.Combine(target, "scripts"), recursive: true);
+        Directory.CreateSymbolicLink(Path.Combine(target, "scripts"), elsewhere);
+
+        var e = Assert.Throws<StateConflict>(() => SafeFiles.ReplaceDirectory(target, d => Fill(d, "two"), ws.Log))!;
+
+        Assert.That(e.Message, Does.Contain("scripts is a link, not a folder of flatnet's"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "README.md")), Is.EqualTo("one"), "nothing moved, not even the files before the link");
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing written through it");
+    }
 }

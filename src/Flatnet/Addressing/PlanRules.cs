@@ -1,3 +1,4 @@
+using Flatnet.Output;
 using Flatnet.Inventory;
 
 namespace Flatnet.Addressing;
@@ -109,7 +110,7 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
     {
         var stem = Path.GetFileNameWithoutExtension(h.File);
         if (stem != h.Name)
-            problems.Add(h.File, "name", $"'{h.Name}' does not match the file name '{stem}.yaml'", $"rename the file to {h.Name}.yaml or set name: {stem}");
+            problems.Add(h.File, "name", $"'{h.Name}' does not match the file name '{Terminal.OneLine(stem)}.yaml'", $"rename the file to {h.Name}.yaml or set name: {Terminal.OneLine(stem)}");
     }
 
     private void WinRmOverHttpIsNamed(HostEntry h)

@@ -20,7 +20,7 @@ public static partial class ReleaseArchive
     /// digits, and an optional pre-release (-rc.1) whose numeric parts have no leading zeros either. No build metadata
     /// (+...): SemVer orders 1.1.0+a and 1.1.0 alike, so they would be two releases of one version.
     /// </summary>
-    [GeneratedRegex(@"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})(-((0|[1-9]\d{0,8}|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d{0,8}|\d*[A-Za-z-][0-9A-Za-z-]*))*))?$")]
+    [GeneratedRegex(@"^(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})\.(0|[1-9]\d{0,5})(-((0|[1-9]\d{0,8}|\d*[A-Za-z-][0-9A-Za-z-]*)(\.(0|[1-9]\d{0,8}|\d*[A-Za-z-][0-9A-Za-z-]*))*))?\z")]
     public static partial Regex VersionPattern();
 
     /// <summary>The private keys a bundle zip carries (any *.key, and any SSH private key), by entry name.</summary>

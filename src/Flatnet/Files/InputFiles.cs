@@ -13,12 +13,19 @@ public static class InputFiles
     /// <summary>Why <paramref name="path"/> is not a regular file flatnet may read, in words; null when it is one.</summary>
     public static string? NotRegular(string path)
     {
-        var info = new FileInfo(path);
+        var info = Resolved(path);
         if (!info.Exists) return Directory.Exists(path) ? "a folder, not a file" : "not there";
         if (info.Length > 0 || OperatingSystem.IsWindows()) return null;
         // A FIFO or a device has no size either: stat says which it is (only for the rare file of no size).
         var type = ProcessRunner.Run("stat", ["-L", "-c", "%F", path]).StdOut.Trim();
         return type is "regular empty file" or "regular file" ? null : $"a {type}, not a regular file";
+    }
+
+    /// <summary>The file a path names, through its links (a link's own size is its target's name: /dev/zero behind one is no 9-byte file).</summary>
+    public static FileInfo Resolved(string path)
+    {
+        var info = new FileInfo(path);
+        return info.LinkTarget is not null && info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo target ? target : info;
     }
 
     /// <summary>

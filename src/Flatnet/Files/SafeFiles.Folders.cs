@@ -47,6 +47,8 @@ public static partial class SafeFiles
                         {
                             var at = Path.Combine(target, Path.Combine(parts[..depth]));
                             var mustBeFolder = depth < parts.Length;
+                            // A link where flatnet needs a folder is refused here too, before anything moves (not half-way through).
+                            if (mustBeFolder && TempFolders.IsLink(at)) throw LinkRefused(at);
                             if (mustBeFolder ? File.Exists(at) : Directory.Exists(at) && !TempFolders.IsLink(at))
                                 throw new StateConflict($"{Workspace.Relative(at)} is a {(mustBeFolder ? "file" : "folder")} of yours where flatnet writes {(mustBeFolder ? "a folder" : "a file")}; nothing was changed",
                                     $"move it aside (it is not flatnet's), then run this again", Workspace.Relative(at));

@@ -105,7 +105,7 @@ public static partial class TempFolders
     }
 
     /// <summary>.NAME.tmp-GUID, .NAME.staging-GUID, .NAME.old-GUID: what SafeFiles and the CA's staging name their temporaries.</summary>
-    [GeneratedRegex(@"^\..+\.(tmp|staging|old)-[0-9a-f]{32}$")]
+    [GeneratedRegex(@"^\..+\.(tmp|staging|old)-[0-9a-f]{32}\z")]
     private static partial Regex LeftoverName();
 
     private static string Remove(string path)

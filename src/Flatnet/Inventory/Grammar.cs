@@ -109,36 +109,36 @@ public static partial class Grammar
         return visible.Length > 60 ? visible[..57] + "..." : visible;
     }
 
-    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z")]
     private static partial Regex WordPattern();
 
     /// <summary>A user name as the inventory takes it (NAME or DOMAIN\NAME); join.ps1 checks the accounts it reports with it too.</summary>
-    public const string UserRegex = @"^([A-Za-z0-9][A-Za-z0-9._-]{0,62}\\)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}$";
+    public const string UserRegex = @"^([A-Za-z0-9][A-Za-z0-9._-]{0,62}\\)?[A-Za-z0-9][A-Za-z0-9._-]{0,63}\z";
 
     [GeneratedRegex(UserRegex)]
     private static partial Regex UserPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$")]
+    [GeneratedRegex(@"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\z")]
     private static partial Regex HostPattern();
 
-    [GeneratedRegex(@"^(\d{1,5})(?:-(\d{1,5}))?$")]
+    [GeneratedRegex(@"^(\d{1,5})(?:-(\d{1,5}))?\z")]
     private static partial Regex FirewallPortPattern();
 
-    [GeneratedRegex(@"^(\d{1,6}(h|m|s|ms))+$")]
+    [GeneratedRegex(@"^(\d{1,6}(h|m|s|ms))+\z")]
     private static partial Regex DurationPattern();
 
-    [GeneratedRegex(@"^/[A-Za-z0-9._/-]{0,200}$")]
+    [GeneratedRegex(@"^/[A-Za-z0-9._/-]{0,200}\z")]
     private static partial Regex LinuxPathPattern();
 
-    [GeneratedRegex(@"^[A-Za-z]:[\\/][A-Za-z0-9 ._\\/-]{0,200}$")]
+    [GeneratedRegex(@"^[A-Za-z]:[\\/][A-Za-z0-9 ._\\/-]{0,200}\z")]
     private static partial Regex WindowsPathPattern();
 
-    [GeneratedRegex("^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")]
+    [GeneratedRegex(@"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\z")]
     private static partial Regex HostNamePattern();
 
-    [GeneratedRegex(@"^SHA256:[A-Za-z0-9+/]{43}=?$")]
+    [GeneratedRegex(@"^SHA256:[A-Za-z0-9+/]{43}=?\z")]
     private static partial Regex HostKeyPattern();
 
-    [GeneratedRegex(@"^[A-Za-z0-9._/=:-]+( [A-Za-z0-9._/=:-]+){0,15}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9._/=:-]+( [A-Za-z0-9._/=:-]+){0,15}\z")]
     private static partial Regex CommandPrefixPattern();
 }

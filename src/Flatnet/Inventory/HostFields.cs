@@ -19,7 +19,7 @@ internal static class HostFields
                 "set wsl_command to the command prefix that runs a command there, or set wsl: false");
         if (d.WslCommand is not null) problems.Check(file, "wsl_command", Grammar.CommandPrefix(d.WslCommand));
         if (d.Root is not null) problems.Check(file, "root", Grammar.Root(os, d.Root));
-        var name = FieldChecks.Required(d.Name, file, "name", $"set name: {Path.GetFileNameWithoutExtension(file)} (the file name without .yaml)", problems);
+        var name = FieldChecks.Required(d.Name, file, "name", $"set name: {Output.Terminal.OneLine(Path.GetFileNameWithoutExtension(file))} (the file name without .yaml)", problems);
         if (os == HostOs.Windows && d.NebulaBinary is not null)
             problems.Add(file, "nebula_binary", "is for Linux hosts; a Windows host runs ROOT\\nebula\\nebula.exe", "remove nebula_binary, or set os: linux");
         else if (d.NebulaBinary is not null) problems.Check(file, "nebula_binary", Grammar.LinuxPath(d.NebulaBinary));

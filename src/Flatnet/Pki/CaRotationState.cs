@@ -54,7 +54,7 @@ public sealed record CaRotationState(string OldFingerprint, string NewFingerprin
                 : !IsFingerprint(state.OldFingerprint) ? "old_fingerprint is not a certificate fingerprint (64 hex digits)"
                 : !IsFingerprint(state.NewFingerprint) ? "new_fingerprint is not a certificate fingerprint (64 hex digits)"
                 : state.Phase is < 2 or > 4 ? $"phase {state.Phase} is not 2, 3 or 4"
-                : state.HostsDone.Any(h => !System.Text.RegularExpressions.Regex.IsMatch(h, "^[a-z0-9][a-z0-9-]{0,62}$")) ? "hosts_done lists something that is not a host name"
+                : state.HostsDone.Any(h => !System.Text.RegularExpressions.Regex.IsMatch(h, @"^[a-z0-9][a-z0-9-]{0,62}\z")) ? "hosts_done lists something that is not a host name"
                 : null;
             if (why is null) return state!;
         }

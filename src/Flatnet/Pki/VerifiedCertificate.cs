@@ -101,10 +101,13 @@ public static class VerifiedCertificate
     {
         var memos = new DirectoryInfo(folder).EnumerateFiles().Where(f => f.LinkTarget is null).OrderByDescending(f => f.LastWriteTimeUtc).ToList();
         foreach (var (memo, i) in memos.Select((m, i) => (m, i)))
-            if (i >= MaxMemos || memo.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-365)) memo.Delete();
+            if (i >= MaxMemos - RunRoom || memo.LastWriteTimeUtc < DateTime.UtcNow.AddDays(-365)) memo.Delete();
     }
 
     public const int MaxMemos = 10_000;
+
+    /// <summary>Room left by the prune, before a run's first record, for the records of the run itself (two a host signed).</summary>
+    private const int RunRoom = 1_000;
 
     /// <summary>
     /// Written under a new name, then renamed: a reader sees a whole memo or none. A cache is a saving, never a
@@ -118,10 +121,10 @@ public static class VerifiedCertificate
             if (OperatingSystem.IsWindows()) Directory.CreateDirectory(Folder);
             else Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             if (!Usable(Folder)) return;
+            if (Pruned.TryAdd(Folder, true)) Prune(Folder);
             var temp = Path.Combine(Folder, $".{name}.{Guid.NewGuid():N}");
             File.WriteAllText(temp, text);
             File.Move(temp, Path.Combine(Folder, name), overwrite: true);
-            if (Pruned.TryAdd(Folder, true)) Prune(Folder);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -20,6 +20,7 @@ public static class CertificateRenewal
     public static IReadOnlyList<string> Renew(FlatnetContext context, int withinDays, int waveSize)
     {
         var plan = context.Plan;
+        WarnWhenLifetimeIsShorterThan(context, withinDays);
         context.Ca.RequireExisting();
         var ca = context.NebulaCert.Print(context.Ca.CrtPath);
         // A host's certificate never outlives the CA that signed it: the CA's own expiry is RotateCa's work.
@@ -73,7 +74,9 @@ public static class CertificateRenewal
         // installed (a later run must not forget it: the host runs the old certificate until then); the others in
         // verified waves.
         var byHand = due.Select(d => d.Host).Where(h => plan.Host(h).Host.Deploy.Transport == Inventory.DeployTransport.None).ToList();
-        foreach (var host in byHand) SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{ends[host].UtcDateTime:yyyy-MM-dd}\n");
+        // The record names the day the old certificate ends and the bundle announced (its manifest's SHA-256): only that
+        // bundle is ever confirmed by --manual-steps-done, never one a later run wrote without saying so.
+        foreach (var host in byHand) Announce(context, host, $"{ends[host].UtcDateTime:yyyy-MM-dd}");
         var rolled = due.Select(d => d.Host).Except(byHand).ToList();
         if (rolled.Count > 0) Rollouts.Roll(context, rolled, waveSize);
         if (failed.Count > 0)
@@ -83,8 +86,30 @@ public static class CertificateRenewal
         return due.Select(d => d.Host).ToList();
     }
 
-    /// <summary>A host installed by hand whose renewed bundle a person has not said is installed: the day its old certificate ends.</summary>
+    /// <summary>A host installed by hand whose renewed bundle a person has not said is installed: the day its old certificate ends, and the bundle announced.</summary>
     private static string AwaitingInstall(FlatnetContext context, string host) => Path.Combine(context.Workspace.HostDirectory(host), "renewal-awaiting-install");
+
+    private static string ManifestSha(FlatnetContext context, string host) =>
+        File.Exists(Path.Combine(context.Workspace.BundleDirectory(host), "manifest.json")) ? Digest.Sha256OfFile(Path.Combine(context.Workspace.BundleDirectory(host), "manifest.json")) : "";
+
+    private static void Announce(FlatnetContext context, string host, string day) =>
+        SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{day}\n{ManifestSha(context, host)}\n");
+
+    /// <summary>
+    /// cert_duration should outlast --within: a certificate that is due the moment it is signed is signed again on every
+    /// run, and a host installed by hand is never confirmed. Said, not refused: --within longer than the lifetime is also
+    /// how a person renews every certificate now.
+    /// </summary>
+    private static void WarnWhenLifetimeIsShorterThan(FlatnetContext context, int withinDays)
+    {
+        if (context.Plan.Inventory.Network.CertDuration is not { } duration) return; // nebula-cert's default: as long as the CA
+        var lifetime = System.Text.RegularExpressions.Regex.Matches(duration, @"(\d+)(ms|h|m|s)").Aggregate(TimeSpan.Zero, (sum, m) =>
+            sum + (m.Groups[2].Value switch { "h" => TimeSpan.FromHours(1), "m" => TimeSpan.FromMinutes(1), "s" => TimeSpan.FromSeconds(1), _ => TimeSpan.FromMilliseconds(1) }) * long.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        if (lifetime.TotalDays > withinDays) return;
+        context.Log.Warn($"{Workspace.Relative(Path.Combine(context.Workspace.InventoryDirectory, "network.yaml"))}: cert_duration: {duration} ({lifetime.TotalDays:0.#} days) is not longer than --within={withinDays}, " +
+                         "so every certificate is due again the moment it is signed: each run renews them all, and a host installed by hand is never confirmed; " +
+                         $"fix: raise cert_duration (8760h is a year), or give RenewCerts a --within below {Math.Max(1, (int)lifetime.TotalDays)}");
+    }
 
     /// <summary>
     /// The hosts installed by hand whose renewal is not installed yet, named on every run until a person says so
@@ -100,17 +125,22 @@ public static class CertificateRenewal
             // Anything at the record's place counts (a folder or a link too: a renewal is never forgotten by accident),
             // and only a date read from a plain file is ever shown: a link could lead to any file, a key included.
             if (!File.Exists(marker) && !Directory.Exists(marker) && !TempFolders.IsLink(marker)) continue;
-            if (confirmed ? InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name))
+            // Only a small plain file is read: anything else (a link, a folder, a FIFO, a huge file) keeps the host pending, nothing shown.
+            var record = TempFolders.IsLink(marker) || InputFiles.NotRegular(marker) is not null || new FileInfo(marker).Length > 256 ? [] : File.ReadAllLines(marker);
+            var by = record.Length > 0 ? record[0].Trim() : "";
+            // The bundle announced is the one to confirm; a later run that wrote another (PackageAll) announces that one now.
+            var changed = record.Length > 1 && record[1].Trim() != ManifestSha(context, h.Name);
+            if (changed) Announce(context, h.Name, by);
+            if (!changed && (confirmed ? InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name)))
             {
                 if (Directory.Exists(marker) && !TempFolders.IsLink(marker)) context.Log.Warn($"{Workspace.Relative(marker)} is a folder, not flatnet's record; left as it is");
                 else File.Delete(marker);
                 context.Log.Info($"RenewCerts: {h.Name}: its renewed certificate is installed (confirmed)");
                 continue;
             }
-            // Only a small plain file is read: anything else (a link, a folder, a FIFO, a huge file) keeps the host pending, no date shown.
-            var by = TempFolders.IsLink(marker) || InputFiles.NotRegular(marker) is not null || new FileInfo(marker).Length > 64 ? "" : File.ReadAllText(marker).Trim();
-            var day = System.Text.RegularExpressions.Regex.IsMatch(by, @"^\d{4}-\d\d-\d\d$") ? $", by {by}, when the certificate it runs ends" : "";
-            var now = confirmed && context.BundleWrittenThisRun(h.Name) ? "; renewed in this very run, so --manual-steps-done counts it from the next run" : "";
+            var day = System.Text.RegularExpressions.Regex.IsMatch(by, @"^\d{4}-\d\d-\d\d\z") ? $", by {by}, when the certificate it runs ends" : "";
+            var now = changed ? "; its bundle changed after the renewal was announced (a later run built it again), so install this one, then confirm"
+                : confirmed && context.BundleWrittenThisRun(h.Name) ? "; renewed in this very run, so --manual-steps-done counts it from the next run" : "";
             pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}{day}{now}"));
         }
         if (pending.Count > 0)

@@ -85,7 +85,8 @@ public static partial class HostJoin
     {
         if (File.Exists(reply)) reply = ReplyIn(reply);
         var matches = Reply().Matches(reply.Trim()).ToList();
-        if (matches.GroupBy(m => m.Groups[1].Value).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        // In any case: HOST= beside host= is a reply someone edited, not one a join script printed.
+        if (matches.GroupBy(m => m.Groups[1].Value, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new UsageError($"names {Grammar.Shown(twice.Key)}= twice, so it is not one join script's reply", "pass the last line join.ps1 (or join.sh) printed, as it printed it", "--reply");
         var fields = matches.ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         if (!reply.TrimStart().StartsWith("flatnet-join ", StringComparison.Ordinal) || !fields.ContainsKey("host"))

@@ -104,6 +104,13 @@ public static class HostRemoval
             context.Log.Info($"{gone.Name}: gone from the mesh: no host reaches {gone.OverlayAddress}; the other {others.Count} reach each other ({matrix.Results.Count} pings){unchecked_}");
         }
 
+        /// <summary>Refuses, before anything is deleted, when a folder on the way to the host's bundle or render files is a link: nothing is deleted through one.</summary>
+        private void RequireNoLinkToItsArtifacts(string host)
+        {
+            SafeFiles.RequireNoLinkOnTheWay(Path.GetDirectoryName(context.Workspace.BundlePath(host))!);
+            SafeFiles.RequireNoLinkOnTheWay(Path.Combine(context.Workspace.ArtifactsDirectory, "render"));
+        }
+
         /// <summary>
         /// What flatnet writes in a host's artifacts folder, for SafeFiles.DeleteWritten:
         /// the files of its pki/, its bundle and render folders as their own listings name them, its build records and
@@ -112,16 +119,17 @@ public static class HostRemoval
         private static HashSet<string> FlatnetsOwn(string artifacts)
         {
             string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json", "pki/verified.json",
-                "host.pub", "installed-by-hand", "render.files", ".bundle.flatnet", ".render.flatnet"];
+                "host.pub", "installed-by-hand", "renewal-awaiting-install", "render.files", ".bundle.flatnet", ".render.flatnet",
+                "bundle.inputs", "render.inputs"];
             string[] listed(string folder, string listing) => File.Exists(Path.Combine(artifacts, listing))
                 ? File.ReadAllLines(Path.Combine(artifacts, listing)).Where(l => l.Length > 0).Select(l => $"{folder}/{l}").ToArray() : [];
-            var records = Directory.EnumerateFiles(artifacts, "*.inputs").Select(Path.GetFileName).OfType<string>();
-            return [.. own, .. records, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
+            return [.. own, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
         }
 
         /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>
         private void DeleteInventory(HostAddresses h)
         {
+            RequireNoLinkToItsArtifacts(h.Name);
             File.Delete(Path.GetFullPath(h.Host.File));
             context.Log.Info($"{h.Name}: deleted {h.Host.File}");
             DeleteArtifacts(h.Name);
@@ -131,8 +139,14 @@ public static class HostRemoval
         /// <summary>What flatnet made for the host (its key, certificate and bundles), and nothing of anyone else's.</summary>
         private void DeleteArtifacts(string host)
         {
+            RequireNoLinkToItsArtifacts(host);
             var artifacts = context.Workspace.HostDirectory(host);
             File.Delete(context.Workspace.BundlePath(host));
+            // Its render folder, by the listing of what flatnet wrote there (render.files), before that listing goes.
+            var render = Path.Combine(context.Workspace.ArtifactsDirectory, "render", host);
+            var listing = Path.Combine(artifacts, "render.files");
+            if (Directory.Exists(render) && !TempFolders.IsLink(render) && File.Exists(listing) && SafeFiles.DeleteWritten(render, listing, context.Log))
+                context.Log.Info($"{host}: deleted its rendered files ({Workspace.Relative(render)})");
             if (TempFolders.IsLink(artifacts))
                 context.Log.Warn($"{host}: {Workspace.Relative(artifacts)} is a link, not a folder flatnet made: nothing was deleted through it (its key and certificate, if they are behind it, are yours to delete)");
             else if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))

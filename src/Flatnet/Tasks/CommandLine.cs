@@ -31,7 +31,9 @@ public static class CommandLine
     /// target), before any task runs. <paramref name="given"/> names each argument once per value it was given. <paramref name="tasks"/> are the registered tasks; <paramref name="otherTargets"/> those that take no
     /// arguments of their own (Help).
     /// </summary>
-    public static void Check(string target, IEnumerable<string> given, IReadOnlyList<FlatnetTask> tasks, IEnumerable<string> otherTargets)
+    /// <param name="commandLine">the process's own arguments, as typed: Cake's argument dictionary ignores case and keeps one
+    /// value of --HOST=a --host=b, so a name given twice in two spellings is found here.</param>
+    public static void Check(string target, IEnumerable<string> given, IReadOnlyList<FlatnetTask> tasks, IEnumerable<string> otherTargets, IReadOnlyList<string>? commandLine = null)
     {
         var targets = tasks.Select(t => t.Name).Concat(otherTargets).ToList();
         var named = targets.FirstOrDefault(t => t.Equals(target, StringComparison.OrdinalIgnoreCase));
@@ -56,7 +58,8 @@ public static class CommandLine
             problems.Add(new UsageError($"not an argument of {named}", hint, "--" + name));
         }
         // Given twice, an argument would quietly mean its last value (--host=h1 --host=h2 acts on h2).
-        foreach (var twice in given.GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
+        var typed = commandLine?.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2).Select(a => a[2..].Split('=')[0]).ToList();
+        foreach (var twice in (typed is { Count: > 0 } ? typed : given).GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             problems.Add(new UsageError($"given {twice.Count()} times; a target reads it once",
                 $"give --{twice.Key} once{(twice.Key.Equals("host", StringComparison.OrdinalIgnoreCase) ? " (a target that works on several hosts takes --hosts=a,b)" : "")}", "--" + twice.Key));
         UsageErrors.ThrowIfAny(named, problems);

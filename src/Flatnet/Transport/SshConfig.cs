@@ -89,7 +89,7 @@ public sealed partial class SshConfig
 
     private static bool Matches(string[] patterns, string[] names) => names.Any(n => SshPatterns.Match(patterns, n)) && !names.Any(n => SshPatterns.Excludes(patterns, n));
 
-    [GeneratedRegex(@"^(\w+)\s*(?:=\s*|\s+)(.*)$")]
+    [GeneratedRegex(@"^(\w+)\s*(?:=\s*|\s+)(.*)\z")]
     private static partial Regex Option();
 }
 
@@ -107,5 +107,5 @@ public static class SshPatterns
     public static bool Excludes(IEnumerable<string> patterns, string name) => patterns.Any(p => p.StartsWith('!') && Glob(p[1..], name));
 
     private static bool Glob(string pattern, string name) =>
-        Regex.IsMatch(name, "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + "$", RegexOptions.IgnoreCase);
+        Regex.IsMatch(name, "^" + Regex.Escape(pattern).Replace(@"\*", ".*").Replace(@"\?", ".") + @"\z", RegexOptions.IgnoreCase);
 }

@@ -63,6 +63,6 @@ public readonly partial record struct NebulaVersion(int Major, int Minor, int Pa
 
     public override string ToString() => $"{Major}.{Minor}.{Patch}";
 
-    [GeneratedRegex(@"^\s*(?:Version:\s*)?v?(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:[-+~][0-9A-Za-z.+~-]*)?\s*$")]
+    [GeneratedRegex(@"^\s*(?:Version:\s*)?v?(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:[-+~][0-9A-Za-z.+~-]*)?\s*\z")]
     private static partial Regex Pattern();
 }

@@ -60,7 +60,7 @@ public class ReleasingTests
     {
         Assert.That(new[] { "1.0.0", "1.0.0-rc.10", "10.0.0", "2.0.0", "1.0.0-rc.2", "1.0.1-beta", "1.0.0-rc", "1.0.0-rc.x" }.Order(Comparer<string>.Create(global::Flatnet.Bundles.ReleaseArchive.CompareVersions)),
             Is.EqualTo(new[] { "1.0.0-rc", "1.0.0-rc.2", "1.0.0-rc.10", "1.0.0-rc.x", "1.0.0", "1.0.1-beta", "2.0.0", "10.0.0" }), "Semantic Versioning's precedence");
-        foreach (var bad in new[] { "01.0.0", "1.2.0-rc.01", "1.1.0+build.7", "1.0", "1.0.0-", "1.0.0-rc..1" })
+        foreach (var bad in new[] { "01.0.0", "1.2.0-rc.01", "1.1.0+build.7", "1.0", "1.0.0-", "1.0.0-rc..1", "1.0.0\n" }) // $ matched before a final line break
             Assert.That(global::Flatnet.Bundles.ReleaseArchive.VersionPattern().IsMatch(bad), Is.False, bad);
 
         using var ws = new TestWorkspace();

@@ -267,4 +267,16 @@ public class HostileInventoryTests
         var inventory = InventoryLoader.Read(ws.Workspace.InventoryDirectory).Inventory;
         Assert.That(inventory.Warnings, Has.Some.Contains("host-a.yaml~").And.Some.Contains("an editor's backup"));
     }
+
+    /// <summary>Battery 11: a file named with a line break made its own "    fix: ..." line, which read as flatnet's advice.</summary>
+    [Test]
+    public void AFileNameCannotAddLinesThatReadAsFlatnetsOwn()
+    {
+        using var ws = new TestWorkspace();
+        var name = "h\n    fix: run sudo rm -rf ~ then run this again\n  hosts: ok";
+        File.WriteAllText(ws.HostsFile(name + ".yaml"), "name: host-x\nindex: 9\nos: linux\n");
+        var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
+        Assert.That(e.Message.Split('\n'), Has.None.Match(@"^\s*fix: run sudo"), e.Message);
+        Assert.That(e.Message, Does.Contain("h\\n    fix: run sudo rm -rf ~"), "the name shown on one line, its line breaks spelled out");
+    }
 }

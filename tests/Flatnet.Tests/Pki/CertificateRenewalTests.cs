@@ -64,6 +64,19 @@ public class CertificateRenewalTests
         // Battery 9: a host renewed in the very run that says the earlier ones are installed is not confirmed with them.
         var renewedNow = Assert.Throws<PendingHosts>(() => confirmed.RenewCerts(withinDays: 400))!;
         Assert.That(renewedNow.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }), "renewed a moment ago: nobody installed them yet");
+        // Battery 11: cert_duration shorter than --within renews everything on every run, and says so.
+        Assert.That(ws.Log.Lines, Has.Some.Contains("cert_duration: 720h (30 days) is not longer than --within=400").And.Some.Contains("fix: raise cert_duration"));
+
+        // Battery 11: a later run that built another bundle (a new MTU) is not confirmed by --manual-steps-done: the
+        // renewal announced the bundle before it; the new one is announced now, and confirmed on the next run.
+        File.AppendAllText(ws.HostsFile("network.yaml"), "tuning:\n  mtu: 1280\n");
+        Assert.That(ws.ControlPlane().PackageAll().Where(p => p.Written), Is.Not.Empty);
+        ControlPlane Confirmed() => new(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true"))); // a run of its own
+        var changed = Assert.Throws<PendingHosts>(() => Confirmed().RenewCerts(withinDays: 10))!;
+        Assert.That(changed.Pending.Select(p => p.Host), Is.EqualTo(new[] { "host-a", "host-b", "host-c" }));
+        Assert.That(changed.Message, Does.Contain("its bundle changed after the renewal was announced"));
+        Assert.That(Confirmed().RenewCerts(withinDays: 10), Is.Empty);
+        Assert.DoesNotThrow(() => ws.ControlPlane().RenewCerts(withinDays: 10), "the bundle announced last is the one confirmed");
     }
 
     /// <summary>

@@ -61,7 +61,7 @@ public class VerifiedCertificateTests
         for (var i = 0; i < global::Flatnet.Pki.VerifiedCertificate.MaxMemos + 50; i++) File.WriteAllText(Path.Combine(folder, $"{i:x8}.print.json"), "{}");
         WithCache(cache, () => ws.ControlPlane().GenerateCert("host-b", force: true));
         Assert.That(File.Exists(old), Is.False);
-        Assert.That(Directory.GetFiles(folder), Has.Length.LessThanOrEqualTo(global::Flatnet.Pki.VerifiedCertificate.MaxMemos + 2));
+        Assert.That(Directory.GetFiles(folder), Has.Length.LessThanOrEqualTo(global::Flatnet.Pki.VerifiedCertificate.MaxMemos), "pruned before the run writes, with room for its own records (battery 11: one over)");
     }
 
     /// <summary>Battery 8: memos in a folder another account made (a shared XDG_CACHE_HOME) vouched for a certificate of another CA.</summary>

@@ -64,6 +64,43 @@ public class ConvergenceTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("notes.txt").And.Some.Contains("host-c: deleted its key, certificate and bundle; ").And.None.Contains("deleted its key, certificate and bundle (artifacts"));
     }
 
+    /// <summary>
+    /// Battery 11: --delete-inventory deleted a user's *.inputs file, kept flatnet's own renewal record as the user's, and
+    /// left the host's render folder for good; with artifacts/bundles a link, it deleted the zip behind the link.
+    /// </summary>
+    [Test]
+    public void RemoveHostDeletesEveryFileFlatnetMadeForTheHostAndNothingThroughALink()
+    {
+        using var ws = HandInstalledFleet();
+        ws.ControlPlane().RenderAll();
+        var artifacts = ws.Workspace.HostDirectory("host-c");
+        File.WriteAllText(Path.Combine(artifacts, "my.inputs"), "the user's own\n");
+        File.WriteAllText(Path.Combine(artifacts, "renewal-awaiting-install"), "2027-01-01\n");
+        var render = Path.Combine(ws.Root, "artifacts", "render", "host-c");
+        Assert.That(Directory.Exists(render), Is.True);
+
+        // First with the bundles folder a link to another tree: refused before anything is deleted.
+        var bundles = Path.GetDirectoryName(ws.Workspace.BundlePath("host-c"))!;
+        var elsewhere = Path.Combine(ws.Root, "elsewhere");
+        Directory.Move(bundles, elsewhere);
+        Directory.CreateSymbolicLink(bundles, elsewhere);
+        ControlPlane Confirmed() => new(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
+        var e = Assert.Throws<StateConflict>(() => Confirmed().RemoveHost("host-c", deleteInventory: true))!;
+        Assert.That(e.Message, Does.Contain("is a link, not a folder of flatnet's"));
+        Assert.That(File.Exists(Path.Combine(elsewhere, "host-c.zip")), Is.True, "nothing deleted through the link");
+        Assert.That(File.Exists(Path.Combine(ws.Root, "hosts", "host-c.yaml")), Is.True, "nor anything before the refusal");
+        Directory.Delete(bundles);
+        Directory.Move(elsewhere, bundles);
+
+        Assert.Throws<PendingHosts>(() => ws.ControlPlane().RemoveHost("host-c", deleteInventory: true)); // the peers' new bundles, named
+        Confirmed().RemoveHost("host-c", deleteInventory: true);
+        Assert.That(Directory.GetFileSystemEntries(artifacts, "*", SearchOption.AllDirectories).Select(Path.GetFileName), Is.EqualTo(new[] { "my.inputs" }));
+        Assert.That(Directory.Exists(render), Is.False, "its rendered files went with it");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.None.Contains("host-c is not flatnet's"));
+    }
+
     /// <summary>Battery 8: a host renamed by hand left its old certificate valid, unnamed, and impossible to revoke.</summary>
     [Test]
     public void AHostRenamedByHandIsNamedAtPackageAllAndItsOldCertificateCanBeRevoked()

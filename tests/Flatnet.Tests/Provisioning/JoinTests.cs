@@ -98,6 +98,8 @@ public class JoinTests
         // A field given twice is no reply join.ps1 prints (it was a .NET message: "An item with the same key...").
         Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d user=a user=b"))!.Message,
             Does.StartWith("--reply: names user= twice"));
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d HOST=host-a user=a"))!.Message,
+            Does.StartWith("--reply: names HOST= twice").Or.StartWith("--reply: names host= twice"), "HOST= beside host= is an edited reply");
     }
 
     /// <summary>Without a key on this machine, Join writes nothing, and its refusal names no file it took back.</summary>

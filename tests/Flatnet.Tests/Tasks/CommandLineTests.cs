@@ -108,5 +108,8 @@ public class CommandLineTests
         e = Assert.Throws<UsageError>(() => Check("Plan", "inventory", "inventory"))!;
         Assert.That(e.Message, Does.Contain("--inventory: given 2 times"));
         Assert.DoesNotThrow(() => Check("DeployHost", "host"));
+        // Cake's dictionary of arguments ignores case and keeps one of --HOST=a --host=b: the command line as typed says both.
+        e = Assert.Throws<UsageError>(() => CommandLine.Check("GenerateCert", ["host"], Registered, ["Help"], ["build/build.cake", "--target=GenerateCert", "--HOST=host-z", "--host=host-a"]))!;
+        Assert.That(e.Message, Does.Contain("given 2 times"));
     }
 }
