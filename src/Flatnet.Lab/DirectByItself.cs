@@ -4,10 +4,10 @@ using Flatnet.Addressing;
 namespace Flatnet.Lab;
 
 /// <summary>
-/// What the hosts' own watchers (scripts/direct-paths.sh, started by every install) do between flatnet's runs, seen
+/// What the hosts' own watchers (scripts/direct-paths.sh or .ps1, started by every install) do between flatnet's runs, seen
 /// the way a user would: a power cut (every Nebula stops, the NAT routers forget their mappings, every Nebula starts
 /// again), the hosts' own traffic, and no flatnet command; then each pair's tunnel read on the hosts themselves
-/// (`direct-paths.sh --status`, which asks the host's own Nebula) until both ends say direct.
+/// (`direct-paths.sh --status`, `direct-paths.ps1 -Status` on the Windows stand-in: the host's own Nebula) until both ends say direct.
 /// </summary>
 public sealed class DirectByItself(LabNetwork lab)
 {
@@ -21,6 +21,8 @@ public sealed class DirectByItself(LabNetwork lab)
 
     private readonly IReadOnlyDictionary<string, string> _overlay =
         AddressPlan.Load(lab.InventoryDirectory).Pcs.ToDictionary(h => h.Name, h => h.OverlayAddress);
+
+    private readonly int _adminPort = Inventory.InventoryLoader.Read(lab.InventoryDirectory).Inventory.Network.Nebula.AdminPort;
 
     /// <summary>
     /// Every Nebula stops, every NAT router forgets, every Nebula starts; then each of <paramref name="traffic"/> (from,
@@ -56,17 +58,35 @@ public sealed class DirectByItself(LabNetwork lab)
             Thread.Sleep(TimeSpan.FromSeconds(1));
         }
         var elapsed = restarted.Elapsed;
-        var allDirect = last.All(n => n.Contains(": direct ", StringComparison.Ordinal));
+        // Polled through the host's Nebula; said at the end by the host's own script too (the stand-in's direct-paths.ps1).
+        var allDirect = ends.All(e => Tunnel(e.From, e.To, byScript: true).StartsWith("direct ", StringComparison.Ordinal));
         // The watcher writes its log a second after the tunnel changes (it reads the tunnels once more).
         for (var i = 0; allDirect && i < 10 && !pairs.All(p => Moved(p.A, p.B) || Moved(p.B, p.A)); i++) Thread.Sleep(TimeSpan.FromSeconds(0.5));
         var logs = string.Join("\n", lab.Hosts.Select(h => $"{h.Name}: {Log(h.Name)}"));
         return new Watch(elapsed, allDirect, seen.Any(s => s.Contains("relayed via", StringComparison.Ordinal)), seen, logs, directAt);
     }
 
-    /// <summary>The tunnel from one host to another as the first host's Nebula says now: "direct ADDR:PORT", "relayed via RELAY", or "-".</summary>
-    public string Tunnel(string from, string to)
+    /// <summary>
+    /// The tunnel from one host to another as the first host's Nebula says now: "direct ADDR:PORT", "relayed via RELAY",
+    /// or "-". A Linux host answers with its direct-paths.sh --status; the Windows stand-in, whose PowerShell costs
+    /// seconds of CPU a start, is asked with its watcher's own key and ssh, unless <paramref name="byScript"/>: then its
+    /// direct-paths.ps1 -Status says it, as the person at that PC would read it.
+    /// </summary>
+    public string Tunnel(string from, string to, bool byScript = false)
     {
-        var status = Host(from).Host.Try("bash", Path.Combine(lab.Directory, from, "flatnet", "scripts", "direct-paths.sh"), "--status").StdOut;
+        var root = Path.Combine(lab.Directory, from, "flatnet");
+        var powershell = Path.Combine(lab.Directory, from, "windows", "bin", "powershell.exe");
+        if (File.Exists(powershell) && !byScript)
+        {
+            var config = Path.Combine(root, "config", "nebula");
+            var json = Host(from).Host.Try("ssh", "-n", "-T", "-F", "/dev/null", "-i", Path.Combine(config, Pki.AdminInterface.WatcherKeyFileName), "-p", $"{_adminPort}",
+                "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={Path.Combine(config, "watcher_known_hosts")}",
+                "-o", "LogLevel=ERROR", $"{Pki.AdminInterface.WatcherUser}@127.0.0.1", "list-hostmap -json");
+            return json.ExitCode != 0 ? "-" : Verification.TunnelStates.FromHostmapJson(json.StdOut).Of(_overlay[to]);
+        }
+        var status = (File.Exists(powershell)
+            ? Host(from).Host.Try(powershell, "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", Path.Combine(root, "scripts", "direct-paths.ps1"), "-Status")
+            : Host(from).Host.Try("bash", Path.Combine(root, "scripts", "direct-paths.sh"), "--status")).StdOut;
         var prefix = _overlay[to] + " ";
         return status.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..] ?? "-";
     }

@@ -42,22 +42,34 @@ public sealed class LabFaults(string labDirectory, IReadOnlyList<LabHost> hosts,
     }
 
     /// <summary>
-    /// The host's Nebula stops, as at a power cut: the process its install started (run/nebula.pid) ends, and every
-    /// tunnel it had is gone; <see cref="StartNebula"/> starts the same command line again, as the boot would.
-    /// Nothing of flatnet's runs for either.
+    /// The host's Nebula stops, as at a power cut: the process its install started ends (a Linux host's run/nebula.pid,
+    /// the Windows stand-in's service), and every tunnel it had is gone; <see cref="StartNebula"/> starts the same
+    /// command line again, as the boot would. Nothing of flatnet's runs for either.
     /// </summary>
-    public void StopNebula(string host) =>
-        Host(host).Host.Run("sh", "-c", "pid=$(cat \"$1/run/nebula.pid\"); tr '\\0' ' ' <\"/proc/$pid/cmdline\" >\"$1/run/nebula.cmdline\"; kill \"$pid\"; " +
-                                        "while kill -0 \"$pid\" 2>/dev/null; do sleep 0.1; done", "sh", NebulaRoot(host));
+    public void StopNebula(string host)
+    {
+        var (pid, _, cmdline) = NebulaFiles(host);
+        Host(host).Host.Run("sh", "-c", "pid=$(cat \"$1\"); tr '\\0' ' ' <\"/proc/$pid/cmdline\" >\"$2\"; kill \"$pid\"; " +
+                                        "while kill -0 \"$pid\" 2>/dev/null; do sleep 0.1; done", "sh", pid, cmdline);
+    }
 
     /// <remarks>A Nebula just stopped may hold its device a moment longer on a loaded machine: one that exits at once is started again, as install.sh does.</remarks>
-    public void StartNebula(string host) =>
-        Host(host).Host.Run("sh", "-c", "for try in 1 2 3 4 5; do " +
-                                        "setsid $(cat \"$1/run/nebula.cmdline\") >>\"$1/logs/nebula.log\" 2>&1 </dev/null & echo $! >\"$1/run/nebula.pid\"; " +
-                                        "sleep 1; kill -0 \"$(cat \"$1/run/nebula.pid\")\" 2>/dev/null && exit 0; done; echo \"nebula would not start\" >&2; exit 1",
-            "sh", NebulaRoot(host));
+    public void StartNebula(string host)
+    {
+        var (pid, log, cmdline) = NebulaFiles(host);
+        Host(host).Host.Run("sh", "-c", "for try in 1 2 3 4 5; do setsid $(cat \"$3\") >>\"$2\" 2>&1 </dev/null & echo $! >\"$1\"; " +
+                                        "sleep 1; kill -0 \"$(cat \"$1\")\" 2>/dev/null && exit 0; done; echo \"nebula would not start\" >&2; exit 1",
+            "sh", pid, log, cmdline);
+    }
 
-    private string NebulaRoot(string host) => Path.Combine(labDirectory, host, "flatnet");
+    /// <summary>Where the host's Nebula keeps its pid and log: the Windows stand-in's service state, or a Linux host's install root.</summary>
+    private (string Pid, string Log, string Cmdline) NebulaFiles(string host)
+    {
+        var state = Path.Combine(labDirectory, host, "windows", "state");
+        if (Directory.Exists(state)) return (Path.Combine(state, "nebula.pid"), Path.Combine(state, "nebula.log"), Path.Combine(state, "nebula.cmdline"));
+        var root = Path.Combine(labDirectory, host, "flatnet");
+        return (Path.Combine(root, "run", "nebula.pid"), Path.Combine(root, "logs", "nebula.log"), Path.Combine(root, "run", "nebula.cmdline"));
+    }
 
     /// <summary>
     /// The NAT router in front of the host forgets every mapping, as after its own restart or a new WAN link (or an

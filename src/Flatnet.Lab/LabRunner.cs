@@ -40,6 +40,10 @@ public static class LabRunner
                 matrix = HostPipeline.Add(context, host.Name, table: host == lab.Hosts[^1]);
             }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
+            // Each host's own watcher (scripts/direct-paths) reads its Nebula's tunnels, whatever the release writes.
+            var direct = new DirectByItself(lab);
+            var reading = lab.Hosts.Count(h => lab.Hosts.Where(o => o != h).All(o => direct.Tunnel(h.Name, o.Name, byScript: true).StartsWith("direct ", StringComparison.Ordinal)));
+            log.Info($"lab: {reading} of {lab.Hosts.Count} hosts' own watchers read every tunnel of theirs as direct (scripts/direct-paths: between runs they move relayed ones by themselves).");
             return (matrix, lab.Id);
         }
         finally

@@ -389,7 +389,7 @@ public class LabTests
     // the hosts' own traffic follows (the LAN host reaching out first, as an office server would), and no flatnet
     // command runs. Each host's watcher (scripts/direct-paths.sh, started by its install) finds its relayed tunnels
     // and gets them direct: the cone-NAT pair (host-a - host-b) and the NAT-to-LAN pair (host-a - host-c), within
-    // 60 s (the watcher looks every 20 s), read on the hosts themselves.
+    // 60 s (the watcher looks every 30 s), read on the hosts themselves.
     private static void AfterEveryNebulaRestartsTheTunnelsGoDirectByThemselves(LabNetwork lab)
     {
         var direct = new DirectByItself(lab);

@@ -23,6 +23,8 @@ public class VersionMatrixLabTests
         Assert.That((matrix.Results.Count, matrix.Failures.Count), Is.EqualTo((18, 0)), matrix.ToTable());
         Assert.That(matrix.Results.Select(r => r.Tunnel), Has.All.Match(@"^direct 198\.18\.\d+\.1[123]:4242$"), matrix.ToTable());
         Assert.That(matrix.Diagnoses, Is.Empty);
+        // Each host's own watcher reads its Nebula's hostmap on its release (vpnIp and an object up to 1.9, vpnAddrs and a string from 1.10).
+        Assert.That(ws.Log.Lines, Does.Contain("lab: 3 of 3 hosts' own watchers read every tunnel of theirs as direct (scripts/direct-paths: between runs they move relayed ones by themselves)."));
 
         var lab = Path.Combine(ws.Root, "artifacts", "lab");
         var newest = versions.All.Max().ToString();

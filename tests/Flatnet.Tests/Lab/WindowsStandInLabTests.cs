@@ -57,7 +57,7 @@ public class WindowsStandInLabTests
 
             // Its direct-paths watcher runs as SYSTEM's scheduled task, and reads its own Nebula through ssh.exe with the
             // key made there (the stand-in's ssh.exe is the real ssh): every tunnel direct, all three on the LAN.
-            Assert.That(ws.Log.Lines, Does.Contain("host-c: registered: scheduled task 'flatnet direct paths' (relayed tunnels tried direct every 20 s, as SYSTEM; running now and from then on)"));
+            Assert.That(ws.Log.Lines, Does.Contain("host-c: registered: scheduled task 'flatnet direct paths' (relayed tunnels tried direct every 30 s, as SYSTEM; running now and from then on)"));
             var tunnels = c.Host.Run(powershell, "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", Path.Combine(lab.Directory, "host-c", "flatnet", "scripts", "direct-paths.ps1"), "-Status").StdOut;
             Assert.That(tunnels, Does.Match(@"10\.100\.1\.1 direct [0-9.]+:4242").And.Match(@"10\.100\.2\.1 direct [0-9.]+:4242"), tunnels);
 
@@ -95,5 +95,29 @@ public class WindowsStandInLabTests
             }
             TestContext.Out.WriteLine($"WSL2 address change on the Windows stand-in repaired in {started.Elapsed.TotalSeconds:0.0} s");
         }, enrolled: ["host-a", "host-b"], windows: ["host-c"]);
+    }
+
+    /// <summary>
+    /// Direct by itself on Windows: the stand-in behind cone NAT, host-a behind another, host-b on the LAN. After a
+    /// power cut that took the routers too, with the others reaching out first and no flatnet command, the stand-in's
+    /// own watcher (direct-paths.ps1 -Watch, SYSTEM's scheduled task; ssh.exe to its Nebula's admin interface) gets
+    /// both of its tunnels direct within 60 s, read on the stand-in with direct-paths.ps1 -Status.
+    /// </summary>
+    [Test]
+    public void BehindConeNatTheWindowsHostsOwnWatcherGetsItsTunnelsDirectAfterAPowerCut()
+    {
+        using var ws = new TestWorkspace();
+        LabTests.InLab(ws, lab =>
+        {
+            LabTests.DeployAll(lab, ws.Log);
+            var direct = new DirectByItself(lab);
+            var restarted = direct.PowerCut([("host-a", "host-c"), ("host-b", "host-c")]);
+            var watch = direct.UntilDirect(restarted, [("host-c", "host-a"), ("host-c", "host-b")], TimeSpan.FromSeconds(60));
+            TestContext.Out.WriteLine(watch);
+            Assert.That(watch.AllDirect, $"both of the stand-in's tunnels direct on both ends within 60 s: {watch}");
+            Assert.That(watch.CameUpRelayed, $"they came up relayed, as after a real power cut: {watch}");
+            Assert.That(direct.Moved("host-c", "host-a") || direct.Moved("host-a", "host-c"), $"a watcher moved the cone-NAT pair: {watch}");
+            Assert.That(direct.Moved("host-c", "host-a") || direct.Moved("host-c", "host-b"), $"the stand-in's own watcher moved one of its tunnels: {watch}");
+        }, nat: new Dictionary<string, LabNat> { ["host-c"] = LabNat.Cone, ["host-a"] = LabNat.Cone }, windows: ["host-c"]);
     }
 }

@@ -120,7 +120,7 @@ Describe 'install.ps1' {
         # The direct-paths watcher: SYSTEM's, from startup, for ever, on battery too, and running now.
         $changes | Should -Contain "Register-ScheduledTask TaskName=flatnet direct paths Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/direct-paths.ps1`" -Watch AtLogOn=False AtStartup=True User=SYSTEM LogonType=ServiceAccount RunLevel=Highest ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"
         $changes | Should -Contain 'Start-ScheduledTask TaskName=flatnet direct paths'
-        $out | Should -Contain "registered: scheduled task 'flatnet direct paths' (relayed tunnels tried direct every 20 s, as SYSTEM; running now and from then on)"
+        $out | Should -Contain "registered: scheduled task 'flatnet direct paths' (relayed tunnels tried direct every 30 s, as SYSTEM; running now and from then on)"
         # On battery too, and running now: Task Scheduler's defaults would do neither. WSL's owner reports WSL2's
         # address with its own token; SYSTEM sets the route from it.
         $changes[-4] | Should -Be "Register-ScheduledTask TaskName=flatnet WSL address Execute=powershell.exe Argument=-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$($site.Root)/scripts/setup-routing.ps1`" -Report -WslUser `"flatnet`" AtLogOn=True AtStartup=False User=flatnet LogonType=Interactive RunLevel=Limited ExecutionTimeLimit=00:00:00 RestartCount=3 OnBattery=True/True"

@@ -489,9 +489,6 @@ try {
         Write-Output "installed: config for $HostName in $ConfigDir"
         Set-OwnerOnly (Join-Path $ConfigDir 'host.key')
         Set-OwnerOnly (Join-Path $ConfigDir $AdminKeyName)
-        # Owned by Administrators too: ssh.exe, run by SYSTEM, refuses a private key that another account owns or may
-        # read (Win32-OpenSSH, w32-sshfileperm.c), and a key an administrator makes may be that administrator's own.
-        Set-ExactAcl (Join-Path $ConfigDir $WatcherKeyName) @('*S-1-5-32-544:F', '*S-1-5-18:F')
 
         # 4. The service: restarts on failure, as the spec's checklist asks. Judged by its state, never by exit codes:
         #    `nebula.exe -service install` exits 1 after registering the service in every release before 1.11.0
@@ -549,6 +546,17 @@ try {
     #     to direct ones between flatnet's runs. Registered when missing or different; restarted when this install
     #     changed Nebula or the script (it then runs this bundle's); started when it does not run. Task Scheduler's
     #     defaults would not start it on battery and would stop it when a laptop unplugs, so say otherwise.
+    # Its key owned by Administrators, theirs and SYSTEM's only, checked on every run (a run stopped half-way is
+    # mended by the next): ssh.exe, run by SYSTEM, refuses a private key another account owns or may read
+    # (Win32-OpenSSH, w32-sshfileperm.c), and a key an administrator makes may be that administrator's own.
+    $watcherKey = Join-Path $ConfigDir $WatcherKeyName
+    if (Get-AclProblem $watcherKey) { Set-ExactAcl $watcherKey @('*S-1-5-32-544:F', '*S-1-5-18:F') }
+    # Stopped means stopped before it starts again: with Task Scheduler's default (MultipleInstances IgnoreNew), a
+    # start while the old instance still ends is dropped.
+    function Stop-DirectTask {
+        Stop-ScheduledTask -TaskName $DirectTask
+        for ($i = 0; $i -lt 40 -and "$((Get-ScheduledTask -TaskName $DirectTask -ErrorAction SilentlyContinue).State)" -eq 'Running'; $i++) { Start-Sleep -Milliseconds 250 }
+    }
     $directArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$directScript`" -Watch"
     $task = Get-ScheduledTask -TaskName $DirectTask -ErrorAction SilentlyContinue
     $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $directArgument -and "$($task.Principal.UserId)" -eq 'SYSTEM' -and
@@ -556,14 +564,14 @@ try {
     $running = $null -ne $task -and "$($task.State)" -eq 'Running'
     $renewed = -not $same -or $directBefore -ne (Get-FileHash -LiteralPath $directScript).Hash
     if (-not $current) {
-        if ($running) { Stop-ScheduledTask -TaskName $DirectTask }
+        if ($running) { Stop-DirectTask }
         $directSettings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
         Register-ScheduledTask -Force -TaskName $DirectTask -Action (New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $directArgument) `
             -Trigger (New-ScheduledTaskTrigger -AtStartup) -Principal (New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest) -Settings $directSettings | Out-Null
         Start-ScheduledTask -TaskName $DirectTask
-        Write-Output "registered: scheduled task '$DirectTask' (relayed tunnels tried direct every 20 s, as SYSTEM; running now and from then on)"
+        Write-Output "registered: scheduled task '$DirectTask' (relayed tunnels tried direct every 30 s, as SYSTEM; running now and from then on)"
     } elseif ($renewed -or -not $running) {
-        if ($running) { Stop-ScheduledTask -TaskName $DirectTask }
+        if ($running) { Stop-DirectTask }
         Start-ScheduledTask -TaskName $DirectTask
         Write-Output "$(if ($running) { 'restarted' } else { 'started' }): scheduled task '$DirectTask'"
     }

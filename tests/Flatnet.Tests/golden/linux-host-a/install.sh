@@ -147,35 +147,40 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
+install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place, enabled
+  cat >"/etc/systemd/system/$1.service.tmp"
+  mv "/etc/systemd/system/$1.service.tmp" "/etc/systemd/system/$1.service"
+  systemctl daemon-reload
+  systemctl enable "$1" >/dev/null
+}
 # The direct-paths watcher runs beside Nebula (a unit of its own under systemd): restarted when this bundle changed
 # anything, so that it runs this bundle's script; started if it is not running.
 watcher() {  # watcher restart|ensure (ensure restarts it too when this bundle brought a new script)
   [ "$1" = ensure ] && [ "$watcher_new" = 1 ] && set -- restart
   if [ "$service" = systemd ]; then
     if [ ! -e "/etc/systemd/system/$UNIT-direct-paths.service" ]; then
-      cat >"/etc/systemd/system/$UNIT-direct-paths.service.tmp" <<UNIT
+      install_unit "$UNIT-direct-paths" <<UNIT
 [Unit]
 Description=flatnet: relayed tunnels tried direct (host-a)
 After=$UNIT.service
 
 [Service]
 ExecStart=/bin/bash $ROOT/scripts/direct-paths.sh --watch-loop
+StandardOutput=append:$ROOT/logs/direct-paths.log
+StandardError=inherit
 Restart=always
 RestartSec=5
 
 [Install]
 WantedBy=multi-user.target
 UNIT
-      mv "/etc/systemd/system/$UNIT-direct-paths.service.tmp" "/etc/systemd/system/$UNIT-direct-paths.service"
-      systemctl daemon-reload
-      systemctl enable "$UNIT-direct-paths" >/dev/null
     fi
     if [ "$1" = restart ]; then systemctl restart "$UNIT-direct-paths"; else systemctl start "$UNIT-direct-paths"; fi
   else
     [ "$1" = ensure ] || bash "$ROOT/scripts/direct-paths.sh" --remove >/dev/null
     bash "$ROOT/scripts/direct-paths.sh" --watch >/dev/null
   fi
-  [ "$1" = ensure ] || echo "watching: relayed tunnels are tried direct every 20 s ($ROOT/scripts/direct-paths.sh --status lists the tunnels)"
+  [ "$1" = ensure ] || echo "watching: relayed tunnels are tried direct every 30 s ($ROOT/scripts/direct-paths.sh --status lists the tunnels)"
 }
 # Only the host's own certificate (and key) changed, as a renewal changes them: the running Nebula takes them on
 # SIGHUP (it reloads pki), and its tunnels stay up. Anything else (the config, the CAs it trusts) is a restart.
@@ -212,7 +217,7 @@ fi
 
 # 5. (Re)start Nebula.
 if [ "$service" = systemd ]; then
-  cat >"/etc/systemd/system/$UNIT.service.tmp" <<UNIT
+  install_unit "$UNIT" <<UNIT
 [Unit]
 Description=Nebula for flatnet (host-a)
 Wants=basic.target network-online.target
@@ -227,9 +232,6 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 UNIT
-  mv "/etc/systemd/system/$UNIT.service.tmp" "/etc/systemd/system/$UNIT.service"
-  systemctl daemon-reload
-  systemctl enable "$UNIT" >/dev/null
   systemctl restart "$UNIT"
 else
   if running; then

@@ -116,6 +116,12 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
+install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place, enabled
+  cat >"/etc/systemd/system/$1.service.tmp"
+  mv "/etc/systemd/system/$1.service.tmp" "/etc/systemd/system/$1.service"
+  systemctl daemon-reload
+  systemctl enable "$1" >/dev/null
+}
 watcher() { :; }
 # Only the host's own certificate (and key) changed, as a renewal changes them: the running Nebula takes them on
 # SIGHUP (it reloads pki), and its tunnels stay up. Anything else (the config, the CAs it trusts) is a restart.
@@ -152,7 +158,7 @@ fi
 
 # 5. (Re)start Nebula.
 if [ "$service" = systemd ]; then
-  cat >"/etc/systemd/system/$UNIT.service.tmp" <<UNIT
+  install_unit "$UNIT" <<UNIT
 [Unit]
 Description=Nebula for flatnet (host-c)
 Wants=basic.target network-online.target
@@ -167,9 +173,6 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 UNIT
-  mv "/etc/systemd/system/$UNIT.service.tmp" "/etc/systemd/system/$UNIT.service"
-  systemctl daemon-reload
-  systemctl enable "$UNIT" >/dev/null
   systemctl restart "$UNIT"
 else
   if running; then

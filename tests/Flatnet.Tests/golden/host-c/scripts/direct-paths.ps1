@@ -6,11 +6,11 @@
     Rendered by flatnet-automation; the Windows twin of direct-paths.sh. install.ps1 registers the scheduled task
     'flatnet direct paths', which runs it with -Watch as SYSTEM from startup.
     Why: Nebula keeps a relayed tunnel once it has one, though the two hosts could reach each other directly (behind
-    cone NAT, or a NAT host and a LAN host): every byte then crosses the lighthouse. Every 20 seconds, on the
+    cone NAT, or a NAT host and a LAN host): every byte then crosses the lighthouse. Every 30 seconds, on the
     clock (so that both ends of a tunnel act in the same second), the watcher asks this host's Nebula for its tunnels,
     closes the relayed ones on this side and pings through them: both ends' first packets open their NATs for each
     other, and the handshakes that follow go direct. Where they cannot (symmetric NAT), the relay carries the tunnel
-    again within a second, and the next try for that peer waits twice as long (up to 640 s).
+    again within a second, and the next try for that peer waits twice as long (up to 7680 s).
     It talks only to Nebula's admin interface on 127.0.0.1 (Windows' OpenSSH Client, ssh.exe), with a key made on
     this host at install. Log: <Root>\logs\direct-paths.log, only what it moved, with the time. Valid Windows PowerShell 5.1.
 
@@ -28,33 +28,40 @@ Set-StrictMode -Version 2.0
 
 $Root = Split-Path -Parent (Split-Path -Parent $MyInvocation.MyCommand.Path)
 $ConfigDir = Join-Path $Root 'config\nebula'
-$Key = Join-Path $ConfigDir 'watcher_ed25519'
-$Known = Join-Path $ConfigDir 'watcher_known_hosts'
+$KeyName = 'watcher_ed25519'
+$KnownName = 'watcher_known_hosts'
 $Port = 2222
 $User = 'flatnet-watcher'
-$Interval = 20
+$Interval = 30
+$MaxDoublings = 8
 $Log = Join-Path $Root 'logs\direct-paths.log'
+$State = Join-Path $Root 'run\direct-paths.state'
 $Ssh = Join-Path $env:WINDIR 'System32\OpenSSH\ssh.exe'
 
-# A native program's output and its stderr, as text lines, never as errors: with ErrorActionPreference Stop,
-# Windows PowerShell 5.1 turns any stderr line of a native command whose stderr is redirected (2>&1, 2>$null) into
-# a terminating error (PowerShell 7 changed that, PR #13361), so a friendly message after it would never be reached.
-# $LASTEXITCODE is the program's.
-function Invoke-Native {
-    param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
-    $ErrorActionPreference = 'Continue'
-    & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
-}
-
-
-# One command to this host's Nebula (its sshd, 127.0.0.1 only), its host key pinned at install; $null when it does
-# not answer. ssh.exe reads /dev/null as NUL: no user config, no global known hosts.
+# One command to this host's Nebula (its sshd, 127.0.0.1 only), its host key pinned at install: its output, or
+# $null when it does not answer. Never more than 15 s: ssh.exe can hang under Task Scheduler (PowerShell/
+# Win32-OpenSSH #2448), which would stop the watcher for good. Only stdout is read as the answer. It runs in the
+# config folder and names its key and known_hosts there: ssh splits an option's value at spaces (C:\Program Files).
+# ssh.exe reads /dev/null as NUL: no user config, no global known hosts.
 function Invoke-Admin([string]$Command) {
-    $out = Invoke-Native $Ssh @('-F', '/dev/null', '-i', $Key, '-p', "$Port", '-o', 'BatchMode=yes', '-o', 'IdentitiesOnly=yes',
-        '-o', 'StrictHostKeyChecking=yes', '-o', "UserKnownHostsFile=$Known", '-o', 'GlobalKnownHostsFile=/dev/null',
-        '-o', 'ConnectTimeout=5', '-o', 'LogLevel=ERROR', "$User@127.0.0.1", $Command)
-    if ($LASTEXITCODE -ne 0) { return $null }
-    ($out | Out-String)
+    $start = New-Object System.Diagnostics.ProcessStartInfo
+    $start.FileName = $Ssh
+    $start.Arguments = "-n -T -F /dev/null -i $KeyName -p $Port -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes " +
+        "-o UserKnownHostsFile=$KnownName -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR $User@127.0.0.1 $Command"
+    $start.WorkingDirectory = $ConfigDir
+    $start.UseShellExecute = $false
+    $start.CreateNoWindow = $true
+    $start.RedirectStandardOutput = $true
+    $start.RedirectStandardError = $true
+    $ssh = [System.Diagnostics.Process]::Start($start)
+    try {
+        $out = $ssh.StandardOutput.ReadToEndAsync()
+        $null = $ssh.StandardError.ReadToEndAsync()
+        if (-not $ssh.WaitForExit(15000)) { try { $ssh.Kill() } catch { }; return $null }
+        $ssh.WaitForExit()
+        if ($ssh.ExitCode -ne 0) { return $null }
+        $out.Result
+    } finally { $ssh.Dispose() }
 }
 
 # Each tunnel as Peer and State ("direct ADDR:PORT" or "relayed via RELAY"), from list-hostmap -json: Nebula's
@@ -72,7 +79,8 @@ function Get-Tunnels {
         $remote = ''
         if ($names -contains 'currentRemote' -and $null -ne $h.currentRemote) {
             $r = $h.currentRemote
-            $remote = if ($r -is [string]) { $r } elseif (@($r.PSObject.Properties | ForEach-Object { $_.Name }) -contains 'ip') { "$($r.ip):$($r.port)" } else { '' }
+            $remote = if ($r -is [string]) { $r } elseif (@($r.PSObject.Properties | ForEach-Object { $_.Name }) -contains 'ip') {
+                if ("$($r.ip)".Contains(':')) { "[$($r.ip)]:$($r.port)" } else { "$($r.ip):$($r.port)" } } else { '' }
         }
         $relays = if ($names -contains 'currentRelaysToMe' -and $null -ne $h.currentRelaysToMe) { @($h.currentRelaysToMe) -join ',' } else { '' }
         if (($remote -match '^[0-9.]+:[0-9]+$' -and $remote -notmatch '^0\.0\.0\.0:') -or $remote -match '^\[.*\]:[0-9]+$') { $state = "direct $remote" }
@@ -81,6 +89,19 @@ function Get-Tunnels {
         $tunnels += [pscustomobject]@{ Peer = $peer; State = $state }
     }
     , $tunnels
+}
+
+# Peers tried before and still relayed, and their failed tries, kept in run\direct-paths.state across restarts.
+function Read-Failures {
+    $failures = @{}
+    if (Test-Path -LiteralPath $State) {
+        foreach ($line in @(Get-Content -LiteralPath $State)) { $w = "$line".Split(' '); if ($w.Count -eq 2 -and $w[1] -match '^\d+$') { $failures[$w[0]] = [int]$w[1] } }
+    }
+    $failures
+}
+
+function Save-Failures([hashtable]$Failures) {
+    Set-Content -LiteralPath $State -Value @($Failures.Keys | Sort-Object | ForEach-Object { "$_ $($Failures[$_])" })
 }
 
 # One look, and one try for each relayed peer that is due: a peer is tried when the slot number is a multiple of
@@ -95,8 +116,11 @@ function Invoke-Pass([long]$Slot, [hashtable]$Failures) {
     foreach ($peer in $due) { Invoke-Admin "close-tunnel -local-only $peer" | Out-Null }
     # Three rounds of pings, every peer at once in each (.NET's Ping: IcmpSendEcho2 on Windows, no process per ping).
     for ($round = 0; $round -lt 3; $round++) {
-        $pings = @($due | ForEach-Object { (New-Object System.Net.NetworkInformation.Ping).SendPingAsync($_, 1000) })
-        try { [void][System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$pings, 2000) } catch { }
+        $pingers = @($due | ForEach-Object { New-Object System.Net.NetworkInformation.Ping })
+        try {
+            $pings = @(for ($i = 0; $i -lt $due.Count; $i++) { $pingers[$i].SendPingAsync($due[$i], 1000) })
+            [void][System.Threading.Tasks.Task]::WaitAll([System.Threading.Tasks.Task[]]$pings, 2000)
+        } catch { } finally { foreach ($p in $pingers) { $p.Dispose() } }
         Start-Sleep -Milliseconds 200
     }
     Start-Sleep -Seconds 1
@@ -107,7 +131,7 @@ function Invoke-Pass([long]$Slot, [hashtable]$Failures) {
             $Failures.Remove($peer)
             "${peer}: direct now ($state), was relayed"
         } else {
-            $f = [math]::Min(5, $(if ($Failures.ContainsKey($peer)) { $Failures[$peer] } else { 0 }) + 1)
+            $f = [math]::Min($MaxDoublings, $(if ($Failures.ContainsKey($peer)) { $Failures[$peer] } else { 0 }) + 1)
             $Failures[$peer] = $f
             $was = if ($state) { $state } else { 'without a tunnel' }
             "${peer}: still $was after a direct try; next try in $($Interval * [math]::Pow(2, $f)) s or less"
@@ -120,24 +144,31 @@ if ($Status) {
     if ($null -eq $now) { throw "direct-paths.ps1: Nebula's admin interface on 127.0.0.1:$Port did not answer: is the nebula service running? (Get-Service nebula)" }
     if ($now.Count -eq 0) { 'no tunnels' } else { foreach ($t in $now) { "$($t.Peer) $($t.State)" } }
 } elseif ($Once) {
-    Invoke-Pass 0 @{}
+    $failures = Read-Failures
+    Invoke-Pass 0 $failures
+    Save-Failures $failures
 } elseif ($Watch) {
-    $failures = @{}
     $last = ''
+    $period = [long]$Interval * 1000
     while ($true) {
-        # Sleep to the next slot boundary, to the millisecond.
-        $period = $Interval * 1000
-        $wait = $period - ([DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds() % $period)
-        if ($wait -lt 50) { $wait += $period }
-        Start-Sleep -Milliseconds $wait
-        $slot = [long][math]::Floor([DateTimeOffset]::UtcNow.ToUnixTimeSeconds() / $Interval)
-        $out = try { @(Invoke-Pass $slot $failures) -join "`n" } catch { "a pass failed: $($_.Exception.Message)" }
-        # What changed, with the time; the same words twice in a row (Nebula stopped for a day) once.
-        if ($out -and $out -ne $last) {
-            $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ')
-            Add-Content -LiteralPath $Log -Value (@($out -split "`n") | ForEach-Object { "$stamp $_" })
-        }
-        $last = $out
+        # The next slot, named before the sleep (a clock set back a little, or a wait that ends a tick early, must not
+        # make it the one before), then slept to, to the millisecond.
+        $now = [DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()
+        $slot = [long][math]::Floor($now / $period) + 1
+        if ($slot * $period - $now -lt 50) { $slot++ }
+        Start-Sleep -Milliseconds ([int]($slot * $period - $now))
+        # Nothing in a pass may end the watcher: Task Scheduler does not start again a script that stopped on an error.
+        try {
+            $failures = Read-Failures
+            $out = try { @(Invoke-Pass $slot $failures) -join "`n" } catch { "a pass failed: $($_.Exception.Message)" }
+            Save-Failures $failures
+            # What changed, with the time; the same words twice in a row (Nebula stopped for a day) once.
+            if ($out -and $out -ne $last) {
+                $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
+                Add-Content -LiteralPath $Log -Value (@($out -split "`n") | ForEach-Object { "$stamp $_" })
+            }
+            $last = $out
+        } catch { }
     }
 } else {
     throw 'direct-paths.ps1: say -Status, -Once or -Watch (Get-Help .\direct-paths.ps1)'

@@ -3,11 +3,11 @@
 # Rendered by flatnet-automation; the Linux twin of direct-paths.ps1. install.sh starts it with --watch.
 #
 # Why: Nebula keeps a relayed tunnel once it has one, though the two hosts could reach each other directly (behind
-# cone NAT, or a NAT host and a LAN host): every byte then crosses the lighthouse. Every 20 seconds, on the
+# cone NAT, or a NAT host and a LAN host): every byte then crosses the lighthouse. Every 30 seconds, on the
 # clock (so that both ends of a tunnel act in the same second), the watcher asks this host's Nebula for its tunnels,
 # closes the relayed ones on this side and pings through them: both ends' first packets open their NATs for each
 # other, and the handshakes that follow go direct. Where they cannot (symmetric NAT), the relay carries the tunnel
-# again within a second, and the next try for that peer waits twice as long (up to 640 s).
+# again within a second, and the next try for that peer waits twice as long (up to 7680 s).
 # It talks only to Nebula's admin interface on 127.0.0.1, with a key made on this host at install.
 #
 # Usage: direct-paths.sh --status | --once | --watch | --remove
@@ -24,7 +24,8 @@ KEY='/opt/flatnet/config/nebula/watcher_ed25519'
 KNOWN='/opt/flatnet/config/nebula/watcher_known_hosts'
 PORT=2222
 USER_NAME='flatnet-watcher'
-INTERVAL=20
+INTERVAL=30
+MAX_DOUBLINGS=8
 PIDFILE="$ROOT/run/direct-paths.pid"
 STATE="$ROOT/run/direct-paths.state"
 
@@ -45,9 +46,12 @@ alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead pr
 }
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
-# One command to this host's Nebula (its sshd, 127.0.0.1 only); its host key pinned in KNOWN at install.
+# One command to this host's Nebula (its sshd, 127.0.0.1 only); its host key pinned in KNOWN at install. Never more
+# than 15 s: a hung ssh would stop the watcher for good.
+limit=""
+command -v timeout >/dev/null && limit="timeout 15"
 admin() {
-  ssh -F /dev/null -i "$KEY" -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
+  $limit ssh -n -T -F /dev/null -i "$KEY" -p "$PORT" -o BatchMode=yes -o IdentitiesOnly=yes -o StrictHostKeyChecking=yes \
     -o UserKnownHostsFile="$KNOWN" -o GlobalKnownHostsFile=/dev/null -o ConnectTimeout=5 -o LogLevel=ERROR \
     "$USER_NAME@127.0.0.1" "$@" </dev/null
 }
@@ -75,12 +79,12 @@ tunnels() {
       v = $0; sub(/^ */, "", v); sub(/,$/, "", v)
       if (field == "vpnAddrs" && peer == "") { gsub(/"/, "", v); peer = v }
       else if (field == "currentRelaysToMe") { gsub(/"/, "", v); relays = relays (relays == "" ? "" : ",") v }
-      else if (field == "currentRemote") { if (v ~ /^"ip"/) rip = val(v); else if (v ~ /^"port"/) remote = rip ":" val(v) }
+      else if (field == "currentRemote") { if (v ~ /^"ip"/) rip = val(v); else if (v ~ /^"port"/) remote = (rip ~ /:/ ? "[" rip "]" : rip) ":" val(v) }
     }'
 }
 
 # Peers tried before and still relayed: "PEER FAILURES"; a peer is tried when the slot number is a multiple of
-# 2^FAILURES (both ends count the same tries, so they stay in step). A tunnel gone is forgotten.
+# 2^FAILURES (both ends count the same tries, so they stay in step; kept across restarts). A tunnel gone is forgotten.
 failures() { awk -v p="$1" '$1 == p { print $2; found = 1 } END { if (!found) print 0 }' "$STATE" 2>/dev/null || echo 0; }
 
 pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
@@ -103,7 +107,7 @@ pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
       state=$(printf '%s\n' "$after" | awk -v p="$peer" '$1 == p { $1 = ""; sub(/^ /, ""); print; exit }')
       case "$state" in
         direct*) echo "$peer: direct now ($state), was relayed" ;;
-        *) f=$(( $(failures "$peer") + 1 )); [ "$f" -le 5 ] || f=5
+        *) f=$(( $(failures "$peer") + 1 )); [ "$f" -le "$MAX_DOUBLINGS" ] || f=$MAX_DOUBLINGS
            echo "$peer: still ${state:-without a tunnel} after a direct try; next try in $(( INTERVAL << f )) s or less"
            next_state="$next_state$peer $f
 " ;;
@@ -118,8 +122,6 @@ pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
   printf '%s' "$next_state" >"$STATE.tmp" && mv -f "$STATE.tmp" "$STATE"
 }
 
-slot_now() { echo $(( $(date +%s) / INTERVAL )); }
-
 case "$mode" in
   status)
     out=$(tunnels) || die "Nebula's admin interface on 127.0.0.1:$PORT did not answer: is Nebula running? (its log: $LOGS/nebula.log)"
@@ -127,12 +129,14 @@ case "$mode" in
     ;;
   once) pass 0 ;;
   watch-loop)
-    rm -f "$STATE"
     last=""
     while :; do
-      # Sleep to the next slot boundary, to the millisecond where date has them (GNU date's %N).
-      sleep "$(date +%s.%N | awk -v i="$INTERVAL" '{ r = i - ($1 % i); if (r < 0.05) r += i; printf "%.3f", r }')"
-      out=$(pass "$(slot_now)" 2>&1) || true
+      # The next slot, named before the sleep (a clock set back a little must not make it the one before), then
+      # slept to, to the millisecond where date has them (GNU date's %N).
+      # shellcheck disable=SC2046 # two words: the slot and the seconds to it
+      set -- $(date +%s.%N | awk -v i="$INTERVAL" '{ s = int($1 / i) + 1; if (s * i - $1 < 0.05) s++; printf "%d %.3f", s, s * i - $1 }')
+      sleep "$2"
+      out=$(pass "$1" 2>&1) || true
       # What changed, with the time; the same words twice in a row (Nebula stopped for a day) once.
       [ -n "$out" ] && [ "$out" != "$last" ] && printf '%s\n' "$out" | sed "s/^/$(date -u +%Y-%m-%dT%H:%M:%SZ) /"
       last=$out
