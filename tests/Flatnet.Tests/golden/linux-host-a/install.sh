@@ -147,8 +147,9 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
-install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place, enabled
+install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place when it differs, enabled
   cat >"/etc/systemd/system/$1.service.tmp"
+  if cmp -s "/etc/systemd/system/$1.service.tmp" "/etc/systemd/system/$1.service"; then rm -f "/etc/systemd/system/$1.service.tmp"; return 0; fi
   mv "/etc/systemd/system/$1.service.tmp" "/etc/systemd/system/$1.service"
   systemctl daemon-reload
   systemctl enable "$1" >/dev/null
@@ -158,8 +159,8 @@ install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into pla
 watcher() {  # watcher restart|ensure (ensure restarts it too when this bundle brought a new script)
   [ "$1" = ensure ] && [ "$watcher_new" = 1 ] && set -- restart
   if [ "$service" = systemd ]; then
-    if [ ! -e "/etc/systemd/system/$UNIT-direct-paths.service" ]; then
-      install_unit "$UNIT-direct-paths" <<UNIT
+    # Written on every run (a later bundle may change it); moved into place only when it differs.
+    install_unit "$UNIT-direct-paths" <<UNIT
 [Unit]
 Description=flatnet: relayed tunnels tried direct (host-a)
 After=$UNIT.service
@@ -174,7 +175,6 @@ RestartSec=5
 [Install]
 WantedBy=multi-user.target
 UNIT
-    fi
     if [ "$1" = restart ]; then systemctl restart "$UNIT-direct-paths"; else systemctl start "$UNIT-direct-paths"; fi
   else
     [ "$1" = ensure ] || bash "$ROOT/scripts/direct-paths.sh" --remove >/dev/null

@@ -116,8 +116,9 @@ running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
     [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
 }
-install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place, enabled
+install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place when it differs, enabled
   cat >"/etc/systemd/system/$1.service.tmp"
+  if cmp -s "/etc/systemd/system/$1.service.tmp" "/etc/systemd/system/$1.service"; then rm -f "/etc/systemd/system/$1.service.tmp"; return 0; fi
   mv "/etc/systemd/system/$1.service.tmp" "/etc/systemd/system/$1.service"
   systemctl daemon-reload
   systemctl enable "$1" >/dev/null

@@ -53,15 +53,15 @@ function Invoke-Admin([string]$Command) {
     $start.CreateNoWindow = $true
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
-    $ssh = [System.Diagnostics.Process]::Start($start)
+    $process = [System.Diagnostics.Process]::Start($start)
     try {
-        $out = $ssh.StandardOutput.ReadToEndAsync()
-        $null = $ssh.StandardError.ReadToEndAsync()
-        if (-not $ssh.WaitForExit(15000)) { try { $ssh.Kill() } catch { }; return $null }
-        $ssh.WaitForExit()
-        if ($ssh.ExitCode -ne 0) { return $null }
+        $out = $process.StandardOutput.ReadToEndAsync()
+        $null = $process.StandardError.ReadToEndAsync()
+        if (-not $process.WaitForExit(15000)) { try { $process.Kill() } catch { }; return $null }
+        $process.WaitForExit()
+        if ($process.ExitCode -ne 0) { return $null }
         $out.Result
-    } finally { $ssh.Dispose() }
+    } finally { $process.Dispose() }
 }
 
 # Each tunnel as Peer and State ("direct ADDR:PORT" or "relayed via RELAY"), from list-hostmap -json: Nebula's
@@ -69,13 +69,14 @@ function Invoke-Admin([string]$Command) {
 # 1.9 and a string from 1.10, and names no address when relayed. $null when Nebula does not answer.
 function Get-Tunnels {
     $json = Invoke-Admin 'list-hostmap -json'
-    if ($null -eq $json) { return $null }
+    # Nebula's sshd exits 0 whatever it answers: only a JSON array is an answer.
+    if ($null -eq $json -or -not $json.TrimStart().StartsWith('[')) { return $null }
     $parsed = $json | ConvertFrom-Json
     $tunnels = @()
     foreach ($h in $parsed) {
         $names = @($h.PSObject.Properties | ForEach-Object { $_.Name })
         $peer = if ($names -contains 'vpnIp' -and $h.vpnIp) { "$($h.vpnIp)" } elseif ($names -contains 'vpnAddrs' -and @($h.vpnAddrs).Count -gt 0) { "$(@($h.vpnAddrs)[0])" } else { '' }
-        if (-not $peer) { continue }
+        if ($peer -notmatch '^[0-9A-Fa-f.:]+$') { continue }   # only an address is ever a word of a command below
         $remote = ''
         if ($names -contains 'currentRemote' -and $null -ne $h.currentRemote) {
             $r = $h.currentRemote
@@ -83,10 +84,10 @@ function Get-Tunnels {
                 if ("$($r.ip)".Contains(':')) { "[$($r.ip)]:$($r.port)" } else { "$($r.ip):$($r.port)" } } else { '' }
         }
         $relays = if ($names -contains 'currentRelaysToMe' -and $null -ne $h.currentRelaysToMe) { @($h.currentRelaysToMe) -join ',' } else { '' }
-        if (($remote -match '^[0-9.]+:[0-9]+$' -and $remote -notmatch '^0\.0\.0\.0:') -or $remote -match '^\[.*\]:[0-9]+$') { $state = "direct $remote" }
-        elseif ($relays) { $state = "relayed via $relays" }
+        if (($remote -match '^[0-9.]+:[0-9]+$' -and $remote -notmatch '^0\.0\.0\.0:') -or $remote -match '^\[.*\]:[0-9]+$') { $kind = "direct $remote" }
+        elseif ($relays) { $kind = "relayed via $relays" }
         else { continue }
-        $tunnels += [pscustomobject]@{ Peer = $peer; State = $state }
+        $tunnels += [pscustomobject]@{ Peer = $peer; State = $kind }
     }
     , $tunnels
 }
@@ -95,7 +96,7 @@ function Get-Tunnels {
 function Read-Failures {
     $failures = @{}
     if (Test-Path -LiteralPath $State) {
-        foreach ($line in @(Get-Content -LiteralPath $State)) { $w = "$line".Split(' '); if ($w.Count -eq 2 -and $w[1] -match '^\d+$') { $failures[$w[0]] = [int]$w[1] } }
+        foreach ($line in @(Get-Content -LiteralPath $State)) { $w = "$line".Split(' '); if ($w.Count -eq 2 -and $w[1] -match '^\d$' -and [int]$w[1] -le $MaxDoublings) { $failures[$w[0]] = [int]$w[1] } }
     }
     $failures
 }
@@ -126,14 +127,14 @@ function Invoke-Pass([long]$Slot, [hashtable]$Failures) {
     Start-Sleep -Seconds 1
     $after = Get-Tunnels
     foreach ($peer in $due) {
-        $state = if ($null -ne $after) { @($after | Where-Object { $_.Peer -eq $peer } | ForEach-Object { $_.State })[0..0] -join '' } else { '' }
-        if ($state -like 'direct*') {
+        $found = if ($null -ne $after) { @($after | Where-Object { $_.Peer -eq $peer } | ForEach-Object { $_.State })[0..0] -join '' } else { '' }
+        if ($found -like 'direct*') {
             $Failures.Remove($peer)
-            "${peer}: direct now ($state), was relayed"
+            "${peer}: direct now ($found), was relayed"
         } else {
             $f = [math]::Min($MaxDoublings, $(if ($Failures.ContainsKey($peer)) { $Failures[$peer] } else { 0 }) + 1)
             $Failures[$peer] = $f
-            $was = if ($state) { $state } else { 'without a tunnel' }
+            $was = if ($found) { $found } else { 'without a tunnel' }
             "${peer}: still $was after a direct try; next try in $($Interval * [math]::Pow(2, $f)) s or less"
         }
     }

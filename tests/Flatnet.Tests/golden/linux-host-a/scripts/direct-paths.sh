@@ -16,7 +16,7 @@
 #   --watch    keep one watcher running in the background (pid in /opt/flatnet/run/direct-paths.pid,
 #              log in /opt/flatnet/logs/direct-paths.log: only what it moved, with the time)
 #   --remove   stop the watcher (uninstall.sh runs it)
-set -eu -o pipefail
+set -euf -o pipefail   # -f: no word below is ever a glob
 
 ROOT='/opt/flatnet'
 LOGS='/opt/flatnet/logs'
@@ -45,6 +45,9 @@ alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead pr
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
+# The watcher's pid is ours only while that process is this script's loop: a pid file that outlived a reboot may
+# name any process by now.
+ours() { alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'direct-paths\.sh --watch-loop'; }
 
 # One command to this host's Nebula (its sshd, 127.0.0.1 only); its host key pinned in KNOWN at install. Never more
 # than 15 s: a hung ssh would stop the watcher for good.
@@ -60,11 +63,14 @@ admin() {
 # ControlHostInfo (control.go), objects at four spaces, their fields at eight. The peer is vpnIp up to 1.9, vpnAddrs
 # from 1.10; currentRemote is an object up to 1.9 and a string from 1.10, and names no address when relayed.
 tunnels() {
-  admin list-hostmap -pretty 2>/dev/null | awk '
+  # Nebula's sshd exits 0 whatever it answers: only a JSON array is an answer.
+  map=$(admin list-hostmap -pretty 2>/dev/null) || return 1
+  case "$map" in "["*) ;; *) return 1 ;; esac
+  printf '%s\n' "$map" | awk '
     function val(s) { sub(/^[^:]*: */, "", s); sub(/,$/, "", s); gsub(/"/, "", s); return s }
     /^    [{]/ { peer = ""; remote = ""; rip = ""; relays = ""; field = ""; next }
     /^    [}]/ {
-      if (peer == "") next
+      if (peer !~ /^[0-9A-Fa-f.:]+$/) next  # only an address is ever a word of a command below
       if (remote ~ /^[0-9.]+:[0-9]+$/ && remote !~ /^0\.0\.0\.0:/ || remote ~ /^\[.*\]:[0-9]+$/) print peer, "direct", remote
       else if (relays != "") print peer, "relayed via", relays
       next
@@ -85,12 +91,13 @@ tunnels() {
 
 # Peers tried before and still relayed: "PEER FAILURES"; a peer is tried when the slot number is a multiple of
 # 2^FAILURES (both ends count the same tries, so they stay in step; kept across restarts). A tunnel gone is forgotten.
-failures() { awk -v p="$1" '$1 == p { print $2; found = 1 } END { if (!found) print 0 }' "$STATE" 2>/dev/null || echo 0; }
+failures() { awk -v p="$1" -v max="$MAX_DOUBLINGS" '$1 == p && $2 ~ /^[0-9]+$/ && $2 <= max { print $2; found = 1; exit } END { if (!found) print 0 }' "$STATE" 2>/dev/null || echo 0; }
 
 pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
   slot=$1
   now=$(tunnels) || { echo "Nebula's admin interface did not answer (is Nebula running?)"; return 0; }
-  relayed=$(printf '%s\n' "$now" | awk '$2 == "relayed" { print $1 }')
+  # Once each: a host with two addresses is listed once per address (1.10+).
+  relayed=$(printf '%s\n' "$now" | awk '$2 == "relayed" && !seen[$1]++ { print $1 }')
   due=""
   for peer in $relayed; do
     f=$(failures "$peer")
@@ -99,12 +106,13 @@ pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
   next_state=""
   if [ -n "$due" ]; then
     for peer in $due; do admin close-tunnel -local-only "$peer" >/dev/null 2>&1 || true; done
-    for peer in $due; do ping -c 3 -i 0.2 -W 1 -q "$peer" >/dev/null 2>&1 & done
+    for peer in $due; do ping -c 3 -i 0.2 -W 1 -q -- "$peer" >/dev/null 2>&1 & done
     wait
     sleep 1
     after=$(tunnels) || after=""
     for peer in $due; do
-      state=$(printf '%s\n' "$after" | awk -v p="$peer" '$1 == p { $1 = ""; sub(/^ /, ""); print; exit }')
+      # awk reads all of it (an early exit would leave printf writing into a closed pipe, fatal with pipefail).
+      state=$(printf '%s\n' "$after" | awk -v p="$peer" '$1 == p && !done { $1 = ""; sub(/^ /, ""); print; done = 1 }')
       case "$state" in
         direct*) echo "$peer: direct now ($state), was relayed" ;;
         *) f=$(( $(failures "$peer") + 1 )); [ "$f" -le "$MAX_DOUBLINGS" ] || f=$MAX_DOUBLINGS
@@ -119,7 +127,8 @@ pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
     case " $due " in *" $peer "*) ;; *) next_state="$next_state$peer $(failures "$peer")
 " ;; esac
   done
-  printf '%s' "$next_state" >"$STATE.tmp" && mv -f "$STATE.tmp" "$STATE"
+  # A new file of its own, never one found at the place (a link there is replaced, not followed).
+  tmp=$(mktemp "$ROOT/run/.direct-paths.state.XXXXXX") && printf '%s' "$next_state" >"$tmp" && mv -f "$tmp" "$STATE"
 }
 
 case "$mode" in
@@ -143,7 +152,7 @@ case "$mode" in
     done
     ;;
   watch)
-    if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then echo "watching: already (pid $(cat "$PIDFILE"))"; exit 0; fi
+    if [ -s "$PIDFILE" ] && ours "$(cat "$PIDFILE")"; then echo "watching: already (pid $(cat "$PIDFILE"))"; exit 0; fi
     mkdir -p "$ROOT/run" "$LOGS"
     setsid bash "$0" --watch-loop >>"$LOGS/direct-paths.log" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
@@ -157,13 +166,13 @@ case "$mode" in
       systemctl daemon-reload 2>/dev/null || true
       echo "removed: the flatnet-nebula-direct-paths systemd unit"
     fi
-    if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
+    if [ -s "$PIDFILE" ] && ours "$(cat "$PIDFILE")"; then
       pid=$(cat "$PIDFILE")
       kill -- "-$pid" 2>/dev/null || kill "$pid"
       for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
       echo "removed: the direct-paths watcher (pid $pid)"
     fi
-    rm -f "$PIDFILE" "$STATE" "$STATE.tmp"
+    rm -f "$PIDFILE" "$STATE"
     ;;
 esac
 exit 0
