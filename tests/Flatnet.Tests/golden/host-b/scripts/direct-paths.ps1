@@ -167,6 +167,8 @@ if ($Status) {
             if ($out -and $out -ne $last) {
                 $stamp = [DateTime]::UtcNow.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
                 Add-Content -LiteralPath $Log -Value (@($out -split "`n") | ForEach-Object { "$stamp $_" })
+                # The log stays small: past 1 MiB it starts again, the previous one kept as .1.
+                if ((Get-Item -LiteralPath $Log).Length -gt 1MB) { Move-Item -Force -LiteralPath $Log -Destination "$Log.1" }
             }
             $last = $out
         } catch { }

@@ -149,10 +149,17 @@ case "$mode" in
       # What changed, with the time; the same words twice in a row (Nebula stopped for a day) once.
       [ -n "$out" ] && [ "$out" != "$last" ] && printf '%s\n' "$out" | sed "s/^/$(date -u +%Y-%m-%dT%H:%M:%SZ) /"
       last=$out
+      # The log stays small: past 1 MiB it starts again, the previous one kept as .1 (both processes append to it).
+      if [ "$(stat -c %s "$LOGS/direct-paths.log" 2>/dev/null || echo 0)" -gt 1048576 ]; then
+        cp -f "$LOGS/direct-paths.log" "$LOGS/direct-paths.log.1" && : >"$LOGS/direct-paths.log"
+      fi
     done
     ;;
   watch)
     if [ -s "$PIDFILE" ] && ours "$(cat "$PIDFILE")"; then echo "watching: already (pid $(cat "$PIDFILE"))"; exit 0; fi
+    if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula-direct-paths 2>/dev/null; then
+      echo "watching: already (the flatnet-nebula-direct-paths unit)"; exit 0
+    fi
     mkdir -p "$ROOT/run" "$LOGS"
     setsid bash "$0" --watch-loop >>"$LOGS/direct-paths.log" 2>&1 </dev/null &
     echo $! >"$PIDFILE"
