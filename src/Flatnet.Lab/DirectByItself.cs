@@ -19,10 +19,9 @@ public sealed class DirectByItself(LabNetwork lab)
             $"{Elapsed.TotalSeconds:F0} s after every Nebula restarted:\n  {string.Join("\n  ", Seen)}\nwatchers' logs:\n{Logs}";
     }
 
-    private readonly IReadOnlyDictionary<string, string> _overlay =
-        AddressPlan.Load(lab.InventoryDirectory).Pcs.ToDictionary(h => h.Name, h => h.OverlayAddress);
+    private readonly AddressPlan _plan = AddressPlan.Load(lab.InventoryDirectory);
 
-    private readonly int _adminPort = Inventory.InventoryLoader.Read(lab.InventoryDirectory).Inventory.Network.Nebula.AdminPort;
+    private IReadOnlyDictionary<string, string> Overlay => field ??= _plan.Pcs.ToDictionary(h => h.Name, h => h.OverlayAddress);
 
     /// <summary>
     /// Every Nebula stops, every NAT router forgets, every Nebula starts; then each of <paramref name="traffic"/> (from,
@@ -35,7 +34,7 @@ public sealed class DirectByItself(LabNetwork lab)
         foreach (var h in lab.Hosts) lab.Faults.RouterForgets(h.Name);
         foreach (var h in lab.Hosts) lab.Faults.StartNebula(h.Name);
         foreach (var (from, to) in traffic)
-            Host(from).Host.Start(Path.Combine(lab.Directory, from, $"traffic-{to}.log"), "sh", "-c", $"while :; do ping -c 1 -W 1 {_overlay[to]}; sleep 0.5; done");
+            Host(from).Host.Start(Path.Combine(lab.Directory, from, $"traffic-{to}.log"), "sh", "-c", $"while :; do ping -c 1 -W 1 {Overlay[to]}; sleep 0.5; done");
         return restarted;
     }
 
@@ -79,20 +78,20 @@ public sealed class DirectByItself(LabNetwork lab)
         if (File.Exists(powershell) && !byScript)
         {
             var config = Path.Combine(root, "config", "nebula");
-            var json = Host(from).Host.Try("ssh", "-n", "-T", "-F", "/dev/null", "-i", Path.Combine(config, Pki.AdminInterface.WatcherKeyFileName), "-p", $"{_adminPort}",
+            var json = Host(from).Host.Try("ssh", "-n", "-T", "-F", "/dev/null", "-i", Path.Combine(config, Pki.AdminInterface.WatcherKeyFileName), "-p", $"{_plan.Inventory.Network.Nebula.AdminPort}",
                 "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes", "-o", $"UserKnownHostsFile={Path.Combine(config, "watcher_known_hosts")}",
                 "-o", "LogLevel=ERROR", $"{Pki.AdminInterface.WatcherUser}@127.0.0.1", "list-hostmap -json");
-            return json.ExitCode != 0 ? "-" : Verification.TunnelStates.FromHostmapJson(json.StdOut).Of(_overlay[to]);
+            return json.ExitCode != 0 ? "-" : Verification.TunnelStates.FromHostmapJson(json.StdOut).Of(Overlay[to]);
         }
         var status = (File.Exists(powershell)
             ? Host(from).Host.Try(powershell, "-NoProfile", "-ExecutionPolicy", "Bypass", "-File", Path.Combine(root, "scripts", "direct-paths.ps1"), "-Status")
             : Host(from).Host.Try("bash", Path.Combine(root, "scripts", "direct-paths.sh"), "--status")).StdOut;
-        var prefix = _overlay[to] + " ";
+        var prefix = Overlay[to] + " ";
         return status.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..] ?? "-";
     }
 
     /// <summary>Whether <paramref name="from"/>'s own watcher logged moving its tunnel to <paramref name="to"/> to direct.</summary>
-    public bool Moved(string from, string to) => Log(from).Contains($"{_overlay[to]}: direct now", StringComparison.Ordinal);
+    public bool Moved(string from, string to) => Log(from).Contains($"{Overlay[to]}: direct now", StringComparison.Ordinal);
 
     private string Log(string name)
     {

@@ -118,10 +118,6 @@ public static partial class ReleaseArchive
             .Select(r => r.File).LastOrDefault();
     }
 
-    /// <summary>
-    /// Release order as Semantic Versioning has it: MAJOR.MINOR.PATCH as numbers, a pre-release (1.0.0-rc1) before its
-    /// release (1.0.0), build metadata (+...) not counted; equal ones in ordinal order, so the order is total.
-    /// </summary>
     /// <summary>SemVer 11.4: dot-separated identifiers in turn; numeric ones as numbers (rc.2 before rc.10) and before alphanumeric ones; fewer identifiers first.</summary>
     private static int ComparePreRelease(string a, string b)
     {
@@ -137,6 +133,10 @@ public static partial class ReleaseArchive
         return x.Length.CompareTo(y.Length);
     }
 
+    /// <summary>
+    /// Release order as Semantic Versioning has it: MAJOR.MINOR.PATCH as numbers, a pre-release (1.0.0-rc1) before its
+    /// release (1.0.0), build metadata (+...) not counted; equal ones in ordinal order, so the order is total.
+    /// </summary>
     public static int CompareVersions(string a, string b)
     {
         static (Version Core, string? Pre) Parts(string v)

@@ -162,8 +162,8 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
         // Hashed before it is printed: a FIFO would block the run, /dev/zero fill the memory (a file put in place of one).
         if (Files.InputFiles.NotRegular(path) is { } why)
             throw new FlatnetException($"{Workspace.Relative(path)} is {why}: not a certificate", fix: $"remove {Workspace.Relative(path)}; flatnet signs the certificate again where it needs one");
-        if (Files.InputFiles.Resolved(path).Length > Files.InputFiles.StateLimit)
-            throw new FlatnetException($"{Workspace.Relative(path)} holds {Files.InputFiles.Resolved(path).Length} bytes: not a certificate", fix: $"remove {Workspace.Relative(path)}; flatnet signs the certificate again where it needs one");
+        if (Files.InputFiles.Resolved(path).Length is var size && size > Files.InputFiles.StateLimit)
+            throw new FlatnetException($"{Workspace.Relative(path)} holds {size} bytes: not a certificate", fix: $"remove {Workspace.Relative(path)}; flatnet signs the certificate again where it needs one");
         return _printed.GetOrAdd(Digest.Sha256OfFile(path), _ => PrintNow(path));
     }
 

@@ -332,6 +332,19 @@ function Set-RestartOnFailure {
     if ($LASTEXITCODE -ne 0) { Stop-Install "sc.exe failureflag could not set restart-on-error for $ServiceName (exit $LASTEXITCODE): $out" }
 }
 
+# flatnet's tasks run for ever (its watchers): Task Scheduler's defaults would not start them on battery and would stop
+# them when a laptop unplugs (New-ScheduledTaskSettingsSet), so say otherwise; a limit of zero is none.
+function New-WatcherTaskSettings {
+    New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
+}
+
+# Whether a registered task is the one this install would register: the same command line, account and run level,
+# and not Task Scheduler's battery defaults.
+function Test-TaskCurrent($Task, [string]$Argument, $Principal) {
+    $null -ne $Task -and "$(@($Task.Actions)[0].Arguments)" -eq $Argument -and "$($Task.Principal.UserId)" -eq "$($Principal.UserId)" -and
+        "$($Task.Principal.RunLevel)" -eq "$($Principal.RunLevel)" -and -not $Task.Settings.DisallowStartIfOnBatteries -and -not $Task.Settings.StopIfGoingOnBatteries
+}
+
 # The uploaded bundle may hold host.key: whatever happens below, it does not stay (a bundle unpacked by hand is its owner's).
 $incoming = Join-Path $Root 'incoming'
 $uploaded = (Test-Path -LiteralPath $incoming) -and (Resolve-Path -LiteralPath $Here).Path.StartsWith((Resolve-Path -LiteralPath $incoming).Path)
@@ -558,16 +571,15 @@ try {
         for ($i = 0; $i -lt 40 -and "$((Get-ScheduledTask -TaskName $DirectTask -ErrorAction SilentlyContinue).State)" -eq 'Running'; $i++) { Start-Sleep -Milliseconds 250 }
     }
     $directArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$directScript`" -Watch"
+    $directPrincipal = New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest
     $task = Get-ScheduledTask -TaskName $DirectTask -ErrorAction SilentlyContinue
-    $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $directArgument -and "$($task.Principal.UserId)" -eq 'SYSTEM' -and
-        -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
+    $current = Test-TaskCurrent $task $directArgument $directPrincipal
     $running = $null -ne $task -and "$($task.State)" -eq 'Running'
     $renewed = -not $same -or $directBefore -ne (Get-FileHash -LiteralPath $directScript).Hash
     if (-not $current) {
         if ($running) { Stop-DirectTask }
-        $directSettings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
         Register-ScheduledTask -Force -TaskName $DirectTask -Action (New-ScheduledTaskAction -Execute 'powershell.exe' -Argument $directArgument) `
-            -Trigger (New-ScheduledTaskTrigger -AtStartup) -Principal (New-ScheduledTaskPrincipal -UserId 'SYSTEM' -LogonType ServiceAccount -RunLevel Highest) -Settings $directSettings | Out-Null
+            -Trigger (New-ScheduledTaskTrigger -AtStartup) -Principal $directPrincipal -Settings (New-WatcherTaskSettings) | Out-Null
         Start-ScheduledTask -TaskName $DirectTask
         Write-Output "registered: scheduled task '$DirectTask' (relayed tunnels tried direct every 30 s, as SYSTEM; running now and from then on)"
     } elseif ($renewed -or -not $running) {
@@ -600,9 +612,8 @@ try {
     $routing = @(& $setupRouting -WslUser $WslUser -Root $Root)
     $routing
     # Two tasks keep the route on WSL2's current address after it restarts: the owner's reports the address (from
-    # logon, unelevated), SYSTEM's applies it (from startup). Task Scheduler's defaults would not start them on
-    # battery and would stop them when a laptop unplugs (New-ScheduledTaskSettingsSet), so say otherwise.
-    $settings = New-ScheduledTaskSettingsSet -AllowStartIfOnBatteries -DontStopIfGoingOnBatteries -StartWhenAvailable -ExecutionTimeLimit ([TimeSpan]::Zero) -RestartCount 3 -RestartInterval (New-TimeSpan -Minutes 1)
+    # logon, unelevated), SYSTEM's applies it (from startup); on battery too (New-WatcherTaskSettings).
+    $settings = New-WatcherTaskSettings
     $tasks = @(
         @{ Name = $ReportTask; Mode = 'Report'; User = $WslUser; Trigger = (New-ScheduledTaskTrigger -AtLogOn -User $WslUser)
            Principal = (New-ScheduledTaskPrincipal -UserId $WslUser -LogonType Interactive -RunLevel Limited); What = "reports WSL2's address, as $WslUser" },
@@ -611,8 +622,7 @@ try {
     foreach ($t in $tasks) {
         $taskArgument = "-NoProfile -NonInteractive -WindowStyle Hidden -ExecutionPolicy Bypass -File `"$setupRouting`" -$($t.Mode) -WslUser `"$WslUser`""
         $task = Get-ScheduledTask -TaskName $t.Name -ErrorAction SilentlyContinue
-        $current = $null -ne $task -and "$(@($task.Actions)[0].Arguments)" -eq $taskArgument -and "$($task.Principal.UserId)" -eq $t.User -and
-            "$($task.Principal.RunLevel)" -eq "$($t.Principal.RunLevel)" -and -not $task.Settings.DisallowStartIfOnBatteries -and -not $task.Settings.StopIfGoingOnBatteries
+        $current = Test-TaskCurrent $task $taskArgument $t.Principal
         if (-not $current) {
             # Re-registering leaves a running instance running the old script: stopped first.
             if ($null -ne $task -and "$($task.State)" -eq 'Running') { Stop-ScheduledTask -TaskName $t.Name }
