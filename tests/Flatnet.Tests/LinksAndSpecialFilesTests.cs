@@ -269,4 +269,21 @@ public class LinksAndSpecialFilesTests
         var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
         Assert.That(e.Message, Does.Contain("blocklist.txt: a link (to ").And.Contain("not flatnet's blocklist: it is not read").And.Not.Contain("TOPSECRET"));
     }
+
+    /// <summary>A record flatnet wrote (a by-hand confirmation, a renewal's date) is read only from a small plain file: a link could lead to a key.</summary>
+    [Test]
+    public void ARecordIsReadOnlyFromASmallPlainFileNeverThroughALinkAFifoOrAFolder()
+    {
+        using var ws = new TestWorkspace();
+        var record = Path.Combine(ws.Root, "record");
+        File.WriteAllText(record, "2027-01-01\n");
+        Assert.That(InputFiles.SmallRecord(record, 256), Is.EqualTo("2027-01-01\n"));
+        var link = Path.Combine(ws.Root, "link");
+        File.CreateSymbolicLink(link, record);
+        var fifo = Path.Combine(ws.Root, "fifo");
+        ProcessRunner.Run("mkfifo", [fifo]).EnsureSuccess("mkfifo");
+        File.WriteAllText(Path.Combine(ws.Root, "big"), new string('x', 257));
+        Assert.That(new[] { link, fifo, Path.Combine(ws.Root, "big"), ws.Root, Path.Combine(ws.Root, "none") }.Select(p => InputFiles.SmallRecord(p, 256)),
+            Has.All.Null);
+    }
 }

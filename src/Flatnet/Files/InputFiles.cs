@@ -76,6 +76,14 @@ public static class InputFiles
         return read > limit ? null : new string(buffer, 0, read);
     }
 
+    /// <summary>
+    /// The text of a small record flatnet wrote (a confirmation, a renewal's date): only from a plain file of at most
+    /// <paramref name="limit"/> bytes, never through a link; null for anything else (a link, a folder, a FIFO, a huge
+    /// file), which is no record: a link could lead to any file, a key included, and a FIFO would block the run.
+    /// </summary>
+    public static string? SmallRecord(string path, long limit) =>
+        TempFolders.IsLink(path) || NotRegular(path) is not null || new FileInfo(path).Length > limit ? null : File.ReadAllText(path);
+
     /// <summary>Keys, certificates and public keys are a few KiB at most.</summary>
     public const long KeyLimit = 64 * 1024;
 }

@@ -126,7 +126,7 @@ public static class CertificateRenewal
             // and only a date read from a plain file is ever shown: a link could lead to any file, a key included.
             if (!File.Exists(marker) && !Directory.Exists(marker) && !TempFolders.IsLink(marker)) continue;
             // Only a small plain file is read: anything else (a link, a folder, a FIFO, a huge file) keeps the host pending, nothing shown.
-            var record = TempFolders.IsLink(marker) || InputFiles.NotRegular(marker) is not null || new FileInfo(marker).Length > 256 ? [] : File.ReadAllLines(marker);
+            var record = InputFiles.SmallRecord(marker, 256)?.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n') ?? [];
             var by = record.Length > 0 ? record[0].Trim() : "";
             // The bundle announced is the one to confirm; a later run that wrote another (PackageAll) announces that one now.
             var changed = record.Length > 1 && record[1].Trim() != ManifestSha(context, h.Name);

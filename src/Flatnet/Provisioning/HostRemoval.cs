@@ -34,6 +34,7 @@ public static class HostRemoval
             }
             var h = context.Plan.Host(host); // "no host named ..." when it never was
             var model = context.Model(h);
+            if (deleteInventory) RequireNoLinkToItsArtifacts(host);
             Revocation.Record(context, host);
             var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
             var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);
@@ -104,7 +105,7 @@ public static class HostRemoval
             context.Log.Info($"{gone.Name}: gone from the mesh: no host reaches {gone.OverlayAddress}; the other {others.Count} reach each other ({matrix.Results.Count} pings){unchecked_}");
         }
 
-        /// <summary>Refuses, before anything is deleted, when a folder on the way to the host's bundle or render files is a link: nothing is deleted through one.</summary>
+        /// <summary>Refuses, before anything is recorded or deleted, when a folder on the way to the host's bundle or render files is a link: nothing is deleted through one.</summary>
         private void RequireNoLinkToItsArtifacts(string host)
         {
             SafeFiles.RequireNoLinkOnTheWay(Path.GetDirectoryName(context.Workspace.BundlePath(host))!);
@@ -129,17 +130,15 @@ public static class HostRemoval
         /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>
         private void DeleteInventory(HostAddresses h)
         {
-            RequireNoLinkToItsArtifacts(h.Name);
             File.Delete(Path.GetFullPath(h.Host.File));
             context.Log.Info($"{h.Name}: deleted {h.Host.File}");
             DeleteArtifacts(h.Name);
             context.InventoryChanged();
         }
 
-        /// <summary>What flatnet made for the host (its key, certificate and bundles), and nothing of anyone else's.</summary>
+        /// <summary>What flatnet made for the host (its key, certificate and bundles), and nothing of anyone else's; the caller has refused links on the way (<see cref="RequireNoLinkToItsArtifacts"/>) before anything changed.</summary>
         private void DeleteArtifacts(string host)
         {
-            RequireNoLinkToItsArtifacts(host);
             var artifacts = context.Workspace.HostDirectory(host);
             File.Delete(context.Workspace.BundlePath(host));
             // Its render folder, by the listing of what flatnet wrote there (render.files), before that listing goes.
@@ -162,6 +161,7 @@ public static class HostRemoval
         /// </summary>
         private RemovalOutcome RemoveOrphan(string host, bool deleteInventory)
         {
+            if (deleteInventory) RequireNoLinkToItsArtifacts(host);
             Revocation.Record(context, host);
             var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
             var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);

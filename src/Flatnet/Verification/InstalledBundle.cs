@@ -18,9 +18,9 @@ public static class InstalledBundle
     public static string ByHandPath(Workspace workspace, string host) => Path.Combine(workspace.HostDirectory(host), "installed-by-hand");
 
     public static bool IsConfirmedByHand(Workspace workspace, string host) =>
-        File.Exists(ByHandPath(workspace, host)) && File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
-        && Files.InputFiles.NotRegular(ByHandPath(workspace, host)) is null && new FileInfo(ByHandPath(workspace, host)).Length < 1024 // a FIFO or a huge file is no confirmation
-        && Files.InputFiles.ReadAllText(ByHandPath(workspace, host), Files.InputFiles.StateLimit, "the by-hand confirmation").Trim() == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
+        File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
+        && InputFiles.SmallRecord(ByHandPath(workspace, host), 1024)?.Trim() is { } recorded // a link, a FIFO or a huge file is no confirmation
+        && recorded == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
 
     /// <summary>
     /// --manual-steps-done for <paramref name="host"/>: its bundle is recorded as installed by hand, unless this run

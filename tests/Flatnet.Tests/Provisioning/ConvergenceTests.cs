@@ -85,8 +85,10 @@ public class ConvergenceTests
         Directory.Move(bundles, elsewhere);
         Directory.CreateSymbolicLink(bundles, elsewhere);
         ControlPlane Confirmed() => new(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true")));
+        var inventory = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllBytes);
         var e = Assert.Throws<StateConflict>(() => Confirmed().RemoveHost("host-c", deleteInventory: true))!;
         Assert.That(e.Message, Does.Contain("is a link, not a folder of flatnet's"));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllBytes), Is.EqualTo(inventory), "no revocation recorded either");
         Assert.That(File.Exists(Path.Combine(elsewhere, "host-c.zip")), Is.True, "nothing deleted through the link");
         Assert.That(File.Exists(Path.Combine(ws.Root, "hosts", "host-c.yaml")), Is.True, "nor anything before the refusal");
         Directory.Delete(bundles);
