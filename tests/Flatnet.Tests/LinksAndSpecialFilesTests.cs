@@ -164,6 +164,41 @@ public class LinksAndSpecialFilesTests
         Assert.That(Directory.GetFileSystemEntries(victim), Has.Length.EqualTo(2), "no zip reached it");
     }
 
+    /// <summary>
+    /// Battery 12: the walk stopped at the first folder holding flatnet's marker, so a link whose target held one (a pull
+    /// request can commit both) took keys, zips, releases and rendered files where it pointed. Every depth, every kind.
+    /// </summary>
+    [TestCase("bundles", "PackageAll")]
+    [TestCase("hosts", "PackageAll")]
+    [TestCase("render", "RenderAll")]
+    [TestCase("releases", "Release")]
+    [TestCase("hosts/host-b/bundle", "PackageAll")]
+    public void ALinkToAFolderThatHoldsFlatnetsMarkerIsNeverWrittenThrough(string folder, string target)
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        ws.ControlPlane().PackageAll();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var link = Path.Combine(ws.Workspace.ArtifactsDirectory, folder);
+        var marked = Path.Combine(ws.Root, "public");
+        Directory.CreateDirectory(marked);
+        File.WriteAllText(Path.Combine(marked, SafeFiles.OwnedMarker), "");
+        Directory.Delete(link, recursive: true);
+        Directory.CreateSymbolicLink(link, marked);
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        var control = ws.ControlPlane();
+        Action run = target switch
+        {
+            "PackageAll" => () => control.PackageAll(),
+            "RenderAll" => () => control.RenderAll(),
+            _ => () => control.Release("1.0.1", includeKeys: true),
+        };
+        var e = Assert.Throws(Is.InstanceOf<FlatnetException>(), () => run())!;
+        Assert.That(e.Message, Does.Contain($"{Path.GetFileName(folder)} is a link, not a folder of flatnet's"));
+        Assert.That(Directory.GetFileSystemEntries(marked, "*", SearchOption.AllDirectories).Select(Path.GetFileName), Is.EqualTo(new[] { SafeFiles.OwnedMarker }),
+            "nothing reached the link's target");
+    }
+
     /// <summary>Two links to . in a bundle folder made its fingerprint walk without end: a link counts as itself.</summary>
     [Test]
     public void LinksInABundleFolderAreNeverWalkedThrough()

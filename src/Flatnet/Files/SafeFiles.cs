@@ -95,11 +95,13 @@ public static partial class SafeFiles
 
     /// <summary>
     /// No folder between flatnet's artifacts and <paramref name="dir"/> may be a link (one at artifacts/bundles sent
-    /// every key where it pointed): every write, move and delete in the artifacts walks the whole way first.
+    /// every key where it pointed): every write, move and delete in the artifacts walks the whole way first, up to the
+    /// root. The walk never stops at a folder that holds flatnet's marker: a link can lead to a folder with a marker put
+    /// there (a pull request can commit both), and nested owned folders (the lab's) sit below the artifacts' own.
     /// </summary>
     public static void RequireNoLinkOnTheWay(string dir)
     {
-        for (var d = new DirectoryInfo(dir); d is not null && !File.Exists(Path.Combine(d.FullName, OwnedMarker)); d = d.Parent)
+        for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent)
             if (d.LinkTarget is not null && IsInsideOwned(d.FullName))
                 throw LinkRefused(d.FullName);
     }
