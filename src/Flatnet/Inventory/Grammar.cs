@@ -68,8 +68,34 @@ public static partial class Grammar
         (WindowsPathPattern().IsMatch(value) || LinuxPathPattern().IsMatch(value)) && !value.Split('\\', '/').Contains("..") ? null
             : new($"'{Shown(value)}' is not a plain absolute Windows path", @"use a drive and folders of ASCII letters, digits, spaces, '.', '_' and '-', e.g. F:\flatnet");
 
-    /// <summary>A host's install root, in its OS's path grammar.</summary>
-    public static Refusal? Root(HostOs os, string value) => os == HostOs.Windows ? WindowsPath(value) : LinuxPath(value);
+    /// <summary>
+    /// A host's install root, in its OS's path grammar, and a folder of flatnet's own: never the file system's root or
+    /// a system folder, which its scripts would fill with run/, logs/ and config/ (and its uninstall empty).
+    /// </summary>
+    public static Refusal? Root(HostOs os, string value) => os == HostOs.Windows ? WindowsRoot(value) : LinuxRoot(value);
+
+    public static Refusal? LinuxRoot(string value) => LinuxPath(value) ?? NotOwnFolder(value, "/opt/flatnet");
+
+    public static Refusal? WindowsRoot(string value) => WindowsPath(value) ?? NotOwnFolder(value, @"F:\flatnet");
+
+    private static Refusal? NotOwnFolder(string value, string example)
+    {
+        var folder = value.Replace('\\', '/').TrimEnd('/').ToLowerInvariant();
+        if (folder.Length == 0 || folder is [_, ':'])
+            return new($"'{Shown(value)}' is a whole file system, not a folder of flatnet's own", $"use a folder of its own, e.g. {example}");
+        if (folder.Split('/').Skip(1).Any(part => part is "" or "."))
+            return new($"'{Shown(value)}' has an empty or '.' folder in it", $"write the folder plainly, e.g. {example}");
+        return SystemFolders.Contains(folder) ? new($"'{Shown(value)}' is a system folder, not a folder of flatnet's own", $"use a folder of its own, e.g. {example}") : null;
+    }
+
+    /// <summary>Folders a host's install root may never be (lower case, '/' for '\\').</summary>
+    private static readonly HashSet<string> SystemFolders =
+    [
+        "/bin", "/boot", "/dev", "/etc", "/home", "/lib", "/lib32", "/lib64", "/media", "/mnt", "/opt", "/proc", "/root",
+        "/run", "/sbin", "/srv", "/sys", "/tmp", "/usr", "/usr/bin", "/usr/lib", "/usr/local", "/usr/local/bin", "/usr/sbin", "/usr/share",
+        "/var", "/var/lib", "/var/log", "/var/run", "/var/tmp",
+        "c:/windows", "c:/program files", "c:/program files (x86)", "c:/programdata", "c:/users",
+    ];
 
     /// <summary>A host's (or lighthouse's) name: a DNS label in lower case, as certificates and file names carry it.</summary>
     public static Refusal? HostName(string value) =>

@@ -47,7 +47,7 @@ internal static class NetworkFields
             problems.Add(file, "nebula.windows.service", $"'{Grammar.Shown(windows.Service ?? "")}' is not a service manager flatnet knows",
                 "use nebula (nebula.exe -service install) or nssm");
         var windowsRoot = windows.Root ?? @"F:\flatnet";
-        problems.Check(file, "nebula.windows.root", Grammar.WindowsPath(windowsRoot));
+        problems.Check(file, "nebula.windows.root", Grammar.WindowsRoot(windowsRoot));
         if (windows.WslDistro is not null) problems.Check(file, "nebula.windows.wsl_distro", Grammar.Word(windows.WslDistro, "WSL distro name", "Ubuntu-24.04"));
         if (windows.Binaries is not null)
             problems.Add(file, "nebula.windows.binaries", "is replaced by nebula.windows.release: the exe files alone lack wintun.dll, without which Nebula's adapter never appears",
@@ -60,7 +60,7 @@ internal static class NetworkFields
         if (windows.ReleaseSha256 is not null && windows.Release is null)
             problems.Add(file, "nebula.windows.release_sha256", "pins a release, but no release is set", "set release: to the zip it belongs to");
         var linuxRoot = linux.Root ?? "/opt/flatnet";
-        problems.Check(file, "nebula.linux.root", Grammar.LinuxPath(linuxRoot));
+        problems.Check(file, "nebula.linux.root", Grammar.LinuxRoot(linuxRoot));
         var linuxBinary = linux.Binary ?? "/usr/bin/nebula";
         problems.Check(file, "nebula.linux.binary", Grammar.LinuxPath(linuxBinary));
 

@@ -37,7 +37,7 @@ public abstract partial class HostPlatform
     public (bool Running, string Detail) NebulaState(HostModel model, IHostConnection connection) => Ask(connection, StateQuestion(model));
 
     private Question<(bool Running, string Detail)> StateQuestion(HostModel model) =>
-        new(Script("nebula-state", new { PidFile = model.Paths.Root + "/run/nebula.pid" }), TimeSpan.FromSeconds(30),
+        new(Script("nebula-state", new { PidFile = model.Paths.Root + "/run/nebula.pid", Config = model.Paths.Config }), TimeSpan.FromSeconds(30),
             r => (r.Succeeded, Terminal.Clean((r.StdOut + r.StdErr).Trim().Split('\n').FirstOrDefault() ?? "")));
 
     /// <summary>The Nebula release installed on the host, asked from its binary; null when none is installed yet.</summary>

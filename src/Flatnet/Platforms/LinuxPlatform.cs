@@ -79,5 +79,5 @@ public sealed class LinuxPlatform(TemplateRenderer templates) : HostPlatform(tem
     protected override string HostPing(string target, int attempts, string loop) => Script("ping", new { Loop = loop });
 
     protected override string ProbeScript(HostModel model, IReadOnlyList<ProbeTarget> fromHost, string wslScript, IReadOnlyList<string> names) =>
-        Script("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", HostProbe = PingProbe("host", fromHost, names), WslScript = wslScript, model.WslCommand });
+        Script("probe", new { PidFile = model.Paths.Root + "/run/nebula.pid", Config = model.Paths.Config, HostProbe = PingProbe("host", fromHost, names), WslScript = wslScript, model.WslCommand });
 }

@@ -167,6 +167,20 @@ public class HostileInventoryTests
         Assert.That(e.Message, Does.Contain(words));
     }
 
+    /// <summary>Battery 12: a root of '/' rendered ROOT='' (its uninstall would empty /config/nebula); a system folder is no install root either.</summary>
+    [TestCase("root: /opt/flatnet", "root: /", "nebula.linux.root: '/' is a whole file system")]
+    [TestCase("root: /opt/flatnet", "root: /usr/", "nebula.linux.root: '/usr/' is a system folder")]
+    [TestCase("root: /opt/flatnet", "root: /opt/./flatnet", "nebula.linux.root: '/opt/./flatnet' has an empty or '.' folder")]
+    [TestCase("root: 'F:\\flatnet'", "root: 'D:\\'", "nebula.windows.root: 'D:\\' is a whole file system")]
+    [TestCase("root: 'F:\\flatnet'", "root: 'C:\\Windows'", "nebula.windows.root: 'C:\\Windows' is a system folder")]
+    public void AnInstallRootIsAFolderOfItsOwnNeverAFileSystemOrASystemFolder(string was, string root, string words)
+    {
+        using var ws = new TestWorkspace();
+        File.WriteAllText(ws.HostsFile("network.yaml"), File.ReadAllText(ws.HostsFile("network.yaml")).Replace(was, root));
+        var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
+        Assert.That(e.Message, Does.Contain(words));
+    }
+
     /// <summary>Sets one scalar in a YAML file (creating the key if needed), written as YAML double-quoted text.</summary>
     public static void SetField(string file, string path, string value)
     {

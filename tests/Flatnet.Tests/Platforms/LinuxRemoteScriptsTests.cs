@@ -56,7 +56,12 @@ public class LinuxRemoteScriptsTests
         Assert.That(Linux.NebulaState(model, c), Is.EqualTo((false, "not running (no pid file, no flatnet-nebula unit)")));
         Directory.CreateDirectory(Path.Combine(model.Paths.Root, "run"));
         var pidFile = Path.Combine(model.Paths.Root, "run", "nebula.pid");
-        using var live = System.Diagnostics.Process.Start("sleep", "30");
+        // Another program under a pid file that outlived a reboot is not Nebula (battery 12): only this Nebula's command line counts.
+        using var other = System.Diagnostics.Process.Start("sleep", "30");
+        File.WriteAllText(pidFile, other.Id + "\n");
+        Assert.That(Linux.NebulaState(model, c), Is.EqualTo((false, $"not running (pid file stale: process {other.Id} is another program)")));
+        other.Kill();
+        using var live = System.Diagnostics.Process.Start("sh", ["-c", "sleep 30", "nebula", "-config", model.Paths.Config]);
         File.WriteAllText(pidFile, live.Id + "\n");
         Assert.That(Linux.NebulaState(model, c), Is.EqualTo((true, "running")));
         live.Kill();

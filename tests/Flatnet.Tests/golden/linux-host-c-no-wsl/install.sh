@@ -89,6 +89,22 @@ trap '[ $? = 0 ] && cp "$here/manifest.json" "$ROOT/installed-manifest.pending.j
 
 # 2. Stage the config beside the live one.
 mkdir -p "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"
+# Only root may change the install root, its folders and every folder above it (a sticky one such as /tmp counts),
+# as sshd's StrictModes judges a home: an account that could put a link in run/ or logs/ would have this script, and
+# the watchers it starts, write as root where the link points.
+root_only() {  # root_only DIR: root's, and no other account may write in it
+  # shellcheck disable=SC2046 # two words: owner and mode
+  set -- "$1" $(stat -c '%u %a' -- "$1")
+  [ "$2" = 0 ] || die "$1 belongs to uid $2, not root: that account could redirect what this script writes as root; chown root $1, or set nebula.linux.root to a folder of root's (e.g. /opt/flatnet)"
+  [ $(( 8#$3 & 8#022 )) = 0 ] || [ $(( 8#$3 & 8#1000 )) != 0 ] \
+    || die "$1 is writable by other accounts (mode $3): they could redirect what this script writes as root; chmod go-w $1"
+}
+for d in "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"; do
+  [ ! -L "$d" ] || die "$d is a link, not a folder of flatnet's install: remove it (rm $d) and run this again"
+  root_only "$d"
+done
+d=$(cd -P -- "$ROOT" && pwd)
+while [ "$d" != / ]; do d=$(dirname "$d"); root_only "$d"; done
 stage="$CONFIG_DIR.new"
 rm -rf "$stage"
 mkdir -p "$stage"
@@ -112,9 +128,21 @@ done
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
+ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
+          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
+  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
+    && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)
+  if [ -f "$1" ] && [ ! -L "$1" ]; then head -c 32 -- "$1" | awk 'NR == 1 && /^[1-9][0-9]*$/ && length($0) <= 10 { print }'; fi
+}
+put_pid() {  # put_pid FILE PID: a new file moved into place, never one found there written through (a link is replaced)
+  _pid_tmp=$(mktemp "$1.XXXXXX") && printf '%s\n' "$2" >"$_pid_tmp" && mv -f "$_pid_tmp" "$1"
+}
+
 running() {
   if [ "$service" = systemd ]; then systemctl is-active --quiet "$UNIT"; else
-    [ -s "$ROOT/run/nebula.pid" ] && alive "$(cat "$ROOT/run/nebula.pid")"; fi
+    ours "$(pid_in "$ROOT/run/nebula.pid")" "-config $CONFIG_DIR/config.yaml"; fi
 }
 install_unit() {  # install_unit NAME < UNIT FILE: written aside, moved into place when it differs, enabled
   cat >"/etc/systemd/system/$1.service.tmp"
@@ -149,7 +177,7 @@ else
 fi
 [ "$start" = 1 ] || exit 0
 if [ "$reload" = 1 ] && running; then
-  if [ "$service" = systemd ]; then systemctl reload "$UNIT"; else kill -HUP "$(cat "$ROOT/run/nebula.pid")"; fi
+  if [ "$service" = systemd ]; then systemctl reload "$UNIT"; else kill -HUP "$(pid_in "$ROOT/run/nebula.pid")"; fi
   sleep 1
   running || die "nebula stopped on reload; see its log, and run this again (it then restarts Nebula)"
   watcher restart
@@ -177,15 +205,15 @@ UNIT
   systemctl restart "$UNIT"
 else
   if running; then
-    kill "$(cat "$ROOT/run/nebula.pid")"
+    kill "$(pid_in "$ROOT/run/nebula.pid")"
     for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do running || break; sleep 0.5; done
-    if running; then kill -9 "$(cat "$ROOT/run/nebula.pid")"; sleep 0.5; fi
+    if running; then kill -9 "$(pid_in "$ROOT/run/nebula.pid")"; sleep 0.5; fi
   fi
   # A Nebula just stopped may hold its port or its device a moment longer (seen on a loaded machine): the new one
   # that exits at once is started once more, after a pause, before it is called a failure.
   start_nebula() {
     setsid "$NEBULA" -config "$CONFIG_DIR/config.yaml" >>"$ROOT/logs/nebula.log" 2>&1 </dev/null &
-    echo $! >"$ROOT/run/nebula.pid"
+    put_pid "$ROOT/run/nebula.pid" $!
     sleep 1
     running
   }

@@ -95,8 +95,10 @@ function Get-Tunnels {
 # Peers tried before and still relayed, and their failed tries, kept in run\direct-paths.state across restarts.
 function Read-Failures {
     $failures = @{}
-    if (Test-Path -LiteralPath $State) {
-        foreach ($line in @(Get-Content -LiteralPath $State)) { $w = "$line".Split(' '); if ($w.Count -eq 2 -and $w[1] -match '^\d$' -and [int]$w[1] -le $MaxDoublings) { $failures[$w[0]] = [int]$w[1] } }
+    # Only a small plain file of the watcher's own, only ASCII digits ('\d' takes any script's digits, which [int] refuses).
+    $item = Get-Item -LiteralPath $State -Force -ErrorAction SilentlyContinue
+    if ($null -ne $item -and -not $item.PSIsContainer -and -not ($item.Attributes -band [IO.FileAttributes]::ReparsePoint) -and $item.Length -le 65536) {
+        foreach ($line in @(Get-Content -LiteralPath $State)) { $w = "$line".Split(' '); if ($w.Count -eq 2 -and $w[1] -cmatch '^[0-9]{1,3}$' -and [int]$w[1] -le $MaxDoublings) { $failures[$w[0]] = [int]$w[1] } }
     }
     $failures
 }

@@ -44,10 +44,21 @@ die() { echo "direct-paths.sh: $*" >&2; exit 1; }
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
+ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
+          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
+  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
+    && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)
+  if [ -f "$1" ] && [ ! -L "$1" ]; then head -c 32 -- "$1" | awk 'NR == 1 && /^[1-9][0-9]*$/ && length($0) <= 10 { print }'; fi
+}
+put_pid() {  # put_pid FILE PID: a new file moved into place, never one found there written through (a link is replaced)
+  _pid_tmp=$(mktemp "$1.XXXXXX") && printf '%s\n' "$2" >"$_pid_tmp" && mv -f "$_pid_tmp" "$1"
+}
+
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
-# The watcher's pid is ours only while that process is this script's loop: a pid file that outlived a reboot may
-# name any process by now.
-ours() { alive "$1" && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q 'direct-paths\.sh --watch-loop'; }
+# The watcher's pid counts only while that process is root's and this script's loop (ours).
+watcher() { pid=$(pid_in "$PIDFILE"); ours "$pid" "direct-paths.sh --watch-loop"; }
 
 # One command to this host's Nebula (its sshd, 127.0.0.1 only); its host key pinned in KNOWN at install. Never more
 # than 15 s: a hung ssh would stop the watcher for good.
@@ -91,7 +102,14 @@ tunnels() {
 
 # Peers tried before and still relayed: "PEER FAILURES"; a peer is tried when the slot number is a multiple of
 # 2^FAILURES (both ends count the same tries, so they stay in step; kept across restarts). A tunnel gone is forgotten.
-failures() { awk -v p="$1" -v max="$MAX_DOUBLINGS" '$1 == p && $2 ~ /^[0-9]+$/ && $2 <= max { print $2; found = 1; exit } END { if (!found) print 0 }' "$STATE" 2>/dev/null || echo 0; }
+# Read only from a plain file of the watcher's own, as a decimal number (08 is 8, never octal): anything else is 0
+# (no {m,n} in patterns: mawk, Debian's awk, has none).
+failures() {
+  if [ ! -f "$STATE" ] || [ -L "$STATE" ]; then echo 0; return; fi
+  # awk reads all of it: an early exit would end head with SIGPIPE, a failure under pipefail.
+  head -c 65536 -- "$STATE" | awk -v p="$1" -v max="$MAX_DOUBLINGS" \
+    '!found && $1 == p && $2 ~ /^[0-9]+$/ && length($2) <= 3 && $2 + 0 <= max { print $2 + 0; found = 1 } END { if (!found) print 0 }' || true
+}
 
 pass() {  # pass SLOT: one look, and one try for each relayed peer that is due
   slot=$1
@@ -151,18 +169,18 @@ case "$mode" in
       last=$out
       # The log stays small: past 1 MiB it starts again, the previous one kept as .1 (both processes append to it).
       if [ "$(stat -c %s "$LOGS/direct-paths.log" 2>/dev/null || echo 0)" -gt 1048576 ]; then
-        cp -f "$LOGS/direct-paths.log" "$LOGS/direct-paths.log.1" && : >"$LOGS/direct-paths.log"
+        cp --remove-destination "$LOGS/direct-paths.log" "$LOGS/direct-paths.log.1" && : >"$LOGS/direct-paths.log"
       fi
     done
     ;;
   watch)
-    if [ -s "$PIDFILE" ] && ours "$(cat "$PIDFILE")"; then echo "watching: already (pid $(cat "$PIDFILE"))"; exit 0; fi
+    if watcher; then echo "watching: already (pid $pid)"; exit 0; fi
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula-direct-paths 2>/dev/null; then
       echo "watching: already (the flatnet-nebula-direct-paths unit)"; exit 0
     fi
     mkdir -p "$ROOT/run" "$LOGS"
     setsid bash "$0" --watch-loop >>"$LOGS/direct-paths.log" 2>&1 </dev/null &
-    echo $! >"$PIDFILE"
+    put_pid "$PIDFILE" $!
     echo "watching: relayed tunnels are tried direct every ${INTERVAL}s (pid $!), log in $LOGS/direct-paths.log"
     ;;
   remove)
@@ -173,8 +191,7 @@ case "$mode" in
       systemctl daemon-reload 2>/dev/null || true
       echo "removed: the flatnet-nebula-direct-paths systemd unit"
     fi
-    if [ -s "$PIDFILE" ] && ours "$(cat "$PIDFILE")"; then
-      pid=$(cat "$PIDFILE")
+    if watcher; then
       kill -- "-$pid" 2>/dev/null || kill "$pid"
       for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
       echo "removed: the direct-paths watcher (pid $pid)"

@@ -11,6 +11,7 @@ set -u
 
 ROOT='/opt/flatnet'
 NEBULA='/usr/bin/nebula'
+CONFIG_DIR='/opt/flatnet/config/nebula'
 TUN='nebula1'
 MTU=1300
 LIGHTHOUSES='10.100.0.1'
@@ -30,6 +31,21 @@ while [ $# -gt 0 ]; do
   shift
 done
 
+alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
+  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
+          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
+  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
+    && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)
+  if [ -f "$1" ] && [ ! -L "$1" ]; then head -c 32 -- "$1" | awk 'NR == 1 && /^[1-9][0-9]*$/ && length($0) <= 10 { print }'; fi
+}
+put_pid() {  # put_pid FILE PID: a new file moved into place, never one found there written through (a link is replaced)
+  _pid_tmp=$(mktemp "$1.XXXXXX") && printf '%s\n' "$2" >"$_pid_tmp" && mv -f "$_pid_tmp" "$1"
+}
+
 failed=0
 report() {  # report STATUS CHECK DETAIL [FIX]
   [ "$1" = FAIL ] && failed=1
@@ -48,10 +64,10 @@ else
   report FAIL nebula-version "$NEBULA is missing" "install Nebula (Debian/Ubuntu: apt-get install nebula) or set nebula.linux.binary"
 fi
 
-pid=$(cat "$ROOT/run/nebula.pid" 2>/dev/null || true)
+pid=$(pid_in "$ROOT/run/nebula.pid")
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula 2>/dev/null; then
   report ok nebula-running "the flatnet-nebula unit is active"
-elif [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null; then
+elif ours "$pid" "-config $CONFIG_DIR/config.yaml"; then
   report ok nebula-running "process $pid"
 else
   report FAIL nebula-running "Nebula does not run" "look at $ROOT/logs/nebula.log, then run the bundle's install.sh again (DeployHost)"
@@ -88,10 +104,10 @@ else
 fi
 
 # The watcher that moves relayed tunnels to direct ones between flatnet's runs (scripts/direct-paths.sh).
-watcher=$(cat "$ROOT/run/direct-paths.pid" 2>/dev/null || true)
+watcher=$(pid_in "$ROOT/run/direct-paths.pid")
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet flatnet-nebula-direct-paths 2>/dev/null; then
   report ok direct-paths "the flatnet-nebula-direct-paths unit is active; $ROOT/scripts/direct-paths.sh --status lists the tunnels"
-elif [ -n "$watcher" ] && kill -0 "$watcher" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$watcher/status" 2>/dev/null; then
+elif ours "$watcher" "direct-paths.sh --watch-loop"; then
   report ok direct-paths "watcher $watcher; $ROOT/scripts/direct-paths.sh --status lists the tunnels"
 else
   report warn direct-paths "the watcher does not run: a relayed tunnel stays relayed until VerifyPing" "run the bundle's install.sh again (DeployHost), or $ROOT/scripts/direct-paths.sh --watch"

@@ -60,6 +60,18 @@ step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
+ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
+          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
+  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
+    && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
+}
+pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)
+  if [ -f "$1" ] && [ ! -L "$1" ]; then head -c 32 -- "$1" | awk 'NR == 1 && /^[1-9][0-9]*$/ && length($0) <= 10 { print }'; fi
+}
+put_pid() {  # put_pid FILE PID: a new file moved into place, never one found there written through (a link is replaced)
+  _pid_tmp=$(mktemp "$1.XXXXXX") && printf '%s\n' "$2" >"$_pid_tmp" && mv -f "$_pid_tmp" "$1"
+}
+
 
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
@@ -105,8 +117,8 @@ if [ "$remove" = 1 ]; then
   # What apply() and --watch set, and nothing else. The watcher goes first, or it would put the route back.
   # Its whole process group (setsid made it the leader): a pass caught half-way, in a subshell of its own, would
   # otherwise live on and put the route back after it is deleted below. Gone before anything else is.
-  if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
-    pid=$(cat "$PIDFILE")
+  pid=$(pid_in "$PIDFILE")
+  if ours "$pid" "host-routing.sh --watch-loop"; then
     kill -- "-$pid" 2>/dev/null || kill "$pid"
     for _ in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do kill -0 -- "-$pid" 2>/dev/null || break; sleep 0.25; done
     echo "removed: the routing watcher (pid $pid)"; changed=1
@@ -139,12 +151,12 @@ if [ "$check" = 1 ]; then
 fi
 [ "$changed" = 0 ] && echo "unchanged: host routing for host-a was already in place"
 if [ "$watch" = 1 ]; then
-  if [ -s "$PIDFILE" ] && alive "$(cat "$PIDFILE")"; then
-    echo "watching: already (pid $(cat "$PIDFILE"))"
+  if ours "$(pid_in "$PIDFILE")" "host-routing.sh --watch-loop"; then
+    echo "watching: already (pid $(pid_in "$PIDFILE"))"
   else
     mkdir -p "$(dirname "$PIDFILE")" '/opt/flatnet/logs'
     setsid bash "$0" --watch-loop --interval "$interval" ${fixed_ip:+--wsl-ip "$fixed_ip"} >>'/opt/flatnet/logs'/routing.log 2>&1 </dev/null &
-    echo $! >"$PIDFILE"
+    put_pid "$PIDFILE" $!
     echo "watching: every ${interval}s (pid $!), log in /opt/flatnet/logs/routing.log"
   fi
 fi
