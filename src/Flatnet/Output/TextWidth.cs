@@ -34,6 +34,10 @@ public static partial class TextWidth
         return string.Join("\n", lines);
     }
 
+    /// <summary>The first <paramref name="most"/> names and how many more ("pc-1, pc-2, pc-3 and 47 more"): a list in a sentence stays short whatever the fleet.</summary>
+    public static string Some(IReadOnlyList<string> names, int most = 5) =>
+        names.Count <= most ? string.Join(", ", names) : $"{string.Join(", ", names.Take(most))} and {names.Count - most} more";
+
     /// <summary><paramref name="s"/>, or its first <paramref name="width"/> characters with ~ as the last.</summary>
     public static string Cut(string s, int width) => s.Length <= width ? s : s[..(width - 1)] + "~";
 

@@ -32,7 +32,9 @@ public static class FinalError
     {
         var lines = e.Message.Split('\n');
         if (lines.Length == 1 && e.Message.Length <= Width) return e;
-        foreach (var line in lines) log.Error(line);
+        // The details above it fit a terminal too: a long line (a list of fifty hosts) wraps at words, indented.
+        // (8 columns kept for a reporter's level, "error: ").
+        foreach (var line in lines) log.Error(line.Length <= TextWidth.Columns - 8 ? line : TextWidth.Wrap(line, line[..(line.Length - line.TrimStart().Length)] + "  ", TextWidth.Columns - 8));
         var first = lines[0].TrimEnd(':', ';', '.', ' ');
         var room = Width - what.Length - 2 - Pointer.Length;
         if (first.Length > room)

@@ -44,6 +44,7 @@ public class FinalErrorTests
         Assert.That(headline.Message.Length, Is.LessThanOrEqualTo(FinalError.Width));
         Assert.That(headline.Message, Does.Match(@"^Status stopped: unreachable: host-1 host-2 .* host-\d+\.\.\. \(details above\)$"));
         Assert.That(log.Lines.Single(), Does.Contain("host-60"), "the whole text is above");
+        Assert.That(log.Lines.Single().Split('\n'), Has.All.Length.LessThanOrEqualTo(Flatnet.Output.TextWidth.Columns), "wrapped at words, within 120 columns");
     }
 
     [Test]

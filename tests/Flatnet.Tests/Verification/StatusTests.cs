@@ -124,14 +124,21 @@ public class StatusTests
         Assert.That(StatusTable.Unhealthy(StatusTable.Problems(rows)), Is.EqualTo(1), "a warning is not unhealthy");
     }
 
-    /// <summary>Ten hosts down made a 732-column line of every problem again, after the table had said each with its fix.</summary>
+    /// <summary>
+    /// Ten hosts down made a 732-column line of every problem again, after the table had said each with its fix; fifty
+    /// named every host on a 402-column line: a few are named, and how many more.
+    /// </summary>
     [Test]
     public void StatusFailsOnOneLineThatNamesTheHostsAndPointsUp()
     {
+        var fifty = Enumerable.Range(1, 50).Select(i => new HostStatus { Host = $"office-workstation-{i}", Reachable = false, Problem = "cannot connect", Fix = "turn it on" }).ToList();
+        var many = Assert.Throws<FlatnetException>(() => global::Flatnet.Provisioning.FleetStatus.RequireHealthy(fifty))!;
+        Assert.That(many.Message, Is.EqualTo("50 of 50 host(s) unhealthy: office-workstation-1, office-workstation-2, office-workstation-3, office-workstation-4, " +
+                                             "office-workstation-5 and 45 more; each problem and its fix is above"));
         var rows = Enumerable.Range(1, 10).Select(i => new HostStatus { Host = $"pc-{i}", Reachable = false,
             Problem = $"cannot connect to flatnet@127.0.0.1:{i} (pc-{i}): Connection refused", Fix = $"turn pc-{i} on" }).ToList();
         var e = Assert.Throws<FlatnetException>(() => global::Flatnet.Provisioning.FleetStatus.RequireHealthy(rows))!;
-        Assert.That(e.Message, Is.EqualTo("10 of 10 host(s) unhealthy: pc-1, pc-2, pc-3, pc-4, pc-5, pc-6, pc-7, pc-8, pc-9, pc-10; each problem and its fix is above"));
+        Assert.That(e.Message, Is.EqualTo("10 of 10 host(s) unhealthy: pc-1, pc-2, pc-3, pc-4, pc-5 and 5 more; each problem and its fix is above"));
         var one = Assert.Throws<FlatnetException>(() => global::Flatnet.Provisioning.FleetStatus.RequireHealthy([rows[1], Healthy("pc-11")]))!;
         Assert.That(one.Message, Does.StartWith("1 of 2 host(s) unhealthy: pc-2: cannot connect to flatnet@127.0.0.1:2"));
     }
