@@ -28,7 +28,18 @@ public static partial class HostPipeline
         if (publicKey is null && h.Host.Deploy.KeygenOnHost)
             publicKey = HostMadePublicKey(context, h);
         // nebula-cert would block on a FIFO, or read /dev/zero for ever: a public key is a small regular file.
-        if (publicKey is not null) _ = InputFiles.ReadAllBytes(publicKey, InputFiles.KeyLimit, "the host's public key", "--pub");
+        if (publicKey is not null)
+        {
+            var bytes = InputFiles.ReadAllBytes(publicKey, InputFiles.KeyLimit, "the host's public key", "--pub");
+            // A key the host made, given by --pub, is kept where the host's own would be fetched to: PackageAll and
+            // Release then find it, and never reach out to the host for another.
+            var kept = context.Workspace.IncomingPublicKey(host);
+            if (h.Host.Deploy.KeygenOnHost && Path.GetFullPath(publicKey) != Path.GetFullPath(kept) && (!File.Exists(kept) || !File.ReadAllBytes(kept).SequenceEqual(bytes)))
+            {
+                context.ClaimArtifacts();
+                SafeFiles.WriteFile(kept, t => File.WriteAllBytes(t, bytes));
+            }
+        }
         return CertificatesOf(context).Generate(h, plan.Inventory.Network.CertDuration, force, publicKey);
     }
 
@@ -49,7 +60,7 @@ public static partial class HostPipeline
     private static string HostMadePublicKey(FlatnetContext context, HostAddresses host)
     {
         var publicKey = context.Workspace.IncomingPublicKey(host.Name);
-        var byHand = $"on {host.Name} run `nebula-cert keygen -out-key host.key -out-pub host.pub` and copy host.pub to {Workspace.Relative(publicKey)} (or pass --pub=FILE)";
+        var byHand = $"on {host.Name} run `nebula-cert keygen -out-key host.key -out-pub host.pub` and copy host.pub to {Workspace.Relative(publicKey)} (or ./build.sh --target=GenerateCert --host={host.Name} --pub=FILE)";
         if (!File.Exists(publicKey) && host.Host.Deploy.Transport != DeployTransport.None)
         {
             try

@@ -37,6 +37,14 @@ public class FirstHourTests
         using var inventory = new StreamReader(shipped.GetEntry("inventory.json")!.Open());
         Assert.That(inventory.ReadToEnd(), Does.Contain("pending (no bundle in this release)"), "the release's inventory says pc-1 is not in it");
 
+        // Its key made there by hand and signed with --pub: PackageAll and Release pack it, and still never reach for it.
+        var onPc = Path.Combine(ws.Root, "on-pc-1");
+        Directory.CreateDirectory(onPc);
+        ws.ControlPlane().Context.NebulaCert.Keygen(new global::Flatnet.Tools.NebulaCertKeygenSettings(Path.Combine(onPc, "host.key"), Path.Combine(onPc, "host.pub")));
+        ws.ControlPlane().GenerateCert("pc-1", publicKey: Path.Combine(onPc, "host.pub"));
+        Assert.That(ws.ControlPlane().PackageAll().Single().Pending, Is.Null, "signed by --pub: it has its key");
+        Assert.That(File.Exists(ws.ControlPlane().Release("1.1.0").Path), Is.True);
+
         // A release zip that is not one (a clone's, a half copy) is named, with what to do, never a raw zip error.
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(release.Path)!, "flatnet-2.0.0.zip"), "not a zip");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("2.0.1"))!;
