@@ -3,7 +3,10 @@ using Flatnet.Rendering;
 
 namespace Flatnet.Bundles;
 
-/// <summary>Zips whose bytes depend only on their contents: sorted entries, a fixed time, explicit Unix modes.</summary>
+/// <summary>
+/// Zips whose bytes depend only on their contents: sorted entries (in the order a person counts, bundles/pc-2.zip before
+/// bundles/pc-10.zip, as every list of hosts; ties by their characters), a fixed time, explicit Unix modes.
+/// </summary>
 public static class DeterministicZip
 {
     private static readonly DateTimeOffset EntryTime = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -13,7 +16,7 @@ public static class DeterministicZip
         using var buffer = new MemoryStream();
         using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
         {
-            foreach (var f in files.OrderBy(f => f.Path, StringComparer.Ordinal))
+            foreach (var f in files.OrderBy(f => f.Path, Output.NaturalOrder.Instance).ThenBy(f => f.Path, StringComparer.Ordinal))
             {
                 var entry = zip.CreateEntry(f.Path, CompressionLevel.Optimal);
                 entry.LastWriteTime = EntryTime;

@@ -48,7 +48,7 @@ public static partial class ReleaseArchive
             ["network"] = $"overlay {plan.Overlay}, blocks from {net.RoutedPool} /{net.RoutedPrefix}, port {net.ListenPort}, relays {(net.UseRelays ? "on" : "off")}, " +
                           $"mtu {net.Tuning.Mtu}, tx_queue {net.Tuning.TxQueue}",
         };
-        foreach (var lh in plan.Lighthouses) s[$"lighthouse {lh.Name}"] = $"{lh.OverlayAddress} at {string.Join(", ", lh.Lighthouse.Endpoints)}";
+        foreach (var lh in plan.Lighthouses) s[lh.Called] = $"{lh.OverlayAddress} at {string.Join(", ", lh.Lighthouse.Endpoints)}";
         foreach (var h in plan.Hosts)
             s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}" +
                                   (shipped is null || shipped.Contains(h.Name) || plan.Inventory.IsRevoked(h.Name) ? "" : ", pending (no bundle in this release)");

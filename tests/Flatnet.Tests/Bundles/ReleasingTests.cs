@@ -131,5 +131,12 @@ public class ReleasingTests
         Assert.That(hosts, Is.EqualTo(new[] { "host host-a", "host host-b", "host host-c", "host pc-2", "host pc-10" }));
         Assert.That(ReleaseArchive.Changelog(null, snapshot).Where(l => l.StartsWith("- host pc-", StringComparison.Ordinal)).Select(l => l.Split(':')[0]),
             Is.EqualTo(new[] { "- host pc-2", "- host pc-10" }));
+        Assert.That(snapshot.Keys, Does.Contain("lighthouse").And.None.Contain("lighthouse lighthouse"), "named once, as every diagnosis names it");
+
+        // The zip itself too (the first-hour audit): bundles/pc-2.zip before bundles/pc-10.zip.
+        ws.ControlPlane().PackageAll();
+        var release = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        using var zip = System.IO.Compression.ZipFile.OpenRead(release.Path);
+        Assert.That(zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("bundles/pc-", StringComparison.Ordinal)), Is.EqualTo(new[] { "bundles/pc-2.zip", "bundles/pc-10.zip" }));
     }
 }
