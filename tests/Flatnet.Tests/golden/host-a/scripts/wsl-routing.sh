@@ -52,21 +52,6 @@ step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one
   "$@"
   changed=1
 }
-alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
-  [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
-}
-ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
-          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
-  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
-    && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
-}
-pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)
-  if [ -f "$1" ] && [ ! -L "$1" ]; then head -c 32 -- "$1" | awk 'NR == 1 && /^[1-9][0-9]*$/ && length($0) <= 10 { print }'; fi
-}
-put_pid() {  # put_pid FILE PID: a new file moved into place, never one found there written through (a link is replaced)
-  _pid_tmp=$(mktemp "$1.XXXXXX") && printf '%s\n' "$2" >"$_pid_tmp" && mv -f "$_pid_tmp" "$1"
-}
-
 
 # The mesh's names in a hosts file: flatnet's block, between its BEGIN and END lines, replaced as a whole and kept at
 # the top; every other line stays as it is. Written in place, never replaced: /etc/hosts may be a bind mount (WSL, a container)

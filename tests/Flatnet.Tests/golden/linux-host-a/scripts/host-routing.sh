@@ -57,6 +57,7 @@ step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one
   "$@"
   changed=1
 }
+
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
@@ -71,7 +72,6 @@ pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for an
 put_pid() {  # put_pid FILE PID: a new file moved into place, never one found there written through (a link is replaced)
   _pid_tmp=$(mktemp "$1.XXXXXX") && printf '%s\n' "$2" >"$_pid_tmp" && mv -f "$_pid_tmp" "$1"
 }
-
 
 [ "$(id -u)" = 0 ] || die "run as root: sudo $0"
 
