@@ -14,12 +14,27 @@ public static partial class FleetInit
     /// What Init is to do, from the command line; on a terminal, what the command line leaves out is asked; elsewhere
     /// (CI, a pipe) it must be given. A flag and an answer follow one rule each (<see cref="Rules"/>).
     /// </summary>
-    public static InitChoices Choices(TaskArguments a)
+    public static InitChoices Choices(FlatnetContext context) => Choices(context.Arguments, OverlayIfItReads(context));
+
+    /// <summary>network.yaml's overlay; null when the file does not read (Init names that itself, after the questions).</summary>
+    private static Ipv4Network? OverlayIfItReads(FlatnetContext context)
+    {
+        try
+        {
+            return InventoryLoader.Read(context.Workspace.InventoryDirectory).Inventory.Network.Overlay;
+        }
+        catch (FlatnetException)
+        {
+            return null;
+        }
+    }
+
+    public static InitChoices Choices(TaskArguments a, Ipv4Network? overlay = null)
     {
         var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
         string? Given(string flag) => a.Value(flag) is { } v ? Rules[flag].Normalize(v) : null;
         return a.Value("lighthouse") is null && interactive
-            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null)
+            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null, overlay)
             : new InitChoices(Given("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
                     $"add --lighthouse=192.168.1.10:{DefaultLighthousePort} (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
                 Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
@@ -30,7 +45,9 @@ public static partial class FleetInit
     /// again until it fits; an empty answer takes the default shown, or leaves the item for later. Nothing is written
     /// until the last answer.
     /// </summary>
-    public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null)
+    /// <param name="overlay">network.yaml's overlay, when it reads: the lighthouse's Nebula IP is checked against it at its question.</param>
+    public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null,
+        Ipv4Network? overlay = null)
     {
         string? Question(string text, string flag, string? given, string? fallback = null, string empty = "later", bool required = false)
         {
@@ -43,7 +60,7 @@ public static partial class FleetInit
                 if (answer is null) return fallback;   // no more answers (the input ended): what is left stays for later
                 if (answer.Length == 0 && (fallback is not null || !required)) return fallback;
                 var value = answer.Length == 0 ? "" : Rules[flag].Normalize(answer);
-                if ((answer.Length == 0 ? new UsageError("an answer is needed", "", flag) : Rules[flag].Problem(value)) is not { } problem) return value;
+                if ((answer.Length == 0 ? new UsageError("an answer is needed", "", flag) : Rules[flag].Problem(value) ?? OutsideOverlay(flag, value, overlay)) is not { } problem) return value;
                 questions.WriteLine($"  {problem.Problem}{(problem.Fix is { Length: > 0 } fix ? $" ({fix})" : "")}; try again");
             }
         }
@@ -77,6 +94,12 @@ public static partial class FleetInit
         ["keep-examples"] = new(Same, yes => yes is "y" or "Y" or "yes" or "n" or "N" or "no" ? null : new UsageError($"'{Grammar.Shown(yes)}' is neither y nor n", "", "--keep-examples")),
     };
 
+    /// <summary>The lighthouse's Nebula IP is one of the overlay's (Init refuses another, after the last question, all the same).</summary>
+    private static UsageError? OutsideOverlay(string flag, string value, Ipv4Network? overlay) =>
+        flag == "lighthouse-ip" && overlay is { } o && Ipv4Network.TryParseAddress(value, out var ip) && !o.Contains(ip)
+            ? new UsageError($"{value} is not in the overlay {o} (network.yaml)", $"the lighthouse's Nebula IP, inside {o} (Stage 1's: nebula-cert print -path its host.crt shows it)", "--lighthouse-ip")
+            : null;
+
     /// <summary>ADDRESS alone means Nebula's own port.</summary>
     private static string WithPort(string endpoint) =>
         endpoint.Contains(':') || endpoint.Length == 0 ? endpoint : $"{endpoint}:{DefaultLighthousePort}";
@@ -100,7 +123,24 @@ public static partial class FleetInit
             ? new UsageError($"{file} is larger than a CA's file ({InputFiles.KeyLimit / 1024} KiB at most)", "give Stage 1's ca.crt or ca.key", flag)
         : flag == "--windows-release" && File.Exists(file) && !IsZip(file)
             ? new UsageError($"{file} is not a zip", "give nebula-windows-amd64.zip of the release your hosts run (or the folder it unpacks to)", flag)
+        : flag != "--windows-release" && File.Exists(file) ? PemProblem(flag, file)
         : null;
+
+    /// <summary>ca.crt holds a Nebula certificate and ca.key a private key: the two swapped, or another file, named when given.</summary>
+    private static UsageError? PemProblem(string flag, string file)
+    {
+        var text = File.ReadAllText(file);
+        var key = text.Contains("PRIVATE KEY-----", StringComparison.Ordinal);
+        var certificate = text.Contains("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal);
+        return (flag, key, certificate) switch
+        {
+            ("--ca-crt", true, _) => new UsageError($"{file} is a private key, not a certificate", "give Stage 1's ca.crt here (its ca.key is the next question, --ca-key)", flag),
+            ("--ca-crt", false, false) => new UsageError($"{file} is not a Nebula certificate (no BEGIN NEBULA CERTIFICATE line)", "give Stage 1's ca.crt", flag),
+            ("--ca-key", false, true) => new UsageError($"{file} is a certificate, not a private key", "give Stage 1's ca.key here (its ca.crt is --ca-crt)", flag),
+            ("--ca-key", false, false) => new UsageError($"{file} is not a Nebula private key (no PRIVATE KEY line)", "give Stage 1's ca.key", flag),
+            _ => null,
+        };
+    }
 
     /// <summary>A zip starts with PK\x03\x04 (or PK\x05\x06, an empty one).</summary>
     private static bool IsZip(string file)

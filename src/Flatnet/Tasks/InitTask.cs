@@ -10,5 +10,5 @@ public sealed class InitTask : FlatnetTask
 {
     public override IReadOnlyList<string> Options => ["lighthouse", "lighthouse-ip", "ca-crt", "ca-key", "windows-release", "root", "keep-examples"];
 
-    public override void Run(FlatnetContext context) => FleetInit.Init(context, FleetInit.Choices(context.Arguments));
+    public override void Run(FlatnetContext context) => FleetInit.Init(context, FleetInit.Choices(context));
 }

@@ -77,7 +77,7 @@ public class InitTests
     {
         using var ws = new TestWorkspace();
         var crt = Path.Combine(ws.Root, "stage1-ca.crt");
-        File.WriteAllText(crt, "a certificate");
+        File.WriteAllText(crt, "-----BEGIN NEBULA CERTIFICATE-----\na certificate\n-----END NEBULA CERTIFICATE-----\n");
         var questions = new StringWriter();
         var choices = FleetInit.Ask(new StringReader($"192.168.1.10:4242\n\n{crt}\n\nF:\\flatnet\nn\n"), questions, caKey: "/given/ca.key");
         Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", crt, "/given/ca.key", null, @"F:\flatnet", KeepExamples: true)));
@@ -131,12 +131,35 @@ public class InitTests
         Assert.That(said, Does.Contain("Stage 1's ca.key, copied owner-only [empty: it stays on the lighthouse, or later]: "), "one empty-answer note, not two");
     }
 
+    /// <summary>The first-hour audit: ca.key given as ca.crt (and the reverse) and a Nebula IP outside the overlay were accepted at their question, then refused after the last.</summary>
+    [Test]
+    public void TheCaFilesAndTheNebulaIpAreCheckedAtTheirOwnQuestion()
+    {
+        using var ws = new TestWorkspace();
+        var key = Path.Combine(ws.Root, "ca.key");
+        var crt = Path.Combine(ws.Root, "ca.crt");
+        File.WriteAllText(key, "-----BEGIN NEBULA ED25519 PRIVATE KEY-----\nx\n-----END NEBULA ED25519 PRIVATE KEY-----\n");
+        File.WriteAllText(crt, "-----BEGIN NEBULA CERTIFICATE-----\nx\n-----END NEBULA CERTIFICATE-----\n");
+        var questions = new StringWriter();
+        var answers = string.Join("\n", "192.168.1.10", "192.0.2.10", "10.100.0.1", key, crt, crt, key, "", "", "y") + "\n";
+
+        var choices = FleetInit.Ask(new StringReader(answers), questions, overlay: Ipv4Network.Parse("10.100.0.0/16"));
+
+        Assert.That(choices, Is.EqualTo(new InitChoices("192.168.1.10:4242", "10.100.0.1", crt, key, null, @"C:\flatnet", KeepExamples: false)));
+        var said = questions.ToString();
+        Assert.That(said, Does.Contain("192.0.2.10 is not in the overlay 10.100.0.0/16 (network.yaml)"));
+        Assert.That(said, Does.Contain($"{key} is a private key, not a certificate"));
+        Assert.That(said, Does.Contain($"{crt} is a certificate, not a private key"));
+        Assert.That(Assert.Throws(Is.InstanceOf<FlatnetException>(), () => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, key, null, null, @"C:\flatnet")))!.Message,
+            Does.Contain("is a private key, not a certificate"), "a flag follows the same rule");
+    }
+
     [Test]
     public void ATildeInAnAnswerOrAFlagIsThisAccountsHome()
     {
         var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var file = Path.Combine(home, $".flatnet-init-test-{Guid.NewGuid():N}.crt");
-        File.WriteAllText(file, "x");
+        File.WriteAllText(file, "-----BEGIN NEBULA CERTIFICATE-----\nx\n-----END NEBULA CERTIFICATE-----\n");
         try
         {
             var tilde = "~/" + Path.GetFileName(file);
