@@ -6,7 +6,8 @@ namespace Flatnet.Tests;
 /// The Windows path whole, over SSH, with real packets: host-c is a Windows stand-in (<see cref="LabWindows"/>) whose
 /// sshd runs every command as Windows' OpenSSH does, through cmd.exe, then PowerShell with the fake Windows acting on
 /// its namespaces. It starts bare and joins with join.ps1; AddHost makes its key there, installs with install.ps1, routes with setup-routing.ps1 and
-/// wsl.exe, and the mesh is proved from it and to it; its watcher's tasks keep the route when WSL2 moves. Needs root,
+/// wsl.exe, and the mesh is proved from it and to it; its watcher's tasks keep the route when WSL2 moves (its own direct-paths watcher behind NAT:
+/// <see cref="WindowsBehindNatLabTests"/>). Needs root,
 /// namespaces and pwsh (build.sh restores it).
 /// </summary>
 [Category("Lab")]
@@ -95,29 +96,5 @@ public class WindowsStandInLabTests
             }
             TestContext.Out.WriteLine($"WSL2 address change on the Windows stand-in repaired in {started.Elapsed.TotalSeconds:0.0} s");
         }, enrolled: ["host-a", "host-b"], windows: ["host-c"]);
-    }
-
-    /// <summary>
-    /// Direct by itself on Windows: the stand-in behind cone NAT, host-a behind another, host-b on the LAN. After a
-    /// power cut that took the routers too, with the others reaching out first and no flatnet command, the stand-in's
-    /// own watcher (direct-paths.ps1 -Watch, SYSTEM's scheduled task; ssh.exe to its Nebula's admin interface) gets
-    /// both of its tunnels direct within 60 s, read on the stand-in with direct-paths.ps1 -Status.
-    /// </summary>
-    [Test]
-    public void BehindConeNatTheWindowsHostsOwnWatcherGetsItsTunnelsDirectAfterAPowerCut()
-    {
-        using var ws = new TestWorkspace();
-        LabTests.InLab(ws, lab =>
-        {
-            LabTests.DeployAll(lab, ws.Log);
-            var direct = new DirectByItself(lab);
-            var restarted = direct.PowerCut([("host-a", "host-c"), ("host-b", "host-c")]);
-            var watch = direct.UntilDirect(restarted, [("host-c", "host-a"), ("host-c", "host-b")], TimeSpan.FromSeconds(60));
-            TestContext.Out.WriteLine(watch);
-            Assert.That(watch.AllDirect, $"both of the stand-in's tunnels direct on both ends within 60 s: {watch}");
-            Assert.That(watch.CameUpRelayed, $"they came up relayed, as after a real power cut: {watch}");
-            Assert.That(direct.Moved("host-c", "host-a") || direct.Moved("host-a", "host-c"), $"a watcher moved the cone-NAT pair: {watch}");
-            Assert.That(direct.Moved("host-c", "host-a") || direct.Moved("host-c", "host-b"), $"the stand-in's own watcher moved one of its tunnels: {watch}");
-        }, nat: new Dictionary<string, LabNat> { ["host-c"] = LabNat.Cone, ["host-a"] = LabNat.Cone }, windows: ["host-c"]);
     }
 }
