@@ -321,4 +321,23 @@ public class LinksAndSpecialFilesTests
         Assert.That(new[] { link, fifo, Path.Combine(ws.Root, "big"), ws.Root, Path.Combine(ws.Root, "none") }.Select(p => InputFiles.SmallRecord(p, 256)),
             Has.All.Null);
     }
+
+    /// <summary>Battery 12: a link to a 1.5 GB file passed the 64 KiB limit (the link's own size was checked), and a loop of links gave the disk's fix.</summary>
+    [Test]
+    public void AnInputBehindALinkIsJudgedByItsTargetAndALoopOfLinksIsNamed()
+    {
+        using var ws = new TestWorkspace();
+        var big = Path.Combine(ws.Root, "big.pub");
+        using (var f = File.Create(big)) f.SetLength(100L * 1024 * 1024); // sparse: nothing is written
+        var link = Path.Combine(ws.Root, "publink");
+        File.CreateSymbolicLink(link, big);
+        var e = Assert.Throws<FlatnetException>(() => InputFiles.ReadAllBytes(link, InputFiles.KeyLimit, "the host's public key", "--pub"))!;
+        Assert.That(e.Message, Does.Contain("is larger than any such file (64 KiB at most)"));
+        var loop1 = Path.Combine(ws.Root, "loop1");
+        File.CreateSymbolicLink(loop1, Path.Combine(ws.Root, "loop2"));
+        File.CreateSymbolicLink(Path.Combine(ws.Root, "loop2"), loop1);
+        Assert.That(InputFiles.NotRegular(loop1), Is.EqualTo("a link that leads nowhere (a loop of links)"));
+        Assert.That(Assert.Throws<FlatnetException>(() => InputFiles.ReadAllBytes(loop1, InputFiles.KeyLimit, "the CA's certificate", "--ca-crt"))!.Message,
+            Does.Contain("a link that leads nowhere").And.Not.Contain("disk"));
+    }
 }

@@ -93,4 +93,19 @@ public class RunLockTests
         Assert.That(e.Message, Does.Contain($"hosts/{name} is a link").And.Contain("nothing was written"));
         Assert.That(File.ReadAllText(victim), Is.EqualTo("precious\n"));
     }
+
+    /// <summary>Battery 12: a folder where the lock goes said "permission denied", even as root; a FIFO holder hung the run that asked who held it.</summary>
+    [TestCase(".flatnet-lock", "folder", "is a folder, where flatnet keeps its lock file")]
+    [TestCase(".flatnet-lock.holder", "folder", "is a folder, where flatnet keeps its lock file")]
+    [TestCase(".flatnet-lock.holder", "fifo", "is a fifo, not a regular file, where flatnet keeps its lock file")]
+    public void AFolderOrAFifoInPlaceOfTheLockIsNamed(string name, string kind, string words)
+    {
+        using var ws = new TestWorkspace();
+        var path = Path.Combine(ws.Root, "hosts", name);
+        File.Delete(path);
+        if (kind == "folder") Directory.CreateDirectory(path);
+        else global::Flatnet.Processes.ProcessRunner.Run("mkfifo", [path]).EnsureSuccess("mkfifo");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain($"hosts/{name} {words}").And.Contain("nothing was written"));
+    }
 }

@@ -13,7 +13,15 @@ public static class InputFiles
     /// <summary>Why <paramref name="path"/> is not a regular file flatnet may read, in words; null when it is one.</summary>
     public static string? NotRegular(string path)
     {
-        var info = Resolved(path);
+        FileInfo info;
+        try
+        {
+            info = Resolved(path);
+        }
+        catch (IOException)
+        {
+            return "a link that leads nowhere (a loop of links)";
+        }
         if (!info.Exists) return Directory.Exists(path) ? "a folder, not a file" : "not there";
         if (info.Length > 0 || OperatingSystem.IsWindows()) return null;
         // A FIFO or a device has no size either: stat says which it is (only for the rare file of no size).
@@ -59,7 +67,7 @@ public static class InputFiles
     {
         if (NotRegular(path) is { } why)
             throw new FlatnetException($"{Workspace.Relative(path)} ({what}) is {why}: it is not read", "give the path of the file itself", field: field);
-        if (new FileInfo(path).Length > limit)
+        if (Resolved(path).Length > limit) // the file's own size, not its link's (a link's is its target's name)
             throw new FlatnetException($"{Workspace.Relative(path)} ({what}) is larger than any such file ({limit / 1024} KiB at most): it is not read", "give the path of the file itself", field: field);
         return File.ReadAllBytes(path);
     }
@@ -83,6 +91,10 @@ public static class InputFiles
     /// </summary>
     public static string? SmallRecord(string path, long limit) =>
         TempFolders.IsLink(path) || NotRegular(path) is not null || new FileInfo(path).Length > limit ? null : File.ReadAllText(path);
+
+    /// <summary>The lines of a listing flatnet wrote (<see cref="SmallRecord"/>, up to <see cref="StateLimit"/>); none for anything else.</summary>
+    public static string[] ListingLines(string path) =>
+        SmallRecord(path, StateLimit)?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray() ?? [];
 
     /// <summary>Keys, certificates and public keys are a few KiB at most.</summary>
     public const long KeyLimit = 64 * 1024;

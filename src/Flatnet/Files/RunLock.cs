@@ -37,6 +37,12 @@ public static class RunLock
                 if (new FileInfo(own).LinkTarget is { } target)
                     throw new StateConflict($"{Workspace.Relative(own)} is a link (to {Terminal.OneLine(target)}), not flatnet's lock file; nothing was written",
                         $"remove it (rm {Workspace.Relative(own)}) and run this again; flatnet makes it itself", Workspace.Relative(full));
+                else if (Directory.Exists(own))
+                    throw new StateConflict($"{Workspace.Relative(own)} is a folder, where flatnet keeps its lock file; nothing was written",
+                        $"move it away (it is not flatnet's) and run this again; flatnet makes the file itself", Workspace.Relative(full));
+                else if (File.Exists(own) && InputFiles.NotRegular(own) is { } why)
+                    throw new StateConflict($"{Workspace.Relative(own)} is {why}, where flatnet keeps its lock file; nothing was written",
+                        $"remove it (rm {Workspace.Relative(own)}) and run this again; flatnet makes the file itself", Workspace.Relative(full));
             var deadline = DateTime.UtcNow + wait;
             while (true)
             {
@@ -65,8 +71,8 @@ public static class RunLock
     {
         try
         {
-            if (TempFolders.IsLink(path + ".holder")) return "its holder did not say who it is";
-            var said = File.ReadAllText(path + ".holder").Trim();
+            // Only a small plain file is read (a FIFO there would hang the run that asks who holds the lock).
+            var said = (InputFiles.SmallRecord(path + ".holder", 4096) ?? "").Trim();
             return said.Length > 0 ? Terminal.OneLine(said) : "its holder did not say who it is";
         }
         catch (IOException)

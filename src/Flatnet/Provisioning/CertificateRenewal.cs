@@ -128,8 +128,22 @@ public static class CertificateRenewal
             // Only a small plain file is read: anything else (a link, a folder, a FIFO, a huge file) keeps the host pending, nothing shown.
             var record = InputFiles.SmallRecord(marker, 256)?.ReplaceLineEndings("\n").TrimEnd('\n').Split('\n') ?? [];
             var by = record.Length > 0 ? record[0].Trim() : "";
-            // The bundle announced is the one to confirm; a later run that wrote another (PackageAll) announces that one now.
-            var changed = record.Length > 1 && record[1].Trim() != ManifestSha(context, h.Name);
+            var sha = ManifestSha(context, h.Name);
+            if (sha.Length == 0)
+            {
+                // No bundle to install or confirm (its folder is gone): nothing is announced or confirmed until one is built.
+                pending.Add((h.Name, $"its bundle is gone from {Workspace.Relative(context.Workspace.BundleDirectory(h.Name))}: ./build.sh --target=PackageAll builds it, then install it by hand"));
+                continue;
+            }
+            // The bundle announced is the one to confirm; a later run that wrote another (PackageAll) announces that one
+            // now, and so does a record that names none (an older flatnet's, or one that is no plain file): what was
+            // announced is not known, so nothing is confirmed until this bundle has been.
+            var changed = record.Length < 2 || record[1].Trim() != sha;
+            if (changed && Directory.Exists(marker) && !TempFolders.IsLink(marker))
+            {
+                pending.Add((h.Name, $"{Workspace.Relative(marker)} is a folder, where flatnet keeps its record of the renewal: remove it, then run RenewCerts again"));
+                continue;
+            }
             if (changed) Announce(context, h.Name, by);
             if (!changed && (confirmed ? InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name)))
             {
@@ -139,7 +153,8 @@ public static class CertificateRenewal
                 continue;
             }
             var day = System.Text.RegularExpressions.Regex.IsMatch(by, @"^\d{4}-\d\d-\d\d\z") ? $", by {by}, when the certificate it runs ends" : "";
-            var now = changed ? "; its bundle changed after the renewal was announced (a later run built it again), so install this one, then confirm"
+            var now = changed && record.Length < 2 ? "; flatnet's record of the renewal named no bundle (an older flatnet's, or no plain file), so this one is announced now: install it, then confirm"
+                : changed ? "; its bundle changed after the renewal was announced (a later run built it again), so install this one, then confirm"
                 : confirmed && context.BundleWrittenThisRun(h.Name) ? "; renewed in this very run, so --manual-steps-done counts it from the next run" : "";
             pending.Add((h.Name, $"install by hand: {Workspace.Relative(context.Workspace.BundlePath(h.Name))}{day}{now}"));
         }

@@ -34,7 +34,7 @@ public static partial class HostPipeline
             // A key the host made, given by --pub, is kept where the host's own would be fetched to: PackageAll and
             // Release then find it, and never reach out to the host for another.
             var kept = context.Workspace.IncomingPublicKey(host);
-            if (h.Host.Deploy.KeygenOnHost && Path.GetFullPath(publicKey) != Path.GetFullPath(kept) && (!File.Exists(kept) || !File.ReadAllBytes(kept).SequenceEqual(bytes)))
+            if (h.Host.Deploy.KeygenOnHost && Path.GetFullPath(publicKey) != Path.GetFullPath(kept) && InputFiles.SmallRecord(kept, InputFiles.KeyLimit) != System.Text.Encoding.UTF8.GetString(bytes))
             {
                 context.ClaimArtifacts();
                 SafeFiles.WriteFile(kept, t => File.WriteAllBytes(t, bytes));

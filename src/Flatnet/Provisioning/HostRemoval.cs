@@ -122,8 +122,8 @@ public static class HostRemoval
             string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json", "pki/verified.json",
                 "host.pub", "installed-by-hand", "renewal-awaiting-install", "render.files", ".bundle.flatnet", ".render.flatnet",
                 "bundle.inputs", "render.inputs"];
-            string[] listed(string folder, string listing) => File.Exists(Path.Combine(artifacts, listing))
-                ? File.ReadAllLines(Path.Combine(artifacts, listing)).Where(l => l.Length > 0).Select(l => $"{folder}/{l}").ToArray() : [];
+            // A listing is read only from a small plain file (a FIFO there hung the run holding its locks): else nothing is listed, and kept.
+            string[] listed(string folder, string listing) => InputFiles.ListingLines(Path.Combine(artifacts, listing)).Select(l => $"{folder}/{l}").ToArray();
             return [.. own, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
         }
 

@@ -77,6 +77,22 @@ public class CertificateRenewalTests
         Assert.That(changed.Message, Does.Contain("its bundle changed after the renewal was announced"));
         Assert.That(Confirmed().RenewCerts(withinDays: 10), Is.Empty);
         Assert.DoesNotThrow(() => ws.ControlPlane().RenewCerts(withinDays: 10), "the bundle announced last is the one confirmed");
+
+        // Battery 12: a record that names no bundle (an older flatnet's, or one cut short) confirmed whatever bundle was
+        // there: the current one is announced instead, and confirmed only by a later run.
+        File.WriteAllText(record, "2026-12-24\n");
+        var unknown = Assert.Throws<PendingHosts>(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true"))).RenewCerts(withinDays: 10))!;
+        Assert.That(unknown.Message, Does.Contain("host-b (install by hand: ").And.Contain("named no bundle"));
+        Assert.That(File.ReadAllLines(record), Has.Length.EqualTo(2), "announced: the date and the bundle's manifest");
+        File.WriteAllText(record, "2026-12-24\n");
+
+        // With its bundle folder gone, nothing is announced or confirmed (it had hashed a missing manifest).
+        var bundle = ws.Workspace.BundleDirectory("host-b");
+        Directory.Move(bundle, bundle + ".away");
+        var gone = Assert.Throws<PendingHosts>(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true"))).RenewCerts(withinDays: 10))!;
+        Assert.That(gone.Message, Does.Contain("its bundle is gone from"));
+        Assert.That(File.ReadAllText(record), Is.EqualTo("2026-12-24\n"));
+        Directory.Move(bundle + ".away", bundle);
     }
 
     /// <summary>
