@@ -85,7 +85,7 @@ public class HostProbeTests
         // Its WSL2 is the same namespace here: wsl_command runs the carried script in it.
         var model = Model(ws, "host-a", $"os: linux\nroot: {Path.Combine(ws.Root, "host-a-root")}\nwsl_command: ip netns exec {ns.Ns.Name}");
         Directory.CreateDirectory(Path.Combine(model.Paths.Root, "run"));
-        using var nebula = System.Diagnostics.Process.Start("sleep", "60");
+        using var nebula = System.Diagnostics.Process.Start("sh", ["-c", "sleep 60; :", "nebula", "-config", model.Paths.Config]); // its Nebula, as install.sh starts it
         File.WriteAllText(Path.Combine(model.Paths.Root, "run", "nebula.pid"), nebula.Id + "\n");
         using var c = new NamespaceBash(ns.Ns);
         var started = System.Diagnostics.Stopwatch.StartNew();
