@@ -84,7 +84,12 @@ public static partial class HostJoin
     public static JoinOutcome Answer(FlatnetContext context, string host, string reply)
     {
         if (File.Exists(reply)) reply = ReplyIn(reply);
-        var matches = Reply().Matches(reply.Trim()).ToList();
+        // Every word after flatnet-join is one KEY=VALUE field: a word that is not (not-an-address=...) is named, never read
+        // as the field its tail looks like.
+        var words = reply.Trim().Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        if (words.Skip(1).FirstOrDefault(w => w.Contains('=') && !Reply().IsMatch(w)) is { } stray && words.FirstOrDefault() == "flatnet-join")
+            throw new UsageError($"has '{Grammar.Shown(stray)}', which is no field of a join script's reply", "pass the last line join.ps1 (or join.sh) printed, as it printed it", "--reply");
+        var matches = words.Skip(1).Select(w => Reply().Match(w)).Where(m => m.Success).ToList();
         // In any case: HOST= beside host= is a reply someone edited, not one a join script printed.
         if (matches.GroupBy(m => m.Groups[1].Value, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
             throw new UsageError($"names {Grammar.Shown(twice.Key)}= twice, so it is not one join script's reply", "pass the last line join.ps1 (or join.sh) printed, as it printed it", "--reply");
@@ -162,6 +167,6 @@ public static partial class HostJoin
             : throw new FlatnetException($"{pub} is not an SSH public key", "make a key pair with ssh-keygen -t ed25519", host.File, "deploy.identity");
     }
 
-    [GeneratedRegex(@"(\w+)=(\S+)")]
+    [GeneratedRegex(@"^([A-Za-z_]+)=(\S+)\z")]
     private static partial Regex Reply();
 }

@@ -57,8 +57,13 @@ public static class CommandLine
                 : $"{takes}; every target takes {string.Join(", ", Common.Select(o => "--" + o))}";
             problems.Add(new UsageError($"not an argument of {named}", hint, "--" + name));
         }
-        // Given twice, an argument would quietly mean its last value (--host=h1 --host=h2 acts on h2).
-        var typed = commandLine?.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Length > 2).Select(a => a[2..].Split('=')[0]).ToList();
+        // Given twice, an argument would quietly mean its last value (--host=h1 --host=h2 acts on h2), whichever way it
+        // was written: Cake takes --host:pc-9 as --host=pc-9, and ---json as --json.
+        var typed = commandLine?.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.TrimStart('-').Length > 0)
+            .Select(a => a.TrimStart('-').Split('=', ':')[0]).ToList();
+        foreach (var dashes in commandLine?.Where(a => a.StartsWith("---", StringComparison.Ordinal)) ?? [])
+            problems.Add(new UsageError($"'{Terminal.OneLine(dashes)}' has {dashes.Length - dashes.TrimStart('-').Length} dashes", $"write it with two: --{Terminal.OneLine(dashes.TrimStart('-'))}",
+                "--" + dashes.TrimStart('-').Split('=', ':')[0]));
         foreach (var twice in (typed is { Count: > 0 } ? typed : given).GroupBy(n => n, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1))
             problems.Add(new UsageError($"given {twice.Count()} times; a target reads it once",
                 $"give --{twice.Key} once{(twice.Key.Equals("host", StringComparison.OrdinalIgnoreCase) ? " (a target that works on several hosts takes --hosts=a,b)" : "")}", "--" + twice.Key));

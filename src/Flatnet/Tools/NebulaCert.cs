@@ -155,15 +155,20 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     private NebulaCertSignSettings WithFlagsOfThisRelease(NebulaCertSignSettings settings) =>
         settings with { NetworksFlags = Version.ReadsV2Certificates };
 
+    /// <summary>A host's certificate is signed again when it is gone; a CA's (ca.crt, Init's --ca-crt) is the user's to give.</summary>
+    private static string NotACertificateFix(string path) => Path.GetFileName(path) == "host.crt"
+        ? $"remove {Workspace.Relative(path)}; flatnet signs the host's certificate again where it needs one"
+        : "give the CA's certificate itself (Stage 1's ca.crt), not a link to another file";
+
     /// <summary>What `print -json` says of a certificate file; asked once per run for the same bytes (the CA is printed for every host).</summary>
     public NebulaCertInfo Print(string path)
     {
         if (!File.Exists(path)) return PrintNow(path); // nebula-cert says what is wrong
         // Hashed before it is printed: a FIFO would block the run, /dev/zero fill the memory (a file put in place of one).
         if (Files.InputFiles.NotRegular(path) is { } why)
-            throw new FlatnetException($"{Workspace.Relative(path)} is {why}: not a certificate", fix: $"remove {Workspace.Relative(path)}; flatnet signs the certificate again where it needs one");
+            throw new FlatnetException($"{Workspace.Relative(path)} is {why}: not a certificate", fix: NotACertificateFix(path));
         if (Files.InputFiles.Resolved(path).Length is var size && size > Files.InputFiles.StateLimit)
-            throw new FlatnetException($"{Workspace.Relative(path)} holds {size} bytes: not a certificate", fix: $"remove {Workspace.Relative(path)}; flatnet signs the certificate again where it needs one");
+            throw new FlatnetException($"{Workspace.Relative(path)} holds {size} bytes: not a certificate", fix: NotACertificateFix(path));
         return _printed.GetOrAdd(Digest.Sha256OfFile(path), _ => PrintNow(path));
     }
 

@@ -100,6 +100,10 @@ public class JoinTests
             Does.StartWith("--reply: names user= twice"));
         Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d", "flatnet-join host=host-d HOST=host-a user=a"))!.Message,
             Does.StartWith("--reply: names HOST= twice").Or.StartWith("--reply: names host= twice"), "HOST= beside host= is an edited reply");
+        // Battery 12: not-an-address=127.0.0.1 was read as address=127.0.0.1; a word that is no field is named.
+        Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d",
+                "flatnet-join host=host-d host_key=SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA not-an-address=127.0.0.1 user=a"))!.Message,
+            Does.StartWith("--reply: has 'not-an-address=127.0.0.1', which is no field of a join script's reply"));
     }
 
     /// <summary>Without a key on this machine, Join writes nothing, and its refusal names no file it took back.</summary>

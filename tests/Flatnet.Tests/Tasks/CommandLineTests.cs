@@ -111,5 +111,12 @@ public class CommandLineTests
         // Cake's dictionary of arguments ignores case and keeps one of --HOST=a --host=b: the command line as typed says both.
         e = Assert.Throws<UsageError>(() => CommandLine.Check("GenerateCert", ["host"], Registered, ["Help"], ["build/build.cake", "--target=GenerateCert", "--HOST=host-z", "--host=host-a"]))!;
         Assert.That(e.Message, Does.Contain("given 2 times"));
+        // Battery 12: Cake also takes --host:pc-9 for --host=pc-9, and ---host for --host; --target:RenderAll ran RenderAll.
+        e = Assert.Throws<UsageError>(() => CommandLine.Check("Join", ["host"], Registered, ["Help"], ["build/build.cake", "--target=Join", "--host=pc-2", "--host:pc-9"]))!;
+        Assert.That(e.Message, Does.Contain("--host: given 2 times"));
+        e = Assert.Throws<UsageError>(() => CommandLine.Check("Plan", [], Registered, ["Help"], ["build/build.cake", "--target=Plan", "--target:RenderAll"]))!;
+        Assert.That(e.Message, Does.Contain("--target: given 2 times"));
+        e = Assert.Throws<UsageError>(() => CommandLine.Check("Plan", ["json"], Registered, ["Help"], ["build/build.cake", "--target=Plan", "---json"]))!;
+        Assert.That(e.Message, Does.Contain("'---json' has 3 dashes").And.Contain("write it with two: --json"));
     }
 }
