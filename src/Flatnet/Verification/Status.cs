@@ -51,11 +51,14 @@ public static class StatusTable
         var width = Math.Clamp(sorted.Select(r => r.Host.Length).DefaultIfEmpty(0).Max(), 4, 24);
         var lines = new List<string> { $"  {"host".PadRight(width)} {"ssh",-4} {"nebula",-7} {"service",-20} {"cert",-5} {"routing",-12} peers" };
         foreach (var r in sorted)
-            lines.Add($"  {Cut(r.Host, width).PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(Version(r), 7),-7} {Cut(r.Service, 20),-20} " +
+            lines.Add($"  {Cut(r.Host, width).PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(Version(r), 7),-7} {Cut(Gist(r.Service), 20),-20} " +
                       $"{Days(r),-5} {Cut(r.Routing, 12),-12} {(r.Up ? Peers(r, notUp) : "-")}");
         lines.AddRange(Verdict(rows));
         return string.Join("\n", lines);
     }
+
+    /// <summary>A state without its reason in brackets ("not running", not "not running (pid file stale: ...)"): the problem line below says why.</summary>
+    private static string Gist(string state) => state.IndexOf(" (", StringComparison.Ordinal) is var at and > 0 ? state[..at] : state;
 
     /// <summary>
     /// --wide: one block per host, its state on the first line and then a line per peer: the tunnel now (direct

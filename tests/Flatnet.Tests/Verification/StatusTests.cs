@@ -124,6 +124,17 @@ public class StatusTests
         Assert.That(StatusTable.Unhealthy(StatusTable.Problems(rows)), Is.EqualTo(1), "a warning is not unhealthy");
     }
 
+    /// <summary>The first-hour audit: the service column cut its state mid-word ("not running (pi~"); the table says the state, the problem line why.</summary>
+    [Test]
+    public void TheServiceColumnSaysTheStateAndTheProblemLineWhy()
+    {
+        var stale = new HostStatus { Host = "pc-2", Reachable = true, Running = false, Nebula = "1.11.0", Service = "not running (pid file stale: process 4242 is gone)",
+            CertificateDaysLeft = 364, Routing = "ok", Problem = "nebula is not running (pid file stale: process 4242 is gone)", Fix = "run DeployHost" };
+        var lines = StatusTable.Summary([Healthy("pc-1"), stale]).Split('\n');
+        Assert.That(lines.Single(l => l.StartsWith("  pc-2 ", StringComparison.Ordinal)), Does.Contain(" not running ").And.Not.Contain("~"));
+        Assert.That(string.Join("\n", lines), Does.Contain("pid file stale: process 4242 is gone"), "why, in the problem line");
+    }
+
     /// <summary>
     /// Ten hosts down made a 732-column line of every problem again, after the table had said each with its fix; fifty
     /// named every host on a 402-column line: a few are named, and how many more.
