@@ -14,14 +14,20 @@ public static partial class FleetInit
     /// What Init is to do, from the command line; on a terminal, what the command line leaves out is asked; elsewhere
     /// (CI, a pipe) it must be given. A flag and an answer follow one rule each (<see cref="Rules"/>).
     /// </summary>
-    public static InitChoices Choices(FlatnetContext context) => Choices(context.Arguments, OverlayIfItReads(context));
+    public static InitChoices Choices(FlatnetContext context)
+    {
+        var network = NetworkIfItReads(context);
+        // Run again on its own output, Init needs no --lighthouse: the one network.yaml has is kept (never the lab's).
+        var kept = network?.Lighthouses.FirstOrDefault()?.Endpoints.FirstOrDefault() is { } endpoint && !IsLab(endpoint.Split(':')[0]) ? endpoint : null;
+        return Choices(context.Arguments, network?.Overlay, kept);
+    }
 
-    /// <summary>network.yaml's overlay; null when the file does not read (Init names that itself, after the questions).</summary>
-    private static Ipv4Network? OverlayIfItReads(FlatnetContext context)
+    /// <summary>network.yaml; null when the file does not read (Init names that itself, after the questions).</summary>
+    private static NetworkSettings? NetworkIfItReads(FlatnetContext context)
     {
         try
         {
-            return InventoryLoader.Read(context.Workspace.InventoryDirectory).Inventory.Network.Overlay;
+            return InventoryLoader.Read(context.Workspace.InventoryDirectory).Inventory.Network;
         }
         catch (FlatnetException)
         {
@@ -29,13 +35,14 @@ public static partial class FleetInit
         }
     }
 
-    public static InitChoices Choices(TaskArguments a, Ipv4Network? overlay = null)
+    /// <param name="kept">the lighthouse endpoint network.yaml has already (a real one): taken when --lighthouse is not given.</param>
+    public static InitChoices Choices(TaskArguments a, Ipv4Network? overlay = null, string? kept = null)
     {
         var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
         string? Given(string flag) => a.Value(flag) is { } v ? Rules[flag].Normalize(v) : null;
         return a.Value("lighthouse") is null && interactive
-            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null, overlay)
-            : new InitChoices(Given("lighthouse") ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
+            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null, overlay, kept)
+            : new InitChoices(Given("lighthouse") ?? kept ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
                     $"add --lighthouse=192.168.1.10:{DefaultLighthousePort} (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
                 Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
     }
@@ -47,7 +54,7 @@ public static partial class FleetInit
     /// </summary>
     /// <param name="overlay">network.yaml's overlay, when it reads: the lighthouse's Nebula IP is checked against it at its question.</param>
     public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null,
-        Ipv4Network? overlay = null)
+        Ipv4Network? overlay = null, string? keptLighthouse = null)
     {
         string? Question(string text, string flag, string? given, string? fallback = null, string empty = "later", bool required = false)
         {
@@ -64,7 +71,7 @@ public static partial class FleetInit
                 questions.WriteLine($"  {problem.Problem}{(problem.Fix is { Length: > 0 } fix ? $" ({fix})" : "")}; try again");
             }
         }
-        var lighthouse = Question($"the lighthouse's LAN address and port, as the PCs reach it (e.g. 192.168.1.10:{DefaultLighthousePort})", "lighthouse", null, required: true)
+        var lighthouse = Question($"the lighthouse's LAN address and port, as the PCs reach it (e.g. 192.168.1.10:{DefaultLighthousePort})", "lighthouse", null, keptLighthouse, required: true)
             ?? throw new UsageError("Init needs the lighthouse's LAN endpoint", $"answer with ADDRESS:PORT, or pass --lighthouse=192.168.1.10:{DefaultLighthousePort}", "--lighthouse");
         return new InitChoices(lighthouse,
             Question("the lighthouse's Nebula IP", "lighthouse-ip", lighthouseIp, "10.100.0.1"),

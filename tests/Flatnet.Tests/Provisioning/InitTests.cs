@@ -54,6 +54,20 @@ public class InitTests
         Assert.That(ws.ControlPlane().Init(choices), Is.Empty);
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
         Assert.That(ws.Log.Lines, Has.Some.Contains("nothing changed"));
+
+        // And with no argument at all (the first-hour audit: it asked for --lighthouse, which network.yaml has now).
+        var bare = FleetInit.Choices(ws.ControlPlane().Context);
+        Assert.That(bare.Lighthouse, Is.EqualTo("192.168.1.10:4242"));
+        Assert.That(ws.ControlPlane().Init(bare), Is.Empty);
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+    }
+
+    /// <summary>The lab's example keeps asking for the real lighthouse: its own (198.18.0.1) is never taken for one.</summary>
+    [Test]
+    public void TheExampleStillNeedsTheLighthouse()
+    {
+        using var ws = new TestWorkspace();
+        Assert.That(Assert.Throws<UsageError>(() => FleetInit.Choices(ws.ControlPlane().Context))!.Message, Does.Contain("Init needs the lighthouse's LAN endpoint"));
     }
 
     /// <summary>With --keep-examples the lab's hosts stay, their addresses cleared: pending hosts, named, that block nothing.</summary>
