@@ -168,9 +168,11 @@ public static partial class MeshReport
         html.Append($"<text class=\"sub\" x=\"24\" y=\"52\">measured by {E(picture.Source)} at {E(when.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture))}" +
                     " (hover a line or a node for what was found)</text>\n");
         var first = picture.Problems.FirstOrDefault();
-        if (first is not null)
-            html.Append($"<text class=\"problem\" x=\"24\" y=\"74\">{E(Cut(first.What, 110))}{(first.Fix is null ? "" : $" - fix: {E(Cut(first.Fix, 80))}")}" +
-                        $"{(picture.Problems.Count > 1 ? $" (and {picture.Problems.Count - 1} more below)" : "")}</text>\n");
+        // Two lines of at most 125 characters each, the problem and then its fix: one line of both was cut at the
+        // drawing's 960 px edge, "(and N more below)" with it.
+        if (first is null) return;
+        html.Append($"<text class=\"problem\" x=\"24\" y=\"74\">{E(Cut(first.What, 100))}{(picture.Problems.Count > 1 ? $" (and {picture.Problems.Count - 1} more below)" : "")}</text>\n");
+        if (first.Fix is not null) html.Append($"<text class=\"problem\" x=\"24\" y=\"90\">fix: {E(Cut(first.Fix, 120))}</text>\n");
     }
 
     /// <summary>

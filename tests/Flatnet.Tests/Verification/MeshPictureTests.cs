@@ -56,6 +56,14 @@ public class MeshPictureTests
         Assert.That(picture.Links.Single(l => l.To == "host-c/wsl").Detail, Does.Contain("missing: route 10.101.3.0/24 via 172.29.1.2"));
         Assert.That(picture.Nodes.Single(n => n.Id == "host-b"), Has.Property("Up").False.And.Property("Reached").False);
         Assert.That(picture.Problems.Select(p => p.What), Has.Some.StartWith("host-b: cannot connect").And.Some.StartWith("host-c: routing for its WSL2"));
+
+        // The first-hour audit: the headline's problem and fix on one line were cut at the drawing's 960 px edge, with
+        // "(and N more below)": two lines now, each within 125 characters.
+        var html = MeshReport.Html(picture, DateTimeOffset.UnixEpoch);
+        var headlines = System.Text.RegularExpressions.Regex.Matches(html, "<text class=\"problem\"[^>]*>([^<]*)</text>").Select(m => System.Net.WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        Assert.That(headlines, Has.Count.EqualTo(2).And.All.Length.LessThanOrEqualTo(125));
+        Assert.That(headlines[0], Does.EndWith($"(and {picture.Problems.Count - 1} more below)"));
+        Assert.That(headlines[1], Does.StartWith("fix: "));
     }
 
     [Test]
