@@ -32,13 +32,15 @@ public static class LabRunner
             }
             // Each AddHost proves the mesh it makes; only the last one's table is printed, the proof of the whole lab.
             var clock = System.Diagnostics.Stopwatch.StartNew();
-            foreach (var host in lab.Hosts)
-            {
-                lab.Enroll(host.Name);
-                log.Info($"lab: AddHost {host.Name} ({lab.Hosts.ToList().IndexOf(host) + 1} of {lab.Hosts.Count}, {clock.Elapsed.TotalSeconds:0} s so far)");
-                using var context = new FlatnetContext(lab.Workspace, log);
-                matrix = HostPipeline.Add(context, host.Name, table: host == lab.Hosts[^1]);
-            }
+            using (var progress = Progress.Start("lab: hosts added", lab.Hosts.Count, log)) // live on a terminal, below the lines
+                foreach (var host in lab.Hosts)
+                {
+                    lab.Enroll(host.Name);
+                    log.Info($"lab: AddHost {host.Name} ({lab.Hosts.ToList().IndexOf(host) + 1} of {lab.Hosts.Count}, {clock.Elapsed.TotalSeconds:0} s so far)");
+                    using var context = new FlatnetContext(lab.Workspace, log);
+                    matrix = HostPipeline.Add(context, host.Name, table: host == lab.Hosts[^1]);
+                    progress.Step(host.Name);
+                }
             log.Info($"lab: all {lab.Hosts.Count} hosts{(lab.Hosts.Any(h => h.Wsl is not null) ? " and their WSL2" : "")} reach each other ({matrix.Results.Count} pings).");
             // Each host's own watcher (scripts/direct-paths) reads its Nebula's tunnels, whatever the release writes.
             var direct = new DirectByItself(lab);

@@ -28,4 +28,31 @@ public class ProgressTests
             for (var i = 1; i <= 3; i++) every.Step($"pc-{i}");
         Assert.That(log.Lines, Is.EqualTo(new[] { "  RenderAll: 1 of 3, 0 s: pc-1", "  RenderAll: 2 of 3, 0 s: pc-2" }), "the last step is the summary's to say");
     }
+
+    private sealed class WriterReporter(TextWriter to) : IReporter
+    {
+        public void Info(string message) => to.WriteLine(message);
+        public void Warn(string message) => to.WriteLine("warning: " + message);
+        public void Verbose(string message) { }
+        public void Error(string message) => to.WriteLine(message);
+    }
+
+    /// <summary>Rollout, RotateCa and the lab print lines as they go: each clears the live line first and draws it again after, on the same terminal.</summary>
+    [Test]
+    public void ALineThatIsPrintedMovesTheLiveLineBelowIt()
+    {
+        var terminal = new StringWriter();
+        var log = new CleanReporter(new WriterReporter(terminal));
+        using (var progress = new Progress("rollout", 2, log, terminal, TimeSpan.FromSeconds(5)))
+        {
+            progress.Step("pc-1");
+            log.Info("pc-2: installed");
+            progress.Step("pc-2");
+        }
+        var erase = "\r" + new string(' ', "\rrollout: 1 of 2, 0 s: pc-1".Length) + "\r";
+        Assert.That(terminal.ToString(), Does.StartWith("\rrollout: 1 of 2, 0 s: pc-1" + erase + "pc-2: installed" + Environment.NewLine + "\rrollout: 1 of 2, 0 s: pc-1"));
+        Assert.That(terminal.ToString(), Does.Contain("\rrollout: 2 of 2, 0 s: pc-2").And.EndWith("\r"));
+        log.Info("after");
+        Assert.That(terminal.ToString(), Does.EndWith("\rafter" + Environment.NewLine), "no live line is drawn again once the work ended");
+    }
 }

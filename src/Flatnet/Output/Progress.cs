@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Flatnet.Output;
 
 /// <summary>
-/// Progress on long work (PackageAll, RenderAll over hundreds of hosts): on a terminal, one live line rewritten in
+/// Progress on long work (PackageAll, RenderAll over hundreds of hosts, Rollout, RotateCa, the lab): on a terminal, one live line rewritten in
 /// place on stderr ("PackageAll: 120 of 300 hosts, 12 s: pc-120"), cleared at the end; elsewhere (a pipe, a file, a
 /// CI log) a plain line through the log every few seconds, never a flood. Safe to step from parallel workers.
 /// </summary>
@@ -39,9 +39,8 @@ public sealed class Progress : IDisposable
             var line = $"{_what}: {_done} of {_total}, {_clock.Elapsed.TotalSeconds:0} s" + (item is null ? "" : $": {Terminal.OneLine(item)}");
             if (_live is not null)
             {
-                _live.Write("\r" + line.PadRight(_width));
+                LiveLine.Show(_live, "\r" + line);
                 _width = line.Length;
-                _live.Flush();
             }
             else if (_clock.Elapsed - _said >= _every && _done < _total)
             {
@@ -54,7 +53,6 @@ public sealed class Progress : IDisposable
     public void Dispose()
     {
         if (_live is null || _width == 0) return;
-        _live.Write("\r" + new string(' ', _width) + "\r");
-        _live.Flush();
+        LiveLine.Clear();
     }
 }

@@ -31,11 +31,14 @@ public static class Terminal
     private static bool IsControl(char c) => char.IsControl(c) && c is not '\n' and not '\t' || c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069';
 }
 
-/// <summary>The reporter every run speaks through: each line is <see cref="Terminal.Clean"/>ed on its way out.</summary>
+/// <summary>
+/// The reporter every run speaks through: each line is <see cref="Terminal.Clean"/>ed on its way out, and printed with
+/// the terminal's live progress line (<see cref="LiveLine"/>) out of its way.
+/// </summary>
 public sealed class CleanReporter(IReporter inner) : IReporter
 {
-    public void Info(string message) => inner.Info(Terminal.Clean(message));
-    public void Warn(string message) => inner.Warn(Terminal.Clean(message));
-    public void Verbose(string message) => inner.Verbose(Terminal.Clean(message));
-    public void Error(string message) => inner.Error(Terminal.Clean(message));
+    public void Info(string message) => LiveLine.Around(() => inner.Info(Terminal.Clean(message)));
+    public void Warn(string message) => LiveLine.Around(() => inner.Warn(Terminal.Clean(message)));
+    public void Verbose(string message) => LiveLine.Around(() => inner.Verbose(Terminal.Clean(message)));
+    public void Error(string message) => LiveLine.Around(() => inner.Error(Terminal.Clean(message)));
 }

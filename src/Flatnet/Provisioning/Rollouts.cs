@@ -30,6 +30,7 @@ public static class Rollouts
         }
         var waves = selected.Except(done).Chunk(waveSize).ToList();
         var clock = System.Diagnostics.Stopwatch.StartNew(); // each wave's line says how long the rollout has run
+        using var progress = Output.Progress.Start("rollout", waves.Sum(w => w.Length), context.Log);
         for (var w = 0; w < waves.Count; w++)
         {
             context.Log.Info($"rollout: wave {w + 1}/{waves.Count}: {string.Join(", ", waves[w])}");
@@ -40,6 +41,7 @@ public static class Rollouts
                 {
                     touched.Add(host);
                     HostPipeline.Provision(context, host);
+                    progress.Step(host);
                 }
                 Verify(context, resume is null ? done.Concat(waves[w]).ToList() : selected, waves[w], lighthouseRestarted: waves[w].Any(h => plan.Host(h).Host.IsLighthouse), table: waves.Count == 1);
             }
