@@ -7,11 +7,36 @@ using Cake.Core.Diagnostics;
 
 namespace Cake.Flatnet.Module;
 
-/// <summary>Registers <see cref="FlatnetReportPrinter"/> in place of Cake's own report printer.</summary>
+/// <summary>Registers <see cref="FlatnetReportPrinter"/> and <see cref="FlatnetCakeLog"/> in place of Cake's own.</summary>
 public sealed class FlatnetModule : ICakeModule
 {
-    public void Register(ICakeContainerRegistrar registrar) =>
+    public void Register(ICakeContainerRegistrar registrar)
+    {
         registrar.RegisterType<FlatnetReportPrinter>().As<ICakeReportPrinter>().Singleton();
+        registrar.RegisterType<FlatnetCakeLog>().As<ICakeLog>().Singleton();
+    }
+}
+
+/// <summary>
+/// Cake's log for the script, less the one line Cake's engine adds when a task fails ("An error occurred when executing
+/// task 'Status'."): flatnet's own details and its one short final line already say what failed, and where.
+/// </summary>
+public sealed class FlatnetCakeLog(IConsole console) : ICakeLog
+{
+    private const string TaskFailed = "An error occurred when executing task '{0}'.";
+    private readonly CakeBuildLog _inner = new(console);
+
+    public Verbosity Verbosity
+    {
+        get => _inner.Verbosity;
+        set => _inner.Verbosity = value;
+    }
+
+    public void Write(Verbosity verbosity, LogLevel level, string format, params object[] args)
+    {
+        if (level == LogLevel.Error && format == TaskFailed) return;
+        _inner.Write(verbosity, level, format, args);
+    }
 }
 
 /// <summary>
