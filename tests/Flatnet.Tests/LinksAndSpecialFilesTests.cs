@@ -260,6 +260,20 @@ public class LinksAndSpecialFilesTests
         Assert.DoesNotThrow(() => ws.ControlPlane().PackageAll());
         Directory.Delete(Path.GetDirectoryName(orphan)!, recursive: true);
 
+        // Battery 13: a lighthouse's config folder (PackageAll compared its files unread) and a bundle's manifest (the
+        // by-hand confirmation hashed it): a FIFO there is files to write again, or no confirmation, never a hang.
+        var lighthouse = Directory.GetDirectories(Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses")).Single();
+        Fifo(Path.Combine(lighthouse, "ca.crt"));
+        Assert.DoesNotThrow(() => ws.ControlPlane().PackageAll());
+        Assert.That(InputFiles.NotRegular(Path.Combine(lighthouse, "ca.crt")), Is.Null, "written again, as a file");
+        var manifest = Path.Combine(ws.Workspace.BundleDirectory("host-b"), "manifest.json");
+        File.Move(manifest, manifest + ".kept");
+        Fifo(manifest);
+        Assert.That(global::Flatnet.Verification.InstalledBundle.IsConfirmedByHand(ws.Workspace, "host-b"), Is.False);
+        Assert.That(InputFiles.Sha256OfOwnFile(manifest), Is.Null);
+        File.Delete(manifest);
+        File.Move(manifest + ".kept", manifest);
+
         Fifo(Path.Combine(ws.Root, "templates", "README.md.scriban"));
         Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().RenderAll())!.Message, Does.Contain("a fifo, not a regular file"));
         Assert.That(started.Elapsed, Is.LessThan(TimeSpan.FromSeconds(30)), "nothing blocked");

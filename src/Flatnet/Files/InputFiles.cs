@@ -92,6 +92,14 @@ public static class InputFiles
     public static string? SmallRecord(string path, long limit) =>
         TempFolders.IsLink(path) || NotRegular(path) is not null || new FileInfo(path).Length > limit ? null : File.ReadAllText(path);
 
+    /// <summary>
+    /// The SHA-256 of a file flatnet wrote (a bundle's manifest), read only from a plain file of at most
+    /// <paramref name="limit"/> bytes and never through a link; null for anything else (a FIFO would hang the run, a
+    /// link to another bundle's manifest would vouch for it).
+    /// </summary>
+    public static string? Sha256OfOwnFile(string path, long limit = StateLimit) =>
+        TempFolders.IsLink(path) || !File.Exists(path) || NotRegular(path) is not null || new FileInfo(path).Length > limit ? null : Digest.Sha256OfFile(path);
+
     /// <summary>The lines of a listing flatnet wrote (<see cref="SmallRecord"/>, up to <see cref="StateLimit"/>); none for anything else.</summary>
     public static string[] ListingLines(string path) =>
         SmallRecord(path, StateLimit)?.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToArray() ?? [];

@@ -40,6 +40,12 @@ public sealed record Blocklist(IReadOnlyList<RevokedCert> Entries)
             problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"{why}: it is not read", "put the blocklist file itself there (RevokeHost writes it)"));
             return Empty;
         }
+        if (new FileInfo(file).Length > InventoryLoader.MaxFileBytes)
+        {
+            problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), null, null, $"larger than any blocklist ({InventoryLoader.MaxFileBytes / 1024} KiB at most): it is not read",
+                "put the blocklist file itself there (RevokeHost writes it)"));
+            return Empty;
+        }
         var list = new List<RevokedCert>();
         var n = 0;
         foreach (var raw in File.ReadLines(file))

@@ -90,7 +90,7 @@ public static class CertificateRenewal
     private static string AwaitingInstall(FlatnetContext context, string host) => Path.Combine(context.Workspace.HostDirectory(host), "renewal-awaiting-install");
 
     private static string ManifestSha(FlatnetContext context, string host) =>
-        File.Exists(Path.Combine(context.Workspace.BundleDirectory(host), "manifest.json")) ? Digest.Sha256OfFile(Path.Combine(context.Workspace.BundleDirectory(host), "manifest.json")) : "";
+        InputFiles.Sha256OfOwnFile(Path.Combine(context.Workspace.BundleDirectory(host), "manifest.json")) ?? "";
 
     private static void Announce(FlatnetContext context, string host, string day) =>
         SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{day}\n{ManifestSha(context, host)}\n");

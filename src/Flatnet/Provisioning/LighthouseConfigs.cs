@@ -37,8 +37,9 @@ public static class LighthouseConfigs
             var folder = Folder(context, lighthouse.Name);
             written.Add(Path.Combine(folder, "config.yaml"));
             // The same files as last time: nothing is written or checked again (a run changes only what changed).
-            if (files.All(f => File.Exists(Path.Combine(folder, f.Key)) && !TempFolders.IsLink(Path.Combine(folder, f.Key))
-                               && File.ReadAllBytes(Path.Combine(folder, f.Key)).AsSpan().SequenceEqual(f.Value))) continue;
+            // (Judged by size before bytes, and only a plain file: a FIFO put there would hang the run.)
+            if (files.All(f => Path.Combine(folder, f.Key) is var path && File.Exists(path) && !TempFolders.IsLink(path) && InputFiles.NotRegular(path) is null
+                               && new FileInfo(path).Length == f.Value.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Value))) continue;
             check.RunWithTwin(model, model.OverlayCidr, ["lighthouse"], nebula);
             context.ClaimArtifacts();
             SafeFiles.ReplaceDirectory(folder, dir =>

@@ -18,9 +18,9 @@ public static class InstalledBundle
     public static string ByHandPath(Workspace workspace, string host) => Path.Combine(workspace.HostDirectory(host), "installed-by-hand");
 
     public static bool IsConfirmedByHand(Workspace workspace, string host) =>
-        File.Exists(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
+        InputFiles.Sha256OfOwnFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json")) is { } manifest // a link or a FIFO there vouches for nothing
         && InputFiles.SmallRecord(ByHandPath(workspace, host), 1024)?.Trim() is { } recorded // a link, a FIFO or a huge file is no confirmation
-        && recorded == Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"));
+        && recorded == manifest;
 
     /// <summary>
     /// --manual-steps-done for <paramref name="host"/>: its bundle is recorded as installed by hand, unless this run
@@ -35,11 +35,12 @@ public static class InstalledBundle
     }
 
     public static void ConfirmByHand(Workspace workspace, string host) =>
-        SafeFiles.WriteAllText(ByHandPath(workspace, host), Digest.Sha256OfFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json")) + "\n");
+        SafeFiles.WriteAllText(ByHandPath(workspace, host), (InputFiles.Sha256OfOwnFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
+            ?? throw new StateConflict($"{Workspace.Relative(workspace.BundleDirectory(host))} holds no manifest.json of flatnet's to confirm", $"./build.sh --target=PackageAll builds {host}'s bundle again")) + "\n");
 
     public static bool IsCurrent(string bundleDirectory, HostModel model, HostPlatform platform, IHostConnection connection)
     {
         var manifest = Path.Combine(bundleDirectory, "manifest.json");
-        return File.Exists(manifest) && platform.InstalledManifest(model, connection) == File.ReadAllText(manifest);
+        return InputFiles.SmallRecord(manifest, InputFiles.StateLimit) is { } built && platform.InstalledManifest(model, connection) == built;
     }
 }

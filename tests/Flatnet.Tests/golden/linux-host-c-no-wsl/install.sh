@@ -88,7 +88,8 @@ set_names() {
 trap '[ $? = 0 ] && cp "$here/manifest.json" "$ROOT/installed-manifest.pending.json"' EXIT
 
 # 2. Stage the config beside the live one.
-mkdir -p "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"
+# (Made 0755 whatever root's umask: one of 002 would make folders that the check below refuses.)
+(umask 022 && mkdir -p "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")")
 # Only root may change the install root, its folders and every folder above it (a sticky one such as /tmp counts),
 # as sshd's StrictModes judges a home: an account that could put a link in run/ or logs/ would have this script, and
 # the watchers it starts, write as root where the link points.

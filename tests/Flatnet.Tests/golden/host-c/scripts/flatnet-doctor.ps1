@@ -50,13 +50,21 @@ function Test-LoggedOn([string]$Account) {
 
 # A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
 # Unregister-ScheduledTask alone leaves a running instance running.
+# A folder WSL's owner may write in goes without following what the owner put there: Windows PowerShell 5.1's
+# Remove-Item -Recurse descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J),
+# so an administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point
+# itself and never recurses into it (referencesource Directory.DeleteHelper).
+function Remove-OwnerFolder([string]$Dir) {
+    try { if (Test-Path -LiteralPath $Dir) { [IO.Directory]::Delete($Dir, $true) } } catch { }
+}
+
 function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
     foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
         $dir = Join-Path $Staging ('owner-' + "$($task.TaskName)".Split(' ')[-1])
         if ((Test-Path -LiteralPath $dir) -and (Get-Item -LiteralPath $dir).CreationTime -gt (Get-Date).AddSeconds(-$OlderThanSeconds)) { continue }
         Stop-ScheduledTask -TaskName $task.TaskName -ErrorAction SilentlyContinue
         Unregister-ScheduledTask -TaskName $task.TaskName -Confirm:$false -ErrorAction SilentlyContinue
-        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+        Remove-OwnerFolder $dir
     }
 }
 
@@ -86,7 +94,7 @@ function Invoke-AsWslOwner {
     $dir = Join-Path $WslOwnerStaging "owner-$id"
     New-Item -ItemType Directory -Path $dir | Out-Null
     $out = Invoke-Native icacls.exe @($dir, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F', "${Owner}:(OI)(CI)M")
-    if ($LASTEXITCODE -ne 0) { Remove-Item -Recurse -Force -LiteralPath $dir; throw "icacls.exe could not give $Owner its folder ${dir}: $out" }
+    if ($LASTEXITCODE -ne 0) { Remove-OwnerFolder $dir; throw "icacls.exe could not give $Owner its folder ${dir}: $out" }
     $inner = Join-Path $dir 'run.ps1'
     $wrapper = Join-Path $dir 'task.ps1'
     $output = Join-Path $dir 'output.txt'
@@ -119,7 +127,7 @@ function Invoke-AsWslOwner {
     } finally {
         Stop-ScheduledTask -TaskName $name -ErrorAction SilentlyContinue
         Unregister-ScheduledTask -TaskName $name -Confirm:$false -ErrorAction SilentlyContinue
-        Remove-Item -Recurse -Force -LiteralPath $dir -ErrorAction SilentlyContinue
+        Remove-OwnerFolder $dir
     }
 }
 
