@@ -19,7 +19,8 @@ public static partial class FleetInit
         var network = NetworkIfItReads(context);
         // Run again on its own output, Init needs no --lighthouse: the one network.yaml has is kept (never the lab's).
         var kept = network?.Lighthouses.FirstOrDefault()?.Endpoints.FirstOrDefault() is { } endpoint && !IsLab(endpoint.Split(':')[0]) ? endpoint : null;
-        return Choices(context.Arguments, network?.Overlay, kept);
+        // So is the install root it has (the example's F:\flatnet only once a real lighthouse is set: Init's own output).
+        return Choices(context.Arguments, network?.Overlay, kept, kept is null ? null : network?.Nebula.Windows.Root);
     }
 
     /// <summary>network.yaml; null when the file does not read (Init names that itself, after the questions).</summary>
@@ -36,15 +37,16 @@ public static partial class FleetInit
     }
 
     /// <param name="kept">the lighthouse endpoint network.yaml has already (a real one): taken when --lighthouse is not given.</param>
-    public static InitChoices Choices(TaskArguments a, Ipv4Network? overlay = null, string? kept = null)
+    /// <param name="keptRoot">the install root network.yaml has, on Init's own output: taken when --root is not given.</param>
+    public static InitChoices Choices(TaskArguments a, Ipv4Network? overlay = null, string? kept = null, string? keptRoot = null)
     {
         var interactive = Terminal.PersonWatches && !Console.IsInputRedirected;
         string? Given(string flag) => a.Value(flag) is { } v ? Rules[flag].Normalize(v) : null;
         return a.Value("lighthouse") is null && interactive
-            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null, overlay, kept)
+            ? Ask(Console.In, Console.Error, Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root"), a.Has("keep-examples") ? a.Flag("keep-examples") : null, overlay, kept, keptRoot)
             : new InitChoices(Given("lighthouse") ?? kept ?? throw new UsageError("Init needs the lighthouse's LAN endpoint",
                     $"add --lighthouse=192.168.1.10:{DefaultLighthousePort} (the address and port the PCs reach Stage 1's lighthouse at)", "--lighthouse"),
-                Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root") ?? @"C:\flatnet", a.Flag("keep-examples"));
+                Given("lighthouse-ip"), Given("ca-crt"), Given("ca-key"), Given("windows-release"), Given("root") ?? keptRoot ?? @"C:\flatnet", a.Flag("keep-examples"));
     }
 
     /// <summary>
@@ -54,7 +56,7 @@ public static partial class FleetInit
     /// </summary>
     /// <param name="overlay">network.yaml's overlay, when it reads: the lighthouse's Nebula IP is checked against it at its question.</param>
     public static InitChoices Ask(TextReader answers, TextWriter questions, string? lighthouseIp = null, string? caCrt = null, string? caKey = null, string? release = null, string? root = null, bool? keepExamples = null,
-        Ipv4Network? overlay = null, string? keptLighthouse = null)
+        Ipv4Network? overlay = null, string? keptLighthouse = null, string? keptRoot = null)
     {
         string? Question(string text, string flag, string? given, string? fallback = null, string empty = "later", bool required = false)
         {
@@ -78,7 +80,7 @@ public static partial class FleetInit
             Question("Stage 1's ca.crt, to copy here", "ca-crt", caCrt),
             Question("Stage 1's ca.key, copied owner-only", "ca-key", caKey, empty: "it stays on the lighthouse, or later"),
             Question("Nebula's Windows release zip (nebula-windows-amd64.zip)", "windows-release", release),
-            Question("the install root on the PCs", "root", root, @"C:\flatnet")!,
+            Question("the install root on the PCs", "root", root, keptRoot ?? @"C:\flatnet")!,
             keepExamples ?? Question("the lab's example hosts (host-a, host-b, host-c): remove them from hosts/? y/n", "keep-examples", null, "y") is not ("y" or "Y" or "yes"));
     }
 
@@ -141,9 +143,9 @@ public static partial class FleetInit
         var certificate = text.Contains("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal);
         return (flag, key, certificate) switch
         {
-            ("--ca-crt", true, _) => new UsageError($"{file} is a private key, not a certificate", "give Stage 1's ca.crt here (its ca.key is the next question, --ca-key)", flag),
+            ("--ca-crt", true, _) => new UsageError($"{file} is a private key, not a certificate", "give Stage 1's ca.crt here (its ca.key goes to --ca-key)", flag),
             ("--ca-crt", false, false) => new UsageError($"{file} is not a Nebula certificate (no BEGIN NEBULA CERTIFICATE line)", "give Stage 1's ca.crt", flag),
-            ("--ca-key", false, true) => new UsageError($"{file} is a certificate, not a private key", "give Stage 1's ca.key here (its ca.crt is --ca-crt)", flag),
+            ("--ca-key", false, true) => new UsageError($"{file} is a certificate, not a private key", "give Stage 1's ca.key here (its ca.crt goes to --ca-crt)", flag),
             ("--ca-key", false, false) => new UsageError($"{file} is not a Nebula private key (no PRIVATE KEY line)", "give Stage 1's ca.key", flag),
             _ => null,
         };
@@ -158,13 +160,13 @@ public static partial class FleetInit
     }
 
     /// <summary>Every choice against its flag's rule, all named at once, before anything is written.</summary>
-    private static void Check(InitChoices choices)
+    private static void Check(InitChoices choices, Ipv4Network overlay)
     {
         var given = new (string Flag, string? Value)[]
         {
             ("lighthouse", choices.Lighthouse), ("lighthouse-ip", choices.LighthouseIp), ("root", choices.Root),
             ("ca-crt", choices.CaCrt), ("ca-key", choices.CaKey), ("windows-release", choices.WindowsRelease),
         };
-        UsageErrors.ThrowIfAny("Init", [.. given.Where(g => g.Value is not null).Select(g => Rules[g.Flag].Problem(g.Value!)).OfType<UsageError>()], "cannot use");
+        UsageErrors.ThrowIfAny("Init", [.. given.Where(g => g.Value is not null).Select(g => Rules[g.Flag].Problem(g.Value!) ?? OutsideOverlay(g.Flag, g.Value!, overlay)).OfType<UsageError>()], "cannot use");
     }
 }

@@ -20,14 +20,11 @@ public static partial class FleetInit
         var inventory = context.Workspace.InventoryDirectory;
         var network = new YamlLines(Path.Combine(inventory, InventoryLoader.NetworkFileName));
         var done = new List<string>();
-        Check(choices);
-        // Everything that could refuse is checked before anything is written: all or nothing.
+        // Everything that could refuse is checked before anything is written: all or nothing. Every choice's rule at
+        // once, the lighthouse's Nebula IP against the overlay among them (another would be written, then refused by every target).
         var before = InventoryLoader.Read(inventory).Inventory.Network;
+        Check(choices, before.Overlay);
         var ca = before.Ca;
-        // The lighthouse's Nebula IP is one of the overlay's: another would be written, then refused by every target.
-        if (choices.LighthouseIp is { } overlayIp && Ipv4Network.TryParseAddress(overlayIp, out var lhIp) && !before.Overlay.Contains(lhIp))
-            throw new UsageError($"{overlayIp} is not in the overlay {before.Overlay} (network.yaml); nothing was changed",
-                $"give the lighthouse's Nebula IP, inside {before.Overlay} (Stage 1's: nebula-cert print -path its host.crt shows it)", "--lighthouse-ip");
         // The key's folder, when it is there already, must be safe before anything is written (it is never chmod-ed).
         if ((choices.CaCrt ?? choices.CaKey) is not null && Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath))))
             SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");

@@ -164,7 +164,7 @@ public static class PlanDiff
         var sb = new StringBuilder($"Plan --diff against {d.Against}:\n");
         if (d.Hosts.Count == 0) return sb.Append("  no host changes; a rollout would touch none").ToString();
         foreach (var h in d.Hosts) sb.Append($"  {h.Host}: {h.Kind}: {string.Join("; ", h.Changes)}\n");
-        return sb.Append($"  a rollout touches {string.Join(", ", d.Rollout)}; {d.Unchanged} other host(s) unchanged").ToString();
+        return sb.Append(Output.TextWidth.Wrap($"  a rollout touches {string.Join(", ", d.Rollout)}; {d.Unchanged} other host(s) unchanged", "    ")).ToString();
     }
 
     private static string Markdown(PlanDifference d)

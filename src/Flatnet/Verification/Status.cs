@@ -52,13 +52,20 @@ public static class StatusTable
         var lines = new List<string> { $"  {"host".PadRight(width)} {"ssh",-4} {"nebula",-7} {"service",-20} {"cert",-5} {"routing",-12} peers" };
         foreach (var r in sorted)
             lines.Add($"  {Cut(r.Host, width).PadRight(width)} {(r.Reachable ? "ok" : "DOWN"),-4} {Cut(Version(r), 7),-7} {Cut(Gist(r.Service), 20),-20} " +
-                      $"{Days(r),-5} {Cut(r.Routing, 12),-12} {(r.Up ? Peers(r, notUp) : "-")}");
+                      $"{Days(r),-5} {Cut(Gist(r.Routing), 12),-12} {(r.Up ? Peers(r, notUp) : "-")}");
         lines.AddRange(Verdict(rows));
         return string.Join("\n", lines);
     }
 
-    /// <summary>A state without its reason in brackets ("not running", not "not running (pid file stale: ...)"): the problem line below says why.</summary>
-    private static string Gist(string state) => state.IndexOf(" (", StringComparison.Ordinal) is var at and > 0 ? state[..at] : state;
+    /// <summary>
+    /// A state in a word or two, its reason left to the problem line below: "not running" for "not running (pid file
+    /// stale: ...)", "not installed" for Windows' "the nebula service is not installed", "missing" for "missing: route ...".
+    /// </summary>
+    private static string Gist(string state)
+    {
+        var gist = state.Split(" (")[0].Split(": ")[0];
+        return System.Text.RegularExpressions.Regex.Match(gist, @"^the \S+ service is (.+)\z") is { Success: true } m ? m.Groups[1].Value : gist;
+    }
 
     /// <summary>
     /// --wide: one block per host, its state on the first line and then a line per peer: the tunnel now (direct

@@ -55,9 +55,13 @@ public class InitTests
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
         Assert.That(ws.Log.Lines, Has.Some.Contains("nothing changed"));
 
-        // And with no argument at all (the first-hour audit: it asked for --lighthouse, which network.yaml has now).
+        // And with no argument at all (the first-hour audit: it asked for --lighthouse, which network.yaml has now,
+        // and put the install root back to C:\flatnet).
         var bare = FleetInit.Choices(ws.ControlPlane().Context);
-        Assert.That(bare.Lighthouse, Is.EqualTo("192.168.1.10:4242"));
+        Assert.That((bare.Lighthouse, bare.Root), Is.EqualTo(("192.168.1.10:4242", @"C:\flatnet")));
+        ws.Edit("network.yaml", "root: 'C:", "    root: 'F:\\flatnet'");
+        Assert.That(FleetInit.Choices(ws.ControlPlane().Context).Root, Is.EqualTo(@"F:\flatnet"), "the root it has is kept");
+        ws.Edit("network.yaml", "root: 'F:", "    root: 'C:\\flatnet'");
         Assert.That(ws.ControlPlane().Init(bare), Is.Empty);
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
     }
@@ -115,9 +119,12 @@ public class InitTests
         using var ws = new TestWorkspace();
         var before = File.ReadAllText(ws.HostsFile("network.yaml"));
         var e = Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", "10.200.0.1", null, null, null, @"C:\flatnet")))!;
-        Assert.That(e.Message, Does.StartWith("--lighthouse-ip: 10.200.0.1 is not in the overlay 10.100.0.0/16 (network.yaml); nothing was changed"));
+        Assert.That(e.Message, Does.StartWith("--lighthouse-ip: 10.200.0.1 is not in the overlay 10.100.0.0/16 (network.yaml)"));
         var pem = Path.Combine(ws.Root, "ca.crt");
         File.WriteAllText(pem, "-----BEGIN NEBULA CERTIFICATE-----\n");
+        // Every choice at once (the re-audit: the CA files were named first, the IP only at the next run).
+        var both = Assert.Throws<UsageErrors>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", "10.200.0.1", null, pem, null, @"C:\flatnet")))!;
+        Assert.That(both.Message, Does.Contain("--lighthouse-ip: 10.200.0.1 is not in the overlay").And.Contain("--ca-key: ").And.Contain("is a certificate, not a private key"));
         Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, pem, @"C:\flatnet")))!.Message,
             Does.Contain("--windows-release: ").And.Contain("is not a zip"));
         Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().Init(new InitChoices("lighthouse.lan:99999", null, null, null, null, @"C:\flatnet")))!.Message,

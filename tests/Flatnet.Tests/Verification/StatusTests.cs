@@ -133,6 +133,12 @@ public class StatusTests
         var lines = StatusTable.Summary([Healthy("pc-1"), stale]).Split('\n');
         Assert.That(lines.Single(l => l.StartsWith("  pc-2 ", StringComparison.Ordinal)), Does.Contain(" not running ").And.Not.Contain("~"));
         Assert.That(string.Join("\n", lines), Does.Contain("pid file stale: process 4242 is gone"), "why, in the problem line");
+        // Windows' wording, and the routing column: the state word, never cut ("the nebula service ~", "missing: ro~").
+        var windows = stale with { Host = "pc-3", Service = "the nebula service is not installed", Routing = "missing: route 10.101.3.0/24 via 172.29.1.2" };
+        var stopped = stale with { Host = "pc-4", Service = "the nebula service is Stopped" };
+        var rows = StatusTable.Summary([windows, stopped]).Split('\n');
+        Assert.That(rows.Single(l => l.StartsWith("  pc-3 ", StringComparison.Ordinal)), Does.Contain(" not installed ").And.Contain(" missing ").And.Not.Contain("~"));
+        Assert.That(rows.Single(l => l.StartsWith("  pc-4 ", StringComparison.Ordinal)), Does.Contain(" Stopped ").And.Not.Contain("~"));
     }
 
     /// <summary>
