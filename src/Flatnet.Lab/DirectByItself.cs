@@ -90,6 +90,10 @@ public sealed class DirectByItself(LabNetwork lab)
         return status.Split('\n').FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal))?[prefix.Length..] ?? "-";
     }
 
+    /// <summary>The host's own watcher stops (direct-paths.sh --remove): only the others' watchers act from then on.</summary>
+    public void StopWatcher(string host) =>
+        Host(host).Host.Run("bash", Path.Combine(lab.Directory, host, "flatnet", "scripts", "direct-paths.sh"), "--remove");
+
     /// <summary>Whether <paramref name="from"/>'s own watcher logged moving its tunnel to <paramref name="to"/> to direct.</summary>
     public bool Moved(string from, string to) => Log(from).Contains($"{Overlay[to]}: direct now", StringComparison.Ordinal);
 
