@@ -21,7 +21,7 @@ public static class FleetStatus
         if (problems.Count == 0) return;
         // One line: the table above (or --json's document) has each problem with its fix; they are not said again.
         var hosts = problems.Select(p => p.Host).Distinct().ToList();
-        var which = hosts.Count == 1 ? $"{hosts[0]}: {TextWidth.Cut(problems[0].Problem.Split('\n')[0], 60)}" : TextWidth.Some(hosts);
+        var which = hosts.Count == 1 ? $"{hosts[0]}: {TextWidth.Cut(problems[0].Problem.Split('\n')[0], 80)}" : TextWidth.Some(hosts);
         throw new FlatnetException($"{hosts.Count} of {rows.Count} host(s) unhealthy: {which}; each problem and its fix is above");
     }
 
