@@ -227,7 +227,19 @@ Describe 'install.ps1' {
             Aces = [ordered]@{ 'S-1-5-32-544' = '(OI)(CI)F'; 'S-1-5-18' = '(OI)(CI)F'; 'S-1-5-32-545' = '(OI)(CI)RX'; 'S-1-1-0' = '(OI)(CI)M' } }
         $FakeWindows.Acls[(Join-Path $root 'scripts')] = @{ Protected = $true; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{ 'S-1-5-21-1-2-3-eve' = '(OI)(CI)F' } }
         $FakeWindows.Acls[(Join-Path $root 'config/nebula')] = @{ Protected = $false; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{ 'S-1-5-32-545' = '(OI)(CI)RX' } }
+        # Battery 14: eve's links (junctions on Windows; symbolic links here), where the install deletes and what it
+        # runs as SYSTEM: each goes itself, first, and what they point at is untouched.
+        $victim = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+        New-Item -ItemType Directory -Path $victim | Out-Null
+        Set-Content -Path (Join-Path $victim 'thesis.docx') -Value 'years of work'
+        New-Item -ItemType SymbolicLink -Path (Join-Path $root 'nebula.old') -Target $victim | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $root 'config/nebula.new') -Target $victim | Out-Null
         $out = Invoke-Install $site
+        $out | Should -Contain "removed: $(Join-Path $root 'nebula.old'), a link (to $victim) another account could have made there"
+        $out | Should -Contain "removed: $(Join-Path $root 'config/nebula.new'), a link (to $victim) another account could have made there"
+        Get-Content (Join-Path $victim 'thesis.docx') | Should -Be 'years of work'
+        @(Get-ChildItem -Force -LiteralPath $victim).Count | Should -Be 1
+        @($FakeWindows.Changes | Where-Object { $_ -like "icacls.exe $victim*" }) | Should -BeNullOrEmpty
         $out | Should -Contain "secured: $root (its owner was S-1-5-21-1-2-3-eve; it gave access to Everyone (S-1-1-0)); now Administrators and SYSTEM only, users read"
         $acl = Get-FakeAcl $root
         $acl.Owner | Should -Be 'S-1-5-32-544'

@@ -71,6 +71,14 @@ function Invoke-Native {
     & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
 }
 
+# A folder and everything in it, never what a link in it leads to: Windows PowerShell 5.1's Remove-Item -Recurse
+# descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J, no privilege), so an
+# administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point itself
+# and never recurses through one, the folder given included (reference source Directory.InternalDelete/DeleteHelper).
+function Remove-Tree([string]$Path) {
+    if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
+}
+
 # The mesh's names in Windows' hosts file (%SystemRoot%\System32\drivers\etc\hosts): flatnet's block, between its
 # BEGIN and END lines, replaced as a whole. Every other byte stays as it was: the file is read and written as
 # Latin-1, which maps each byte to one character and back, whatever code page it was saved in (the DNS Client reads
@@ -140,13 +148,8 @@ function Test-LoggedOn([string]$Account) {
 
 # A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
 # Unregister-ScheduledTask alone leaves a running instance running.
-# A folder WSL's owner may write in goes without following what the owner put there: Windows PowerShell 5.1's
-# Remove-Item -Recurse descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J),
-# so an administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point
-# itself and never recurses into it (referencesource Directory.DeleteHelper).
-function Remove-OwnerFolder([string]$Dir) {
-    try { if (Test-Path -LiteralPath $Dir) { [IO.Directory]::Delete($Dir, $true) } } catch { }
-}
+# A folder WSL's owner may write in (and so put a junction in) goes by Remove-Tree (_native), never Remove-Item -Recurse.
+function Remove-OwnerFolder([string]$Dir) { try { Remove-Tree $Dir } catch { } }
 
 function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
     foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
@@ -276,15 +279,34 @@ function Set-ExactAcl([string]$Path, [string[]]$Grants) {
 # inherit, except the folders that hold keys or run elevated, which get their own admin-only ACL directly (never a
 # moment with users' read). Nothing is done when the root is already right; what was wrong is said.
 function Protect-InstallRoot {
+    if ((Get-Item -LiteralPath $Root -Force).Attributes -band [IO.FileAttributes]::ReparsePoint) {
+        Stop-Install "$Root is a link (to $((Get-Item -LiteralPath $Root -Force).Target)), not a folder: flatnet installs into a folder of its own; remove the link (rmdir $Root) and run this again"
+    }
     $was = Get-AclProblem $Root @('S-1-5-32-545')
     if (-not $was) { return }
     Set-ExactAcl $Root ($AdminsAndSystem + '*S-1-5-32-545:(OI)(CI)RX')
+    # Another account could write here until now, and any account may make a junction (mklink /J, no privilege):
+    # each link below goes, itself, before icacls /T, a copy or a delete would work through it (docs/windows-contract.md).
+    Remove-LinksBelow $Root
     foreach ($child in @(Get-ChildItem -Force -LiteralPath $Root)) {
         if ($child.Name -notin @('config', 'incoming', 'run')) { Reset-ToInherit $child.FullName; continue }
         Set-ExactAcl $child.FullName $AdminsAndSystem
         foreach ($below in @(Get-ChildItem -Force -LiteralPath $child.FullName)) { Reset-ToInherit $below.FullName }
     }
     Write-Output "secured: $Root ($was); now Administrators and SYSTEM only, users read"
+}
+
+# Every link (junction, symbolic link) at any depth below $Path removed itself, never followed, each said.
+function Remove-LinksBelow([string]$Path) {
+    foreach ($item in @(Get-ChildItem -Force -LiteralPath $Path -ErrorAction SilentlyContinue)) {
+        if ($item.Attributes -band [IO.FileAttributes]::ReparsePoint) {
+            $to = "$($item.Target)"
+            if ($item.PSIsContainer) { [IO.Directory]::Delete($item.FullName, $false) } else { [IO.File]::Delete($item.FullName) }
+            Write-Output "removed: $($item.FullName), a link (to $to) another account could have made there"
+        } elseif ($item.PSIsContainer) {
+            Remove-LinksBelow $item.FullName
+        }
+    }
 }
 
 # A path and everything below it owned by Administrators and inheriting only: its own entries and protection go.
@@ -407,7 +429,7 @@ try {
 
     # 3. Stage the config beside the live one; unchanged means nothing to do.
     $stage = "$ConfigDir.new"
-    if (Test-Path -LiteralPath $stage) { Remove-Item -Recurse -Force -LiteralPath $stage }
+    if (Test-Path -LiteralPath $stage) { Remove-Tree $stage }
     New-Item -ItemType Directory -Force -Path $stage | Out-Null
     foreach ($name in @('config.yaml', 'ca.crt', 'host.crt', 'host.key')) {
         $source = Join-Path $Here $name
@@ -471,7 +493,7 @@ try {
     $oldBinaries = "$NebulaDir.old"
     function Restore-Previous {
         if (Test-Path -LiteralPath $oldConfig) {
-            if (Test-Path -LiteralPath $ConfigDir) { Remove-Item -Recurse -Force -LiteralPath $ConfigDir }
+            if (Test-Path -LiteralPath $ConfigDir) { Remove-Tree $ConfigDir }
             Move-Item -LiteralPath $oldConfig -Destination $ConfigDir
         }
         foreach ($file in $shipped) {
@@ -481,10 +503,10 @@ try {
     }
 
     if ($same -and $null -ne $service -and "$($service.Status)" -eq 'Running') {
-        Remove-Item -Recurse -Force -LiteralPath $stage
+        Remove-Tree $stage
         Write-Output "unchanged: $HostName already has this bundle"
     } else {
-        foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old } }
+        foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Tree $old } }
         $stopped = $false
         if ($shipped.Count -gt 0) {
             if ($null -ne $service -and "$($service.Status)" -ne 'Stopped') { Stop-Service -Name $ServiceName; $stopped = $true }
@@ -555,7 +577,7 @@ try {
             $now = if ($null -eq $again) { 'the service runs them again' } else { "the service did not start with them either ($again)" }
             Stop-Install "the new bundle did not run: $why. The previous config and binaries are back and $now; see the Windows Event Log (Application, source nebula)."
         }
-        foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Item -Recurse -Force -LiteralPath $old } }
+        foreach ($old in @($oldConfig, $oldBinaries)) { if (Test-Path -LiteralPath $old) { Remove-Tree $old } }
         Write-Output $(if ($verb -eq 'started') { "started: service $ServiceName ($ServiceManager)" } else { "restarted: service $ServiceName" })
     }
 
@@ -653,5 +675,5 @@ try {
         Write-Output "note: $(Join-Path $Here 'host.key') is a copy of this host's private key; delete it (the installed one is in $ConfigDir)"
     }
 } finally {
-    if ($uploaded) { Remove-Item -Recurse -Force -LiteralPath $incoming -ErrorAction SilentlyContinue }
+    if ($uploaded) { try { Remove-Tree $incoming } catch { } }
 }

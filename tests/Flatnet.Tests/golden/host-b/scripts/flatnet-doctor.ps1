@@ -50,13 +50,8 @@ function Test-LoggedOn([string]$Account) {
 
 # A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
 # Unregister-ScheduledTask alone leaves a running instance running.
-# A folder WSL's owner may write in goes without following what the owner put there: Windows PowerShell 5.1's
-# Remove-Item -Recurse descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J),
-# so an administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point
-# itself and never recurses into it (referencesource Directory.DeleteHelper).
-function Remove-OwnerFolder([string]$Dir) {
-    try { if (Test-Path -LiteralPath $Dir) { [IO.Directory]::Delete($Dir, $true) } } catch { }
-}
+# A folder WSL's owner may write in (and so put a junction in) goes by Remove-Tree (_native), never Remove-Item -Recurse.
+function Remove-OwnerFolder([string]$Dir) { try { Remove-Tree $Dir } catch { } }
 
 function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
     foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
@@ -159,6 +154,14 @@ function Invoke-Native {
     param([Parameter(Mandatory)][string]$FilePath, [object[]]$ArgumentList = @())
     $ErrorActionPreference = 'Continue'
     & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
+}
+
+# A folder and everything in it, never what a link in it leads to: Windows PowerShell 5.1's Remove-Item -Recurse
+# descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J, no privilege), so an
+# administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point itself
+# and never recurses through one, the folder given included (reference source Directory.InternalDelete/DeleteHelper).
+function Remove-Tree([string]$Path) {
+    if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
 }
 
 # Whether this host's Nebula lets its own traffic past Windows Defender Firewall: from 1.11.0, WFP permit filters on

@@ -57,6 +57,14 @@ function Invoke-Native {
     & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
 }
 
+# A folder and everything in it, never what a link in it leads to: Windows PowerShell 5.1's Remove-Item -Recurse
+# descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J, no privilege), so an
+# administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point itself
+# and never recurses through one, the folder given included (reference source Directory.InternalDelete/DeleteHelper).
+function Remove-Tree([string]$Path) {
+    if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
+}
+
 # The mesh's names in Windows' hosts file (%SystemRoot%\System32\drivers\etc\hosts): flatnet's block, between its
 # BEGIN and END lines, replaced as a whole. Every other byte stays as it was: the file is read and written as
 # Latin-1, which maps each byte to one character and back, whatever code page it was saved in (the DNS Client reads
@@ -144,14 +152,14 @@ if ($null -ne $service) {
 
 # 4. The keys and config, and the record of what was installed.
 if (Test-Path -LiteralPath $ConfigDir) {
-    Remove-Item -Recurse -Force -LiteralPath $ConfigDir
+    Remove-Tree $ConfigDir
     Write-Output "removed: $ConfigDir (config, certificates, private key)"
     $changed++
 }
 # An upload an install never got to (it holds host.key when the bundle carried one).
 $incoming = Join-Path $Root 'incoming'
 if (Test-Path -LiteralPath $incoming) {
-    Remove-Item -Recurse -Force -LiteralPath $incoming
+    Remove-Tree $incoming
     Write-Output "removed: $incoming (an upload that was never installed)"
     $changed++
 }

@@ -110,6 +110,14 @@ function Invoke-Native {
     & $FilePath @ArgumentList 2>&1 | ForEach-Object { "$_" }
 }
 
+# A folder and everything in it, never what a link in it leads to: Windows PowerShell 5.1's Remove-Item -Recurse
+# descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J, no privilege), so an
+# administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point itself
+# and never recurses through one, the folder given included (reference source Directory.InternalDelete/DeleteHelper).
+function Remove-Tree([string]$Path) {
+    if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
+}
+
 # WSL belongs to one Windows account: its distros and its VM are that account's, and wsl.exe run as another account
 # (the one flatnet logs in as) sees none of them. Only the questions put to wsl.exe therefore run as the owner: here
 # when this is the owner's session, else as a one-shot scheduled task in the owner's interactive session (WSL runs
@@ -129,13 +137,8 @@ function Test-LoggedOn([string]$Account) {
 
 # A task left by a run that was killed (its folder older than any run may last, or gone) is stopped, then removed:
 # Unregister-ScheduledTask alone leaves a running instance running.
-# A folder WSL's owner may write in goes without following what the owner put there: Windows PowerShell 5.1's
-# Remove-Item -Recurse descends into a junction (PowerShell/PowerShell#621), and any account may make one (mklink /J),
-# so an administrator's delete would empty the folder it points at. .NET's Directory.Delete removes a reparse point
-# itself and never recurses into it (referencesource Directory.DeleteHelper).
-function Remove-OwnerFolder([string]$Dir) {
-    try { if (Test-Path -LiteralPath $Dir) { [IO.Directory]::Delete($Dir, $true) } } catch { }
-}
+# A folder WSL's owner may write in (and so put a junction in) goes by Remove-Tree (_native), never Remove-Item -Recurse.
+function Remove-OwnerFolder([string]$Dir) { try { Remove-Tree $Dir } catch { } }
 
 function Remove-StaleOwnerTasks([string]$Staging, [int]$OlderThanSeconds) {
     foreach ($task in @(Get-ScheduledTask -TaskName 'flatnet as WSL owner *' -ErrorAction SilentlyContinue)) {
@@ -389,7 +392,9 @@ if ($Watch) {
     $pass = 0
     while ($Passes -eq 0 -or $pass -lt $Passes) {
         $pass++
-        $reported = if (Test-Path -LiteralPath $ReportedAddress) { "$(Get-Content -LiteralPath $ReportedAddress -TotalCount 1)".Trim() } else { '' }
+        # WSL's owner writes this file: SYSTEM reads it only as a small plain file (a link, or a line of gigabytes, is no address).
+        $reportedItem = Get-Item -LiteralPath $ReportedAddress -Force -ErrorAction SilentlyContinue
+        $reported = if ($null -ne $reportedItem -and -not $reportedItem.PSIsContainer -and -not ($reportedItem.Attributes -band [IO.FileAttributes]::ReparsePoint) -and $reportedItem.Length -le 256) { "$(Get-Content -LiteralPath $ReportedAddress -TotalCount 1)".Trim() } else { '' }
         if ($reported) {
             $script:Changed = 0
             $WslIp = $reported
