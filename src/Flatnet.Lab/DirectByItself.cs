@@ -29,6 +29,8 @@ public sealed class DirectByItself(LabNetwork lab)
     /// </summary>
     public Stopwatch PowerCut(IEnumerable<(string From, string To)> traffic)
     {
+        // The watchers' logs from here on: what they moved before the cut (the first deploy's tunnels) is not counted.
+        foreach (var h in lab.Hosts) _logFrom[h.Name] = File.Exists(LogPath(h.Name)) ? new FileInfo(LogPath(h.Name)).Length : 0;
         var restarted = Stopwatch.StartNew();
         foreach (var h in lab.Hosts) lab.Faults.StopNebula(h.Name);
         foreach (var h in lab.Hosts) lab.Faults.RouterForgets(h.Name);
@@ -97,10 +99,17 @@ public sealed class DirectByItself(LabNetwork lab)
     /// <summary>Whether <paramref name="from"/>'s own watcher logged moving its tunnel to <paramref name="to"/> to direct.</summary>
     public bool Moved(string from, string to) => Log(from).Contains($"{Overlay[to]}: direct now", StringComparison.Ordinal);
 
+    private readonly Dictionary<string, long> _logFrom = [];
+
+    private string LogPath(string name) => Path.Combine(lab.Directory, name, "flatnet", "logs", "direct-paths.log");
+
+    /// <summary>The host's watcher log since the power cut (ASCII: its bytes are its characters).</summary>
     private string Log(string name)
     {
-        var path = Path.Combine(lab.Directory, name, "flatnet", "logs", "direct-paths.log");
-        return File.Exists(path) ? File.ReadAllText(path) : "(no log)";
+        if (!File.Exists(LogPath(name))) return "(no log)";
+        var text = File.ReadAllText(LogPath(name));
+        var from = (int)Math.Min(_logFrom.GetValueOrDefault(name), text.Length);
+        return text[from..] is { Length: > 0 } since ? since : "(nothing since the power cut)";
     }
 
     private LabHost Host(string name) => lab.Hosts.Single(h => h.Name == name);
