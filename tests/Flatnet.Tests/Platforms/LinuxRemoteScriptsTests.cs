@@ -129,6 +129,14 @@ public class LinuxRemoteScriptsTests
         var first = File.ReadAllText(key);
         Assert.That(Linux.MakeKeyPair(model, c).Succeeded, Is.True);
         Assert.That(File.ReadAllText(key), Is.EqualTo(first), "an existing key is kept");
+
+        // Battery 15: a key another account left there, or a link, is never kept (its maker would know the private half).
+        ProcessRunner.Run("chown", ["65534", key]).EnsureSuccess("chown");
+        var foreign = Linux.MakeKeyPair(model, c);
+        Assert.That((foreign.Succeeded, foreign.StdErr), Is.EqualTo((false, $"{model.Paths.ConfigDir}/host.key, or its folder, is not this account's own, or is a link: flatnet keeps only a key made there by this account; remove it (rm {model.Paths.ConfigDir}/host.key) and run this again\n")));
+        File.Delete(key);
+        File.CreateSymbolicLink(key, Path.Combine(ws.Root, "elsewhere.key"));
+        Assert.That(Linux.MakeKeyPair(model, c).Succeeded, Is.False, "a link is no key of its own");
     }
 
     [Test]

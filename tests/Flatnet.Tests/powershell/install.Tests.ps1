@@ -219,16 +219,16 @@ Describe 'install.ps1' {
     # icacls /grant:r replaces only the SIDs it names and /inheritance:r only inherited entries: a root a standard
     # user made first keeps its owner (who keeps WRITE_DAC), an explicit Everyone write entry and a protected child
     # unless each is undone (docs/windows-contract.md).
-    It 'makes a hostile pre-created root right, not just reports it right: owner, a fresh ACL, children reset, keys never readable' {
+    It 'makes a root with a hostile ACL right, not just reports it right: a fresh ACL, children reset, links gone, keys never readable' {
         $site = New-Site $BundleDir
         $root = $site.Root
         foreach ($d in 'scripts', 'config/nebula') { New-Item -ItemType Directory -Force -Path (Join-Path $root $d) | Out-Null }
-        $FakeWindows.Acls[$root] = @{ Protected = $true; Owner = 'S-1-5-21-1-2-3-eve'
+        $FakeWindows.Acls[$root] = @{ Protected = $true; Owner = 'S-1-5-32-544'
             Aces = [ordered]@{ 'S-1-5-32-544' = '(OI)(CI)F'; 'S-1-5-18' = '(OI)(CI)F'; 'S-1-5-32-545' = '(OI)(CI)RX'; 'S-1-1-0' = '(OI)(CI)M' } }
-        $FakeWindows.Acls[(Join-Path $root 'scripts')] = @{ Protected = $true; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{ 'S-1-5-21-1-2-3-eve' = '(OI)(CI)F' } }
-        $FakeWindows.Acls[(Join-Path $root 'config/nebula')] = @{ Protected = $false; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{ 'S-1-5-32-545' = '(OI)(CI)RX' } }
-        # Battery 14: eve's links (junctions on Windows; symbolic links here), where the install deletes and what it
-        # runs as SYSTEM: each goes itself, first, and what they point at is untouched.
+        $FakeWindows.Acls[(Join-Path $root 'scripts')] = @{ Protected = $true; Owner = 'S-1-5-32-544'; Aces = [ordered]@{ 'S-1-5-21-1-2-3-eve' = '(OI)(CI)F' } }
+        $FakeWindows.Acls[(Join-Path $root 'config/nebula')] = @{ Protected = $false; Owner = 'S-1-5-32-544'; Aces = [ordered]@{ 'S-1-5-32-545' = '(OI)(CI)RX' } }
+        # Battery 14: links (junctions on Windows; symbolic links here) where the install deletes and what it runs as
+        # SYSTEM: each goes itself, first, and what they point at is untouched.
         $victim = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
         New-Item -ItemType Directory -Path $victim | Out-Null
         Set-Content -Path (Join-Path $victim 'thesis.docx') -Value 'years of work'
@@ -240,7 +240,7 @@ Describe 'install.ps1' {
         Get-Content (Join-Path $victim 'thesis.docx') | Should -Be 'years of work'
         @(Get-ChildItem -Force -LiteralPath $victim).Count | Should -Be 1
         @($FakeWindows.Changes | Where-Object { $_ -like "icacls.exe $victim*" }) | Should -BeNullOrEmpty
-        $out | Should -Contain "secured: $root (its owner was S-1-5-21-1-2-3-eve; it gave access to Everyone (S-1-1-0)); now Administrators and SYSTEM only, users read"
+        $out | Should -Contain "secured: $root (it gave access to Everyone (S-1-1-0)); now Administrators and SYSTEM only, users read"
         $acl = Get-FakeAcl $root
         $acl.Owner | Should -Be 'S-1-5-32-544'
         $acl.Protected | Should -BeTrue
@@ -251,6 +251,24 @@ Describe 'install.ps1' {
         foreach ($key in 'config/nebula', 'config/nebula/host.key') { (Get-FakeAcl (Join-Path $root $key)).Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18') }
         $FakeWindows.Changes.Clear()
         Invoke-Install $site | Should -Not -Contain 'secured:*'
+        @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
+    }
+
+    # Battery 15: a root another account made (C:\ lets any account make C:\flatnet first), or anything such an
+    # account made in it, is never taken over: a key it left would be kept and signed, and a handle it opened before
+    # any ACL change keeps its access (learn.microsoft.com IRP_MJ_CREATE). Refused, named, nothing changed.
+    It 'refuses a root another account made, or anything another account made in it, and changes nothing' {
+        $site = New-Site $BundleDir
+        $root = $site.Root
+        New-Item -ItemType Directory -Force -Path (Join-Path $root 'config/nebula') | Out-Null
+        Set-Content -Path (Join-Path $root 'config/nebula/host.key') -Value 'a key eve chose'
+        $FakeWindows.Acls[$root] = @{ Protected = $false; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{} }
+        { Invoke-Install $site } | Should -Throw "*another account made this in the install root: $root (owner S-1-5-21-1-2-3-eve); flatnet takes over nothing another account made*Move $root away*"
+        @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
+        Get-Content (Join-Path $root 'config/nebula/host.key') | Should -Be 'a key eve chose'
+        $FakeWindows.Acls[$root] = @{ Protected = $false; Owner = 'S-1-5-32-544'; Aces = [ordered]@{} }
+        $FakeWindows.Acls[(Join-Path $root 'config/nebula/host.key')] = @{ Protected = $false; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{} }
+        { Invoke-Install $site } | Should -Throw "*another account made this in the install root: $(Join-Path $root 'config/nebula/host.key') (owner S-1-5-21-1-2-3-eve)*"
         @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
     }
 

@@ -284,6 +284,15 @@ function Protect-InstallRoot {
     }
     $was = Get-AclProblem $Root @('S-1-5-32-545')
     if (-not $was) { return }
+    # A root, or anything in it, that another account made is never taken over: that account could have left a key
+    # flatnet would keep, a link, or a handle opened before any ACL change, which keeps its access (learn.microsoft.com
+    # IRP_MJ_CREATE: rights are checked when a handle is opened). Refused, every such entry named, nothing changed.
+    $foreign = @(Get-ForeignOwned $Root)
+    if ($foreign.Count -gt 0) {
+        Stop-Install ("another account made $(if ($foreign.Count -eq 1) { 'this' } else { "these $($foreign.Count)" }) in the install root: $(($foreign | Select-Object -First 3) -join '; ')" +
+            "$(if ($foreign.Count -gt 3) { ' and more' }); flatnet takes over nothing another account made (a key, a link or an open handle of theirs would stay theirs). " +
+            "Move $Root away (or delete what is named) as an administrator, then run this again")
+    }
     Set-ExactAcl $Root ($AdminsAndSystem + '*S-1-5-32-545:(OI)(CI)RX')
     # Another account could write here until now, and any account may make a junction (mklink /J, no privilege):
     # each link below goes, itself, before icacls /T, a copy or a delete would work through it (docs/windows-contract.md).
@@ -294,6 +303,20 @@ function Protect-InstallRoot {
         foreach ($below in @(Get-ChildItem -Force -LiteralPath $child.FullName)) { Reset-ToInherit $below.FullName }
     }
     Write-Output "secured: $Root ($was); now Administrators and SYSTEM only, users read"
+}
+
+# The root and every entry below it (never through a link) whose owner is not Administrators or SYSTEM, as
+# "PATH (owner SID)": what another account made. WSL's owner's own folders (run\wsl, run\owner-*, which flatnet
+# gives that account) are its by design.
+function Get-ForeignOwned([string]$Path) {
+    $owner = "$((Get-Acl -LiteralPath $Path).GetOwner([System.Security.Principal.SecurityIdentifier]).Value)"
+    if ($owner -notin $TrustedSids) { "$Path (owner $owner)" }
+    $item = Get-Item -LiteralPath $Path -Force
+    if (-not $item.PSIsContainer -or ($item.Attributes -band [IO.FileAttributes]::ReparsePoint)) { return }
+    foreach ($child in @(Get-ChildItem -Force -LiteralPath $Path -ErrorAction SilentlyContinue)) {
+        if ($Path -eq (Join-Path $Root 'run') -and ($child.Name -eq 'wsl' -or $child.Name -like 'owner-*')) { continue }
+        Get-ForeignOwned $child.FullName
+    }
 }
 
 # Every link (junction, symbolic link) at any depth below $Path removed itself, never followed, each said.
