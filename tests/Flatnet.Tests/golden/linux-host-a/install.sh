@@ -100,8 +100,9 @@ root_only() {  # root_only DIR: root's, and no other account may write in it
   [ $(( 8#$3 & 8#022 )) = 0 ] || [ $(( 8#$3 & 8#1000 )) != 0 ] \
     || die "$1 is writable by other accounts (mode $3): they could redirect what this script writes as root; chmod go-w $1"
 }
-for d in "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")"; do
+for d in "$ROOT" "$ROOT/logs" "$ROOT/scripts" "$ROOT/run" "$(dirname "$CONFIG_DIR")" "$CONFIG_DIR"; do
   [ ! -L "$d" ] || die "$d is a link, not a folder of flatnet's install: remove it (rm $d) and run this again"
+  [ -e "$d" ] || continue   # the config folder itself comes with the first install
   root_only "$d"
 done
 d=$(cd -P -- "$ROOT" && pwd)
