@@ -89,16 +89,18 @@ public static class InputFiles
     /// <paramref name="limit"/> bytes, never through a link; null for anything else (a link, a folder, a FIFO, a huge
     /// file), which is no record: a link could lead to any file, a key included, and a FIFO would block the run.
     /// </summary>
-    public static string? SmallRecord(string path, long limit) =>
-        TempFolders.IsLink(path) || NotRegular(path) is not null || new FileInfo(path).Length > limit ? null : File.ReadAllText(path);
+    public static string? SmallRecord(string path, long limit) => IsOwnSmallFile(path, limit) ? File.ReadAllText(path) : null;
 
     /// <summary>
     /// The SHA-256 of a file flatnet wrote (a bundle's manifest), read only from a plain file of at most
     /// <paramref name="limit"/> bytes and never through a link; null for anything else (a FIFO would hang the run, a
     /// link to another bundle's manifest would vouch for it).
     /// </summary>
-    public static string? Sha256OfOwnFile(string path, long limit = StateLimit) =>
-        TempFolders.IsLink(path) || !File.Exists(path) || NotRegular(path) is not null || new FileInfo(path).Length > limit ? null : Digest.Sha256OfFile(path);
+    public static string? Sha256OfOwnFile(string path, long limit = StateLimit) => IsOwnSmallFile(path, limit) ? Digest.Sha256OfFile(path) : null;
+
+    /// <summary>A plain file of at most <paramref name="limit"/> bytes, not a link (<see cref="NotRegular"/> says "not there" for none).</summary>
+    private static bool IsOwnSmallFile(string path, long limit) =>
+        !TempFolders.IsLink(path) && NotRegular(path) is null && new FileInfo(path).Length <= limit;
 
     /// <summary>The lines of a listing flatnet wrote (<see cref="SmallRecord"/>, up to <see cref="StateLimit"/>); none for anything else.</summary>
     public static string[] ListingLines(string path) =>
