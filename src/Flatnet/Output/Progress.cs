@@ -17,7 +17,8 @@ public sealed class Progress : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly Lock _gate = new();
     private TimeSpan _said;
-    private int _done, _width;
+    private int _done;
+    private bool _shown;
 
     public Progress(string what, int total, IReporter log, TextWriter? live, TimeSpan every)
     {
@@ -40,7 +41,7 @@ public sealed class Progress : IDisposable
             if (_live is not null)
             {
                 LiveLine.Show(_live, "\r" + line);
-                _width = line.Length;
+                _shown = true;
             }
             else if (_clock.Elapsed - _said >= _every && _done < _total)
             {
@@ -52,7 +53,7 @@ public sealed class Progress : IDisposable
 
     public void Dispose()
     {
-        if (_live is null || _width == 0) return;
+        if (_live is null || !_shown) return;
         LiveLine.Clear();
     }
 }
