@@ -34,9 +34,9 @@ done
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
-ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
-          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
-  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
+ours() {  # ours PID PATTERN: alive, running as this account or root, and its command line holds PATTERN (a pid file
+          # that outlived a reboot may name any process by now, another account's too: it is never signalled for that)
+  alive "$1" && _pid_owner=$(stat -c %u "/proc/$1" 2>/dev/null) && { [ "$_pid_owner" = "$(id -u)" ] || [ "$_pid_owner" = 0 ]; } \
     && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)

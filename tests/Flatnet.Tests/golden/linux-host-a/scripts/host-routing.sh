@@ -61,9 +61,9 @@ step() {  # step DESCRIPTION COMMAND...: run (or, with --check, only report) one
 alive() {  # alive PID: running, and not a zombie (kill -0 succeeds on a dead process nobody has reaped yet)
   [ -n "$1" ] && kill -0 "$1" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
-ours() {  # ours PID PATTERN: alive, running as this account, and its command line holds PATTERN (a pid file that
-          # outlived a reboot may name any process by now, another account's too: it is never signalled for that)
-  alive "$1" && [ "$(stat -c %u "/proc/$1" 2>/dev/null)" = "$(id -u)" ] \
+ours() {  # ours PID PATTERN: alive, running as this account or root, and its command line holds PATTERN (a pid file
+          # that outlived a reboot may name any process by now, another account's too: it is never signalled for that)
+  alive "$1" && _pid_owner=$(stat -c %u "/proc/$1" 2>/dev/null) && { [ "$_pid_owner" = "$(id -u)" ] || [ "$_pid_owner" = 0 ]; } \
     && tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -qF -- "$2"
 }
 pid_in() {  # pid_in FILE: the pid a pid file of flatnet's holds; nothing for anything else (a link, a FIFO, words)
@@ -151,8 +151,9 @@ if [ "$check" = 1 ]; then
 fi
 [ "$changed" = 0 ] && echo "unchanged: host routing for host-a was already in place"
 if [ "$watch" = 1 ]; then
-  if ours "$(pid_in "$PIDFILE")" "host-routing.sh --watch-loop"; then
-    echo "watching: already (pid $(pid_in "$PIDFILE"))"
+  pid=$(pid_in "$PIDFILE")
+  if ours "$pid" "host-routing.sh --watch-loop"; then
+    echo "watching: already (pid $pid)"
   else
     mkdir -p "$(dirname "$PIDFILE")" '/opt/flatnet/logs'
     setsid bash "$0" --watch-loop --interval "$interval" ${fixed_ip:+--wsl-ip "$fixed_ip"} >>'/opt/flatnet/logs'/routing.log 2>&1 </dev/null &
