@@ -55,7 +55,7 @@ public static class LabRunner
                 lab.Keep();
                 log.Info("lab: kept running. Look around with:");
                 foreach (var l in lab.Lighthouses)
-                    log.Info($"  ip netns exec {l.Namespace.Name} bash   # lighthouse {l.Name} ({l.Underlay})");
+                    log.Info($"  ip netns exec {l.Namespace.Name} bash   # {Inventory.Lighthouse.CalledFor(l.Name)} ({l.Underlay})");
                 foreach (var h in lab.Hosts)
                     log.Info($"  ip netns exec {h.Host.Name} bash   # {h.Name} ({h.Underlay}){(h.Wsl is null ? "" : $"; its WSL2: ip netns exec {h.Wsl.Name} bash")}");
                 log.Info($"  ./build.sh --target=VerifyPing --inventory={Workspace.Relative(lab.InventoryDirectory)} --artifacts={Workspace.Relative(lab.Workspace.ArtifactsDirectory)}");

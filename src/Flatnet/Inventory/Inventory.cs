@@ -70,7 +70,10 @@ public sealed record CaSettings(string Name, string CrtPath, string KeyPath, str
 public sealed record Lighthouse(string Name, string OverlayIp, IReadOnlyList<string> Endpoints)
 {
     /// <summary>How a sentence names it: "lighthouse office-1", or its name alone when that says lighthouse already (never "lighthouse lighthouse").</summary>
-    public string Called => Name.Contains("lighthouse", StringComparison.OrdinalIgnoreCase) ? Name : $"lighthouse {Name}";
+    public string Called => CalledFor(Name);
+
+    /// <summary>"lighthouse office-1"; a lighthouse whose name says so already is not called so twice ("lighthouse", not "lighthouse lighthouse").</summary>
+    public static string CalledFor(string name) => name.Contains("lighthouse", StringComparison.OrdinalIgnoreCase) ? name : $"lighthouse {name}";
 
     /// <summary>The Nebula release the lighthouse runs. Stage 1's lighthouse is not flatnet's, so it is declared, not asked.</summary>
     public NebulaVersion? NebulaVersion { get; init; }
