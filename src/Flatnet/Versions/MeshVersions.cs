@@ -4,7 +4,7 @@ namespace Flatnet.Versions;
 public sealed record Daemon(string Name, string Role, NebulaVersion? Version, string Source)
 {
     /// <summary>"host pc-1", "lighthouse office-1"; a lighthouse whose name says so already is not called so twice ("lighthouse", not "lighthouse lighthouse").</summary>
-    public string Called => Role == "lighthouse" ? Inventory.Lighthouse.CalledFor(Name) : $"{Role} {Name}";
+    public string Called => Role == "lighthouse" && Name.Contains(Role, StringComparison.OrdinalIgnoreCase) ? Name : $"{Role} {Name}";
 
     public override string ToString() => Version is { } v ? $"{Called} runs {v} ({Source})" : $"{Called} (version not declared)";
 }
