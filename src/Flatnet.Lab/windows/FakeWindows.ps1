@@ -464,6 +464,46 @@ function global:icacls.exe {
     "processed file: $path"
 }
 
+# Windows PowerShell 5.1 runs on .NET Framework, whose DirectoryInfo.Create(DirectorySecurity) makes a folder, and each
+# missing folder above it, with the security descriptor given, in the call that creates it (learn.microsoft.com
+# DirectoryInfo.Create; the reference source passes it to every CreateDirectory). .NET on Linux has neither that
+# overload nor DirectorySecurity, so New-Object answers for these two types with stand-ins that record the SDDL's
+# owner and entries as each new folder's ACL. Every other type is New-Object's own.
+function global:New-Object {
+    $type = "$($args[0])" -replace '^System\.', ''
+    if ($type -eq 'Security.AccessControl.DirectorySecurity') {
+        $security = [pscustomobject]@{ Sddl = $null }
+        $security | Add-Member -MemberType ScriptMethod -Name SetSecurityDescriptorSddlForm -Value { param($sddl) $this.Sddl = "$sddl" }
+        return $security
+    }
+    if ($type -eq 'IO.DirectoryInfo') {
+        $info = [pscustomobject]@{ FullName = [IO.Path]::GetFullPath("$($args[1])") }
+        $info | Add-Member -MemberType ScriptMethod -Name Create -Value { param($security) New-FakeProtectedFolder $this.FullName $security.Sddl }
+        return $info
+    }
+    Microsoft.PowerShell.Utility\New-Object @args
+}
+
+# A folder (and the missing ones above it) made with an SDDL's owner and protected entries, as Windows would; only the
+# forms flatnet writes are known: well-known SIDs BA, SY, BU, rights FA (full), 0x1200a9 (read and run), 0x1301bf (modify).
+function global:New-FakeProtectedFolder([string]$Path, [string]$Sddl) {
+    $global:FakeWindows.Changes.Add("DirectoryInfo.Create $Path $Sddl")
+    $sids = @{ BA = 'S-1-5-32-544'; SY = 'S-1-5-18'; BU = 'S-1-5-32-545' }
+    $rights = @{ FA = 'F'; '0x1200a9' = 'RX'; '0x1301bf' = 'M' }
+    if ($Sddl -notmatch '^O:(?<owner>BA|SY)D:(?<flags>P?)(?<aces>(\(A;(OICI)?;[^;()]+;;;[A-Z]{2}\))+)$') { throw 'The SDDL form of a security descriptor object is invalid.' }
+    $owner = $sids[$Matches.owner]; $protected = $Matches.flags -eq 'P'; $aceText = $Matches.aces
+    $missing = @(for ($p = $Path; $p -and -not (Test-Path -LiteralPath $p); $p = Split-Path -Parent $p) { $p })
+    [Array]::Reverse($missing)
+    foreach ($folder in $missing) {
+        [void][IO.Directory]::CreateDirectory($folder)
+        $aces = [ordered]@{}
+        foreach ($ace in [regex]::Matches($aceText, '\(A;(OICI)?;([^;()]+);;;([A-Z]{2})\)')) {
+            $aces[$sids[$ace.Groups[3].Value]] = "$(if ($ace.Groups[1].Value) { '(OI)(CI)' })$($rights[$ace.Groups[2].Value])"
+        }
+        $global:FakeWindows.Acls[$folder] = @{ Protected = $protected; Owner = $owner; Aces = $aces }
+    }
+}
+
 # A path's own ACL entry, made (empty, inheriting, owned by Administrators) when it has none yet.
 function global:Get-OwnFakeAcl([string]$Path) {
     if (-not $global:FakeWindows.Acls.ContainsKey($Path)) { $global:FakeWindows.Acls[$Path] = @{ Protected = $false; Aces = [ordered]@{}; Owner = 'S-1-5-32-544' } }

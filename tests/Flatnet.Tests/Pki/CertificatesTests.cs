@@ -120,7 +120,7 @@ public class CertificatesTests
         Assert.That(c.CommandLines.Single(), Does.Match(@"^powershell\.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File ""[^""%]+""$"),
             "nothing cmd.exe or CommandLineToArgvW could re-split");
         var script = c.Scripts.Single();
-        Assert.That(script, Does.StartWith("$dir = 'F:\\flatnet\\config\\nebula'; $certTool = 'F:\\flatnet\\nebula\\nebula-cert.exe'\n"));
+        Assert.That(script, Does.StartWith("$dir = 'F:\\flatnet\\config\\nebula'; $certTool = 'F:\\flatnet\\nebula\\nebula-cert.exe'; $key = Join-Path $dir 'host.key'\n"));
         Assert.That(script, Does.Contain("is missing: install the bundle's Nebula first"));
     }
 }

@@ -146,6 +146,34 @@ public class WindowsRemoteScriptsTests
     /// Before an upload: the root (new, so SFTP would have made it with the drive root's ACL) made right, incoming\
     /// Administrators and SYSTEM only, and an upload an install never got to (it may hold host.key) removed.
     /// </summary>
+    /// <summary>keygen_on_host: the key's folder is made Administrators and SYSTEM only in the call that creates it (a
+    /// folder restricted after its creation had its parent's ACL for a moment), and nothing is made before Nebula's
+    /// tools are there (the install root comes with the bundle's install, made right by it).</summary>
+    [Test]
+    public void AKeyPairIsMadeOnlyInAFolderNeverOpenToOthersAndNothingIsMadeBeforeNebulasTools()
+    {
+        using var ws = new TestWorkspace();
+        var root = Path.Combine(ws.Root, "flatnet");
+        var model = HostB() is var m ? m with { Paths = HostPaths.Under(root, root + "/nebula/nebula.exe", "/mnt/f/flatnet/scripts") } : null!;
+        var c = new RecordingConnection();
+        Windows.MakeKeyPair(model, c);
+        var script = c.Scripts.Single();
+        global::Flatnet.Processes.ProcessResult Run() => PowerShell.Command($". {PowerShell.Quote(PowerShell.FakeWindows)}\nReset-FakeWindows\n" +
+            "try {\n& {\n" + script + "\n}\n} finally { $FakeWindows.Changes | ForEach-Object { \"change: $_\" }; Remove-FakeWindows }");
+
+        var early = Run();
+        Assert.That(early.ExitCode, Is.EqualTo(2), early.StdOut + early.StdErr);
+        Assert.That(early.StdErr, Does.Contain("nebula-cert.exe is missing: install the bundle's Nebula first"));
+        Assert.That(Directory.Exists(root), Is.False, "nothing made before the install made the root");
+
+        Directory.CreateDirectory(Path.Combine(root, "nebula"));
+        File.Copy(TestWorkspace.Nebula("1.11.0", "nebula-cert"), Path.Combine(root, "nebula", "nebula-cert.exe"));
+        var made = Run();
+        Assert.That(made.ExitCode, Is.EqualTo(0), made.StdOut + made.StdErr);
+        Assert.That(made.StdOut, Does.Contain($"change: DirectoryInfo.Create {root}/config/nebula O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)"));
+        Assert.That(File.Exists(Path.Combine(root, "config", "nebula", "host.key")), Is.True, made.StdOut + made.StdErr);
+    }
+
     [Test]
     public void BeforeAnUploadTheRootIsMadeRightAndIncomingAdminOnlyAndLeftoversRemoved()
     {

@@ -15,15 +15,16 @@ BeforeAll {
 
     # A fresh copy of a bundle and a fresh install root. Unless -Bare, Nebula's binaries were put there by hand
     # (nebula.exe, the fake that records its calls, and wintun.dll); -Incoming uploads the bundle where DeployHost does.
-    function New-Site([string]$From, [switch]$Bare, [switch]$Incoming) {
+    # -NoRoot: the install root not there at all (-Bare too), as on a PC flatnet has never reached.
+    function New-Site([string]$From, [switch]$Bare, [switch]$Incoming, [switch]$NoRoot) {
         $site = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
         $root = Join-Path $site 'flatnet'
         $bundle = if ($Incoming) { Join-Path $root 'incoming/bundle' } else { Join-Path $site 'bundle' }
         New-Item -ItemType Directory -Force -Path (Split-Path -Parent $bundle) | Out-Null
         Copy-Item -Recurse -Path $From -Destination $bundle
-        New-Item -ItemType Directory -Force -Path (Join-Path $root 'nebula') | Out-Null
+        if (-not $NoRoot) { New-Item -ItemType Directory -Force -Path (Join-Path $root 'nebula') | Out-Null }
         $nebula = Join-Path $root 'nebula/nebula.exe'
-        if (-not $Bare) {
+        if (-not $Bare -and -not $NoRoot) {
             Copy-Item -Path (Join-Path $PSScriptRoot 'fake-nebula.exe') -Destination $nebula
             $wintun = Join-Path $root 'nebula/dist/windows/wintun/bin/amd64/wintun.dll'
             New-Item -ItemType Directory -Force -Path (Split-Path -Parent $wintun) | Out-Null
@@ -91,21 +92,21 @@ Describe 'install.ps1' {
         $icacls = @($changes | Where-Object { $_ -like 'icacls.exe *' })
         $icacls[0] | Should -BeLike 'icacls.exe */flatnet /setowner `*S-1-5-32-544 /C /Q'
         $icacls[1] | Should -BeLike 'icacls.exe */flatnet /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F `*S-1-5-32-545:(OI)(CI)RX'
-        # config\ (keys) and run\ (what runs elevated): Administrators and SYSTEM only, from their creation.
-        function At([string]$Like) { $i = 0; foreach ($line in $icacls) { if ($line -like $Like) { return $i }; $i++ }; -1 }
-        $config = At 'icacls.exe */flatnet/config /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F'
-        $run = At 'icacls.exe */flatnet/run /inheritance:r /grant:r `*S-1-5-32-544:(OI)(CI)F `*S-1-5-18:(OI)(CI)F'
-        $key = At 'icacls.exe */config/nebula/host.key /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
-        $config | Should -BeGreaterThan 1
-        $run | Should -BeGreaterThan 1
-        $key | Should -BeGreaterThan $config
+        # config\ (keys) and run\ (what runs elevated): Administrators and SYSTEM only, from their creation: made with
+        # their ACL in the call that creates them, never a moment with the root's (users read).
+        foreach ($dir in 'config', 'run') {
+            $changes | Should -Contain "DirectoryInfo.Create $($site.Root)/$dir O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)"
+            (Get-FakeAcl (Join-Path $site.Root $dir)).Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18')
+        }
+        $key = [array]::IndexOf($icacls, "icacls.exe $($site.Root)/config/nebula/host.key /inheritance:r /grant:r *S-1-5-32-544:F *S-1-5-18:F")
+        $key | Should -BeGreaterThan 1
         $icacls[$key + 1] | Should -BeLike 'icacls.exe */config/nebula/admin_host_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
         # The watcher's key is owned by Administrators (SYSTEM's ssh.exe refuses a key another account owns), theirs and SYSTEM's only.
         $icacls[$key + 2] | Should -BeLike 'icacls.exe */config/nebula/watcher_ed25519 /setowner `*S-1-5-32-544 /C /Q'
         $icacls[$key + 3] | Should -BeLike 'icacls.exe */config/nebula/watcher_ed25519 /inheritance:r /grant:r `*S-1-5-32-544:F `*S-1-5-18:F'
         (Get-FakeAcl $watcherKey).Owner | Should -Be 'S-1-5-32-544'
         (Get-FakeAcl (Join-Path $site.Root 'config/nebula/host.key')).Aces.Keys | Should -Not -Contain 'S-1-5-32-545'
-        $changes = @($changes | Where-Object { $_ -notlike 'icacls.exe *' })
+        $changes = @($changes | Where-Object { $_ -notlike 'icacls.exe *' -and $_ -notlike 'DirectoryInfo.Create *' })
         $changes[0..2] | Should -Be @('sc.exe failure nebula reset= 86400 actions= restart/5000/restart/5000/restart/5000', 'sc.exe failureflag nebula 1', 'Start-Service Name=nebula')
         # Nebula's admin interface got a host key made on this host, with an empty passphrase, by Windows' ssh-keygen.exe.
         $adminKey = Join-Path $site.Root 'config/nebula/admin_host_ed25519'
@@ -202,6 +203,23 @@ Describe 'install.ps1' {
 
     # A folder made in a drive's root inherits the root's ACL, which lets Authenticated Users modify it: nebula.exe
     # (run as LocalSystem) and the scripts the logon task runs elevated would be anyone's to replace.
+    # A folder made first and restricted after has, for a moment, the drive root's ACL (Authenticated Users modify), and
+    # a handle another account opens in that moment keeps its access (rights are checked when a handle is opened).
+    It 'makes a new install root with its ACL in the call that creates it: never a moment with the drive root''s' {
+        $site = New-Site $ReleaseBundleDir -NoRoot
+        Test-Path $site.Root | Should -BeFalse
+        $out = Invoke-Install $site
+        $FakeWindows.Changes | Should -Contain "DirectoryInfo.Create $($site.Root) O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)(A;OICI;0x1200a9;;;BU)"
+        @($FakeWindows.Changes | Where-Object { $_ -like "icacls.exe $($site.Root) *" }) | Should -BeNullOrEmpty
+        $out | Should -Not -Contain 'secured:*'
+        $acl = Get-FakeAcl $site.Root
+        ($acl.Protected, $acl.Owner) | Should -Be @($true, 'S-1-5-32-544')
+        $acl.Aces.Keys | Should -Be @('S-1-5-32-544', 'S-1-5-18', 'S-1-5-32-545')
+        $acl.Aces['S-1-5-32-545'] | Should -Be '(OI)(CI)RX'
+        (Get-FakeAcl (Join-Path $site.Root 'config/nebula/host.key')).Aces.Keys | Should -Not -Contain 'S-1-5-32-545'
+        $out | Should -Contain 'started: service nebula (nebula)'
+    }
+
     It 'makes the install root Administrators and SYSTEM only, users read and run, and corrects an existing one' {
         $site = New-Site $BundleDir
         $out = Invoke-Install $site

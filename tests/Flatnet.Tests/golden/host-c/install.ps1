@@ -79,6 +79,19 @@ function Remove-Tree([string]$Path) {
     if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
 }
 
+# A folder made with its final ACL in the call that creates it, from an SDDL string (owner, then a protected DACL):
+# .NET Framework's DirectoryInfo.Create(DirectorySecurity), which Windows PowerShell 5.1 runs on. A folder made
+# first and restricted after has its parent's ACL for a moment (a drive root's lets Authenticated Users modify), and
+# a handle opened in that moment keeps the access it was granted (rights are checked when a handle is opened).
+# Missing folders above it get the same ACL; a folder already there is left as it is, for the caller to check.
+$AdminOnlySddl = 'O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)' # owner Administrators (BA); inheritance off (P); BA and SYSTEM (SY) full control (FA), inherited below (OICI)
+function New-ProtectedFolder([string]$Path, [string]$Sddl) {
+    if (Test-Path -LiteralPath $Path) { return }
+    $security = New-Object System.Security.AccessControl.DirectorySecurity
+    $security.SetSecurityDescriptorSddlForm($Sddl)
+    (New-Object System.IO.DirectoryInfo $Path).Create($security)
+}
+
 # The mesh's names in Windows' hosts file (%SystemRoot%\System32\drivers\etc\hosts): flatnet's block, between its
 # BEGIN and END lines, replaced as a whole. Every other byte stays as it was: the file is read and written as
 # Latin-1, which maps each byte to one character and back, whatever code page it was saved in (the DNS Client reads
@@ -175,11 +188,7 @@ function Invoke-AsWslOwner {
         throw "the install root $(Split-Path -Parent $WslOwnerStaging) is not there yet: deploy the bundle first (AddHost or DeployHost)"
     }
     # The staging folder: Administrators and SYSTEM only (no one else may even read what the owner's task runs).
-    if (-not (Test-Path -LiteralPath $WslOwnerStaging)) {
-        New-Item -ItemType Directory -Path $WslOwnerStaging | Out-Null
-        $out = Invoke-Native icacls.exe @($WslOwnerStaging, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
-        if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not restrict ${WslOwnerStaging}: $out" }
-    }
+    New-ProtectedFolder $WslOwnerStaging $AdminOnlySddl
     Remove-StaleOwnerTasks $WslOwnerStaging ($TimeoutSeconds * 2)
     # This run's own folder, made here (so nobody made it first), then given a fresh ACL: its inherited entries go,
     # Administrators and SYSTEM keep full control, and the owner may write the output there.
@@ -237,6 +246,9 @@ function Set-OwnerOnly([string]$Path) {
 }
 
 $AdminsAndSystem = @('*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
+# The root's ACL as SDDL, for a root made with it (New-ProtectedFolder): $AdminOnlySddl, and users (BU) read and run
+# (0x1200a9), inherited below (OICI).
+$RootSddl = $AdminOnlySddl + '(A;OICI;0x1200a9;;;BU)'
 $TrustedSids = @('S-1-5-32-544', 'S-1-5-18')
 
 # What is wrong with a path's ACL, in words, or $null: an owner other than Administrators or SYSTEM (an owner keeps
@@ -274,11 +286,13 @@ function Set-ExactAcl([string]$Path, [string[]]$Grants) {
     }
 }
 
-# The root made right, not just reported right: owner Administrators, a fresh protected ACL (Administrators and SYSTEM
-# full control, users (S-1-5-32-545) read and run, inherited by everything below), and what is below it reset to
+# The root made right, not just reported right: a new one made with its ACL in one call (New-ProtectedFolder); one
+# already there given owner Administrators, a fresh protected ACL (Administrators and SYSTEM full control, users
+# (S-1-5-32-545) read and run, inherited by everything below), and what is below it reset to
 # inherit, except the folders that hold keys or run elevated, which get their own admin-only ACL directly (never a
 # moment with users' read). Nothing is done when the root is already right; what was wrong is said.
 function Protect-InstallRoot {
+    New-ProtectedFolder $Root $RootSddl
     if ((Get-Item -LiteralPath $Root -Force).Attributes -band [IO.FileAttributes]::ReparsePoint) {
         Stop-Install "$Root is a link (to $((Get-Item -LiteralPath $Root -Force).Target)), not a folder: flatnet installs into a folder of its own; remove the link (rmdir $Root) and run this again"
     }
@@ -348,7 +362,7 @@ function Get-AccountSid([string]$Account) {
 
 # A folder under the root that holds keys or what runs elevated: Administrators and SYSTEM only, from its creation.
 function New-AdminOnlyFolder([string]$Path) {
-    if (-not (Test-Path -LiteralPath $Path)) { New-Item -ItemType Directory -Path $Path | Out-Null }
+    New-ProtectedFolder $Path $AdminOnlySddl
     if (Get-AclProblem $Path) { Set-ExactAcl $Path $AdminsAndSystem }
 }
 
@@ -425,7 +439,6 @@ try {
     #    LocalSystem and setup-routing.ps1 elevated: anyone could replace them. Then folders, and what the bundle ships of Nebula's Windows release (nebula.exe, nebula-cert.exe, wintun.dll). A
     #    running executable cannot be overwritten on Windows, so binaries are compared first and replaced only when they
     #    differ, with the service stopped; the previous ones are kept until the new ones run.
-    New-Item -ItemType Directory -Force -Path $Root | Out-Null
     Protect-InstallRoot
     # Keys live below config\ and scripts run elevated from run\: Administrators and SYSTEM only, from their creation,
     # so a key copied in (config\nebula.new) never inherits users' read, even for a moment.

@@ -77,11 +77,7 @@ function Invoke-AsWslOwner {
         throw "the install root $(Split-Path -Parent $WslOwnerStaging) is not there yet: deploy the bundle first (AddHost or DeployHost)"
     }
     # The staging folder: Administrators and SYSTEM only (no one else may even read what the owner's task runs).
-    if (-not (Test-Path -LiteralPath $WslOwnerStaging)) {
-        New-Item -ItemType Directory -Path $WslOwnerStaging | Out-Null
-        $out = Invoke-Native icacls.exe @($WslOwnerStaging, '/inheritance:r', '/grant:r', '*S-1-5-32-544:(OI)(CI)F', '*S-1-5-18:(OI)(CI)F')
-        if ($LASTEXITCODE -ne 0) { throw "icacls.exe could not restrict ${WslOwnerStaging}: $out" }
-    }
+    New-ProtectedFolder $WslOwnerStaging $AdminOnlySddl
     Remove-StaleOwnerTasks $WslOwnerStaging ($TimeoutSeconds * 2)
     # This run's own folder, made here (so nobody made it first), then given a fresh ACL: its inherited entries go,
     # Administrators and SYSTEM keep full control, and the owner may write the output there.
@@ -162,6 +158,19 @@ function Invoke-Native {
 # and never recurses through one, the folder given included (reference source Directory.InternalDelete/DeleteHelper).
 function Remove-Tree([string]$Path) {
     if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
+}
+
+# A folder made with its final ACL in the call that creates it, from an SDDL string (owner, then a protected DACL):
+# .NET Framework's DirectoryInfo.Create(DirectorySecurity), which Windows PowerShell 5.1 runs on. A folder made
+# first and restricted after has its parent's ACL for a moment (a drive root's lets Authenticated Users modify), and
+# a handle opened in that moment keeps the access it was granted (rights are checked when a handle is opened).
+# Missing folders above it get the same ACL; a folder already there is left as it is, for the caller to check.
+$AdminOnlySddl = 'O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)' # owner Administrators (BA); inheritance off (P); BA and SYSTEM (SY) full control (FA), inherited below (OICI)
+function New-ProtectedFolder([string]$Path, [string]$Sddl) {
+    if (Test-Path -LiteralPath $Path) { return }
+    $security = New-Object System.Security.AccessControl.DirectorySecurity
+    $security.SetSecurityDescriptorSddlForm($Sddl)
+    (New-Object System.IO.DirectoryInfo $Path).Create($security)
 }
 
 # Whether this host's Nebula lets its own traffic past Windows Defender Firewall: from 1.11.0, WFP permit filters on

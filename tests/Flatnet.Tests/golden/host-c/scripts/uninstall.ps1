@@ -65,6 +65,19 @@ function Remove-Tree([string]$Path) {
     if (Test-Path -LiteralPath $Path) { [IO.Directory]::Delete($Path, $true) }
 }
 
+# A folder made with its final ACL in the call that creates it, from an SDDL string (owner, then a protected DACL):
+# .NET Framework's DirectoryInfo.Create(DirectorySecurity), which Windows PowerShell 5.1 runs on. A folder made
+# first and restricted after has its parent's ACL for a moment (a drive root's lets Authenticated Users modify), and
+# a handle opened in that moment keeps the access it was granted (rights are checked when a handle is opened).
+# Missing folders above it get the same ACL; a folder already there is left as it is, for the caller to check.
+$AdminOnlySddl = 'O:BAD:P(A;OICI;FA;;;BA)(A;OICI;FA;;;SY)' # owner Administrators (BA); inheritance off (P); BA and SYSTEM (SY) full control (FA), inherited below (OICI)
+function New-ProtectedFolder([string]$Path, [string]$Sddl) {
+    if (Test-Path -LiteralPath $Path) { return }
+    $security = New-Object System.Security.AccessControl.DirectorySecurity
+    $security.SetSecurityDescriptorSddlForm($Sddl)
+    (New-Object System.IO.DirectoryInfo $Path).Create($security)
+}
+
 # The mesh's names in Windows' hosts file (%SystemRoot%\System32\drivers\etc\hosts): flatnet's block, between its
 # BEGIN and END lines, replaced as a whole. Every other byte stays as it was: the file is read and written as
 # Latin-1, which maps each byte to one character and back, whatever code page it was saved in (the DNS Client reads
