@@ -14,6 +14,13 @@ public static class JsonOutput
 
     public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
+    /// <summary>
+    /// Where JSON that did not read went wrong, in words: never .NET's own message, which names its types
+    /// ("could not be converted to System.Int32").
+    /// </summary>
+    public static string Why(JsonException e) =>
+        $"it does not read as expected at {(string.IsNullOrEmpty(e.Path) ? "$" : e.Path)}" + (e.LineNumber is { } line ? $", line {line + 1}" : "");
+
     /// <summary>A time as every document writes it: UTC, to the second (2026-12-03T12:00:00Z).</summary>
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 

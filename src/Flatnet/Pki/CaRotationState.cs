@@ -54,13 +54,16 @@ public sealed record CaRotationState(string OldFingerprint, string NewFingerprin
                 : !IsFingerprint(state.OldFingerprint) ? "old_fingerprint is not a certificate fingerprint (64 hex digits)"
                 : !IsFingerprint(state.NewFingerprint) ? "new_fingerprint is not a certificate fingerprint (64 hex digits)"
                 : state.Phase is < 2 or > 4 ? $"phase {state.Phase} is not 2, 3 or 4"
+                // RotateCa records the steps it printed for a person at the phase they follow, before phase 4.
+                : state.WaitingForManualSteps is { } waiting && (waiting != state.Phase || waiting > 3)
+                    ? $"waiting_for_manual_steps {waiting} is not the phase under way ({state.Phase}), after which RotateCa waits for a person"
                 : state.HostsDone.Any(h => !System.Text.RegularExpressions.Regex.IsMatch(h, @"^[a-z0-9][a-z0-9-]{0,62}\z")) ? "hosts_done lists something that is not a host name"
                 : null;
             if (why is null) return state!;
         }
         catch (JsonException e)
         {
-            why = e.Message.Split('\n')[0];
+            why = Output.JsonOutput.Why(e);
         }
         throw new StateConflict($"not a CA rotation's state: {why}",
             "restore it from version control; if no rotation is under way, delete it", Workspace.Relative(path));

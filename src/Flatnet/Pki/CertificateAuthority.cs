@@ -35,6 +35,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     /// </summary>
     public byte[] TrustedPem()
     {
+        RequireNoMoveUnderWay();
         var own = InputFiles.ReadAllText(CrtPath, InputFiles.KeyLimit, "the CA's certificate", "ca.crt");
         if (rotation is not { TrustsBoth: true }) return System.Text.Encoding.UTF8.GetBytes(own);
         var other = rotation.Swapped ? RetiredCrtPath(rotation.OldFingerprint) : NextCrtPath;
@@ -57,9 +58,22 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         return info;
     }
 
+    /// <summary>
+    /// Phase 3 of a rotation begins by moving the new CA in, file by file: a run stopped part-way left a CA file
+    /// retired and the other not yet in place. Only RotateCa finishes that; nothing else reads, signs with or makes a CA meanwhile.
+    /// </summary>
+    private void RequireNoMoveUnderWay()
+    {
+        if (rotation is { TrustsBoth: true, Swapped: true } && (File.Exists(NextCrtPath) || File.Exists(NextKeyPath)))
+            throw new FlatnetException($"a CA rotation is under way ({CaRotationState.FileName}, phase 3 of 4), and the run that moves its new CA in was stopped before it was done " +
+                                       $"({Workspace.Relative(File.Exists(NextCrtPath) ? NextCrtPath : NextKeyPath)} is still there)",
+                fix: "run ./build.sh --target=RotateCa: it finishes the move and the rotation");
+    }
+
     /// <returns>true when a CA was created, false when one was already there.</returns>
     public bool Init(bool quietIfExists = false)
     {
+        RequireNoMoveUnderWay();
         var hasCrt = File.Exists(CrtPath);
         var hasKey = File.Exists(KeyPath);
         if (hasCrt && hasKey)
@@ -105,6 +119,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
 
     public NebulaCertInfo RequireExisting()
     {
+        RequireNoMoveUnderWay();
         // Stage 1's ca.crt alone (its key left on the lighthouse) is the usual half: the key is what is asked for,
         // never a new CA, which the lighthouse would refuse.
         if (File.Exists(CrtPath) && !File.Exists(KeyPath))

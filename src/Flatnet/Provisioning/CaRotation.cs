@@ -52,11 +52,14 @@ public static class CaRotation
             if (manualStepsDone) state = ConfirmManualSteps(state);
             while (state.Finished is null) state = RunPhase(state, waveSize);
 
+            FilesMatch(state);
             var ca = context.Ca;
             var info = context.NebulaCert.Print(ca.CrtPath);
+            var retired = ca.RetiredCrtPath(state.OldFingerprint);
             Log.Info($"RotateCa: done in {clock.Elapsed.TotalSeconds:0} s. Every config trusts only the new CA '{info.Name}' ({info.Fingerprint[..16]}…, valid until {info.NotAfter:yyyy-MM-dd}). " +
-                     $"The old CA is kept at {Workspace.Relative(ca.RetiredCrtPath(state.OldFingerprint))} and {Workspace.Relative(ca.RetiredKeyPath(state.OldFingerprint))}: " +
-                     "flatnet does not delete it; do so once nothing needs it.");
+                     (File.Exists(retired)
+                         ? $"The old CA is kept at {Workspace.Relative(retired)} and {Workspace.Relative(ca.RetiredKeyPath(state.OldFingerprint))}: flatnet does not delete it; do so once nothing needs it."
+                         : "The old CA's files are no longer beside it."));
             return state;
         }
 
@@ -75,7 +78,10 @@ public static class CaRotation
                 { Finished: { } when } => (current == state.NewFingerprint, $"says the CA was replaced by {state.NewFingerprint[..16]}… on {when:yyyy-MM-dd}"),
                 { Phase: 2 } => (current == state.OldFingerprint && next == state.NewFingerprint,
                     $"says phase 2 of 4 is under way, from {state.OldFingerprint[..16]}… to {state.NewFingerprint[..16]}…"),
-                { Phase: 3 } => (current == state.NewFingerprint || current == state.OldFingerprint && next == state.NewFingerprint,
+                // Phase 3 moves the CA files one by one (MoveNewCaInPlace): a run stopped between two moves left ca.crt
+                // already retired and the new CA still at ca.next.crt, which the next run finishes.
+                { Phase: 3 } => (current == state.NewFingerprint || next == state.NewFingerprint && (current == state.OldFingerprint ||
+                                 current is null && Print(ca.RetiredCrtPath(state.OldFingerprint)) == state.OldFingerprint),
                     $"says phase 3 of 4 is under way, to {state.NewFingerprint[..16]}…"),
                 _ => (current == state.NewFingerprint, $"says phase 4 of 4 is under way, with {state.NewFingerprint[..16]}… signing"),
             };
@@ -117,6 +123,7 @@ public static class CaRotation
         {
             var phase = state.Phase;
             if (state.WaitingForManualSteps == phase) throw ManualStepsPending(state, ManualSteps(phase));
+            FilesMatch(state); // each phase, not just the first: the record is believed only as far as the CA files agree
             Log.Info($"RotateCa: phase {phase} of 4: {Phases[phase - 1]}" + (state.HostsDone.Count == 0 ? "" : $" (already done for {string.Join(", ", state.HostsDone)})"));
             if (phase == 3) MoveNewCaInPlace(state);
             state = RollOut(state, waveSize);

@@ -75,7 +75,7 @@ public sealed record TunnelStates(IReadOnlyDictionary<string, string> ByPeer)
         }
         catch (JsonException e)
         {
-            return (null, $"Nebula's admin interface said something other than its hostmap ({e.Message})");
+            return (null, $"Nebula's admin interface said something other than its hostmap ({Output.JsonOutput.Why(e)})");
         }
     }
 }

@@ -137,6 +137,54 @@ public class CaRotationTests
         Assert.That(e.Message, Does.Contain("fix: "));
     }
 
+    /// <summary>
+    /// One edited digit in the record ("waiting_for_manual_steps": 3 at phase 2) made --manual-steps-done skip phase 3:
+    /// no host re-signed, and "done" said of the old CA (battery 16). The record is believed only as RotateCa writes it,
+    /// and each phase checks the CA files again.
+    /// </summary>
+    [TestCase("\"waiting_for_manual_steps\": 3", "waiting_for_manual_steps 3 is not the phase under way (2)")]
+    [TestCase("\"waiting_for_manual_steps\": 4", "waiting_for_manual_steps 4 is not the phase under way (2)")]
+    [TestCase("\"hosts_done\": {\"a\": 1}, \"waiting_for_manual_steps\": 2", "it does not read as expected at $.hosts_done")]
+    public void AnEditedRotationRecordNeverSkipsAPhase(string edit, string said)
+    {
+        using var ws = HandDeployedFleet();
+        var old = Fingerprint(ws, "pki/ca.crt");
+        Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa());
+        var record = ws.HostsFile("ca-rotation.json");
+        File.WriteAllText(record, File.ReadAllText(record).Replace("\"waiting_for_manual_steps\": 2", edit));
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RotateCa(manualStepsDone: true))!;
+        Assert.That(e.Message, Does.Contain($"hosts/ca-rotation.json: not a CA rotation's state: {said}").And.Not.Contain("System."));
+        Assert.That((Fingerprint(ws, "pki/ca.crt"), File.Exists(Path.Combine(ws.Root, "pki/ca.next.crt"))), Is.EqualTo((old, true)), "nothing moved");
+    }
+
+    /// <summary>
+    /// Phase 3 moves four CA files one by one; a run stopped between two moves left pki/ca.crt retired, and every later
+    /// run refused, its fix pointing at a backup (battery 16). Now PackageAll names RotateCa, and RotateCa finishes the move.
+    /// </summary>
+    [TestCase(0)]
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public void APhase3StoppedBetweenItsMovesIsFinishedByTheNextRotateCa(int movesDone)
+    {
+        using var ws = HandDeployedFleet();
+        var old = Fingerprint(ws, "pki/ca.crt");
+        Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa());
+        var newCa = Fingerprint(ws, "pki/ca.next.crt");
+        var record = ws.HostsFile("ca-rotation.json");
+        File.WriteAllText(record, File.ReadAllText(record).Replace("\"phase\": 2", "\"phase\": 3").Replace(",\n  \"waiting_for_manual_steps\": 2", ""));
+        var pki = Path.Combine(ws.Root, "pki");
+        var moves = new[] { ("ca.crt", $"ca.retired-{old[..12]}.crt"), ("ca.key", $"ca.retired-{old[..12]}.key"), ("ca.next.crt", "ca.crt"), ("ca.next.key", "ca.key") };
+        foreach (var (from, to) in moves.Take(movesDone)) File.Move(Path.Combine(pki, from), Path.Combine(pki, to));
+
+        var packing = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(packing.Message, Does.Contain("the run that moves its new CA in was stopped before it was done").And.Contain("fix: run ./build.sh --target=RotateCa: it finishes the move"));
+        var resumed = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa())!;
+        Assert.That(resumed.Message, Does.StartWith("RotateCa: phase 3 of 4 (re-sign every host with the new CA) done"));
+        Assert.That((Fingerprint(ws, "pki/ca.crt"), Fingerprint(ws, $"pki/ca.retired-{old[..12]}.crt")), Is.EqualTo((newCa, old)));
+        Assert.That(Directory.GetFiles(pki, "ca.*").Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "ca.crt", "ca.key", $"ca.retired-{old[..12]}.crt", $"ca.retired-{old[..12]}.key" }.Order()));
+    }
+
     /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>
     private static TestWorkspace HandDeployedFleet()
     {
