@@ -77,22 +77,21 @@ public static class HostDiff
     /// <summary>The config's sections whose settings differ, named as a person calls them.</summary>
     private static List<string> ConfigSections(byte[] before, byte[] now)
     {
-        var a = Flatten(before);
-        var b = Flatten(now);
+        // A text flatnet does not read as YAML (it does not parse, or holds an alias) changed as a whole.
+        if (Flatten(before) is not { } a || Flatten(now) is not { } b) return ["the whole file (not YAML flatnet reads)"];
         var paths = a.Keys.Union(b.Keys).Where(p => a.GetValueOrDefault(p) != b.GetValueOrDefault(p));
         return paths.Select(p => Sections.FirstOrDefault(s => p == s.Prefix || p.StartsWith(s.Prefix + ".", StringComparison.Ordinal) || p.StartsWith(s.Prefix + "[", StringComparison.Ordinal)).Name
                                  ?? p.Split('.', '[')[0])
             .Distinct().ToList();
     }
 
-    /// <summary>Every scalar of a YAML document by its path (tun.unsafe_routes[0].route); a text that does not parse is one value.</summary>
-    private static Dictionary<string, string> Flatten(byte[] yaml)
+    /// <summary>Every scalar of a YAML document by its path (tun.unsafe_routes[0].route); null for a text that is no such document.</summary>
+    private static Dictionary<string, string>? Flatten(byte[] yaml)
     {
-        var text = Encoding.UTF8.GetString(yaml);
+        var root = InventoryProblems.Parse(Encoding.UTF8.GetString(yaml));
+        if (root is null or YamlScalarNode) return null;
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
-        var root = InventoryProblems.Parse(text);
-        if (root is null or YamlScalarNode) values[""] = text;
-        else YamlPaths.Each(root, (path, _, value) => { if (value is YamlScalarNode) values[path] = value.ToString(); });
+        YamlPaths.Each(root, (path, _, value) => { if (value is YamlScalarNode) values[path] = value.ToString(); });
         return values;
     }
 

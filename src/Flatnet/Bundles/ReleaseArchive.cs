@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flatnet.Addressing;
 using Flatnet.Rendering;
-using Flatnet.Files;
 
 namespace Flatnet.Bundles;
 
@@ -69,43 +68,6 @@ public static partial class ReleaseArchive
         return lines.Count == 0 ? ["- no inventory changes"] : lines;
     }
 
-    public static IReadOnlyDictionary<string, string>? ReadSnapshot(string releaseZip)
-    {
-        var moveIt = $"move it out of {Workspace.Relative(Path.GetDirectoryName(releaseZip)!)} (flatnet never deletes a release), then run this again";
-        if (InputFiles.NotRegular(releaseZip) is { } why)
-            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is {why}, so the changes since it cannot be read", moveIt);
-        ZipArchive zip;
-        try
-        {
-            zip = ZipFile.OpenRead(releaseZip);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new FlatnetException($"{Workspace.Relative(releaseZip)} is not a release zip ({e.Message}), so the changes since it cannot be read", moveIt);
-        }
-        using var _ = zip;
-        var entry = zip.GetEntry("inventory.json");
-        if (entry is null) return null;
-        // The whole snapshot is a few KiB; a bomb is cut at the state limit, and what is not flatnet's snapshot is named.
-        using var stream = entry.Open();
-        using var bounded = new MemoryStream();
-        var buffer = new byte[81920];
-        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
-        {
-            if (bounded.Length + n > InputFiles.StateLimit)
-                throw new FlatnetException($"{Workspace.Relative(releaseZip)}: its inventory.json inflates past {InputFiles.StateLimit / 1024} KiB: not a release of flatnet's, so the changes since it cannot be read", moveIt);
-            bounded.Write(buffer, 0, n);
-        }
-        try
-        {
-            return JsonSerializer.Deserialize<Dictionary<string, string>>(bounded.ToArray());
-        }
-        catch (JsonException)
-        {
-            throw new FlatnetException($"{Workspace.Relative(releaseZip)}: its inventory.json is not the inventory snapshot a release of flatnet's holds, so the changes since it cannot be read", moveIt);
-        }
-    }
-
     /// <summary>The release just before <paramref name="version"/> in version order (<see cref="CompareVersions"/>).</summary>
     /// <param name="version">the release whose predecessor is asked; null: the newest release there is.</param>
     public static string? Previous(string folder, string? version)
@@ -154,13 +116,14 @@ public static partial class ReleaseArchive
         return order != 0 ? order : string.CompareOrdinal(a, b);
     }
 
+    /// <param name="since">the release the changelog is against, named with its SHA-256 (null: the first release).</param>
     public static byte[] Build(string version, IReadOnlyList<(string Host, byte[] Zip)> bundles, SortedDictionary<string, string> snapshot,
-        IReadOnlyList<string> changelog, string flatnetVersion, bool containsKeys)
+        IReadOnlyList<string> changelog, string flatnetVersion, bool containsKeys, ReleaseZip? since = null)
     {
         var files = bundles.Select(b => new RenderedFile($"bundles/{b.Host}.zip", b.Zip, containsKeys ? RenderedFile.Secret : RenderedFile.Regular)).ToList();
         var json = new JsonSerializerOptions { WriteIndented = true };
         files.Add(Text("inventory.json", JsonSerializer.Serialize(snapshot, json) + "\n"));
-        files.Add(Text("CHANGELOG.md", $"# flatnet {version}\n\nInventory changes since the previous release:\n\n{string.Join("\n", changelog)}\n"));
+        files.Add(Text("CHANGELOG.md", $"# flatnet {version}\n\nInventory changes since {(since is null ? "the previous release" : $"{since.Version} ({System.IO.Path.GetFileName(since.Path)}, SHA-256 {since.Sha256})")}:\n\n{string.Join("\n", changelog)}\n"));
         files.Add(Text("release.json", JsonSerializer.Serialize(new
         {
             version,

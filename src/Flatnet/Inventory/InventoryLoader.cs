@@ -90,7 +90,7 @@ public static partial class InventoryLoader
                 "a host's file is a few lines; compare with the examples in hosts/"));
             return null;
         }
-        if (Unsafe(text) is { } refused)
+        if (YamlSafety.Unsafe(text) is { } refused)
         {
             problems.AddRaw(FlatnetException.Format(Workspace.Relative(file), refused.Line, null, refused.Problem, refused.Fix));
             return null;
@@ -136,37 +136,6 @@ public static partial class InventoryLoader
     private static (string Problem, string Fix)? Unreadable(string file) =>
         TempFolders.IsLink(file) ? ("a link, not a file of the inventory's own: it is not read", "put the file itself in the inventory folder")
         : InputFiles.NotRegular(file) is { } why ? ($"{why}: it is not read", "put the host's file itself in the inventory folder") : null;
-
-    /// <summary>An inventory file nests a few levels: deeper, the deserializer's recursion ends the process (a stack overflow).</summary>
-    public const int MaxDepth = 32;
-
-    /// <summary>
-    /// The first thing in <paramref name="text"/> no inventory file has and that would cost without end, read as YAML
-    /// events before anything is built from them: an alias (*name, "billion laughs"), or nesting deeper than
-    /// <see cref="MaxDepth"/>. Null when there is none (a text that does not parse has none here: the parse says why).
-    /// </summary>
-    private static (int Line, string Problem, string Fix)? Unsafe(string text)
-    {
-        try
-        {
-            var parser = new YamlDotNet.Core.Parser(new StringReader(text));
-            var depth = 0;
-            while (parser.MoveNext())
-                switch (parser.Current)
-                {
-                    case YamlDotNet.Core.Events.AnchorAlias alias:
-                        return ((int)alias.Start.Line, "a YAML alias (*name): flatnet's inventory takes none",
-                            "write the value out where the alias is (an alias can make a file of a few lines expand without end)");
-                    case YamlDotNet.Core.Events.NodeEvent and (YamlDotNet.Core.Events.MappingStart or YamlDotNet.Core.Events.SequenceStart) when ++depth > MaxDepth:
-                        return ((int)parser.Current.Start.Line, $"nested deeper than any inventory file ({MaxDepth} levels at most)", "compare with the examples in hosts/");
-                    case YamlDotNet.Core.Events.MappingEnd or YamlDotNet.Core.Events.SequenceEnd:
-                        depth--;
-                        break;
-                }
-        }
-        catch (Exception e) when (e is YamlException or InvalidOperationException) { } // the parse below says why
-        return null;
-    }
 
     /// <summary>What the YAML parser objects to, in words a user can act on: never a .NET type name.</summary>
     /// <summary>Every key of a mapping that its document type does not have, with its line, down through nested mappings and lists.</summary>

@@ -36,9 +36,13 @@ public sealed class InventoryProblems
         _lines[file] = lines;
     }
 
-    /// <summary>A YAML text's document, or null when it does not parse (the deserializer reports why, with its line).</summary>
+    /// <summary>
+    /// A YAML text's document, or null when it does not parse (the deserializer reports why, with its line) or holds
+    /// what would cost without end (<see cref="YamlSafety.Unsafe"/>: an alias, nesting past any inventory's).
+    /// </summary>
     public static YamlNode? Parse(string yaml)
     {
+        if (YamlSafety.Unsafe(yaml) is not null) return null;
         try
         {
             var stream = new YamlStream();

@@ -20,8 +20,13 @@ public static class InventoryWriter
         .Build();
 
     /// <summary>network.yaml of an inventory folder, as its document (to derive another inventory from it).</summary>
-    public static NetworkDocument ReadNetwork(string inventoryDirectory) =>
-        Reader.Deserialize<NetworkDocument>(File.ReadAllText(Path.Combine(inventoryDirectory, InventoryLoader.NetworkFileName)));
+    public static NetworkDocument ReadNetwork(string inventoryDirectory)
+    {
+        var path = Path.Combine(inventoryDirectory, InventoryLoader.NetworkFileName);
+        var text = Files.InputFiles.ReadAllText(path, InventoryLoader.MaxFileBytes, "network.yaml");
+        if (YamlSafety.Unsafe(text) is { } refused) throw new FlatnetException(refused.Problem, refused.Fix, file: Workspace.Relative(path), line: refused.Line);
+        return Reader.Deserialize<NetworkDocument>(text);
+    }
 
     public static void WriteNetwork(string inventoryDirectory, NetworkDocument network, string comment) =>
         Write(Path.Combine(inventoryDirectory, InventoryLoader.NetworkFileName), network, comment);

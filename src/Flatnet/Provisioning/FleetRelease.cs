@@ -36,10 +36,10 @@ public static class FleetRelease
                              "those hosts; it is written owner-only: hand it only to the people who install them, over a channel you trust, and never publish it");
         var folder = context.Workspace.ReleasesDirectory;
         var path = Path.Combine(folder, $"flatnet-{version}.zip");
-        var previous = ReleaseArchive.Previous(folder, version);
+        using var previous = Previous(folder, version);
         var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet());
-        var changelog = ReleaseArchive.Changelog(previous is null ? null : ReleaseArchive.ReadSnapshot(previous), snapshot);
-        var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0);
+        var changelog = ReleaseArchive.Changelog(previous?.Snapshot, snapshot);
+        var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0, previous);
         if (File.Exists(path))
         {
             if (InputFiles.ReadAllBytes(path, InputFiles.ZipLimit, "the release").AsSpan().SequenceEqual(zip))
@@ -56,8 +56,24 @@ public static class FleetRelease
         if (pending.Count > 0)
             context.Log.Info(TextWidth.Wrap($"release {version}: not in it yet: {string.Join(", ", pending.Select(r => r.Host))} (pending, as PackageAll said above)", "  "));
         context.Log.Info($"release {version}: {Workspace.Relative(path)}, {hosts.Count} bundle(s)" +
-                         (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous)}:") + "\n" + string.Join("\n", changelog));
+                         (previous is null ? "" : $", changes since {System.IO.Path.GetFileNameWithoutExtension(previous.Path)}:") + "\n" + string.Join("\n", changelog));
         return new ReleaseOutcome(path, true, changelog);
+    }
+
+    /// <summary>
+    /// The release before <paramref name="version"/>, checked against itself (<see cref="ReleaseZip"/>) and against its
+    /// name: what is not a release of flatnet's never writes this one's changelog.
+    /// </summary>
+    private static ReleaseZip? Previous(string folder, string version)
+    {
+        if (ReleaseArchive.Previous(folder, version) is not { } path) return null;
+        var shown = Workspace.Relative(path);
+        FlatnetException NotOurs(string why) => new($"{shown} is not a release of flatnet's ({why}), so the changes since it cannot be read",
+            $"move it out of {Workspace.Relative(folder)} (flatnet never deletes a release), then run this again");
+        var release = ReleaseZip.Open(path, NotOurs);
+        if (release.Version == System.IO.Path.GetFileNameWithoutExtension(path)["flatnet-".Length..]) return release;
+        release.Dispose();
+        throw NotOurs($"its release.json says {release.Version}");
     }
 
     /// <summary>The bundle zip of <paramref name="packed"/>'s host, read once; refused unless it is the zip PackageAll checked.</summary>

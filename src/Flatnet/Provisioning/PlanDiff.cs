@@ -5,7 +5,6 @@ using Flatnet.Bundles;
 using Flatnet.Inventory;
 using Flatnet.Output;
 using Flatnet.Processes;
-using Flatnet.Files;
 using Flatnet.Tools;
 
 namespace Flatnet.Provisioning;
@@ -58,23 +57,23 @@ public static class PlanDiff
     private static IReadOnlyList<HostView> FromRelease(FlatnetContext context, string release)
     {
         var views = new List<HostView>();
-        using var zip = OpenZip(release);
         var shown = Workspace.Relative(Path.GetFullPath(release));
         UsageError NotOurs(string what) => new($"{shown}: {what}: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+        using var zip = ReleaseZip.Open(release, NotOurs);
         var budget = new InflateBudget(MaxReleaseBytes);
         // A read-only run keeps its scratch in the system's temporary folder (owner-only): artifacts/.tmp is swept by
         // whichever writing run holds the lock.
         var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
         try
         {
-            foreach (var entry in zip.Entries.Where(e => e.FullName.StartsWith("bundles/", StringComparison.Ordinal) && e.FullName.EndsWith(".zip", StringComparison.Ordinal)))
+            foreach (var (host, entry) in zip.Bundles)
             {
-                var host = Path.GetFileNameWithoutExtension(entry.Name);
                 ZipArchive inner;
                 try { inner = new ZipArchive(new MemoryStream(Read(entry, budget)), ZipArchiveMode.Read); }
-                catch (InvalidDataException) { throw NotOurs($"{Terminal.OneLine(entry.FullName)} is not a zip"); }
+                catch (InvalidDataException) { throw NotOurs($"{entry.FullName} is not a zip"); }
                 using (inner)
                 {
+                    if (inner.Entries.Count > MaxBundleEntries) throw NotOurs($"{entry.FullName} has {inner.Entries.Count} entries (a bundle has a few dozen)");
                     var entries = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal)).ToList();
                     if (entries.GroupBy(e => e.FullName).FirstOrDefault(g => g.Count() > 1) is { } twice)
                         throw NotOurs($"{Terminal.OneLine(entry.FullName)} holds {Terminal.OneLine(twice.Key)} twice");
@@ -178,6 +177,9 @@ public static class PlanDiff
 
     private static string Md(string text) => Terminal.Clean(text).Replace("|", "\\|").Replace("<", "&lt;").Replace("\n", " ");
 
+    /// <summary>A bundle holds a few dozen files (Nebula's Windows release included).</summary>
+    private const int MaxBundleEntries = 1_000;
+
     /// <summary>A bundle's file is a few KiB (a config of a thousand peers, a few hundred): what inflates past this is no release of flatnet's.</summary>
     private const int MaxEntryBytes = 16 * 1024 * 1024;
 
@@ -208,19 +210,5 @@ public static class PlanDiff
             copy.Write(buffer, 0, n);
         }
         return copy.ToArray();
-    }
-
-    private static ZipArchive OpenZip(string path)
-    {
-        if (InputFiles.NotRegular(path) is { } why)
-            throw new UsageError($"{Workspace.Relative(path)} is {why}: it is not read", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-        try
-        {
-            return ZipFile.OpenRead(path);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new UsageError($"{Workspace.Relative(path)} is not a release zip ({e.Message})", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-        }
     }
 }

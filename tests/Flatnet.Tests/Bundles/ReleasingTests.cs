@@ -115,8 +115,35 @@ public class ReleasingTests
         using (var w = new StreamWriter(zip.CreateEntry("inventory.json").Open()))
             w.Write("{\"a\": 1}");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.0", includeKeys: true))!;
-        Assert.That(e.Message, Does.Contain("flatnet-0.9.0.zip: its inventory.json is not the inventory snapshot a release of flatnet's holds").And.Contain("fix: move it out of"));
+        Assert.That(e.Message, Does.Contain("flatnet-0.9.0.zip is not a release of flatnet's (it has no release.json)").And.Contain("fix: move it out of"));
         Assert.That(e.Message, Does.Not.Contain("System."));
+    }
+
+    /// <summary>
+    /// A zip named flatnet-1.0.1.zip holding only an inventory.json that listed a new host made a later release's
+    /// changelog say "no inventory changes" (battery 16). The release before is believed only once it is checked
+    /// against itself and its name, and the changelog names it with its SHA-256.
+    /// </summary>
+    [TestCase("a snapshot alone", "it has no release.json")]
+    [TestCase("another version", "its release.json says 1.0.0")]
+    [TestCase("control characters", "its inventory.json holds what no inventory snapshot of flatnet's has")]
+    public void OnlyAReleaseCheckedAgainstItselfWritesTheNextOnesChangelog(string flaw, string said)
+    {
+        using var ws = new TestWorkspace();
+        var first = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var forged = Path.Combine(ws.Workspace.ReleasesDirectory, "flatnet-1.0.1.zip");
+        if (flaw == "another version") File.Copy(first.Path, forged);
+        else CraftedRelease.Write(forged, new Dictionary<string, byte[]>(), version: "1.0.1",
+            inventoryJson: flaw == "control characters" ? "{\"host h9\\u001b]0;x\\u0007\": \"x\\ny\"}" : "{}",
+            withReleaseJson: flaw != "a snapshot alone");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.2", includeKeys: true))!;
+        Assert.That(e.Message, Does.Contain($"flatnet-1.0.1.zip is not a release of flatnet's ({said}"));
+        Assert.That(File.Exists(Path.Combine(ws.Workspace.ReleasesDirectory, "flatnet-1.0.2.zip")), Is.False);
+
+        File.Delete(forged);
+        var second = ws.ControlPlane().Release("1.0.2", includeKeys: true);
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(first.Path)));
+        Assert.That(Entry(second.Path, "CHANGELOG.md"), Does.Contain($"Inventory changes since 1.0.0 (flatnet-1.0.0.zip, SHA-256 {sha}):"));
     }
 
     /// <summary>The changelog and inventory.json listed pc-10 before pc-2, the one place left in ordinal order (the first-hour walk).</summary>
