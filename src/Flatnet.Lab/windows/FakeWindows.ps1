@@ -442,7 +442,7 @@ function global:icacls.exe {
     $global:FakeWindows.Changes.Add("icacls.exe $($args -join ' ')")
     $global:LASTEXITCODE = $global:FakeWindows.IcaclsExit
     if ($global:LASTEXITCODE -ne 0) { 'No mapping between account names and security IDs was done.'; return }
-    $path = [IO.Path]::GetFullPath("$($args[0])")
+    $path = Resolve-FakePath "$($args[0])"
     $tree = $args -contains '/T'
     $targets = @($path) + @(if ($tree) { @($global:FakeWindows.Acls.Keys) + @(Get-ChildItem -Recurse -Force -LiteralPath $path -ErrorAction SilentlyContinue | ForEach-Object { $_.FullName }) | Where-Object { $_.StartsWith($path + [IO.Path]::DirectorySeparatorChar) } | Select-Object -Unique })
     for ($i = 1; $i -lt $args.Count; $i++) {
@@ -477,7 +477,7 @@ function global:New-Object {
         return $security
     }
     if ($type -eq 'IO.DirectoryInfo') {
-        $info = [pscustomobject]@{ FullName = [IO.Path]::GetFullPath("$($args[1])") }
+        $info = [pscustomobject]@{ FullName = Resolve-FakePath "$($args[1])" }
         $info | Add-Member -MemberType ScriptMethod -Name Create -Value { param($security) New-FakeProtectedFolder $this.FullName $security.Sddl }
         return $info
     }
@@ -504,6 +504,10 @@ function global:New-FakeProtectedFolder([string]$Path, [string]$Sddl) {
     }
 }
 
+# A path as PowerShell's file system provider takes it: the lab writes Windows paths with backslashes, which .NET on
+# Linux would take as part of a name; the key every fake ACL is kept under.
+function global:Resolve-FakePath([string]$Path) { [IO.Path]::GetFullPath($Path.Replace('\', '/')) }
+
 # A path's own ACL entry, made (empty, inheriting, owned by Administrators) when it has none yet.
 function global:Get-OwnFakeAcl([string]$Path) {
     if (-not $global:FakeWindows.Acls.ContainsKey($Path)) { $global:FakeWindows.Acls[$Path] = @{ Protected = $false; Aces = [ordered]@{}; Owner = 'S-1-5-32-544' } }
@@ -514,7 +518,7 @@ function global:Get-OwnFakeAcl([string]$Path) {
 # inherits from its nearest parent with an ACL; a folder in a drive's root inherits the root's, which grants
 # Authenticated Users Modify (C:\ and typical data volumes).
 function global:Get-FakeAcl([string]$Path) {
-    $full = [IO.Path]::GetFullPath($Path)
+    $full = Resolve-FakePath $Path
     $own = if ($global:FakeWindows.Acls.ContainsKey($full)) { $global:FakeWindows.Acls[$full] } else { $null }
     $inherited = [ordered]@{}
     if (-not $own -or -not $own.Protected) {

@@ -48,6 +48,6 @@ public class FirstHourTests
         // A release zip that is not one (a clone's, a half copy) is named, with what to do, never a raw zip error.
         File.WriteAllText(Path.Combine(Path.GetDirectoryName(release.Path)!, "flatnet-2.0.0.zip"), "not a zip");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("2.0.1"))!;
-        Assert.That(e.Message, Does.Contain("flatnet-2.0.0.zip is not a release zip").And.Contain("move it out of"));
+        Assert.That(e.Message, Does.Contain("flatnet-2.0.0.zip is not a release of flatnet's (it is not a zip)").And.Contain("move it out of"));
     }
 }
