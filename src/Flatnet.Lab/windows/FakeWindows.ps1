@@ -66,6 +66,7 @@ function global:Reset-FakeWindows {
         # Explicit ACLs (path -> ACEs) set by icacls; a path without one inherits from its parent, and a folder in a
         # drive's root from the root's, which grants Authenticated Users Modify (C:\ and typical data volumes).
         Acls              = @{}
+        BeforeIcacls      = $null    # a script block run once, just before the next icacls.exe (another account's move)
         # OpenSSH Server, a Windows capability: absent on a fresh PC. Installing it registers sshd (stopped) and the
         # firewall rule OpenSSH-Server-In-TCP for every profile; sshd's first start makes its host keys.
         SshCapability     = 'NotPresent'
@@ -439,6 +440,8 @@ function global:nssm.exe {
 # SID's entries out; /setowner sets the owner (who keeps WRITE_DAC whatever the ACL says); /reset replaces a path's
 # ACL with what it inherits; /T does so for everything below too. A path's own ACL is @{ Protected; Aces; Owner }.
 function global:icacls.exe {
+    # Another account acting while flatnet works (a test's hook, run once, before the first icacls takes effect).
+    if ($global:FakeWindows.BeforeIcacls) { $hook = $global:FakeWindows.BeforeIcacls; $global:FakeWindows.BeforeIcacls = $null; & $hook }
     $global:FakeWindows.Changes.Add("icacls.exe $($args -join ' ')")
     $global:LASTEXITCODE = $global:FakeWindows.IcaclsExit
     if ($global:LASTEXITCODE -ne 0) { 'No mapping between account names and security IDs was done.'; return }

@@ -290,6 +290,22 @@ Describe 'install.ps1' {
         @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe*' }) | Should -BeNullOrEmpty
     }
 
+    # Battery 16: a root an administrator made by hand inherits C:\'s ACL; until flatnet locks it another account may
+    # still make a key in it, which the reset below would make Administrators' and keep.
+    It 'refuses what another account made in the root while it was being locked, and resets none of it' {
+        $site = New-Site $BundleDir
+        $root = $site.Root
+        $key = Join-Path $root 'config/nebula/host.key'
+        $FakeWindows.BeforeIcacls = {
+            New-Item -ItemType Directory -Force -Path (Split-Path -Parent $key) | Out-Null
+            Set-Content -Path $key -Value 'a key eve chose'
+            $FakeWindows.Acls[$key] = @{ Protected = $false; Owner = 'S-1-5-21-1-2-3-eve'; Aces = [ordered]@{} }
+        }.GetNewClosure()
+        { Invoke-Install $site } | Should -Throw "*another account made this in the install root while the root was being locked: $key (owner S-1-5-21-1-2-3-eve)*"
+        (Get-FakeAcl $key).Owner | Should -Be 'S-1-5-21-1-2-3-eve'
+        @($FakeWindows.Changes | Where-Object { $_ -like 'icacls.exe * /reset *' }) | Should -BeNullOrEmpty
+    }
+
     It 'asks Windows to restart the service when it stops with an error, not only when it crashes (failureflag)' {
         $site = New-Site $BundleDir
         Invoke-Install $site | Out-Null

@@ -301,13 +301,11 @@ function Protect-InstallRoot {
     # A root, or anything in it, that another account made is never taken over: that account could have left a key
     # flatnet would keep, a link, or a handle opened before any ACL change, which keeps its access (learn.microsoft.com
     # IRP_MJ_CREATE: rights are checked when a handle is opened). Refused, every such entry named, nothing changed.
-    $foreign = @(Get-ForeignOwned $Root)
-    if ($foreign.Count -gt 0) {
-        Stop-Install ("another account made $(if ($foreign.Count -eq 1) { 'this' } else { "these $($foreign.Count)" }) in the install root: $(($foreign | Select-Object -First 3) -join '; ')" +
-            "$(if ($foreign.Count -gt 3) { ' and more' }); flatnet takes over nothing another account made (a key, a link or an open handle of theirs would stay theirs). " +
-            "Move $Root away (or delete what is named) as an administrator, then run this again")
-    }
+    Stop-IfForeignOwned ''
     Set-ExactAcl $Root ($AdminsAndSystem + '*S-1-5-32-545:(OI)(CI)RX')
+    # Until that moment another account could still write here: what it made in between is refused too, before
+    # anything below is reset (which would make it Administrators').
+    Stop-IfForeignOwned ' while the root was being locked'
     # Another account could write here until now, and any account may make a junction (mklink /J, no privilege):
     # each link below goes, itself, before icacls /T, a copy or a delete would work through it (docs/windows-contract.md).
     Remove-LinksBelow $Root
@@ -317,6 +315,14 @@ function Protect-InstallRoot {
         foreach ($below in @(Get-ChildItem -Force -LiteralPath $child.FullName)) { Reset-ToInherit $below.FullName }
     }
     Write-Output "secured: $Root ($was); now Administrators and SYSTEM only, users read"
+}
+
+function Stop-IfForeignOwned([string]$When) {
+    $foreign = @(Get-ForeignOwned $Root)
+    if ($foreign.Count -eq 0) { return }
+    Stop-Install ("another account made $(if ($foreign.Count -eq 1) { 'this' } else { "these $($foreign.Count)" }) in the install root${When}: $(($foreign | Select-Object -First 3) -join '; ')" +
+        "$(if ($foreign.Count -gt 3) { ' and more' }); flatnet takes over nothing another account made (a key, a link or an open handle of theirs would stay theirs). " +
+        "Move $Root away (or delete what is named) as an administrator, then run this again")
 }
 
 # The root and every entry below it (never through a link) whose owner is not Administrators or SYSTEM, as
