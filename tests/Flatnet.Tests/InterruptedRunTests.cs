@@ -5,6 +5,7 @@ namespace Flatnet.Tests;
 /// only what the next run sweeps: no staging or temporary file anywhere, and no file others may read that holds a key.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(8)]
 public class InterruptedRunTests
 {
     /// <summary>Files under <paramref name="root"/> (and flatnet's scratch in the system's temp folder) a run leaves only when stopped.</summary>

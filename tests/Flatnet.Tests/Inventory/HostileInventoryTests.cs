@@ -9,6 +9,7 @@ namespace Flatnet.Tests;
 /// exactly as the benign inventory renders it.
 /// </summary>
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(6)]
 public class HostileInventoryTests
 {
     private static readonly string[] Hostile =

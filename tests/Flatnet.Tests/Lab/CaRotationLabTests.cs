@@ -11,6 +11,7 @@ namespace Flatnet.Tests;
 /// </summary>
 [Category("Lab")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(2)]
 public class CaRotationLabTests
 {
     /// <summary>Pings a rotation may lose: a few per restart of the two daemons on the pinged path (README: Rotating the CA).</summary>

@@ -9,6 +9,7 @@ namespace Flatnet.Tests;
 /// </summary>
 [Category("Lab")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(10)]
 public class ManagedLighthouseLabTests
 {
     [Test]

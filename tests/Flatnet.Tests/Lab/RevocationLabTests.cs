@@ -11,6 +11,7 @@ namespace Flatnet.Tests;
 /// </summary>
 [Category("Lab")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(1)]
 public class RevocationLabTests
 {
     [Test]

@@ -1,7 +1,7 @@
 using Flatnet.Lab;
 using Flatnet.Pki;
 
-namespace Flatnet.Tests.Lab;
+namespace Flatnet.Tests;
 
 /// <summary>
 /// The three-host AddHost lab on the Nebula releases users really run, each fetched from Debian's archive:
@@ -9,6 +9,7 @@ namespace Flatnet.Tests.Lab;
 /// </summary>
 [Category("Lab")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(4)]
 public class VersionMatrixLabTests
 {
     [TestCase("1.11.0", null, 2, TestName = "Lab_1_11_0_everywhere_with_a_v2_ca")]

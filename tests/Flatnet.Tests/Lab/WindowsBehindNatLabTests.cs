@@ -10,6 +10,7 @@ namespace Flatnet.Tests;
 [Category("Lab")]
 [Category("Windows")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+[StartsEarly(9)]
 public class WindowsBehindNatLabTests
 {
     /// <summary>

@@ -12,8 +12,8 @@ namespace Flatnet.Tests;
 /// </summary>
 [Category("Lab")]
 [Category("Windows")]
-// Every command on the stand-in starts a PowerShell: it runs alone, not beside the other labs.
-[NonParallelizable]
+// Every command on the stand-in starts a PowerShell: it starts early, not last and alone (it was the run's serial tail).
+[StartsEarly(4)]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class WindowsStandInLabTests
 {
