@@ -206,4 +206,28 @@ public class SafeFilesTests
         Assert.That(File.ReadAllText(Path.Combine(target, "README.md")), Is.EqualTo("one"), "nothing moved, not even the files before the link");
         Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing written through it");
     }
+
+    /// <summary>
+    /// Battery 17: artifacts/.tmp made first by another account (mode 777) let it swap a signing folder for a link, and
+    /// root's nebula-cert wrote the host's key into that account's folder. A folder flatnet finds where it keeps scratch
+    /// or secrets is used only when it is this account's alone.
+    /// </summary>
+    [Test]
+    public void AScratchFolderAnotherAccountMadeOrMayWriteIsRefusedAndNothingIsSignedThroughIt()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-b"); // artifacts/ is flatnet's
+        var tmp = Path.Combine(ws.Root, "artifacts", ".tmp");
+        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        Directory.CreateDirectory(tmp);
+        File.SetUnixFileMode(tmp, (UnixFileMode)0b111_111_111);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a"))!;
+        Assert.That(e.Message, Does.Contain("artifacts/.tmp: others may write into it (mode 777), so flatnet keeps nothing there").And.Contain("fix: remove it as its owner"));
+        Assert.That(Directory.Exists(ws.Workspace.PkiDirectory("host-a")) ? Directory.GetFiles(ws.Workspace.PkiDirectory("host-a")) : [], Is.Empty, "nothing signed");
+        if (Environment.UserName != "root") return; // another account's folder: only root can make one here
+        File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        global::Flatnet.Processes.ProcessRunner.Run("chown", ["65534", tmp]).EnsureSuccess("chown");
+        var theirs = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a"))!;
+        Assert.That(theirs.Message, Does.Contain("artifacts/.tmp: it belongs to another account"));
+    }
 }

@@ -1,4 +1,3 @@
-using Flatnet.Processes;
 
 namespace Flatnet.Files;
 
@@ -153,18 +152,13 @@ public static partial class SafeFiles
             return;
         }
         var mode = File.GetUnixFileMode(folder);
-        var foreign = Owner(folder) != CurrentUser();
+        var foreign = !OwnFolders.OwnedByThisAccount(folder);
         if (foreign || (mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
             throw new FlatnetException($"{Workspace.Relative(folder)} ({what}): " +
                                        (foreign ? "the folder belongs to another user" : $"others may write into this folder (mode {Convert.ToString((int)mode, 8)})") +
                                        ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: $"make it yours alone (chmod 700 {Workspace.Relative(folder)}), or point it at a folder of your own that only you can write (flatnet makes a missing one owner-only)");
     }
 
-    private static uint Owner(string path) => ProcessRunner.Run("stat", ["-c", "%u", path]).StdOut.Trim() is var s && uint.TryParse(s, out var u) ? u : uint.MaxValue;
-
-    private static uint CurrentUser() => uint.TryParse(ProcessRunner.Run("id", ["-u"]).StdOut.Trim(), out var u) ? u : uint.MaxValue - 1;
-
-    /// <summary>0600 for files, 0700 for folders; on Windows a protected ACL of the owner alone.</summary>
     public static void RestrictToOwner(string path)
     {
         if (OperatingSystem.IsWindows())

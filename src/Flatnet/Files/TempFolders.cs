@@ -121,7 +121,14 @@ public static partial class TempFolders
     /// <summary>A folder only its owner may enter, from the moment it exists (0700; on Windows a protected ACL of the owner alone).</summary>
     public static void CreateOwnerOnly(string path)
     {
-        if (Directory.Exists(path)) return;
+        if (Directory.Exists(path))
+        {
+            // Found, not made: kept only when it is this account's alone, as one flatnet made would be.
+            if (OwnFolders.WhyNot(path) is { } why)
+                throw new StateConflict($"{Workspace.Relative(path)}: {why}, so flatnet keeps nothing there (another account could swap what it writes for a link); nothing was written",
+                    $"remove it as its owner (rm -r {Workspace.Relative(path)}) and run this again: flatnet makes it owner-only", Workspace.Relative(path));
+            return;
+        }
         if (OperatingSystem.IsWindows()) OwnerOnlyOnWindows.CreateDirectory(path);
         else Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
     }

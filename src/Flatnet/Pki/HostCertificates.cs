@@ -92,6 +92,7 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
             throw new FlatnetException($"{host.Name}: the freshly signed certificate does not verify: {reason}",
                 fix: "check that network.yaml's ca.crt and ca.key are one CA's pair (nebula-cert print -path on the crt), then sign again with --force");
 
+        var verified = Digest.Sha256OfFile(outCrt);
         SafeFiles.RequireNoLinkOnTheWay(dir);
         TempFolders.CreateOwnerOnly(dir);
         // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.
@@ -100,6 +101,10 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         foreach (var name in new[] { "host.key", "host.pub", "ca.crt", "host.crt", "request.json" })
             if (File.Exists(Path.Combine(scratch.Path, name)))
                 File.Move(Path.Combine(scratch.Path, name), Path.Combine(dir, name), overwrite: true);
+        // What is remembered as verified is the certificate that was: the one that arrived in pki/ is checked to be it.
+        if (Digest.Sha256OfFile(Path.Combine(dir, "host.crt")) != verified)
+            throw new StateConflict($"{Workspace.Relative(Path.Combine(dir, "host.crt"))} is not the certificate just signed and verified: something else writes into {Workspace.Relative(dir)}",
+                $"stop whatever writes there, then ./build.sh --target=GenerateCert --host={host.Name} --force", Workspace.Relative(dir));
         var info = nebulaCert.Print(Path.Combine(dir, "host.crt"));
         VerifiedCertificate.Remember(dir, ca.CrtPath, info);
         return info;

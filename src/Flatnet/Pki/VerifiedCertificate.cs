@@ -1,4 +1,4 @@
-using Flatnet.Processes;
+using Flatnet.Files;
 using Flatnet.Tools;
 using System.Text.Json;
 
@@ -67,8 +67,6 @@ public static class VerifiedCertificate
     /// <summary>A memo's path; none (nothing is recalled) when the folder is not this account's alone (<see cref="Usable"/>).</summary>
     private static string? Memo(string name) => Usable(Folder) ? Path.Combine(Folder, name) : null;
 
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> OwnedByThisAccount = new();
-
     /// <summary>
     /// The memos' folder and the two above it (flatnet/, the cache root) are this account's alone: no link among them,
     /// none writable by group or others, and each owned by this account. Else a folder another account made first (a
@@ -84,14 +82,7 @@ public static class VerifiedCertificate
         if (OperatingSystem.IsWindows()) return true; // a profile folder is its user's (its ACL)
         if (!OperatingSystem.IsLinux()) return false; // stat(1) and /proc as Linux has them: elsewhere the cache is not used
         if (chain.Any(f => OperatingSystem.IsLinux() && (File.GetUnixFileMode(f) & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)) return false;
-        return OwnedByThisAccount.GetOrAdd(string.Join('\0', chain), _ =>
-        {
-            var uid = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("Uid:", StringComparison.Ordinal))
-                ?.Split('\t', StringSplitOptions.RemoveEmptyEntries) is { Length: >= 3 } u ? u[2] : null;
-            var stat = ProcessRunner.Run("stat", ["-c", "%u", "--", .. chain]);
-            return uid is not null && stat.ExitCode == 0 && stat.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries) is var owners
-                   && owners.Length == chain.Length && owners.All(o => o.Trim() == uid);
-        });
+        return OwnFolders.OwnedByThisAccount(chain);
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Pruned = new();
