@@ -27,6 +27,19 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     public string RetiredCrtPath(string fingerprint) => Beside(CrtPath, $"ca.retired-{fingerprint[..12]}.crt");
     public string RetiredKeyPath(string fingerprint) => Beside(KeyPath, $"ca.retired-{fingerprint[..12]}.key");
 
+    /// <summary>
+    /// The fingerprints of every CA this inventory has had at network.yaml's place: ca.crt, a rotation's ca.next.crt and
+    /// each ca.retired-*.crt (files nebula-cert cannot read are left out); empty when there is none.
+    /// </summary>
+    public IReadOnlySet<string> KnownFingerprints()
+    {
+        var folder = Path.GetDirectoryName(Path.GetFullPath(CrtPath))!;
+        var files = new[] { CrtPath, NextCrtPath }.Concat(Directory.Exists(folder) ? Directory.GetFiles(folder, "ca.retired-*.crt") : []);
+        return files.Where(f => File.Exists(f) && InputFiles.NotRegular(f) is null)
+            .Select(f => { try { return nebulaCert.Print(f).Fingerprint; } catch (ToolFailed) { return null; } })
+            .OfType<string>().ToHashSet();
+    }
+
     private static string Beside(string file, string name) => Path.Combine(Path.GetDirectoryName(file)!, name);
 
     /// <summary>

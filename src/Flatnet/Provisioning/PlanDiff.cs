@@ -35,8 +35,11 @@ public static class PlanDiff
                     "run ./build.sh --target=Release --release=1.0.0 once, or pass --against=RELEASE.zip or a git ref (--against=main)", "--against");
             (label, before) = (Workspace.Relative(newest), FromRelease(context, newest));
         }
-        else if (File.Exists(against))
-            (label, before) = (Workspace.Relative(Path.GetFullPath(against)), FromRelease(context, against));
+        // A release is named as one (FILE.zip): a file committed under a branch's name (origin/main) is never taken
+        // for the branch CI meant.
+        else if (against.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
+            (label, before) = File.Exists(against) ? (Workspace.Relative(Path.GetFullPath(against)), FromRelease(context, against))
+                : throw new UsageError($"there is no release at {Workspace.Relative(Path.GetFullPath(against))}", "pass a flatnet-VERSION.zip from artifacts/releases, or a git ref (--against=main)", "--against");
         else
             (label, before) = ($"git {against}", FromGit(context, against));
         var now = Rendered(context);
@@ -61,6 +64,9 @@ public static class PlanDiff
         UsageError NotOurs(string what) => new($"{shown}: {what}: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
         using var zip = ReleaseZip.Open(release, NotOurs);
         var budget = new InflateBudget(MaxReleaseBytes);
+        // Its certificates must be of a CA this inventory has had (when it has one here): a release made with another CA
+        // could say anything about the fleet.
+        var known = context.Ca.KnownFingerprints();
         // A read-only run keeps its scratch in the system's temporary folder (owner-only): artifacts/.tmp is swept by
         // whichever writing run holds the lock.
         var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
@@ -86,6 +92,8 @@ public static class PlanDiff
                         NebulaCertInfo info;
                         try { info = context.NebulaCert.Print(path); }
                         catch (ToolFailed) { throw NotOurs($"{Terminal.OneLine(host)}'s host.crt is not a certificate nebula-cert can read"); }
+                        if (known.Count > 0 && !known.Contains(info.Issuer))
+                            throw NotOurs($"{host}'s certificate was signed by a CA this inventory has never had ({info.Issuer[..Math.Min(16, info.Issuer.Length)]}…)");
                         certificate = new CertificateView(info.Groups, info.Ips, info.Subnets);
                     }
                     string? nebula = null;

@@ -132,6 +132,7 @@ public class PlanDiffTests
     [TestCase("another hash", "bundles/host-a.zip is not the bundle release.json lists (its SHA-256 differs)")]
     [TestCase("unlisted", "it holds bundles/host-b.zip, which release.json does not list")]
     [TestCase("many entries", "bundles/host-a.zip has 1001 entries (a bundle has a few dozen)")]
+    [TestCase("too many in all", "it declares more entries than a release has (10000 at most)")]
     public void ABaselineIsAReleaseOnlyWhenItIsCheckedAgainstItself(string flaw, string said)
     {
         using var ws = new TestWorkspace();
@@ -147,6 +148,7 @@ public class PlanDiffTests
             {
                 if (flaw == "a host twice") using (var s = zip.CreateEntry("bundles/a/host-a.zip").Open()) s.Write(bundle);
                 if (flaw == "unlisted") using (var s = zip.CreateEntry("bundles/host-b.zip").Open()) s.Write(bundle);
+                if (flaw == "too many in all") for (var i = 0; i < 10_000; i++) zip.CreateEntry($"x{i}");
             });
         var e = Assert.Throws<UsageError>(() => Diff(ws, path))!;
         Assert.That(e.Message, Does.Contain($"odd.zip: {said}: not a release of flatnet's"));
@@ -164,5 +166,29 @@ public class PlanDiffTests
             new Dictionary<string, byte[]> { ["host-a"] = CraftedRelease.Bundle(inner => Entry(inner, "config.yaml", laughs)) });
         var diff = Diff(ws, path);
         Assert.That(diff.Hosts.Single(h => h.Host == "host-a").Changes, Has.Some.EqualTo("config: the whole file (not YAML flatnet reads) changed"));
+    }
+
+    /// <summary>
+    /// Battery 17: a pull request that commits a self-consistent release zip under the path origin/main, made with a CA of
+    /// its own, had CI's `Plan --diff --against=origin/main` say "no host changes" for a firewall opened to everything.
+    /// A release is named as one (FILE.zip), and its certificates must be of a CA this inventory has had.
+    /// </summary>
+    [Test]
+    public void AFileNamedLikeABranchIsNeverTheBaselineAndAReleaseOfAnotherCaIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-b"); // this inventory's CA
+        var planted = Path.Combine(ws.Root, "origin-main");
+        File.Copy(Release(ws, "planted.zip", inner => Entry(inner, "config.yaml", "pki: {}\n")), planted);
+        Assert.That(Assert.Throws<UsageError>(() => Diff(ws, planted))!.Message, Does.StartWith("--against: ").And.Contain("git"), "taken as a git ref, never as the file");
+        Assert.That(Assert.Throws<UsageError>(() => Diff(ws, Path.Combine(ws.Root, "none.zip")))!.Message, Does.Contain("there is no release at"));
+
+        var cert = TestWorkspace.Nebula("1.11.0", "nebula-cert");
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
+        void Run(params string[] args) => global::Flatnet.Processes.ProcessRunner.Run(cert, args, other).EnsureSuccess("nebula-cert " + args[0]);
+        Run("ca", "-name", "someone else", "-version", "1", "-out-crt", "ca.crt", "-out-key", "ca.key");
+        Run("sign", "-name", "host-a", "-ip", "10.100.1.1/16", "-ca-crt", "ca.crt", "-ca-key", "ca.key", "-out-crt", "host.crt", "-out-key", "host.key");
+        var foreign = Release(ws, "foreign.zip", inner => { Entry(inner, "config.yaml", "pki: {}\n"); Entry(inner, "host.crt", File.ReadAllText(Path.Combine(other, "host.crt"))); });
+        Assert.That(Assert.Throws<UsageError>(() => Diff(ws, foreign))!.Message, Does.Contain("foreign.zip: host-a's certificate was signed by a CA this inventory has never had"));
     }
 }
