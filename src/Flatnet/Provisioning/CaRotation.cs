@@ -16,7 +16,7 @@ namespace Flatnet.Provisioning;
 /// What flatnet cannot deploy (a lighthouse it does not manage, a host with deploy.transport none) gets printed
 /// steps, and the rotation waits after phases 2 and 3 until a person says they are done (--manual-steps-done).
 /// </summary>
-public static class CaRotation
+public static partial class CaRotation
 {
     /// <param name="manualStepsDone">the steps the last run printed for a person are done; the rotation goes on.</param>
     /// <param name="startNew">begin another rotation after a finished one (a finished rotation is otherwise left alone).</param>
@@ -28,7 +28,7 @@ public static class CaRotation
     private const string Rerun = "./build.sh --target=RotateCa";
 
     /// <summary>One run of the rotation: what it does with the context it was given.</summary>
-    private sealed class Rotation(FlatnetContext context)
+    private sealed partial class Rotation(FlatnetContext context)
     {
         private IReporter Log => context.Log;
         private string Inventory => context.Workspace.InventoryDirectory;
@@ -61,35 +61,6 @@ public static class CaRotation
                          ? $"The old CA is kept at {Workspace.Relative(retired)} and {Workspace.Relative(ca.RetiredKeyPath(state.OldFingerprint))}: flatnet does not delete it; do so once nothing needs it."
                          : "The old CA's files are no longer beside it."));
             return state;
-        }
-
-        /// <summary>
-        /// The record is believed only as far as the files on disk agree with it: a finished rotation's ca.crt is its new
-        /// CA; before phase 3 moves them, ca.crt is the old one and ca.next.crt the new; from then on ca.crt is the new one.
-        /// </summary>
-        private void FilesMatch(CaRotationState state)
-        {
-            var ca = context.Ca;
-            string? Print(string path) => File.Exists(path) ? context.NebulaCert.Print(path).Fingerprint : null;
-            var current = Print(ca.CrtPath);
-            var next = Print(ca.NextCrtPath);
-            var (ok, says) = state switch
-            {
-                { Finished: { } when } => (current == state.NewFingerprint, $"says the CA was replaced by {state.NewFingerprint[..16]}… on {when:yyyy-MM-dd}"),
-                { Phase: 2 } => (current == state.OldFingerprint && next == state.NewFingerprint,
-                    $"says phase 2 of 4 is under way, from {state.OldFingerprint[..16]}… to {state.NewFingerprint[..16]}…"),
-                // Phase 3 moves the CA files one by one (MoveNewCaInPlace): a run stopped between two moves left ca.crt
-                // already retired and the new CA still at ca.next.crt, which the next run finishes.
-                { Phase: 3 } => (current == state.NewFingerprint || next == state.NewFingerprint && (current == state.OldFingerprint ||
-                                 current is null && Print(ca.RetiredCrtPath(state.OldFingerprint)) == state.OldFingerprint),
-                    $"says phase 3 of 4 is under way, to {state.NewFingerprint[..16]}…"),
-                _ => (current == state.NewFingerprint, $"says phase 4 of 4 is under way, with {state.NewFingerprint[..16]}… signing"),
-            };
-            if (ok) return;
-            throw new StateConflict($"{CaRotationState.FileName} {says}, but {Workspace.Relative(ca.CrtPath)} is {(current is null ? "missing" : current[..16] + "…")}" +
-                                    (next is null ? "" : $" and {Workspace.Relative(ca.NextCrtPath)} is {next[..16]}…"),
-                $"put back the CA files the record speaks of (from a backup of {Workspace.Relative(Path.GetDirectoryName(ca.CrtPath)!)}); if the record is wrong and no rotation is under way, " +
-                $"delete {Workspace.Relative(CaRotationState.PathIn(Inventory))} and run {Rerun} --start-new for a new one", Workspace.Relative(CaRotationState.PathIn(Inventory)));
         }
 
         /// <summary>Phase 1: the new CA at ca.next.crt/ca.next.key (one an interrupted run made is taken as it is).</summary>
@@ -150,29 +121,6 @@ public static class CaRotation
                     fix: $"once the cause is fixed, run {Rerun} again to continue (the hosts done are not touched again); " +
                          "until then every host still trusts both CAs, so the mesh keeps working", inner: e);
             }
-        }
-
-        /// <summary>Phase 3 begins: the new CA signs from network.yaml's paths, the old one is kept as ca.retired-*. Each move is done once.</summary>
-        private void MoveNewCaInPlace(CaRotationState state)
-        {
-            var ca = context.Ca;
-            MoveOnce(ca.CrtPath, ca.RetiredCrtPath(state.OldFingerprint));
-            MoveOnce(ca.KeyPath, ca.RetiredKeyPath(state.OldFingerprint));
-            MoveOnce(ca.NextCrtPath, ca.CrtPath);
-            MoveOnce(ca.NextKeyPath, ca.KeyPath);
-            if (context.NebulaCert.Print(ca.CrtPath).Fingerprint != state.NewFingerprint)
-                throw new FlatnetException($"{Workspace.Relative(ca.CrtPath)} is not the rotation's new CA ({state.NewFingerprint[..16]}…)",
-                    fix: $"put the CA files back as {CaRotationState.FileName} expects, or restore this folder from a backup");
-            Log.Info($"RotateCa: the new CA now signs from {Workspace.Relative(ca.CrtPath)}; the old one is kept at {Workspace.Relative(ca.RetiredCrtPath(state.OldFingerprint))}");
-        }
-
-        private static void MoveOnce(string from, string to)
-        {
-            if (File.Exists(to)) return; // moved by this or an interrupted run
-            if (!File.Exists(from))
-                throw new FlatnetException($"{Workspace.Relative(from)} is missing, so it cannot become {Workspace.Relative(to)}",
-                    fix: $"restore it from a backup, then {Rerun}");
-            File.Move(from, to);
         }
 
         /// <summary>

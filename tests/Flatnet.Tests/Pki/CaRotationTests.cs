@@ -185,6 +185,34 @@ public class CaRotationTests
         Assert.That(Directory.GetFiles(pki, "ca.*").Select(Path.GetFileName).Order(), Is.EqualTo(new[] { "ca.crt", "ca.key", $"ca.retired-{old[..12]}.crt", $"ca.retired-{old[..12]}.key" }.Order()));
     }
 
+    /// <summary>
+    /// Battery 17: a ca.retired-* planted in phase 2 (its name is public: the old CA's fingerprint) was taken for a move
+    /// already made, so the keys moved and the certificates did not, and every later run looped on a fix that could not
+    /// work. A file no stopped move leaves is named before anything moves.
+    /// </summary>
+    [TestCase("garbage.crt", "it is not the old CA")]
+    [TestCase("old.crt", "pki/ca.crt is still there, and a move leaves one of the two, never both")]
+    [TestCase("old.key", "pki/ca.key is still there, and a move leaves one of the two, never both")]
+    public void APlantedRetiredCaFileStopsPhase3BeforeAnythingMoves(string planted, string said)
+    {
+        using var ws = HandDeployedFleet();
+        var old = Fingerprint(ws, "pki/ca.crt");
+        Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa());
+        var pki = Path.Combine(ws.Root, "pki");
+        var target = Path.Combine(pki, $"ca.retired-{old[..12]}.{(planted.EndsWith(".key") ? "key" : "crt")}");
+        if (planted == "garbage.crt") File.WriteAllText(target, "not a CA\n");
+        else File.Copy(Path.Combine(pki, planted.EndsWith(".key") ? "ca.key" : "ca.crt"), target);
+        var before = Directory.GetFiles(pki, "ca.*").ToDictionary(f => f, File.ReadAllBytes);
+
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RotateCa(manualStepsDone: true))!;
+        Assert.That(e.Message, Does.Contain($"ca.retired-{old[..12]}").And.Contain("is not a file RotateCa moved there").And.Contain(said).And.Contain("nothing was moved"));
+        Assert.That(Directory.GetFiles(pki, "ca.*").ToDictionary(f => f, File.ReadAllBytes), Is.EquivalentTo(before), "nothing moved");
+
+        File.Delete(target); // as the fix says
+        var resumed = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa())!;
+        Assert.That(resumed.Message, Does.StartWith("RotateCa: phase 3 of 4 (re-sign every host with the new CA) done"));
+    }
+
     /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>
     private static TestWorkspace HandDeployedFleet()
     {
