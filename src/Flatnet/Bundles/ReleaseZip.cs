@@ -48,6 +48,14 @@ public sealed class ReleaseZip : IDisposable
             file.Dispose();
             throw notOurs($"it is larger than {InputFiles.ZipLimit / (1024 * 1024)} MiB");
         }
+        // The count the zip declares, before .NET builds an entry for each (19.8 million entries took 6.7 GB, battery 17).
+        var declared = DeclaredEntries(file);
+        if (declared is null || declared > MaxEntries)
+        {
+            file.Dispose();
+            throw notOurs(declared is null ? "it is not a zip" : $"it declares more entries than a release has ({MaxEntries} at most)");
+        }
+        file.Position = 0;
         var whole = Convert.ToHexStringLower(SHA256.HashData(file));
         file.Position = 0;
         ZipArchive zip;
@@ -94,6 +102,21 @@ public sealed class ReleaseZip : IDisposable
     }
 
     public void Dispose() => zip.Dispose();
+
+    /// <summary>
+    /// The entries a zip's end record declares (0xFFFF: a ZIP64 zip, which only a zip of more than 65,534 entries or
+    /// 4 GiB needs); null when there is no end record in its last 64 KiB.
+    /// </summary>
+    private static int? DeclaredEntries(FileStream file)
+    {
+        var tail = (int)Math.Min(file.Length, 22 + ushort.MaxValue);
+        var buffer = new byte[tail];
+        file.Position = file.Length - tail;
+        file.ReadExactly(buffer);
+        for (var i = tail - 22; i >= 0; i--)
+            if (buffer[i] == 0x50 && buffer[i + 1] == 0x4b && buffer[i + 2] == 5 && buffer[i + 3] == 6) return BitConverter.ToUInt16(buffer, i + 10);
+        return null;
+    }
 
     private static (string Version, Dictionary<string, string> Bundles) ReleaseJson(ZipArchive zip, Func<string, FlatnetException> notOurs)
     {

@@ -68,7 +68,7 @@ public sealed record Blocklist(IReadOnlyList<RevokedCert> Entries)
     /// <summary>Adds one revoked certificate to the file (made with its header when missing), atomically.</summary>
     public static void Append(string file, string fingerprint, string host, DateTime when)
     {
-        var text = File.Exists(file) ? File.ReadAllText(file)
+        var text = File.Exists(file) ? Files.InputFiles.ReadAllText(file, Files.InputFiles.StateLimit, "the blocklist")
             : "# Revoked certificates: every host's config refuses them (pki.blocklist). Written by RevokeHost.\n# fingerprint  host  date\n";
         if (text.Length > 0 && !text.EndsWith('\n')) text += "\n";
         SafeFiles.WriteAllText(file, text + $"{fingerprint}  {host}  {when:yyyy-MM-dd}\n");

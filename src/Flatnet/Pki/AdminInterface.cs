@@ -66,7 +66,7 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
 
     private static string Public(string key)
     {
-        return Grammar.SshPublicKey(File.ReadAllText(key + ".pub")) is var (type, blob) ? $"{type} {blob}"
+        return Grammar.SshPublicKey(InputFiles.ReadAllText(key + ".pub", InputFiles.KeyLimit, "the admin key's public half")) is var (type, blob) ? $"{type} {blob}"
             : throw new FlatnetException($"{Workspace.Relative(key + ".pub")} is not an SSH public key.", fix: $"delete {Workspace.Relative(key)} and its .pub; flatnet makes a new pair (then redeploy every host)");
     }
 }

@@ -1,3 +1,4 @@
+using Flatnet.Files;
 using Org.BouncyCastle.Crypto.Parameters;
 
 namespace Flatnet.Pki;
@@ -12,8 +13,8 @@ public static class NebulaKeys
     /// <summary>The public key, as hex, that a key file stands for (a private key gives its public half); null when it is no X25519 key.</summary>
     public static string? PublicKeyHex(string keyFile)
     {
-        if (!File.Exists(keyFile)) return null;
-        var pem = File.ReadAllText(keyFile);
+        // A key is a few hundred bytes: a link, a FIFO or a huge file is no key (a 3 GB host.key took 4.4 GB, battery 17).
+        if (InputFiles.SmallRecord(keyFile, InputFiles.KeyLimit) is not { } pem) return null;
         var bytes = Body(pem);
         if (bytes is not { Length: 32 }) return null;
         if (pem.Contains("X25519 PRIVATE KEY", StringComparison.Ordinal))
@@ -27,8 +28,7 @@ public static class NebulaKeys
     /// </summary>
     public static bool IsKey(string keyFile)
     {
-        if (!File.Exists(keyFile)) return false;
-        var pem = File.ReadAllText(keyFile);
+        if (InputFiles.SmallRecord(keyFile, InputFiles.KeyLimit) is not { } pem) return false;
         var begins = pem.Split('\n').Count(l => l.StartsWith("-----BEGIN NEBULA", StringComparison.Ordinal) && l.TrimEnd().EndsWith("KEY-----", StringComparison.Ordinal));
         return begins == 1 && Body(pem) is { Length: >= 32 };
     }

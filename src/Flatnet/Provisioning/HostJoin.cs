@@ -163,7 +163,7 @@ public static partial class HostJoin
         var pub = target.Identities.Select(i => i + ".pub").FirstOrDefault(File.Exists)
             ?? throw new FlatnetException($"no SSH key on this machine to put on {host.Name}: looked for {string.Join(", ", target.Identities.Select(i => i + ".pub"))}",
                 "make one: ssh-keygen -t ed25519 (or set deploy.identity in the host's file), then run Join again", host.File, "deploy.identity");
-        return Grammar.SshPublicKey(File.ReadAllText(pub)) is var (type, blob) ? $"{type} {blob} flatnet-deploy"
+        return Grammar.SshPublicKey(InputFiles.ReadAllText(pub, InputFiles.KeyLimit, "the SSH public key", "deploy.identity")) is var (type, blob) ? $"{type} {blob} flatnet-deploy"
             : throw new FlatnetException($"{pub} is not an SSH public key", "make a key pair with ssh-keygen -t ed25519", host.File, "deploy.identity");
     }
 

@@ -234,6 +234,18 @@ public class PackagingTests
         Assert.That(inner.ToArray(), Is.EqualTo(honest));
     }
 
+    /// <summary>A 3 GB host.key took 4.4 GB and ended in .NET's "One or more errors occurred" (battery 17): a key is read only so far.</summary>
+    [Test]
+    public void AHugeHostKeyIsNamedAndNeverRead()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        using (var key = File.Open(Path.Combine(ws.Workspace.PkiDirectory("host-b"), "host.key"), FileMode.Truncate)) key.SetLength(3L * 1024 * 1024 * 1024);
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain("host.key").And.Not.Contain("One or more errors").And.Not.Contain("memory"));
+        Assert.That(e.Message, Does.Contain("fix: "));
+    }
+
     /// <summary>An empty host.key was blamed on the config ("correct hosts/ or templates/config.yaml.scriban"): the key is named.</summary>
     [Test]
     public void AnEmptyHostKeyIsNamedAsSuchWithTheCommandThatMakesANewOne()

@@ -77,4 +77,26 @@ public class WindowsReleaseTests
         var e = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
         Assert.That(e.Message, Does.Contain("nebula.windows.binaries: is replaced by nebula.windows.release").And.Contain("fix: set release: to Nebula's Windows release zip"));
     }
+
+    /// <summary>A 1.5 MB release zip whose nebula.exe inflated to 1.5 GiB took 5.4 GB (battery 17): each program is read only so far.</summary>
+    [Test]
+    public void AReleaseWhoseProgramInflatesWithoutBoundIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        var bomb = Path.Combine(ws.Root, "nebula-windows-amd64.zip");
+        using (var zip = ZipFile.Open(bomb, ZipArchiveMode.Create))
+        {
+            using (var exe = zip.CreateEntry("nebula.exe").Open())
+            {
+                var zeros = new byte[1024 * 1024];
+                for (var i = 0; i < 130; i++) exe.Write(zeros);
+            }
+            using (var cert = new StreamWriter(zip.CreateEntry("nebula-cert.exe").Open())) cert.Write("MZ");
+        }
+        FakeWindowsRelease.UseIn(ws, bomb);
+        ws.ControlPlane().GenerateCert("host-b");
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain("its nebula.exe inflates past 128 MiB, more than Nebula's release holds"));
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-b")), Is.False);
+    }
 }
