@@ -222,12 +222,34 @@ public class SafeFilesTests
         Directory.CreateDirectory(tmp);
         File.SetUnixFileMode(tmp, (UnixFileMode)0b111_111_111);
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a"))!;
-        Assert.That(e.Message, Does.Contain("artifacts/.tmp: others may write into it (mode 777), so flatnet keeps nothing there").And.Contain("fix: remove it as its owner"));
+        Assert.That(e.Message, Does.Contain("another account owns or may write: ").And.Contain("artifacts/.tmp (owner ").And.Contain("mode 777)").And.Contain("fix: make them yours alone"));
         Assert.That(Directory.Exists(ws.Workspace.PkiDirectory("host-a")) ? Directory.GetFiles(ws.Workspace.PkiDirectory("host-a")) : [], Is.Empty, "nothing signed");
         if (Environment.UserName != "root") return; // another account's folder: only root can make one here
         File.SetUnixFileMode(tmp, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         global::Flatnet.Processes.ProcessRunner.Run("chown", ["65534", tmp]).EnsureSuccess("chown");
         var theirs = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a"))!;
-        Assert.That(theirs.Message, Does.Contain("artifacts/.tmp: it belongs to another account"));
+        Assert.That(theirs.Message, Does.Contain("artifacts/.tmp (owner 65534, mode 700)"));
+    }
+
+    /// <summary>
+    /// Battery 18: artifacts/bundles owned by another account let it swap a bundle's temporary file for a link between
+    /// its creation and its write, and root wrote the bundle, host key included, into that account's file. Every folder
+    /// of the artifacts must be this account's, root's or the artifacts' owner's, and none writable by others.
+    /// </summary>
+    [Test]
+    public void AnArtifactsFolderAnotherAccountOwnsOrMayWriteStopsEveryWrite()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var bundles = Path.Combine(ws.Root, "artifacts", "bundles");
+        File.SetUnixFileMode(bundles, (UnixFileMode)0b111_111_111);
+        ws.Edit("host-b.yaml", "groups:", "groups: [flatnet, build]"); // a change, so PackageAll writes
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain("artifacts: this folder another account owns or may write: ").And.Contain("artifacts/bundles (owner ").And.Contain("mode 777)")
+            .And.Contain("fix: make them yours alone (chown -R $(id -un) "));
+        File.SetUnixFileMode(bundles, (UnixFileMode)0b111_101_101);
+        if (Environment.UserName != "root") return; // another account's folder: only root can make one here
+        global::Flatnet.Processes.ProcessRunner.Run("chown", ["65534", bundles]).EnsureSuccess("chown");
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain("artifacts/bundles (owner 65534, mode 755)"));
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Flatnet.Output;
 using Flatnet.Processes;
 
 namespace Flatnet.Files;
@@ -34,6 +35,28 @@ public static class OwnFolders
             return Uid is { } uid && stat.ExitCode == 0 && stat.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries) is var owners
                    && owners.Length == paths.Length && owners.All(o => o.Trim() == uid);
         });
+    }
+
+    /// <summary>
+    /// Every folder in <paramref name="tree"/> (not through links) is this account's, root's or the tree's own owner's
+    /// (who controls the tree anyway), and none may be written by group or others: else another account could swap
+    /// a file flatnet writes there for a link, between its creation and its write (battery 18 had root write a bundle,
+    /// host key included, into another account's file through artifacts/bundles owned by that account).
+    /// </summary>
+    public static void RequireOneOwnersTree(string tree, string field)
+    {
+        if (!OperatingSystem.IsLinux() || Uid is not { } uid || !Directory.Exists(tree)) return;
+        // One find: every folder's owner, mode and path (the first line is the tree itself).
+        var found = ProcessRunner.Run("find", [tree, "-xdev", "-type", "d", "-printf", "%U %m %p\\n"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 3)).Where(f => f.Length == 3).ToList();
+        if (found.Count == 0) return;
+        var top = found[0][0];
+        var wrong = found.Where(f => f[0] != uid && f[0] != "0" && f[0] != top || (Convert.ToInt32(f[1], 8) & 0b000_010_010) != 0)
+            .Select(f => $"{f[2]} (owner {f[0]}, mode {f[1]})").ToArray();
+        if (wrong.Length == 0) return;
+        throw new StateConflict($"{Workspace.Relative(tree)}: {(wrong.Length == 1 ? "this folder" : $"{wrong.Length} folders")} another account owns or may write: " +
+                                $"{string.Join("; ", wrong.Take(3).Select(w => Terminal.OneLine(w)))}{(wrong.Length > 3 ? " and more" : "")}; it could swap what flatnet writes there for a link, so nothing was written",
+            $"make them yours alone (chown -R $(id -un) {Workspace.Relative(tree)} && chmod -R go-w {Workspace.Relative(tree)}), or use a new folder (--artifacts=DIR)", field);
     }
 
     private static readonly Lazy<string?> ThisUid = new(() =>

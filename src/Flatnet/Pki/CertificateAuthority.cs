@@ -49,13 +49,25 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     public byte[] TrustedPem()
     {
         RequireNoMoveUnderWay();
-        var own = InputFiles.ReadAllText(CrtPath, InputFiles.KeyLimit, "the CA's certificate", "ca.crt");
+        var own = OneCertificate(CrtPath, InputFiles.ReadAllText(CrtPath, InputFiles.KeyLimit, "the CA's certificate", "ca.crt"));
         if (rotation is not { TrustsBoth: true }) return System.Text.Encoding.UTF8.GetBytes(own);
         var other = rotation.Swapped ? RetiredCrtPath(rotation.OldFingerprint) : NextCrtPath;
         if (!File.Exists(other))
             throw new FlatnetException($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but its other CA {Workspace.Relative(other)} is missing",
                 fix: $"restore {Workspace.Relative(other)} (from a backup of this folder), then run ./build.sh --target=RotateCa to finish the rotation");
-        return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA").TrimEnd('\n') + "\n");
+        return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + OneCertificate(other, InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA")).TrimEnd('\n') + "\n");
+    }
+
+    /// <summary>
+    /// A CA file's text, refused unless it holds one certificate: every config trusts each certificate in pki.ca, so a
+    /// second one appended to a CA file (it is not secret) would let its owner sign hosts into the mesh (battery 18).
+    /// </summary>
+    private static string OneCertificate(string path, string text)
+    {
+        var count = text.Split('\n').Count(l => l.StartsWith("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal));
+        return count == 1 ? text
+            : throw new FlatnetException($"{Workspace.Relative(path)} holds {count} certificates, and every config would trust each of them: a CA's certificate is one",
+                fix: $"put the CA's own certificate there alone (nebula-cert print -path {Workspace.Relative(path)} lists what it holds; Stage 1's ca.crt is the one)");
     }
 
     /// <summary>The old CA while phase 3 re-signs the hosts: a certificate it signed is still current, until its host's turn.</summary>

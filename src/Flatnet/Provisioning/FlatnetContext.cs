@@ -190,13 +190,15 @@ public sealed partial class FlatnetContext : IDisposable
     {
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
+        // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
+        OwnFolders.RequireOneOwnersTree(Workspace.InventoryDirectory, "--inventory");
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
         var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
         _writing = true;
         var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
-        SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
+        ClaimArtifacts();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
         if (inventoryLocked && plan is not null) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
@@ -204,7 +206,15 @@ public sealed partial class FlatnetContext : IDisposable
     }
 
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
-    public void ClaimArtifacts() => SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
+    public void ClaimArtifacts()
+    {
+        // Once a run (each worker's context once): a find over the artifacts' folders.
+        if (!_artifactsTreeChecked) OwnFolders.RequireOneOwnersTree(Workspace.ArtifactsDirectory, "--artifacts");
+        _artifactsTreeChecked = true;
+        SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
+    }
+
+    private bool _artifactsTreeChecked;
 
     /// <summary>
     /// The same context speaking through another reporter, for work done in parallel: the plan and tools are resolved

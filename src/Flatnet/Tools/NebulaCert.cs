@@ -158,7 +158,9 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
     /// <summary>A host's certificate is signed again when it is gone; a CA's (ca.crt, Init's --ca-crt) is the user's to give.</summary>
     private static string NotACertificateFix(string path) => Path.GetFileName(path) == "host.crt"
         ? $"remove {Workspace.Relative(path)}; flatnet signs the host's certificate again where it needs one"
-        : "give the CA's certificate itself (Stage 1's ca.crt), not a link to another file";
+        : Path.GetFileName(path).StartsWith("ca.retired-", StringComparison.Ordinal) || Path.GetFileName(path) == "ca.next.crt"
+            ? $"move {Workspace.Relative(path)} away: RotateCa writes that name, and this is not what it wrote"
+            : "give the CA's certificate itself there (Stage 1's ca.crt): one certificate in a plain file";
 
     /// <summary>What `print -json` says of a certificate file; asked once per run for the same bytes (the CA is printed for every host).</summary>
     public NebulaCertInfo Print(string path)
@@ -180,7 +182,15 @@ public sealed class NebulaCert(string executable) : Tool<NebulaCertSettings>(exe
         if (!result.Succeeded && (result.StdErr + result.StdOut).Contains("proper nebula certificate banner") && !Version.ReadsV2Certificates)
             throw new FlatnetException($"{Workspace.Relative(path)}: nebula-cert {Version} ({Executable}) cannot read this certificate; " +
                                        "it is most likely a v2 certificate, which only Nebula 1.10 and later read.", fix: "use nebula-cert 1.10 or later (put it in tools/, set nebula.cert_tool, or ./build.sh --target=FetchNebula --nebula=1.11.0)");
-        return NebulaCertInfo.FromJson(result.EnsureSuccess("nebula-cert print").StdOut);
+        try
+        {
+            return NebulaCertInfo.FromJson(result.EnsureSuccess("nebula-cert print").StdOut);
+        }
+        catch (JsonException)
+        {
+            // Two certificates in one file print as two documents (battery 18: a CA appended to pki/ca.crt).
+            throw new FlatnetException($"{Workspace.Relative(path)} is not one certificate: nebula-cert printed more than one, or something else", fix: NotACertificateFix(path));
+        }
     }
 
     /// <summary>True when the cert is signed by the CA and not expired; otherwise false with nebula-cert's reason.</summary>

@@ -123,4 +123,18 @@ public class CertificatesTests
         Assert.That(script, Does.StartWith("$dir = 'F:\\flatnet\\config\\nebula'; $certTool = 'F:\\flatnet\\nebula\\nebula-cert.exe'; $key = Join-Path $dir 'host.key'\n"));
         Assert.That(script, Does.Contain("is missing: install the bundle's Nebula first"));
     }
+
+    /// <summary>A CA appended to pki/ca.crt (it is not secret) shipped in every bundle's ca.crt, unnoticed (battery 18).</summary>
+    [Test]
+    public void ACaFileHoldingMoreThanOneCertificateIsRefusedAndNothingShips()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
+        global::Flatnet.Processes.ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
+        File.AppendAllText(Path.Combine(ws.Root, "pki", "ca.crt"), File.ReadAllText(Path.Combine(other, "ca.crt")));
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!;
+        Assert.That(e.Message, Does.Contain("pki/ca.crt is not one certificate: nebula-cert printed more than one").And.Not.Contain("Json"));
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-a")), Is.False);
+    }
 }
