@@ -69,6 +69,8 @@ public static class HostDiff
         }
         var files = now.Files.Keys.Where(f => f != "config.yaml")
             .Where(f => !was.Files.TryGetValue(f, out var before) || !before.SequenceEqual(now.Files[f])).Order(StringComparer.Ordinal).ToList();
+        // The CAs a host trusts are what lets a certificate into the mesh: said as such, never one file among others.
+        if (files.Remove("ca.crt")) changes.Add("trust: the CAs every config trusts (ca.crt) changed");
         if (files.Count > 0) changes.Add("files: " + string.Join(", ", files));
         if (was.Nebula is not null && now.Nebula is not null && was.Nebula != now.Nebula) changes.Add($"Nebula {was.Nebula} -> {now.Nebula}");
         return changes;

@@ -20,16 +20,17 @@ public static class VerifiedCertificate
     public static NebulaCertInfo? Recall(string pkiDirectory, string caCrt)
     {
         var crt = Path.Combine(pkiDirectory, "host.crt");
-        if (!File.Exists(caCrt) || !File.Exists(crt)) return null;
-        var crtHash = Digest.Sha256OfFile(crt);
-        return File.Exists(Memo($"{crtHash}.verified-by.{Digest.Sha256OfFile(caCrt)}")) && PrintOf(crtHash) is { } info && info.NotAfter > DateTimeOffset.UtcNow ? info : null;
+        // Only a small plain file is hashed: a huge one (1.9 GB took 2.1 GB, battery 18), a link or a FIFO is never
+        // recalled; nebula-cert's own checks then say what it is.
+        if (InputFiles.Sha256OfOwnFile(crt, InputFiles.KeyLimit) is not { } crtHash || InputFiles.Sha256OfOwnFile(caCrt, InputFiles.KeyLimit) is not { } caHash) return null;
+        return File.Exists(Memo($"{crtHash}.verified-by.{caHash}")) && PrintOf(crtHash) is { } info && info.NotAfter > DateTimeOffset.UtcNow ? info : null;
     }
 
     /// <summary>What `print` showed of the certificate there now (whichever CA it was checked against): who signed it, for whom.</summary>
     public static NebulaCertInfo? Printed(string pkiDirectory)
     {
         var crt = Path.Combine(pkiDirectory, "host.crt");
-        return File.Exists(crt) ? PrintOf(Digest.Sha256OfFile(crt)) : null;
+        return InputFiles.Sha256OfOwnFile(crt, InputFiles.KeyLimit) is { } hash ? PrintOf(hash) : null;
     }
 
     /// <summary>Records what nebula-cert said of the certificate there now: its print, and that it verified against <paramref name="caCrt"/>.</summary>

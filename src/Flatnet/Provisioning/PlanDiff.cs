@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Flatnet.Bundles;
+using Flatnet.Files;
 using Flatnet.Inventory;
 using Flatnet.Output;
 using Flatnet.Processes;
@@ -21,7 +22,7 @@ public sealed record PlanDifference(string Against, IReadOnlyList<HostChange> Ho
 /// they shipped, or a git ref (--against=main) whose inventory and templates are rendered as they were. Now is
 /// rendered from hosts/ without signing anything: no CA key is needed, so CI can run it on every pull request.
 /// </summary>
-public static class PlanDiff
+public static partial class PlanDiff
 {
     public static PlanDifference Compare(FlatnetContext context, string? against)
     {
@@ -42,19 +43,34 @@ public static class PlanDiff
                 : throw new UsageError($"there is no release at {Workspace.Relative(Path.GetFullPath(against))}", "pass a flatnet-VERSION.zip from artifacts/releases, or a git ref (--against=main)", "--against");
         else
             (label, before) = ($"git {against}", FromGit(context, against));
-        var now = Rendered(context);
+        // Against a release, what its bundles carry besides the rendered files is compared too: the CAs every config
+        // trusts (ca.crt) and Nebula's Windows programs (a CA appended to pki/ca.crt, or a nebula.exe swapped in the
+        // release zip, had Plan --diff say "no host changes": battery 18).
+        var now = Rendered(context, withShipped: !label.StartsWith("git ", StringComparison.Ordinal));
         var changes = HostDiff.Compare(before, now);
         return new PlanDifference(label, changes, now.Count - changes.Count(c => c.Kind != "removed"));
     }
 
-    /// <summary>Each host as the inventory would build it now (certificate as it would be signed, files as rendered).</summary>
-    public static IReadOnlyList<HostView> Rendered(FlatnetContext context) =>
-        context.Plan.Active.Select(h =>
+    /// <summary>
+    /// Each host as the inventory would build it now (certificate as it would be signed, files as rendered; with
+    /// <paramref name="withShipped"/>, also its ca.crt and Nebula's programs, by their SHA-256, when they can be had here).
+    /// </summary>
+    public static IReadOnlyList<HostView> Rendered(FlatnetContext context, bool withShipped = false)
+    {
+        byte[]? trusted = null;
+        // A CA file that is there but wrong stops the diff (TrustedPem says why); none at all is said, and not compared.
+        if (withShipped && File.Exists(context.Ca.CrtPath)) trusted = context.Ca.TrustedPem();
+        else if (withShipped) context.Log.Info($"Plan --diff: no {Workspace.Relative(context.Ca.CrtPath)} here, so what each config trusts (ca.crt) is not compared");
+        return context.Plan.Active.Select(h =>
         {
             var files = context.Render(context.Model(h)).ToDictionary(f => f.Path, f => f.Content);
+            if (trusted is not null) files["ca.crt"] = trusted;
+            if (withShipped)
+                foreach (var f in context.ShippedNebula(context.Platform(h))) files[f.Path] = Encoding.ASCII.GetBytes(Digest.Sha256(f.Content));
             var certificate = new CertificateView(h.Host.Groups, [h.OverlayCidr], h.RoutedBlock is { } block ? [block.ToString()] : []);
             return new HostView(h.Name, certificate, files, h.Host.NebulaVersion?.ToString());
         }).ToList();
+    }
 
     /// <summary>Each host as a release shipped it: its bundle's files, its certificate as signed, the Nebula its config was checked with.</summary>
     private static IReadOnlyList<HostView> FromRelease(FlatnetContext context, string release)
@@ -64,6 +80,7 @@ public static class PlanDiff
         UsageError NotOurs(string what) => new($"{shown}: {what}: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
         using var zip = ReleaseZip.Open(release, NotOurs);
         var budget = new InflateBudget(MaxReleaseBytes);
+        var programs = new InflateBudget(InputFiles.ZipLimit);
         // Its certificates must be of a CA this inventory has had (when it has one here): a release made with another CA
         // could say anything about the fleet.
         var known = context.Ca.KnownFingerprints();
@@ -80,10 +97,13 @@ public static class PlanDiff
                 using (inner)
                 {
                     if (inner.Entries.Count > MaxBundleEntries) throw NotOurs($"{entry.FullName} has {inner.Entries.Count} entries (a bundle has a few dozen)");
-                    var entries = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal)).ToList();
-                    if (entries.GroupBy(e => e.FullName).FirstOrDefault(g => g.Count() > 1) is { } twice)
+                    if (inner.Entries.GroupBy(e => e.FullName).FirstOrDefault(g => g.Count() > 1) is { } twice)
                         throw NotOurs($"{Terminal.OneLine(entry.FullName)} holds {Terminal.OneLine(twice.Key)} twice");
+                    var entries = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal)).ToList();
                     var files = entries.ToDictionary(e => e.FullName, e => Read(e, budget));
+                    // Nebula's programs by their SHA-256 (tens of MiB each: hashed as they inflate, never kept).
+                    foreach (var program in inner.Entries.Where(e => e.FullName.StartsWith("nebula/", StringComparison.Ordinal)))
+                        files[program.FullName] = Encoding.ASCII.GetBytes(HashOf(program, programs));
                     CertificateView? certificate = null;
                     if (files.TryGetValue("host.crt", out var crt))
                     {
@@ -184,39 +204,4 @@ public static class PlanDiff
     }
 
     private static string Md(string text) => Terminal.Clean(text).Replace("|", "\\|").Replace("<", "&lt;").Replace("\n", " ");
-
-    /// <summary>A bundle holds a few dozen files (Nebula's Windows release included).</summary>
-    private const int MaxBundleEntries = 1_000;
-
-    /// <summary>A bundle's file is a few KiB (a config of a thousand peers, a few hundred): what inflates past this is no release of flatnet's.</summary>
-    private const int MaxEntryBytes = 16 * 1024 * 1024;
-
-    /// <summary>
-    /// All of a release's bundles together: a thousand hosts' bundles are well under it (Nebula's binaries are not
-    /// read). 300 entries of 15 MiB each, each under the entry's limit, took 8.9 GB before there was one (battery 5).
-    /// </summary>
-    private const long MaxReleaseBytes = 512L * 1024 * 1024;
-
-    /// <summary>What is left to inflate of a release: every entry read takes from it.</summary>
-    private sealed class InflateBudget(long bytes)
-    {
-        public long Left { get; set; } = bytes;
-    }
-
-    /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB), and within what is left of the release's <paramref name="budget"/>.</summary>
-    private static byte[] Read(ZipArchiveEntry entry, InflateBudget budget)
-    {
-        using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        var buffer = new byte[81920];
-        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
-        {
-            if (copy.Length + n > MaxEntryBytes)
-                throw new UsageError($"{Terminal.OneLine(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-            if ((budget.Left -= n) < 0)
-                throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-            copy.Write(buffer, 0, n);
-        }
-        return copy.ToArray();
-    }
 }

@@ -191,4 +191,39 @@ public class PlanDiffTests
         var foreign = Release(ws, "foreign.zip", inner => { Entry(inner, "config.yaml", "pki: {}\n"); Entry(inner, "host.crt", File.ReadAllText(Path.Combine(other, "host.crt"))); });
         Assert.That(Assert.Throws<UsageError>(() => Diff(ws, foreign))!.Message, Does.Contain("foreign.zip: host-a's certificate was signed by a CA this inventory has never had"));
     }
+
+    /// <summary>
+    /// Battery 18: a second CA made trusted (a forged rotation record naming a ca.next.crt of someone else's) and a
+    /// nebula.exe swapped in the Windows release had Plan --diff say "no host changes". Against a release, the CAs
+    /// every config trusts and Nebula's programs are compared too.
+    /// </summary>
+    [Test]
+    public void AgainstAReleaseTheCasTrustedAndNebulasProgramsAreCompared()
+    {
+        using var ws = new TestWorkspace();
+        var release = FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula-windows-amd64.zip"));
+        FakeWindowsRelease.UseIn(ws, release);
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        Assert.That(Diff(ws).Hosts, Is.Empty, "right after a release nothing differs, programs and trust included");
+
+        using (var zip = System.IO.Compression.ZipFile.Open(release, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var exe = zip.Entries.Single(e => e.FullName.EndsWith("nebula.exe", StringComparison.Ordinal));
+            var name = exe.FullName;
+            exe.Delete();
+            Entry(zip, name, "MZ something else");
+        }
+        var cert = TestWorkspace.Nebula("1.11.0", "nebula-cert");
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
+        global::Flatnet.Processes.ProcessRunner.Run(cert, ["ca", "-name", "someone else", "-version", "1", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"));
+        var old = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, "pki", "ca.crt")).Fingerprint;
+        var evil = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(other, "ca.crt")).Fingerprint;
+        ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
+
+        var diff = Diff(ws);
+        Assert.That(diff.Hosts.Select(h => h.Host), Is.EquivalentTo(new[] { "host-a", "host-b", "host-c" }));
+        Assert.That(diff.Hosts, Has.All.Property("Changes").Contains("trust: the CAs every config trusts (ca.crt) changed"));
+        Assert.That(diff.Hosts.Single(h => h.Host == "host-b").Changes, Has.Some.Contains("files: nebula/nebula.exe"));
+    }
 }

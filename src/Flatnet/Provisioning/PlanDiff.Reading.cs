@@ -1,0 +1,59 @@
+using System.IO.Compression;
+using Flatnet.Files;
+using Flatnet.Output;
+
+namespace Flatnet.Provisioning;
+
+/// <summary>Plan --diff's bounds on what it reads of a release: entries, bytes, all together.</summary>
+public static partial class PlanDiff
+{
+    /// <summary>A bundle holds a few dozen files (Nebula's Windows release included).</summary>
+    private const int MaxBundleEntries = 1_000;
+
+    /// <summary>A bundle's file is a few KiB (a config of a thousand peers, a few hundred): what inflates past this is no release of flatnet's.</summary>
+    private const int MaxEntryBytes = 16 * 1024 * 1024;
+
+    /// <summary>
+    /// All of a release's bundles together: a thousand hosts' bundles are well under it (Nebula's binaries are not
+    /// read). 300 entries of 15 MiB each, each under the entry's limit, took 8.9 GB before there was one (battery 5).
+    /// </summary>
+    private const long MaxReleaseBytes = 512L * 1024 * 1024;
+
+    /// <summary>What is left to inflate of a release: every entry read takes from it.</summary>
+    private sealed class InflateBudget(long bytes)
+    {
+        public long Left { get; set; } = bytes;
+    }
+
+    /// <summary>An entry's SHA-256, read as it inflates within <paramref name="budget"/>, its bytes never kept.</summary>
+    private static string HashOf(ZipArchiveEntry entry, InflateBudget budget)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using var stream = entry.Open();
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if ((budget.Left -= n) < 0)
+                throw new UsageError($"the release's programs inflate past {InputFiles.ZipLimit / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            sha.AppendData(buffer, 0, n);
+        }
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
+    /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB), and within what is left of the release's <paramref name="budget"/>.</summary>
+    private static byte[] Read(ZipArchiveEntry entry, InflateBudget budget)
+    {
+        using var stream = entry.Open();
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if (copy.Length + n > MaxEntryBytes)
+                throw new UsageError($"{Terminal.OneLine(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            if ((budget.Left -= n) < 0)
+                throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            copy.Write(buffer, 0, n);
+        }
+        return copy.ToArray();
+    }
+}
