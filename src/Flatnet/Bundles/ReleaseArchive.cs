@@ -38,7 +38,8 @@ public static partial class ReleaseArchive
     }
 
     /// <param name="shipped">the hosts whose bundles the release carries; another host is listed as pending (null: all).</param>
-    public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null)
+    /// <param name="trusted">the fingerprints of the CAs every config trusts: a change of them is the first a reader should see.</param>
+    public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null, IReadOnlyList<string>? trusted = null)
     {
         var net = plan.Inventory.Network;
         // In the order a person counts (pc-2 before pc-10), in inventory.json and the changelog alike.
@@ -52,6 +53,7 @@ public static partial class ReleaseArchive
             s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}" +
                                   (shipped is null || shipped.Contains(h.Name) || plan.Inventory.IsRevoked(h.Name) ? "" : ", pending (no bundle in this release)");
         foreach (var b in plan.Inventory.Blocklist.Entries) s[$"revoked {b.Name}"] = b.Fingerprint;
+        if (trusted is not null) s["trusted CAs"] = string.Join(", ", trusted);
         return s;
     }
 

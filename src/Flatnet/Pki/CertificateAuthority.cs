@@ -58,6 +58,14 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + OneCertificate(other, InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA")).TrimEnd('\n') + "\n");
     }
 
+    /// <summary>The fingerprints of the CAs every config trusts (<see cref="TrustedPem"/>'s), as a release records them.</summary>
+    public IReadOnlyList<string> TrustedFingerprints()
+    {
+        var own = nebulaCert.Print(CrtPath).Fingerprint;
+        if (rotation is not { TrustsBoth: true }) return [own];
+        return [own, nebulaCert.Print(rotation.Swapped ? RetiredCrtPath(rotation.OldFingerprint) : NextCrtPath).Fingerprint];
+    }
+
     /// <summary>
     /// A CA file's text, refused unless it holds one certificate: every config trusts each certificate in pki.ca, so a
     /// second one appended to a CA file (it is not secret) would let its owner sign hosts into the mesh (battery 18).

@@ -37,7 +37,7 @@ public static class FleetRelease
         var folder = context.Workspace.ReleasesDirectory;
         var path = Path.Combine(folder, $"flatnet-{version}.zip");
         using var previous = Previous(folder, version);
-        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet());
+        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet(), context.Ca.TrustedFingerprints());
         var changelog = ReleaseArchive.Changelog(previous?.Snapshot, snapshot);
         var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0, previous);
         if (File.Exists(path))

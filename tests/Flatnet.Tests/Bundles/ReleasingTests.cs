@@ -166,4 +166,21 @@ public class ReleasingTests
         using var zip = System.IO.Compression.ZipFile.OpenRead(release.Path);
         Assert.That(zip.Entries.Select(e => e.FullName).Where(n => n.StartsWith("bundles/pc-", StringComparison.Ordinal)), Is.EqualTo(new[] { "bundles/pc-2.zip", "bundles/pc-10.zip" }));
     }
+
+    /// <summary>A second CA made trusted (a forged rotation record naming another's ca.next.crt) shipped under "no inventory changes" (battery 18).</summary>
+    [Test]
+    public void TheCasEveryConfigTrustsAreInTheReleaseAndTheirChangeInItsChangelog()
+    {
+        using var ws = new TestWorkspace();
+        var first = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var old = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, "pki", "ca.crt")).Fingerprint;
+        Assert.That(first.Changes, Does.Contain($"- trusted CAs: {old}"));
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
+        global::Flatnet.Processes.ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"));
+        var evil = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(other, "ca.crt")).Fingerprint;
+        ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
+        var second = ws.ControlPlane().Release("1.0.1", includeKeys: true);
+        Assert.That(second.Changes, Does.Contain($"- changed trusted CAs: {old} -> {old}, {evil}"));
+    }
 }
