@@ -43,10 +43,12 @@ public static partial class PlanDiff
                 : throw new UsageError($"there is no release at {Workspace.Relative(Path.GetFullPath(against))}", "pass a flatnet-VERSION.zip from artifacts/releases, or a git ref (--against=main)", "--against");
         else
             (label, before) = ($"git {against}", FromGit(context, against));
-        // Against a release, what its bundles carry besides the rendered files is compared too: the CAs every config
-        // trusts (ca.crt) and Nebula's Windows programs (a CA appended to pki/ca.crt, or a nebula.exe swapped in the
-        // release zip, had Plan --diff say "no host changes": battery 18).
-        var now = Rendered(context, withShipped: !label.StartsWith("git ", StringComparison.Ordinal));
+        // What a bundle carries besides the rendered files is compared too, where the baseline has it: the CAs every
+        // config trusts (ca.crt) and Nebula's Windows programs (a CA appended to pki/ca.crt, or a nebula.exe swapped in
+        // the release zip, had Plan --diff say "no host changes": battery 18). A git ref has them when it tracks them.
+        var now = Rendered(context, withShipped: true)
+            .Select(v => before.FirstOrDefault(b => b.Host == v.Host) is not { } was ? v
+                : v with { Files = v.Files.Where(f => !IsShipped(f.Key) || was.Files.ContainsKey(f.Key)).ToDictionary() }).ToList();
         var changes = HostDiff.Compare(before, now);
         return new PlanDifference(label, changes, now.Count - changes.Count(c => c.Kind != "removed"));
     }
@@ -61,6 +63,8 @@ public static partial class PlanDiff
         // A CA file that is there but wrong stops the diff (TrustedPem says why); none at all is said, and not compared.
         if (withShipped && File.Exists(context.Ca.CrtPath)) trusted = context.Ca.TrustedPem();
         else if (withShipped) context.Log.Info($"Plan --diff: no {Workspace.Relative(context.Ca.CrtPath)} here, so what each config trusts (ca.crt) is not compared");
+        var release = context.Plan.Inventory.Network.Nebula.Windows.Release;
+        withShipped &= release is null || File.Exists(release) || Directory.Exists(release);
         return context.Plan.Active.Select(h =>
         {
             var files = context.Render(context.Model(h)).ToDictionary(f => f.Path, f => f.Content);
@@ -138,6 +142,8 @@ public static partial class PlanDiff
         return views;
     }
 
+    private static bool IsShipped(string path) => path == "ca.crt" || path.StartsWith("nebula/", StringComparison.Ordinal);
+
     /// <summary>Each host as the inventory and templates at a git ref would build it (the same admin key unless that inventory records another).</summary>
     private static IReadOnlyList<HostView> FromGit(FlatnetContext context, string reference)
     {
@@ -161,10 +167,23 @@ public static partial class PlanDiff
             var tree = Path.Combine(scratch, "tree");
             Directory.CreateDirectory(tree);
             System.Formats.Tar.TarFile.ExtractToDirectory(tar, tree, overwriteFiles: false);
+            // The CA files and Nebula's Windows release, where the ref tracks them at the paths the inventory names now:
+            // what every config trusted and shipped then (a file the ref does not track is not compared).
+            var network = context.Plan.Inventory.Network;
+            var shipped = new[] { Path.GetDirectoryName(network.Ca.CrtPath)!, network.Nebula.Windows.Release }.OfType<string>()
+                .Select(p => Path.GetRelativePath(gitRoot, p).Replace('\\', '/')).Where(p => !p.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(p)).ToList();
+            var tracked = shipped.Count == 0 ? [] : ProcessRunner.Run("git", ["-C", gitRoot, "ls-tree", "-r", "--name-only", reference, "--", .. shipped]).StdOut
+                .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => !f.EndsWith(".key", StringComparison.Ordinal)).ToList();
+            if (tracked.Count > 0)
+            {
+                var more = Path.Combine(scratch, "shipped.tar");
+                ProcessRunner.Run("git", ["-C", gitRoot, "archive", "--format=tar", "-o", more, reference, "--", .. tracked]).EnsureSuccess("git archive");
+                System.Formats.Tar.TarFile.ExtractToDirectory(more, tree, overwriteFiles: false);
+            }
             var thenInventory = Path.Combine(tree, inventory);
             if (context.Admin is { } admin) AdminKeyRecord.Record(thenInventory, admin.AuthorizedKey);
             var then = new FlatnetContext(new Workspace(tree, thenInventory, Path.Combine(scratch, "artifacts")) { ToolsDirectory = context.Workspace.ToolsDirectory }, new RecordingReporter());
-            return Rendered(then);
+            return Rendered(then, withShipped: true);
         }
         finally
         {

@@ -226,4 +226,29 @@ public class PlanDiffTests
         Assert.That(diff.Hosts, Has.All.Property("Changes").Contains("trust: the CAs every config trusts (ca.crt) changed"));
         Assert.That(diff.Hosts.Single(h => h.Host == "host-b").Changes, Has.Some.Contains("files: nebula/nebula.exe"));
     }
+
+    /// <summary>
+    /// Against a git ref (CI's --against=origin/main) the CAs every config trusts are compared too when the ref tracks
+    /// the CA's certificate: a pull request that makes another CA trusted is named, host by host.
+    /// </summary>
+    [Test]
+    public void AgainstAGitRefThatTracksTheCaAChangeOfTrustIsNamed()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a"); // the CA
+        void Git(params string[] args) => ProcessRunner.Run("git", ["-C", ws.Root, "-c", "user.name=t", "-c", "user.email=t@example.invalid", .. args]).EnsureSuccess("git " + args[0]);
+        Git("init", "-q");
+        Git("add", "hosts", "templates", "pki/ca.crt");
+        Git("commit", "-q", "-m", "fleet");
+        Assert.That(Diff(ws, "HEAD").Hosts, Is.Empty, "the same trust, the same files");
+
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
+        ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"));
+        var old = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, "pki", "ca.crt")).Fingerprint;
+        var evil = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(other, "ca.crt")).Fingerprint;
+        ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
+        var diff = Diff(ws, "HEAD");
+        Assert.That(diff.Hosts, Has.Count.EqualTo(3).And.All.Property("Changes").Contains("trust: the CAs every config trusts (ca.crt) changed"));
+    }
 }
