@@ -38,25 +38,34 @@ public static class OwnFolders
     }
 
     /// <summary>
-    /// Every folder in <paramref name="tree"/> (not through links) is this account's, root's or the tree's own owner's
-    /// (who controls the tree anyway), and none may be written by group or others: else another account could swap
-    /// a file flatnet writes there for a link, between its creation and its write (battery 18 had root write a bundle,
-    /// host key included, into another account's file through artifacts/bundles owned by that account).
+    /// Every folder in <paramref name="tree"/> (not through links), and every folder above it, is this account's,
+    /// root's or the checkout's owner's (<paramref name="checkout"/>: whoever runs sudo in their own clone), and none
+    /// may be written by group or others (above the tree: unless sticky, as /tmp): else another account could swap a
+    /// file flatnet writes there, or the tree itself, for its own (batteries 18 and 19 had root write bundles, host keys
+    /// included, into another account's files that way, and run another account's nebula-cert on the CA's key).
     /// </summary>
-    public static void RequireOneOwnersTree(string tree, string field)
+    public static void RequireOneOwnersTree(string tree, string field, string checkout)
     {
         if (!OperatingSystem.IsLinux() || Uid is not { } uid || !Directory.Exists(tree)) return;
-        // One find: every folder's owner, mode and path (the first line is the tree itself).
-        var found = ProcessRunner.Run("find", [tree, "-xdev", "-type", "d", "-printf", "%U %m %p\\n"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var full = Path.GetFullPath(tree);
+        var above = new List<string>();
+        for (var d = Path.GetDirectoryName(full); d is not null; d = Path.GetDirectoryName(d)) above.Add(d);
+        var stat = ProcessRunner.Run("stat", ["-L", "-c", "%u %a %n", "--", checkout, .. above]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', 3)).Where(f => f.Length == 3).ToList();
-        if (found.Count == 0) return;
-        var top = found[0][0];
-        var wrong = found.Where(f => f[0] != uid && f[0] != "0" && f[0] != top || (Convert.ToInt32(f[1], 8) & 0b000_010_010) != 0)
+        var trusted = new HashSet<string> { uid, "0" };
+        if (stat.Count > 0) trusted.Add(stat[0][0]);
+        // One find: every folder's owner, mode and path.
+        var found = ProcessRunner.Run("find", [full, "-xdev", "-type", "d", "-printf", "%U %m %p\\n"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 3)).Where(f => f.Length == 3).ToList();
+        static bool Sticky(string mode) => (Convert.ToInt32(mode, 8) & 0b001_000_000_000) != 0;
+        static bool OthersWrite(string mode) => (Convert.ToInt32(mode, 8) & 0b000_010_010) != 0;
+        var wrong = found.Where(f => !trusted.Contains(f[0]) || OthersWrite(f[1]))
+            .Concat(stat.Skip(1).Where(f => !trusted.Contains(f[0]) || OthersWrite(f[1]) && !Sticky(f[1])))
             .Select(f => $"{f[2]} (owner {f[0]}, mode {f[1]})").ToArray();
         if (wrong.Length == 0) return;
         throw new StateConflict($"{Workspace.Relative(tree)}: {(wrong.Length == 1 ? "this folder" : $"{wrong.Length} folders")} another account owns or may write: " +
-                                $"{string.Join("; ", wrong.Take(3).Select(w => Terminal.OneLine(w)))}{(wrong.Length > 3 ? " and more" : "")}; it could swap what flatnet writes there for a link, so nothing was written",
-            $"make them yours alone (chown -R $(id -un) {Workspace.Relative(tree)} && chmod -R go-w {Workspace.Relative(tree)}), or use a new folder (--artifacts=DIR)", field);
+                                $"{string.Join("; ", wrong.Take(3).Select(w => Terminal.OneLine(w)))}{(wrong.Length > 3 ? " and more" : "")}; it could swap what flatnet writes there for its own, so nothing was written",
+            $"make them yours alone (chown -R $(id -un) {Workspace.Relative(tree)} && chmod -R go-w {Workspace.Relative(tree)})" + (field == "--artifacts" ? ", or use a new folder of your own (--artifacts=DIR)" : ""), field);
     }
 
     private static readonly Lazy<string?> ThisUid = new(() =>

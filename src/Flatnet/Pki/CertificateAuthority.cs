@@ -55,6 +55,11 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         if (!File.Exists(other))
             throw new FlatnetException($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but its other CA {Workspace.Relative(other)} is missing",
                 fix: $"restore {Workspace.Relative(other)} (from a backup of this folder), then run ./build.sh --target=RotateCa to finish the rotation");
+        // The other CA is the one the record names (battery 19: another's ca.next.crt shipped as the rotation's).
+        var expected = rotation.Swapped ? rotation.OldFingerprint : rotation.NewFingerprint;
+        if (nebulaCert.Print(other).Fingerprint is var found && found != expected)
+            throw new StateConflict($"{Workspace.Relative(other)} is {found[..16]}…, not the CA {CaRotationState.FileName} names ({expected[..16]}…); no config is made to trust it",
+                $"put the rotation's own CA file back (RotateCa wrote it), or move {Workspace.Relative(other)} away and run ./build.sh --target=RotateCa", Workspace.Relative(other));
         return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + OneCertificate(other, InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA")).TrimEnd('\n') + "\n");
     }
 

@@ -191,13 +191,15 @@ public sealed partial class FlatnetContext : IDisposable
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
         // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
-        OwnFolders.RequireOneOwnersTree(Workspace.InventoryDirectory, "--inventory");
+        OwnFolders.RequireOneOwnersTree(Workspace.InventoryDirectory, "--inventory", Workspace.Root);
+        OwnFolders.RequireOneOwnersTree(Workspace.ToolsDirectory, "tools", Workspace.Root); // nebula-cert runs on the CA's key
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
         var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
         _writing = true;
         var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
+        if (plan is not null) OwnFolders.RequireOneOwnersTree(Path.GetDirectoryName(Path.GetFullPath(plan.Inventory.Network.Ca.KeyPath))!, "ca.key", Workspace.Root);
         ClaimArtifacts();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
@@ -209,7 +211,7 @@ public sealed partial class FlatnetContext : IDisposable
     public void ClaimArtifacts()
     {
         // Once a run (each worker's context once): a find over the artifacts' folders.
-        if (!_artifactsTreeChecked) OwnFolders.RequireOneOwnersTree(Workspace.ArtifactsDirectory, "--artifacts");
+        if (!_artifactsTreeChecked) OwnFolders.RequireOneOwnersTree(Workspace.ArtifactsDirectory, "--artifacts", Workspace.Root);
         _artifactsTreeChecked = true;
         SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
     }

@@ -213,6 +213,21 @@ public class CaRotationTests
         Assert.That(resumed.Message, Does.StartWith("RotateCa: phase 3 of 4 (re-sign every host with the new CA) done"));
     }
 
+    /// <summary>Battery 19: another's certificate copied over pki/ca.next.crt in phase 2 was trusted by every bundle as the rotation's new CA.</summary>
+    [Test]
+    public void OnlyTheCaTheRecordNamesIsTrustedBesideTheOldOne()
+    {
+        using var ws = HandDeployedFleet();
+        Assert.Throws<FlatnetException>(() => ws.ControlPlane().RotateCa());
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
+        global::Flatnet.Processes.ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"), overwrite: true);
+        ws.Edit("host-a.yaml", "groups:", "groups: [flatnet, build]"); // a change, so PackageAll packs
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain("pki/ca.next.crt is ").And.Contain("not the CA ca-rotation.json names"));
+        Assert.That(CasIn(BundleFile(ws, "host-a", "ca.crt")), Is.EqualTo(2), "the bundle is still the one with the rotation's own two CAs");
+    }
+
     /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>
     private static TestWorkspace HandDeployedFleet()
     {

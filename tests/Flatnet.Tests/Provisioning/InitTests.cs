@@ -215,8 +215,8 @@ public class InitTests
         Directory.CreateDirectory(Path.Combine(ws.Root, "pki"));
         File.SetUnixFileMode(Path.Combine(ws.Root, "pki"), (UnixFileMode)0b111_111_111);
         var before = File.ReadAllText(ws.HostsFile("network.yaml"));
-        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
-        Assert.That(e.Message, Does.Contain("others may write into this folder").And.Contain("chmod 700"));
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("pki (owner ").And.Contain("mode 777)").And.Contain("chmod -R go-w"));
         Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(before));
         Assert.That(File.Exists(ws.HostsFile("host-a.yaml")), Is.True, "nothing removed either");
     }
