@@ -248,6 +248,11 @@ public class SafeFilesTests
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
         Assert.That(e.Message, Does.Contain("artifacts: this folder another account owns or may write: ").And.Contain("artifacts/bundles (owner ").And.Contain("mode 777)")
             .And.Contain("fix: make them yours alone (chown -R $(id -un) "));
+        // Group-writable with the owner's own group (umask 002, as Debian and Ubuntu give each account a group of its
+        // own): that group is the account alone, and flatnet's next run takes its own folders (battery 19).
+        File.SetUnixFileMode(bundles, (UnixFileMode)0b111_111_101);
+        ws.Edit("host-b.yaml", "groups:", "groups: [flatnet]");
+        Assert.That(ws.ControlPlane().PackageAll(), Has.Some.Property("Written").True);
         File.SetUnixFileMode(bundles, (UnixFileMode)0b111_101_101);
         if (Environment.UserName != "root") return; // another account's folder: only root can make one here
         global::Flatnet.Processes.ProcessRunner.Run("chown", ["65534", bundles]).EnsureSuccess("chown");

@@ -50,18 +50,21 @@ public static class OwnFolders
         var full = Path.GetFullPath(tree);
         var above = new List<string>();
         for (var d = Path.GetDirectoryName(full); d is not null; d = Path.GetDirectoryName(d)) above.Add(d);
-        var stat = ProcessRunner.Run("stat", ["-L", "-c", "%u %a %n", "--", checkout, .. above]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ', 3)).Where(f => f.Length == 3).ToList();
+        // Each line: owner's uid, mode, owner's and group's names, path.
+        var stat = ProcessRunner.Run("stat", ["-L", "-c", "%u %a %U %G %n", "--", checkout, .. above]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 5)).Where(f => f.Length == 5).ToList();
         var trusted = new HashSet<string> { uid, "0" };
         if (stat.Count > 0) trusted.Add(stat[0][0]);
         // One find: every folder's owner, mode and path.
-        var found = ProcessRunner.Run("find", [full, "-xdev", "-type", "d", "-printf", "%U %m %p\\n"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(l => l.Split(' ', 3)).Where(f => f.Length == 3).ToList();
-        static bool Sticky(string mode) => (Convert.ToInt32(mode, 8) & 0b001_000_000_000) != 0;
-        static bool OthersWrite(string mode) => (Convert.ToInt32(mode, 8) & 0b000_010_010) != 0;
-        var wrong = found.Where(f => !trusted.Contains(f[0]) || OthersWrite(f[1]))
-            .Concat(stat.Skip(1).Where(f => !trusted.Contains(f[0]) || OthersWrite(f[1]) && !Sticky(f[1])))
-            .Select(f => $"{f[2]} (owner {f[0]}, mode {f[1]})").ToArray();
+        var found = ProcessRunner.Run("find", [full, "-xdev", "-type", "d", "-printf", "%U %m %u %g %p\\n"]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split(' ', 5)).Where(f => f.Length == 5).ToList();
+        static bool Sticky(string[] f) => (Convert.ToInt32(f[1], 8) & 0b001_000_000_000) != 0;
+        // Group write counts only when the group is more than its owner's own (a user private group, as Debian and
+        // Ubuntu give each account, is the account alone: its umask 002 makes such folders group-writable).
+        static bool OthersWrite(string[] f) => (Convert.ToInt32(f[1], 8) & (f[2] == f[3] ? 0b000_000_010 : 0b000_010_010)) != 0;
+        var wrong = found.Where(f => !trusted.Contains(f[0]) || OthersWrite(f))
+            .Concat(stat.Skip(1).Where(f => !trusted.Contains(f[0]) || OthersWrite(f) && !Sticky(f)))
+            .Select(f => $"{f[4]} (owner {f[0]}, mode {f[1]})").ToArray();
         if (wrong.Length == 0) return;
         throw new StateConflict($"{Workspace.Relative(tree)}: {(wrong.Length == 1 ? "this folder" : $"{wrong.Length} folders")} another account owns or may write: " +
                                 $"{string.Join("; ", wrong.Take(3).Select(w => Terminal.OneLine(w)))}{(wrong.Length > 3 ? " and more" : "")}; it could swap what flatnet writes there for its own, so nothing was written",
