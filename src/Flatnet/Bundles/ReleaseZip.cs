@@ -85,7 +85,7 @@ public sealed class ReleaseZip : IDisposable
             if (shipped.Keys.Except(listed.Keys).FirstOrDefault() is { } extra) throw notOurs($"it holds bundles/{extra}.zip, which release.json does not list");
             long budget = InputFiles.ZipLimit;
             foreach (var (host, entry) in bundles)
-                if (HashOf(entry, ref budget, notOurs) != listed[host]) throw notOurs($"bundles/{host}.zip is not the bundle release.json lists (its SHA-256 differs)");
+                if (Sha256Of(entry, n => { if ((budget -= n) < 0) throw notOurs($"its bundles inflate past {InputFiles.ZipLimit / (1024 * 1024)} MiB together"); }) != listed[host]) throw notOurs($"bundles/{host}.zip is not the bundle release.json lists (its SHA-256 differs)");
             var snapshot = SnapshotOf(zip, notOurs);
             return new ReleaseZip(path, zip, version, whole, snapshot, bundles.OrderBy(b => b.Host, NaturalOrder.Instance).ToList());
         }
@@ -167,14 +167,15 @@ public sealed class ReleaseZip : IDisposable
         return copy.ToArray();
     }
 
-    private static string HashOf(ZipArchiveEntry entry, ref long budget, Func<string, FlatnetException> notOurs)
+    /// <summary>An entry's SHA-256, read as it inflates, its bytes never kept; <paramref name="took"/> is told each chunk's size (and throws past a budget).</summary>
+    public static string Sha256Of(ZipArchiveEntry entry, Action<int> took)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         using var stream = entry.Open();
         var buffer = new byte[81920];
         for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
         {
-            if ((budget -= n) < 0) throw notOurs($"its bundles inflate past {InputFiles.ZipLimit / (1024 * 1024)} MiB together");
+            took(n);
             sha.AppendData(buffer, 0, n);
         }
         return Convert.ToHexStringLower(sha.GetHashAndReset());

@@ -14,9 +14,8 @@ public static partial class CaRotation
         private void FilesMatch(CaRotationState state)
         {
             var ca = context.Ca;
-            string? Print(string path) => Fingerprint(path);
-            var current = Print(ca.CrtPath);
-            var next = Print(ca.NextCrtPath);
+            var current = Fingerprint(ca.CrtPath);
+            var next = Fingerprint(ca.NextCrtPath);
             var (ok, says) = state switch
             {
                 { Finished: { } when } => (current == state.NewFingerprint, $"says the CA was replaced by {state.NewFingerprint[..16]}… on {when:yyyy-MM-dd}"),
@@ -25,7 +24,7 @@ public static partial class CaRotation
                 // Phase 3 moves the CA files one by one (MoveNewCaInPlace): a run stopped between two moves left ca.crt
                 // already retired and the new CA still at ca.next.crt, which the next run finishes.
                 { Phase: 3 } => (current == state.NewFingerprint || next == state.NewFingerprint && (current == state.OldFingerprint ||
-                                 current is null && Print(ca.RetiredCrtPath(state.OldFingerprint)) == state.OldFingerprint),
+                                 current is null && Fingerprint(ca.RetiredCrtPath(state.OldFingerprint)) == state.OldFingerprint),
                     $"says phase 3 of 4 is under way, to {state.NewFingerprint[..16]}…"),
                 _ => (current == state.NewFingerprint, $"says phase 4 of 4 is under way, with {state.NewFingerprint[..16]}… signing"),
             };
@@ -45,10 +44,9 @@ public static partial class CaRotation
         private void MoveNewCaInPlace(CaRotationState state)
         {
             var ca = context.Ca;
-            string? Print(string path) => Fingerprint(path);
             var (retiredCrt, retiredKey) = (ca.RetiredCrtPath(state.OldFingerprint), ca.RetiredKeyPath(state.OldFingerprint));
-            if (File.Exists(retiredCrt) && Print(retiredCrt) != state.OldFingerprint) throw NotMoved(retiredCrt, $"it is not the old CA ({state.OldFingerprint[..16]}…)");
-            var current = Print(ca.CrtPath);
+            if (File.Exists(retiredCrt) && Fingerprint(retiredCrt) != state.OldFingerprint) throw NotMoved(retiredCrt, $"it is not the old CA ({state.OldFingerprint[..16]}…)");
+            var current = Fingerprint(ca.CrtPath);
             var moves = new (string From, string To, bool Done)[]
             {
                 (ca.CrtPath, retiredCrt, File.Exists(retiredCrt) && current != state.OldFingerprint),
@@ -67,7 +65,7 @@ public static partial class CaRotation
                 if (File.Exists(to) && !freedFirst) throw NotMoved(to, $"{Workspace.Relative(from)} is still there, and a move leaves one of the two, never both");
             }
             foreach (var (from, to, _) in moves.Skip(done)) File.Move(from, to);
-            if (Print(ca.CrtPath) != state.NewFingerprint)
+            if (Fingerprint(ca.CrtPath) != state.NewFingerprint)
                 throw new FlatnetException($"{Workspace.Relative(ca.CrtPath)} is not the rotation's new CA ({state.NewFingerprint[..16]}…)",
                     fix: $"put the CA files back as {CaRotationState.FileName} expects, or restore this folder from a backup");
             Log.Info($"RotateCa: the new CA now signs from {Workspace.Relative(ca.CrtPath)}; the old one is kept at {Workspace.Relative(retiredCrt)}");

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Flatnet.Bundles;
 using Flatnet.Files;
 using Flatnet.Output;
 
@@ -25,20 +26,12 @@ public static partial class PlanDiff
         public long Left { get; set; } = bytes;
     }
 
-    /// <summary>An entry's SHA-256, read as it inflates within <paramref name="budget"/>, its bytes never kept.</summary>
-    private static string HashOf(ZipArchiveEntry entry, InflateBudget budget)
+    /// <summary>An entry's SHA-256 (<see cref="ReleaseZip.Sha256Of"/>) within what is left of <paramref name="budget"/>.</summary>
+    private static string HashOf(ZipArchiveEntry entry, InflateBudget budget) => ReleaseZip.Sha256Of(entry, n =>
     {
-        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
-        using var stream = entry.Open();
-        var buffer = new byte[81920];
-        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
-        {
-            if ((budget.Left -= n) < 0)
-                throw new UsageError($"the release's programs inflate past {InputFiles.ZipLimit / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-            sha.AppendData(buffer, 0, n);
-        }
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
+        if ((budget.Left -= n) < 0)
+            throw new UsageError($"the release's programs inflate past {InputFiles.ZipLimit / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+    });
 
     /// <summary>An entry's bytes, at most <see cref="MaxEntryBytes"/> whatever its header claims (a crafted zip inflated 1.5 MB into 1.5 GiB), and within what is left of the release's <paramref name="budget"/>.</summary>
     private static byte[] Read(ZipArchiveEntry entry, InflateBudget budget)
