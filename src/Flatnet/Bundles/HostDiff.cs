@@ -5,8 +5,12 @@ using Flatnet.Output;
 
 namespace Flatnet.Bundles;
 
-/// <summary>What a host's certificate says (or would say, signed now): its groups, Nebula IP and routed block.</summary>
-public sealed record CertificateView(IReadOnlyList<string> Groups, IReadOnlyList<string> Networks, IReadOnlyList<string> Subnets);
+/// <summary>
+/// What a host's certificate says (or would say, signed now): its groups, Nebula IP and routed block; and, where a
+/// signed one is at hand, its public key and fingerprint (a host re-keyed changes nothing else).
+/// </summary>
+public sealed record CertificateView(IReadOnlyList<string> Groups, IReadOnlyList<string> Networks, IReadOnlyList<string> Subnets,
+    string? PublicKey = null, string? Fingerprint = null);
 
 /// <summary>
 /// One host as one side of a diff sees it: its certificate, the files rendered for it (config.yaml, scripts), and
@@ -60,7 +64,11 @@ public static class HostDiff
             if (!a.Groups.Order().SequenceEqual(b.Groups.Order())) cert.Add($"groups {Join(a.Groups)} -> {Join(b.Groups)}");
             if (!a.Networks.SequenceEqual(b.Networks)) cert.Add($"Nebula IP {Join(a.Networks)} -> {Join(b.Networks)}");
             if (!a.Subnets.SequenceEqual(b.Subnets)) cert.Add($"routed block {Join(a.Subnets)} -> {Join(b.Subnets)}");
+            // The key is who the host is: a new one (GenerateCert --force, --pub= another key) is said first and as such.
+            if (a.PublicKey is { } oldKey && b.PublicKey is { } newKey && oldKey != newKey) cert.Insert(0, $"new key pair: public key {Short(oldKey)} -> {Short(newKey)}");
             if (cert.Count > 0) changes.Add("certificate: " + string.Join("; ", cert) + " (re-signed)");
+            else if (a.Fingerprint is { } oldSigned && b.Fingerprint is { } newSigned && oldSigned != newSigned)
+                changes.Add($"certificate: signed again with the same key and contents: fingerprint {Short(oldSigned)} -> {Short(newSigned)}");
         }
         if (was.Files.TryGetValue("config.yaml", out var oldConfig) && now.Files.TryGetValue("config.yaml", out var newConfig) && !oldConfig.SequenceEqual(newConfig))
         {
@@ -96,6 +104,9 @@ public static class HostDiff
         YamlPaths.Each(root, (path, _, value) => { if (value is YamlScalarNode) values[path] = value.ToString(); });
         return values;
     }
+
+    /// <summary>A key or fingerprint as a person compares them: its first 16 hex digits.</summary>
+    public static string Short(string hex) => hex.Length > 16 ? hex[..16] + "…" : hex;
 
     private static string Join(IReadOnlyList<string> items) => items.Count == 0 ? "none" : string.Join(",", items);
 }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Flatnet.Addressing;
 using Flatnet.Rendering;
+using Flatnet.Tools;
 
 namespace Flatnet.Bundles;
 
@@ -39,7 +40,9 @@ public static partial class ReleaseArchive
 
     /// <param name="shipped">the hosts whose bundles the release carries; another host is listed as pending (null: all).</param>
     /// <param name="trusted">the fingerprints of the CAs every config trusts: a change of them is the first a reader should see.</param>
-    public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null, IReadOnlyList<string>? trusted = null)
+    /// <param name="certificates">each shipped host's certificate: its key, validity and fingerprint (a host re-keyed or re-signed changes nothing else).</param>
+    public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null, IReadOnlyList<string>? trusted = null,
+        IReadOnlyDictionary<string, NebulaCertInfo>? certificates = null)
     {
         var net = plan.Inventory.Network;
         // In the order a person counts (pc-2 before pc-10), in inventory.json and the changelog alike.
@@ -52,15 +55,25 @@ public static partial class ReleaseArchive
         foreach (var h in plan.Hosts)
             s[$"host {h.Name}"] = $"{h.Host.Os.ToString().ToLowerInvariant()}, {h.OverlayCidr}, block {(h.RoutedBlock?.ToString() ?? "none")}, groups {string.Join(",", h.Host.Groups)}" +
                                   (shipped is null || shipped.Contains(h.Name) || plan.Inventory.IsRevoked(h.Name) ? "" : ", pending (no bundle in this release)");
+        foreach (var (host, c) in certificates ?? new Dictionary<string, NebulaCertInfo>())
+            s[$"{CertificatePrefix}{host}"] = $"key {HostDiff.Short(c.PublicKey)}, valid {c.NotBefore.UtcDateTime:yyyy-MM-dd} to {c.NotAfter.UtcDateTime:yyyy-MM-dd}, fingerprint {HostDiff.Short(c.Fingerprint)}";
         foreach (var b in plan.Inventory.Blocklist.Entries) s[$"revoked {b.Name}"] = b.Fingerprint;
         if (trusted is not null) s["trusted CAs"] = string.Join(", ", trusted);
         return s;
     }
 
+    private const string CertificatePrefix = "certificate ";
+
     public static IReadOnlyList<string> Changelog(IReadOnlyDictionary<string, string>? previous, IReadOnlyDictionary<string, string> current)
     {
         if (previous is null) return current.Select(kv => $"- {kv.Key}: {kv.Value}").Prepend("- first release").ToList();
         var lines = new List<string>();
+        // A release from before certificates were recorded: they are said once as a whole, not as one "added" per host.
+        if (!previous.Keys.Any(k => k.StartsWith(CertificatePrefix, StringComparison.Ordinal)) && current.Keys.Any(k => k.StartsWith(CertificatePrefix, StringComparison.Ordinal)))
+        {
+            lines.Add("- certificates: recorded from this release on (each host's key, validity and fingerprint)");
+            current = current.Where(kv => !kv.Key.StartsWith(CertificatePrefix, StringComparison.Ordinal)).ToDictionary();
+        }
         foreach (var (key, value) in current)
         {
             if (!previous.TryGetValue(key, out var old)) lines.Add($"- added {key}: {value}");

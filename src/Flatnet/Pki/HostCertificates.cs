@@ -121,6 +121,18 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         return dir;
     }
 
+    /// <summary>
+    /// What the host's certificate there now says (null: none signed yet): the one its next bundle carries, whatever
+    /// the inventory asks. Plan --diff and Release compare its key and signature with what shipped before, so a host
+    /// re-keyed (GenerateCert --force, or --pub= another key) is seen in review.
+    /// </summary>
+    public static NebulaCertInfo? SignedNow(Workspace workspace, NebulaCert nebulaCert, string host)
+    {
+        var dir = OwnPkiDirectory(workspace, host);
+        var crt = Path.Combine(dir, "host.crt");
+        return File.Exists(crt) ? VerifiedCertificate.Printed(dir) ?? nebulaCert.Print(crt) : null;
+    }
+
     /// <summary>Null when the host's signed cert is the one the inventory asks for, signed by a CA the configs trust; otherwise why not.</summary>
     public string? WhyNotCurrent(HostAddresses host)
     {

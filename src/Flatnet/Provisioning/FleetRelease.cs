@@ -2,6 +2,7 @@ using Flatnet.Output;
 using Flatnet.Inventory;
 using Flatnet.Bundles;
 using Flatnet.Files;
+using Flatnet.Pki;
 
 namespace Flatnet.Provisioning;
 
@@ -37,7 +38,9 @@ public static class FleetRelease
         var folder = context.Workspace.ReleasesDirectory;
         var path = Path.Combine(folder, $"flatnet-{version}.zip");
         using var previous = Previous(folder, version);
-        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet(), context.Ca.TrustedFingerprints());
+        var certificates = hosts.ToDictionary(h => h, h => HostCertificates.SignedNow(context.Workspace, context.NebulaCert, h)
+            ?? throw new StateConflict($"{h} has a bundle but no certificate in {Workspace.Relative(context.Workspace.PkiDirectory(h))}", "run ./build.sh --target=PackageAll, then Release again"));
+        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet(), context.Ca.TrustedFingerprints(), certificates);
         var changelog = ReleaseArchive.Changelog(previous?.Snapshot, snapshot);
         var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0, previous);
         if (File.Exists(path))

@@ -5,6 +5,7 @@ using Flatnet.Bundles;
 using Flatnet.Files;
 using Flatnet.Inventory;
 using Flatnet.Output;
+using Flatnet.Pki;
 using Flatnet.Processes;
 using Flatnet.Tools;
 
@@ -71,7 +72,9 @@ public static partial class PlanDiff
             if (trusted is not null) files["ca.crt"] = trusted;
             if (withShipped)
                 foreach (var f in context.ShippedNebula(context.Platform(h))) files[f.Path] = Encoding.ASCII.GetBytes(Digest.Sha256(f.Content));
-            var certificate = new CertificateView(h.Host.Groups, [h.OverlayCidr], h.RoutedBlock is { } block ? [block.ToString()] : []);
+            // Signed here already (the key and signature the next bundle carries), or not yet (a git ref's inventory, CI).
+            var signed = HostCertificates.SignedNow(context.Workspace, context.NebulaCert, h.Name);
+            var certificate = new CertificateView(h.Host.Groups, [h.OverlayCidr], h.RoutedBlock is { } block ? [block.ToString()] : [], signed?.PublicKey, signed?.Fingerprint);
             return new HostView(h.Name, certificate, files, h.Host.NebulaVersion?.ToString());
         }).ToList();
     }
@@ -118,7 +121,7 @@ public static partial class PlanDiff
                         catch (ToolFailed) { throw NotOurs($"{Terminal.OneLine(host)}'s host.crt is not a certificate nebula-cert can read"); }
                         if (known.Count > 0 && !known.Contains(info.Issuer))
                             throw NotOurs($"{host}'s certificate was signed by a CA this inventory has never had ({info.Issuer[..Math.Min(16, info.Issuer.Length)]}…)");
-                        certificate = new CertificateView(info.Groups, info.Ips, info.Subnets);
+                        certificate = new CertificateView(info.Groups, info.Ips, info.Subnets, info.PublicKey, info.Fingerprint);
                     }
                     string? nebula = null;
                     if (files.TryGetValue("manifest.json", out var manifest))

@@ -38,11 +38,13 @@ public class ReleasingTests
         ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\ndeploy:\n  transport: none\n");
         ws.Edit("host-c.yaml", "groups:", "groups: [flatnet]");
         var second = ws.ControlPlane().Release("1.1.0", includeKeys: true);
-        Assert.That(second.Changes, Is.EquivalentTo(new[]
+        Assert.That(second.Changes.Where(c => !c.Contains(" certificate ", StringComparison.Ordinal)), Is.EquivalentTo(new[]
         {
             "- added host host-d: windows, 10.100.4.1/16, block 10.101.4.0/24, groups flatnet,gateway",
             "- changed host host-c: windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet,gateway -> windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet",
         }));
+        Assert.That(second.Changes.Where(c => c.Contains(" certificate ", StringComparison.Ordinal)).Select(c => c.Split(':')[0]),
+            Is.EquivalentTo(new[] { "- added certificate host-d", "- changed certificate host-c" }), "host-c re-signed for its new groups, host-d signed");
         Assert.That(Entry(second.Path, "CHANGELOG.md"), Does.StartWith("# flatnet 1.1.0").And.Contain("- added host host-d"));
         using (var archive = System.IO.Compression.ZipFile.OpenRead(second.Path))
             Assert.That(archive.Entries.Select(x => x.FullName), Is.EquivalentTo(new[]
@@ -182,5 +184,30 @@ public class ReleasingTests
         ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
         var second = ws.ControlPlane().Release("1.0.1", includeKeys: true);
         Assert.That(second.Changes, Does.Contain($"- changed trusted CAs: {old} -> {old}, {evil}"));
+    }
+
+    /// <summary>
+    /// Battery 19: a host re-keyed between two releases shipped under "no inventory changes". The release records each
+    /// host's certificate (key, validity, fingerprint), so its changelog names the change; a release from before this
+    /// record is said once, not host by host.
+    /// </summary>
+    [Test]
+    public void AHostReKeyedBetweenReleasesIsInTheChangelog()
+    {
+        using var ws = new TestWorkspace();
+        var first = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var crt = Path.Combine(ws.Root, "artifacts", "hosts", "host-b", "pki", "host.crt");
+        var before = ws.ControlPlane().Context.NebulaCert.Print(crt).PublicKey;
+        Assert.That(first.Changes, Has.Some.StartsWith($"- certificate host-b: key {before[..16]}…, valid "));
+
+        ws.ControlPlane().GenerateCert("host-b", force: true);
+        var after = ws.ControlPlane().Context.NebulaCert.Print(crt).PublicKey;
+        var second = ws.ControlPlane().Release("1.0.1", includeKeys: true);
+        Assert.That(second.Changes, Has.Count.EqualTo(1));
+        Assert.That(second.Changes[0], Does.StartWith($"- changed certificate host-b: key {before[..16]}…").And.Contain($" -> key {after[..16]}…"));
+
+        var older = new Dictionary<string, string>(ReleaseArchive.Snapshot(global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory)));
+        var now = new SortedDictionary<string, string>(older) { ["certificate host-a"] = "key 00…", ["certificate host-b"] = "key 01…" };
+        Assert.That(ReleaseArchive.Changelog(older, now), Is.EqualTo(new[] { "- certificates: recorded from this release on (each host's key, validity and fingerprint)" }));
     }
 }

@@ -251,4 +251,26 @@ public class PlanDiffTests
         var diff = Diff(ws, "HEAD");
         Assert.That(diff.Hosts, Has.Count.EqualTo(3).And.All.Property("Changes").Contains("trust: the CAs every config trusts (ca.crt) changed"));
     }
+
+    /// <summary>
+    /// Battery 19: a host re-keyed (GenerateCert --force, or --pub= someone's key) had Plan --diff say "no host
+    /// changes": it compared the certificate's groups, IP and block, never its key. The key signed here now (what the
+    /// next bundle carries) is compared with the one the release shipped.
+    /// </summary>
+    [Test]
+    public void AHostReKeyedIsNamedWithItsOldAndNewKey()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var crt = Path.Combine(ws.Root, "artifacts", "hosts", "host-b", "pki", "host.crt");
+        var before = ws.ControlPlane().Context.NebulaCert.Print(crt).PublicKey;
+        ws.ControlPlane().GenerateCert("host-b", force: true);
+        var after = ws.ControlPlane().Context.NebulaCert.Print(crt).PublicKey;
+        Assert.That(after, Is.Not.EqualTo(before), "--force makes a new key pair here");
+
+        var diff = Diff(ws);
+        Assert.That(diff.Hosts.Select(h => $"{h.Host}: {string.Join("; ", h.Changes)}"),
+            Is.EqualTo(new[] { $"host-b: certificate: new key pair: public key {before[..16]}… -> {after[..16]}… (re-signed)" }));
+        Assert.That(diff.Rollout, Is.EqualTo(new[] { "host-b" }));
+    }
 }
