@@ -119,8 +119,11 @@ public static partial class PlanDiff
                         NebulaCertInfo info;
                         try { info = context.NebulaCert.Print(path); }
                         catch (ToolFailed) { throw NotOurs($"{Terminal.OneLine(host)}'s host.crt is not a certificate nebula-cert can read"); }
+                        // Named as what it is, a change of CA, and still refused: a baseline of another CA's could say anything.
                         if (known.Count > 0 && !known.Contains(info.Issuer))
-                            throw NotOurs($"{host}'s certificate was signed by a CA this inventory has never had ({info.Issuer[..Math.Min(16, info.Issuer.Length)]}…)");
+                            throw new UsageError($"{shown}: {Terminal.OneLine(host)}'s certificate was signed by the CA {HostDiff.Short(info.Issuer)}, which this inventory has never had " +
+                                $"(only {string.Join(", ", known.Order(StringComparer.Ordinal).Select(HostDiff.Short))}): the CA was replaced since that release (RotateCa would have kept the old one), or the release is another fleet's; nothing is compared against it",
+                                "if the CA was replaced on purpose, every host needs a new certificate and bundle: compare with a git ref (--against=main), then make a new release", "--against");
                         certificate = new CertificateView(info.Groups, info.Ips, info.Subnets, info.PublicKey, info.Fingerprint);
                     }
                     string? nebula = null;
