@@ -75,6 +75,9 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
     /// A CA file's text, refused unless it holds one certificate: every config trusts each certificate in pki.ca, so a
     /// second one appended to a CA file (it is not secret) would let its owner sign hosts into the mesh (battery 18).
     /// </summary>
+    /// <summary>A CA file given to flatnet (Init's --ca-crt), refused as <see cref="OneCertificate"/> says before it is copied anywhere.</summary>
+    public static void RequireOneCertificate(string path, string flag) => OneCertificate(path, InputFiles.ReadAllText(path, InputFiles.KeyLimit, "the CA's certificate", flag));
+
     private static string OneCertificate(string path, string text)
     {
         var count = text.Split('\n').Count(l => l.StartsWith("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal));

@@ -103,6 +103,7 @@ public static partial class FleetInit
         if (from is null) return;
         if (File.Exists(to) && !File.ReadAllBytes(to).SequenceEqual(InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, flag)))
             throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA, and nothing was changed", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));
+        if (isCa) Pki.CertificateAuthority.RequireOneCertificate(from, flag);
         if (isCa && !context.NebulaCert.Print(from).IsCa)
             throw new UsageError($"{from} is not a CA certificate; nothing was changed", "give Stage 1's ca.crt (nebula-cert print -path ca.crt says isCa: true)", flag);
     }

@@ -249,4 +249,22 @@ public class InitTests
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
         Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")) || File.Exists(Path.Combine(ws.Root, "pki", "ca.crt")), Is.False, "no CA file copied");
     }
+
+    /// <summary>Battery 19: a --ca-crt holding two certificates was copied into pki/, and refused only at the first bundle.</summary>
+    [Test]
+    public void ACaFileOfTwoCertificatesIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other")).FullName;
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["ca", "-name", "other-ca", "-out-crt", Path.Combine(other, "ca.crt"), "-out-key", Path.Combine(other, "ca.key")])
+            .EnsureSuccess("nebula-cert ca");
+        var both = Path.Combine(other, "both.crt");
+        File.WriteAllText(both, File.ReadAllText(crt) + File.ReadAllText(Path.Combine(other, "ca.crt")));
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, both, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("holds 2 certificates, and every config would trust each of them").And.Contain("fix: put the CA's own certificate there alone"));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")) || File.Exists(Path.Combine(ws.Root, "pki", "ca.crt")), Is.False, "no CA file copied");
+    }
 }
