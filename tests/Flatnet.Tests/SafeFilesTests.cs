@@ -258,4 +258,27 @@ public class SafeFilesTests
         global::Flatnet.Processes.ProcessRunner.Run("chown", ["65534", bundles]).EnsureSuccess("chown");
         Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain("artifacts/bundles (owner 65534, mode 755)"));
     }
+
+    /// <summary>
+    /// Battery 19: an artifacts folder that is a link was checked as the link (find does not enter it), and .tmp was made
+    /// in the folder it leads to before anything refused. The folder a link leads to is checked, and those above it.
+    /// </summary>
+    [Test]
+    public void AnArtifactsFolderReachedThroughALinkIsCheckedWhereItLeads()
+    {
+        using var ws = new TestWorkspace();
+        var elsewhere = Directory.CreateDirectory(Path.Combine(ws.Root, "elsewhere")).FullName;
+        File.SetUnixFileMode(elsewhere, (UnixFileMode)0b111_111_111);
+        if (Directory.Exists(ws.Workspace.ArtifactsDirectory)) Directory.Delete(ws.Workspace.ArtifactsDirectory, recursive: true);
+        Directory.CreateSymbolicLink(ws.Workspace.ArtifactsDirectory, elsewhere);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a"))!;
+        Assert.That(e.Message, Does.Contain("another account owns or may write: ").And.Contain("elsewhere (owner ").And.Contain("mode 777)"));
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing made where the link leads, .tmp included");
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().Status())!.Message, Does.Contain("elsewhere (owner "), "a read-only run keeps scratch there too");
+
+        File.SetUnixFileMode(elsewhere, (UnixFileMode)0b111_101_101);
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a"))!.Message, Does.Contain("artifacts is a link, not a folder of flatnet's: nothing was written through it"),
+            "a folder of this account's own behind it: still a link, refused as such");
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing made there before the link was refused");
+    }
 }

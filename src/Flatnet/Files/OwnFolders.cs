@@ -47,9 +47,15 @@ public static class OwnFolders
     public static void RequireOneOwnersTree(string tree, string field, string checkout)
     {
         if (!OperatingSystem.IsLinux() || Uid is not { } uid || !Directory.Exists(tree)) return;
-        var full = Path.GetFullPath(tree);
+        // A tree reached through a link (--artifacts=LINK, a linked folder above it) is the folder the link leads to:
+        // that folder and those above it are checked, and those above the link too (whoever may write there could
+        // swap the link). Battery 19: a linked artifacts folder had .tmp made in it before anything looked.
+        var given = Path.GetFullPath(tree);
+        var full = RealPath(given);
         var above = new List<string>();
-        for (var d = Path.GetDirectoryName(full); d is not null; d = Path.GetDirectoryName(d)) above.Add(d);
+        foreach (var path in full == given ? [full] : new[] { full, given })
+            for (var d = Path.GetDirectoryName(path); d is not null; d = Path.GetDirectoryName(d))
+                if (!above.Contains(d)) above.Add(d);
         // Each line: owner's uid, mode, owner's and group's names, path.
         var stat = ProcessRunner.Run("stat", ["-L", "-c", "%u %a %U %G %n", "--", checkout, .. above]).StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => l.Split(' ', 5)).Where(f => f.Length == 5).ToList();
@@ -69,6 +75,18 @@ public static class OwnFolders
         throw new StateConflict($"{Workspace.Relative(tree)}: {(wrong.Length == 1 ? "this folder" : $"{wrong.Length} folders")} another account owns or may write: " +
                                 $"{string.Join("; ", wrong.Take(3).Select(w => Terminal.OneLine(w)))}{(wrong.Length > 3 ? " and more" : "")}; it could swap what flatnet writes there for its own, so nothing was written",
             $"make them yours alone (chown -R $(id -un) {Workspace.Relative(tree)} && chmod -R go-w {Workspace.Relative(tree)})" + (field == "--artifacts" ? ", or use a new folder of your own (--artifacts=DIR)" : ""), field);
+    }
+
+    /// <summary>The path with every link in it followed (what realpath(3) says), up to 40 links deep as the kernel allows.</summary>
+    public static string RealPath(string full, int depth = 0)
+    {
+        var real = Path.GetPathRoot(full)!;
+        foreach (var part in full[real.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var next = Path.Combine(real, part);
+            real = depth < 40 && new DirectoryInfo(next).ResolveLinkTarget(returnFinalTarget: true) is { } target ? RealPath(target.FullName, depth + 1) : next;
+        }
+        return real;
     }
 
     private static readonly Lazy<string?> ThisUid = new(() =>

@@ -48,6 +48,8 @@ public static partial class SafeFiles
 
     private static void Claim(string artifacts, bool mark)
     {
+        // The artifacts folder itself is never a link: its marker and lock would be written where it leads (battery 19).
+        if (TempFolders.IsLink(artifacts)) throw LinkRefused(artifacts);
         if (File.Exists(Path.Combine(artifacts, OwnedMarker))) return;
         if (!Directory.Exists(artifacts) || Directory.EnumerateFileSystemEntries(artifacts).All(IsOlderFlatnetsFolder))
         {

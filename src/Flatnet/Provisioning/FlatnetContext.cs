@@ -66,7 +66,9 @@ public sealed partial class FlatnetContext : IDisposable
             if (_plan.Hosts.Where(h => h.Host.Deploy.AwaitingJoin).Select(h => h.Name).ToList() is { Count: > 0 } pending)
                 Log.Info(TextWidth.Wrap($"pending, awaiting their join reply (fleet targets leave them out): {string.Join(", ", pending)}; " +
                                         "run each one's join script on its PC, then ./build.sh --target=Join --host=NAME --reply=\"flatnet-join ...\"", "  "));
-            // The artifacts folder must be flatnet's before any task starts (it is marked at the first write).
+            // The artifacts folder must be flatnet's before any task starts (it is marked at the first write), and its
+            // folders this account's, root's or the checkout's owner's: a read-only run keeps scratch there too (.tmp).
+            CheckArtifactsTree();
             SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory, mark: false);
             return _plan;
         }
@@ -125,7 +127,6 @@ public sealed partial class FlatnetContext : IDisposable
     /// <summary>The templates' SHA-256 (names and contents), once per run: part of every bundle's inputs.</summary>
     public string TemplatesFingerprint => _memo.Templates ??= Bundles.BundleInputs.OfFolder(Workspace.TemplatesDirectory);
 
-
     /// <summary>
     /// Nebula's admin interface on every host (null when network.yaml turns it off): the key network.yaml records, or
     /// one made on first use, which a writing run records there (a read-only run never edits the inventory).
@@ -179,44 +180,6 @@ public sealed partial class FlatnetContext : IDisposable
     {
         foreach (var run in _hosts.Values) run.Dispose();
     }
-
-    /// <summary>
-    /// Before a task's first write: the artifacts folder is claimed (made and marked, or refused when it is someone
-    /// else's), then this run takes the artifacts' and the inventory's locks (<see cref="RunLock"/>) and keeps them to its
-    /// end; the run that takes them sweeps what a killed run left (its scratch, temporaries, the CA's staging).
-    /// </summary>
-    /// <param name="needsPlan">false for a task that mends the inventory (Join): it must be able to run while the inventory is incomplete.</param>
-    public void ForWriting(string task, bool needsPlan = true)
-    {
-        var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
-        // The inventory first: what is read from it is then what this run writes from.
-        // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
-        OwnFolders.RequireOneOwnersTree(Workspace.InventoryDirectory, "--inventory", Workspace.Root);
-        OwnFolders.RequireOneOwnersTree(Workspace.ToolsDirectory, "tools", Workspace.Root); // nebula-cert runs on the CA's key
-        var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
-        // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
-        // renamed: what a killed run left of them goes, before anything reads the folder.
-        var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
-        _writing = true;
-        var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
-        if (plan is not null) OwnFolders.RequireOneOwnersTree(Path.GetDirectoryName(Path.GetFullPath(plan.Inventory.Network.Ca.KeyPath))!, "ca.key", Workspace.Root);
-        ClaimArtifacts();
-        if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
-        // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
-        if (inventoryLocked && plan is not null) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
-        foreach (var path in swept) Log.Verbose($"removed {Workspace.Relative(path)}, which a run that was killed left");
-    }
-
-    /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
-    public void ClaimArtifacts()
-    {
-        // Once a run (each worker's context once): a find over the artifacts' folders.
-        if (!_artifactsTreeChecked) OwnFolders.RequireOneOwnersTree(Workspace.ArtifactsDirectory, "--artifacts", Workspace.Root);
-        _artifactsTreeChecked = true;
-        SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
-    }
-
-    private bool _artifactsTreeChecked;
 
     /// <summary>
     /// The same context speaking through another reporter, for work done in parallel: the plan and tools are resolved

@@ -1,6 +1,6 @@
+using Flatnet.Files;
 using Flatnet.Output;
 using Flatnet.Processes;
-using Flatnet.Files;
 
 namespace Flatnet.Versions;
 
@@ -49,6 +49,8 @@ public sealed class NebulaReleases(string toolsDirectory)
         if (OperatingSystem.IsWindows() && (Find(version, "nebula") is null || Find(version, "nebula-cert") is null))
             throw new FlatnetException($"Nebula {version} is not in {Workspace.Relative(Folder(version))}, and a Windows build machine cannot fetch it from Debian's archive",
                 fix: $"unpack nebula-windows-amd64.zip of release {version} (github.com/slackhq/nebula/releases) into {Workspace.Relative(Folder(version))} (nebula.exe and nebula-cert.exe)");
+        // nebula-cert from here runs on the CA's key: tools/ is checked as every writing run checks it, before the first write.
+        OwnFolders.RequireOneOwnersTree(toolsDirectory, "tools", Path.GetDirectoryName(Path.GetFullPath(toolsDirectory))!);
         Directory.CreateDirectory(Root);
         using var _ = FileLock(Path.Combine(Root, ".lock"));
         if (Find(version, "nebula") is not null && Find(version, "nebula-cert") is not null) return;

@@ -48,4 +48,21 @@ public class NebulaReleasesTests
         var e = Assert.Throws<FlatnetException>(() => control.PackageBundle("host-a"))!;
         Assert.That(e.Message, Does.Contain("tools/nebula/1.9.3/nebula is nebula 1.6.1, not the 1.9.3 its folder names"));
     }
+
+    /// <summary>
+    /// Battery 19: FetchNebula wrote into a tools/ folder another account could write, and nebula-cert there later runs
+    /// on the CA's key. It checks tools/ as every writing run does, before it writes anything.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void FetchingIntoAToolsFolderOthersMayWriteIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var tools = Directory.CreateDirectory(Path.Combine(ws.Root, "tools")).FullName;
+        File.SetUnixFileMode(tools, (UnixFileMode)0b111_111_111);
+        var e = Assert.Throws<StateConflict>(() => new NebulaReleases(tools).FetchAll("1.11.0", ws.Log))!;
+        Assert.That(e.Message, Does.Contain("tools: this folder another account owns or may write: ").And.Contain("mode 777)"));
+        Assert.That(Directory.GetFileSystemEntries(tools), Is.Empty, "nothing written, nothing fetched");
+    }
+
 }

@@ -1,0 +1,51 @@
+using Flatnet.Files;
+
+namespace Flatnet.Provisioning;
+
+// What a writing run does before its first write: the folders it writes checked, the locks taken, leftovers swept.
+public sealed partial class FlatnetContext
+{
+    /// <summary>
+    /// Before a task's first write: the artifacts folder is claimed (made and marked, or refused when it is someone
+    /// else's), then this run takes the artifacts' and the inventory's locks (<see cref="RunLock"/>) and keeps them to its
+    /// end; the run that takes them sweeps what a killed run left (its scratch, temporaries, the CA's staging).
+    /// </summary>
+    /// <param name="needsPlan">false for a task that mends the inventory (Join): it must be able to run while the inventory is incomplete.</param>
+    public void ForWriting(string task, bool needsPlan = true)
+    {
+        var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
+        // The inventory first: what is read from it is then what this run writes from.
+        // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
+        OwnFolders.RequireOneOwnersTree(Workspace.InventoryDirectory, "--inventory", Workspace.Root);
+        OwnFolders.RequireOneOwnersTree(Workspace.ToolsDirectory, "tools", Workspace.Root); // nebula-cert runs on the CA's key
+        var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
+        // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
+        // renamed: what a killed run left of them goes, before anything reads the folder.
+        var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
+        _writing = true;
+        var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
+        if (plan is not null) OwnFolders.RequireOneOwnersTree(Path.GetDirectoryName(Path.GetFullPath(plan.Inventory.Network.Ca.KeyPath))!, "ca.key", Workspace.Root);
+        ClaimArtifacts();
+        if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
+        // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
+        if (inventoryLocked && plan is not null) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
+        foreach (var path in swept) Log.Verbose($"removed {Workspace.Relative(path)}, which a run that was killed left");
+    }
+
+    /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
+    public void ClaimArtifacts()
+    {
+        CheckArtifactsTree();
+        SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
+    }
+
+    /// <summary>Once a run (each worker's context once), and before anything is written there: a find over the artifacts' folders.</summary>
+    private void CheckArtifactsTree()
+    {
+        if (_artifactsTreeChecked) return;
+        OwnFolders.RequireOneOwnersTree(Workspace.ArtifactsDirectory, "--artifacts", Workspace.Root);
+        _artifactsTreeChecked = Directory.Exists(Workspace.ArtifactsDirectory); // one not there yet is checked again at the first write
+    }
+
+    private bool _artifactsTreeChecked;
+}
