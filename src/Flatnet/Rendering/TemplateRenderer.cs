@@ -24,13 +24,20 @@ public sealed class TemplateRenderer(string templatesDirectory)
         globals.Import("sh_quote", new Func<string?, string>(Quoting.ShQuote));
         globals.Import("yaml_quote", new Func<string?, string>(Quoting.YamlQuote));
         globals.Import("comment", new Func<object?, string>(Quoting.Comment));
+        using var timeout = new CancellationTokenSource(MaxRenderTime);
         var context = new TemplateContext
         {
             StrictVariables = true,
             EnableRelaxedMemberAccess = false,
             NewLine = "\n",
-            // Scriban stops loops at 1,000 by default; ours run over the inventory (a 1,000-host fleet has 999 peers).
-            LoopLimit = 0,
+            // Bounds a template can reach (a pull request can change templates too): Scriban stops a loop at 1,000 by
+            // default, and ours run over the inventory (a 1,000-host fleet has 999 peers), so 100 times that; the output
+            // at 16 Mi characters (a 1,000-host config is about 100 KiB), refused rather than cut; and the whole render
+            // at 30 s of work, for loops nested past both.
+            LoopLimit = MaxLoop,
+            OutputLimit = MaxOutput,
+            OnOutputLimit = ScriptLimitBehavior.Throw,
+            CancellationToken = timeout.Token,
             MemberRenamer = StandardMemberRenamer.Default,
             TemplateLoader = new FolderLoader(templatesDirectory), // {{ include '_partial.scriban' }}
         };
@@ -39,11 +46,22 @@ public sealed class TemplateRenderer(string templatesDirectory)
         {
             return template.Render(context);
         }
+        catch (Exception e) when (timeout.IsCancellationRequested && e is OperationCanceledException or Scriban.Syntax.ScriptRuntimeException)
+        {
+            throw new FlatnetException($"templates/{templateName}: rendering one host took more than {MaxRenderTime.TotalSeconds:0} s, so it was stopped (a loop without end, or loops nested too deep?)",
+                fix: "correct the template's loops (git diff -- templates/ shows what changed), or restore it with git checkout -- templates/");
+        }
         catch (Scriban.Syntax.ScriptRuntimeException e)
         {
             throw new FlatnetException($"templates/{templateName}: {e.OriginalMessage} at {e.Span.ToStringSimple()}.", fix: $"correct the template; the names it may use are the members of {model.GetType().Name} in snake_case", inner: e);
         }
     }
+
+    private const int MaxLoop = 100_000;
+    private const int MaxOutput = 16 * 1024 * 1024;
+
+    /// <summary>The most one render may take (a config of a thousand peers takes milliseconds).</summary>
+    public TimeSpan MaxRenderTime { get; init; } = TimeSpan.FromSeconds(30);
 
     private Template Load(string templateName)
     {

@@ -317,4 +317,29 @@ public class RenderingTests
     }
 
     private static string BundleSha(ZipArchive zip, string path) => Digest.Sha256(Read(zip.GetEntry(path)!));
+
+    /// <summary>
+    /// A template is code a pull request can change, and it had no bound (battery 18): a loop without end ran for
+    /// ever. A loop stops at 100,000 turns, the output at 16 Mi characters, a render at its time limit, each refused
+    /// with the template's name, never cut short and written.
+    /// </summary>
+    [TestCase("{{ while true }}{{ end }}", "Exceeding number of iteration limit `100000` for loop statement")]
+    [TestCase("{{ for i in 1..90000 }}{{ for j in 1..90000 }}{{ end }}{{ end }}", "Exceeding number of iteration limit `100000` for loop statement")]
+    [TestCase("{{ for i in 1..90000 }}{{ x = '' | string.pad_left 1000000 }}{{ end }}", "rendering one host took more than 1 s, so it was stopped")]
+    [TestCase("{{ for i in 1..90000 }}{{ '' | string.pad_left 200 }}{{ end }}", "Rendered output exceeds OutputLimit")]
+    public void ATemplateWithoutBoundIsStoppedAndNamed(string text, string said)
+    {
+        var folder = Directory.CreateTempSubdirectory("flatnet-test-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(folder, "bomb.scriban"), text);
+            var renderer = new global::Flatnet.Rendering.TemplateRenderer(folder) { MaxRenderTime = TimeSpan.FromSeconds(1) };
+            var e = Assert.Throws<FlatnetException>(() => renderer.Render("bomb.scriban", new { }))!;
+            Assert.That(e.Message, Does.StartWith("templates/bomb.scriban: ").And.Contain(said));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }
