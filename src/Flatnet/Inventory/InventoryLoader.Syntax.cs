@@ -22,7 +22,7 @@ public static partial class InventoryLoader
         if (Says("indentation") || Says("invalid mapping") || Says("expected key") || Says("mapping values are not allowed") || Says("block end"))
             return ("the indentation or a ':' here does not fit the lines around it",
                 "indent a key as far as the keys beside it (two spaces under its parent, as under deploy:), write key: value with a space after the colon, and quote a value that holds ': '");
-        return ($"not valid here: {PlainReason(e)}", "compare with the examples in hosts/ (host-a.yaml)");
+        return ($"not valid here: {PlainReason(e)}", "compare with the keys and examples in README.md, section \"The inventory\"");
     }
 
     private static string PlainReason(YamlException e)

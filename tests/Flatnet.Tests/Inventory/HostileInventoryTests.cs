@@ -155,6 +155,10 @@ public class HostileInventoryTests
         Assert.That(e.Message, Does.Not.Contain("System.").And.Not.Contain("CoreLib").And.Not.Contain("deserializ"));
         Assert.That(e.Message, Does.Contain("network.yaml: line 7: not valid here: expected a single value"));
         Assert.That(e.Message, Does.Contain("host-b.yaml: line 3: not valid here: 'many' is not a number"));
+        // Its fix names what Init leaves (README), not an example file Init removes (battery 18).
+        ws.Edit("host-b.yaml", "index:", "index: 99999999999999999999");
+        var big = Assert.Throws<InventoryProblem>(() => _ = ws.ControlPlane().Context.Plan)!;
+        Assert.That(big.Message, Does.Contain("host-b.yaml: line 3: not valid here: the number is too large").And.Contain("README.md, section \"The inventory\"").And.Not.Contain("host-a.yaml)"));
         Assert.That(e.Message, Does.Contain("has 2 problem(s)"), "a file that does not parse is one problem");
     }
 
