@@ -157,14 +157,7 @@ public sealed class ReleaseZip : IDisposable
     {
         var entry = zip.GetEntry(name) ?? throw notOurs($"it has no {name}");
         using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        var buffer = new byte[81920];
-        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
-        {
-            if (copy.Length + n > InputFiles.StateLimit) throw notOurs($"its {name} inflates past {InputFiles.StateLimit / 1024} KiB");
-            copy.Write(buffer, 0, n);
-        }
-        return copy.ToArray();
+        return InputFiles.ReadAtMost(stream, InputFiles.StateLimit, () => notOurs($"its {name} inflates past {InputFiles.StateLimit / 1024} KiB"));
     }
 
     /// <summary>An entry's SHA-256, read as it inflates, its bytes never kept; <paramref name="took"/> is told each chunk's size (and throws past a budget).</summary>

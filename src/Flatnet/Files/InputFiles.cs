@@ -10,6 +10,24 @@ namespace Flatnet.Files;
 /// </summary>
 public static class InputFiles
 {
+    /// <summary>
+    /// A stream's bytes (a zip's entry as it inflates), read only so far: past <paramref name="limit"/>, whatever a
+    /// header claimed, <paramref name="tooLarge"/>'s failure (a 1.5 MB zip inflated to 1.5 GiB, battery 17).
+    /// <paramref name="took"/> is told each chunk's size, for a budget that several reads share (and throws past it).
+    /// </summary>
+    public static byte[] ReadAtMost(Stream stream, long limit, Func<Exception> tooLarge, Action<int>? took = null)
+    {
+        using var copy = new MemoryStream();
+        var buffer = new byte[81920];
+        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
+        {
+            if (copy.Length + n > limit) throw tooLarge();
+            took?.Invoke(n);
+            copy.Write(buffer, 0, n);
+        }
+        return copy.ToArray();
+    }
+
     /// <summary>Why <paramref name="path"/> is not a regular file flatnet may read, in words; null when it is one.</summary>
     public static string? NotRegular(string path)
     {

@@ -61,16 +61,9 @@ public static class WindowsRelease
                 if (!wanted.Contains(name)) continue;
                 // What an entry inflates to is read only so far: a 1.5 MB zip whose nebula.exe inflated to 1.5 GiB took 5.4 GB (battery 17).
                 using var stream = entry.Open();
-                using var copy = new MemoryStream();
-                var buffer = new byte[81920];
-                for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
-                {
-                    if (copy.Length + n > MaxEntryBytes)
-                        throw new FlatnetException($"{Workspace.Relative(zip)}: its {name} inflates past {MaxEntryBytes / (1024 * 1024)} MiB, more than Nebula's release holds",
-                            fix: "download the release again from github.com/slackhq/nebula/releases (nebula-windows-amd64.zip)", file: networkFile, field: "nebula.windows.release");
-                    copy.Write(buffer, 0, n);
-                }
-                result[name] = copy.ToArray();
+                result[name] = InputFiles.ReadAtMost(stream, MaxEntryBytes, () => new FlatnetException(
+                    $"{Workspace.Relative(zip)}: its {name} inflates past {MaxEntryBytes / (1024 * 1024)} MiB, more than Nebula's release holds",
+                    fix: "download the release again from github.com/slackhq/nebula/releases (nebula-windows-amd64.zip)", file: networkFile, field: "nebula.windows.release"));
             }
             return result;
         }

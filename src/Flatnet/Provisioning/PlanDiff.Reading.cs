@@ -37,16 +37,12 @@ public static partial class PlanDiff
     private static byte[] Read(ZipArchiveEntry entry, InflateBudget budget)
     {
         using var stream = entry.Open();
-        using var copy = new MemoryStream();
-        var buffer = new byte[81920];
-        for (int n; (n = stream.Read(buffer, 0, buffer.Length)) > 0;)
-        {
-            if (copy.Length + n > MaxEntryBytes)
-                throw new UsageError($"{Terminal.OneLine(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-            if ((budget.Left -= n) < 0)
-                throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
-            copy.Write(buffer, 0, n);
-        }
-        return copy.ToArray();
+        return InputFiles.ReadAtMost(stream, MaxEntryBytes,
+            () => new UsageError($"{Terminal.OneLine(entry.FullName)} in the release inflates past {MaxEntryBytes / (1024 * 1024)} MiB: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against"),
+            n =>
+            {
+                if ((budget.Left -= n) < 0)
+                    throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+            });
     }
 }
