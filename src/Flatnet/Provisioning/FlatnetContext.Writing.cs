@@ -16,15 +16,14 @@ public sealed partial class FlatnetContext
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
         // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
-        OwnFolders.RequireOneOwnersTree(Workspace.InventoryDirectory, "--inventory", Workspace.Root);
-        OwnFolders.RequireOneOwnersTree(Workspace.ToolsDirectory, "tools", Workspace.Root); // nebula-cert runs on the CA's key
+        OwnFolders.RequireOwnTrees(Workspace.Root, (Workspace.InventoryDirectory, "--inventory"), (Workspace.ToolsDirectory, "tools")); // nebula-cert runs on the CA's key
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
         var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
         _writing = true;
         var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
-        if (plan is not null) OwnFolders.RequireOneOwnersTree(Path.GetDirectoryName(Path.GetFullPath(plan.Inventory.Network.Ca.KeyPath))!, "ca.key", Workspace.Root);
+        CheckTrees(); // the CA key's folder, with the artifacts' when the plan was loaded just now
         ClaimArtifacts();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
@@ -35,17 +34,26 @@ public sealed partial class FlatnetContext
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
     public void ClaimArtifacts()
     {
-        CheckArtifactsTree();
+        CheckTrees();
         SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory);
     }
 
-    /// <summary>Once a run (each worker's context once), and before anything is written there: a find over the artifacts' folders.</summary>
-    private void CheckArtifactsTree()
+    /// <summary>
+    /// Once a run (each worker's context once), before anything is written there, one find over them all: the
+    /// artifacts' folders, and in a writing run the CA key's folder (another account's pki/ had every host signed by its CA).
+    /// </summary>
+    private void CheckTrees()
     {
-        if (_artifactsTreeChecked) return;
-        OwnFolders.RequireOneOwnersTree(Workspace.ArtifactsDirectory, "--artifacts", Workspace.Root);
+        var trees = new List<(string, string)>();
+        if (!_artifactsTreeChecked) trees.Add((Workspace.ArtifactsDirectory, "--artifacts"));
+        var caKeyFolder = _writing && _plan is not null && !_caKeyTreeChecked ? Path.GetDirectoryName(Path.GetFullPath(_plan.Inventory.Network.Ca.KeyPath)) : null;
+        if (caKeyFolder is not null) trees.Add((caKeyFolder, "ca.key"));
+        if (trees.Count == 0) return;
+        OwnFolders.RequireOwnTrees(Workspace.Root, [.. trees]);
         _artifactsTreeChecked = Directory.Exists(Workspace.ArtifactsDirectory); // one not there yet is checked again at the first write
+        _caKeyTreeChecked |= caKeyFolder is not null;
     }
 
     private bool _artifactsTreeChecked;
+    private bool _caKeyTreeChecked;
 }

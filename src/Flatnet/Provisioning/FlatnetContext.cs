@@ -68,7 +68,7 @@ public sealed partial class FlatnetContext : IDisposable
                                         "run each one's join script on its PC, then ./build.sh --target=Join --host=NAME --reply=\"flatnet-join ...\"", "  "));
             // The artifacts folder must be flatnet's before any task starts (it is marked at the first write), and its
             // folders this account's, root's or the checkout's owner's: a read-only run keeps scratch there too (.tmp).
-            CheckArtifactsTree();
+            CheckTrees();
             SafeFiles.ClaimArtifacts(Workspace.ArtifactsDirectory, mark: false);
             return _plan;
         }
