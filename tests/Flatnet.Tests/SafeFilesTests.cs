@@ -246,7 +246,7 @@ public class SafeFilesTests
         File.SetUnixFileMode(bundles, (UnixFileMode)0b111_111_111);
         ws.Edit("host-b.yaml", "groups:", "groups: [flatnet, build]"); // a change, so PackageAll writes
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
-        Assert.That(e.Message, Does.Contain("artifacts: this folder another account owns or may write: ").And.Contain("artifacts/bundles (owner ").And.Contain("mode 777)")
+        Assert.That(e.Message, Does.Contain("artifacts: this entry another account owns or may write: ").And.Contain("artifacts/bundles (owner ").And.Contain("mode 777)")
             .And.Contain("fix: make them yours alone (chown -R $(id -un) "));
         // Group-writable with the owner's own group (umask 002, as Debian and Ubuntu give each account a group of its
         // own): that group is the account alone, and flatnet's next run takes its own folders (battery 19).
@@ -281,4 +281,111 @@ public class SafeFilesTests
             "a folder of this account's own behind it: still a link, refused as such");
         Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty, "nothing made there before the link was refused");
     }
+
+    /// <summary>
+    /// Battery 20: only folders were checked, through no link and by mode alone. A host file another account could
+    /// edit was signed as it said; a template it could edit rendered the scripts hosts run as administrator; a link in
+    /// tools/ ran its nebula on the CA's key; an ACL (the mode read 775) let it swap pki/ for a link. Every entry of
+    /// the trees a run reads, runs or writes is checked now, through links, ACLs included.
+    /// </summary>
+    [TestCase("hosts/host-b.yaml", "--inventory")]
+    [TestCase("templates/config.yaml.scriban", "templates")]
+    [TestCase("artifacts/hosts/host-b/pki/host.crt", "--artifacts")]
+    [TestCase("pki/ca.key", "ca.key")]
+    public void AFileOthersMayWriteInsideATreeStopsEveryWrite(string file, string field)
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var path = Path.Combine(ws.Root, file);
+        var mode = File.GetUnixFileMode(path);
+        File.SetUnixFileMode(path, mode | UnixFileMode.OtherWrite);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a", force: true))!;
+        Assert.That(e.Message, Does.Contain("this entry another account owns or may write: ").And.Contain($"{file} (owner 0, mode ").And.Contain("so nothing was written"));
+        Assert.That(e.Message, Does.StartWith($"{field}: "), "named by the option or file that names the tree");
+        File.SetUnixFileMode(path, mode);
+        if (Environment.UserName != "root") return; // another account's file: only root can make one here
+        global::Flatnet.Processes.ProcessRunner.Run("chown", ["65534", path]).EnsureSuccess("chown");
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain($"{file} (owner 65534, mode "));
+    }
+
+    /// <summary>Battery 20: a Windows release another account could write shipped its nebula.exe in every bundle, under "no inventory changes".</summary>
+    [Test]
+    public void AWindowsReleaseOthersMayWriteIsRefusedBeforeItShips()
+    {
+        using var ws = new TestWorkspace();
+        var release = FakeWindowsRelease.Write(Path.Combine(ws.Root, "nebula-windows-amd64.zip"));
+        FakeWindowsRelease.UseIn(ws, release);
+        File.SetUnixFileMode(release, File.GetUnixFileMode(release) | UnixFileMode.OtherWrite);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Release("1.0.0", includeKeys: true))!;
+        Assert.That(e.Message, Does.StartWith("nebula.windows.release: ").And.Contain("nebula-windows-amd64.zip (owner 0, mode "));
+        Assert.That(Directory.Exists(Path.Combine(ws.Root, "artifacts", "releases")), Is.False);
+    }
+
+    /// <summary>Battery 20: a link above --artifacts that another account owns was followed (stat -L): it could point it elsewhere mid-run.</summary>
+    [Test]
+    public void ALinkAboveATreeIsJudgedByItsOwnOwner()
+    {
+        using var ws = new TestWorkspace();
+        var real = Directory.CreateDirectory(Path.Combine(ws.Root, "real")).FullName;
+        var link = Path.Combine(ws.Root, "via");
+        Directory.CreateSymbolicLink(link, real);
+        var control = new ControlPlane(Workspace.At(ws.Root, artifacts: Path.Combine(link, "artifacts")) with { ToolsDirectory = TestWorkspace.ToolsDirectory }, ws.Log);
+        Assert.That(control.GenerateCert("host-a").Signed, Is.True, "a link of this account's own above the artifacts is fine");
+        if (Environment.UserName != "root") return; // another account's link: only root can make one here
+        global::Flatnet.Processes.ProcessRunner.Run("chown", ["-h", "65534", link]).EnsureSuccess("chown -h");
+        var e = Assert.Throws<StateConflict>(() => new ControlPlane(control.Context.Workspace, ws.Log).GenerateCert("host-a", force: true))!;
+        Assert.That(e.Message, Does.Contain($"{link} (owner 65534, mode 777)").And.Contain("make each folder above it yours or root's"));
+    }
+
+    [Test]
+    public void ALinkInToolsIsJudgedByWhatItLeadsTo()
+    {
+        using var ws = new TestWorkspace();
+        var tools = Directory.CreateDirectory(Path.Combine(ws.Root, "tools")).FullName;
+        var theirs = Directory.CreateDirectory(Path.Combine(ws.Root, "theirs")).FullName;
+        File.SetUnixFileMode(theirs, (UnixFileMode)0b111_111_111);
+        Directory.CreateDirectory(Path.Combine(tools, "nebula"));
+        Directory.CreateSymbolicLink(Path.Combine(tools, "nebula", "1.9.3"), theirs);
+        var control = new ControlPlane(ws.Workspace with { ToolsDirectory = tools }, ws.Log);
+        var e = Assert.Throws<StateConflict>(() => control.PackageAll())!;
+        Assert.That(e.Message, Does.Contain("tools: this entry another account owns or may write: ").And.Contain("tools/nebula/1.9.3 (owner 0, mode 777)"));
+        Assert.That(Directory.Exists(ws.Workspace.ArtifactsDirectory), Is.False, "nothing written");
+    }
+
+    [Test]
+    public void AnAclThatGivesAnotherAccountWriteIsSeenThoughTheModeLooksPrivate()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var folder = Path.Combine(ws.Root, "artifacts", "hosts", "host-b");
+        Acl.GiveWrite(folder, uid: 65534);
+        Assert.That(Convert.ToString((int)File.GetUnixFileMode(folder), 8), Is.EqualTo("775"), "the ACL's mask shows as the group's bits");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-b", force: true))!;
+        Assert.That(e.Message, Does.Contain("artifacts/hosts/host-b (owner 0, mode 775)").And.Contain("setfacl -R -b"));
+    }
+}
+
+/// <summary>POSIX ACLs set as setfacl(1) would (the acl package is not installed here): the xattr the kernel reads.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+internal static class Acl
+{
+    /// <summary>Gives <paramref name="uid"/> read, write and search on <paramref name="folder"/> (mode's owner and other bits kept, mask rwx).</summary>
+    public static void GiveWrite(string folder, int uid)
+    {
+        var mode = (int)File.GetUnixFileMode(folder);
+        var entries = new (ushort Tag, ushort Perm, uint Id)[] { (1, (ushort)(mode >> 6 & 7), uint.MaxValue), (2, 7, (uint)uid), (4, (ushort)(mode >> 3 & 7), uint.MaxValue), (0x10, 7, uint.MaxValue), (0x20, (ushort)(mode & 7), uint.MaxValue) };
+        var blob = new byte[4 + 8 * entries.Length];
+        BitConverter.TryWriteBytes(blob.AsSpan(0), 2u);
+        for (var i = 0; i < entries.Length; i++)
+        {
+            BitConverter.TryWriteBytes(blob.AsSpan(4 + 8 * i), entries[i].Tag);
+            BitConverter.TryWriteBytes(blob.AsSpan(6 + 8 * i), entries[i].Perm);
+            BitConverter.TryWriteBytes(blob.AsSpan(8 + 8 * i), entries[i].Id);
+        }
+        if (SetXattr(folder, "system.posix_acl_access", blob, (nuint)blob.Length, 0) != 0)
+            Assert.Fail($"setxattr system.posix_acl_access on {folder} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}): this file system keeps no ACLs, so the test cannot run");
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setxattr", SetLastError = true, CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+    private static extern int SetXattr(string path, string name, byte[] value, nuint size, int flags);
 }

@@ -16,14 +16,14 @@ public sealed partial class FlatnetContext
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
         // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
-        OwnFolders.RequireOwnTrees(Workspace.Root, (Workspace.InventoryDirectory, "--inventory"), (Workspace.ToolsDirectory, "tools")); // nebula-cert runs on the CA's key
+        OwnTrees.Require(Workspace.Root, (Workspace.InventoryDirectory, "--inventory"));
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
         var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
         _writing = true;
         var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
-        CheckTrees(); // the CA key's folder, with the artifacts' when the plan was loaded just now
+        CheckTrees(); // what the plan names (the CA key's folder, the Windows release), when the plan was loaded before this run wrote
         ClaimArtifacts();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
@@ -39,21 +39,26 @@ public sealed partial class FlatnetContext
     }
 
     /// <summary>
-    /// Once a run (each worker's context once), before anything is written there, one find over them all: the
-    /// artifacts' folders, and in a writing run the CA key's folder (another account's pki/ had every host signed by its CA).
+    /// Once a run (each worker's context once), before anything is read from them or written there, one stat and one
+    /// find over them all (<see cref="OwnTrees"/>): the artifacts, the templates (scripts that run on the hosts as
+    /// administrator are rendered from them) and tools/ (nebula-cert runs on the CA's key); in a writing run also the
+    /// CA key's folder, the Windows release every bundle ships and network.yaml's cert_tool.
     /// </summary>
     private void CheckTrees()
     {
-        var trees = new List<(string, string)>();
-        if (!_artifactsTreeChecked) trees.Add((Workspace.ArtifactsDirectory, "--artifacts"));
-        var caKeyFolder = _writing && _plan is not null && !_caKeyTreeChecked ? Path.GetDirectoryName(Path.GetFullPath(_plan.Inventory.Network.Ca.KeyPath)) : null;
-        if (caKeyFolder is not null) trees.Add((caKeyFolder, "ca.key"));
-        if (trees.Count == 0) return;
-        OwnFolders.RequireOwnTrees(Workspace.Root, [.. trees]);
-        _artifactsTreeChecked = Directory.Exists(Workspace.ArtifactsDirectory); // one not there yet is checked again at the first write
-        _caKeyTreeChecked |= caKeyFolder is not null;
+        var trees = new List<(string Path, string Field)> { (Workspace.ArtifactsDirectory, "--artifacts"), (Workspace.TemplatesDirectory, "templates"), (Workspace.ToolsDirectory, "tools") };
+        if (_writing && _plan?.Inventory.Network is { } network)
+        {
+            trees.Add((Path.GetDirectoryName(Path.GetFullPath(network.Ca.KeyPath))!, "ca.key"));
+            if (network.Nebula.Windows.Release is { } release) trees.Add((release, "nebula.windows.release"));
+            if (network.Nebula.CertTool is { } tool) trees.Add((tool, "nebula.cert_tool"));
+        }
+        var pending = trees.Where(t => !_treesChecked.Contains(t.Path)).ToArray();
+        if (pending.Length == 0) return;
+        OwnTrees.Require(Workspace.Root, pending);
+        // One not there yet (the artifacts of a first run) is checked again at the first write.
+        foreach (var t in pending.Where(t => Directory.Exists(t.Path) || File.Exists(t.Path))) _treesChecked.Add(t.Path);
     }
 
-    private bool _artifactsTreeChecked;
-    private bool _caKeyTreeChecked;
+    private readonly HashSet<string> _treesChecked = [];
 }

@@ -61,7 +61,7 @@ public class NebulaReleasesTests
         var tools = Directory.CreateDirectory(Path.Combine(ws.Root, "tools")).FullName;
         File.SetUnixFileMode(tools, (UnixFileMode)0b111_111_111);
         var e = Assert.Throws<StateConflict>(() => new NebulaReleases(tools).FetchAll("1.11.0", ws.Log))!;
-        Assert.That(e.Message, Does.Contain("tools: this folder another account owns or may write: ").And.Contain("mode 777)"));
+        Assert.That(e.Message, Does.Contain("tools: this entry another account owns or may write: ").And.Contain("mode 777)"));
         Assert.That(Directory.GetFileSystemEntries(tools), Is.Empty, "nothing written, nothing fetched");
     }
 
