@@ -80,6 +80,8 @@ public static class HostDiff
         // The CAs a host trusts are what lets a certificate into the mesh: said as such, never one file among others.
         if (files.Remove("ca.crt")) changes.Add("trust: the CAs every config trusts (ca.crt) changed");
         if (files.Count > 0) changes.Add("files: " + string.Join(", ", files));
+        var gone = was.Files.Keys.Where(f => !now.Files.ContainsKey(f)).Order(StringComparer.Ordinal).ToList();
+        if (gone.Count > 0) changes.Add("files no longer shipped: " + string.Join(", ", gone));
         if (was.Nebula is not null && now.Nebula is not null && was.Nebula != now.Nebula) changes.Add($"Nebula {was.Nebula} -> {now.Nebula}");
         return changes;
     }

@@ -80,6 +80,10 @@ public sealed class ReleaseZip : IDisposable
                 bundles.Add((host, entry));
             }
             var (version, listed) = ReleaseJson(zip, notOurs);
+            // Named as a release (flatnet-VERSION.zip), it is that version: Release and Plan --diff alike (battery 20).
+            var name = System.IO.Path.GetFileName(path);
+            if (name.StartsWith("flatnet-", StringComparison.Ordinal) && name.EndsWith(".zip", StringComparison.Ordinal) && name["flatnet-".Length..^".zip".Length] != version)
+                throw notOurs($"its release.json says {Terminal.OneLine(version)}, its name {Terminal.OneLine(name)}");
             var shipped = bundles.ToDictionary(b => b.Host, b => b.Entry);
             if (listed.Keys.Except(shipped.Keys).FirstOrDefault() is { } missing) throw notOurs($"release.json lists bundles/{missing}.zip, which it does not hold");
             if (shipped.Keys.Except(listed.Keys).FirstOrDefault() is { } extra) throw notOurs($"it holds bundles/{extra}.zip, which release.json does not list");

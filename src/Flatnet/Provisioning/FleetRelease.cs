@@ -73,10 +73,7 @@ public static class FleetRelease
         var shown = Workspace.Relative(path);
         FlatnetException NotOurs(string why) => new($"{shown} is not a release of flatnet's ({why}), so the changes since it cannot be read",
             $"move it out of {Workspace.Relative(folder)} (flatnet never deletes a release), then run this again");
-        var release = ReleaseZip.Open(path, NotOurs);
-        if (release.Version == System.IO.Path.GetFileNameWithoutExtension(path)["flatnet-".Length..]) return release;
-        release.Dispose();
-        throw NotOurs($"its release.json says {release.Version}");
+        return ReleaseZip.Open(path, NotOurs);
     }
 
     /// <summary>The bundle zip of <paramref name="packed"/>'s host, read once; refused unless it is the zip PackageAll checked.</summary>

@@ -8,6 +8,13 @@ namespace Flatnet.Provisioning;
 /// <summary>Plan --diff's bounds on what it reads of a release: entries, bytes, all together.</summary>
 public static partial class PlanDiff
 {
+    /// <summary>What every bundle of flatnet's holds, whatever its host.</summary>
+    private static readonly string[] BundleOwnFiles = ["config.yaml", "host.crt", "manifest.json", "SHA256SUMS"];
+
+    /// <summary>A bundle's entry name: a relative path of plain segments (scripts/flatnet-doctor.ps1), no "..", no drive, no backslash.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"^(?!.*(^|/)\.\.?(/|$))[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*\z")]
+    private static partial System.Text.RegularExpressions.Regex PlainEntryName();
+
     /// <summary>A bundle holds a few dozen files (Nebula's Windows release included).</summary>
     private const int MaxBundleEntries = 1_000;
 

@@ -47,9 +47,13 @@ public static partial class PlanDiff
         // What a bundle carries besides the rendered files is compared too, where the baseline has it: the CAs every
         // config trusts (ca.crt) and Nebula's Windows programs (a CA appended to pki/ca.crt, or a nebula.exe swapped in
         // the release zip, had Plan --diff say "no host changes": battery 18). A git ref has them when it tracks them.
-        var now = Rendered(context, withShipped: true)
-            .Select(v => before.FirstOrDefault(b => b.Host == v.Host) is not { } was ? v
-                : v with { Files = v.Files.Where(f => !IsShipped(f.Key) || was.Files.ContainsKey(f.Key)).ToDictionary() }).ToList();
+        // What one side ships and the other cannot tell (no Windows release here, a ref that does not track the CA) is
+        // left out of both; everything else either side has is compared, a file only the baseline had included.
+        var now = Rendered(context, withShipped: true);
+        IReadOnlyDictionary<string, byte[]> Comparable(HostView side, HostView? other) =>
+            other is null ? side.Files : side.Files.Where(f => !IsShipped(f.Key) || other.Files.ContainsKey(f.Key)).ToDictionary();
+        before = before.Select(b => b with { Files = Comparable(b, now.FirstOrDefault(v => v.Host == b.Host)) }).ToList();
+        now = now.Select(v => v with { Files = Comparable(v, before.FirstOrDefault(b => b.Host == v.Host)) }).ToList();
         var changes = HostDiff.Compare(before, now);
         return new PlanDifference(label, changes, now.Count - changes.Count(c => c.Kind != "removed"));
     }
@@ -106,8 +110,13 @@ public static partial class PlanDiff
                     if (inner.Entries.Count > MaxBundleEntries) throw NotOurs($"{entry.FullName} has {inner.Entries.Count} entries (a bundle has a few dozen)");
                     if (inner.Entries.GroupBy(e => e.FullName).FirstOrDefault(g => g.Count() > 1) is { } twice)
                         throw NotOurs($"{Terminal.OneLine(entry.FullName)} holds {Terminal.OneLine(twice.Key)} twice");
+                    // A bundle of flatnet's: its names plain relative paths, its own four files there (below; a
+                    // baseline without its config.yaml hid that host's every change: battery 20).
+                    if (inner.Entries.FirstOrDefault(e => !PlainEntryName().IsMatch(e.FullName)) is { } odd)
+                        throw NotOurs($"{entry.FullName} holds {Terminal.OneLine(odd.FullName)}, a name no bundle of flatnet's has");
                     var entries = inner.Entries.Where(e => !e.FullName.EndsWith(".key", StringComparison.Ordinal) && !e.FullName.StartsWith("nebula/", StringComparison.Ordinal)).ToList();
                     var files = entries.ToDictionary(e => e.FullName, e => Read(e, budget));
+                    if (BundleOwnFiles.FirstOrDefault(f => !files.ContainsKey(f)) is { } missing) throw NotOurs($"{entry.FullName} has no {missing}");
                     // Nebula's programs by their SHA-256 (tens of MiB each: hashed as they inflate, never kept).
                     foreach (var program in inner.Entries.Where(e => e.FullName.StartsWith("nebula/", StringComparison.Ordinal)))
                         files[program.FullName] = Encoding.ASCII.GetBytes(HashOf(program, programs));
@@ -137,6 +146,8 @@ public static partial class PlanDiff
                         }
                         catch (JsonException) { throw NotOurs($"{Terminal.OneLine(host)}'s manifest.json is not JSON"); }
                     }
+                    // What the bundle holds besides what is rendered for it: read above, never compared as files.
+                    foreach (var own in BundleOwnFiles.Where(f => f != "config.yaml")) files.Remove(own);
                     views.Add(new HostView(host, certificate, files, nebula));
                 }
             }

@@ -80,8 +80,15 @@ public class PlanDiffTests
     }
 
     /// <summary>A release with its bundle zip's entries laid out by <paramref name="write"/>.</summary>
+    /// <summary>A release of one bundle (host-a's) laid out by <paramref name="write"/>; the files every bundle holds that it does not write are added (host.crt of a CA of the test's own).</summary>
     private static string Release(TestWorkspace ws, string name, Action<System.IO.Compression.ZipArchive> write) =>
-        CraftedRelease.Write(Path.Combine(ws.Root, name), new Dictionary<string, byte[]> { ["host-a"] = CraftedRelease.Bundle(write) });
+        CraftedRelease.Write(Path.Combine(ws.Root, name), new Dictionary<string, byte[]>
+        {
+            ["host-a"] = CraftedRelease.WithOwnFiles(CraftedRelease.Bundle(write), new Dictionary<string, string>
+            {
+                ["config.yaml"] = "pki: {}\n", ["host.crt"] = CraftedRelease.HostCertificate(ws.Root), ["manifest.json"] = "{}", ["SHA256SUMS"] = "",
+            }),
+        });
 
     private static void Entry(System.IO.Compression.ZipArchive zip, string name, string text) => CraftedRelease.Text(zip, name, text);
 
@@ -163,7 +170,13 @@ public class PlanDiffTests
         var laughs = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n" +
                      string.Concat(Enumerable.Range(0, 8).Select(i => $"{(char)('b' + i)}: &{(char)('b' + i)} [{string.Join(",", Enumerable.Repeat($"*{(char)('a' + i)}", 10))}]\n"));
         var path = CraftedRelease.Write(Path.Combine(ws.Root, "laughs.zip"),
-            new Dictionary<string, byte[]> { ["host-a"] = CraftedRelease.Bundle(inner => Entry(inner, "config.yaml", laughs)) });
+            new Dictionary<string, byte[]>
+            {
+                ["host-a"] = CraftedRelease.WithOwnFiles(CraftedRelease.Bundle(inner => Entry(inner, "config.yaml", laughs)), new Dictionary<string, string>
+                {
+                    ["host.crt"] = File.ReadAllText(Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.crt")), ["manifest.json"] = "{}", ["SHA256SUMS"] = "",
+                }),
+            });
         var diff = Diff(ws, path);
         Assert.That(diff.Hosts.Single(h => h.Host == "host-a").Changes, Has.Some.EqualTo("config: the whole file (not YAML flatnet reads) changed"));
     }
@@ -273,5 +286,51 @@ public class PlanDiffTests
         Assert.That(diff.Hosts.Select(h => $"{h.Host}: {string.Join("; ", h.Changes)}"),
             Is.EqualTo(new[] { $"host-b: certificate: new key pair: public key {before[..16]}… -> {after[..16]}… (re-signed)" }));
         Assert.That(diff.Rollout, Is.EqualTo(new[] { "host-b" }));
+    }
+
+    /// <summary>
+    /// Battery 20: a baseline whose bundle had no config.yaml hid every change of that host's config; files only the
+    /// baseline had, and entry names no bundle has (../../etc/x, C:\evil.ps1), went unsaid; a flatnet-1.0.5.zip that
+    /// said it was 9.9.9 was believed. Each is now said or refused.
+    /// </summary>
+    [TestCase("no config", "bundles/host-a.zip has no config.yaml")]
+    [TestCase("../../etc/x", "bundles/host-a.zip holds ../../etc/x, a name no bundle of flatnet's has")]
+    [TestCase(@"C:\evil.ps1", @"bundles/host-a.zip holds C:\evil.ps1, a name no bundle of flatnet's has")]
+    [TestCase("another version", "its release.json says 9.9.9, its name flatnet-1.0.5.zip")]
+    public void ABaselineMissingWhatEveryBundleHoldsOrNamedOddlyIsRefused(string flaw, string said)
+    {
+        using var ws = new TestWorkspace();
+        var certificate = CraftedRelease.HostCertificate(ws.Root);
+        var bundle = CraftedRelease.Bundle(inner =>
+        {
+            if (flaw != "no config") Entry(inner, "config.yaml", "pki: {}\n");
+            if (flaw.Contains('/') || flaw.Contains('\\')) Entry(inner, flaw, "x");
+            Entry(inner, "host.crt", certificate);
+            Entry(inner, "manifest.json", "{}");
+            Entry(inner, "SHA256SUMS", "");
+        });
+        var path = CraftedRelease.Write(Path.Combine(ws.Root, "flatnet-1.0.5.zip"), new Dictionary<string, byte[]> { ["host-a"] = bundle }, version: flaw == "another version" ? "9.9.9" : "1.0.5");
+        Assert.That(Assert.Throws<UsageError>(() => Diff(ws, path))!.Message, Does.Contain(said));
+    }
+
+    [Test]
+    public void AFileOnlyTheBaselineShippedIsSaid()
+    {
+        using var ws = new TestWorkspace();
+        var release = ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var crafted = Path.Combine(ws.Root, "with-more.zip");
+        using (var from = System.IO.Compression.ZipFile.OpenRead(release.Path))
+        {
+            var bundles = from.Entries.Where(e => e.FullName.StartsWith("bundles/", StringComparison.Ordinal)).ToDictionary(e => e.FullName["bundles/".Length..^".zip".Length], e =>
+            {
+                using var s = e.Open();
+                using var m = new MemoryStream();
+                s.CopyTo(m);
+                return m.ToArray();
+            });
+            bundles["host-b"] = CraftedRelease.WithOwnFiles(bundles["host-b"], new Dictionary<string, string> { ["scripts/old-helper.ps1"] = "Write-Host old" });
+            CraftedRelease.Write(crafted, bundles);
+        }
+        Assert.That(Diff(ws, crafted).Hosts.Select(h => $"{h.Host}: {string.Join("; ", h.Changes)}"), Is.EqualTo(new[] { "host-b: files no longer shipped: scripts/old-helper.ps1" }));
     }
 }
