@@ -173,6 +173,7 @@ public class LinksAndSpecialFilesTests
     [TestCase("render", "RenderAll")]
     [TestCase("releases", "Release")]
     [TestCase("hosts/host-b/bundle", "PackageAll")]
+    [TestCase("check", "PackageAll")]
     public void ALinkToAFolderThatHoldsFlatnetsMarkerIsNeverWrittenThrough(string folder, string target)
     {
         using var ws = new TestWorkspace();

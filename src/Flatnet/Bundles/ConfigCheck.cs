@@ -74,6 +74,10 @@ public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, 
         lock (HostKeyLock)
         {
             var key = Path.Combine(artifactsDirectory, "check", AdminInterface.HostKeyFileName);
+            // artifacts/check a link (battery 20: the key was written where it led, and a link there to pki/ca.key had
+            // nebula load the CA's key as its host key): refused; the key itself only when it is a plain file of its own.
+            SafeFiles.RequireNoLinkOnTheWay(Path.GetDirectoryName(key)!);
+            if (TempFolders.IsLink(key) || File.Exists(key) && InputFiles.NotRegular(key) is not null) File.Delete(key);
             if (File.Exists(key)) return key;
             SafeFiles.ClaimArtifacts(artifactsDirectory);
             Directory.CreateDirectory(Path.GetDirectoryName(key)!);
