@@ -30,6 +30,9 @@ public static class Revocation
             throw new FlatnetException($"{host}: no certificate at {Workspace.Relative(crt)} to revoke.",
                 fix: $"run from the workspace that signed it, or add its fingerprint (nebula-cert print) to hosts/{Blocklist.FileName} by hand");
         var fingerprint = context.NebulaCert.Print(crt).Fingerprint;
+        // What every config will carry is read before the blocklist is written: a CA file that stops the configs (two
+        // certificates in ca.crt, a rotation's CA missing) stops the revocation before its first write (battery 20).
+        _ = context.Ca.TrustedPem();
         var file = Blocklist.PathIn(context.Workspace.InventoryDirectory);
         if (context.Plan.Inventory.Blocklist.Contains(fingerprint))
             context.Log.Info($"{host}: certificate {fingerprint[..16]}... is already revoked; making sure every peer has it");

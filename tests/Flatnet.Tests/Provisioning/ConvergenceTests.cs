@@ -36,6 +36,20 @@ public class ConvergenceTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-b: installed by hand (confirmed)"));
     }
 
+    /// <summary>Battery 20: with a CA file of two certificates, RevokeHost wrote the blocklist, then stopped on the CA, and said neither.</summary>
+    [Test]
+    public void ARevocationThatCannotFinishWritesNothing()
+    {
+        using var ws = HandInstalledFleet();
+        var ca = Path.Combine(ws.Root, "pki", "ca.crt");
+        File.AppendAllText(ca, File.ReadAllText(ca));
+        var blocklist = Path.Combine(ws.Root, "hosts", "blocklist.txt");
+        var before = File.Exists(blocklist) ? File.ReadAllText(blocklist) : null;
+        var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().RevokeHost("host-a"))!;
+        Assert.That(e.Message, Does.Contain("holds 2 certificates"));
+        Assert.That(File.Exists(blocklist) ? File.ReadAllText(blocklist) : null, Is.EqualTo(before), "nothing recorded");
+    }
+
     [Test]
     public void RemoveHostNamesThePeersInstalledByHandInsteadOfSayingNoneIsLeft()
     {
