@@ -118,7 +118,8 @@ public static partial class SafeFiles
         File.Exists(listing) ? InputFiles.ReadAllText(listing, InputFiles.StateLimit, "flatnet's listing of what it wrote").Split('\n').Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
 
     /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
-    private static HashSet<string> FilesBelow(string folder) =>
+    /// <summary>Every file below a folder by its relative path (a link counts as a file, never descended into).</summary>
+    public static HashSet<string> FilesBelow(string folder) =>
         Below(folder).Where(e => !e.Folder).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>What is below a folder, deepest last; a link is an entry of its own, never descended into.</summary>

@@ -28,6 +28,18 @@ public sealed class RecordingReporter : IReporter
     public void Error(string message) => Lines.Add("error: " + message);
 }
 
+/// <summary>
+/// A parallel run's workers, whose every step a summary table says afterwards: their info lines are left to it, their
+/// warnings and failures reach the run's log as they come (a warning of PackageAll's workers was lost: battery 20).
+/// </summary>
+public sealed class WarningsOnly(IReporter inner) : IReporter
+{
+    public void Info(string message) { }
+    public void Warn(string message) => inner.Warn(message);
+    public void Verbose(string message) => inner.Verbose(message);
+    public void Error(string message) => inner.Error(message);
+}
+
 /// <summary>Lets several threads report through one reporter without interleaving or corrupting it.</summary>
 public sealed class SynchronizedReporter(IReporter inner) : IReporter
 {

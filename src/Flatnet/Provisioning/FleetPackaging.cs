@@ -17,7 +17,7 @@ public static class FleetPackaging
         var plan = context.Plan;
         CaSetup.Ensure(context);
         OrphanedHosts.Warn(context);
-        var workers = context.ForWorkers(new SynchronizedReporter(new RecordingReporter()));
+        var workers = context.ForWorkers(new SynchronizedReporter(new WarningsOnly(context.Log)));
         var hosts = plan.Active.ToList();
         var results = new (PackedHost? Row, FlatnetException? Error)[hosts.Count];
         var progress = Progress.Start("PackageAll", hosts.Count, context.Log);

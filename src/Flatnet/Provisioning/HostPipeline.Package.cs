@@ -69,9 +69,14 @@ public static partial class HostPipeline
         return context.Packed(host, inputs, new BundleOutcome(bundle, true, Digest.Sha256(zip)));
     }
 
-    /// <summary>Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every file of the bundle as it is.</summary>
+    /// <summary>
+    /// Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every
+    /// file of the bundle as it is, and nothing else (battery 20: a script planted there, with a record forged to
+    /// match, was "up to date").
+    /// </summary>
     private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
         File.Exists(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
+        Directory.Exists(folder) && !TempFolders.IsLink(folder) && SafeFiles.FilesBelow(folder).SetEquals(bundle.Files.Select(f => f.Path)) &&
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
 

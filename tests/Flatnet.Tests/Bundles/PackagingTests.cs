@@ -235,6 +235,28 @@ public class PackagingTests
         Assert.That(inner.ToArray(), Is.EqualTo(honest));
     }
 
+    /// <summary>Battery 20: a script planted in the folder DeployHost uploads, with the record forged to match, was "up to date".</summary>
+    [Test]
+    public void AFilePlantedInABundleFolderIsNeverUpToDate()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var planted = Path.Combine(ws.Workspace.BundleDirectory("host-b"), "scripts", "evil.ps1");
+        File.WriteAllText(planted, "Write-Host evil");
+        var recordPath = BuildRecord.PathFor(ws.Workspace, "host-b", "bundle");
+        var record = BuildRecord.Read(ws.Workspace, "host-b", "bundle")!;
+        var forged = record with { Outputs = new Dictionary<string, string>(record.Outputs) { ["folder"] = BuildRecord.Fingerprint(ws.Workspace.BundleDirectory("host-b")) } };
+        File.WriteAllText(recordPath, System.Text.Json.JsonSerializer.Serialize(forged) + "\n");
+
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().PackageAll();
+        Assert.That(ws.Log.Lines, Has.None.Contains("host-b: bundle is up to date"));
+        // Not flatnet's file, so never deleted: named at every run until it is moved, and never uploaded (DeployHost
+        // takes only a folder its manifest lists whole).
+        Assert.That(ws.Log.Lines, Has.Some.Contains("scripts/evil.ps1 is not flatnet's; left as it is"));
+        Assert.That(BundleFolder.Problem(ws.Workspace.BundleDirectory("host-b")), Does.Contain("scripts/evil.ps1 is not in its manifest"));
+    }
+
     /// <summary>A 3 GB host.key took 4.4 GB and ended in .NET's "One or more errors occurred" (battery 17): a key is read only so far.</summary>
     [Test]
     public void AHugeHostKeyIsNamedAndNeverRead()
