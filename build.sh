@@ -5,6 +5,27 @@
 # Cake reuses its compiled script until then, so a task starts in a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")"
+# What this script builds and runs (the Cake scripts, src/, the restored tools and packages) is the code a writing run
+# executes, as root too: every entry must be yours, root's or the checkout's owner's, and writable by nobody else (a
+# group of the owner's own name, as umask 002 makes, counts as the owner). Battery 21 had another account's line in a
+# world-writable build/build.cake run as root. The library checks what it reads itself (inventory, templates, tools,
+# artifacts; src/Flatnet/Files/OwnTrees.cs).
+me=$(id -u) owner=$(stat -c %u .) packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
+others=$( { find -L . $( [ -d "$packages" ] && printf '%s' "$packages" ) -path ./artifacts -prune -o \( \( ! -uid 0 ! -uid "$me" ! -uid "$owner" \) -o -perm /022 \) \
+             -printf '%U %u %g %M %p\0' 2>/dev/null || true; } | {
+           n=0
+           while IFS= read -r -d '' e; do
+             u=${e%% *} r=${e#* }; user=${r%% *} r=${r#* }; group=${r%% *} r=${r#* }; m=${r%% *} path=${r#* }
+             if { [ "$u" != 0 ] && [ "$u" != "$me" ] && [ "$u" != "$owner" ]; } || [ "${m:8:1}" = w ] || { [ "${m:5:1}" = w ] && [ "$user" != "$group" ]; }; then
+               printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; n=$((n + 1)); [ "$n" -lt 3 ] || break
+             fi
+           done; } )
+if [ -n "$others" ]; then
+  echo "build.sh: another account owns or may write what this script builds and runs, so nothing was run:" >&2
+  printf '  %s\n' "$others" >&2
+  echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH), then run this again" >&2
+  exit 1
+fi
 dotnet tool restore >/dev/null
 out=artifacts/tools/flatnet
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked

@@ -34,6 +34,29 @@ public class BuildScriptTests
     }
 
     /// <summary>
+    /// Battery 21: a line another account added to a world-writable build/build.cake ran as root. build.sh runs nothing
+    /// while what it builds and runs is writable by others (a group of the owner's own name excepted).
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void BuildShRunsNothingThatAnotherAccountMayChange()
+    {
+        using var ws = new TestWorkspace();
+        File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.sh"), Path.Combine(ws.Root, "build.sh"));
+        var cake = Path.Combine(ws.Root, "build", "build.cake");
+        Directory.CreateDirectory(Path.GetDirectoryName(cake)!);
+        File.WriteAllText(cake, "// the task graph\n");
+        File.SetUnixFileMode(cake, (UnixFileMode)0b110_110_110);
+
+        var r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
+
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("build.sh: another account owns or may write what this script builds and runs, so nothing was run:")
+            .And.Contain("./build/build.cake (owner 0, -rw-rw-rw-)").And.Contain("fix: make them yours alone"));
+        Assert.That(Directory.Exists(Path.Combine(ws.Root, "artifacts", "tools")), Is.False, "nothing built");
+    }
+
+    /// <summary>
     /// Cake's report module is built against the Cake.Core of the very Cake tool the repository pins (Cake loads its
     /// own and a module made for another would not load), and both bootstraps put it where Cake looks for modules.
     /// </summary>

@@ -247,7 +247,7 @@ public class SafeFilesTests
         ws.Edit("host-b.yaml", "groups:", "groups: [flatnet, build]"); // a change, so PackageAll writes
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
         Assert.That(e.Message, Does.Contain("artifacts: this entry another account owns or may write: ").And.Contain("artifacts/bundles (owner ").And.Contain("mode 777)")
-            .And.Contain("fix: make them yours alone (chown -R $(id -un) "));
+            .And.Contain("fix: make them yours alone (chown -R \"$(id -un)\" '"));
         // Group-writable with the owner's own group (umask 002, as Debian and Ubuntu give each account a group of its
         // own): that group is the account alone, and flatnet's next run takes its own folders (battery 19).
         File.SetUnixFileMode(bundles, (UnixFileMode)0b111_111_101);
@@ -334,7 +334,7 @@ public class SafeFilesTests
         if (Environment.UserName != "root") return; // another account's link: only root can make one here
         global::Flatnet.Processes.ProcessRunner.Run("chown", ["-h", "65534", link]).EnsureSuccess("chown -h");
         var e = Assert.Throws<StateConflict>(() => new ControlPlane(control.Context.Workspace, ws.Log).GenerateCert("host-a", force: true))!;
-        Assert.That(e.Message, Does.Contain($"{link} (owner 65534, mode 777)").And.Contain("make each folder above it yours or root's"));
+        Assert.That(e.Message, Does.Contain($"{link} (owner 65534, mode 777)").And.Contain("make each folder or link above it yours or root's"));
     }
 
     [Test]
@@ -361,7 +361,82 @@ public class SafeFilesTests
         Acl.GiveWrite(folder, uid: 65534);
         Assert.That(Convert.ToString((int)File.GetUnixFileMode(folder), 8), Is.EqualTo("775"), "the ACL's mask shows as the group's bits");
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-b", force: true))!;
-        Assert.That(e.Message, Does.Contain("artifacts/hosts/host-b (owner 0, mode 775)").And.Contain("setfacl -R -b"));
+        Assert.That(e.Message, Does.Contain("artifacts/hosts/host-b (an ACL gives others a share; mode 775)").And.Contain("setfacl -R -b"));
+    }
+
+    /// <summary>
+    /// Battery 21: a path that is itself a link (cert_tool, --inventory) was followed and never judged: another account
+    /// owning it in a sticky /tmp could point it elsewhere between the check and the use (the CA key was copied by its
+    /// nebula-cert). Every link on the way is judged by its own owner.
+    /// </summary>
+    [Test]
+    public void ALinkOnTheWayToATreeIsJudgedByItsOwnOwner()
+    {
+        using var ws = new TestWorkspace();
+        var sticky = Directory.CreateDirectory(Path.Combine(ws.Root, "shared")).FullName;
+        File.SetUnixFileMode(sticky, (UnixFileMode)0b1_111_111_111);
+        var link = Path.Combine(sticky, "nebula-cert");
+        File.CreateSymbolicLink(link, TestWorkspace.Nebula("1.11.0", "nebula-cert"));
+        ws.Edit("network.yaml", "nebula:", "nebula:\n  cert_tool: " + link);
+        Assert.That(ws.ControlPlane().GenerateCert("host-a").Signed, Is.True, "a link of this account's own in a sticky folder is fine");
+        if (Environment.UserName != "root") return; // another account's link: only root can make one here
+        global::Flatnet.Processes.ProcessRunner.Run("chown", ["-h", "65534", link]).EnsureSuccess("chown -h");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a", force: true))!;
+        Assert.That(e.Message, Does.StartWith("nebula.cert_tool: ").And.Contain($"{link} (owner 65534, mode 777)"));
+    }
+
+    /// <summary>Battery 21: find -xdev left what a link or a mount on another file system holds unchecked (/dev/shm here), and a newline in a path hid a tree's every entry.</summary>
+    [Test]
+    public void WhatLiesOnAnotherFileSystemOrUnderANameWithANewlineIsCheckedToo()
+    {
+        using var ws = new TestWorkspace();
+        if (!Directory.Exists("/dev/shm")) Assert.Fail("/dev/shm is not here: this test needs a second file system to link to");
+        var other = Directory.CreateTempSubdirectory("flatnet-test-").FullName.Replace(Path.GetTempPath().TrimEnd('/'), "/dev/shm");
+        Directory.CreateDirectory(other);
+        try
+        {
+            File.WriteAllText(Path.Combine(other, "nebula"), "#!/bin/sh\n");
+            File.SetUnixFileMode(Path.Combine(other, "nebula"), (UnixFileMode)0b111_111_111);
+            var tools = Directory.CreateDirectory(Path.Combine(ws.Root, "tools", "nebula")).Parent!.FullName;
+            Directory.CreateSymbolicLink(Path.Combine(tools, "nebula", "1.9.3"), other);
+            var e = Assert.Throws<StateConflict>(() => new ControlPlane(ws.Workspace with { ToolsDirectory = tools }, ws.Log).PackageAll())!;
+            Assert.That(e.Message, Does.Contain("tools/nebula/1.9.3/nebula (owner 0, mode 777)"));
+        }
+        finally
+        {
+            Directory.Delete(other, recursive: true);
+        }
+
+        var odd = Path.Combine(ws.Root, "in\nventory");
+        Directory.Move(Path.Combine(ws.Root, "hosts"), odd);
+        File.SetUnixFileMode(Path.Combine(odd, "host-b.yaml"), (UnixFileMode)0b110_110_110);
+        var control = new ControlPlane(Workspace.At(ws.Root, inventory: odd) with { ToolsDirectory = TestWorkspace.ToolsDirectory }, ws.Log);
+        Assert.That(Assert.Throws<StateConflict>(() => control.PackageAll())!.Message, Does.Contain("host-b.yaml (owner 0, mode 666)"));
+    }
+
+    /// <summary>Battery 21: a default ACL on the folder above a new --artifacts gave another account write on all flatnet made there, keys included, before it refused.</summary>
+    [Test]
+    public void ADefaultAclAboveANewArtifactsFolderIsRefusedBeforeItIsMade()
+    {
+        using var ws = new TestWorkspace();
+        var parent = Directory.CreateDirectory(Path.Combine(ws.Root, "outputs")).FullName;
+        Acl.GiveWrite(parent, uid: 65534, "system.posix_acl_default");
+        var artifacts = Path.Combine(parent, "artifacts");
+        var e = Assert.Throws<StateConflict>(() => new ControlPlane(Workspace.At(ws.Root, artifacts: artifacts) with { ToolsDirectory = TestWorkspace.ToolsDirectory }, ws.Log).PackageAll())!;
+        Assert.That(e.Message, Does.Contain("outputs (a default ACL gives others a share of what is made in it)"));
+        Assert.That(Directory.Exists(artifacts), Is.False, "nothing made");
+    }
+
+    /// <summary>Battery 21: root in a user's own checkout was refused artifacts/.tmp, the user's own folder, though the user owns the whole clone.</summary>
+    [Test]
+    public void ASudoRunInAUsersOwnCheckoutUsesTheUsersFolders()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        if (Environment.UserName != "root") return; // the user's own clone, run as root: only root can make one here
+        global::Flatnet.Processes.ProcessRunner.Run("chown", ["-R", "65534", ws.Root]).EnsureSuccess("chown -R");
+        Assert.That(ws.ControlPlane().GenerateCert("host-b", force: true).Signed, Is.True);
+        Assert.That(ws.ControlPlane().PackageAll(), Has.Some.Property("Written").True);
     }
 }
 
@@ -370,7 +445,7 @@ public class SafeFilesTests
 internal static class Acl
 {
     /// <summary>Gives <paramref name="uid"/> read, write and search on <paramref name="folder"/> (mode's owner and other bits kept, mask rwx).</summary>
-    public static void GiveWrite(string folder, int uid)
+    public static void GiveWrite(string folder, int uid, string attribute = "system.posix_acl_access")
     {
         var mode = (int)File.GetUnixFileMode(folder);
         var entries = new (ushort Tag, ushort Perm, uint Id)[] { (1, (ushort)(mode >> 6 & 7), uint.MaxValue), (2, 7, (uint)uid), (4, (ushort)(mode >> 3 & 7), uint.MaxValue), (0x10, 7, uint.MaxValue), (0x20, (ushort)(mode & 7), uint.MaxValue) };
@@ -382,8 +457,8 @@ internal static class Acl
             BitConverter.TryWriteBytes(blob.AsSpan(6 + 8 * i), entries[i].Perm);
             BitConverter.TryWriteBytes(blob.AsSpan(8 + 8 * i), entries[i].Id);
         }
-        if (SetXattr(folder, "system.posix_acl_access", blob, (nuint)blob.Length, 0) != 0)
-            Assert.Fail($"setxattr system.posix_acl_access on {folder} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}): this file system keeps no ACLs, so the test cannot run");
+        if (SetXattr(folder, attribute, blob, (nuint)blob.Length, 0) != 0)
+            Assert.Fail($"setxattr {attribute} on {folder} failed (errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}): this file system keeps no ACLs, so the test cannot run");
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setxattr", SetLastError = true, CharSet = System.Runtime.InteropServices.CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]

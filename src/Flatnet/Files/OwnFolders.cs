@@ -19,9 +19,8 @@ public static class OwnFolders
         if (new DirectoryInfo(folder).LinkTarget is not null) return "it is a link";
         if (OperatingSystem.IsWindows())
             return OwnerOnlyOnWindows.Others(folder) is { Count: > 0 } others ? $"{string.Join(", ", others)} may read or change it" : null;
-        var mode = File.GetUnixFileMode(folder);
-        if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0) return $"others may write into it (mode {Convert.ToString((int)mode, 8)})";
-        return OwnedByThisAccount(folder) ? null : "it belongs to another account";
+        // The same rules as every tree a run checks (OwnTrees): a checkout's owner is trusted as in their whole clone.
+        return OperatingSystem.IsLinux() ? OwnTrees.WhyNot(folder) : null;
     }
 
     /// <summary>Whether every one of <paramref name="paths"/> is owned by this account (Linux; elsewhere: false, nothing is told).</summary>
@@ -46,13 +45,20 @@ public static class OwnFolders
     public static void RequireOneOwnersTree(string tree, string field, string checkout) => OwnTrees.Require(checkout, (tree, field));
 
     /// <summary>The path with every link in it followed (what realpath(3) says), up to 40 links deep as the kernel allows.</summary>
-    public static string RealPath(string full, int depth = 0)
+    /// <param name="links">when given, each link met on the way is added to it (its own path, unresolved).</param>
+    public static string RealPath(string full, List<string>? links = null, int depth = 0)
     {
         var real = Path.GetPathRoot(full)!;
         foreach (var part in full[real.Length..].Split(Path.DirectorySeparatorChar, StringSplitOptions.RemoveEmptyEntries))
         {
             var next = Path.Combine(real, part);
-            real = depth < 40 && new DirectoryInfo(next).ResolveLinkTarget(returnFinalTarget: true) is { } target ? RealPath(target.FullName, depth + 1) : next;
+            // One link at a time (not to its final target), so that every link of a chain is met and named.
+            if (depth < 40 && new FileInfo(next).LinkTarget is { } target)
+            {
+                links?.Add(next);
+                real = RealPath(Path.GetFullPath(target, real), links, depth + 1);
+            }
+            else real = next;
         }
         return real;
     }

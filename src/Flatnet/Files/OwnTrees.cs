@@ -22,35 +22,47 @@ public static class OwnTrees
 
         /// <summary>
         /// Group write counts only when the group is more than its owner's own: a user private group (Debian and Ubuntu
-        /// give each account one; umask 002 makes its folders group-writable) is the account alone, unless an ACL gives
-        /// others a share (an ACL's mask shows as the group's bits), or neither has a name (ids stat cannot name).
+        /// give each account one; umask 002 makes its folders group-writable) is the account alone, unless neither has a
+        /// name (ids stat cannot name). An ACL (its mask shows as the group's bits) is refused on its own.
         /// </summary>
         public bool OthersWrite => (Mode & 0b000_000_010) != 0
-                                   || (Mode & 0b000_010_000) != 0 && (User != Group || User == "UNKNOWN" || HasAcl(Path, "system.posix_acl_access"));
+                                   || (Mode & 0b000_010_000) != 0 && (User != Group || User == "UNKNOWN");
     }
+
+    /// <summary>Owners trusted besides this account and root: each checkout's owner a run has checked (whoever runs sudo in their own clone).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> CheckoutOwners = new();
 
     /// <param name="checkout">the repository's root: its owner is trusted besides this account and root.</param>
     /// <param name="trees">each path (a folder or a file) with the option or file that names it, for the fix.</param>
     public static void Require(string checkout, params (string Path, string Field)[] trees)
     {
         if (!OperatingSystem.IsLinux() || OwnFolders.Uid is not { } uid) return;
-        // A tree reached through a link (--artifacts=LINK, a linked folder above it) is what the link leads to, and the
-        // folders above both are checked: whoever may write there could swap the link.
-        var checkedTrees = trees.Where(t => Directory.Exists(t.Path) || File.Exists(t.Path)).Select(t =>
+        // A tree reached through links (--artifacts=LINK, cert_tool a link, a linked folder above) is what they lead to;
+        // each link on the way is judged by its own owner (who may point it elsewhere between this check and a use),
+        // and the folders above the path as given, above each link and above where they lead are checked too.
+        // One not made yet is checked above: the folders it will be made in (a default ACL there shares all made below).
+        var checkedTrees = trees.Select(t =>
         {
             var given = System.IO.Path.GetFullPath(t.Path);
-            var real = OwnFolders.RealPath(given);
-            return (t.Path, t.Field, Real: real, Above: (real == given ? [real] : new[] { real, given }).SelectMany(Ancestors).Distinct().ToList());
+            var links = new List<string>();
+            var real = OwnFolders.RealPath(given, links);
+            var above = links.Concat(new[] { real, given }.Concat(links).SelectMany(Ancestors)).Where(p => p != real).Distinct().ToList();
+            return (t.Path, t.Field, Real: real, Above: above);
         }).ToList();
         if (checkedTrees.Count == 0) return;
-        // Above: as they are (a link there is judged by its owner, who may point it elsewhere); the checkout first.
-        var stat = Lines(ProcessRunner.Run("stat", ["-c", "%u %a %f %U %G %n", "--", checkout, .. checkedTrees.SelectMany(t => t.Above).Distinct()]),
-            f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) == 0xA000 ? 'l' : 'd', f[3], f[4], f[5]));
+        // Above: as they are, never followed; the checkout first. Fields end with NUL: a name may hold a newline.
+        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", checkout, .. checkedTrees.SelectMany(t => t.Above).Distinct()]),
+            f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]));
         var trusted = new HashSet<string> { uid, "0" };
-        if (stat.Count > 0) trusted.Add(stat[0].Uid);
+        if (stat.Count > 0)
+        {
+            trusted.Add(stat[0].Uid);
+            CheckoutOwners.TryAdd(stat[0].Uid, 0);
+        }
         var above = stat.Skip(1).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.First());
-        // In: every entry, through links (find -L): a link leads to what another account may own.
-        var found = Lines(ProcessRunner.Run("find", ["-L", .. checkedTrees.Select(t => t.Real).Distinct(), "-xdev", "-printf", "%U %m %y %u %g %p\\n"]),
+        // In: every entry, through links (find -L), on every file system below (a mount is what is run as much as a folder).
+        var there = checkedTrees.Select(t => t.Real).Where(p => Directory.Exists(p) || File.Exists(p)).Distinct().ToList();
+        var found = there.Count == 0 ? [] : Lines(ProcessRunner.Run("find", ["-L", .. there, "-printf", "%U %m %y %u %g %p\\0"]),
             f => new Entry(f[0], Convert.ToInt32(f[1], 8), f[2][0], f[3], f[4], f[5]));
         foreach (var (tree, field, real, treeAbove) in checkedTrees)
         {
@@ -60,27 +72,44 @@ public static class OwnTrees
                 .Select(e => Why(e, trusted, above: true) is { } why ? $"{e.Path} ({why})" : null).OfType<string>().ToList();
             if (inside.Count + outside.Count == 0) continue;
             var shown = Workspace.Relative(tree);
+            var quoted = "'" + shown.Replace("'", "'\"'\"'") + "'"; // a shell word, as the fix is typed (Files sits below Rendering's Quoting)
             var wrong = inside.Concat(outside).ToList();
             throw new StateConflict($"{shown}: {(wrong.Count == 1 ? "this entry" : $"{wrong.Count} entries")} another account owns or may write: " +
                                     $"{string.Join("; ", wrong.Take(3).Select(Terminal.OneLine))}{(wrong.Count > 3 ? " and more" : "")}; it could change what flatnet reads, runs or writes there, so nothing was written",
-                (inside.Count > 0 ? $"make them yours alone (chown -R $(id -un) {shown} && chmod -R go-w {shown}, and setfacl -R -b {shown} where an ACL gives others write)" : "")
+                (inside.Count > 0 ? $"make them yours alone (chown -R \"$(id -un)\" {quoted} && chmod -R go-w {quoted}, and setfacl -R -b {quoted} where an ACL gives others a share)" : "")
                 + (inside.Count > 0 && outside.Count > 0 ? "; " : "")
-                + (outside.Count > 0 ? $"make each folder above it yours or root's, writable by you alone (chmod go-w FOLDER), or sticky as /tmp is (chmod +t FOLDER)" : "")
+                + (outside.Count > 0 ? "make each folder or link above it yours or root's, writable by you alone (chmod go-w FOLDER) or sticky as /tmp is (chmod +t FOLDER), with no default ACL (setfacl -k FOLDER)" : "")
                 + (field == "--artifacts" ? ", or use a new folder of your own (--artifacts=DIR)" : ""), field);
         }
     }
 
+    /// <summary>
+    /// Why one folder flatnet found where it keeps scratch or secrets is not safe to use, by the rules above (its owner
+    /// this account, root or a checkout's owner; nobody else may write it; no ACL; not a link); null when it is.
+    /// </summary>
+    public static string? WhyNot(string folder)
+    {
+        if (OwnFolders.Uid is not { } uid) return "its owner cannot be told";
+        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", folder]),
+            f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]));
+        if (stat.Count != 1) return "it cannot be read";
+        if (stat[0].Type == 'l') return "it is a link";
+        return Why(stat[0], new HashSet<string>([uid, "0", .. CheckoutOwners.Keys]), above: false) is { } why ? (why.StartsWith("owner", StringComparison.Ordinal) ? $"another account owns or may write it ({why})" : why) : null;
+    }
+
     /// <summary>Why an entry is not this account's alone, in a few words; null when it is.</summary>
-    private static string? Why(Entry e, HashSet<string> trusted, bool above)
+    private static string? Why(Entry e, IReadOnlySet<string> trusted, bool above)
     {
         if (!trusted.Contains(e.Uid)) return $"owner {e.Uid}, mode {Convert.ToString(e.Mode, 8)}";
         if (e.Type == 'l') return above ? null : "a link that leads nowhere: another account may make what it names";
-        if (e.Type == 'd' && !above && HasAcl(e.Path, "system.posix_acl_default")) return "a default ACL gives others a share of what is made in it";
+        // flatnet makes no ACL: one here gives someone a share the mode does not show (read of a key, write of a file).
+        if (!above && HasAcl(e.Path, "system.posix_acl_access")) return $"an ACL gives others a share; mode {Convert.ToString(e.Mode, 8)}";
+        if (e.Type == 'd' && HasAcl(e.Path, "system.posix_acl_default")) return "a default ACL gives others a share of what is made in it";
         return e.OthersWrite && !(above && e.Sticky) ? $"owner {e.Uid}, mode {Convert.ToString(e.Mode, 8)}" : null;
     }
 
     private static List<Entry> Lines(ProcessResult result, Func<string[], Entry> entry) =>
-        result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 6)).Where(f => f.Length == 6).Select(entry).ToList();
+        result.StdOut.Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 6)).Where(f => f.Length == 6).Select(entry).ToList();
 
     private static IEnumerable<string> Ancestors(string path)
     {

@@ -52,12 +52,22 @@ public sealed partial class FlatnetContext
             trees.Add((Path.GetDirectoryName(Path.GetFullPath(network.Ca.KeyPath))!, "ca.key"));
             if (network.Nebula.Windows.Release is { } release) trees.Add((release, "nebula.windows.release"));
             if (network.Nebula.CertTool is { } tool) trees.Add((tool, "nebula.cert_tool"));
+            // The programs found (tools/, cert_tool or PATH): nebula-cert runs on the CA's key, nebula checks every config.
+            foreach (var program in new Func<string>[] { () => NebulaCert.Executable, () => Nebula.Executable })
+            {
+                try { if (Path.IsPathRooted(program())) trees.Add((program(), "nebula programs")); }
+                catch (FlatnetException) { } // not installed: the step that needs it says so
+            }
         }
-        var pending = trees.Where(t => !_treesChecked.Contains(t.Path)).ToArray();
-        if (pending.Length == 0) return;
-        OwnTrees.Require(Workspace.Root, pending);
-        // One not there yet (the artifacts of a first run) is checked again at the first write.
-        foreach (var t in pending.Where(t => Directory.Exists(t.Path) || File.Exists(t.Path))) _treesChecked.Add(t.Path);
+        // PackageAll's workers share one context: one of them checks, the others wait for its answer.
+        lock (_treesChecked)
+        {
+            var pending = trees.Where(t => !_treesChecked.Contains(t.Path)).ToArray();
+            if (pending.Length == 0) return;
+            OwnTrees.Require(Workspace.Root, pending);
+            // One not there yet (the artifacts of a first run) is checked again at the first write.
+            foreach (var t in pending.Where(t => Directory.Exists(t.Path) || File.Exists(t.Path))) _treesChecked.Add(t.Path);
+        }
     }
 
     private readonly HashSet<string> _treesChecked = [];

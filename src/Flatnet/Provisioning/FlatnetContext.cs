@@ -202,6 +202,7 @@ public sealed partial class FlatnetContext : IDisposable
         _platforms = resolved._platforms;
         _peerRoutes = resolved._peerRoutes;
         _ca = resolved._ca;
+        _treesChecked = [.. resolved._treesChecked];
         _memo = resolved._memo;
         _hosts = resolved._hosts;
         Connector = resolved.Connector;
