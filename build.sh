@@ -10,20 +10,26 @@ cd "$(dirname "$0")"
 # group of the owner's own name, as umask 002 makes, counts as the owner). Battery 21 had another account's line in a
 # world-writable build/build.cake run as root. The library checks what it reads itself (inventory, templates, tools,
 # artifacts; src/Flatnet/Files/OwnTrees.cs).
-me=$(id -u) owner=$(stat -c %u .) packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}
-others=$( { find -L . $( [ -d "$packages" ] && printf '%s' "$packages" ) -path ./artifacts -prune -o \( \( ! -uid 0 ! -uid "$me" ! -uid "$owner" \) -o -perm /022 \) \
+me=$(id -u) owner=$(stat -c %u .)
+roots=(.) ; [ -d artifacts/tools ] && roots+=(artifacts/tools)   # the library Cake loads lives there
+packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}; [ -d "$packages" ] && roots+=("$packages")
+# A group of the owner's own name is the owner alone only when nobody else is in it (getent), and a POSIX ACL (ls
+# marks it '+') is a share the mode does not show: both count as others who may write.
+private_group() { local members; members=$(getent group "$1" 2>/dev/null | cut -d: -f4); [ "$1" = "$2" ] && { [ -z "$members" ] || [ "$members" = "$2" ]; }; }
+others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -uid "$me" ! -uid "$owner" \) -o -perm /022 \) \
              -printf '%U %u %g %M %p\0' 2>/dev/null || true; } | {
            n=0
            while IFS= read -r -d '' e; do
              u=${e%% *} r=${e#* }; user=${r%% *} r=${r#* }; group=${r%% *} r=${r#* }; m=${r%% *} path=${r#* }
-             if { [ "$u" != 0 ] && [ "$u" != "$me" ] && [ "$u" != "$owner" ]; } || [ "${m:8:1}" = w ] || { [ "${m:5:1}" = w ] && [ "$user" != "$group" ]; }; then
+             if { [ "$u" != 0 ] && [ "$u" != "$me" ] && [ "$u" != "$owner" ]; } || [ "${m:8:1}" = w ] \
+                || { [ "${m:5:1}" = w ] && { ! private_group "$group" "$user" || [ "$(ls -ldL -- "$path" 2>/dev/null | cut -c11)" = + ]; }; }; then
                printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
            done; } )
 if [ -n "$others" ]; then
   echo "build.sh: another account owns or may write what this script builds and runs, so nothing was run:" >&2
   printf '  %s\n' "$others" >&2
-  echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH), then run this again" >&2
+  echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH, and setfacl -R -b PATH where an ACL gives others a share), then run this again" >&2
   exit 1
 fi
 dotnet tool restore >/dev/null

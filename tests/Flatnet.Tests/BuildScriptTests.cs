@@ -54,6 +54,20 @@ public class BuildScriptTests
         Assert.That(r.StdErr, Does.Contain("build.sh: another account owns or may write what this script builds and runs, so nothing was run:")
             .And.Contain("./build/build.cake (owner 0, -rw-rw-rw-)").And.Contain("fix: make them yours alone"));
         Assert.That(Directory.Exists(Path.Combine(ws.Root, "artifacts", "tools")), Is.False, "nothing built");
+
+        // Battery 22: an ACL giving another account write (the mode reads 664, a group of the owner's own name), and
+        // the library Cake loads from artifacts/tools.
+        File.SetUnixFileMode(cake, (UnixFileMode)0b110_100_100);
+        Acl.GiveWrite(cake, uid: 65534);
+        r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.StdErr, Does.Contain("./build/build.cake (owner 0, -rw-rwxr--)").And.Contain("setfacl -R -b"), r.StdOut + r.StdErr);
+        File.Delete(cake);
+        var library = Path.Combine(ws.Root, "artifacts", "tools", "flatnet", "Flatnet.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(library)!);
+        File.WriteAllText(library, "MZ");
+        File.SetUnixFileMode(library, (UnixFileMode)0b110_110_110);
+        r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.StdErr, Does.Contain("artifacts/tools/flatnet/Flatnet.dll (owner 0, -rw-rw-rw-)"), r.StdOut + r.StdErr);
     }
 
     /// <summary>

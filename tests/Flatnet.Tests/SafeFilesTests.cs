@@ -438,6 +438,42 @@ public class SafeFilesTests
         Assert.That(ws.ControlPlane().GenerateCert("host-b", force: true).Signed, Is.True);
         Assert.That(ws.ControlPlane().PackageAll(), Has.Some.Property("Written").True);
     }
+
+    /// <summary>
+    /// Battery 22: a link inside a tree was judged by where it ended only: through another account's link on the way,
+    /// an unpacked release's nebula.exe was pointed at pki/ca.key, which shipped. Each link it leads through is judged too.
+    /// </summary>
+    [Test]
+    public void ALinkInsideATreeIsJudgedByEveryLinkItLeadsThrough()
+    {
+        using var ws = new TestWorkspace();
+        var tools = Directory.CreateDirectory(Path.Combine(ws.Root, "tools", "nebula")).Parent!.FullName;
+        var real = Directory.CreateDirectory(Path.Combine(ws.Root, "real-1.9.3")).FullName;
+        var open = Directory.CreateDirectory(Path.Combine(ws.Root, "open")).FullName;
+        File.SetUnixFileMode(open, (UnixFileMode)0b111_111_111);
+        Directory.CreateSymbolicLink(Path.Combine(open, "nx"), real);
+        Directory.CreateSymbolicLink(Path.Combine(tools, "nebula", "1.9.3"), Path.Combine(open, "nx"));
+        var e = Assert.Throws<StateConflict>(() => new ControlPlane(ws.Workspace with { ToolsDirectory = tools }, ws.Log).PackageAll())!;
+        Assert.That(e.Message, Does.Contain($"{open} (owner 0, mode 777)"), "another account could point open/nx elsewhere at any time");
+    }
+
+    /// <summary>Battery 22: a baseline named by hand (--against) that another account could write was believed, and reading runs ran its cert_tool.</summary>
+    [Test]
+    public void WhatAReadingRunReadsOrRunsIsHeldToTheSameOwners()
+    {
+        using var ws = new TestWorkspace();
+        var release = ws.ControlPlane().Release("1.0.0", includeKeys: true).Path;
+        var copy = Path.Combine(ws.Root, "baseline.zip");
+        File.Copy(release, copy);
+        File.SetUnixFileMode(copy, (UnixFileMode)0b110_110_110);
+        Assert.That(Assert.Throws<StateConflict>(() => PlanDiff.Compare(ws.ControlPlane().Context, copy))!.Message, Does.StartWith("--against: ").And.Contain("baseline.zip (owner 0, mode 666)"));
+
+        var tool = Path.Combine(ws.Root, "nebula-cert");
+        File.Copy(TestWorkspace.Nebula("1.11.0", "nebula-cert"), tool);
+        File.SetUnixFileMode(tool, (UnixFileMode)0b111_111_111);
+        ws.Edit("network.yaml", "nebula:", "nebula:\n  cert_tool: " + tool);
+        Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().CheckCerts(30))!.Message, Does.Contain("nebula-cert (owner 0, mode 777)"));
+    }
 }
 
 /// <summary>POSIX ACLs set as setfacl(1) would (the acl package is not installed here): the xattr the kernel reads.</summary>

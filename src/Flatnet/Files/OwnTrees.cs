@@ -26,7 +26,7 @@ public static class OwnTrees
         /// name (ids stat cannot name). An ACL (its mask shows as the group's bits) is refused on its own.
         /// </summary>
         public bool OthersWrite => (Mode & 0b000_000_010) != 0
-                                   || (Mode & 0b000_010_000) != 0 && (User != Group || User == "UNKNOWN");
+                                   || (Mode & 0b000_010_000) != 0 && !PrivateGroup(User, Group);
     }
 
     /// <summary>Owners trusted besides this account and root: each checkout's owner a run has checked (whoever runs sudo in their own clone).</summary>
@@ -51,8 +51,7 @@ public static class OwnTrees
         }).ToList();
         if (checkedTrees.Count == 0) return;
         // Above: as they are, never followed; the checkout first. Fields end with NUL: a name may hold a newline.
-        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", checkout, .. checkedTrees.SelectMany(t => t.Above).Distinct()]),
-            f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]));
+        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", checkout, .. checkedTrees.SelectMany(t => t.Above).Distinct()]), StatEntry);
         var trusted = new HashSet<string> { uid, "0" };
         if (stat.Count > 0)
         {
@@ -64,10 +63,25 @@ public static class OwnTrees
         var there = checkedTrees.Select(t => t.Real).Where(p => Directory.Exists(p) || File.Exists(p)).Distinct().ToList();
         var found = there.Count == 0 ? [] : Lines(ProcessRunner.Run("find", ["-L", .. there, "-printf", "%U %m %y %u %g %p\\0"]),
             f => new Entry(f[0], Convert.ToInt32(f[1], 8), f[2][0], f[3], f[4], f[5]));
+        // A link inside a tree is judged as a link on the way is: by its own owner, and each link it leads through (an
+        // unpacked Windows release's nebula.exe led, through another account's link, to pki/ca.key: battery 22).
+        var chains = found.Where(e => new FileInfo(e.Path).LinkTarget is not null).Select(e =>
+        {
+            var links = new List<string>();
+            OwnFolders.RealPath(e.Path, links);
+            return (e.Path, Links: links.Concat(links.Skip(1).SelectMany(Ancestors)).Distinct().ToList());
+        }).Where(c => c.Links.Count > 0).ToList();
+        if (chains.Count > 0)
+            foreach (var e in Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", .. chains.SelectMany(c => c.Links).Distinct()]), StatEntry))
+                above.TryAdd(e.Path, e);
         foreach (var (tree, field, real, treeAbove) in checkedTrees)
         {
-            var inside = found.Where(e => e.Path == real || e.Path.StartsWith(real + "/", StringComparison.Ordinal))
-                .Select(e => Why(e, trusted, above: false) is { } why ? $"{e.Path} ({why})" : null).OfType<string>().Distinct().ToList();
+            bool In(string path) => path == real || path.StartsWith(real + "/", StringComparison.Ordinal);
+            var inside = found.Where(e => In(e.Path))
+                .Select(e => Why(e, trusted, above: false) is { } why ? $"{e.Path} ({why})" : null)
+                .Concat(chains.Where(c => In(c.Path)).SelectMany(c => c.Links).Select(l => above.GetValueOrDefault(l)).OfType<Entry>()
+                    .Select(e => Why(e, trusted, above: true) is { } why ? $"{e.Path} ({why})" : null))
+                .OfType<string>().Distinct().ToList();
             var outside = treeAbove.Select(a => above.GetValueOrDefault(a)).OfType<Entry>()
                 .Select(e => Why(e, trusted, above: true) is { } why ? $"{e.Path} ({why})" : null).OfType<string>().ToList();
             if (inside.Count + outside.Count == 0) continue;
@@ -90,8 +104,7 @@ public static class OwnTrees
     public static string? WhyNot(string folder)
     {
         if (OwnFolders.Uid is not { } uid) return "its owner cannot be told";
-        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", folder]),
-            f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]));
+        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", folder]), StatEntry);
         if (stat.Count != 1) return "it cannot be read";
         if (stat[0].Type == 'l') return "it is a link";
         return Why(stat[0], new HashSet<string>([uid, "0", .. CheckoutOwners.Keys]), above: false) is { } why ? (why.StartsWith("owner", StringComparison.Ordinal) ? $"another account owns or may write it ({why})" : why) : null;
@@ -107,6 +120,20 @@ public static class OwnTrees
         if (e.Type == 'd' && HasAcl(e.Path, "system.posix_acl_default")) return "a default ACL gives others a share of what is made in it";
         return e.OthersWrite && !(above && e.Sticky) ? $"owner {e.Uid}, mode {Convert.ToString(e.Mode, 8)}" : null;
     }
+
+    /// <summary>
+    /// Whether a group is its owner's alone: of the owner's own name (a real name: stat says UNKNOWN for an id it
+    /// cannot name), and nobody else in it (getent; battery 22 put another account in such a group and wrote through it).
+    /// </summary>
+    private static bool PrivateGroup(string user, string group) => user == group && user != "UNKNOWN" && Members.GetOrAdd(group, g =>
+        ProcessRunner.Run("getent", ["group", "--", g]) is { ExitCode: 0 } r && r.StdOut.Trim().Split(':') is { Length: 4 } f
+        && f[3].Split(',', StringSplitOptions.RemoveEmptyEntries).All(m => m == user));
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Members = new();
+
+    /// <summary>One line of stat(1) as printed above: owner's id, mode, raw mode (its type), names, path.</summary>
+    private static Entry StatEntry(string[] f) =>
+        new(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]);
 
     private static List<Entry> Lines(ProcessResult result, Func<string[], Entry> entry) =>
         result.StdOut.Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 6)).Where(f => f.Length == 6).Select(entry).ToList();

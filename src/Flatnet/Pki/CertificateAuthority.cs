@@ -80,10 +80,19 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
 
     private static string OneCertificate(string path, string text)
     {
-        var count = text.Split('\n').Count(l => l.StartsWith("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal));
-        return count == 1 ? text
-            : throw new FlatnetException($"{Workspace.Relative(path)} holds {count} certificates, and every config would trust each of them: a CA's certificate is one",
+        var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        var count = lines.Count(l => l.StartsWith("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal));
+        if (count != 1)
+            throw new FlatnetException($"{Workspace.Relative(path)} holds {count} certificates, and every config would trust each of them: a CA's certificate is one",
                 fix: $"put the CA's own certificate there alone (nebula-cert print -path {Workspace.Relative(path)} lists what it holds; Stage 1's ca.crt is the one)");
+        // Nothing besides it either: text after the block passed nebula-cert print, and then nebula -test refused every
+        // config, after RevokeHost had written its blocklist (battery 22).
+        var begin = lines.FindIndex(l => l.StartsWith("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal));
+        var end = lines.FindIndex(begin, l => l.StartsWith("-----END NEBULA CERTIFICATE", StringComparison.Ordinal));
+        if (end < 0 || lines.Where((l, i) => (i < begin || i > end) && l.Trim().Length > 0).Any())
+            throw new FlatnetException($"{Workspace.Relative(path)} holds text besides its one certificate: a CA's certificate file is that certificate alone",
+                fix: $"put the CA's own certificate there alone (Stage 1's ca.crt), without what was added around it");
+        return text;
     }
 
     /// <summary>The old CA while phase 3 re-signs the hosts: a certificate it signed is still current, until its host's turn.</summary>

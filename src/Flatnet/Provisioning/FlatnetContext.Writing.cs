@@ -41,22 +41,26 @@ public sealed partial class FlatnetContext
     /// <summary>
     /// Once a run (each worker's context once), before anything is read from them or written there, one stat and one
     /// find over them all (<see cref="OwnTrees"/>): the artifacts, the templates (scripts that run on the hosts as
-    /// administrator are rendered from them) and tools/ (nebula-cert runs on the CA's key); in a writing run also the
-    /// CA key's folder, the Windows release every bundle ships and network.yaml's cert_tool.
+    /// administrator are rendered from them), tools/ and the nebula programs found; in a writing run also the CA key's
+    /// folder and the Windows release every bundle ships.
     /// </summary>
     private void CheckTrees()
     {
         var trees = new List<(string Path, string Field)> { (Workspace.ArtifactsDirectory, "--artifacts"), (Workspace.TemplatesDirectory, "templates"), (Workspace.ToolsDirectory, "tools") };
-        if (_writing && _plan?.Inventory.Network is { } network)
+        if (_plan?.Inventory.Network is { } network)
         {
-            trees.Add((Path.GetDirectoryName(Path.GetFullPath(network.Ca.KeyPath))!, "ca.key"));
-            if (network.Nebula.Windows.Release is { } release) trees.Add((release, "nebula.windows.release"));
+            // The programs found (tools/, cert_tool or PATH), in every run: nebula-cert runs on the CA's key when
+            // writing, and says what a certificate holds when reading (CheckCerts, Plan --diff's review: battery 22).
             if (network.Nebula.CertTool is { } tool) trees.Add((tool, "nebula.cert_tool"));
-            // The programs found (tools/, cert_tool or PATH): nebula-cert runs on the CA's key, nebula checks every config.
             foreach (var program in new Func<string>[] { () => NebulaCert.Executable, () => Nebula.Executable })
             {
                 try { if (Path.IsPathRooted(program())) trees.Add((program(), "nebula programs")); }
                 catch (FlatnetException) { } // not installed: the step that needs it says so
+            }
+            if (_writing)
+            {
+                trees.Add((Path.GetDirectoryName(Path.GetFullPath(network.Ca.KeyPath))!, "ca.key"));
+                if (network.Nebula.Windows.Release is { } release) trees.Add((release, "nebula.windows.release"));
             }
         }
         // PackageAll's workers share one context: one of them checks, the others wait for its answer.

@@ -8,6 +8,13 @@ namespace Flatnet.Provisioning;
 /// <summary>Plan --diff's bounds on what it reads of a release: entries, bytes, all together.</summary>
 public static partial class PlanDiff
 {
+    /// <summary>A baseline named by hand is held to the rules of what the run reads: another account's could hide a change from review (battery 22).</summary>
+    private static string RequireOwn(FlatnetContext context, string release)
+    {
+        OwnTrees.Require(context.Workspace.Root, (release, "--against"));
+        return release;
+    }
+
     /// <summary>What every bundle of flatnet's holds, whatever its host.</summary>
     private static readonly string[] BundleOwnFiles = ["config.yaml", "host.crt", "manifest.json", "SHA256SUMS"];
 

@@ -40,7 +40,7 @@ public static partial class PlanDiff
         // A release is named as one (FILE.zip): a file committed under a branch's name (origin/main) is never taken
         // for the branch CI meant.
         else if (against.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
-            (label, before) = File.Exists(against) ? (Workspace.Relative(Path.GetFullPath(against)), FromRelease(context, against))
+            (label, before) = File.Exists(against) ? (Workspace.Relative(Path.GetFullPath(against)), FromRelease(context, RequireOwn(context, against)))
                 : throw new UsageError($"there is no release at {Workspace.Relative(Path.GetFullPath(against))}", "pass a flatnet-VERSION.zip from artifacts/releases, or a git ref (--against=main)", "--against");
         else
             (label, before) = ($"git {against}", FromGit(context, against));
