@@ -26,10 +26,29 @@ others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -
                printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
            done; } )
+# A folder with an ACL (a default one keeps the mode as it was, and shares what is made in it): ls marks it '+'.
+[ -n "$others" ] || others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o -type d -print0 2>/dev/null || true; } | { xargs -0 -r ls -ldL -- 2>/dev/null || true; } \
+                               | grep -m 3 '^d.........+' | sed -E 's/^([^ ]+) +[0-9]+ +([^ ]+) .* ([^ ]+)$/\3 (owner \2, \1: an ACL)/' || true)
+# What dotnet, MSBuild and NuGet look for in every folder above the checkout (the checkout's own stop most searches,
+# not NuGet's, which merges them all): another account's file there is code or packages in this build (battery 23).
+if [ -z "$others" ]; then
+  d=$(pwd -P)
+  while [ "$d" != / ] && [ -z "$others" ]; do
+    d=$(dirname "$d")
+    for f in NuGet.Config nuget.config NuGet.config Directory.Build.props Directory.Build.targets Directory.Build.rsp Directory.Packages.props global.json; do
+      [ -e "$d/$f" ] || continue
+      u=$(stat -Lc %u -- "$d/$f")
+      if { [ "$u" != 0 ] && [ "$u" != "$me" ] && [ "$u" != "$owner" ]; } || [ -n "$(find -L "$d/$f" -maxdepth 0 -perm /022 2>/dev/null)" ]; then
+        others="$d/$f (owner $u: above the checkout, dotnet, MSBuild or NuGet reads it)"; break
+      fi
+    done
+  done
+fi
 if [ -n "$others" ]; then
   echo "build.sh: another account owns or may write what this script builds and runs, so nothing was run:" >&2
   printf '  %s\n' "$others" >&2
-  echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH, and setfacl -R -b PATH where an ACL gives others a share), then run this again" >&2
+  case $others in *"above the checkout"*) echo "build.sh: fix: remove that file if it is not yours, or keep the checkout in a folder of your own (not under /tmp), then run this again" >&2; exit 1 ;; esac
+  echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH, and setfacl -R -b PATH, from the acl package, where an ACL gives others a share), then run this again" >&2
   exit 1
 fi
 dotnet tool restore >/dev/null

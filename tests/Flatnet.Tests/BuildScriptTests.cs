@@ -68,6 +68,23 @@ public class BuildScriptTests
         File.SetUnixFileMode(library, (UnixFileMode)0b110_110_110);
         r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
         Assert.That(r.StdErr, Does.Contain("artifacts/tools/flatnet/Flatnet.dll (owner 0, -rw-rw-rw-)"), r.StdOut + r.StdErr);
+        File.Delete(library);
+
+        // Battery 23: a folder with a default ACL (its mode unchanged), and a file dotnet, MSBuild or NuGet looks for
+        // above the checkout (a NuGet.Config in /tmp moved the packages folder into another account's).
+        var folder = Directory.CreateDirectory(Path.Combine(ws.Root, "docs")).FullName;
+        Acl.GiveWrite(folder, uid: 65534, "system.posix_acl_default");
+        r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.StdErr, Does.Contain("./docs (owner root, drwxr-xr-x+: an ACL)"), r.StdOut + r.StdErr);
+        Directory.Delete(folder);
+        var checkout = Directory.CreateDirectory(Path.Combine(ws.Root, "checkout")).FullName;
+        File.Copy(Path.Combine(ws.Root, "build.sh"), Path.Combine(checkout, "build.sh"));
+        File.WriteAllText(Path.Combine(ws.Root, "NuGet.Config"), "<configuration />\n");
+        File.SetUnixFileMode(Path.Combine(ws.Root, "NuGet.Config"), (UnixFileMode)0b110_110_110);
+        r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.StdErr, Does.Contain($"{ws.Root}/NuGet.Config (owner 0: above the checkout, dotnet, MSBuild or NuGet reads it)")
+            .And.Contain("fix: remove that file if it is not yours"), r.StdOut + r.StdErr);
+        Assert.That(r.ExitCode, Is.EqualTo(1));
     }
 
     /// <summary>

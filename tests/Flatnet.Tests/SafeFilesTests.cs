@@ -474,6 +474,34 @@ public class SafeFilesTests
         ws.Edit("network.yaml", "nebula:", "nebula:\n  cert_tool: " + tool);
         Assert.That(Assert.Throws<StateConflict>(() => ws.ControlPlane().CheckCerts(30))!.Message, Does.Contain("nebula-cert (owner 0, mode 777)"));
     }
+    /// <summary>
+    /// Battery 23: a reading run (Plan, CheckCerts, Plan --diff; Status and Doctor connect where it says) used a host
+    /// file another account could edit, and an ACL letting others write a folder above a tree passed (only a default
+    /// one was looked for there).
+    /// </summary>
+    [Test]
+    public void AReadingRunChecksTheInventoryAndAnAclAboveATreeCounts()
+    {
+        using var ws = new TestWorkspace();
+        File.SetUnixFileMode(ws.HostsFile("host-b.yaml"), (UnixFileMode)0b110_110_110);
+        Assert.That(Assert.Throws<StateConflict>(() => _ = ws.ControlPlane().Context.Plan)!.Message, Does.StartWith("--inventory: ").And.Contain("host-b.yaml (owner 0, mode 666)"));
+        File.SetUnixFileMode(ws.HostsFile("host-b.yaml"), (UnixFileMode)0b110_100_100);
+
+        var outputs = Directory.CreateDirectory(Path.Combine(ws.Root, "outputs")).FullName;
+        Acl.GiveWrite(outputs, uid: 65534);
+        var e = Assert.Throws<StateConflict>(() => new ControlPlane(Workspace.At(ws.Root, artifacts: Path.Combine(outputs, "artifacts")) with { ToolsDirectory = TestWorkspace.ToolsDirectory }, ws.Log).PackageAll())!;
+        Assert.That(e.Message, Does.Contain("outputs (an ACL lets others write; mode 775)"));
+    }
+
+    /// <summary>Battery 23: a CA key appended to ca.crt was named "most likely a v2 certificate"; what the file holds is said first.</summary>
+    [Test]
+    public void ACaFileWithAKeyAppendedIsNamedForWhatItHolds()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        File.AppendAllText(Path.Combine(ws.Root, "pki", "ca.crt"), File.ReadAllText(Path.Combine(ws.Root, "pki", "ca.key")));
+        Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain("ca.crt holds text besides its one certificate"));
+    }
 }
 
 /// <summary>POSIX ACLs set as setfacl(1) would (the acl package is not installed here): the xattr the kernel reads.</summary>

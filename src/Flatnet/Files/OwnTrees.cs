@@ -90,7 +90,7 @@ public static class OwnTrees
             var wrong = inside.Concat(outside).ToList();
             throw new StateConflict($"{shown}: {(wrong.Count == 1 ? "this entry" : $"{wrong.Count} entries")} another account owns or may write: " +
                                     $"{string.Join("; ", wrong.Take(3).Select(Terminal.OneLine))}{(wrong.Count > 3 ? " and more" : "")}; it could change what flatnet reads, runs or writes there, so nothing was written",
-                (inside.Count > 0 ? $"make them yours alone (chown -R \"$(id -un)\" {quoted} && chmod -R go-w {quoted}, and setfacl -R -b {quoted} where an ACL gives others a share)" : "")
+                (inside.Count > 0 ? $"make them yours alone (chown -R \"$(id -un)\" {quoted} && chmod -R go-w {quoted}, and setfacl -R -b {quoted}, from the acl package, where an ACL gives others a share)" : "")
                 + (inside.Count > 0 && outside.Count > 0 ? "; " : "")
                 + (outside.Count > 0 ? "make each folder or link above it yours or root's, writable by you alone (chmod go-w FOLDER) or sticky as /tmp is (chmod +t FOLDER), with no default ACL (setfacl -k FOLDER)" : "")
                 + (field == "--artifacts" ? ", or use a new folder of your own (--artifacts=DIR)" : ""), field);
@@ -118,6 +118,8 @@ public static class OwnTrees
         // flatnet makes no ACL: one here gives someone a share the mode does not show (read of a key, write of a file).
         if (!above && HasAcl(e.Path, "system.posix_acl_access")) return $"an ACL gives others a share; mode {Convert.ToString(e.Mode, 8)}";
         if (e.Type == 'd' && HasAcl(e.Path, "system.posix_acl_default")) return "a default ACL gives others a share of what is made in it";
+        // Above a tree, an ACL whose mask lets someone write (it shows as the group's write bit) counts as others' write (battery 23).
+        if (above && e.Type == 'd' && (e.Mode & 0b000_010_000) != 0 && HasAcl(e.Path, "system.posix_acl_access")) return $"an ACL lets others write; mode {Convert.ToString(e.Mode, 8)}";
         return e.OthersWrite && !(above && e.Sticky) ? $"owner {e.Uid}, mode {Convert.ToString(e.Mode, 8)}" : null;
     }
 

@@ -184,6 +184,8 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(KeyPath) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead | UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0)
             throw new FlatnetException($"{Workspace.Relative(KeyPath)}: the CA key can be read or changed by others (mode {Convert.ToString((int)File.GetUnixFileMode(KeyPath), 8)}); " +
                                        "whoever reads it can sign hosts into the mesh.", fix: $"chmod 600 {Workspace.Relative(KeyPath)} (and check who copied it where)");
+        // What the file holds is said first: a key appended to it read as "a v2 certificate" to nebula-cert (battery 23).
+        RequireOneCertificate(CrtPath, "ca.crt");
         var info = nebulaCert.Print(CrtPath);
         if (!info.IsCa)
             throw new FlatnetException($"{Workspace.Relative(CrtPath)} is a certificate for '{info.Name}', not a CA.", fix: $"point ca.crt in network.yaml at the CA certificate");

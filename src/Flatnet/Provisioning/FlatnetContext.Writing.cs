@@ -40,13 +40,17 @@ public sealed partial class FlatnetContext
 
     /// <summary>
     /// Once a run (each worker's context once), before anything is read from them or written there, one stat and one
-    /// find over them all (<see cref="OwnTrees"/>): the artifacts, the templates (scripts that run on the hosts as
+    /// find over them all (<see cref="OwnTrees"/>): the inventory, the artifacts, the templates (scripts that run on the hosts as
     /// administrator are rendered from them), tools/ and the nebula programs found; in a writing run also the CA key's
     /// folder and the Windows release every bundle ships.
     /// </summary>
     private void CheckTrees()
     {
-        var trees = new List<(string Path, string Field)> { (Workspace.ArtifactsDirectory, "--artifacts"), (Workspace.TemplatesDirectory, "templates"), (Workspace.ToolsDirectory, "tools") };
+        // The inventory too in a reading run: Status and Doctor connect where it says, Plan shows it (battery 23).
+        var trees = new List<(string Path, string Field)>
+        {
+            (Workspace.InventoryDirectory, "--inventory"), (Workspace.ArtifactsDirectory, "--artifacts"), (Workspace.TemplatesDirectory, "templates"), (Workspace.ToolsDirectory, "tools"),
+        };
         if (_plan?.Inventory.Network is { } network)
         {
             // The programs found (tools/, cert_tool or PATH), in every run: nebula-cert runs on the CA's key when

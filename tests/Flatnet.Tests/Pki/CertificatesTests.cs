@@ -134,7 +134,7 @@ public class CertificatesTests
         global::Flatnet.Processes.ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
         File.AppendAllText(Path.Combine(ws.Root, "pki", "ca.crt"), File.ReadAllText(Path.Combine(other, "ca.crt")));
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!;
-        Assert.That(e.Message, Does.Contain("pki/ca.crt is not one certificate: nebula-cert printed more than one").And.Not.Contain("Json"));
+        Assert.That(e.Message, Does.Contain("pki/ca.crt holds 2 certificates, and every config would trust each of them").And.Not.Contain("Json"));
         Assert.That(File.Exists(ws.Workspace.BundlePath("host-a")), Is.False);
     }
 }
