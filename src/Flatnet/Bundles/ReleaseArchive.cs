@@ -42,7 +42,7 @@ public static partial class ReleaseArchive
     /// <param name="trusted">the fingerprints of the CAs every config trusts: a change of them is the first a reader should see.</param>
     /// <param name="certificates">each shipped host's certificate: its key, validity and fingerprint (a host re-keyed or re-signed changes nothing else).</param>
     public static SortedDictionary<string, string> Snapshot(AddressPlan plan, IReadOnlySet<string>? shipped = null, IReadOnlyList<string>? trusted = null,
-        IReadOnlyDictionary<string, NebulaCertInfo>? certificates = null)
+        IReadOnlyDictionary<string, NebulaCertInfo>? certificates = null, IReadOnlyDictionary<string, string>? bundleSha256 = null)
     {
         var net = plan.Inventory.Network;
         // In the order a person counts (pc-2 before pc-10), in inventory.json and the changelog alike.
@@ -57,23 +57,30 @@ public static partial class ReleaseArchive
                                   (shipped is null || shipped.Contains(h.Name) || plan.Inventory.IsRevoked(h.Name) ? "" : ", pending (no bundle in this release)");
         foreach (var (host, c) in certificates ?? new Dictionary<string, NebulaCertInfo>())
             s[$"{CertificatePrefix}{host}"] = $"key {HostDiff.Short(c.PublicKey)}, valid {c.NotBefore.UtcDateTime:yyyy-MM-dd} to {c.NotAfter.UtcDateTime:yyyy-MM-dd}, fingerprint {HostDiff.Short(c.Fingerprint)}";
+        // Each bundle by its SHA-256: whatever changed in it (a firewall rule, a script, nebula.exe) is at least named
+        // here; Plan --diff says what (battery 24: a firewall opened to all shipped under "no inventory changes").
+        foreach (var (host, sha) in bundleSha256 ?? new Dictionary<string, string>()) s[$"{BundlePrefix}{host}"] = $"SHA-256 {HostDiff.Short(sha)}";
         foreach (var b in plan.Inventory.Blocklist.Entries) s[$"revoked {b.Name}"] = b.Fingerprint;
         if (trusted is not null) s["trusted CAs"] = string.Join(", ", trusted);
         return s;
     }
 
     private const string CertificatePrefix = "certificate ";
+    private const string BundlePrefix = "bundle ";
 
     public static IReadOnlyList<string> Changelog(IReadOnlyDictionary<string, string>? previous, IReadOnlyDictionary<string, string> current)
     {
         if (previous is null) return current.Select(kv => $"- {kv.Key}: {kv.Value}").Prepend("- first release").ToList();
         var lines = new List<string>();
-        // A release from before certificates were recorded: they are said once as a whole, not as one "added" per host.
-        if (!previous.Keys.Any(k => k.StartsWith(CertificatePrefix, StringComparison.Ordinal)) && current.Keys.Any(k => k.StartsWith(CertificatePrefix, StringComparison.Ordinal)))
-        {
-            lines.Add("- certificates: recorded from this release on (each host's key, validity and fingerprint)");
-            current = current.Where(kv => !kv.Key.StartsWith(CertificatePrefix, StringComparison.Ordinal)).ToDictionary();
-        }
+        // A release from before certificates or bundles were recorded: each kind is said once as a whole, not as one
+        // "added" per host.
+        foreach (var (prefix, what) in new[] { (CertificatePrefix, "certificates: recorded from this release on (each host's key, validity and fingerprint)"),
+                     (BundlePrefix, "bundles: recorded from this release on (each host's by its SHA-256)") })
+            if (!previous.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal)) && current.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal)))
+            {
+                lines.Add("- " + what);
+                current = current.Where(kv => !kv.Key.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary();
+            }
         foreach (var (key, value) in current)
         {
             if (!previous.TryGetValue(key, out var old)) lines.Add($"- added {key}: {value}");

@@ -80,6 +80,10 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
 
     private static string OneCertificate(string path, string text)
     {
+        // A byte-order mark (Notepad writes one) is named as such: nebula-cert cannot read past it (battery 24).
+        if (text.StartsWith('\uFEFF'))
+            throw new FlatnetException($"{Workspace.Relative(path)} begins with a byte-order mark (as Notepad saves UTF-8), which nebula-cert cannot read",
+                fix: $"save it again without one (Notepad: Save as, Encoding: UTF-8, not \"UTF-8 with BOM\"), or copy Stage 1's ca.crt again");
         var lines = text.Split('\n').Select(l => l.TrimEnd('\r')).ToList();
         var count = lines.Count(l => l.StartsWith("-----BEGIN NEBULA CERTIFICATE", StringComparison.Ordinal));
         if (count != 1)

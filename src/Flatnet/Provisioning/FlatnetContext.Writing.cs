@@ -64,6 +64,7 @@ public sealed partial class FlatnetContext
             if (_writing)
             {
                 trees.Add((Path.GetDirectoryName(Path.GetFullPath(network.Ca.KeyPath))!, "ca.key"));
+                trees.Add((network.Ca.CrtPath, "ca.crt")); // what every config trusts, wherever network.yaml puts it (battery 24)
                 if (network.Nebula.Windows.Release is { } release) trees.Add((release, "nebula.windows.release"));
             }
         }

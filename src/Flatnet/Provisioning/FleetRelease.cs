@@ -40,7 +40,7 @@ public static class FleetRelease
         using var previous = Previous(folder, version);
         var certificates = hosts.ToDictionary(h => h, h => HostCertificates.SignedNow(context.Workspace, context.NebulaCert, h)
             ?? throw new StateConflict($"{h} has a bundle but no certificate in {Workspace.Relative(context.Workspace.PkiDirectory(h))}", "run ./build.sh --target=PackageAll, then Release again"));
-        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet(), context.Ca.TrustedFingerprints(), certificates);
+        var snapshot = ReleaseArchive.Snapshot(plan, hosts.ToHashSet(), context.Ca.TrustedFingerprints(), certificates, bundles.ToDictionary(b => b.Host, b => Digest.Sha256(b.Zip)));
         var changelog = ReleaseArchive.Changelog(previous?.Snapshot, snapshot);
         var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0, previous);
         if (File.Exists(path))

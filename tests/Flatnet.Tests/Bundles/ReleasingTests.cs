@@ -38,7 +38,7 @@ public class ReleasingTests
         ws.Write("host-d.yaml", "name: host-d\nindex: 4\nos: windows\ndeploy:\n  transport: none\n");
         ws.Edit("host-c.yaml", "groups:", "groups: [flatnet]");
         var second = ws.ControlPlane().Release("1.1.0", includeKeys: true);
-        Assert.That(second.Changes.Where(c => !c.Contains(" certificate ", StringComparison.Ordinal)), Is.EquivalentTo(new[]
+        Assert.That(second.Changes.Where(c => !c.Contains(" certificate ", StringComparison.Ordinal) && !c.Contains(" bundle ", StringComparison.Ordinal)), Is.EquivalentTo(new[]
         {
             "- added host host-d: windows, 10.100.4.1/16, block 10.101.4.0/24, groups flatnet,gateway",
             "- changed host host-c: windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet,gateway -> windows, 10.100.3.1/16, block 10.101.3.0/24, groups flatnet",
@@ -203,11 +203,28 @@ public class ReleasingTests
         ws.ControlPlane().GenerateCert("host-b", force: true);
         var after = ws.ControlPlane().Context.NebulaCert.Print(crt).PublicKey;
         var second = ws.ControlPlane().Release("1.0.1", includeKeys: true);
-        Assert.That(second.Changes, Has.Count.EqualTo(1));
-        Assert.That(second.Changes[0], Does.StartWith($"- changed certificate host-b: key {before[..16]}…").And.Contain($" -> key {after[..16]}…"));
+        Assert.That(second.Changes.Select(c => c.Split(':')[0]), Is.EqualTo(new[] { "- changed bundle host-b", "- changed certificate host-b" }));
+        Assert.That(second.Changes[1], Does.StartWith($"- changed certificate host-b: key {before[..16]}…").And.Contain($" -> key {after[..16]}…"));
 
         var older = new Dictionary<string, string>(ReleaseArchive.Snapshot(global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory)));
         var now = new SortedDictionary<string, string>(older) { ["certificate host-a"] = "key 00…", ["certificate host-b"] = "key 01…" };
         Assert.That(ReleaseArchive.Changelog(older, now), Is.EqualTo(new[] { "- certificates: recorded from this release on (each host's key, validity and fingerprint)" }));
+    }
+
+    /// <summary>
+    /// Battery 24: a firewall rule opened to everyone shipped under "no inventory changes": the snapshot held the
+    /// network, hosts, certificates and CAs, not what a bundle carries. Each bundle is recorded by its SHA-256, so any
+    /// change in it is named (Plan --diff says what).
+    /// </summary>
+    [Test]
+    public void AChangeInsideABundleIsNamedInTheChangelog()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        var second = ws.ControlPlane().Release("1.0.1", includeKeys: true);
+        Assert.That(second.Changes.Where(c => c.StartsWith("- changed bundle ", StringComparison.Ordinal)).Select(c => c.Split(':')[0]),
+            Is.EquivalentTo(new[] { "- changed bundle host-a", "- changed bundle host-b", "- changed bundle host-c" }));
+        Assert.That(second.Changes, Has.None.EqualTo("- no inventory changes"));
     }
 }

@@ -137,4 +137,16 @@ public class CertificatesTests
         Assert.That(e.Message, Does.Contain("pki/ca.crt holds 2 certificates, and every config would trust each of them").And.Not.Contain("Json"));
         Assert.That(File.Exists(ws.Workspace.BundlePath("host-a")), Is.False);
     }
+
+    /// <summary>Battery 24: a ca.crt saved with a byte-order mark (as Notepad writes it) was "0 certificates"; nebula-cert cannot read it, so it is named as such.</summary>
+    [Test]
+    public void ACaFileWithAByteOrderMarkIsNamedAsSuch()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-a");
+        var ca = Path.Combine(ws.Root, "pki", "ca.crt");
+        File.WriteAllText(ca, "\uFEFF" + File.ReadAllText(ca));
+        Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!.Message,
+            Does.Contain("pki/ca.crt begins with a byte-order mark").And.Contain("not \"UTF-8 with BOM\""));
+    }
 }
