@@ -118,7 +118,6 @@ public static partial class SafeFiles
         File.Exists(listing) ? InputFiles.ReadAllText(listing, InputFiles.StateLimit, "flatnet's listing of what it wrote").Split('\n').Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
 
     /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
-    /// <summary>Every file below a folder by its relative path (a link counts as a file, never descended into).</summary>
     public static HashSet<string> FilesBelow(string folder) =>
         Below(folder).Where(e => !e.Folder).Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
 

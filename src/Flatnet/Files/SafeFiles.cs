@@ -1,4 +1,3 @@
-
 namespace Flatnet.Files;
 
 /// <summary>
@@ -161,6 +160,7 @@ public static partial class SafeFiles
                                        ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: $"make it yours alone (chmod 700 {Workspace.Relative(folder)}), or point it at a folder of your own that only you can write (flatnet makes a missing one owner-only)");
     }
 
+    /// <summary>0600 for files, 0700 for folders; on Windows a protected ACL of the owner alone.</summary>
     public static void RestrictToOwner(string path)
     {
         if (OperatingSystem.IsWindows())

@@ -71,13 +71,13 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         return [own, nebulaCert.Print(rotation.Swapped ? RetiredCrtPath(rotation.OldFingerprint) : NextCrtPath).Fingerprint];
     }
 
+    /// <summary>A CA file given to flatnet (Init's --ca-crt), refused as <see cref="OneCertificate"/> says before it is copied anywhere.</summary>
+    public static void RequireOneCertificate(string path, string flag) => OneCertificate(path, InputFiles.ReadAllText(path, InputFiles.KeyLimit, "the CA's certificate", flag));
+
     /// <summary>
     /// A CA file's text, refused unless it holds one certificate: every config trusts each certificate in pki.ca, so a
     /// second one appended to a CA file (it is not secret) would let its owner sign hosts into the mesh (battery 18).
     /// </summary>
-    /// <summary>A CA file given to flatnet (Init's --ca-crt), refused as <see cref="OneCertificate"/> says before it is copied anywhere.</summary>
-    public static void RequireOneCertificate(string path, string flag) => OneCertificate(path, InputFiles.ReadAllText(path, InputFiles.KeyLimit, "the CA's certificate", flag));
-
     private static string OneCertificate(string path, string text)
     {
         // A byte-order mark (Notepad writes one) is named as such: nebula-cert cannot read past it (battery 24).
