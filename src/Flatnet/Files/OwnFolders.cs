@@ -4,10 +4,10 @@ using Flatnet.Processes;
 namespace Flatnet.Files;
 
 /// <summary>
-/// Whether a folder is this account's alone: not a link, not writable by group or others, and owned by this account
-/// (stat(1), which does not follow links; an owner changes only by root's hand, so each is asked once a run). A folder
-/// another account made first, or may write, lets that account swap what flatnet puts there for a link: battery 17 had
-/// root's nebula-cert write a host's key into another account's folder through artifacts/.tmp made that way.
+/// One folder flatnet found where it keeps scratch or secrets, judged by <see cref="OwnTrees"/>' rules (Linux) or its
+/// ACL (Windows): a folder another account made first, or may write, lets that account swap what flatnet puts there for
+/// a link (battery 17 had root's nebula-cert write a host's key into another account's artifacts/.tmp). And what the
+/// tree checks share: this account's id, owners asked once a run, paths with their links followed.
 /// </summary>
 public static class OwnFolders
 {
@@ -34,15 +34,6 @@ public static class OwnFolders
                    && owners.Length == paths.Length && owners.All(o => o.Trim() == uid);
         });
     }
-
-    /// <summary>
-    /// Every folder in <paramref name="tree"/> (not through links), and every folder above it, is this account's,
-    /// root's or the checkout's owner's (<paramref name="checkout"/>: whoever runs sudo in their own clone), and none
-    /// may be written by group or others (above the tree: unless sticky, as /tmp): else another account could swap a
-    /// file flatnet writes there, or the tree itself, for its own (batteries 18 and 19 had root write bundles, host keys
-    /// included, into another account's files that way, and run another account's nebula-cert on the CA's key).
-    /// </summary>
-    public static void RequireOneOwnersTree(string tree, string field, string checkout) => OwnTrees.Require(checkout, (tree, field));
 
     /// <summary>The path with every link in it followed (what realpath(3) says), up to 40 links deep as the kernel allows.</summary>
     /// <param name="links">when given, each link met on the way is added to it (its own path, unresolved).</param>

@@ -20,6 +20,9 @@ public static class OwnTrees
     {
         public bool Sticky => (Mode & 0b001_000_000_000) != 0;
 
+        /// <summary>Its owner and mode, as a refusal names them.</summary>
+        public string Shown => $"owner {Uid}, mode {Convert.ToString(Mode, 8)}";
+
         /// <summary>
         /// Group write counts only when the group is more than its owner's own: a user private group (Debian and Ubuntu
         /// give each account one; umask 002 makes its folders group-writable) is the account alone, unless neither has a
@@ -50,8 +53,8 @@ public static class OwnTrees
             return (t.Path, t.Field, Real: real, Above: above);
         }).ToList();
         if (checkedTrees.Count == 0) return;
-        // Above: as they are, never followed; the checkout first. Fields end with NUL: a name may hold a newline.
-        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", checkout, .. checkedTrees.SelectMany(t => t.Above).Distinct()]), StatEntry);
+        // Above: as they are, never followed; the checkout first.
+        var stat = Stat([checkout, .. checkedTrees.SelectMany(t => t.Above).Distinct()]);
         var trusted = new HashSet<string> { uid, "0" };
         if (stat.Count > 0)
         {
@@ -72,7 +75,7 @@ public static class OwnTrees
             return (e.Path, Links: links.Concat(links.Skip(1).SelectMany(Ancestors)).Distinct().ToList());
         }).Where(c => c.Links.Count > 0).ToList();
         if (chains.Count > 0)
-            foreach (var e in Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", .. chains.SelectMany(c => c.Links).Distinct()]), StatEntry))
+            foreach (var e in Stat([.. chains.SelectMany(c => c.Links).Distinct()]))
                 above.TryAdd(e.Path, e);
         foreach (var (tree, field, real, treeAbove) in checkedTrees)
         {
@@ -104,7 +107,7 @@ public static class OwnTrees
     public static string? WhyNot(string folder)
     {
         if (OwnFolders.Uid is not { } uid) return "its owner cannot be told";
-        var stat = Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", folder]), StatEntry);
+        var stat = Stat([folder]);
         if (stat.Count != 1) return "it cannot be read";
         if (stat[0].Type == 'l') return "it is a link";
         return Why(stat[0], new HashSet<string>([uid, "0", .. CheckoutOwners.Keys]), above: false) is { } why ? (why.StartsWith("owner", StringComparison.Ordinal) ? $"another account owns or may write it ({why})" : why) : null;
@@ -113,14 +116,14 @@ public static class OwnTrees
     /// <summary>Why an entry is not this account's alone, in a few words; null when it is.</summary>
     private static string? Why(Entry e, IReadOnlySet<string> trusted, bool above)
     {
-        if (!trusted.Contains(e.Uid)) return $"owner {e.Uid}, mode {Convert.ToString(e.Mode, 8)}";
+        if (!trusted.Contains(e.Uid)) return e.Shown;
         if (e.Type == 'l') return above ? null : "a link that leads nowhere: another account may make what it names";
         // flatnet makes no ACL: one here gives someone a share the mode does not show (read of a key, write of a file).
         if (!above && HasAcl(e.Path, "system.posix_acl_access")) return $"an ACL gives others a share; mode {Convert.ToString(e.Mode, 8)}";
         if (e.Type == 'd' && HasAcl(e.Path, "system.posix_acl_default")) return "a default ACL gives others a share of what is made in it";
         // Above a tree, an ACL whose mask lets someone write (it shows as the group's write bit) counts as others' write (battery 23).
         if (above && e.Type == 'd' && (e.Mode & 0b000_010_000) != 0 && HasAcl(e.Path, "system.posix_acl_access")) return $"an ACL lets others write; mode {Convert.ToString(e.Mode, 8)}";
-        return e.OthersWrite && !(above && e.Sticky) ? $"owner {e.Uid}, mode {Convert.ToString(e.Mode, 8)}" : null;
+        return e.OthersWrite && !(above && e.Sticky) ? e.Shown : null;
     }
 
     /// <summary>
@@ -133,9 +136,12 @@ public static class OwnTrees
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Members = new();
 
-    /// <summary>One line of stat(1) as printed above: owner's id, mode, raw mode (its type), names, path.</summary>
-    private static Entry StatEntry(string[] f) =>
-        new(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]);
+    /// <summary>
+    /// The paths as they are (stat(1), never following a link): owner's id, mode, raw mode (its type), names, path.
+    /// Fields end with NUL: a name may hold a newline.
+    /// </summary>
+    private static List<Entry> Stat(string[] paths) => Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", .. paths]),
+        f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]));
 
     private static List<Entry> Lines(ProcessResult result, Func<string[], Entry> entry) =>
         result.StdOut.Split('\0', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ', 6)).Where(f => f.Length == 6).Select(entry).ToList();

@@ -50,7 +50,7 @@ public sealed class NebulaReleases(string toolsDirectory)
             throw new FlatnetException($"Nebula {version} is not in {Workspace.Relative(Folder(version))}, and a Windows build machine cannot fetch it from Debian's archive",
                 fix: $"unpack nebula-windows-amd64.zip of release {version} (github.com/slackhq/nebula/releases) into {Workspace.Relative(Folder(version))} (nebula.exe and nebula-cert.exe)");
         // nebula-cert from here runs on the CA's key: tools/ is checked as every writing run checks it, before the first write.
-        OwnFolders.RequireOneOwnersTree(toolsDirectory, "tools", Path.GetDirectoryName(Path.GetFullPath(toolsDirectory))!);
+        OwnTrees.Require(Path.GetDirectoryName(Path.GetFullPath(toolsDirectory))!, (toolsDirectory, "tools"));
         Directory.CreateDirectory(Root);
         using var _ = FileLock(Path.Combine(Root, ".lock"));
         if (Find(version, "nebula") is not null && Find(version, "nebula-cert") is not null) return;
