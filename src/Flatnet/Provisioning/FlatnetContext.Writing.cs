@@ -16,7 +16,7 @@ public sealed partial class FlatnetContext
         var wait = TimeSpan.FromSeconds(Arguments.Int("lock-wait", 10, min: 0, max: 3600));
         // The inventory first: what is read from it is then what this run writes from.
         // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
-        OwnTrees.Require(Workspace.Root, (Workspace.InventoryDirectory, "--inventory"));
+        Check((Workspace.InventoryDirectory, "--inventory"));
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
@@ -68,6 +68,12 @@ public sealed partial class FlatnetContext
                 if (network.Nebula.Windows.Release is { } release) trees.Add((release, "nebula.windows.release"));
             }
         }
+        Check([.. trees]);
+    }
+
+    /// <summary>The trees of <paramref name="trees"/> not checked yet this run, checked together (<see cref="OwnTrees"/>) and remembered.</summary>
+    private void Check(params (string Path, string Field)[] trees)
+    {
         // PackageAll's workers share one context: one of them checks, the others wait for its answer.
         lock (_treesChecked)
         {
