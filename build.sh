@@ -15,13 +15,14 @@ roots=(.) ; [ -d artifacts/tools ] && roots+=(artifacts/tools)   # the library C
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}; [ -d "$packages" ] && roots+=("$packages")
 # A group of the owner's own name is the owner alone only when nobody else is in it (getent), and a POSIX ACL (ls
 # marks it '+') is a share the mode does not show: both count as others who may write.
+untrusted() { [ "$1" != 0 ] && [ "$1" != "$me" ] && [ "$1" != "$owner" ]; }
 private_group() { local members; members=$(getent group "$1" 2>/dev/null | cut -d: -f4); [ "$1" = "$2" ] && { [ -z "$members" ] || [ "$members" = "$2" ]; }; }
 others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -uid "$me" ! -uid "$owner" \) -o -perm /022 \) \
              -printf '%U %u %g %M %p\0' 2>/dev/null || true; } | {
            n=0
            while IFS= read -r -d '' e; do
              u=${e%% *} r=${e#* }; user=${r%% *} r=${r#* }; group=${r%% *} r=${r#* }; m=${r%% *} path=${r#* }
-             if { [ "$u" != 0 ] && [ "$u" != "$me" ] && [ "$u" != "$owner" ]; } || [ "${m:8:1}" = w ] \
+             if untrusted "$u" || [ "${m:8:1}" = w ] \
                 || { [ "${m:5:1}" = w ] && { ! private_group "$group" "$user" || [ "$(ls -ldL -- "$path" 2>/dev/null | cut -c11)" = + ]; }; }; then
                printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
@@ -38,7 +39,7 @@ if [ -z "$others" ]; then
     for f in NuGet.Config nuget.config NuGet.config Directory.Build.props Directory.Build.targets Directory.Build.rsp Directory.Packages.props global.json; do
       [ -e "$d/$f" ] || continue
       u=$(stat -Lc %u -- "$d/$f")
-      if { [ "$u" != 0 ] && [ "$u" != "$me" ] && [ "$u" != "$owner" ]; } || [ -n "$(find -L "$d/$f" -maxdepth 0 -perm /022 2>/dev/null)" ]; then
+      if untrusted "$u" || [ -n "$(find -L "$d/$f" -maxdepth 0 -perm /022 2>/dev/null)" ]; then
         others="$d/$f (owner $u: above the checkout, dotnet, MSBuild or NuGet reads it)"; break
       fi
     done
