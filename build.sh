@@ -5,6 +5,9 @@
 # Cake reuses its compiled script until then, so a task starts in a few seconds.
 set -euo pipefail
 cd "$(dirname "$0")"
+# Nothing this script, dotnet or flatnet makes is writable by group or others, whatever umask the shell had: under
+# umask 000 the published library was anyone's to replace (battery 24; the library keeps the same rule: CreationMask).
+umask "$(printf '%04o' $(( $(umask) | 022 )))"
 # What this script builds and runs (the Cake scripts, src/, the restored tools and packages) is the code a writing run
 # executes, as root too: every entry must be yours, root's or the checkout's owner's, and writable by nobody else (a
 # group of the owner's own name, as umask 002 makes, counts as the owner). Battery 21 had another account's line in a
@@ -95,7 +98,8 @@ for a in "$@"; do case "$a" in --json|--json=true|--JSON|--format=md|--format=js
 # Colours only for a person at a terminal: none in a pipe, a file or a CI log, and none when NO_COLOR is set.
 if [ -n "$json" ]; then [ -t 2 ] || export NO_COLOR="${NO_COLOR:-1}"; else [ -t 1 ] || export NO_COLOR="${NO_COLOR:-1}"; fi
 if [ -z "$json" ]; then exec dotnet cake build/build.cake "$@"; fi
-FLATNET_JSON_TO=$(mktemp "${TMPDIR:-/tmp}/flatnet-json.XXXXXX")
+# In build/tools (this checkout's, checked above), not TMPDIR: another account's TMPDIR could swap the file before cat.
+FLATNET_JSON_TO=$(mktemp "$PWD/build/tools/.json.XXXXXX")
 export FLATNET_JSON_TO
 trap 'rm -f "$FLATNET_JSON_TO"' EXIT
 rc=0

@@ -25,4 +25,24 @@ public class JsonOutputTests
         Assert.That(json.RootElement.GetProperty("generated_at").GetString(), Does.Match(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$"));
         Assert.That(ws.Log.Lines, Has.None.Contains("generated_at"), "the log never carries the document");
     }
+
+    /// <summary>
+    /// Battery 24: the file FLATNET_JSON_TO names was written through a link, so another account that could put one
+    /// there (TMPDIR its folder) had root write the document into any file. It is replaced, never written through.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void TheDocumentReplacesALinkAtItsPathAndNeverWritesThroughIt()
+    {
+        using var ws = new TestWorkspace();
+        var victim = Path.Combine(ws.Root, "victim");
+        File.WriteAllText(victim, "not flatnet's\n");
+        var to = Path.Combine(ws.Root, "out.json");
+        File.CreateSymbolicLink(to, victim);
+        var context = new FlatnetContext(ws.Workspace, ws.Log) { Arguments = TaskArguments.Of(("json", "true")), JsonTo = to };
+        new ControlPlane(context).Run(TaskRuns.Named("Plan"));
+        Assert.That(File.ReadAllText(victim), Is.EqualTo("not flatnet's\n"), "the link's target is untouched");
+        Assert.That(new FileInfo(to).LinkTarget, Is.Null, "the link is replaced by the document");
+        Assert.That(File.ReadAllText(to), Does.Contain("generated_at"));
+    }
 }

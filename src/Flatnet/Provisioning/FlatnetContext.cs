@@ -34,6 +34,8 @@ public sealed partial class FlatnetContext : IDisposable
     public FlatnetContext(Workspace workspace, IReporter log)
     {
         workspace.Validate();
+        // Under `umask 000` what the run makes would be anyone's to replace: never writable by others, at any depth.
+        CreationMask.KeepOthersFromWriting();
         Workspace = workspace;
         // Whatever a host or a file said reaches the terminal without control characters.
         Log = log is CleanReporter ? log : new CleanReporter(log);
@@ -51,8 +53,12 @@ public sealed partial class FlatnetContext : IDisposable
     /// <summary>Whether the run asked for JSON (--json) rather than tables.</summary>
     public bool WantsJson => Arguments.Flag("json");
 
-    /// <summary>Prints a document meant for a program or a file (--json, Plan --diff --format=md): to <see cref="JsonTo"/> when set, else as one log line.</summary>
-    public void PrintDocument(string document) { if (JsonTo is null) Log.Info(document.TrimEnd()); else File.WriteAllText(JsonTo, document); }
+    /// <summary>
+    /// Prints a document meant for a program or a file (--json, Plan --diff --format=md): to <see cref="JsonTo"/> when
+    /// set, else as one log line. The file is replaced (a new owner-only file, renamed), never written through: a link
+    /// put at its path had the document written into the file it led to (battery 24).
+    /// </summary>
+    public void PrintDocument(string document) { if (JsonTo is null) Log.Info(document.TrimEnd()); else SafeFiles.WriteAllText(JsonTo, document, secret: true); }
 
     /// <summary>The inventory as an address plan: loaded and validated on first use, its warnings said once.</summary>
     public AddressPlan Plan
