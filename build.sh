@@ -4,6 +4,14 @@
 # The library is published again only when its source or the Cake scripts changed (a stamp of their contents), and
 # Cake reuses its compiled script until then, so a task starts in a few seconds.
 set -euo pipefail
+# The programs this script runs (stat, find, getent, ls and the rest) come from the system's own folders (sudo's
+# secure_path), and dotnet from its own folder, checked below: never from a folder PATH put first, which root's badly
+# set PATH could make another account's (battery 23). What runs later finds the rest of PATH after these.
+user_path=$PATH
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+dotnet_bin=$(PATH=$user_path command -v dotnet) || { echo "build.sh: dotnet is not on PATH, so nothing was run. Fix: install the .NET 10 SDK (see README) and run this again" >&2; exit 1; }
+dotnet_dir=$(dirname "$(readlink -f "$dotnet_bin")")
+PATH=$dotnet_dir:$PATH:$user_path
 cd "$(dirname "$0")"
 # Nothing this script, dotnet or flatnet makes is writable by group or others, whatever umask the shell had: under
 # umask 000 the published library was anyone's to replace (battery 24; the library keeps the same rule: CreationMask).
@@ -30,20 +38,30 @@ others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -
                printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
            done; } )
+# dotnet's own folder and those above it, as for the checkout: another account's, or one it may write, could swap dotnet.
+if [ -z "$others" ]; then
+  d=$dotnet_dir
+  while [ -z "$others" ]; do
+    u=$(stat -c %u -- "$d")
+    if untrusted "$u" || [ -n "$(find "$d" -maxdepth 0 -perm /022 ! -perm -1000)" ]; then others="$d (owner $u, $(stat -c %A -- "$d"): the folder dotnet runs from)"; fi
+    [ "$d" != / ] || break; d=$(dirname "$d")
+  done
+fi
 # A folder with an ACL (a default one keeps the mode as it was, and shares what is made in it): ls marks it '+'.
 [ -n "$others" ] || others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o -type d -print0 2>/dev/null || true; } | { xargs -0 -r ls -ldL -- 2>/dev/null || true; } \
                                | grep -m 3 '^d.........+' | sed -E 's/^([^ ]+) +[0-9]+ +([^ ]+) .* ([^ ]+)$/\3 (owner \2, \1: an ACL)/' || true)
-# What dotnet, MSBuild and NuGet look for in every folder above the checkout (the checkout's own stop most searches,
-# not NuGet's, which merges them all): another account's file there is code or packages in this build (battery 23).
+# What dotnet and MSBuild look for in every folder above the checkout: the checkout's own (Directory.Build.*,
+# Directory.Packages.props, global.json, the tool manifest's isRoot) stop those searches, and NuGet's configs above are
+# not read (below). Another account's file there is still refused (battery 23), judged by the link too where it is one.
 if [ -z "$others" ]; then
   d=$(pwd -P)
   while [ "$d" != / ] && [ -z "$others" ]; do
     d=$(dirname "$d")
-    for f in NuGet.Config nuget.config NuGet.config Directory.Build.props Directory.Build.targets Directory.Build.rsp Directory.Packages.props global.json; do
-      [ -e "$d/$f" ] || continue
-      u=$(stat -Lc %u -- "$d/$f")
-      if untrusted "$u" || [ -n "$(find -L "$d/$f" -maxdepth 0 -perm /022 2>/dev/null)" ]; then
-        others="$d/$f (owner $u: above the checkout, dotnet, MSBuild or NuGet reads it)"; break
+    for f in Directory.Build.props Directory.Build.targets Directory.Build.rsp Directory.Packages.props global.json; do
+      [ -e "$d/$f" ] || [ -L "$d/$f" ] || continue
+      u=$(stat -Lc %u -- "$d/$f" 2>/dev/null || stat -c %u -- "$d/$f")
+      if untrusted "$u" || untrusted "$(stat -c %u -- "$d/$f")" || [ -n "$(find -L "$d/$f" -maxdepth 0 -perm /022 2>/dev/null)" ]; then
+        others="$d/$f (owner $u: above the checkout, dotnet or MSBuild looks for it)"; break
       fi
     done
   done
@@ -55,7 +73,20 @@ if [ -n "$others" ]; then
   echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH, and setfacl -R -b PATH, from the acl package, where an ACL gives others a share), then run this again" >&2
   exit 1
 fi
-dotnet tool restore >/dev/null
+# NuGet merges every NuGet.Config from the checkout up to / (no file of ours can stop that), and another account can
+# make one in a shared folder above (as /tmp) while the publish runs, after any check: its packages folder then
+# supplied the DLLs published here, run as root (battery 24). So every restore reads your own NuGet config alone, where
+# NuGet keeps it (made with NuGet's defaults when missing): RestoreConfigFile for what MSBuild restores (the publish,
+# the build, the Test target's dotnet test), --configfile for the tools.
+nuget_config=$HOME/.nuget/NuGet/NuGet.Config
+[ -f "$nuget_config" ] || (cd "$HOME" && dotnet nuget list source >/dev/null 2>&1) || true
+if [ ! -f "$nuget_config" ] || [ -L "$nuget_config" ] || untrusted "$(stat -c %u -- "$nuget_config")" || [ -n "$(find "$nuget_config" -perm /022)" ]; then
+  echo "build.sh: your NuGet config $nuget_config is missing, a link, another account's or writable by others, so nothing was restored" >&2
+  echo "build.sh: fix: make it a file of yours alone (chmod go-w \"$nuget_config\"), or remove it and run this again (dotnet makes a new one)" >&2
+  exit 1
+fi
+export RestoreConfigFile=$nuget_config
+dotnet tool restore --configfile "$nuget_config" >/dev/null
 out=artifacts/tools/flatnet
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.

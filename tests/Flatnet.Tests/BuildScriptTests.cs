@@ -70,8 +70,8 @@ public class BuildScriptTests
         Assert.That(r.StdErr, Does.Contain("artifacts/tools/flatnet/Flatnet.dll (owner 0, -rw-rw-rw-)"), r.StdOut + r.StdErr);
         File.Delete(library);
 
-        // Battery 23: a folder with a default ACL (its mode unchanged), and a file dotnet, MSBuild or NuGet looks for
-        // above the checkout (a NuGet.Config in /tmp moved the packages folder into another account's).
+        // Battery 23: a folder with a default ACL (its mode unchanged), and a file dotnet or MSBuild looks for above the
+        // checkout (NuGet's configs there are not read at all: EveryRestoreReadsTheUsersOwnNuGetConfigAlone).
         var folder = Directory.CreateDirectory(Path.Combine(ws.Root, "docs")).FullName;
         Acl.GiveWrite(folder, uid: 65534, "system.posix_acl_default");
         r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
@@ -79,12 +79,66 @@ public class BuildScriptTests
         Directory.Delete(folder);
         var checkout = Directory.CreateDirectory(Path.Combine(ws.Root, "checkout")).FullName;
         File.Copy(Path.Combine(ws.Root, "build.sh"), Path.Combine(checkout, "build.sh"));
-        File.WriteAllText(Path.Combine(ws.Root, "NuGet.Config"), "<configuration />\n");
-        File.SetUnixFileMode(Path.Combine(ws.Root, "NuGet.Config"), (UnixFileMode)0b110_110_110);
+        File.WriteAllText(Path.Combine(ws.Root, "Directory.Build.props"), "<Project />\n");
+        File.SetUnixFileMode(Path.Combine(ws.Root, "Directory.Build.props"), (UnixFileMode)0b110_110_110);
         r = ProcessRunner.Run("bash", ["build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
-        Assert.That(r.StdErr, Does.Contain($"{ws.Root}/NuGet.Config (owner 0: above the checkout, dotnet, MSBuild or NuGet reads it)")
+        Assert.That(r.StdErr, Does.Contain($"{ws.Root}/Directory.Build.props (owner 0: above the checkout, dotnet or MSBuild looks for it)")
             .And.Contain("fix: remove that file if it is not yours"), r.StdOut + r.StdErr);
         Assert.That(r.ExitCode, Is.EqualTo(1));
+    }
+
+    /// <summary>
+    /// Battery 24: NuGet merges every NuGet.Config above the checkout, and another account made one in /tmp while the
+    /// publish ran, after build.sh's checks: its packages folder supplied the DLLs root then ran. Every dotnet call that
+    /// restores (the tools, the publish, the module's build, and what the Cake run starts) reads the user's own NuGet
+    /// config alone. A stand-in dotnet records what it was asked; that RestoreConfigFile keeps NuGet from reading the
+    /// configs above is NuGet's own documented behaviour (--configfile), seen with the real one in the stop's note.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void EveryRestoreReadsTheUsersOwnNuGetConfigAlone()
+    {
+        using var ws = new TestWorkspace();
+        var checkout = Directory.CreateDirectory(Path.Combine(ws.Root, "checkout")).FullName;
+        File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.sh"), Path.Combine(checkout, "build.sh"));
+        foreach (var (file, text) in new[] { ("src/Flatnet/A.cs", "class A {}\n"), ("src/Flatnet.Lab/B.cs", "class B {}\n"), ("src/Cake.Flatnet.Module/C.cs", "class C {}\n"),
+                                            ("src/Directory.Build.props", "<Project />\n"), (".config/dotnet-tools.json", "{}\n"), ("build/build.cake", "// the graph\n") })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(checkout, file))!);
+            File.WriteAllText(Path.Combine(checkout, file), text);
+        }
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".nuget", "NuGet")).Parent!.Parent!.FullName;
+        var own = Path.Combine(home, ".nuget", "NuGet", "NuGet.Config");
+        File.WriteAllText(own, "<configuration />\n");
+        File.WriteAllText(Path.Combine(ws.Root, "NuGet.Config"), "<configuration><config><add key=\"globalPackagesFolder\" value=\"/tmp/theirs\" /></config></configuration>\n");
+        var bin = Directory.CreateDirectory(Path.Combine(ws.Root, "bin")).FullName;
+        var calls = Path.Combine(ws.Root, "calls");
+        File.WriteAllText(Path.Combine(bin, "dotnet"), $$"""
+            #!/bin/sh
+            echo "$* | RestoreConfigFile=$RestoreConfigFile" >> '{{calls}}'
+            prev=
+            for a in "$@"; do
+              if [ "$prev" = -o ]; then mkdir -p "$a"; touch "$a/Flatnet.dll" "$a/Cake.Flatnet.Module.dll"; fi
+              prev=$a
+            done
+            """.Replace("            ", ""));
+        File.SetUnixFileMode(Path.Combine(bin, "dotnet"), (UnixFileMode)0b111_101_101);
+
+        var r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
+        var lines = File.ReadAllLines(calls);
+        Assert.That(lines.Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }), string.Join("\n", lines));
+        Assert.That(lines, Has.All.EndsWith($"RestoreConfigFile={own}"), "every call, and what it starts, restores from the user's config");
+        Assert.That(lines[0], Does.Contain($"--configfile {own}"), "the tools too");
+
+        // Battery 23: dotnet from a folder another account may write (PATH put it first) is refused before it runs.
+        File.Delete(calls);
+        File.SetUnixFileMode(bin, (UnixFileMode)0b111_111_111);
+        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"{bin} (owner 0, drwxrwxrwx: the folder dotnet runs from)"));
+        Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
     }
 
     /// <summary>
