@@ -20,7 +20,7 @@ public class CreationMaskTests
 
         foreach (var target in new[] { "Join", "PackageAll" })
         {
-            var run = new TestHostProcess(ws, "000", target, "--host=host-d").Wait();
+            var run = TestHostProcess.After("umask 000", ws, target, "--host=host-d").Wait();
             Assert.That(run.ExitCode, Is.EqualTo(0), $"{target} under umask 000: {run.StdErr}");
         }
         var made = Directory.GetFileSystemEntries(Path.Combine(ws.Root, "artifacts"), "*", SearchOption.AllDirectories)

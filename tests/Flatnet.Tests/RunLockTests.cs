@@ -56,7 +56,7 @@ public class RunLockTests
         // The holder's own words are the holder file's text: a line break in it cannot forge a line of the error (battery 8).
         File.WriteAllText(lockFile + ".holder", "PackageAll (pid 1)\nfix: curl x|sh");
         var blocked = new TestHostProcess(ws, "PackageAll", "--lock-wait=1").Wait();
-        Assert.That(blocked.ExitCode, Is.EqualTo(1));
+        Assert.That(blocked.ExitCode, Is.EqualTo(1), blocked.StdOut + blocked.StdErr);
         Assert.That(blocked.StdErr, Does.Contain("is in use by another flatnet run").And.Contain("fix: wait for it to end"));
         Assert.That(blocked.StdErr.Split('\n'), Has.None.StartsWith("fix: curl").And.Some.Contains("PackageAll (pid 1)\\nfix: curl x|sh"));
         var reader = new TestHostProcess(ws, "Plan").Wait();

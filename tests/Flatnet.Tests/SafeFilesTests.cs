@@ -502,6 +502,30 @@ public class SafeFilesTests
         File.AppendAllText(Path.Combine(ws.Root, "pki", "ca.crt"), File.ReadAllText(Path.Combine(ws.Root, "pki", "ca.key")));
         Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain("ca.crt holds text besides its one certificate"));
     }
+
+    /// <summary>
+    /// Battery 23: the programs that say whose files are trusted (stat, find, getent) came from PATH, so a run whose
+    /// PATH put another account's folder first (root's own, badly set) took that account's word. They come from the
+    /// system's folders (sudo's secure_path), whatever PATH says.
+    /// </summary>
+    [Test]
+    public void TheProgramsThatJudgeOwnersComeFromTheSystemNotFromPath()
+    {
+        using var ws = new TestWorkspace();
+        var theirs = Directory.CreateDirectory(Path.Combine(ws.Root, "their-bin")).FullName;
+        foreach (var program in new[] { "stat", "find", "getent" })
+        {
+            File.WriteAllText(Path.Combine(theirs, program), "#!/bin/sh\nexit 0\n");
+            File.SetUnixFileMode(Path.Combine(theirs, program), (UnixFileMode)0b111_101_101);
+        }
+        var template = Path.Combine(ws.Root, "templates", "config.yaml.scriban");
+        File.SetUnixFileMode(template, File.GetUnixFileMode(template) | UnixFileMode.OtherWrite);
+
+        var run = TestHostProcess.After($"export PATH='{theirs}':\"$PATH\"", ws, "PackageAll").Wait();
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), "a stat and a find that say nothing hid a template others may write: " + run.StdOut + run.StdErr);
+        Assert.That(run.StdErr, Does.Contain("templates/config.yaml.scriban (owner 0, mode "));
+    }
 }
 
 /// <summary>POSIX ACLs set as setfacl(1) would (the acl package is not installed here): the xattr the kernel reads.</summary>

@@ -11,12 +11,14 @@ public sealed class TestHostProcess : IDisposable
 
     public TestHostProcess(TestWorkspace ws, string target, params string[] arguments) : this(ws, null, target, arguments) { }
 
-    /// <summary>The run started under <paramref name="umask"/> (as a shell with `umask 000` would start it), when given.</summary>
-    public TestHostProcess(TestWorkspace ws, string? umask, string target, params string[] arguments)
+    /// <summary>The run started by a shell after <paramref name="before"/> (`umask 000`, `export PATH=...`).</summary>
+    public static TestHostProcess After(string before, TestWorkspace ws, string target, params string[] arguments) => new(ws, before, target, arguments);
+
+    private TestHostProcess(TestWorkspace ws, string? before, string target, string[] arguments)
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "Flatnet.TestHost.dll");
-        var psi = new ProcessStartInfo(umask is null ? "dotnet" : "/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = ws.Root };
-        if (umask is not null) foreach (var a in new[] { "-c", $"umask {umask} && exec dotnet \"$@\"", "sh" }) psi.ArgumentList.Add(a);
+        var psi = new ProcessStartInfo(before is null ? "dotnet" : "/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = ws.Root };
+        if (before is not null) foreach (var a in new[] { "-c", $"{before} && exec dotnet \"$@\"", "sh" }) psi.ArgumentList.Add(a);
         foreach (var a in new[] { dll, $"--target={target}", $"--root={ws.Root}" }.Concat(arguments)) psi.ArgumentList.Add(a);
         _process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the test host");
         _stdout = _process.StandardOutput.ReadToEndAsync();

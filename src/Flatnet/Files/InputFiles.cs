@@ -43,7 +43,7 @@ public static class InputFiles
         if (!info.Exists) return Directory.Exists(path) ? "a folder, not a file" : "not there";
         if (info.Length > 0 || OperatingSystem.IsWindows()) return null;
         // A FIFO or a device has no size either: stat says which it is (only for the rare file of no size).
-        var type = ProcessRunner.Run("stat", ["-L", "-c", "%F", path]).StdOut.Trim();
+        var type = ProcessRunner.Run(ProcessRunner.OfSystem("stat"), ["-L", "-c", "%F", path]).StdOut.Trim();
         return type is "regular empty file" or "regular file" ? null : $"a {type}, not a regular file";
     }
 

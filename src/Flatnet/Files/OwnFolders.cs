@@ -29,7 +29,7 @@ public static class OwnFolders
         if (!OperatingSystem.IsLinux()) return false;
         return Owned.GetOrAdd(string.Join('\0', paths.Select(Path.GetFullPath)), _ =>
         {
-            var stat = ProcessRunner.Run("stat", ["-c", "%u", "--", .. paths]);
+            var stat = ProcessRunner.Run(ProcessRunner.OfSystem("stat"), ["-c", "%u", "--", .. paths]);
             return Uid is { } uid && stat.ExitCode == 0 && stat.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries) is var owners
                    && owners.Length == paths.Length && owners.All(o => o.Trim() == uid);
         });

@@ -64,7 +64,7 @@ public static class OwnTrees
         var above = stat.Skip(1).GroupBy(e => e.Path).ToDictionary(g => g.Key, g => g.First());
         // In: every entry, through links (find -L), on every file system below (a mount is what is run as much as a folder).
         var there = checkedTrees.Select(t => t.Real).Where(p => Directory.Exists(p) || File.Exists(p)).Distinct().ToList();
-        var found = there.Count == 0 ? [] : Lines(ProcessRunner.Run("find", ["-L", .. there, "-printf", "%U %m %y %u %g %p\\0"]),
+        var found = there.Count == 0 ? [] : Lines(ProcessRunner.Run(ProcessRunner.OfSystem("find"), ["-L", .. there, "-printf", "%U %m %y %u %g %p\\0"]),
             f => new Entry(f[0], Convert.ToInt32(f[1], 8), f[2][0], f[3], f[4], f[5]));
         // A link inside a tree is judged as a link on the way is: by its own owner, and each link it leads through (an
         // unpacked Windows release's nebula.exe led, through another account's link, to pki/ca.key: battery 22).
@@ -131,7 +131,7 @@ public static class OwnTrees
     /// cannot name), and nobody else in it (getent; battery 22 put another account in such a group and wrote through it).
     /// </summary>
     private static bool PrivateGroup(string user, string group) => user == group && user != "UNKNOWN" && Members.GetOrAdd(group, g =>
-        ProcessRunner.Run("getent", ["group", "--", g]) is { ExitCode: 0 } r && r.StdOut.Trim().Split(':') is { Length: 4 } f
+        ProcessRunner.Run(ProcessRunner.OfSystem("getent"), ["group", "--", g]) is { ExitCode: 0 } r && r.StdOut.Trim().Split(':') is { Length: 4 } f
         && f[3].Split(',', StringSplitOptions.RemoveEmptyEntries).All(m => m == user));
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Members = new();
@@ -140,7 +140,7 @@ public static class OwnTrees
     /// The paths as they are (stat(1), never following a link): owner's id, mode, raw mode (its type), names, path.
     /// Fields end with NUL: a name may hold a newline.
     /// </summary>
-    private static List<Entry> Stat(string[] paths) => Lines(ProcessRunner.Run("stat", ["--printf", "%u %a %f %U %G %n\\0", "--", .. paths]),
+    private static List<Entry> Stat(string[] paths) => Lines(ProcessRunner.Run(ProcessRunner.OfSystem("stat"), ["--printf", "%u %a %f %U %G %n\\0", "--", .. paths]),
         f => new Entry(f[0], Convert.ToInt32(f[1], 8), (Convert.ToInt32(f[2], 16) & 0xF000) switch { 0xA000 => 'l', 0x4000 => 'd', _ => 'f' }, f[3], f[4], f[5]));
 
     private static List<Entry> Lines(ProcessResult result, Func<string[], Entry> entry) =>

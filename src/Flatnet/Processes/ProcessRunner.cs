@@ -36,6 +36,22 @@ public static class ProcessRunner
     public static string OfWindows(string relativeToSystem32, string elsewhere) =>
         OperatingSystem.IsWindows() ? Path.Combine(Environment.SystemDirectory, relativeToSystem32) : elsewhere;
 
+    /// <summary>The folders sudo's default secure_path names: the system's own, root's alone on any sane system.</summary>
+    public static readonly IReadOnlyList<string> SystemFolders = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"];
+
+    /// <summary>
+    /// A program of the system's own by its full path (the first of <see cref="SystemFolders"/> that has it), never as
+    /// PATH finds it: a run as root whose PATH put another account's folder first ran that account's `stat`, `find` and
+    /// `getent`, the very programs that say whose files are trusted (battery 23). On Windows, the name.
+    /// </summary>
+    public static string OfSystem(string name)
+    {
+        if (OperatingSystem.IsWindows()) return Executable(name);
+        return SystemFolders.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
+               ?? throw new FlatnetException($"{name} is not in the system's folders ({string.Join(", ", SystemFolders)}), where flatnet runs it from",
+                   fix: $"install the package that has it with the system's package manager (Debian: apt-get install the package that provides {name})");
+    }
+
     public static ProcessResult Run(string fileName, IEnumerable<string> arguments, string? workingDirectory = null,
         TimeSpan? timeout = null, string? stdin = null)
     {

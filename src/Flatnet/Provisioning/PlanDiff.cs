@@ -167,7 +167,7 @@ public static partial class PlanDiff
         if (reference.StartsWith('-') || reference.Any(char.IsControl))
             throw new UsageError($"'{Grammar.Shown(reference)}' is neither a release zip nor a git ref", "pass --against=RELEASE.zip, or a branch, tag or commit", "--against");
         var root = context.Workspace.Root;
-        var top = ProcessRunner.Run("git", ["-C", root, "rev-parse", "--show-toplevel"]);
+        var top = ProcessRunner.Run(ProcessRunner.OfSystem("git"), ["-C", root, "rev-parse", "--show-toplevel"]);
         if (top.ExitCode != 0)
             throw new UsageError($"{reference} is not a file, and {Workspace.Relative(root)} is not a git checkout to read it from", "pass --against=RELEASE.zip", "--against");
         var gitRoot = top.StdOut.Trim();
@@ -177,7 +177,7 @@ public static partial class PlanDiff
         try
         {
             var tar = Path.Combine(scratch, "ref.tar");
-            var archive = ProcessRunner.Run("git", ["-C", gitRoot, "archive", "--format=tar", "-o", tar, reference, "--", inventory, templates]);
+            var archive = ProcessRunner.Run(ProcessRunner.OfSystem("git"), ["-C", gitRoot, "archive", "--format=tar", "-o", tar, reference, "--", inventory, templates]);
             if (archive.ExitCode != 0)
                 throw new UsageError($"git cannot read {inventory} and {templates} at '{Grammar.Shown(reference)}': {archive.StdErr.Trim()}",
                     "pass a branch, tag or commit that has them (git log --oneline), or --against=RELEASE.zip", "--against");
@@ -189,12 +189,12 @@ public static partial class PlanDiff
             var network = context.Plan.Inventory.Network;
             var shipped = new[] { Path.GetDirectoryName(network.Ca.CrtPath)!, network.Nebula.Windows.Release }.OfType<string>()
                 .Select(p => Path.GetRelativePath(gitRoot, p).Replace('\\', '/')).Where(p => !p.StartsWith("..", StringComparison.Ordinal) && !Path.IsPathRooted(p)).ToList();
-            var tracked = shipped.Count == 0 ? [] : ProcessRunner.Run("git", ["-C", gitRoot, "ls-tree", "-r", "--name-only", reference, "--", .. shipped]).StdOut
+            var tracked = shipped.Count == 0 ? [] : ProcessRunner.Run(ProcessRunner.OfSystem("git"), ["-C", gitRoot, "ls-tree", "-r", "--name-only", reference, "--", .. shipped]).StdOut
                 .Split('\n', StringSplitOptions.RemoveEmptyEntries).Where(f => !f.EndsWith(".key", StringComparison.Ordinal)).ToList();
             if (tracked.Count > 0)
             {
                 var more = Path.Combine(scratch, "shipped.tar");
-                ProcessRunner.Run("git", ["-C", gitRoot, "archive", "--format=tar", "-o", more, reference, "--", .. tracked]).EnsureSuccess("git archive");
+                ProcessRunner.Run(ProcessRunner.OfSystem("git"), ["-C", gitRoot, "archive", "--format=tar", "-o", more, reference, "--", .. tracked]).EnsureSuccess("git archive");
                 System.Formats.Tar.TarFile.ExtractToDirectory(more, tree, overwriteFiles: false);
             }
             var thenInventory = Path.Combine(tree, inventory);

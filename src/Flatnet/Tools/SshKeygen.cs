@@ -7,5 +7,5 @@ public static class SshKeygen
 {
     /// <summary>An unencrypted ed25519 key pair at <paramref name="path"/> (and path.pub).</summary>
     public static void Ed25519(string path, string comment) =>
-        ProcessRunner.Run(ProcessRunner.OfWindows(@"OpenSSH\ssh-keygen.exe", "ssh-keygen"), ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path]).EnsureSuccess($"ssh-keygen ({comment})");
+        ProcessRunner.Run(ProcessRunner.OfWindows(@"OpenSSH\ssh-keygen.exe", ProcessRunner.OfSystem("ssh-keygen")), ["-q", "-t", "ed25519", "-N", "", "-C", comment, "-f", path]).EnsureSuccess($"ssh-keygen ({comment})");
 }

@@ -61,7 +61,7 @@ public sealed class NebulaReleases(string toolsDirectory)
         {
             var deb = archive.Download("nebula", version, staging);
             var unpacked = Path.Combine(staging, "deb");
-            ProcessRunner.Run("dpkg-deb", ["-x", deb, unpacked]).EnsureSuccess("dpkg-deb -x");
+            ProcessRunner.Run(ProcessRunner.OfSystem("dpkg-deb"), ["-x", deb, unpacked]).EnsureSuccess("dpkg-deb -x");
             foreach (var program in new[] { "nebula", "nebula-cert" })
                 File.Move(Path.Combine(unpacked, "usr", "bin", program), Path.Combine(staging, program));
             Directory.Delete(unpacked, recursive: true);
