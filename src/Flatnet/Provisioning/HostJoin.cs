@@ -105,6 +105,9 @@ public static partial class HostJoin
             if (check(value) is { } refusal) { problems.Add(new UsageError($"{key}: {refusal.Problem}", refusal.Fix, "--reply")); return null; }
             return value;
         }
+        // A field no join script prints (wsl_usr=, a typo) is named, never dropped: it was meant to say something.
+        foreach (var unknown in fields.Keys.Where(k => !Fields.Contains(k)))
+            problems.Add(new UsageError($"{Grammar.Shown(unknown)}: is no field of a join script's reply ({string.Join(", ", Fields)})", "pass the last line join.ps1 (or join.sh) printed, as it printed it", "--reply"));
         var hostKey = Take("host_key", Grammar.HostKey);
         var address = Take("address", Grammar.Address);
         var user = Take("user", Grammar.User);
@@ -166,6 +169,9 @@ public static partial class HostJoin
         return Grammar.SshPublicKey(InputFiles.ReadAllText(pub, InputFiles.KeyLimit, "the SSH public key", "deploy.identity")) is var (type, blob) ? $"{type} {blob} flatnet-deploy"
             : throw new FlatnetException($"{pub} is not an SSH public key", "make a key pair with ssh-keygen -t ed25519", host.File, "deploy.identity");
     }
+
+    /// <summary>The fields join.ps1 and join.sh print (templates/join.ps1.scriban's last line).</summary>
+    private static readonly string[] Fields = ["host", "host_key", "address", "user", "wsl_user", "wsl", "build"];
 
     [GeneratedRegex(@"^([A-Za-z_]+)=(\S+)\z")]
     private static partial Regex Reply();

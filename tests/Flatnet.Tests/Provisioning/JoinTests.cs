@@ -104,6 +104,11 @@ public class JoinTests
         Assert.That(Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d",
                 "flatnet-join host=host-d host_key=SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA not-an-address=127.0.0.1 user=a"))!.Message,
             Does.StartWith("--reply: has 'not-an-address=127.0.0.1', which is no field of a join script's reply"));
+        // Battery 24: a field of the right shape but no join script's (wsl_usr=, a typo) was dropped without a word.
+        var typo = Assert.Throws<UsageError>(() => ws.ControlPlane().JoinReply("host-d",
+            "flatnet-join host=host-d host_key=SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA address=127.0.0.1 user=a wsl_usr=office"))!;
+        Assert.That(typo.Message, Does.Contain("wsl_usr: is no field of a join script's reply (host, host_key, address, user, wsl_user, wsl, build)"));
+        Assert.That(File.ReadAllText(ws.HostsFile("host-d.yaml")), Does.Not.Contain("127.0.0.1"), "nothing pinned");
     }
 
     /// <summary>Without a key on this machine, Join writes nothing, and its refusal names no file it took back.</summary>
