@@ -42,6 +42,10 @@ public static partial class PlanDiff
         else if (against.EndsWith(".zip", StringComparison.OrdinalIgnoreCase))
             (label, before) = File.Exists(against) ? (Workspace.Relative(Path.GetFullPath(against)), FromRelease(context, RequireOwn(context, against)))
                 : throw new UsageError($"there is no release at {Workspace.Relative(Path.GetFullPath(against))}", "pass a flatnet-VERSION.zip from artifacts/releases, or a git ref (--against=main)", "--against");
+        // A release by the version Release was given (--against=1.0.0: artifacts/releases/flatnet-1.0.0.zip), as a
+        // person who just made it types it; otherwise a git ref.
+        else if (System.Text.RegularExpressions.Regex.IsMatch(against, @"^[0-9][0-9A-Za-z+-]*(\.[0-9A-Za-z+-]+)*\z") && Path.Combine(releases, $"flatnet-{against}.zip") is var byVersion && File.Exists(byVersion))
+            (label, before) = (Workspace.Relative(byVersion), FromRelease(context, RequireOwn(context, byVersion)));
         else
             (label, before) = ($"git {against}", FromGit(context, against));
         // What a bundle carries besides the rendered files is compared too, where the baseline has it: the CAs every
@@ -169,7 +173,7 @@ public static partial class PlanDiff
         var root = context.Workspace.Root;
         var top = ProcessRunner.Run(ProcessRunner.OfSystem("git"), ["-C", root, "rev-parse", "--show-toplevel"]);
         if (top.ExitCode != 0)
-            throw new UsageError($"{reference} is not a file, and {Workspace.Relative(root)} is not a git checkout to read it from", "pass --against=RELEASE.zip", "--against");
+            throw new UsageError($"{reference} is not a file, and {Workspace.Relative(root)} is not a git checkout to read it from", "pass a release's version (--against=1.0.0) or --against=RELEASE.zip", "--against");
         var gitRoot = top.StdOut.Trim();
         var inventory = Path.GetRelativePath(gitRoot, context.Workspace.InventoryDirectory).Replace('\\', '/');
         var templates = Path.GetRelativePath(gitRoot, context.Workspace.TemplatesDirectory).Replace('\\', '/');
@@ -180,7 +184,7 @@ public static partial class PlanDiff
             var archive = ProcessRunner.Run(ProcessRunner.OfSystem("git"), ["-C", gitRoot, "archive", "--format=tar", "-o", tar, reference, "--", inventory, templates]);
             if (archive.ExitCode != 0)
                 throw new UsageError($"git cannot read {inventory} and {templates} at '{Grammar.Shown(reference)}': {archive.StdErr.Trim()}",
-                    "pass a branch, tag or commit that has them (git log --oneline), or --against=RELEASE.zip", "--against");
+                    "pass a branch, tag or commit that has them (git log --oneline), a release's version (--against=1.0.0) or --against=RELEASE.zip", "--against");
             var tree = Path.Combine(scratch, "tree");
             Directory.CreateDirectory(tree);
             System.Formats.Tar.TarFile.ExtractToDirectory(tar, tree, overwriteFiles: false);

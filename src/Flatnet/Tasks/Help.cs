@@ -51,7 +51,7 @@ public static class Help
         ["os"] = "windows|linux (default windows)",
         ["reply"] = "\"LINE\"|FILE: what the join script printed on the PC; pins its host key and address",
         ["diff"] = "what the inventory changes per host against the newest release",
-        ["against"] = "RELEASE.zip|GIT-REF: what --diff compares with",
+        ["against"] = "VERSION|RELEASE.zip|GIT-REF: what --diff compares with (a release of artifacts/releases by its version, a release zip, or a git ref)",
         ["format"] = "md|json: --diff as a pull-request comment, or JSON",
         ["release"] = "VERSION: the release's version, e.g. 1.2.0",
         ["include-keys"] = "let bundles that carry private keys into the release (default: refused)",

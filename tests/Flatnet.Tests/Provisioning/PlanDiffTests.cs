@@ -22,6 +22,9 @@ public class PlanDiffTests
         Assert.That(diff.Hosts.Select(h => (h.Host, h.Kind)), Is.EqualTo(new[] { ("host-b", "changed") }));
         Assert.That(diff.Hosts[0].Changes, Is.EqualTo(new[] { "certificate: groups flatnet,gateway -> flatnet,gateway,build (re-signed)" }));
         Assert.That((diff.Rollout, diff.Unchanged), Is.EqualTo((new[] { "host-b" }, 2)));
+        // The walk: a person who just made release 1.0.0 types --against=1.0.0 (it was read as a git ref, and refused).
+        Assert.That(Diff(ws, "1.0.0").Against, Does.EndWith("releases/flatnet-1.0.0.zip"));
+        Assert.That(Assert.Throws<UsageError>(() => Diff(ws, "9.9.9"))!.Message, Does.Contain("9.9.9 is not a file").And.Contain("--against=1.0.0"), "no such release: a git ref, as before");
         Assert.That(PlanDiff.Format(diff, "md"), Does.Contain("| host-b | changed | certificate: groups flatnet,gateway -> flatnet,gateway,build (re-signed) |")
             .And.Contain("A rollout touches **host-b**; 2 other host(s) unchanged."));
     }
