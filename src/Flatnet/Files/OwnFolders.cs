@@ -60,4 +60,9 @@ public static class OwnFolders
 
     /// <summary>This process's user id (Linux: /proc/self/status), null where there is none to read.</summary>
     internal static string? Uid => ThisUid.Value;
+
+    /// <summary>Whether <paramref name="path"/> is root's while this process is not root's (a `sudo` run made it).</summary>
+    public static bool RootsWhileThisIsNot(string path) =>
+        OperatingSystem.IsLinux() && Uid is { } me && me != "0"
+        && ProcessRunner.Run(ProcessRunner.OfSystem("stat"), ["-c", "%u", "--", path]) is { ExitCode: 0 } r && r.StdOut.Trim() == "0";
 }

@@ -94,6 +94,11 @@ public static class TaskGraph
                 ($"{shown} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {again}"),
             _ when path is not null && FileOnTheWay(path) is { } file =>
                 ($"{Output.Terminal.OneLine(Workspace.Relative(file))} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {again}"),
+            // A run with sudo in this account's checkout made it root's (the lock in hosts/, folders in the artifacts,
+            // beside the CA key): say so, and give back at once all it made in the checkout, not one folder a run.
+            UnauthorizedAccessException when path is not null && Files.OwnFolders.RootsWhileThisIsNot(path) =>
+                ($"{shown}: permission denied: it is root's (a run with sudo made it)",
+                 $"give back to this account what that run made: sudo chown -R \"$(id -un)\" {(Path.IsPathRooted(shown) ? Rendering.Quoting.ShQuote(shown) : ". (this checkout)")}, {again}"),
             UnauthorizedAccessException => ($"{(shown.Length > 0 ? shown : "a file")}: permission denied",
                 $"make it writable by this account (ls -ld shows its owner and mode; a read-only or immutable file, chattr -i), {again}"),
             _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
