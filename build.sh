@@ -1,4 +1,4 @@
-#!/usr/bin/env bash
+#!/bin/bash
 # Bootstrap: restore the pinned .NET tools (Cake, PowerShell), publish the Flatnet library (with the lab beside it) for the Cake script,
 # then run the task graph with every argument passed through: ./build.sh --target=AddHost --host=host-c
 # The library is published again only when its source or the Cake scripts changed (a stamp of their contents), and
@@ -6,7 +6,8 @@
 set -euo pipefail
 # The programs this script runs (stat, find, getent, ls and the rest) come from the system's own folders (sudo's
 # secure_path), and dotnet from its own folder, checked below: never from a folder PATH put first, which root's badly
-# set PATH could make another account's (battery 23). What runs later finds the rest of PATH after these.
+# set PATH could make another account's (battery 23). What runs later finds the rest of PATH after these. So is bash
+# itself (/bin/bash above, not `env bash`); elsewhere run it as `bash build.sh`.
 user_path=$PATH
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 dotnet_bin=$(PATH=$user_path command -v dotnet) || { echo "build.sh: dotnet is not on PATH, so nothing was run. Fix: install the .NET 10 SDK (see README) and run this again" >&2; exit 1; }
@@ -23,6 +24,7 @@ umask "$(printf '%04o' $(( $(umask) | 022 )))"
 # artifacts; src/Flatnet/Files/OwnTrees.cs).
 me=$(id -u) owner=$(stat -c %u .)
 roots=(.) ; [ -d artifacts/tools ] && roots+=(artifacts/tools)   # the library Cake loads lives there
+roots+=("$dotnet_dir")   # the SDK that builds and runs it all (its folders above are checked below)
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}; [ -d "$packages" ] && roots+=("$packages")
 # A group of the owner's own name is the owner alone only when nobody else is in it (getent), and a POSIX ACL (ls
 # marks it '+') is a share the mode does not show: both count as others who may write.

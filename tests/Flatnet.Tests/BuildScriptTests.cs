@@ -137,7 +137,22 @@ public class BuildScriptTests
         File.SetUnixFileMode(bin, (UnixFileMode)0b111_111_111);
         r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
-        Assert.That(r.StdErr, Does.Contain($"{bin} (owner 0, drwxrwxrwx: the folder dotnet runs from)"));
+        Assert.That(r.StdErr, Does.Contain($"{bin} (owner 0, drwxrwxrwx"), r.StdErr);
+        Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
+        // ... and so is a file in it others may write (the SDK's own files run as much as dotnet does).
+        File.SetUnixFileMode(bin, (UnixFileMode)0b111_101_101);
+        File.WriteAllText(Path.Combine(bin, "sdk.dll"), "MZ");
+        File.SetUnixFileMode(Path.Combine(bin, "sdk.dll"), (UnixFileMode)0b110_110_110);
+        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.StdErr, Does.Contain($"{bin}/sdk.dll (owner 0, -rw-rw-rw-)"), r.StdOut + r.StdErr);
+        Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
+        // ... and so is a folder above it that others may write (and is not sticky): they could rename the SDK away.
+        File.Delete(Path.Combine(bin, "sdk.dll"));
+        var shared = Directory.CreateDirectory(Path.Combine(ws.Root, "shared")).FullName;
+        Directory.Move(bin, Path.Combine(shared, "bin"));
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={shared}/bin:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.StdErr, Does.Contain($"{shared} (owner 0, drwxrwxrwx: the folder dotnet runs from)"), r.StdOut + r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
     }
 
