@@ -98,7 +98,8 @@ public static class TaskGraph
             // beside the CA key): say so, and give back at once all it made in the checkout, not one folder a run.
             UnauthorizedAccessException when path is not null && Files.OwnFolders.RootsWhileThisIsNot(path) =>
                 ($"{shown}: permission denied: it is root's (a run with sudo made it)",
-                 $"give back to this account what that run made: sudo chown -R \"$(id -un)\" {(Path.IsPathRooted(shown) ? Rendering.Quoting.ShQuote(shown) : ". (this checkout)")}, {again}"),
+                 Path.IsPathRooted(shown) ? $"give it back to this account: sudo chown -R \"$(id -un)\" {Rendering.Quoting.ShQuote(shown)}, {again}"
+                     : $"give back to this account all that run made in this checkout: sudo chown -R \"$(id -un)\" ., {again}"),
             UnauthorizedAccessException => ($"{(shown.Length > 0 ? shown : "a file")}: permission denied",
                 $"make it writable by this account (ls -ld shows its owner and mode; a read-only or immutable file, chattr -i), {again}"),
             _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>

@@ -64,7 +64,7 @@ public class SystemRefusalTests
 
         Assert.That(run.ExitCode, Is.EqualTo(1), run.StdOut + run.StdErr);
         Assert.That(run.StdErr, Does.Contain(": permission denied: it is root's (a run with sudo made it)")
-            .And.Contain("fix: give back to this account what that run made: sudo chown -R \"$(id -un)\" . (this checkout), then run the same command again"), run.StdErr);
+            .And.Contain("fix: give back to this account all that run made in this checkout: sudo chown -R \"$(id -un)\" ., then run the same command again"), run.StdErr);
         // The fix as printed (run by root, in the checkout) gives back the lock in hosts/ and the artifacts at once.
         ProcessRunner.Run("chown", ["-R", "65534", "."], ws.Root).EnsureSuccess("the printed fix");
         run = ProcessRunner.Run("runuser", ["-u", "nobody", "--", "env", $"HOME={home}", "DOTNET_CLI_HOME=" + home, "dotnet", dll, "--target=PackageAll", $"--root={ws.Root}"], ws.Root, timeout: TimeSpan.FromMinutes(2));
