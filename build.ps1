@@ -1,16 +1,32 @@
-# Bootstrap for Windows (and pwsh anywhere): restore the pinned .NET tools, publish the Flatnet library,
+# Bootstrap for Windows: restore the pinned .NET tools, publish the Flatnet library,
 # then run the Cake task graph with every argument passed through:
 #   .\build.ps1 --target=AddHost --host=host-c
+# Elsewhere (pwsh on Linux or macOS) it runs build.sh, which checks what it builds and runs.
 # The library is published again only when its source or the Cake scripts changed (a stamp of their contents), and
 # Cake reuses its compiled script until then, so a task starts in a few seconds.
 $ErrorActionPreference = 'Stop'
 # PowerShell reads `--hosts=a,b` as an array and would hand Cake `--hosts=a b`: each argument is rejoined with commas,
 # as build.sh passes it.
 $argv = @(foreach ($a in $args) { if ($a -is [array]) { $a -join ',' } else { "$a" } })
+# On Linux or macOS, build.sh is the bootstrap: it holds the checkout, the packages and the SDK to their owners, keeps
+# the umask from sharing what it makes, and restores from the user's own NuGet config alone. build.ps1 under pwsh there
+# did none of it, and published another account's DLL into a root run (battery 25).
+if ([Environment]::OSVersion.Platform -ne [PlatformID]::Win32NT) {
+    & /bin/bash (Join-Path $PSScriptRoot 'build.sh') @argv
+    exit $LASTEXITCODE
+}
 # The caller's own folder is theirs again when this ends.
 Push-Location -LiteralPath $PSScriptRoot
 try {
-dotnet tool restore | Out-Null
+# Restores read your own NuGet config alone, into your own packages folder: NuGet merges every NuGet.Config from the
+# checkout up to the drive's root (C:\NuGet.Config, a shared folder above), and `dotnet tool restore` takes its packages
+# folder from them whatever --configfile says (battery 25, as build.sh does).
+$nugetConfig = Join-Path $env:APPDATA 'NuGet\NuGet.Config'
+if (-not (Test-Path -LiteralPath $nugetConfig)) { Push-Location -LiteralPath $HOME; try { dotnet nuget list source | Out-Null } finally { Pop-Location } }
+if (-not (Test-Path -LiteralPath $nugetConfig -PathType Leaf)) { throw "build.ps1: your NuGet config $nugetConfig is missing, so nothing was restored. Fix: run 'dotnet nuget list source' once (it makes one), then run this again" }
+$env:RestoreConfigFile = $nugetConfig
+if (-not $env:NUGET_PACKAGES) { $env:NUGET_PACKAGES = Join-Path $env:USERPROFILE '.nuget\packages' }
+dotnet tool restore --configfile $nugetConfig | Out-Null
 if ($LASTEXITCODE -ne 0) { throw 'dotnet tool restore failed' }
 $out = 'artifacts/tools/flatnet'
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
@@ -54,7 +70,9 @@ if (@($argv | Where-Object { $_ -in '--help', '-h', '-?' }).Count -gt 0) {
 }
 # --json: Cake's own lines go to stderr and stdout carries the JSON document alone (the task writes it to the file
 # FLATNET_JSON_TO names). Colours only for a person at a terminal, never in a pipe or a CI log, nor with NO_COLOR set.
-$json = @($argv | Where-Object { $_ -in '--json', '--json=true', '--format=md', '--format=json' }).Count -gt 0
+# The library's rule (TaskArguments.Flag): --json, or --json=ANYTHING but false, in any case (-match ignores case).
+$json = @($argv | Where-Object { ($_ -match '^--json(=.*)?$' -and $_ -notmatch '^--json=false$') -or $_ -in '--format=md', '--format=json' }).Count -gt 0
+Remove-Item Env:FLATNET_JSON_TO -ErrorAction SilentlyContinue   # never one the environment brought: only the file made below
 if (-not $env:NO_COLOR -and [Console]::IsOutputRedirected -and -not $json) { $env:NO_COLOR = '1' }
 if (-not $json) {
     dotnet cake build/build.cake @argv

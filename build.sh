@@ -88,7 +88,21 @@ if [ ! -f "$nuget_config" ] || [ -L "$nuget_config" ] || untrusted "$(stat -c %u
   exit 1
 fi
 export RestoreConfigFile=$nuget_config
+# The packages folder too, checked above: `dotnet tool restore` takes globalPackagesFolder from the configs above the
+# checkout whatever --configfile says, and put another account's Cake there, which root then ran (battery 25).
+export NUGET_PACKAGES=$packages
 dotnet tool restore --configfile "$nuget_config" >/dev/null
+# Where dotnet remembers each tool is (its resolver cache, kept across checkouts): only the packages folder checked
+# above. A restore below another account's NuGet.Config once pointed it at their folder for every later run.
+cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache
+if [ -d "$cache" ]; then
+  stray=$(find "$cache" -type f -exec grep -ho '"PathToExecutable":"[^"]*"' {} + 2>/dev/null | cut -d'"' -f4 | grep -v -m 1 "^${packages%/}/" || true)
+  if [ -n "$stray" ]; then
+    echo "build.sh: dotnet's tool cache runs $stray, outside your packages folder ($packages), so nothing was run" >&2
+    echo "build.sh: fix: rm -rf \"$cache\" (dotnet makes it again from your packages at the next restore), then run this again" >&2
+    exit 1
+  fi
+fi
 out=artifacts/tools/flatnet
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.
@@ -127,9 +141,11 @@ if [ -n "$help" ]; then set -- --target=Help ${target:+"--topic=$target"}; fi
 # --json (and Plan --diff --format=md): Cake's own lines go to stderr, and stdout carries the document alone (the
 # task writes it to the file FLATNET_JSON_TO names), so `./build.sh --target=Status --json | jq .` works.
 json=
-for a in "$@"; do case "$a" in --json|--json=true|--JSON|--format=md|--format=json) json=1 ;; esac; done
+# The library's rule (TaskArguments.Flag): --json, or --json=ANYTHING but false, in any case.
+for a in "$@"; do case "${a,,}" in --json=false) ;; --json|--json=*|--format=md|--format=json) json=1 ;; esac; done
 # Colours only for a person at a terminal: none in a pipe, a file or a CI log, and none when NO_COLOR is set.
 if [ -n "$json" ]; then [ -t 2 ] || export NO_COLOR="${NO_COLOR:-1}"; else [ -t 1 ] || export NO_COLOR="${NO_COLOR:-1}"; fi
+unset FLATNET_JSON_TO   # never one the environment brought: only the file made below
 if [ -z "$json" ]; then exec dotnet cake build/build.cake "$@"; fi
 # In build/tools (this checkout's, checked above), not TMPDIR: another account's TMPDIR could swap the file before cat.
 FLATNET_JSON_TO=$(mktemp "$PWD/build/tools/.json.XXXXXX")

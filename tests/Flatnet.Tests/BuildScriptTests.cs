@@ -88,6 +88,71 @@ public class BuildScriptTests
     }
 
     /// <summary>
+    /// A checkout with what build.sh hashes and builds (empty sources), build.sh and build.ps1, a home with its own
+    /// NuGet config, a NuGet.Config above the checkout naming another packages folder, and a stand-in `dotnet` in
+    /// bin/ that records each call (with the restore settings it was given) in calls and makes what -o names.
+    /// </summary>
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    private static (string Checkout, string Home, string Bin, string Calls) FakeCheckout(TestWorkspace ws)
+    {
+        var checkout = Directory.CreateDirectory(Path.Combine(ws.Root, "checkout")).FullName;
+        foreach (var script in new[] { "build.sh", "build.ps1" }) File.Copy(Path.Combine(TestWorkspace.RepoRoot, script), Path.Combine(checkout, script));
+        foreach (var (file, text) in new[] { ("src/Flatnet/A.cs", "class A {}\n"), ("src/Flatnet.Lab/B.cs", "class B {}\n"), ("src/Cake.Flatnet.Module/C.cs", "class C {}\n"),
+                                            ("src/Directory.Build.props", "<Project />\n"), (".config/dotnet-tools.json", "{}\n"), ("build/build.cake", "// the graph\n") })
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(checkout, file))!);
+            File.WriteAllText(Path.Combine(checkout, file), text);
+        }
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".nuget", "NuGet")).Parent!.Parent!.FullName;
+        File.WriteAllText(Path.Combine(home, ".nuget", "NuGet", "NuGet.Config"), "<configuration />\n");
+        File.WriteAllText(Path.Combine(ws.Root, "NuGet.Config"), "<configuration><config><add key=\"globalPackagesFolder\" value=\"/tmp/theirs\" /></config></configuration>\n");
+        var bin = Directory.CreateDirectory(Path.Combine(ws.Root, "bin")).FullName;
+        var calls = Path.Combine(ws.Root, "calls");
+        File.WriteAllText(Path.Combine(bin, "dotnet"), $$"""
+            #!/bin/sh
+            echo "$* | FLATNET_JSON_TO=$FLATNET_JSON_TO RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
+            prev=
+            for a in "$@"; do
+              if [ "$prev" = -o ]; then mkdir -p "$a"; touch "$a/Flatnet.dll" "$a/Cake.Flatnet.Module.dll"; fi
+              prev=$a
+            done
+            """.Replace("            ", ""));
+        File.SetUnixFileMode(Path.Combine(bin, "dotnet"), (UnixFileMode)0b111_101_101);
+        return (checkout, home, bin, calls);
+    }
+
+    /// <summary>
+    /// Battery 25: build.ps1 under pwsh on Linux published another account's DLL into a root run, made the library
+    /// world-writable under umask 000 and ran a build.cake others could write: it had none of build.sh's checks. There
+    /// it runs build.sh, with PowerShell's list rejoined (`--hosts=a,b`, PowerShell/PowerShell #5301) and --help as the
+    /// target's own, and leaves the caller in its folder.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void BuildPs1OnLinuxRunsBuildShWithItsChecks()
+    {
+        using var ws = new TestWorkspace();
+        var (checkout, home, bin, calls) = FakeCheckout(ws);
+        var ps1 = PowerShell.Quote(Path.Combine(checkout, "build.ps1"));
+        string Run() => $"$env:HOME = {PowerShell.Quote(home)}; $env:PATH = {PowerShell.Quote(bin)} + ':' + $env:PATH\n" +
+                         $"Set-Location -LiteralPath {PowerShell.Quote(ws.Root)}\n";
+
+        var run = PowerShell.Command(Run() + $"& {ps1} --target=Rollout --hosts=host-a,host-b --dryrun\n& {ps1} --target=Plan --help\n'cwd=' + (Get-Location).Path");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.StdOut + run.StdErr);
+        var cake = File.ReadAllLines(calls).Where(l => l.StartsWith("cake ", StringComparison.Ordinal)).Select(l => l.Split(" | ")[0]).ToList();
+        Assert.That(cake, Is.EqualTo(new[] { "cake build/build.cake --target=Rollout --hosts=host-a,host-b --dryrun", "cake build/build.cake --target=Help --topic=Plan" }));
+        Assert.That(run.StdOut, Does.Contain("cwd=" + ws.Root));
+
+        File.SetUnixFileMode(Path.Combine(checkout, "build", "build.cake"), (UnixFileMode)0b110_110_110);
+        File.Delete(calls);
+        run = PowerShell.Command(Run() + $"& {ps1} --target=Plan; exit $LASTEXITCODE");
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.StdOut + run.StdErr);
+        Assert.That(run.StdErr + run.StdOut, Does.Contain("./build/build.cake (owner 0, -rw-rw-rw-)"), "build.sh's check, through build.ps1");
+        Assert.That(File.Exists(calls), Is.False, "nothing ran");
+    }
+
+    /// <summary>
     /// Battery 24: NuGet merges every NuGet.Config above the checkout, and another account made one in /tmp while the
     /// publish ran, after build.sh's checks: its packages folder supplied the DLLs root then ran. Every dotnet call that
     /// restores (the tools, the publish, the module's build, and what the Cake run starts) reads the user's own NuGet
@@ -99,38 +164,42 @@ public class BuildScriptTests
     public void EveryRestoreReadsTheUsersOwnNuGetConfigAlone()
     {
         using var ws = new TestWorkspace();
-        var checkout = Directory.CreateDirectory(Path.Combine(ws.Root, "checkout")).FullName;
-        File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.sh"), Path.Combine(checkout, "build.sh"));
-        foreach (var (file, text) in new[] { ("src/Flatnet/A.cs", "class A {}\n"), ("src/Flatnet.Lab/B.cs", "class B {}\n"), ("src/Cake.Flatnet.Module/C.cs", "class C {}\n"),
-                                            ("src/Directory.Build.props", "<Project />\n"), (".config/dotnet-tools.json", "{}\n"), ("build/build.cake", "// the graph\n") })
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(checkout, file))!);
-            File.WriteAllText(Path.Combine(checkout, file), text);
-        }
-        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".nuget", "NuGet")).Parent!.Parent!.FullName;
+        var (checkout, home, bin, calls) = FakeCheckout(ws);
         var own = Path.Combine(home, ".nuget", "NuGet", "NuGet.Config");
-        File.WriteAllText(own, "<configuration />\n");
-        File.WriteAllText(Path.Combine(ws.Root, "NuGet.Config"), "<configuration><config><add key=\"globalPackagesFolder\" value=\"/tmp/theirs\" /></config></configuration>\n");
-        var bin = Directory.CreateDirectory(Path.Combine(ws.Root, "bin")).FullName;
-        var calls = Path.Combine(ws.Root, "calls");
-        File.WriteAllText(Path.Combine(bin, "dotnet"), $$"""
-            #!/bin/sh
-            echo "$* | RestoreConfigFile=$RestoreConfigFile" >> '{{calls}}'
-            prev=
-            for a in "$@"; do
-              if [ "$prev" = -o ]; then mkdir -p "$a"; touch "$a/Flatnet.dll" "$a/Cake.Flatnet.Module.dll"; fi
-              prev=$a
-            done
-            """.Replace("            ", ""));
-        File.SetUnixFileMode(Path.Combine(bin, "dotnet"), (UnixFileMode)0b111_101_101);
 
         var r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
 
         Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
         var lines = File.ReadAllLines(calls);
         Assert.That(lines.Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }), string.Join("\n", lines));
-        Assert.That(lines, Has.All.EndsWith($"RestoreConfigFile={own}"), "every call, and what it starts, restores from the user's config");
+        Assert.That(lines, Has.All.EndsWith($"RestoreConfigFile={own} NUGET_PACKAGES={home}/.nuget/packages"),
+            "every call, and what it starts, restores from the user's config into the user's packages folder");
         Assert.That(lines[0], Does.Contain($"--configfile {own}"), "the tools too");
+        Assert.That(lines[^1], Does.Contain("FLATNET_JSON_TO= "), "no --json, no document file");
+
+        // Battery 25: --json=1 is --json to the library (anything but false), and was not to build.sh, whose stdout then
+        // carried Cake's lines; and a FLATNET_JSON_TO the environment brought was used as it was.
+        foreach (var (flag, json) in new[] { ("--json=1", true), ("--JSON=yes", true), ("--json=false", false) })
+        {
+            File.Delete(calls);
+            r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "FLATNET_JSON_TO=/tmp/theirs.json", "bash", "build.sh", "--target=Plan", flag], checkout, timeout: TimeSpan.FromMinutes(2));
+            Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
+            var cake = File.ReadAllLines(calls).Single(l => l.StartsWith("cake ", StringComparison.Ordinal));
+            Assert.That(cake, json ? Does.Contain($"FLATNET_JSON_TO={checkout}/build/tools/.json.") : Does.Contain("FLATNET_JSON_TO= "), flag);
+        }
+
+        // Battery 25: `dotnet tool restore` took globalPackagesFolder from the config above whatever --configfile said,
+        // and dotnet's tool cache kept pointing every later run at that folder. A cache entry outside the packages
+        // folder is refused before Cake runs.
+        File.Delete(calls);
+        var cache = Directory.CreateDirectory(Path.Combine(home, ".dotnet", "toolResolverCache", "1")).FullName;
+        File.WriteAllText(Path.Combine(cache, "cake.tool"), "[{\"Version\":\"7.0.0\",\"Name\":\"dotnet-cake\",\"Runner\":\"dotnet\",\"PathToExecutable\":\"/tmp/theirs/cake.tool/7.0.0/tools/net10.0/any/Cake.dll\"}]");
+        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("dotnet's tool cache runs /tmp/theirs/cake.tool/7.0.0/tools/net10.0/any/Cake.dll, outside your packages folder")
+            .And.Contain($"fix: rm -rf \"{home}/.dotnet/toolResolverCache\""));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool" }), "Cake never ran");
+        Directory.Delete(Path.Combine(home, ".dotnet"), recursive: true);
 
         // Battery 23: dotnet from a folder another account may write (PATH put it first) is refused before it runs.
         File.Delete(calls);

@@ -125,33 +125,4 @@ public class PowerShellScriptTests
 
     private static ProcessResult Check(IEnumerable<string> files) =>
         PowerShell.Command($"& {PowerShell.Quote(Path.Combine(PowerShell.TestsDirectory, "Test-PowerShell51.ps1"))} -Path @({string.Join(", ", files.Select(PowerShell.Quote))}); exit $LASTEXITCODE");
-
-    /// <summary>
-    /// build.ps1 on a Windows build machine: PowerShell reads `--hosts=host-a,host-b` as an array and would hand Cake
-    /// `--hosts=host-a host-b` (PowerShell/PowerShell #5301); build.ps1 rejoins it, and leaves the caller in its folder.
-    /// Run under pwsh with `dotnet` answered by a function that records its arguments.
-    /// </summary>
-    [Test]
-    [Category("Windows")]
-    public void BuildPs1PassesAListWholeAndLeavesTheCallerWhereItWas()
-    {
-        using var ws = new TestWorkspace();
-        var repo = Path.Combine(ws.Root, "repo");
-        foreach (var dir in new[] { "src/Flatnet", "src/Flatnet.Lab/windows", "src/Cake.Flatnet.Module", ".config", "build" }) Directory.CreateDirectory(Path.Combine(repo, dir));
-        File.WriteAllText(Path.Combine(repo, ".config", "dotnet-tools.json"), "{}\n");
-        File.WriteAllText(Path.Combine(repo, "src", "Directory.Build.props"), "<Project />\n");
-        File.Copy(Path.Combine(TestWorkspace.RepoRoot, "build.ps1"), Path.Combine(repo, "build.ps1"));
-        var calls = Path.Combine(ws.Root, "dotnet-calls");
-        var run = PowerShell.Command(
-            $"function global:dotnet {{ ($args -join '|') | Add-Content -LiteralPath {PowerShell.Quote(calls)}; " +
-            $"if ($args[0] -eq 'publish') {{ New-Item -ItemType Directory -Force -Path {PowerShell.Quote(Path.Combine(repo, "artifacts", "tools", "flatnet"))} | Out-Null }}; $global:LASTEXITCODE = 0 }}\n" +
-            $"Set-Location -LiteralPath {PowerShell.Quote(ws.Root)}\n" +
-            $"& {PowerShell.Quote(Path.Combine(repo, "build.ps1"))} --target=Rollout --hosts=host-a,host-b --dryrun\n" +
-            $"& {PowerShell.Quote(Path.Combine(repo, "build.ps1"))} --target=Plan --help\n" +
-            "'cwd=' + (Get-Location).Path");
-        Assert.That(run.ExitCode, Is.EqualTo(0), run.StdOut + run.StdErr);
-        Assert.That(File.ReadAllLines(calls), Does.Contain("cake|build/build.cake|--target=Rollout|--hosts=host-a,host-b|--dryrun"));
-        Assert.That(File.ReadAllLines(calls), Does.Contain("cake|build/build.cake|--target=Help|--topic=Plan"), "--help is the target's own help, not Cake's usage");
-        Assert.That(run.StdOut, Does.Contain("cwd=" + ws.Root));
-    }
 }
