@@ -267,4 +267,30 @@ public class InitTests
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
         Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")) || File.Exists(Path.Combine(ws.Root, "pki", "ca.crt")), Is.False, "no CA file copied");
     }
+
+    /// <summary>
+    /// Battery 25: Init copied a --ca-key everyone could read, or another account's, "owner-only", without a word: the
+    /// fleet's CA was then a key others may hold. Refused, naming the mode or the owner, before anything is written.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void ACaKeyOthersMayReadOrAnotherAccountsIsRefusedBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        File.SetUnixFileMode(key, (UnixFileMode)0b110_100_100);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.StartWith("--ca-key: ").And.Contain("others may read this key (mode 644), so it may have been copied already; nothing was changed")
+            .And.Contain("fix: make it yours alone (chmod 600 "));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")), Is.False, "not copied");
+
+        File.SetUnixFileMode(key, (UnixFileMode)0b110_000_000);
+        if (Environment.UserName != "root") return; // another account's file: only root can make one here
+        ProcessRunner.Run("chown", ["65534", key]).EnsureSuccess("chown");
+        e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.StartWith("--ca-key: ").And.Contain("(owner 65534, mode 600)"));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")), Is.False, "not copied");
+    }
 }
