@@ -58,7 +58,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
     private ProcessResult Apt(string program, IEnumerable<string> arguments, string workingDirectory, string what)
     {
         Directory.CreateDirectory(workingDirectory);
-        return ProcessRunner.Run(program, Options().Concat(arguments), workingDirectory, TimeSpan.FromMinutes(10)).EnsureSuccess(what);
+        return ProcessRunner.Run(ProcessRunner.OfSystem(program), Options().Concat(arguments), workingDirectory, TimeSpan.FromMinutes(10)).EnsureSuccess(what);
     }
 
     /// <summary>Every apt path pointed into tools/apt, so nothing of the machine's apt is used or touched.</summary>
