@@ -96,7 +96,9 @@ dotnet tool restore --configfile "$nuget_config" >/dev/null
 # above. A restore below another account's NuGet.Config once pointed it at their folder for every later run.
 cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache
 if [ -d "$cache" ]; then
-  stray=$(find "$cache" -type f -exec grep -ho '"PathToExecutable":"[^"]*"' {} + 2>/dev/null | cut -d'"' -f4 | grep -v -m 1 "^${packages%/}/" || true)
+  stray=
+  while IFS= read -r p; do case $p in "${packages%/}"/*) ;; *) stray=$p; break ;; esac
+  done < <(find "$cache" -type f -exec grep -ho '"PathToExecutable":"[^"]*"' {} + 2>/dev/null | cut -d'"' -f4)
   if [ -n "$stray" ]; then
     echo "build.sh: dotnet's tool cache runs $stray, outside your packages folder ($packages), so nothing was run" >&2
     echo "build.sh: fix: rm -rf \"$cache\" (dotnet makes it again from your packages at the next restore), then run this again" >&2
