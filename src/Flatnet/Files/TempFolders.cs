@@ -119,6 +119,27 @@ public static partial class TempFolders
     public static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 
     /// <summary>A folder only its owner may enter, from the moment it exists (0700; on Windows a protected ACL of the owner alone).</summary>
+    /// <summary>
+    /// An owner-only folder in the system's temporary folder (TMPDIR), for a run that writes nothing of the workspace
+    /// (Plan --diff, Init's pair check, a WinRM upload). It is kept only when nobody else may swap it there: TMPDIR and
+    /// every folder above it root's or this account's, and sticky (as /tmp is) where others may write (battery 25).
+    /// </summary>
+    /// <param name="checkout">the repository's root, whose owner is trusted as in every tree check.</param>
+    public static string CreateInSystemTemp(string prefix, string checkout)
+    {
+        var path = Directory.CreateTempSubdirectory(prefix).FullName;
+        try
+        {
+            OwnTrees.Require(checkout, (path, "TMPDIR"));
+        }
+        catch (FlatnetException)
+        {
+            try { Directory.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { } // empty, or not ours to empty
+            throw;
+        }
+        return path;
+    }
+
     public static void CreateOwnerOnly(string path)
     {
         if (Directory.Exists(path))

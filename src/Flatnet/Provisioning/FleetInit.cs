@@ -115,8 +115,12 @@ public static partial class FleetInit
     }
 
     /// <summary>The pair check runs in an owner-only folder of the system's temporary folder: nothing of the workspace is written yet.</summary>
-    private static string? PairProblem(FlatnetContext context, string crt, string key) =>
-        Pki.CertificateAuthority.PairProblem(context.NebulaCert, Path.GetFullPath(crt), Path.GetFullPath(key), Path.GetTempPath());
+    private static string? PairProblem(FlatnetContext context, string crt, string key)
+    {
+        var scratch = Files.TempFolders.CreateInSystemTemp("flatnet-init-", context.Workspace.Root);
+        try { return Pki.CertificateAuthority.PairProblem(context.NebulaCert, Path.GetFullPath(crt), Path.GetFullPath(key), scratch); }
+        finally { Directory.Delete(scratch, recursive: true); }
+    }
 
     private static IEnumerable<string> CopyCa(FlatnetContext context, string from, string to, bool secret)
     {

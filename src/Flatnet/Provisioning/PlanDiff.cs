@@ -101,7 +101,7 @@ public static partial class PlanDiff
         var known = context.Ca.KnownFingerprints();
         // A read-only run keeps its scratch in the system's temporary folder (owner-only): artifacts/.tmp is swept by
         // whichever writing run holds the lock.
-        var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
+        var scratch = TempFolders.CreateInSystemTemp("flatnet-diff-", context.Workspace.Root);
         try
         {
             foreach (var (host, entry) in zip.Bundles)
@@ -177,7 +177,7 @@ public static partial class PlanDiff
         var gitRoot = top.StdOut.Trim();
         var inventory = Path.GetRelativePath(gitRoot, context.Workspace.InventoryDirectory).Replace('\\', '/');
         var templates = Path.GetRelativePath(gitRoot, context.Workspace.TemplatesDirectory).Replace('\\', '/');
-        var scratch = Directory.CreateTempSubdirectory("flatnet-diff-").FullName;
+        var scratch = TempFolders.CreateInSystemTemp("flatnet-diff-", context.Workspace.Root);
         try
         {
             var tar = Path.Combine(scratch, "ref.tar");

@@ -84,7 +84,7 @@ public sealed class WinRmConnection : IHostConnection
     /// <summary>Through the folder copy: the file alone in a folder of its own here, copied into its folder there.</summary>
     public void WriteFile(string remotePath, byte[] content)
     {
-        var local = Directory.CreateTempSubdirectory("flatnet-winrm-").FullName;
+        var local = Files.TempFolders.CreateInSystemTemp("flatnet-winrm-", Environment.CurrentDirectory);
         try
         {
             var slash = remotePath.LastIndexOf('/');

@@ -336,4 +336,28 @@ public class PlanDiffTests
         }
         Assert.That(Diff(ws, crafted).Hosts.Select(h => $"{h.Host}: {string.Join("; ", h.Changes)}"), Is.EqualTo(new[] { "host-b: files no longer shipped: scripts/old-helper.ps1" }));
     }
+
+    /// <summary>
+    /// Battery 25: Plan --diff (and Init's pair check) keep their scratch in the system's temporary folder, and a TMPDIR
+    /// another account may write (not sticky) let it swap that scratch: the baseline read there could be theirs. Such a
+    /// TMPDIR is named and nothing is compared.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AScratchFolderInATmpdirOthersMayWriteIsRefused()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var shared = Directory.CreateDirectory(Path.Combine(ws.Root, "shared-tmp")).FullName;
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+
+        var run = TestHostProcess.After($"export TMPDIR='{shared}'", ws, "Plan", "--diff").Wait();
+
+        Assert.That(run.ExitCode, Is.EqualTo(1), run.StdOut + run.StdErr);
+        Assert.That(run.StdErr, Does.Contain("TMPDIR: ").And.Contain($"{shared} (owner 0, mode 777)"));
+        Assert.That(Directory.GetFileSystemEntries(shared), Is.Empty, "its scratch was taken back");
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit);
+        run = TestHostProcess.After($"export TMPDIR='{shared}'", ws, "Plan", "--diff").Wait();
+        Assert.That(run.ExitCode, Is.EqualTo(0), "sticky, as /tmp is: " + run.StdErr);
+    }
 }
