@@ -72,7 +72,10 @@ public class InterruptedRunTests
                     notes.Add(Path.Combine(bundle, "bundle", "notes.txt"));
                 }
             using var run = new TestHostProcess(ws, target, args);
-            Thread.Sleep(random.Next(300, 2500));
+            // From the moment the run holds its lock (on a loaded machine the runtime's start alone took longer than
+            // the shortest wait, and a signal then ended it before flatnet could say a word, with nothing written).
+            run.WaitUntilItHoldsTheLock(ws);
+            Thread.Sleep(random.Next(0, 2200));
             run.Signal(signal);
             var stopped = run.Wait();
             // It ends there (or had ended): never going on in folders the clean-up removed, nor failing as if the disk had.

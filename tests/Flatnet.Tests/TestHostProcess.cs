@@ -27,6 +27,22 @@ public sealed class TestHostProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>
+    /// Waits until this run holds the inventory's lock (its holder file names its pid), or has ended: by then its signal
+    /// handlers are in place. A signal before that ends the runtime by its default, before flatnet can say a word.
+    /// </summary>
+    public void WaitUntilItHoldsTheLock(TestWorkspace ws)
+    {
+        var holder = RunLock.PathFor(ws.Workspace.InventoryDirectory) + ".holder";
+        var until = DateTime.UtcNow.AddSeconds(60);
+        while (!_process.HasExited && DateTime.UtcNow < until)
+        {
+            try { if (File.ReadAllText(holder).Contains($"(pid {_process.Id},", StringComparison.Ordinal)) return; }
+            catch (IOException) { }
+            Thread.Sleep(20);
+        }
+    }
+
     /// <summary>Waits for the run to end: its exit code, what it said, and its error.</summary>
     public (int ExitCode, string StdOut, string StdErr) Wait(TimeSpan? timeout = null)
     {
