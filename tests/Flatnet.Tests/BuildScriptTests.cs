@@ -134,7 +134,9 @@ public class BuildScriptTests
         using var ws = new TestWorkspace();
         var (checkout, home, bin, calls) = FakeCheckout(ws);
         var ps1 = PowerShell.Quote(Path.Combine(checkout, "build.ps1"));
+        // What the run under test inherits from a CI run of build.sh (its NuGet settings) is not this test's.
         string Run() => $"$env:HOME = {PowerShell.Quote(home)}; $env:PATH = {PowerShell.Quote(bin)} + ':' + $env:PATH\n" +
+                        "Remove-Item Env:NUGET_PACKAGES, Env:RestoreConfigFile, Env:DOTNET_CLI_HOME -ErrorAction SilentlyContinue\n" +
                          $"Set-Location -LiteralPath {PowerShell.Quote(ws.Root)}\n";
 
         var run = PowerShell.Command(Run() + $"& {ps1} --target=Rollout --hosts=host-a,host-b --dryrun\n& {ps1} --target=Plan --help\n'cwd=' + (Get-Location).Path");
@@ -167,7 +169,7 @@ public class BuildScriptTests
         var (checkout, home, bin, calls) = FakeCheckout(ws);
         var own = Path.Combine(home, ".nuget", "NuGet", "NuGet.Config");
 
-        var r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        var r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
 
         Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
         var lines = File.ReadAllLines(calls);
@@ -182,7 +184,7 @@ public class BuildScriptTests
         foreach (var (flag, json) in new[] { ("--json=1", true), ("--JSON=yes", true), ("--json=false", false) })
         {
             File.Delete(calls);
-            r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "FLATNET_JSON_TO=/tmp/theirs.json", "bash", "build.sh", "--target=Plan", flag], checkout, timeout: TimeSpan.FromMinutes(2));
+            r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "FLATNET_JSON_TO=/tmp/theirs.json", "bash", "build.sh", "--target=Plan", flag], checkout, timeout: TimeSpan.FromMinutes(2));
             Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
             var cake = File.ReadAllLines(calls).Single(l => l.StartsWith("cake ", StringComparison.Ordinal));
             Assert.That(cake, json ? Does.Contain($"FLATNET_JSON_TO={checkout}/build/tools/.json.") : Does.Contain("FLATNET_JSON_TO= "), flag);
@@ -194,7 +196,7 @@ public class BuildScriptTests
         File.Delete(calls);
         var cache = Directory.CreateDirectory(Path.Combine(home, ".dotnet", "toolResolverCache", "1")).FullName;
         File.WriteAllText(Path.Combine(cache, "cake.tool"), "[{\"Version\":\"7.0.0\",\"Name\":\"dotnet-cake\",\"Runner\":\"dotnet\",\"PathToExecutable\":\"/tmp/theirs/cake.tool/7.0.0/tools/net10.0/any/Cake.dll\"}]");
-        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain("dotnet's tool cache runs /tmp/theirs/cake.tool/7.0.0/tools/net10.0/any/Cake.dll, outside your packages folder")
             .And.Contain($"fix: rm -rf \"{home}/.dotnet/toolResolverCache\""));
@@ -204,7 +206,7 @@ public class BuildScriptTests
         // Battery 23: dotnet from a folder another account may write (PATH put it first) is refused before it runs.
         File.Delete(calls);
         File.SetUnixFileMode(bin, (UnixFileMode)0b111_111_111);
-        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain($"{bin} (owner 0, drwxrwxrwx"), r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
@@ -212,7 +214,7 @@ public class BuildScriptTests
         File.SetUnixFileMode(bin, (UnixFileMode)0b111_101_101);
         File.WriteAllText(Path.Combine(bin, "sdk.dll"), "MZ");
         File.SetUnixFileMode(Path.Combine(bin, "sdk.dll"), (UnixFileMode)0b110_110_110);
-        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
         Assert.That(r.StdErr, Does.Contain($"{bin}/sdk.dll (owner 0, -rw-rw-rw-)"), r.StdOut + r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
         // ... and so is a folder above it that others may write (and is not sticky): they could rename the SDK away.
@@ -220,7 +222,7 @@ public class BuildScriptTests
         var shared = Directory.CreateDirectory(Path.Combine(ws.Root, "shared")).FullName;
         Directory.Move(bin, Path.Combine(shared, "bin"));
         File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
-        r = ProcessRunner.Run("env", [$"HOME={home}", $"PATH={shared}/bin:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={shared}/bin:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
         Assert.That(r.StdErr, Does.Contain($"{shared} (owner 0, drwxrwxrwx: the folder dotnet runs from)"), r.StdOut + r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
     }
