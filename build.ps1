@@ -31,7 +31,7 @@ if ($LASTEXITCODE -ne 0) { throw 'dotnet tool restore failed' }
 $out = 'artifacts/tools/flatnet'
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.
-# The same for every file in it (the stamp, a DLL) and for Cake's script cache in build/tools: a link committed
+# The same for every file in it (a DLL) and for Cake's script cache in build/tools: a link committed
 # there would have its target written or deleted.
 $projects = @(Get-ChildItem -Directory -Path src -Force | ForEach-Object { Join-Path $_.FullName 'bin'; Join-Path $_.FullName 'obj' })
 $inside = @(foreach ($folder in @($out, 'build/tools/Modules', 'build/tools/cache') + $projects) {
@@ -46,20 +46,37 @@ $sources = @(Get-ChildItem -Recurse -File -Path src/Flatnet, src/Flatnet.Lab, sr
     @(Get-Item .config/dotnet-tools.json, src/Directory.Build.props) + @(Get-ChildItem -File build/*.cake)
 $lines = $sources | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }
 $sha = [System.Security.Cryptography.SHA256]::Create()
-$stamp = [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes(($lines -join "`n")))).Replace('-', '')
-$stampFile = Join-Path $out '.source-stamp'
-if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or -not (Test-Path $stampFile) -or (Get-Content -Raw $stampFile).Trim() -ne $stamp) {
+function Get-Sha256Text([string] $text) { [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($text))).Replace('-', '') }
+$stamp = Get-Sha256Text ($lines -join "`n")
+# Only what this machine built from the sources runs, never a binary a clone brought (battery 26, as build.sh): git may
+# track no build output, and the record of what was built here (the sources' and the outputs' hashes) lives outside the
+# checkout, in your local application data, one per checkout. A checkout without one is built from scratch.
+if (Test-Path -LiteralPath '.git') {
+    $tracked = @(git -c core.fsmonitor=false ls-files -- artifacts build/tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>$null | Select-Object -First 3)
+    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs ($($tracked -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: take them out of the commit (git rm -r --cached), or use a clone without them" }
+}
+$built = Join-Path $env:LOCALAPPDATA 'flatnet\builds'
+New-Item -ItemType Directory -Force -Path $built | Out-Null
+$record = Join-Path $built (Get-Sha256Text (Get-Location).ProviderPath).Substring(0, 32)
+function Get-OutputsHash {
+    $files = @(foreach ($folder in @($out, 'build/tools/Modules')) { if (Test-Path -LiteralPath $folder) { Get-ChildItem -LiteralPath $folder -Recurse -File -Force } })
+    Get-Sha256Text (($files | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }) -join "`n")
+}
+$recorded = if (Test-Path -LiteralPath $record) { (Get-Content -Raw -LiteralPath $record).Trim() } else { '' }
+if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or $recorded -ne "$stamp $(Get-OutputsHash)") {
     [Console]::Error.WriteLine('build.ps1: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s')
+    # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing. Cake's
+    # compiled script was made against the library it replaces.
+    $stale = @($out, 'build/tools/Modules', 'build/tools/cache') + $(if ($recorded -eq '') { $projects } else { @() })
+    foreach ($folder in $stale) { if (Test-Path -LiteralPath $folder) { Remove-Item -LiteralPath $folder -Recurse -Force } }
     dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o $out --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
     # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
     dotnet build src/Cake.Flatnet.Module/Cake.Flatnet.Module.csproj -c Release -o build/tools/Modules/Cake.Flatnet.Module --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" }
-    # Cake's compiled script was made against the library it replaces.
-    if (Test-Path build/tools/cache) { Remove-Item -Recurse -Force build/tools/cache }
-    # A new file, renamed over the stamp: never written through.
-    Set-Content -LiteralPath "$stampFile.new" -Value $stamp
-    Move-Item -LiteralPath "$stampFile.new" -Destination $stampFile -Force
+    # A new file, renamed over the record: never written through.
+    Set-Content -LiteralPath "$record.new" -Value "$stamp $(Get-OutputsHash)"
+    Move-Item -LiteralPath "$record.new" -Destination $record -Force
 }
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
 # --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example

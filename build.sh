@@ -1,7 +1,7 @@
 #!/bin/bash
 # Bootstrap: restore the pinned .NET tools (Cake, PowerShell), publish the Flatnet library (with the lab beside it) for the Cake script,
 # then run the task graph with every argument passed through: ./build.sh --target=AddHost --host=host-c
-# The library is published again only when its source or the Cake scripts changed (a stamp of their contents), and
+# The library is published again only when its source or the Cake scripts changed (a record of their contents and of what was built, kept in your cache), and
 # Cake reuses its compiled script until then, so a task starts in a few seconds.
 set -euo pipefail
 # The programs this script runs (stat, find, getent, ls and the rest) come from the system's own folders (sudo's
@@ -108,7 +108,7 @@ fi
 out=artifacts/tools/flatnet
 # The library is published into the repository's own folder, never through a link (a clone may carry one): checked
 # before anything is written there.
-# The same for every file in it (the stamp, a DLL), for Cake's script cache and modules in build/tools, and for the
+# The same for every file in it (a DLL), for Cake's script cache and modules in build/tools, and for the
 # projects' bin/ and obj/ that dotnet writes: a link committed there would have its target written or deleted.
 for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/tools/Modules $( [ -d "$out" ] && find "$out" -type l ) \
          $( for t in build/tools/Modules build/tools/cache; do [ -d "$t" ] && find "$t" -mindepth 1 -type l; done ) \
@@ -118,17 +118,41 @@ for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/to
     exit 1
   fi
 done
-stamp=$( { find src/Flatnet src/Flatnet.Lab src/Cake.Flatnet.Module -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
-           sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake; } | sha256sum | cut -d' ' -f1)
-if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cat "$out/.source-stamp" 2>/dev/null)" != "$stamp" ]; then
+# Only what this machine built from the sources runs, never a binary a clone brought (battery 26: a commit with a
+# Flatnet.dll and a stamp that matched the sources had its DLL run as root, unreviewed). So git may track no build
+# output (artifacts/, build/tools/, any bin/ or obj/: MSBuild takes an obj/ newer than the sources as built), and the
+# record of what was built here lives outside the checkout (your cache, per checkout): the sources' hash and the
+# outputs' own hash. A checkout without one (a fresh clone, a download) is built from scratch, its outputs cleared first.
+if [ -e .git ]; then
+  tracked=$(git -c core.fsmonitor=false ls-files -- artifacts build/tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>/dev/null | head -3 || true)
+  if [ -n "$tracked" ]; then
+    echo "build.sh: git tracks build outputs, so nothing was run (only what this machine builds from the sources runs):" >&2
+    printf '%s\n' "$tracked" | sed 's/^/  /' >&2
+    echo "build.sh: fix: take them out of the commit (git rm -r --cached artifacts build/tools and each bin/ and obj/, then commit), or use a clone without them" >&2
+    exit 1
+  fi
+fi
+built=${XDG_CACHE_HOME:-$HOME/.cache}/flatnet/builds
+mkdir -p -m 700 "$built"
+if [ -L "$built" ] || untrusted "$(stat -c %u -- "$built")" || [ -n "$(find "$built" -maxdepth 0 -perm /077)" ]; then
+  echo "build.sh: $built, where build.sh records what it built, is a link, another account's or open to others, so nothing was run. Fix: rm -rf \"$built\" and run this again" >&2
+  exit 1
+fi
+record=$built/$(pwd -P | sha256sum | cut -c1-32)
+sources=$( { find src/Flatnet src/Flatnet.Lab src/Cake.Flatnet.Module -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
+             sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake; } | sha256sum | cut -d' ' -f1)
+outputs() { find "$out" build/tools/Modules -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1; }
+if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cat "$record" 2>/dev/null)" != "$sources $(outputs)" ]; then
   echo "build.sh: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s" >&2
+  # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing.
+  [ -f "$record" ] || rm -rf src/*/bin src/*/obj
+  rm -rf "$out" build/tools/Modules build/tools/cache   # Cake's compiled script was made against the library it replaces
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }
   # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
   dotnet build src/Cake.Flatnet.Module/Cake.Flatnet.Module.csproj -c Release -o build/tools/Modules/Cake.Flatnet.Module --nologo -v quiet >/dev/null \
     || { echo "build.sh: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" >&2; exit 1; }
-  rm -rf build/tools/cache   # Cake's compiled script was made against the library it replaces
-  echo "$stamp" >"$out/.source-stamp.new" && mv -f "$out/.source-stamp.new" "$out/.source-stamp"   # a new file, renamed: never written through
+  echo "$sources $(outputs)" >"$record.new" && mv -f "$record.new" "$record"   # a new file, renamed: never written through
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
 # --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example

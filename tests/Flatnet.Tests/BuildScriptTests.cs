@@ -8,7 +8,6 @@ namespace Flatnet.Tests;
 /// </summary>
 public class BuildScriptTests
 {
-    [TestCase("artifacts/tools/flatnet/.source-stamp")]
     [TestCase("artifacts/tools/flatnet/Flatnet.dll")]
     [TestCase("build/tools")]
     [TestCase("build/tools/Modules/Cake.Flatnet.Module")]
@@ -119,6 +118,56 @@ public class BuildScriptTests
             """.Replace("            ", ""));
         File.SetUnixFileMode(Path.Combine(bin, "dotnet"), (UnixFileMode)0b111_101_101);
         return (checkout, home, bin, calls);
+    }
+
+    /// <summary>
+    /// Battery 26: a clone that committed a Flatnet.dll (git add -f) with a stamp matching the sources had that DLL run
+    /// as root, unreviewed. Git may track no build output, and what a checkout new to this machine holds in its output
+    /// folders (a download) is cleared and built here; an output changed since it was built here is built again.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void OnlyWhatThisMachineBuiltFromTheSourcesRuns()
+    {
+        using var ws = new TestWorkspace();
+        var (checkout, home, bin, calls) = FakeCheckout(ws);
+        ProcessResult BuildSh() => ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", "-u", "XDG_CACHE_HOME", $"HOME={home}",
+            $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        var library = Path.Combine(checkout, "artifacts", "tools", "flatnet", "Flatnet.dll");
+        Directory.CreateDirectory(Path.GetDirectoryName(library)!);
+        File.WriteAllText(library, "THEIRS");
+        Directory.CreateDirectory(Path.Combine(checkout, "src", "Flatnet", "obj"));
+        File.WriteAllText(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll"), "THEIRS");
+
+        // A download (no git): built here from scratch, what it brought cleared first.
+        var r = BuildSh();
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
+        Assert.That(File.ReadAllText(library), Is.Empty, "the stand-in's build, not the DLL the checkout came with");
+        Assert.That(File.Exists(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll")), Is.False, "an obj/ it brought is no build of this machine's");
+        File.Delete(calls);
+        Assert.That(BuildSh().ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "cake" }), "built here, and unchanged: not built again");
+
+        // Swapped in place after the build: built again.
+        File.WriteAllText(library, "THEIRS");
+        File.Delete(calls);
+        Assert.That(BuildSh().ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
+        Assert.That(File.ReadAllText(library), Is.Empty);
+
+        // Tracked by git (git add -f past .gitignore): refused before anything runs.
+        void Git(params string[] args) => ProcessRunner.Run("git", ["-c", "user.email=t@example.org", "-c", "user.name=t", .. args], checkout).EnsureSuccess("git " + args[0]);
+        Git("init", "-q");
+        File.WriteAllText(library, "THEIRS");
+        Git("add", "-f", "artifacts/tools/flatnet/Flatnet.dll");
+        Git("commit", "-q", "-m", "bump");
+        File.Delete(calls);
+        r = BuildSh();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run").And.Contain("  artifacts/tools/flatnet/Flatnet.dll")
+            .And.Contain("fix: take them out of the commit"));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Has.None.EqualTo("cake"), "Cake never ran");
     }
 
     /// <summary>
