@@ -120,11 +120,12 @@ for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/to
 done
 # Only what this machine built from the sources runs, never a binary a clone brought (battery 26: a commit with a
 # Flatnet.dll and a stamp that matched the sources had its DLL run as root, unreviewed). So git may track no build
-# output (artifacts/, build/tools/, any bin/ or obj/: MSBuild takes an obj/ newer than the sources as built), and the
+# output (artifacts/, build/tools/, any bin/ or obj/: MSBuild takes an obj/ newer than the sources as built) and none of
+# tools/ (Nebula's programs, fetched and verified here: a committed nebula-cert would run on the CA's key), and the
 # record of what was built here lives outside the checkout (your cache, per checkout): the sources' hash and the
 # outputs' own hash. A checkout without one (a fresh clone, a download) is built from scratch, its outputs cleared first.
 if [ -e .git ]; then
-  tracked=$(git -c core.fsmonitor=false ls-files -- artifacts build/tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>/dev/null | head -3 || true)
+  tracked=$(git -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>/dev/null | head -3 || true)
   if [ -n "$tracked" ]; then
     echo "build.sh: git tracks build outputs, so nothing was run (only what this machine builds from the sources runs):" >&2
     printf '%s\n' "$tracked" | sed 's/^/  /' >&2

@@ -168,6 +168,16 @@ public class BuildScriptTests
         Assert.That(r.StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run").And.Contain("  artifacts/tools/flatnet/Flatnet.dll")
             .And.Contain("fix: take them out of the commit"));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Has.None.EqualTo("cake"), "Cake never ran");
+        // ... and so is a program in tools/ (a nebula-cert that runs on the CA's key).
+        Git("rm", "-q", "--cached", "artifacts/tools/flatnet/Flatnet.dll");
+        var cert = Path.Combine(checkout, "tools", "nebula", "1.11.0", "nebula-cert");
+        Directory.CreateDirectory(Path.GetDirectoryName(cert)!);
+        File.WriteAllText(cert, "#!/bin/sh\n");
+        Git("add", "-f", "tools/nebula/1.11.0/nebula-cert");
+        Git("commit", "-q", "-m", "tools");
+        r = BuildSh();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("  tools/nebula/1.11.0/nebula-cert"));
     }
 
     /// <summary>
