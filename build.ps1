@@ -88,7 +88,8 @@ if (@($argv | Where-Object { $_ -in '--help', '-h', '-?' }).Count -gt 0) {
 # --json: Cake's own lines go to stderr and stdout carries the JSON document alone (the task writes it to the file
 # FLATNET_JSON_TO names). Colours only for a person at a terminal, never in a pipe or a CI log, nor with NO_COLOR set.
 # The library's rule (TaskArguments.Flag): --json, or --json=ANYTHING but false, in any case (-match ignores case).
-$json = @($argv | Where-Object { ($_ -match '^--json(=.*)?$' -and $_ -notmatch '^--json=false$') -or $_ -in '--format=md', '--format=json' }).Count -gt 0
+# (`--json false`, a value in the next word as Cake reads it, is false too.)
+$json = @(for ($i = 0; $i -lt $argv.Count; $i++) { $a = $argv[$i]; if (($a -match '^--json(=.*)?$' -and $a -notmatch '^--json=false$' -and -not ($a -eq '--json' -and $i + 1 -lt $argv.Count -and $argv[$i + 1] -eq 'false')) -or $a -in '--format=md', '--format=json') { $a } }).Count -gt 0
 Remove-Item Env:FLATNET_JSON_TO -ErrorAction SilentlyContinue   # never one the environment brought: only the file made below
 if (-not $env:NO_COLOR -and [Console]::IsOutputRedirected -and -not $json) { $env:NO_COLOR = '1' }
 if (-not $json) {

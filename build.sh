@@ -37,7 +37,10 @@ others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -
              u=${e%% *} r=${e#* }; user=${r%% *} r=${r#* }; group=${r%% *} r=${r#* }; m=${r%% *} path=${r#* }
              if untrusted "$u" || [ "${m:8:1}" = w ] \
                 || { [ "${m:5:1}" = w ] && { ! private_group "$group" "$user" || [ "$(ls -ldL -- "$path" 2>/dev/null | cut -c11)" = + ]; }; }; then
-               printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; n=$((n + 1)); [ "$n" -lt 3 ] || break
+               # find -L lists a link only when it leads nowhere: another account may make what it names.
+               if [ "${m:0:1}" = l ]; then printf '%s (a link that leads nowhere, to %s)\n' "$path" "$(readlink -- "$path")"
+               else printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; fi
+               n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
            done; } )
 # dotnet's own folder and those above it, as for the checkout: another account's, or one it may write, could swap dotnet.
@@ -71,6 +74,7 @@ fi
 if [ -n "$others" ]; then
   echo "build.sh: another account owns or may write what this script builds and runs, so nothing was run:" >&2
   printf '  %s\n' "$others" >&2
+  case $others in *"leads nowhere"*) echo "build.sh: fix: remove each link that leads nowhere (rm PATH; an editor's lock file, .#NAME, goes when the editor closes the file), then run this again" >&2; exit 1 ;; esac
   case $others in *"above the checkout"*) echo "build.sh: fix: remove that file if it is not yours, or keep the checkout in a folder of your own (not under /tmp), then run this again" >&2; exit 1 ;; esac
   echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH, and setfacl -R -b PATH, from the acl package, where an ACL gives others a share), then run this again" >&2
   exit 1
@@ -169,7 +173,12 @@ if [ -n "$help" ]; then set -- --target=Help ${target:+"--topic=$target"}; fi
 # task writes it to the file FLATNET_JSON_TO names), so `./build.sh --target=Status --json | jq .` works.
 json=
 # The library's rule (TaskArguments.Flag): --json, or --json=ANYTHING but false, in any case.
-for a in "$@"; do case "${a,,}" in --json=false) ;; --json|--json=*|--format=md|--format=json) json=1 ;; esac; done
+# (`--json false`, a value in the next word as Cake reads it, is false too.)
+prev=
+for a in "$@"; do
+  case "${a,,}" in --json=false) json= ;; --json|--json=*|--format=md|--format=json) json=1 ;; false) [ "${prev,,}" != --json ] || json= ;; esac
+  prev=$a
+done
 # Colours only for a person at a terminal: none in a pipe, a file or a CI log, and none when NO_COLOR is set.
 if [ -n "$json" ]; then [ -t 2 ] || export NO_COLOR="${NO_COLOR:-1}"; else [ -t 1 ] || export NO_COLOR="${NO_COLOR:-1}"; fi
 unset FLATNET_JSON_TO   # never one the environment brought: only the file made below

@@ -240,14 +240,24 @@ public class BuildScriptTests
 
         // Battery 25: --json=1 is --json to the library (anything but false), and was not to build.sh, whose stdout then
         // carried Cake's lines; and a FLATNET_JSON_TO the environment brought was used as it was.
-        foreach (var (flag, json) in new[] { ("--json=1", true), ("--JSON=yes", true), ("--json=false", false) })
+        // Battery 26: `--json false` (the value in the next word, as Cake reads it) is false too.
+        foreach (var (flags, json) in new[] { (new[] { "--json=1" }, true), (new[] { "--JSON=yes" }, true), (new[] { "--json=false" }, false), (new[] { "--json", "false" }, false) })
         {
             File.Delete(calls);
-            r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "FLATNET_JSON_TO=/tmp/theirs.json", "bash", "build.sh", "--target=Plan", flag], checkout, timeout: TimeSpan.FromMinutes(2));
+            r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "FLATNET_JSON_TO=/tmp/theirs.json", "bash", "build.sh", "--target=Plan", .. flags], checkout, timeout: TimeSpan.FromMinutes(2));
             Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
             var cake = File.ReadAllLines(calls).Single(l => l.StartsWith("cake ", StringComparison.Ordinal));
-            Assert.That(cake, json ? Does.Contain($"FLATNET_JSON_TO={checkout}/build/tools/.json.") : Does.Contain("FLATNET_JSON_TO= "), flag);
+            Assert.That(cake, json ? Does.Contain($"FLATNET_JSON_TO={checkout}/build/tools/.json.") : Does.Contain("FLATNET_JSON_TO= "), string.Join(" ", flags));
         }
+
+        // Battery 26: a link that leads nowhere (an editor's lock file) was "another account's", with a chown that fails on it.
+        Directory.CreateDirectory(Path.Combine(checkout, "hosts"));
+        File.CreateSymbolicLink(Path.Combine(checkout, "hosts", ".#host-a.yaml"), "user@pc.123:456");
+        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("./hosts/.#host-a.yaml (a link that leads nowhere, to user@pc.123:456)").And.Contain("fix: remove each link that leads nowhere (rm PATH")
+            .And.Not.Contain("chown"));
+        File.Delete(Path.Combine(checkout, "hosts", ".#host-a.yaml"));
 
         // Battery 25: `dotnet tool restore` took globalPackagesFolder from the config above whatever --configfile said,
         // and dotnet's tool cache kept pointing every later run at that folder. A cache entry outside the packages

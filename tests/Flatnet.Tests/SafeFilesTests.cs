@@ -526,6 +526,17 @@ public class SafeFilesTests
         Assert.That(run.ExitCode, Is.EqualTo(1), "a stat and a find that say nothing hid a template others may write: " + run.StdOut + run.StdErr);
         Assert.That(run.StdErr, Does.Contain("templates/config.yaml.scriban (owner 0, mode "));
     }
+
+    /// <summary>Battery 26: a link that leads nowhere (Emacs' lock file while a host file is edited) got a chown fix that fails on it.</summary>
+    [Test]
+    public void ALinkThatLeadsNowhereInATreeIsNamedWithTheFixThatWorks()
+    {
+        using var ws = new TestWorkspace();
+        File.CreateSymbolicLink(ws.HostsFile(".#host-a.yaml"), "user@pc.123:456");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain(".#host-a.yaml (a link that leads nowhere: another account may make what it names)"));
+        Assert.That(e.Fix, Does.StartWith("remove each link that leads nowhere (rm PATH").And.Not.Contain("chown"));
+    }
 }
 
 /// <summary>POSIX ACLs set as setfacl(1) would (the acl package is not installed here): the xattr the kernel reads.</summary>

@@ -93,7 +93,8 @@ public static class OwnTrees
             var wrong = inside.Concat(outside).ToList();
             throw new StateConflict($"{shown}: {(wrong.Count == 1 ? "this entry" : $"{wrong.Count} entries")} another account owns or may write: " +
                                     $"{string.Join("; ", wrong.Take(3).Select(Terminal.OneLine))}{(wrong.Count > 3 ? " and more" : "")}; it could change what flatnet reads, runs or writes there, so nothing was written",
-                (inside.Count > 0 ? $"make them yours alone (chown -R \"$(id -un)\" {quoted} && chmod -R go-w {quoted}, and setfacl -R -b {quoted}, from the acl package, where an ACL gives others a share)" : "")
+                (inside.Any(w => w.Contains("leads nowhere", StringComparison.Ordinal)) ? "remove each link that leads nowhere (rm PATH; an editor's lock file, .#NAME, goes when the editor closes the file)" + (inside.All(w => w.Contains("leads nowhere", StringComparison.Ordinal)) ? "" : "; ") : "")
+                + (inside.Any(w => !w.Contains("leads nowhere", StringComparison.Ordinal)) ? $"make them yours alone (chown -R \"$(id -un)\" {quoted} && chmod -R go-w {quoted}, and setfacl -R -b {quoted}, from the acl package, where an ACL gives others a share)" : "")
                 + (inside.Count > 0 && outside.Count > 0 ? "; " : "")
                 + (outside.Count > 0 ? "make each folder or link above it yours or root's, writable by you alone (chmod go-w FOLDER) or sticky as /tmp is (chmod +t FOLDER), with no default ACL (setfacl -k FOLDER)" : "")
                 + (field == "--artifacts" ? ", or use a new folder of your own (--artifacts=DIR)" : ""), field);
