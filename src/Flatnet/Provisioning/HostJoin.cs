@@ -32,6 +32,9 @@ public static partial class HostJoin
         // stops Join with nothing written (a folder where the script goes, a file where its folder goes).
         var scriptFolder = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host);
         var scriptAt = Path.Combine(scriptFolder, platformOf.JoinScriptName);
+        if (new[] { Path.GetDirectoryName(scriptFolder)!, scriptFolder, scriptAt }.FirstOrDefault(TempFolders.IsLink) is { } link)
+            throw new StateConflict($"{Workspace.Relative(link)} is a link, not a folder of flatnet's, where Join writes the join script; nothing was written",
+                $"remove the link (rm {Workspace.Relative(link)}), then run Join again", Workspace.Relative(link));
         if (File.Exists(scriptFolder) || Directory.Exists(scriptAt) && !TempFolders.IsLink(scriptAt))
             throw new StateConflict($"{Workspace.Relative(File.Exists(scriptFolder) ? scriptFolder : scriptAt)} is a {(File.Exists(scriptFolder) ? "file" : "folder")} of yours where Join writes {(File.Exists(scriptFolder) ? "a folder" : "the join script")}; nothing was written",
                 "move it aside (flatnet did not make it), then run Join again", Workspace.Relative(File.Exists(scriptFolder) ? scriptFolder : scriptAt));
@@ -41,6 +44,20 @@ public static partial class HostJoin
             var index = known.Hosts.Select(h => h.Index ?? 0).DefaultIfEmpty(0).Max() + 1;
             SafeFiles.WriteAllText(file, platformOf.NewHostFile(host, index, address));
         }
+        try
+        {
+            return Finish(context, host, file, made, home);
+        }
+        catch when (made && File.Exists(file))
+        {
+            File.Delete(file); // all or nothing: whatever stops Join after the host's file was made takes it back (battery 26)
+            throw;
+        }
+    }
+
+    private static JoinOutcome Finish(FlatnetContext context, string host, string file, bool made, string? home)
+    {
+        var inventory = context.Workspace.InventoryDirectory;
         var (read, problems, networkRead) = InventoryLoader.Read(inventory);
         if (!networkRead) problems.ThrowIfAny(inventory);
         var entry = read.Hosts.SingleOrDefault(h => h.Name == host)
@@ -53,7 +70,7 @@ public static partial class HostJoin
         }
         catch (FlatnetException e) when (made)
         {
-            File.Delete(file); // all or nothing: the host's file goes with the refusal, and the refusal names no file that is gone
+            // The host's file goes with the refusal (Prepare takes it back), and the refusal names no file that is gone.
             throw new FlatnetException($"{host}: {e.Problem}; nothing was written",
                 $"make one: ssh-keygen -t ed25519, then run Join again (a key elsewhere: write {Workspace.Relative(file)} with deploy.identity naming it, then Join)", inner: e);
         }

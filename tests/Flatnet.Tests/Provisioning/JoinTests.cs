@@ -111,6 +111,30 @@ public class JoinTests
         Assert.That(File.ReadAllText(ws.HostsFile("host-d.yaml")), Does.Not.Contain("127.0.0.1"), "nothing pinned");
     }
 
+    /// <summary>
+    /// Battery 26: a link where Join writes the join script was refused, after hosts/NAME.yaml had been written; Join
+    /// writes all or nothing, whatever stops it after the host's file is made.
+    /// </summary>
+    [Test]
+    public void ALinkWhereTheJoinScriptGoesStopsJoinBeforeTheHostsFileIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        DeployKey(ws);
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".ssh")).Parent!.FullName;
+        File.Copy(Path.Combine(ws.Root, "deploy_ed25519.pub"), Path.Combine(home, ".ssh", "id_ed25519.pub"));
+        ws.ControlPlane().PackageAll(); // the artifacts are flatnet's
+        var victim = Directory.CreateDirectory(Path.Combine(ws.Root, "victim")).FullName;
+        Directory.CreateDirectory(Path.Combine(ws.Root, "artifacts", "join"));
+        Directory.CreateSymbolicLink(Path.Combine(ws.Root, "artifacts", "join", "pc-2"), victim);
+
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Join("pc-2", "192.168.1.42", home: home))!;
+
+        Assert.That(e.Message, Does.Contain("artifacts/join/pc-2 is a link, not a folder of flatnet's, where Join writes the join script; nothing was written"));
+        Assert.That(e.Fix, Does.StartWith("remove the link (rm ").And.Contain("artifacts/join/pc-2), then run Join again"));
+        Assert.That(File.Exists(ws.HostsFile("pc-2.yaml")), Is.False, "all or nothing");
+        Assert.That(Directory.GetFileSystemEntries(victim), Is.Empty);
+    }
+
     /// <summary>Without a key on this machine, Join writes nothing, and its refusal names no file it took back.</summary>
     [Test]
     public void WithoutAKeyJoinWritesNothingAndNamesNoFileItTookBack()
