@@ -160,6 +160,25 @@ public static partial class SafeFiles
                                        ", so a secret there is not safe; flatnet leaves the folder as it is.", fix: $"make it yours alone (chmod 700 {Workspace.Relative(folder)}), or point it at a folder of your own that only you can write (flatnet makes a missing one owner-only)");
     }
 
+    /// <summary>
+    /// Each of <paramref name="secrets"/> (a key, a file or folder that carries one) that others may read is made
+    /// owner-only again, and returned with the mode it had: a key flatnet made owner-only stayed readable, "up to date",
+    /// after a chmod or a copy tool opened it (battery 26). Linux; elsewhere nothing is told.
+    /// </summary>
+    public static IReadOnlyList<string> CloseToOthers(params string[] secrets)
+    {
+        if (!OperatingSystem.IsLinux()) return [];
+        var closed = new List<string>();
+        foreach (var path in secrets.Where(p => (File.Exists(p) || Directory.Exists(p)) && !TempFolders.IsLink(p)))
+        {
+            var mode = File.GetUnixFileMode(path);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) == 0) continue;
+            RestrictToOwner(path);
+            closed.Add($"{Workspace.Relative(path)} (mode {Convert.ToString((int)mode & 0b111_111_111, 8)})");
+        }
+        return closed;
+    }
+
     /// <summary>0600 for files, 0700 for folders; on Windows a protected ACL of the owner alone.</summary>
     public static void RestrictToOwner(string path)
     {

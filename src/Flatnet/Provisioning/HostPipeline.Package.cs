@@ -44,6 +44,10 @@ public static partial class HostPipeline
         // folder on disk must be exactly it. A record anyone could write never vouches for a zip it did not check.
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
         var zip = bundle.ToZip();
+        // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said.
+        var folder = context.Workspace.BundleDirectory(host);
+        if (SafeFiles.CloseToOthers([pki, Path.Combine(pki, "host.key"), .. bundle.ContainsPrivateKey ? new[] { zipPath, folder, Path.Combine(folder, "host.key") } : []]) is { Count: > 0 } opened)
+            context.Log.Warn($"{host}: others could read {string.Join(", ", opened)}, which hold its private key; made owner-only again. If someone did read it, give {host} a new key: ./build.sh --target=GenerateCert --host={host} --force");
         if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");

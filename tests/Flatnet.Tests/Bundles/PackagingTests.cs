@@ -283,4 +283,30 @@ public class PackagingTests
         Assert.That(ws.ControlPlane().GenerateCert("host-b").Signed, Is.True);
         Assert.That(ws.ControlPlane().PackageBundle("host-b").Written, Is.True);
     }
+
+    /// <summary>
+    /// Battery 26: a bundle zip and host.key made readable by others (chmod 644) after PackageAll wrote them owner-only
+    /// were "unchanged" at every later run, readable still. They are closed again, and the re-key is said.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AKeyOthersWereLetReadIsClosedAgainAndTheReKeySaid()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var pki = ws.Workspace.PkiDirectory("host-a");
+        var folder = ws.Workspace.BundleDirectory("host-a");
+        var opened = new[] { ws.Workspace.BundlePath("host-a"), Path.Combine(folder, "host.key"), Path.Combine(pki, "host.key") };
+        Assert.That(opened, Has.All.Exist, "host-a's key is made here and shipped in its bundle");
+        foreach (var f in opened) File.SetUnixFileMode(f, (UnixFileMode)0b110_100_100);
+        foreach (var d in new[] { pki, folder }) File.SetUnixFileMode(d, (UnixFileMode)0b111_101_101);
+        ws.Log.Lines.Clear();
+
+        ws.ControlPlane().PackageAll();
+
+        Assert.That(opened.Select(f => File.GetUnixFileMode(f)), Has.All.EqualTo((UnixFileMode)0b110_000_000));
+        Assert.That(new[] { pki, folder }.Select(d => File.GetUnixFileMode(d)), Has.All.EqualTo((UnixFileMode)0b111_000_000));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: others could read ").And.Contains("(mode 644)").And.Contains("made owner-only again")
+            .And.Contains("./build.sh --target=GenerateCert --host=host-a --force"));
+    }
 }
