@@ -174,4 +174,23 @@ public class ConvergenceTests
         var unconfirmed = new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-a")));
         Assert.That(Assert.Throws<FlatnetException>(() => unconfirmed.Run(new DeployHostTask()))!.Message, Does.Contain("installed by hand (transport: none)"));
     }
+
+    /// <summary>
+    /// Battery 26: with a PC whose key is to be made on it and is not yet (keygen_on_host, no public key here), RevokeHost
+    /// failed at every run on that PC's missing key; PackageAll leaves it out as pending, and so does RevokeHost.
+    /// </summary>
+    [Test]
+    public void AHostWhoseKeyIsNotMadeYetDoesNotBlockARevocation()
+    {
+        using var ws = HandInstalledFleet();
+        var key = Path.Combine(ws.Root, "deploy_ed25519");
+        SshKeygen.Ed25519(key, "test-deploy");
+        ws.Write("pc-1.yaml", $"name: pc-1\nindex: 9\nos: windows\nwsl: true\ndeploy:\n  transport: ssh\n  address: \"\"\n  user: flatnet\n  identity: {key}\n  keygen_on_host: true\n");
+        ws.ControlPlane().Join("pc-1");
+        ws.Edit("pc-1.yaml", "transport:", "  transport: none"); // as battery 26 had every host
+        var e = Assert.Throws<PendingHosts>(() => ws.ControlPlane().RevokeHost("host-a"))!;
+        Assert.That(e.Message, Does.Not.Contain("pc-1"), "a PC with no key yet is no peer to bring along");
+        Assert.That(ws.Log.Lines, Has.Some.Contains("pc-1: not in the mesh yet (its key is made on it at its first AddHost)"));
+        Assert.DoesNotThrow(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("manual-steps-done", "true"))).RevokeHost("host-a"));
+    }
 }
