@@ -45,4 +45,26 @@ public class JsonOutputTests
         Assert.That(new FileInfo(to).LinkTarget, Is.Null, "the link is replaced by the document");
         Assert.That(File.ReadAllText(to), Does.Contain("generated_at"));
     }
+
+    /// <summary>
+    /// Battery 26: CheckCerts --json left out a certificate nebula-cert cannot read and one not signed yet, which its
+    /// text names: every certificate has an entry, with its state.
+    /// </summary>
+    [Test]
+    public void CheckCertsJsonHasAnEntryForEveryCertificateTheBrokenAndTheUnsignedToo()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        File.WriteAllText(Path.Combine(ws.Workspace.PkiDirectory("host-b"), "host.crt"), "garbage\n");
+        File.Delete(Path.Combine(ws.Workspace.PkiDirectory("host-c"), "host.crt"));
+        var to = Path.Combine(ws.Root, "out.json");
+        var context = new FlatnetContext(ws.Workspace, ws.Log) { Arguments = TaskArguments.Of(("json", "true")), JsonTo = to };
+        Assert.Throws<FlatnetException>(() => new ControlPlane(context).Run(TaskRuns.Named("CheckCerts")));
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(to));
+        var states = json.RootElement.GetProperty("certificates").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("state").GetString());
+        Assert.That(states["host-a"], Is.EqualTo("valid"));
+        Assert.That(states["host-b"], Is.EqualTo("unreadable"));
+        Assert.That(states["host-c"], Is.EqualTo("not_signed"));
+    }
 }

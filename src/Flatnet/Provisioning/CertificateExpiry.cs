@@ -18,6 +18,7 @@ public static class CertificateExpiry
         var plan = context.Plan;
         var rows = new List<CertificateDue>();
         var broken = new List<string>();
+        var unsigned = new List<string>();
         // One certificate nebula-cert cannot read is named, and every other is still reported.
         void Add(string name, string crt, bool isCa)
         {
@@ -48,13 +49,22 @@ public static class CertificateExpiry
                 continue;
             }
             if (File.Exists(crt)) Add(h.Name, crt, isCa: false);
-            else context.Log.Info($"  {h.Name,-16} not signed yet");
+            else
+            {
+                unsigned.Add(h.Name);
+                context.Log.Info($"  {h.Name,-16} not signed yet");
+            }
         }
         if (context.WantsJson)
             context.PrintDocument(JsonOutput.Document(new
             {
                 minimum_days = minimumDays,
-                certificates = rows.Select(r => new { name = r.Name, is_ca = r.IsCa, not_after = JsonOutput.Time(r.NotAfter), days_left = r.DaysLeft, expired = r.Expired, due = r.DaysLeft < minimumDays }),
+                // Every certificate, one entry each: those nebula-cert cannot read and those not signed yet too, by
+                // their state (battery 26: the document left them out, and said nothing of them).
+                certificates = rows.Select(r => (object)new { name = r.Name, is_ca = r.IsCa, state = r.Expired ? "expired" : r.DaysLeft < minimumDays ? "due" : "valid",
+                        not_after = JsonOutput.Time(r.NotAfter), days_left = r.DaysLeft, expired = r.Expired, due = r.DaysLeft < minimumDays })
+                    .Concat(broken.Select(b => (object)new { name = b, is_ca = b == "CA", state = "unreadable" }))
+                    .Concat(unsigned.Select(u => (object)new { name = u, is_ca = false, state = "not_signed" })),
             }));
         else foreach (var r in rows)
             context.Log.Info($"  {r.Name,-16} valid until {r.NotAfter:yyyy-MM-dd}  " +
