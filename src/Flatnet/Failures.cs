@@ -64,6 +64,11 @@ public sealed class InventoryProblem(string inventory, IReadOnlyList<string> pro
     : FlatnetException($"the inventory in {inventory} has {problems.Count} problem(s); nothing was written:\n  " + string.Join("\n  ", problems))
 {
     public IReadOnlyList<string> Problems => problems;
+
+    /// <summary>What the inventory's reading also noticed (files it does not read), said after the problems.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    public override string Message => Warnings.Count == 0 ? base.Message : base.Message + "\n  also noticed:\n  " + string.Join("\n  ", Warnings);
 }
 
 /// <summary>An argument on the command line that does not fit (its flag is the field).</summary>

@@ -61,8 +61,13 @@ public static partial class InventoryLoader
                 problems.AddRaw(FlatnetException.Format(Workspace.Relative(stray), null, null, "not read: flatnet reads hosts/*.yaml",
                     $"rename it {Path.GetFileNameWithoutExtension(name)}.yaml if it describes a host, or move it out of {Workspace.Relative(dir)}"));
             else if (name.Contains(".yaml", StringComparison.Ordinal) || name.EndsWith('~') || name.StartsWith(".#", StringComparison.Ordinal))
-                problems.Warn(Workspace.Relative(stray), "", "not read (an editor's backup or a copy?): flatnet reads hosts/*.yaml", "delete it, or move it out of the inventory folder");
+                problems.WarnAboutFile(Workspace.Relative(stray), "not read (an editor's backup or a copy?): flatnet reads hosts/*.yaml", "delete it, or move it out of the inventory folder");
         }
+        // A host file in a folder below is never read either (battery 26: hosts/more/host-e.yaml, without a word).
+        foreach (var folder in System.IO.Directory.GetDirectories(dir).OrderBy(f => f, StringComparer.Ordinal)
+                     .Where(d => System.IO.Directory.EnumerateFiles(d, "*.y*ml").Any()))
+            problems.WarnAboutFile(Workspace.Relative(folder) + "/", "a folder of YAML files in the inventory, not read: flatnet reads hosts/*.yaml alone",
+                "move each host's file up into the inventory folder, or the folder out of it");
         // In the order a person counts (pc-2 before pc-10): every list, table, JSON and picture follows the plan's order.
         var hosts = System.IO.Directory.GetFiles(dir, "*.yaml")
             .Where(f => Path.GetFileName(f) != NetworkFileName)

@@ -69,6 +69,10 @@ public sealed class InventoryProblems
     public void Warn(string file, string field, string problem, string fix) =>
         _warnings.Add(FlatnetException.Format(file, LineOf(file, field), field, problem, fix));
 
+    /// <summary>A warning about a file as a whole (no field of it): `file: problem`, never `file: : problem`.</summary>
+    public void WarnAboutFile(string file, string problem, string fix) =>
+        _warnings.Add(FlatnetException.Format(file, null, null, problem, fix));
+
     /// <summary>Adds the refusal when there is one; true when the value was fine.</summary>
     public bool Check(string file, string field, Grammar.Refusal? refusal)
     {
@@ -83,6 +87,8 @@ public sealed class InventoryProblems
     public void ThrowIfAny(string inventoryDirectory)
     {
         if (_problems.Count == 0) return;
-        throw new InventoryProblem(Workspace.Relative(inventoryDirectory), _problems);
+        // The warnings too, after the problems: a file that is not read at all is often why another is wrong (battery
+        // 26: they were said only once every problem was fixed).
+        throw new InventoryProblem(Workspace.Relative(inventoryDirectory), _problems) { Warnings = _warnings };
     }
 }

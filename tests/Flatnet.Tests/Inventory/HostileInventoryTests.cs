@@ -282,9 +282,16 @@ public class HostileInventoryTests
         File.WriteAllText(ws.HostsFile("host-a.yaml~"), "name: host-a\n");
         var e = Assert.Throws<InventoryProblem>(() => global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory))!;
         Assert.That(e.Message, Does.Contain("hosts/host-c.yml: not read: flatnet reads hosts/*.yaml").And.Contain("rename it host-c.yaml"));
+        // Battery 26: the backup's warning came only once every problem was fixed, and read "host-a.yaml~: : not read".
+        Assert.That(e.Message, Does.Contain("also noticed:").And.Contain("host-a.yaml~: not read (an editor's backup or a copy?)"));
         File.Move(ws.HostsFile("host-c.yml"), ws.HostsFile("host-c.yaml"));
+        // ... and a host file in a folder below the inventory was never read, without a word.
+        Directory.CreateDirectory(ws.HostsFile("more"));
+        File.WriteAllText(Path.Combine(ws.HostsFile("more"), "host-e.yaml"), "name: host-e\n");
         var inventory = InventoryLoader.Read(ws.Workspace.InventoryDirectory).Inventory;
-        Assert.That(inventory.Warnings, Has.Some.Contains("host-a.yaml~").And.Some.Contains("an editor's backup"));
+        Assert.That(inventory.Warnings, Has.Some.Contains("host-a.yaml~: not read (an editor's backup or a copy?)"));
+        Assert.That(inventory.Warnings, Has.Some.Contains("hosts/more/: a folder of YAML files in the inventory, not read: flatnet reads hosts/*.yaml alone"));
+        Assert.That(inventory.Warnings, Has.None.Contains(": : "));
     }
 
     /// <summary>Battery 11: a file named with a line break made its own "    fix: ..." line, which read as flatnet's advice.</summary>
