@@ -59,4 +59,7 @@ public static partial class PlanDiff
                     throw new UsageError($"the release's bundles inflate past {MaxReleaseBytes / (1024 * 1024)} MiB together: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
             });
     }
+
+    /// <summary>What a bundle ships besides its rendered files: the CAs every config trusts and Nebula's programs.</summary>
+    private static bool IsShipped(string path) => path == "ca.crt" || path.StartsWith("nebula/", StringComparison.Ordinal);
 }

@@ -92,7 +92,11 @@ public static partial class PlanDiff
     {
         var views = new List<HostView>();
         var shown = Workspace.Relative(Path.GetFullPath(release));
-        UsageError NotOurs(string what) => new($"{shown}: {what}: not a release of flatnet's", "pass a flatnet-VERSION.zip from artifacts/releases", "--against");
+        // One of artifacts/releases that no longer reads as Release wrote it was changed since (battery 26: the fix said to pass what had been passed).
+        var fix = Path.GetDirectoryName(Path.GetFullPath(release)) == Path.GetFullPath(context.Workspace.ReleasesDirectory)
+            ? "it was changed since Release wrote it: put it back from a backup, or move it out of artifacts/releases (flatnet never deletes a release); then compare with another release (--against=VERSION) or a git ref (--against=main)"
+            : "pass a flatnet-VERSION.zip from artifacts/releases (--against=VERSION), or a git ref (--against=main)";
+        UsageError NotOurs(string what) => new($"{shown}: {what}: not a release of flatnet's", fix, "--against");
         using var zip = ReleaseZip.Open(release, NotOurs);
         var budget = new InflateBudget(MaxReleaseBytes);
         var programs = new InflateBudget(InputFiles.ZipLimit);
@@ -162,8 +166,6 @@ public static partial class PlanDiff
         }
         return views;
     }
-
-    private static bool IsShipped(string path) => path == "ca.crt" || path.StartsWith("nebula/", StringComparison.Ordinal);
 
     /// <summary>Each host as the inventory and templates at a git ref would build it (the same admin key unless that inventory records another).</summary>
     private static IReadOnlyList<HostView> FromGit(FlatnetContext context, string reference)

@@ -360,4 +360,27 @@ public class PlanDiffTests
         run = TestHostProcess.After($"export TMPDIR='{shared}'", ws, "Plan", "--diff").Wait();
         Assert.That(run.ExitCode, Is.EqualTo(0), "sticky, as /tmp is: " + run.StdErr);
     }
+
+    /// <summary>
+    /// Battery 26: a release of artifacts/releases changed since Release wrote it was refused with the fix "pass a
+    /// flatnet-VERSION.zip from artifacts/releases", which is what had been passed. The fix says it was changed.
+    /// </summary>
+    [Test]
+    public void AReleaseChangedSinceReleaseWroteItIsSaidToBeSo()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().Release("1.0.0", includeKeys: true);
+        var path = Path.Combine(ws.Workspace.ReleasesDirectory, "flatnet-1.0.0.zip");
+        using (var zip = System.IO.Compression.ZipFile.Open(path, System.IO.Compression.ZipArchiveMode.Update))
+        {
+            var entry = zip.Entries.First(e => e.FullName.StartsWith("bundles/", StringComparison.Ordinal) && e.FullName.EndsWith(".zip", StringComparison.Ordinal));
+            var name = entry.FullName;
+            entry.Delete();
+            using var w = zip.CreateEntry(name).Open();
+            w.Write("not the bundle"u8);
+        }
+        var e = Assert.Throws<UsageError>(() => Diff(ws, "1.0.0"))!;
+        Assert.That(e.Message, Does.Contain("not a release of flatnet's"));
+        Assert.That(e.Fix, Does.StartWith("it was changed since Release wrote it: put it back from a backup, or move it out of artifacts/releases"));
+    }
 }
