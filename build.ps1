@@ -33,7 +33,7 @@ $out = 'artifacts/tools/flatnet'
 # before anything is written there.
 # The same for every file in it (a DLL) and for Cake's script cache in build/tools: a link committed
 # there would have its target written or deleted.
-$projects = @(Get-ChildItem -Directory -Path src -Force | ForEach-Object { Join-Path $_.FullName 'bin'; Join-Path $_.FullName 'obj' })
+$projects = @(Get-ChildItem -Directory -Path src, tests -Force | ForEach-Object { Join-Path $_.FullName 'bin'; Join-Path $_.FullName 'obj' })
 $inside = @(foreach ($folder in @($out, 'build/tools/Modules', 'build/tools/cache') + $projects) {
     if (Test-Path -LiteralPath $folder) { Get-ChildItem -LiteralPath $folder -Recurse -Force -Attributes ReparsePoint | ForEach-Object { $_.FullName } }
 })

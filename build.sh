@@ -150,7 +150,7 @@ outputs() { find "$out" build/tools/Modules -type f -print0 2>/dev/null | sort -
 if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cat "$record" 2>/dev/null)" != "$sources $(outputs)" ]; then
   echo "build.sh: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s" >&2
   # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing.
-  [ -f "$record" ] || rm -rf src/*/bin src/*/obj
+  [ -f "$record" ] || rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj   # the Test target builds the tests from theirs
   rm -rf "$out" build/tools/Modules build/tools/cache   # Cake's compiled script was made against the library it replaces
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }
