@@ -67,7 +67,7 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/t
     [Console]::Error.WriteLine('build.ps1: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s')
     # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing. Cake's
     # compiled script was made against the library it replaces.
-    $stale = @($out, 'build/tools/Modules', 'build/tools/cache') + $(if ($recorded -eq '') { $projects } else { @() })
+    $stale = @($out, 'build/tools/Modules', 'build/tools/cache', "$record.cake-cache") + $(if ($recorded -eq '') { $projects } else { @() })
     foreach ($folder in $stale) { if (Test-Path -LiteralPath $folder) { Remove-Item -LiteralPath $folder -Recurse -Force } }
     dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o $out --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
@@ -79,6 +79,12 @@ if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/t
     Move-Item -LiteralPath "$record.new" -Destination $record -Force
 }
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'
+# Cake's folders named here, over any cake.config a clone brings (the environment wins): its compiled script beside the
+# build record, outside the checkout; its modules and add-ins where this script builds them.
+$env:CAKE_PATHS_CACHE = "$record.cake-cache"
+$env:CAKE_PATHS_TOOLS = Join-Path $PSScriptRoot 'build/tools'
+$env:CAKE_PATHS_MODULES = Join-Path $PSScriptRoot 'build/tools/Modules'
+$env:CAKE_PATHS_ADDINS = Join-Path $PSScriptRoot 'build/tools/Addins'
 # --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example
 # (.\build.ps1 --target=Plan --help), or the list of targets.
 if (@($argv | Where-Object { $_ -in '--help', '-h', '-?' }).Count -gt 0) {

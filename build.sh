@@ -151,7 +151,7 @@ if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module
   echo "build.sh: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s" >&2
   # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing.
   [ -f "$record" ] || rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj   # the Test target builds the tests from theirs
-  rm -rf "$out" build/tools/Modules build/tools/cache   # Cake's compiled script was made against the library it replaces
+  rm -rf "$out" build/tools/Modules build/tools/cache "$record.cake-cache"   # Cake's compiled script was made against the library it replaces
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }
   # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
@@ -160,6 +160,10 @@ if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module
   echo "$sources $(outputs)" >"$record.new" && mv -f "$record.new" "$record"   # a new file, renamed: never written through
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
+# Cake's folders named here, over any cake.config a clone brings (the environment wins): its compiled script kept beside
+# the build record, outside the checkout (a clone's build/tools/cache would run as it came), its modules and add-ins
+# where this script builds and checks them.
+export CAKE_PATHS_CACHE=$record.cake-cache CAKE_PATHS_TOOLS=$PWD/build/tools CAKE_PATHS_MODULES=$PWD/build/tools/Modules CAKE_PATHS_ADDINS=$PWD/build/tools/Addins
 # --help (or -h) is flatnet's, not Cake's generic usage: one target's options and an example
 # (./build.sh --target=Plan --help), or the list of targets.
 help= target= prev=

@@ -109,7 +109,7 @@ public class BuildScriptTests
         var calls = Path.Combine(ws.Root, "calls");
         File.WriteAllText(Path.Combine(bin, "dotnet"), $$"""
             #!/bin/sh
-            echo "$* | FLATNET_JSON_TO=$FLATNET_JSON_TO RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
+            echo "$* | CAKE_PATHS_CACHE=$CAKE_PATHS_CACHE CAKE_PATHS_MODULES=$CAKE_PATHS_MODULES FLATNET_JSON_TO=$FLATNET_JSON_TO RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
             prev=
             for a in "$@"; do
               if [ "$prev" = -o ]; then mkdir -p "$a"; touch "$a/Flatnet.dll" "$a/Cake.Flatnet.Module.dll"; fi
@@ -147,6 +147,10 @@ public class BuildScriptTests
         Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
         Assert.That(File.ReadAllText(library), Is.Empty, "the stand-in's build, not the DLL the checkout came with");
+        // Cake's compiled script lives beside the record, outside the checkout, whatever a cake.config says: a clone's
+        // build/tools/cache would run as it came.
+        Assert.That(File.ReadAllLines(calls).Single(l => l.StartsWith("cake ", StringComparison.Ordinal)),
+            Does.Match($@"CAKE_PATHS_CACHE={System.Text.RegularExpressions.Regex.Escape(home)}/\.cache/flatnet/builds/[0-9a-f]{{32}}\.cake-cache CAKE_PATHS_MODULES={System.Text.RegularExpressions.Regex.Escape(checkout)}/build/tools/Modules "));
         Assert.That(new[] { "src/Flatnet", "tests/Flatnet.Tests" }.Where(p => File.Exists(Path.Combine(checkout, p, "obj", "Flatnet.dll"))), Is.Empty,
             "an obj/ it brought is no build of this machine's (the Test target builds the tests from theirs)");
         File.Delete(calls);
