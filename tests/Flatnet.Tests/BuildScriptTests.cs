@@ -87,6 +87,16 @@ public class BuildScriptTests
     }
 
     /// <summary>
+    /// build.sh in a <see cref="FakeCheckout"/>, as its owner runs it: their home, the stand-in dotnet first in PATH (from
+    /// <paramref name="bin"/>), and none of the NuGet or cache settings a CI run of build.sh hands down to the tests.
+    /// </summary>
+    private static ProcessResult BuildSh(string checkout, string home, string bin, params string[] arguments) => BuildSh(checkout, home, bin, [], arguments);
+
+    private static ProcessResult BuildSh(string checkout, string home, string bin, string[] environment, params string[] arguments) =>
+        ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", "-u", "XDG_CACHE_HOME", $"HOME={home}",
+            $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", .. environment, "bash", "build.sh", .. arguments], checkout, timeout: TimeSpan.FromMinutes(2));
+
+    /// <summary>
     /// A checkout with what build.sh hashes and builds (empty sources), build.sh and build.ps1, a home with its own
     /// NuGet config, a NuGet.Config above the checkout naming another packages folder, and a stand-in `dotnet` in
     /// bin/ that records each call (with the restore settings it was given) in calls and makes what -o names.
@@ -131,8 +141,7 @@ public class BuildScriptTests
     {
         using var ws = new TestWorkspace();
         var (checkout, home, bin, calls) = FakeCheckout(ws);
-        ProcessResult BuildSh() => ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", "-u", "XDG_CACHE_HOME", $"HOME={home}",
-            $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        ProcessResult Plan() => BuildSh(checkout, home, bin, "--target=Plan");
         var library = Path.Combine(checkout, "artifacts", "tools", "flatnet", "Flatnet.dll");
         Directory.CreateDirectory(Path.GetDirectoryName(library)!);
         File.WriteAllText(library, "THEIRS");
@@ -143,7 +152,7 @@ public class BuildScriptTests
         }
 
         // A download (no git): built here from scratch, what it brought cleared first.
-        var r = BuildSh();
+        var r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
         Assert.That(File.ReadAllText(library), Is.Empty, "the stand-in's build, not the DLL the checkout came with");
@@ -154,13 +163,13 @@ public class BuildScriptTests
         Assert.That(new[] { "src/Flatnet", "tests/Flatnet.Tests" }.Where(p => File.Exists(Path.Combine(checkout, p, "obj", "Flatnet.dll"))), Is.Empty,
             "an obj/ it brought is no build of this machine's (the Test target builds the tests from theirs)");
         File.Delete(calls);
-        Assert.That(BuildSh().ExitCode, Is.EqualTo(0));
+        Assert.That(Plan().ExitCode, Is.EqualTo(0));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "cake" }), "built here, and unchanged: not built again");
 
         // Swapped in place after the build: built again.
         File.WriteAllText(library, "THEIRS");
         File.Delete(calls);
-        Assert.That(BuildSh().ExitCode, Is.EqualTo(0));
+        Assert.That(Plan().ExitCode, Is.EqualTo(0));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
         Assert.That(File.ReadAllText(library), Is.Empty);
 
@@ -171,7 +180,7 @@ public class BuildScriptTests
         Git("add", "-f", "artifacts/tools/flatnet/Flatnet.dll");
         Git("commit", "-q", "-m", "bump");
         File.Delete(calls);
-        r = BuildSh();
+        r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run").And.Contain("  artifacts/tools/flatnet/Flatnet.dll")
             .And.Contain("fix: take them out of the commit"));
@@ -183,7 +192,7 @@ public class BuildScriptTests
         File.WriteAllText(cert, "#!/bin/sh\n");
         Git("add", "-f", "tools/nebula/1.11.0/nebula-cert");
         Git("commit", "-q", "-m", "tools");
-        r = BuildSh();
+        r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain("  tools/nebula/1.11.0/nebula-cert"));
     }
@@ -236,7 +245,7 @@ public class BuildScriptTests
         var (checkout, home, bin, calls) = FakeCheckout(ws);
         var own = Path.Combine(home, ".nuget", "NuGet", "NuGet.Config");
 
-        var r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        var r = BuildSh(checkout, home, bin, "--target=Plan");
 
         Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
         var lines = File.ReadAllLines(calls);
@@ -252,7 +261,7 @@ public class BuildScriptTests
         foreach (var (flags, json) in new[] { (new[] { "--json=1" }, true), (new[] { "--JSON=yes" }, true), (new[] { "--json=false" }, false), (new[] { "--json", "false" }, false) })
         {
             File.Delete(calls);
-            r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "FLATNET_JSON_TO=/tmp/theirs.json", "bash", "build.sh", "--target=Plan", .. flags], checkout, timeout: TimeSpan.FromMinutes(2));
+            r = BuildSh(checkout, home, bin, ["FLATNET_JSON_TO=/tmp/theirs.json"], ["--target=Plan", .. flags]);
             Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
             var cake = File.ReadAllLines(calls).Single(l => l.StartsWith("cake ", StringComparison.Ordinal));
             Assert.That(cake, json ? Does.Contain($"FLATNET_JSON_TO={checkout}/build/tools/.json.") : Does.Contain("FLATNET_JSON_TO= "), string.Join(" ", flags));
@@ -261,7 +270,7 @@ public class BuildScriptTests
         // Battery 26: a link that leads nowhere (an editor's lock file) was "another account's", with a chown that fails on it.
         Directory.CreateDirectory(Path.Combine(checkout, "hosts"));
         File.CreateSymbolicLink(Path.Combine(checkout, "hosts", ".#host-a.yaml"), "user@pc.123:456");
-        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = BuildSh(checkout, home, bin, "--target=Plan");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain("./hosts/.#host-a.yaml (a link that leads nowhere, to user@pc.123:456)").And.Contain("fix: remove each link that leads nowhere (rm PATH")
             .And.Not.Contain("chown"));
@@ -273,7 +282,7 @@ public class BuildScriptTests
         File.Delete(calls);
         var cache = Directory.CreateDirectory(Path.Combine(home, ".dotnet", "toolResolverCache", "1")).FullName;
         File.WriteAllText(Path.Combine(cache, "cake.tool"), "[{\"Version\":\"7.0.0\",\"Name\":\"dotnet-cake\",\"Runner\":\"dotnet\",\"PathToExecutable\":\"/tmp/theirs/cake.tool/7.0.0/tools/net10.0/any/Cake.dll\"}]");
-        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = BuildSh(checkout, home, bin, "--target=Plan");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain("dotnet's tool cache runs /tmp/theirs/cake.tool/7.0.0/tools/net10.0/any/Cake.dll, outside your packages folder")
             .And.Contain($"fix: rm -rf \"{home}/.dotnet/toolResolverCache\""));
@@ -283,7 +292,7 @@ public class BuildScriptTests
         // Battery 23: dotnet from a folder another account may write (PATH put it first) is refused before it runs.
         File.Delete(calls);
         File.SetUnixFileMode(bin, (UnixFileMode)0b111_111_111);
-        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = BuildSh(checkout, home, bin, "--target=Plan");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain($"{bin} (owner 0, drwxrwxrwx"), r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
@@ -291,7 +300,7 @@ public class BuildScriptTests
         File.SetUnixFileMode(bin, (UnixFileMode)0b111_101_101);
         File.WriteAllText(Path.Combine(bin, "sdk.dll"), "MZ");
         File.SetUnixFileMode(Path.Combine(bin, "sdk.dll"), (UnixFileMode)0b110_110_110);
-        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = BuildSh(checkout, home, bin, "--target=Plan");
         Assert.That(r.StdErr, Does.Contain($"{bin}/sdk.dll (owner 0, -rw-rw-rw-)"), r.StdOut + r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
         // ... and so is a folder above it that others may write (and is not sticky): they could rename the SDK away.
@@ -299,7 +308,7 @@ public class BuildScriptTests
         var shared = Directory.CreateDirectory(Path.Combine(ws.Root, "shared")).FullName;
         Directory.Move(bin, Path.Combine(shared, "bin"));
         File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
-        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", $"HOME={home}", $"PATH={shared}/bin:{Environment.GetEnvironmentVariable("PATH")}", "bash", "build.sh", "--target=Plan"], checkout, timeout: TimeSpan.FromMinutes(2));
+        r = BuildSh(checkout, home, $"{shared}/bin", "--target=Plan");
         Assert.That(r.StdErr, Does.Contain($"{shared} (owner 0, drwxrwxrwx: the folder dotnet runs from)"), r.StdOut + r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
     }
