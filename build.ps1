@@ -53,7 +53,7 @@ $stamp = Get-Sha256Text ($lines -join "`n")
 # checkout, in your local application data, one per checkout. A checkout without one is built from scratch.
 if (Test-Path -LiteralPath '.git') {
     $tracked = @(git -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>$null | Select-Object -First 3)
-    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs ($($tracked -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: take them out of the commit (git rm -r --cached), or use a clone without them" }
+    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs ($($tracked -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**'; git commit -q -m 'Build outputs are made here, not committed'; then run this again (or use a clone without them)" }
 }
 $built = Join-Path $env:LOCALAPPDATA 'flatnet\builds'
 New-Item -ItemType Directory -Force -Path $built | Out-Null

@@ -133,7 +133,7 @@ if [ -e .git ]; then
   if [ -n "$tracked" ]; then
     echo "build.sh: git tracks build outputs, so nothing was run (only what this machine builds from the sources runs):" >&2
     printf '%s\n' "$tracked" | sed 's/^/  /' >&2
-    echo "build.sh: fix: take them out of the commit (git rm -r --cached artifacts build/tools and each bin/ and obj/, then commit), or use a clone without them" >&2
+    echo "build.sh: fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' && git commit -q -m 'Build outputs are made here, not committed', then run this again (or use a clone without them)" >&2
     exit 1
   fi
 fi
