@@ -48,34 +48,45 @@ $lines = $sources | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Al
 $sha = [System.Security.Cryptography.SHA256]::Create()
 function Get-Sha256Text([string] $text) { [BitConverter]::ToString($sha.ComputeHash([Text.Encoding]::UTF8.GetBytes($text))).Replace('-', '') }
 $stamp = Get-Sha256Text ($lines -join "`n")
-# Only what this machine built from the sources runs, never a binary a clone brought (battery 26, as build.sh): git may
-# track no build output, and the record of what was built here (the sources' and the outputs' hashes) lives outside the
-# checkout, in your local application data, one per checkout. A checkout without one is built from scratch.
+# Only what this machine built from the sources runs, never a binary a clone or a download brought (batteries 26 and
+# 27, as build.sh): git may track no build output nor tools/, and nothing runs when git cannot say; the record of what
+# was built here (the sources' and the outputs' hashes, and a random token also put in the tree) lives outside the
+# checkout, in your local application data. A tree without that token is new here, whatever its path: its bin/ and obj/
+# are cleared and it is built from nothing, and a tools/ it came with stops it until you have looked at it.
 if (Test-Path -LiteralPath '.git') {
-    $tracked = @(git -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>$null | Select-Object -First 3)
-    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs ($($tracked -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**'; git commit -q -m 'Build outputs are made here, not committed'; then run this again (or use a clone without them)" }
+    $tracked = @(git -c "safe.directory=$((Get-Location).ProviderPath -replace '\\', '/')" -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>&1)
+    if ($LASTEXITCODE -ne 0) { throw "build.ps1: git cannot say which files this checkout tracks, so nothing was run: $($tracked | Select-Object -First 1). Fix: run build.ps1 where git works (git status), or from a copy without .git" }
+    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs ($(($tracked | Select-Object -First 3) -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**'; git commit -q -m 'Build outputs are made here, not committed'; then run this again (or use a clone without them)" }
 }
 $built = Join-Path $env:LOCALAPPDATA 'flatnet\builds'
 New-Item -ItemType Directory -Force -Path $built | Out-Null
 $record = Join-Path $built (Get-Sha256Text (Get-Location).ProviderPath).Substring(0, 32)
+$tokenFile = 'build/tools/.built-here'
 function Get-OutputsHash {
     $files = @(foreach ($folder in @($out, 'build/tools/Modules')) { if (Test-Path -LiteralPath $folder) { Get-ChildItem -LiteralPath $folder -Recurse -File -Force } })
     Get-Sha256Text (($files | Sort-Object FullName | ForEach-Object { "$((Get-FileHash -Algorithm SHA256 -LiteralPath $_.FullName).Hash) $($_.FullName.Substring($PSScriptRoot.Length))" }) -join "`n")
 }
-$recorded = if (Test-Path -LiteralPath $record) { (Get-Content -Raw -LiteralPath $record).Trim() } else { '' }
-if (-not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or $recorded -ne "$stamp $(Get-OutputsHash)") {
+$recorded = @(if (Test-Path -LiteralPath $record) { (Get-Content -Raw -LiteralPath $record).Trim() -split ' ' } else { @() })
+$token = if ($recorded.Count -ge 3) { $recorded[2] } else { '' }
+$known = $token -ne '' -and (Test-Path -LiteralPath $tokenFile -PathType Leaf) -and -not (Get-Item -LiteralPath $tokenFile -Force).LinkType -and (Get-Content -Raw -LiteralPath $tokenFile).Trim() -eq $token
+if (-not $known -and (Test-Path -LiteralPath 'tools') -and @(Get-ChildItem -LiteralPath 'tools' -Force).Count -gt 0) {
+    throw "build.ps1: tools\ came with this checkout, which this machine has not built yet (a clone or a download brought it, or it was there before build.ps1 kept a record), so nothing was run: flatnet runs its programs, nebula-cert on the CA's key. Fix: Rename-Item tools tools.came-with-checkout, then run this again; afterwards put back what you have checked"
+}
+if (-not $known -or -not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or "$($recorded[0]) $($recorded[1])" -ne "$stamp $(Get-OutputsHash)") {
     [Console]::Error.WriteLine('build.ps1: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s')
-    # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing. Cake's
-    # compiled script was made against the library it replaces.
-    $stale = @($out, 'build/tools/Modules', 'build/tools/cache', "$record.cake-cache") + $(if ($recorded -eq '') { $projects } else { @() })
+    # A tree new to this machine starts from nothing. Cake's compiled script was made against the library it replaces.
+    $stale = @($out, 'build/tools/Modules', 'build/tools/cache', "$record.cake-cache") + $(if (-not $known) { $projects } else { @() })
     foreach ($folder in $stale) { if (Test-Path -LiteralPath $folder) { Remove-Item -LiteralPath $folder -Recurse -Force } }
+    if (-not $known) { $bytes = New-Object byte[] 16; [Security.Cryptography.RandomNumberGenerator]::Create().GetBytes($bytes); $token = [BitConverter]::ToString($bytes).Replace('-', '').ToLowerInvariant() }
     dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o $out --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" }
     # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
     dotnet build src/Cake.Flatnet.Module/Cake.Flatnet.Module.csproj -c Release -o build/tools/Modules/Cake.Flatnet.Module --nologo -v quiet | Out-Null
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" }
-    # A new file, renamed over the record: never written through.
-    Set-Content -LiteralPath "$record.new" -Value "$stamp $(Get-OutputsHash)"
+    # New files, renamed over the old: never written through.
+    Set-Content -LiteralPath "$tokenFile.new" -Value $token
+    Move-Item -LiteralPath "$tokenFile.new" -Destination $tokenFile -Force
+    Set-Content -LiteralPath "$record.new" -Value "$stamp $(Get-OutputsHash) $token"
     Move-Item -LiteralPath "$record.new" -Destination $record -Force
 }
 $env:CAKE_SETTINGS_ENABLESCRIPTCACHE = 'true'

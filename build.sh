@@ -122,17 +122,25 @@ for d in artifacts artifacts/tools "$out" build/tools build/tools/cache build/to
     exit 1
   fi
 done
-# Only what this machine built from the sources runs, never a binary a clone brought (battery 26: a commit with a
-# Flatnet.dll and a stamp that matched the sources had its DLL run as root, unreviewed). So git may track no build
-# output (artifacts/, build/tools/, any bin/ or obj/: MSBuild takes an obj/ newer than the sources as built) and none of
-# tools/ (Nebula's programs, fetched and verified here: a committed nebula-cert would run on the CA's key), and the
-# record of what was built here lives outside the checkout (your cache, per checkout): the sources' hash and the
-# outputs' own hash. A checkout without one (a fresh clone, a download) is built from scratch, its outputs cleared first.
+# Only what this machine built from the sources runs, never a binary a clone or a download brought (battery 26: a
+# commit with a Flatnet.dll and a stamp that matched the sources had its DLL run as root, unreviewed):
+# - git may track no build output (artifacts/, build/tools/, any bin/ or obj/: MSBuild takes an obj/ newer than the
+#   sources as built) and nothing in tools/ (Nebula's programs: a committed nebula-cert would run on the CA's key). When
+#   git cannot say (another account's checkout: "dubious ownership"), nothing runs (battery 27: that was taken as none).
+# - What was built here is recorded outside the checkout (your cache, per checkout path): the sources' hash, the
+#   outputs' own hash, and a random token this machine also put in the tree at its first build. A tree without that
+#   token is new here, whatever its path says (battery 27: a download unpacked where a built checkout had been reused
+#   the record, with an obj/ dated in the future): its bin/ and obj/ are cleared and it is built from nothing, and a
+#   tools/ it came with stops it until you have looked at it.
 if [ -e .git ]; then
-  tracked=$(git -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>/dev/null | head -3 || true)
+  if ! tracked=$(git -c safe.directory="$PWD" -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>&1); then
+    echo "build.sh: git cannot say which files this checkout tracks, so nothing was run: $(printf '%s' "$tracked" | head -1)" >&2
+    echo "build.sh: fix: run build.sh where git works (git status), or from a copy without .git" >&2
+    exit 1
+  fi
   if [ -n "$tracked" ]; then
     echo "build.sh: git tracks build outputs, so nothing was run (only what this machine builds from the sources runs):" >&2
-    printf '%s\n' "$tracked" | sed 's/^/  /' >&2
+    printf '%s\n' "$tracked" | head -3 | sed 's/^/  /' >&2
     echo "build.sh: fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' && git commit -q -m 'Build outputs are made here, not committed', then run this again (or use a clone without them)" >&2
     exit 1
   fi
@@ -144,20 +152,33 @@ if [ -L "$built" ] || untrusted "$(stat -c %u -- "$built")" || [ -n "$(find "$bu
   exit 1
 fi
 record=$built/$(pwd -P | sha256sum | cut -c1-32)
+token_file=build/tools/.built-here
+token=$(cut -s -d' ' -f3 "$record" 2>/dev/null || true)
+if [ -n "$token" ] && [ -f "$token_file" ] && [ ! -L "$token_file" ] && [ "$(cat "$token_file")" = "$token" ]; then known=1; else known=; fi
+if [ -z "$known" ] && [ -n "$(find tools -mindepth 1 -print -quit 2>/dev/null)" ]; then
+  echo "build.sh: tools/ came with this checkout, which this machine has not built yet (a clone or a download brought it, or it was there before build.sh kept a record), so nothing was run: flatnet runs its programs, nebula-cert on the CA's key" >&2
+  echo "build.sh: fix: mv tools tools.came-with-checkout, then run this again; afterwards fetch Nebula anew (./build.sh --target=FetchNebula --nebula=VERSION), or move back what you have checked (mv tools.came-with-checkout tools)" >&2
+  exit 1
+fi
 sources=$( { find src/Flatnet src/Flatnet.Lab src/Cake.Flatnet.Module -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
              sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake; } | sha256sum | cut -d' ' -f1)
 outputs() { find "$out" build/tools/Modules -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1; }
-if [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cat "$record" 2>/dev/null)" != "$sources $(outputs)" ]; then
+if [ -z "$known" ] || [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cut -d' ' -f1-2 "$record")" != "$sources $(outputs)" ]; then
   echo "build.sh: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s" >&2
-  # Nothing built before is kept but by this machine's record: a checkout new to it starts from nothing.
-  [ -f "$record" ] || rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj   # the Test target builds the tests from theirs
+  # A tree new to this machine starts from nothing: the Test target builds the tests from their bin/ and obj/ too.
+  if [ -z "$known" ]; then
+    rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj
+    token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+  fi
   rm -rf "$out" build/tools/Modules build/tools/cache "$record.cake-cache"   # Cake's compiled script was made against the library it replaces
   dotnet publish src/Flatnet.Lab/Flatnet.Lab.csproj -c Release -o "$out" --nologo -v quiet -p:GenerateFullPaths=true >/dev/null \
     || { echo "build.sh: building the Flatnet library failed; run 'dotnet build src/Flatnet.Lab' to see why" >&2; exit 1; }
   # Cake's report sized for a person: a module Cake finds in build/tools/Modules (src/Cake.Flatnet.Module).
   dotnet build src/Cake.Flatnet.Module/Cake.Flatnet.Module.csproj -c Release -o build/tools/Modules/Cake.Flatnet.Module --nologo -v quiet >/dev/null \
     || { echo "build.sh: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" >&2; exit 1; }
-  echo "$sources $(outputs)" >"$record.new" && mv -f "$record.new" "$record"   # a new file, renamed: never written through
+  # New files, renamed: never written through; the token owner-only.
+  rm -f "$token_file.new" && (umask 077; set -C; printf '%s\n' "$token" >"$token_file.new") && mv -f "$token_file.new" "$token_file"
+  echo "$sources $(outputs) $token" >"$record.new" && mv -f "$record.new" "$record"
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
 # Cake's folders named here, over any cake.config a clone brings (the environment wins): its compiled script kept beside

@@ -166,6 +166,30 @@ public class BuildScriptTests
         Assert.That(Plan().ExitCode, Is.EqualTo(0));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "cake" }), "built here, and unchanged: not built again");
 
+        // A new tree at the same path (a download unpacked where this checkout was): the record is no one's word for it,
+        // whatever obj/ it brings (dated in the future, MSBuild took it as built: battery 27).
+        File.Delete(Path.Combine(checkout, "build", "tools", ".built-here"));
+        Directory.CreateDirectory(Path.Combine(checkout, "src", "Flatnet", "obj"));
+        File.WriteAllText(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll"), "THEIRS");
+        File.SetLastWriteTimeUtc(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll"), DateTime.UtcNow.AddYears(4));
+        File.Delete(calls);
+        Assert.That(Plan().ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
+        Assert.That(File.Exists(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll")), Is.False);
+        // ... and a tools/ it came with stops it: flatnet runs its programs (nebula-cert on the CA's key). The fix works as printed.
+        File.Delete(Path.Combine(checkout, "build", "tools", ".built-here"));
+        Directory.CreateDirectory(Path.Combine(checkout, "tools"));
+        File.WriteAllText(Path.Combine(checkout, "tools", "nebula-cert"), "#!/bin/sh\n");
+        File.Delete(calls);
+        r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("build.sh: tools/ came with this checkout, which this machine has not built yet").And.Contain("fix: mv tools tools.came-with-checkout, then run this again"));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Has.None.EqualTo("cake"));
+        ProcessRunner.Run("mv", ["tools", "tools.came-with-checkout"], checkout).EnsureSuccess("the printed fix");
+        Assert.That(Plan().ExitCode, Is.EqualTo(0));
+        Directory.Move(Path.Combine(checkout, "tools.came-with-checkout"), Path.Combine(checkout, "tools")); // looked at, and moved back
+        Assert.That(Plan().ExitCode, Is.EqualTo(0), "a tree built here keeps what its owner puts in tools/");
+
         // Swapped in place after the build: built again.
         File.WriteAllText(library, "THEIRS");
         File.Delete(calls);
@@ -184,6 +208,20 @@ public class BuildScriptTests
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run").And.Contain("  artifacts/tools/flatnet/Flatnet.dll"));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Has.None.EqualTo("cake"), "Cake never ran");
+        // Battery 27: root in a checkout another account owns, where git says "dubious ownership": that was taken for
+        // "nothing tracked". It is asked all the same, and when git cannot say at all, nothing runs.
+        if (Environment.UserName == "root")
+        {
+            ProcessRunner.Run("chown", ["-R", "65534", checkout]).EnsureSuccess("chown");
+            Assert.That(Plan().StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run"));
+            ProcessRunner.Run("chown", ["-R", "0", checkout]).EnsureSuccess("chown back");
+        }
+        var head = File.ReadAllText(Path.Combine(checkout, ".git", "HEAD"));
+        File.WriteAllText(Path.Combine(checkout, ".git", "HEAD"), "garbage\n");
+        r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(1));
+        Assert.That(r.StdErr, Does.Contain("build.sh: git cannot say which files this checkout tracks, so nothing was run"));
+        File.WriteAllText(Path.Combine(checkout, ".git", "HEAD"), head);
         // ... and so is a program in tools/ (a nebula-cert that runs on the CA's key).
         Git("rm", "-q", "--cached", "artifacts/tools/flatnet/Flatnet.dll");
         var cert = Path.Combine(checkout, "tools", "nebula", "1.11.0", "nebula-cert");
