@@ -32,7 +32,8 @@ public static partial class SafeFiles
             if (Directory.Exists(target))
             {
                 var ours = Written(listing);
-                var foreign = FilesBelow(target).Where(f => !written.Contains(f) && !ours.Contains(f)).Order(StringComparer.Ordinal).ToList();
+                var known = written.Union(ours).ToHashSet(StringComparer.Ordinal);
+                var foreign = FilesBelow(target).Where(f => !known.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, known)).Order(StringComparer.Ordinal).ToList();
                 if (foreign.Count > 0)
                 {
                     // The user's files never move: a folder that is removed when a run stops (staging, old) never
@@ -97,16 +98,33 @@ public static partial class SafeFiles
         RequireNoLinkOnTheWay(Path.GetDirectoryName(Path.GetFullPath(target))!);
         if (TempFolders.IsLink(target)) { log?.Warn($"{Workspace.Relative(target)} is a link, not a folder of flatnet's; left as it is"); return false; }
         var written = writtenThere();
+        var madeFolders = FoldersOf(written);
         foreach (var (path, folder) in Below(target).Reverse().ToList())
         {
             var full = Path.Combine(target, path);
             if (!folder && written.Contains(path)) File.Delete(full);
-            else if (folder && !Directory.EnumerateFileSystemEntries(full).Any()) Directory.Delete(full);
+            else if (folder && madeFolders.Contains(path) && !Directory.EnumerateFileSystemEntries(full).Any()) Directory.Delete(full);
         }
         done?.Invoke();
         if (!Directory.EnumerateFileSystemEntries(target).Any()) { Directory.Delete(target); return true; }
-        log?.Warn($"{Terminal.OneLine(Workspace.Relative(target))} holds files flatnet did not write ({Terminal.OneLine(string.Join(", ", FilesBelow(target).Order(StringComparer.Ordinal).Take(3)))}...); left as it is");
+        var left = Below(target).Where(e => !e.Folder || !Directory.EnumerateFileSystemEntries(Path.Combine(target, e.Path)).Any())
+            .Select(e => e.Folder ? e.Path + "/" : e.Path).Order(StringComparer.Ordinal).ToList();
+        log?.Warn($"{Terminal.OneLine(Workspace.Relative(target))} holds what flatnet did not write ({Terminal.OneLine(string.Join(", ", left.Take(3)) + (left.Count > 3 ? ", ..." : ""))}); left as it is");
         return false;
+    }
+
+    /// <summary>
+    /// The folders flatnet made below a folder: those its files were written in. An empty one the user made is theirs,
+    /// and stays (battery 27: it went with the host's files, without a word).
+    /// </summary>
+    private static HashSet<string> FoldersOf(IEnumerable<string> files) =>
+        files.SelectMany(f => Enumerable.Range(1, f.Count(c => c == '/')).Select(n => string.Join('/', f.Split('/').Take(n)))).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Empty folders below <paramref name="target"/> that no file of <paramref name="files"/> was written in: the user's.</summary>
+    private static IEnumerable<string> EmptyFoldersNotMadeFor(string target, IEnumerable<string> files)
+    {
+        var made = FoldersOf(files);
+        return Below(target).Where(e => e.Folder && !made.Contains(e.Path) && !Directory.EnumerateFileSystemEntries(Path.Combine(target, e.Path)).Any()).Select(e => e.Path);
     }
 
     private static string Lines(IEnumerable<string> files) => string.Concat(files.Order(StringComparer.Ordinal).Select(f => f + "\n"));

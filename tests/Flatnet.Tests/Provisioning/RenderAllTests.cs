@@ -27,6 +27,16 @@ public class RenderAllTests
         Assert.That(File.ReadAllText(Path.Combine(root, "notes", "a.txt")), Is.EqualTo("mine"));
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-b/scripts/extra.sh is not flatnet's; left as it is"));
         Assert.That(ws.Log.Lines, Has.Some.Contains("render/notes is not flatnet's; left as it is"));
+
+        // Battery 27: an empty folder of the user's, alone in a render folder flatnet replaces, went with the old one.
+        using var alone = new TestWorkspace();
+        alone.ControlPlane().RenderAll();
+        var empty = Path.Combine(alone.Workspace.ArtifactsDirectory, "render", "host-a", "my-empty-dir");
+        Directory.CreateDirectory(empty);
+        alone.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        alone.ControlPlane().RenderAll();
+        Assert.That(Directory.Exists(empty), Is.True);
+        Assert.That(alone.Log.Lines, Has.Some.Contains("render/host-a/my-empty-dir is not flatnet's; left as it is"));
     }
 
     [Test]
@@ -41,10 +51,17 @@ public class RenderAllTests
         ws.ControlPlane().RenderAll();
         Assert.That(File.ReadAllText(Path.Combine(root, "host-c", "scripts", "mine.sh")), Is.EqualTo("mine"));
         Assert.That(File.Exists(Path.Combine(root, "host-c", "config.yaml")), Is.False, "flatnet's files are gone");
-        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-c holds files flatnet did not write"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-c holds what flatnet did not write (scripts/mine.sh)"));
         File.Delete(Path.Combine(root, "host-c", "scripts", "mine.sh"));
         File.Delete(ws.HostsFile("host-a.yaml"));
         ws.ControlPlane().RenderAll();
         Assert.That(Directory.Exists(Path.Combine(root, "host-a")), Is.False, "nothing else was in it");
+        // Battery 27: an empty folder the user made went with the host's files, without a word.
+        Directory.CreateDirectory(Path.Combine(root, "host-b", "my-empty-dir"));
+        File.Delete(ws.HostsFile("host-b.yaml"));
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(Directory.Exists(Path.Combine(root, "host-b", "my-empty-dir")), Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-b holds what flatnet did not write (my-empty-dir/)"));
     }
 }
