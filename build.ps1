@@ -56,7 +56,9 @@ $stamp = Get-Sha256Text ($lines -join "`n")
 if (Test-Path -LiteralPath '.git') {
     $tracked = @(git -c "safe.directory=$((Get-Location).ProviderPath -replace '\\', '/')" -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>&1)
     if ($LASTEXITCODE -ne 0) { throw "build.ps1: git cannot say which files this checkout tracks, so nothing was run: $($tracked | Select-Object -First 1). Fix: run build.ps1 where git works (git status), or from a copy without .git" }
-    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs ($(($tracked | Select-Object -First 3) -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**'; git commit -q -m 'Build outputs are made here, not committed'; then run this again (or use a clone without them)" }
+    # ... nor any binary file, wherever it is (battery 28: a committed nebula-cert named as cert_tool, a zip as the release).
+    $tracked += @(git -c "safe.directory=$((Get-Location).ProviderPath -replace '\\', '/')" -c core.fsmonitor=false ls-files --eol 2>$null | Where-Object { $_ -like 'i/-text*' } | ForEach-Object { ($_ -split "`t", 2)[1] })
+    if ($tracked.Count -gt 0) { throw "build.ps1: git tracks build outputs or binary files ($(($tracked | Select-Object -First 3) -join ', ')), so nothing was run (only what this machine builds from the sources runs). Fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**'; git commit -q -m 'Build outputs are made here, not committed'; then run this again (or use a clone without them)" }
 }
 $built = Join-Path $env:LOCALAPPDATA 'flatnet\builds'
 New-Item -ItemType Directory -Force -Path $built | Out-Null

@@ -138,10 +138,14 @@ if [ -e .git ]; then
     echo "build.sh: fix: run build.sh where git works (git status), or from a copy without .git" >&2
     exit 1
   fi
+  # ... nor any binary file, wherever it is (battery 28: a committed vendor/nebula-cert named as cert_tool ran on the
+  # CA's key; a committed zip named as the Windows release shipped in every bundle): a program is fetched or built here.
+  tracked=$tracked$(git -c safe.directory="$PWD" -c core.fsmonitor=false ls-files --eol 2>/dev/null | awk '$1 == "i/-text" { sub(/^[^\t]*\t/, ""); print "\n" $0 }')
+  tracked=$(printf '%s\n' "$tracked" | sed '/^$/d')
   if [ -n "$tracked" ]; then
-    echo "build.sh: git tracks build outputs, so nothing was run (only what this machine builds from the sources runs):" >&2
+    echo "build.sh: git tracks build outputs or binary files, so nothing was run (only what this machine builds from the sources, or fetches, runs):" >&2
     printf '%s\n' "$tracked" | head -3 | sed 's/^/  /' >&2
-    echo "build.sh: fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' && git commit -q -m 'Build outputs are made here, not committed', then run this again (or use a clone without them)" >&2
+    echo "build.sh: fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' && git commit -q -m 'Build outputs are made here, not committed', then run this again (or use a clone without them; a binary file elsewhere: git rm --cached FILE, then commit)" >&2
     exit 1
   fi
 fi
@@ -161,8 +165,18 @@ if [ -z "$known" ] && [ -n "$(find tools -mindepth 1 -print -quit 2>/dev/null)" 
   exit 1
 fi
 sources=$( { find src/Flatnet src/Flatnet.Lab src/Cake.Flatnet.Module -type f \( -name '*.cs' -o -name '*.csproj' -o -name '*.props' -o -path 'src/Flatnet.Lab/windows/*' \) -not -path '*/obj/*' -not -path '*/bin/*' -print0 | sort -z | xargs -0 sha256sum
-             sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake; } | sha256sum | cut -d' ' -f1)
+             sha256sum .config/dotnet-tools.json src/Directory.Build.props build/*.cake
+             # the checkout's own build settings too: a change there is a new build (battery 28: it was silently not applied)
+             for f in Directory.Build.props Directory.Build.targets Directory.Build.rsp Directory.Packages.props global.json; do if [ -f "$f" ]; then sha256sum "$f"; fi; done; } | sha256sum | cut -d' ' -f1)
 outputs() { find "$out" build/tools/Modules -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1; }
+# What MSBuild takes as built (bin/ and obj/ of the projects and the tests), by name, size, time and inode: an archive
+# unpacked over a tree built here brought an obj/ dated in the future, which MSBuild took as built (battery 28).
+intermediates() { find src/*/bin src/*/obj tests/*/bin tests/*/obj -printf '%p %s %T@ %i\n' 2>/dev/null | sort | sha256sum | cut -d' ' -f1; }
+if [ -n "$known" ] && [ "$(cut -s -d' ' -f4 "$record")" != "$(intermediates)" ]; then
+  echo "build.sh: the projects' bin/ or obj/ changed since this machine built them (another build, or files unpacked over the checkout): they are cleared and built again" >&2
+  rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj
+  known=
+fi
 if [ -z "$known" ] || [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll ] || [ "$(cut -d' ' -f1-2 "$record")" != "$sources $(outputs)" ]; then
   echo "build.sh: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s" >&2
   # A tree new to this machine starts from nothing: the Test target builds the tests from their bin/ and obj/ too.
@@ -178,7 +192,7 @@ if [ -z "$known" ] || [ ! -f "$out/Flatnet.dll" ] || [ ! -f build/tools/Modules/
     || { echo "build.sh: building Cake's report module failed; run 'dotnet build src/Cake.Flatnet.Module' to see why" >&2; exit 1; }
   # New files, renamed: never written through; the token owner-only.
   rm -f "$token_file.new" && (umask 077; set -C; printf '%s\n' "$token" >"$token_file.new") && mv -f "$token_file.new" "$token_file"
-  echo "$sources $(outputs) $token" >"$record.new" && mv -f "$record.new" "$record"
+  echo "$sources $(outputs) $token $(intermediates)" >"$record.new" && mv -f "$record.new" "$record"
 fi
 export CAKE_SETTINGS_ENABLESCRIPTCACHE=true
 # Cake's folders named here, over any cake.config a clone brings (the environment wins): its compiled script kept beside

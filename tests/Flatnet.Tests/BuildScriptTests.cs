@@ -190,6 +190,22 @@ public class BuildScriptTests
         Directory.Move(Path.Combine(checkout, "tools.came-with-checkout"), Path.Combine(checkout, "tools")); // looked at, and moved back
         Assert.That(Plan().ExitCode, Is.EqualTo(0), "a tree built here keeps what its owner puts in tools/");
 
+        // Battery 28: an archive unpacked over this built tree (its token kept) brought an obj/ dated in the future,
+        // which MSBuild took as built: bin/ and obj/ changed since this machine built them are cleared, and built again.
+        Directory.CreateDirectory(Path.Combine(checkout, "src", "Flatnet", "obj"));
+        File.WriteAllText(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll"), "THEIRS");
+        File.Delete(calls);
+        r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("build.sh: the projects' bin/ or obj/ changed since this machine built them"));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
+        Assert.That(File.Exists(Path.Combine(checkout, "src", "Flatnet", "obj", "Flatnet.dll")), Is.False);
+        // ... and a change to the checkout's own build settings is a new build (it was silently not applied).
+        File.WriteAllText(Path.Combine(checkout, "Directory.Build.targets"), "<Project />\n");
+        File.Delete(calls);
+        Assert.That(Plan().ExitCode, Is.EqualTo(0));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "publish", "build", "cake" }));
+
         // Swapped in place after the build: built again.
         File.WriteAllText(library, "THEIRS");
         File.Delete(calls);
@@ -206,14 +222,14 @@ public class BuildScriptTests
         File.Delete(calls);
         r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
-        Assert.That(r.StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run").And.Contain("  artifacts/tools/flatnet/Flatnet.dll"));
+        Assert.That(r.StdErr, Does.Contain("build.sh: git tracks build outputs or binary files, so nothing was run").And.Contain("  artifacts/tools/flatnet/Flatnet.dll"));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Has.None.EqualTo("cake"), "Cake never ran");
         // Battery 27: root in a checkout another account owns, where git says "dubious ownership": that was taken for
         // "nothing tracked". It is asked all the same, and when git cannot say at all, nothing runs.
         if (Environment.UserName == "root")
         {
             ProcessRunner.Run("chown", ["-R", "65534", checkout]).EnsureSuccess("chown");
-            Assert.That(Plan().StdErr, Does.Contain("build.sh: git tracks build outputs, so nothing was run"));
+            Assert.That(Plan().StdErr, Does.Contain("build.sh: git tracks build outputs or binary files, so nothing was run"));
             ProcessRunner.Run("chown", ["-R", "0", checkout]).EnsureSuccess("chown back");
         }
         var head = File.ReadAllText(Path.Combine(checkout, ".git", "HEAD"));
@@ -222,6 +238,21 @@ public class BuildScriptTests
         Assert.That(r.ExitCode, Is.EqualTo(1));
         Assert.That(r.StdErr, Does.Contain("build.sh: git cannot say which files this checkout tracks, so nothing was run"));
         File.WriteAllText(Path.Combine(checkout, ".git", "HEAD"), head);
+        // ... and so is a binary anywhere (battery 28: a committed vendor/nebula-cert named as cert_tool; a zip named as
+        // the Windows release).
+        Git("rm", "-q", "--cached", "artifacts/tools/flatnet/Flatnet.dll");
+        Directory.CreateDirectory(Path.Combine(checkout, "vendor"));
+        File.WriteAllBytes(Path.Combine(checkout, "vendor", "nebula-cert"), [0x7f, (byte)'E', (byte)'L', (byte)'F', 2, 1, 1, 0, 0, 0]);
+        Git("add", "vendor/nebula-cert");
+        Git("commit", "-q", "-m", "vendor");
+        r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain("  vendor/nebula-cert"));
+        Git("rm", "-q", "--cached", "vendor/nebula-cert");
+        Git("commit", "-q", "-m", "unvendor");
+        File.WriteAllText(library, "THEIRS");
+        Git("add", "-f", "artifacts/tools/flatnet/Flatnet.dll");
+        Git("commit", "-q", "-m", "again");
         // ... and so is a program in tools/ (a nebula-cert that runs on the CA's key).
         Git("rm", "-q", "--cached", "artifacts/tools/flatnet/Flatnet.dll");
         var cert = Path.Combine(checkout, "tools", "nebula", "1.11.0", "nebula-cert");
