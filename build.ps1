@@ -71,8 +71,9 @@ function Get-OutputsHash {
 $recorded = @(if (Test-Path -LiteralPath $record) { (Get-Content -Raw -LiteralPath $record).Trim() -split ' ' } else { @() })
 $token = if ($recorded.Count -ge 3) { $recorded[2] } else { '' }
 $known = $token -ne '' -and (Test-Path -LiteralPath $tokenFile -PathType Leaf) -and -not (Get-Item -LiteralPath $tokenFile -Force).LinkType -and (Get-Content -Raw -LiteralPath $tokenFile).Trim() -eq $token
-if (-not $known -and (Test-Path -LiteralPath 'tools') -and @(Get-ChildItem -LiteralPath 'tools' -Force).Count -gt 0) {
-    throw "build.ps1: tools\ came with this checkout, which this machine has not built yet (a clone or a download brought it, or it was there before build.ps1 kept a record), so nothing was run: flatnet runs its programs, nebula-cert on the CA's key. Fix: Rename-Item tools tools.came-with-checkout, then run this again; afterwards put back what you have checked"
+# (In a git checkout, git tracks nothing in tools\ (above): what is there is yours, as README's setup puts it there.)
+if (-not $known -and -not (Test-Path -LiteralPath '.git') -and (Test-Path -LiteralPath 'tools') -and @(Get-ChildItem -LiteralPath 'tools' -Force).Count -gt 0) {
+    throw "build.ps1: tools\ came with this checkout, which this machine has not built yet (an archive brought it, or it was there before build.ps1 kept a record), so nothing was run: flatnet runs its programs, nebula-cert on the CA's key. Fix: Rename-Item tools tools.came-with-checkout, then run this again; afterwards put back what you have checked"
 }
 if (-not $known -or -not (Test-Path (Join-Path $out 'Flatnet.dll')) -or -not (Test-Path 'build/tools/Modules/Cake.Flatnet.Module/Cake.Flatnet.Module.dll') -or "$($recorded[0]) $($recorded[1])" -ne "$stamp $(Get-OutputsHash)") {
     [Console]::Error.WriteLine('build.ps1: building the flatnet library and compiling the Cake script (first run, or their source changed): about 15 to 30 s')

@@ -131,7 +131,7 @@ done
 #   outputs' own hash, and a random token this machine also put in the tree at its first build. A tree without that
 #   token is new here, whatever its path says (battery 27: a download unpacked where a built checkout had been reused
 #   the record, with an obj/ dated in the future): its bin/ and obj/ are cleared and it is built from nothing, and a
-#   tools/ it came with stops it until you have looked at it.
+#   tools/ an archive came with stops it until you have looked at it.
 if [ -e .git ]; then
   if ! tracked=$(git -c safe.directory="$PWD" -c core.fsmonitor=false ls-files -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' 2>&1); then
     echo "build.sh: git cannot say which files this checkout tracks, so nothing was run: $(printf '%s' "$tracked" | head -1)" >&2
@@ -159,8 +159,9 @@ record=$built/$(pwd -P | sha256sum | cut -c1-32)
 token_file=build/tools/.built-here
 token=$(cut -s -d' ' -f3 "$record" 2>/dev/null || true)
 if [ -n "$token" ] && [ -f "$token_file" ] && [ ! -L "$token_file" ] && [ "$(cat "$token_file")" = "$token" ]; then known=1; else known=; fi
-if [ -z "$known" ] && [ -n "$(find tools -mindepth 1 -print -quit 2>/dev/null)" ]; then
-  echo "build.sh: tools/ came with this checkout, which this machine has not built yet (a clone or a download brought it, or it was there before build.sh kept a record), so nothing was run: flatnet runs its programs, nebula-cert on the CA's key" >&2
+# (In a git checkout, git tracks nothing in tools/ (above): what is there is yours. An archive has no such word.)
+if [ -z "$known" ] && [ ! -e .git ] && [ -n "$(find tools -mindepth 1 -print -quit 2>/dev/null)" ]; then
+  echo "build.sh: tools/ came with this checkout, which this machine has not built yet (an archive brought it, or it was there before build.sh kept a record), so nothing was run: flatnet runs its programs, nebula-cert on the CA's key" >&2
   echo "build.sh: fix: mv tools tools.came-with-checkout, then run this again; afterwards fetch Nebula anew (./build.sh --target=FetchNebula --nebula=VERSION), or move back what you have checked (mv tools.came-with-checkout tools)" >&2
   exit 1
 fi
