@@ -43,15 +43,20 @@ others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -
                n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
            done; } )
-# dotnet's own folder and those above it, as for the checkout: another account's, or one it may write, could swap dotnet.
-if [ -z "$others" ]; then
-  d=$dotnet_dir
-  while [ -z "$others" ]; do
+# A folder and every folder above it: another account's, or one it may write (and not sticky as /tmp is), lets that
+# account rename what is below it away and put its own in its place after this check.
+unsafe_chain() {
+  local d=$1 u
+  while :; do
     u=$(stat -c %u -- "$d")
-    if untrusted "$u" || [ -n "$(find "$d" -maxdepth 0 -perm /022 ! -perm -1000)" ]; then others="$d (owner $u, $(stat -c %A -- "$d"): the folder dotnet runs from)"; fi
-    [ "$d" != / ] || break; d=$(dirname "$d")
+    if untrusted "$u" || [ -n "$(find "$d" -maxdepth 0 -perm /022 ! -perm -1000)" ]; then printf '%s (owner %s, %s: %s)' "$d" "$u" "$(stat -c %A -- "$d")" "$2"; return 0; fi
+    [ "$d" != / ] || return 1; d=$(dirname "$d")
   done
-fi
+}
+# dotnet's own folder, and the artifacts folder that holds the library Cake loads (battery 29: artifacts/ mode 777 let
+# another account swap artifacts/tools after this check; the walk above checks what is below it, not it).
+[ -n "$others" ] || others=$(unsafe_chain "$dotnet_dir" "the folder dotnet runs from" || true)
+[ -n "$others" ] || [ ! -d artifacts ] || others=$(unsafe_chain "$PWD/artifacts" "the folder that holds the library Cake loads" || true)
 # A folder with an ACL (a default one keeps the mode as it was, and shares what is made in it): ls marks it '+'.
 [ -n "$others" ] || others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o -type d -print0 2>/dev/null || true; } | { xargs -0 -r ls -ldL -- 2>/dev/null || true; } \
                                | grep -m 3 '^d.........+' | sed -E 's/^([^ ]+) +[0-9]+ +([^ ]+) .* ([^ ]+)$/\3 (owner \2, \1: an ACL)/' || true)
@@ -153,6 +158,11 @@ built=${XDG_CACHE_HOME:-$HOME/.cache}/flatnet/builds
 mkdir -p -m 700 "$built"
 if [ -L "$built" ] || untrusted "$(stat -c %u -- "$built")" || [ -n "$(find "$built" -maxdepth 0 -perm /077)" ]; then
   echo "build.sh: $built, where build.sh records what it built, is a link, another account's or open to others, so nothing was run. Fix: rm -rf \"$built\" and run this again" >&2
+  exit 1
+fi
+# ... and the folders above it, as for dotnet's (Cake's compiled script is kept there; battery 29).
+if chain=$(unsafe_chain "$(dirname "$built")" "a folder above build.sh's record and Cake's compiled script"); then
+  echo "build.sh: another account owns or may write $chain, so nothing was run. Fix: point XDG_CACHE_HOME at a folder of your own (or make that folder yours alone: chmod go-w), then run this again" >&2
   exit 1
 fi
 record=$built/$(pwd -P | sha256sum | cut -c1-32)

@@ -166,6 +166,23 @@ public class BuildScriptTests
         Assert.That(Plan().ExitCode, Is.EqualTo(0));
         Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool", "cake" }), "built here, and unchanged: not built again");
 
+        // Battery 29: artifacts/ itself writable by others let another account swap artifacts/tools after the check,
+        // before Cake loaded it; and the folders above the build record (Cake's compiled script) were never looked at.
+        var artifacts = Path.Combine(checkout, "artifacts");
+        File.SetUnixFileMode(artifacts, (UnixFileMode)0b111_111_111);
+        File.Delete(calls);
+        r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"{artifacts} (owner 0, drwxrwxrwx: the folder that holds the library Cake loads)"));
+        Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
+        File.SetUnixFileMode(artifacts, (UnixFileMode)0b111_101_101);
+        var cacheHome = Path.Combine(home, ".cache");
+        File.SetUnixFileMode(cacheHome, (UnixFileMode)0b111_111_111);
+        r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"{cacheHome}/flatnet (owner 0, ").Or.Contain($"{cacheHome} (owner 0, drwxrwxrwx: a folder above build.sh's record"));
+        File.SetUnixFileMode(cacheHome, (UnixFileMode)0b111_101_101);
+
         // A new tree at the same path (a download unpacked where this checkout was): the record is no one's word for it,
         // whatever obj/ it brings (dated in the future, MSBuild took it as built: battery 27).
         File.Delete(Path.Combine(checkout, "build", "tools", ".built-here"));
