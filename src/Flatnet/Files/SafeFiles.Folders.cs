@@ -29,9 +29,14 @@ public static partial class SafeFiles
             TempFolders.CreateOwnerOnly(staging); // it may hold a key from its first file on
             fill(staging);
             var written = FilesBelow(staging);
+            var writtenSha = written.ToDictionary(f => f, f => (string?)Digest.Sha256OfFile(Path.Combine(staging, f)), StringComparer.Ordinal);
             if (Directory.Exists(target))
             {
-                var ours = Written(listing);
+                var listed = Written(listing);
+                // A file counts as flatnet's only while it holds the bytes its listing says flatnet wrote: a listing is
+                // state an archive unpacked over the checkout can bring, and a line naming the user's file had it
+                // deleted (battery 29).
+                var ours = FilesBelow(target).Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal);
                 var known = written.Union(ours).ToHashSet(StringComparer.Ordinal);
                 var foreign = FilesBelow(target).Where(f => !known.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, known)).Order(StringComparer.Ordinal).ToList();
                 if (foreign.Count > 0)
@@ -55,7 +60,7 @@ public static partial class SafeFiles
                                     $"move it aside (it is not flatnet's), then run this again", Workspace.Relative(at));
                         }
                     }
-                    WriteAllText(listing, Lines(ours.Union(written)));
+                    WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).Concat(writtenSha)));
                     // Only files found below the folder (never through a link) that the listing names: a listing is
                     // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.
                     foreach (var file in FilesBelow(target).Where(f => ours.Contains(f) && !written.Contains(f)))
@@ -71,13 +76,13 @@ public static partial class SafeFiles
                         File.Move(Path.Combine(staging, file), to, overwrite: true); // a rename: a link there is replaced, never followed
                     }
                     foreach (var file in foreign) log?.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(target, file)))} is not flatnet's; left as it is");
-                    WriteAllText(listing, Lines(written));
+                    WriteAllText(listing, Lines(writtenSha));
                     return;
                 }
                 Directory.Move(target, old);
             }
             Directory.Move(staging, target);
-            WriteAllText(listing, Lines(written));
+            WriteAllText(listing, Lines(writtenSha));
         }
     }
 
@@ -86,7 +91,7 @@ public static partial class SafeFiles
     /// folder when nothing else is left; anything else stays, with a note. Returns whether the folder is gone.
     /// </summary>
     public static bool DeleteWritten(string target, string listing, IReporter? log = null) =>
-        DeleteWritten(target, () => Written(listing), log, done: () => File.Delete(listing));
+        DeleteWritten(target, () => WrittenAsListed(target, listing), log, done: () => File.Delete(listing));
 
     /// <summary>The same, with what flatnet wrote there given as paths below the folder (with '/'), not read from a listing.</summary>
     public static bool DeleteWritten(string target, IReadOnlySet<string> written, IReporter? log = null) =>
@@ -127,13 +132,26 @@ public static partial class SafeFiles
         return Below(target).Where(e => e.Folder && !made.Contains(e.Path) && !Directory.EnumerateFileSystemEntries(Path.Combine(target, e.Path)).Any()).Select(e => e.Path);
     }
 
-    private static string Lines(IEnumerable<string> files) => string.Concat(files.Order(StringComparer.Ordinal).Select(f => f + "\n"));
+    /// <summary>A listing: one `SHA256  path` line per file flatnet wrote (as sha256sum prints it).</summary>
+    private static string Lines(IEnumerable<KeyValuePair<string, string?>> files) =>
+        string.Concat(files.Where(f => f.Value is not null).DistinctBy(f => f.Key).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Value}  {f.Key}\n"));
+
+    /// <summary>The files below <paramref name="target"/> that still hold what <paramref name="listing"/> says flatnet wrote there: flatnet's, to remove.</summary>
+    public static HashSet<string> WrittenAsListed(string target, string listing) =>
+        Directory.Exists(target) && Written(listing) is var listed ? FilesBelow(target).Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal) : [];
+
+    /// <summary>Whether the file at <paramref name="path"/> below the folder holds the bytes the listing says flatnet wrote there (a line without them, as an old listing has, vouches for nothing).</summary>
+    private static bool IsAsWritten(string target, string path, IReadOnlyDictionary<string, string?> listed) =>
+        listed.TryGetValue(path, out var sha) && sha is not null && Path.Combine(target, path) is var full
+        && !TempFolders.IsLink(full) && InputFiles.NotRegular(full) is null && Digest.Sha256OfFile(full) == sha;
 
     private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
 
-    /// <summary>What a listing says flatnet wrote: paths with '/'; none when there is no listing.</summary>
-    private static HashSet<string> Written(string listing) =>
-        File.Exists(listing) ? InputFiles.ReadAllText(listing, InputFiles.StateLimit, "flatnet's listing of what it wrote").Split('\n').Where(l => l.Length > 0).ToHashSet(StringComparer.Ordinal) : [];
+    /// <summary>What a listing says flatnet wrote: paths with '/', each with the SHA-256 of what was written (null on a line without one); none without a listing.</summary>
+    private static Dictionary<string, string?> Written(string listing) =>
+        InputFiles.ListingLines(listing) // a small plain file, or nothing (a FIFO there hung a run holding its locks)
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "^([0-9a-f]{64})  (.+)$") is { Success: true } m ? (Path: m.Groups[2].Value, Sha: (string?)m.Groups[1].Value) : (Path: l, Sha: null))
+            .DistinctBy(e => e.Path).ToDictionary(e => e.Path, e => e.Sha, StringComparer.Ordinal);
 
     /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
     public static HashSet<string> FilesBelow(string folder) =>

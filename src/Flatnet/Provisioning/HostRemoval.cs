@@ -122,8 +122,8 @@ public static class HostRemoval
             string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json", "pki/verified.json",
                 "host.pub", "installed-by-hand", "renewal-awaiting-install", "render.files", ".bundle.flatnet", ".render.flatnet",
                 "bundle.inputs", "render.inputs"];
-            // A listing is read only from a small plain file (a FIFO there hung the run holding its locks): else nothing is listed, and kept.
-            string[] listed(string folder, string listing) => InputFiles.ListingLines(Path.Combine(artifacts, listing)).Select(l => $"{folder}/{l}").ToArray();
+            // What a listing names and still holds what flatnet wrote (SafeFiles.WrittenAsListed: a forged line vouches for nothing).
+            string[] listed(string folder, string listing) => SafeFiles.WrittenAsListed(Path.Combine(artifacts, folder), Path.Combine(artifacts, listing)).Select(l => $"{folder}/{l}").ToArray();
             return [.. own, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
         }
 

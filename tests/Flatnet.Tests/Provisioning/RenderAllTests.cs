@@ -64,4 +64,29 @@ public class RenderAllTests
         Assert.That(Directory.Exists(Path.Combine(root, "host-b", "my-empty-dir")), Is.True);
         Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-b holds what flatnet did not write (my-empty-dir/)"));
     }
+
+    /// <summary>
+    /// Battery 29: a line added to a host's listing (an archive unpacked over the checkout can bring one) had RenderAll
+    /// delete the user's file it had just called "not flatnet's". A listed file is flatnet's only while it holds the
+    /// bytes flatnet wrote.
+    /// </summary>
+    [Test]
+    public void AForgedLineInAListingDeletesNothingOfTheUsers()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var notes = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-a", "notes.txt");
+        File.WriteAllText(notes, "mine");
+        var listing = Path.Combine(ws.Workspace.HostDirectory("host-a"), "render.files");
+        File.AppendAllText(listing, "notes.txt\n" + new string('0', 64) + "  notes.txt\n");
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243"); // every host is rendered again
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.ReadAllText(notes), Is.EqualTo("mine"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-a/notes.txt is not flatnet's; left as it is"));
+        File.Delete(ws.HostsFile("host-a.yaml"));
+        File.AppendAllText(listing, "notes.txt\n");
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.ReadAllText(notes), Is.EqualTo("mine"), "nor when the host leaves");
+    }
 }
