@@ -34,10 +34,10 @@ public static partial class HostJoin
         var scriptAt = Path.Combine(scriptFolder, platformOf.JoinScriptName);
         if (new[] { Path.GetDirectoryName(scriptFolder)!, scriptFolder, scriptAt }.FirstOrDefault(TempFolders.IsLink) is { } link)
             throw new StateConflict($"{Workspace.Relative(link)} is a link, not a folder of flatnet's, where Join writes the join script; nothing was written",
-                $"remove the link (rm {Workspace.Relative(link)}), then run Join again", Workspace.Relative(link));
+                $"remove the link (rm {Workspace.Relative(link)}), then run Join again");
         if (File.Exists(scriptFolder) || Directory.Exists(scriptAt) && !TempFolders.IsLink(scriptAt))
             throw new StateConflict($"{Workspace.Relative(File.Exists(scriptFolder) ? scriptFolder : scriptAt)} is a {(File.Exists(scriptFolder) ? "file" : "folder")} of yours where Join writes {(File.Exists(scriptFolder) ? "a folder" : "the join script")}; nothing was written",
-                "move it aside (flatnet did not make it), then run Join again", Workspace.Relative(File.Exists(scriptFolder) ? scriptFolder : scriptAt));
+                "move it aside (flatnet did not make it), then run Join again"); // the path is said once (battery 29: it was said twice)
         if (made)
         {
             var (known, _, _) = InventoryLoader.Read(inventory);

@@ -54,6 +54,7 @@ public class JoinTests
         Directory.CreateDirectory(Path.Combine(ws.Workspace.ArtifactsDirectory, "join", "host-f", "join.ps1"));
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Join("host-f", "192.168.1.41", home: home))!;
         Assert.That(e.Message, Does.Contain("artifacts/join/host-f/join.ps1 is a folder of yours where Join writes the join script; nothing was written"));
+        Assert.That(e.Message.Split("artifacts/join/host-f/join.ps1").Length, Is.EqualTo(2), "the path said once (battery 29)");
         Assert.That(File.Exists(ws.HostsFile("host-f.yaml")), Is.False);
     }
 
