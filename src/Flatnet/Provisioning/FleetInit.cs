@@ -30,6 +30,13 @@ public static partial class FleetInit
             SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
         Preflight(context, choices.CaCrt, ca.CrtPath, "--ca-crt", isCa: true);
         Preflight(context, choices.CaKey, ca.KeyPath, "--ca-key", isCa: false);
+        // What Init writes last (the admin key, beside ca.key) is checked with the rest, before the first write (battery
+        // 29: a folder there stopped Init after network.yaml, the CA's copy and the examples' removal).
+        if (before.Nebula.AdminPort != 0 && before.Nebula.AdminKey is null)
+            foreach (var at in new[] { "", ".pub" }.Select(end => Path.Combine(Path.GetDirectoryName(ca.KeyPath)!, Pki.AdminInterface.KeyFileName + end)))
+                if (Directory.Exists(at) || TempFolders.IsLink(at))
+                    throw new StateConflict($"{Workspace.Relative(at)} is a {(TempFolders.IsLink(at) ? "link" : "folder")} where Init writes the admin key; nothing was changed",
+                        "move it aside (flatnet did not make it), then run Init again");
         // ca.crt and ca.key must be one CA (given, or already there): a key of another CA would sign hosts the lighthouse refuses.
         if ((choices.CaCrt ?? choices.CaKey) is not null
             && (choices.CaCrt ?? (File.Exists(ca.CrtPath) ? ca.CrtPath : null)) is { } pairCrt

@@ -293,4 +293,19 @@ public class InitTests
         Assert.That(e.Message, Does.StartWith("--ca-key: ").And.Contain("(owner 65534, mode 600)"));
         Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")), Is.False, "not copied");
     }
+
+    /// <summary>Battery 29: a folder where Init writes the admin key stopped it after network.yaml, the CA's copy and the examples' removal.</summary>
+    [Test]
+    public void AFolderWhereTheAdminKeyGoesStopsInitBeforeAnythingIsWritten()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        Directory.CreateDirectory(Path.Combine(ws.Root, "pki", "nebula-admin_ed25519"));
+        File.SetUnixFileMode(Path.Combine(ws.Root, "pki"), (UnixFileMode)0b111_000_000);
+        var before = Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("nebula-admin_ed25519 is a folder where Init writes the admin key; nothing was changed"));
+        Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")), Is.False, "no CA file copied");
+    }
 }
