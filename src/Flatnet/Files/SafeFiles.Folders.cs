@@ -33,12 +33,13 @@ public static partial class SafeFiles
             if (Directory.Exists(target))
             {
                 var listed = Written(listing);
+                var present = FilesBelow(target);
                 // A file counts as flatnet's only while it holds the bytes its listing says flatnet wrote: a listing is
                 // state an archive unpacked over the checkout can bring, and a line naming the user's file had it
                 // deleted (battery 29).
-                var ours = FilesBelow(target).Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal);
+                var ours = AsWritten(target, present, listed);
                 var known = written.Union(ours).ToHashSet(StringComparer.Ordinal);
-                var foreign = FilesBelow(target).Where(f => !known.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, known)).Order(StringComparer.Ordinal).ToList();
+                var foreign = present.Where(f => !known.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, known)).Order(StringComparer.Ordinal).ToList();
                 if (foreign.Count > 0)
                 {
                     // The user's files never move: a folder that is removed when a run stops (staging, old) never
@@ -63,7 +64,7 @@ public static partial class SafeFiles
                     WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).Concat(writtenSha)));
                     // Only files found below the folder (never through a link) that the listing names: a listing is
                     // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.
-                    foreach (var file in FilesBelow(target).Where(f => ours.Contains(f) && !written.Contains(f)))
+                    foreach (var file in ours.Where(f => !written.Contains(f)))
                     {
                         RequireNoLinkOnTheWay(Path.GetDirectoryName(Path.Combine(target, file))!);
                         File.Delete(Path.Combine(target, file));
@@ -138,7 +139,11 @@ public static partial class SafeFiles
 
     /// <summary>The files below <paramref name="target"/> that still hold what <paramref name="listing"/> says flatnet wrote there: flatnet's, to remove.</summary>
     public static HashSet<string> WrittenAsListed(string target, string listing) =>
-        Directory.Exists(target) && Written(listing) is var listed ? FilesBelow(target).Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal) : [];
+        Directory.Exists(target) ? AsWritten(target, FilesBelow(target), Written(listing)) : [];
+
+    /// <summary>Of the files <paramref name="present"/> below the folder, those that hold what the listing says flatnet wrote there.</summary>
+    private static HashSet<string> AsWritten(string target, IEnumerable<string> present, IReadOnlyDictionary<string, string?> listed) =>
+        present.Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Whether the file at <paramref name="path"/> below the folder holds the bytes the listing says flatnet wrote there (a line without them, as an old listing has, vouches for nothing).</summary>
     private static bool IsAsWritten(string target, string path, IReadOnlyDictionary<string, string?> listed) =>

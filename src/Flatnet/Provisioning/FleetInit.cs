@@ -111,8 +111,8 @@ public static partial class FleetInit
         // Stage 1's files as given are held to the rules of every tree a run reads (battery 25): another account's,
         // or one others may write, would make the fleet's CA theirs; and a key others may read may be copied already.
         Files.OwnTrees.Require(context.Workspace.Root, (from, flag));
-        if (!isCa && !OperatingSystem.IsWindows() && (File.GetUnixFileMode(from) & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) is var shared && shared != 0)
-            throw new StateConflict($"{from}: others may read this key (mode {Convert.ToString((int)File.GetUnixFileMode(from), 8)}), so it may have been copied already; nothing was changed",
+        if (!isCa && !OperatingSystem.IsWindows() && File.GetUnixFileMode(from) is var mode && (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
+            throw new StateConflict($"{from}: others may read this key (mode {Convert.ToString((int)mode, 8)}), so it may have been copied already; nothing was changed",
                 $"make it yours alone (chmod 600 {Rendering.Quoting.ShQuote(from)}), and if others could really read it, make a new CA instead (a copied CA key signs any host), then run Init again", flag);
         if (File.Exists(to) && !File.ReadAllBytes(to).SequenceEqual(InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, flag)))
             throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA, and nothing was changed", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));

@@ -35,7 +35,8 @@ public static partial class HostPipeline
             context.ShippedNebulaFingerprint(platform), versions);
         var zipPath = context.Workspace.BundlePath(host);
         // Built means: made from these inputs, and the zip and the folder DeployHost uploads still hold those very bytes.
-        var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = context.Workspace.BundleDirectory(host) };
+        var folder = context.Workspace.BundleDirectory(host);
+        var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = folder };
         var record = BuildRecord.Read(context.Workspace, host, "bundle");
         // Packed already in this run from these very inputs, and its zip and folder are still what was packed (a
         // rollout checks a host's bundle, then provisions it): nothing to assemble or say again.
@@ -45,10 +46,9 @@ public static partial class HostPipeline
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
         var zip = bundle.ToZip();
         // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said.
-        var folder = context.Workspace.BundleDirectory(host);
         if (SafeFiles.CloseToOthers([pki, Path.Combine(pki, "host.key"), .. bundle.ContainsPrivateKey ? new[] { zipPath, folder, Path.Combine(folder, "host.key") } : []]) is { Count: > 0 } opened)
             context.Log.Warn($"{host}: others could read {string.Join(", ", opened)}, which hold its private key; made owner-only again. If someone did read it, give {host} a new key: ./build.sh --target=GenerateCert --host={host} --force");
-        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
+        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, folder))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
             return context.Packed(host, inputs, new BundleOutcome(null, false, Digest.Sha256(zip)));
@@ -56,7 +56,7 @@ public static partial class HostPipeline
 
         check.Run(model, pki, trustedCas, checker);
         context.ClaimArtifacts();
-        if (record is not null && IsOnDisk(bundle, zip, zipPath, context.Workspace.BundleDirectory(host)))
+        if (record is not null && IsOnDisk(bundle, zip, zipPath, folder))
         {
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
@@ -64,7 +64,7 @@ public static partial class HostPipeline
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
         context.BundleWritten(host);
-        SafeFiles.ReplaceDirectory(context.Workspace.BundleDirectory(host), bundle.WriteTo, context.Log);
+        SafeFiles.ReplaceDirectory(folder, bundle.WriteTo, context.Log);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
         BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
