@@ -58,7 +58,7 @@ public sealed partial class FlatnetContext
             if (network.Nebula.CertTool is { } tool) trees.Add((tool, "nebula.cert_tool"));
             foreach (var program in new Func<string>[] { () => NebulaCert.Executable, () => Nebula.Executable })
             {
-                try { if (Path.IsPathRooted(program())) trees.Add((program(), "nebula programs")); }
+                try { if (program() is var path && Path.IsPathRooted(path)) trees.Add((path, "nebula programs")); }
                 catch (FlatnetException) { } // not installed: the step that needs it says so
             }
             if (_writing)

@@ -44,7 +44,7 @@ public static partial class PlanDiff
                 : throw new UsageError($"there is no release at {Workspace.Relative(Path.GetFullPath(against))}", "pass a flatnet-VERSION.zip from artifacts/releases, or a git ref (--against=main)", "--against");
         // A release by the version Release was given (--against=1.0.0: artifacts/releases/flatnet-1.0.0.zip), as a
         // person who just made it types it; otherwise a git ref.
-        else if (System.Text.RegularExpressions.Regex.IsMatch(against, @"^[0-9][0-9A-Za-z+-]*(\.[0-9A-Za-z+-]+)*\z") && Path.Combine(releases, $"flatnet-{against}.zip") is var byVersion && File.Exists(byVersion))
+        else if (ReleaseArchive.VersionPattern().IsMatch(against) && Path.Combine(releases, $"flatnet-{against}.zip") is var byVersion && File.Exists(byVersion))
             (label, before) = (Workspace.Relative(byVersion), FromRelease(context, RequireOwn(context, byVersion)));
         else
             (label, before) = ($"git {against}", FromGit(context, against));
