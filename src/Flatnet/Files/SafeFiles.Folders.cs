@@ -38,8 +38,7 @@ public static partial class SafeFiles
                 // state an archive unpacked over the checkout can bring, and a line naming the user's file had it
                 // deleted (battery 29).
                 var ours = AsWritten(target, present, listed);
-                var known = written.Union(ours).ToHashSet(StringComparer.Ordinal);
-                var foreign = present.Where(f => !known.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, known)).Order(StringComparer.Ordinal).ToList();
+                var foreign = Foreign(target, present, written.Union(ours));
                 if (foreign.Count > 0)
                 {
                     // The user's files never move: a folder that is removed when a run stops (staging, old) never
@@ -131,6 +130,26 @@ public static partial class SafeFiles
     {
         var made = FoldersOf(files);
         return Below(target).Where(e => e.Folder && !made.Contains(e.Path) && !Directory.EnumerateFileSystemEntries(Path.Combine(target, e.Path)).Any()).Select(e => e.Path);
+    }
+
+    /// <summary>
+    /// What a folder flatnet fills holds beside <paramref name="files"/> (what it would write there now): Stale, files
+    /// it wrote there before and would not write now (they still hold what its listing says it wrote); Foreign,
+    /// everything else (the user's files, links, empty folders), which flatnet never moves or deletes.
+    /// </summary>
+    public static (IReadOnlyList<string> Stale, IReadOnlyList<string> Foreign) Beside(string target, IReadOnlySet<string> files, string? listing = null)
+    {
+        if (!Directory.Exists(target) || TempFolders.IsLink(target)) return ([], []);
+        var present = FilesBelow(target);
+        var stale = AsWritten(target, present.Except(files), Written(listing ?? Listing(target)));
+        return (stale.Order(StringComparer.Ordinal).ToList(), Foreign(target, present, files.Union(stale)));
+    }
+
+    /// <summary>Of what is below <paramref name="target"/>, the files not in <paramref name="known"/> and the empty folders none of them was written in: the user's.</summary>
+    private static List<string> Foreign(string target, IEnumerable<string> present, IEnumerable<string> known)
+    {
+        var flatnets = known.ToHashSet(StringComparer.Ordinal);
+        return present.Where(f => !flatnets.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, flatnets)).Order(StringComparer.Ordinal).ToList();
     }
 
     /// <summary>A listing: one `SHA256  path` line per file flatnet wrote (as sha256sum prints it).</summary>

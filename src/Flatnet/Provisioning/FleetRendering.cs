@@ -18,24 +18,23 @@ public static class FleetRendering
         var plan = context.Plan;
         var root = Path.Combine(context.Workspace.ArtifactsDirectory, "render");
         var peers = context.PeerRoutes.Fingerprint;
+        string Listing(string name) => Path.Combine(context.Workspace.HostDirectory(name), "render.files");
         var hosts = plan.Active.Select(h =>
         {
             var model = context.Model(h);
-            return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint, context.BuildIdentity),
-                Output: new Dictionary<string, string> { ["folder"] = Path.Combine(root, model.Name) });
+            return (Model: model, Inputs: BundleInputs.OfRendering(model, peers, context.TemplatesFingerprint, context.BuildIdentity));
         }).ToList();
         // A record only says what the folder was made from; a record anyone could write never vouches for what is in
-        // it: each host is rendered again (in memory), and its folder must hold those very bytes.
-        // (In parallel: a warm run over 1,000 hosts renders each again to compare.)
+        // it: each host is rendered again (in memory), and its folder must hold those very bytes (what else it holds
+        // is the user's, and never makes it stale). (In parallel: a warm run over 1,000 hosts renders each again to compare.)
         var changed = hosts.AsParallel().AsOrdered()
-            .Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, h.Output)
-                        || !IsOnDisk(context, h.Model, h.Output["folder"])).ToList();
+            .Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, NoOutputs)
+                        || !IsOnDisk(context, h.Model, Path.Combine(root, h.Model.Name), Listing(h.Model.Name))).ToList();
         // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
         // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
         var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
         var older = File.Exists(olderList) ? InputFiles.ReadAllText(olderList, InputFiles.StateLimit, "an older flatnet's list of its render folders").Split('\n').ToHashSet() : [];
         var folders = Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToList() : [];
-        string Listing(string name) => Path.Combine(context.Workspace.HostDirectory(name), "render.files");
         bool Ours(string name) => File.Exists(Listing(name)) || older.Contains(name);
         var gone = folders.Where(n => Ours(n) && hosts.All(h => h.Model.Name != n)).ToList();
         foreach (var foreign in folders.Where(n => !Ours(n) && hosts.All(h => h.Model.Name != n)))
@@ -50,7 +49,7 @@ public static class FleetRendering
                 Render(context, changed.Select(c => c.Model).ToList(), staging);
                 Directory.CreateDirectory(root);
                 // Each host's folder replaced whole, keeping at every depth what flatnet did not write there.
-                foreach (var (model, inputs, output) in changed)
+                foreach (var (model, inputs) in changed)
                 {
                     SafeFiles.ReplaceDirectory(Path.Combine(root, model.Name), dir =>
                     {
@@ -58,7 +57,7 @@ public static class FleetRendering
                             if (Directory.Exists(entry)) Directory.Move(entry, Path.Combine(dir, Path.GetFileName(entry)));
                             else File.Move(entry, Path.Combine(dir, Path.GetFileName(entry)));
                     }, context.Log, Listing(model.Name));
-                    BuildRecord.Of(inputs, output).Write(context.Workspace, model.Name, "render");
+                    BuildRecord.Of(inputs, NoOutputs).Write(context.Workspace, model.Name, "render");
                 }
             }
         }
@@ -68,10 +67,20 @@ public static class FleetRendering
         return hosts.Select(h => h.Model.Name).ToList();
     }
 
-    /// <summary>Whether <paramref name="folder"/> holds every file rendered for <paramref name="model"/> now, byte for byte (none of them a link).</summary>
-    private static bool IsOnDisk(FlatnetContext context, HostModel model, string folder) =>
-        context.Render(model).All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
-                                       && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
+    /// <summary>A render record vouches for no output: each folder is compared with what is rendered now (<see cref="IsOnDisk"/>).</summary>
+    private static readonly IReadOnlyDictionary<string, string> NoOutputs = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Whether <paramref name="folder"/> holds every file rendered for <paramref name="model"/> now, byte for byte (none
+    /// of them a link), and no file flatnet rendered there before that it would not render now.
+    /// </summary>
+    private static bool IsOnDisk(FlatnetContext context, HostModel model, string folder, string listing)
+    {
+        var files = context.Render(model);
+        return files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
+                              && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content))
+               && SafeFiles.Beside(folder, files.Select(f => f.Path).ToHashSet(), listing).Stale.Count == 0;
+    }
 
     private static void Render(FlatnetContext context, IReadOnlyCollection<HostModel> models, string folder)
     {

@@ -34,9 +34,10 @@ public static partial class HostPipeline
         var inputs = BundleInputs.Of(model, context.PeerRoutes.Fingerprint, context.TemplatesFingerprint, context.BuildIdentity, certificates,
             context.ShippedNebulaFingerprint(platform), versions);
         var zipPath = context.Workspace.BundlePath(host);
-        // Built means: made from these inputs, and the zip and the folder DeployHost uploads still hold those very bytes.
+        // Built means: made from these inputs, and the zip still holds those very bytes. The folder DeployHost uploads
+        // is checked file by file against the bundle (IsOnDisk), so what else it holds (the user's) never makes it stale.
         var folder = context.Workspace.BundleDirectory(host);
-        var outputs = new Dictionary<string, string> { ["zip"] = zipPath, ["folder"] = folder };
+        var outputs = new Dictionary<string, string> { ["zip"] = zipPath };
         var record = BuildRecord.Read(context.Workspace, host, "bundle");
         // Packed already in this run from these very inputs, and its zip and folder are still what was packed (a
         // rollout checks a host's bundle, then provisions it): nothing to assemble or say again.
@@ -51,6 +52,7 @@ public static partial class HostPipeline
         if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, folder))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
+            WarnAboutWhatIsNotTheBundle(context, bundle, folder);
             return context.Packed(host, inputs, new BundleOutcome(null, false, Digest.Sha256(zip)));
         }
 
@@ -61,28 +63,38 @@ public static partial class HostPipeline
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
+            WarnAboutWhatIsNotTheBundle(context, bundle, folder);
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
         context.BundleWritten(host);
-        SafeFiles.ReplaceDirectory(folder, bundle.WriteTo, context.Log);
+        SafeFiles.ReplaceDirectory(folder, bundle.WriteTo);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
         BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                          (!bundle.ContainsPrivateKey ? "; no private key inside"
                              : "; it carries host.key (made here), so it is owner-only" + (SaidOnce.First("bundle carries a key") ? ": move such a bundle to its host over a secure channel only" : "")));
+        WarnAboutWhatIsNotTheBundle(context, bundle, folder);
         return context.Packed(host, inputs, new BundleOutcome(bundle, true, Digest.Sha256(zip)));
     }
 
     /// <summary>
     /// Whether the zip on disk is <paramref name="zip"/> byte for byte, and the folder DeployHost uploads holds every
-    /// file of the bundle as it is, and nothing else (battery 20: a script planted there, with a record forged to
-    /// match, was "up to date").
+    /// file of the bundle as it is, and no file flatnet wrote there that the bundle no longer has. Anything else in it
+    /// is the user's: kept, and named at every run (<see cref="WarnAboutWhatIsNotTheBundle"/>); DeployHost uploads the
+    /// folder only while it holds the bundle alone (battery 20: a script planted there was "up to date", and travelled).
     /// </summary>
     private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
         File.Exists(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
-        Directory.Exists(folder) && !TempFolders.IsLink(folder) && SafeFiles.FilesBelow(folder).SetEquals(bundle.Files.Select(f => f.Path)) &&
+        Directory.Exists(folder) && !TempFolders.IsLink(folder) && SafeFiles.Beside(folder, bundle.Files.Select(f => f.Path).ToHashSet()).Stale.Count == 0 &&
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
+
+    /// <summary>What the bundle folder holds beside the bundle, each named with why it matters; battery 29: it was rebuilt at every run instead, without a word why.</summary>
+    private static void WarnAboutWhatIsNotTheBundle(FlatnetContext context, HostBundle bundle, string folder)
+    {
+        foreach (var entry in SafeFiles.Beside(folder, bundle.Files.Select(f => f.Path).ToHashSet()).Foreign)
+            context.Log.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(folder, entry)))} is not flatnet's; left as it is. DeployHost uploads that folder only when it holds the bundle alone: move it out before deploying");
+    }
 
     /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>
     private static IEnumerable<RenderedFile> BundleCertificates(string pki, byte[] trustedCas) =>

@@ -235,12 +235,16 @@ public class PackagingTests
         Assert.That(inner.ToArray(), Is.EqualTo(honest));
     }
 
-    /// <summary>Battery 20: a script planted in the folder DeployHost uploads, with the record forged to match, was "up to date".</summary>
+    /// <summary>
+    /// Battery 20: a script planted in the folder DeployHost uploads, with the record forged to match, was "up to date"
+    /// and travelled. It is named at every run, never packed, and DeployHost refuses the folder while it is there.
+    /// </summary>
     [Test]
-    public void AFilePlantedInABundleFolderIsNeverUpToDate()
+    public void AFilePlantedInABundleFolderIsNamedAndNeverTravels()
     {
         using var ws = new TestWorkspace();
         ws.ControlPlane().PackageAll();
+        var honest = File.ReadAllBytes(ws.Workspace.BundlePath("host-b"));
         var planted = Path.Combine(ws.Workspace.BundleDirectory("host-b"), "scripts", "evil.ps1");
         File.WriteAllText(planted, "Write-Host evil");
         var recordPath = BuildRecord.PathFor(ws.Workspace, "host-b", "bundle");
@@ -250,11 +254,35 @@ public class PackagingTests
 
         ws.Log.Lines.Clear();
         ws.ControlPlane().PackageAll();
-        Assert.That(ws.Log.Lines, Has.None.Contains("host-b: bundle is up to date"));
         // Not flatnet's file, so never deleted: named at every run until it is moved, and never uploaded (DeployHost
         // takes only a folder its manifest lists whole).
-        Assert.That(ws.Log.Lines, Has.Some.Contains("scripts/evil.ps1 is not flatnet's; left as it is"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("scripts/evil.ps1 is not flatnet's; left as it is. DeployHost uploads that folder only when it holds the bundle alone"));
         Assert.That(BundleFolder.Problem(ws.Workspace.BundleDirectory("host-b")), Does.Contain("scripts/evil.ps1 is not in its manifest"));
+        Assert.That(File.ReadAllBytes(ws.Workspace.BundlePath("host-b")), Is.EqualTo(honest), "the zip holds the bundle alone");
+    }
+
+    /// <summary>
+    /// Battery 29: a folder of the user's inside a bundle folder had that bundle rebuilt at every run (nebula -test
+    /// again) with no reason said. The bundle is as built, so nothing is rebuilt; what else the folder holds is named at
+    /// every run, with why it matters (DeployHost uploads that folder, and only when it holds the bundle alone).
+    /// </summary>
+    [Test]
+    public void WhatTheUserPutInABundleFolderIsNamedAtEveryRunAndCostsNoRebuild()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var mine = Path.Combine(ws.Workspace.BundleDirectory("host-b"), "notes", "todo.txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(mine)!);
+        File.WriteAllText(mine, "mine");
+        for (var run = 0; run < 2; run++)
+        {
+            ws.Log.Lines.Clear();
+            ws.ControlPlane().PackageAll();
+            Assert.That(ws.Log.Lines.Last(), Does.Contain("3 unchanged, 0 rebuilt"), $"run {run + 1}");
+            Assert.That(ws.Log.Lines, Has.Some.Contains("host-b/bundle/notes/todo.txt is not flatnet's; left as it is")
+                .And.Contains("DeployHost uploads that folder only when it holds the bundle alone"), $"run {run + 1}");
+        }
+        Assert.That(File.ReadAllText(mine), Is.EqualTo("mine"));
     }
 
     /// <summary>A 3 GB host.key took 4.4 GB and ended in .NET's "One or more errors occurred" (battery 17): a key is read only so far.</summary>

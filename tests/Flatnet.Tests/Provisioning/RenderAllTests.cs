@@ -39,6 +39,30 @@ public class RenderAllTests
         Assert.That(alone.Log.Lines, Has.Some.Contains("render/host-a/my-empty-dir is not flatnet's; left as it is"));
     }
 
+    /// <summary>The user's notes in a render folder are theirs to keep there: the folder still holds what flatnet rendered, so it is not rebuilt for them.</summary>
+    [Test]
+    public void WhatTheUserPutInARenderFolderCostsNoRebuild()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var root = Path.Combine(ws.Workspace.ArtifactsDirectory, "render");
+        Directory.CreateDirectory(Path.Combine(root, "host-b", "review"));
+        File.WriteAllText(Path.Combine(root, "host-b", "review", "notes.txt"), "mine");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith("3 unchanged, 0 rebuilt"));
+        // A file flatnet wrote there and would not write now (its listing says so, and it holds those bytes) is not
+        // left behind: the folder is rendered again without it.
+        File.Copy(Path.Combine(root, "host-b", "config.yaml"), Path.Combine(root, "host-b", "old.yaml"));
+        var listing = Path.Combine(ws.Workspace.HostDirectory("host-b"), "render.files");
+        File.AppendAllText(listing, $"{Digest.Sha256OfFile(Path.Combine(root, "host-b", "old.yaml"))}  old.yaml\n");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(ws.Log.Lines, Has.Some.EndsWith("2 unchanged, 1 rebuilt"));
+        Assert.That(File.Exists(Path.Combine(root, "host-b", "old.yaml")), Is.False);
+        Assert.That(File.ReadAllText(Path.Combine(root, "host-b", "review", "notes.txt")), Is.EqualTo("mine"));
+    }
+
     [Test]
     public void AHostThatLeavesTakesOnlyFlatnetsFilesWithIt()
     {
