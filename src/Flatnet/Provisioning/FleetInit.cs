@@ -87,7 +87,14 @@ public static partial class FleetInit
         // The admin interface's key, made once and recorded in network.yaml, so every clone renders the same configs.
         var written = InventoryLoader.Read(inventory).Inventory.Network;
         if (written.Nebula.AdminPort != 0)
+        {
+            var adminKey = Path.Combine(Path.GetDirectoryName(written.Ca.KeyPath)!, Pki.AdminInterface.KeyFileName);
+            var made = !File.Exists(adminKey) || !File.Exists(adminKey + ".pub");
             Pki.AdminInterface.Ensure(written.Ca, written.Nebula.AdminPort, written.Nebula.AdminKey, context.Log, inventory);
+            // Said with the rest: a re-run that finishes what a killed one left must not say "nothing changed" (battery 29).
+            if (written.Nebula.AdminKey is null)
+                done.Add($"the admin interface's key {(made ? "made" : "found")} at {Workspace.Relative(adminKey)} (owner-only), its public half recorded in network.yaml (nebula.admin_key)");
+        }
         context.Log.Info(done.Count == 0 ? "Init: the inventory already says all this; nothing changed"
             : "Init changed:\n  " + string.Join("\n  ", done));
         context.Log.Info("still to do:" + (StillToDo(context) is var toDo && toDo.StartsWith('\n') ? toDo : " " + toDo));

@@ -308,4 +308,28 @@ public class InitTests
         Assert.That(Directory.GetFiles(Path.Combine(ws.Root, "hosts"), "*.yaml").ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
         Assert.That(File.Exists(Path.Combine(ws.Root, "pki", "ca.key")), Is.False, "no CA file copied");
     }
+    /// <summary>
+    /// Battery 29: an Init killed outright (SIGKILL) before its last step was finished by the next, which made and
+    /// recorded the admin key and then said "nothing changed". What a run does, it says.
+    /// </summary>
+    [Test]
+    public void AnInitKilledBeforeItsLastStepIsFinishedByTheNextWhichSaysSo()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        var choices = new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet");
+        ws.ControlPlane().Init(choices);
+        // As a run killed just before the admin key leaves it: everything else written, no key, none recorded.
+        ws.Edit("network.yaml", "admin_key:", "  # (not recorded yet)");
+        foreach (var half in new[] { "", ".pub" }) File.Delete(Path.Combine(ws.Root, "pki", "nebula-admin_ed25519" + half));
+        ws.Log.Lines.Clear();
+        var done = ws.ControlPlane().Init(choices);
+        Assert.That(done, Has.Some.Contains("admin interface's key made").And.Some.Contains("nebula.admin_key"));
+        Assert.That(ws.Log.Lines, Has.None.Contains("nothing changed"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Does.Contain("  admin_key: \"ssh-ed25519 "));
+        // Once more: nothing left to do, and it says so.
+        ws.Log.Lines.Clear();
+        Assert.That(ws.ControlPlane().Init(choices), Is.Empty);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("nothing changed"));
+    }
 }
