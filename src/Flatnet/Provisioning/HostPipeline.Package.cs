@@ -42,14 +42,17 @@ public static partial class HostPipeline
         // Packed already in this run from these very inputs, and its zip and folder are still what was packed (a
         // rollout checks a host's bundle, then provisions it): nothing to assemble or say again.
         if (context.PackedThisRun(host, inputs) is { } earlier && record is not null && record.Holds(inputs, outputs)) return earlier with { Written = false };
-        // The record only spares nebula -test: the bundle is assembled again (same inputs, same bytes) and the zip and
-        // folder on disk must be exactly it. A record anyone could write never vouches for a zip it did not check.
+        // The bundle is assembled again (same inputs, same bytes) and the zip and folder on disk must be exactly it: a
+        // record anyone could write never vouches for a zip, nor spares nebula -test.
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
         var zip = bundle.ToZip();
         // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said.
         if (SafeFiles.CloseToOthers([pki, Path.Combine(pki, "host.key"), .. bundle.ContainsPrivateKey ? new[] { zipPath, folder, Path.Combine(folder, "host.key") } : []]) is { Count: > 0 } opened)
             context.Log.Warn($"{host}: others could read {string.Join(", ", opened)}, which hold its private key; made owner-only again. If someone did read it, give {host} a new key: ./build.sh --target=GenerateCert --host={host} --force");
-        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, folder))
+        // nebula -test is spared only when this account's own cache says it passed on this very bundle with this very
+        // release: the record in the working tree is a SHA-256 anyone can compute (battery 28).
+        var tested = $"{Digest.Sha256(zip)}.nebula-test.{checker.Version}";
+        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, folder) && AccountMemos.Has(tested))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
             WarnAboutWhatIsNotTheBundle(context, bundle, folder);
@@ -57,12 +60,13 @@ public static partial class HostPipeline
         }
 
         check.Run(model, pki, trustedCas, checker);
+        AccountMemos.Write(tested, "");
         context.ClaimArtifacts();
         if (record is not null && IsOnDisk(bundle, zip, zipPath, folder))
         {
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
-            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}); nothing written.");
+            context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}; its config passes nebula -test); nothing written.");
             WarnAboutWhatIsNotTheBundle(context, bundle, folder);
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }

@@ -1,8 +1,8 @@
 namespace Flatnet.Tests;
 
 /// <summary>
-/// What nebula-cert said of a certificate is kept in this account's cache to spare it the next time: a saving, never
-/// a condition. A cache that cannot be written costs nothing but time; one others may write is never believed.
+/// What nebula-cert said of a certificate, and nebula -test of a bundle's config, is kept in this account's cache to
+/// spare it the next time: a saving, never a condition. A cache that cannot be written costs nothing but time; one others may write is never believed.
 /// </summary>
 [NonParallelizable] // XDG_CACHE_HOME is the process's
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
@@ -89,5 +89,37 @@ public class VerifiedCertificateTests
         Directory.CreateSymbolicLink(Path.Combine(linked, "flatnet"), Path.Combine(good, "flatnet"));
         WithCache(linked, () => Assert.That(global::Flatnet.Pki.VerifiedCertificate.Recall(pki, caCrt), Is.Null, "a link may lead anywhere"));
         WithCache(good, () => Assert.That(global::Flatnet.Pki.VerifiedCertificate.Recall(pki, caCrt), Is.Not.Null, "this account's own folder is believed"));
+    }
+    /// <summary>
+    /// Battery 28: the bundle's record in the working tree (artifacts/hosts/H/bundle.inputs) is a plain SHA-256 of inputs
+    /// anyone can compute, so one written by hand could spare nebula -test. Only this account's own cache says that a
+    /// bundle's config passed nebula -test; with another cache (or none), the same tree and record check it again.
+    /// </summary>
+    [Test]
+    public void OnlyThisAccountsCacheSparesNebulaTestNeverTheWorkingTreesRecord()
+    {
+        using var ws = new TestWorkspace();
+        var cache = Path.Combine(ws.Root, "cache");
+        WithCache(cache, () => { ws.ControlPlane().GenerateCert("host-b"); ws.ControlPlane().PackageBundle("host-b"); });
+        ws.Log.Lines.Clear();
+        WithCache(Path.Combine(ws.Root, "another-cache"), () => ws.ControlPlane().PackageBundle("host-b"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b: bundle is up to date").And.Contains("its config passes nebula -test"));
+        Assert.That(ws.Log.Lines, Has.None.Contains("nothing it is made from changed"));
+        ws.Log.Lines.Clear();
+        WithCache(cache, () => ws.ControlPlane().PackageBundle("host-b"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-b: bundle is up to date").And.Contains("nothing it is made from changed"), "this account checked it before");
+    }
+    /// <summary>The same for the config of a lighthouse flatnet does not manage: its files as rendered never spare nebula -test for an account that never ran it.</summary>
+    [Test]
+    public void ALighthouseConfigIsCheckedOnceByEachAccount()
+    {
+        using var ws = new TestWorkspace();
+        string[] Memos(string cache) => Directory.GetFiles(Path.Combine(cache, "flatnet", "verified"), "*.nebula-test-lighthouse.*");
+        var mine = Path.Combine(ws.Root, "cache");
+        WithCache(mine, () => ws.ControlPlane().PackageAll());
+        Assert.That(Memos(mine), Has.Length.EqualTo(1));
+        var another = Path.Combine(ws.Root, "another-cache");
+        WithCache(another, () => ws.ControlPlane().PackageAll());
+        Assert.That(Memos(another), Has.Length.EqualTo(1), "checked again: the files in the working tree vouch for nothing");
     }
 }
