@@ -41,7 +41,8 @@ public static partial class HostPipeline
         var record = BuildRecord.Read(context.Workspace, host, "bundle");
         // Packed already in this run from these very inputs, and its zip and folder are still what was packed (a
         // rollout checks a host's bundle, then provisions it): nothing to assemble or say again.
-        if (context.PackedThisRun(host, inputs) is { } earlier && record is not null && record.Holds(inputs, outputs)) return earlier with { Written = false };
+        if (context.PackedThisRun(host, inputs) is { } earlier && record is not null && record.Holds(inputs, outputs) && BundleFolder.Problem(folder) is null)
+            return earlier with { Written = false };
         // The bundle is assembled again (same inputs, same bytes) and the zip and folder on disk must be exactly it: a
         // record anyone could write never vouches for a zip, nor spares nebula -test.
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
