@@ -29,6 +29,8 @@ packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}; [ -d "$packages" ] && roots+=
 # A group of the owner's own name is the owner alone only when nobody else is in it (getent), and a POSIX ACL (ls
 # marks it '+') is a share the mode does not show: both count as others who may write.
 untrusted() { [ "$1" != 0 ] && [ "$1" != "$me" ] && [ "$1" != "$owner" ]; }
+# A file or folder of its own that is a link, another account's, or open to others beyond what mode bits $2 allow (022: writable; 077: any share).
+exposed() { [ -L "$1" ] || untrusted "$(stat -c %u -- "$1")" || [ -n "$(find "$1" -maxdepth 0 -perm "/$2")" ]; }
 private_group() { local members; members=$(getent group "$1" 2>/dev/null | cut -d: -f4); [ "$1" = "$2" ] && { [ -z "$members" ] || [ "$members" = "$2" ]; }; }
 others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -uid "$me" ! -uid "$owner" \) -o -perm /022 \) \
              -printf '%U %u %g %M %p\0' 2>/dev/null || true; } | {
@@ -91,7 +93,7 @@ fi
 # the build, the Test target's dotnet test), --configfile for the tools.
 nuget_config=$HOME/.nuget/NuGet/NuGet.Config
 [ -f "$nuget_config" ] || (cd "$HOME" && dotnet nuget list source >/dev/null 2>&1) || true
-if [ ! -f "$nuget_config" ] || [ -L "$nuget_config" ] || untrusted "$(stat -c %u -- "$nuget_config")" || [ -n "$(find "$nuget_config" -perm /022)" ]; then
+if [ ! -f "$nuget_config" ] || exposed "$nuget_config" 022; then
   echo "build.sh: your NuGet config $nuget_config is missing, a link, another account's or writable by others, so nothing was restored" >&2
   echo "build.sh: fix: make it a file of yours alone (chmod go-w \"$nuget_config\"), or remove it and run this again (dotnet makes a new one)" >&2
   exit 1
@@ -156,7 +158,7 @@ if [ -e .git ]; then
 fi
 built=${XDG_CACHE_HOME:-$HOME/.cache}/flatnet/builds
 mkdir -p -m 700 "$built"
-if [ -L "$built" ] || untrusted "$(stat -c %u -- "$built")" || [ -n "$(find "$built" -maxdepth 0 -perm /077)" ]; then
+if exposed "$built" 077; then
   echo "build.sh: $built, where build.sh records what it built, is a link, another account's or open to others, so nothing was run. Fix: rm -rf \"$built\" and run this again" >&2
   exit 1
 fi

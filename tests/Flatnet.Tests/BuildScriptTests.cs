@@ -332,6 +332,33 @@ public class BuildScriptTests
     /// config alone. A stand-in dotnet records what it was asked; that RestoreConfigFile keeps NuGet from reading the
     /// configs above is NuGet's own documented behaviour (--configfile), seen with the real one in the stop's note.
     /// </summary>
+    /// <summary>
+    /// The two files of the user's that build.sh believes: their NuGet config (what every restore reads) may be
+    /// written by them alone, and the folder where build.sh records what it built may be read by them alone.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void TheUsersNuGetConfigAndBuildRecordMustBeTheirsAlone()
+    {
+        using var ws = new TestWorkspace();
+        var (checkout, home, bin, calls) = FakeCheckout(ws);
+        var config = Path.Combine(home, ".nuget", "NuGet", "NuGet.Config");
+        File.SetUnixFileMode(config, (UnixFileMode)0b110_110_110);
+        var r = BuildSh(checkout, home, bin, "--target=Plan");
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"your NuGet config {config} is missing, a link, another account's or writable by others, so nothing was restored"));
+        Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
+
+        File.SetUnixFileMode(config, (UnixFileMode)0b110_100_100);
+        var builds = Path.Combine(home, ".cache", "flatnet", "builds");
+        Directory.CreateDirectory(builds);
+        File.SetUnixFileMode(builds, (UnixFileMode)0b111_101_101);
+        r = BuildSh(checkout, home, bin, "--target=Plan");
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"{builds}, where build.sh records what it built, is a link, another account's or open to others, so nothing was run"));
+        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool" }), "only the tools were restored; nothing was built or run");
+    }
+
     [Test]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void EveryRestoreReadsTheUsersOwnNuGetConfigAlone()
