@@ -14,6 +14,7 @@ dotnet_bin=$(PATH=$user_path command -v dotnet) || { echo "build.sh: dotnet is n
 dotnet_dir=$(dirname "$(readlink -f "$dotnet_bin")")
 PATH=$dotnet_dir:$PATH:$user_path
 cd "$(dirname "$0")"
+cd "$(pwd -P)"   # the checkout's own path, not a link's to it: every check and every path below names what is really there
 # Nothing this script, dotnet or flatnet makes is writable by group or others, whatever umask the shell had: under
 # umask 000 the published library was anyone's to replace (battery 24; the library keeps the same rule: CreationMask).
 umask "$(printf '%04o' $(( $(umask) | 022 )))"
@@ -41,24 +42,40 @@ others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o \( \( ! -uid 0 ! -
                 || { [ "${m:5:1}" = w ] && { ! private_group "$group" "$user" || [ "$(ls -ldL -- "$path" 2>/dev/null | cut -c11)" = + ]; }; }; then
                # find -L lists a link only when it leads nowhere: another account may make what it names.
                if [ "${m:0:1}" = l ]; then printf '%s (a link that leads nowhere, to %s)\n' "$path" "$(readlink -- "$path")"
+               # A link that leads to what another account may change: chown and chmod cannot make that yours.
+               elif [ -L "$path" ]; then printf '%s (a link to %s, whose owner is %s, %s)\n' "$path" "$(readlink -- "$path")" "$u" "$m"
                else printf '%s (owner %s, %s)\n' "$path" "$u" "$m"; fi
                n=$((n + 1)); [ "$n" -lt 3 ] || break
              fi
            done; } )
-# A folder and every folder above it: another account's, or one it may write (and not sticky as /tmp is), lets that
-# account rename what is below it away and put its own in its place after this check.
+# A folder (or, while it is not made yet, the nearest folder above it that is) and every folder above it: another
+# account's, or one it may write, lets that account rename what is below it away, or make it first, and put its own in
+# its place after this check. Above, a sticky folder (as /tmp) is fine: others may not rename what is yours in it.
+# The folder itself never: others may make in it the names build.sh or dotnet makes next (battery 30: artifacts/ at
+# 1777, and another account made artifacts/tools).
 unsafe_chain() {
-  local d=$1 u
+  local d=$1 u sticky_ok=
+  while [ ! -e "$d" ] && [ ! -L "$d" ]; do d=$(dirname "$d"); done
   while :; do
     u=$(stat -c %u -- "$d")
-    if untrusted "$u" || [ -n "$(find "$d" -maxdepth 0 -perm /022 ! -perm -1000)" ]; then printf '%s (owner %s, %s: %s)' "$d" "$u" "$(stat -c %A -- "$d")" "$2"; return 0; fi
-    [ "$d" != / ] || return 1; d=$(dirname "$d")
+    if [ -L "$d" ] || untrusted "$u" || [ -n "$(find "$d" -maxdepth 0 -perm /022 ${sticky_ok:+! -perm -1000})" ]; then
+      printf '%s (owner %s, %s, a folder: %s)' "$d" "$u" "$(stat -c %A -- "$d")" "$2"; return 0
+    fi
+    [ "$d" != / ] || return 1; d=$(dirname "$d"); sticky_ok=1
   done
 }
-# dotnet's own folder, and the artifacts folder that holds the library Cake loads (battery 29: artifacts/ mode 777 let
-# another account swap artifacts/tools after this check; the walk above checks what is below it, not it).
-[ -n "$others" ] || others=$(unsafe_chain "$dotnet_dir" "the folder dotnet runs from" || true)
-[ -n "$others" ] || [ ! -d artifacts ] || others=$(unsafe_chain "$PWD/artifacts" "the folder that holds the library Cake loads" || true)
+# Every folder build.sh and dotnet take code or settings from, and every folder above each (battery 30: a fresh clone
+# in a folder others may write, ~/.nuget and ~/.dotnet writable by others, each let another account swap what root
+# then ran; the walk above checks what is below them, not them): the checkout, the artifacts folder that holds the
+# library Cake loads, dotnet's own folder, the packages folder, the user's NuGet config's folder, and dotnet's cache
+# of where each tool is.
+cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache
+nuget_config=$HOME/.nuget/NuGet/NuGet.Config
+for chain in "$PWD|the checkout" "$PWD/artifacts|the folder that holds the library Cake loads" "$dotnet_dir|the folder dotnet runs from" \
+             "$packages|the packages folder dotnet restores Cake and PowerShell into" "$(dirname "$nuget_config")|the folder of your NuGet config" \
+             "$cache|the folder where dotnet remembers where each tool is"; do
+  [ -n "$others" ] || others=$(unsafe_chain "${chain%%|*}" "${chain#*|}" || true)
+done
 # A folder with an ACL (a default one keeps the mode as it was, and shares what is made in it): ls marks it '+'.
 [ -n "$others" ] || others=$( { find -L "${roots[@]}" -path ./artifacts -prune -o -type d -print0 2>/dev/null || true; } | { xargs -0 -r ls -ldL -- 2>/dev/null || true; } \
                                | grep -m 3 '^d.........+' | sed -E 's/^([^ ]+) +[0-9]+ +([^ ]+) .* ([^ ]+)$/\3 (owner \2, \1: an ACL)/' || true)
@@ -82,8 +99,36 @@ if [ -n "$others" ]; then
   echo "build.sh: another account owns or may write what this script builds and runs, so nothing was run:" >&2
   printf '  %s\n' "$others" >&2
   case $others in *"leads nowhere"*) echo "build.sh: fix: remove each link that leads nowhere (rm PATH; an editor's lock file, .#NAME, goes when the editor closes the file), then run this again" >&2; exit 1 ;; esac
+  case $others in *"(a link to "*) echo "build.sh: fix: remove each such link (rm PATH) or put a file of your own in its place (cp --remove-destination \"\$(readlink -f PATH)\" PATH, once you have read it), then run this again" >&2; exit 1 ;; esac
+  case $others in *", a folder: "*) echo "build.sh: fix: make each folder named yours alone, itself only (chmod go-w FOLDER, not -R; chown where it is another account's), or keep the checkout, your packages (NUGET_PACKAGES), dotnet's home (DOTNET_CLI_HOME) and your cache (XDG_CACHE_HOME) in folders of your own; then run this again" >&2; exit 1 ;; esac
   case $others in *"above the checkout"*) echo "build.sh: fix: remove that file if it is not yours, or keep the checkout in a folder of your own (not under /tmp), then run this again" >&2; exit 1 ;; esac
   echo "build.sh: fix: make them yours alone (chown -R \"\$(id -un)\" PATH && chmod -R go-w PATH, and setfacl -R -b PATH, from the acl package, where an ACL gives others a share), then run this again" >&2
+  exit 1
+fi
+cache_root=${XDG_CACHE_HOME:-$HOME/.cache}
+built=$cache_root/flatnet/builds
+# Made level by level, never through a link (battery 30: another account's link at flatnet/ in a shared cache folder
+# had mkdir -p make root's folder where it led): the cache folder and those above first, then each level, refused if
+# it is a link or another account's, made owner-only when missing (mkdir without -p fails where anyone made it first).
+if chain=$(unsafe_chain "$cache_root" "the cache folder that holds build.sh's record and Cake's compiled script"); then
+  echo "build.sh: another account owns or may write $chain, so nothing was run. Fix: point XDG_CACHE_HOME at a folder of your own (or make that folder yours alone: chmod go-w), then run this again" >&2
+  exit 1
+fi
+mkdir -p -m 700 "$cache_root"
+for level in "$cache_root/flatnet" "$built"; do
+  if [ -L "$level" ] || { [ -e "$level" ] && untrusted "$(stat -c %u -- "$level")"; }; then
+    echo "build.sh: $level, where build.sh records what it built, is a link or another account's, so nothing was run. Fix: rm -rf \"$level\" if it is not yours to keep, then run this again" >&2
+    exit 1
+  fi
+  [ -d "$level" ] || mkdir -m 700 -- "$level"
+done
+if exposed "$built" 077; then
+  echo "build.sh: $built, where build.sh records what it built, is a link, another account's or open to others, so nothing was run. Fix: rm -rf \"$built\" and run this again" >&2
+  exit 1
+fi
+# ... and the folders above it, as for dotnet's (Cake's compiled script is kept there; battery 29).
+if chain=$(unsafe_chain "$cache_root/flatnet" "a folder above build.sh's record and Cake's compiled script"); then
+  echo "build.sh: another account owns or may write $chain, so nothing was run. Fix: point XDG_CACHE_HOME at a folder of your own (or make that folder yours alone: chmod go-w), then run this again" >&2
   exit 1
 fi
 # NuGet merges every NuGet.Config from the checkout up to / (no file of ours can stop that), and another account can
@@ -91,7 +136,6 @@ fi
 # supplied the DLLs published here, run as root (battery 24). So every restore reads your own NuGet config alone, where
 # NuGet keeps it (made with NuGet's defaults when missing): RestoreConfigFile for what MSBuild restores (the publish,
 # the build, the Test target's dotnet test), --configfile for the tools.
-nuget_config=$HOME/.nuget/NuGet/NuGet.Config
 [ -f "$nuget_config" ] || (cd "$HOME" && dotnet nuget list source >/dev/null 2>&1) || true
 if [ ! -f "$nuget_config" ] || exposed "$nuget_config" 022; then
   echo "build.sh: your NuGet config $nuget_config is missing, a link, another account's or writable by others, so nothing was restored" >&2
@@ -105,10 +149,10 @@ export NUGET_PACKAGES=$packages
 dotnet tool restore --configfile "$nuget_config" >/dev/null
 # Where dotnet remembers each tool is (its resolver cache, kept across checkouts): only the packages folder checked
 # above. A restore below another account's NuGet.Config once pointed it at their folder for every later run.
-cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache
 if [ -d "$cache" ]; then
-  stray=
-  while IFS= read -r p; do case $p in "${packages%/}"/*) ;; *) stray=$p; break ;; esac
+  stray= real_packages=$(realpath -m -- "$packages")
+  # Judged by the path it really names (battery 30: "PACKAGES/../../.dotnet/x/Cake.dll" began with the packages folder).
+  while IFS= read -r p; do case $(realpath -m -- "$p") in "${real_packages%/}"/*) ;; *) stray=$p; break ;; esac
   done < <(find "$cache" -type f -exec grep -ho '"PathToExecutable":"[^"]*"' {} + 2>/dev/null | cut -d'"' -f4)
   if [ -n "$stray" ]; then
     echo "build.sh: dotnet's tool cache runs $stray, outside your packages folder ($packages), so nothing was run" >&2
@@ -155,17 +199,6 @@ if [ -e .git ]; then
     echo "build.sh: fix: git rm -r -q --cached --ignore-unmatch -- artifacts build/tools tools ':(glob)**/bin/**' ':(glob)**/obj/**' && git commit -q -m 'Build outputs are made here, not committed', then run this again (or use a clone without them; a binary file elsewhere: git rm --cached FILE, then commit)" >&2
     exit 1
   fi
-fi
-built=${XDG_CACHE_HOME:-$HOME/.cache}/flatnet/builds
-mkdir -p -m 700 "$built"
-if exposed "$built" 077; then
-  echo "build.sh: $built, where build.sh records what it built, is a link, another account's or open to others, so nothing was run. Fix: rm -rf \"$built\" and run this again" >&2
-  exit 1
-fi
-# ... and the folders above it, as for dotnet's (Cake's compiled script is kept there; battery 29).
-if chain=$(unsafe_chain "$(dirname "$built")" "a folder above build.sh's record and Cake's compiled script"); then
-  echo "build.sh: another account owns or may write $chain, so nothing was run. Fix: point XDG_CACHE_HOME at a folder of your own (or make that folder yours alone: chmod go-w), then run this again" >&2
-  exit 1
 fi
 record=$built/$(pwd -P | sha256sum | cut -c1-32)
 token_file=build/tools/.built-here

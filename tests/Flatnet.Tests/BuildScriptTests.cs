@@ -87,6 +87,70 @@ public class BuildScriptTests
     }
 
     /// <summary>
+    /// Battery 30: every folder build.sh and dotnet take code from is held to the owner rules, with every folder above
+    /// it: a fresh clone (no artifacts/ yet) in a folder others may write, ~/.nuget and ~/.dotnet writable by others,
+    /// artifacts/ at 1777 (others may make artifacts/tools in it), a tool cache entry that leaves the packages folder by
+    /// "..", a link where the build record's folder goes. Each let another account's code run as root.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void EveryFolderBuildShTakesCodeFromIsTheUsersAllTheWayUp()
+    {
+        using var ws = new TestWorkspace();
+        var (checkout, home, bin, calls) = FakeCheckout(ws);
+        ProcessResult Plan(params string[] environment) => BuildSh(checkout, home, bin, environment, "--target=Plan");
+        void Refused(ProcessResult r, string what)
+        {
+            Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+            Assert.That(r.StdErr, Does.Contain(what), r.StdOut + r.StdErr);
+            Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
+        }
+        var parent = Path.GetDirectoryName(checkout)!;
+        var before = File.GetUnixFileMode(parent);
+        File.SetUnixFileMode(parent, (UnixFileMode)0b111_111_111);
+        Refused(Plan(), $"{parent} (owner 0, drwxrwxrwx, a folder: the checkout)");
+        Assert.That(Plan().StdErr, Does.Contain("chmod go-w FOLDER, not -R"), "the fix for a folder on the way");
+        File.SetUnixFileMode(parent, before);
+        foreach (var folder in new[] { Path.Combine(home, ".nuget"), Directory.CreateDirectory(Path.Combine(home, ".dotnet")).FullName })
+        {
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_111_111);
+            Refused(Plan(), $"{folder} (owner 0, drwxrwxrwx, a folder: ");
+            File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
+        }
+        var artifacts = Directory.CreateDirectory(Path.Combine(checkout, "artifacts")).FullName;
+        File.SetUnixFileMode(artifacts, (UnixFileMode)0b1_111_111_111);
+        Refused(Plan(), $"{artifacts} (owner 0, drwxrwxrwt, a folder: the folder that holds the library Cake loads)");
+        File.SetUnixFileMode(artifacts, (UnixFileMode)0b111_101_101);
+
+        var entry = Path.Combine(home, ".dotnet", "toolResolverCache", "1", "cake.tool");
+        Directory.CreateDirectory(Path.GetDirectoryName(entry)!);
+        File.WriteAllText(entry, $$"""[{"Version":"7.0.0","TargetFramework":"net10.0","RuntimeIdentifier":"any","Name":"dotnet-cake","Runner":"dotnet","PathToExecutable":"{{home}}/.nuget/packages/../../.dotnet/evil/Cake.dll"}]""");
+        var r = Plan();
+        Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"dotnet's tool cache runs {home}/.nuget/packages/../../.dotnet/evil/Cake.dll, outside your packages folder"));
+        Directory.Delete(Path.Combine(home, ".dotnet", "toolResolverCache"), recursive: true);
+        File.Delete(calls);
+
+        // A link where the build record's folder goes, in a shared cache folder: nothing made where it leads.
+        var shared = Directory.CreateDirectory(Path.Combine(ws.Root, "shared-cache")).FullName;
+        File.SetUnixFileMode(shared, (UnixFileMode)0b1_111_111_111);
+        var elsewhere = Directory.CreateDirectory(Path.Combine(ws.Root, "elsewhere")).FullName;
+        File.CreateSymbolicLink(Path.Combine(shared, "flatnet"), elsewhere);
+        Refused(Plan($"XDG_CACHE_HOME={shared}"), $"{shared} (owner 0, drwxrwxrwt, a folder: the cache folder that holds build.sh's record");
+        File.SetUnixFileMode(shared, (UnixFileMode)0b111_101_101);
+        Refused(Plan($"XDG_CACHE_HOME={shared}"), $"{shared}/flatnet, where build.sh records what it built, is a link or another account's, so nothing was run");
+        Assert.That(Directory.GetFileSystemEntries(elsewhere), Is.Empty);
+
+        // Run through a link to the checkout, it checks (and names) the checkout itself, and runs.
+        var link = Path.Combine(ws.Root, "checkout-link");
+        File.CreateSymbolicLink(link, checkout);
+        r = ProcessRunner.Run("env", ["-u", "NUGET_PACKAGES", "-u", "RestoreConfigFile", "-u", "DOTNET_CLI_HOME", "-u", "XDG_CACHE_HOME", $"HOME={home}",
+            $"PATH={bin}:{Environment.GetEnvironmentVariable("PATH")}", "bash", Path.Combine(link, "build.sh"), "--target=Plan"], ws.Root, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
+        Assert.That(File.ReadAllLines(calls).Last(), Does.Contain($"CAKE_PATHS_MODULES={checkout}/build/tools/Modules"));
+    }
+
+    /// <summary>
     /// build.sh in a <see cref="FakeCheckout"/>, as its owner runs it: their home, the stand-in dotnet first in PATH (from
     /// <paramref name="bin"/>), and none of the NuGet or cache settings a CI run of build.sh hands down to the tests.
     /// </summary>
@@ -173,14 +237,14 @@ public class BuildScriptTests
         File.Delete(calls);
         r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
-        Assert.That(r.StdErr, Does.Contain($"{artifacts} (owner 0, drwxrwxrwx: the folder that holds the library Cake loads)"));
+        Assert.That(r.StdErr, Does.Contain($"{artifacts} (owner 0, drwxrwxrwx, a folder: the folder that holds the library Cake loads)"));
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
         File.SetUnixFileMode(artifacts, (UnixFileMode)0b111_101_101);
         var cacheHome = Path.Combine(home, ".cache");
         File.SetUnixFileMode(cacheHome, (UnixFileMode)0b111_111_111);
         r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
-        Assert.That(r.StdErr, Does.Contain($"{cacheHome}/flatnet (owner 0, ").Or.Contain($"{cacheHome} (owner 0, drwxrwxrwx: a folder above build.sh's record"));
+        Assert.That(r.StdErr, Does.Contain($"{cacheHome}/flatnet (owner 0, ").Or.Contain($"{cacheHome} (owner 0, drwxrwxrwx, a folder: "));
         File.SetUnixFileMode(cacheHome, (UnixFileMode)0b111_101_101);
 
         // A new tree at the same path (a download unpacked where this checkout was): the record is no one's word for it,
@@ -356,7 +420,7 @@ public class BuildScriptTests
         r = BuildSh(checkout, home, bin, "--target=Plan");
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain($"{builds}, where build.sh records what it built, is a link, another account's or open to others, so nothing was run"));
-        Assert.That(File.ReadAllLines(calls).Select(l => l.Split(' ')[0]), Is.EqualTo(new[] { "tool" }), "only the tools were restored; nothing was built or run");
+        Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
     }
 
     [Test]
@@ -431,7 +495,7 @@ public class BuildScriptTests
         Directory.Move(bin, Path.Combine(shared, "bin"));
         File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
         r = BuildSh(checkout, home, $"{shared}/bin", "--target=Plan");
-        Assert.That(r.StdErr, Does.Contain($"{shared} (owner 0, drwxrwxrwx: the folder dotnet runs from)"), r.StdOut + r.StdErr);
+        Assert.That(r.StdErr, Does.Contain($"{shared} (owner 0, drwxrwxrwx, a folder: the folder dotnet runs from)"), r.StdOut + r.StdErr);
         Assert.That(File.Exists(calls), Is.False, "dotnet never ran");
     }
 
