@@ -13,7 +13,8 @@ public static partial class SafeFiles
     /// found in it is someone else's and is kept where it was, with a note. Without a listing (the first run), only
     /// what flatnet writes now is flatnet's.
     /// </summary>
-    public static void ReplaceDirectory(string target, Action<string> fill, IReporter? log = null, string? listing = null)
+    /// <param name="whyItMatters">said after each entry that is not flatnet's (what it means where it is).</param>
+    public static void ReplaceDirectory(string target, Action<string> fill, IReporter? log = null, string? listing = null, string whyItMatters = "")
     {
         listing ??= Listing(target);
         if (TempFolders.IsLink(target)) throw LinkRefused(target);
@@ -38,6 +39,19 @@ public static partial class SafeFiles
                 // state an archive unpacked over the checkout can bring, and a line naming the user's file had it
                 // deleted (battery 29).
                 var ours = AsWritten(target, present, listed);
+                // A file of the user's where flatnet writes one for the first time is theirs as much as any other
+                // (battery 30: an install.ps1 of the user's was overwritten without a word): it stops the update, unless
+                // it already holds the very bytes flatnet writes. One flatnet wrote there before (its listing names
+                // it) and someone changed since is written again, and said.
+                foreach (var file in written.Where(f => present.Contains(f) && !ours.Contains(f)).Order(StringComparer.Ordinal))
+                {
+                    var at = Path.Combine(target, file);
+                    if (TempFolders.IsLink(at) || InputFiles.NotRegular(at) is not null) continue; // replaced by the rename, never followed or read
+                    if (Digest.Sha256OfFile(at) == writtenSha[file]) continue;
+                    if (listed.ContainsKey(file)) { log?.Warn($"{Terminal.OneLine(Workspace.Relative(at))} had changed since flatnet wrote it; written again"); continue; }
+                    throw new StateConflict($"{Terminal.OneLine(Workspace.Relative(at))} is a file of yours where flatnet writes its own; nothing was changed",
+                        "move it aside (flatnet did not write it there), then run this again", Workspace.Relative(at));
+                }
                 var foreign = Foreign(target, present, written.Union(ours));
                 if (foreign.Count > 0)
                 {
@@ -75,7 +89,7 @@ public static partial class SafeFiles
                         Directory.CreateDirectory(Path.GetDirectoryName(to)!);
                         File.Move(Path.Combine(staging, file), to, overwrite: true); // a rename: a link there is replaced, never followed
                     }
-                    foreach (var file in foreign) log?.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(target, file)))} is not flatnet's; left as it is");
+                    foreach (var file in foreign) log?.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(target, file)))} is not flatnet's; left as it is{whyItMatters}");
                     WriteAllText(listing, Lines(writtenSha));
                     return;
                 }

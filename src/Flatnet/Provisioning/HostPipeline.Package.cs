@@ -72,13 +72,12 @@ public static partial class HostPipeline
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
         context.BundleWritten(host);
-        SafeFiles.ReplaceDirectory(folder, bundle.WriteTo);
+        SafeFiles.ReplaceDirectory(folder, bundle.WriteTo, context.Log, whyItMatters: NotTheBundle);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
         BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
         context.Log.Info($"{host}: bundle {Workspace.Relative(zipPath)} ({bundle.Files.Count} files, config passes nebula -test)" +
                          (!bundle.ContainsPrivateKey ? "; no private key inside"
                              : "; it carries host.key (made here), so it is owner-only" + (SaidOnce.First("bundle carries a key") ? ": move such a bundle to its host over a secure channel only" : "")));
-        WarnAboutWhatIsNotTheBundle(context, bundle, folder);
         return context.Packed(host, inputs, new BundleOutcome(bundle, true, Digest.Sha256(zip)));
     }
 
@@ -94,11 +93,13 @@ public static partial class HostPipeline
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
 
+    private const string NotTheBundle = ". DeployHost uploads that folder only when it holds the bundle alone: move it out before deploying";
+
     /// <summary>What the bundle folder holds beside the bundle, each named with why it matters; battery 29: it was rebuilt at every run instead, without a word why.</summary>
     private static void WarnAboutWhatIsNotTheBundle(FlatnetContext context, HostBundle bundle, string folder)
     {
         foreach (var entry in SafeFiles.Beside(folder, bundle.Files.Select(f => f.Path).ToHashSet()).Foreign)
-            context.Log.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(folder, entry)))} is not flatnet's; left as it is. DeployHost uploads that folder only when it holds the bundle alone: move it out before deploying");
+            context.Log.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(folder, entry)))} is not flatnet's; left as it is{NotTheBundle}");
     }
 
     /// <summary>The host's certificate (and key, when made here), and ca.crt: the CAs every config trusts (both, during a CA rotation).</summary>

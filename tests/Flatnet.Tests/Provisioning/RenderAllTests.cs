@@ -113,4 +113,35 @@ public class RenderAllTests
         ws.ControlPlane().RenderAll();
         Assert.That(File.ReadAllText(notes), Is.EqualTo("mine"), "nor when the host leaves");
     }
+    /// <summary>
+    /// Battery 30: a file of the user's at a path flatnet writes for the first time (an install.sh of theirs, then
+    /// the host became a Linux one) was overwritten without a word. It stops the run, named, and nothing changes; a
+    /// file flatnet wrote there before and someone changed since is written again, and said.
+    /// </summary>
+    [Test]
+    public void AFileOfTheUsersWhereFlatnetWritesForTheFirstTimeStopsTheRun()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var folder = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-b");
+        File.WriteAllText(Path.Combine(folder, "install.sh"), "mine");
+        var before = Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText);
+        ws.Edit("host-b.yaml", "os:", "os: linux");
+        ws.Edit("host-b.yaml", "wsl:", "wsl: false");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("render/host-b/install.sh is a file of yours where flatnet writes its own; nothing was changed")
+            .And.Contain("fix: move it aside"));
+        Assert.That(Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
+        File.Move(Path.Combine(folder, "install.sh"), Path.Combine(ws.Root, "my-install.sh"));
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.ReadAllText(Path.Combine(folder, "install.sh")), Does.Not.EqualTo("mine"));
+
+        // A file flatnet wrote, edited since: written again, and said.
+        File.AppendAllText(Path.Combine(folder, "config.yaml"), "# my experiment\n");
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().RenderAll();
+        Assert.That(File.ReadAllText(Path.Combine(folder, "config.yaml")), Does.Not.Contain("my experiment").And.Contain("4243"));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-b/config.yaml had changed since flatnet wrote it; written again"));
+    }
 }
