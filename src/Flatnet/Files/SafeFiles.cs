@@ -1,3 +1,4 @@
+using Flatnet.Output;
 namespace Flatnet.Files;
 
 /// <summary>
@@ -104,6 +105,21 @@ public static partial class SafeFiles
         for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent)
             if (d.LinkTarget is not null && IsInsideOwned(d.FullName))
                 throw LinkRefused(d.FullName);
+    }
+
+    /// <summary>
+    /// No entry from below <paramref name="root"/> down to each of <paramref name="paths"/> (itself included, where it
+    /// is) may be a link, for trees outside the artifacts that flatnet and the programs it runs write in (tools/):
+    /// nothing is written where a link leads (battery 30: tools/apt/sources.list).
+    /// </summary>
+    public static void RequireNoLinkBelow(string root, params string[] paths)
+    {
+        var top = Path.GetFullPath(root);
+        foreach (var path in paths)
+            for (var at = Path.GetFullPath(path); at.Length > top.Length && at.StartsWith(top, StringComparison.Ordinal); at = Path.GetDirectoryName(at)!)
+                if (TempFolders.IsLink(at))
+                    throw new StateConflict($"{Workspace.Relative(at)} is a link (to {Terminal.OneLine(new FileInfo(at).LinkTarget ?? "?")}), where flatnet writes; nothing was written through it",
+                        $"remove the link (rm {Workspace.Relative(at)}) and run this again; flatnet makes what belongs there itself", Workspace.Relative(at));
     }
 
     private static StateConflict LinkRefused(string folder) =>

@@ -1,3 +1,4 @@
+using Flatnet.Files;
 using System.Text.RegularExpressions;
 using Flatnet.Output;
 using Flatnet.Processes;
@@ -90,11 +91,15 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
     private void WriteConfiguration()
     {
         var (uri, keyring) = Mirror();
-        foreach (var sub in new[] { "sources.list.d", "preferences.d", Path.Combine("state", "lists", "partial"), Path.Combine("cache", "archives", "partial") })
-            Directory.CreateDirectory(Path.Combine(stateDirectory, sub));
+        var subs = new[] { "sources.list.d", "preferences.d", Path.Combine("state", "lists", "partial"), Path.Combine("cache", "archives", "partial") }
+            .Select(sub => Path.Combine(stateDirectory, sub)).ToArray();
         var status = Path.Combine(stateDirectory, "state", "status");
-        if (!File.Exists(status)) File.WriteAllText(status, "");
-        File.WriteAllText(Path.Combine(stateDirectory, "sources.list"),
+        var sources = Path.Combine(stateDirectory, "sources.list");
+        // flatnet and apt write here: never where a link leads (battery 30: a link at sources.list had it written there).
+        SafeFiles.RequireNoLinkBelow(Path.GetDirectoryName(Path.GetFullPath(stateDirectory))!, [.. subs, status, sources]);
+        foreach (var sub in subs) Directory.CreateDirectory(sub);
+        if (!File.Exists(status)) SafeFiles.WriteAllText(status, "");
+        SafeFiles.WriteAllText(sources,
             "# flatnet's own apt sources, for downloading Nebula releases only (see src/Flatnet/Versions/DebianArchive.cs).\n" +
             string.Concat(Suites.Select(s => $"deb [signed-by={keyring}] {uri} {s} main\n")));
     }

@@ -51,6 +51,8 @@ public sealed class NebulaReleases(string toolsDirectory)
                 fix: $"unpack nebula-windows-amd64.zip of release {version} (github.com/slackhq/nebula/releases) into {Workspace.Relative(Folder(version))} (nebula.exe and nebula-cert.exe)");
         // nebula-cert from here runs on the CA's key: tools/ is checked as every writing run checks it, before the first write.
         OwnTrees.Require(Path.GetDirectoryName(Path.GetFullPath(toolsDirectory))!, (toolsDirectory, "tools"));
+        // The folders and the lock flatnet writes in tools/ (and apt's, below tools/apt): never where a link leads.
+        SafeFiles.RequireNoLinkBelow(toolsDirectory, Path.Combine(Root, ".lock"), Path.Combine(toolsDirectory, "apt"));
         Directory.CreateDirectory(Root);
         using var _ = FileLock(Path.Combine(Root, ".lock"));
         if (Find(version, "nebula") is not null && Find(version, "nebula-cert") is not null) return;
