@@ -14,7 +14,7 @@ namespace Flatnet.Bundles;
 /// dropped in artifacts/releases cannot write a later release's changelog, nor stand in for a baseline, by its name
 /// alone. What is read is bounded (entries, bytes); what is not a release is refused, naming why.
 /// </summary>
-public sealed class ReleaseZip : IDisposable
+public sealed partial class ReleaseZip : IDisposable
 {
     /// <summary>A release of the largest fleet flatnet builds has a few thousand entries at most; a zip with more is no release.</summary>
     public const int MaxEntries = 10_000;
@@ -153,8 +153,25 @@ public sealed class ReleaseZip : IDisposable
         // Names, addresses and fingerprints: plain text on one line, as a changelog prints it.
         if (snapshot is null || snapshot.Any(kv => kv.Value is null || Terminal.Clean(kv.Key) != kv.Key || Terminal.Clean(kv.Value) != kv.Value || (kv.Key + kv.Value).Contains('\n')))
             throw notOurs("its inventory.json holds what no inventory snapshot of flatnet's has (control characters, or no value)");
+        // ... and only entries of the shapes ReleaseArchive.Snapshot writes: the next release's changelog copies them
+        // (battery 30: a line added to an earlier release's inventory.json put "curl ... | sudo sh" into CHANGELOG.md).
+        if (snapshot.FirstOrDefault(kv => !SnapshotEntry().IsMatch($"{kv.Key}\t{kv.Value}")) is { Key: not null } odd)
+            throw notOurs($"its inventory.json holds an entry no release of flatnet's writes ({Terminal.OneLine(odd.Key.Length > 40 ? odd.Key[..40] + "..." : odd.Key)})");
         return snapshot;
     }
+
+    /// <summary>An entry of an inventory snapshot, as KEY TAB VALUE, in one of the shapes <see cref="ReleaseArchive.Snapshot"/> writes.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex("""
+        ^(?:network\toverlay\ [0-9./]+,\ blocks\ from\ [0-9./]+\ /\d+,\ port\ \d+,\ relays\ (?:on|off),\ mtu\ \d+,\ tx_queue\ \d+
+        |(?:lighthouse\ )?[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\t[0-9.]+\ at\ [A-Za-z0-9.:\[\]-]+(?:,\ [A-Za-z0-9.:\[\]-]+)*
+        |host\ [a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\t(?:linux|windows),\ [0-9./]+,\ block\ (?:[0-9./]+|none),\ groups\ [A-Za-z0-9_.,-]*(?:,\ pending\ \(no\ bundle\ in\ this\ release\))?
+        |certificate\ [a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\tkey\ [0-9A-Za-z+/=]{1,16}…?,\ valid\ \d{4}-\d{2}-\d{2}\ to\ \d{4}-\d{2}-\d{2},\ fingerprint\ [0-9a-f]{1,16}…?
+        |bundle\ [a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\tSHA-256\ [0-9a-f]{1,16}…?
+        |revoked\ [a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\t[0-9a-f]{64}
+        |trusted\ CAs\t[0-9a-f]{64}(?:,\ [0-9a-f]{64})*
+        )\z
+        """, System.Text.RegularExpressions.RegexOptions.IgnorePatternWhitespace)]
+    private static partial System.Text.RegularExpressions.Regex SnapshotEntry();
 
     /// <summary>A small entry's text (release.json, inventory.json are a few KiB), cut at the state limit whatever its header claims.</summary>
     private static byte[] Small(ZipArchive zip, string name, Func<string, FlatnetException> notOurs)

