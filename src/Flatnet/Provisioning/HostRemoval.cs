@@ -1,3 +1,4 @@
+using Flatnet.Pki;
 using Flatnet.Transport;
 using Flatnet.Addressing;
 using Flatnet.Inventory;
@@ -33,8 +34,22 @@ public static class HostRemoval
                 return new RemovalOutcome(host, null, Uninstalled: false, InventoryDeleted: false);
             }
             var h = context.Plan.Host(host); // "no host named ..." when it never was
-            var model = context.Model(h);
             if (deleteInventory) RequireNoLinkToItsArtifacts(host);
+            // Joined, its reply never given: it was never signed or deployed, so no peer knows it and nothing is on it
+            // (battery 30: RemoveHost asked for the fingerprint of a certificate that never was).
+            if (h.Host.Deploy.AwaitingJoin && !File.Exists(Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt")))
+            {
+                if (deleteInventory)
+                {
+                    DeleteInventory(h);
+                    var join = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host);
+                    if (Directory.Exists(join)) context.Log.Info($"{host}: its join script stays in {Workspace.Relative(join)} (it carries no secret); delete that folder when you no longer need it");
+                }
+                else context.Log.Info($"{host}: never signed (it awaits its join reply), so there is nothing to revoke or take off it; " +
+                                      $"./build.sh --target=RemoveHost --host={host} --delete-inventory deletes {Workspace.Relative(h.Host.File)}");
+                return new RemovalOutcome(host, null, Uninstalled: false, InventoryDeleted: deleteInventory);
+            }
+            var model = context.Model(h);
             Revocation.Record(context, host);
             var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
             var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);
@@ -140,7 +155,7 @@ public static class HostRemoval
         private void DeleteArtifacts(string host)
         {
             var artifacts = context.Workspace.HostDirectory(host);
-            File.Delete(context.Workspace.BundlePath(host));
+            if (File.Exists(context.Workspace.BundlePath(host)) || TempFolders.IsLink(context.Workspace.BundlePath(host))) File.Delete(context.Workspace.BundlePath(host));
             // Its render folder, by the listing of what flatnet wrote there (render.files), before that listing goes.
             var render = Path.Combine(context.Workspace.ArtifactsDirectory, "render", host);
             var listing = Path.Combine(artifacts, "render.files");

@@ -200,4 +200,21 @@ public class JoinTests
         Assert.That(File.ReadAllText(script), Does.StartWith("#!/bin/sh").And.Contain($"DEPLOY_KEY='{key}'"));
         Assert.That(ProcessRunner.Run("sh", ["-n", script]).ExitCode, Is.Zero, "it parses as POSIX sh");
     }
+    /// <summary>Battery 30: a host joined but never given its reply could not be removed (RemoveHost asked for the fingerprint of a certificate that never was).</summary>
+    [Test]
+    public void AHostAwaitingItsReplyIsRemovedWithNothingToRevoke()
+    {
+        using var ws = new TestWorkspace();
+        DeployKey(ws);
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".ssh")).Parent!.FullName;
+        File.Copy(Path.Combine(ws.Root, "deploy_ed25519.pub"), Path.Combine(home, ".ssh", "id_ed25519.pub"));
+        ws.ControlPlane().Join("host-e", null, home: home);
+        var outcome = ws.ControlPlane().RemoveHost("host-e");
+        Assert.That(outcome.InventoryDeleted, Is.False);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host-e: never signed (it awaits its join reply), so there is nothing to revoke or take off it; ./build.sh --target=RemoveHost --host=host-e --delete-inventory deletes"));
+        Assert.That(File.Exists(ws.HostsFile("blocklist.txt")) && File.ReadAllText(ws.HostsFile("blocklist.txt")).Contains("host-e"), Is.False, "nothing revoked");
+        Assert.That(ws.ControlPlane().RemoveHost("host-e", deleteInventory: true).InventoryDeleted, Is.True);
+        Assert.That(File.Exists(ws.HostsFile("host-e.yaml")), Is.False);
+        Assert.That(ws.ControlPlane().DescribePlan(), Does.Not.Contain("host-e"));
+    }
 }
