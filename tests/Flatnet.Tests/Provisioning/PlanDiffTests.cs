@@ -56,6 +56,16 @@ public class PlanDiffTests
         Assert.That(diff.Against, Is.EqualTo("git HEAD"));
         Assert.That(diff.Hosts.Select(h => $"{h.Host}: {string.Join("; ", h.Changes)}"), Is.EqualTo(new[] { "host-c: certificate: groups flatnet,gateway -> flatnet (re-signed)" }));
         Assert.That(Assert.Throws<UsageError>(() => Diff(ws, "no-such-branch"))!.Message, Does.StartWith("--against: git cannot read hosts and templates at 'no-such-branch'"));
+
+        // Battery 30: a ref whose host file is a link out of the tree was refused as "the system refused a file
+        // operation on /etc/shadow", with a fix about the disk. It is named as what it is.
+        File.CreateSymbolicLink(Path.Combine(ws.Root, "hosts", "evil.yaml"), "/etc/shadow");
+        Git("add", "hosts/evil.yaml");
+        Git("commit", "-q", "-m", "a link");
+        File.Delete(Path.Combine(ws.Root, "hosts", "evil.yaml"));
+        var e = Assert.Throws<UsageError>(() => Diff(ws, "HEAD"))!;
+        Assert.That(e.Message, Does.StartWith("--against: the inventory or templates at 'HEAD' hold what cannot be read safely").And.Contain("nothing was read from it")
+            .And.Contain("fix: compare with a ref whose hosts/ and templates/ hold plain files"));
     }
 
     [Test]
