@@ -19,6 +19,7 @@ public static class CertificateExpiry
         var rows = new List<CertificateDue>();
         var broken = new List<string>();
         var unsigned = new List<string>();
+        var linkedHosts = new List<string>();
         // One certificate nebula-cert cannot read is named, and every other is still reported.
         void Add(string name, string crt, bool isCa)
         {
@@ -44,7 +45,10 @@ public static class CertificateExpiry
             }
             catch (FlatnetException e)
             {
+                // A link or a special file in its pki folder: GenerateCert refuses it too, so removing it comes first
+                // (battery 30: "--force" alone was printed, which GenerateCert refused).
                 broken.Add(h.Name);
+                linkedHosts.Add(h.Name);
                 context.Log.Warn($"  {h.Name,-16} {e.Problem}");
                 continue;
             }
@@ -72,8 +76,10 @@ public static class CertificateExpiry
         var due = rows.Where(r => r.DaysLeft < minimumDays).ToList();
         if (due.Count == 0 && broken.Count == 0) return rows;
         var fixes = new List<string>();
-        if (broken.Count > 0)
-            fixes.Add($"for a host whose certificate is damaged: ./build.sh --target=GenerateCert --host=NAME --force ({string.Join(", ", broken)})");
+        if (linkedHosts.Count > 0)
+            fixes.Add($"remove each link or special file named above from the host's pki folder (rm PATH), then ./build.sh --target=GenerateCert --host=NAME --force ({string.Join(", ", linkedHosts)})");
+        if (broken.Except(linkedHosts).ToList() is { Count: > 0 } damaged)
+            fixes.Add($"for a host whose certificate is damaged: ./build.sh --target=GenerateCert --host=NAME --force ({string.Join(", ", damaged)})");
         if (due.Any(d => d.IsCa))
             fixes.Add("for the CA: ./build.sh --target=RotateCa replaces it without an outage (a new CA, trusted beside the old one, every host re-signed, then the old one dropped; " +
                       "a re-run continues where it stopped)");

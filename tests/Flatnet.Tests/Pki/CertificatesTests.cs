@@ -54,6 +54,19 @@ public class CertificatesTests
         var e = Assert.Throws<FlatnetException>(() => control.CheckCerts(30))!;
         Assert.That(e.Message, Does.StartWith("1 certificate(s) nebula-cert cannot read: host-a").And.Contain("fix: for a host whose certificate is damaged: ./build.sh --target=GenerateCert --host=NAME --force (host-a)"));
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-b").And.Some.Contains("days left"));
+
+        // Battery 30: a link where host.crt goes had "--force" printed as the fix, which GenerateCert refuses while the
+        // link is there. The link is named, and removing it comes first; the printed fix then works.
+        var crt = Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.crt");
+        File.Delete(crt);
+        File.CreateSymbolicLink(crt, Path.Combine(ws.Workspace.PkiDirectory("host-b"), "host.crt"));
+        e = Assert.Throws<FlatnetException>(() => control.CheckCerts(30))!;
+        Assert.That(ws.Log.Lines, Has.Some.Contains("host.crt is a link (to "));
+        Assert.That(e.Message, Does.Contain("fix: remove each link or special file named above from the host's pki folder (rm PATH), then ./build.sh --target=GenerateCert --host=NAME --force (host-a)")
+            .And.Not.Contain("for a host whose certificate is damaged"));
+        File.Delete(crt);
+        control.GenerateCert("host-a", force: true);
+        Assert.DoesNotThrow(() => control.CheckCerts(30));
     }
 
     [Test]
