@@ -94,7 +94,15 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
 
         var verified = Digest.Sha256OfFile(outCrt);
         SafeFiles.RequireNoLinkOnTheWay(dir);
+        RequireOnlyFlatnetsKinds(dir);
         TempFolders.CreateOwnerOnly(dir);
+        // A pki/ folder made before flatnet's first key (by hand, or by an older flatnet) is held to the rule of a
+        // folder that holds a key: owner-only (battery 31: it stayed 0755 around a new host.key).
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(dir) & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) != 0)
+        {
+            log.Warn($"{host.Name}: {Workspace.Relative(dir)} was open to others (mode {Convert.ToString((int)File.GetUnixFileMode(dir), 8)}); made owner-only, as a folder that holds a key is");
+            File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
         // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.
         File.Delete(Path.Combine(dir, publicKey is null ? "host.pub" : "host.key"));
         File.Delete(VerifiedCertificate.LegacyPathIn(dir));
@@ -108,6 +116,29 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         var info = nebulaCert.Print(Path.Combine(dir, "host.crt"));
         VerifiedCertificate.Remember(dir, ca.CrtPath, info);
         return info;
+    }
+
+    /// <summary>
+    /// Each file flatnet replaces or removes in pki/ must be of the kind flatnet writes there (a Nebula certificate, a
+    /// Nebula key, a signing request): anything else is someone's file, and stops the signing before anything moves
+    /// (battery 31: "my notes" in a new host's host.key was replaced by a key without a word).
+    /// </summary>
+    private static void RequireOnlyFlatnetsKinds(string dir)
+    {
+        var kinds = new Dictionary<string, string[]>
+        {
+            ["host.crt"] = ["NEBULA CERTIFICATE"], ["ca.crt"] = ["NEBULA CERTIFICATE"],
+            ["host.key"] = ["PRIVATE KEY-----"], ["host.pub"] = ["PUBLIC KEY-----"], ["request.json"] = ["\"KeySource\""],
+        };
+        foreach (var (name, marks) in kinds)
+        {
+            var path = Path.Combine(dir, name);
+            if (!File.Exists(path) || new FileInfo(path).Length == 0) continue; // nothing there to lose (a key cut short: named elsewhere)
+            var text = InputFiles.ReadAllText(path, InputFiles.StateLimit, $"the host's {name}");
+            if (!marks.Any(m => text.Contains(m, StringComparison.Ordinal)))
+                throw new StateConflict($"{Workspace.Relative(path)} is a file of yours where flatnet writes its own (it holds no {(name.EndsWith(".json") ? "signing request" : name.EndsWith(".crt") ? "Nebula certificate" : "Nebula key")}); nothing was changed",
+                    "move it aside (flatnet did not write it), then run this again", Workspace.Relative(path));
+        }
     }
 
     /// <summary>The host's pki/ folder, checked to hold only files of flatnet's own (no link, no FIFO) before anything there is read.</summary>

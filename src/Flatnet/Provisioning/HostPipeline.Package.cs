@@ -47,13 +47,15 @@ public static partial class HostPipeline
         // record anyone could write never vouches for a zip, nor spares nebula -test.
         var bundle = HostBundle.Assemble(model, context.Render(model), certificates.Concat(context.ShippedNebula(platform)), versions);
         var zip = bundle.ToZip();
-        // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said.
-        if (SafeFiles.CloseToOthers([pki, Path.Combine(pki, "host.key"), .. bundle.ContainsPrivateKey ? new[] { zipPath, folder, Path.Combine(folder, "host.key") } : []]) is { Count: > 0 } opened)
+        // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said; the
+        // zip and folder only while they hold this very bundle (battery 31: a user's file there was chmod-ed too).
+        var onDisk = IsOnDisk(bundle, zip, zipPath, folder);
+        if (SafeFiles.CloseToOthers([pki, Path.Combine(pki, "host.key"), .. bundle.ContainsPrivateKey && onDisk ? new[] { zipPath, folder, Path.Combine(folder, "host.key") } : []]) is { Count: > 0 } opened)
             context.Log.Warn($"{host}: others could read {string.Join(", ", opened)}, which hold its private key; made owner-only again. If someone did read it, give {host} a new key: ./build.sh --target=GenerateCert --host={host} --force");
         // nebula -test is spared only when this account's own cache says it passed on this very bundle with this very
         // release: the record in the working tree is a SHA-256 anyone can compute (battery 28).
         var tested = $"{Digest.Sha256(zip)}.nebula-test.{checker.Version}";
-        if (record is not null && record.Holds(inputs, outputs) && IsOnDisk(bundle, zip, zipPath, folder) && AccountMemos.Has(tested))
+        if (record is not null && record.Holds(inputs, outputs) && onDisk && AccountMemos.Has(tested))
         {
             context.Log.Info($"{host}: bundle is up to date ({Workspace.Relative(zipPath)}: nothing it is made from changed); nothing written.");
             WarnAboutWhatIsNotTheBundle(context, bundle, folder);
@@ -63,7 +65,7 @@ public static partial class HostPipeline
         check.Run(model, pki, trustedCas, checker);
         AccountMemos.Write(tested, "");
         context.ClaimArtifacts();
-        if (record is not null && IsOnDisk(bundle, zip, zipPath, folder))
+        if (record is not null && onDisk)
         {
             // Another flatnet or a change that leaves every byte as it was: only the record is new.
             BuildRecord.Of(inputs, outputs).Write(context.Workspace, host, "bundle");
@@ -71,6 +73,7 @@ public static partial class HostPipeline
             WarnAboutWhatIsNotTheBundle(context, bundle, folder);
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
+        RequireFlatnetsZip(zipPath);
         context.BundleWritten(host);
         SafeFiles.ReplaceDirectory(folder, bundle.WriteTo, context.Log, whyItMatters: NotTheBundle);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
@@ -92,6 +95,20 @@ public static partial class HostPipeline
         Directory.Exists(folder) && !TempFolders.IsLink(folder) && SafeFiles.Beside(folder, bundle.Files.Select(f => f.Path).ToHashSet()).Stale.Count == 0 &&
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
+
+    /// <summary>What is at the zip's path is a bundle of flatnet's (a zip with its manifest.json), or nothing: a file of the user's there is never replaced (battery 31).</summary>
+    private static void RequireFlatnetsZip(string zipPath)
+    {
+        if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath) || new FileInfo(zipPath).Length == 0) return; // a link is replaced by the rename, never followed
+        try
+        {
+            using var archive = System.IO.Compression.ZipFile.OpenRead(zipPath);
+            if (archive.GetEntry("manifest.json") is not null) return;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { }
+        throw new StateConflict($"{Workspace.Relative(zipPath)} is a file of yours where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed",
+            "move it aside (flatnet did not write it), then run this again", Workspace.Relative(zipPath));
+    }
 
     private const string NotTheBundle = ". DeployHost uploads that folder only when it holds the bundle alone: move it out before deploying";
 

@@ -337,4 +337,22 @@ public class PackagingTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-a: others could read ").And.Contains("(mode 644)").And.Contains("made owner-only again")
             .And.Contains("./build.sh --target=GenerateCert --host=host-a --force"));
     }
+    /// <summary>Battery 31: a file of the user's where a host's bundle zip goes was chmod-ed, then replaced without a word. It stops that host's packing, untouched.</summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AFileOfTheUsersWhereTheBundleZipGoesIsNeverReplacedNorChmodded()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var zip = ws.Workspace.BundlePath("host-b");
+        File.Delete(zip);
+        Directory.Delete(ws.Workspace.BundleDirectory("host-b"), recursive: true);
+        File.WriteAllText(zip, "MINEZIP");
+        File.SetUnixFileMode(zip, (UnixFileMode)0b110_100_100);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain("bundles/host-b.zip is a file of yours where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed"));
+        Assert.That(File.ReadAllText(zip), Is.EqualTo("MINEZIP"));
+        Assert.That(File.GetUnixFileMode(zip), Is.EqualTo((UnixFileMode)0b110_100_100), "not chmod-ed");
+        Assert.That(Directory.Exists(ws.Workspace.BundleDirectory("host-b")), Is.False, "nothing written");
+    }
 }

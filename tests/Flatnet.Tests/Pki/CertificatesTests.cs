@@ -162,4 +162,27 @@ public class CertificatesTests
         Assert.That(Assert.Throws<FlatnetException>(() => ws.ControlPlane().PackageBundle("host-a"))!.Message,
             Does.Contain("pki/ca.crt begins with a byte-order mark").And.Contain("not \"UTF-8 with BOM\""));
     }
+    /// <summary>
+    /// Battery 31: a file of the user's in a new host's pki/ ("my notes" as host.key, "my crt" as host.crt) was replaced
+    /// by flatnet's key and certificate without a word. A file that is not of the kind flatnet writes there stops the
+    /// signing before anything moves; a pki/ folder open to others is made owner-only around the key, and said.
+    /// </summary>
+    [Test]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void AFileOfTheUsersInANewHostsPkiFolderIsNeverReplaced()
+    {
+        using var ws = new TestWorkspace();
+        var pki = Directory.CreateDirectory(ws.Workspace.PkiDirectory("host-b")).FullName;
+        File.WriteAllText(Path.Combine(pki, "host.key"), "my notes, not a key\n");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-b"))!;
+        Assert.That(e.Message, Does.Contain("pki/host.key is a file of yours where flatnet writes its own (it holds no Nebula key); nothing was changed").And.Contain("fix: move it aside"));
+        Assert.That(File.ReadAllText(Path.Combine(pki, "host.key")), Is.EqualTo("my notes, not a key\n"));
+        Assert.That(File.Exists(Path.Combine(pki, "host.crt")), Is.False);
+
+        File.Delete(Path.Combine(pki, "host.key"));
+        File.SetUnixFileMode(pki, (UnixFileMode)0b111_101_101);
+        ws.ControlPlane().GenerateCert("host-b");
+        Assert.That(File.GetUnixFileMode(pki), Is.EqualTo((UnixFileMode)0b111_000_000));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("was open to others (mode 755); made owner-only, as a folder that holds a key is"));
+    }
 }
