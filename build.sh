@@ -27,6 +27,8 @@ me=$(id -u) owner=$(stat -c %u .)
 roots=(.) ; [ -d artifacts/tools ] && roots+=(artifacts/tools)   # the library Cake loads lives there
 roots+=("$dotnet_dir")   # the SDK that builds and runs it all (its folders above are checked below)
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}; [ -d "$packages" ] && roots+=("$packages")
+# dotnet's cache of where each tool is: every entry names a program dotnet runs (battery 31: an entry others could write).
+cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache; [ -d "$cache" ] && roots+=("$cache")
 # A group of the owner's own name is the owner alone only when nobody else is in it (getent), and a POSIX ACL (ls
 # marks it '+') is a share the mode does not show: both count as others who may write.
 untrusted() { [ "$1" != 0 ] && [ "$1" != "$me" ] && [ "$1" != "$owner" ]; }
@@ -69,11 +71,11 @@ unsafe_chain() {
 # then ran; the walk above checks what is below them, not them): the checkout, the artifacts folder that holds the
 # library Cake loads, dotnet's own folder, the packages folder, the user's NuGet config's folder, and dotnet's cache
 # of where each tool is.
-cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache
 nuget_config=$HOME/.nuget/NuGet/NuGet.Config
 for chain in "$PWD|the checkout" "$PWD/artifacts|the folder that holds the library Cake loads" "$dotnet_dir|the folder dotnet runs from" \
              "$packages|the packages folder dotnet restores Cake and PowerShell into" "$(dirname "$nuget_config")|the folder of your NuGet config" \
-             "$cache|the folder where dotnet remembers where each tool is"; do
+             "$cache|the folder where dotnet remembers where each tool is" \
+             "$HOME/.nuget|NuGet's own folder (its config, packages and plugins)" "${DOTNET_CLI_HOME:-$HOME}/.dotnet|dotnet's own folder in your home"; do
   [ -n "$others" ] || others=$(unsafe_chain "${chain%%|*}" "${chain#*|}" || true)
 done
 # A folder with an ACL (a default one keeps the mode as it was, and shares what is made in it): ls marks it '+'.
@@ -153,7 +155,10 @@ if [ -d "$cache" ]; then
   stray= real_packages=$(realpath -m -- "$packages")
   # Judged by the path it really names (battery 30: "PACKAGES/../../.dotnet/x/Cake.dll" began with the packages folder).
   while IFS= read -r p; do case $(realpath -m -- "$p") in "${real_packages%/}"/*) ;; *) stray=$p; break ;; esac
-  done < <(find "$cache" -type f -exec grep -ho '"PathToExecutable":"[^"]*"' {} + 2>/dev/null | cut -d'"' -f4)
+  done < <(find "$cache" -type f -exec cat {} + 2>/dev/null | tr '\t\r\n' '   ' | sed -E 's/"PathToExecutable"[[:space:]]*:[[:space:]]*"/"PathToExecutable":"/g' | grep -o '"PathToExecutable":"[^"]*"' | cut -d'"' -f4)
+  # Read as JSON reads it, whatever its spacing (battery 31: '"PathToExecutable" :' escaped the check); a name or path
+  # written with escapes (\u0050...) is not read here, so such an entry is refused whole.
+  if [ -z "$stray" ] && find "$cache" -type f -exec grep -l '\\' {} + 2>/dev/null | grep -q .; then stray="an entry written with escapes ($(find "$cache" -type f -exec grep -l '\\' {} + | head -1))"; fi
   if [ -n "$stray" ]; then
     echo "build.sh: dotnet's tool cache runs $stray, outside your packages folder ($packages), so nothing was run" >&2
     echo "build.sh: fix: rm -rf \"$cache\" (dotnet makes it again from your packages at the next restore), then run this again" >&2

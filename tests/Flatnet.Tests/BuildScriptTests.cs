@@ -128,7 +128,22 @@ public class BuildScriptTests
         var r = Plan();
         Assert.That(r.ExitCode, Is.EqualTo(1), r.StdOut + r.StdErr);
         Assert.That(r.StdErr, Does.Contain($"dotnet's tool cache runs {home}/.nuget/packages/../../.dotnet/evil/Cake.dll, outside your packages folder"));
+        // Battery 31: JSON's spacing ('"PathToExecutable" :') and escapes hid an entry from the check; a cache file others may write was not looked at.
+        File.WriteAllText(entry, "[{\"Name\":\"dotnet-cake\",\"PathToExecutable\" :\n  \"/tmp/theirs/Cake.dll\"}]");
+        r = Plan();
+        Assert.That(r.StdErr, Does.Contain("dotnet's tool cache runs /tmp/theirs/Cake.dll, outside your packages folder"), r.StdOut + r.StdErr);
+        File.WriteAllText(entry, "[{\"Name\":\"dotnet-cake\",\"PathToExecut\\u0061ble\":\"/tmp/theirs/Cake.dll\"}]");
+        r = Plan();
+        Assert.That(r.StdErr, Does.Contain("dotnet's tool cache runs an entry written with escapes"), r.StdOut + r.StdErr);
+        File.WriteAllText(entry, $$"""[{"PathToExecutable":"{{home}}/.nuget/packages/cake.tool/7.0.0/Cake.dll"}]""");
+        File.SetUnixFileMode(entry, (UnixFileMode)0b110_110_110);
+        File.Delete(calls);
+        Refused(Plan(), $"{entry} (owner 0, -rw-rw-rw-)");
         Directory.Delete(Path.Combine(home, ".dotnet", "toolResolverCache"), recursive: true);
+        // ~/.nuget sticky is still others' to make names in (NuGet's plugins folder, its config folder): refused as the folder itself.
+        File.SetUnixFileMode(Path.Combine(home, ".nuget"), (UnixFileMode)0b1_111_111_111);
+        Refused(Plan(), $"{home}/.nuget (owner 0, drwxrwxrwt, a folder: ");
+        File.SetUnixFileMode(Path.Combine(home, ".nuget"), (UnixFileMode)0b111_101_101);
         File.Delete(calls);
 
         // A link where the build record's folder goes, in a shared cache folder: nothing made where it leads.
