@@ -38,6 +38,9 @@ public static partial class TempFolders
     public static IDisposable DeleteOnExit(string path)
     {
         Hook();
+        // A run being stopped makes nothing new: the worker waits here for the stop to end the process (battery 30: a
+        // staging folder a worker began after the clean-up's looks was left behind).
+        AwaitStopIfStopping();
         var full = Path.GetFullPath(path);
         Live[full] = 0;
         return new Lease(full);
@@ -52,15 +55,20 @@ public static partial class TempFolders
     }
 
     /// <summary>
-    /// A signal's clean-up: other threads may still be writing into a folder as it goes, so it looks twice. What a
-    /// write wins against both looks is swept by the next run (<see cref="SweepLeftovers"/>).
+    /// A signal's clean-up: other threads may still be writing into a folder as it goes (a folder still being filled
+    /// cannot be deleted whole), so it looks again until two looks in a row find nothing left of what was ever
+    /// registered, for half a second at most. What a write still wins is swept by the next run (<see cref="SweepLeftovers"/>).
     /// </summary>
     private static void DeleteAllOnSignal()
     {
-        var registered = Live.Keys.ToList();
-        DeleteAll();
-        Thread.Sleep(50);
-        foreach (var path in registered) Delete(path);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int pass = 0, clean = 0; pass < 20 && clean < 2; pass++)
+        {
+            seen.UnionWith(Live.Keys);
+            foreach (var path in seen) Delete(path);
+            clean = seen.Any(p => Directory.Exists(p) || File.Exists(p)) ? 0 : clean + 1;
+            Thread.Sleep(25);
+        }
     }
 
     /// <summary>How many are registered now (for tests).</summary>
