@@ -16,6 +16,15 @@ public class JoinTests
         return $"{pub[0]} {pub[1]} flatnet-deploy";
     }
 
+    /// <summary>A home of the test's whose ~/.ssh holds the deploy key's public half, as ssh would pick it.</summary>
+    private static string HomeWithDeployKey(TestWorkspace ws)
+    {
+        DeployKey(ws);
+        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".ssh")).Parent!.FullName;
+        File.Copy(Path.Combine(ws.Root, "deploy_ed25519.pub"), Path.Combine(home, ".ssh", "id_ed25519.pub"), overwrite: true);
+        return home;
+    }
+
     /// <summary>host-d's file, as a person starts it, and its join script (used by the Pester test of join.ps1).</summary>
     public static (string Script, string Key) RenderJoin(TestWorkspace ws, string os = "windows")
     {
@@ -120,9 +129,7 @@ public class JoinTests
     public void ALinkWhereTheJoinScriptGoesStopsJoinBeforeTheHostsFileIsWritten()
     {
         using var ws = new TestWorkspace();
-        DeployKey(ws);
-        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".ssh")).Parent!.FullName;
-        File.Copy(Path.Combine(ws.Root, "deploy_ed25519.pub"), Path.Combine(home, ".ssh", "id_ed25519.pub"));
+        var home = HomeWithDeployKey(ws);
         ws.ControlPlane().PackageAll(); // the artifacts are flatnet's
         var victim = Directory.CreateDirectory(Path.Combine(ws.Root, "victim")).FullName;
         Directory.CreateDirectory(Path.Combine(ws.Root, "artifacts", "join"));
@@ -205,9 +212,7 @@ public class JoinTests
     public void AHostAwaitingItsReplyIsRemovedWithNothingToRevoke()
     {
         using var ws = new TestWorkspace();
-        DeployKey(ws);
-        var home = Directory.CreateDirectory(Path.Combine(ws.Root, "home", ".ssh")).Parent!.FullName;
-        File.Copy(Path.Combine(ws.Root, "deploy_ed25519.pub"), Path.Combine(home, ".ssh", "id_ed25519.pub"));
+        var home = HomeWithDeployKey(ws);
         ws.ControlPlane().Join("host-e", null, home: home);
         var outcome = ws.ControlPlane().RemoveHost("host-e");
         Assert.That(outcome.InventoryDeleted, Is.False);
