@@ -29,6 +29,10 @@ roots+=("$dotnet_dir")   # the SDK that builds and runs it all (its folders abov
 packages=${NUGET_PACKAGES:-$HOME/.nuget/packages}; [ -d "$packages" ] && roots+=("$packages")
 # dotnet's cache of where each tool is: every entry names a program dotnet runs (battery 31: an entry others could write).
 cache=${DOTNET_CLI_HOME:-$HOME}/.dotnet/toolResolverCache; [ -d "$cache" ] && roots+=("$cache")
+# NuGet's credential plugins run in every restore: only those in your own ~/.nuget/plugins, held to the same rules,
+# never from a path the environment names (battery 32 named the folder; MSBuild's own user imports are off:
+# Directory.Build.rsp).
+unset NUGET_PLUGIN_PATHS; [ -d "$HOME/.nuget/plugins" ] && roots+=("$HOME/.nuget/plugins")
 # A group of the owner's own name is the owner alone only when nobody else is in it (getent), and a POSIX ACL (ls
 # marks it '+') is a share the mode does not show: both count as others who may write.
 untrusted() { [ "$1" != 0 ] && [ "$1" != "$me" ] && [ "$1" != "$owner" ]; }

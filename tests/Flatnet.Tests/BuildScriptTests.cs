@@ -528,4 +528,21 @@ public class BuildScriptTests
         foreach (var script in new[] { "build.sh", "build.ps1" })
             Assert.That(File.ReadAllText(Path.Combine(TestWorkspace.RepoRoot, script)), Does.Contain("-o build/tools/Modules/Cake.Flatnet.Module"), script);
     }
+    /// <summary>
+    /// Battery 32: a props file in the account's MSBuild folder (~/.local/share/Microsoft/MSBuild/.../ImportBefore),
+    /// which another account could write, ran inside build.sh's publish as root. No build of this checkout imports
+    /// from there (Directory.Build.rsp turns every such import off); checked with the real MSBuild.
+    /// </summary>
+    [Test]
+    public void NoBuildOfTheCheckoutImportsTheAccountsMSBuildFolder()
+    {
+        using var ws = new TestWorkspace();
+        var imports = Directory.CreateDirectory(Path.Combine(ws.Root, "data", "Microsoft", "MSBuild", "Current", "Imports", "Microsoft.Common.props", "ImportBefore")).FullName;
+        File.WriteAllText(Path.Combine(imports, "theirs.props"), "<Project><PropertyGroup><Theirs>ran</Theirs></PropertyGroup></Project>\n");
+        var r = ProcessRunner.Run("env", [$"XDG_DATA_HOME={Path.Combine(ws.Root, "data")}", "dotnet", "msbuild", "src/Flatnet/Flatnet.csproj", "-getProperty:Theirs", "-getProperty:MSBuildUserExtensionsPath"],
+            TestWorkspace.RepoRoot, timeout: TimeSpan.FromMinutes(2));
+        Assert.That(r.ExitCode, Is.EqualTo(0), r.StdOut + r.StdErr);
+        Assert.That(r.StdOut, Does.Contain(Path.Combine(ws.Root, "data")), "MSBuild looks in the folder the test made");
+        Assert.That(r.StdOut, Does.Contain("\"Theirs\": \"\""), "and imports nothing from it");
+    }
 }

@@ -26,8 +26,14 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
         }
     }
 
+    /// <summary>How every record begins: a file at a record's path without it is someone else's.</summary>
+    public const string Mark = "{\"Inputs\":";
+
+    /// <summary>Checked before the output it records is written, so that a record that cannot be written stops the run before anything moves.</summary>
+    public static void RequireOursOrNothing(Workspace workspace, string host, string output) => SafeFiles.RequireOursOrNothing(PathFor(workspace, host, output), Mark);
+
     public void Write(Workspace workspace, string host, string output) =>
-        SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n");
+        SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n", mark: Mark);
 
     /// <summary>
     /// A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is

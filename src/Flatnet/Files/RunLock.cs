@@ -62,7 +62,7 @@ public static class RunLock
                         Workspace.Relative(full));
                 }
             }
-            SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n");
+            SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n", mark: " (pid ");
             return true;
         }
     }

@@ -12,6 +12,9 @@ public static class JsonOutput
 {
     public const string Variable = "FLATNET_JSON_TO";
 
+    /// <summary>Text every document holds (its first field): a file at a document's path without it is someone else's.</summary>
+    public const string Mark = "\"generated_at\":";
+
     public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
     /// <summary>

@@ -41,6 +41,7 @@ public static class FleetRendering
             context.Log.Info($"{Terminal.OneLine(Workspace.Relative(Path.Combine(root, foreign)))} is not flatnet's; left as it is");
         if (changed.Count > 0)
         {
+            foreach (var (model, _) in changed) BuildRecord.RequireOursOrNothing(context.Workspace, model.Name, "render");
             context.ClaimArtifacts();
             var staging = Path.Combine(context.Workspace.ArtifactsDirectory, $".render.staging-{Guid.NewGuid():N}");
             using (TempFolders.DeleteOnExit(staging))

@@ -79,7 +79,7 @@ public static partial class HostJoin
         var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
         context.ClaimArtifacts();
         // The same script as last time stays as it is (a run changes only what changed).
-        if (InputFiles.SmallRecord(path, InputFiles.StateLimit) != script) SafeFiles.WriteAllText(path, script);
+        if (InputFiles.SmallRecord(path, InputFiles.StateLimit) != script) SafeFiles.WriteAllText(path, script, mark: "Rendered by flatnet-automation");
         context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half).\n" +
                          $"Copy it to {host} and run it once there as an administrator:\n" +
                          $"  {platform.JoinCommand}\n" +

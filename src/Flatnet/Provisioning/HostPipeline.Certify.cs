@@ -37,7 +37,7 @@ public static partial class HostPipeline
             if (h.Host.Deploy.KeygenOnHost && Path.GetFullPath(publicKey) != Path.GetFullPath(kept) && InputFiles.SmallRecord(kept, InputFiles.KeyLimit) != System.Text.Encoding.UTF8.GetString(bytes))
             {
                 context.ClaimArtifacts();
-                SafeFiles.WriteFile(kept, t => File.WriteAllBytes(t, bytes));
+                SafeFiles.WriteFile(kept, t => File.WriteAllBytes(t, bytes), mark: "PUBLIC KEY");
             }
         }
         return CertificatesOf(context).Generate(h, plan.Inventory.Network.CertDuration, force, publicKey);
@@ -94,7 +94,7 @@ public static partial class HostPipeline
             throw new FlatnetException($"{model.Paths.ConfigDir}/host.pub is missing or not a public key",
                 fix: $"delete host.key there to make a new pair, or copy host.pub by hand");
         context.ClaimArtifacts();
-        SafeFiles.WriteAllText(destination, pub);
+        SafeFiles.WriteAllText(destination, pub, mark: "PUBLIC KEY");
         context.Log.Info($"{host.Name}: key pair made on the host; fetched only its public key");
     }
 }

@@ -73,6 +73,7 @@ public static partial class HostPipeline
             WarnAboutWhatIsNotTheBundle(context, bundle, folder);
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
+        BuildRecord.RequireOursOrNothing(context.Workspace, host, "bundle");
         RequireFlatnetsZip(zipPath);
         context.BundleWritten(host);
         SafeFiles.ReplaceDirectory(folder, bundle.WriteTo, context.Log, whyItMatters: NotTheBundle);
@@ -96,14 +97,22 @@ public static partial class HostPipeline
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
 
-    /// <summary>What is at the zip's path is a bundle of flatnet's (a zip with its manifest.json), or nothing: a file of the user's there is never replaced (battery 31).</summary>
+    /// <summary>
+    /// What is at the zip's path is a bundle of flatnet's (a zip with SHA256SUMS and a manifest.json that records which
+    /// flatnet made it), or nothing: a file of the user's there, even an empty one or another zip, is never replaced
+    /// (batteries 31, 32).
+    /// </summary>
     private static void RequireFlatnetsZip(string zipPath)
     {
-        if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath) || new FileInfo(zipPath).Length == 0) return; // a link is replaced by the rename, never followed
+        if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath)) return; // a link is replaced by the rename, never followed
         try
         {
             using var archive = System.IO.Compression.ZipFile.OpenRead(zipPath);
-            if (archive.GetEntry("manifest.json") is not null) return;
+            if (archive.GetEntry("SHA256SUMS") is not null && archive.GetEntry("manifest.json") is { Length: < 1 << 20 } manifest)
+            {
+                using var reader = new StreamReader(manifest.Open());
+                if (reader.ReadToEnd().Contains("\"nebula_checked_with\"", StringComparison.Ordinal)) return;
+            }
         }
         catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { }
         throw new StateConflict($"{Workspace.Relative(zipPath)} is a file of yours where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed",

@@ -52,12 +52,22 @@ public static class Metrics
         return resolved;
     }
 
+    /// <summary>Text every metrics file of flatnet's holds: a file at its path without it is someone else's.</summary>
+    public const string Mark = "# HELP flatnet_";
+
+    /// <summary>The files <see cref="Write"/> would write, checked before a run writes any of its outputs.</summary>
+    public static void RequireOurs(FlatnetContext context, string name, string? target)
+    {
+        SafeFiles.RequireOursOrNothing(PathOf(context, name), Mark);
+        if (target is not null) SafeFiles.RequireOursOrNothing(target, Mark);
+    }
+
     public static void Write(FlatnetContext context, string name, string text, string? target = null)
     {
-        SafeFiles.WriteAllText(PathOf(context, name), text);
+        SafeFiles.WriteAllText(PathOf(context, name), text, mark: Mark);
         if (target is not null)
         {
-            SafeFiles.WriteAllText(target, text);
+            SafeFiles.WriteAllText(target, text, mark: Mark);
             context.Log.Info($"metrics: {target}");
         }
     }

@@ -81,13 +81,16 @@ public abstract class HostTask : FlatnetTask
     public sealed override void Run(FlatnetContext context)
     {
         var host = context.Arguments.Host;
-        if (context.Plan.Hosts.FirstOrDefault(h => h.Name == host) is { Host.Deploy.AwaitingJoin: true })
+        if (!TakesAHostAwaitingItsReply && context.Plan.Hosts.FirstOrDefault(h => h.Name == host) is { Host.Deploy.AwaitingJoin: true })
             throw new UsageError($"{host} awaits its join reply: it has no address yet",
                 $"run its join script on the PC, then ./build.sh --target=Join --host={host} --reply=\"flatnet-join ...\"", "--host");
         Run(context, host);
     }
 
     protected abstract void Run(FlatnetContext context, string host);
+
+    /// <summary>Whether --host may name a host that awaits its join reply (RemoveHost: one joined by mistake goes again).</summary>
+    protected virtual bool TakesAHostAwaitingItsReply => false;
 }
 
 /// <summary>A task that runs one step of <see cref="HostPipeline"/> for --host.</summary>

@@ -10,5 +10,7 @@ public sealed class RemoveHostTask : HostTask
     // --manual-steps-done: the peers installed by hand are, as the pending list's fix says (PeerConvergence.Update).
     public override IReadOnlyList<string> Options => [.. base.Options, "delete-inventory", "manual-steps-done"];
 
+    protected override bool TakesAHostAwaitingItsReply => true;
+
     protected override void Run(FlatnetContext context, string host) => HostRemoval.Remove(context, host, context.Arguments.Flag("delete-inventory"));
 }

@@ -99,7 +99,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
         SafeFiles.RequireNoLinkBelow(Path.GetDirectoryName(Path.GetFullPath(stateDirectory))!, [.. subs, status, sources]);
         foreach (var sub in subs) Directory.CreateDirectory(sub);
         if (!File.Exists(status)) SafeFiles.WriteAllText(status, "");
-        SafeFiles.WriteAllText(sources,
+        SafeFiles.WriteAllText(sources, mark: "# flatnet's own apt sources", text:
             "# flatnet's own apt sources, for downloading Nebula releases only (see src/Flatnet/Versions/DebianArchive.cs).\n" +
             string.Concat(Suites.Select(s => $"deb [signed-by={keyring}] {uri} {s} main\n")));
     }

@@ -355,4 +355,30 @@ public class PackagingTests
         Assert.That(File.GetUnixFileMode(zip), Is.EqualTo((UnixFileMode)0b110_100_100), "not chmod-ed");
         Assert.That(Directory.Exists(ws.Workspace.BundleDirectory("host-b")), Is.False, "nothing written");
     }
+    /// <summary>
+    /// Battery 32: an empty file, or a zip of the user's with a manifest.json of its own, where a host's bundle zip
+    /// goes, was replaced; so was a file of the user's where the host's build record goes.
+    /// </summary>
+    [TestCase("empty")]
+    [TestCase("another zip")]
+    [TestCase("record")]
+    public void NoFileOfTheUsersIsTakenForABundleOrItsRecord(string what)
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var zip = ws.Workspace.BundlePath("host-b");
+        var record = BuildRecord.PathFor(ws.Workspace, "host-b", "bundle");
+        File.Delete(zip);
+        File.Delete(record);
+        var path = what == "record" ? record : zip;
+        if (what == "another zip")
+            using (var archive = System.IO.Compression.ZipFile.Open(zip, System.IO.Compression.ZipArchiveMode.Create))
+            using (var w = new StreamWriter(archive.CreateEntry("manifest.json").Open())) w.Write("{\"mine\": true}");
+        else File.WriteAllText(path, what == "empty" ? "" : "USER FILE\n");
+        var before = File.ReadAllBytes(path);
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243"); // host-b's bundle is built anew
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageBundle("host-b"))!;
+        Assert.That(e.Message, Does.Contain(what == "record" ? "hosts/host-b/bundle.inputs is a file of yours" : "bundles/host-b.zip is a file of yours"));
+        Assert.That(File.ReadAllBytes(path), Is.EqualTo(before));
+    }
 }

@@ -144,6 +144,27 @@ public class ConvergenceTests
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-c: no file of the inventory describes it, so flatnet cannot reach it"));
     }
 
+    /// <summary>
+    /// Battery 32: a file of the user's at verify/status.json, report.html or status.prom was replaced at Status's first
+    /// write there. Each stops the run before any of them is written, named; flatnet's own are written again.
+    /// </summary>
+    [TestCase("status.json")]
+    [TestCase("report.html")]
+    [TestCase("status.prom")]
+    public void StatusNeverReplacesAFileOfTheUsersWhereItWritesItsOwn(string name)
+    {
+        using var ws = HandInstalledFleet();
+        var verify = Directory.CreateDirectory(Path.Combine(ws.Workspace.ArtifactsDirectory, "verify")).FullName;
+        File.WriteAllText(Path.Combine(verify, name), "USER FILE\n");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Status())!;
+        Assert.That(e.Message, Does.Contain($"verify/{name} is a file of yours where flatnet writes its own; it was left as it is").And.Contain("fix: move it aside"));
+        Assert.That(File.ReadAllText(Path.Combine(verify, name)), Is.EqualTo("USER FILE\n"));
+        Assert.That(Directory.GetFiles(verify).Select(Path.GetFileName), Is.EqualTo(new[] { name }), "nothing else written");
+        File.Delete(Path.Combine(verify, name));
+        ws.ControlPlane().Status();
+        Assert.DoesNotThrow(() => ws.ControlPlane().Status(), "its own files are written again");
+    }
+
     /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
     [Test]
     public void StatusNamesTheHostsItDoesNotReadInsteadOfCountingNone()

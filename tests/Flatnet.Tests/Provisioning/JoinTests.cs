@@ -214,12 +214,27 @@ public class JoinTests
         using var ws = new TestWorkspace();
         var home = HomeWithDeployKey(ws);
         ws.ControlPlane().Join("host-e", null, home: home);
-        var outcome = ws.ControlPlane().RemoveHost("host-e");
-        Assert.That(outcome.InventoryDeleted, Is.False);
+        // As the user runs it: the task, whose --host once refused a host awaiting its reply (the whole-path walk).
+        new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-e"))).Run(new RemoveHostTask());
         Assert.That(ws.Log.Lines, Has.Some.Contains("host-e: never signed (it awaits its join reply), so there is nothing to revoke or take off it; ./build.sh --target=RemoveHost --host=host-e --delete-inventory deletes"));
         Assert.That(File.Exists(ws.HostsFile("blocklist.txt")) && File.ReadAllText(ws.HostsFile("blocklist.txt")).Contains("host-e"), Is.False, "nothing revoked");
-        Assert.That(ws.ControlPlane().RemoveHost("host-e", deleteInventory: true).InventoryDeleted, Is.True);
+        new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-e"), ("delete-inventory", "true"))).Run(new RemoveHostTask());
         Assert.That(File.Exists(ws.HostsFile("host-e.yaml")), Is.False);
         Assert.That(ws.ControlPlane().DescribePlan(), Does.Not.Contain("host-e"));
+    }
+    /// <summary>Battery 32: a file of the user's where Join writes a new host's script was replaced by it.</summary>
+    [Test]
+    public void AFileOfTheUsersWhereTheJoinScriptGoesIsNeverReplaced()
+    {
+        using var ws = new TestWorkspace();
+        var home = HomeWithDeployKey(ws);
+        ws.ControlPlane().PackageAll(); // the artifacts are flatnet's
+        var script = Path.Combine(ws.Workspace.ArtifactsDirectory, "join", "host-e", "join.ps1");
+        Directory.CreateDirectory(Path.GetDirectoryName(script)!);
+        File.WriteAllText(script, "# my own notes\n");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Join("host-e", "192.168.1.40", home: home))!;
+        Assert.That(e.Message, Does.Contain("join/host-e/join.ps1 is a file of yours where flatnet writes its own"));
+        Assert.That(File.ReadAllText(script), Is.EqualTo("# my own notes\n"));
+        Assert.That(File.Exists(ws.HostsFile("host-e.yaml")), Is.False, "Join writes all or nothing");
     }
 }
