@@ -15,6 +15,23 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
     }
 
     /// <summary>
+    /// The flags that name this workspace's folders when they are not the defaults (hosts/, artifacts/), as a printed
+    /// command needs them to act on the same folders (battery 32: a fix printed without them would have revoked and
+    /// deleted a host of the default inventory); "" for the defaults.
+    /// </summary>
+    public string FolderFlags =>
+        (InventoryDirectory == Path.Combine(Root, "hosts") ? "" : $" --inventory={Word(Relative(InventoryDirectory))}") +
+        (ArtifactsDirectory == Path.Combine(Root, "artifacts") ? "" : $" --artifacts={Word(Relative(ArtifactsDirectory))}");
+
+    private static string Word(string path) =>
+        System.Text.RegularExpressions.Regex.IsMatch(path, "^[A-Za-z0-9_./:-]+$") ? path : Rendering.Quoting.ShQuote(path);
+
+    /// <summary>Every build.sh (or build.ps1) command with a --target in <paramref name="line"/> given <see cref="FolderFlags"/>, so that it acts on these folders as printed.</summary>
+    public string WithFolderFlags(string line) =>
+        FolderFlags.Length == 0 ? line
+            : System.Text.RegularExpressions.Regex.Replace(line, @"(\.[/\\]build\.(?:sh|ps1) --target=(?>[A-Za-z]+))(?! --inventory=| --artifacts=)", m => m.Value + FolderFlags);
+
+    /// <summary>
     /// The inventory and the artifacts are two separate folders, neither the repository itself: artifacts carry keys
     /// and get replaced, so they must not land where `git add -A` or the inventory's editor would pick them up.
     /// </summary>

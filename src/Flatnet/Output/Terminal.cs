@@ -35,10 +35,13 @@ public static class Terminal
 /// The reporter every run speaks through: each line is <see cref="Terminal.Clean"/>ed on its way out, and printed with
 /// the terminal's live progress line (<see cref="LiveLine"/>) out of its way.
 /// </summary>
-public sealed class CleanReporter(IReporter inner) : IReporter
+/// <param name="commands">what every line passes through before it is printed: each command in it made to act on this
+/// run's folders (<see cref="Workspace.WithFolderFlags"/>).</param>
+public sealed class CleanReporter(IReporter inner, Func<string, string>? commands = null) : IReporter
 {
-    public void Info(string message) => LiveLine.Around(() => inner.Info(Terminal.Clean(message)));
-    public void Warn(string message) => LiveLine.Around(() => inner.Warn(Terminal.Clean(message)));
-    public void Verbose(string message) => LiveLine.Around(() => inner.Verbose(Terminal.Clean(message)));
-    public void Error(string message) => LiveLine.Around(() => inner.Error(Terminal.Clean(message)));
+    private string Said(string message) => Terminal.Clean(commands is null ? message : commands(message));
+    public void Info(string message) => LiveLine.Around(() => inner.Info(Said(message)));
+    public void Warn(string message) => LiveLine.Around(() => inner.Warn(Said(message)));
+    public void Verbose(string message) => LiveLine.Around(() => inner.Verbose(Said(message)));
+    public void Error(string message) => LiveLine.Around(() => inner.Error(Said(message)));
 }

@@ -38,7 +38,8 @@ public sealed partial class FlatnetContext : IDisposable
         CreationMask.KeepOthersFromWriting();
         Workspace = workspace;
         // Whatever a host or a file said reaches the terminal without control characters.
-        Log = log is CleanReporter ? log : new CleanReporter(log);
+        // ... and every command it prints acts on this run's folders (--inventory, --artifacts), as printed.
+        Log = log is CleanReporter ? log : new CleanReporter(log, workspace.WithFolderFlags);
     }
 
     public Workspace Workspace { get; }
