@@ -149,6 +149,10 @@ if [ ! -f "$nuget_config" ] || exposed "$nuget_config" 022; then
   exit 1
 fi
 export RestoreConfigFile=$nuget_config
+# NuGet's download cache (~/.local/share/NuGet/http-cache) and its plugins' cache: a package planted there by another
+# account was unpacked and its build targets ran as root (battery 33). build.sh's restores keep both below its own
+# checked, owner-only folder instead.
+export NUGET_HTTP_CACHE_PATH=$built/nuget-http-cache NUGET_PLUGINS_CACHE_PATH=$built/nuget-plugins-cache
 # The packages folder too, checked above: `dotnet tool restore` takes globalPackagesFolder from the configs above the
 # checkout whatever --configfile says, and put another account's Cake there, which root then ran (battery 25).
 export NUGET_PACKAGES=$packages

@@ -24,7 +24,7 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
         (ArtifactsDirectory == Path.Combine(Root, "artifacts") ? "" : $" --artifacts={Word(Relative(ArtifactsDirectory))}");
 
     private static string Word(string path) =>
-        System.Text.RegularExpressions.Regex.IsMatch(path, "^[A-Za-z0-9_./:-]+$") ? path : Rendering.Quoting.ShQuote(path);
+        System.Text.RegularExpressions.Regex.IsMatch(path, "^[A-Za-z0-9_./:-]+$") ? path : "'" + path.Replace("'", "'\"'\"'") + "'";
 
     /// <summary>Every build.sh (or build.ps1) command with a --target in <paramref name="line"/> given <see cref="FolderFlags"/>, so that it acts on these folders as printed.</summary>
     public string WithFolderFlags(string line) =>

@@ -198,7 +198,7 @@ public class BuildScriptTests
         var calls = Path.Combine(ws.Root, "calls");
         File.WriteAllText(Path.Combine(bin, "dotnet"), $$"""
             #!/bin/sh
-            echo "$* | CAKE_PATHS_CACHE=$CAKE_PATHS_CACHE CAKE_PATHS_MODULES=$CAKE_PATHS_MODULES FLATNET_JSON_TO=$FLATNET_JSON_TO RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
+            echo "$* | CAKE_PATHS_CACHE=$CAKE_PATHS_CACHE CAKE_PATHS_MODULES=$CAKE_PATHS_MODULES FLATNET_JSON_TO=$FLATNET_JSON_TO NUGET_HTTP_CACHE_PATH=$NUGET_HTTP_CACHE_PATH RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
             prev=
             for a in "$@"; do
               if [ "$prev" = -o ]; then mkdir -p "$a"; touch "$a/Flatnet.dll" "$a/Cake.Flatnet.Module.dll"; fi
@@ -454,6 +454,8 @@ public class BuildScriptTests
         Assert.That(lines, Has.All.EndsWith($"RestoreConfigFile={own} NUGET_PACKAGES={home}/.nuget/packages"),
             "every call, and what it starts, restores from the user's config into the user's packages folder");
         Assert.That(lines[0], Does.Contain($"--configfile {own}"), "the tools too");
+        // Battery 33: a package planted in NuGet's download cache (~/.local/share/NuGet/http-cache) ran as root.
+        Assert.That(lines, Has.All.Contains($"NUGET_HTTP_CACHE_PATH={home}/.cache/flatnet/builds/nuget-http-cache "), "downloads are kept in build.sh's own folder");
         Assert.That(lines[^1], Does.Contain("FLATNET_JSON_TO= "), "no --json, no document file");
 
         // Battery 25: --json=1 is --json to the library (anything but false), and was not to build.sh, whose stdout then

@@ -150,11 +150,12 @@ public class SafeFilesTests
         var listing = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", ".h3.flatnet");
         File.WriteAllText(listing, $"config.yaml\n../../../victim\n{victim}\n");
 
-        SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "two"), ws.Log);
+        // A listing whose lines are no paths below the folder is not flatnet's (battery 33): the update stops, named.
+        Assert.Throws<StateConflict>(() => SafeFiles.ReplaceDirectory(target, d => File.WriteAllText(Path.Combine(d, "config.yaml"), "two"), ws.Log));
 
         Assert.That(File.ReadAllText(victim), Is.EqualTo("precious"));
         Assert.That(File.ReadAllText(Path.Combine(target, "keep.txt")), Is.EqualTo("mine"));
-        Assert.That(File.ReadAllText(Path.Combine(target, "config.yaml")), Is.EqualTo("two"));
+        Assert.That(File.ReadAllText(Path.Combine(target, "config.yaml")), Is.EqualTo("one"));
     }
 
     /// <summary>A user's folder where flatnet writes a file stopped the update half-way in .NET's words, claiming nothing was kept (battery 6).</summary>

@@ -11,6 +11,22 @@ namespace Flatnet.Bundles;
 /// </summary>
 public static class BundleFolder
 {
+    /// <summary>Whether the file is a bundle zip of flatnet's: SHA256SUMS, and a manifest.json that records which flatnet made it (an empty file or another zip is someone else's).</summary>
+    public static bool IsBundleZip(string zipPath)
+    {
+        try
+        {
+            using var archive = System.IO.Compression.ZipFile.OpenRead(zipPath);
+            if (archive.GetEntry("SHA256SUMS") is null || archive.GetEntry("manifest.json") is not { Length: < 1 << 20 } manifest) return false;
+            using var reader = new StreamReader(manifest.Open());
+            return reader.ReadToEnd().Contains("\"nebula_checked_with\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Null when the folder is exactly its manifest's files; else what is wrong with it.</summary>
     public static string? Problem(string folder)
     {

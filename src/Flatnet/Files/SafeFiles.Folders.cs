@@ -18,6 +18,11 @@ public static partial class SafeFiles
     {
         listing ??= Listing(target);
         if (TempFolders.IsLink(target)) throw LinkRefused(target);
+        // The listing too is flatnet's only while it reads as one (battery 33: a user's notes there were replaced, and
+        // one at render.files had flatnet's own files called the user's).
+        if (File.Exists(listing) && !TempFolders.IsLink(listing) && !IsListingOf(listing, target))
+            throw new StateConflict($"{Workspace.Relative(listing)} is a file of yours where flatnet keeps its list of what it wrote in {Workspace.Relative(target)}; nothing was changed",
+                "move it aside (flatnet did not write it), then run this again", Workspace.Relative(listing));
         var parent = Path.GetDirectoryName(Path.GetFullPath(target))!;
         RequireInsideOwned(parent);
         RequireNoLinkOnTheWay(parent);
@@ -182,6 +187,18 @@ public static partial class SafeFiles
     private static bool IsAsWritten(string target, string path, IReadOnlyDictionary<string, string?> listed) =>
         listed.TryGetValue(path, out var sha) && sha is not null && Path.Combine(target, path) is var full
         && !TempFolders.IsLink(full) && InputFiles.NotRegular(full) is null && Digest.Sha256OfFile(full) == sha;
+
+    /// <summary>
+    /// Whether <paramref name="listing"/> reads as a listing of flatnet's for <paramref name="target"/>: every line
+    /// `SHA256  path`, or (an older flatnet's) a path that is there below the folder; empty is nothing to lose.
+    /// </summary>
+    private static bool IsListingOf(string listing, string target)
+    {
+        if (InputFiles.NotRegular(listing) is not null || new FileInfo(listing).Length > InputFiles.StateLimit) return false;
+        return File.ReadAllText(listing).Split('\n', StringSplitOptions.RemoveEmptyEntries).All(line =>
+            System.Text.RegularExpressions.Regex.IsMatch(line, "^[0-9a-f]{64}  [^\\s/].*$")
+            || !line.StartsWith('/') && !line.Contains("..", StringComparison.Ordinal) && Path.Exists(Path.Combine(target, line)));
+    }
 
     private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
 

@@ -92,8 +92,11 @@ public static class CertificateRenewal
     private static string ManifestSha(FlatnetContext context, string host) =>
         InputFiles.Sha256OfOwnFile(Path.Combine(context.Workspace.BundleDirectory(host), "manifest.json")) ?? "";
 
-    private static void Announce(FlatnetContext context, string host, string day) =>
+    private static void Announce(FlatnetContext context, string host, string day)
+    {
+        StateShapes.RequireOursOrNothing(AwaitingInstall(context, host), StateShapes.Of("renewal-awaiting-install")!);
         SafeFiles.WriteAllText(AwaitingInstall(context, host), $"{day}\n{ManifestSha(context, host)}\n");
+    }
 
     /// <summary>
     /// cert_duration should outlast --within: a certificate that is due the moment it is signed is signed again on every
@@ -148,7 +151,8 @@ public static class CertificateRenewal
             if (!changed && (confirmed ? InstalledBundle.Confirm(context.Workspace, h.Name, context.BundleWrittenThisRun(h.Name)) : InstalledBundle.IsConfirmedByHand(context.Workspace, h.Name)))
             {
                 if (Directory.Exists(marker) && !TempFolders.IsLink(marker)) context.Log.Warn($"{Workspace.Relative(marker)} is a folder, not flatnet's record; left as it is");
-                else File.Delete(marker);
+                else if (StateShapes.Holds(marker, StateShapes.Of("renewal-awaiting-install")!)) File.Delete(marker);
+                else context.Log.Warn($"{Workspace.Relative(marker)} is not flatnet's record of the renewal; left as it is");
                 context.Log.Info($"RenewCerts: {h.Name}: its renewed certificate is installed (confirmed)");
                 continue;
             }

@@ -104,17 +104,7 @@ public static partial class HostPipeline
     /// </summary>
     private static void RequireFlatnetsZip(string zipPath)
     {
-        if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath)) return; // a link is replaced by the rename, never followed
-        try
-        {
-            using var archive = System.IO.Compression.ZipFile.OpenRead(zipPath);
-            if (archive.GetEntry("SHA256SUMS") is not null && archive.GetEntry("manifest.json") is { Length: < 1 << 20 } manifest)
-            {
-                using var reader = new StreamReader(manifest.Open());
-                if (reader.ReadToEnd().Contains("\"nebula_checked_with\"", StringComparison.Ordinal)) return;
-            }
-        }
-        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException) { }
+        if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath) || BundleFolder.IsBundleZip(zipPath)) return; // a link is replaced by the rename, never followed
         throw new StateConflict($"{Workspace.Relative(zipPath)} is a file of yours where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed",
             "move it aside (flatnet did not write it), then run this again", Workspace.Relative(zipPath));
     }

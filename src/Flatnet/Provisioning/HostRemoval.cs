@@ -139,7 +139,9 @@ public static class HostRemoval
                 "bundle.inputs", "render.inputs"];
             // What a listing names and still holds what flatnet wrote (SafeFiles.WrittenAsListed: a forged line vouches for nothing).
             string[] listed(string folder, string listing) => SafeFiles.WrittenAsListed(Path.Combine(artifacts, folder), Path.Combine(artifacts, listing)).Select(l => $"{folder}/{l}").ToArray();
-            return [.. own, .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
+            // Each of flatnet's names only while it holds what flatnet writes there (battery 33: a user's notes there went).
+            return [.. own.Where(n => StateShapes.Of(n) is not { } shape || StateShapes.Holds(Path.Combine(artifacts, n), shape)),
+                .. listed("bundle", ".bundle.flatnet"), .. listed("render", ".render.flatnet")];
         }
 
         /// <summary>The host's inventory file, and what flatnet made for it (its key, certificate and bundles); the blocklist keeps its fingerprint.</summary>
@@ -155,7 +157,9 @@ public static class HostRemoval
         private void DeleteArtifacts(string host)
         {
             var artifacts = context.Workspace.HostDirectory(host);
-            if (File.Exists(context.Workspace.BundlePath(host)) || TempFolders.IsLink(context.Workspace.BundlePath(host))) File.Delete(context.Workspace.BundlePath(host));
+            var zip = context.Workspace.BundlePath(host);
+            if (TempFolders.IsLink(zip) || File.Exists(zip) && Bundles.BundleFolder.IsBundleZip(zip)) File.Delete(zip);
+            else if (File.Exists(zip)) context.Log.Warn($"{Workspace.Relative(zip)} is not a bundle of flatnet's; left as it is");
             // Its render folder, by the listing of what flatnet wrote there (render.files), before that listing goes.
             var render = Path.Combine(context.Workspace.ArtifactsDirectory, "render", host);
             var listing = Path.Combine(artifacts, "render.files");

@@ -34,9 +34,12 @@ public static class InstalledBundle
         return true;
     }
 
-    public static void ConfirmByHand(Workspace workspace, string host) =>
+    public static void ConfirmByHand(Workspace workspace, string host)
+    {
+        StateShapes.RequireOursOrNothing(ByHandPath(workspace, host), StateShapes.Of("installed-by-hand")!);
         SafeFiles.WriteAllText(ByHandPath(workspace, host), (InputFiles.Sha256OfOwnFile(Path.Combine(workspace.BundleDirectory(host), "manifest.json"))
             ?? throw new StateConflict($"{Workspace.Relative(workspace.BundleDirectory(host))} holds no manifest.json of flatnet's to confirm", $"./build.sh --target=PackageAll builds {host}'s bundle again")) + "\n");
+    }
 
     public static bool IsCurrent(string bundleDirectory, HostModel model, HostPlatform platform, IHostConnection connection)
     {

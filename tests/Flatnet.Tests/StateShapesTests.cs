@@ -1,0 +1,87 @@
+namespace Flatnet.Tests;
+
+/// <summary>
+/// Battery 33: files of the user's at the names of flatnet's state files (beside a host's artifacts, the listings,
+/// the admin key, the throw-away check key) were overwritten or deleted. Each is flatnet's only while it holds what
+/// flatnet writes there; anything else stops the write, or is left by a removal, named.
+/// </summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public class StateShapesTests
+{
+    private static TestWorkspace HandInstalledFleet()
+    {
+        var ws = new TestWorkspace();
+        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
+        ws.ControlPlane().PackageAll();
+        return ws;
+    }
+
+    [Test]
+    public void ARecordOfTheUsersIsNeverOverwritten()
+    {
+        using var ws = HandInstalledFleet();
+        var byHand = global::Flatnet.Verification.InstalledBundle.ByHandPath(ws.Workspace, "host-b");
+        File.WriteAllText(byHand, "my own notes\n");
+        var e = Assert.Throws<StateConflict>(() => global::Flatnet.Verification.InstalledBundle.ConfirmByHand(ws.Workspace, "host-b"))!;
+        Assert.That(e.Message, Does.Contain("hosts/host-b/installed-by-hand is a file of yours where flatnet keeps its own record; it was left as it is"));
+        Assert.That(File.ReadAllText(byHand), Is.EqualTo("my own notes\n"));
+        File.Delete(byHand);
+        global::Flatnet.Verification.InstalledBundle.ConfirmByHand(ws.Workspace, "host-b");
+        Assert.DoesNotThrow(() => global::Flatnet.Verification.InstalledBundle.ConfirmByHand(ws.Workspace, "host-b"), "its own record is written again");
+    }
+
+    [Test]
+    public void RemoveHostLeavesTheUsersFilesAtFlatnetsNames()
+    {
+        using var ws = HandInstalledFleet();
+        var zip = ws.Workspace.BundlePath("host-c");
+        File.WriteAllText(zip, "user zip notes\n");
+        var inputs = Path.Combine(ws.Workspace.HostDirectory("host-c"), "render.inputs");
+        File.WriteAllText(inputs, "notes\n");
+        var request = Path.Combine(ws.Workspace.PkiDirectory("host-c"), "request.json");
+        File.WriteAllText(request, "notes\n");
+        // As its printed fix says: the peers installed by hand are, then the removal finishes.
+        Assert.Catch<FlatnetException>(() => ws.ControlPlane().RemoveHost("host-c", deleteInventory: true));
+        new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-c"), ("delete-inventory", "true"), ("manual-steps-done", "true"))).Run(new RemoveHostTask());
+        Assert.That(new[] { zip, inputs, request }.Select(File.ReadAllText), Is.EqualTo(new[] { "user zip notes\n", "notes\n", "notes\n" }));
+        Assert.That(ws.Log.Lines, Has.Some.Contains("bundles/host-c.zip is not a bundle of flatnet's; left as it is"));
+        Assert.That(File.Exists(Path.Combine(ws.Workspace.PkiDirectory("host-c"), "host.key")), Is.False, "flatnet's own files went");
+    }
+
+    [Test]
+    public void AListingOfTheUsersIsNamedAndNeverReplaced()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var listing = Path.Combine(ws.Workspace.HostDirectory("host-a"), "render.files");
+        File.WriteAllText(listing, "my render notes\n");
+        ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("hosts/host-a/render.files is a file of yours where flatnet keeps its list of what it wrote in"));
+        Assert.That(File.ReadAllText(listing), Is.EqualTo("my render notes\n"));
+    }
+
+    [Test]
+    public void TheAdminKeyAndTheCheckKeyAreNeverTakenFromTheUser()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll(); // makes the CA and the admin key pair
+        var key = Path.Combine(ws.Root, "pki", "nebula-admin_ed25519");
+        File.Delete(key + ".pub");
+        File.WriteAllText(key, "my own key\n");
+        ws.Edit("network.yaml", "admin_key:", "  # admin_key: not recorded");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("pki/nebula-admin_ed25519 is a file of yours where flatnet makes its admin key (it is there without its .pub"));
+        Assert.That(File.ReadAllText(key), Is.EqualTo("my own key\n"));
+
+        using var check = new TestWorkspace();
+        check.ControlPlane().PackageAll();
+        var hostKey = Path.Combine(check.Workspace.ArtifactsDirectory, "check", "admin_host_ed25519");
+        Assert.That(File.Exists(hostKey), Is.True, "the throw-away key is where this test expects it");
+        File.WriteAllText(hostKey, "notes\n");
+        check.Edit("network.yaml", "listen_port:", "listen_port: 4243");
+        var said = Assert.Catch<FlatnetException>(() => check.ControlPlane().PackageAll())!;
+        Assert.That(string.Join("\n", check.Log.Lines) + said.Message, Does.Contain("check/admin_host_ed25519 is a file of yours where flatnet keeps a throw-away key for nebula -test"));
+        Assert.That(File.ReadAllText(hostKey), Is.EqualTo("notes\n"));
+    }
+}
