@@ -29,7 +29,7 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
     /// <summary>Every build.sh (or build.ps1) command with a --target in <paramref name="line"/> given <see cref="FolderFlags"/>, so that it acts on these folders as printed.</summary>
     public string WithFolderFlags(string line) =>
         FolderFlags.Length == 0 ? line
-            : System.Text.RegularExpressions.Regex.Replace(line, @"(\.[/\\]build\.(?:sh|ps1) --target=(?>[A-Za-z]+))(?! --inventory=| --artifacts=)", m => m.Value + FolderFlags);
+            : System.Text.RegularExpressions.Regex.Replace(line, @"(\.[/\\]build\.(?:sh|ps1)\s+--target=(?>[A-Za-z]+))(?!\s+--inventory=|\s+--artifacts=)", m => m.Value + FolderFlags);
 
     /// <summary>
     /// The inventory and the artifacts are two separate folders, neither the repository itself: artifacts carry keys

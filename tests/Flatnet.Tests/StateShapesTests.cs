@@ -84,4 +84,21 @@ public class StateShapesTests
         Assert.That(string.Join("\n", check.Log.Lines) + said.Message, Does.Contain("check/admin_host_ed25519 is a file of yours where flatnet keeps a throw-away key for nebula -test"));
         Assert.That(File.ReadAllText(hostKey), Is.EqualTo("notes\n"));
     }
+    /// <summary>Battery 34: an OpenSSH key at pki/host.key passed as "a key" and was replaced; pki/verified.json of the user's was deleted at any re-sign and by RemoveHost.</summary>
+    [Test]
+    public void OnlyANebulaKeyIsFlatnetsAndAnOldMemoIsNeverDeleted()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().GenerateCert("host-b");
+        var pki = ws.Workspace.PkiDirectory("host-b");
+        SshKeygen.Ed25519(Path.Combine(ws.Root, "ssh_key"), "mine");
+        File.Copy(Path.Combine(ws.Root, "ssh_key"), Path.Combine(pki, "host.key"), overwrite: true);
+        File.WriteAllText(Path.Combine(pki, "verified.json"), "{\"note\": \"mine\"}\n");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-b", force: true))!;
+        Assert.That(e.Message, Does.Contain("pki/host.key is a file of yours where flatnet writes its own (it holds no Nebula key)"));
+        Assert.That(File.ReadAllBytes(Path.Combine(pki, "host.key")), Is.EqualTo(File.ReadAllBytes(Path.Combine(ws.Root, "ssh_key"))));
+        File.Delete(Path.Combine(pki, "host.key"));
+        ws.ControlPlane().GenerateCert("host-b", force: true);
+        Assert.That(File.ReadAllText(Path.Combine(pki, "verified.json")), Is.EqualTo("{\"note\": \"mine\"}\n"), "kept at a re-sign");
+    }
 }

@@ -26,4 +26,14 @@ public class WorkspaceTests
         Assert.That(new Workspace(root, Path.Combine(root, "hosts"), Path.Combine(root, "artifacts")).WithFolderFlags("./build.sh --target=Plan"),
             Is.EqualTo("./build.sh --target=Plan"), "the defaults need no flag");
     }
+    /// <summary>Battery 34: a fix wrapped to the terminal's width between "./build.sh" and "--target" kept no folder flags.</summary>
+    [Test]
+    public void ACommandWrappedAcrossLinesActsOnTheRunsFoldersToo()
+    {
+        using var ws = new TestWorkspace();
+        var root = ws.Workspace.Root;
+        var custom = new Workspace(root, Path.Combine(root, "inv2"), Path.Combine(root, "arts2"));
+        Assert.That(custom.WithFolderFlags("then re-run ./build.sh\n      --target=RemoveHost --host=host-b"),
+            Is.EqualTo($"then re-run ./build.sh\n      --target=RemoveHost --inventory={root}/inv2 --artifacts={root}/arts2 --host=host-b"));
+    }
 }

@@ -48,14 +48,24 @@ public static partial class SafeFiles
                 // (battery 30: an install.ps1 of the user's was overwritten without a word): it stops the update, unless
                 // it already holds the very bytes flatnet writes. One flatnet wrote there before (its listing names
                 // it) and someone changed since is written again, and said.
+                var theirs = new List<string>();
                 foreach (var file in written.Where(f => present.Contains(f) && !ours.Contains(f)).Order(StringComparer.Ordinal))
                 {
                     var at = Path.Combine(target, file);
                     if (TempFolders.IsLink(at) || InputFiles.NotRegular(at) is not null) continue; // replaced by the rename, never followed or read
                     if (Digest.Sha256OfFile(at) == writtenSha[file]) continue;
                     if (listed.ContainsKey(file)) { log?.Warn($"{Terminal.OneLine(Workspace.Relative(at))} had changed since flatnet wrote it; written again"); continue; }
-                    throw new StateConflict($"{Terminal.OneLine(Workspace.Relative(at))} is a file of yours where flatnet writes its own; nothing was changed",
-                        "move it aside (flatnet did not write it there), then run this again", Workspace.Relative(at));
+                    theirs.Add(file);
+                }
+                // All at once (battery 34: with its listing lost, flatnet named its own files one run at a time).
+                if (theirs.Count > 0)
+                {
+                    var them = theirs.Count == 1 ? "it" : "them";
+                    throw new StateConflict($"{Terminal.OneLine(string.Join(", ", theirs.Take(5)) + (theirs.Count > 5 ? $" and {theirs.Count - 5} more" : ""))} " +
+                                            $"{(theirs.Count == 1 ? "is a file" : "are files")} of yours where flatnet writes its own; nothing was changed",
+                        File.Exists(listing) ? $"move {them} aside (flatnet did not write {them} there), then run this again"
+                            : $"move {them} aside (flatnet did not write {them} there), then run this again; if {them} {(theirs.Count == 1 ? "is" : "are")} flatnet's (its list of what it wrote there, {Terminal.OneLine(Workspace.Relative(listing))}, is gone), delete the folder instead",
+                        Workspace.Relative(target));
                 }
                 var foreign = Foreign(target, present, written.Union(ours));
                 if (foreign.Count > 0)

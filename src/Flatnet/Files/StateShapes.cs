@@ -18,9 +18,10 @@ public static partial class StateShapes
         "bundle.inputs" or "render.inputs" => BuildRecordShape(),
         ".bundle.flatnet" or "render.files" or ".render.flatnet" => ListingShape(),
         "pki/request.json" => new Regex("\"KeySource\"", RegexOptions.CultureInvariant),
-        "pki/host.crt" or "pki/ca.crt" => new Regex("NEBULA CERTIFICATE", RegexOptions.CultureInvariant),
-        "pki/host.key" => new Regex("PRIVATE KEY-----", RegexOptions.CultureInvariant),
-        "pki/host.pub" or "host.pub" => new Regex("PUBLIC KEY-----", RegexOptions.CultureInvariant),
+        "pki/host.crt" or "pki/ca.crt" => new Regex("-----BEGIN NEBULA CERTIFICATE", RegexOptions.CultureInvariant),
+        // A Nebula key, not any PEM key (battery 34: an OpenSSH private key there was replaced).
+        "pki/host.key" => new Regex("-----BEGIN NEBULA (?:X25519|P256) PRIVATE KEY-----", RegexOptions.CultureInvariant),
+        "pki/host.pub" or "host.pub" => new Regex("-----BEGIN NEBULA (?:X25519|P256) PUBLIC KEY-----", RegexOptions.CultureInvariant),
         _ => null,
     };
 

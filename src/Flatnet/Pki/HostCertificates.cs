@@ -105,7 +105,6 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
         }
         // The key whose kind this host no longer uses (made here, or made on the host) goes: a bundle ships what pki/ holds.
         File.Delete(Path.Combine(dir, publicKey is null ? "host.pub" : "host.key"));
-        File.Delete(VerifiedCertificate.LegacyPathIn(dir));
         foreach (var name in new[] { "host.key", "host.pub", "ca.crt", "host.crt", "request.json" })
             if (File.Exists(Path.Combine(scratch.Path, name)))
                 File.Move(Path.Combine(scratch.Path, name), Path.Combine(dir, name), overwrite: true);
@@ -127,8 +126,9 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     {
         var kinds = new Dictionary<string, string[]>
         {
-            ["host.crt"] = ["NEBULA CERTIFICATE"], ["ca.crt"] = ["NEBULA CERTIFICATE"],
-            ["host.key"] = ["PRIVATE KEY-----"], ["host.pub"] = ["PUBLIC KEY-----"], ["request.json"] = ["\"KeySource\""],
+            ["host.crt"] = ["-----BEGIN NEBULA CERTIFICATE"], ["ca.crt"] = ["-----BEGIN NEBULA CERTIFICATE"],
+            ["host.key"] = ["-----BEGIN NEBULA X25519 PRIVATE KEY-----", "-----BEGIN NEBULA P256 PRIVATE KEY-----"],
+            ["host.pub"] = ["-----BEGIN NEBULA X25519 PUBLIC KEY-----", "-----BEGIN NEBULA P256 PUBLIC KEY-----"], ["request.json"] = ["\"KeySource\""],
         };
         foreach (var (name, marks) in kinds)
         {

@@ -12,7 +12,7 @@ namespace Flatnet.Pki;
 /// </summary>
 public static class VerifiedCertificate
 {
-    /// <summary>The memo an older flatnet kept beside the certificate (artifacts/hosts/NAME/pki/verified.json): never read, removed when the host is signed again.</summary>
+    /// <summary>The memo an older flatnet kept beside the certificate (artifacts/hosts/NAME/pki/verified.json): never read, and never deleted (it may as well be someone's file by now: battery 34).</summary>
     public static string LegacyPathIn(string pkiDirectory) => Path.Combine(pkiDirectory, "verified.json");
 
     /// <summary>The certificate's details when nebula-cert verified these very bytes against this very CA, and it has not expired since.</summary>

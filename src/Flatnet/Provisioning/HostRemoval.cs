@@ -134,7 +134,7 @@ public static class HostRemoval
         /// </summary>
         private static HashSet<string> FlatnetsOwn(string artifacts)
         {
-            string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json", "pki/verified.json",
+            string[] own = ["pki/host.key", "pki/host.pub", "pki/ca.crt", "pki/host.crt", "pki/request.json",
                 "host.pub", "installed-by-hand", "renewal-awaiting-install", "render.files", ".bundle.flatnet", ".render.flatnet",
                 "bundle.inputs", "render.inputs"];
             // What a listing names and still holds what flatnet wrote (SafeFiles.WrittenAsListed: a forged line vouches for nothing).

@@ -129,7 +129,7 @@ public class RenderAllTests
         ws.Edit("host-b.yaml", "os:", "os: linux");
         ws.Edit("host-b.yaml", "wsl:", "wsl: false");
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!;
-        Assert.That(e.Message, Does.Contain("render/host-b/install.sh is a file of yours where flatnet writes its own; nothing was changed")
+        Assert.That(e.Message, Does.Contain("render/host-b: install.sh is a file of yours where flatnet writes its own; nothing was changed")
             .And.Contain("fix: move it aside"));
         Assert.That(Directory.GetFiles(folder, "*", SearchOption.AllDirectories).ToDictionary(f => f, File.ReadAllText), Is.EqualTo(before));
         File.Move(Path.Combine(folder, "install.sh"), Path.Combine(ws.Root, "my-install.sh"));
