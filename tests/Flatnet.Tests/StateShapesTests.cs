@@ -8,13 +8,7 @@ namespace Flatnet.Tests;
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public class StateShapesTests
 {
-    private static TestWorkspace HandInstalledFleet()
-    {
-        var ws = new TestWorkspace();
-        foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
-        ws.ControlPlane().PackageAll();
-        return ws;
-    }
+    private static TestWorkspace HandInstalledFleet() => ConvergenceTests.HandInstalledFleet();
 
     [Test]
     public void ARecordOfTheUsersIsNeverOverwritten()

@@ -8,7 +8,7 @@ namespace Flatnet.Tests;
 public class ConvergenceTests
 {
     /// <summary>The example inventory with every host installed by hand (deploy.transport none), packed once: nothing is sent anywhere.</summary>
-    private static TestWorkspace HandInstalledFleet()
+    internal static TestWorkspace HandInstalledFleet()
     {
         var ws = new TestWorkspace();
         foreach (var h in new[] { "host-a", "host-b", "host-c" }) ws.Edit($"{h}.yaml", "transport:", "  transport: none");
