@@ -152,7 +152,8 @@ export RestoreConfigFile=$nuget_config
 # NuGet's download cache (~/.local/share/NuGet/http-cache) and its plugins' cache: a package planted there by another
 # account was unpacked and its build targets ran as root (battery 33). build.sh's restores keep both below its own
 # checked, owner-only folder instead.
-export NUGET_HTTP_CACHE_PATH=$built/nuget-http-cache NUGET_PLUGINS_CACHE_PATH=$built/nuget-plugins-cache
+# Its scratch too ($TMPDIR/NuGetScratch$USER: another account's link there had root's NuGet make a file where it led; battery 35).
+export NUGET_HTTP_CACHE_PATH=$built/nuget-http-cache NUGET_PLUGINS_CACHE_PATH=$built/nuget-plugins-cache NUGET_SCRATCH=$built/nuget-scratch
 # The packages folder too, checked above: `dotnet tool restore` takes globalPackagesFolder from the configs above the
 # checkout whatever --configfile says, and put another account's Cake there, which root then ran (battery 25).
 export NUGET_PACKAGES=$packages

@@ -198,7 +198,7 @@ public class BuildScriptTests
         var calls = Path.Combine(ws.Root, "calls");
         File.WriteAllText(Path.Combine(bin, "dotnet"), $$"""
             #!/bin/sh
-            echo "$* | CAKE_PATHS_CACHE=$CAKE_PATHS_CACHE CAKE_PATHS_MODULES=$CAKE_PATHS_MODULES FLATNET_JSON_TO=$FLATNET_JSON_TO NUGET_HTTP_CACHE_PATH=$NUGET_HTTP_CACHE_PATH RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
+            echo "$* | CAKE_PATHS_CACHE=$CAKE_PATHS_CACHE CAKE_PATHS_MODULES=$CAKE_PATHS_MODULES FLATNET_JSON_TO=$FLATNET_JSON_TO NUGET_HTTP_CACHE_PATH=$NUGET_HTTP_CACHE_PATH NUGET_SCRATCH=$NUGET_SCRATCH RestoreConfigFile=$RestoreConfigFile NUGET_PACKAGES=$NUGET_PACKAGES" >> '{{calls}}'
             prev=
             for a in "$@"; do
               if [ "$prev" = -o ]; then mkdir -p "$a"; touch "$a/Flatnet.dll" "$a/Cake.Flatnet.Module.dll"; fi
@@ -456,6 +456,8 @@ public class BuildScriptTests
         Assert.That(lines[0], Does.Contain($"--configfile {own}"), "the tools too");
         // Battery 33: a package planted in NuGet's download cache (~/.local/share/NuGet/http-cache) ran as root.
         Assert.That(lines, Has.All.Contains($"NUGET_HTTP_CACHE_PATH={home}/.cache/flatnet/builds/nuget-http-cache "), "downloads are kept in build.sh's own folder");
+        // Battery 35: another account's link in NuGet's scratch ($TMPDIR/NuGetScratch$USER) had root's NuGet make a file where it led.
+        Assert.That(lines, Has.All.Contains($"NUGET_SCRATCH={home}/.cache/flatnet/builds/nuget-scratch "), "and its scratch");
         Assert.That(lines[^1], Does.Contain("FLATNET_JSON_TO= "), "no --json, no document file");
 
         // Battery 25: --json=1 is --json to the library (anything but false), and was not to build.sh, whose stdout then

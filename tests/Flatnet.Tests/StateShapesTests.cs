@@ -95,4 +95,31 @@ public class StateShapesTests
         ws.ControlPlane().GenerateCert("host-b", force: true);
         Assert.That(File.ReadAllText(Path.Combine(pki, "verified.json")), Is.EqualTo("{\"note\": \"mine\"}\n"), "kept at a re-sign");
     }
+    /// <summary>
+    /// Battery 35: a PEM public key of the user's at artifacts/hosts/HOST/host.pub was replaced by GenerateCert --pub;
+    /// a note at pki/host.key of a host whose key is made on it was chmod-ed as "its private key", then blamed on the config.
+    /// </summary>
+    [Test]
+    public void AKeyFileOfTheUsersBesideAHostWhoseKeyIsMadeOnItIsNeverTouched()
+    {
+        using var ws = new TestWorkspace();
+        ws.Edit("host-c.yaml", "keygen_on_host:", "  keygen_on_host: true");
+        var nebulaPub = Path.Combine(ws.Root, "hc.pub");
+        ProcessRunner.Run(TestWorkspace.Nebula("1.9.3", "nebula-cert"), ["keygen", "-out-key", Path.Combine(ws.Root, "hc.key"), "-out-pub", nebulaPub]).EnsureSuccess("nebula-cert keygen");
+        var kept = ws.Workspace.IncomingPublicKey("host-c");
+        Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
+        File.WriteAllText(kept, "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAmine\n-----END PUBLIC KEY-----\n");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-c", publicKey: nebulaPub))!;
+        Assert.That(e.Message, Does.Contain("host-c/host.pub is a file of yours where flatnet keeps its own record"));
+        Assert.That(File.ReadAllText(kept), Does.Contain("MCowBQYDK2VwAyEAmine"));
+
+        File.Delete(kept);
+        ws.ControlPlane().GenerateCert("host-c", publicKey: nebulaPub);
+        var key = Path.Combine(ws.Workspace.PkiDirectory("host-c"), "host.key");
+        File.WriteAllText(key, "my notes about host-c's key\n");
+        File.SetUnixFileMode(key, (UnixFileMode)0b110_100_100);
+        e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageBundle("host-c"))!;
+        Assert.That(e.Message, Does.Contain("pki/host.key is a file of yours where flatnet keeps its own record"));
+        Assert.That(File.GetUnixFileMode(key), Is.EqualTo((UnixFileMode)0b110_100_100), "never chmod-ed");
+    }
 }

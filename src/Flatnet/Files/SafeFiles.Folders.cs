@@ -54,17 +54,18 @@ public static partial class SafeFiles
                     var at = Path.Combine(target, file);
                     if (TempFolders.IsLink(at) || InputFiles.NotRegular(at) is not null) continue; // replaced by the rename, never followed or read
                     if (Digest.Sha256OfFile(at) == writtenSha[file]) continue;
-                    if (listed.ContainsKey(file)) { log?.Warn($"{Terminal.OneLine(Workspace.Relative(at))} had changed since flatnet wrote it; written again"); continue; }
+                    // Listed, but not holding what flatnet wrote: an edit of the user's (or a line anyone could add,
+                    // battery 35), theirs as much as any file.
                     theirs.Add(file);
                 }
                 // All at once (battery 34: with its listing lost, flatnet named its own files one run at a time).
                 if (theirs.Count > 0)
                 {
-                    var them = theirs.Count == 1 ? "it" : "them";
+                    var (them, they) = theirs.Count == 1 ? ("it", "it is") : ("them", "they are");
                     throw new StateConflict($"{Terminal.OneLine(string.Join(", ", theirs.Take(5)) + (theirs.Count > 5 ? $" and {theirs.Count - 5} more" : ""))} " +
                                             $"{(theirs.Count == 1 ? "is a file" : "are files")} of yours where flatnet writes its own; nothing was changed",
                         File.Exists(listing) ? $"move {them} aside (flatnet did not write {them} there), then run this again"
-                            : $"move {them} aside (flatnet did not write {them} there), then run this again; if {them} {(theirs.Count == 1 ? "is" : "are")} flatnet's (its list of what it wrote there, {Terminal.OneLine(Workspace.Relative(listing))}, is gone), delete the folder instead",
+                            : $"move {them} aside (flatnet did not write {them} there), then run this again; if {they} flatnet's (its list of what it wrote there, {Terminal.OneLine(Workspace.Relative(listing))}, is gone), delete the folder instead",
                         Workspace.Relative(target));
                 }
                 var foreign = Foreign(target, present, written.Union(ours));
@@ -89,7 +90,7 @@ public static partial class SafeFiles
                                     $"move it aside (it is not flatnet's), then run this again", Workspace.Relative(at));
                         }
                     }
-                    WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).Concat(writtenSha)));
+                    WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(writtenSha)));
                     // Only files found below the folder (never through a link) that the listing names: a listing is
                     // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.
                     foreach (var file in ours.Where(f => !written.Contains(f)))
@@ -108,8 +109,11 @@ public static partial class SafeFiles
                     WriteAllText(listing, Lines(writtenSha));
                     return;
                 }
+                // Old and new named meanwhile: a run stopped between the swap and the listing leaves nothing of flatnet's unrecognised.
+                WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(writtenSha)));
                 Directory.Move(target, old);
             }
+            else WriteAllText(listing, Lines(writtenSha));
             Directory.Move(staging, target);
             WriteAllText(listing, Lines(writtenSha));
         }
@@ -181,22 +185,26 @@ public static partial class SafeFiles
         return present.Where(f => !flatnets.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, flatnets)).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>A listing: one `SHA256  path` line per file flatnet wrote (as sha256sum prints it).</summary>
+    /// <summary>
+    /// A listing: one `SHA256  path` line per file flatnet wrote (as sha256sum prints it); while an update moves files
+    /// in place, a path has two lines, the old bytes' and the new ones', so that a run stopped half-way leaves every
+    /// file of flatnet's recognised as such (battery 35: an edit is the user's, so a file in neither state stops a run).
+    /// </summary>
     private static string Lines(IEnumerable<KeyValuePair<string, string?>> files) =>
-        string.Concat(files.Where(f => f.Value is not null).DistinctBy(f => f.Key).OrderBy(f => f.Key, StringComparer.Ordinal).Select(f => $"{f.Value}  {f.Key}\n"));
+        string.Concat(files.Where(f => f.Value is not null).Distinct().OrderBy(f => f.Key, StringComparer.Ordinal).ThenBy(f => f.Value, StringComparer.Ordinal).Select(f => $"{f.Value}  {f.Key}\n"));
 
     /// <summary>The files below <paramref name="target"/> that still hold what <paramref name="listing"/> says flatnet wrote there: flatnet's, to remove.</summary>
     public static HashSet<string> WrittenAsListed(string target, string listing) =>
         Directory.Exists(target) ? AsWritten(target, FilesBelow(target), Written(listing)) : [];
 
     /// <summary>Of the files <paramref name="present"/> below the folder, those that hold what the listing says flatnet wrote there.</summary>
-    private static HashSet<string> AsWritten(string target, IEnumerable<string> present, IReadOnlyDictionary<string, string?> listed) =>
+    private static HashSet<string> AsWritten(string target, IEnumerable<string> present, IReadOnlyDictionary<string, List<string?>> listed) =>
         present.Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>Whether the file at <paramref name="path"/> below the folder holds the bytes the listing says flatnet wrote there (a line without them, as an old listing has, vouches for nothing).</summary>
-    private static bool IsAsWritten(string target, string path, IReadOnlyDictionary<string, string?> listed) =>
-        listed.TryGetValue(path, out var sha) && sha is not null && Path.Combine(target, path) is var full
-        && !TempFolders.IsLink(full) && InputFiles.NotRegular(full) is null && Digest.Sha256OfFile(full) == sha;
+    private static bool IsAsWritten(string target, string path, IReadOnlyDictionary<string, List<string?>> listed) =>
+        listed.TryGetValue(path, out var shas) && shas.Any(sha => sha is not null) && Path.Combine(target, path) is var full
+        && !TempFolders.IsLink(full) && InputFiles.NotRegular(full) is null && shas.Contains(Digest.Sha256OfFile(full));
 
     /// <summary>
     /// Whether <paramref name="listing"/> reads as a listing of flatnet's for <paramref name="target"/>: every line
@@ -213,10 +221,10 @@ public static partial class SafeFiles
     private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
 
     /// <summary>What a listing says flatnet wrote: paths with '/', each with the SHA-256 of what was written (null on a line without one); none without a listing.</summary>
-    private static Dictionary<string, string?> Written(string listing) =>
+    private static Dictionary<string, List<string?>> Written(string listing) =>
         InputFiles.ListingLines(listing) // a small plain file, or nothing (a FIFO there hung a run holding its locks)
             .Select(l => System.Text.RegularExpressions.Regex.Match(l, "^([0-9a-f]{64})  (.+)$") is { Success: true } m ? (Path: m.Groups[2].Value, Sha: (string?)m.Groups[1].Value) : (Path: l, Sha: null))
-            .DistinctBy(e => e.Path).ToDictionary(e => e.Path, e => e.Sha, StringComparer.Ordinal);
+            .GroupBy(e => e.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Sha).ToList(), StringComparer.Ordinal);
 
     /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
     public static HashSet<string> FilesBelow(string folder) =>

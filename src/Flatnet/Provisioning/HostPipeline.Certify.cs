@@ -37,7 +37,9 @@ public static partial class HostPipeline
             if (h.Host.Deploy.KeygenOnHost && Path.GetFullPath(publicKey) != Path.GetFullPath(kept) && InputFiles.SmallRecord(kept, InputFiles.KeyLimit) != System.Text.Encoding.UTF8.GetString(bytes))
             {
                 context.ClaimArtifacts();
-                SafeFiles.WriteFile(kept, t => File.WriteAllBytes(t, bytes), mark: "PUBLIC KEY");
+                // Only over a Nebula public key, never another (battery 35: a PEM key of the user's there was replaced).
+                StateShapes.RequireOursOrNothing(kept, StateShapes.Of("host.pub")!);
+                SafeFiles.WriteFile(kept, t => File.WriteAllBytes(t, bytes));
             }
         }
         return CertificatesOf(context).Generate(h, plan.Inventory.Network.CertDuration, force, publicKey);
@@ -94,7 +96,8 @@ public static partial class HostPipeline
             throw new FlatnetException($"{model.Paths.ConfigDir}/host.pub is missing or not a public key",
                 fix: $"delete host.key there to make a new pair, or copy host.pub by hand");
         context.ClaimArtifacts();
-        SafeFiles.WriteAllText(destination, pub, mark: "PUBLIC KEY");
+        StateShapes.RequireOursOrNothing(destination, StateShapes.Of("host.pub")!);
+        SafeFiles.WriteAllText(destination, pub);
         context.Log.Info($"{host.Name}: key pair made on the host; fetched only its public key");
     }
 }

@@ -50,6 +50,9 @@ public static partial class HostPipeline
         // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said; the
         // zip and folder only while they hold this very bundle (battery 31: a user's file there was chmod-ed too).
         var onDisk = IsOnDisk(bundle, zip, zipPath, folder);
+        // pki/host.key is flatnet's only while it holds a Nebula key: anything else there is named, never chmod-ed or
+        // packed (battery 35: a note there was made owner-only, "its private key", then nebula -test failed on it).
+        StateShapes.RequireOursOrNothing(Path.Combine(pki, "host.key"), StateShapes.Of("pki/host.key")!);
         if (SafeFiles.CloseToOthers([pki, Path.Combine(pki, "host.key"), .. bundle.ContainsPrivateKey && onDisk ? new[] { zipPath, folder, Path.Combine(folder, "host.key") } : []]) is { Count: > 0 } opened)
             context.Log.Warn($"{host}: others could read {string.Join(", ", opened)}, which hold its private key; made owner-only again. If someone did read it, give {host} a new key: ./build.sh --target=GenerateCert --host={host} --force");
         // nebula -test is spared only when this account's own cache says it passed on this very bundle with this very

@@ -136,12 +136,12 @@ public class RenderAllTests
         ws.ControlPlane().RenderAll();
         Assert.That(File.ReadAllText(Path.Combine(folder, "install.sh")), Does.Not.EqualTo("mine"));
 
-        // A file flatnet wrote, edited since: written again, and said.
+        // A file flatnet wrote, edited since, is the user's edit (battery 35: a line anyone could add to the listing
+        // had a user's file "written again"): it stops the run too, and is kept.
         File.AppendAllText(Path.Combine(folder, "config.yaml"), "# my experiment\n");
         ws.Edit("network.yaml", "listen_port:", "listen_port: 4243");
-        ws.Log.Lines.Clear();
-        ws.ControlPlane().RenderAll();
-        Assert.That(File.ReadAllText(Path.Combine(folder, "config.yaml")), Does.Not.Contain("my experiment").And.Contain("4243"));
-        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-b/config.yaml had changed since flatnet wrote it; written again"));
+        e = Assert.Throws<StateConflict>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("config.yaml is a file of yours where flatnet writes its own; nothing was changed"));
+        Assert.That(File.ReadAllText(Path.Combine(folder, "config.yaml")), Does.Contain("my experiment"));
     }
 }
