@@ -58,6 +58,8 @@ public class RolloutLabTests
             StillAsItWas("corrupt bundle");
 
             // An install root that cannot be written: a file stands where its folder would be.
+            // As the refusal's fix says: the edited folder is the user's to move, or delete (battery 35: an edit is never overwritten).
+            Directory.Delete(lab.Workspace.BundleDirectory("host-a"), recursive: true);
             File.Delete(Path.Combine(lab.Workspace.BundlePath("host-a")));
             new ControlPlane(lab.Workspace, ws.Log).PackageBundle("host-a"); // a good bundle again
             var blocked = Path.Combine(lab.Directory, "host-a", "blocked");
