@@ -60,6 +60,17 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         if (nebulaCert.Print(other).Fingerprint is var found && found != expected)
             throw new StateConflict($"{Workspace.Relative(other)} is {found[..16]}…, not the CA {CaRotationState.FileName} names ({expected[..16]}…); no config is made to trust it",
                 $"put the rotation's own CA file back (RotateCa wrote it), or move {Workspace.Relative(other)} away and run ./build.sh --target=RotateCa", Workspace.Relative(other));
+        // ... and it is a rotation made here: its key is beside it and pairs with it. A record and a certificate are
+        // two text files a commit can bring; with them alone every config trusted another's CA (battery 36).
+        var otherKey = rotation.Swapped ? RetiredKeyPath(rotation.OldFingerprint) : NextKeyPath;
+        var id = $"{other}|{File.GetLastWriteTimeUtc(other):O}|{otherKey}|{(File.Exists(otherKey) ? File.GetLastWriteTimeUtc(otherKey).ToString("O") : "-")}";
+        if (!_checkedPairs.ContainsKey(id))
+        {
+            if (!File.Exists(otherKey) || PairProblem(nebulaCert, other, otherKey, Path.GetDirectoryName(KeyPath)!) is not null)
+                throw new StateConflict($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but {Workspace.Relative(otherKey)} {(File.Exists(otherKey) ? "is not the key of" : "is missing beside")} its other CA {Workspace.Relative(other)}; no config is made to trust a CA whose key is not here",
+                    $"run the rotation where it was started (that machine holds both CAs' keys), or, if this machine never started one, move {CaRotationState.FileName} and {Workspace.Relative(other)} away (someone else's)", Workspace.Relative(other));
+            _checkedPairs[id] = true;
+        }
         return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + OneCertificate(other, InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA")).TrimEnd('\n') + "\n");
     }
 

@@ -182,11 +182,20 @@ public class ReleasingTests
         Assert.That(first.Changes, Does.Contain($"- trusted CAs: {old}"));
         var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
         global::Flatnet.Processes.ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
-        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"));
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt")); File.Copy(Path.Combine(other, "ca.key"), Path.Combine(ws.Root, "pki", "ca.next.key")); // a rotation whose files are all here (battery 36: without its key, none is trusted)
         var evil = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(other, "ca.crt")).Fingerprint;
         ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
         var second = ws.ControlPlane().Release("1.0.1", includeKeys: true);
         Assert.That(second.Changes, Does.Contain($"- changed trusted CAs: {old} -> {old}, {evil}"));
+
+        // Battery 36: the record and the other CA's certificate alone (two text files a commit can bring) had every
+        // config trust that CA. Without its key here, pairing with it, no config is made to trust it.
+        File.Delete(Path.Combine(ws.Root, "pki", "ca.next.key"));
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Release("1.0.2", includeKeys: true))!;
+        Assert.That(e.Message, Does.Contain("ca.next.key is missing beside its other CA").And.Contain("no config is made to trust a CA whose key is not here"));
+        File.Copy(Path.Combine(ws.Root, "pki", "ca.key"), Path.Combine(ws.Root, "pki", "ca.next.key"));
+        Assert.That(Assert.Catch<FlatnetException>(() => ws.ControlPlane().Release("1.0.2", includeKeys: true))!.Message, Does.Contain("ca.next.key is not the key of its other CA"));
+        Assert.That(File.Exists(Path.Combine(ws.Workspace.ReleasesDirectory, "flatnet-1.0.2.zip")), Is.False);
     }
 
     /// <summary>

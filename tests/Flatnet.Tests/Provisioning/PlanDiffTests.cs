@@ -243,7 +243,7 @@ public class PlanDiffTests
         var cert = TestWorkspace.Nebula("1.11.0", "nebula-cert");
         var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
         global::Flatnet.Processes.ProcessRunner.Run(cert, ["ca", "-name", "someone else", "-version", "1", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
-        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"));
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt")); File.Copy(Path.Combine(other, "ca.key"), Path.Combine(ws.Root, "pki", "ca.next.key")); // a rotation whose files are all here (battery 36: without its key, none is trusted)
         var old = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, "pki", "ca.crt")).Fingerprint;
         var evil = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(other, "ca.crt")).Fingerprint;
         ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
@@ -271,7 +271,7 @@ public class PlanDiffTests
 
         var other = Directory.CreateDirectory(Path.Combine(ws.Root, "other-ca")).FullName;
         ProcessRunner.Run("nebula-cert", ["ca", "-name", "someone else", "-out-crt", "ca.crt", "-out-key", "ca.key"], other).EnsureSuccess("nebula-cert ca");
-        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt"));
+        File.Copy(Path.Combine(other, "ca.crt"), Path.Combine(ws.Root, "pki", "ca.next.crt")); File.Copy(Path.Combine(other, "ca.key"), Path.Combine(ws.Root, "pki", "ca.next.key")); // a rotation whose files are all here (battery 36: without its key, none is trusted)
         var old = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(ws.Root, "pki", "ca.crt")).Fingerprint;
         var evil = ws.ControlPlane().Context.NebulaCert.Print(Path.Combine(other, "ca.crt")).Fingerprint;
         ws.Write("ca-rotation.json", $"{{\"old_fingerprint\": \"{old}\", \"new_fingerprint\": \"{evil}\", \"started\": \"2026-12-01T00:00:00Z\", \"phase\": 2}}");
