@@ -124,20 +124,14 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     /// </summary>
     private static void RequireOnlyFlatnetsKinds(string dir)
     {
-        var kinds = new Dictionary<string, string[]>
-        {
-            ["host.crt"] = ["-----BEGIN NEBULA CERTIFICATE"], ["ca.crt"] = ["-----BEGIN NEBULA CERTIFICATE"],
-            ["host.key"] = ["-----BEGIN NEBULA X25519 PRIVATE KEY-----", "-----BEGIN NEBULA P256 PRIVATE KEY-----"],
-            ["host.pub"] = ["-----BEGIN NEBULA X25519 PUBLIC KEY-----", "-----BEGIN NEBULA P256 PUBLIC KEY-----"], ["request.json"] = ["\"KeySource\""],
-        };
-        foreach (var (name, marks) in kinds)
+        // The kinds are StateShapes' (one table of what flatnet writes in pki/, also RemoveHost's); an empty file is nothing
+        // there to lose (a key cut short: named elsewhere).
+        foreach (var name in new[] { "host.crt", "ca.crt", "host.key", "host.pub", "request.json" })
         {
             var path = Path.Combine(dir, name);
-            if (!File.Exists(path) || new FileInfo(path).Length == 0) continue; // nothing there to lose (a key cut short: named elsewhere)
-            var text = InputFiles.ReadAllText(path, InputFiles.StateLimit, $"the host's {name}");
-            if (!marks.Any(m => text.Contains(m, StringComparison.Ordinal)))
-                throw new StateConflict($"{Workspace.Relative(path)} is a file of yours where flatnet writes its own (it holds no {(name.EndsWith(".json") ? "signing request" : name.EndsWith(".crt") ? "Nebula certificate" : "Nebula key")}); nothing was changed",
-                    "move it aside (flatnet did not write it), then run this again", Workspace.Relative(path));
+            if (!File.Exists(path) || StateShapes.Holds(path, StateShapes.Of("pki/" + name)!)) continue;
+            throw new StateConflict($"{Workspace.Relative(path)} is a file of yours where flatnet writes its own (it holds no {(name.EndsWith(".json") ? "signing request" : name.EndsWith(".crt") ? "Nebula certificate" : "Nebula key")}); nothing was changed",
+                "move it aside (flatnet did not write it), then run this again", Workspace.Relative(path));
         }
     }
 
