@@ -115,9 +115,13 @@ public class InterruptedRunTests
     public void WhatAKilledRunLeftInTheInventoryIsSweptByTheNextWritingRun()
     {
         using var ws = new TestWorkspace();
+        TempFolders.SweepBeside(ws.Workspace.InventoryDirectory); // the killed run's sweep: its journal of the inventory begins
         var left = ws.HostsFile(".network.yaml.tmp-0123456789abcdef0123456789abcdef");
+        _ = TempFolders.DeleteOnExit(left);
         File.WriteAllText(left, "half a network.yaml");
-        ws.ControlPlane().RenderAll();
+        TempFolders.Forget(left); // killed: the file stays, this process no longer deletes it
+
+        Assert.That(TempFolders.SweepBeside(ws.Workspace.InventoryDirectory).Removed, Is.EqualTo(new[] { left }));
         Assert.That(File.Exists(left), Is.False);
         Assert.That(File.Exists(ws.HostsFile("network.yaml")), Is.True);
     }

@@ -30,14 +30,33 @@ public static class AccountMemos
         }
     }
 
-    private static string Folder
+    private static string Folder => FolderOf("verified");
+
+    /// <summary>$XDG_CACHE_HOME/flatnet/LEAF, else ~/.cache/flatnet/LEAF: this account's, never the working tree's.</summary>
+    private static string FolderOf(string leaf)
     {
-        get
+        // A relative XDG_CACHE_HOME is ignored, as the XDG Base Directory specification says (it would land in the working tree).
+        var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg) ? xdg
+            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
+        return Path.Combine(cache, "flatnet", leaf);
+    }
+
+    /// <summary>
+    /// Another of this account's own folders beside the memos (flatnet/LEAF), made owner-only when missing; null when it
+    /// cannot be made or is not this account's alone (<see cref="Usable"/>): then nothing is kept there.
+    /// </summary>
+    public static string? OwnFolder(string leaf)
+    {
+        var folder = FolderOf(leaf);
+        try
         {
-            // A relative XDG_CACHE_HOME is ignored, as the XDG Base Directory specification says (it would land in the working tree).
-            var cache = Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } xdg && Path.IsPathFullyQualified(xdg) ? xdg
-                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache");
-            return Path.Combine(cache, "flatnet", "verified");
+            if (OperatingSystem.IsWindows()) Directory.CreateDirectory(folder);
+            else Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            return Usable(folder) ? folder : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
         }
     }
 

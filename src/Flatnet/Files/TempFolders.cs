@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Runtime.InteropServices;
-using System.Text.RegularExpressions;
 
 namespace Flatnet.Files;
 
@@ -8,7 +7,7 @@ namespace Flatnet.Files;
 /// What lives only while one step runs: a folder in ARTIFACTS/.tmp (a config check, a certificate being signed), or a
 /// temporary file or staging folder beside its target. Each is registered, owner-only from creation, and deleted when
 /// the step ends, when the run is stopped half-way (Ctrl-C, SIGTERM, the process exiting), or, after a run killed
-/// outright, by the next run that holds the artifacts' lock (<see cref="SweepLeftovers"/>): only names flatnet makes.
+/// outright, by the next run that holds the artifacts' lock (<see cref="SweepLeftovers"/>): only what its journal says it made.
 /// </summary>
 public static partial class TempFolders
 {
@@ -42,9 +41,13 @@ public static partial class TempFolders
         // staging folder a worker began after the clean-up's looks was left behind).
         AwaitStopIfStopping();
         var full = Path.GetFullPath(path);
+        ScratchJournal.Record(full); // before it is made: a run killed once it exists leaves it named for the next run's sweep
         Live[full] = 0;
         return new Lease(full);
     }
+
+    /// <summary>Forgets <paramref name="path"/> without deleting it: what a run killed outright leaves (for tests of the next run's sweep).</summary>
+    internal static void Forget(string path) => Live.TryRemove(Path.GetFullPath(path), out _);
 
     public static bool IsRegistered(string path) => Live.ContainsKey(Path.GetFullPath(path));
 
@@ -73,56 +76,6 @@ public static partial class TempFolders
 
     /// <summary>How many are registered now (for tests).</summary>
     public static int Count => Live.Count;
-
-    /// <summary>
-    /// What a run killed outright (SIGKILL, power loss) left under the artifacts: its scratch in .tmp, and temporary,
-    /// staging and old copies beside their targets, all named by flatnet (.NAME.tmp-GUID, .NAME.staging-GUID,
-    /// .NAME.old-GUID). Only the run that holds the artifacts' lock calls this, so nothing here is another run's.
-    /// </summary>
-    public static IReadOnlyList<string> SweepLeftovers(string directory)
-    {
-        var swept = new List<string>();
-        if (!Directory.Exists(directory)) return swept;
-        var scratch = ScratchRoot(directory);
-        // A link in place of .tmp (a clone can carry one) is removed itself; what it points at is never touched.
-        if (IsLink(scratch)) swept.Add(Remove(scratch));
-        else if (Directory.Exists(scratch))
-            foreach (var entry in Directory.EnumerateFileSystemEntries(scratch).Where(e => !IsRegistered(e)))
-                swept.Add(Remove(entry));
-        foreach (var entry in Walk(directory).ToList())
-            if (LeftoverName().IsMatch(Path.GetFileName(entry)) && !IsRegistered(entry) && (File.Exists(entry) || Directory.Exists(entry)))
-                swept.Add(Remove(entry));
-        return swept;
-    }
-
-    /// <summary>The same, only among the direct entries of a folder flatnet writes into but does not own (the CA key's).</summary>
-    public static IReadOnlyList<string> SweepBeside(string folder) =>
-        !Directory.Exists(folder) ? []
-            : Directory.EnumerateFileSystemEntries(folder).Where(e => LeftoverName().IsMatch(Path.GetFileName(e)) && !IsRegistered(e)).Select(Remove).ToList();
-
-    /// <summary>Every entry below <paramref name="directory"/>, but not inside a folder flatnet made for another purpose (a lab's own artifacts).</summary>
-    private static IEnumerable<string> Walk(string directory)
-    {
-        foreach (var entry in Directory.EnumerateFileSystemEntries(directory))
-        {
-            yield return entry;
-            // Never through a link: what it points at is not flatnet's, at any depth.
-            if (Directory.Exists(entry) && !IsLink(entry) && !File.Exists(Path.Combine(entry, SafeFiles.OwnedMarker)) && !LeftoverName().IsMatch(Path.GetFileName(entry)))
-                foreach (var inner in Walk(entry)) yield return inner;
-        }
-    }
-
-    /// <summary>.NAME.tmp-GUID, .NAME.staging-GUID, .NAME.old-GUID: what SafeFiles and the CA's staging name their temporaries.</summary>
-    [GeneratedRegex(@"^\..+\.(tmp|staging|old)-[0-9a-f]{32}\z")]
-    private static partial Regex LeftoverName();
-
-    private static string Remove(string path)
-    {
-        // A link is removed itself (File.Delete), never emptied through (Directory.Delete recursive would follow it).
-        if (Directory.Exists(path) && !IsLink(path)) Directory.Delete(path, recursive: true);
-        else File.Delete(path);
-        return path;
-    }
 
     public static bool IsLink(string path) => new FileInfo(path).LinkTarget is not null;
 

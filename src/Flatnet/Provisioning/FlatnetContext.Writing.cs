@@ -1,4 +1,5 @@
 using Flatnet.Files;
+using Flatnet.Output;
 
 namespace Flatnet.Provisioning;
 
@@ -20,15 +21,18 @@ public sealed partial class FlatnetContext
         var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
-        var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory).ToList() : [];
+        var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory) : Swept.Nothing;
         _writing = true;
         var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
         CheckTrees(); // what the plan names (the CA key's folder, the Windows release), when the plan was loaded before this run wrote
         ClaimArtifacts();
-        if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept.AddRange(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
+        if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept = swept.And(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
-        if (inventoryLocked && plan is not null) swept.AddRange(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
-        foreach (var path in swept) Log.Verbose($"removed {Workspace.Relative(path)}, which a run that was killed left");
+        if (inventoryLocked && plan is not null) swept = swept.And(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
+        foreach (var path in swept.Removed) Log.Verbose($"removed {Workspace.Relative(path)}, which a run of flatnet's that was killed left");
+        foreach (var path in swept.LookAlikes.Distinct())
+            Log.Warn($"{Terminal.OneLine(Workspace.Relative(path))} is not flatnet's as far as it can tell (no run of this account's recorded making it); left as it is. " +
+                $"If it is what a stopped run left, remove it; keep your own files out of {Workspace.Relative(TempFolders.ScratchRoot(Workspace.ArtifactsDirectory))} and away from names like .NAME.tmp-HEX");
     }
 
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>
