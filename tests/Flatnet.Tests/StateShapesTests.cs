@@ -17,7 +17,7 @@ public class StateShapesTests
         var byHand = global::Flatnet.Verification.InstalledBundle.ByHandPath(ws.Workspace, "host-b");
         File.WriteAllText(byHand, "my own notes\n");
         var e = Assert.Throws<StateConflict>(() => global::Flatnet.Verification.InstalledBundle.ConfirmByHand(ws.Workspace, "host-b"))!;
-        Assert.That(e.Message, Does.Contain("hosts/host-b/installed-by-hand is a file of yours where flatnet keeps its own record; it was left as it is"));
+        Assert.That(e.Message, Does.Contain("hosts/host-b/installed-by-hand is a file of yours where flatnet writes its own; it was left as it is"));
         Assert.That(File.ReadAllText(byHand), Is.EqualTo("my own notes\n"));
         File.Delete(byHand);
         global::Flatnet.Verification.InstalledBundle.ConfirmByHand(ws.Workspace, "host-b");
@@ -110,7 +110,7 @@ public class StateShapesTests
         Directory.CreateDirectory(Path.GetDirectoryName(kept)!);
         File.WriteAllText(kept, "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAmine\n-----END PUBLIC KEY-----\n");
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-c", publicKey: nebulaPub))!;
-        Assert.That(e.Message, Does.Contain("host-c/host.pub is a file of yours where flatnet keeps its own record"));
+        Assert.That(e.Message, Does.Contain("host-c/host.pub is a file of yours where flatnet writes its own"));
         Assert.That(File.ReadAllText(kept), Does.Contain("MCowBQYDK2VwAyEAmine"));
 
         File.Delete(kept);
@@ -119,7 +119,7 @@ public class StateShapesTests
         File.WriteAllText(key, "my notes about host-c's key\n");
         File.SetUnixFileMode(key, (UnixFileMode)0b110_100_100);
         e = Assert.Throws<StateConflict>(() => ws.ControlPlane().PackageBundle("host-c"))!;
-        Assert.That(e.Message, Does.Contain("pki/host.key is a file of yours where flatnet keeps its own record"));
+        Assert.That(e.Message, Does.Contain("pki/host.key is a file of yours where flatnet writes its own"));
         Assert.That(File.GetUnixFileMode(key), Is.EqualTo((UnixFileMode)0b110_100_100), "never chmod-ed");
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using Flatnet.Files;
 
@@ -27,13 +28,13 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
     }
 
     /// <summary>How every record begins: a file at a record's path without it is someone else's.</summary>
-    public const string Mark = "{\"Inputs\":";
+    public static readonly Regex Shape = new(@"\A\{""Inputs"":", RegexOptions.CultureInvariant);
 
     /// <summary>Checked before the output it records is written, so that a record that cannot be written stops the run before anything moves.</summary>
-    public static void RequireOursOrNothing(Workspace workspace, string host, string output) => SafeFiles.RequireOursOrNothing(PathFor(workspace, host, output), Mark);
+    public static void RequireOursOrNothing(Workspace workspace, string host, string output) => SafeFiles.RequireOursOrNothing(PathFor(workspace, host, output), Shape);
 
     public void Write(Workspace workspace, string host, string output) =>
-        SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n", mark: Mark);
+        SafeFiles.WriteAllText(PathFor(workspace, host, output), JsonSerializer.Serialize(this) + "\n", shape: Shape);
 
     /// <summary>
     /// A file's or a folder's content as one SHA-256 (a folder: every file's relative path and bytes); "" when it is

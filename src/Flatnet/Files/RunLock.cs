@@ -11,6 +11,12 @@ namespace Flatnet.Files;
 /// </summary>
 public static class RunLock
 {
+    /// <summary>
+    /// What every holder line holds (TASK (pid N, since HH:MM:SS)); a file there without it is someone else's. Loose on
+    /// purpose: a holder's words, whatever they are, are only ever shown as one line (battery 8).
+    /// </summary>
+    private static readonly System.Text.RegularExpressions.Regex HolderShape = new(@" \(pid \d", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
     public const string FileName = ".flatnet-lock";
 
     /// <summary>The locks this process holds, by folder: held to the end of the process (the OS then releases them).</summary>
@@ -62,7 +68,7 @@ public static class RunLock
                         Workspace.Relative(full));
                 }
             }
-            SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n", mark: " (pid ");
+            SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n", shape: HolderShape);
             return true;
         }
     }

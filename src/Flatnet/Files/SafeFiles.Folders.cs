@@ -90,7 +90,7 @@ public static partial class SafeFiles
                                     $"move it aside (it is not flatnet's), then run this again", Workspace.Relative(at));
                         }
                     }
-                    WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(writtenSha)));
+                    WriteAllText(listing, Lines(OldAndNew(listed, ours, writtenSha)));
                     // Only files found below the folder (never through a link) that the listing names: a listing is
                     // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.
                     foreach (var file in ours.Where(f => !written.Contains(f)))
@@ -110,7 +110,7 @@ public static partial class SafeFiles
                     return;
                 }
                 // Old and new named meanwhile: a run stopped between the swap and the listing leaves nothing of flatnet's unrecognised.
-                WriteAllText(listing, Lines(listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(writtenSha)));
+                WriteAllText(listing, Lines(OldAndNew(listed, ours, writtenSha)));
                 Directory.Move(target, old);
             }
             else WriteAllText(listing, Lines(writtenSha));
@@ -118,6 +118,10 @@ public static partial class SafeFiles
             WriteAllText(listing, Lines(writtenSha));
         }
     }
+
+    /// <summary>A listing naming both what flatnet wrote there before (as listed) and what it writes now: while files are swapped in, neither is taken for the user's.</summary>
+    private static IEnumerable<KeyValuePair<string, string?>> OldAndNew(Dictionary<string, List<string?>> listed, IReadOnlySet<string> ours, IEnumerable<KeyValuePair<string, string?>> written) =>
+        listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(written);
 
     /// <summary>
     /// Deletes what flatnet wrote in <paramref name="target"/> (<paramref name="listing"/> says which files), and the

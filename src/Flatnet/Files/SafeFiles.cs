@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Flatnet.Output;
 namespace Flatnet.Files;
 
@@ -66,12 +67,12 @@ public static partial class SafeFiles
     /// A secret's temporary file is owner-only from its first byte (made empty with that mode, then written), and every
     /// temporary file is registered, so a run stopped half-way deletes it on its way out.
     /// </summary>
-    /// <param name="mark">for a file flatnet makes at a path of its own (a report, a record, a script): text every
-    /// version of it holds. A file already there without it is someone else's, and the write stops, naming it
+    /// <param name="shape">for a file flatnet makes at a path of its own (a report, a record, a script): how every
+    /// version of it begins. A file already there of another shape is someone else's, and the write stops, naming it
     /// (battery 32: a user's status.json, join script or record was replaced at flatnet's first write there).</param>
-    public static void WriteFile(string path, Action<string> write, bool secret = false, string? mark = null)
+    public static void WriteFile(string path, Action<string> write, bool secret = false, Regex? shape = null)
     {
-        if (mark is not null) RequireOursOrNothing(path, mark);
+        if (shape is not null) RequireOursOrNothing(path, shape);
         var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         RequireNoLinkOnTheWay(dir);
         Directory.CreateDirectory(dir);
@@ -129,25 +130,37 @@ public static partial class SafeFiles
     private static StateConflict LinkRefused(string folder) =>
         new($"{Workspace.Relative(folder)} is a link, not a folder of flatnet's: nothing was written through it", $"remove the link (rm {Workspace.Relative(folder)}) and run this again");
 
-    public static void WriteAllText(string path, string text, bool secret = false, string? mark = null) =>
-        WriteFile(path, t => File.WriteAllText(t, text), secret, mark);
+    public static void WriteAllText(string path, string text, bool secret = false, Regex? shape = null) =>
+        WriteFile(path, t => File.WriteAllText(t, text), secret, shape);
 
     /// <summary>
-    /// Nothing at <paramref name="path"/>, a link (a rename replaces it, never following it), or a file that holds
-    /// <paramref name="mark"/> within its first MiB, as every file flatnet writes there does; else it is someone else's,
-    /// even an empty one.
+    /// Nothing at <paramref name="path"/>, a link (a rename replaces it, never following it), or a file of
+    /// <paramref name="shape"/> (matched against its first 4 MiB), as every file flatnet writes there is; else it is
+    /// someone else's, even an empty one unless <paramref name="emptyIsOurs"/>. One check for every file flatnet keeps
+    /// at a path of its own: outputs (a shape of how each begins) and state files (<see cref="StateShapes"/>, whole).
     /// </summary>
-    public static void RequireOursOrNothing(string path, string mark)
+    public static void RequireOursOrNothing(string path, Regex shape, bool emptyIsOurs = false)
     {
         if (TempFolders.IsLink(path) || !File.Exists(path) || InputFiles.NotRegular(path) is not null) return;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-        {
-            var head = new byte[Math.Min(stream.Length, 1 << 20)];
-            stream.ReadExactly(head);
-            if (System.Text.Encoding.UTF8.GetString(head).Contains(mark, StringComparison.Ordinal)) return;
-        }
+        if (Head(path) is { } head && (head.Length == 0 ? emptyIsOurs : shape.IsMatch(head))) return;
         throw new StateConflict($"{Workspace.Relative(path)} is a file of yours where flatnet writes its own; it was left as it is",
             "move it aside (flatnet did not write it), then run this again", Workspace.Relative(path));
+    }
+
+    /// <summary>A file's first 4 MiB as text (a shape is judged on no more); null when it cannot be read.</summary>
+    private static string? Head(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var head = new byte[Math.Min(stream.Length, InputFiles.StateLimit)];
+            stream.ReadExactly(head);
+            return System.Text.Encoding.UTF8.GetString(head);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     public const string OwnedMarker = ".made-by-flatnet";

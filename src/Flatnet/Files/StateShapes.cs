@@ -34,12 +34,7 @@ public static partial class StateShapes
     }
 
     /// <summary>Nothing there, a link (replaced by a rename, never followed), or a file of <paramref name="shape"/>; else the write stops, naming it.</summary>
-    public static void RequireOursOrNothing(string path, Regex shape)
-    {
-        if (TempFolders.IsLink(path) || !File.Exists(path) || InputFiles.NotRegular(path) is not null || Holds(path, shape)) return;
-        throw new StateConflict($"{Workspace.Relative(path)} is a file of yours where flatnet keeps its own record; it was left as it is",
-            "move it aside (flatnet did not write it), then run this again", Workspace.Relative(path));
-    }
+    public static void RequireOursOrNothing(string path, Regex shape) => SafeFiles.RequireOursOrNothing(path, shape, emptyIsOurs: true);
 
     [GeneratedRegex(@"\A[0-9a-f]{64}\n?\z")]
     private static partial Regex Sha256Line();

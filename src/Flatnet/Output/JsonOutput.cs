@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
@@ -12,8 +13,8 @@ public static class JsonOutput
 {
     public const string Variable = "FLATNET_JSON_TO";
 
-    /// <summary>Text every document holds (its first field): a file at a document's path without it is someone else's.</summary>
-    public const string Mark = "\"generated_at\":";
+    /// <summary>How every document begins (its first field, the time; a line end as the OS writes it): a file at a document's path that does not is someone else's.</summary>
+    public static readonly Regex Shape = new(@"\A\{\r?\n  ""generated_at"": ""\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z"",?\r?\n", RegexOptions.CultureInvariant);
 
     public static readonly JsonSerializerOptions Options = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 

@@ -67,12 +67,9 @@ public static class FleetStatus
             // status.json and report.html describe the whole mesh: a look at one host (--host) leaves them as they are.
             if (only is null)
             {
-                // Each file it writes is flatnet's, or nothing is written (battery 32: a user's file there was replaced).
-                SafeFiles.RequireOursOrNothing(JsonPath(context), JsonOutput.Mark);
-                SafeFiles.RequireOursOrNothing(MeshReport.PathIn(context.Workspace.ArtifactsDirectory), MeshReport.Mark);
-                Metrics.RequireOurs(context, "status.prom", metrics);
+                MeshOutputs.RequireOurs(context, JsonPath(context), "status.prom", metrics);
                 context.ClaimArtifacts();
-                SafeFiles.WriteAllText(JsonPath(context), text, mark: JsonOutput.Mark);
+                SafeFiles.WriteAllText(JsonPath(context), text, shape: JsonOutput.Shape);
                 Metrics.Write(context, "status.prom", MeshMetrics.OfStatus(rows, caNotAfter, now), metrics);
             }
             if (json) context.PrintDocument(text);

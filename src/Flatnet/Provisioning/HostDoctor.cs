@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Flatnet.Verification;
 using Flatnet.Files;
 
@@ -23,7 +22,7 @@ public static class HostDoctor
                 fix: $"deploy {host} first: its bundle brings scripts/flatnet-doctor (./build.sh --target=DeployHost --host={host})");
         var json = Path.Combine(context.Workspace.ArtifactsDirectory, "verify", $"doctor-{host}.json");
         context.ClaimArtifacts();
-        SafeFiles.WriteAllText(json, JsonSerializer.Serialize(findings, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase }) + "\n", mark: "\"check\":");
+        SafeFiles.WriteAllText(json, DoctorFindings.Json(findings), shape: DoctorFindings.Shape);
         context.Log.Info($"doctor on {host} ({Workspace.Relative(json)}):");
         foreach (var f in findings)
             context.Log.Info($"  {f.Status,-4} {f.Check}: {f.Detail}" + (f.Failed && f.Fix.Length > 0 ? $"\n         fix: {f.Fix}" : ""));

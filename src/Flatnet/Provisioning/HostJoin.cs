@@ -17,6 +17,9 @@ public sealed record JoinOutcome(string HostFile, string? Script, IReadOnlyList<
 /// </summary>
 public static partial class HostJoin
 {
+    /// <summary>A join script flatnet rendered says so in its first ten lines (join.sh's and join.ps1's header); a file there that does not is someone else's.</summary>
+    private static readonly Regex JoinScriptShape = new(@"\A(?:[^\n]*\n){0,9}[^\n]*Rendered by flatnet-automation \(", RegexOptions.CultureInvariant);
+
     /// <summary>The host's file (made when missing) and its join script.</summary>
     /// <param name="home">whose ~/.ssh holds the deploy key (default: this account's).</param>
     public static JoinOutcome Prepare(FlatnetContext context, string host, string? address = null, string? os = null, string? home = null)
@@ -79,7 +82,7 @@ public static partial class HostJoin
         var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
         context.ClaimArtifacts();
         // The same script as last time stays as it is (a run changes only what changed).
-        if (InputFiles.SmallRecord(path, InputFiles.StateLimit) != script) SafeFiles.WriteAllText(path, script, mark: "Rendered by flatnet-automation");
+        if (InputFiles.SmallRecord(path, InputFiles.StateLimit) != script) SafeFiles.WriteAllText(path, script, shape: JoinScriptShape);
         context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half).\n" +
                          $"Copy it to {host} and run it once there as an administrator:\n" +
                          $"  {platform.JoinCommand}\n" +

@@ -34,12 +34,10 @@ public static class MeshVerification
         if (opened.FirstOrDefault(o => o.Failure is not null).Failure is { } failure) throw failure;
         var matrix = new MeshVerifier(plan, context.Model, context.Platform, context.Admin, Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses")).Run(selected, connections, pairs, focus);
         matrix = matrix with { Lighthouses = new LighthouseCheck(plan, context.Workspace.ArtifactsDirectory, (h, c) => HostPipeline.IsCurrent(context, h, c)).Check(matrix, connections) };
-        SafeFiles.RequireOursOrNothing(MatrixPath(context), Output.JsonOutput.Mark);
-        SafeFiles.RequireOursOrNothing(MeshReport.PathIn(context.Workspace.ArtifactsDirectory), MeshReport.Mark);
-        Metrics.RequireOurs(context, "ping.prom", metrics);
+        MeshOutputs.RequireOurs(context, MatrixPath(context), "ping.prom", metrics);
         context.ClaimArtifacts();
         var json = matrix.ToJson();
-        SafeFiles.WriteAllText(MatrixPath(context), json, mark: Output.JsonOutput.Mark);
+        SafeFiles.WriteAllText(MatrixPath(context), json, shape: Output.JsonOutput.Shape);
         Metrics.Write(context, "ping.prom", MeshMetrics.OfPings(matrix, DateTimeOffset.UtcNow), metrics);
         if (context.WantsJson) context.PrintDocument(json);
         else if (table) context.Log.Info("ping matrix (" + Workspace.Relative(MatrixPath(context)) + "):\n" + matrix.ToTable());

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
@@ -52,22 +53,22 @@ public static class Metrics
         return resolved;
     }
 
-    /// <summary>Text every metrics file of flatnet's holds: a file at its path without it is someone else's.</summary>
-    public const string Mark = "# HELP flatnet_";
+    /// <summary>How every metrics file of flatnet's begins: a file at its path that does not is someone else's.</summary>
+    public static readonly Regex Shape = new(@"\A# HELP flatnet_[a-z0-9_]+ ", RegexOptions.CultureInvariant);
 
     /// <summary>The files <see cref="Write"/> would write, checked before a run writes any of its outputs.</summary>
     public static void RequireOurs(FlatnetContext context, string name, string? target)
     {
-        SafeFiles.RequireOursOrNothing(PathOf(context, name), Mark);
-        if (target is not null) SafeFiles.RequireOursOrNothing(target, Mark);
+        SafeFiles.RequireOursOrNothing(PathOf(context, name), Shape);
+        if (target is not null) SafeFiles.RequireOursOrNothing(target, Shape);
     }
 
     public static void Write(FlatnetContext context, string name, string text, string? target = null)
     {
-        SafeFiles.WriteAllText(PathOf(context, name), text, mark: Mark);
+        SafeFiles.WriteAllText(PathOf(context, name), text, shape: Shape);
         if (target is not null)
         {
-            SafeFiles.WriteAllText(target, text, mark: Mark);
+            SafeFiles.WriteAllText(target, text, shape: Shape);
             context.Log.Info($"metrics: {target}");
         }
     }

@@ -10,6 +10,14 @@ public sealed record DoctorFinding(string Status, string Check, string Detail, s
 /// <summary>The doctor's findings as its scripts print them.</summary>
 public static class DoctorFindings
 {
+    /// <summary>How the findings flatnet writes (artifacts/verify/doctor-HOST.json) begin: a file there that does not is someone else's.</summary>
+    public static readonly System.Text.RegularExpressions.Regex Shape =
+        new(@"\A\[\r?\n  \{\r?\n    ""status"": ""[^""\r\n]*"",\r?\n    ""check"": ", System.Text.RegularExpressions.RegexOptions.CultureInvariant);
+
+    /// <summary>The findings as flatnet writes them (camelCase, indented).</summary>
+    public static string Json(IReadOnlyList<DoctorFinding> findings) =>
+        System.Text.Json.JsonSerializer.Serialize(findings, new System.Text.Json.JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase }) + "\n";
+
     /// <summary>The doctor's machine form: STATUS, CHECK, DETAIL, FIX separated by tabs; other lines are ignored.</summary>
     public static List<DoctorFinding> Parse(string output) =>
         output.Replace("\r", "").Split('\n')

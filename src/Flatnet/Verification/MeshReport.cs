@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -27,13 +28,16 @@ public static partial class MeshReport
     public static string PathIn(string artifactsDirectory) => Path.Combine(artifactsDirectory, "verify", "report.html");
 
     /// <summary>Text every report holds: a file at its path without it is someone else's (<see cref="SafeFiles.RequireOursOrNothing"/>).</summary>
-    public const string Mark = "<title>flatnet: the mesh</title>";
+    private const string Title = "<title>flatnet: the mesh</title>";
+
+    /// <summary>How every report begins: a file at its path that does not is someone else's (<see cref="SafeFiles.RequireOursOrNothing"/>).</summary>
+    public static readonly Regex Shape = new(@"\A<!DOCTYPE html>\n<html lang=""en""><head><meta charset=""utf-8""><title>flatnet: the mesh</title>\n", RegexOptions.CultureInvariant);
 
     public static string Write(string artifactsDirectory, MeshPicture picture)
     {
         var path = PathIn(artifactsDirectory);
         SafeFiles.ClaimArtifacts(artifactsDirectory);
-        SafeFiles.WriteAllText(path, Html(picture, DateTimeOffset.UtcNow), mark: Mark);
+        SafeFiles.WriteAllText(path, Html(picture, DateTimeOffset.UtcNow), shape: Shape);
         return path;
     }
 
@@ -84,7 +88,7 @@ public static partial class MeshReport
         var (width, height) = DrawingSize(picture);
         var (cx, cy) = (width / 2.0, Band + (height - Band) / 2.0);
         var html = new StringBuilder();
-        html.Append($"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{Mark}\n<style>\n")
+        html.Append($"<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">{Title}\n<style>\n")
             .Append("body{margin:0;font:14px system-ui,sans-serif;color:#222;background:#fff}\n")
             .Append("svg{display:block} .link{stroke-width:6;stroke-linecap:round} .link.idle{stroke-dasharray:10 8} .link.unknown{stroke-dasharray:2 8;stroke-width:4}\n")
             .Append(".direct{stroke:#2e9d3a;background:#2e9d3a} .relayed{stroke:#f0a000;background:#f0a000} .down{stroke:#d32f2f;background:#d32f2f} .idle{stroke:#9e9e9e;background:#9e9e9e} .unknown{stroke:#b0bec5;background:#b0bec5}\n")

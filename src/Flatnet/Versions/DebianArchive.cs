@@ -13,6 +13,9 @@ namespace Flatnet.Versions;
 /// </summary>
 public sealed partial class DebianArchive(string stateDirectory, IReporter log)
 {
+    /// <summary>How flatnet's own apt sources begin; a file there that does not is someone else's.</summary>
+    private static readonly Regex SourcesShape = new(@"\A# flatnet's own apt sources, ", RegexOptions.CultureInvariant);
+
     /// <summary>Suites searched, oldest first: between them they hold every Nebula release flatnet is tested with.</summary>
     public static readonly IReadOnlyList<string> Suites = ["bookworm", "trixie", "sid"];
 
@@ -99,7 +102,7 @@ public sealed partial class DebianArchive(string stateDirectory, IReporter log)
         SafeFiles.RequireNoLinkBelow(Path.GetDirectoryName(Path.GetFullPath(stateDirectory))!, [.. subs, status, sources]);
         foreach (var sub in subs) Directory.CreateDirectory(sub);
         if (!File.Exists(status)) SafeFiles.WriteAllText(status, "");
-        SafeFiles.WriteAllText(sources, mark: "# flatnet's own apt sources", text:
+        SafeFiles.WriteAllText(sources, shape: SourcesShape, text:
             "# flatnet's own apt sources, for downloading Nebula releases only (see src/Flatnet/Versions/DebianArchive.cs).\n" +
             string.Concat(Suites.Select(s => $"deb [signed-by={keyring}] {uri} {s} main\n")));
     }

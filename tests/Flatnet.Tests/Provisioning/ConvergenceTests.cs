@@ -148,17 +148,24 @@ public class ConvergenceTests
     /// Battery 32: a file of the user's at verify/status.json, report.html or status.prom was replaced at Status's first
     /// write there. Each stops the run before any of them is written, named; flatnet's own are written again.
     /// </summary>
-    [TestCase("status.json")]
-    [TestCase("report.html")]
-    [TestCase("status.prom")]
-    public void StatusNeverReplacesAFileOfTheUsersWhereItWritesItsOwn(string name)
+    /// <remarks>
+    /// Battery 36's review: flatnet's own was any file holding a word of it (`"generated_at":`, `# HELP flatnet_`); a
+    /// user's JSON with that field elsewhere was replaced. Each is now judged by how flatnet's begins.
+    /// </remarks>
+    [TestCase("status.json", "USER FILE\n")]
+    [TestCase("report.html", "USER FILE\n")]
+    [TestCase("status.prom", "USER FILE\n")]
+    [TestCase("status.json", "{\n  \"mine\": true,\n  \"generated_at\": \"2026-12-07T10:00:00Z\"\n}\n")]
+    [TestCase("report.html", "<html><!-- <title>flatnet: the mesh</title> --> my notes</html>\n")]
+    [TestCase("status.prom", "# my own metrics\n# HELP flatnet_hosts copied\n")]
+    public void StatusNeverReplacesAFileOfTheUsersWhereItWritesItsOwn(string name, string users)
     {
         using var ws = HandInstalledFleet();
         var verify = Directory.CreateDirectory(Path.Combine(ws.Workspace.ArtifactsDirectory, "verify")).FullName;
-        File.WriteAllText(Path.Combine(verify, name), "USER FILE\n");
+        File.WriteAllText(Path.Combine(verify, name), users);
         var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Status())!;
         Assert.That(e.Message, Does.Contain($"verify/{name} is a file of yours where flatnet writes its own; it was left as it is").And.Contain("fix: move it aside"));
-        Assert.That(File.ReadAllText(Path.Combine(verify, name)), Is.EqualTo("USER FILE\n"));
+        Assert.That(File.ReadAllText(Path.Combine(verify, name)), Is.EqualTo(users));
         Assert.That(Directory.GetFiles(verify).Select(Path.GetFileName), Is.EqualTo(new[] { name }), "nothing else written");
         File.Delete(Path.Combine(verify, name));
         ws.ControlPlane().Status();

@@ -236,5 +236,14 @@ public class JoinTests
         Assert.That(e.Message, Does.Contain("join/host-e/join.ps1 is a file of yours where flatnet writes its own"));
         Assert.That(File.ReadAllText(script), Is.EqualTo("# my own notes\n"));
         Assert.That(File.Exists(ws.HostsFile("host-e.yaml")), Is.False, "Join writes all or nothing");
+
+        // A file naming flatnet's words further down is still the user's; flatnet's own, changed, is written again.
+        File.WriteAllText(script, string.Concat(Enumerable.Repeat("# my own notes\n", 12)) + "# Rendered by flatnet-automation (copied here)\n");
+        Assert.Throws<StateConflict>(() => ws.ControlPlane().Join("host-e", "192.168.1.40", home: home));
+        File.Delete(script);
+        ws.ControlPlane().Join("host-e", "192.168.1.40", home: home);
+        File.AppendAllText(script, "# an older render\n");
+        Assert.DoesNotThrow(() => ws.ControlPlane().Join("host-e", "192.168.1.40", home: home));
+        Assert.That(File.ReadAllText(script), Does.Not.Contain("an older render"));
     }
 }

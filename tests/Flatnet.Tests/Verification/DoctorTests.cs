@@ -20,4 +20,12 @@ public class DoctorTests
         }));
         Assert.That(DoctorFindings.Parse(output).Count(f => f.Failed), Is.EqualTo(1));
     }
+
+    /// <summary>The findings flatnet writes have the shape a file at doctor-HOST.json is judged by; a user's JSON naming "check" elsewhere has not.</summary>
+    [Test]
+    public void TheFindingsFlatnetWritesAreJudgedByHowTheyBegin()
+    {
+        Assert.That(DoctorFindings.Shape.IsMatch(DoctorFindings.Json([new DoctorFinding("ok", "nebula service", "running", "")])), Is.True);
+        Assert.That(DoctorFindings.Shape.IsMatch("{\"mine\": 1, \"check\": \"x\"}\n"), Is.False);
+    }
 }
