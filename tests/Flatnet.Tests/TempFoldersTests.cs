@@ -86,6 +86,42 @@ public class TempFoldersTests
         Assert.That(ws.Log.Lines, Has.Some.Contains($"hosts/.drafts.old-{Hex} is not flatnet's"));
     }
 
+    /// <summary>
+    /// Battery 37: a journal line naming the folder itself ("ROOT/") had the sweep delete the whole inventory, artifacts
+    /// or CA key's folder, at every run (the sweep failed before the journal started afresh). Only a path below the
+    /// folder, named as flatnet names what it makes, is ever removed; the journal starts afresh whatever it held.
+    /// </summary>
+    [Test]
+    public void AJournalLineNamingTheFolderItselfOrAnythingButFlatnetsNamesRemovesNothing()
+    {
+        using var ws = new TestWorkspace();
+        var artifacts = ws.Workspace.ArtifactsDirectory;
+        SafeFiles.ClaimArtifacts(artifacts);
+        File.WriteAllText(Path.Combine(artifacts, "notes.txt"), "mine");
+        Directory.CreateDirectory(Path.Combine(artifacts, "mine"));
+        var journal = ScratchJournal.FileFor(Path.GetFullPath(artifacts))!;
+        File.WriteAllText(journal, string.Join('\n', $"{artifacts}/", artifacts, $"{artifacts}/mine/", $"{artifacts}/notes.txt", $"{artifacts}/mine/../notes.txt", $"{artifacts}//mine") + "\n");
+
+        Assert.That(TempFolders.SweepLeftovers(artifacts).Removed, Is.Empty);
+
+        Assert.That(File.ReadAllText(Path.Combine(artifacts, "notes.txt")), Is.EqualTo("mine"));
+        Assert.That(Directory.Exists(Path.Combine(artifacts, "mine")), Is.True);
+        Assert.That(new FileInfo(journal).Length, Is.Zero, "this run's journal starts afresh");
+    }
+
+    /// <summary>Battery 37: the CA key's folder made by the run itself (InitCa on a fresh clone) had its staging unrecorded, so a killed run's CA key stayed for good.</summary>
+    [Test]
+    public void WhatARunMakesInAFolderItMadeItselfIsRecordedToo()
+    {
+        using var ws = new TestWorkspace();
+        var pki = Path.Combine(ws.Root, "pki-new");
+        TempFolders.SweepBeside(pki); // not there yet: its journal starts all the same
+        Directory.CreateDirectory(pki);
+        LeftByAKilledRun(Path.Combine(pki, $".ca.staging-{Hex}"), folder: true);
+
+        Assert.That(TempFolders.SweepBeside(pki).Removed, Is.EqualTo(new[] { Path.Combine(pki, $".ca.staging-{Hex}") }));
+    }
+
     [Test]
     public void AFailedFillLeavesNoStagingAndTheOldFolderAsItWas()
     {

@@ -68,6 +68,7 @@ public static class RunLock
                         Workspace.Relative(full));
                 }
             }
+            ScratchJournal.Begin(full); // the holder's temporary is flatnet's too, recorded before the sweep that follows
             SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n", shape: HolderShape);
             return true;
         }

@@ -11,7 +11,7 @@ namespace Flatnet.Files;
 /// and nothing else: a user's file that only looks like flatnet's (notes in artifacts/.tmp, hosts/.drafts.old-HEX) is
 /// named, never removed (battery 36). A journal that cannot be kept costs only the sweep: leftovers are then named.
 /// </summary>
-internal static class ScratchJournal
+internal static partial class ScratchJournal
 {
     private static readonly ConcurrentDictionary<string, FileStream?> Open = new();
 
@@ -22,8 +22,11 @@ internal static class ScratchJournal
         if (FileFor(full) is not { } file) return [];
         try
         {
+            // Only what this journal could hold: a path below the folder (never the folder itself, battery 37: "ROOT/"
+            // deleted it whole), named as flatnet names what it makes, with a GUID of its own.
             return (InputFiles.SmallRecord(file, InputFiles.StateLimit) ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries)
-                .Where(p => Path.IsPathFullyQualified(p) && Path.GetFullPath(p) == p && p.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                .Where(p => Path.IsPathFullyQualified(p) && Path.GetFullPath(p) == p && !Path.EndsInDirectorySeparator(p)
+                            && p.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal) && MadeName().IsMatch(Path.GetFileName(p)))
                 .ToList();
         }
         catch (IOException)
@@ -32,25 +35,49 @@ internal static class ScratchJournal
         }
     }
 
-    /// <summary>This run's journal of <paramref name="root"/> starts empty (after the sweep of what the last one named).</summary>
-    public static void Begin(string root)
+    /// <summary>
+    /// This run records what it makes in <paramref name="root"/> from now on (the moment it holds the folder's lock, even
+    /// before it sweeps: the lock's holder is written first), after what the journal already names.
+    /// </summary>
+    public static void Begin(string root) => Open.GetOrAdd(Path.GetFullPath(root), f =>
+    {
+        if (FileFor(f) is not { } file) return null;
+        try
+        {
+            if (new FileInfo(file).LinkTarget is not null) File.Delete(file);
+            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.Read };
+            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+            var journal = new FileStream(file, options);
+            journal.Seek(0, SeekOrigin.End);
+            return journal;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    });
+
+    /// <summary>After the sweep: the journal of <paramref name="root"/> names only what this run has made there and not yet removed (<paramref name="live"/>).</summary>
+    public static void Restart(string root, IEnumerable<string> live)
     {
         var full = Path.GetFullPath(root);
-        Open.GetOrAdd(full, f =>
+        Begin(full);
+        if (Open[full] is not { } journal) return;
+        lock (journal)
         {
-            if (FileFor(f) is not { } file) return null;
             try
             {
-                if (new FileInfo(file).LinkTarget is not null) File.Delete(file);
-                var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.Read };
-                if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-                return new FileStream(file, options);
+                journal.SetLength(0);
+                journal.Seek(0, SeekOrigin.Begin);
+                foreach (var path in live.Where(p => p.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !p.Contains('\n')))
+                    journal.Write(Encoding.UTF8.GetBytes(path + "\n"));
+                journal.Flush();
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            catch (IOException)
             {
-                return null;
+                // kept as it was: the next sweep reads it again, and removes only what is still there and flatnet's by name
             }
-        });
+        }
     }
 
     /// <summary>Writes <paramref name="path"/> in the journal of the innermost folder it lies in whose journal this run keeps, before it is made.</summary>
@@ -74,6 +101,10 @@ internal static class ScratchJournal
         }
     }
 
-    private static string? FileFor(string root) =>
+    /// <summary>What flatnet names a temporary, a staging copy or a scratch folder: a GUID (32 hex digits) at its end, or before ".pub".</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[^/\\]*-[0-9a-f]{32}(?:\.pub)?\z")]
+    private static partial System.Text.RegularExpressions.Regex MadeName();
+
+    internal static string? FileFor(string root) =>
         AccountMemos.OwnFolder("made") is { } folder ? Path.Combine(folder, Digest.Sha256(Encoding.UTF8.GetBytes(root))[..32]) : null;
 }

@@ -23,26 +23,39 @@ public static partial class TempFolders
     /// </summary>
     public static Swept SweepLeftovers(string directory)
     {
-        if (!Directory.Exists(directory)) return Swept.Nothing;
-        var scratch = ScratchRoot(directory);
-        var removed = new List<string>();
-        // A link in place of .tmp (a clone can carry one) is removed itself; what it points at is never touched.
-        if (IsLink(scratch)) removed.Add(Remove(scratch));
-        removed.AddRange(RemoveRecorded(directory));
-        var lookAlikes = Directory.Exists(scratch) ? Directory.EnumerateFileSystemEntries(scratch).Where(e => !IsRegistered(e)).ToList() : [];
-        lookAlikes.AddRange(Walk(directory, skip: scratch).Where(e => LeftoverName().IsMatch(Path.GetFileName(e)) && !IsRegistered(e)));
-        ScratchJournal.Begin(directory);
-        return new Swept(removed, lookAlikes);
+        try
+        {
+            if (!Directory.Exists(directory)) return Swept.Nothing;
+            var scratch = ScratchRoot(directory);
+            var removed = new List<string>();
+            // A link in place of .tmp (a clone can carry one) is removed itself; what it points at is never touched.
+            if (IsLink(scratch)) removed.Add(Remove(scratch));
+            removed.AddRange(RemoveRecorded(directory));
+            var lookAlikes = Directory.Exists(scratch) ? Directory.EnumerateFileSystemEntries(scratch).Where(e => !IsRegistered(e)).ToList() : [];
+            lookAlikes.AddRange(Walk(directory, skip: scratch).Where(e => LeftoverName().IsMatch(Path.GetFileName(e)) && !IsRegistered(e)));
+            return new Swept(removed, lookAlikes);
+        }
+        finally
+        {
+            // Whatever the sweep met, this run's journal starts afresh (also for a folder it makes later): nothing it makes goes unrecorded.
+            ScratchJournal.Restart(directory, Live.Keys);
+        }
     }
 
     /// <summary>The same, only among the direct entries of a folder flatnet writes into but does not own (the inventory, the CA key's).</summary>
     public static Swept SweepBeside(string folder)
     {
-        if (!Directory.Exists(folder)) return Swept.Nothing;
-        var removed = RemoveRecorded(folder, directOnly: true);
-        var lookAlikes = Directory.EnumerateFileSystemEntries(folder).Where(e => LeftoverName().IsMatch(Path.GetFileName(e)) && !IsRegistered(e)).ToList();
-        ScratchJournal.Begin(folder);
-        return new Swept(removed, lookAlikes);
+        try
+        {
+            if (!Directory.Exists(folder)) return Swept.Nothing; // (battery 37: a CA key's folder Init makes later went unrecorded)
+            var removed = RemoveRecorded(folder, directOnly: true);
+            var lookAlikes = Directory.EnumerateFileSystemEntries(folder).Where(e => LeftoverName().IsMatch(Path.GetFileName(e)) && !IsRegistered(e)).ToList();
+            return new Swept(removed, lookAlikes);
+        }
+        finally
+        {
+            ScratchJournal.Restart(folder, Live.Keys);
+        }
     }
 
     /// <summary>What the journal of <paramref name="root"/> names and is still there, reached with no link on the way, not this run's.</summary>

@@ -30,9 +30,12 @@ public sealed partial class FlatnetContext
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
         if (inventoryLocked && plan is not null) swept = swept.And(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
         foreach (var path in swept.Removed) Log.Verbose($"removed {Workspace.Relative(path)}, which a run of flatnet's that was killed left");
-        foreach (var path in swept.LookAlikes.Distinct())
+        // Named once all sweeps are done: a look-alike one sweep saw may be what another's journal names (battery 37).
+        var scratch = TempFolders.ScratchRoot(Workspace.ArtifactsDirectory) + Path.DirectorySeparatorChar;
+        foreach (var path in swept.LookAlikes.Distinct().Where(p => File.Exists(p) || Directory.Exists(p) || TempFolders.IsLink(p)))
             Log.Warn($"{Terminal.OneLine(Workspace.Relative(path))} is not flatnet's as far as it can tell (no run of this account's recorded making it); left as it is. " +
-                $"If it is what a stopped run left, remove it; keep your own files out of {Workspace.Relative(TempFolders.ScratchRoot(Workspace.ArtifactsDirectory))} and away from names like .NAME.tmp-HEX");
+                (path.StartsWith(scratch, StringComparison.Ordinal) ? $"Keep your own files out of {Workspace.Relative(scratch.TrimEnd(Path.DirectorySeparatorChar))}, flatnet's scratch"
+                    : "Its name is like a temporary of flatnet's (.NAME.tmp-HEX): if a stopped run left it, remove it"));
     }
 
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>

@@ -102,6 +102,9 @@ public static class TaskGraph
                      : $"give back to this account all that run made in this checkout: sudo chown -R \"$(id -un)\" ., {again}"),
             UnauthorizedAccessException => ($"{(shown.Length > 0 ? shown : "a file")}: permission denied",
                 $"make it writable by this account (ls -ld shows its owner and mode; a read-only or immutable file, chattr -i), {again}"),
+            // ENOENT on the way ("Could not find a part of the path"): a folder went while the run worked.
+            DirectoryNotFoundException => ($"{(shown.Length > 0 ? shown : "a folder")} or a folder above it is not there any more (moved or deleted while flatnet ran?)",
+                $"check that it is where the inventory and --artifacts say, {again}"),
             _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
                 ($"no space left on the disk{(shown.Length > 0 ? $" that holds {shown}" : "")}", $"free some space, {again}"),
             _ => ($"the system refused a file operation{(shown.Length > 0 ? $" on {shown}" : "")}: {Output.Terminal.OneLine(e.Message)}",
