@@ -77,12 +77,13 @@ public static partial class HostJoin
             throw new FlatnetException($"{host}: {e.Problem}; nothing was written",
                 $"make one: ssh-keygen -t ed25519, then run Join again (a key elsewhere: write {Workspace.Relative(file)} with deploy.identity naming it, then Join)", inner: e);
         }
-        if (made) context.Log.Info($"wrote {Workspace.Relative(file)} (index {entry.Index}; its reply fills in the rest)");
         var script = platform.JoinScript(entry, read.Network, deployKey);
         var path = Path.Combine(context.Workspace.ArtifactsDirectory, "join", host, platform.JoinScriptName);
         context.ClaimArtifacts();
         // The same script as last time stays as it is (a run changes only what changed).
         if (InputFiles.SmallRecord(path, InputFiles.StateLimit) != script) SafeFiles.WriteAllText(path, script, shape: JoinScriptShape);
+        // Said once nothing can take it back any more (battery 29: "wrote" was logged before a refusal undid it).
+        if (made) context.Log.Info($"wrote {Workspace.Relative(file)} (index {entry.Index}; its reply fills in the rest)");
         context.Log.Info($"join script: {Workspace.Relative(path)} (it carries this machine's deploy key, public half).\n" +
                          $"Copy it to {host} and run it once there as an administrator:\n" +
                          $"  {platform.JoinCommand}\n" +

@@ -236,6 +236,7 @@ public class JoinTests
         Assert.That(e.Message, Does.Contain("join/host-e/join.ps1 is a file of yours where flatnet writes its own"));
         Assert.That(File.ReadAllText(script), Is.EqualTo("# my own notes\n"));
         Assert.That(File.Exists(ws.HostsFile("host-e.yaml")), Is.False, "Join writes all or nothing");
+        Assert.That(ws.Log.Lines, Has.None.Contains("wrote hosts/host-e.yaml"), "nothing said written that was taken back");
 
         // A file naming flatnet's words further down is still the user's; flatnet's own, changed, is written again.
         File.WriteAllText(script, string.Concat(Enumerable.Repeat("# my own notes\n", 12)) + "# Rendered by flatnet-automation (copied here)\n");
