@@ -122,4 +122,48 @@ public class StateShapesTests
         Assert.That(e.Message, Does.Contain("pki/host.key is a file of yours where flatnet writes its own"));
         Assert.That(File.GetUnixFileMode(key), Is.EqualTo((UnixFileMode)0b110_100_100), "never chmod-ed");
     }
+
+    /// <summary>
+    /// Battery 38: a state file was flatnet's when it merely held flatnet's header somewhere (notes above a certificate
+    /// were replaced by GenerateCert and deleted by RemoveHost), and any text of lines read as an older listing (a
+    /// user's notes at render.files went with RemoveHost). Each is flatnet's only by its whole shape.
+    /// </summary>
+    [Test]
+    public void ANoteBesideFlatnetsTextIsTheUsersAndNeverReplacedNorDeleted()
+    {
+        using var ws = HandInstalledFleet();
+        var crt = Path.Combine(ws.Workspace.PkiDirectory("host-a"), "host.crt");
+        var annotated = "MY NOTES: host-a's cert before the reissue, keep for audit\n" + File.ReadAllText(crt);
+        File.WriteAllText(crt, annotated);
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().GenerateCert("host-a", force: true))!;
+        Assert.That(e.Message, Does.Contain("pki/host.crt is a file of yours where flatnet writes its own"));
+        Assert.That(File.ReadAllText(crt), Is.EqualTo(annotated));
+
+        var notes = Path.Combine(ws.Workspace.HostDirectory("host-c"), "render.files");
+        File.WriteAllText(notes, "My notes on host-c\nreplaced its PSU on 2026-11-02\n");
+        var hostCrt = Path.Combine(ws.Workspace.PkiDirectory("host-c"), "host.crt");
+        var annotatedC = "notes\n" + File.ReadAllText(hostCrt);
+        File.WriteAllText(hostCrt, annotatedC);
+        Assert.Catch<FlatnetException>(() => ws.ControlPlane().RemoveHost("host-c", deleteInventory: true)); // the peers are installed by hand, as it says
+        new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-c"), ("delete-inventory", "true"), ("manual-steps-done", "true"))).Run(new RemoveHostTask());
+        Assert.That(File.ReadAllText(notes), Is.EqualTo("My notes on host-c\nreplaced its PSU on 2026-11-02\n"));
+        Assert.That(File.ReadAllText(hostCrt), Is.EqualTo(annotatedC));
+    }
+
+    /// <summary>Battery 38: a FIFO or a folder at a build record was replaced without a word, or found only once the bundle was rewritten, with a fix that could not be followed.</summary>
+    [TestCase("fifo")]
+    [TestCase("folder")]
+    public void SomethingOtherThanAFileAtABuildRecordStopsTheRunBeforeAnythingIsBuilt(string kind)
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var record = Path.Combine(ws.Workspace.HostDirectory("host-a"), "bundle.inputs");
+        File.Delete(record);
+        if (kind == "fifo") ProcessRunner.Run("mkfifo", [record]).EnsureSuccess("mkfifo");
+        else Directory.CreateDirectory(record);
+        File.Delete(ws.Workspace.BundlePath("host-a"));
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain("host-a/bundle.inputs is a").And.Contain("where flatnet writes a file of its own; it was left as it is").And.Contain("fix: move it aside"));
+        Assert.That(File.Exists(ws.Workspace.BundlePath("host-a")), Is.False, "nothing built before the refusal");
+    }
 }

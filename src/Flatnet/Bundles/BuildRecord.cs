@@ -16,6 +16,7 @@ public sealed record BuildRecord(string Inputs, IReadOnlyDictionary<string, stri
     public static BuildRecord? Read(Workspace workspace, string host, string output)
     {
         var path = PathFor(workspace, host, output);
+        SafeFiles.RequireOursOrNothing(path, Shape); // a folder or a FIFO there is the user's, said before anything is built (battery 38)
         if (!File.Exists(path)) return null;
         try
         {

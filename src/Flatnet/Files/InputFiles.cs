@@ -126,4 +126,20 @@ public static class InputFiles
 
     /// <summary>Keys, certificates and public keys are a few KiB at most.</summary>
     public const long KeyLimit = 64 * 1024;
+
+    /// <summary>A file's first 4 MiB as text (a shape is judged on no more); null when it cannot be read.</summary>
+    public static string? Head(string path)
+    {
+        try
+        {
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            var head = new byte[Math.Min(stream.Length, StateLimit)];
+            stream.ReadExactly(head);
+            return System.Text.Encoding.UTF8.GetString(head);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
 }

@@ -134,33 +134,21 @@ public static partial class SafeFiles
         WriteFile(path, t => File.WriteAllText(t, text), secret, shape);
 
     /// <summary>
-    /// Nothing at <paramref name="path"/>, a link (a rename replaces it, never following it), or a file of
+    /// Nothing at <paramref name="path"/>, a link (a rename replaces it, never following it), or a regular file of
     /// <paramref name="shape"/> (matched against its first 4 MiB), as every file flatnet writes there is; else it is
-    /// someone else's, even an empty one unless <paramref name="emptyIsOurs"/>. One check for every file flatnet keeps
+    /// someone else's, even an empty one unless <paramref name="emptyIsOurs"/>, and a folder, a FIFO or a device there
+    /// too (battery 38: a FIFO at status.json was replaced without a word, a folder at a build record found too late). One check for every file flatnet keeps
     /// at a path of its own: outputs (a shape of how each begins) and state files (<see cref="StateShapes"/>, whole).
     /// </summary>
     public static void RequireOursOrNothing(string path, Regex shape, bool emptyIsOurs = false)
     {
-        if (TempFolders.IsLink(path) || !File.Exists(path) || InputFiles.NotRegular(path) is not null) return;
-        if (Head(path) is { } head && (head.Length == 0 ? emptyIsOurs : shape.IsMatch(head))) return;
+        if (TempFolders.IsLink(path) || !File.Exists(path) && !Directory.Exists(path)) return;
+        if (InputFiles.NotRegular(path) is { } why)
+            throw new StateConflict($"{Workspace.Relative(path)} is {why}, where flatnet writes a file of its own; it was left as it is",
+                "move it aside (flatnet did not make it), then run this again", Workspace.Relative(path));
+        if (InputFiles.Head(path) is { } head && (head.Length == 0 ? emptyIsOurs : shape.IsMatch(head))) return;
         throw new StateConflict($"{Workspace.Relative(path)} is a file of yours where flatnet writes its own; it was left as it is",
             "move it aside (flatnet did not write it), then run this again", Workspace.Relative(path));
-    }
-
-    /// <summary>A file's first 4 MiB as text (a shape is judged on no more); null when it cannot be read.</summary>
-    private static string? Head(string path)
-    {
-        try
-        {
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var head = new byte[Math.Min(stream.Length, InputFiles.StateLimit)];
-            stream.ReadExactly(head);
-            return System.Text.Encoding.UTF8.GetString(head);
-        }
-        catch (IOException)
-        {
-            return null;
-        }
     }
 
     public const string OwnedMarker = ".made-by-flatnet";

@@ -172,6 +172,19 @@ public class ConvergenceTests
         Assert.DoesNotThrow(() => ws.ControlPlane().Status(), "its own files are written again");
     }
 
+    /// <summary>Battery 38: a FIFO at status.json or report.html was replaced by Status without a word.</summary>
+    [TestCase("status.json")]
+    [TestCase("report.html")]
+    public void AFifoWhereStatusWritesIsTheUsersToo(string name)
+    {
+        using var ws = HandInstalledFleet();
+        var fifo = Path.Combine(Directory.CreateDirectory(Path.Combine(ws.Workspace.ArtifactsDirectory, "verify")).FullName, name);
+        ProcessRunner.Run("mkfifo", [fifo]).EnsureSuccess("mkfifo");
+        var e = Assert.Throws<StateConflict>(() => ws.ControlPlane().Status())!;
+        Assert.That(e.Message, Does.Contain($"verify/{name} is a fifo, not a regular file, where flatnet writes a file of its own"));
+        Assert.That(InputFiles.NotRegular(fifo), Does.Contain("fifo"), "still the user's FIFO");
+    }
+
     /// <summary>Status on hosts installed by hand said "0 of 0 host(s) healthy" and named none: they are named, as such.</summary>
     [Test]
     public void StatusNamesTheHostsItDoesNotReadInsteadOfCountingNone()

@@ -21,8 +21,8 @@ public class SystemRefusalTests
 
         var run = new TestHostProcess(ws, "PackageAll").Wait();
         Assert.That(run.ExitCode, Is.EqualTo(1));
-        Assert.That(run.StdErr, Does.Contain("artifacts/hosts/host-b/bundle.inputs is a folder where flatnet writes a file")
-            .And.Contain("fix: move it aside (flatnet did not make it), then run the same command again"));
+        Assert.That(run.StdErr, Does.Contain("artifacts/hosts/host-b/bundle.inputs is a folder, not a file, where flatnet writes a file of its own")
+            .And.Contain("fix: move it aside (flatnet did not make it), then run this again"));
         Assert.That(run.StdErr, Does.Not.Contain("nothing half-written").And.Not.Contain("Is a directory :"));
     }
 
