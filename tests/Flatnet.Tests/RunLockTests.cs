@@ -66,6 +66,25 @@ public class RunLockTests
         Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0), "the OS released the lock with its holder");
     }
 
+    /// <summary>
+    /// Battery 38: two inventories naming one CA key's folder: a run of one swept the other's live pair check there,
+    /// which then blamed the CA. The CA key's folder has a lock of its own.
+    /// </summary>
+    [Test]
+    public void TheCaKeysFolderIsOneWritersAtATimeWhateverInventoryNamesIt()
+    {
+        using var ws = new TestWorkspace();
+        Assert.That(new TestHostProcess(ws, "PackageAll").Wait().ExitCode, Is.EqualTo(0)); // pki/ is made and holds the CA
+        var pki = Path.GetDirectoryName(global::Flatnet.Addressing.AddressPlan.Load(ws.Workspace.InventoryDirectory).Inventory.Network.Ca.KeyPath)!;
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock") { ArgumentList = { "-x", RunLock.PathFor(pki), "sleep", "30" } })!;
+        Thread.Sleep(500);
+        var blocked = new TestHostProcess(ws, "PackageAll", "--lock-wait=1").Wait();
+        holder.Kill(entireProcessTree: true);
+        holder.WaitForExit();
+        Assert.That(blocked.ExitCode, Is.EqualTo(1), blocked.StdOut + blocked.StdErr);
+        Assert.That(blocked.StdErr, Does.Contain($"{Path.GetFileName(pki)} is in use by another flatnet run"));
+    }
+
     [Test]
     public void ARunHoldsItsLocksOnceAndTheOsReleasesThemWhenItEnds()
     {

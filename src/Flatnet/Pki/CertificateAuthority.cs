@@ -223,7 +223,14 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
             TempFolders.CreateOwnerOnly(scratch);
             var r = nebulaCert.TrySign(new NebulaCertSignSettings("flatnet-pair-check", "192.0.2.1/32", crt, key, Path.Combine(scratch, "c.crt"))
                 { OutKey = Path.Combine(scratch, "c.key"), Duration = "1m" });
-            return r.Succeeded ? null : (r.StdErr + r.StdOut).Trim();
+            if (r.Succeeded) return null;
+            var said = (r.StdErr + r.StdOut).Trim();
+            // Not a verdict on the pair: nebula-cert could not write its throw-away files (battery 38: a folder emptied
+            // under it was reported as a key of another CA, with a fix that replaces a CA that is fine).
+            if (said.Contains("error while writing", StringComparison.OrdinalIgnoreCase) || !Directory.Exists(scratch))
+                throw new FlatnetException($"nebula-cert could not write the pair check's throw-away certificate in {Workspace.Relative(scratchParent)}: {Output.Terminal.OneLine(said)}",
+                    fix: $"make sure nothing else writes or removes files in {Workspace.Relative(scratchParent)} while flatnet runs (it is the CA key's folder), then run this again");
+            return said;
         }
     }
 

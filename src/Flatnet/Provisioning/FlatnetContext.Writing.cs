@@ -27,8 +27,13 @@ public sealed partial class FlatnetContext
         CheckTrees(); // what the plan names (the CA key's folder, the Windows release), when the plan was loaded before this run wrote
         ClaimArtifacts();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept = swept.And(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
-        // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory names.
-        if (inventoryLocked && plan is not null) swept = swept.And(TempFolders.SweepBeside(Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath)!));
+        // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory
+        // names; another inventory may name the same folder, so it has a lock of its own too (battery 38: a run of
+        // another inventory swept this run's live pair check there). One not made yet is made owner-only by its first
+        // writer, never by a lock: until then nothing of anyone's is there to sweep.
+        if (inventoryLocked && plan is not null && Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath) is { } caFolder)
+            if (!Directory.Exists(caFolder)) TempFolders.SweepBeside(caFolder);
+            else if (RunLock.Acquire(caFolder, task, wait)) swept = swept.And(TempFolders.SweepBeside(caFolder));
         foreach (var path in swept.Removed) Log.Verbose($"removed {Workspace.Relative(path)}, which a run of flatnet's that was killed left");
         // Named once all sweeps are done: a look-alike one sweep saw may be what another's journal names (battery 37).
         var scratch = TempFolders.ScratchRoot(Workspace.ArtifactsDirectory) + Path.DirectorySeparatorChar;
