@@ -8,8 +8,10 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
 {
     public static Workspace At(string root, string? inventory = null, string? artifacts = null)
     {
-        var full = Path.GetFullPath(root);
-        var workspace = new Workspace(full, Path.GetFullPath(inventory ?? "hosts", full), Path.GetFullPath(artifacts ?? "artifacts", full));
+        // Without a trailing "/" (battery 38: --artifacts=art/ kept it, and no path below matched "art//"; the journal recorded nothing).
+        static string Full(string path, string? basePath = null) => Path.TrimEndingDirectorySeparator(basePath is null ? Path.GetFullPath(path) : Path.GetFullPath(path, basePath));
+        var full = Full(root);
+        var workspace = new Workspace(full, Full(inventory ?? "hosts", full), Full(artifacts ?? "artifacts", full));
         workspace.Validate();
         return workspace;
     }

@@ -36,4 +36,13 @@ public class WorkspaceTests
         Assert.That(custom.WithFolderFlags("then re-run ./build.sh\n      --target=RemoveHost --host=host-b"),
             Is.EqualTo($"then re-run ./build.sh\n      --target=RemoveHost --inventory={root}/inv2 --artifacts={root}/arts2 --host=host-b"));
     }
+
+    /// <summary>Battery 38: --artifacts=art/ kept its "/", and no path below it matched "art//": the sweep's journal recorded nothing.</summary>
+    [Test]
+    public void FoldersGivenWithATrailingSlashAreTheSameFolders()
+    {
+        var ws = Workspace.At("/tmp/x/", "hosts2/", "art/");
+        Assert.That((ws.Root, ws.InventoryDirectory, ws.ArtifactsDirectory), Is.EqualTo(("/tmp/x", "/tmp/x/hosts2", "/tmp/x/art")));
+        Assert.That(RunLock.PathFor("/tmp/x/art/"), Is.EqualTo("/tmp/x/art/.flatnet-lock"));
+    }
 }
