@@ -74,7 +74,10 @@ public static partial class FleetInit
             var host = new YamlLines(file);
             if (host.Get("deploy.address") is not { } address || !IsLab(address)) continue;
             var name = Path.GetFileNameWithoutExtension(file);
-            if (!choices.KeepExamples)
+            // Removed only as shipped (battery 36's note: an example host with the user's uncommitted edits went, and
+            // its hint brought back the committed one); one with edits stays, its address cleared, and is named.
+            var asShipped = ShippedExamples.Contains(Digest.Sha256OfFile(file));
+            if (!choices.KeepExamples && asShipped)
             {
                 File.Delete(file);
                 done.Add($"{name}: the lab's example host removed from {Workspace.Relative(inventory)} (git checkout -- {Workspace.Relative(file)} brings it back)");
@@ -82,7 +85,7 @@ public static partial class FleetInit
             }
             host.Set("deploy.address", "\"\"", "its LAN address: fill in (Init cleared the lab's)");
             host.Save();
-            done.Add($"{name}: lab address {address} cleared");
+            done.Add($"{name}: lab address {address} cleared" + (choices.KeepExamples ? "" : $" (kept: {Workspace.Relative(file)} is not the example as shipped, so it may hold your edits; delete it if it is not yours)"));
         }
         // The admin interface's key, made once and recorded in network.yaml, so every clone renders the same configs.
         var written = InventoryLoader.Read(inventory).Inventory.Network;
@@ -108,6 +111,14 @@ public static partial class FleetInit
         var relative = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(context.Workspace.InventoryDirectory))!, full);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative.Replace('\\', '/');
     }
+
+    /// <summary>The SHA-256 of each example host file as flatnet ships it (hosts/host-a.yaml, -b, -c); pinned by InitTests.</summary>
+    internal static readonly HashSet<string> ShippedExamples =
+    [
+        "61ab54d6cbe793fb050de1bfa312a4464de1b01807a8f0ae940a71d012ee633d",
+        "6976c70a571a5524d690ce7969192c7c9df00346095e91979f697acb428a23ee",
+        "33d800e87a5b0b3969d43d5f580d31ee8305b0eb45b0428598207fade6cb8781",
+    ];
 
     private static bool IsLab(string address) => Ipv4Network.TryParseAddress(address, out var a) && LabUnderlay.Contains(a);
 

@@ -75,6 +75,23 @@ public class InitTests
     }
 
     /// <summary>With --keep-examples the lab's hosts stay, their addresses cleared: pending hosts, named, that block nothing.</summary>
+    /// <summary>
+    /// Battery 36's note: Init deleted an example host file holding the user's uncommitted edits, and its hint brought
+    /// back the committed one only. Only an example as shipped is removed; an edited one stays, its address cleared, named.
+    /// </summary>
+    [Test]
+    public void AnExampleHostWithTheUsersEditsIsKeptAndNamed()
+    {
+        Assert.That(new[] { "host-a", "host-b", "host-c" }.Select(h => Digest.Sha256OfFile(Path.Combine(TestWorkspace.RepoRoot, "hosts", h + ".yaml"))),
+            Is.EquivalentTo(global::Flatnet.Provisioning.FleetInit.ShippedExamples), "the examples as shipped are the ones Init may remove");
+        using var ws = new TestWorkspace();
+        File.AppendAllText(ws.HostsFile("host-b.yaml"), "# my notes: the printer PC, ask before rebooting\n");
+        var done = ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, null, null, null, @"C:\flatnet"));
+        Assert.That(File.Exists(ws.HostsFile("host-a.yaml")), Is.False);
+        Assert.That(File.ReadAllText(ws.HostsFile("host-b.yaml")), Does.Contain("# my notes: the printer PC"));
+        Assert.That(done, Has.Some.Contains("host-b: lab address").And.Some.Contains("hosts/host-b.yaml is not the example as shipped, so it may hold your edits"));
+    }
+
     [Test]
     public void WithKeepExamplesTheLabsHostsStayWithTheirAddressesClearedAndWaitAsPending()
     {
