@@ -27,9 +27,14 @@ public static class FleetRendering
         // A record only says what the folder was made from; a record anyone could write never vouches for what is in
         // it: each host is rendered again (in memory), and its folder must hold those very bytes (what else it holds
         // is the user's, and never makes it stale). (In parallel: a warm run over 1,000 hosts renders each again to compare.)
+        var foreignIn = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>>();
         var changed = hosts.AsParallel().AsOrdered()
-            .Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, NoOutputs)
-                        || !IsOnDisk(context, h.Model, Path.Combine(root, h.Model.Name), Listing(h.Model.Name))).ToList();
+            .Where(h => !IsOnDisk(context, h.Model, Path.Combine(root, h.Model.Name), Listing(h.Model.Name), foreignIn)
+                        || BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, NoOutputs)).ToList();
+        // What else an unchanged host's folder holds is named at every run, as a rebuilt one's is (battery 29's leftover).
+        foreach (var (model, _) in hosts.Except(changed))
+            foreach (var entry in foreignIn.GetValueOrDefault(model.Name, []))
+                context.Log.Warn($"{Terminal.OneLine(Workspace.Relative(Path.Combine(root, model.Name, entry)))} is not flatnet's; left as it is");
         // The host folders flatnet rendered there: those with a listing of what it wrote (artifacts/hosts/NAME/render.files),
         // or named in an older flatnet's list of its folders (.render.flatnet). Any other folder is someone else's.
         var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
@@ -75,12 +80,15 @@ public static class FleetRendering
     /// Whether <paramref name="folder"/> holds every file rendered for <paramref name="model"/> now, byte for byte (none
     /// of them a link), and no file flatnet rendered there before that it would not render now.
     /// </summary>
-    private static bool IsOnDisk(FlatnetContext context, HostModel model, string folder, string listing)
+    /// <param name="foreignIn">gets, by host, what else the folder holds (the user's), when the rendered files are all there.</param>
+    private static bool IsOnDisk(FlatnetContext context, HostModel model, string folder, string listing, IDictionary<string, IReadOnlyList<string>> foreignIn)
     {
         var files = context.Render(model);
-        return files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
-                              && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content))
-               && SafeFiles.Beside(folder, files.Select(f => f.Path).ToHashSet(), listing).Stale.Count == 0;
+        if (!files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
+                            && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content))) return false;
+        var (stale, foreign) = SafeFiles.Beside(folder, files.Select(f => f.Path).ToHashSet(), listing);
+        foreignIn[model.Name] = foreign;
+        return stale.Count == 0;
     }
 
     private static void Render(FlatnetContext context, IReadOnlyCollection<HostModel> models, string folder)

@@ -51,6 +51,8 @@ public class RenderAllTests
         ws.Log.Lines.Clear();
         ws.ControlPlane().RenderAll();
         Assert.That(ws.Log.Lines, Has.Some.EndsWith("3 unchanged, 0 rebuilt"));
+        // ... and named at every run, rebuilt or not (they were named only on runs that rebuilt host-b).
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/host-b/review/notes.txt is not flatnet's; left as it is"));
         // A file flatnet wrote there and would not write now (its listing says so, and it holds those bytes) is not
         // left behind: the folder is rendered again without it.
         File.Copy(Path.Combine(root, "host-b", "config.yaml"), Path.Combine(root, "host-b", "old.yaml"));
