@@ -53,6 +53,11 @@ public static class LighthouseConfigs
         }
         if (written.Count > 0)
             context.Log.Info($"lighthouse config(s) for their operators: {string.Join(", ", written.Select(Workspace.Relative))}");
+        // A lighthouse renamed or gone leaves its folder (its operator may still read it): named, never deleted unasked.
+        var root = Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses");
+        var now = plan.Lighthouses.Where(l => l.Lighthouse.Managed is null).Select(l => l.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var old in System.IO.Directory.Exists(root) ? System.IO.Directory.GetDirectories(root).Where(e => !now.Contains(Path.GetFileName(e)) && !Path.GetFileName(e).StartsWith('.')) : [])
+            context.Log.Warn($"{Output.Terminal.OneLine(Workspace.Relative(old))} is no lighthouse of the inventory's now (renamed, removed or managed); left as it is: delete it once its operator no longer needs it");
         return written;
     }
 }

@@ -45,6 +45,20 @@ public class LighthouseConfigsTests
         Assert.That(File.ReadAllText(Path.Combine(config.DirectoryName!, "notes.txt")), Is.EqualTo("the operator's own\n"));
     }
 
+    /// <summary>A lighthouse renamed in the inventory left its old folder in artifacts/lighthouses/, unnamed: it stays (its operator may read it), named.</summary>
+    [Test]
+    public void ARenamedLighthousesOldFolderIsNamedAndKept()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        ws.Edit("network.yaml", "- name: lighthouse", "  - name: lighthouse-1");
+        ws.Log.Lines.Clear();
+        ws.ControlPlane().PackageAll();
+        Assert.That(Directory.Exists(Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses", "lighthouse")), Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("lighthouses/lighthouse is no lighthouse of the inventory's now (renamed, removed or managed); left as it is"));
+        Assert.That(ws.Log.Lines.Count(l => l.Contains("is no lighthouse of the inventory's now")), Is.EqualTo(1), "only the old folder, none of flatnet's own files");
+    }
+
     [Test]
     public void ARevocationReachesTheLighthousesConfigFirst()
     {
