@@ -333,7 +333,8 @@ public class RenderingTests
         try
         {
             File.WriteAllText(Path.Combine(folder, "bomb.scriban"), text);
-            var renderer = new global::Flatnet.Rendering.TemplateRenderer(folder) { MaxRenderTime = TimeSpan.FromSeconds(1) };
+            // The time limit only where it is the bound under test: on a loaded machine the output's bound was reached after 1 s.
+            var renderer = new global::Flatnet.Rendering.TemplateRenderer(folder) { MaxRenderTime = TimeSpan.FromSeconds(said.Contains("took more than") ? 1 : 60) };
             var e = Assert.Throws<FlatnetException>(() => renderer.Render("bomb.scriban", new { }))!;
             Assert.That(e.Message, Does.StartWith("templates/bomb.scriban: ").And.Contain(said));
         }
