@@ -29,8 +29,8 @@ public static class FleetRendering
         // is the user's, and never makes it stale). (In parallel: a warm run over 1,000 hosts renders each again to compare.)
         var foreignIn = new System.Collections.Concurrent.ConcurrentDictionary<string, IReadOnlyList<string>>();
         var changed = hosts.AsParallel().AsOrdered()
-            .Where(h => !IsOnDisk(context, h.Model, Path.Combine(root, h.Model.Name), Listing(h.Model.Name), foreignIn)
-                        || BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, NoOutputs)).ToList();
+            .Where(h => BuildRecord.Read(context.Workspace, h.Model.Name, "render") is not { } record || !record.Holds(h.Inputs, NoOutputs)
+                        || !IsOnDisk(context, h.Model, Path.Combine(root, h.Model.Name), Listing(h.Model.Name), foreignIn)).ToList();
         // What else an unchanged host's folder holds is named at every run, as a rebuilt one's is (battery 29's leftover).
         foreach (var (model, _) in hosts.Except(changed))
             foreach (var entry in foreignIn.GetValueOrDefault(model.Name, []))
