@@ -77,6 +77,27 @@ public class StateShapesTests
         var said = Assert.Catch<FlatnetException>(() => check.ControlPlane().PackageAll())!;
         Assert.That(string.Join("\n", check.Log.Lines) + said.Message, Does.Contain("check/admin_host_ed25519 is a file of yours where flatnet keeps a throw-away key for nebula -test"));
         Assert.That(File.ReadAllText(hostKey), Is.EqualTo("notes\n"));
+
+        // Battery 39: a FIFO there was deleted without a word.
+        File.Delete(hostKey);
+        ProcessRunner.Run("mkfifo", [hostKey]).EnsureSuccess("mkfifo");
+        check.Edit("network.yaml", "listen_port:", "listen_port: 4244");
+        said = Assert.Catch<FlatnetException>(() => check.ControlPlane().PackageAll())!;
+        Assert.That(string.Join("\n", check.Log.Lines) + said.Message, Does.Contain("check/admin_host_ed25519 is a fifo, not a regular file, where flatnet keeps a throw-away key"));
+        Assert.That(InputFiles.NotRegular(hostKey), Does.Contain("fifo"));
+    }
+
+    /// <summary>Battery 39: a network.yaml naming a folder of the user's for the CA key had every writing run leave lock files there, though no CA was there to sign with.</summary>
+    [Test]
+    public void AFolderWithoutTheCaKeyGetsNoLockFiles()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().InitCa(); // the CA in pki/
+        var documents = Directory.CreateDirectory(Path.Combine(ws.Root, "Documents")).FullName;
+        File.WriteAllText(Path.Combine(documents, "taxes.txt"), "my doc\n");
+        ws.Edit("network.yaml", "key:", $"  key: {documents}/ca.key");
+        try { ws.ControlPlane().PackageAll(); } catch (FlatnetException) { } // signs nothing, or stops for the missing key: either way
+        Assert.That(Directory.GetFileSystemEntries(documents).Select(Path.GetFileName), Is.EqualTo(new[] { "taxes.txt" }), string.Join("\n", ws.Log.Lines));
     }
     /// <summary>Battery 34: an OpenSSH key at pki/host.key passed as "a key" and was replaced; pki/verified.json of the user's was deleted at any re-sign and by RemoveHost.</summary>
     [Test]

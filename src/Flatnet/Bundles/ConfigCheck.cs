@@ -77,7 +77,11 @@ public sealed class ConfigCheck(NebulaCert nebulaCert, CertificateAuthority ca, 
             // artifacts/check a link (battery 20: the key was written where it led, and a link there to pki/ca.key had
             // nebula load the CA's key as its host key): refused; the key itself only when it is a plain file of its own.
             SafeFiles.RequireNoLinkOnTheWay(Path.GetDirectoryName(key)!);
-            if (TempFolders.IsLink(key) || File.Exists(key) && InputFiles.NotRegular(key) is not null) File.Delete(key);
+            if (TempFolders.IsLink(key)) File.Delete(key);
+            // A FIFO or a device there is the user's, as at every path of flatnet's (battery 39: one was deleted without a word).
+            if (File.Exists(key) && InputFiles.NotRegular(key) is { } why)
+                throw new StateConflict($"{Workspace.Relative(key)} is {why}, where flatnet keeps a throw-away key for nebula -test; it was left as it is",
+                    "move it aside (flatnet did not make it), then run this again", Workspace.Relative(key));
             // Only a key of flatnet's is used as found (battery 33: a note there failed nebula -test for every host, blamed on the hosts).
             if (File.Exists(key) && InputFiles.ReadAllText(key, InputFiles.KeyLimit, "the throw-away host key").Contains("PRIVATE KEY-----", StringComparison.Ordinal)) return key;
             if (File.Exists(key))

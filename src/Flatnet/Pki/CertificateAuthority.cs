@@ -189,7 +189,7 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         // never a new CA, which the lighthouse would refuse.
         if (File.Exists(CrtPath) && !File.Exists(KeyPath))
             throw new FlatnetException($"{Workspace.Relative(CrtPath)} is here but not its key, {Workspace.Relative(KeyPath)}: signing a host needs it",
-                $"copy Stage 1's ca.key from the lighthouse to {Workspace.Relative(KeyPath)} (owner-only: chmod 600), or ./build.sh --target=Init --ca-key=FILE");
+                $"copy Stage 1's ca.key from the lighthouse to {Workspace.Relative(KeyPath)} (owner-only: chmod 600), or ./build.sh --target=Init --ca-key=FILE (add --lighthouse=IP:PORT if Init has not set the lighthouse yet)");
         if (!File.Exists(CrtPath) || !File.Exists(KeyPath))
             throw new FlatnetException($"no CA at {Workspace.Relative(CrtPath)} and {Workspace.Relative(KeyPath)}.", fix: "copy the lighthouse's ca.crt and ca.key there (Stage 1 made them), or run ./build.sh --target=InitCa to create a new CA (only for a mesh with no lighthouse yet)");
         // nebula-cert would block on a FIFO, or read /dev/zero for ever: the CA is two small regular files.

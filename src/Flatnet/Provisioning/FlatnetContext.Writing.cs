@@ -29,10 +29,11 @@ public sealed partial class FlatnetContext
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept = swept.And(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory
         // names; another inventory may name the same folder, so it has a lock of its own too (battery 38: a run of
-        // another inventory swept this run's live pair check there). One not made yet is made owner-only by its first
-        // writer, never by a lock: until then nothing of anyone's is there to sweep.
+        // another inventory swept this run's live pair check there). Only while it holds the CA's key (battery 39: a
+        // network.yaml naming a folder of the user's had lock files left there by a run that found no CA to sign with);
+        // until then (InitCa, Init make the key) what this run makes there is recorded, and nothing is swept.
         if (inventoryLocked && plan is not null && Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath) is { } caFolder)
-            if (!Directory.Exists(caFolder)) TempFolders.SweepBeside(caFolder);
+            if (!File.Exists(plan.Inventory.Network.Ca.KeyPath)) TempFolders.RecordWhatIsMadeIn(caFolder);
             else if (RunLock.Acquire(caFolder, task, wait)) swept = swept.And(TempFolders.SweepBeside(caFolder));
         foreach (var path in swept.Removed) Log.Verbose($"removed {Workspace.Relative(path)}, which a run of flatnet's that was killed left");
         // Named once all sweeps are done: a look-alike one sweep saw may be what another's journal names (battery 37).

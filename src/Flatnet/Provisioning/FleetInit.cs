@@ -132,12 +132,18 @@ public static partial class FleetInit
         if (!isCa && !OperatingSystem.IsWindows() && File.GetUnixFileMode(from) is var mode && (mode & (UnixFileMode.GroupRead | UnixFileMode.OtherRead)) != 0)
             throw new StateConflict($"{from}: others may read this key (mode {Convert.ToString((int)mode, 8)}), so it may have been copied already; nothing was changed",
                 $"make it yours alone (chmod 600 {Rendering.Quoting.ShQuote(from)}), and if others could really read it, make a new CA instead (a copied CA key signs any host), then run Init again", flag);
-        if (File.Exists(to) && !File.ReadAllBytes(to).SequenceEqual(InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, flag)))
+        if (File.Exists(to) && !Existing(to).SequenceEqual(InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, flag)))
             throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA, and nothing was changed", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));
         if (isCa) Pki.CertificateAuthority.RequireOneCertificate(from, flag);
         if (isCa && !context.NebulaCert.Print(from).IsCa)
             throw new UsageError($"{from} is not a CA certificate; nothing was changed", "give Stage 1's ca.crt (nebula-cert print -path ca.crt says isCa: true)", flag);
     }
+
+    /// <summary>The CA's file already where network.yaml says, read only as a small plain file (battery 39: a FIFO there hung Init).</summary>
+    private static byte[] Existing(string to) =>
+        InputFiles.NotRegular(to) is { } why ? throw new StateConflict($"{Workspace.Relative(to)} is {why}, where the CA's file goes; nothing was changed", "move it aside (it is not a CA's file), then run Init again", Workspace.Relative(to))
+        : new FileInfo(to).Length > InputFiles.KeyLimit ? throw new StateConflict($"{Workspace.Relative(to)} is larger than any CA's file, where the CA's file goes; nothing was changed", "move it aside (it is not a CA's file), then run Init again", Workspace.Relative(to))
+        : File.ReadAllBytes(to);
 
     /// <summary>The pair check runs in an owner-only folder of the system's temporary folder: nothing of the workspace is written yet.</summary>
     private static string? PairProblem(FlatnetContext context, string crt, string key)
@@ -152,7 +158,7 @@ public static partial class FleetInit
         var bytes = InputFiles.ReadAllBytes(from, InputFiles.KeyLimit, secret ? "--ca-key" : "--ca-crt");
         if (File.Exists(to))
         {
-            if (File.ReadAllBytes(to).SequenceEqual(bytes)) yield break;
+            if (Existing(to).SequenceEqual(bytes)) yield break;
             throw new StateConflict($"{Workspace.Relative(to)} already holds another CA's file; flatnet never replaces a CA", "move it away first if the new one is really the lighthouse's", Workspace.Relative(to));
         }
         if (secret) SafeFiles.RequireSecretFolder(Path.GetDirectoryName(to)!, "the CA key's folder");

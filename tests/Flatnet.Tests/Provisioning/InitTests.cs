@@ -92,6 +92,18 @@ public class InitTests
         Assert.That(done, Has.Some.Contains("host-b: lab address").And.Some.Contains("hosts/host-b.yaml is not the example as shipped, so it may hold your edits"));
     }
 
+    /// <summary>Battery 39: a FIFO where network.yaml puts the CA's certificate hung Init for good.</summary>
+    [Test]
+    public void AFifoWhereTheCasFileGoesIsNamedNotWaitedOn()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        Directory.CreateDirectory(Path.Combine(ws.Root, "pki"));
+        ProcessRunner.Run("mkfifo", [Path.Combine(ws.Root, "pki", "ca.crt")]).EnsureSuccess("mkfifo");
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("pki/ca.crt is a fifo, not a regular file, where the CA's file goes; nothing was changed").And.Contain("fix: move it aside"));
+    }
+
     [Test]
     public void WithKeepExamplesTheLabsHostsStayWithTheirAddressesClearedAndWaitAsPending()
     {
