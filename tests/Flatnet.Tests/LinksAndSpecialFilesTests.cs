@@ -263,9 +263,12 @@ public class LinksAndSpecialFilesTests
         Directory.Delete(Path.GetDirectoryName(orphan)!, recursive: true);
 
         // Battery 13: a lighthouse's config folder (PackageAll compared its files unread) and a bundle's manifest (the
-        // by-hand confirmation hashed it): a FIFO there is files to write again, or no confirmation, never a hang.
+        // by-hand confirmation hashed it): a FIFO there is never a hang; in the lighthouse's folder it is the user's, named
+        // (battery 40: a FIFO where flatnet writes was replaced without a word), and written again once moved aside.
         var lighthouse = Directory.GetDirectories(Path.Combine(ws.Workspace.ArtifactsDirectory, "lighthouses")).Single();
         Fifo(Path.Combine(lighthouse, "ca.crt"));
+        Assert.That(Assert.Catch<FlatnetException>(() => ws.ControlPlane().PackageAll())!.Message, Does.Contain("ca.crt is a file of yours where flatnet writes its own"));
+        File.Delete(Path.Combine(lighthouse, "ca.crt"));
         Assert.DoesNotThrow(() => ws.ControlPlane().PackageAll());
         Assert.That(InputFiles.NotRegular(Path.Combine(lighthouse, "ca.crt")), Is.Null, "written again, as a file");
         var manifest = Path.Combine(ws.Workspace.BundleDirectory("host-b"), "manifest.json");
@@ -355,5 +358,29 @@ public class LinksAndSpecialFilesTests
         Assert.That(InputFiles.NotRegular(loop1), Is.EqualTo("a link that leads nowhere (a loop of links)"));
         Assert.That(Assert.Throws<FlatnetException>(() => InputFiles.ReadAllBytes(loop1, InputFiles.KeyLimit, "the CA's certificate", "--ca-crt"))!.Message,
             Does.Contain("a link that leads nowhere").And.Not.Contain("disk"));
+    }
+
+    /// <summary>
+    /// Battery 40: with artifacts/hosts/HOST a link to a copy elsewhere, PackageAll trusted the pki/ and bundle/ behind it
+    /// ("unchanged") and made them owner-only through the link. It refuses the link first, as RenderAll and signing do.
+    /// </summary>
+    [Test]
+    public void AHostsArtifactsFolderThatIsALinkIsRefusedBeforeAnythingIsReadOrChmodded()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().PackageAll();
+        var host = ws.Workspace.HostDirectory("host-a");
+        var elsewhere = Path.Combine(ws.Root, "elsewhere", "host-a");
+        Directory.CreateDirectory(Path.GetDirectoryName(elsewhere)!);
+        Directory.Move(host, elsewhere);
+        Directory.CreateSymbolicLink(host, elsewhere);
+        var pki = Path.Combine(elsewhere, "pki");
+        File.SetUnixFileMode(pki, (UnixFileMode)0b111_101_101);
+
+        Assert.Catch<FlatnetException>(() => ws.ControlPlane().PackageAll());
+        Assert.Catch<FlatnetException>(() => ws.ControlPlane().GenerateCert("host-a"));
+
+        Assert.That(File.GetUnixFileMode(pki), Is.EqualTo((UnixFileMode)0b111_101_101), "nothing chmod-ed through the link");
+        Assert.That(string.Join("\n", ws.Log.Lines), Does.Not.Contain("made owner-only again"));
     }
 }

@@ -52,8 +52,9 @@ public static partial class SafeFiles
                 foreach (var file in written.Where(f => present.Contains(f) && !ours.Contains(f)).Order(StringComparer.Ordinal))
                 {
                     var at = Path.Combine(target, file);
-                    if (TempFolders.IsLink(at) || InputFiles.NotRegular(at) is not null) continue; // replaced by the rename, never followed or read
-                    if (Digest.Sha256OfFile(at) == writtenSha[file]) continue;
+                    if (TempFolders.IsLink(at)) continue; // replaced by the rename, never followed or read
+                    // A FIFO or a device there is the user's too, never read (battery 40: one was replaced without a word).
+                    if (InputFiles.NotRegular(at) is null && Digest.Sha256OfFile(at) == writtenSha[file]) continue;
                     // Listed, but not holding what flatnet wrote: an edit of the user's (or a line anyone could add,
                     // battery 35), theirs as much as any file.
                     theirs.Add(file);

@@ -210,6 +210,8 @@ public static partial class SafeFiles
         var closed = new List<string>();
         foreach (var path in secrets.Where(p => (File.Exists(p) || Directory.Exists(p)) && !TempFolders.IsLink(p)))
         {
+            // Never through a link on the way either (battery 40: artifacts/hosts/HOST a link, and files behind it were chmod-ed).
+            RequireNoLinkOnTheWay(Path.GetDirectoryName(Path.GetFullPath(path))!);
             var mode = File.GetUnixFileMode(path);
             if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute)) == 0) continue;
             RestrictToOwner(path);

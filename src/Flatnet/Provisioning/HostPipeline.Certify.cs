@@ -18,6 +18,7 @@ public static partial class HostPipeline
     {
         var plan = context.Plan;
         var h = plan.Host(host);
+        SafeFiles.RequireNoLinkOnTheWay(context.Workspace.PkiDirectory(host)); // what is there is read (up to date?) only where no link leads (battery 40)
         if (plan.Inventory.IsRevoked(host))
             throw new FlatnetException($"{host} was revoked, so flatnet will not sign a new certificate for it",
                 fix: $"to re-admit it, remove its line from {Blocklist.FileName}; to retire it, RemoveHost or delete hosts/{host}.yaml",

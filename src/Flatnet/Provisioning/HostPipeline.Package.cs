@@ -25,6 +25,10 @@ public static partial class HostPipeline
 
         var model = context.Model(h);
         var pki = context.Workspace.PkiDirectory(host);
+        // Its folders are read (the certificates, the bundle on disk) only where no link leads (battery 40: through a link at
+        // artifacts/hosts/HOST, another tree's pki/ was trusted and chmod-ed), as RenderAll and signing refuse one.
+        SafeFiles.RequireNoLinkOnTheWay(pki);
+        SafeFiles.RequireNoLinkOnTheWay(context.Workspace.BundleDirectory(host));
         var check = context.ConfigCheck;
         var checker = context.NebulaFor(h.Name, h.Host.NebulaVersion);
         var trustedCas = context.Ca.TrustedPem();

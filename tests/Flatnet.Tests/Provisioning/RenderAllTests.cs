@@ -146,4 +146,18 @@ public class RenderAllTests
         Assert.That(e.Message, Does.Contain("config.yaml is a file of yours where flatnet writes its own; nothing was changed"));
         Assert.That(File.ReadAllText(Path.Combine(folder, "config.yaml")), Does.Contain("my experiment"));
     }
+
+    /// <summary>Battery 40: a FIFO of the user's at a path flatnet writes in a host's render folder was replaced without a word.</summary>
+    [Test]
+    public void AFifoWhereFlatnetWritesInARenderFolderStopsTheRun()
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var readme = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "host-a", "README.md");
+        File.Delete(readme);
+        ProcessRunner.Run("mkfifo", [readme]).EnsureSuccess("mkfifo");
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().RenderAll())!;
+        Assert.That(e.Message, Does.Contain("README.md is a file of yours where flatnet writes its own; nothing was changed"));
+        Assert.That(InputFiles.NotRegular(readme), Does.Contain("fifo"));
+    }
 }
