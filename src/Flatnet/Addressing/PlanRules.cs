@@ -109,8 +109,18 @@ internal sealed partial class PlanRules(HostInventory inventory, InventoryProble
     private void FileNameIsTheHostsName(HostEntry h)
     {
         var stem = Path.GetFileNameWithoutExtension(h.File);
-        if (stem != h.Name)
-            problems.Add(h.File, "name", $"'{h.Name}' does not match the file name '{Terminal.OneLine(stem)}.yaml'", $"rename the file to {h.Name}.yaml or set name: {Terminal.OneLine(stem)}");
+        if (stem == h.Name) return;
+        // Only a fix that can work is offered (battery 40: a name refused on the next line was offered as the file's new name).
+        var nameFits = Inventory.Grammar.HostName(h.Name) is null;
+        var stemFits = Inventory.Grammar.HostName(stem) is null;
+        problems.Add(h.File, "name", $"'{Terminal.OneLine(h.Name)}' does not match the file name '{Terminal.OneLine(stem)}.yaml'",
+            (nameFits, stemFits) switch
+            {
+                (true, true) => $"rename the file to {h.Name}.yaml or set name: {stem}",
+                (true, false) => $"rename the file to {h.Name}.yaml",
+                (false, true) => $"set name: {stem}",
+                _ => "give the host a name of lower-case letters, digits and '-', and the file that name with .yaml",
+            });
     }
 
     private void WinRmOverHttpIsNamed(HostEntry h)

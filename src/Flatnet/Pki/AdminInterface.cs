@@ -42,12 +42,7 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
         }
         if (!File.Exists(key) || !File.Exists(key + ".pub"))
         {
-            // flatnet puts the public half in place first, then the private one: a private key there without its .pub,
-            // or a .pub without flatnet's comment, is someone else's, never replaced (battery 33: a user's key went).
-            foreach (var (half, mark) in new[] { (key, ""), (key + ".pub", "flatnet-nebula-admin") })
-                if (File.Exists(half) && !TempFolders.IsLink(half) && (mark.Length == 0 || !InputFiles.ReadAllText(half, InputFiles.KeyLimit, "the admin key's public half").Contains(mark, StringComparison.Ordinal)))
-                    throw new StateConflict($"{Workspace.Relative(half)} is a file of yours where flatnet makes its admin key{(mark.Length == 0 ? " (it is there without its .pub, which flatnet writes first)" : "")}; it was left as it is",
-                        $"move it aside (flatnet did not make it), then run this again; or, if it is flatnet's key from another clone, copy its .pub beside it too", Workspace.Relative(half));
+            RequireNothingOfTheUsersAt(dir);
             SafeFiles.RequireSecretFolder(dir, "the admin key's folder (beside ca.key)");
             var staging = Path.Combine(dir, $".{KeyFileName}.tmp-{Guid.NewGuid():N}");
             // Registered, so that a run stopped while ssh-keygen writes (Ctrl-C, SIGTERM) removes them on its way out too.
@@ -68,6 +63,22 @@ public sealed record AdminInterface(int Port, string User, string AuthorizedKey,
             log.Warn($"the inventory records no admin key (nebula.admin_key), so configs rendered here use {Workspace.Relative(key)}.pub and differ from another clone's; " +
                      "run ./build.sh --target=InitCa (or any target that writes) once and commit network.yaml");
         return new AdminInterface(port, DefaultUser, made, key);
+    }
+
+    /// <summary>
+    /// Where the pair is to be made, nothing of anyone else's: flatnet puts the public half in place first, then the
+    /// private one, so a private key there without its .pub, a .pub without flatnet's comment, or anything but a plain
+    /// file is someone else's, never replaced (battery 33: a user's key went). Init asks before its first write (battery 40).
+    /// </summary>
+    public static void RequireNothingOfTheUsersAt(string dir)
+    {
+        var key = Path.Combine(dir, KeyFileName);
+        if (File.Exists(key) && File.Exists(key + ".pub")) return; // a pair, read as flatnet's (and checked) where it is used
+        foreach (var (half, mark) in new[] { (key, ""), (key + ".pub", "flatnet-nebula-admin") })
+            if (File.Exists(half) && !TempFolders.IsLink(half) && (InputFiles.NotRegular(half) is not null || mark.Length == 0
+                    || !InputFiles.ReadAllText(half, InputFiles.KeyLimit, "the admin key's public half").Contains(mark, StringComparison.Ordinal)))
+                throw new StateConflict($"{Workspace.Relative(half)} is {InputFiles.NotRegular(half) ?? "a file"} of yours where flatnet makes its admin key{(mark.Length == 0 ? " (it is there without its .pub, which flatnet writes first)" : "")}; it was left as it is",
+                    $"move it aside (flatnet did not make it), then run this again; or, if it is flatnet's key from another clone, copy its .pub beside it too", Workspace.Relative(half));
     }
 
     private static string Public(string key)

@@ -33,7 +33,8 @@ public sealed partial class FlatnetContext
         // network.yaml naming a folder of the user's had lock files left there by a run that found no CA to sign with);
         // until then (InitCa, Init make the key) what this run makes there is recorded, and nothing is swept.
         if (inventoryLocked && plan is not null && Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath) is { } caFolder)
-            if (!File.Exists(plan.Inventory.Network.Ca.KeyPath)) TempFolders.RecordWhatIsMadeIn(caFolder);
+            // (A folder another inventory's run has locked, for its own key, is locked for this one too: battery 40.)
+            if (!File.Exists(plan.Inventory.Network.Ca.KeyPath) && !File.Exists(RunLock.PathFor(caFolder))) TempFolders.RecordWhatIsMadeIn(caFolder);
             else if (RunLock.Acquire(caFolder, task, wait)) swept = swept.And(TempFolders.SweepBeside(caFolder));
         foreach (var path in swept.Removed) Log.Verbose($"removed {Workspace.Relative(path)}, which a run of flatnet's that was killed left");
         // Named once all sweeps are done: a look-alike one sweep saw may be what another's journal names (battery 37).

@@ -37,6 +37,10 @@ public static partial class FleetInit
                 if (Directory.Exists(at) || TempFolders.IsLink(at))
                     throw new StateConflict($"{Workspace.Relative(at)} is a {(TempFolders.IsLink(at) ? "link" : "folder")} where Init writes the admin key; nothing was changed",
                         "move it aside (flatnet did not make it), then run Init again");
+        if (before.Nebula.AdminPort != 0 && before.Nebula.AdminKey is null && Directory.Exists(Path.GetDirectoryName(ca.KeyPath)))
+            Pki.AdminInterface.RequireNothingOfTheUsersAt(Path.GetDirectoryName(ca.KeyPath)!); // a file of the user's there too (battery 40)
+        // The CA's files already there are read only as small plain files (battery 40: a FIFO hung the pair check).
+        foreach (var existing in new[] { ca.CrtPath, ca.KeyPath }.Where(File.Exists)) Existing(existing);
         // ca.crt and ca.key must be one CA (given, or already there): a key of another CA would sign hosts the lighthouse refuses.
         if ((choices.CaCrt ?? choices.CaKey) is not null
             && (choices.CaCrt ?? (File.Exists(ca.CrtPath) ? ca.CrtPath : null)) is { } pairCrt

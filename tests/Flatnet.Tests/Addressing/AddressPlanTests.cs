@@ -76,6 +76,9 @@ public class AddressPlanTests
             "Host_D.yaml: name: 'Host_D' is not a valid host name", "fix: use lower-case letters");
         yield return Case("name differs from file", ws => ws.Write("host-d.yaml", "name: host-e\nindex: 4\n"),
             "host-d.yaml: name: 'host-e' does not match the file name", "rename the file to host-e.yaml");
+        // Battery 40: a name refused on the next line was offered as the file's new name.
+        yield return Case("invalid name differs from file", ws => ws.Write("pc1.yaml", "name: Pc_1\nindex: 4\n"),
+            "pc1.yaml: name: 'Pc_1' does not match the file name", "fix: set name: pc1\n");
         yield return Case("no index and no ip", ws => ws.Write("host-d.yaml", "name: host-d\n"),
             "host-d.yaml: index: neither index nor overlay_ip is set", "fix: add index: N");
         yield return Case("no lighthouse", ws => ws.Edit("network.yaml", "lighthouses:", "lighthouses: []\nunused_lighthouses:"),

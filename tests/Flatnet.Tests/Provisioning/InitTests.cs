@@ -104,6 +104,30 @@ public class InitTests
         Assert.That(e.Message, Does.Contain("pki/ca.crt is a fifo, not a regular file, where the CA's file goes; nothing was changed").And.Contain("fix: move it aside"));
     }
 
+    /// <summary>
+    /// Battery 40: a user's file at the admin key's .pub stopped Init only after network.yaml was rewritten, the CA copied
+    /// and the examples removed; a FIFO at the CA key's path hung its pair check. Both are refused before any write.
+    /// </summary>
+    [Test]
+    public void WhatInitWouldStopAtLastIsCheckedBeforeItsFirstWrite()
+    {
+        using var ws = new TestWorkspace();
+        var (crt, key) = StageOneCa(ws);
+        var pki = Directory.CreateDirectory(Path.Combine(ws.Root, "pki")).FullName;
+        File.SetUnixFileMode(pki, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        File.WriteAllText(Path.Combine(pki, "nebula-admin_ed25519.pub"), "my own notes key\n");
+        var network = File.ReadAllText(ws.HostsFile("network.yaml"));
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("pki/nebula-admin_ed25519.pub is a file of yours where flatnet makes its admin key"));
+        Assert.That((File.ReadAllText(ws.HostsFile("network.yaml")), File.Exists(ws.HostsFile("host-a.yaml")), File.Exists(Path.Combine(pki, "ca.crt"))), Is.EqualTo((network, true, false)), "nothing written");
+
+        File.Delete(Path.Combine(pki, "nebula-admin_ed25519.pub"));
+        ProcessRunner.Run("mkfifo", [Path.Combine(pki, "ca.key")]).EnsureSuccess("mkfifo");
+        e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, null, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("pki/ca.key is a fifo, not a regular file"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(network));
+    }
+
     [Test]
     public void WithKeepExamplesTheLabsHostsStayWithTheirAddressesClearedAndWaitAsPending()
     {
