@@ -171,6 +171,28 @@ public class StateShapesTests
         Assert.That(File.ReadAllText(hostCrt), Is.EqualTo(annotatedC));
     }
 
+    /// <summary>Battery 41: RemoveHost deleted a user's notes at render.files (the render folder's removal took its listing whatever it was), also through a link at artifacts/hosts/HOST.</summary>
+    [Test]
+    public void RemoveHostKeepsTheUsersFileAtTheListingsPathAndRefusesALinkToItsFolder()
+    {
+        using var ws = HandInstalledFleet();
+        ws.ControlPlane().RenderAll();
+        var notes = Path.Combine(ws.Workspace.HostDirectory("host-c"), "render.files");
+        File.WriteAllText(notes, "my notes\n");
+        Assert.Catch<FlatnetException>(() => ws.ControlPlane().RemoveHost("host-c", deleteInventory: true));
+        new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-c"), ("delete-inventory", "true"), ("manual-steps-done", "true"))).Run(new RemoveHostTask());
+        Assert.That(File.ReadAllText(notes), Is.EqualTo("my notes\n"));
+
+        using var linked = HandInstalledFleet();
+        linked.ControlPlane().RenderAll();
+        var host = linked.Workspace.HostDirectory("host-c");
+        var elsewhere = Path.Combine(linked.Root, "elsewhere");
+        Directory.Move(host, elsewhere);
+        Directory.CreateSymbolicLink(host, elsewhere);
+        Assert.Catch<FlatnetException>(() => new ControlPlane(linked.Workspace, linked.Log, TaskArguments.Of(("host", "host-c"), ("delete-inventory", "true"), ("manual-steps-done", "true"))).Run(new RemoveHostTask()));
+        Assert.That(File.Exists(Path.Combine(elsewhere, "render.files")), Is.True, "nothing deleted through the link");
+    }
+
     /// <summary>Battery 38: a FIFO or a folder at a build record was replaced without a word, or found only once the bundle was rewritten, with a fix that could not be followed.</summary>
     [TestCase("fifo")]
     [TestCase("folder")]

@@ -120,16 +120,17 @@ public static partial class SafeFiles
         }
     }
 
-    /// <summary>A listing naming both what flatnet wrote there before (as listed) and what it writes now: while files are swapped in, neither is taken for the user's.</summary>
-    private static IEnumerable<KeyValuePair<string, string?>> OldAndNew(Dictionary<string, List<string?>> listed, IReadOnlySet<string> ours, IEnumerable<KeyValuePair<string, string?>> written) =>
-        listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(written);
-
     /// <summary>
     /// Deletes what flatnet wrote in <paramref name="target"/> (<paramref name="listing"/> says which files), and the
     /// folder when nothing else is left; anything else stays, with a note. Returns whether the folder is gone.
     /// </summary>
     public static bool DeleteWritten(string target, string listing, IReporter? log = null) =>
-        DeleteWritten(target, () => WrittenAsListed(target, listing), log, done: () => File.Delete(listing));
+        DeleteWritten(target, () => WrittenAsListed(target, listing), log, done: () =>
+        {
+            // The listing goes with what it named only while it is one (battery 41: a user's notes or FIFO there went, also through a link).
+            if (IsListingFile(listing)) File.Delete(listing);
+            else if (File.Exists(listing) || TempFolders.IsLink(listing)) log?.Warn($"{Terminal.OneLine(Workspace.Relative(listing))} is not a listing of flatnet's; left as it is");
+        });
 
     /// <summary>The same, with what flatnet wrote there given as paths below the folder (with '/'), not read from a listing.</summary>
     public static bool DeleteWritten(string target, IReadOnlySet<string> written, IReporter? log = null) =>
@@ -190,18 +191,6 @@ public static partial class SafeFiles
         return present.Where(f => !flatnets.Contains(f)).Concat(EmptyFoldersNotMadeFor(target, flatnets)).Order(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>
-    /// A listing: one `SHA256  path` line per file flatnet wrote (as sha256sum prints it); while an update moves files
-    /// in place, a path has two lines, the old bytes' and the new ones', so that a run stopped half-way leaves every
-    /// file of flatnet's recognised as such (battery 35: an edit is the user's, so a file in neither state stops a run).
-    /// </summary>
-    private static string Lines(IEnumerable<KeyValuePair<string, string?>> files) =>
-        string.Concat(files.Where(f => f.Value is not null).Distinct().OrderBy(f => f.Key, StringComparer.Ordinal).ThenBy(f => f.Value, StringComparer.Ordinal).Select(f => $"{f.Value}  {f.Key}\n"));
-
-    /// <summary>The files below <paramref name="target"/> that still hold what <paramref name="listing"/> says flatnet wrote there: flatnet's, to remove.</summary>
-    public static HashSet<string> WrittenAsListed(string target, string listing) =>
-        Directory.Exists(target) ? AsWritten(target, FilesBelow(target), Written(listing)) : [];
-
     /// <summary>Of the files <paramref name="present"/> below the folder, those that hold what the listing says flatnet wrote there.</summary>
     private static HashSet<string> AsWritten(string target, IEnumerable<string> present, IReadOnlyDictionary<string, List<string?>> listed) =>
         present.Where(f => IsAsWritten(target, f, listed)).ToHashSet(StringComparer.Ordinal);
@@ -210,26 +199,6 @@ public static partial class SafeFiles
     private static bool IsAsWritten(string target, string path, IReadOnlyDictionary<string, List<string?>> listed) =>
         listed.TryGetValue(path, out var shas) && shas.Any(sha => sha is not null) && Path.Combine(target, path) is var full
         && !TempFolders.IsLink(full) && InputFiles.NotRegular(full) is null && shas.Contains(Digest.Sha256OfFile(full));
-
-    /// <summary>
-    /// Whether <paramref name="listing"/> reads as a listing of flatnet's for <paramref name="target"/>: every line
-    /// `SHA256  path`, or (an older flatnet's) a path that is there below the folder; empty is nothing to lose.
-    /// </summary>
-    private static bool IsListingOf(string listing, string target)
-    {
-        if (InputFiles.NotRegular(listing) is not null || new FileInfo(listing).Length > InputFiles.StateLimit) return false;
-        return File.ReadAllText(listing).Split('\n', StringSplitOptions.RemoveEmptyEntries).All(line =>
-            System.Text.RegularExpressions.Regex.IsMatch(line, "^[0-9a-f]{64}  [^\\s/].*$")
-            || !line.StartsWith('/') && !line.Contains("..", StringComparison.Ordinal) && Path.Exists(Path.Combine(target, line)));
-    }
-
-    private static string Listing(string target) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(target))!, $".{Path.GetFileName(target)}.flatnet");
-
-    /// <summary>What a listing says flatnet wrote: paths with '/', each with the SHA-256 of what was written (null on a line without one); none without a listing.</summary>
-    private static Dictionary<string, List<string?>> Written(string listing) =>
-        InputFiles.ListingLines(listing) // a small plain file, or nothing (a FIFO there hung a run holding its locks)
-            .Select(l => System.Text.RegularExpressions.Regex.Match(l, "^([0-9a-f]{64})  (.+)$") is { Success: true } m ? (Path: m.Groups[2].Value, Sha: (string?)m.Groups[1].Value) : (Path: l, Sha: null))
-            .GroupBy(e => e.Path, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Select(e => e.Sha).ToList(), StringComparer.Ordinal);
 
     /// <summary>Every file (or link, never followed) below a folder, as a relative path with '/'.</summary>
     public static HashSet<string> FilesBelow(string folder) =>

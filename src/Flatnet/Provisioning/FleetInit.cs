@@ -28,6 +28,11 @@ public static partial class FleetInit
         // The key's folder, when it is there already, must be safe before anything is written (it is never chmod-ed).
         if ((choices.CaCrt ?? choices.CaKey) is not null && Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath))))
             SafeFiles.RequireSecretFolder(Path.GetDirectoryName(ca.KeyPath)!, "the CA key's folder");
+        // A file where either CA file's folder goes (battery 41: found after network.yaml was rewritten).
+        foreach (var (given, path) in new[] { (choices.CaCrt, ca.CrtPath), (choices.CaKey, ca.KeyPath) }.Where(c => c.Item1 is not null))
+            for (var at = Path.GetDirectoryName(Path.GetFullPath(path)); !string.IsNullOrEmpty(at) && !Directory.Exists(at); at = Path.GetDirectoryName(at))
+                if (File.Exists(at))
+                    throw new StateConflict($"{Workspace.Relative(at)} is a file where Init makes the folder of {Workspace.Relative(path)}; nothing was changed", "move it aside (flatnet did not make it), then run Init again", Workspace.Relative(at));
         Preflight(context, choices.CaCrt, ca.CrtPath, "--ca-crt", isCa: true);
         Preflight(context, choices.CaKey, ca.KeyPath, "--ca-key", isCa: false);
         // What Init writes last (the admin key, beside ca.key) is checked with the rest, before the first write (battery

@@ -40,7 +40,8 @@ public static class FleetRendering
         var olderList = Path.Combine(context.Workspace.ArtifactsDirectory, ".render.flatnet");
         var older = File.Exists(olderList) ? InputFiles.ReadAllText(olderList, InputFiles.StateLimit, "an older flatnet's list of its render folders").Split('\n').ToHashSet() : [];
         var folders = Directory.Exists(root) ? Directory.GetDirectories(root).Select(Path.GetFileName).OfType<string>().ToList() : [];
-        bool Ours(string name) => File.Exists(Listing(name)) || older.Contains(name);
+        // (Its listing a listing, reached with no link: battery 41, a user's file there made a folder of theirs flatnet's.)
+        bool Ours(string name) => SafeFiles.IsListingFile(Listing(name)) || older.Contains(name);
         var gone = folders.Where(n => Ours(n) && hosts.All(h => h.Model.Name != n)).ToList();
         foreach (var foreign in folders.Where(n => !Ours(n) && hosts.All(h => h.Model.Name != n)))
             context.Log.Info($"{Terminal.OneLine(Workspace.Relative(Path.Combine(root, foreign)))} is not flatnet's; left as it is");

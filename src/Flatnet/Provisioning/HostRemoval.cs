@@ -124,6 +124,7 @@ public static class HostRemoval
         private void RequireNoLinkToItsArtifacts(string host)
         {
             SafeFiles.RequireNoLinkOnTheWay(Path.GetDirectoryName(context.Workspace.BundlePath(host))!);
+            SafeFiles.RequireNoLinkOnTheWay(context.Workspace.HostDirectory(host)); // battery 41: its listing was deleted through a link there
             SafeFiles.RequireNoLinkOnTheWay(Path.Combine(context.Workspace.ArtifactsDirectory, "render"));
         }
 

@@ -121,7 +121,16 @@ public class InitTests
         Assert.That(e.Message, Does.Contain("pki/nebula-admin_ed25519.pub is a file of yours where flatnet makes its admin key"));
         Assert.That((File.ReadAllText(ws.HostsFile("network.yaml")), File.Exists(ws.HostsFile("host-a.yaml")), File.Exists(Path.Combine(pki, "ca.crt"))), Is.EqualTo((network, true, false)), "nothing written");
 
+        // Battery 41: a file where the CA certificate's folder goes was found after network.yaml was rewritten.
         File.Delete(Path.Combine(pki, "nebula-admin_ed25519.pub"));
+        ws.Edit("network.yaml", "crt:", "  crt: certs/ca.crt");
+        var editedNetwork = File.ReadAllText(ws.HostsFile("network.yaml"));
+        File.WriteAllText(Path.Combine(ws.Root, "certs"), "my notes\n");
+        e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, key, null, @"C:\flatnet")))!;
+        Assert.That(e.Message, Does.Contain("certs is a file where Init makes the folder of"));
+        Assert.That(File.ReadAllText(ws.HostsFile("network.yaml")), Is.EqualTo(editedNetwork));
+        ws.Edit("network.yaml", "crt:", "  crt: pki/ca.crt");
+
         ProcessRunner.Run("mkfifo", [Path.Combine(pki, "ca.key")]).EnsureSuccess("mkfifo");
         e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().Init(new InitChoices("192.168.1.10:4242", null, crt, null, null, @"C:\flatnet")))!;
         Assert.That(e.Message, Does.Contain("pki/ca.key is a fifo, not a regular file"));

@@ -160,4 +160,33 @@ public class RenderAllTests
         Assert.That(e.Message, Does.Contain("README.md is a file of yours where flatnet writes its own; nothing was changed"));
         Assert.That(InputFiles.NotRegular(readme), Does.Contain("fifo"));
     }
+
+    /// <summary>
+    /// Battery 41: any file at artifacts/hosts/NAME/render.files made render/NAME flatnet's for a NAME not in the plan,
+    /// and the file (a user's notes, a FIFO, one reached through a link) was deleted with it, without a word.
+    /// </summary>
+    [TestCase("notes")]
+    [TestCase("fifo")]
+    [TestCase("link")]
+    public void AFileOfTheUsersAtAListingsPathNeverMakesAFolderFlatnetsNorGoes(string kind)
+    {
+        using var ws = new TestWorkspace();
+        ws.ControlPlane().RenderAll();
+        var render = Path.Combine(ws.Workspace.ArtifactsDirectory, "render", "old");
+        Directory.CreateDirectory(render);
+        File.WriteAllText(Path.Combine(render, "draft.txt"), "draft\n");
+        var hostDir = ws.Workspace.HostDirectory("old");
+        var real = kind == "link" ? Path.Combine(ws.Root, "elsewhere") : hostDir;
+        Directory.CreateDirectory(real);
+        if (kind == "link") Directory.CreateSymbolicLink(hostDir, real);
+        var listing = Path.Combine(real, "render.files");
+        if (kind == "fifo") ProcessRunner.Run("mkfifo", [listing]).EnsureSuccess("mkfifo");
+        else File.WriteAllText(listing, "my notes about the old box\n");
+
+        ws.ControlPlane().RenderAll();
+
+        Assert.That(File.Exists(listing), Is.True, "the user's file at the listing's path stays");
+        Assert.That(File.Exists(Path.Combine(render, "draft.txt")), Is.True);
+        Assert.That(ws.Log.Lines, Has.Some.Contains("render/old is not flatnet's; left as it is"));
+    }
 }
