@@ -193,6 +193,22 @@ public class StateShapesTests
         Assert.That(File.Exists(Path.Combine(elsewhere, "render.files")), Is.True, "nothing deleted through the link");
     }
 
+    /// <summary>Battery 42: a FIFO at a bundle zip's path hung RemoveHost (holding its locks), and PackageAll's fix for it could not be followed.</summary>
+    [Test]
+    public void AFifoAtABundleZipsPathIsNamedNeverOpened()
+    {
+        using var ws = HandInstalledFleet();
+        var zip = ws.Workspace.BundlePath("host-c");
+        File.Delete(zip);
+        ProcessRunner.Run("mkfifo", [zip]).EnsureSuccess("mkfifo");
+        var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().PackageAll())!;
+        Assert.That(e.Message, Does.Contain("bundles/host-c.zip is a fifo, not a regular file, where flatnet writes the host's bundle").And.Contain("fix: move it aside"));
+        Assert.Catch<FlatnetException>(() => ws.ControlPlane().RemoveHost("host-c", deleteInventory: true));
+        var removal = Task.Run(() => new ControlPlane(ws.Workspace, ws.Log, TaskArguments.Of(("host", "host-c"), ("delete-inventory", "true"), ("manual-steps-done", "true"))).Run(new RemoveHostTask()));
+        Assert.That(removal.Wait(TimeSpan.FromSeconds(60)), Is.True, "RemoveHost never waits on a FIFO");
+        Assert.That(InputFiles.NotRegular(zip), Does.Contain("fifo"), "the user's FIFO stays");
+    }
+
     /// <summary>Battery 38: a FIFO or a folder at a build record was replaced without a word, or found only once the bundle was rewritten, with a fix that could not be followed.</summary>
     [TestCase("fifo")]
     [TestCase("folder")]

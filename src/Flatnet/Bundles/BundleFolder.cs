@@ -14,6 +14,8 @@ public static class BundleFolder
     /// <summary>Whether the file is a bundle zip of flatnet's: SHA256SUMS, and a manifest.json that records which flatnet made it (an empty file or another zip is someone else's).</summary>
     public static bool IsBundleZip(string zipPath)
     {
+        // Only a plain file of a zip's size is opened (battery 42: a FIFO there hung RemoveHost, holding its locks).
+        if (Files.InputFiles.NotRegular(zipPath) is not null || new FileInfo(zipPath).Length > Files.InputFiles.ZipLimit) return false;
         try
         {
             using var archive = System.IO.Compression.ZipFile.OpenRead(zipPath);

@@ -99,7 +99,7 @@ public static partial class HostPipeline
     /// folder only while it holds the bundle alone (battery 20: a script planted there was "up to date", and travelled).
     /// </summary>
     private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
-        File.Exists(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
+        File.Exists(zipPath) && !TempFolders.IsLink(zipPath) && RequireFlatnetsZipOrNothing(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
         Directory.Exists(folder) && !TempFolders.IsLink(folder) && SafeFiles.Beside(folder, bundle.Files.Select(f => f.Path).ToHashSet()).Stale.Count == 0 &&
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
@@ -109,10 +109,16 @@ public static partial class HostPipeline
     /// flatnet made it), or nothing: a file of the user's there, even an empty one or another zip, is never replaced
     /// (batteries 31, 32).
     /// </summary>
+    private static bool RequireFlatnetsZipOrNothing(string zipPath)
+    {
+        RequireFlatnetsZip(zipPath);
+        return true;
+    }
+
     private static void RequireFlatnetsZip(string zipPath)
     {
         if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath) || BundleFolder.IsBundleZip(zipPath)) return; // a link is replaced by the rename, never followed
-        throw new StateConflict($"{Workspace.Relative(zipPath)} is a file of yours where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed",
+        throw new StateConflict($"{Workspace.Relative(zipPath)} is {(InputFiles.NotRegular(zipPath) is { } why ? why + "," : "a file of yours")} where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed",
             "move it aside (flatnet did not write it), then run this again", Workspace.Relative(zipPath));
     }
 
