@@ -538,6 +538,17 @@ public class SafeFilesTests
         Assert.That(e.Message, Does.Contain(".#host-a.yaml (a link that leads nowhere: another account may make what it names)"));
         Assert.That(e.Fix, Does.StartWith("remove each link that leads nowhere (rm PATH").And.Not.Contain("chown"));
     }
+
+    /// <summary>Battery 42: rewriting an inventory file the user had narrowed (chmod 600 hosts/network.yaml) made it 0644.</summary>
+    [Test]
+    public void ARewrittenFileKeepsTheNarrowerModeItsUserGaveIt()
+    {
+        using var ws = new TestWorkspace();
+        var network = ws.HostsFile("network.yaml");
+        File.SetUnixFileMode(network, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        SafeFiles.WriteAllText(network, File.ReadAllText(network) + "# again\n");
+        Assert.That(File.GetUnixFileMode(network), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+    }
 }
 
 /// <summary>POSIX ACLs set as setfacl(1) would (the acl package is not installed here): the xattr the kernel reads.</summary>

@@ -79,7 +79,9 @@ public static partial class SafeFiles
         var temp = Path.Combine(dir, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
         using (TempFolders.DeleteOnExit(temp))
         {
-            CreateEmpty(temp, secret);
+            // A file the user narrowed (chmod 600 hosts/network.yaml) stays as narrow when rewritten (battery 42: it became 0644).
+            var kept = !OperatingSystem.IsWindows() && !secret && File.Exists(path) && !TempFolders.IsLink(path) && InputFiles.NotRegular(path) is null ? File.GetUnixFileMode(path) : (UnixFileMode?)null;
+            CreateEmpty(temp, secret, kept);
             write(temp);
             if (secret) RestrictToOwner(temp);
             File.Move(temp, path, overwrite: true);
@@ -87,7 +89,7 @@ public static partial class SafeFiles
     }
 
     /// <summary>An empty file, owner-only when <paramref name="secret"/>: 0600 on Linux, an ACL of the owner alone on Windows.</summary>
-    private static void CreateEmpty(string path, bool secret)
+    private static void CreateEmpty(string path, bool secret, UnixFileMode? narrowTo = null)
     {
         if (OperatingSystem.IsWindows())
         {
@@ -96,6 +98,7 @@ public static partial class SafeFiles
             return;
         }
         var mode = secret ? UnixFileMode.UserRead | UnixFileMode.UserWrite : UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+        if (narrowTo is { } narrow) mode &= narrow | UnixFileMode.UserRead | UnixFileMode.UserWrite;
         new FileStream(path, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = mode }).Dispose();
     }
 
