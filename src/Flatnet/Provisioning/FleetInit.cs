@@ -88,8 +88,10 @@ public static partial class FleetInit
             var asShipped = ShippedExamples.Contains(Digest.Sha256OfFile(file));
             if (!choices.KeepExamples && asShipped)
             {
+                // The way back is said only where it works (battery 42: git's, for an inventory git does not track).
+                var back = TrackedByGit(file) ? $"git checkout -- {Workspace.Relative(file)} brings it back" : "it was the example as shipped, unedited";
                 File.Delete(file);
-                done.Add($"{name}: the lab's example host removed from {Workspace.Relative(inventory)} (git checkout -- {Workspace.Relative(file)} brings it back)");
+                done.Add($"{name}: the lab's example host removed from {Workspace.Relative(inventory)} ({back})");
                 continue;
             }
             host.Set("deploy.address", "\"\"", "its LAN address: fill in (Init cleared the lab's)");
@@ -119,6 +121,19 @@ public static partial class FleetInit
         var full = Path.GetFullPath(file);
         var relative = Path.GetRelativePath(Path.GetDirectoryName(Path.GetFullPath(context.Workspace.InventoryDirectory))!, full);
         return relative.StartsWith("..", StringComparison.Ordinal) || Path.IsPathRooted(relative) ? full : relative.Replace('\\', '/');
+    }
+
+    private static bool TrackedByGit(string file)
+    {
+        try
+        {
+            var dir = Path.GetDirectoryName(Path.GetFullPath(file))!;
+            return Processes.ProcessRunner.Run(Processes.ProcessRunner.OfSystem("git"), ["-C", dir, "-c", $"safe.directory={dir}", "ls-files", "--error-unmatch", "--", Path.GetFileName(file)]).ExitCode == 0;
+        }
+        catch (Exception e) when (e is FlatnetException or IOException or System.ComponentModel.Win32Exception)
+        {
+            return false; // no git here: no git hint
+        }
     }
 
     /// <summary>The SHA-256 of each example host file as flatnet ships it (hosts/host-a.yaml, -b, -c); pinned by InitTests.</summary>

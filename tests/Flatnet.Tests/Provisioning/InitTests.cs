@@ -29,7 +29,8 @@ public class InitTests
 
         Assert.That(done, Has.Some.StartWith("lighthouse endpoint 192.168.1.10:4242").And.Some.StartWith("install root C:\\flatnet")
             .And.Some.StartWith("Windows release").And.Some.StartWith("CA key copied to")
-            .And.Some.Match(@"^host-a: the lab's example host removed from \S*hosts \(git checkout -- \S*hosts/host-a\.yaml brings it back\)$"));
+            // (A test's workspace is no git checkout: git's way back is not offered, battery 42.)
+            .And.Some.Match(@"^host-a: the lab's example host removed from \S*hosts \(it was the example as shipped, unedited\)$"));
         var network = File.ReadAllText(ws.HostsFile("network.yaml"));
         Assert.That(network, Does.Contain("endpoints: [\"192.168.1.10:4242\"]").And.Contain("root: 'C:\\flatnet'").And.Contain("create_if_missing: false")
             .And.Contain("  admin_key: \"ssh-ed25519 "));
