@@ -8,13 +8,18 @@ public sealed record Workspace(string Root, string InventoryDirectory, string Ar
 {
     public static Workspace At(string root, string? inventory = null, string? artifacts = null)
     {
-        // Without a trailing "/" (battery 38: --artifacts=art/ kept it, and no path below matched "art//"; the journal recorded nothing).
-        static string Full(string path, string? basePath = null) => Path.TrimEndingDirectorySeparator(basePath is null ? Path.GetFullPath(path) : Path.GetFullPath(path, basePath));
-        var full = Full(root);
-        var workspace = new Workspace(full, Full(inventory ?? "hosts", full), Full(artifacts ?? "artifacts", full));
+        var full = FullPath(root);
+        var workspace = new Workspace(full, FullPath(inventory ?? "hosts", full), FullPath(artifacts ?? "artifacts", full));
         workspace.Validate();
         return workspace;
     }
+
+    /// <summary>
+    /// A folder's full path without a trailing "/", the one form flatnet compares and keys folders by (battery 38:
+    /// --artifacts=art/ kept it, no path below matched "art//", and the sweep's journal recorded nothing).
+    /// </summary>
+    public static string FullPath(string path, string? basePath = null) =>
+        Path.TrimEndingDirectorySeparator(basePath is null ? Path.GetFullPath(path) : Path.GetFullPath(path, basePath));
 
     /// <summary>
     /// The flags that name this workspace's folders when they are not the defaults (hosts/, artifacts/), as a printed

@@ -23,7 +23,7 @@ public static class RunLock
     private static readonly ConcurrentDictionary<string, FileStream> Held = new();
     private static readonly Lock Taking = new();
 
-    public static string PathFor(string folder) => Path.Combine(Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder)), FileName);
+    public static string PathFor(string folder) => Path.Combine(Workspace.FullPath(folder), FileName);
 
     /// <summary>
     /// Takes the lock of <paramref name="folder"/> for <paramref name="task"/>, waiting up to <paramref name="wait"/>; true when
@@ -31,7 +31,7 @@ public static class RunLock
     /// </summary>
     public static bool Acquire(string folder, string task, TimeSpan wait)
     {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(folder));
+        var full = Workspace.FullPath(folder);
         lock (Taking)
         {
             if (Held.ContainsKey(full)) return false;

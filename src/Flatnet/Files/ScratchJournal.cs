@@ -18,7 +18,7 @@ internal static partial class ScratchJournal
     /// <summary>What the journal of <paramref name="root"/> names below it: what a run killed there may have left.</summary>
     public static IReadOnlyList<string> Recorded(string root)
     {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var full = Workspace.FullPath(root);
         if (FileFor(full) is not { } file) return [];
         try
         {
@@ -39,7 +39,7 @@ internal static partial class ScratchJournal
     /// This run records what it makes in <paramref name="root"/> from now on (the moment it holds the folder's lock, even
     /// before it sweeps: the lock's holder is written first), after what the journal already names.
     /// </summary>
-    public static void Begin(string root) => Open.GetOrAdd(Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)), f =>
+    public static void Begin(string root) => Open.GetOrAdd(Workspace.FullPath(root), f =>
     {
         if (FileFor(f) is not { } file) return null;
         try
@@ -60,7 +60,7 @@ internal static partial class ScratchJournal
     /// <summary>After the sweep: the journal of <paramref name="root"/> names only what this run has made there and not yet removed (<paramref name="live"/>).</summary>
     public static void Restart(string root, IEnumerable<string> live)
     {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var full = Workspace.FullPath(root);
         Begin(full);
         if (Open[full] is not { } journal) return;
         lock (journal)

@@ -64,7 +64,7 @@ public static partial class TempFolders
     /// <summary>What the journal of <paramref name="root"/> names and is still there, reached with no link on the way, not this run's.</summary>
     private static List<string> RemoveRecorded(string root, bool directOnly = false)
     {
-        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
+        var full = Workspace.FullPath(root);
         return ScratchJournal.Recorded(full)
             .Where(p => !IsRegistered(p) && (File.Exists(p) || Directory.Exists(p) || IsLink(p)))
             .Where(p => directOnly ? Path.GetDirectoryName(p) == full : NoLinkBetween(full, Path.GetDirectoryName(p)!))
