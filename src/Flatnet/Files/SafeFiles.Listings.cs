@@ -9,12 +9,8 @@ public static partial class SafeFiles
         listed.Where(l => ours.Contains(l.Key)).SelectMany(l => l.Value.Select(sha => KeyValuePair.Create(l.Key, sha))).Concat(written);
 
     /// <summary>A listing of flatnet's there: a plain file of a listing's whole shape, reached with no link on the way.</summary>
-    public static bool IsListingFile(string listing)
-    {
-        for (var at = Path.GetFullPath(listing); !string.IsNullOrEmpty(at) && IsInsideOwned(at); at = Path.GetDirectoryName(at)!)
-            if (TempFolders.IsLink(at)) return false;
-        return File.Exists(listing) && StateShapes.Holds(listing, StateShapes.Of("render.files")!);
-    }
+    public static bool IsListingFile(string listing) =>
+        LinkOnTheWay(Path.GetDirectoryName(Path.GetFullPath(listing))!) is null && StateShapes.Holds(listing, StateShapes.Of("render.files")!);
 
     /// <summary>
     /// A listing: one `SHA256  path` line per file flatnet wrote (as sha256sum prints it); while an update moves files

@@ -110,9 +110,16 @@ public static partial class SafeFiles
     /// </summary>
     public static void RequireNoLinkOnTheWay(string dir)
     {
+        if (LinkOnTheWay(dir) is { } link) throw LinkRefused(link);
+    }
+
+    /// <summary>The first folder from <paramref name="dir"/> up that is a link inside flatnet's artifacts (<see cref="RequireNoLinkOnTheWay"/>); null for none.</summary>
+    public static string? LinkOnTheWay(string dir)
+    {
         for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent)
             if (d.LinkTarget is not null && IsInsideOwned(d.FullName))
-                throw LinkRefused(d.FullName);
+                return d.FullName;
+        return null;
     }
 
     /// <summary>
