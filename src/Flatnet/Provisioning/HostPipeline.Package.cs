@@ -53,6 +53,7 @@ public static partial class HostPipeline
         var zip = bundle.ToZip();
         // A key others were let read since it was made (a chmod, a copy tool) is theirs to copy: closed, and said; the
         // zip and folder only while they hold this very bundle (battery 31: a user's file there was chmod-ed too).
+        RequireFlatnetsZip(zipPath); // before it is read (battery 42: a FIFO there), and long before anything is written
         var onDisk = IsOnDisk(bundle, zip, zipPath, folder);
         // pki/host.key is flatnet's only while it holds a Nebula key: anything else there is named, never chmod-ed or
         // packed (battery 35: a note there was made owner-only, "its private key", then nebula -test failed on it).
@@ -81,7 +82,6 @@ public static partial class HostPipeline
             return context.Packed(host, inputs, new BundleOutcome(bundle, false, Digest.Sha256(zip)));
         }
         BuildRecord.RequireOursOrNothing(context.Workspace, host, "bundle");
-        RequireFlatnetsZip(zipPath);
         context.BundleWritten(host);
         SafeFiles.ReplaceDirectory(folder, bundle.WriteTo, context.Log, whyItMatters: NotTheBundle);
         SafeFiles.WriteFile(zipPath, temp => File.WriteAllBytes(temp, zip), secret: bundle.ContainsPrivateKey);
@@ -99,7 +99,7 @@ public static partial class HostPipeline
     /// folder only while it holds the bundle alone (battery 20: a script planted there was "up to date", and travelled).
     /// </summary>
     private static bool IsOnDisk(HostBundle bundle, byte[] zip, string zipPath, string folder) =>
-        File.Exists(zipPath) && !TempFolders.IsLink(zipPath) && RequireFlatnetsZipOrNothing(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
+        File.Exists(zipPath) && !TempFolders.IsLink(zipPath) && InputFiles.ReadAllBytes(zipPath, InputFiles.ZipLimit, "the host's bundle").AsSpan().SequenceEqual(zip) &&
         Directory.Exists(folder) && !TempFolders.IsLink(folder) && SafeFiles.Beside(folder, bundle.Files.Select(f => f.Path).ToHashSet()).Stale.Count == 0 &&
         bundle.Files.All(f => Path.Combine(folder, f.Path) is var path && File.Exists(path) && InputFiles.NotRegular(path) is null
                               && new FileInfo(path).Length == f.Content.Length && File.ReadAllBytes(path).AsSpan().SequenceEqual(f.Content));
@@ -109,12 +109,6 @@ public static partial class HostPipeline
     /// flatnet made it), or nothing: a file of the user's there, even an empty one or another zip, is never replaced
     /// (batteries 31, 32).
     /// </summary>
-    private static bool RequireFlatnetsZipOrNothing(string zipPath)
-    {
-        RequireFlatnetsZip(zipPath);
-        return true;
-    }
-
     private static void RequireFlatnetsZip(string zipPath)
     {
         if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath) || BundleFolder.IsBundleZip(zipPath)) return; // a link is replaced by the rename, never followed
