@@ -63,14 +63,9 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         // ... and it is a rotation made here: its key is beside it and pairs with it. A record and a certificate are
         // two text files a commit can bring; with them alone every config trusted another's CA (battery 36).
         var otherKey = rotation.Swapped ? RetiredKeyPath(rotation.OldFingerprint) : NextKeyPath;
-        var id = $"{other}|{File.GetLastWriteTimeUtc(other):O}|{otherKey}|{(File.Exists(otherKey) ? File.GetLastWriteTimeUtc(otherKey).ToString("O") : "-")}";
-        if (!_checkedPairs.ContainsKey(id))
-        {
-            if (!File.Exists(otherKey) || PairProblem(nebulaCert, other, otherKey, Path.GetDirectoryName(KeyPath)!) is not null)
-                throw new StateConflict($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but {Workspace.Relative(otherKey)} {(File.Exists(otherKey) ? "is not the key of" : "is missing beside")} its other CA {Workspace.Relative(other)}; no config is made to trust a CA whose key is not here",
-                    $"run the rotation where it was started (that machine holds both CAs' keys), or, if this machine never started one, move {CaRotationState.FileName} and {Workspace.Relative(other)} away (someone else's)", Workspace.Relative(other));
-            _checkedPairs[id] = true;
-        }
+        if (!File.Exists(otherKey) || PairProblemOnce(other, otherKey) is not null)
+            throw new StateConflict($"a CA rotation is under way ({CaRotationState.FileName}, phase {rotation.Phase} of 4), but {Workspace.Relative(otherKey)} {(File.Exists(otherKey) ? "is not the key of" : "is missing beside")} its other CA {Workspace.Relative(other)}; no config is made to trust a CA whose key is not here",
+                $"run the rotation where it was started (that machine holds both CAs' keys), or, if this machine never started one, move {CaRotationState.FileName} and {Workspace.Relative(other)} away (someone else's)", Workspace.Relative(other));
         return System.Text.Encoding.UTF8.GetBytes(own.TrimEnd('\n') + "\n" + OneCertificate(other, InputFiles.ReadAllText(other, InputFiles.KeyLimit, "the rotation's other CA")).TrimEnd('\n') + "\n");
     }
 
@@ -234,16 +229,20 @@ public sealed class CertificateAuthority(NebulaCert nebulaCert, CaSettings setti
         }
     }
 
-    /// <summary>
-    /// ca.crt and ca.key must be one CA: nebula-cert sign refuses a key that does not match the certificate, so a
-    /// throw-away signing (in a temporary folder) proves the pair. Checked once per run for the pair of files as they are now.
-    /// </summary>
+    /// <summary>ca.crt and ca.key must be one CA: a throw-away signing proves the pair (nebula-cert refuses another CA's key), once a run.</summary>
     private void RequirePair(NebulaCertInfo ca)
     {
-        var id = $"{CrtPath}|{File.GetLastWriteTimeUtc(CrtPath):O}|{KeyPath}|{File.GetLastWriteTimeUtc(KeyPath):O}";
-        if (_checkedPairs.ContainsKey(id)) return;
-        if (PairProblem(nebulaCert, CrtPath, KeyPath, Path.GetDirectoryName(KeyPath)!) is { } said)
+        if (PairProblemOnce(CrtPath, KeyPath) is { } said)
             throw new FlatnetException($"{Workspace.Relative(KeyPath)} does not belong to the CA {Workspace.Relative(CrtPath)} ('{ca.Name}'): nebula-cert said {said}.", fix: "copy ca.crt and ca.key of the same CA from the lighthouse (Stage 1) to the paths network.yaml names");
-        _checkedPairs[id] = true;
+    }
+
+    /// <summary>What <see cref="PairProblem"/> says of this certificate and key as they are now; a pair found to be one is not checked again this run.</summary>
+    private string? PairProblemOnce(string crt, string key)
+    {
+        var id = $"{crt}|{File.GetLastWriteTimeUtc(crt):O}|{key}|{File.GetLastWriteTimeUtc(key):O}";
+        if (_checkedPairs.ContainsKey(id)) return null;
+        var said = PairProblem(nebulaCert, crt, key, Path.GetDirectoryName(KeyPath)!);
+        if (said is null) _checkedPairs[id] = true;
+        return said;
     }
 }
