@@ -37,7 +37,7 @@ public static class HostRemoval
             if (deleteInventory) RequireNoLinkToItsArtifacts(host);
             // Joined, its reply never given: it was never signed or deployed, so no peer knows it and nothing is on it
             // (battery 30: RemoveHost asked for the fingerprint of a certificate that never was).
-            if (h.Host.Deploy.AwaitingJoin && !File.Exists(Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt")))
+            if (h.Host.Deploy.AwaitingJoin && !IsSigned(host))
             {
                 if (deleteInventory)
                 {
@@ -96,11 +96,14 @@ public static class HostRemoval
             return true;
         }
 
+        /// <summary>Whether flatnet ever signed <paramref name="host"/> (its certificate is in its pki/): only then is it in the mesh.</summary>
+        private bool IsSigned(string host) => File.Exists(Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt"));
+
         /// <summary>The others reach each other (VerifyPing), and none of them reaches the removed host's Nebula IP.</summary>
         private void ProveGone(HostAddresses gone)
         {
             // Only hosts in the mesh: one never signed (its key made at its first AddHost) is not reached (battery 42: it blocked every removal).
-            var others = context.Plan.Deployable.Where(o => File.Exists(Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, o.Name), "host.crt"))).ToList();
+            var others = context.Plan.Deployable.Where(o => IsSigned(o.Name)).ToList();
             var byHand = context.Plan.Active.Where(h => h.Host.Deploy.Transport == DeployTransport.None).Select(h => h.Name).ToList();
             var unchecked_ = byHand.Count == 0 ? "" : $"; {string.Join(", ", byHand)} (installed by hand, confirmed) cannot be checked from here: run its doctor (scripts/flatnet-doctor) on each by hand";
             if (others.Count == 0)
