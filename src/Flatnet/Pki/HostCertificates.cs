@@ -138,11 +138,15 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     /// <summary>The host's pki/ folder, checked to hold only files of flatnet's own (no link, no FIFO) before anything there is read.</summary>
     public string OwnPkiDirectory(string host) => OwnPkiDirectory(workspace, host);
 
-    /// <summary>As above, for a reader without the CA at hand (CheckCerts, Status, RevokeHost).</summary>
-    public static string OwnPkiDirectory(Workspace workspace, string host)
+    /// <summary>
+    /// As above, for a reader without the CA at hand (CheckCerts, Status, RevokeHost). <paramref name="then"/>: what the
+    /// fix says to do once the folder is flatnet's again; a re-sign unless the reader says otherwise (battery 42:
+    /// RemoveHost offered GenerateCert --force for the host it removes).
+    /// </summary>
+    public static string OwnPkiDirectory(Workspace workspace, string host, string? then = null)
     {
         var dir = workspace.PkiDirectory(host);
-        InputFiles.RequireOwnFiles(dir, $"remove what is not flatnet's (flatnet writes this folder itself), then ./build.sh --target=GenerateCert --host={host} --force");
+        InputFiles.RequireOwnFiles(dir, $"remove what is not flatnet's (flatnet writes this folder itself), then {then ?? $"./build.sh --target=GenerateCert --host={host} --force"}");
         return dir;
     }
 

@@ -97,7 +97,7 @@ public static class HostRemoval
         }
 
         /// <summary>Whether flatnet ever signed <paramref name="host"/> (its certificate is in its pki/): only then is it in the mesh.</summary>
-        private bool IsSigned(string host) => File.Exists(Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt"));
+        private bool IsSigned(string host) => File.Exists(Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host, Revocation.KeepTheCertificate), "host.crt"));
 
         /// <summary>The others reach each other (VerifyPing), and none of them reaches the removed host's Nebula IP.</summary>
         private void ProveGone(HostAddresses gone)

@@ -1,5 +1,6 @@
 using Flatnet.Pki;
 using Flatnet.Inventory;
+using Flatnet.Files;
 
 namespace Flatnet.Provisioning;
 
@@ -17,6 +18,9 @@ public static class Revocation
         return fingerprint;
     }
 
+    /// <summary>The fix's last step for a revoked host's pki/ that holds what is not flatnet's: its certificate is what is revoked, so it stays.</summary>
+    public const string KeepTheCertificate = "run this again (keep host.crt: it is the certificate to revoke; if pki/ is a link, put the folder it leads to in its place)";
+
     /// <summary>
     /// Puts the host's certificate on the blocklist (once), and renders the lighthouse's config with it before any
     /// peer is touched. From here on the host is out of the plan: no bundle, route or check is made for it.
@@ -25,7 +29,7 @@ public static class Revocation
     {
         // A name no file of the inventory has any more, whose certificate flatnet signed (OrphanedHosts), is revoked too.
         if (!OrphanedHosts.Find(context).Contains(host)) context.Plan.Host(host);
-        var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host), "host.crt");
+        var crt = Path.Combine(HostCertificates.OwnPkiDirectory(context.Workspace, host, KeepTheCertificate), "host.crt");
         if (!File.Exists(crt))
             throw new FlatnetException($"{host}: no certificate at {Workspace.Relative(crt)} to revoke.",
                 fix: $"run from the workspace that signed it, or add its fingerprint (nebula-cert print) to hosts/{Blocklist.FileName} by hand");
@@ -33,6 +37,7 @@ public static class Revocation
         // What every config will carry is read before the blocklist is written: a CA file that stops the configs (two
         // certificates in ca.crt, a rotation's CA missing) stops the revocation before its first write (battery 20).
         _ = context.Ca.TrustedPem();
+        RequireNoLinkWhereTheRolloutWrites(context, host);
         var file = Blocklist.PathIn(context.Workspace.InventoryDirectory);
         if (context.Plan.Inventory.Blocklist.Contains(fingerprint))
             context.Log.Info($"{host}: certificate {fingerprint[..16]}... is already revoked; making sure every peer has it");
@@ -49,5 +54,21 @@ public static class Revocation
             context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it " +
                              $"(kill -HUP, or restart the service); see {string.Join(", ", lighthouses.Select(Workspace.Relative))}");
         return fingerprint;
+    }
+
+    /// <summary>
+    /// Every folder the rollout after the blocklist writes in (the lighthouses' configs, each peer's pki, render and
+    /// bundle) is checked for a link before the blocklist is written: a link stops the revocation before its first write,
+    /// not after it (battery 42: a link at artifacts/lighthouses/NAME stopped RemoveHost with the blocklist written).
+    /// </summary>
+    private static void RequireNoLinkWhereTheRolloutWrites(FlatnetContext context, string host)
+    {
+        var workspace = context.Workspace;
+        foreach (var lighthouse in context.Plan.Lighthouses.Where(l => l.Lighthouse.Managed is null))
+            SafeFiles.RequireNoLinkOnTheWay(LighthouseConfigs.Folder(context, lighthouse.Name));
+        foreach (var peer in context.Plan.Active.Where(h => h.Name != host).Select(h => h.Name))
+            foreach (var dir in new[] { workspace.PkiDirectory(peer), workspace.RenderDirectory(peer), workspace.BundleDirectory(peer),
+                         Path.GetDirectoryName(workspace.BundlePath(peer))!, Path.Combine(workspace.ArtifactsDirectory, "render", peer) })
+                SafeFiles.RequireNoLinkOnTheWay(dir);
     }
 }
