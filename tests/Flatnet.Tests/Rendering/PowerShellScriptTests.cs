@@ -117,10 +117,13 @@ public class PowerShellScriptTests
     {
         using var ws = new TestWorkspace();
         var bad = Path.Combine(ws.Root, "bad.ps1");
-        File.WriteAllText(bad, "git status && echo ok\n$a = $b ?? 'x'\n$c = $true ? 1 : 2\n$d = ${e}?.Name\n");
+        File.WriteAllText(bad, "git status && echo ok\n$a = $b ?? 'x'\n$c = $true ? 1 : 2\n$d = ${e}?.Name\n" +
+                               "$ErrorActionPreference = 'Stop'\nicacls.exe x 2>&1\nfunction g { $ErrorActionPreference = 'Continue'; icacls.exe x 2>&1 }\n");
         var result = Check([bad]);
-        Assert.That(result.ExitCode, Is.EqualTo(4), result.StdOut);
+        Assert.That(result.ExitCode, Is.EqualTo(5), result.StdOut);
         Assert.That(result.StdOut, Does.Contain("bad.ps1:1: PowerShell 7 only").And.Contain("bad.ps1:2:").And.Contain("bad.ps1:3:").And.Contain("bad.ps1:4:"));
+        // A native command's stderr redirected under Stop (5.1 throws on its first line), but not under a function's own Continue.
+        Assert.That(result.StdOut, Does.Contain("bad.ps1:6: a native command's stderr redirected").And.Not.Contain("bad.ps1:7:"));
     }
 
     private static ProcessResult Check(IEnumerable<string> files) =>

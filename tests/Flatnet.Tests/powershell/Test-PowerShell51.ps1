@@ -27,6 +27,8 @@ foreach ($file in $Path) {
         $stderr = @($n.Redirections | Where-Object { "$($_.FromStream)" -eq 'Error' })
         $first = $n.CommandElements[0]
         $native = ("$($n.GetCommandName())" -like '*.exe') -or ($n.InvocationOperator -ne 'Unknown' -and $first -is [System.Management.Automation.Language.VariableExpressionAst])
+        # Only a native command with stderr redirected needs the walk below (it searches every enclosing script block).
+        if ($stderr.Count -eq 0 -or -not $native) { return $false }
         # The ErrorActionPreference in effect: the nearest enclosing script block (or function) that sets it; PowerShell's
         # default, Continue, when none does.
         $stop = $false
@@ -36,7 +38,7 @@ foreach ($file in $Path) {
                 Where-Object { $_.Extent.StartOffset -lt $n.Extent.StartOffset })
             if ($set.Count -gt 0) { $stop = "$($set[-1].Right)" -match 'Stop'; break }
         }
-        $stderr.Count -gt 0 -and $native -and $stop
+        $stop
     }, $true)
     foreach ($n in $natives) { $problems.Add("${file}:$($n.Extent.StartLineNumber): a native command's stderr redirected, which Windows PowerShell 5.1 turns into a throw under ErrorActionPreference Stop; use Invoke-Native: $($n.Extent.Text)") }
     $lineNumber = 0
