@@ -77,20 +77,8 @@ public static partial class SafeFiles
                     // old and new meanwhile, so a run stopped half-way leaves nothing the next one takes for the user's.
                     // Where flatnet writes a file, a folder of the user's (or a file where it needs a folder) stops
                     // the update before anything moves, named as such.
-                    foreach (var file in written)
-                    {
-                        var parts = file.Split('/');
-                        for (var depth = 1; depth <= parts.Length; depth++)
-                        {
-                            var at = Path.Combine(target, Path.Combine(parts[..depth]));
-                            var mustBeFolder = depth < parts.Length;
-                            // A link where flatnet needs a folder is refused here too, before anything moves (not half-way through).
-                            if (mustBeFolder && TempFolders.IsLink(at)) throw LinkRefused(at);
-                            if (mustBeFolder ? File.Exists(at) : Directory.Exists(at) && !TempFolders.IsLink(at))
-                                throw new StateConflict($"{Workspace.Relative(at)} is a {(mustBeFolder ? "file" : "folder")} of yours where flatnet writes {(mustBeFolder ? "a folder" : "a file")}; nothing was changed",
-                                    $"move it aside (it is not flatnet's), then run this again", Workspace.Relative(at));
-                        }
-                    }
+                    // A link where flatnet needs a folder is refused here too, before anything moves (not half-way through).
+                    foreach (var file in written) RequireWritableAt(target, file);
                     WriteAllText(listing, Lines(OldAndNew(listed, ours, writtenSha)));
                     // Only files found below the folder (never through a link) that the listing names: a listing is
                     // state anyone could write, and a line of it ("../../x", "/etc/x") is never a path to follow.

@@ -146,7 +146,13 @@ public sealed class HostCertificates(NebulaCert nebulaCert, CertificateAuthority
     public static string OwnPkiDirectory(Workspace workspace, string host, string? then = null)
     {
         var dir = workspace.PkiDirectory(host);
-        InputFiles.RequireOwnFiles(dir, $"remove what is not flatnet's (flatnet writes this folder itself), then {then ?? $"./build.sh --target=GenerateCert --host={host} --force"}");
+        var fix = "put what a link leads to in its place (a file: cp --remove-destination TARGET LINK; a folder: rm LINK && mv TARGET LINK), " +
+                  $"move anything else that is not flatnet's out (flatnet writes this folder itself), then {then ?? $"./build.sh --target=GenerateCert --host={host} --force"}";
+        // Nothing is read through a link on the way either (battery 43: with artifacts/hosts/HOST a link, RevokeHost
+        // revoked whatever certificate stood behind it, another host's).
+        if (SafeFiles.LinkOnTheWay(dir) is { } link)
+            throw new FlatnetException($"{Workspace.Relative(link)} is a link (to {Terminal.OneLine(new DirectoryInfo(link).LinkTarget ?? "?")}), not a folder flatnet made: nothing in it is read or written", fix);
+        InputFiles.RequireOwnFiles(dir, fix);
         return dir;
     }
 

@@ -109,7 +109,7 @@ public static partial class HostPipeline
     /// flatnet made it), or nothing: a file of the user's there, even an empty one or another zip, is never replaced
     /// (batteries 31, 32).
     /// </summary>
-    private static void RequireFlatnetsZip(string zipPath)
+    internal static void RequireFlatnetsZip(string zipPath)
     {
         if (!File.Exists(zipPath) || TempFolders.IsLink(zipPath) || BundleFolder.IsBundleZip(zipPath)) return; // a link is replaced by the rename, never followed
         throw new StateConflict($"{Workspace.Relative(zipPath)} is {(InputFiles.NotRegular(zipPath) is { } why ? why + "," : "a file of yours")} where flatnet writes the host's bundle (no bundle of flatnet's); nothing was changed",

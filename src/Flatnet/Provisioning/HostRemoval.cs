@@ -173,9 +173,16 @@ public static class HostRemoval
             if (TempFolders.IsLink(artifacts))
                 context.Log.Warn($"{host}: {Workspace.Relative(artifacts)} is a link, not a folder flatnet made: nothing was deleted through it (its key and certificate, if they are behind it, are yours to delete)");
             else if (Directory.Exists(artifacts) && SafeFiles.IsInsideOwned(artifacts))
-                context.Log.Info(SafeFiles.DeleteWritten(artifacts, FlatnetsOwn(artifacts), context.Log)
-                    ? $"{host}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})"
-                    : $"{host}: deleted its key, certificate and bundle; {Workspace.Relative(artifacts)} stays for the files above, which flatnet did not write");
+            {
+                if (SafeFiles.DeleteWritten(artifacts, FlatnetsOwn(artifacts), context.Log))
+                    context.Log.Info($"{host}: deleted its key, certificate and bundle ({Workspace.Relative(artifacts)})");
+                // A private key that stays is named as such (battery 43: with its bundle's listing gone, bundle/host.key
+                // stayed under "deleted its key").
+                else if (new[] { "pki/host.key", "bundle/host.key" }.Select(k => Path.Combine(artifacts, k)).Where(File.Exists).ToList() is { Count: > 0 } keys)
+                    context.Log.Warn($"{host}: deleted what flatnet can tell it wrote; {Workspace.Relative(artifacts)} stays for the files above, among them a private key " +
+                                     $"({string.Join(", ", keys.Select(Workspace.Relative))}): delete it once you no longer need it (rm {string.Join(" ", keys.Select(Workspace.Relative))})");
+                else context.Log.Info($"{host}: deleted its key, certificate and bundle; {Workspace.Relative(artifacts)} stays for the files above, which flatnet did not write");
+            }
         }
 
         /// <summary>

@@ -15,6 +15,16 @@ public static class LighthouseConfigs
 
     public static string Folder(FlatnetContext context, string lighthouse) => Path.Combine(context.Workspace.ArtifactsDirectory, "lighthouses", lighthouse);
 
+    /// <summary>The files of a lighthouse's folder (Render writes these), for a run that asks before its first write whether it could (RevokeHost).</summary>
+    public static readonly string[] FileNames = ["config.yaml", "ca.crt", "README.md", ".checked-with"];
+
+    /// <summary>Refuses, before anything is written, what would stop the rendering of an unmanaged lighthouse's folder half-way (a link, a FIFO, a folder where a file goes).</summary>
+    public static void RequireReplaceable(FlatnetContext context)
+    {
+        foreach (var lighthouse in context.Plan.Lighthouses.Where(l => l.Lighthouse.Managed is null))
+            SafeFiles.RequireReplaceable(Folder(context, lighthouse.Name), FileNames);
+    }
+
     public static IReadOnlyList<string> Render(FlatnetContext context)
     {
         var plan = context.Plan;
@@ -26,13 +36,13 @@ public static class LighthouseConfigs
             var model = HostModel.ForLighthouse(plan, lighthouse, context.Platforms.Linux.LighthouseFacts(Directory, "/usr/bin/nebula"));
             model = model with { Paths = model.Paths.WithPki(Directory) };
             var nebula = context.NebulaFor(lighthouse.Name, lighthouse.Lighthouse.NebulaVersion);
-            var files = new Dictionary<string, byte[]>
+            var files = new Dictionary<string, byte[]> // FileNames, in this order
             {
-                ["config.yaml"] = System.Text.Encoding.UTF8.GetBytes(context.Renderer.RenderConfig(model)),
-                ["ca.crt"] = context.Ca.TrustedPem(),
-                ["README.md"] = System.Text.Encoding.UTF8.GetBytes(context.Renderer.Templates.Render("lighthouse-README.md.scriban", model)),
+                [FileNames[0]] = System.Text.Encoding.UTF8.GetBytes(context.Renderer.RenderConfig(model)),
+                [FileNames[1]] = context.Ca.TrustedPem(),
+                [FileNames[2]] = System.Text.Encoding.UTF8.GetBytes(context.Renderer.Templates.Render("lighthouse-README.md.scriban", model)),
                 // Which nebula checked it: the same config checked by another release is checked again.
-                [".checked-with"] = System.Text.Encoding.UTF8.GetBytes(nebula.Version + "\n"),
+                [FileNames[3]] = System.Text.Encoding.UTF8.GetBytes(nebula.Version + "\n"),
             };
             var folder = Folder(context, lighthouse.Name);
             written.Add(Path.Combine(folder, "config.yaml"));

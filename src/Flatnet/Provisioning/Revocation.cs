@@ -19,7 +19,7 @@ public static class Revocation
     }
 
     /// <summary>The fix's last step for a revoked host's pki/ that holds what is not flatnet's: its certificate is what is revoked, so it stays.</summary>
-    public const string KeepTheCertificate = "run this again (keep host.crt: it is the certificate to revoke; if pki/ is a link, put the folder it leads to in its place)";
+    public const string KeepTheCertificate = "run this again (host.crt is the certificate to revoke: keep it there)";
 
     /// <summary>
     /// Puts the host's certificate on the blocklist (once), and renders the lighthouse's config with it before any
@@ -37,7 +37,7 @@ public static class Revocation
         // What every config will carry is read before the blocklist is written: a CA file that stops the configs (two
         // certificates in ca.crt, a rotation's CA missing) stops the revocation before its first write (battery 20).
         _ = context.Ca.TrustedPem();
-        RequireNoLinkWhereTheRolloutWrites(context, host);
+        RequireWritableWhereTheRolloutWrites(context, host);
         var file = Blocklist.PathIn(context.Workspace.InventoryDirectory);
         if (context.Plan.Inventory.Blocklist.Contains(fingerprint))
             context.Log.Info($"{host}: certificate {fingerprint[..16]}... is already revoked; making sure every peer has it");
@@ -57,18 +57,23 @@ public static class Revocation
     }
 
     /// <summary>
-    /// Every folder the rollout after the blocklist writes in (the lighthouses' configs, each peer's pki, render and
-    /// bundle) is checked for a link before the blocklist is written: a link stops the revocation before its first write,
-    /// not after it (battery 42: a link at artifacts/lighthouses/NAME stopped RemoveHost with the blocklist written).
+    /// Everything the rollout after the blocklist writes (the lighthouses' configs, the scratch of nebula -test, each
+    /// peer's pki, render, bundle folder and zip) is checked before the blocklist is written: a link, a FIFO or a folder
+    /// where a file goes stops the revocation before its first write, not after it (batteries 42 and 43).
     /// </summary>
-    private static void RequireNoLinkWhereTheRolloutWrites(FlatnetContext context, string host)
+    private static void RequireWritableWhereTheRolloutWrites(FlatnetContext context, string host)
     {
         var workspace = context.Workspace;
-        foreach (var lighthouse in context.Plan.Lighthouses.Where(l => l.Lighthouse.Managed is null))
-            SafeFiles.RequireNoLinkOnTheWay(LighthouseConfigs.Folder(context, lighthouse.Name));
+        LighthouseConfigs.RequireReplaceable(context);
+        SafeFiles.RequireNoLinkOnTheWay(Path.Combine(workspace.ArtifactsDirectory, "check"));
         foreach (var peer in context.Plan.Active.Where(h => h.Name != host).Select(h => h.Name))
-            foreach (var dir in new[] { workspace.PkiDirectory(peer), workspace.RenderDirectory(peer), workspace.BundleDirectory(peer),
-                         Path.GetDirectoryName(workspace.BundlePath(peer))!, Path.Combine(workspace.ArtifactsDirectory, "render", peer) })
+        {
+            foreach (var dir in new[] { workspace.PkiDirectory(peer), workspace.RenderDirectory(peer), Path.Combine(workspace.ArtifactsDirectory, "render", peer) })
                 SafeFiles.RequireNoLinkOnTheWay(dir);
+            SafeFiles.RequireReplaceable(workspace.BundleDirectory(peer));
+            var zip = workspace.BundlePath(peer);
+            SafeFiles.RequireReplaceable(Path.GetDirectoryName(zip)!, [Path.GetFileName(zip)]);
+            HostPipeline.RequireFlatnetsZip(zip);
+        }
     }
 }
