@@ -7,12 +7,39 @@ namespace Flatnet.Inventory;
 /// scalar set where its key is (its trailing comment kept), or added under its parent mapping when absent. For
 /// block-style files as flatnet's examples are; a key written in flow style ({ a: b }) is left for the user.
 /// </summary>
-public sealed class YamlLines(string file)
+public sealed class YamlLines
 {
-    private readonly List<string> _lines = System.IO.File.ReadAllLines(file).ToList();
+    private readonly string file;
+    private readonly List<string> _lines = [];
 
     // The file's own line ending, byte order mark and final line break, kept as they were: an edit changes its lines only.
-    private readonly byte[] _bytes = System.IO.File.ReadAllBytes(file);
+    private readonly byte[] _bytes;
+
+    /// <summary>
+    /// Reads <paramref name="file"/> once: a plain file of an inventory file's size at most (battery 43: Join hung on a
+    /// FIFO there, holding its locks, and read a 60 MB file whole), in UTF-8, so that every line it does not change is
+    /// written back byte for byte (battery 43: a Latin-1 comment came back as U+FFFD).
+    /// </summary>
+    public YamlLines(string file)
+    {
+        this.file = file;
+        _bytes = InputFiles.ReadAllBytes(file, InventoryLoader.MaxFileBytes, "an inventory file");
+        string text;
+        try
+        {
+            text = new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(_bytes);
+        }
+        catch (System.Text.DecoderFallbackException)
+        {
+            throw new FlatnetException($"{Workspace.Relative(file)} is not UTF-8 text: flatnet edits only UTF-8 files, so that every line it does not change stays as written; nothing was changed",
+                $"save it as UTF-8 (iconv -f latin1 -t utf-8 {Workspace.Relative(file)}, or the editor's encoding setting), then run this again", Workspace.Relative(file));
+        }
+        using var reader = new StringReader(text.StartsWith('\uFEFF') ? text[1..] : text);
+        while (reader.ReadLine() is { } line) _lines.Add(line); // as File.ReadAllLines splits them
+    }
+
+    /// <summary>The file's bytes as read: what a change taken back puts back, byte for byte.</summary>
+    public ReadOnlyMemory<byte> Original => _bytes;
     private string NewLine => _bytes.AsSpan().IndexOf("\r\n"u8) >= 0 ? "\r\n" : "\n";
     private bool Bom => _bytes.AsSpan().StartsWith("\uFEFF"u8);
     private bool EndsWithBreak => _bytes.Length == 0 || _bytes[^1] == (byte)'\n';

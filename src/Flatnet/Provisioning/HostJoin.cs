@@ -30,6 +30,10 @@ public static partial class HostJoin
             ?? throw new UsageError($"'{Grammar.Shown(os)}' is not an OS flatnet deploys to", $"--os={string.Join(" or --os=", context.Platforms.Names)} (default: {context.Platforms.Windows.Name})", "--os");
         var inventory = context.Workspace.InventoryDirectory;
         var file = Path.Combine(inventory, host + ".yaml");
+        // A FIFO or a device there is never read (battery 43: Join blamed its name:, or hung on it); a folder is refused below.
+        if (File.Exists(file) && InputFiles.NotRegular(file) is { } notAFile)
+            throw new StateConflict($"{Workspace.Relative(file)} is {notAFile}, where the host's file goes; nothing was written",
+                "move it aside (flatnet did not make it), then run Join again", Workspace.Relative(file));
         var made = !File.Exists(file);
         // Where its join script goes, checked before the host's file is written: something of the user's in the way
         // stops Join with nothing written (a folder where the script goes, a file where its folder goes).
@@ -153,7 +157,6 @@ public static partial class HostJoin
         Pin("deploy.user", user!, $"user {user}");
         Pin("deploy.host_key", hostKey!, $"host key {hostKey}");
         if (wslUser is not null && wslUser != user) Pin("wsl_user", wslUser, $"WSL owner {wslUser}");
-        var before = File.ReadAllText(file);
         yaml.Save();
         // Every problem left, named now. One the reply brought into the host's own file (an address inside the mesh)
         // takes the pins back: the file is as it was, and the reply is refused.
@@ -163,7 +166,7 @@ public static partial class HostJoin
         }
         catch (InventoryProblem e) when (e.Problems.Where(p => p.StartsWith(Workspace.Relative(file) + ":", StringComparison.Ordinal) || p.StartsWith(file + ":", StringComparison.Ordinal)).ToList() is { Count: > 0 } own)
         {
-            if (pinned.Count > 0) SafeFiles.WriteAllText(file, before);
+            if (pinned.Count > 0) SafeFiles.WriteFile(file, t => File.WriteAllBytes(t, yaml.Original.ToArray())); // byte for byte (battery 43: its BOM and a Latin-1 byte went)
             throw new InventoryProblem(context.Workspace.InventoryDirectory, own);
         }
         catch (InventoryProblem e)
