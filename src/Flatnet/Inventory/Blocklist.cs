@@ -68,9 +68,10 @@ public sealed record Blocklist(IReadOnlyList<RevokedCert> Entries)
     /// <summary>Adds one revoked certificate to the file (made with its header when missing), atomically.</summary>
     public static void Append(string file, string fingerprint, string host, DateTime when)
     {
-        var text = File.Exists(file) ? Files.InputFiles.ReadAllText(file, Files.InputFiles.StateLimit, "the blocklist")
-            : "# Revoked certificates: every host's config refuses them (pki.blocklist). Written by RevokeHost.\n# fingerprint  host  date\n";
-        if (text.Length > 0 && !text.EndsWith('\n')) text += "\n";
-        SafeFiles.WriteAllText(file, text + $"{fingerprint}  {host}  {when:yyyy-MM-dd}\n");
+        // The lines there are kept byte for byte (battery 44: a Latin-1 comment came back as U+FFFD): the new line is added to the bytes read.
+        var bytes = File.Exists(file) ? Files.InputFiles.ReadAllBytes(file, Files.InputFiles.StateLimit, "the blocklist")
+            : "# Revoked certificates: every host's config refuses them (pki.blocklist). Written by RevokeHost.\n# fingerprint  host  date\n"u8.ToArray();
+        var line = System.Text.Encoding.UTF8.GetBytes((bytes.Length > 0 && bytes[^1] != (byte)'\n' ? "\n" : "") + $"{fingerprint}  {host}  {when:yyyy-MM-dd}\n");
+        SafeFiles.WriteFile(file, t => File.WriteAllBytes(t, [.. bytes, .. line]));
     }
 }

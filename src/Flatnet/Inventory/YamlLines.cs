@@ -34,15 +34,22 @@ public sealed class YamlLines
             throw new FlatnetException($"{Workspace.Relative(file)} is not UTF-8 text: flatnet edits only UTF-8 files, so that every line it does not change stays as written; nothing was changed",
                 $"save it as UTF-8 (iconv -f latin1 -t utf-8 {Workspace.Relative(file)}, or the editor's encoding setting), then run this again", Workspace.Relative(file));
         }
-        using var reader = new StringReader(text.StartsWith('\uFEFF') ? text[1..] : text);
-        while (reader.ReadLine() is { } line) _lines.Add(line); // as File.ReadAllLines splits them
+        // Each line with its own ending (battery 44: one CRLF line made every line CRLF); a line flatnet adds takes the first one's.
+        foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text.StartsWith('\uFEFF') ? text[1..] : text, "([^\r\n]*)(\r\n|\n|\r|$)"))
+        {
+            if (m.Length == 0) break; // the end, after a final line break
+            _lines.Add(m.Groups[1].Value);
+            _endings.Add(m.Groups[2].Value);
+        }
     }
+
+    /// <summary>Each line's own line break as read ("" for a last line without one); parallel to <see cref="_lines"/>.</summary>
+    private readonly List<string> _endings = [];
 
     /// <summary>The file's bytes as read: what a change taken back puts back, byte for byte.</summary>
     public ReadOnlyMemory<byte> Original => _bytes;
-    private string NewLine => _bytes.AsSpan().IndexOf("\r\n"u8) >= 0 ? "\r\n" : "\n";
+    private string NewLine => _endings.FirstOrDefault(e => e.Length > 0) ?? "\n";
     private bool Bom => _bytes.AsSpan().StartsWith("\uFEFF"u8);
-    private bool EndsWithBreak => _bytes.Length == 0 || _bytes[^1] == (byte)'\n';
 
     public string File => file;
     public bool Changed { get; private set; }
@@ -66,19 +73,19 @@ public sealed class YamlLines
         var line = $"{path[(dot + 1)..]}: {yamlValue}" + (comment is null ? "" : "   # " + comment);
         if (dot < 0)
         {
-            _lines.Add(line);
+            Insert(_lines.Count, line);
             Changed = true;
             return true;
         }
         var parent = path[..dot];
         if (!lines.ContainsKey(parent) && !parent.Contains('.') && !parent.Contains('['))
         {
-            _lines.Add(parent + ":");
+            Insert(_lines.Count, parent + ":");
             lines = Lines();
         }
         if (!lines.TryGetValue(parent, out var parentAt) || _lines[parentAt - 1].Split('#')[0].TrimEnd().EndsWith(':') is false) return false;
         var indent = _lines[parentAt - 1].Length - _lines[parentAt - 1].TrimStart().Length + 2;
-        _lines.Insert(parentAt, new string(' ', indent) + line);
+        Insert(parentAt, new string(' ', indent) + line);
         Changed = true;
         return true;
     }
@@ -90,8 +97,18 @@ public sealed class YamlLines
     public void Save()
     {
         if (!Changed) return;
-        var text = string.Join(NewLine, _lines) + (EndsWithBreak ? NewLine : "");
+        var text = string.Concat(_lines.Zip(_endings, (line, end) => line + end));
         SafeFiles.WriteFile(file, t => System.IO.File.WriteAllText(t, text, new System.Text.UTF8Encoding(Bom)));
+    }
+
+    /// <summary>A line flatnet adds, with the line break of the line before it (else the file's first); one added after a last line without a break gives that line one.</summary>
+    private void Insert(int at, string line)
+    {
+        var end = at > 0 && _endings[at - 1].Length > 0 ? _endings[at - 1] : NewLine;
+        if (at == _lines.Count && _endings.Count > 0 && _endings[^1].Length == 0)
+            (_endings[^1], end) = (end, "");
+        _lines.Insert(at, line);
+        _endings.Insert(at, end);
     }
 
     private IReadOnlyDictionary<string, int> Lines()

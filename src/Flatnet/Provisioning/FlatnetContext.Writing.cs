@@ -24,6 +24,8 @@ public sealed partial class FlatnetContext
         var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory) : Swept.Nothing;
         _writing = true;
         var plan = needsPlan ? Plan : null; // a bad inventory stops the run here, before anything is written
+        // A run records the admin key in network.yaml when it makes one: what would stop that stops it now (battery 44).
+        if (plan?.Inventory.Network.Nebula is { AdminPort: not 0, AdminKey: null }) Inventory.AdminKeyRecord.RequireRecordable(Workspace.InventoryDirectory);
         CheckTrees(); // what the plan names (the CA key's folder, the Windows release), when the plan was loaded before this run wrote
         ClaimArtifacts();
         if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept = swept.And(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));

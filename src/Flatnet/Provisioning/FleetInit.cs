@@ -24,6 +24,9 @@ public static partial class FleetInit
         // once, the lighthouse's Nebula IP against the overlay among them (another would be written, then refused by every target).
         var before = InventoryLoader.Read(inventory).Inventory.Network;
         Check(choices, before.Overlay);
+        // Every host file Init may edit, read before the first write (battery 44: a Latin-1 one was refused after network.yaml's).
+        var hosts = Directory.GetFiles(inventory, "*.yaml").Where(f => Path.GetFileName(f) != InventoryLoader.NetworkFileName).Order(StringComparer.Ordinal)
+            .Select(f => new YamlLines(f)).ToList();
         var ca = before.Ca;
         // The key's folder, when it is there already, must be safe before anything is written (it is never chmod-ed).
         if ((choices.CaCrt ?? choices.CaKey) is not null && Directory.Exists(Path.GetDirectoryName(Path.GetFullPath(ca.KeyPath))))
@@ -78,9 +81,9 @@ public static partial class FleetInit
 
         // The lab's example hosts (a lab address, 198.18.0.0/15, is never a fleet's) go, so the first Join takes index 1
         // and nothing waits for their addresses; with --keep-examples their addresses are cleared for Plan to name.
-        foreach (var file in Directory.GetFiles(inventory, "*.yaml").Where(f => Path.GetFileName(f) != InventoryLoader.NetworkFileName).Order(StringComparer.Ordinal))
+        foreach (var host in hosts)
         {
-            var host = new YamlLines(file);
+            var file = host.File;
             if (host.Get("deploy.address") is not { } address || !IsLab(address)) continue;
             var name = Path.GetFileNameWithoutExtension(file);
             // Removed only as shipped (battery 36's note: an example host with the user's uncommitted edits went, and
