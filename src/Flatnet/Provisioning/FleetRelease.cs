@@ -45,6 +45,9 @@ public static class FleetRelease
         var zip = ReleaseArchive.Build(version, bundles, snapshot, changelog, FlatnetBuild.Version, withKeys.Count > 0, previous);
         if (File.Exists(path))
         {
+            // A FIFO or a device there is someone's, never read (battery 44: its fix asked for a path nobody had given).
+            if (InputFiles.NotRegular(path) is { } why)
+                throw new StateConflict($"{Workspace.Relative(path)} is {why}, where release {version} goes; nothing was written", "move it aside (flatnet did not make it), then run Release again", Workspace.Relative(path));
             if (InputFiles.ReadAllBytes(path, InputFiles.ZipLimit, "the release").AsSpan().SequenceEqual(zip))
             {
                 context.Log.Info($"release {version}: {Workspace.Relative(path)} is up to date");

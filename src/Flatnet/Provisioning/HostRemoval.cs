@@ -50,9 +50,9 @@ public static class HostRemoval
                 return new RemovalOutcome(host, null, Uninstalled: false, InventoryDeleted: deleteInventory);
             }
             var model = context.Model(h);
-            Revocation.Record(context, host);
             var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
-            var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);
+            Revocation.Record(context, host, rerun);
+            var peers = Revocation.AfterRecorded(context, host, rerun, () => PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun));
             var uninstalled = Uninstall(h, model, rerun);
             ProveGone(h);
             if (deleteInventory) DeleteInventory(h);
@@ -193,9 +193,9 @@ public static class HostRemoval
         private RemovalOutcome RemoveOrphan(string host, bool deleteInventory)
         {
             if (deleteInventory) RequireNoLinkToItsArtifacts(host);
-            Revocation.Record(context, host);
             var rerun = $"./build.sh --target=RemoveHost --host={host}{(deleteInventory ? " --delete-inventory" : "")}";
-            var peers = PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun);
+            Revocation.Record(context, host, rerun);
+            var peers = Revocation.AfterRecorded(context, host, rerun, () => PeerConvergence.Update(context, host, $"the removal of {host} is recorded", rerun));
             context.Log.Warn($"{host}: no file of the inventory describes it, so flatnet cannot reach it: take Nebula off it by hand (its scripts\\uninstall.ps1, or scripts/uninstall.sh)");
             if (deleteInventory) DeleteArtifacts(host);
             return new RemovalOutcome(host, peers, Uninstalled: false, InventoryDeleted: deleteInventory);

@@ -13,8 +13,9 @@ public static class Revocation
 {
     public static string Revoke(FlatnetContext context, string host)
     {
-        var fingerprint = Record(context, host);
-        PeerConvergence.Update(context, host, $"the revocation of {host} is recorded", $"./build.sh --target=RevokeHost --host={host}");
+        var rerun = $"./build.sh --target=RevokeHost --host={host}";
+        var fingerprint = Record(context, host, rerun);
+        AfterRecorded(context, host, rerun, () => PeerConvergence.Update(context, host, $"the revocation of {host} is recorded", rerun));
         return fingerprint;
     }
 
@@ -25,7 +26,8 @@ public static class Revocation
     /// Puts the host's certificate on the blocklist (once), and renders the lighthouse's config with it before any
     /// peer is touched. From here on the host is out of the plan: no bundle, route or check is made for it.
     /// </summary>
-    public static string Record(FlatnetContext context, string host)
+    /// <param name="rerun">the command that finishes the revocation, said if what follows the blocklist's write stops.</param>
+    public static string Record(FlatnetContext context, string host, string rerun)
     {
         // A name no file of the inventory has any more, whose certificate flatnet signed (OrphanedHosts), is revoked too.
         if (!OrphanedHosts.Find(context).Contains(host)) context.Plan.Host(host);
@@ -49,11 +51,31 @@ public static class Revocation
         }
         // The lighthouses go first: a managed one is first in every rollout; an unmanaged one's config for its operator
         // carries the new blocklist before any peer is touched.
-        var lighthouses = LighthouseConfigs.Render(context);
+        var lighthouses = AfterRecorded(context, host, rerun, () => LighthouseConfigs.Render(context));
         if (lighthouses.Count > 0)
             context.Log.Info($"{host}: the lighthouse must refuse it too: add {fingerprint} to pki.blocklist in its config and reload it " +
                              $"(kill -HUP, or restart the service); see {string.Join(", ", lighthouses.Select(Workspace.Relative))}");
         return fingerprint;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="step"/>, a part of what follows the blocklist's write: a stop there (a file of the user's
+    /// where a peer's bundle goes, found by content) says that the revocation is recorded and that running it again
+    /// finishes it (battery 44: "nothing was changed" was said with the blocklist written). Pending peers say so themselves.
+    /// </summary>
+    public static T AfterRecorded<T>(FlatnetContext context, string host, string rerun, Func<T> step)
+    {
+        try
+        {
+            return step();
+        }
+        catch (FlatnetException e) when (e is not PendingHosts)
+        {
+            var where = (e.File is null ? "" : e.File + ": ") + (e.Line is { } line ? $"line {line}: " : "") + (e.Field is null ? "" : e.Field + ": ");
+            throw new FlatnetException($"{host}: its revocation is recorded ({Workspace.Relative(Blocklist.PathIn(context.Workspace.InventoryDirectory))}), but the rollout that follows stopped: " +
+                                       where + e.Problem.Replace("; nothing was changed", "; it was left as it is", StringComparison.Ordinal),
+                [.. e.Fixes, $"then {rerun} finishes the revocation"], inner: e);
+        }
     }
 
     /// <summary>
