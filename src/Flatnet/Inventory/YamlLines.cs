@@ -32,9 +32,9 @@ public sealed class YamlLines
         catch (System.Text.DecoderFallbackException)
         {
             throw new FlatnetException($"{Workspace.Relative(file)} is not UTF-8 text: flatnet edits only UTF-8 files, so that every line it does not change stays as written; nothing was changed",
-                $"save it as UTF-8 (iconv -f latin1 -t utf-8 {Workspace.Relative(file)}, or the editor's encoding setting), then run this again", Workspace.Relative(file));
+                $"save it as UTF-8 (the editor's encoding setting; a Latin-1 file: iconv -f latin1 -t utf-8 -o {Workspace.Relative(file)}.utf8 {Workspace.Relative(file)} && mv {Workspace.Relative(file)}.utf8 {Workspace.Relative(file)}), then run this again", Workspace.Relative(file));
         }
-        // Each line with its own ending (battery 44: one CRLF line made every line CRLF); a line flatnet adds takes the first one's.
+        // Each line with its own ending (battery 44: one CRLF line made every line CRLF); a line flatnet adds takes its neighbour's (Insert).
         foreach (System.Text.RegularExpressions.Match m in System.Text.RegularExpressions.Regex.Matches(text.StartsWith('\uFEFF') ? text[1..] : text, "([^\r\n]*)(\r\n|\n|\r|$)"))
         {
             if (m.Length == 0) break; // the end, after a final line break
