@@ -84,7 +84,11 @@ public sealed class YamlLines
             lines = Lines();
         }
         if (!lines.TryGetValue(parent, out var parentAt) || _lines[parentAt - 1].Split('#')[0].TrimEnd().EndsWith(':') is false) return false;
-        var indent = _lines[parentAt - 1].Length - _lines[parentAt - 1].TrimStart().Length + 2;
+        // As far in as the keys beside it are (battery 45: a block indented by 4 got a line at 2, and no longer loaded);
+        // two spaces under the parent when it has none yet.
+        var parentIndent = Indent(_lines[parentAt - 1]);
+        var indent = _lines.Skip(parentAt).Where(l => l.Trim().Length > 0 && !l.TrimStart().StartsWith('#')).Select(Indent).FirstOrDefault(-1) is var first && first > parentIndent
+            ? first : parentIndent + 2;
         Insert(parentAt, new string(' ', indent) + line);
         Changed = true;
         return true;
@@ -100,6 +104,8 @@ public sealed class YamlLines
         var text = string.Concat(_lines.Zip(_endings, (line, end) => line + end));
         SafeFiles.WriteFile(file, t => System.IO.File.WriteAllText(t, text, new System.Text.UTF8Encoding(Bom)));
     }
+
+    private static int Indent(string line) => line.Length - line.TrimStart(' ').Length;
 
     /// <summary>A line flatnet adds, with the line break of the line before it (else the file's first); one added after a last line without a break gives that line one.</summary>
     private void Insert(int at, string line)

@@ -157,14 +157,18 @@ public static partial class HostJoin
         Pin("deploy.user", user!, $"user {user}");
         Pin("deploy.host_key", hostKey!, $"host key {hostKey}");
         if (wslUser is not null && wslUser != user) Pin("wsl_user", wslUser, $"WSL owner {wslUser}");
+        // The problems the inventory had before the reply: one the reply brings, in whichever file it is named (battery 45:
+        // an address clash lands in the file that sorts later, another host's), takes the pins back.
+        var already = Problems(context);
         yaml.Save();
         // Every problem left, named now. One the reply brought into the host's own file (an address inside the mesh)
-        // takes the pins back: the file is as it was, and the reply is refused.
+        // or into another's takes the pins back: the file is as it was, and the reply is refused.
         try
         {
             _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
         }
-        catch (InventoryProblem e) when (e.Problems.Where(p => p.StartsWith(Workspace.Relative(file) + ":", StringComparison.Ordinal) || p.StartsWith(file + ":", StringComparison.Ordinal)).ToList() is { Count: > 0 } own)
+        catch (InventoryProblem e) when (e.Problems.Where(p => p.StartsWith(Workspace.Relative(file) + ":", StringComparison.Ordinal) || p.StartsWith(file + ":", StringComparison.Ordinal)
+                                                              || !already.Contains(p)).ToList() is { Count: > 0 } own)
         {
             if (pinned.Count > 0) SafeFiles.WriteFile(file, t => File.WriteAllBytes(t, yaml.Original.ToArray())); // byte for byte (battery 43: its BOM and a Latin-1 byte went)
             throw new InventoryProblem(context.Workspace.InventoryDirectory, own);
@@ -178,6 +182,19 @@ public static partial class HostJoin
         LogPinned();
         context.Log.Info($"next: ./build.sh --target=AddHost --host={host}");
         return new JoinOutcome(file, null, pinned);
+
+        static HashSet<string> Problems(FlatnetContext context)
+        {
+            try
+            {
+                _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
+                return [];
+            }
+            catch (InventoryProblem e)
+            {
+                return [.. e.Problems];
+            }
+        }
 
         void LogPinned() => context.Log.Info(pinned.Count == 0 ? $"{host}: {Workspace.Relative(file)} already says all this"
             : $"{host}: pinned {string.Join(", ", pinned)} in {Workspace.Relative(file)}");

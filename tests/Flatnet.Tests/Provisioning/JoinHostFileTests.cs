@@ -56,4 +56,39 @@ public class JoinHostFileTests
         var huge = Assert.Catch<FlatnetException>(() => ws.ControlPlane().JoinReply("host-d", Reply.Replace("ADDRESS", "192.168.1.23")))!;
         Assert.That(huge.Message, Does.Contain("is larger than any such file (256 KiB at most)"));
     }
+
+    /// <summary>
+    /// Battery 45: a reply whose address clashed with host-b's was kept when the joining host's name sorted first (the
+    /// clash is named in the later file, host-b's), and every target stopped on the inventory from then on.
+    /// </summary>
+    [Test]
+    public void AReplyThatBreaksAnotherHostsFileIsTakenBackWhateverItsName()
+    {
+        using var ws = new TestWorkspace();
+        JoinTests.RenderJoin(ws);
+        ws.Write("a-pc.yaml", $"name: a-pc\nindex: 5\nos: windows\nwsl: true\ndeploy:\n  transport: ssh\n  address: \"\"\n  user: flatnet\n  identity: {Path.Combine(ws.Root, "deploy_ed25519")}\n");
+        ws.ControlPlane().Join("a-pc");
+        var before = File.ReadAllBytes(ws.HostsFile("a-pc.yaml"));
+        var e = Assert.Catch<InventoryProblem>(() => ws.ControlPlane().JoinReply("a-pc", Reply.Replace("host-d", "a-pc").Replace("ADDRESS", "198.18.0.12")))!;
+        Assert.That(e.Message, Does.Contain("host-b.yaml").And.Contain("is also a-pc's deploy address"));
+        Assert.That(File.ReadAllBytes(ws.HostsFile("a-pc.yaml")), Is.EqualTo(before));
+        Assert.DoesNotThrow(() => Flatnet.Addressing.AddressPlan.Load(Path.Combine(ws.Root, "hosts")), "the fleet loads as before");
+    }
+
+    /// <summary>Battery 45: a line flatnet added under a block indented by 4 went in at 2, and the file no longer loaded (the admin key's, a reply's).</summary>
+    [Test]
+    public void ALineFlatnetAddsIsIndentedAsItsNeighbours()
+    {
+        using var ws = new TestWorkspace();
+        var network = ws.HostsFile("network.yaml");
+        var lines = File.ReadAllLines(network).ToList();
+        var at = lines.IndexOf("nebula:");
+        for (var i = at + 1; i < lines.Count && (lines[i].StartsWith(' ') || lines[i].Length == 0); i++)
+            if (lines[i].Length > 0) lines[i] = new string(' ', 2) + lines[i]; // every line of the block two spaces further in
+        File.WriteAllLines(network, lines);
+        Assert.DoesNotThrow(() => Flatnet.Addressing.AddressPlan.Load(Path.Combine(ws.Root, "hosts")), "a block indented by 4 is valid");
+        ws.ControlPlane().RenderAll(); // a writing run records the admin key under nebula:
+        Assert.That(File.ReadAllText(network), Does.Contain("\n    admin_key: \"ssh-ed25519 "));
+        Assert.DoesNotThrow(() => Flatnet.Addressing.AddressPlan.Load(Path.Combine(ws.Root, "hosts")));
+    }
 }
