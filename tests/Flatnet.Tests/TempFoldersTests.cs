@@ -135,4 +135,35 @@ public class TempFoldersTests
         Assert.That(File.ReadAllText(Path.Combine(target, "f")), Is.EqualTo("old"));
         Assert.That(Directory.GetDirectories(ws.Workspace.ArtifactsDirectory).Select(Path.GetFileName), Is.EqualTo(new[] { "render" }));
     }
+
+    /// <summary>The journals were never pruned (71,916 in this account's cache after the test runs): bounded as the memos are, and only journals go.</summary>
+    [Test]
+    public void TheJournalsAreKeptBoundedAndOnlyJournalsGo()
+    {
+        var folder = Directory.CreateTempSubdirectory("flatnet-made-").FullName;
+        try
+        {
+            var now = DateTime.UtcNow;
+            string Journal(string name, string text, double daysAgo)
+            {
+                var path = Path.Combine(folder, name);
+                File.WriteAllText(path, text);
+                File.SetLastWriteTimeUtc(path, now.AddDays(-daysAgo));
+                return path;
+            }
+            var hex = (char c) => new string(c, 32);
+            var emptyOld = Journal(hex('a'), "", 2);
+            var emptyNew = Journal(hex('b'), "", 0.5);
+            var namingOld = Journal(hex('c'), "/x/artifacts/.tmp/sign-" + hex('d') + "\n", 30);
+            var namingAncient = Journal(hex('e'), "/x/artifacts/.tmp/sign-" + hex('f') + "\n", 400);
+            var notAJournal = Journal("notes.txt", "", 400);
+            ScratchJournal.Prune(folder, now);
+            Assert.That((File.Exists(emptyOld), File.Exists(emptyNew), File.Exists(namingOld), File.Exists(namingAncient), File.Exists(notAJournal)),
+                Is.EqualTo((false, true, true, false, true)));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

@@ -48,6 +48,7 @@ internal static partial class ScratchJournal
             var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.Read };
             if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
             var journal = new FileStream(file, options);
+            File.SetLastWriteTimeUtc(file, DateTime.UtcNow); // in use: another run's prune leaves it alone
             journal.Seek(0, SeekOrigin.End);
             return journal;
         }
@@ -105,6 +106,34 @@ internal static partial class ScratchJournal
     [System.Text.RegularExpressions.GeneratedRegex(@"\A[^/\\]*-[0-9a-f]{32}(?:\.pub)?\z")]
     private static partial System.Text.RegularExpressions.Regex MadeName();
 
-    internal static string? FileFor(string root) =>
-        AccountMemos.OwnFolder("made") is { } folder ? Path.Combine(folder, Digest.Sha256(Encoding.UTF8.GetBytes(root))[..32]) : null;
+    internal static string? FileFor(string root)
+    {
+        if (AccountMemos.OwnFolder("made") is not { } folder) return null;
+        if (Pruned.TryAdd(folder, true)) Prune(folder, DateTime.UtcNow);
+        return Path.Combine(folder, Digest.Sha256(Encoding.UTF8.GetBytes(root))[..32]);
+    }
+
+    private static readonly ConcurrentDictionary<string, bool> Pruned = new();
+
+    /// <summary>
+    /// The journals are kept bounded, once a run, as the memos are (battery 9's rule; 71,916 journals had piled up here
+    /// after the test runs): one that names nothing and was last begun a day ago goes (the next run there makes it
+    /// again); one that still names what a killed run left goes after a year. Only journals, by their name.
+    /// </summary>
+    internal static void Prune(string folder, DateTime now)
+    {
+        try
+        {
+            foreach (var journal in new DirectoryInfo(folder).EnumerateFiles().Where(f => f.LinkTarget is null && JournalName().IsMatch(f.Name)))
+                if (journal.LastWriteTimeUtc < now.AddDays(journal.Length == 0 ? -1 : -365))
+                    journal.Delete();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // kept as it is: a bounded cache is a saving, never a condition of a run
+        }
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\A[0-9a-f]{32}\z")]
+    private static partial System.Text.RegularExpressions.Regex JournalName();
 }
