@@ -163,27 +163,25 @@ public static partial class HostJoin
         yaml.Save();
         // Every problem left, named now. One the reply brought into the host's own file (an address inside the mesh)
         // or into another's takes the pins back: the file is as it was, and the reply is refused.
-        try
-        {
-            _ = Addressing.AddressPlan.Load(context.Workspace.InventoryDirectory);
-        }
-        catch (InventoryProblem e) when (e.Problems.Where(p => p.StartsWith(Workspace.Relative(file) + ":", StringComparison.Ordinal) || p.StartsWith(file + ":", StringComparison.Ordinal)
-                                                              || !already.Contains(p)).ToList() is { Count: > 0 } own)
+        var left = Problems(context);
+        if (left.Where(p => p.StartsWith(Workspace.Relative(file) + ":", StringComparison.Ordinal) || p.StartsWith(file + ":", StringComparison.Ordinal)
+                            || !already.Contains(p)).ToList() is { Count: > 0 } own)
         {
             if (pinned.Count > 0) SafeFiles.WriteFile(file, t => File.WriteAllBytes(t, yaml.Original.ToArray())); // byte for byte (battery 43: its BOM and a Latin-1 byte went)
             throw new InventoryProblem(context.Workspace.InventoryDirectory, own);
         }
-        catch (InventoryProblem e)
+        if (left.Count > 0)
         {
             LogPinned();
-            throw new FlatnetException($"{host}: the reply is pinned in {Workspace.Relative(file)}, but the inventory still has {e.Problems.Count} problem(s) before AddHost can run:\n    " +
-                                       string.Join("\n    ", e.Problems.Select(p => p.Replace("\n", "\n    "))), "fix them as each says, then ./build.sh --target=Plan");
+            throw new FlatnetException($"{host}: the reply is pinned in {Workspace.Relative(file)}, but the inventory still has {left.Count} problem(s) before AddHost can run:\n    " +
+                                       string.Join("\n    ", left.Select(p => p.Replace("\n", "\n    "))), "fix them as each says, then ./build.sh --target=Plan");
         }
         LogPinned();
         context.Log.Info($"next: ./build.sh --target=AddHost --host={host}");
         return new JoinOutcome(file, null, pinned);
 
-        static HashSet<string> Problems(FlatnetContext context)
+        // The inventory's problems as Plan names them, in its order; none when it loads.
+        static IReadOnlyList<string> Problems(FlatnetContext context)
         {
             try
             {
@@ -192,7 +190,7 @@ public static partial class HostJoin
             }
             catch (InventoryProblem e)
             {
-                return [.. e.Problems];
+                return e.Problems;
             }
         }
 
