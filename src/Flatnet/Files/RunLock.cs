@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Flatnet.Output;
 
 namespace Flatnet.Files;
@@ -7,7 +6,8 @@ namespace Flatnet.Files;
 /// One writer at a time per folder (the artifacts, the inventory): an OS file lock (flock on Linux, a share lock on
 /// Windows) on FOLDER/.flatnet-lock, which the OS releases when its holder ends however it ends. A run takes it before
 /// its first write and keeps it to the end; a second run waits a moment, then names the run that holds it. Beside it,
-/// .flatnet-lock.holder says who holds it (the lock file itself cannot be read while it is held).
+/// .flatnet-lock.holder says who holds it (the lock file itself cannot be read while it is held). The run lets it go at
+/// its end (<see cref="Release"/>, from the run's Dispose), so a program that calls the library lives on without it.
 /// </summary>
 public static class RunLock
 {
@@ -19,8 +19,11 @@ public static class RunLock
 
     public const string FileName = ".flatnet-lock";
 
-    /// <summary>The locks this process holds, by folder: held to the end of the process (the OS then releases them).</summary>
-    private static readonly ConcurrentDictionary<string, FileStream> Held = new();
+    /// <summary>
+    /// The locks this process holds, by folder, with how many runs of this process took each: held until the last of
+    /// them is over (or to the end of the process, which the OS then releases).
+    /// </summary>
+    private static readonly Dictionary<string, (FileStream Lock, int Takers)> Held = new();
     private static readonly Lock Taking = new();
 
     public static string PathFor(string folder) => Path.Combine(Workspace.FullPath(folder), FileName);
@@ -34,7 +37,11 @@ public static class RunLock
         var full = Workspace.FullPath(folder);
         lock (Taking)
         {
-            if (Held.ContainsKey(full)) return false;
+            if (Held.TryGetValue(full, out var held))
+            {
+                Held[full] = held with { Takers = held.Takers + 1 };
+                return false;
+            }
             Directory.CreateDirectory(full);
             var path = PathFor(full);
             // The lock file is opened for writing and the holder written: a link in their place (a clone may carry one)
@@ -54,7 +61,7 @@ public static class RunLock
             {
                 try
                 {
-                    Held[full] = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    Held[full] = (new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), 1);
                     break;
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline)
@@ -71,6 +78,27 @@ public static class RunLock
             ScratchJournal.Begin(full); // the holder's temporary is flatnet's too, recorded before the sweep that follows
             SafeFiles.WriteAllText(path + ".holder", $"{task} (pid {Environment.ProcessId}, since {DateTime.Now:HH:mm:ss})\n", shape: HolderShape);
             return true;
+        }
+    }
+
+    /// <summary>
+    /// One run that called <see cref="Acquire"/> for <paramref name="folder"/> is over: when it was the last of this
+    /// process's, the folder's journal closes and the lock goes (its holder file stays, as after a run that ended).
+    /// </summary>
+    public static void Release(string folder)
+    {
+        var full = Workspace.FullPath(folder);
+        lock (Taking)
+        {
+            if (!Held.TryGetValue(full, out var held)) return;
+            if (held.Takers > 1)
+            {
+                Held[full] = held with { Takers = held.Takers - 1 };
+                return;
+            }
+            Held.Remove(full);
+            ScratchJournal.End(full);
+            held.Lock.Dispose();
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text;
 
 namespace Flatnet.Files;
@@ -13,7 +12,16 @@ namespace Flatnet.Files;
 /// </summary>
 internal static partial class ScratchJournal
 {
-    private static readonly ConcurrentDictionary<string, FileStream?> Open = new();
+    /// <summary>
+    /// The folders whose journal this process keeps, with how many of its runs keep it (null: no journal can be kept).
+    /// A journal is opened for each line and closed again: nothing stays open past a run (a process that lives on after
+    /// its runs, the tests' host, had thousands open, and handed them to every process it started).
+    /// </summary>
+    private static readonly Dictionary<string, Journal?> Open = new();
+
+    private sealed record Journal(string File, int Keepers);
+
+    private static readonly Lock Writing = new();
 
     /// <summary>What the journal of <paramref name="root"/> names below it: what a run killed there may have left.</summary>
     public static IReadOnlyList<string> Recorded(string root)
@@ -37,44 +45,64 @@ internal static partial class ScratchJournal
 
     /// <summary>
     /// This run records what it makes in <paramref name="root"/> from now on (the moment it holds the folder's lock, even
-    /// before it sweeps: the lock's holder is written first), after what the journal already names.
+    /// before it sweeps: the lock's holder is written first), after what the journal already names, until <see cref="End"/>.
     /// </summary>
-    public static void Begin(string root) => Open.GetOrAdd(Workspace.FullPath(root), f =>
+    public static void Begin(string root) => Keep(Workspace.FullPath(root), 1);
+
+    /// <summary>One run that began the journal of <paramref name="root"/> is over; the last one's end stops the recording.</summary>
+    public static void End(string root)
     {
-        if (FileFor(f) is not { } file) return null;
-        try
+        var full = Workspace.FullPath(root);
+        lock (Open)
         {
-            if (new FileInfo(file).LinkTarget is not null) File.Delete(file);
-            var options = new FileStreamOptions { Mode = FileMode.OpenOrCreate, Access = FileAccess.Write, Share = FileShare.Read };
-            if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-            var journal = new FileStream(file, options);
-            File.SetLastWriteTimeUtc(file, DateTime.UtcNow); // in use: another run's prune leaves it alone
-            journal.Seek(0, SeekOrigin.End);
+            if (!Open.TryGetValue(full, out var journal)) return;
+            if (journal is { Keepers: > 1 }) Open[full] = journal with { Keepers = journal.Keepers - 1 };
+            else Open.Remove(full);
+        }
+    }
+
+    private static Journal? Keep(string full, int more)
+    {
+        lock (Open)
+        {
+            if (Open.TryGetValue(full, out var kept))
+            {
+                if (kept is not null) Open[full] = kept = kept with { Keepers = kept.Keepers + more };
+                return kept;
+            }
+            Journal? journal = null;
+            if (FileFor(full) is { } file)
+            {
+                try
+                {
+                    if (new FileInfo(file).LinkTarget is not null) File.Delete(file);
+                    Write(file, FileMode.Append, []);
+                    File.SetLastWriteTimeUtc(file, DateTime.UtcNow); // in use: another run's prune leaves it alone
+                    journal = new Journal(file, more);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    // no journal: leftovers of this run, if it is killed, are named by the next one instead of removed
+                }
+            }
+            Open[full] = journal;
             return journal;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-    });
+    }
 
     /// <summary>After the sweep: the journal of <paramref name="root"/> names only what this run has made there and not yet removed (<paramref name="live"/>).</summary>
     public static void Restart(string root, IEnumerable<string> live)
     {
         var full = Workspace.FullPath(root);
-        Begin(full);
-        if (Open[full] is not { } journal) return;
-        lock (journal)
+        if (Keep(full, 0) is not { } journal) return;
+        var lines = live.Where(p => p.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !p.Contains('\n')).Select(p => p + "\n");
+        lock (Writing)
         {
             try
             {
-                journal.SetLength(0);
-                journal.Seek(0, SeekOrigin.Begin);
-                foreach (var path in live.Where(p => p.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !p.Contains('\n')))
-                    journal.Write(Encoding.UTF8.GetBytes(path + "\n"));
-                journal.Flush();
+                Write(journal.File, FileMode.Create, Encoding.UTF8.GetBytes(string.Concat(lines)));
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // kept as it was: the next sweep reads it again, and removes only what is still there and flatnet's by name
             }
@@ -85,21 +113,30 @@ internal static partial class ScratchJournal
     public static void Record(string path)
     {
         if (path.Contains('\n')) return;
-        var root = Open.Keys.Where(r => path.StartsWith(r + Path.DirectorySeparatorChar, StringComparison.Ordinal)).MaxBy(r => r.Length);
-        if (root is null || Open[root] is not { } journal) return;
-        var line = Encoding.UTF8.GetBytes(path + "\n");
-        lock (journal)
+        Journal? journal;
+        lock (Open)
+            journal = Open.Where(r => path.StartsWith(r.Key + Path.DirectorySeparatorChar, StringComparison.Ordinal)).OrderByDescending(r => r.Key.Length).FirstOrDefault().Value;
+        if (journal is null) return;
+        lock (Writing)
         {
             try
             {
-                journal.Write(line);
-                journal.Flush(); // in the OS's hands before the path is made: a SIGKILL cannot lose it
+                Write(journal.File, FileMode.Append, Encoding.UTF8.GetBytes(path + "\n")); // in the OS's hands before the path is made: a SIGKILL cannot lose it
             }
-            catch (IOException)
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
                 // not recorded: if this run is killed, the next one names this path instead of removing it
             }
         }
+    }
+
+    /// <summary>Appends to, or replaces the content of, a journal (owner-only from its creation), and closes it.</summary>
+    private static void Write(string file, FileMode mode, byte[] bytes)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write, Share = FileShare.Read };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using var journal = new FileStream(file, options);
+        journal.Write(bytes);
     }
 
     /// <summary>What flatnet names a temporary, a staging copy or a scratch folder: a GUID (32 hex digits) at its end, or before ".pub".</summary>
@@ -113,7 +150,7 @@ internal static partial class ScratchJournal
         return Path.Combine(folder, Digest.Sha256(Encoding.UTF8.GetBytes(root))[..32]);
     }
 
-    private static readonly ConcurrentDictionary<string, bool> Pruned = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Pruned = new();
 
     /// <summary>
     /// The journals are kept bounded, once a run, as the memos are (battery 9's rule; 71,916 journals had piled up here

@@ -61,6 +61,9 @@ public static partial class TempFolders
     /// <summary>What this run makes in <paramref name="folder"/> is recorded from now on, for the next run that sweeps it under its lock.</summary>
     public static void RecordWhatIsMadeIn(string folder) => ScratchJournal.Begin(folder);
 
+    /// <summary>The run that called <see cref="RecordWhatIsMadeIn"/> for <paramref name="folder"/> is over.</summary>
+    public static void StopRecordingIn(string folder) => ScratchJournal.End(folder);
+
     /// <summary>What the journal of <paramref name="root"/> names and is still there, reached with no link on the way, not this run's.</summary>
     private static List<string> RemoveRecorded(string root, bool directOnly = false)
     {

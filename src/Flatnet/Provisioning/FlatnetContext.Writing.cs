@@ -18,7 +18,7 @@ public sealed partial class FlatnetContext
         // The inventory first: what is read from it is then what this run writes from.
         // Folders another account owns or may write are refused first: it could swap what this run writes for a link.
         Check((Workspace.InventoryDirectory, "--inventory"));
-        var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && RunLock.Acquire(Workspace.InventoryDirectory, task, wait);
+        var inventoryLocked = Directory.Exists(Workspace.InventoryDirectory) && Lock(Workspace.InventoryDirectory, task, wait);
         // The inventory's files (network.yaml, a host's file, the lock's holder) are written under a new name, then
         // renamed: what a killed run left of them goes, before anything reads the folder.
         var swept = inventoryLocked ? TempFolders.SweepBeside(Workspace.InventoryDirectory) : Swept.Nothing;
@@ -28,7 +28,7 @@ public sealed partial class FlatnetContext
         if (plan?.Inventory.Network.Nebula is { AdminPort: not 0, AdminKey: null }) Inventory.AdminKeyRecord.RequireRecordable(Workspace.InventoryDirectory);
         CheckTrees(); // what the plan names (the CA key's folder, the Windows release), when the plan was loaded before this run wrote
         ClaimArtifacts();
-        if (RunLock.Acquire(Workspace.ArtifactsDirectory, task, wait)) swept = swept.And(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
+        if (Lock(Workspace.ArtifactsDirectory, task, wait)) swept = swept.And(TempFolders.SweepLeftovers(Workspace.ArtifactsDirectory));
         // The CA's staging (.ca.staging-*) and the admin key's temporaries live beside the CA's key, which the inventory
         // names; another inventory may name the same folder, so it has a lock of its own too (battery 38: a run of
         // another inventory swept this run's live pair check there). Only while it holds the CA's key (battery 39: a
@@ -36,8 +36,8 @@ public sealed partial class FlatnetContext
         // until then (InitCa, Init make the key) what this run makes there is recorded, and nothing is swept.
         if (inventoryLocked && plan is not null && Path.GetDirectoryName(plan.Inventory.Network.Ca.KeyPath) is { } caFolder)
             // (A folder another inventory's run has locked, for its own key, is locked for this one too: battery 40.)
-            if (!File.Exists(plan.Inventory.Network.Ca.KeyPath) && !File.Exists(RunLock.PathFor(caFolder))) TempFolders.RecordWhatIsMadeIn(caFolder);
-            else if (RunLock.Acquire(caFolder, task, wait)) swept = swept.And(TempFolders.SweepBeside(caFolder));
+            if (!File.Exists(plan.Inventory.Network.Ca.KeyPath) && !File.Exists(RunLock.PathFor(caFolder))) Record(caFolder);
+            else if (Lock(caFolder, task, wait)) swept = swept.And(TempFolders.SweepBeside(caFolder));
         foreach (var path in swept.Removed) Log.Verbose($"removed {Workspace.Relative(path)}, which a run of flatnet's that was killed left");
         // Named once all sweeps are done: a look-alike one sweep saw may be what another's journal names (battery 37).
         var scratch = TempFolders.ScratchRoot(Workspace.ArtifactsDirectory) + Path.DirectorySeparatorChar;
@@ -45,6 +45,33 @@ public sealed partial class FlatnetContext
             Log.Warn($"{Terminal.OneLine(Workspace.Relative(path))} is not flatnet's as far as it can tell (no run of this account's recorded making it); left as it is. " +
                 (path.StartsWith(scratch, StringComparison.Ordinal) ? $"Keep your own files out of {Workspace.Relative(scratch.TrimEnd(Path.DirectorySeparatorChar))}, flatnet's scratch"
                     : "Its name is like a temporary of flatnet's (.NAME.tmp-HEX): if a stopped run left it, remove it"));
+    }
+
+    /// <summary>The folders this run locked (once per call: the same folder twice is let go twice), let go at its end.</summary>
+    private readonly List<string> _locked = [];
+    /// <summary>The folders whose journal this run keeps without their lock (the CA key's, before the key is made).</summary>
+    private readonly List<string> _recorded = [];
+
+    private bool Lock(string folder, string task, TimeSpan wait)
+    {
+        var taken = RunLock.Acquire(folder, task, wait);
+        _locked.Add(folder);
+        return taken;
+    }
+
+    private void Record(string folder)
+    {
+        TempFolders.RecordWhatIsMadeIn(folder);
+        _recorded.Add(folder);
+    }
+
+    /// <summary>The run is over: its locks go (another process may take them at once), and its journals close.</summary>
+    private void LetGo()
+    {
+        foreach (var folder in _recorded) TempFolders.StopRecordingIn(folder);
+        foreach (var folder in _locked) RunLock.Release(folder);
+        _recorded.Clear();
+        _locked.Clear();
     }
 
     /// <summary>Marks the artifacts folder as flatnet's at the first write (<see cref="Plan"/> has checked it may be).</summary>

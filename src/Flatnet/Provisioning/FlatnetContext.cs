@@ -182,10 +182,11 @@ public sealed partial class FlatnetContext : IDisposable
 
     private IHostConnection Open(HostAddresses host) => Connector(host.Host, Renderer.Templates, Platform(host).SshServer);
 
-    /// <summary>The run is over: every host's connection closes.</summary>
+    /// <summary>The run is over: every host's connection closes, then its locks go.</summary>
     public void Dispose()
     {
         foreach (var run in _hosts.Values) run.Dispose();
+        LetGo();
     }
 
     /// <summary>
