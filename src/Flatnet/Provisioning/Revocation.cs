@@ -60,8 +60,9 @@ public static class Revocation
 
     /// <summary>
     /// Runs <paramref name="step"/>, a part of what follows the blocklist's write: a stop there (a file of the user's
-    /// where a peer's bundle goes, found by content) says that the revocation is recorded and that running it again
-    /// finishes it (battery 44: "nothing was changed" was said with the blocklist written). Pending peers say so themselves.
+    /// where a peer's bundle goes, found by content; the system's refusal: no permission, no room) says that the
+    /// revocation is recorded and that running it again finishes it (battery 44: "nothing was changed" was said with the
+    /// blocklist written). Pending peers say so themselves.
     /// </summary>
     public static T AfterRecorded<T>(FlatnetContext context, string host, string rerun, Func<T> step)
     {
@@ -69,12 +70,14 @@ public static class Revocation
         {
             return step();
         }
-        catch (FlatnetException e) when (e is not PendingHosts)
+        catch (Exception thrown) when ((thrown as FlatnetException ?? SystemRefusals.Plain(thrown)) is { } e and not PendingHosts)
         {
+            // The system's refusals too (no permission, no room: battery 45 had one said with no word of the record).
             var where = (e.File is null ? "" : e.File + ": ") + (e.Line is { } line ? $"line {line}: " : "") + (e.Field is null ? "" : e.Field + ": ");
             throw new FlatnetException($"{host}: its revocation is recorded ({Workspace.Relative(Blocklist.PathIn(context.Workspace.InventoryDirectory))}), but the rollout that follows stopped: " +
                                        where + e.Problem.Replace("; nothing was changed", "; it was left as it is", StringComparison.Ordinal),
-                [.. e.Fixes, $"then {rerun} finishes the revocation"], inner: e);
+                [.. e.Fixes.Select(f => f.Replace(", " + SystemRefusals.Again, "", StringComparison.Ordinal)),
+                 $"then {rerun} finishes the revocation"], inner: thrown);
         }
     }
 
@@ -90,9 +93,12 @@ public static class Revocation
         SafeFiles.RequireNoLinkOnTheWay(Path.Combine(workspace.ArtifactsDirectory, "check"));
         foreach (var peer in context.Plan.Active.Where(h => h.Name != host).Select(h => h.Name))
         {
-            foreach (var dir in new[] { workspace.PkiDirectory(peer), workspace.RenderDirectory(peer), Path.Combine(workspace.ArtifactsDirectory, "render", peer) })
+            foreach (var dir in new[] { workspace.PkiDirectory(peer), Path.Combine(workspace.ArtifactsDirectory, "render", peer) })
                 SafeFiles.RequireNoLinkOnTheWay(dir);
+            SafeFiles.RequireReplaceable(workspace.RenderDirectory(peer));
             SafeFiles.RequireReplaceable(workspace.BundleDirectory(peer));
+            // Its build records, beside them (battery 45: a FIFO at bundle.inputs was found after the record).
+            SafeFiles.RequireReplaceable(workspace.HostDirectory(peer), ["bundle.inputs", "render.inputs", "render.files"]);
             var zip = workspace.BundlePath(peer);
             SafeFiles.RequireReplaceable(Path.GetDirectoryName(zip)!, [Path.GetFileName(zip)]);
             HostPipeline.RequireFlatnetsZip(zip);

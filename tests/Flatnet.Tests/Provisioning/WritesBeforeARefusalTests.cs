@@ -72,6 +72,27 @@ public class WritesBeforeARefusalTests
         Assert.That(e.Message, Does.Contain("then ./build.sh --target=RevokeHost --host=host-a finishes the revocation"));
     }
 
+    /// <summary>Battery 45: the system's refusal after the record (an immutable peer's zip) said no word of the record, nor of the re-run.</summary>
+    [Test]
+    public void ARevocationWhoseRolloutTheSystemRefusesSaysItIsRecordedAndHowToFinish()
+    {
+        using var ws = ConvergenceTests.HandInstalledFleet();
+        var zip = ws.Workspace.BundlePath("host-b");
+        Flatnet.Processes.ProcessRunner.Run("chattr", ["+i", zip]).EnsureSuccess("chattr");
+        try
+        {
+            var e = Assert.Catch<FlatnetException>(() => ws.ControlPlane().RevokeHost("host-a"))!;
+            Assert.That(e.Message, Does.StartWith("host-a: its revocation is recorded (").And.Contain("hosts/blocklist.txt), but the rollout that follows stopped: ")
+                .And.Contain("host-b.zip").And.Contain("permission denied").And.Not.Contain("Exception"));
+            Assert.That(e.Fixes, Has.Some.Contains("chattr -i").And.Not.Contain("run the same command again"));
+            Assert.That(e.Fixes.Last(), Is.EqualTo("then ./build.sh --target=RevokeHost --host=host-a finishes the revocation"));
+        }
+        finally
+        {
+            Flatnet.Processes.ProcessRunner.Run("chattr", ["-i", zip]);
+        }
+    }
+
     [Test]
     public void AFifoWhereTheReleaseGoesIsNamedWithAFixThatWorks()
     {
