@@ -8,13 +8,16 @@ public static partial class SafeFiles
     /// <summary>
     /// Refuses what ReplaceDirectory would refuse at <paramref name="target"/> for <paramref name="files"/> (paths below
     /// it, with '/'): a link on the way to it or where a file needs a folder, a file where a folder goes, a folder, FIFO
-    /// or device where a file goes. Null <paramref name="files"/>: what its listing says flatnet wrote there last.
+    /// or device where a file goes; the same at its listing. Null <paramref name="files"/>: what its listing says flatnet
+    /// wrote there last.
     /// </summary>
     public static void RequireReplaceable(string target, IEnumerable<string>? files = null)
     {
         RequireNoLinkOnTheWay(target);
-        if (!Directory.Exists(target)) return;
         var listing = Listing(target);
+        // The listing beside it is written too (battery 45: a FIFO there was found after a revocation's record).
+        RequireWritableAt(Path.GetDirectoryName(listing)!, Path.GetFileName(listing));
+        if (!Directory.Exists(target)) return;
         var below = Path.GetFullPath(target) + Path.DirectorySeparatorChar;
         // Only paths below the folder: a listing is state anyone could write, and a line of it is never a path to follow.
         foreach (var file in files ?? (IsListingFile(listing) ? Written(listing).Keys : []))

@@ -88,6 +88,8 @@ public class HostRemovalTests
     [TestCase("a FIFO at a peer's zip")]
     [TestCase("a link in a peer's bundle folder")]
     [TestCase("a link at the check folder")]
+    [TestCase("a FIFO at a peer's bundle record")] // battery 45: found after the record
+    [TestCase("a FIFO at the lighthouse's listing")]
     public void WhatWouldStopTheRolloutStopsTheRevocationBeforeItsFirstWrite(string what)
     {
         using var ws = ConvergenceTests.HandInstalledFleet();
@@ -106,6 +108,8 @@ public class HostRemovalTests
                 Directory.CreateDirectory(ws.Workspace.BundlePath("host-b"));
                 break;
             case "a FIFO at a peer's zip": Fifo(ws.Workspace.BundlePath("host-a")); break;
+            case "a FIFO at a peer's bundle record": Fifo(Path.Combine(ws.Workspace.HostDirectory("host-b"), "bundle.inputs")); break;
+            case "a FIFO at the lighthouse's listing": Fifo(Path.Combine(artifacts, "lighthouses", ".lighthouse.flatnet")); break;
             case "a link in a peer's bundle folder":
                 var scripts = Path.Combine(ws.Workspace.BundleDirectory("host-a"), "scripts");
                 Directory.Move(scripts, Path.Combine(ws.Root, "scripts-elsewhere"));
