@@ -109,6 +109,25 @@ public class TempFoldersTests
         Assert.That(new FileInfo(journal).Length, Is.Zero, "this run's journal starts afresh");
     }
 
+    /// <summary>A journal is opened by its name at each line: a FIFO there (only this account could put one) costs the sweep, never a hung run.</summary>
+    [Test]
+    public void AFifoWhereTheJournalGoesCostsOnlyTheSweep()
+    {
+        using var ws = new TestWorkspace();
+        var journal = ScratchJournal.FileFor(Path.GetFullPath(ws.Workspace.ArtifactsDirectory))!;
+        Flatnet.Processes.ProcessRunner.Run("mkfifo", [journal]).EnsureSuccess("mkfifo");
+        try
+        {
+            var run = Task.Run(() => ws.ControlPlane().RenderAll());
+            Assert.That(run.Wait(TimeSpan.FromSeconds(60)), Is.True, "the run never waits on a FIFO");
+            Assert.That(run.Result, Is.Not.Empty);
+        }
+        finally
+        {
+            File.Delete(journal);
+        }
+    }
+
     /// <summary>Battery 37: the CA key's folder made by the run itself (InitCa on a fresh clone) had its staging unrecorded, so a killed run's CA key stayed for good.</summary>
     [Test]
     public void WhatARunMakesInAFolderItMadeItselfIsRecordedToo()
