@@ -121,6 +121,36 @@ public class RunLockTests
         Assert.That(new TestHostProcess(ws, "PackageAll", "--lock-wait=0").Wait().ExitCode, Is.EqualTo(0), "another process takes the locks at once");
     }
 
+    /// <summary>
+    /// Battery 46: a run's end (build.sh's at its exit, after a stop) waited behind another run of the process that was
+    /// waiting for a lock another process held, as long as its --lock-wait.
+    /// </summary>
+    [Test]
+    public void ARunsEndLetsItsLocksGoAtOnceWhileAnotherRunOfTheProcessWaitsForALock()
+    {
+        using var ws = new TestWorkspace();
+        using var other = new TestWorkspace();
+        var mine = ws.Workspace.ArtifactsDirectory;
+        var theirs = other.Workspace.ArtifactsDirectory;
+        Directory.CreateDirectory(theirs);
+        Assert.That(RunLock.Acquire(mine, "PackageAll", TimeSpan.Zero), Is.True);
+        using var holder = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("flock") { ArgumentList = { "-x", RunLock.PathFor(theirs), "sleep", "60" } })!;
+        Thread.Sleep(500);
+        var waiting = Task.Run(() => { try { return RunLock.Acquire(theirs, "RenderAll", TimeSpan.FromSeconds(30)); } catch (StateConflict) { return false; } });
+        Thread.Sleep(500);
+        try
+        {
+            Assert.That(Task.Run(() => RunLock.Release(mine)).Wait(TimeSpan.FromSeconds(10)), Is.True, "the end of a run never waits for another's taking");
+            Assert.That(Takeable(RunLock.PathFor(mine)), Is.True);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+            if (waiting.Result) RunLock.Release(theirs);
+        }
+    }
+
     /// <summary>Whether another holder could take the lock file now (flock, as a second run would).</summary>
     private static bool Takeable(string lockFile)
     {

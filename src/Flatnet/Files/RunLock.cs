@@ -24,7 +24,11 @@ public static class RunLock
     /// them is over (or to the end of the process, which the OS then releases).
     /// </summary>
     private static readonly Dictionary<string, (FileStream Lock, int Takers)> Held = new();
+    /// <summary>One taker at a time: it may wait for another process (--lock-wait).</summary>
     private static readonly Lock Taking = new();
+    /// <summary>Guards <see cref="Held"/>, never while waiting: a run's end lets its locks go at once, even while another
+    /// run of this process waits for a lock (battery 46: a stop's exit waited behind a taker as long as --lock-wait).</summary>
+    private static readonly Lock Holding = new();
 
     public static string PathFor(string folder) => Path.Combine(Workspace.FullPath(folder), FileName);
 
@@ -37,11 +41,12 @@ public static class RunLock
         var full = Workspace.FullPath(folder);
         lock (Taking)
         {
-            if (Held.TryGetValue(full, out var held))
-            {
-                Held[full] = held with { Takers = held.Takers + 1 };
-                return false;
-            }
+            lock (Holding)
+                if (Held.TryGetValue(full, out var held))
+                {
+                    Held[full] = held with { Takers = held.Takers + 1 };
+                    return false;
+                }
             Directory.CreateDirectory(full);
             var path = PathFor(full);
             // The lock file is opened for writing and the holder written: a link in their place (a clone may carry one)
@@ -61,7 +66,8 @@ public static class RunLock
             {
                 try
                 {
-                    Held[full] = (new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), 1);
+                    var taken = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+                    lock (Holding) Held[full] = (taken, 1);
                     break;
                 }
                 catch (IOException) when (DateTime.UtcNow < deadline)
@@ -88,7 +94,7 @@ public static class RunLock
     public static void Release(string folder)
     {
         var full = Workspace.FullPath(folder);
-        lock (Taking)
+        lock (Holding)
         {
             if (!Held.TryGetValue(full, out var held)) return;
             if (held.Takers > 1)

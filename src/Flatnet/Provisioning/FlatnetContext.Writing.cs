@@ -65,9 +65,13 @@ public sealed partial class FlatnetContext
         _recorded.Add(folder);
     }
 
-    /// <summary>The run is over: its locks go (another process may take them at once), and its journals close.</summary>
+    /// <summary>
+    /// The run is over: its locks go (another process may take them at once), and its journals close. Not when a signal
+    /// is stopping it: the process is ending, the OS lets them go at its very end, after every thread of the run.
+    /// </summary>
     private void LetGo()
     {
+        if (TempFolders.Stopping) return;
         foreach (var folder in _recorded) TempFolders.StopRecordingIn(folder);
         foreach (var folder in _locked) RunLock.Release(folder);
         _recorded.Clear();
