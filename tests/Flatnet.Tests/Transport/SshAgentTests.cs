@@ -30,9 +30,10 @@ public class SshAgentTests
                 LabSshd.ConfigText($"127.0.0.1:{port}", $"{dir}/hostkey", $"{dir}/sshd.pid", $"{dir}/authorized_keys", $"HOME={dir}"));
             var sshd = LabPrerequisites.Which("sshd") ?? throw new InvalidOperationException("no sshd: the lab's prerequisites install openssh-server");
             ProcessRunner.Run(sshd, ["-f", Path.Combine(dir, "sshd_config"), "-E", Path.Combine(dir, "sshd.log")]).EnsureSuccess("sshd");
-            // sshd writes its pid file once it is in the background: a moment after the command returns.
-            for (var i = 0; i < 50 && !File.Exists(Path.Combine(dir, "sshd.pid")); i++) Thread.Sleep(100);
-            sshdPid = File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim();
+            // sshd writes its pid file once it is in the background: a moment after the command returns (and a file
+            // read the moment it is made can still be empty: such an sshd outlived the test).
+            for (var i = 0; i < 50 && Pid(dir) is null; i++) Thread.Sleep(100);
+            sshdPid = Pid(dir) ?? throw new InvalidOperationException("sshd wrote no pid file: " + File.ReadAllText(Path.Combine(dir, "sshd.log")));
 
             // The agent holds the client key; the key file itself is then removed, so only the agent can sign.
             var socket = Path.Combine(dir, "agent.sock");
@@ -65,11 +66,15 @@ public class SshAgentTests
         finally
         {
             // An sshd that started but failed the test before its pid was read is ended too, by its pid file.
-            sshdPid ??= File.Exists(Path.Combine(dir, "sshd.pid")) ? File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim() : null;
+            for (var i = 0; sshdPid is null && i < 50 && File.Exists(Path.Combine(dir, "sshd.log")); i++, Thread.Sleep(100)) sshdPid = Pid(dir);
             foreach (var pid in new[] { agentPid, sshdPid }.Where(p => !string.IsNullOrEmpty(p))) ProcessRunner.Run("kill", [pid!]);
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    /// <summary>The pid sshd wrote, once the whole number is there.</summary>
+    private static string? Pid(string dir) =>
+        File.Exists(Path.Combine(dir, "sshd.pid")) && File.ReadAllText(Path.Combine(dir, "sshd.pid")).Trim() is var pid && int.TryParse(pid, out _) ? pid : null;
 
     private static int FreePort()
     {
