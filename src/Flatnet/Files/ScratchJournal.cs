@@ -78,10 +78,12 @@ internal static partial class ScratchJournal
                     if (new FileInfo(file).LinkTarget is not null) File.Delete(file);
                     // Opened by its name at each line from here on: only a plain file of this owner-only folder (a FIFO
                     // there would hang the run at its first line).
-                    if (File.Exists(file) && InputFiles.NotRegular(file) is not null) throw new IOException("not a plain file");
-                    Write(file, FileMode.Append, []);
-                    File.SetLastWriteTimeUtc(file, DateTime.UtcNow); // in use: another run's prune leaves it alone
-                    journal = new Journal(file, more);
+                    if (!File.Exists(file) || InputFiles.NotRegular(file) is null)
+                    {
+                        Write(file, FileMode.Append, []);
+                        File.SetLastWriteTimeUtc(file, DateTime.UtcNow); // in use: another run's prune leaves it alone
+                        journal = new Journal(file, more);
+                    }
                 }
                 catch (Exception e) when (e is IOException or UnauthorizedAccessException)
                 {
