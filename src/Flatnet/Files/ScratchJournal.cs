@@ -101,17 +101,7 @@ internal static partial class ScratchJournal
         var full = Workspace.FullPath(root);
         if (Keep(full, 0) is not { } journal) return;
         var lines = live.Where(p => p.StartsWith(full + Path.DirectorySeparatorChar, StringComparison.Ordinal) && !p.Contains('\n')).Select(p => p + "\n");
-        lock (Writing)
-        {
-            try
-            {
-                Write(journal.File, FileMode.Create, Encoding.UTF8.GetBytes(string.Concat(lines)));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // kept as it was: the next sweep reads it again, and removes only what is still there and flatnet's by name
-            }
-        }
+        TryWrite(journal.File, FileMode.Create, Encoding.UTF8.GetBytes(string.Concat(lines)));
     }
 
     /// <summary>Writes <paramref name="path"/> in the journal of the innermost folder it lies in whose journal this run keeps, before it is made.</summary>
@@ -121,16 +111,25 @@ internal static partial class ScratchJournal
         Journal? journal;
         lock (Open)
             journal = Open.Where(r => path.StartsWith(r.Key + Path.DirectorySeparatorChar, StringComparison.Ordinal)).OrderByDescending(r => r.Key.Length).FirstOrDefault().Value;
-        if (journal is null) return;
+        if (journal is not null) TryWrite(journal.File, FileMode.Append, Encoding.UTF8.GetBytes(path + "\n")); // in the OS's hands before the path is made: a SIGKILL cannot lose it
+    }
+
+    /// <summary>
+    /// A journal's line added, or its lines replaced. One that cannot be written costs only the sweep: a journal kept as
+    /// it was is read again by the next sweep, which removes only what is still there and flatnet's by name; a path not
+    /// recorded is named by the next run instead of removed.
+    /// </summary>
+    private static void TryWrite(string file, FileMode mode, byte[] bytes)
+    {
         lock (Writing)
         {
             try
             {
-                Write(journal.File, FileMode.Append, Encoding.UTF8.GetBytes(path + "\n")); // in the OS's hands before the path is made: a SIGKILL cannot lose it
+                Write(file, mode, bytes);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                // not recorded: if this run is killed, the next one names this path instead of removing it
+                // as said above
             }
         }
     }

@@ -34,30 +34,29 @@ public static class SystemRefusals
         var quoted = System.Text.RegularExpressions.Regex.Match(e.Message, "'(/[^']*|[A-Za-z]:\\\\[^']*)'");
         var path = quoted.Success ? quoted.Groups[1].Value : null;
         var shown = path is null ? "" : Terminal.OneLine(Workspace.Relative(path));
-        const string again = Again;
         (string Problem, string Fix) said = e switch
         {
             _ when path is not null && Directory.Exists(path) && e.Message.Contains("directory", StringComparison.OrdinalIgnoreCase) =>
-                ($"{shown} is a folder where flatnet writes a file", $"move it aside (flatnet did not make it), {again}"),
+                ($"{shown} is a folder where flatnet writes a file", $"move it aside (flatnet did not make it), {Again}"),
             _ when path is not null && File.Exists(path) && e.Message.Contains("already exists", StringComparison.OrdinalIgnoreCase) =>
-                ($"{shown} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {again}"),
+                ($"{shown} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {Again}"),
             _ when path is not null && FileOnTheWay(path) is { } file =>
-                ($"{Terminal.OneLine(Workspace.Relative(file))} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {again}"),
+                ($"{Terminal.OneLine(Workspace.Relative(file))} is a file where flatnet needs a folder", $"move it aside (flatnet did not make it), {Again}"),
             // A run with sudo in this account's checkout made it root's (the lock in hosts/, folders in the artifacts,
             // beside the CA key): say so, and give back at once all it made in the checkout, not one folder a run.
             UnauthorizedAccessException when path is not null && Files.OwnFolders.RootsWhileThisIsNot(path) =>
                 ($"{shown}: permission denied: it is root's (a run with sudo made it)",
-                 Path.IsPathRooted(shown) ? $"give it back to this account: sudo chown -R \"$(id -un)\" {Rendering.Quoting.ShQuote(shown)}, {again}"
-                     : $"give back to this account all that run made in this checkout: sudo chown -R \"$(id -un)\" ., {again}"),
+                 Path.IsPathRooted(shown) ? $"give it back to this account: sudo chown -R \"$(id -un)\" {Rendering.Quoting.ShQuote(shown)}, {Again}"
+                     : $"give back to this account all that run made in this checkout: sudo chown -R \"$(id -un)\" ., {Again}"),
             UnauthorizedAccessException => ($"{(shown.Length > 0 ? shown : "a file")}: permission denied",
-                $"make it writable by this account (ls -ld shows its owner and mode; a read-only or immutable file, chattr -i), {again}"),
+                $"make it writable by this account (ls -ld shows its owner and mode; a read-only or immutable file, chattr -i), {Again}"),
             // ENOENT on the way ("Could not find a part of the path"): a folder went while the run worked.
             DirectoryNotFoundException => ($"{(shown.Length > 0 ? shown : "a folder")} or a folder above it is not there any more (moved or deleted while flatnet ran?)",
-                $"check that it is where the inventory and --artifacts say, {again}"),
+                $"check that it is where the inventory and --artifacts say, {Again}"),
             _ when e.HResult == 28 || e.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase) =>
-                ($"no space left on the disk{(shown.Length > 0 ? $" that holds {shown}" : "")}", $"free some space, {again}"),
+                ($"no space left on the disk{(shown.Length > 0 ? $" that holds {shown}" : "")}", $"free some space, {Again}"),
             _ => ($"the system refused a file operation{(shown.Length > 0 ? $" on {shown}" : "")}: {Terminal.OneLine(e.Message)}",
-                $"check that the folder is yours, writable, and that the disk has room, {again}"),
+                $"check that the folder is yours, writable, and that the disk has room, {Again}"),
         };
         return new FlatnetException(said.Problem, fix: said.Fix, inner: e);
     }
